@@ -1,0 +1,10 @@
+// The `actr` command.
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+  CLI::App app{"actr: a runtime for distributed actors whose workloads are WebAssembly components"};
+  app.require_subcommand(1);
+  app.add_subcommand("version", "Print the version")->callback([] { std::puts("actr 0.1.0"); });
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,85 @@
+// The Component Model's value types, resolved (no type indices): what the canonical ABI lifts and
+// lowers, what WAVE parses and prints, and what the linker checks imports against.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace actr::component {
+
+enum class Kind : uint8_t {
+  Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String,
+  List, Record, Tuple, Variant, Enum, Option, Result, Flags, Own, Borrow,
+};
+
+const char* to_string(Kind k);
+
+struct ValueType;
+using TypeRef = std::shared_ptr<const ValueType>;
+
+// The identity of a resource type. Two handles have the same resource type iff they point to the
+// same ResourceType object (a fresh one per instantiation of a component defining it, per the
+// spec's generativity).
+struct ResourceType {
+  std::string name;            // for messages and WIT printing
+  bool host_defined = false;   // defined by the embedder (e.g. wasi:io/streams.output-stream)
+};
+
+struct Field {
+  std::string name;
+  TypeRef type;
+};
+
+struct Case {
+  std::string name;
+  TypeRef type;  // null: no payload
+};
+
+struct ValueType {
+  Kind kind = Kind::Bool;
+  TypeRef elem;                  // List, Option
+  std::vector<Field> fields;     // Record
+  std::vector<TypeRef> items;    // Tuple
+  std::vector<Case> cases;       // Variant
+  std::vector<std::string> names;  // Enum cases, Flags labels
+  TypeRef ok, err;               // Result (each may be null)
+  std::shared_ptr<const ResourceType> resource;  // Own, Borrow
+  std::string wit_name;          // name given in WIT/exports, if any (printing only; not identity)
+};
+
+// Constructors for the common shapes.
+TypeRef primitive(Kind k);
+TypeRef list_of(TypeRef elem);
+TypeRef option_of(TypeRef elem);
+TypeRef result_of(TypeRef ok, TypeRef err);
+TypeRef tuple_of(std::vector<TypeRef> items);
+TypeRef record_of(std::vector<Field> fields);
+TypeRef variant_of(std::vector<Case> cases);
+TypeRef enum_of(std::vector<std::string> names);
+TypeRef flags_of(std::vector<std::string> names);
+TypeRef own_of(std::shared_ptr<const ResourceType> r);
+TypeRef borrow_of(std::shared_ptr<const ResourceType> r);
+
+// Structural equality (resources by identity). When they differ and `why` is given, it receives
+// the first difference, e.g. "case 1 is `connection-not-ready` in a, `timed-out` in b".
+bool same_type(const ValueType& a, const ValueType& b, std::string* why = nullptr);
+
+// WIT spelling of a type: "list<u8>", "result<string, actr-error>" (named types by name).
+std::string to_wit(const ValueType& t);
+
+struct Param {
+  std::string name;
+  TypeRef type;
+};
+
+// A component function type. Results: zero or one unnamed result (name empty), or (older
+// binaries) a list of named results.
+struct FuncType {
+  std::vector<Param> params;
+  std::vector<Param> results;
+};
+
+}  // namespace actr::component

@@ -1,0 +1,34 @@
+#include "wasm/engine.hpp"
+
+#include <cstdlib>
+
+#include "wasm/aot/aot_engine.hpp"
+#include "wasm/interp/interp_engine.hpp"
+
+namespace actr::wasm {
+
+ExternKind kind_of(const Extern& e) {
+  switch (e.index()) {
+    case 0: return ExternKind::Func;
+    case 1: return ExternKind::Table;
+    case 2: return ExternKind::Memory;
+    default: return ExternKind::Global;
+  }
+}
+
+Result<std::unique_ptr<Engine>> make_engine(EngineKind kind, const EngineOptions& options) {
+  if (kind == EngineKind::Aot) return make_aot_engine(options);
+  return make_interp_engine(options);
+}
+
+EngineKind default_engine_kind() {
+  return aot_compiler_available() ? EngineKind::Aot : EngineKind::Interp;
+}
+
+Result<EngineKind> parse_engine_kind(std::string_view name) {
+  if (name == "aot") return EngineKind::Aot;
+  if (name == "interp") return EngineKind::Interp;
+  return make_error("unknown engine `" + std::string(name) + "` (expected aot or interp)");
+}
+
+}  // namespace actr::wasm

@@ -1,0 +1,151 @@
+// The core WebAssembly engine interface. Two backends implement it with identical behaviour:
+//   - aot:    wasm2c -> C -> system compiler -> shared object (cached on disk) -> dlopen
+//   - interp: the wabt interpreter
+// The component layer (actr::component) drives everything through this header only.
+//
+// Threading: a Store and everything created in it is used by one thread at a time (it may move
+// between threads between calls). Different stores may run concurrently on different threads.
+// A guest call may be suspended inside a host function (the runtime runs dispatches on fibers)
+// while other stores run guest code on the same thread; engines must support that.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.hpp"
+#include "wasm/trap.hpp"
+#include "wasm/types.hpp"
+
+namespace actr::wasm {
+
+class Store;
+
+// Per-store resource limits.
+struct StoreLimits {
+  // Upper bound on the total bytes of linear memory of all memories in the store. memory.grow
+  // beyond it returns -1 to the guest (as the spec allows); instantiation that needs more fails.
+  uint64_t max_memory_bytes = 64ull << 20;
+  // Upper bound on nested guest calls (wasm frames); exceeding it traps with StackExhausted.
+  uint32_t max_call_depth = 10000;
+  // Upper bound on the guest time of one top-level entry from the host into the store (time spent
+  // in host functions does not count). Exceeding it traps with DeadlineExceeded and poisons the
+  // store. Zero disables the deadline.
+  std::chrono::nanoseconds deadline = std::chrono::seconds(5);
+};
+
+// A function: defined in a guest instance, or a host function. Calling a guest function is a
+// "guest entry" when no guest code of the same store is on the stack; the store's deadline then
+// applies. A trap inside returns an Error whose code is a TrapKind and poisons the store.
+class Func {
+ public:
+  virtual ~Func() = default;
+  virtual const FuncType& type() const = 0;
+  // args: type().params.size() slots; results: type().results.size() slots.
+  virtual Result<void> call(const Slot* args, Slot* results) = 0;
+};
+
+class Memory {
+ public:
+  virtual ~Memory() = default;
+  // Base pointer and size in bytes. Both change when the memory grows (including during any
+  // guest call), so re-read them after every call into the guest.
+  virtual uint8_t* data() = 0;
+  virtual uint64_t size() const = 0;
+  virtual MemoryType type() const = 0;
+  // Grows by delta_pages; returns the old size in pages, or an error if refused.
+  virtual Result<uint64_t> grow(uint64_t delta_pages) = 0;
+};
+
+class Table {
+ public:
+  virtual ~Table() = default;
+  virtual TableType type() const = 0;
+  virtual uint32_t size() const = 0;
+};
+
+class Global {
+ public:
+  virtual ~Global() = default;
+  virtual GlobalType type() const = 0;
+  virtual Slot get() const = 0;
+  virtual Result<void> set(Slot value) = 0;
+};
+
+// Something an instance exports or imports. The handles stay valid while their Store lives.
+using Extern = std::variant<std::shared_ptr<Func>, std::shared_ptr<Table>, std::shared_ptr<Memory>,
+                            std::shared_ptr<Global>>;
+
+ExternKind kind_of(const Extern& e);
+
+// A validated, compiled module. Immutable; may be shared by many stores and threads.
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual const std::vector<ImportType>& imports() const = 0;
+  virtual const std::vector<ExportType>& exports() const = 0;
+};
+
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  virtual std::optional<Extern> get_export(std::string_view name) = 0;
+  virtual const Module& module() const = 0;
+};
+
+// A host function body. Returning an error traps the calling guest with TrapKind::Host and the
+// error's message (the host must never throw through guest frames).
+using HostFn = std::function<Result<void>(const Slot* args, Slot* results)>;
+
+// The owner of instances, memories, tables, globals and host functions that live and die
+// together (one component instance). After a trap the store is poisoned: every further call into
+// it fails at once with TrapKind::Poisoned, naming the first trap.
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual const StoreLimits& limits() const = 0;
+  virtual bool poisoned() const = 0;
+  virtual const std::string& poison_reason() const = 0;
+  // Marks the store poisoned (used by the component layer for canonical-ABI traps).
+  virtual void poison(std::string reason) = 0;
+
+  // Instantiates `module`; `imports` are in the order of module.imports() and must have matching
+  // types (checked; a mismatch is an error naming the import). Runs the start function.
+  virtual Result<std::shared_ptr<Instance>> instantiate(const Module& module,
+                                                        std::span<const Extern> imports) = 0;
+  virtual std::shared_ptr<Func> host_func(FuncType type, HostFn fn) = 0;
+};
+
+struct EngineOptions {
+  // aot: where compiled shared objects are cached; created if missing. Default:
+  // $ACTR_CACHE_DIR, else $XDG_CACHE_HOME/actr, else ~/.cache/actr.
+  std::optional<std::filesystem::path> cache_dir;
+  // aot: the C compiler (default: $CC, else cc).
+  std::optional<std::string> c_compiler;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string_view name() const = 0;  // "aot" or "interp"
+  // Validates and compiles a core module binary. Errors name the byte offset and the reason.
+  virtual Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes) = 0;
+  virtual std::unique_ptr<Store> new_store(const StoreLimits& limits = {}) = 0;
+};
+
+enum class EngineKind { Aot, Interp };
+
+Result<std::unique_ptr<Engine>> make_engine(EngineKind kind, const EngineOptions& options = {});
+// aot when a C compiler is available, else interp.
+EngineKind default_engine_kind();
+Result<EngineKind> parse_engine_kind(std::string_view name);
+
+}  // namespace actr::wasm
