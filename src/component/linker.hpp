@@ -1,0 +1,117 @@
+// Loading and instantiating components, with host-defined imports.
+//
+//   auto engine = wasm::make_engine(wasm::EngineKind::Aot);
+//   auto component = Component::load(**engine, bytes);      // decode, validate, compile
+//   Linker linker(**engine);
+//   wasi::add_to_linker(linker, wasi_config);               // or define functions yourself:
+//   linker.func("docs:adder/host@0.1.0", "log", {{{"msg", primitive(Kind::String)}}, {}},
+//               [](std::span<const Value> args, std::vector<Value>& results) -> Result<void> {...});
+//   auto instance = linker.instantiate(**component);
+//   auto sum = (*instance)->call("docs:adder/add@0.1.0#add", {Value::u32(1), Value::u32(2)});
+//
+// Import names are matched as the Component Model spells them: an interface import
+// "ns:pkg/iface@1.2.3" with its function names, or a top-level function import by its name
+// (instance name ""). A host definition of `ns:pkg/iface@X.Y.Z` satisfies an import of the same
+// interface at any version with the same X.Y (for 0.x: the same 0.Y), as wasmtime does; the
+// newest definition wins. Function types are checked strictly against the component's expected
+// types at instantiation; a mismatch names the import, the type and the first difference.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "component/types.hpp"
+#include "component/value.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::component {
+
+class Component;  // component.hpp: a decoded, validated, compiled component
+class Instance;
+
+// A host function. Returning an Error traps the calling guest with that message (use it for
+// host failures that the guest cannot handle; WIT-level errors are `result` values instead).
+using HostFunction = std::function<Result<void>(std::span<const Value> args, std::vector<Value>& results)>;
+
+// Called when the last handle to a host-defined resource is dropped by a guest.
+using ResourceDestructor = std::function<void(uint32_t rep)>;
+
+class Linker {
+ public:
+  explicit Linker(wasm::Engine& engine);
+  ~Linker();
+  Linker(const Linker&) = delete;
+  Linker& operator=(const Linker&) = delete;
+
+  wasm::Engine& engine() const { return engine_; }
+
+  // Defines function `name` of import instance `instance` ("" for a top-level function import).
+  // Redefinition replaces the earlier definition.
+  void func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn);
+
+  // Defines a host resource type exported by import instance `instance` under `name`. Use the
+  // returned type in own_of()/borrow_of() for the functions that take or return it.
+  std::shared_ptr<const ResourceType> resource(std::string_view instance, std::string_view name,
+                                               ResourceDestructor dtor = {});
+
+  // When set, imported functions without a host definition are linked to a function that traps
+  // with "unknown import `<instance>#<name>` called" instead of failing instantiation.
+  void trap_unknown_imports(bool on) { trap_unknown_imports_ = on; }
+
+  Result<std::unique_ptr<Instance>> instantiate(const Component& component,
+                                                const wasm::StoreLimits& limits = {}) const;
+
+  struct HostFuncDef {
+    FuncType type;
+    HostFunction fn;
+  };
+  struct HostResourceDef {
+    std::shared_ptr<const ResourceType> type;
+    ResourceDestructor dtor;
+  };
+  struct HostInstanceDef {
+    std::map<std::string, HostFuncDef, std::less<>> funcs;
+    std::map<std::string, HostResourceDef, std::less<>> resources;
+  };
+  // Definitions by full instance name (including version); "" holds top-level functions.
+  const std::map<std::string, HostInstanceDef, std::less<>>& definitions() const { return defs_; }
+  bool traps_unknown_imports() const { return trap_unknown_imports_; }
+
+ private:
+  wasm::Engine& engine_;
+  std::map<std::string, HostInstanceDef, std::less<>> defs_;
+  bool trap_unknown_imports_ = false;
+};
+
+// A callable export of an instance, resolved once for repeated calls.
+class ExportedFunc {
+ public:
+  virtual ~ExportedFunc() = default;
+  virtual const FuncType& type() const = 0;
+  virtual Result<std::vector<Value>> call(std::span<const Value> args) = 0;
+};
+
+// An instantiated component. Used by one thread at a time.
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  // Exported function by name: "f" for a top-level export, "ns:pkg/iface@v#f" (or "iface#f") for
+  // a function of an exported interface. Null when absent.
+  virtual ExportedFunc* func(std::string_view name) = 0;
+  // Every callable export name, in the forms accepted by func().
+  virtual std::vector<std::string> func_names() const = 0;
+  // Convenience: func(name)->call(args), with "no export named `name`" when absent.
+  Result<std::vector<Value>> call(std::string_view name, std::span<const Value> args);
+
+  // True after a trap; every further call fails with the first trap's message.
+  virtual bool poisoned() const = 0;
+  virtual wasm::Store& store() = 0;
+};
+
+}  // namespace actr::component
