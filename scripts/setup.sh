@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every dependency of actr on Debian 12 (apt packages and the pinned npm tools) and
+# builds the release tree in build/. Idempotent: quick when everything is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git nodejs npm
+  wabt
+  clang-19 lld-19 wasi-libc libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32
+  binaryen
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-all-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libsqlite3-dev libsodium-dev libssl-dev libprotobuf-dev protobuf-compiler
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+# Pinned JavaScript tools (jco), from package-lock.json.
+if [ ! -x node_modules/.bin/jco ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing pinned npm tools"
+  npm ci --no-audit --no-fund
+fi
+
+cmake --preset release >/dev/null
+cmake --build --preset release

@@ -1,0 +1,12 @@
+// Registration of the `actr` subcommands, one function per command group.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace actr::cli {
+
+// `actr component wit FILE` and `actr component invoke [--engine] [--trap-unknown-imports] FILE CALL`.
+// Sets `exit_code` when a command fails.
+void add_component_commands(CLI::App& app, int& exit_code);
+
+}  // namespace actr::cli

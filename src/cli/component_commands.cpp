@@ -1,0 +1,124 @@
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "component/binary/decoder.hpp"
+#include "component/component.hpp"
+#include "component/linker.hpp"
+#include "component/wave/wave.hpp"
+#include "component/wit/wit_printer.hpp"
+#include "wasi/add_to_linker.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::cli {
+namespace {
+
+Result<std::vector<uint8_t>> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cannot open " + path);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
+int run_wit(const std::string& path) {
+  auto bytes = read_file(path);
+  if (!bytes) return fail(bytes.error().message);
+  auto tree = component::binary::decode(*bytes);
+  if (!tree) return fail(path + ": " + tree.error().message);
+  auto wit = component::wit::print_wit(**tree);
+  if (!wit) return fail(path + ": " + wit.error().message);
+  std::fputs(wit->c_str(), stdout);
+  return 0;
+}
+
+struct InvokeOptions {
+  std::string engine;
+  bool trap_unknown_imports = false;
+  std::string file;
+  std::string call;
+};
+
+int run_invoke(const InvokeOptions& o) {
+  wasm::EngineKind kind = wasm::default_engine_kind();
+  if (!o.engine.empty()) {
+    auto k = wasm::parse_engine_kind(o.engine);
+    if (!k) return fail(k.error().message);
+    kind = *k;
+  }
+  auto engine = wasm::make_engine(kind);
+  if (!engine) return fail(engine.error().message);
+  auto comp = component::Component::load_file(**engine, o.file);
+  if (!comp) return fail(comp.error().message);
+
+  component::Linker linker(**engine);
+  linker.trap_unknown_imports(o.trap_unknown_imports);
+  wasi::WasiConfig config;
+  config.instance_name = o.file;
+  auto wasi_state = wasi::add_to_linker(linker, std::move(config));
+  if (!wasi_state) return fail(wasi_state.error().message);
+
+  auto call = component::wave::parse_call_expression(o.call);
+  if (!call) return fail("in `" + o.call + "`: " + call.error().message);
+
+  auto instance = linker.instantiate(**comp);
+  if (!instance) return fail(instance.error().message);
+  component::ExportedFunc* fn = (*instance)->func(call->name);
+  if (!fn) {
+    std::string known;
+    for (const auto& n : (*instance)->func_names()) known += (known.empty() ? "" : ", ") + n;
+    return fail("no exported function `" + call->name + "` (exports: " + known + ")");
+  }
+  const auto& params = fn->type().params;
+  if (call->args.size() != params.size()) {
+    return fail("`" + call->name + "` takes " + std::to_string(params.size()) + " arguments, " +
+                std::to_string(call->args.size()) + " given");
+  }
+  std::vector<component::Value> args;
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto v = component::wave::parse(*params[i].type, call->args[i]);
+    if (!v) return fail("argument " + std::to_string(i + 1) + " (`" + params[i].name + "`): " + v.error().message);
+    args.push_back(std::move(*v));
+  }
+  auto results = fn->call(args);
+  if (!results) {
+    if (auto status = (*wasi_state)->exit_status()) return *status;
+    return fail(results.error().message);
+  }
+  const auto& types = fn->type().results;
+  for (size_t i = 0; i < results->size() && i < types.size(); ++i) {
+    std::string text = component::wave::print(*types[i].type, (*results)[i]);
+    if (!types[i].name.empty()) text = types[i].name + ": " + text;
+    std::puts(text.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_component_commands(CLI::App& app, int& exit_code) {
+  auto* component = app.add_subcommand("component", "Inspect and run WebAssembly components");
+  component->require_subcommand(1);
+
+  auto* wit = component->add_subcommand("wit", "Print the component's world in WIT");
+  auto wit_file = std::make_shared<std::string>();
+  wit->add_option("FILE", *wit_file, "component binary")->required();
+  wit->callback([wit_file, &exit_code] { exit_code = run_wit(*wit_file); });
+
+  auto* invoke = component->add_subcommand(
+      "invoke", "Instantiate a component with the WASI subset and call one export");
+  auto opts = std::make_shared<InvokeOptions>();
+  invoke->add_option("--engine", opts->engine, "aot or interp (default: aot when a C compiler is present)");
+  invoke->add_flag("--trap-unknown-imports", opts->trap_unknown_imports,
+                   "link imports the host does not provide to functions that trap when called");
+  invoke->add_option("FILE", opts->file, "component binary")->required();
+  invoke->add_option("CALL", opts->call, "the call in WAVE, e.g. 'add(1, 2)'")->required();
+  invoke->callback([opts, &exit_code] { exit_code = run_invoke(*opts); });
+}
+
+}  // namespace actr::cli

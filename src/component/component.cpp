@@ -1,0 +1,58 @@
+#include "component/component.hpp"
+
+#include <fstream>
+#include <iterator>
+
+#include "component/binary/decoder.hpp"
+#include "component/validate/validator.hpp"
+
+namespace actr::component {
+namespace {
+
+Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c,
+                             std::map<const ast::Definition*, std::shared_ptr<wasm::Module>>& out) {
+  for (const auto& def : c.defs) {
+    if (def.kind == ast::Definition::Kind::CoreModule) {
+      std::span<const uint8_t> bytes(c.bytes->data() + def.module_offset, def.module_size);
+      auto module = engine.compile(bytes);
+      if (!module.ok()) {
+        return make_error("core module at byte " + std::to_string(def.module_offset) + ": " +
+                          module.error().message);
+      }
+      out[&def] = std::move(module).value();
+    } else if (def.kind == ast::Definition::Kind::Component && def.component) {
+      ACTR_TRY_VOID(compile_modules(engine, *def.component, out));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Component>> Component::load(wasm::Engine& engine,
+                                                         std::span<const uint8_t> bytes) {
+  ACTR_TRY(std::shared_ptr<const ast::Component> tree, binary::decode(bytes));
+  ACTR_TRY_VOID(validate::validate(*tree));
+  std::shared_ptr<Component> c(new Component());
+  c->engine_ = &engine;
+  c->ast_ = std::move(tree);
+  ACTR_TRY_VOID(compile_modules(engine, *c->ast_, c->modules_));
+  return std::shared_ptr<const Component>(std::move(c));
+}
+
+Result<std::shared_ptr<const Component>> Component::load_file(wasm::Engine& engine,
+                                                              const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cannot open " + path.string());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto c = load(engine, bytes);
+  if (!c.ok()) return make_error(path.string() + ": " + c.error().message);
+  return c;
+}
+
+std::shared_ptr<wasm::Module> Component::module(const ast::Definition& def) const {
+  auto it = modules_.find(&def);
+  return it == modules_.end() ? nullptr : it->second;
+}
+
+}  // namespace actr::component

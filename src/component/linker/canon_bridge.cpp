@@ -1,0 +1,118 @@
+#include "component/linker/canon_bridge.hpp"
+
+#include "component/canonical/call.hpp"
+#include "component/canonical/handle_table.hpp"
+#include "component/canonical/layout.hpp"
+
+namespace actr::component::link {
+namespace {
+
+canonical::Options to_options(const CanonOpts& opts, ComponentState* state) {
+  canonical::Options o;
+  o.encoding = opts.encoding;
+  o.memory = opts.memory.get();
+  o.realloc = opts.realloc.get();
+  o.post_return = opts.post_return.get();
+  o.handles = state->handles.get();
+  o.may_leave = &state->may_leave;
+  return o;
+}
+
+// A trap anywhere in a component call poisons the whole store: its instances may be in any state.
+Result<void> poison_on_trap(ComponentState& state, Result<void> r) {
+  if (!r.ok() && r.error().code != 0 && !state.store->poisoned()) {
+    state.store->poison(r.error().message);
+  }
+  return r;
+}
+
+class EnterGuard {
+ public:
+  explicit EnterGuard(ComponentState& s) : s_(s) { s_.may_enter = false; }
+  ~EnterGuard() { s_.may_enter = true; }
+
+ private:
+  ComponentState& s_;
+};
+
+}  // namespace
+
+Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value> args) {
+  std::vector<Value> results;
+  if (func.host) {
+    ACTR_TRY_VOID(func.host(args, results));
+    return results;
+  }
+  const LiftedFunc& lifted = *func.lifted;
+  ComponentState& state = *lifted.state;
+  if (state.store->poisoned()) {
+    return wasm::make_trap(wasm::TrapKind::Poisoned,
+                           "instance is poisoned by an earlier trap: " + state.store->poison_reason());
+  }
+  if (!state.may_enter) {
+    return wasm::make_trap(wasm::TrapKind::Other, "cannot enter component instance " +
+                                                      (state.name.empty() ? std::string("(root)") : state.name) +
+                                                      ": it is already on the call stack");
+  }
+  EnterGuard guard(state);
+  ACTR_TRY_VOID(poison_on_trap(state, canonical::call_export(func.type, *lifted.core,
+                                                             to_options(lifted.opts, &state), args,
+                                                             results)));
+  return results;
+}
+
+Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
+                                               ComponentState* state) {
+  wasm::FuncType core_type = canonical::flatten_func(callee->type, canonical::Direction::Lower);
+  canonical::Options options = to_options(opts, state);
+  auto keep_opts = std::make_shared<CanonOpts>(std::move(opts));  // keeps memory/realloc alive
+  return store.host_func(
+      std::move(core_type),
+      [callee = std::move(callee), options, keep_opts](const wasm::Slot* args,
+                                                       wasm::Slot* results) -> Result<void> {
+        return canonical::call_import(
+            callee->type, options, args, results,
+            [&callee](std::span<const Value> in, std::vector<Value>& out) -> Result<void> {
+              ACTR_TRY(out, call_func(*callee, in));
+              return {};
+            });
+      });
+}
+
+std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin which,
+                                             std::shared_ptr<const ResourceType> type,
+                                             ComponentState* state) {
+  using V = wasm::ValType;
+  switch (which) {
+    case ResourceBuiltin::New:
+      state->handles->add_defined(type.get());
+      return store.host_func({{V::I32}, {V::I32}},
+                             [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+                               ACTR_TRY(uint32_t h, state->handles->resource_new(type, static_cast<uint32_t>(args[0])));
+                               results[0] = h;
+                               return {};
+                             });
+    case ResourceBuiltin::Rep:
+      return store.host_func({{V::I32}, {V::I32}},
+                             [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+                               ACTR_TRY(uint32_t rep, state->handles->resource_rep(static_cast<uint32_t>(args[0]), *type));
+                               results[0] = rep;
+                               return {};
+                             });
+    case ResourceBuiltin::Drop:
+      return store.host_func({{V::I32}, {}},
+                             [type, state](const wasm::Slot* args, wasm::Slot*) -> Result<void> {
+                               ACTR_TRY(auto rep, state->handles->resource_drop(static_cast<uint32_t>(args[0]), *type));
+                               if (!rep) return {};
+                               auto it = state->dtors->by_type.find(type.get());
+                               if (it == state->dtors->by_type.end()) return {};
+                               return it->second(*rep);
+                             });
+  }
+  return nullptr;
+}
+
+ComponentState::ComponentState() : handles(std::make_unique<canonical::HandleTable>()) {}
+ComponentState::~ComponentState() = default;
+
+}  // namespace actr::component::link

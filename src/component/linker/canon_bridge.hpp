@@ -1,0 +1,44 @@
+// Where the linker meets the canonical ABI: calling component functions with Values, and
+// building the core functions that `canon lower` and the resource built-ins produce.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/result.hpp"
+#include "component/ast.hpp"
+#include "component/linker/component_state.hpp"
+#include "component/linker/items.hpp"
+#include "component/value.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::component::link {
+
+struct CanonOpts {
+  ast::StringEncoding encoding = ast::StringEncoding::Utf8;
+  std::shared_ptr<wasm::Memory> memory;
+  std::shared_ptr<wasm::Func> realloc;
+  std::shared_ptr<wasm::Func> post_return;
+};
+
+struct LiftedFunc {
+  std::shared_ptr<wasm::Func> core;
+  CanonOpts opts;
+  ComponentState* state = nullptr;  // the lifting instance (owned by its Frame)
+};
+
+// Calls a component function (host or lifted) with host values.
+Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value> args);
+
+// `canon lower`: a core function for `callee`, lowered into the instance `state` with `opts`.
+Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
+                                               ComponentState* state);
+
+enum class ResourceBuiltin { New, Drop, Rep };
+// `canon resource.new|drop|rep` for resource type `type` in instance `state`.
+std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin which,
+                                             std::shared_ptr<const ResourceType> type,
+                                             ComponentState* state);
+
+}  // namespace actr::component::link

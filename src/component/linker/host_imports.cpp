@@ -1,0 +1,232 @@
+#include "component/linker/host_imports.hpp"
+
+#include "component/linker/import_name.hpp"
+#include "component/linker/type_resolver.hpp"
+
+namespace actr::component::link {
+namespace {
+
+std::string describe(const std::vector<Param>& ps) {
+  std::string s = "(";
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (i) s += ", ";
+    if (!ps[i].name.empty()) s += ps[i].name + ": ";
+    s += to_wit(*ps[i].type);
+  }
+  return s + ")";
+}
+
+// Compares the component's expected function type with the host's; names the first difference.
+Result<void> check_func_type(const std::string& what, const FuncType& want, const FuncType& have) {
+  auto fail = [&](const std::string& detail) {
+    return make_error("import `" + what + "` has the wrong type: " + detail);
+  };
+  auto compare = [&](const char* kind, const std::vector<Param>& a,
+                     const std::vector<Param>& b) -> Result<void> {
+    if (a.size() != b.size()) {
+      return fail(std::string(kind) + " are " + describe(a) + " in the component, " + describe(b) +
+                  " in the host");
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string why;
+      if (!same_type(*a[i].type, *b[i].type, &why)) {
+        std::string label = a[i].name.empty() ? std::string(kind) : "`" + a[i].name + "`";
+        return fail(label + " is `" + to_wit(*a[i].type) + "` in the component, `" +
+                    to_wit(*b[i].type) + "` in the host" + (why.empty() ? "" : " (" + why + ")"));
+      }
+    }
+    return {};
+  };
+  ACTR_TRY_VOID(compare("params", want.params, have.params));
+  return compare("results", want.results, have.results);
+}
+
+FuncRef trapping_func(const std::string& what, FuncType type) {
+  auto fn = std::make_shared<FuncItem>();
+  fn->type = std::move(type);
+  fn->debug_name = what;
+  fn->host = [what](std::span<const Value>, std::vector<Value>&) -> Result<void> {
+    return make_error("unknown import `" + what + "` called");
+  };
+  return fn;
+}
+
+FuncRef host_func(const std::string& what, const Linker::HostFuncDef& def) {
+  auto fn = std::make_shared<FuncItem>();
+  fn->type = def.type;
+  fn->host = def.fn;
+  fn->debug_name = what;
+  return fn;
+}
+
+Result<std::shared_ptr<const FuncType>> func_type_at(const TypeScope& scope, uint32_t index) {
+  if (index >= scope.types.size() || scope.types[index].kind != TypeItem::Kind::Func) {
+    return make_error("type index " + std::to_string(index) + " is not a function type");
+  }
+  return scope.types[index].func;
+}
+
+Result<FuncRef> match_func(const Linker& linker, const std::string& what, const FuncType& want,
+                           const Linker::HostFuncDef* def) {
+  if (!def) {
+    if (linker.traps_unknown_imports()) return trapping_func(what, want);
+    return make_error("import `" + what + "` is not defined by the host");
+  }
+  ACTR_TRY_VOID(check_func_type(what, want, def->type));
+  return host_func(what, *def);
+}
+
+Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
+                                                           const std::string& what,
+                                                           const Linker::HostResourceDef* def) {
+  if (def) return def->type;
+  if (linker.traps_unknown_imports()) {
+    auto r = std::make_shared<ResourceType>();
+    r->name = what;
+    r->host_defined = true;
+    return std::shared_ptr<const ResourceType>(std::move(r));
+  }
+  return make_error("imported resource `" + what + "` is not defined by the host");
+}
+
+// Interprets an instance type's declarations against the host's definition of that instance.
+Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const std::string& name,
+                                                     const TypeItem& type,
+                                                     const Linker::HostInstanceDef* def) {
+  if (!def && !linker.traps_unknown_imports()) {
+    return make_error("import `" + name + "` is not defined by the host");
+  }
+  auto scope = std::make_shared<TypeScope>();
+  scope->parent = type.scope;
+  auto out = std::make_shared<InstanceItem>();
+  for (const auto& decl : type.instance->decls) {
+    using K = ast::TypeDecl::Kind;
+    switch (decl.kind) {
+      case K::CoreType: break;
+      case K::Type: {
+        ACTR_TRY(TypeItem t, resolve_typedef(scope, *decl.type));
+        scope->types.push_back(std::move(t));
+        break;
+      }
+      case K::Alias: {
+        if (decl.alias.target != ast::Alias::Target::Outer || decl.alias.sort != ast::Sort::Type) {
+          break;  // core type aliases do not affect the component-level type space
+        }
+        ACTR_TRY(TypeItem t, resolve_outer_type(*scope, decl.alias.outer_count, decl.alias.outer_index));
+        scope->types.push_back(std::move(t));
+        break;
+      }
+      case K::Import: return make_error("instance type of `" + name + "` declares an import");
+      case K::Export: {
+        const auto& e = decl.export_;
+        std::string what = name + "#" + e.name;
+        switch (e.desc.kind) {
+          case ast::ExternDesc::Kind::Type: {
+            TypeItem t;
+            if (e.desc.bound.sub_resource) {
+              const Linker::HostResourceDef* rdef = nullptr;
+              if (def) {
+                auto it = def->resources.find(e.name);
+                if (it != def->resources.end()) rdef = &it->second;
+              }
+              t.kind = TypeItem::Kind::Resource;
+              ACTR_TRY(t.resource, match_resource(linker, what, rdef));
+            } else {
+              ACTR_TRY(t, resolve_outer_type(*scope, 0, e.desc.bound.eq));
+            }
+            out->exports[e.name] = t;
+            scope->types.push_back(std::move(t));
+            break;
+          }
+          case ast::ExternDesc::Kind::Func: {
+            ACTR_TRY(auto ft, func_type_at(*scope, e.desc.type_index));
+            const Linker::HostFuncDef* fdef = nullptr;
+            if (def) {
+              auto it = def->funcs.find(e.name);
+              if (it != def->funcs.end()) fdef = &it->second;
+            }
+            ACTR_TRY(FuncRef fn, match_func(linker, what, *ft, fdef));
+            out->exports[e.name] = fn;
+            break;
+          }
+          default:
+            return make_error("import `" + name + "`: exports of kind other than func and type are not supported");
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const Linker::HostInstanceDef* find_host_instance(const Linker& linker, std::string_view name) {
+  const auto& defs = linker.definitions();
+  if (auto it = defs.find(name); it != defs.end()) return &it->second;
+  InterfaceName wanted = parse_interface_name(name);
+  if (!wanted.version) return nullptr;
+  const Linker::HostInstanceDef* best = nullptr;
+  SemVer best_version;
+  for (const auto& [defined_name, def] : defs) {
+    InterfaceName have = parse_interface_name(defined_name);
+    if (have.base != wanted.base || !have.version) continue;
+    if (!compatible(*wanted.version, *have.version)) continue;
+    if (!best || older(best_version, *have.version)) {
+      best = &def;
+      best_version = *have.version;
+    }
+  }
+  return best;
+}
+
+Result<Item> import_from_host(const Linker& linker, const Frame& frame, const std::string& name,
+                              const ast::ExternDesc& desc) {
+  using D = ast::ExternDesc::Kind;
+  const TypeScope& scope = *frame.types;
+  switch (desc.kind) {
+    case D::Instance: {
+      if (desc.type_index >= scope.types.size() ||
+          scope.types[desc.type_index].kind != TypeItem::Kind::Instance) {
+        return make_error("import `" + name + "`: type " + std::to_string(desc.type_index) +
+                          " is not an instance type");
+      }
+      ACTR_TRY(auto inst, match_instance(linker, name, scope.types[desc.type_index],
+                                         find_host_instance(linker, name)));
+      return Item(inst);
+    }
+    case D::Func: {
+      ACTR_TRY(auto ft, func_type_at(scope, desc.type_index));
+      const Linker::HostFuncDef* fdef = nullptr;
+      if (const auto* top = find_host_instance(linker, "")) {
+        auto it = top->funcs.find(name);
+        if (it != top->funcs.end()) fdef = &it->second;
+      }
+      ACTR_TRY(FuncRef fn, match_func(linker, name, *ft, fdef));
+      return Item(fn);
+    }
+    case D::Type: {
+      TypeItem t;
+      if (desc.bound.sub_resource) {
+        const Linker::HostResourceDef* rdef = nullptr;
+        if (const auto* top = find_host_instance(linker, "")) {
+          auto it = top->resources.find(name);
+          if (it != top->resources.end()) rdef = &it->second;
+        }
+        t.kind = TypeItem::Kind::Resource;
+        ACTR_TRY(t.resource, match_resource(linker, name, rdef));
+      } else {
+        ACTR_TRY(t, resolve_outer_type(scope, 0, desc.bound.eq));
+      }
+      return Item(t);
+    }
+    default:
+      return make_error("import `" + name + "`: importing a " +
+                        std::string(desc.kind == D::CoreModule ? "core module"
+                                    : desc.kind == D::Component ? "component"
+                                                                : "value") +
+                        " from the host is not supported");
+  }
+}
+
+}  // namespace actr::component::link

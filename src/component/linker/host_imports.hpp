@@ -1,0 +1,21 @@
+// Satisfies the imports of a top-level component from the Linker's host definitions, checking
+// every imported function's type against the host's.
+#pragma once
+
+#include <string>
+
+#include "common/result.hpp"
+#include "component/ast.hpp"
+#include "component/linker.hpp"
+#include "component/linker/items.hpp"
+
+namespace actr::component::link {
+
+Result<Item> import_from_host(const Linker& linker, const Frame& frame, const std::string& name,
+                              const ast::ExternDesc& desc);
+
+// The host definition for import instance `name`: exact match, else the newest
+// semver-compatible one. Null when none.
+const Linker::HostInstanceDef* find_host_instance(const Linker& linker, std::string_view name);
+
+}  // namespace actr::component::link

@@ -1,0 +1,454 @@
+#include "component/linker/instantiator.hpp"
+
+#include <string>
+
+#include "component/canonical/handle_table.hpp"
+#include "component/linker/canon_bridge.hpp"
+#include "component/linker/host_imports.hpp"
+#include "component/linker/type_resolver.hpp"
+
+namespace actr::component::link {
+namespace {
+
+using Args = std::map<std::string, Item, std::less<>>;
+
+std::string idx(uint32_t i) { return std::to_string(i); }
+
+template <typename T>
+Result<T> at(const std::vector<T>& space, uint32_t i, const char* what) {
+  if (i >= space.size()) {
+    return make_error(std::string(what) + " index " + idx(i) + " out of bounds (" +
+                      idx(static_cast<uint32_t>(space.size())) + " defined)");
+  }
+  return space[i];
+}
+
+class Instantiator {
+ public:
+  Instantiator(const Linker& linker, const Component& component, wasm::Store& store,
+               InstanceTree& tree)
+      : linker_(linker), component_(component), store_(store), tree_(tree) {}
+
+  // `args` is null for the top-level component, whose imports come from the host.
+  Result<std::shared_ptr<InstanceItem>> run(const ast::Component& c, std::shared_ptr<Frame> parent,
+                                            const Args* args, std::string name) {
+    auto frame = std::make_shared<Frame>();
+    frame->parent = parent;
+    frame->types = std::make_shared<TypeScope>();
+    frame->types->parent = parent ? parent->types : nullptr;
+    frame->state = std::make_shared<ComponentState>();
+    frame->state->store = &store_;
+    frame->state->dtors = tree_.dtors;
+    frame->state->name = std::move(name);
+    tree_.frames.push_back(frame);
+
+    auto exports = std::make_shared<InstanceItem>();
+    for (const auto& def : c.defs) {
+      auto r = define(*frame, def, args, *exports);
+      if (!r.ok()) {
+        Error e = r.take_error();
+        e.message = "instantiating " + (frame->state->name.empty() ? std::string("component")
+                                                                  : frame->state->name) +
+                    ": " + e.message;
+        return e;
+      }
+    }
+    return exports;
+  }
+
+ private:
+  Result<void> define(Frame& f, const ast::Definition& def, const Args* args, InstanceItem& out) {
+    using K = ast::Definition::Kind;
+    switch (def.kind) {
+      case K::CoreModule: {
+        auto module = component_.module(def);
+        if (!module) return make_error("core module at byte " + idx(def.offset) + " was not compiled");
+        f.core_modules.push_back({std::move(module)});
+        return {};
+      }
+      case K::CoreInstance: return core_instance(f, def.core_instance);
+      case K::CoreType: return {};  // core types only matter to validation
+      case K::Component: {
+        auto item = std::make_shared<ComponentItem>();
+        item->ast = def.component.get();
+        item->parent = find_frame(f);
+        f.components.push_back(std::move(item));
+        return {};
+      }
+      case K::Instance: return instance(f, def.instance);
+      case K::Alias: return alias(f, def.alias);
+      case K::Type: {
+        ACTR_TRY(TypeItem t, resolve_typedef(f.types, *def.type));
+        if (t.kind == TypeItem::Kind::Resource) {
+          if (auto* rt = std::get_if<ast::ResourceTypeDef>(def.type.get()); rt && rt->dtor) {
+            ACTR_TRY(auto dtor, at(f.core_funcs, *rt->dtor, "core func"));
+            tree_.dtors->by_type[t.resource.get()] = [dtor](uint32_t rep) -> Result<void> {
+              wasm::Slot arg = rep;
+              return dtor->call(&arg, nullptr);
+            };
+          }
+        }
+        f.types->types.push_back(std::move(t));
+        return {};
+      }
+      case K::Canon: return canon(f, def.canon);
+      case K::Import: {
+        Item item;
+        if (args) {
+          auto it = args->find(def.import.name);
+          if (it == args->end()) {
+            return make_error("missing instantiation argument `" + def.import.name + "`");
+          }
+          item = it->second;
+        } else {
+          ACTR_TRY(item, import_from_host(linker_, f, def.import.name, def.import.desc));
+        }
+        return push(f, def.import.desc.kind, std::move(item), def.import.name);
+      }
+      case K::Export: {
+        ACTR_TRY(Item item, get(f, def.export_.item));
+        if (auto* t = std::get_if<TypeItem>(&item);
+            t && t->kind == TypeItem::Kind::Resource && t->resource->name.empty()) {
+          const_cast<ResourceType&>(*t->resource).name = def.export_.name;
+        }
+        out.exports[def.export_.name] = item;
+        return push_sort(f, def.export_.item.sort, std::move(item), def.export_.name);
+      }
+    }
+    return {};
+  }
+
+  // The shared_ptr owning `f` (frames are only ever created by run()).
+  std::shared_ptr<Frame> find_frame(const Frame& f) {
+    for (auto it = tree_.frames.rbegin(); it != tree_.frames.rend(); ++it) {
+      if (it->get() == &f) return *it;
+    }
+    return nullptr;
+  }
+
+  Result<void> core_instance(Frame& f, const ast::CoreInstance& ci) {
+    CoreInstanceItem item;
+    if (ci.instantiate) {
+      ACTR_TRY(ModuleItem m, at(f.core_modules, ci.module, "core module"));
+      std::vector<wasm::Extern> imports;
+      for (const auto& imp : m.module->imports()) {
+        const ast::CoreInstantiateArg* arg = nullptr;
+        for (const auto& a : ci.args) {
+          if (a.name == imp.module) arg = &a;
+        }
+        if (!arg) {
+          return make_error("core module " + idx(ci.module) + " imports `" + imp.module + "." +
+                            imp.name + "` but no argument named `" + imp.module + "` is given");
+        }
+        ACTR_TRY(CoreInstanceItem src, at(f.core_instances, arg->instance, "core instance"));
+        auto ext = src.get(imp.name);
+        if (!ext) {
+          return make_error("core instance " + idx(arg->instance) + " has no export `" +
+                            imp.name + "` for import `" + imp.module + "." + imp.name + "`");
+        }
+        imports.push_back(*ext);
+      }
+      ACTR_TRY(item.instance, store_.instantiate(*m.module, imports));
+    } else {
+      for (const auto& e : ci.exports) {
+        ACTR_TRY(wasm::Extern ext, core_item(f, e.item));
+        item.bundle[e.name] = std::move(ext);
+      }
+    }
+    f.core_instances.push_back(std::move(item));
+    return {};
+  }
+
+  Result<wasm::Extern> core_item(Frame& f, ast::SortIdx s) {
+    using S = ast::Sort;
+    switch (s.sort) {
+      case S::CoreFunc: {
+        ACTR_TRY(auto fn, at(f.core_funcs, s.index, "core func"));
+        return wasm::Extern(fn);
+      }
+      case S::CoreTable: return at(f.core_tables, s.index, "core table");
+      case S::CoreMemory: return at(f.core_memories, s.index, "core memory");
+      case S::CoreGlobal: return at(f.core_globals, s.index, "core global");
+      default: return make_error(std::string("a core instance cannot export a ") + ast::to_string(s.sort));
+    }
+  }
+
+  Result<void> instance(Frame& f, const ast::Instance& in) {
+    if (in.instantiate) {
+      ACTR_TRY(auto comp, at(f.components, in.component, "component"));
+      Args args;
+      for (const auto& a : in.args) {
+        ACTR_TRY(Item item, get(f, a.item));
+        args[a.name] = std::move(item);
+      }
+      ACTR_TRY(auto inst, run(*comp->ast, comp->parent, &args,
+                              "component instance " + idx(static_cast<uint32_t>(f.instances.size()))));
+      f.instances.push_back(std::move(inst));
+    } else {
+      auto inst = std::make_shared<InstanceItem>();
+      for (const auto& e : in.exports) {
+        ACTR_TRY(Item item, get(f, e.item));
+        inst->exports[e.name] = std::move(item);
+      }
+      f.instances.push_back(std::move(inst));
+    }
+    return {};
+  }
+
+  Result<void> alias(Frame& f, const ast::Alias& a) {
+    using T = ast::Alias::Target;
+    using S = ast::Sort;
+    switch (a.target) {
+      case T::Export: {
+        ACTR_TRY(auto inst, at(f.instances, a.instance, "instance"));
+        auto it = inst->exports.find(a.name);
+        if (it == inst->exports.end()) {
+          return make_error("instance " + idx(a.instance) + " has no export `" + a.name + "`");
+        }
+        return push_sort(f, a.sort, it->second, a.name);
+      }
+      case T::CoreExport: {
+        ACTR_TRY(CoreInstanceItem ci, at(f.core_instances, a.instance, "core instance"));
+        auto ext = ci.get(a.name);
+        if (!ext) return make_error("core instance " + idx(a.instance) + " has no export `" + a.name + "`");
+        return push_core(f, a.sort, *ext, a.name);
+      }
+      case T::Outer: {
+        Frame* target = &f;
+        for (uint32_t i = 0; i < a.outer_count; ++i) {
+          if (!target->parent) return make_error("outer alias count " + idx(a.outer_count) + " out of bounds");
+          target = target->parent.get();
+        }
+        switch (a.sort) {
+          case S::Type: {
+            ACTR_TRY(TypeItem t, at(target->types->types, a.outer_index, "type"));
+            f.types->types.push_back(std::move(t));
+            return {};
+          }
+          case S::CoreModule: {
+            ACTR_TRY(ModuleItem m, at(target->core_modules, a.outer_index, "core module"));
+            f.core_modules.push_back(std::move(m));
+            return {};
+          }
+          case S::Component: {
+            ACTR_TRY(auto c, at(target->components, a.outer_index, "component"));
+            f.components.push_back(std::move(c));
+            return {};
+          }
+          case S::CoreType: return {};
+          default:
+            return make_error(std::string("outer alias of a ") + ast::to_string(a.sort) + " is not allowed");
+        }
+      }
+    }
+    return {};
+  }
+
+  Result<CanonOpts> options(Frame& f, const ast::CanonOptions& o) {
+    if (o.async || o.callback) {
+      return make_error("async canonical options are not supported: the actr host is synchronous");
+    }
+    CanonOpts opts;
+    opts.encoding = o.encoding;
+    if (o.memory) {
+      ACTR_TRY(wasm::Extern m, at(f.core_memories, *o.memory, "core memory"));
+      opts.memory = std::get<std::shared_ptr<wasm::Memory>>(m);
+    }
+    if (o.realloc) {
+      ACTR_TRY(opts.realloc, at(f.core_funcs, *o.realloc, "core func"));
+    }
+    if (o.post_return) {
+      ACTR_TRY(opts.post_return, at(f.core_funcs, *o.post_return, "core func"));
+    }
+    return opts;
+  }
+
+  Result<void> canon(Frame& f, const ast::Canon& c) {
+    using K = ast::Canon::Kind;
+    switch (c.kind) {
+      case K::Lift: {
+        ACTR_TRY(auto core, at(f.core_funcs, c.func, "core func"));
+        ACTR_TRY(TypeItem t, at(f.types->types, c.type, "type"));
+        if (t.kind != TypeItem::Kind::Func) return make_error("canon lift: type " + idx(c.type) + " is not a function type");
+        auto lifted = std::make_shared<LiftedFunc>();
+        lifted->core = std::move(core);
+        ACTR_TRY(lifted->opts, options(f, c.options));
+        lifted->state = f.state.get();
+        auto fn = std::make_shared<FuncItem>();
+        fn->type = *t.func;
+        fn->lifted = std::move(lifted);
+        fn->debug_name = "func " + idx(static_cast<uint32_t>(f.funcs.size()));
+        f.funcs.push_back(std::move(fn));
+        return {};
+      }
+      case K::Lower: {
+        ACTR_TRY(FuncRef callee, at(f.funcs, c.func, "func"));
+        ACTR_TRY(CanonOpts opts, options(f, c.options));
+        ACTR_TRY(auto core, lower_func(store_, std::move(callee), std::move(opts), f.state.get()));
+        f.core_funcs.push_back(std::move(core));
+        return {};
+      }
+      case K::ResourceNew:
+      case K::ResourceDrop:
+      case K::ResourceRep: {
+        ACTR_TRY(TypeItem t, at(f.types->types, c.type, "type"));
+        if (t.kind != TypeItem::Kind::Resource) return make_error("canon resource built-in: type " + idx(c.type) + " is not a resource");
+        auto which = c.kind == K::ResourceNew    ? ResourceBuiltin::New
+                     : c.kind == K::ResourceDrop ? ResourceBuiltin::Drop
+                                                 : ResourceBuiltin::Rep;
+        f.core_funcs.push_back(resource_builtin(store_, which, t.resource, f.state.get()));
+        return {};
+      }
+      case K::Unsupported:
+        return make_error("canonical built-in 0x" + hex(c.opcode) +
+                          " is not supported: the actr host is synchronous");
+    }
+    return {};
+  }
+
+  static std::string hex(uint8_t v) {
+    static const char* digits = "0123456789abcdef";
+    return {digits[v >> 4], digits[v & 15]};
+  }
+
+  Result<Item> get(Frame& f, ast::SortIdx s) {
+    using S = ast::Sort;
+    switch (s.sort) {
+      case S::Func: {
+        ACTR_TRY(auto fn, at(f.funcs, s.index, "func"));
+        return Item(fn);
+      }
+      case S::Type: {
+        ACTR_TRY(TypeItem t, at(f.types->types, s.index, "type"));
+        return Item(std::move(t));
+      }
+      case S::Instance: {
+        ACTR_TRY(auto inst, at(f.instances, s.index, "instance"));
+        return Item(inst);
+      }
+      case S::Component: {
+        ACTR_TRY(auto c, at(f.components, s.index, "component"));
+        return Item(c);
+      }
+      case S::CoreModule: {
+        ACTR_TRY(ModuleItem m, at(f.core_modules, s.index, "core module"));
+        return Item(m);
+      }
+      default:
+        return make_error(std::string("a ") + ast::to_string(s.sort) +
+                          " cannot be passed or exported at the component level");
+    }
+  }
+
+  Result<void> push(Frame& f, ast::ExternDesc::Kind kind, Item item, const std::string& name) {
+    using D = ast::ExternDesc::Kind;
+    using S = ast::Sort;
+    S sort = kind == D::CoreModule ? S::CoreModule
+             : kind == D::Func     ? S::Func
+             : kind == D::Value    ? S::Value
+             : kind == D::Type     ? S::Type
+             : kind == D::Component ? S::Component
+                                    : S::Instance;
+    return push_sort(f, sort, std::move(item), name);
+  }
+
+  Result<void> push_sort(Frame& f, ast::Sort sort, Item item, const std::string& name) {
+    using S = ast::Sort;
+    auto wrong = [&](const char* want) {
+      return make_error("`" + name + "` is a " + item_kind(item) + ", expected a " + want);
+    };
+    switch (sort) {
+      case S::Func:
+        if (auto* fn = std::get_if<FuncRef>(&item)) { f.funcs.push_back(*fn); return {}; }
+        return wrong("func");
+      case S::Type:
+        if (auto* t = std::get_if<TypeItem>(&item)) { f.types->types.push_back(*t); return {}; }
+        return wrong("type");
+      case S::Instance:
+        if (auto* i = std::get_if<std::shared_ptr<InstanceItem>>(&item)) { f.instances.push_back(*i); return {}; }
+        return wrong("instance");
+      case S::Component:
+        if (auto* c = std::get_if<std::shared_ptr<ComponentItem>>(&item)) { f.components.push_back(*c); return {}; }
+        return wrong("component");
+      case S::CoreModule:
+        if (auto* m = std::get_if<ModuleItem>(&item)) { f.core_modules.push_back(*m); return {}; }
+        return wrong("core module");
+      case S::Value: return make_error("component values are not supported");
+      default: return make_error(std::string("cannot alias a ") + ast::to_string(sort) + " here");
+    }
+  }
+
+  Result<void> push_core(Frame& f, ast::Sort sort, const wasm::Extern& ext, const std::string& name) {
+    using S = ast::Sort;
+    auto expect = [&](wasm::ExternKind k) -> Result<void> {
+      if (wasm::kind_of(ext) != k) {
+        return make_error("core export `" + name + "` is a " + wasm::to_string(wasm::kind_of(ext)) +
+                          ", expected a " + wasm::to_string(k));
+      }
+      return {};
+    };
+    switch (sort) {
+      case S::CoreFunc:
+        ACTR_TRY_VOID(expect(wasm::ExternKind::Func));
+        f.core_funcs.push_back(std::get<std::shared_ptr<wasm::Func>>(ext));
+        return {};
+      case S::CoreTable:
+        ACTR_TRY_VOID(expect(wasm::ExternKind::Table));
+        f.core_tables.push_back(ext);
+        return {};
+      case S::CoreMemory:
+        ACTR_TRY_VOID(expect(wasm::ExternKind::Memory));
+        f.core_memories.push_back(ext);
+        return {};
+      case S::CoreGlobal:
+        ACTR_TRY_VOID(expect(wasm::ExternKind::Global));
+        f.core_globals.push_back(ext);
+        return {};
+      default: return make_error(std::string("cannot alias a core export as a ") + ast::to_string(sort));
+    }
+  }
+
+  const Linker& linker_;
+  const Component& component_;
+  wasm::Store& store_;
+  InstanceTree& tree_;
+};
+
+}  // namespace
+
+std::optional<wasm::Extern> CoreInstanceItem::get(std::string_view name) const {
+  if (instance) return instance->get_export(name);
+  auto it = bundle.find(name);
+  if (it == bundle.end()) return std::nullopt;
+  return it->second;
+}
+
+const char* item_kind(const Item& item) {
+  switch (item.index()) {
+    case 0: return "func";
+    case 1: return "type";
+    case 2: return "instance";
+    case 3: return "component";
+    default: return "core module";
+  }
+}
+
+Result<InstanceTree> instantiate_component(const Linker& linker, const Component& component,
+                                           wasm::Store& store) {
+  InstanceTree tree;
+  tree.dtors = std::make_shared<ResourceDestructors>();
+  for (const auto& [instance_name, def] : linker.definitions()) {
+    for (const auto& [resource_name, res] : def.resources) {
+      if (!res.dtor) continue;
+      tree.dtors->by_type[res.type.get()] = [dtor = res.dtor](uint32_t rep) -> Result<void> {
+        dtor(rep);
+        return {};
+      };
+    }
+  }
+  Instantiator inst(linker, component, store, tree);
+  ACTR_TRY(tree.root, inst.run(component.ast(), nullptr, nullptr, ""));
+  return tree;
+}
+
+}  // namespace actr::component::link

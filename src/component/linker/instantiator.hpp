@@ -1,0 +1,28 @@
+// Replays the definitions of a component (and its nested components) to instantiate it: core
+// modules are instantiated in the store, canonical functions built, imports taken from the host
+// (top level) or from the instantiating parent (nested), exports collected.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "component/component.hpp"
+#include "component/linker.hpp"
+#include "component/linker/component_state.hpp"
+#include "component/linker/items.hpp"
+
+namespace actr::component::link {
+
+struct InstanceTree {
+  std::shared_ptr<InstanceItem> root;                   // the top-level exports
+  std::vector<std::shared_ptr<Frame>> frames;           // keeps every nested instance alive
+  std::shared_ptr<ResourceDestructors> dtors;
+};
+
+Result<InstanceTree> instantiate_component(const Linker& linker, const Component& component,
+                                           wasm::Store& store);
+
+}  // namespace actr::component::link

@@ -1,0 +1,113 @@
+#include "component/linker.hpp"
+
+#include "component/component.hpp"
+#include "component/linker/canon_bridge.hpp"
+#include "component/linker/instantiator.hpp"
+
+namespace actr::component {
+namespace {
+
+class ExportedFuncImpl final : public ExportedFunc {
+ public:
+  explicit ExportedFuncImpl(link::FuncRef fn) : fn_(std::move(fn)) {}
+  const FuncType& type() const override { return fn_->type; }
+  Result<std::vector<Value>> call(std::span<const Value> args) override {
+    return link::call_func(*fn_, args);
+  }
+
+ private:
+  link::FuncRef fn_;
+};
+
+class InstanceImpl final : public Instance {
+ public:
+  InstanceImpl(std::unique_ptr<wasm::Store> store, std::shared_ptr<const Component> component)
+      : store_(std::move(store)), component_(std::move(component)) {}
+
+  Result<void> init(const Linker& linker) {
+    ACTR_TRY(tree_, link::instantiate_component(linker, *component_, *store_));
+    collect("", *tree_.root, 0);
+    return {};
+  }
+
+  ExportedFunc* func(std::string_view name) override {
+    auto it = funcs_.find(name);
+    return it == funcs_.end() ? nullptr : it->second.get();
+  }
+
+  std::vector<std::string> func_names() const override {
+    std::vector<std::string> names;
+    for (const auto& [name, fn] : funcs_) names.push_back(name);
+    return names;
+  }
+
+  bool poisoned() const override { return store_->poisoned(); }
+  wasm::Store& store() override { return *store_; }
+
+  ~InstanceImpl() override {
+    // Frames reference the store's objects; release them before the store.
+    funcs_.clear();
+    tree_ = {};
+  }
+
+ private:
+  // Top-level function exports by name; functions of exported instances as "instance#func"
+  // (nested instances as "outer#inner#func").
+  void collect(const std::string& prefix, const link::InstanceItem& inst, int depth) {
+    if (depth > 8) return;
+    for (const auto& [name, item] : inst.exports) {
+      std::string full = prefix.empty() ? name : prefix + "#" + name;
+      if (auto* fn = std::get_if<link::FuncRef>(&item)) {
+        funcs_[full] = std::make_unique<ExportedFuncImpl>(*fn);
+      } else if (auto* sub = std::get_if<std::shared_ptr<link::InstanceItem>>(&item)) {
+        collect(full, **sub, depth + 1);
+      }
+    }
+  }
+
+  std::unique_ptr<wasm::Store> store_;
+  std::shared_ptr<const Component> component_;
+  link::InstanceTree tree_;
+  std::map<std::string, std::unique_ptr<ExportedFuncImpl>, std::less<>> funcs_;
+};
+
+}  // namespace
+
+Linker::Linker(wasm::Engine& engine) : engine_(engine) {}
+Linker::~Linker() = default;
+
+void Linker::func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn) {
+  defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn)};
+}
+
+std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
+                                                     std::string_view name,
+                                                     ResourceDestructor dtor) {
+  auto type = std::make_shared<ResourceType>();
+  type->name = std::string(name);
+  type->host_defined = true;
+  defs_[std::string(instance)].resources[std::string(name)] = {type, std::move(dtor)};
+  return type;
+}
+
+Result<std::unique_ptr<Instance>> Linker::instantiate(const Component& component,
+                                                      const wasm::StoreLimits& limits) const {
+  if (&component.engine() != &engine_) {
+    return make_error("the component was loaded by a different engine than the linker's");
+  }
+  auto store = engine_.new_store(limits);
+  // Components are shared immutable objects; the instance keeps it alive through a non-owning
+  // alias when the caller owns it elsewhere.
+  std::shared_ptr<const Component> keep(std::shared_ptr<const Component>(), &component);
+  auto instance = std::make_unique<InstanceImpl>(std::move(store), std::move(keep));
+  ACTR_TRY_VOID(instance->init(*this));
+  return std::unique_ptr<Instance>(std::move(instance));
+}
+
+Result<std::vector<Value>> Instance::call(std::string_view name, std::span<const Value> args) {
+  ExportedFunc* fn = func(name);
+  if (!fn) return make_error("no exported function named `" + std::string(name) + "`");
+  return fn->call(args);
+}
+
+}  // namespace actr::component
