@@ -31,9 +31,8 @@ int run_wit(const std::string& path) {
   if (!bytes) return fail(bytes.error().message);
   auto tree = component::binary::decode(*bytes);
   if (!tree) return fail(path + ": " + tree.error().message);
-  auto wit = component::wit::print_wit(**tree);
-  if (!wit) return fail(path + ": " + wit.error().message);
-  std::fputs(wit->c_str(), stdout);
+  std::string wit = component::wit::print_wit(**tree);
+  std::fputs(wit.c_str(), stdout);
   return 0;
 }
 
@@ -63,7 +62,7 @@ int run_invoke(const InvokeOptions& o) {
   auto wasi_state = wasi::add_to_linker(linker, std::move(config));
   if (!wasi_state) return fail(wasi_state.error().message);
 
-  auto call = component::wave::parse_call_expression(o.call);
+  auto call = component::wave::parse_call(o.call);
   if (!call) return fail("in `" + o.call + "`: " + call.error().message);
 
   auto instance = linker.instantiate(**comp);
@@ -74,25 +73,16 @@ int run_invoke(const InvokeOptions& o) {
     for (const auto& n : (*instance)->func_names()) known += (known.empty() ? "" : ", ") + n;
     return fail("no exported function `" + call->name + "` (exports: " + known + ")");
   }
-  const auto& params = fn->type().params;
-  if (call->args.size() != params.size()) {
-    return fail("`" + call->name + "` takes " + std::to_string(params.size()) + " arguments, " +
-                std::to_string(call->args.size()) + " given");
-  }
-  std::vector<component::Value> args;
-  for (size_t i = 0; i < params.size(); ++i) {
-    auto v = component::wave::parse(*params[i].type, call->args[i]);
-    if (!v) return fail("argument " + std::to_string(i + 1) + " (`" + params[i].name + "`): " + v.error().message);
-    args.push_back(std::move(*v));
-  }
-  auto results = fn->call(args);
+  auto args = component::wave::parse_args(*call, fn->type().params);
+  if (!args) return fail("in `" + o.call + "`: " + args.error().message);
+  auto results = fn->call(*args);
   if (!results) {
     if (auto status = (*wasi_state)->exit_status()) return *status;
     return fail(results.error().message);
   }
   const auto& types = fn->type().results;
   for (size_t i = 0; i < results->size() && i < types.size(); ++i) {
-    std::string text = component::wave::print(*types[i].type, (*results)[i]);
+    std::string text = component::wave::print((*results)[i], *types[i].type);
     if (!types[i].name.empty()) text = types[i].name + ": " + text;
     std::puts(text.c_str());
   }

@@ -28,6 +28,14 @@ struct SortIdx {
   uint32_t index;
 };
 
+// Attributes of an import/export name (nameattributes 0x02 form). They never identify the item:
+// names alone must be unique.
+struct NameAttrs {
+  std::string version_suffix;  // (versionsuffix "...") of a canonical interface name
+  std::string implements;      // (implements "ns:pkg/iface")
+  std::string external_id;     // (external-id "...")
+};
+
 // ---- core instances (section 2) ----
 struct CoreInstantiateArg {
   std::string name;  // the import module name it satisfies
@@ -52,6 +60,7 @@ struct InstantiateArg {
 struct InlineExport {
   std::string name;
   SortIdx item;
+  NameAttrs attrs;
 };
 struct Instance {
   bool instantiate = true;
@@ -89,6 +98,10 @@ struct DefValType {
   std::optional<ValTypeRef> elem;          // List, Option
   std::optional<ValTypeRef> ok, err;       // Result
   uint32_t resource = 0;                   // Own, Borrow: type index of the resource
+  // Nonzero: the binary opcode of a value type the actr host does not support (stream 0x66,
+  // future 0x65, error-context 0x64, fixed-size list 0x67, map 0x63); `kind` is then meaningless
+  // and the validator rejects the definition.
+  uint8_t unsupported_opcode = 0;
 };
 
 struct FuncTypeDef {
@@ -113,10 +126,12 @@ struct ExternDesc {
 struct ImportDecl {
   std::string name;
   ExternDesc desc;
+  NameAttrs attrs;
 };
 struct ExportDecl {
   std::string name;
   ExternDesc desc;
+  NameAttrs attrs;
 };
 
 struct ComponentTypeDef;
@@ -145,11 +160,14 @@ using TypeDef = std::variant<DefValType, FuncTypeDef, ComponentTypeDef, Instance
 struct CoreModuleTypeDecl {
   enum class Kind : uint8_t { Import, Type, Alias, Export };
   Kind kind;
-  wasm::ImportType import;     // Import (the type may reference a core type index via func)
+  wasm::ImportType import;     // Import
   std::shared_ptr<CoreTypeDef> type;  // Type
   Alias alias;                 // Alias (outer only)
   std::string export_name;     // Export
   wasm::ExternType export_type;
+  // Import/Export of a function: the function type is an index into the module type's own core
+  // type space (its Type and Alias decls), which the resolver fills into `func` of the ExternType.
+  uint32_t func_type_index = 0;
 };
 struct CoreTypeDef {
   bool is_module = false;
@@ -192,11 +210,20 @@ struct Canon {
 struct Import {
   std::string name;
   ExternDesc desc;
+  NameAttrs attrs;
 };
 struct Export {
   std::string name;
   SortIdx item;
   std::optional<ExternDesc> ascribed;
+  NameAttrs attrs;
+};
+
+// ---- start (section 9): decoded so the validator can reject it with a clear message ----
+struct Start {
+  uint32_t func = 0;
+  std::vector<uint32_t> args;  // value indices
+  uint32_t results = 0;
 };
 
 struct Component;
@@ -206,6 +233,7 @@ struct Component;
 struct Definition {
   enum class Kind : uint8_t {
     CoreModule, CoreInstance, CoreType, Component, Instance, Alias, Type, Canon, Import, Export,
+    Start,  // rejected by the validator: the 🪙 value/start feature is not supported
   };
   Kind kind;
   uint32_t offset = 0;  // byte offset in the binary, for messages
@@ -224,6 +252,7 @@ struct Definition {
   Canon canon;
   Import import;
   Export export_;
+  Start start;
 };
 
 struct Component {

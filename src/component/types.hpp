@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace actr::component {
@@ -66,6 +67,10 @@ TypeRef borrow_of(std::shared_ptr<const ResourceType> r);
 // Structural equality (resources by identity). When they differ and `why` is given, it receives
 // the first difference, e.g. "case 1 is `connection-not-ready` in a, `timed-out` in b".
 bool same_type(const ValueType& a, const ValueType& b, std::string* why = nullptr);
+// As above, naming the two sides in the message, e.g. "the component" and "the host":
+// "case 1 is `connection-not-ready` in the component, `timed-out` in the host".
+bool same_type(const ValueType& a, const ValueType& b, std::string* why, std::string_view a_name,
+               std::string_view b_name);
 
 // WIT spelling of a type: "list<u8>", "result<string, actr-error>" (named types by name).
 std::string to_wit(const ValueType& t);
@@ -81,5 +86,10 @@ struct FuncType {
   std::vector<Param> params;
   std::vector<Param> results;
 };
+
+// Parameter and result names and types must match (types as same_type). On a difference, `why`
+// receives e.g. "param `x`: `u32` in the component, `string` in the host".
+bool same_func_type(const FuncType& a, const FuncType& b, std::string* why = nullptr,
+                    std::string_view a_name = "a", std::string_view b_name = "b");
 
 }  // namespace actr::component

@@ -1,11 +1,87 @@
 #include "wasm/aot/aot_engine.hpp"
 
-namespace actr::wasm {
+#include <optional>
 
-Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions&) {
-  return make_error("aot engine: not built yet");
+#include "wasm/aot/aot_externs.hpp"
+#include "wasm/aot/aot_module.hpp"
+#include "wasm/aot/aot_store.hpp"
+#include "wasm/aot/c_translation.hpp"
+#include "wasm/aot/code_cache.hpp"
+#include "wasm/aot/glue_writer.hpp"
+#include "wasm/aot/module_shape.hpp"
+#include "wasm/aot/native_compiler.hpp"
+#include "wasm/aot/runtime.hpp"
+
+namespace actr::wasm {
+namespace {
+
+using namespace actr::wasm::aot;
+
+class AotEngine final : public Engine {
+ public:
+  explicit AotEngine(std::unique_ptr<CodeCache> cache) : cache_(std::move(cache)) {}
+
+  std::string_view name() const override { return "aot"; }
+
+  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes) override {
+    std::string key = cache_->key_for(bytes);
+    // A cached object exists only for bytes that were validated before (the key covers them).
+    ACTR_TRY(std::shared_ptr<LoadedObject> object, cache_->find(key));
+    if (!object) {
+      // Validation comes first: an invalid module never reaches the C compiler.
+      ACTR_TRY(CTranslation c, translate_to_c(bytes, kGeneratedModuleName, kGeneratedHeaderName));
+      ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
+      ACTR_TRY(std::string source, write_module_source(shape, c, key));
+      ACTR_TRY(object, cache_->compile_and_load(key, source, c.header));
+    }
+    ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
+    const actr_glue_module_t& glue = object->glue();
+    if (glue.import_count != shape.imports.size() || glue.export_count != shape.exports.size()) {
+      return make_error("aot: the cached object for this module does not match it");
+    }
+    return std::shared_ptr<Module>(std::make_shared<AotModule>(std::move(shape), std::move(object)));
+  }
+
+  std::unique_ptr<Store> new_store(const StoreLimits& limits) override {
+    return std::make_unique<AotStore>(limits);
+  }
+
+ private:
+  std::unique_ptr<CodeCache> cache_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options) {
+  init_runtime();
+  ACTR_TRY(NativeCompiler compiler,
+           NativeCompiler::find(options.c_compiler.value_or(default_compiler_command())));
+  ACTR_TRY(std::unique_ptr<CodeCache> cache, CodeCache::open(options.cache_dir, std::move(compiler)));
+  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(std::move(cache)));
 }
 
-bool aot_compiler_available() { return false; }
+bool aot_compiler_available() {
+  static const bool available = NativeCompiler::find(default_compiler_command()).ok();
+  return available;
+}
 
+uint64_t aot_compiler_invocations() { return compiler_invocations(); }
+
+namespace aot_detail {
+
+Result<TypedTarget> typed_target(const Func& func, const FuncType& expected) {
+  const auto* guest = dynamic_cast<const GuestFunc*>(&func);
+  if (guest == nullptr) return make_error("typed calls need a guest function of the aot engine");
+  if (guest->type() != expected) {
+    return make_error("typed call signature " + expected.to_string() + " does not match " +
+                      guest->type().to_string());
+  }
+  return TypedTarget{guest->store(), guest->instance(), guest->typed()};
+}
+
+Result<void> typed_entry(void* store, void (*thunk)(void*, uint64_t*), void* context) {
+  return guarded_call(*static_cast<StoreContext*>(store), thunk, context, nullptr);
+}
+
+}  // namespace aot_detail
 }  // namespace actr::wasm

@@ -1,0 +1,193 @@
+# Guest components: C/C++ compiled to wasm32-wasi by clang-19, then wrapped into a WebAssembly
+# component by jco (wit-component). The host build stays on the system compiler; guests are built
+# with custom commands so that they never inherit host flags, includes or sanitizers.
+#
+#   actr_add_guest_component(<name>
+#     SOURCES <file>...                 C (.c) or C++ (.cc/.cpp/.cxx) sources
+#     WIT <file-or-dir>                 the WIT package (a .wit file or a directory of them)
+#     WORLD <world>                     the world the guest implements
+#     [WASI]                            link the WASI preview1 reactor adapter (guest may use libc
+#                                       I/O, clocks, random); without it the guest must import
+#                                       nothing but its world
+#     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...]
+#     [COMPILE_OPTIONS <opt>...] [LINK_OPTIONS <opt>...]
+#     [DEPENDS <file>...]               extra files whose change must rebuild the guest
+#     [OUTPUT_VAR <var>])               receives the path of the component
+#
+# Produces the target `guest_<name>` (built by `all`) and the component
+# ${PROJECT_BINARY_DIR}/guests/<name>.wasm; intermediates go to
+# ${CMAKE_CURRENT_BINARY_DIR}/<name>.guest/. The target property ACTR_GUEST_COMPONENT holds the
+# component's path. When clang-19, the wasm32 sysroot or jco is missing, the function warns and
+# defines nothing: tests that need the component skip.
+include_guard(GLOBAL)
+
+find_program(ACTR_GUEST_CC NAMES clang-19 DOC "clang for wasm32 guests")
+find_program(ACTR_GUEST_CXX NAMES clang++-19 DOC "clang++ for wasm32 guests")
+find_program(ACTR_NODE NAMES node nodejs DOC "node.js, to run jco")
+set(ACTR_JCO "${PROJECT_SOURCE_DIR}/node_modules/.bin/jco" CACHE FILEPATH
+    "jco (pinned in package.json; install with `npm ci` in the source root)")
+set(ACTR_WASI_INCLUDE_DIR "/usr/include/wasm32-wasi" CACHE PATH "wasi-libc headers (Debian wasi-libc)")
+set(ACTR_WASI_LIB_DIR "/usr/lib/wasm32-wasi" CACHE PATH "wasi-libc and libc++ for wasm32")
+set(ACTR_GUEST_OPT_FLAGS "-O2" CACHE STRING "Optimisation flags for guest code")
+
+# Why each flag:
+#   -fno-exceptions        Debian's wasm32 libc++abi has no exception runtime.
+#   -mexec-model=reactor   a library-style module (exports _initialize), not a `main` program.
+#   -mno-simd128 -mno-tail-call  wasm2c (the aot engine) cannot translate them.
+#   --strip-debug          a tenth of the size; components are shipped, not debugged.
+#   --stack-first          a shadow-stack overflow traps at once instead of overwriting .data.
+set(ACTR_GUEST_COMMON_FLAGS -fno-exceptions -mno-simd128 -mno-tail-call)
+set(ACTR_GUEST_LINK_FLAGS -mexec-model=reactor -Wl,--strip-debug -Wl,--stack-first)
+set(ACTR_JCO_PREOPEN_SHIM "${CMAKE_CURRENT_LIST_DIR}/../tools/jco-shim/preopen-root.mjs")
+get_filename_component(ACTR_JCO_PREOPEN_SHIM "${ACTR_JCO_PREOPEN_SHIM}" ABSOLUTE)
+
+# Why the guest toolchain is unusable, or empty when it is usable.
+function(_actr_guest_toolchain_problem out)
+  set(problems)
+  if(NOT ACTR_GUEST_CC OR NOT ACTR_GUEST_CXX)
+    list(APPEND problems "clang-19/clang++-19 not found (apt-get install clang-19 lld-19)")
+  endif()
+  if(NOT EXISTS "${ACTR_WASI_INCLUDE_DIR}/stdlib.h" OR NOT EXISTS "${ACTR_WASI_LIB_DIR}/libc.a")
+    list(APPEND problems "wasi-libc not found in ${ACTR_WASI_INCLUDE_DIR} (apt-get install wasi-libc)")
+  endif()
+  if(NOT EXISTS "${ACTR_WASI_LIB_DIR}/libc++.a")
+    list(APPEND problems "wasm32 libc++ not found (apt-get install libc++-19-dev-wasm32 "
+                         "libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32)")
+  endif()
+  if(NOT ACTR_NODE)
+    list(APPEND problems "node not found")
+  endif()
+  if(NOT EXISTS "${ACTR_JCO}")
+    list(APPEND problems "jco not found at ${ACTR_JCO} (run `npm ci` in ${PROJECT_SOURCE_DIR})")
+  endif()
+  list(JOIN problems "; " text)
+  set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+
+# The private sysroot: only the wasm32 triple directories, so that clang never falls back to the
+# host's /usr/include (which it would with --sysroot=/usr).
+function(_actr_guest_sysroot out)
+  set(root "${PROJECT_BINARY_DIR}/wasm32-wasi-sysroot")
+  if(NOT EXISTS "${root}/include/wasm32-wasi")
+    file(MAKE_DIRECTORY "${root}/include" "${root}/lib")
+    file(CREATE_LINK "${ACTR_WASI_INCLUDE_DIR}" "${root}/include/wasm32-wasi" SYMBOLIC)
+    file(CREATE_LINK "${ACTR_WASI_LIB_DIR}" "${root}/lib/wasm32-wasi" SYMBOLIC)
+  endif()
+  set(${out} "${root}" PARENT_SCOPE)
+endfunction()
+
+function(actr_add_guest_component name)
+  cmake_parse_arguments(PARSE_ARGV 1 G "WASI" "WIT;WORLD;OUTPUT_VAR"
+                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_OPTIONS;DEPENDS")
+  if(G_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "actr_add_guest_component(${name}): unknown arguments ${G_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT G_SOURCES OR NOT G_WIT OR NOT G_WORLD)
+    message(FATAL_ERROR "actr_add_guest_component(${name}): SOURCES, WIT and WORLD are required")
+  endif()
+
+  _actr_guest_toolchain_problem(problem)
+  if(problem)
+    message(WARNING "Guest component `${name}` will not be built: ${problem}. "
+                    "Tests that need it will be skipped.")
+    return()
+  endif()
+  _actr_guest_sysroot(sysroot)
+
+  set(work "${CMAKE_CURRENT_BINARY_DIR}/${name}.guest")
+  set(out_dir "${PROJECT_BINARY_DIR}/guests")
+  set(component "${out_dir}/${name}.wasm")
+  file(MAKE_DIRECTORY "${work}" "${out_dir}")
+
+  get_filename_component(wit "${G_WIT}" ABSOLUTE)
+  if(IS_DIRECTORY "${wit}")
+    file(GLOB_RECURSE wit_files CONFIGURE_DEPENDS "${wit}/*.wit")
+  else()
+    set(wit_files "${wit}")
+  endif()
+
+  set(target_flags --target=wasm32-wasi "--sysroot=${sysroot}")
+  set(includes)
+  foreach(dir IN LISTS G_INCLUDE_DIRECTORIES)
+    get_filename_component(dir "${dir}" ABSOLUTE)
+    list(APPEND includes "-I${dir}")
+  endforeach()
+  set(defines)
+  foreach(def IN LISTS G_COMPILE_DEFINITIONS)
+    list(APPEND defines "-D${def}")
+  endforeach()
+
+  set(objects)
+  set(has_cxx FALSE)
+  foreach(src IN LISTS G_SOURCES)
+    get_filename_component(src "${src}" ABSOLUTE)
+    get_filename_component(ext "${src}" LAST_EXT)
+    if(ext STREQUAL ".c")
+      set(compiler "${ACTR_GUEST_CC}")
+      set(lang_flags -std=c11)
+    elseif(ext MATCHES "^\\.(cc|cpp|cxx)$")
+      set(compiler "${ACTR_GUEST_CXX}")
+      set(lang_flags -std=c++20)
+      set(has_cxx TRUE)
+    else()
+      message(FATAL_ERROR "actr_add_guest_component(${name}): unsupported source ${src}")
+    endif()
+    file(RELATIVE_PATH rel "${CMAKE_CURRENT_SOURCE_DIR}" "${src}")
+    string(REGEX REPLACE "[^A-Za-z0-9_.-]" "_" obj_name "${rel}")
+    set(obj "${work}/${obj_name}.o")
+    add_custom_command(
+      OUTPUT "${obj}"
+      COMMAND "${compiler}" ${target_flags} ${ACTR_GUEST_OPT_FLAGS} ${ACTR_GUEST_COMMON_FLAGS}
+              ${lang_flags} -Wall -Wextra ${defines} ${includes} ${G_COMPILE_OPTIONS}
+              -MD -MT "${obj}" -MF "${obj}.d" -c "${src}" -o "${obj}"
+      DEPENDS "${src}"
+      DEPFILE "${obj}.d"
+      COMMENT "Compiling wasm32 guest object ${rel}"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    list(APPEND objects "${obj}")
+  endforeach()
+
+  # clang++ links libc++ when C++ is present; static archives add only what is referenced.
+  if(has_cxx)
+    set(linker "${ACTR_GUEST_CXX}")
+  else()
+    set(linker "${ACTR_GUEST_CC}")
+  endif()
+  set(core "${work}/${name}.core.wasm")
+  add_custom_command(
+    OUTPUT "${core}"
+    COMMAND "${linker}" ${target_flags} ${ACTR_GUEST_OPT_FLAGS} ${ACTR_GUEST_COMMON_FLAGS}
+            ${ACTR_GUEST_LINK_FLAGS} ${G_LINK_OPTIONS} ${objects} -o "${core}"
+    DEPENDS ${objects} ${G_DEPENDS}
+    COMMENT "Linking wasm32 core module ${name}.core.wasm"
+    VERBATIM COMMAND_EXPAND_LISTS)
+
+  # jco's embedded wasm-tools reads files through a WASI shim that needs the preopen shim; it
+  # also resolves paths against that preopen, so every path given to it is absolute.
+  set(jco_env "${CMAKE_COMMAND}" -E env "NODE_OPTIONS=--import=${ACTR_JCO_PREOPEN_SHIM}")
+  set(embedded "${work}/${name}.embedded.wasm")
+  add_custom_command(
+    OUTPUT "${embedded}"
+    COMMAND ${jco_env} "${ACTR_NODE}" "${ACTR_JCO}" embed "${core}" --wit "${wit}"
+            --world-name "${G_WORLD}" -o "${embedded}"
+    DEPENDS "${core}" ${wit_files} "${ACTR_JCO_PREOPEN_SHIM}"
+    COMMENT "Embedding WIT world ${G_WORLD} into ${name}"
+    VERBATIM)
+
+  set(adapter)
+  if(G_WASI)
+    set(adapter --wasi-reactor)
+  endif()
+  add_custom_command(
+    OUTPUT "${component}"
+    COMMAND ${jco_env} "${ACTR_NODE}" "${ACTR_JCO}" new "${embedded}" ${adapter} -o "${component}"
+    DEPENDS "${embedded}" "${ACTR_JCO_PREOPEN_SHIM}"
+    COMMENT "Creating guest component ${name}.wasm"
+    VERBATIM)
+
+  add_custom_target(guest_${name} ALL DEPENDS "${component}")
+  set_target_properties(guest_${name} PROPERTIES ACTR_GUEST_COMPONENT "${component}")
+  if(G_OUTPUT_VAR)
+    set(${G_OUTPUT_VAR} "${component}" PARENT_SCOPE)
+  endif()
+endfunction()

@@ -1,0 +1,309 @@
+#include "component/canonical/layout.hpp"
+
+#include <algorithm>
+
+namespace actr::component::canonical {
+
+uint32_t case_count(const ValueType& t) {
+  switch (t.kind) {
+    case Kind::Variant:
+      return static_cast<uint32_t>(t.cases.size());
+    case Kind::Enum:
+      return static_cast<uint32_t>(t.names.size());
+    case Kind::Option:
+    case Kind::Result:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+const ValueType* case_type(const ValueType& t, uint32_t i) {
+  switch (t.kind) {
+    case Kind::Variant:
+      return i < t.cases.size() ? t.cases[i].type.get() : nullptr;
+    case Kind::Option:
+      return i == 1 ? t.elem.get() : nullptr;
+    case Kind::Result:
+      return i == 0 ? t.ok.get() : i == 1 ? t.err.get() : nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+uint32_t discriminant_size(uint32_t num_cases) {
+  if (num_cases <= (1u << 8)) return 1;
+  if (num_cases <= (1u << 16)) return 2;
+  return 4;
+}
+
+uint32_t flags_size(size_t num_labels) {
+  if (num_labels <= 8) return 1;
+  if (num_labels <= 16) return 2;
+  return 4 * static_cast<uint32_t>((num_labels + 31) / 32);
+}
+
+uint32_t flags_flat_count(size_t num_labels) {
+  return std::max<uint32_t>(1, static_cast<uint32_t>((num_labels + 31) / 32));
+}
+
+namespace {
+
+uint32_t max_case_alignment(const ValueType& t) {
+  uint32_t a = 1;
+  for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
+    if (const ValueType* c = case_type(t, i)) a = std::max(a, alignment(*c));
+  }
+  return a;
+}
+
+}  // namespace
+
+uint32_t alignment(const ValueType& t) {
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8:
+      return 1;
+    case Kind::S16:
+    case Kind::U16:
+      return 2;
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::F32:
+    case Kind::Char:
+    case Kind::String:
+    case Kind::List:
+    case Kind::Own:
+    case Kind::Borrow:
+      return 4;
+    case Kind::S64:
+    case Kind::U64:
+    case Kind::F64:
+      return 8;
+    case Kind::Record: {
+      uint32_t a = 1;
+      for (const Field& f : t.fields) a = std::max(a, f.type ? alignment(*f.type) : 1u);
+      return a;
+    }
+    case Kind::Tuple: {
+      uint32_t a = 1;
+      for (const TypeRef& i : t.items) a = std::max(a, i ? alignment(*i) : 1u);
+      return a;
+    }
+    case Kind::Variant:
+    case Kind::Enum:
+    case Kind::Option:
+    case Kind::Result:
+      return std::max(discriminant_size(case_count(t)), max_case_alignment(t));
+    case Kind::Flags:
+      return std::min<uint32_t>(flags_size(t.names.size()), 4);
+  }
+  return 1;
+}
+
+uint32_t payload_offset(const ValueType& t) {
+  return static_cast<uint32_t>(align_to(discriminant_size(case_count(t)), max_case_alignment(t)));
+}
+
+uint32_t size_of(const ValueType& t) {
+  switch (t.kind) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8:
+      return 1;
+    case Kind::S16:
+    case Kind::U16:
+      return 2;
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::F32:
+    case Kind::Char:
+    case Kind::Own:
+    case Kind::Borrow:
+      return 4;
+    case Kind::S64:
+    case Kind::U64:
+    case Kind::F64:
+    case Kind::String:
+    case Kind::List:
+      return 8;
+    case Kind::Record:
+    case Kind::Tuple: {
+      uint64_t s = 0;
+      auto add = [&](const ValueType* f) {
+        if (!f) return;
+        s = align_to(s, alignment(*f)) + size_of(*f);
+      };
+      if (t.kind == Kind::Record) {
+        for (const Field& f : t.fields) add(f.type.get());
+      } else {
+        for (const TypeRef& i : t.items) add(i.get());
+      }
+      return static_cast<uint32_t>(align_to(s, alignment(t)));
+    }
+    case Kind::Variant:
+    case Kind::Enum:
+    case Kind::Option:
+    case Kind::Result: {
+      uint32_t payload = 0;
+      for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
+        if (const ValueType* c = case_type(t, i)) payload = std::max(payload, size_of(*c));
+      }
+      return static_cast<uint32_t>(align_to(uint64_t{payload_offset(t)} + payload, alignment(t)));
+    }
+    case Kind::Flags:
+      return flags_size(t.names.size());
+  }
+  return 1;
+}
+
+namespace {
+
+wasm::ValType join(wasm::ValType a, wasm::ValType b) {
+  using wasm::ValType;
+  if (a == b) return a;
+  if ((a == ValType::I32 && b == ValType::F32) || (a == ValType::F32 && b == ValType::I32))
+    return ValType::I32;
+  return ValType::I64;
+}
+
+}  // namespace
+
+void flatten(const ValueType& t, std::vector<wasm::ValType>& out) {
+  using wasm::ValType;
+  switch (t.kind) {
+    case Kind::S64:
+    case Kind::U64:
+      out.push_back(ValType::I64);
+      return;
+    case Kind::F32:
+      out.push_back(ValType::F32);
+      return;
+    case Kind::F64:
+      out.push_back(ValType::F64);
+      return;
+    case Kind::String:
+    case Kind::List:
+      out.push_back(ValType::I32);
+      out.push_back(ValType::I32);
+      return;
+    case Kind::Record:
+      for (const Field& f : t.fields)
+        if (f.type) flatten(*f.type, out);
+      return;
+    case Kind::Tuple:
+      for (const TypeRef& i : t.items)
+        if (i) flatten(*i, out);
+      return;
+    case Kind::Variant:
+    case Kind::Enum:
+    case Kind::Option:
+    case Kind::Result: {
+      out.push_back(ValType::I32);
+      size_t start = out.size();
+      std::vector<ValType> one;
+      for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
+        const ValueType* c = case_type(t, i);
+        if (!c) continue;
+        one.clear();
+        flatten(*c, one);
+        for (size_t j = 0; j < one.size(); ++j) {
+          if (start + j < out.size()) {
+            out[start + j] = join(out[start + j], one[j]);
+          } else {
+            out.push_back(one[j]);
+          }
+        }
+      }
+      return;
+    }
+    case Kind::Flags:
+      out.insert(out.end(), flags_flat_count(t.names.size()), ValType::I32);
+      return;
+    default:
+      out.push_back(ValType::I32);
+      return;
+  }
+}
+
+std::vector<wasm::ValType> flatten(const ValueType& t) {
+  std::vector<wasm::ValType> out;
+  flatten(t, out);
+  return out;
+}
+
+uint32_t flat_count(const ValueType& t) {
+  switch (t.kind) {
+    case Kind::String:
+    case Kind::List:
+      return 2;
+    case Kind::Record: {
+      uint32_t n = 0;
+      for (const Field& f : t.fields) n += f.type ? flat_count(*f.type) : 0;
+      return n;
+    }
+    case Kind::Tuple: {
+      uint32_t n = 0;
+      for (const TypeRef& i : t.items) n += i ? flat_count(*i) : 0;
+      return n;
+    }
+    case Kind::Variant:
+    case Kind::Enum:
+    case Kind::Option:
+    case Kind::Result: {
+      uint32_t payload = 0;
+      for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
+        if (const ValueType* c = case_type(t, i)) payload = std::max(payload, flat_count(*c));
+      }
+      return 1 + payload;
+    }
+    case Kind::Flags:
+      return flags_flat_count(t.names.size());
+    default:
+      return 1;
+  }
+}
+
+uint32_t flat_count(std::span<const Param> params) {
+  uint32_t n = 0;
+  for (const Param& p : params) n += p.type ? flat_count(*p.type) : 0;
+  return n;
+}
+
+uint32_t tuple_alignment(std::span<const Param> params) {
+  uint32_t a = 1;
+  for (const Param& p : params) a = std::max(a, p.type ? alignment(*p.type) : 1u);
+  return a;
+}
+
+uint32_t tuple_size(std::span<const Param> params) {
+  uint64_t s = 0;
+  for (const Param& p : params) {
+    if (p.type) s = align_to(s, alignment(*p.type)) + size_of(*p.type);
+  }
+  return static_cast<uint32_t>(align_to(s, tuple_alignment(params)));
+}
+
+wasm::FuncType flatten_func(const FuncType& ft, Direction d) {
+  wasm::FuncType core;
+  if (flat_count(ft.params) > kMaxFlatParams) {
+    core.params.push_back(wasm::ValType::I32);
+  } else {
+    for (const Param& p : ft.params)
+      if (p.type) flatten(*p.type, core.params);
+  }
+  if (flat_count(ft.results) > kMaxFlatResults) {
+    if (d == Direction::Lift) {
+      core.results.push_back(wasm::ValType::I32);
+    } else {
+      core.params.push_back(wasm::ValType::I32);
+    }
+  } else {
+    for (const Param& p : ft.results)
+      if (p.type) flatten(*p.type, core.results);
+  }
+  return core;
+}
+
+}  // namespace actr::component::canonical

@@ -1,0 +1,61 @@
+// The canonical ABI's memory layout and flattening of component value types
+// (design/mvp/CanonicalABI.md: alignment, elem_size, flatten_type, flatten_functype), for 32-bit
+// memories. Tuples, enums, options and results are laid out as the records and variants they
+// despecialize to.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "component/types.hpp"
+#include "wasm/types.hpp"
+
+namespace actr::component::canonical {
+
+// Above these counts, parameters (results) travel through linear memory instead of core values.
+inline constexpr uint32_t kMaxFlatParams = 16;
+inline constexpr uint32_t kMaxFlatResults = 1;
+// Lifted strings and lists longer than this many bytes trap.
+inline constexpr uint32_t kMaxStringByteLength = (1u << 28) - 1;
+inline constexpr uint32_t kMaxListByteLength = (1u << 28) - 1;
+// latin1+utf16: set in a string's length when its code units are UTF-16.
+inline constexpr uint32_t kUtf16Tag = 1u << 31;
+
+inline uint64_t align_to(uint64_t offset, uint32_t alignment) {
+  return (offset + alignment - 1) / alignment * alignment;
+}
+
+uint32_t alignment(const ValueType& t);
+uint32_t size_of(const ValueType& t);  // elem_size: bytes of one value in memory, incl. padding
+
+// Variants (and enum, option, result): the case count, the size of the discriminant stored
+// first, and the payload type of case i (null: none).
+uint32_t case_count(const ValueType& t);
+uint32_t discriminant_size(uint32_t num_cases);
+const ValueType* case_type(const ValueType& t, uint32_t i);
+// Offset of the payload from the start of the variant.
+uint32_t payload_offset(const ValueType& t);
+// Flags: bytes in memory (1, 2, 4, or 4 per 32 labels beyond 32) and core i32 values when flat.
+uint32_t flags_size(size_t num_labels);
+uint32_t flags_flat_count(size_t num_labels);
+
+// Core values of a type when passed flat; variants join their cases' payloads slot by slot.
+void flatten(const ValueType& t, std::vector<wasm::ValType>& out);
+std::vector<wasm::ValType> flatten(const ValueType& t);
+// The number of core values (same as flatten(t).size(), without allocating).
+uint32_t flat_count(const ValueType& t);
+uint32_t flat_count(std::span<const Param> params);
+
+// Record layout of several values in a row (the tuple of a function's params or results).
+uint32_t tuple_alignment(std::span<const Param> params);
+uint32_t tuple_size(std::span<const Param> params);
+
+// The core function type of a component function: what `canon lift` expects the core callee to
+// have, and what `canon lower` produces for the guest to import. Above kMaxFlatParams params are
+// passed as one i32 pointer; above kMaxFlatResults results are returned as an i32 pointer (lift)
+// or written through an i32 return-pointer param appended by the caller (lower).
+enum class Direction : uint8_t { Lift, Lower };
+wasm::FuncType flatten_func(const FuncType& ft, Direction d);
+
+}  // namespace actr::component::canonical

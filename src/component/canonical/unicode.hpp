@@ -1,0 +1,34 @@
+// UTF-8 / UTF-16 / Latin-1 helpers for the canonical ABI's string transcoding. Host strings are
+// always UTF-8; guests may use UTF-8, UTF-16LE or latin1+utf16.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace actr::component::canonical::unicode {
+
+inline bool is_scalar(uint32_t c) { return c < 0xD800 || (c > 0xDFFF && c <= 0x10FFFF); }
+
+// Checks that `s` is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). On failure
+// returns false and sets `message` to e.g. "invalid utf-8 sequence of 1 bytes from index 0" or
+// "incomplete utf-8 byte sequence from index 3".
+bool validate_utf8(std::string_view s, std::string* message = nullptr);
+
+// Decodes the code point starting at s[i] of valid UTF-8 and advances i.
+uint32_t next_code_point(std::string_view s, size_t& i);
+
+void append_utf8(std::string& out, uint32_t code_point);
+
+// Number of UTF-16 code units of valid UTF-8 `s`.
+size_t utf16_length(std::string_view s);
+
+// Appends UTF-16LE `units` code units at `src` as UTF-8. Returns false on an unpaired surrogate
+// and sets `message`.
+bool utf16le_to_utf8(const uint8_t* src, size_t units, std::string& out, std::string* message);
+
+// Appends Latin-1 bytes as UTF-8.
+void latin1_to_utf8(const uint8_t* src, size_t n, std::string& out);
+
+}  // namespace actr::component::canonical::unicode

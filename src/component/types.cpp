@@ -1,0 +1,473 @@
+#include "component/types.hpp"
+
+#include <string_view>
+
+namespace actr::component {
+
+const char* to_string(Kind k) {
+  switch (k) {
+    case Kind::Bool:
+      return "bool";
+    case Kind::S8:
+      return "s8";
+    case Kind::U8:
+      return "u8";
+    case Kind::S16:
+      return "s16";
+    case Kind::U16:
+      return "u16";
+    case Kind::S32:
+      return "s32";
+    case Kind::U32:
+      return "u32";
+    case Kind::S64:
+      return "s64";
+    case Kind::U64:
+      return "u64";
+    case Kind::F32:
+      return "f32";
+    case Kind::F64:
+      return "f64";
+    case Kind::Char:
+      return "char";
+    case Kind::String:
+      return "string";
+    case Kind::List:
+      return "list";
+    case Kind::Record:
+      return "record";
+    case Kind::Tuple:
+      return "tuple";
+    case Kind::Variant:
+      return "variant";
+    case Kind::Enum:
+      return "enum";
+    case Kind::Option:
+      return "option";
+    case Kind::Result:
+      return "result";
+    case Kind::Flags:
+      return "flags";
+    case Kind::Own:
+      return "own";
+    case Kind::Borrow:
+      return "borrow";
+  }
+  return "?";
+}
+
+namespace {
+
+TypeRef make(ValueType t) { return std::make_shared<const ValueType>(std::move(t)); }
+
+}  // namespace
+
+TypeRef primitive(Kind k) {
+  // Primitives are immutable and shared; one instance per kind avoids an allocation per use.
+  static const std::vector<TypeRef> kPrimitives = [] {
+    std::vector<TypeRef> all;
+    for (int k = 0; k <= static_cast<int>(Kind::String); ++k) {
+      ValueType t;
+      t.kind = static_cast<Kind>(k);
+      all.push_back(make(std::move(t)));
+    }
+    return all;
+  }();
+
+  auto i = static_cast<size_t>(k);
+  if (i < kPrimitives.size()) return kPrimitives[i];
+  ValueType t;
+  t.kind = k;
+  return make(std::move(t));
+}
+
+TypeRef list_of(TypeRef elem) {
+  ValueType t;
+  t.kind = Kind::List;
+  t.elem = std::move(elem);
+  return make(std::move(t));
+}
+
+TypeRef option_of(TypeRef elem) {
+  ValueType t;
+  t.kind = Kind::Option;
+  t.elem = std::move(elem);
+  return make(std::move(t));
+}
+
+TypeRef result_of(TypeRef ok, TypeRef err) {
+  ValueType t;
+  t.kind = Kind::Result;
+  t.ok = std::move(ok);
+  t.err = std::move(err);
+  return make(std::move(t));
+}
+
+TypeRef tuple_of(std::vector<TypeRef> items) {
+  ValueType t;
+  t.kind = Kind::Tuple;
+  t.items = std::move(items);
+  return make(std::move(t));
+}
+
+TypeRef record_of(std::vector<Field> fields) {
+  ValueType t;
+  t.kind = Kind::Record;
+  t.fields = std::move(fields);
+  return make(std::move(t));
+}
+
+TypeRef variant_of(std::vector<Case> cases) {
+  ValueType t;
+  t.kind = Kind::Variant;
+  t.cases = std::move(cases);
+  return make(std::move(t));
+}
+
+TypeRef enum_of(std::vector<std::string> names) {
+  ValueType t;
+  t.kind = Kind::Enum;
+  t.names = std::move(names);
+  return make(std::move(t));
+}
+
+TypeRef flags_of(std::vector<std::string> names) {
+  ValueType t;
+  t.kind = Kind::Flags;
+  t.names = std::move(names);
+  return make(std::move(t));
+}
+
+TypeRef own_of(std::shared_ptr<const ResourceType> r) {
+  ValueType t;
+  t.kind = Kind::Own;
+  t.resource = std::move(r);
+  return make(std::move(t));
+}
+
+TypeRef borrow_of(std::shared_ptr<const ResourceType> r) {
+  ValueType t;
+  t.kind = Kind::Borrow;
+  t.resource = std::move(r);
+  return make(std::move(t));
+}
+
+namespace {
+
+std::string quoted(std::string_view s) { return "`" + std::string(s) + "`"; }
+
+std::string resource_name(const ResourceType* r) {
+  if (!r) return "?";
+  return r->name.empty() ? std::string("<anonymous resource>") : r->name;
+}
+
+// Walks two types in lockstep and reports the first difference, prefixed by where it is.
+class TypeComparer {
+ public:
+  TypeComparer(std::string_view a_name, std::string_view b_name, std::string* why)
+      : a_(a_name), b_(b_name), why_(why) {}
+
+  bool same(const ValueType* a, const ValueType* b) {
+    if (a == b) return true;
+    if (!a || !b) return differ("a type is present in one and absent in the other");
+    if (a->kind != b->kind) {
+      return differ(quoted(to_wit(*a)) + " in " + std::string(a_) + ", " + quoted(to_wit(*b)) +
+                    " in " + std::string(b_));
+    }
+    switch (a->kind) {
+      case Kind::List:
+        return nested("list element", [&] { return same(a->elem.get(), b->elem.get()); });
+      case Kind::Option:
+        return nested("option payload", [&] { return same(a->elem.get(), b->elem.get()); });
+      case Kind::Record:
+        return same_record(*a, *b);
+      case Kind::Tuple:
+        return same_tuple(*a, *b);
+      case Kind::Variant:
+        return same_variant(*a, *b);
+      case Kind::Enum:
+        return same_labels(*a, *b, "enum", "case");
+      case Kind::Flags:
+        return same_labels(*a, *b, "flags", "flag");
+      case Kind::Result:
+        return same_result(*a, *b);
+      case Kind::Own:
+      case Kind::Borrow:
+        return same_resource(*a, *b);
+      default:
+        return true;
+    }
+  }
+
+ private:
+  template <typename F>
+  bool nested(std::string where, F&& check) {
+    path_.push_back(std::move(where));
+    bool ok = check();
+    path_.pop_back();
+    return ok;
+  }
+
+  bool differ(const std::string& what) {
+    if (why_) {
+      std::string prefix;
+      if (!path_.empty()) {
+        prefix = "in ";
+        for (size_t i = 0; i < path_.size(); ++i) {
+          if (i) prefix += ", ";
+          prefix += path_[i];
+        }
+        prefix += ": ";
+      }
+      *why_ = prefix + what;
+    }
+    return false;
+  }
+
+  std::string counts(const char* what, size_t na, size_t nb, const char* unit) {
+    return std::string(what) + " has " + std::to_string(na) + " " + unit + " in " +
+           std::string(a_) + ", " + std::to_string(nb) + " in " + std::string(b_);
+  }
+
+  std::string names(const char* what, size_t i, std::string_view na, std::string_view nb) {
+    return std::string(what) + " " + std::to_string(i) + " is " + quoted(na) + " in " +
+           std::string(a_) + ", " + quoted(nb) + " in " + std::string(b_);
+  }
+
+  bool same_record(const ValueType& a, const ValueType& b) {
+    if (a.fields.size() != b.fields.size())
+      return differ(counts("record", a.fields.size(), b.fields.size(), "fields"));
+    for (size_t i = 0; i < a.fields.size(); ++i) {
+      if (a.fields[i].name != b.fields[i].name)
+        return differ(names("field", i, a.fields[i].name, b.fields[i].name));
+    }
+    for (size_t i = 0; i < a.fields.size(); ++i) {
+      if (!nested("field " + quoted(a.fields[i].name),
+                  [&] { return same(a.fields[i].type.get(), b.fields[i].type.get()); }))
+        return false;
+    }
+    return true;
+  }
+
+  bool same_tuple(const ValueType& a, const ValueType& b) {
+    if (a.items.size() != b.items.size())
+      return differ(counts("tuple", a.items.size(), b.items.size(), "items"));
+    for (size_t i = 0; i < a.items.size(); ++i) {
+      if (!nested("tuple item " + std::to_string(i),
+                  [&] { return same(a.items[i].get(), b.items[i].get()); }))
+        return false;
+    }
+    return true;
+  }
+
+  bool same_variant(const ValueType& a, const ValueType& b) {
+    if (a.cases.size() != b.cases.size())
+      return differ(counts("variant", a.cases.size(), b.cases.size(), "cases"));
+    for (size_t i = 0; i < a.cases.size(); ++i) {
+      if (a.cases[i].name != b.cases[i].name)
+        return differ(names("case", i, a.cases[i].name, b.cases[i].name));
+    }
+    for (size_t i = 0; i < a.cases.size(); ++i) {
+      const Case& ca = a.cases[i];
+      const Case& cb = b.cases[i];
+      if (!ca.type != !cb.type) {
+        return differ("case " + quoted(ca.name) + " has " + (ca.type ? "a payload" : "no payload") +
+                      " in " + std::string(a_) + ", " + (cb.type ? "a payload" : "no payload") +
+                      " in " + std::string(b_));
+      }
+      if (ca.type &&
+          !nested("case " + quoted(ca.name), [&] { return same(ca.type.get(), cb.type.get()); }))
+        return false;
+    }
+    return true;
+  }
+
+  bool same_labels(const ValueType& a, const ValueType& b, const char* what, const char* unit) {
+    if (a.names.size() != b.names.size())
+      return differ(counts(what, a.names.size(), b.names.size(),
+                           std::string_view(unit) == "case" ? "cases" : "flags"));
+    for (size_t i = 0; i < a.names.size(); ++i) {
+      if (a.names[i] != b.names[i]) return differ(names(unit, i, a.names[i], b.names[i]));
+    }
+    return true;
+  }
+
+  bool same_result(const ValueType& a, const ValueType& b) {
+    auto side = [&](const TypeRef& x, const TypeRef& y, const char* which) {
+      if (!x != !y) {
+        return differ(std::string("result ") + which + " type is " + (x ? "present" : "absent") +
+                      " in " + std::string(a_) + ", " + (y ? "present" : "absent") + " in " +
+                      std::string(b_));
+      }
+      if (!x) return true;
+      return nested(std::string("result ") + which, [&] { return same(x.get(), y.get()); });
+    };
+    return side(a.ok, b.ok, "ok") && side(a.err, b.err, "err");
+  }
+
+  bool same_resource(const ValueType& a, const ValueType& b) {
+    if (a.resource == b.resource) return true;
+    std::string na = resource_name(a.resource.get());
+    std::string nb = resource_name(b.resource.get());
+    if (na == nb) {
+      return differ("resource " + quoted(na) + " in " + std::string(a_) +
+                    " is a different resource type from " + quoted(nb) + " in " + std::string(b_));
+    }
+    return differ("resource " + quoted(na) + " in " + std::string(a_) + ", " + quoted(nb) + " in " +
+                  std::string(b_));
+  }
+
+  std::string_view a_, b_;
+  std::string* why_;
+  std::vector<std::string> path_;
+};
+
+}  // namespace
+
+bool same_type(const ValueType& a, const ValueType& b, std::string* why) {
+  return same_type(a, b, why, "a", "b");
+}
+
+bool same_type(const ValueType& a, const ValueType& b, std::string* why, std::string_view a_name,
+               std::string_view b_name) {
+  return TypeComparer(a_name, b_name, why).same(&a, &b);
+}
+
+bool same_func_type(const FuncType& a, const FuncType& b, std::string* why, std::string_view a_name,
+                    std::string_view b_name) {
+  auto fail = [&](const std::string& msg) {
+    if (why) *why = msg;
+    return false;
+  };
+  auto compare = [&](const std::vector<Param>& pa, const std::vector<Param>& pb,
+                     const char* singular, const char* plural) -> bool {
+    if (pa.size() != pb.size()) {
+      return fail(std::string("function has ") + std::to_string(pa.size()) + " " + plural + " in " +
+                  std::string(a_name) + ", " + std::to_string(pb.size()) + " in " +
+                  std::string(b_name));
+    }
+    for (size_t i = 0; i < pa.size(); ++i) {
+      std::string where = std::string(singular) + " " + std::to_string(i);
+      if (pa[i].name != pb[i].name) {
+        return fail(where + " is " + quoted(pa[i].name) + " in " + std::string(a_name) + ", " +
+                    quoted(pb[i].name) + " in " + std::string(b_name));
+      }
+      if (!pa[i].type || !pb[i].type) {
+        if (pa[i].type != pb[i].type) return fail(where + ": type missing");
+        continue;
+      }
+      std::string inner;
+      if (!same_type(*pa[i].type, *pb[i].type, &inner, a_name, b_name)) {
+        if (!pa[i].name.empty()) where = std::string(singular) + " " + quoted(pa[i].name);
+        return fail(where + ": " + inner);
+      }
+    }
+    return true;
+  };
+  return compare(a.params, b.params, "param", "params") &&
+         compare(a.results, b.results, "result", "results");
+}
+
+namespace {
+
+void append_wit(std::string& out, const ValueType& t);
+
+void append_wit_ref(std::string& out, const TypeRef& t) {
+  if (t) {
+    append_wit(out, *t);
+  } else {
+    out += "_";
+  }
+}
+
+void append_wit(std::string& out, const ValueType& t) {
+  if (!t.wit_name.empty()) {
+    out += t.wit_name;
+    return;
+  }
+  switch (t.kind) {
+    case Kind::List:
+      out += "list<";
+      append_wit_ref(out, t.elem);
+      out += ">";
+      return;
+    case Kind::Option:
+      out += "option<";
+      append_wit_ref(out, t.elem);
+      out += ">";
+      return;
+    case Kind::Result:
+      out += "result";
+      if (t.ok || t.err) {
+        out += "<";
+        append_wit_ref(out, t.ok);
+        if (t.err) {
+          out += ", ";
+          append_wit(out, *t.err);
+        }
+        out += ">";
+      }
+      return;
+    case Kind::Tuple:
+      out += "tuple<";
+      for (size_t i = 0; i < t.items.size(); ++i) {
+        if (i) out += ", ";
+        append_wit_ref(out, t.items[i]);
+      }
+      out += ">";
+      return;
+    case Kind::Record:
+      out += "record { ";
+      for (size_t i = 0; i < t.fields.size(); ++i) {
+        if (i) out += ", ";
+        out += t.fields[i].name;
+        out += ": ";
+        append_wit_ref(out, t.fields[i].type);
+      }
+      out += " }";
+      return;
+    case Kind::Variant:
+      out += "variant { ";
+      for (size_t i = 0; i < t.cases.size(); ++i) {
+        if (i) out += ", ";
+        out += t.cases[i].name;
+        if (t.cases[i].type) {
+          out += "(";
+          append_wit(out, *t.cases[i].type);
+          out += ")";
+        }
+      }
+      out += " }";
+      return;
+    case Kind::Enum:
+    case Kind::Flags:
+      out += t.kind == Kind::Enum ? "enum { " : "flags { ";
+      for (size_t i = 0; i < t.names.size(); ++i) {
+        if (i) out += ", ";
+        out += t.names[i];
+      }
+      out += " }";
+      return;
+    case Kind::Own:
+      out += resource_name(t.resource.get());
+      return;
+    case Kind::Borrow:
+      out += "borrow<";
+      out += resource_name(t.resource.get());
+      out += ">";
+      return;
+    default:
+      out += to_string(t.kind);
+      return;
+  }
+}
+
+}  // namespace
+
+std::string to_wit(const ValueType& t) {
+  std::string out;
+  append_wit(out, t);
+  return out;
+}
+
+}  // namespace actr::component

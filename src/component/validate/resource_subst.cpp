@@ -1,0 +1,105 @@
+#include "component/validate/resource_subst.hpp"
+
+namespace actr::component::validate {
+
+std::shared_ptr<const ResourceType> ResourceSubst::resource(
+    const std::shared_ptr<const ResourceType>& r) const {
+  if (!r) return r;
+  auto it = map_.find(r.get());
+  return it == map_.end() ? r : it->second;
+}
+
+TypeRef ResourceSubst::value(const TypeRef& t) {
+  if (!t || map_.empty()) return t;
+  if (auto it = values_.find(t.get()); it != values_.end()) return it->second;
+  bool changed = false;
+  auto sub = [&](const TypeRef& c) {
+    TypeRef n = value(c);
+    changed |= n != c;
+    return n;
+  };
+  auto copy = std::make_shared<ValueType>(*t);
+  copy->elem = sub(t->elem);
+  copy->ok = sub(t->ok);
+  copy->err = sub(t->err);
+  for (auto& f : copy->fields) f.type = sub(f.type);
+  for (auto& i : copy->items) i = sub(i);
+  for (auto& c : copy->cases) c.type = sub(c.type);
+  if (t->resource) {
+    copy->resource = resource(t->resource);
+    changed |= copy->resource != t->resource;
+  }
+  TypeRef out = changed ? TypeRef(std::move(copy)) : t;
+  values_.emplace(t.get(), out);
+  return out;
+}
+
+std::shared_ptr<const FuncType> ResourceSubst::func(const std::shared_ptr<const FuncType>& f) {
+  if (!f || map_.empty()) return f;
+  if (auto it = funcs_.find(f.get()); it != funcs_.end()) return it->second;
+  bool changed = false;
+  auto copy = std::make_shared<FuncType>(*f);
+  for (auto* list : {&copy->params, &copy->results}) {
+    for (auto& p : *list) {
+      TypeRef n = value(p.type);
+      changed |= n != p.type;
+      p.type = std::move(n);
+    }
+  }
+  std::shared_ptr<const FuncType> out = changed ? std::shared_ptr<const FuncType>(std::move(copy)) : f;
+  funcs_.emplace(f.get(), out);
+  return out;
+}
+
+DefinedType ResourceSubst::defined(const DefinedType& d) {
+  DefinedType out = d;
+  out.value = value(d.value);
+  out.func = func(d.func);
+  out.resource = resource(d.resource);
+  out.instance = instance(d.instance);
+  out.component = component(d.component);
+  return out;
+}
+
+ExternType ResourceSubst::extern_type(const ExternType& e) {
+  ExternType out = e;
+  out.func = func(e.func);
+  out.value = value(e.value);
+  out.type = defined(e.type);
+  out.instance = instance(e.instance);
+  out.component = component(e.component);
+  return out;
+}
+
+std::vector<ResourceSlot> ResourceSubst::slots(const std::vector<ResourceSlot>& in) const {
+  // A quantified resource that gets substituted is no longer abstract.
+  std::vector<ResourceSlot> out;
+  for (const auto& s : in) {
+    if (!map_.count(s.resource.get())) out.push_back(s);
+  }
+  return out;
+}
+
+std::shared_ptr<const InstanceType> ResourceSubst::instance(const std::shared_ptr<const InstanceType>& t) {
+  if (!t || map_.empty()) return t;
+  if (auto it = instances_.find(t.get()); it != instances_.end()) return it->second;
+  auto copy = std::make_shared<InstanceType>();
+  for (const auto& e : t->exports) copy->exports.push_back({e.name, extern_type(e.type)});
+  copy->abstract_resources = slots(t->abstract_resources);
+  instances_.emplace(t.get(), copy);
+  return copy;
+}
+
+std::shared_ptr<const ComponentType> ResourceSubst::component(const std::shared_ptr<const ComponentType>& t) {
+  if (!t || map_.empty()) return t;
+  if (auto it = components_.find(t.get()); it != components_.end()) return it->second;
+  auto copy = std::make_shared<ComponentType>();
+  for (const auto& e : t->imports) copy->imports.push_back({e.name, extern_type(e.type)});
+  for (const auto& e : t->exports) copy->exports.push_back({e.name, extern_type(e.type)});
+  copy->imported_resources = slots(t->imported_resources);
+  copy->defined_resources = slots(t->defined_resources);
+  components_.emplace(t.get(), copy);
+  return copy;
+}
+
+}  // namespace actr::component::validate

@@ -1,0 +1,42 @@
+// Substitution of resource types inside resolved types: how an instance or component type that
+// quantifies over abstract resources is specialised to concrete ones when it is imported,
+// exported or instantiated. Unchanged parts are shared, not copied.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+
+#include "component/validate/extern_types.hpp"
+
+namespace actr::component::validate {
+
+class ResourceSubst {
+ public:
+  void map(const ResourceType* from, std::shared_ptr<const ResourceType> to) {
+    map_[from] = std::move(to);
+  }
+  bool empty() const { return map_.empty(); }
+
+  std::shared_ptr<const ResourceType> resource(const std::shared_ptr<const ResourceType>& r) const;
+  TypeRef value(const TypeRef& t);
+  std::shared_ptr<const FuncType> func(const std::shared_ptr<const FuncType>& f);
+  DefinedType defined(const DefinedType& d);
+  ExternType extern_type(const ExternType& e);
+  std::shared_ptr<const InstanceType> instance(const std::shared_ptr<const InstanceType>& t);
+  std::shared_ptr<const ComponentType> component(const std::shared_ptr<const ComponentType>& t);
+  std::shared_ptr<const CoreModuleType> module(const std::shared_ptr<const CoreModuleType>& m) { return m; }
+
+  // Every value type copied so far: original -> substituted copy.
+  const std::unordered_map<const ValueType*, TypeRef>& value_copies() const { return values_; }
+
+ private:
+  std::vector<ResourceSlot> slots(const std::vector<ResourceSlot>& in) const;
+
+  std::unordered_map<const ResourceType*, std::shared_ptr<const ResourceType>> map_;
+  std::unordered_map<const ValueType*, TypeRef> values_;
+  std::unordered_map<const FuncType*, std::shared_ptr<const FuncType>> funcs_;
+  std::unordered_map<const InstanceType*, std::shared_ptr<const InstanceType>> instances_;
+  std::unordered_map<const ComponentType*, std::shared_ptr<const ComponentType>> components_;
+};
+
+}  // namespace actr::component::validate

@@ -1,0 +1,51 @@
+// Facts about resolved value types that validation needs: nesting depth and tree size (bounded,
+// so that no hostile type makes later recursive algorithms blow up), the canonical ABI element
+// size, whether a type holds strings/lists (memory and realloc options) or borrows, and the core
+// signature of a function under the canonical ABI (flatten_functype in CanonicalABI.md).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "component/types.hpp"
+#include "wasm/types.hpp"
+
+namespace actr::component::validate {
+
+inline constexpr uint32_t kMaxTypeDepth = 100;
+inline constexpr uint64_t kMaxTypeNodes = 1'000'000;
+inline constexpr uint64_t kMaxElemSize = uint64_t{1} << 28;
+inline constexpr size_t kMaxFlatParams = 16;
+inline constexpr size_t kMaxFlatResults = 1;
+
+struct TypeFacts {
+  uint32_t depth = 1;
+  uint64_t nodes = 1;  // size of the type written out as a tree (saturating)
+  uint64_t size = 0;   // canonical ABI element size in bytes (saturating)
+  uint32_t align = 1;
+  bool has_string_or_list = false;
+  bool has_borrow = false;
+  bool has_handle = false;  // own or borrow anywhere
+};
+
+// Memoized facts; keeps every type it has seen alive so that addresses stay unique.
+class TypeFactsCache {
+ public:
+  const TypeFacts& of(const TypeRef& t);
+
+ private:
+  std::unordered_map<const ValueType*, std::pair<TypeRef, TypeFacts>> memo_;
+};
+
+// A shared, immutable primitive type.
+TypeRef primitive_type(Kind k);
+
+// The core function type of `ft` lifted (`lift` = true: the signature of the core callee of a
+// canon lift) or lowered (the signature of the core function canon lower produces).
+wasm::FuncType flatten_functype(const FuncType& ft, bool lift);
+
+// The number of core values of `t` flattened, stopping early past `limit`.
+size_t flat_count(const ValueType& t, size_t limit);
+
+}  // namespace actr::component::validate

@@ -1,0 +1,379 @@
+#include "component/validate/type_match.hpp"
+
+#include <set>
+#include <utility>
+
+namespace actr::component::validate {
+namespace {
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Bool: return "bool";
+    case Kind::S8: return "s8";
+    case Kind::U8: return "u8";
+    case Kind::S16: return "s16";
+    case Kind::U16: return "u16";
+    case Kind::S32: return "s32";
+    case Kind::U32: return "u32";
+    case Kind::S64: return "s64";
+    case Kind::U64: return "u64";
+    case Kind::F32: return "f32";
+    case Kind::F64: return "f64";
+    case Kind::Char: return "char";
+    case Kind::String: return "string";
+    case Kind::List: return "list";
+    case Kind::Record: return "record";
+    case Kind::Tuple: return "tuple";
+    case Kind::Variant: return "variant";
+    case Kind::Enum: return "enum";
+    case Kind::Option: return "option";
+    case Kind::Result: return "result";
+    case Kind::Flags: return "flags";
+    case Kind::Own: return "own";
+    case Kind::Borrow: return "borrow";
+  }
+  return "?";
+}
+
+void set(std::string* why, std::string s) {
+  if (why) *why = std::move(s);
+}
+
+// Compares DAG-shaped types without re-walking pairs already found equal.
+class ValueComparer {
+ public:
+  bool eq(const ValueType& a, const ValueType& b, std::string* why) {
+    if (&a == &b || done_.count({&a, &b})) return true;
+    if (a.kind != b.kind) {
+      set(why, "`" + describe(a) + "` vs `" + describe(b) + "`");
+      return false;
+    }
+    auto opt = [&](const TypeRef& x, const TypeRef& y, const char* what) {
+      if (!x && !y) return true;
+      if (!x || !y) {
+        set(why, std::string(what) + " present in only one of `" + describe(a) + "` and `" + describe(b) + "`");
+        return false;
+      }
+      return eq(*x, *y, why);
+    };
+    bool ok = true;
+    switch (a.kind) {
+      case Kind::List: case Kind::Option: ok = opt(a.elem, b.elem, "element type"); break;
+      case Kind::Result: ok = opt(a.ok, b.ok, "ok type") && opt(a.err, b.err, "error type"); break;
+      case Kind::Record:
+        if (a.fields.size() != b.fields.size()) {
+          set(why, "records with " + std::to_string(a.fields.size()) + " and " +
+                       std::to_string(b.fields.size()) + " fields");
+          return false;
+        }
+        for (size_t i = 0; ok && i < a.fields.size(); ++i) {
+          if (a.fields[i].name != b.fields[i].name) {
+            set(why, "field " + std::to_string(i) + " is `" + a.fields[i].name + "` in one type and `" +
+                         b.fields[i].name + "` in the other");
+            return false;
+          }
+          ok = eq(*a.fields[i].type, *b.fields[i].type, why);
+        }
+        break;
+      case Kind::Tuple:
+        if (a.items.size() != b.items.size()) {
+          set(why, "tuples of " + std::to_string(a.items.size()) + " and " +
+                       std::to_string(b.items.size()) + " items");
+          return false;
+        }
+        for (size_t i = 0; ok && i < a.items.size(); ++i) ok = eq(*a.items[i], *b.items[i], why);
+        break;
+      case Kind::Variant:
+        if (a.cases.size() != b.cases.size()) {
+          set(why, "variants with " + std::to_string(a.cases.size()) + " and " +
+                       std::to_string(b.cases.size()) + " cases");
+          return false;
+        }
+        for (size_t i = 0; ok && i < a.cases.size(); ++i) {
+          if (a.cases[i].name != b.cases[i].name) {
+            set(why, "case " + std::to_string(i) + " is `" + a.cases[i].name + "` in one type and `" +
+                         b.cases[i].name + "` in the other");
+            return false;
+          }
+          ok = opt(a.cases[i].type, b.cases[i].type, "case payload");
+        }
+        break;
+      case Kind::Enum: case Kind::Flags:
+        if (a.names != b.names) {
+          set(why, std::string(kind_name(a.kind)) + " labels differ: `" + describe(a) + "` vs `" +
+                       describe(b) + "`");
+          return false;
+        }
+        break;
+      case Kind::Own: case Kind::Borrow:
+        if (a.resource != b.resource) {
+          set(why, "handles to different resource types (`" + describe(a) + "` vs `" + describe(b) + "`)");
+          return false;
+        }
+        break;
+      default: break;
+    }
+    if (ok) done_.insert({&a, &b});
+    return ok;
+  }
+
+ private:
+  std::set<std::pair<const ValueType*, const ValueType*>> done_;
+};
+
+bool params_equal(const std::vector<Param>& a, const std::vector<Param>& b, const char* what,
+                  ValueComparer& cmp, std::string* why) {
+  if (a.size() != b.size()) {
+    set(why, std::to_string(a.size()) + " " + what + " instead of " + std::to_string(b.size()));
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name) {
+      set(why, std::string(what) + " " + std::to_string(i) + " is named `" + a[i].name + "` instead of `" +
+                   b[i].name + "`");
+      return false;
+    }
+    std::string inner;
+    if (!cmp.eq(*a[i].type, *b[i].type, why ? &inner : nullptr)) {
+      std::string label = a[i].name.empty() ? std::string(what) + " " + std::to_string(i) : "`" + a[i].name + "`";
+      set(why, label + ": " + inner);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool limits_match(const wasm::Limits& actual, const wasm::Limits& expected) {
+  if (actual.min < expected.min) return false;
+  if (expected.max) return actual.max && *actual.max <= *expected.max;
+  return true;
+}
+
+}  // namespace
+
+std::string describe(const ValueType& t) {
+  if (!t.wit_name.empty()) return t.wit_name;
+  auto d = [](const TypeRef& r) { return r ? describe(*r) : std::string("_"); };
+  switch (t.kind) {
+    case Kind::List: return "list<" + d(t.elem) + ">";
+    case Kind::Option: return "option<" + d(t.elem) + ">";
+    case Kind::Result:
+      if (!t.ok && !t.err) return "result";
+      if (!t.err) return "result<" + d(t.ok) + ">";
+      return "result<" + d(t.ok) + ", " + d(t.err) + ">";
+    case Kind::Tuple: {
+      std::string s = "tuple<";
+      for (size_t i = 0; i < t.items.size(); ++i) s += (i ? ", " : "") + d(t.items[i]);
+      return s + ">";
+    }
+    case Kind::Record: {
+      std::string s = "record {";
+      for (size_t i = 0; i < t.fields.size(); ++i) s += (i ? ", " : " ") + t.fields[i].name + ": " + d(t.fields[i].type);
+      return s + " }";
+    }
+    case Kind::Variant: {
+      std::string s = "variant {";
+      for (size_t i = 0; i < t.cases.size(); ++i) {
+        s += (i ? ", " : " ") + t.cases[i].name;
+        if (t.cases[i].type) s += "(" + d(t.cases[i].type) + ")";
+      }
+      return s + " }";
+    }
+    case Kind::Enum: case Kind::Flags: {
+      std::string s = std::string(kind_name(t.kind)) + " {";
+      for (size_t i = 0; i < t.names.size(); ++i) s += (i ? ", " : " ") + t.names[i];
+      return s + " }";
+    }
+    case Kind::Own: case Kind::Borrow: {
+      std::string r = t.resource && !t.resource->name.empty() ? t.resource->name : "resource";
+      return t.kind == Kind::Own ? "own<" + r + ">" : "borrow<" + r + ">";
+    }
+    default: return kind_name(t.kind);
+  }
+}
+
+std::string describe(const FuncType& f) {
+  std::string s = "func(";
+  for (size_t i = 0; i < f.params.size(); ++i) {
+    s += (i ? ", " : "") + f.params[i].name + ": " + describe(*f.params[i].type);
+  }
+  s += ")";
+  if (f.results.size() == 1 && f.results[0].name.empty()) {
+    s += " -> " + describe(*f.results[0].type);
+  } else if (!f.results.empty()) {
+    s += " -> (";
+    for (size_t i = 0; i < f.results.size(); ++i) {
+      s += (i ? ", " : "") + f.results[i].name + ": " + describe(*f.results[i].type);
+    }
+    s += ")";
+  }
+  return s;
+}
+
+bool equal_values(const ValueType& a, const ValueType& b, std::string* why) {
+  ValueComparer cmp;
+  return cmp.eq(a, b, why);
+}
+
+bool equal_funcs(const FuncType& a, const FuncType& b, std::string* why) {
+  ValueComparer cmp;
+  return params_equal(a.params, b.params, "parameters", cmp, why) &&
+         params_equal(a.results, b.results, "results", cmp, why);
+}
+
+bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::string* why) {
+  using K = DefinedType::Kind;
+  if (actual.kind != expected.kind) {
+    set(why, "a different kind of type");
+    return false;
+  }
+  switch (actual.kind) {
+    case K::Value: return equal_values(*actual.value, *expected.value, why);
+    case K::Func: return equal_funcs(*actual.func, *expected.func, why);
+    case K::Resource:
+      if (actual.resource != expected.resource) {
+        set(why, "a different resource type");
+        return false;
+      }
+      return true;
+    case K::Instance: {
+      ExternType a, e;
+      a.kind = e.kind = ExternKind::Instance;
+      a.instance = actual.instance;
+      e.instance = expected.instance;
+      return is_subtype(a, e, why) && is_subtype(e, a, why);
+    }
+    case K::Component: {
+      ExternType a, e;
+      a.kind = e.kind = ExternKind::Component;
+      a.component = actual.component;
+      e.component = expected.component;
+      return is_subtype(a, e, why) && is_subtype(e, a, why);
+    }
+  }
+  return true;
+}
+
+bool is_subtype(const ExternType& actual, const ExternType& expected, std::string* why) {
+  if (actual.kind != expected.kind) {
+    set(why, std::string("expected a ") + to_string(expected.kind) + ", found a " + to_string(actual.kind));
+    return false;
+  }
+  switch (actual.kind) {
+    case ExternKind::Func: return equal_funcs(*actual.func, *expected.func, why);
+    case ExternKind::Value: return equal_values(*actual.value, *expected.value, why);
+    case ExternKind::Type: return is_subtype(actual.type, expected.type, why);
+    case ExternKind::Instance: {
+      if (actual.instance == expected.instance) return true;
+      for (const auto& e : expected.instance->exports) {
+        const ExternType* a = actual.instance->find(e.name);
+        if (!a) {
+          set(why, "missing export `" + e.name + "`");
+          return false;
+        }
+        std::string inner;
+        if (!is_subtype(*a, e.type, why ? &inner : nullptr)) {
+          set(why, "export `" + e.name + "`: " + inner);
+          return false;
+        }
+      }
+      return true;
+    }
+    case ExternKind::Component: {
+      if (actual.component == expected.component) return true;
+      // Contravariant imports, covariant exports.
+      for (const auto& i : actual.component->imports) {
+        const NamedExtern* e = nullptr;
+        for (const auto& x : expected.component->imports) {
+          if (x.name == i.name) e = &x;
+        }
+        std::string inner;
+        if (!e) {
+          set(why, "unexpected import `" + i.name + "`");
+          return false;
+        }
+        if (!is_subtype(e->type, i.type, why ? &inner : nullptr)) {
+          set(why, "import `" + i.name + "`: " + inner);
+          return false;
+        }
+      }
+      for (const auto& e : expected.component->exports) {
+        const NamedExtern* a = nullptr;
+        for (const auto& x : actual.component->exports) {
+          if (x.name == e.name) a = &x;
+        }
+        std::string inner;
+        if (!a) {
+          set(why, "missing export `" + e.name + "`");
+          return false;
+        }
+        if (!is_subtype(a->type, e.type, why ? &inner : nullptr)) {
+          set(why, "export `" + e.name + "`: " + inner);
+          return false;
+        }
+      }
+      return true;
+    }
+    case ExternKind::CoreModule: {
+      for (const auto& i : actual.module->imports) {
+        const wasm::ImportType* e = nullptr;
+        for (const auto& x : expected.module->imports) {
+          if (x.module == i.module && x.name == i.name) e = &x;
+        }
+        if (!e || !core_matches(e->type, i.type)) {
+          set(why, "module import `" + i.module + "` `" + i.name + "` is not provided for");
+          return false;
+        }
+      }
+      for (const auto& e : expected.module->exports) {
+        const wasm::ExportType* a = nullptr;
+        for (const auto& x : actual.module->exports) {
+          if (x.name == e.name) a = &x;
+        }
+        if (!a || !core_matches(a->type, e.type)) {
+          set(why, "module export `" + e.name + "` missing or of another type");
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+  return true;
+}
+
+bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected, std::string* why) {
+  if (actual.kind != expected.kind) {
+    set(why, std::string("expected a ") + wasm::to_string(expected.kind) + ", found a " +
+                 wasm::to_string(actual.kind));
+    return false;
+  }
+  switch (actual.kind) {
+    case wasm::ExternKind::Func:
+      if (actual.func != expected.func) {
+        set(why, "function type " + actual.func.to_string() + " instead of " + expected.func.to_string());
+        return false;
+      }
+      return true;
+    case wasm::ExternKind::Table:
+      if (actual.table.elem != expected.table.elem || !limits_match(actual.table.limits, expected.table.limits)) {
+        set(why, "table type does not match");
+        return false;
+      }
+      return true;
+    case wasm::ExternKind::Memory:
+      if (!limits_match(actual.memory.limits, expected.memory.limits)) {
+        set(why, "memory limits do not match");
+        return false;
+      }
+      return true;
+    case wasm::ExternKind::Global:
+      if (actual.global.type != expected.global.type || actual.global.is_mutable != expected.global.is_mutable) {
+        set(why, "global type does not match");
+        return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+}  // namespace actr::component::validate

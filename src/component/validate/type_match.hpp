@@ -1,0 +1,29 @@
+// Type equality and subtyping of resolved types, as instantiation arguments, ascribed export
+// types and core instantiation arguments require. On a mismatch `why` (if given) receives the
+// first difference, e.g. "field 1 is `b: u32` in one type and `c: u32` in the other".
+#pragma once
+
+#include <string>
+
+#include "component/validate/extern_types.hpp"
+#include "wasm/types.hpp"
+
+namespace actr::component::validate {
+
+// Structural equality, resources by identity, names given to types (wit_name) ignored.
+bool equal_values(const ValueType& a, const ValueType& b, std::string* why = nullptr);
+bool equal_funcs(const FuncType& a, const FuncType& b, std::string* why = nullptr);
+
+// Whether an item of type `actual` may be supplied where `expected` is required: instances may
+// have more exports than required, modules fewer imports; everything else must be equal.
+bool is_subtype(const ExternType& actual, const ExternType& expected, std::string* why = nullptr);
+bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::string* why = nullptr);
+
+// Core: whether `actual` satisfies an import of type `expected`.
+bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected, std::string* why = nullptr);
+
+// WIT-like spelling of a resolved type for messages: named types by name.
+std::string describe(const ValueType& t);
+std::string describe(const FuncType& f);
+
+}  // namespace actr::component::validate

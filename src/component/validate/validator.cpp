@@ -1,0 +1,12 @@
+#include "component/validate/validator.hpp"
+
+#include "component/validate/type_space.hpp"
+
+namespace actr::component::validate {
+
+Result<void> validate(const ast::Component& component) {
+  TypeSpace space;
+  return space.define_all(component);
+}
+
+}  // namespace actr::component::validate

@@ -1,0 +1,40 @@
+// The typed WAVE parser behind wave::parse and wave::parse_args.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "component/types.hpp"
+#include "component/value.hpp"
+#include "component/wave/lexer.hpp"
+
+namespace actr::component::wave {
+
+class Parser {
+ public:
+  // Parses source[begin, end); error columns count from the start of `source`.
+  Parser(std::string_view source, size_t begin, size_t end) : lex_(source, begin, end) {}
+
+  Result<Value> value(const ValueType& t);
+  // Checks nothing but whitespace and comments is left.
+  Result<void> finish();
+
+ private:
+  static constexpr int kMaxDepth = 500;  // keeps hostile input from exhausting the stack
+
+  Result<Value> value_inner(const ValueType& t);
+  Result<Value> integer(const ValueType& t, const Token& tok);
+  Result<Value> floating(const ValueType& t, const Token& tok);
+  Result<Value> record(const ValueType& t, const Token& open);
+  Result<Value> flags(const ValueType& t, const Token& open);
+  Result<Value> parenthesized(const ValueType& t);
+  Result<Token> expect(Tok kind, const char* what);
+  Result<bool> peek_keyword(std::string_view keyword);
+  Error unexpected(const Token& t, const std::string& expected);
+
+  Lexer lex_;
+  int depth_ = 0;
+};
+
+}  // namespace actr::component::wave

@@ -1,0 +1,60 @@
+#include "wasi/add_to_linker.hpp"
+
+#include "wasi/host.hpp"
+#include "wasi/interface_builder.hpp"
+
+namespace actr::wasi {
+namespace {
+
+template <typename T>
+component::ResourceDestructor erase_from(std::shared_ptr<WasiState> state,
+                                         ResourceTable<T> WasiState::*table) {
+  return [state = std::move(state), table](uint32_t rep) { ((*state).*table).erase(rep); };
+}
+
+// Resources come first: the named types and the functions of several interfaces refer to them.
+WasiResources add_resources(component::Linker& linker, const std::shared_ptr<WasiState>& state) {
+  WasiResources r;
+  r.error = InterfaceBuilder(linker, "wasi:io/error")
+                .resource("error", erase_from(state, &WasiState::errors));
+  r.pollable = InterfaceBuilder(linker, "wasi:io/poll")
+                   .resource("pollable", erase_from(state, &WasiState::pollables));
+  InterfaceBuilder streams(linker, "wasi:io/streams");
+  r.input_stream = streams.resource("input-stream", erase_from(state, &WasiState::input_streams));
+  r.output_stream =
+      streams.resource("output-stream", erase_from(state, &WasiState::output_streams));
+  // No host object ever stands behind these: there are no terminals and no preopens.
+  r.terminal_input =
+      InterfaceBuilder(linker, "wasi:cli/terminal-input").resource("terminal-input", {});
+  r.terminal_output =
+      InterfaceBuilder(linker, "wasi:cli/terminal-output").resource("terminal-output", {});
+  InterfaceBuilder fs(linker, "wasi:filesystem/types");
+  r.descriptor = fs.resource("descriptor", {});
+  r.directory_entry_stream = fs.resource("directory-entry-stream", {});
+  return r;
+}
+
+}  // namespace
+
+Result<void> add_to_linker(component::Linker& linker, std::shared_ptr<WasiState> state) {
+  if (!state) return make_error("wasi::add_to_linker: no state given");
+  auto host = std::make_shared<Host>();
+  host->state = std::move(state);
+  host->resources = add_resources(linker, host->state);
+  host->types = make_wasi_types(host->resources);
+  std::shared_ptr<const Host> shared = host;
+  add_cli(linker, shared);
+  add_io(linker, shared);
+  add_clocks(linker, shared);
+  add_random(linker, shared);
+  add_filesystem(linker, shared);
+  return {};
+}
+
+Result<std::shared_ptr<WasiState>> add_to_linker(component::Linker& linker, WasiConfig config) {
+  ACTR_TRY(auto state, WasiState::create(std::move(config)));
+  ACTR_TRY_VOID(add_to_linker(linker, state));
+  return state;
+}
+
+}  // namespace actr::wasi

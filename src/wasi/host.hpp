@@ -1,0 +1,53 @@
+// What every WASI host function of one registration shares: the instance's state and the
+// resource and named types the linker knows. Internal to actr::wasi.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "component/linker.hpp"
+#include "component/value.hpp"
+#include "wasi/resource_table.hpp"
+#include "wasi/state.hpp"
+#include "wasi/stream_error.hpp"
+#include "wasi/wit_types.hpp"
+
+namespace actr::wasi {
+
+struct Host {
+  std::shared_ptr<WasiState> state;
+  WasiResources resources;
+  WasiTypes types;
+
+  // An owned handle to a new host object; traps when the table's rep space is exhausted.
+  template <typename T>
+  Result<component::Value> give(ResourceTable<T>& table,
+                                const std::shared_ptr<const component::ResourceType>& type,
+                                T object) const {
+    auto rep = table.insert(std::move(object));
+    if (!rep) return make_error("out of `" + type->name + "` handles");
+    return component::Value::own({type, *rep});
+  }
+
+  // The host object behind a borrowed (or owned) handle argument.
+  template <typename T>
+  Result<T*> find(ResourceTable<T>& table, const component::Value& handle) const {
+    if (T* object = table.get(handle.handle.rep)) return object;
+    std::string name = handle.handle.type ? handle.handle.type->name : "resource";
+    return make_error("unknown `" + name + "` handle (rep " + std::to_string(handle.handle.rep) +
+                      ")");
+  }
+
+  // A stream-error value; LastOperationFailed gives the guest a new `error` resource.
+  Result<component::Value> stream_error(const StreamError& error) const;
+};
+
+// Each registers its interfaces' functions (resources are registered by add_to_linker).
+void add_cli(component::Linker& linker, const std::shared_ptr<const Host>& host);
+void add_io(component::Linker& linker, const std::shared_ptr<const Host>& host);
+void add_clocks(component::Linker& linker, const std::shared_ptr<const Host>& host);
+void add_random(component::Linker& linker, const std::shared_ptr<const Host>& host);
+void add_filesystem(component::Linker& linker, const std::shared_ptr<const Host>& host);
+
+}  // namespace actr::wasi

@@ -1,0 +1,49 @@
+// Where an output stream's bytes go (stdout or stderr of one guest), shared by every handle the
+// guest opens on it: a configured sink, or the logger with line buffering.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "wasi/config.hpp"
+#include "wasi/stream_error.hpp"
+
+namespace actr::wasi {
+
+class OutputChannel {
+ public:
+  enum class Stream { Stdout, Stderr };
+
+  // Without a sink, complete lines go to `logger` (null: spdlog's default logger).
+  OutputChannel(Stream stream, std::string instance_name, OutputSink sink,
+                std::shared_ptr<spdlog::logger> logger);
+  ~OutputChannel();  // logs a pending partial line
+  OutputChannel(const OutputChannel&) = delete;
+  OutputChannel& operator=(const OutputChannel&) = delete;
+
+  // Delivers `bytes`. The first failure of the sink is reported once as LastOperationFailed;
+  // after it, and after close(), every operation reports Closed.
+  std::optional<StreamError> write(std::string_view bytes);
+  // Succeeds unless closed. Does not break a pending partial line: guests flush after every
+  // write, and a log line per flush would split lines at arbitrary points.
+  std::optional<StreamError> flush();
+  void close() { closed_ = true; }
+  bool closed() const { return closed_; }
+
+  // Logs a pending partial line now (no-op with a sink).
+  void flush_partial_line();
+
+ private:
+  void log_line(std::string_view line);
+
+  Stream stream_;
+  std::string instance_name_;
+  OutputSink sink_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::string pending_;  // logger mode: bytes after the last newline
+  bool closed_ = false;
+};
+
+}  // namespace actr::wasi

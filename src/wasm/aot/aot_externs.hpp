@@ -1,0 +1,111 @@
+// The aot engine's functions, memories, tables and globals: thin views of state that lives in
+// compiled instances (or, for host functions, in the store).
+#pragma once
+
+#include <optional>
+
+#include "wasm/aot/runtime.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::wasm::aot {
+
+// Every function of an aot store, guest or host.
+class AotFunc : public Func {
+ public:
+  AotFunc(StoreContext* store, FuncType type) : store_(store), type_(std::move(type)) {}
+  const FuncType& type() const override { return type_; }
+  StoreContext* store() const { return store_; }
+  // How a compiled import slot reaches this function.
+  virtual actr_import_slot_t import_slot() = 0;
+
+ protected:
+  StoreContext* store_;
+  FuncType type_;
+};
+
+class GuestFunc final : public AotFunc {
+ public:
+  GuestFunc(StoreContext* store, FuncType type, void* instance, actr_trampoline_t trampoline,
+            actr_generic_fn_t typed)
+      : AotFunc(store, std::move(type)), instance_(instance), trampoline_(trampoline), typed_(typed) {}
+
+  Result<void> call(const Slot* args, Slot* results) override;
+  actr_import_slot_t import_slot() override { return {instance_, typed_, nullptr}; }
+
+  void* instance() const { return instance_; }
+  actr_generic_fn_t typed() const { return typed_; }
+
+ private:
+  void* instance_;
+  actr_trampoline_t trampoline_;
+  actr_generic_fn_t typed_;
+};
+
+class HostFunc final : public AotFunc {
+ public:
+  HostFunc(StoreContext* store, FuncType type, HostFn fn)
+      : AotFunc(store, type), host_{std::move(type), std::move(fn)} {}
+
+  Result<void> call(const Slot* args, Slot* results) override { return host_.fn(args, results); }
+  actr_import_slot_t import_slot() override { return {&host_, nullptr, &actr_wasm_host_call}; }
+
+ private:
+  HostFunction host_;
+};
+
+class AotMemory final : public Memory {
+ public:
+  AotMemory(StoreContext* store, wasm_rt_memory_t* memory, std::optional<uint64_t> declared_max)
+      : store_(store), memory_(memory), declared_max_(declared_max) {}
+
+  uint8_t* data() override { return memory_->data; }
+  uint64_t size() const override { return uint64_t{memory_->pages} * kPageSize; }
+  MemoryType type() const override { return MemoryType{Limits{memory_->pages, declared_max_}}; }
+  Result<uint64_t> grow(uint64_t delta_pages) override;
+
+  StoreContext* store() const { return store_; }
+  wasm_rt_memory_t* raw() const { return memory_; }
+
+ private:
+  StoreContext* store_;
+  wasm_rt_memory_t* memory_;
+  std::optional<uint64_t> declared_max_;
+};
+
+class AotTable final : public Table {
+ public:
+  AotTable(StoreContext* store, void* table, ValType elem, std::optional<uint64_t> declared_max)
+      : store_(store), table_(table), elem_(elem), declared_max_(declared_max) {}
+
+  TableType type() const override { return TableType{elem_, Limits{size(), declared_max_}}; }
+  uint32_t size() const override;
+
+  StoreContext* store() const { return store_; }
+  void* raw() const { return table_; }
+
+ private:
+  StoreContext* store_;
+  void* table_;  // wasm_rt_funcref_table_t or wasm_rt_externref_table_t
+  ValType elem_;
+  std::optional<uint64_t> declared_max_;
+};
+
+class AotGlobal final : public Global {
+ public:
+  AotGlobal(StoreContext* store, void* value, GlobalType type)
+      : store_(store), value_(value), type_(type) {}
+
+  GlobalType type() const override { return type_; }
+  Slot get() const override;
+  Result<void> set(Slot value) override;
+
+  StoreContext* store() const { return store_; }
+  void* raw() const { return value_; }
+
+ private:
+  StoreContext* store_;
+  void* value_;  // u32 / u64 / f32 / f64 / wasm_rt_funcref_t / wasm_rt_externref_t
+  GlobalType type_;
+};
+
+}  // namespace actr::wasm::aot

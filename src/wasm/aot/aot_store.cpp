@@ -1,0 +1,261 @@
+#include "wasm/aot/aot_store.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "wasm/aot/aot_externs.hpp"
+
+namespace actr::wasm::aot {
+namespace {
+
+std::string describe_limits(const Limits& l) {
+  std::string s = "min " + std::to_string(l.min);
+  if (l.max) s += ", max " + std::to_string(*l.max);
+  return s;
+}
+
+std::string import_name(const ImportType& imp) { return "`" + imp.module + "." + imp.name + "`"; }
+
+// The import-subtyping rule for limits: at least as large, and a maximum no looser.
+bool limits_match(const Limits& actual, const Limits& expected) {
+  if (actual.min < expected.min) return false;
+  if (!expected.max) return true;
+  return actual.max && *actual.max <= *expected.max;
+}
+
+StoreContext* store_of(const Extern& e) {
+  switch (e.index()) {
+    case 0: {
+      auto* f = dynamic_cast<AotFunc*>(std::get<0>(e).get());
+      return f ? f->store() : nullptr;
+    }
+    case 1: {
+      auto* t = dynamic_cast<AotTable*>(std::get<1>(e).get());
+      return t ? t->store() : nullptr;
+    }
+    case 2: {
+      auto* m = dynamic_cast<AotMemory*>(std::get<2>(e).get());
+      return m ? m->store() : nullptr;
+    }
+    default: {
+      auto* g = dynamic_cast<AotGlobal*>(std::get<3>(e).get());
+      return g ? g->store() : nullptr;
+    }
+  }
+}
+
+actr_import_slot_t slot_for(const Extern& e) {
+  switch (e.index()) {
+    case 0: return static_cast<AotFunc*>(std::get<0>(e).get())->import_slot();
+    case 1: return {static_cast<AotTable*>(std::get<1>(e).get())->raw(), nullptr, nullptr};
+    case 2: return {static_cast<AotMemory*>(std::get<2>(e).get())->raw(), nullptr, nullptr};
+    default: return {static_cast<AotGlobal*>(std::get<3>(e).get())->raw(), nullptr, nullptr};
+  }
+}
+
+const void* identity_of(const Extern& e) {
+  return std::visit([](const auto& p) -> const void* { return p.get(); }, e);
+}
+
+struct InstantiateCall {
+  const actr_glue_module_t* glue;
+  void* instance;
+  actr_import_module_t* const* modules;
+
+  static void run(void* context, uint64_t*) {
+    auto* c = static_cast<InstantiateCall*>(context);
+    c->glue->instantiate(c->instance, c->modules);
+  }
+};
+
+}  // namespace
+
+// ---- AotInstance --------------------------------------------------------------------------------
+
+Result<void> AotInstance::instantiate(StoreContext& store) {
+  const actr_glue_module_t& glue = module_->glue();
+  size_t align = std::max<size_t>(glue.instance_align, alignof(std::max_align_t));
+  size_t size = (std::max<size_t>(glue.instance_size, 1) + align - 1) / align * align;
+  instance_ = std::aligned_alloc(align, size);
+  if (instance_ == nullptr) return make_error("aot: out of memory for an instance");
+  std::memset(instance_, 0, size);
+
+  import_modules_.assign(glue.import_module_count, nullptr);
+  for (uint32_t m = 0; m < glue.import_module_count; ++m) {
+    size_t bytes = sizeof(actr_import_module_t) +
+                   sizeof(actr_import_slot_t) * glue.import_module_slot_counts[m];
+    auto* block = static_cast<actr_import_module_t*>(std::calloc(1, bytes));
+    if (block == nullptr) return make_error("aot: out of memory for an instance");
+    block->self = block;
+    import_modules_[m] = block;
+  }
+  for (uint32_t i = 0; i < glue.import_count; ++i) {
+    const actr_glue_import_t& where = glue.imports[i];
+    import_modules_[where.module_index]->slots[where.slot_index] = slot_for(imports_[i]);
+  }
+  InstantiateCall call{&glue, instance_, import_modules_.data()};
+  ACTR_TRY_VOID(guarded_call(store, &InstantiateCall::run, &call, nullptr));
+  live_ = true;
+  build_exports(store);
+  return {};
+}
+
+void AotInstance::build_exports(StoreContext& store) {
+  const ModuleShape& shape = module_->shape();
+  const actr_glue_module_t& glue = module_->glue();
+  // Imported entities, by kind, in index order: an export of an import is the imported extern.
+  std::vector<const Extern*> imported[4];
+  for (size_t i = 0; i < imports_.size(); ++i) {
+    imported[static_cast<int>(shape.imports[i].type.kind)].push_back(&imports_[i]);
+  }
+  for (uint32_t e = 0; e < glue.export_count; ++e) {
+    const actr_glue_export_t& exp = glue.exports[e];
+    const ExportType& type = shape.exports[e];
+    auto kind = static_cast<size_t>(type.type.kind);
+    if (exp.index < imported[kind].size()) {
+      exports_.emplace(type.name, *imported[kind][exp.index]);
+      continue;
+    }
+    Extern value;
+    switch (type.type.kind) {
+      case ExternKind::Func:
+        value = std::make_shared<GuestFunc>(&store, type.type.func, instance_, exp.trampoline,
+                                            exp.typed);
+        break;
+      case ExternKind::Memory:
+        value = std::make_shared<AotMemory>(
+            &store, static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
+            type.type.memory.limits.max);
+        break;
+      case ExternKind::Table:
+        value = std::make_shared<AotTable>(&store, exp.accessor(instance_), type.type.table.elem,
+                                           type.type.table.limits.max);
+        break;
+      case ExternKind::Global:
+        value = std::make_shared<AotGlobal>(&store, exp.accessor(instance_), type.type.global);
+        break;
+    }
+    exports_.emplace(type.name, std::move(value));
+  }
+}
+
+std::optional<Extern> AotInstance::get_export(std::string_view name) {
+  auto it = exports_.find(name);
+  if (it == exports_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AotInstance::release() {
+  if (instance_ != nullptr) {
+    // Also after a failed instantiation: the instance struct starts zeroed and the runtime's
+    // free functions accept never-allocated memories and tables.
+    module_->glue().free_instance(instance_);
+    std::free(instance_);
+    instance_ = nullptr;
+  }
+  for (actr_import_module_t* block : import_modules_) std::free(block);
+  import_modules_.clear();
+  live_ = false;
+}
+
+// ---- AotStore -----------------------------------------------------------------------------------
+
+AotStore::AotStore(const StoreLimits& limits) : limits_(limits) {
+  context_.max_memory_bytes = limits.max_memory_bytes;
+  context_.max_call_depth = limits.max_call_depth;
+  if (limits.deadline.count() > 0) context_.timer = std::make_unique<DeadlineTimer>(limits.deadline);
+}
+
+AotStore::~AotStore() {
+  for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) (*it)->release();
+}
+
+void AotStore::poison(std::string reason) {
+  context_.poison_with(make_trap(TrapKind::Host, std::move(reason)));
+}
+
+Result<void> AotStore::check_import(const ImportType& expected, const Extern& actual) const {
+  std::string name = import_name(expected);
+  if (kind_of(actual) != expected.type.kind) {
+    return make_error("import " + name + ": expected a " + to_string(expected.type.kind) +
+                      ", got a " + to_string(kind_of(actual)));
+  }
+  StoreContext* owner = store_of(actual);
+  if (owner == nullptr) return make_error("import " + name + ": the extern belongs to another engine");
+  if (owner != &context_) return make_error("import " + name + ": the extern belongs to another store");
+  switch (expected.type.kind) {
+    case ExternKind::Func: {
+      const FuncType& got = std::get<0>(actual)->type();
+      if (got != expected.type.func) {
+        return make_error("import " + name + ": expected a function of type " +
+                          expected.type.func.to_string() + ", got " + got.to_string());
+      }
+      return {};
+    }
+    case ExternKind::Table: {
+      TableType got = std::get<1>(actual)->type();
+      if (got.elem != expected.type.table.elem || !limits_match(got.limits, expected.type.table.limits)) {
+        return make_error("import " + name + ": expected a " + to_string(expected.type.table.elem) +
+                          " table with " + describe_limits(expected.type.table.limits) + ", got a " +
+                          to_string(got.elem) + " table with " + describe_limits(got.limits));
+      }
+      return {};
+    }
+    case ExternKind::Memory: {
+      MemoryType got = std::get<2>(actual)->type();
+      if (!limits_match(got.limits, expected.type.memory.limits)) {
+        return make_error("import " + name + ": expected a memory with " +
+                          describe_limits(expected.type.memory.limits) + " pages, got " +
+                          describe_limits(got.limits));
+      }
+      return {};
+    }
+    case ExternKind::Global: {
+      GlobalType got = std::get<3>(actual)->type();
+      if (got != expected.type.global) {
+        auto describe = [](GlobalType g) {
+          return std::string(g.is_mutable ? "mutable " : "immutable ") + to_string(g.type);
+        };
+        return make_error("import " + name + ": expected a " + describe(expected.type.global) +
+                          " global, got a " + describe(got) + " global");
+      }
+      return {};
+    }
+  }
+  return {};
+}
+
+Result<std::shared_ptr<Instance>> AotStore::instantiate(const Module& module,
+                                                        std::span<const Extern> imports) {
+  if (context_.poisoned) return poisoned_error(context_);
+  const auto* aot_module = dynamic_cast<const AotModule*>(&module);
+  if (aot_module == nullptr) return make_error("the module was compiled by another engine");
+  const ModuleShape& shape = aot_module->shape();
+  if (imports.size() != shape.imports.size()) {
+    return make_error("the module has " + std::to_string(shape.imports.size()) +
+                      " imports, but " + std::to_string(imports.size()) + " were given");
+  }
+  const actr_glue_module_t& glue = aot_module->glue();
+  std::map<std::pair<uint32_t, uint32_t>, const void*> bound;
+  for (size_t i = 0; i < imports.size(); ++i) {
+    ACTR_TRY_VOID(check_import(shape.imports[i], imports[i]));
+    // wasm2c merges imports with the same module and name into one symbol.
+    auto where = std::pair(glue.imports[i].module_index, glue.imports[i].slot_index);
+    auto [it, inserted] = bound.emplace(where, identity_of(imports[i]));
+    if (!inserted && it->second != identity_of(imports[i])) {
+      return make_error("import " + import_name(shape.imports[i]) +
+                        ": the aot engine needs repeated imports of one name bound to one extern");
+    }
+  }
+  auto instance = std::make_shared<AotInstance>(aot_module->shared_from_this(),
+                                                std::vector<Extern>(imports.begin(), imports.end()));
+  ACTR_TRY_VOID(instance->instantiate(context_));
+  instances_.push_back(instance);
+  return std::shared_ptr<Instance>(instance);
+}
+
+std::shared_ptr<Func> AotStore::host_func(FuncType type, HostFn fn) {
+  return std::make_shared<HostFunc>(&context_, std::move(type), std::move(fn));
+}
+
+}  // namespace actr::wasm::aot

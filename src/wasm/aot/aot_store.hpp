@@ -1,0 +1,63 @@
+// A store of the aot engine and the instances it owns. Instances are freed (memories unmapped,
+// tables released) when the store is destroyed, even if Instance handles outlive it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wasm/aot/aot_module.hpp"
+#include "wasm/aot/runtime.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::wasm::aot {
+
+class AotInstance final : public Instance {
+ public:
+  AotInstance(std::shared_ptr<const AotModule> module, std::vector<Extern> imports)
+      : module_(std::move(module)), imports_(std::move(imports)) {}
+  ~AotInstance() override { release(); }
+
+  std::optional<Extern> get_export(std::string_view name) override;
+  const Module& module() const override { return *module_; }
+
+  // Instantiates the compiled code (runs segments and the start function).
+  Result<void> instantiate(StoreContext& store);
+  // Frees the compiled instance; idempotent.
+  void release();
+
+ private:
+  void build_exports(StoreContext& store);
+
+  std::shared_ptr<const AotModule> module_;
+  std::vector<Extern> imports_;  // kept alive: compiled code points into them
+  void* instance_ = nullptr;
+  std::vector<actr_import_module_t*> import_modules_;
+  bool live_ = false;
+  std::map<std::string, Extern, std::less<>> exports_;
+};
+
+class AotStore final : public Store {
+ public:
+  explicit AotStore(const StoreLimits& limits);
+  ~AotStore() override;
+
+  const StoreLimits& limits() const override { return limits_; }
+  bool poisoned() const override { return context_.poisoned; }
+  const std::string& poison_reason() const override { return context_.first_trap.message; }
+  void poison(std::string reason) override;
+
+  Result<std::shared_ptr<Instance>> instantiate(const Module& module,
+                                                std::span<const Extern> imports) override;
+  std::shared_ptr<Func> host_func(FuncType type, HostFn fn) override;
+
+ private:
+  Result<void> check_import(const ImportType& expected, const Extern& actual) const;
+
+  StoreLimits limits_;
+  StoreContext context_;
+  std::vector<std::shared_ptr<AotInstance>> instances_;
+};
+
+}  // namespace actr::wasm::aot

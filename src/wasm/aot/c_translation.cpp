@@ -1,0 +1,111 @@
+#include "wasm/aot/c_translation.hpp"
+
+#include <map>
+#include <utility>
+
+#include "wabt/apply-names.h"
+#include "wabt/binary-reader-ir.h"
+#include "wabt/binary-reader.h"
+#include "wabt/c-writer.h"
+#include "wabt/cast.h"
+#include "wabt/error.h"
+#include "wabt/feature.h"
+#include "wabt/generate-names.h"
+#include "wabt/ir.h"
+#include "wabt/stream.h"
+#include "wabt/validator.h"
+
+namespace actr::wasm::aot {
+namespace {
+
+wabt::Features aot_features() {
+  wabt::Features features;
+  features.disable_simd();
+  return features;
+}
+
+std::string hex(size_t v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%zx", v);
+  return buf;
+}
+
+Error first_error(const wabt::Errors& errors, std::string_view fallback) {
+  for (const wabt::Error& e : errors) {
+    if (e.error_level != wabt::ErrorLevel::Error) continue;
+    return make_error("at byte 0x" + hex(e.loc.offset) + ": " + e.message);
+  }
+  return make_error("at byte 0x0: " + std::string(fallback));
+}
+
+// Reads and validates into `module`.
+Result<void> read_and_validate(std::span<const uint8_t> bytes, wabt::Module& module) {
+  if (bytes.empty()) return make_error("at byte 0x0: empty module");
+  wabt::Features features = aot_features();
+  wabt::Errors errors;
+  wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
+                                  /*stop_on_first_error=*/true,
+                                  /*fail_on_custom_section_error=*/false);
+  if (wabt::Failed(
+          wabt::ReadBinaryIr("module.wasm", bytes.data(), bytes.size(), options, &errors, &module))) {
+    return first_error(errors, "unreadable binary");
+  }
+  wabt::ValidateOptions validate_options(features);
+  if (wabt::Failed(wabt::ValidateModule(&module, &errors, validate_options))) {
+    return first_error(errors, "validation failed");
+  }
+  return {};
+}
+
+// wasm2c 1.0.32 merges imports by (module, name); a second import of the same name with another
+// kind aborts it, and one with another type would produce C that does not compile.
+Result<void> check_translatable(const wabt::Module& module) {
+  std::map<std::pair<std::string, std::string>, const wabt::Import*> seen;
+  for (const wabt::Import* import : module.imports) {
+    auto [it, inserted] = seen.emplace(std::pair(import->module_name, import->field_name), import);
+    if (inserted) continue;
+    const wabt::Import* first = it->second;
+    bool same = first->kind() == import->kind();
+    if (same && import->kind() == wabt::ExternalKind::Func) {
+      const auto* a = wabt::cast<wabt::FuncImport>(first);
+      const auto* b = wabt::cast<wabt::FuncImport>(import);
+      same = a->func.decl.sig == b->func.decl.sig;
+    } else if (same) {
+      same = false;  // tables, memories and globals would alias one definition
+    }
+    if (!same) {
+      return make_error("unsupported by the aot engine: the module imports `" +
+                        import->module_name + "` `" + import->field_name +
+                        "` twice with different types");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> validate_module(std::span<const uint8_t> bytes) {
+  wabt::Module module;
+  return read_and_validate(bytes, module);
+}
+
+Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::string& module_name,
+                                    const std::string& header_name) {
+  wabt::Module module;
+  ACTR_TRY_VOID(read_and_validate(bytes, module));
+  ACTR_TRY_VOID(check_translatable(module));
+  if (wabt::Failed(wabt::GenerateNames(&module))) return make_error("wasm2c: cannot name module items");
+  (void)wabt::ApplyNames(&module);  // like wasm2c: an unapplicable name is skipped, not fatal
+  wabt::MemoryStream c_stream;
+  wabt::MemoryStream h_stream;
+  wabt::WriteCOptions options;
+  options.module_name = module_name;
+  if (wabt::Failed(wabt::WriteC(&c_stream, &h_stream, header_name.c_str(), &module, options))) {
+    return make_error("wasm2c: cannot translate the module to C");
+  }
+  const auto& c = c_stream.output_buffer().data;
+  const auto& h = h_stream.output_buffer().data;
+  return CTranslation{std::string(c.begin(), c.end()), std::string(h.begin(), h.end())};
+}
+
+}  // namespace actr::wasm::aot

@@ -1,0 +1,25 @@
+// wasm -> C through libwabt, in process: read (debug names off), validate, write C as wasm2c does.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace actr::wasm::aot {
+
+struct CTranslation {
+  std::string source;  // includes "<header_name>"
+  std::string header;
+};
+
+// The aot engine accepts wabt's default features without SIMD (wasm2c 1.0.32 cannot translate it).
+// Validates `bytes`; errors read "at byte 0x1f: <reason>".
+Result<void> validate_module(std::span<const uint8_t> bytes);
+
+// Validates and translates. `module_name` becomes the C symbol prefix (Z_<name>_...).
+Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::string& module_name,
+                                    const std::string& header_name);
+
+}  // namespace actr::wasm::aot

@@ -1,0 +1,205 @@
+#include "wasm/aot/code_cache.hpp"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "wasm/aot/embedded_text.hpp"
+#include "wasm/aot/sha256.hpp"
+
+namespace actr::wasm::aot {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kEngineVersion = "actr-aot-1";
+
+// One LoadedObject per key per process, so init_module runs once per loaded object.
+std::mutex g_objects_mu;
+std::map<std::string, std::weak_ptr<LoadedObject>>& loaded_objects() {
+  static auto* objects = new std::map<std::string, std::weak_ptr<LoadedObject>>;
+  return *objects;
+}
+
+// Serializes compiles of one key within the process; the flock then excludes other processes.
+std::mutex g_key_locks_mu;
+std::shared_ptr<std::mutex> key_lock(const std::string& key) {
+  static auto* locks = new std::map<std::string, std::weak_ptr<std::mutex>>;
+  std::lock_guard guard(g_key_locks_mu);
+  auto& slot = (*locks)[key];
+  auto lock = slot.lock();
+  if (!lock) {
+    lock = std::make_shared<std::mutex>();
+    slot = lock;
+  }
+  return lock;
+}
+
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0) {
+      while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+bool owned_and_private(const struct stat& st) {
+  return st.st_uid == geteuid() && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+std::optional<fs::path> default_cache_dir() {
+  if (const char* d = std::getenv("ACTR_CACHE_DIR"); d && *d) return fs::path(d);
+  if (const char* d = std::getenv("XDG_CACHE_HOME"); d && *d) return fs::path(d) / "actr";
+  if (const char* d = std::getenv("HOME"); d && *d) return fs::path(d) / ".cache" / "actr";
+  return std::nullopt;
+}
+
+Result<void> write_file(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) return make_error("aot: cannot write " + path.string());
+  return {};
+}
+
+std::string unique_suffix() {
+  static std::atomic<uint64_t> counter{0};
+  return std::to_string(getpid()) + "." +
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()) % 1000000) + "." +
+         std::to_string(counter++);
+}
+
+}  // namespace
+
+LoadedObject::~LoadedObject() {
+  if (handle_ != nullptr) dlclose(handle_);
+}
+
+CodeCache::CodeCache(fs::path dir, NativeCompiler compiler)
+    : dir_(std::move(dir)), compiler_(std::move(compiler)) {
+  Sha256 h;
+  h.update(kEngineVersion);
+  h.update(std::to_string(ACTR_GLUE_ABI_VERSION));
+  h.update(glue_abi_header_text());
+  h.update(wasm_rt_header_text());
+  h.update(aot_sources_fingerprint());
+  h.update(compiler_.identity());
+  auto digest = h.finish();
+  fingerprint_ = to_hex(digest);
+}
+
+Result<std::unique_ptr<CodeCache>> CodeCache::open(std::optional<fs::path> dir,
+                                                   NativeCompiler compiler) {
+  if (!dir) dir = default_cache_dir();
+  if (!dir) return make_error("aot: no cache directory (set ACTR_CACHE_DIR or HOME)");
+  fs::path root = *dir / "aot";
+  std::error_code ec;
+  fs::create_directories(root / "locks", ec);
+  fs::create_directories(root / "tmp", ec);
+  struct stat st{};
+  if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return make_error("aot: cannot create the cache directory " + root.string());
+  }
+  if (!owned_and_private(st)) {
+    return make_error("aot: refusing to use the cache directory " + root.string() +
+                      ": it must belong to this user and be writable by nobody else");
+  }
+  ::chmod(root.c_str(), 0700);
+  return std::unique_ptr<CodeCache>(new CodeCache(root, std::move(compiler)));
+}
+
+std::string CodeCache::key_for(std::span<const uint8_t> module_bytes) const {
+  Sha256 h;
+  h.update(fingerprint_);
+  h.update(module_bytes);
+  auto digest = h.finish();
+  return to_hex(digest);
+}
+
+Result<std::shared_ptr<LoadedObject>> CodeCache::find(const std::string& key) {
+  std::lock_guard guard(g_objects_mu);
+  auto& registry = loaded_objects();
+  if (auto it = registry.find(key); it != registry.end()) {
+    if (auto object = it->second.lock()) return object;
+  }
+  fs::path path = dir_ / (key + ".so");
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) return std::shared_ptr<LoadedObject>();
+  if (!S_ISREG(st.st_mode) || !owned_and_private(st)) {
+    return make_error("aot: refusing to load " + path.string() +
+                      ": not a regular file owned by this user and private to it");
+  }
+  auto object = std::make_shared<LoadedObject>();
+  object->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (object->handle_ == nullptr) {
+    // Unloadable (e.g. a leftover from an incompatible build): compile again and replace it.
+    return std::shared_ptr<LoadedObject>();
+  }
+  object->glue_ = static_cast<const actr_glue_module_t*>(dlsym(object->handle_, "actr_glue_module"));
+  if (object->glue_ == nullptr || object->glue_->abi_version != ACTR_GLUE_ABI_VERSION ||
+      object->glue_->cache_key == nullptr || key != object->glue_->cache_key) {
+    return std::shared_ptr<LoadedObject>();
+  }
+  object->glue_->init_module();
+  registry[key] = object;
+  return object;
+}
+
+Result<void> CodeCache::compile(const std::string& key, const std::string& c_source,
+                                const std::string& header) {
+  fs::path work = dir_ / "tmp" / (key + "." + unique_suffix());
+  std::error_code ec;
+  fs::create_directories(work, ec);
+  if (ec) return make_error("aot: cannot create " + work.string() + ": " + ec.message());
+  auto cleanup = [&] { fs::remove_all(work, ec); };
+  fs::path source = work / "module.c";
+  fs::path object = work / (key + ".so");
+  Result<void> r = write_file(source, c_source);
+  if (r.ok()) r = write_file(work / "module.h", header);
+  if (r.ok()) r = write_file(work / "wasm-rt.h", wasm_rt_header_text());
+  if (r.ok()) r = compiler_.compile_shared_object(source, work, object);
+  if (r.ok() && ::rename(object.c_str(), (dir_ / (key + ".so")).c_str()) != 0) {
+    r = make_error("aot: cannot publish the compiled module: " + std::string(std::strerror(errno)));
+  }
+  cleanup();
+  return r;
+}
+
+Result<std::shared_ptr<LoadedObject>> CodeCache::compile_and_load(const std::string& key,
+                                                                  const std::string& source,
+                                                                  const std::string& header) {
+  auto in_process = key_lock(key);
+  std::lock_guard guard(*in_process);
+  FileLock across_processes(dir_ / "locks" / (key + ".lock"));
+  ACTR_TRY(auto object, find(key));  // another thread or process may have finished meanwhile
+  if (object) return object;
+  ACTR_TRY_VOID(compile(key, source, header));
+  ACTR_TRY(object, find(key));
+  if (!object) {
+    const char* why = dlerror();
+    return make_error("aot: the compiled module could not be loaded: " +
+                      std::string(why ? why : "bad descriptor"));
+  }
+  return object;
+}
+
+}  // namespace actr::wasm::aot

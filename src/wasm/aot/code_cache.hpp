@@ -1,0 +1,63 @@
+// The on-disk cache of compiled modules and the shared objects loaded from it.
+//
+// A module compiles to <dir>/<key>.so, key = SHA-256 over the module bytes and everything that
+// shapes the object (engine sources, glue ABI, wasm-rt.h, compiler identity and flags). Writers
+// build in a private temporary directory and publish with an atomic rename, under a per-key lock
+// (in-process mutex + flock across processes), so concurrent loads compile once and nobody ever
+// dlopens a half-written file. Only files in a directory owned by this user, owned by this user
+// and writable by nobody else are loaded.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "common/result.hpp"
+#include "wasm/aot/glue_abi.h"
+#include "wasm/aot/native_compiler.hpp"
+
+namespace actr::wasm::aot {
+
+// A loaded shared object. dlclosed when the last module/instance using it goes away.
+class LoadedObject {
+ public:
+  ~LoadedObject();
+  const actr_glue_module_t& glue() const { return *glue_; }
+
+ private:
+  friend class CodeCache;
+  void* handle_ = nullptr;
+  const actr_glue_module_t* glue_ = nullptr;
+};
+
+class CodeCache {
+ public:
+  // Resolves the directory (EngineOptions::cache_dir, $ACTR_CACHE_DIR, $XDG_CACHE_HOME/actr,
+  // ~/.cache/actr), creates it (mode 0700) and checks that it belongs to this user.
+  static Result<std::unique_ptr<CodeCache>> open(std::optional<std::filesystem::path> dir,
+                                                 NativeCompiler compiler);
+
+  const std::filesystem::path& directory() const { return dir_; }
+  std::string key_for(std::span<const uint8_t> module_bytes) const;
+
+  // The cached object for `key`, or null when there is none (or it is unusable).
+  Result<std::shared_ptr<LoadedObject>> find(const std::string& key);
+  // Compiles `source` (with `header` as module.h next to it) under `key` and loads it. Another
+  // thread or process may publish the same key meanwhile; then that object is used.
+  Result<std::shared_ptr<LoadedObject>> compile_and_load(const std::string& key,
+                                                         const std::string& source,
+                                                         const std::string& header);
+
+ private:
+  CodeCache(std::filesystem::path dir, NativeCompiler compiler);
+  Result<void> compile(const std::string& key, const std::string& source, const std::string& header);
+
+  std::filesystem::path dir_;
+  NativeCompiler compiler_;
+  std::string fingerprint_;
+};
+
+}  // namespace actr::wasm::aot

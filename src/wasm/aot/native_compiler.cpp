@@ -1,0 +1,126 @@
+#include "wasm/aot/native_compiler.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace actr::wasm::aot {
+namespace {
+
+std::atomic<uint64_t> g_invocations{0};
+
+// The flags every module is built with. -fstack-clash-protection makes large guest frames probe
+// the stack page by page, so an overflow always hits the guard page (and traps) instead of
+// jumping over it.
+const std::vector<std::string>& compile_flags() {
+  static const std::vector<std::string> flags = {
+      "-std=gnu11", "-O2",    "-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
+      "-g0",        "-w",     "-DNDEBUG"};
+  return flags;
+}
+
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> words;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs argv with stdout+stderr sent to `log`; reads the log back.
+Result<RunResult> run(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return make_error("cannot run the C compiler `" + args[0] + "`: " + std::strerror(rc));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return make_error("waitpid failed: " + std::string(std::strerror(errno)));
+  }
+  RunResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(log, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  result.output = text.str();
+  return result;
+}
+
+std::string tail(const std::string& text, size_t max_chars) {
+  if (text.size() <= max_chars) return text;
+  return "..." + text.substr(text.size() - max_chars);
+}
+
+}  // namespace
+
+std::string default_compiler_command() {
+  const char* cc = std::getenv("CC");
+  return (cc != nullptr && *cc != '\0') ? cc : "cc";
+}
+
+Result<NativeCompiler> NativeCompiler::find(const std::string& command) {
+  NativeCompiler compiler;
+  compiler.argv_ = split_words(command);
+  if (compiler.argv_.empty()) return make_error("aot: empty C compiler command");
+  char log_template[] = "/tmp/actr-cc-version-XXXXXX";
+  int fd = mkstemp(log_template);
+  if (fd < 0) return make_error("aot: cannot create a temporary file");
+  close(fd);
+  std::vector<std::string> args = compiler.argv_;
+  args.push_back("--version");
+  auto ran = run(args, log_template);
+  unlink(log_template);
+  if (!ran.ok()) return ran.take_error();
+  if (ran->exit_code != 0) {
+    return make_error("aot: the C compiler `" + command + "` does not run (`--version` exited with " +
+                      std::to_string(ran->exit_code) + ")");
+  }
+  std::string banner = ran->output.substr(0, ran->output.find('\n'));
+  compiler.identity_ = command + "\n" + banner;
+  for (const std::string& f : compile_flags()) compiler.identity_ += " " + f;
+  return compiler;
+}
+
+Result<void> NativeCompiler::compile_shared_object(const std::filesystem::path& source,
+                                                   const std::filesystem::path& include_dir,
+                                                   const std::filesystem::path& output) const {
+  std::vector<std::string> args = argv_;
+  args.insert(args.end(), compile_flags().begin(), compile_flags().end());
+  args.insert(args.end(), {"-I", include_dir.string(), "-o", output.string(), source.string(), "-lm"});
+  g_invocations.fetch_add(1, std::memory_order_relaxed);
+  ACTR_TRY(RunResult ran, run(args, output.string() + ".log"));
+  if (ran.exit_code != 0) {
+    return make_error("aot: the C compiler failed (exit " + std::to_string(ran.exit_code) +
+                      "): " + tail(ran.output, 2000));
+  }
+  return {};
+}
+
+uint64_t compiler_invocations() { return g_invocations.load(std::memory_order_relaxed); }
+
+}  // namespace actr::wasm::aot

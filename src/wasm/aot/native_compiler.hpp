@@ -1,0 +1,38 @@
+// Runs the system C compiler that turns generated modules into shared objects.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace actr::wasm::aot {
+
+class NativeCompiler {
+ public:
+  // `command` is EngineOptions::c_compiler, else $CC, else "cc"; it may carry arguments
+  // ("ccache gcc"). Fails if the compiler cannot be run.
+  static Result<NativeCompiler> find(const std::string& command);
+
+  // What the compiler is, for cache keys: the command, the flags and its --version banner.
+  const std::string& identity() const { return identity_; }
+
+  // Compiles one C file to a shared object. Errors carry the end of the compiler's diagnostics.
+  Result<void> compile_shared_object(const std::filesystem::path& source,
+                                     const std::filesystem::path& include_dir,
+                                     const std::filesystem::path& output) const;
+
+ private:
+  std::vector<std::string> argv_;
+  std::string identity_;
+};
+
+// The compiler command the engine uses when none is configured: $CC, else "cc".
+std::string default_compiler_command();
+
+// Times compile_shared_object ran a compiler in this process (tests check cache hits with it).
+uint64_t compiler_invocations();
+
+}  // namespace actr::wasm::aot

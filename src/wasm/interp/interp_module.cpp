@@ -1,0 +1,72 @@
+#include "wasm/interp/interp_module.hpp"
+
+#include <cstdio>
+
+#include "wabt/binary-reader.h"
+#include "wabt/error.h"
+#include "wabt/interp/binary-reader-interp.h"
+#include "wasm/interp/type_convert.hpp"
+
+namespace actr::wasm::interp {
+namespace {
+
+std::string format_error(const wabt::Errors& errors) {
+  if (errors.empty()) return "invalid module";
+  const wabt::Error& first = errors.front();
+  char where[40];
+  std::snprintf(where, sizeof where, "at byte 0x%zx: ", first.loc.offset);
+  return where + first.message;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<InterpModule>> InterpModule::compile(std::span<const uint8_t> bytes) {
+  if (bytes.empty()) return make_error("at byte 0x0: empty module");
+  // Debug names stay off: wabt 1.0.32 rejects the name section that wit-component writes for
+  // the WASI preview1 adapter, and the interpreter has no use for them.
+  wabt::ReadBinaryOptions options(wabt::Features{}, /*log_stream=*/nullptr,
+                                  /*read_debug_names=*/false, /*stop_on_first_error=*/true,
+                                  /*fail_on_custom_section_error=*/false);
+  wabt::Errors errors;
+  std::shared_ptr<InterpModule> module(new InterpModule());
+  if (wabt::Failed(wi::ReadBinaryInterp("module.wasm", bytes.data(), bytes.size(), options, &errors,
+                                        &module->desc_))) {
+    return make_error(format_error(errors));
+  }
+
+  wi::ModuleDesc& desc = module->desc_;
+  for (const wi::ImportDesc& import : desc.imports) {
+    auto type = from_wabt(*import.type.type);
+    if (!type) {
+      return make_error("import `" + import.type.module + "." + import.type.name +
+                        "`: " + type.error().message);
+    }
+    module->imports_.push_back(ImportType{import.type.module, import.type.name, *type});
+  }
+  for (size_t i = 0; i < desc.exports.size(); ++i) {
+    const wi::ExportType& exp = desc.exports[i].type;
+    auto type = from_wabt(*exp.type);
+    if (!type) return make_error("export `" + exp.name + "`: " + type.error().message);
+    module->exports_.push_back(ExportType{exp.name, *type});
+    module->export_index_.emplace(exp.name, i);
+  }
+  for (const wi::MemoryDesc& memory : desc.memories) {
+    if (memory.type.limits.is_64 || memory.type.limits.is_shared) {
+      return make_error("only 32-bit unshared memories are supported");
+    }
+    module->defined_memory_bytes_ += memory.type.limits.initial * kPageSize;
+  }
+  if (!desc.starts.empty()) {
+    module->start_func_ = desc.starts.front().func_index;
+    desc.starts.clear();
+  }
+  return module;
+}
+
+std::optional<size_t> InterpModule::export_index(std::string_view name) const {
+  auto it = export_index_.find(name);
+  if (it == export_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace actr::wasm::interp

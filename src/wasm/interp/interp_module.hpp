@@ -1,0 +1,46 @@
+// A compiled module of the interpreter: wabt's decoded, validated module description.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wabt/interp/interp.h"
+#include "wasm/engine.hpp"
+
+namespace actr::wasm::interp {
+
+namespace wi = wabt::interp;
+
+class InterpModule final : public Module, public std::enable_shared_from_this<InterpModule> {
+ public:
+  // Decodes and validates; errors read "at byte 0x1a: <reason>".
+  static Result<std::shared_ptr<InterpModule>> compile(std::span<const uint8_t> bytes);
+
+  const std::vector<ImportType>& imports() const override { return imports_; }
+  const std::vector<ExportType>& exports() const override { return exports_; }
+
+  // The description each store instantiates from. Its start function is removed: the store runs
+  // it under its own limits (wabt would run it on a thread with no deadline).
+  const wi::ModuleDesc& desc() const { return desc_; }
+  std::optional<uint32_t> start_func() const { return start_func_; }
+  std::optional<size_t> export_index(std::string_view name) const;
+  // Bytes of linear memory the module's own memories need at instantiation.
+  uint64_t defined_memory_bytes() const { return defined_memory_bytes_; }
+
+ private:
+  InterpModule() = default;
+
+  wi::ModuleDesc desc_;
+  std::optional<uint32_t> start_func_;
+  std::vector<ImportType> imports_;
+  std::vector<ExportType> exports_;
+  std::map<std::string, size_t, std::less<>> export_index_;
+  uint64_t defined_memory_bytes_ = 0;
+};
+
+}  // namespace actr::wasm::interp
