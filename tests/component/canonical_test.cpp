@@ -412,6 +412,33 @@ TEST(CanonicalRoundTripTest, Compounds) {
   expect_roundtrip(flags_of(names(16)), Value::flags(0x8001u));
 }
 
+TEST(CanonicalRoundTripTest, ListsOfNumbers) {
+  // These take the list fast paths; every width and signedness.
+  expect_roundtrip(list_of(P(Kind::S8)),
+                   Value::list({Value::s8(-1), Value::s8(127), Value::s8(-128)}));
+  expect_roundtrip(list_of(P(Kind::S16)), Value::list({Value::s16(-2), Value::s16(300)}));
+  expect_roundtrip(list_of(P(Kind::S32)), Value::list({Value::s32(-3), Value::s32(1 << 30)}));
+  expect_roundtrip(list_of(P(Kind::S64)), Value::list({Value::s64(INT64_MIN), Value::s64(-4)}));
+  expect_roundtrip(list_of(P(Kind::U16)), Value::list({Value::u16(65535), Value::u16(0)}));
+  expect_roundtrip(list_of(P(Kind::U64)), Value::list({Value::u64(~0ull), Value::u64(5)}));
+  expect_roundtrip(list_of(P(Kind::F32)), Value::list({Value::f32v(1.5f), Value::f32v(-0.0f)}));
+  expect_roundtrip(list_of(P(Kind::F64)), Value::list({Value::f64v(2.5), Value::f64v(1e-310)}));
+  expect_roundtrip(list_of(P(Kind::Bool)),
+                   Value::list({Value::boolean(true), Value::boolean(false)}));
+  expect_roundtrip(list_of(P(Kind::Char)),
+                   Value::list({Value::character('a'), Value::character(U'€')}));
+  // Byte-exact memory for a list<s16>.
+  Guest g;
+  Codec cx(g.options(), nullptr);
+  Slot s[2];
+  FlatWriter out{s, 2};
+  ASSERT_TRUE(
+      cx.lower_flat(*list_of(P(Kind::S16)), Value::list({Value::s16(-2), Value::s16(258)}), out)
+          .ok());
+  EXPECT_EQ(g.reallocs.back(), (ReallocCall{0, 0, 2, 4}));
+  EXPECT_EQ(g.bytes(uint32_t(s[0]), 4), std::vector<uint8_t>({0xFE, 0xFF, 0x02, 0x01}));
+}
+
 TEST(CanonicalRoundTripTest, VariantPayloadsShareJoinedSlots) {
   auto v = variant_of({{"i", P(Kind::S32)},
                        {"f", P(Kind::F32)},

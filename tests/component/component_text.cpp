@@ -25,7 +25,8 @@ std::string hash_hex(const std::string& s) {
 fs::path cache_dir() { return fs::path(ACTR_BINARY_DIR) / "test-cache" / "component-text"; }
 
 fs::path jco_api() {
-  return fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco" / "dist" / "api.js";
+  return fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco" / "dist" /
+         "api.js";
 }
 
 bool write_file(const fs::path& p, const std::string& s) {
@@ -39,13 +40,22 @@ std::string read_text(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(f)), {});
 }
 
-// Parses every `<hash>.wat` listed in jobs.txt into `<hash>.wasm`, or `<hash>.err` with the message.
-constexpr const char* kScript = R"(import { readFileSync, writeFileSync } from 'node:fs';
+// Turns every `<base>.wat` or `<base>.wit` listed in the jobs file into `<base>.wasm`, or into
+// `<base>.err` with the tool's message.
+constexpr const char* kScript =
+    R"(import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 const [api, jobs] = process.argv.slice(2);
-const { parse } = await import(api);
+const { parse, componentEmbed, componentNew } = await import(api);
 for (const base of readFileSync(jobs, 'utf8').split('\n').filter(Boolean)) {
   try {
-    writeFileSync(base + '.wasm', await parse(readFileSync(base + '.wat', 'utf8')));
+    if (existsSync(base + '.wit')) {
+      const witSource = readFileSync(base + '.wit', 'utf8');
+      const world = /^\s*world\s+(%?[a-z][a-z0-9-]*)/m.exec(witSource)[1].replace('%', '');
+      const embedded = await componentEmbed({ dummy: true, witSource, world });
+      writeFileSync(base + '.wasm', await componentNew(embedded, []));
+    } else {
+      writeFileSync(base + '.wasm', await parse(readFileSync(base + '.wat', 'utf8')));
+    }
   } catch (e) {
     writeFileSync(base + '.err', String(e));
   }
@@ -60,17 +70,17 @@ std::optional<std::vector<uint8_t>> read_file_bytes(const std::string& path) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), {});
 }
 
-std::vector<TextToBinary> components_from_text(const std::vector<std::string>& texts) {
+static std::vector<TextToBinary> convert(const std::vector<std::string>& texts, const char* ext) {
   std::vector<TextToBinary> out(texts.size());
   std::error_code ec;
   fs::create_directories(cache_dir(), ec);
   std::vector<fs::path> bases;
   std::string jobs;
   for (const auto& t : texts) {
-    fs::path base = cache_dir() / hash_hex(t);
+    fs::path base = cache_dir() / (hash_hex(t) + ext);
     bases.push_back(base);
     if (fs::exists(base.string() + ".wasm") || fs::exists(base.string() + ".err")) continue;
-    write_file(base.string() + ".wat", t);
+    write_file(base.string() + ext, t);
     jobs += base.string() + "\n";
   }
   if (!jobs.empty()) {
@@ -85,8 +95,8 @@ std::vector<TextToBinary> components_from_text(const std::vector<std::string>& t
     fs::path job_file = cache_dir() / ("jobs-" + hash_hex(jobs) + ".txt");
     write_file(script, kScript);
     write_file(job_file, jobs);
-    std::string cmd = "node '" + script.string() + "' '" + jco_api().string() + "' '" + job_file.string() +
-                      "' > /dev/null 2>&1";
+    std::string cmd = "node '" + script.string() + "' '" + jco_api().string() + "' '" +
+                      job_file.string() + "' > /dev/null 2>&1";
     int rc = std::system(cmd.c_str());
     fs::remove(job_file, ec);
     if (rc != 0) {
@@ -111,8 +121,16 @@ std::vector<TextToBinary> components_from_text(const std::vector<std::string>& t
   return out;
 }
 
+std::vector<TextToBinary> components_from_text(const std::vector<std::string>& texts) {
+  return convert(texts, ".wat");
+}
+
 TextToBinary component_from_text(const std::string& text) {
-  return std::move(components_from_text({text}).front());
+  return std::move(convert({text}, ".wat").front());
+}
+
+TextToBinary component_from_wit(const std::string& wit) {
+  return std::move(convert({wit}, ".wit").front());
 }
 
 }  // namespace actr::test

@@ -1,7 +1,8 @@
-// Component text (the WAT of Explainer.md) to binary, for tests: runs the wasm-tools parser
-// bundled in the pinned npm package @bytecodealliance/jco (node_modules at the repository root)
-// and caches each result under the build directory by a hash of the text, so node runs only when a
-// text is new. Tests keep their components readable as text; without node or jco they skip.
+// Component text (the WAT of Explainer.md) or a WIT world to a component binary, for tests: runs
+// the wasm-tools functions bundled in the pinned npm package @bytecodealliance/jco (node_modules at
+// the repository root) and caches each result under the build directory by a hash of the text, so
+// node runs only when a text is new. Tests keep their components readable as text; without node or
+// jco they skip.
 #pragma once
 
 #include <cstdint>
@@ -22,16 +23,20 @@ TextToBinary component_from_text(const std::string& text);
 // Converts many texts with one node process (uncached ones only), in order.
 std::vector<TextToBinary> components_from_text(const std::vector<std::string>& texts);
 
+// A component for the first `world` of a WIT document, with a dummy core module (wasm-tools
+// `component embed --dummy` then `component new`): real wit-component output for any world.
+TextToBinary component_from_wit(const std::string& wit);
+
 std::optional<std::vector<uint8_t>> read_file_bytes(const std::string& path);
 
 }  // namespace actr::test
 
 // Converts `text` or skips the test when the tools are missing; fails it on a parse error.
-#define ACTR_COMPONENT_FROM_TEXT(var, text)                                   \
-  std::vector<uint8_t> var;                                                   \
-  do {                                                                        \
-    auto actr_ctt_ = ::actr::test::component_from_text(text);                 \
-    if (actr_ctt_.tool_missing) GTEST_SKIP() << actr_ctt_.error;              \
-    ASSERT_TRUE(actr_ctt_.bytes.has_value()) << actr_ctt_.error;              \
-    var = std::move(*actr_ctt_.bytes);                                        \
+#define ACTR_COMPONENT_FROM_TEXT(var, text)                      \
+  std::vector<uint8_t> var;                                      \
+  do {                                                           \
+    auto actr_ctt_ = ::actr::test::component_from_text(text);    \
+    if (actr_ctt_.tool_missing) GTEST_SKIP() << actr_ctt_.error; \
+    ASSERT_TRUE(actr_ctt_.bytes.has_value()) << actr_ctt_.error; \
+    var = std::move(*actr_ctt_.bytes);                           \
   } while (0)

@@ -818,6 +818,7 @@ TEST_P(Fixtures, Resources) {
   // `add`, whose result reused the freed handle index).
   EXPECT_EQ(next_id, 6u);
   EXPECT_EQ(dropped.size(), 3u);
+  EXPECT_EQ(ys.size(), 3u);  // the destructor ran once per dropped handle, for live y's only
 
   const std::string x = "exports#[constructor]x";
   CALL_RESULT(x1, l, x, Value::s32(5));

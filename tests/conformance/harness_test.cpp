@@ -17,7 +17,7 @@ namespace {
 using component::Kind;
 using component::Value;
 
-TEST(SExpr, ReadsAtomsStringsListsAndSkipsComments) {
+TEST(WastSExpr, ReadsAtomsStringsListsAndSkipsComments) {
   auto r = parse_sexprs(
       ";; line comment\n(a \"b\\n\\41\\u{1F6A9}\" (; block (; nested ;) ;) ($c 0x10))\n(d)");
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -32,7 +32,7 @@ TEST(SExpr, ReadsAtomsStringsListsAndSkipsComments) {
   EXPECT_EQ((*r)[1].line, 3);
 }
 
-TEST(SExpr, ReportsUnbalancedInputWithItsLine) {
+TEST(WastSExpr, ReportsUnbalancedInputWithItsLine) {
   auto r = parse_sexprs("(a\n(b)");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("line 1"), std::string::npos);
@@ -41,7 +41,7 @@ TEST(SExpr, ReportsUnbalancedInputWithItsLine) {
   EXPECT_FALSE(parse_sexprs("(; open").ok());
 }
 
-TEST(Script, ParsesComponentsInstancesAndAssertions) {
+TEST(WastScript, ParsesComponentsInstancesAndAssertions) {
   auto s = parse_script(R"((component definition $T (core module $M))
 (component instance $i $T)
 (component $named (core module))
@@ -74,14 +74,14 @@ TEST(Script, ParsesComponentsInstancesAndAssertions) {
   EXPECT_EQ(s->commands[6].kind, Command::Kind::Unsupported);
 }
 
-TEST(Script, RejectsMalformedCommands) {
+TEST(WastScript, RejectsMalformedCommands) {
   EXPECT_FALSE(parse_script("(assert_return)").ok());
   EXPECT_FALSE(parse_script("(assert_trap (invoke \"f\"))").ok());
   EXPECT_FALSE(parse_script("(component definition (core module))").ok());
   EXPECT_FALSE(parse_script("(component instance $i)").ok());
 }
 
-TEST(Script, FindsAsyncFeatures) {
+TEST(WastScript, FindsAsyncFeatures) {
   auto s = parse_script(R"((component
   (type $ST (stream u32))
   (canon task.return (core func $r))
@@ -108,7 +108,7 @@ std::optional<std::string> compare(const std::string& text, const component::Val
   return mismatch(forms->at(0), type, actual);
 }
 
-TEST(Values, Scalars) {
+TEST(WastValues, Scalars) {
   using component::primitive;
   EXPECT_EQ(*value_of("(u8.const 255)", *primitive(Kind::U8)), Value::u8(255));
   EXPECT_EQ(*value_of("(s8.const -128)", *primitive(Kind::S8)), Value::s8(-128));
@@ -133,7 +133,7 @@ TEST(Values, Scalars) {
   EXPECT_FALSE(value_of("(str.const \"\\ff\")", *primitive(Kind::String)).ok());
 }
 
-TEST(Values, CompoundsAreTypedByName) {
+TEST(WastValues, CompoundsAreTypedByName) {
   using namespace component;
   auto rec =
       record_of({{"name", primitive(Kind::String)}, {"scores", list_of(primitive(Kind::U32))}});
@@ -169,7 +169,7 @@ TEST(Values, CompoundsAreTypedByName) {
   EXPECT_EQ(*value_of("(result.ok)", *unit), Value::ok());
 }
 
-TEST(Values, MismatchExplainsTheDifference) {
+TEST(WastValues, MismatchExplainsTheDifference) {
   using namespace component;
   EXPECT_FALSE(compare("(u32.const 42)", *primitive(Kind::U32), Value::u32(42)));
   auto m = compare("(u32.const 42)", *primitive(Kind::U32), Value::u32(41));
@@ -189,7 +189,7 @@ TEST(Values, MismatchExplainsTheDifference) {
   EXPECT_TRUE(compare(R"((list.const))", *list, Value::list({Value::string("a")})));
 }
 
-TEST(Expectations, ParsesEntriesAndMatchesEngines) {
+TEST(ConformanceExpectations, ParsesEntriesAndMatchesEngines) {
   auto e = Expectations::parse(
       "# comment\n"
       "values/a.wast:10 # map types\n"

@@ -43,14 +43,35 @@ std::string one_line(std::string s, size_t max = 220) {
   return s;
 }
 
-// A markdown table cell: one line, pipes escaped.
-std::string cell(const std::string& s, size_t max = 220) {
+// Markdown text on one line: pipes escaped (tables), and in prose (not `code`) angle brackets,
+// which would otherwise read as HTML tags (`map<K,V>`).
+std::string cell(const std::string& s, size_t max = 220, bool code = false) {
   std::string out;
   for (char c : one_line(s, max)) {
-    if (c == '|') out += '\\';
-    out += c;
+    if (c == '|') {
+      out += "\\|";
+    } else if (code) {
+      out += c;
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
   }
   return out;
+}
+
+// The "version" of a package.json, or "unknown": binaries made by another jco are not reused.
+std::string package_version(const fs::path& package_json) {
+  std::ifstream in(package_json);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  size_t key = text.find("\"version\"");
+  size_t open = key == std::string::npos ? key : text.find('"', text.find(':', key));
+  size_t close = open == std::string::npos ? open : text.find('"', open + 1);
+  if (close == std::string::npos) return "unknown";
+  return text.substr(open + 1, close - open - 1);
 }
 
 }  // namespace
@@ -63,7 +84,9 @@ SuitePaths default_paths() {
   p.converter.script = fs::path(ACTR_SOURCE_ROOT) / "tools" / "wast" / "wat2component.mjs";
   p.converter.jco_api =
       fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco" / "dist" / "api.js";
-  p.converter.cache_dir = fs::path(ACTR_BINARY_DIR) / "conformance-cache";
+  fs::path jco = fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco";
+  p.converter.cache_dir = fs::path(ACTR_BINARY_DIR) / "conformance-cache" /
+                          ("jco-" + package_version(jco / "package.json"));
   return p;
 }
 
@@ -232,7 +255,7 @@ std::string markdown_report(const std::vector<FileRun>& runs, const Expectations
     md << "Not run:\n\n";
     for (const FileRun& r : runs) {
       if (!r.error.empty())
-        md << "- `" << r.file << "` on " << r.engine << ": " << one_line(r.error) << "\n";
+        md << "- `" << r.file << "` on " << r.engine << ": " << cell(r.error) << "\n";
     }
     md << "\n";
   }
@@ -260,10 +283,10 @@ std::string markdown_report(const std::vector<FileRun>& runs, const Expectations
         for (const auto& e : es) joined += (joined.empty() ? "" : ", ") + e;
         std::string listed;
         if (const Expectation* x = expectations.expected_failure(file, line, es.front())) {
-          if (!x->reason.empty()) listed = " (listed: " + x->reason + ")";
+          if (!x->reason.empty() && x->reason != detail) listed = " (listed: " + x->reason + ")";
         }
-        md << "| " << line << " | `" << cell(fails.front().second->text, 90) << "` | " << joined
-           << " | " << cell(detail + listed, 400) << " |\n";
+        md << "| " << line << " | `" << cell(fails.front().second->text, 90, true) << "` | "
+           << joined << " | " << cell(detail + listed, 400) << " |\n";
       }
     }
     md << "\n";
@@ -283,7 +306,7 @@ std::string markdown_report(const std::vector<FileRun>& runs, const Expectations
   if (skips.empty()) md << "Nothing is skipped.\n\n";
   for (const auto& [why, where] : skips) {
     md << "- " << where.size() << " check" << (where.size() == 1 ? "" : "s") << ": "
-       << one_line(why, 300) << "\n  (";
+       << cell(why, 300) << "\n  (";
     for (size_t i = 0; i < where.size(); ++i) {
       if (i == 8) {
         md << ", ... " << where.size() - 8 << " more";
@@ -302,7 +325,7 @@ std::string markdown_report(const std::vector<FileRun>& runs, const Expectations
       if (o.status == Outcome::Status::Pass && !o.detail.empty() && o.kind != "assert_invalid" &&
           o.kind != "assert_malformed") {
         notes.push_back("`" + r.file + ":" + std::to_string(o.line) + "` " + r.engine + ": " +
-                        one_line(o.detail, 300));
+                        cell(o.detail, 300));
       }
     }
   }

@@ -2,6 +2,7 @@
 // processes, refusing foreign objects), the compiled-code ABI (import fast paths, funcrefs of host
 // functions, repeated imports), the typed call path, and native-stack safety. Behaviour shared
 // with the interpreter is tested for both engines in engine_test.cpp.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <spawn.h>
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -192,7 +194,11 @@ TEST_F(AotTest, ConcurrentLoadsFromProcessesCompileOnce) {
   for (int i = 0; i < 3; ++i) {
     char* argv[] = {self.data(), filter.data(), nullptr};
     pid_t pid = 0;
-    ASSERT_EQ(posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+    posix_spawn_file_actions_t quiet;
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    ASSERT_EQ(posix_spawn(&pid, self.c_str(), &quiet, nullptr, argv, envp.data()), 0);
+    posix_spawn_file_actions_destroy(&quiet);
     children.push_back(pid);
   }
   for (pid_t pid : children) {
@@ -501,6 +507,55 @@ TEST_F(AotTest, DeepRecursionOnAFiberTraps) {
     std::move(fiber).resume();
     EXPECT_TRUE(is_trap(r, TrapKind::StackExhausted)) << (r.ok() ? "returned" : r.error().message);
   }
+}
+
+// Host code that used up most of a fiber's stack calls back into the guest: the stack limit
+// cannot know how little is left, so the guest runs into the fiber's guard page, and the fault
+// handler (on the thread's alternate signal stack) turns that into a trap.
+__attribute__((noinline)) Result<void> use_stack_then(int kib, const std::function<Result<void>()>& f) {
+  volatile char pad[1024];
+  pad[0] = static_cast<char>(kib);
+  if (kib > 0) return use_stack_then(kib - 1, f);
+  Result<void> r = f();
+  (void)pad[0];
+  return r;
+}
+
+TEST_F(AotTest, GuardPageFaultOnAFiberTraps) {
+  StoreLimits limits;
+  limits.max_call_depth = 10'000'000;
+  auto store = engine_->new_store(limits);
+  std::shared_ptr<Func> recurse;
+  auto deep_host = store->host_func(FuncType{}, [&](const Slot*, Slot*) {
+    return use_stack_then(160, [&]() -> Result<void> {
+      Slot arg = 0, result = 0;
+      return recurse->call(&arg, &result);
+    });
+  });
+  auto instance = instantiate(*store, R"(
+    (module
+      (import "h" "deep" (func $deep))
+      (func $r (export "recurse") (param i64) (result i64)
+        (i64.add (call $r (i64.add (local.get 0) (i64.const 1))) (local.get 0)))
+      (func (export "run") (call $deep)))
+  )", {deep_host});
+  ASSERT_TRUE(instance);
+  recurse = as_func(instance->get_export("recurse"));
+  auto run = as_func(instance->get_export("run"));
+  namespace ctx = boost::context;
+  Result<Slots> r = make_error("not run");
+  ctx::fiber fiber{std::allocator_arg, ctx::protected_fixedsize_stack(256 * 1024),
+                   [&](ctx::fiber&& main_side) {
+                     r = invoke(*run);
+                     return std::move(main_side);
+                   }};
+  std::move(fiber).resume();
+  EXPECT_TRUE(is_trap(r, TrapKind::StackExhausted)) << (r.ok() ? "returned" : r.error().message);
+  // The thread is fine afterwards: guest code and traps still work.
+  auto again = engine_->new_store();
+  auto small = instantiate(*again, kRecurse);
+  ASSERT_TRUE(small);
+  EXPECT_TRUE(is_trap(invoke(*as_func(small->get_export("recurse")), {0}), TrapKind::StackExhausted));
 }
 
 // ---- deadlines ----------------------------------------------------------------------------------------

@@ -29,22 +29,46 @@ Result<void> skip_const_expr(Reader& r) {
     size_t at = r.offset();
     ACTR_TRY(uint8_t op, r.byte());
     switch (op) {
-      case 0x0b: return {};
-      case 0x41: ACTR_TRY_VOID(r.s64()); break;  // i32.const (range is the engine's concern)
-      case 0x42: ACTR_TRY_VOID(r.s64()); break;  // i64.const
-      case 0x43: ACTR_TRY_VOID(r.skip(4)); break;
-      case 0x44: ACTR_TRY_VOID(r.skip(8)); break;
-      case 0x23: ACTR_TRY_VOID(r.u32()); break;  // global.get
-      case 0xd2: ACTR_TRY_VOID(r.u32()); break;  // ref.func
-      case 0xd0: ACTR_TRY_VOID(r.s33()); break;  // ref.null
-      case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: break;  // extended-const
+      case 0x0b:
+        return {};
+      case 0x41:
+        ACTR_TRY_VOID(r.s64());
+        break;  // i32.const (range is the engine's concern)
+      case 0x42:
+        ACTR_TRY_VOID(r.s64());
+        break;  // i64.const
+      case 0x43:
+        ACTR_TRY_VOID(r.skip(4));
+        break;
+      case 0x44:
+        ACTR_TRY_VOID(r.skip(8));
+        break;
+      case 0x23:
+        ACTR_TRY_VOID(r.u32());
+        break;  // global.get
+      case 0xd2:
+        ACTR_TRY_VOID(r.u32());
+        break;  // ref.func
+      case 0xd0:
+        ACTR_TRY_VOID(r.s33());
+        break;  // ref.null
+      case 0x6a:
+      case 0x6b:
+      case 0x6c:
+      case 0x7c:
+      case 0x7d:
+      case 0x7e:
+        break;  // extended-const
       case 0xfd: {
         ACTR_TRY(uint32_t sub, r.u32());
-        if (sub != 12) return Reader::error_at(at, "unsupported SIMD instruction in a constant expression");
+        if (sub != 12)
+          return Reader::error_at(at, "unsupported SIMD instruction in a constant expression");
         ACTR_TRY_VOID(r.skip(16));
         break;
       }
-      default: return Reader::error_at(at, "unsupported instruction " + hex(op) + " in a constant expression");
+      default:
+        return Reader::error_at(at,
+                                "unsupported instruction " + hex(op) + " in a constant expression");
     }
   }
 }
@@ -133,7 +157,8 @@ template <typename T>
 Result<T> item_at(const std::vector<T>& space, uint32_t index, const char* what, size_t at) {
   if (index >= space.size()) {
     return Reader::error_at(at, std::string("export of ") + what + " " + std::to_string(index) +
-                                    " out of bounds (" + std::to_string(space.size()) + " defined)");
+                                    " out of bounds (" + std::to_string(space.size()) +
+                                    " defined)");
   }
   return space[index];
 }
@@ -144,16 +169,25 @@ Result<wasm::ValType> read_core_valtype(Reader& r) {
   size_t at = r.offset();
   ACTR_TRY(uint8_t b, r.byte());
   switch (b) {
-    case 0x7f: return wasm::ValType::I32;
-    case 0x7e: return wasm::ValType::I64;
-    case 0x7d: return wasm::ValType::F32;
-    case 0x7c: return wasm::ValType::F64;
-    case 0x70: return wasm::ValType::FuncRef;
-    case 0x6f: return wasm::ValType::ExternRef;
-    case 0x7b: return Reader::error_at(at, "v128 (SIMD) values are not supported");
+    case 0x7f:
+      return wasm::ValType::I32;
+    case 0x7e:
+      return wasm::ValType::I64;
+    case 0x7d:
+      return wasm::ValType::F32;
+    case 0x7c:
+      return wasm::ValType::F64;
+    case 0x70:
+      return wasm::ValType::FuncRef;
+    case 0x6f:
+      return wasm::ValType::ExternRef;
+    case 0x7b:
+      return Reader::error_at(at, "v128 (SIMD) values are not supported");
     case 0x63:
-    case 0x64: return reftype_of_heap(r, at);
-    default: return Reader::error_at(at, "invalid core value type " + hex(b));
+    case 0x64:
+      return reftype_of_heap(r, at);
+    default:
+      return Reader::error_at(at, "invalid core value type " + hex(b));
   }
 }
 
@@ -226,8 +260,10 @@ Result<CoreExternDesc> read_core_externdesc(Reader& r) {
       ACTR_TRY(d.type.global, read_core_globaltype(r));
       return d;
     }
-    case 0x04: return Reader::error_at(at, "exception tags are not supported");
-    default: return Reader::error_at(at, "invalid core extern kind " + hex(kind));
+    case 0x04:
+      return Reader::error_at(at, "exception tags are not supported");
+    default:
+      return Reader::error_at(at, "invalid core extern kind " + hex(kind));
   }
 }
 
@@ -248,7 +284,9 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
     ACTR_TRY(uint32_t size, r.u32());
     ACTR_TRY(Reader s, r.sub(size));
     switch (id) {
-      case kTypeSection: ACTR_TRY_VOID(read_type_section(s, m.types)); break;
+      case kTypeSection:
+        ACTR_TRY_VOID(read_type_section(s, m.types));
+        break;
       case kImportSection: {
         ACTR_TRY(uint32_t n, s.count(4));
         out.imports.reserve(n);
@@ -265,9 +303,15 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
               m.funcs.push_back(imp.type.func);
               break;
             }
-            case wasm::ExternKind::Table: m.tables.push_back(d.type.table); break;
-            case wasm::ExternKind::Memory: m.memories.push_back(d.type.memory); break;
-            case wasm::ExternKind::Global: m.globals.push_back(d.type.global); break;
+            case wasm::ExternKind::Table:
+              m.tables.push_back(d.type.table);
+              break;
+            case wasm::ExternKind::Memory:
+              m.memories.push_back(d.type.memory);
+              break;
+            case wasm::ExternKind::Global:
+              m.globals.push_back(d.type.global);
+              break;
           }
           out.imports.push_back(std::move(imp));
         }
@@ -347,8 +391,10 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
               ACTR_TRY(e.type.global, item_at(m.globals, index, "global", at));
               break;
             }
-            case 0x04: return Reader::error_at(at, "exception tags are not supported");
-            default: return Reader::error_at(at, "invalid export kind " + hex(kind));
+            case 0x04:
+              return Reader::error_at(at, "exception tags are not supported");
+            default:
+              return Reader::error_at(at, "invalid export kind " + hex(kind));
           }
           out.exports.push_back(std::move(e));
         }
@@ -360,7 +406,8 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
         }
         continue;  // custom, start, element, code, data, data count, tag: not needed here
     }
-    if (!s.at_end()) return s.error("unexpected bytes at the end of core section " + std::to_string(id));
+    if (!s.at_end())
+      return s.error("unexpected bytes at the end of core section " + std::to_string(id));
   }
   return out;
 }

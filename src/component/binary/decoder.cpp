@@ -27,20 +27,34 @@ std::string hex(unsigned v) {
 
 Result<Kind> primitive_of(int64_t code, size_t at) {
   switch (code & 0x7f) {
-    case 0x7f: return Kind::Bool;
-    case 0x7e: return Kind::S8;
-    case 0x7d: return Kind::U8;
-    case 0x7c: return Kind::S16;
-    case 0x7b: return Kind::U16;
-    case 0x7a: return Kind::S32;
-    case 0x79: return Kind::U32;
-    case 0x78: return Kind::S64;
-    case 0x77: return Kind::U64;
-    case 0x76: return Kind::F32;
-    case 0x75: return Kind::F64;
-    case 0x74: return Kind::Char;
-    case 0x73: return Kind::String;
-    default: return Reader::error_at(at, "invalid primitive value type " + hex(code & 0x7f));
+    case 0x7f:
+      return Kind::Bool;
+    case 0x7e:
+      return Kind::S8;
+    case 0x7d:
+      return Kind::U8;
+    case 0x7c:
+      return Kind::S16;
+    case 0x7b:
+      return Kind::U16;
+    case 0x7a:
+      return Kind::S32;
+    case 0x79:
+      return Kind::U32;
+    case 0x78:
+      return Kind::S64;
+    case 0x77:
+      return Kind::U64;
+    case 0x76:
+      return Kind::F32;
+    case 0x75:
+      return Kind::F64;
+    case 0x74:
+      return Kind::Char;
+    case 0x73:
+      return Kind::String;
+    default:
+      return Reader::error_at(at, "invalid primitive value type " + hex(code & 0x7f));
   }
 }
 
@@ -112,41 +126,47 @@ class Decoder {
         d.module_exports = std::move(iface.exports);
         return {};
       }
-      case 2: return vec(s, [&](size_t at) -> Result<void> {
-        ACTR_TRY(auto ci, core_instance(s));
-        add(c, DK::CoreInstance, at).core_instance = std::move(ci);
-        return {};
-      });
-      case 3: return vec(s, [&](size_t at) -> Result<void> {
-        ACTR_TRY(auto t, core_type(s, depth));
-        add(c, DK::CoreType, at).core_type = std::move(t);
-        return {};
-      });
+      case 2:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ACTR_TRY(auto ci, core_instance(s));
+          add(c, DK::CoreInstance, at).core_instance = std::move(ci);
+          return {};
+        });
+      case 3:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ACTR_TRY(auto t, core_type(s, depth));
+          add(c, DK::CoreType, at).core_type = std::move(t);
+          return {};
+        });
       case 4: {
         ACTR_TRY(auto nested, component(s, depth + 1));
         add(c, DK::Component, section_at).component = std::move(nested);
         return {};
       }
-      case 5: return vec(s, [&](size_t at) -> Result<void> {
-        ACTR_TRY(auto in, instance(s));
-        add(c, DK::Instance, at).instance = std::move(in);
-        return {};
-      });
-      case 6: return vec(s, [&](size_t at) -> Result<void> {
-        ACTR_TRY(auto a, alias(s));
-        add(c, DK::Alias, at).alias = std::move(a);
-        return {};
-      });
-      case 7: return vec(s, [&](size_t at) -> Result<void> {
-        ACTR_TRY(auto t, type(s, depth));
-        add(c, DK::Type, at).type = std::move(t);
-        return {};
-      });
-      case 8: return vec(s, [&](size_t at) -> Result<void> {
-        ACTR_TRY(auto cn, canon(s));
-        add(c, DK::Canon, at).canon = std::move(cn);
-        return {};
-      });
+      case 5:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ACTR_TRY(auto in, instance(s));
+          add(c, DK::Instance, at).instance = std::move(in);
+          return {};
+        });
+      case 6:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ACTR_TRY(auto a, alias(s));
+          add(c, DK::Alias, at).alias = std::move(a);
+          return {};
+        });
+      case 7:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ACTR_TRY(auto t, type(s, depth));
+          add(c, DK::Type, at).type = std::move(t);
+          return {};
+        });
+      case 8:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ACTR_TRY(auto cn, canon(s));
+          add(c, DK::Canon, at).canon = std::move(cn);
+          return {};
+        });
       case 9: {
         ast::Start st;
         ACTR_TRY(st.func, s.u32());
@@ -159,25 +179,27 @@ class Decoder {
         add(c, DK::Start, section_at).start = std::move(st);
         return {};
       }
-      case 10: return vec(s, [&](size_t at) -> Result<void> {
-        ast::Import imp;
-        ACTR_TRY_VOID(name_attrs(s, imp.name, imp.attrs));
-        ACTR_TRY(imp.desc, extern_desc(s));
-        add(c, DK::Import, at).import = std::move(imp);
-        return {};
-      });
-      case 11: return vec(s, [&](size_t at) -> Result<void> {
-        ast::Export e;
-        ACTR_TRY_VOID(name_attrs(s, e.name, e.attrs));
-        ACTR_TRY(e.item, sort_idx(s));
-        ACTR_TRY(bool has_type, optional_flag(s));
-        if (has_type) {
-          ACTR_TRY(auto desc, extern_desc(s));
-          e.ascribed = desc;
-        }
-        add(c, DK::Export, at).export_ = std::move(e);
-        return {};
-      });
+      case 10:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ast::Import imp;
+          ACTR_TRY_VOID(name_attrs(s, imp.name, imp.attrs));
+          ACTR_TRY(imp.desc, extern_desc(s));
+          add(c, DK::Import, at).import = std::move(imp);
+          return {};
+        });
+      case 11:
+        return vec(s, [&](size_t at) -> Result<void> {
+          ast::Export e;
+          ACTR_TRY_VOID(name_attrs(s, e.name, e.attrs));
+          ACTR_TRY(e.item, sort_idx(s));
+          ACTR_TRY(bool has_type, optional_flag(s));
+          if (has_type) {
+            ACTR_TRY(auto desc, extern_desc(s));
+            e.ascribed = desc;
+          }
+          add(c, DK::Export, at).export_ = std::move(e);
+          return {};
+        });
       case 12:
         return Reader::error_at(section_at, "value definitions are not supported");
       default:
@@ -196,7 +218,8 @@ class Decoder {
   Result<bool> optional_flag(Reader& s) {
     size_t at = s.offset();
     ACTR_TRY(uint8_t b, s.byte());
-    if (b > 1) return Reader::error_at(at, "invalid optional marker " + hex(b) + " (expected 0x00 or 0x01)");
+    if (b > 1)
+      return Reader::error_at(at, "invalid optional marker " + hex(b) + " (expected 0x00 or 0x01)");
     return b == 1;
   }
 
@@ -206,15 +229,24 @@ class Decoder {
     size_t at = s.offset();
     ACTR_TRY(uint8_t b, s.byte());
     switch (b) {
-      case 0x00: return Sort::CoreFunc;
-      case 0x01: return Sort::CoreTable;
-      case 0x02: return Sort::CoreMemory;
-      case 0x03: return Sort::CoreGlobal;
-      case 0x04: return Reader::error_at(at, "core tags are not supported");
-      case 0x10: return Sort::CoreType;
-      case 0x11: return Sort::CoreModule;
-      case 0x12: return Sort::CoreInstance;
-      default: return Reader::error_at(at, "invalid core sort " + hex(b));
+      case 0x00:
+        return Sort::CoreFunc;
+      case 0x01:
+        return Sort::CoreTable;
+      case 0x02:
+        return Sort::CoreMemory;
+      case 0x03:
+        return Sort::CoreGlobal;
+      case 0x04:
+        return Reader::error_at(at, "core tags are not supported");
+      case 0x10:
+        return Sort::CoreType;
+      case 0x11:
+        return Sort::CoreModule;
+      case 0x12:
+        return Sort::CoreInstance;
+      default:
+        return Reader::error_at(at, "invalid core sort " + hex(b));
     }
   }
 
@@ -222,13 +254,20 @@ class Decoder {
     size_t at = s.offset();
     ACTR_TRY(uint8_t b, s.byte());
     switch (b) {
-      case 0x00: return core_sort(s);
-      case 0x01: return Sort::Func;
-      case 0x02: return Sort::Value;
-      case 0x03: return Sort::Type;
-      case 0x04: return Sort::Component;
-      case 0x05: return Sort::Instance;
-      default: return Reader::error_at(at, "invalid sort " + hex(b));
+      case 0x00:
+        return core_sort(s);
+      case 0x01:
+        return Sort::Func;
+      case 0x02:
+        return Sort::Value;
+      case 0x03:
+        return Sort::Type;
+      case 0x04:
+        return Sort::Component;
+      case 0x05:
+        return Sort::Instance;
+      default:
+        return Reader::error_at(at, "invalid sort " + hex(b));
     }
   }
 
@@ -287,8 +326,8 @@ class Decoder {
         size_t sort_at = s.offset();
         ACTR_TRY(uint8_t sort, s.byte());
         if (sort != 0x12) {
-          return Reader::error_at(sort_at, "core instantiation argument must be an instance (sort " +
-                                               hex(sort) + ")");
+          return Reader::error_at(
+              sort_at, "core instantiation argument must be an instance (sort " + hex(sort) + ")");
         }
         ACTR_TRY(arg.instance, s.u32());
         ci.args.push_back(std::move(arg));
@@ -363,7 +402,8 @@ class Decoder {
         ACTR_TRY(a.outer_index, s.u32());
         return a;
       }
-      default: return Reader::error_at(at, "invalid alias target " + hex(target));
+      default:
+        return Reader::error_at(at, "invalid alias target " + hex(target));
     }
   }
 
@@ -418,7 +458,8 @@ class Decoder {
         ACTR_TRY(uint8_t sort, s.byte());
         ACTR_TRY(uint8_t target, s.byte());
         if (sort != 0x10 || target != 0x01) {
-          return Reader::error_at(sort_at, "module type aliases must be outer aliases of core types");
+          return Reader::error_at(sort_at,
+                                  "module type aliases must be outer aliases of core types");
         }
         d.alias.sort = Sort::CoreType;
         d.alias.target = ast::Alias::Target::Outer;
@@ -434,7 +475,8 @@ class Decoder {
         d.func_type_index = desc.func_type_index;
         return d;
       }
-      default: return Reader::error_at(at, "invalid module type declaration " + hex(kind));
+      default:
+        return Reader::error_at(at, "invalid module type declaration " + hex(kind));
     }
   }
 
@@ -679,7 +721,8 @@ class Decoder {
         return d;
       }
       default:
-        return Reader::error_at(at, std::string("invalid ") + (component ? "component" : "instance") +
+        return Reader::error_at(at, std::string("invalid ") +
+                                        (component ? "component" : "instance") +
                                         " type declaration " + hex(kind));
     }
   }
@@ -693,8 +736,8 @@ class Decoder {
         size_t sort_at = s.offset();
         ACTR_TRY(uint8_t core_sort, s.byte());
         if (core_sort != 0x11) {
-          return Reader::error_at(sort_at, "a core import or export must be a module (sort " +
-                                               hex(core_sort) + ")");
+          return Reader::error_at(
+              sort_at, "a core import or export must be a module (sort " + hex(core_sort) + ")");
         }
         d.kind = ast::ExternDesc::Kind::CoreModule;
         ACTR_TRY(d.type_index, s.u32());
@@ -737,7 +780,8 @@ class Decoder {
         ACTR_TRY(d.type_index, s.u32());
         return d;
       }
-      default: return Reader::error_at(at, "invalid extern type kind " + hex(kind));
+      default:
+        return Reader::error_at(at, "invalid extern type kind " + hex(kind));
     }
   }
 
@@ -751,7 +795,8 @@ class Decoder {
       size_t at = s.offset();
       ACTR_TRY(uint8_t opt, s.byte());
       auto once = [&](bool already, const char* what) -> Result<void> {
-        if (already) return Reader::error_at(at, std::string("canonical option `") + what + "` given twice");
+        if (already)
+          return Reader::error_at(at, std::string("canonical option `") + what + "` given twice");
         return {};
       };
       switch (opt) {
@@ -794,7 +839,8 @@ class Decoder {
           o.callback = f;
           break;
         }
-        default: return Reader::error_at(at, "invalid canonical option " + hex(opt));
+        default:
+          return Reader::error_at(at, "invalid canonical option " + hex(opt));
       }
     }
     return o;
@@ -831,9 +877,15 @@ class Decoder {
         ACTR_TRY(c.options, canon_opts(s));
         return c;
       }
-      case 0x02: c.kind = ast::Canon::Kind::ResourceNew; break;
-      case 0x03: c.kind = ast::Canon::Kind::ResourceDrop; break;
-      case 0x04: c.kind = ast::Canon::Kind::ResourceRep; break;
+      case 0x02:
+        c.kind = ast::Canon::Kind::ResourceNew;
+        break;
+      case 0x03:
+        c.kind = ast::Canon::Kind::ResourceDrop;
+        break;
+      case 0x04:
+        c.kind = ast::Canon::Kind::ResourceRep;
+        break;
       case 0x07:  // resource.drop async (older binaries)
         c.kind = ast::Canon::Kind::Unsupported;
         c.options.async = true;
@@ -843,10 +895,25 @@ class Decoder {
         // validator can name them.
         c.kind = ast::Canon::Kind::Unsupported;
         switch (op) {
-          case 0x05: case 0x08: case 0x0d: case 0x1e: case 0x1f: case 0x22: case 0x23:
-          case 0x24: case 0x25: case 0x26: case 0x28:
+          case 0x05:
+          case 0x08:
+          case 0x0d:
+          case 0x1e:
+          case 0x1f:
+          case 0x22:
+          case 0x23:
+          case 0x24:
+          case 0x25:
+          case 0x26:
+          case 0x28:
             return c;
-          case 0x06: case 0x0c: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: {
+          case 0x06:
+          case 0x0c:
+          case 0x29:
+          case 0x2a:
+          case 0x2b:
+          case 0x2c:
+          case 0x2d: {
             ACTR_TRY_VOID(flag());
             return c;
           }
@@ -862,30 +929,44 @@ class Decoder {
             ACTR_TRY(c.options, canon_opts(s));
             return c;
           }
-          case 0x0a: case 0x0b: {  // context.get/set: core value type and slot
+          case 0x0a:
+          case 0x0b: {  // context.get/set: core value type and slot
             ACTR_TRY_VOID(read_core_valtype(s));
             ACTR_TRY(c.type, s.u32());
             return c;
           }
-          case 0x0e: case 0x13: case 0x14: case 0x15: case 0x1a: case 0x1b: {
+          case 0x0e:
+          case 0x13:
+          case 0x14:
+          case 0x15:
+          case 0x1a:
+          case 0x1b: {
             ACTR_TRY(c.type, s.u32());
             return c;
           }
-          case 0x0f: case 0x10: case 0x16: case 0x17: {
+          case 0x0f:
+          case 0x10:
+          case 0x16:
+          case 0x17: {
             ACTR_TRY(c.type, s.u32());
             ACTR_TRY(c.options, canon_opts(s));
             return c;
           }
-          case 0x11: case 0x12: case 0x18: case 0x19: {
+          case 0x11:
+          case 0x12:
+          case 0x18:
+          case 0x19: {
             ACTR_TRY(c.type, s.u32());
             ACTR_TRY_VOID(flag());
             return c;
           }
-          case 0x1c: case 0x1d: {
+          case 0x1c:
+          case 0x1d: {
             ACTR_TRY(c.options, canon_opts(s));
             return c;
           }
-          case 0x20: case 0x21: {  // waitable-set.wait/poll: cancel? memory
+          case 0x20:
+          case 0x21: {  // waitable-set.wait/poll: cancel? memory
             ACTR_TRY_VOID(flag());
             ACTR_TRY_VOID(s.u32());
             return c;
@@ -910,7 +991,8 @@ class Decoder {
             ACTR_TRY_VOID(flag());
             return c;
           }
-          default: return Reader::error_at(at, "invalid canonical function opcode " + hex(op));
+          default:
+            return Reader::error_at(at, "invalid canonical function opcode " + hex(op));
         }
       }
     }
@@ -931,7 +1013,8 @@ bool is_component(std::span<const uint8_t> bytes) {
   return bytes[6] == 0x01 && bytes[7] == 0x00;
 }
 
-Result<std::shared_ptr<const ast::Component>> decode(std::shared_ptr<const std::vector<uint8_t>> bytes) {
+Result<std::shared_ptr<const ast::Component>> decode(
+    std::shared_ptr<const std::vector<uint8_t>> bytes) {
   if (!bytes) return make_error("no input");
   Decoder d(bytes);
   Reader r(std::span<const uint8_t>(bytes->data(), bytes->size()));

@@ -28,7 +28,8 @@ Result<std::shared_ptr<const ast::Component>> decode(std::span<const uint8_t> by
 
 // Decodes `bytes` without copying them: the result (and every nested component) keeps them alive
 // and core module definitions are views into them.
-Result<std::shared_ptr<const ast::Component>> decode(std::shared_ptr<const std::vector<uint8_t>> bytes);
+Result<std::shared_ptr<const ast::Component>> decode(
+    std::shared_ptr<const std::vector<uint8_t>> bytes);
 
 // True if `bytes` start with the component preamble (as opposed to a core module's).
 bool is_component(std::span<const uint8_t> bytes);

@@ -60,7 +60,7 @@ Result<int64_t> read_signed(Reader& r, unsigned bits) {
     ACTR_TRY(b, r.byte());
     if (i == max_bytes - 1) {
       // The unused high bits of the last byte must be a sign extension of the value's top bit.
-      unsigned used = bits - 7 * i;  // bits of this byte that carry value (1..7)
+      unsigned used = bits - 7 * i;                   // bits of this byte that carry value (1..7)
       int8_t top = static_cast<int8_t>(b << 1) >> 1;  // sign-extend the 7 payload bits
       int8_t expect = static_cast<int8_t>(top << (8 - used)) >> (8 - used);
       if (b & 0x80 || top != expect) return Reader::error_at(start, "integer too large");
@@ -80,7 +80,8 @@ Result<int64_t> Reader::s64() { return read_signed(*this, 64); }
 Result<std::string> Reader::name() {
   size_t start = offset();
   ACTR_TRY(uint32_t len, u32());
-  if (len > remaining()) return error_at(start, "name length " + std::to_string(len) + " exceeds the input");
+  if (len > remaining())
+    return error_at(start, "name length " + std::to_string(len) + " exceeds the input");
   auto s = bytes_.subspan(pos_, len);
   if (!valid_utf8(s)) return error_at(start, "name is not valid UTF-8");
   pos_ += len;

@@ -32,9 +32,10 @@ Result<void> store_tuple(Codec& cx, const std::vector<Param>& types, std::span<c
   uint64_t at = ptr;
   for (size_t i = 0; i < types.size(); ++i) {
     const ValueType& t = *types[i].type;
-    at = align_to(at, alignment(t));
+    Layout l = layout_of(t);
+    at = align_to(at, l.align);
     ACTR_TRY_VOID(cx.store(t, values[i], static_cast<uint32_t>(at)));
-    at += size_of(t);
+    at += l.size;
   }
   return {};
 }
@@ -44,9 +45,10 @@ Result<void> load_tuple(Codec& cx, const std::vector<Param>& types, uint32_t ptr
   uint64_t at = ptr;
   for (size_t i = 0; i < types.size(); ++i) {
     const ValueType& t = *types[i].type;
-    at = align_to(at, alignment(t));
+    Layout l = layout_of(t);
+    at = align_to(at, l.align);
     ACTR_TRY_VOID(cx.load(t, static_cast<uint32_t>(at), out[i]));
-    at += size_of(t);
+    at += l.size;
   }
   return {};
 }
@@ -102,7 +104,8 @@ Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& 
 
   wasm::Slot core_args[kMaxFlatParams] = {};
   if (params_in_memory) {
-    ACTR_TRY(uint32_t ptr, cx.realloc(0, 0, tuple_alignment(type.params), tuple_size(type.params)));
+    Layout tuple = tuple_layout(type.params);
+    ACTR_TRY(uint32_t ptr, cx.realloc(0, 0, tuple.align, tuple.size));
     ACTR_TRY_VOID(store_tuple(cx, type.params, args, ptr));
     core_args[0] = ptr;
   } else {
@@ -119,7 +122,7 @@ Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& 
   results.resize(type.results.size());
   if (results_in_memory) {
     auto ptr = static_cast<uint32_t>(core_results[0]);
-    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_size(type.results), tuple_alignment(type.results)));
+    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_layout(type.results)));
     ACTR_TRY_VOID(load_tuple(cx, type.results, ptr, results));
   } else {
     FlatReader in{core_results, static_cast<uint32_t>(core_type.results.size())};
@@ -156,7 +159,7 @@ Result<void> call_import(const FuncType& type, const Options& options, const was
   uint32_t next_arg = 0;
   if (params_in_memory) {
     auto ptr = static_cast<uint32_t>(core_args[0]);
-    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_size(type.params), tuple_alignment(type.params)));
+    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_layout(type.params)));
     ACTR_TRY_VOID(load_tuple(cx, type.params, ptr, args));
     next_arg = 1;
   } else {
@@ -189,7 +192,7 @@ Result<void> call_import(const FuncType& type, const Options& options, const was
   cx.refresh();
   if (results_in_memory) {
     auto ptr = static_cast<uint32_t>(core_args[next_arg]);
-    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_size(type.results), tuple_alignment(type.results)));
+    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_layout(type.results)));
     ACTR_TRY_VOID(store_tuple(cx, type.results, results, ptr));
   } else {
     FlatWriter out{core_results, kMaxFlatResults};

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "component/canonical/layout.hpp"
 #include "component/canonical/unicode.hpp"
 
 namespace actr::component::canonical {
@@ -40,6 +41,11 @@ class Checker {
           return fail("char value " + std::to_string(v.u) + " is not a Unicode scalar value");
         return true;
       case Kind::String: {
+        if (v.str.size() > kMaxStringByteLength) {
+          return fail("string of " + std::to_string(v.str.size()) +
+                      " bytes is too long (the limit is " + std::to_string(kMaxStringByteLength) +
+                      ")");
+        }
         std::string message;
         if (!unicode::validate_utf8(v.str, &message))
           return fail("string is not valid utf-8: " + message);
@@ -47,6 +53,7 @@ class Checker {
       }
       case Kind::List:
         if (!t.elem) return fail("list type without an element type");
+        if (numbers_ok(t.elem->kind, v.items)) return true;
         for (size_t i = 0; i < v.items.size(); ++i) {
           if (!check(*t.elem, v.items[i])) return at("list element " + std::to_string(i));
         }
@@ -122,6 +129,40 @@ class Checker {
   }
 
  private:
+  // Lists of numbers (byte payloads above all) in one tight loop; on any doubt the caller
+  // checks element by element for the message.
+  static bool numbers_ok(Kind k, const std::vector<Value>& items) {
+    auto all = [&](auto in_range) {
+      for (const Value& v : items) {
+        if (v.kind != k || !in_range(v)) return false;
+      }
+      return true;
+    };
+    auto any = [](const Value&) { return true; };
+    switch (k) {
+      case Kind::U8:
+        return all([](const Value& v) { return v.u <= UINT8_MAX; });
+      case Kind::U16:
+        return all([](const Value& v) { return v.u <= UINT16_MAX; });
+      case Kind::U32:
+        return all([](const Value& v) { return v.u <= UINT32_MAX; });
+      case Kind::S8:
+        return all([](const Value& v) { return v.s >= INT8_MIN && v.s <= INT8_MAX; });
+      case Kind::S16:
+        return all([](const Value& v) { return v.s >= INT16_MIN && v.s <= INT16_MAX; });
+      case Kind::S32:
+        return all([](const Value& v) { return v.s >= INT32_MIN && v.s <= INT32_MAX; });
+      case Kind::U64:
+      case Kind::S64:
+      case Kind::F32:
+      case Kind::F64:
+      case Kind::Bool:
+        return all(any);
+      default:
+        return false;
+    }
+  }
+
   bool unsigned_range(const Value& v, uint64_t max) {
     if (v.u > max)
       return fail(std::to_string(v.u) + " is out of range for `" + to_string(v.kind) + "`");

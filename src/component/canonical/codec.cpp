@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "component/canonical/layout.hpp"
 #include "component/canonical/unicode.hpp"
@@ -76,16 +77,49 @@ uint32_t case_of(const ValueType& t, const Value& v) {
   }
 }
 
-Value empty_of(const ValueType& t, uint32_t case_index) {
-  switch (t.kind) {
-    case Kind::Option:
-      return Value::none();
-    case Kind::Result:
-      return case_index == 0 ? Value::ok() : Value::err();
-    case Kind::Enum:
-      return Value::enumeration(case_index);
-    default:
-      return Value::variant(case_index);
+// Lifting fills Values in place: `out` is usually fresh, so resetting it costs a few compares,
+// and no temporary Value is built and moved per element.
+void reset(Value& out, Kind k) {
+  out.kind = k;
+  out.u = 0;
+  out.is_ok = true;
+  if (!out.items.empty()) out.items.clear();
+  if (!out.str.empty()) out.str.clear();
+  if (out.handle.type) out.handle = {};
+}
+
+void set_bool(Value& out, bool b) {
+  reset(out, Kind::Bool);
+  out.b = b;
+}
+
+void set_u(Value& out, Kind k, uint64_t u) {
+  reset(out, k);
+  out.u = u;
+}
+
+void set_s(Value& out, Kind k, int64_t s) {
+  reset(out, k);
+  out.s = s;
+}
+
+void set_f32(Value& out, float f) {
+  reset(out, Kind::F32);
+  out.f32 = f;
+}
+
+void set_f64(Value& out, double f) {
+  reset(out, Kind::F64);
+  out.f64 = f;
+}
+
+// The value of case `case_index` of a variant-like type, payload still to be filled.
+void set_case(Value& out, const ValueType& t, uint32_t case_index) {
+  reset(out, t.kind);
+  if (t.kind == Kind::Result) {
+    out.is_ok = case_index == 0;
+  } else if (t.kind != Kind::Option) {
+    out.index = case_index;
   }
 }
 
@@ -124,14 +158,15 @@ T Codec::read(uint32_t ptr) const {
 
 Result<void> Codec::check_range(uint64_t ptr, uint64_t len, uint32_t align, const char* unaligned,
                                 const char* out_of_bounds) {
-  if (align > 1 && ptr % align != 0) return trap(unaligned);
+  if (align > 1 && (ptr & (align - 1)) != 0) return trap(unaligned);
   if (ptr + len > size_) return oob(out_of_bounds);
   return {};
 }
 
-Result<void> Codec::check_pointer(uint64_t ptr, uint64_t len, uint32_t align) {
+Result<void> Codec::check_pointer(uint64_t ptr, const Layout& layout) {
   ACTR_TRY_VOID(need_memory());
-  return check_range(ptr, len, align, "unaligned pointer", "pointer out of bounds of memory");
+  return check_range(ptr, layout.size, layout.align, "unaligned pointer",
+                     "pointer out of bounds of memory");
 }
 
 Result<uint32_t> Codec::realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align,
@@ -256,16 +291,131 @@ Result<void> Codec::store_to_latin1_or_utf16(const std::string& s, uint32_t& ptr
   return {};
 }
 
+namespace {
+
+// Lists of numbers (byte payloads above all) skip the per-element type dispatch. The checks
+// they skip cannot fail: kinds were checked by check_value (and are re-checked here), and
+// integers and floats have no invalid bit patterns.
+template <typename T>
+void store_as(uint8_t* dst, const std::vector<Value>& items) {
+  for (const Value& item : items) {
+    T x = static_cast<T>(item.u);
+    std::memcpy(dst, &x, sizeof x);
+    dst += sizeof x;
+  }
+}
+
+template <typename T>
+void load_as(const uint8_t* src, std::vector<Value>& items, Kind k) {
+  for (Value& item : items) {
+    T x;
+    std::memcpy(&x, src, sizeof x);
+    src += sizeof x;
+    item.kind = k;
+    if constexpr (std::is_signed_v<T>) {
+      item.s = x;
+    } else {
+      item.u = x;
+    }
+  }
+}
+
+bool all_of_kind(const std::vector<Value>& items, Kind k) {
+  for (const Value& item : items) {
+    if (item.kind != k) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Codec::store_numbers(Kind k, const Value& v, uint32_t ptr) {
+  uint32_t width;
+  switch (k) {
+    case Kind::U8:
+    case Kind::S8:
+      width = 1;
+      break;
+    case Kind::U16:
+    case Kind::S16:
+      width = 2;
+      break;
+    case Kind::U32:
+    case Kind::S32:
+      width = 4;
+      break;
+    case Kind::U64:
+    case Kind::S64:
+      width = 8;
+      break;
+    default:
+      return false;
+  }
+  if (!all_of_kind(v.items, k) || uint64_t{ptr} + uint64_t{width} * v.items.size() > size_) {
+    return false;
+  }
+  uint8_t* dst = base_ + ptr;
+  switch (width) {
+    case 1:
+      store_as<uint8_t>(dst, v.items);
+      break;
+    case 2:
+      store_as<uint16_t>(dst, v.items);
+      break;
+    case 4:
+      store_as<uint32_t>(dst, v.items);
+      break;
+    default:
+      store_as<uint64_t>(dst, v.items);
+      break;
+  }
+  return true;
+}
+
+bool Codec::load_numbers(Kind k, uint32_t ptr, Value& out) {
+  const uint8_t* src = base_ + ptr;  // the caller checked the range
+  switch (k) {
+    case Kind::U8:
+      load_as<uint8_t>(src, out.items, k);
+      return true;
+    case Kind::S8:
+      load_as<int8_t>(src, out.items, k);
+      return true;
+    case Kind::U16:
+      load_as<uint16_t>(src, out.items, k);
+      return true;
+    case Kind::S16:
+      load_as<int16_t>(src, out.items, k);
+      return true;
+    case Kind::U32:
+      load_as<uint32_t>(src, out.items, k);
+      return true;
+    case Kind::S32:
+      load_as<int32_t>(src, out.items, k);
+      return true;
+    case Kind::U64:
+      load_as<uint64_t>(src, out.items, k);
+      return true;
+    case Kind::S64:
+      load_as<int64_t>(src, out.items, k);
+      return true;
+    default:
+      return false;
+  }
+}
+
 Result<void> Codec::store_list(const ValueType& elem, const Value& v, uint32_t& ptr,
                                uint32_t& len) {
-  uint32_t es = size_of(elem);
+  Layout el = layout_of(elem);
+  uint32_t es = el.size;
   uint64_t bytes = uint64_t{es} * v.items.size();
   if (bytes > kMaxListByteLength) {
     return make_error("list of " + std::to_string(v.items.size()) +
                       " elements is too long to pass");
   }
-  ACTR_TRY(ptr, realloc(0, 0, alignment(elem), static_cast<uint32_t>(bytes)));
+  ACTR_TRY(ptr, realloc(0, 0, el.align, static_cast<uint32_t>(bytes)));
   len = static_cast<uint32_t>(v.items.size());
+  if (store_numbers(elem.kind, v, ptr)) return {};
   uint32_t at = ptr;
   for (const Value& item : v.items) {
     ACTR_TRY_VOID(store(elem, item, at));
@@ -329,9 +479,10 @@ Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
       for (size_t i = 0; i < n; ++i) {
         const ValueType* ft = t.kind == Kind::Record ? t.fields[i].type.get() : t.items[i].get();
         if (!ft) return make_error("field without a type");
-        at = align_to(at, alignment(*ft));
+        Layout fl = layout_of(*ft);
+        at = align_to(at, fl.align);
         ACTR_TRY_VOID(store(*ft, v.items[i], static_cast<uint32_t>(at)));
-        at += size_of(*ft);
+        at += fl.size;
       }
       return {};
     }
@@ -356,7 +507,7 @@ Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
       const ValueType* payload = case_type(t, c);
       if (!payload) return {};
       if (v.items.size() != 1) return mismatch(t, v);
-      return store(*payload, v.items[0], ptr + payload_offset(t));
+      return store(*payload, v.items[0], ptr + layout_of(t).payload_offset);
     }
     case Kind::Flags: {
       size_t n = t.names.size();
@@ -532,16 +683,18 @@ Result<void> Codec::load_string(uint32_t ptr, uint32_t tagged_units, Value& out)
 
 Result<void> Codec::load_list(const ValueType& elem, uint32_t ptr, uint32_t len, Value& out) {
   ACTR_TRY_VOID(need_memory());
-  uint32_t es = size_of(elem);
+  Layout el = layout_of(elem);
+  uint32_t es = el.size;
   uint64_t bytes = uint64_t{es} * len;
   if (bytes > kMaxListByteLength) {
     return trap("list too long: " + std::to_string(len) + " elements of " + std::to_string(es) +
                 " bytes (the limit is " + std::to_string(kMaxListByteLength) + " bytes)");
   }
-  ACTR_TRY_VOID(check_range(ptr, bytes, alignment(elem), "unaligned pointer",
+  ACTR_TRY_VOID(check_range(ptr, bytes, el.align, "unaligned pointer",
                             "list pointer/length out of bounds of memory"));
   reset(out, Kind::List);
   out.items.resize(len);
+  if (load_numbers(elem.kind, ptr, out)) return {};
   uint32_t at = ptr;
   for (uint32_t i = 0; i < len; ++i, at += es) ACTR_TRY_VOID(load(elem, at, out.items[i]));
   return {};
@@ -602,9 +755,10 @@ Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
       for (size_t i = 0; i < n; ++i) {
         const ValueType* ft = t.kind == Kind::Record ? t.fields[i].type.get() : t.items[i].get();
         if (!ft) return make_error("field without a type");
-        at = align_to(at, alignment(*ft));
+        Layout fl = layout_of(*ft);
+        at = align_to(at, fl.align);
         ACTR_TRY_VOID(load(*ft, static_cast<uint32_t>(at), out.items[i]));
-        at += size_of(*ft);
+        at += fl.size;
       }
       return {};
     }
@@ -629,7 +783,7 @@ Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
       set_case(out, t, c);
       if (const ValueType* payload = case_type(t, c)) {
         out.items.resize(1);
-        ACTR_TRY_VOID(load(*payload, ptr + payload_offset(t), out.items[0]));
+        ACTR_TRY_VOID(load(*payload, ptr + layout_of(t).payload_offset, out.items[0]));
       }
       return {};
     }

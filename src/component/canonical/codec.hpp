@@ -13,6 +13,7 @@
 
 #include "common/result.hpp"
 #include "component/canonical/handle_table.hpp"
+#include "component/canonical/layout.hpp"
 #include "component/canonical/options.hpp"
 #include "component/types.hpp"
 #include "component/value.hpp"
@@ -55,7 +56,7 @@ class Codec {
   Result<void> check_range(uint64_t ptr, uint64_t len, uint32_t align, const char* unaligned,
                            const char* out_of_bounds);
   // check_range for a pointer the guest passed or returned: needs the memory option.
-  Result<void> check_pointer(uint64_t ptr, uint64_t len, uint32_t align);
+  Result<void> check_pointer(uint64_t ptr, const Layout& layout);
 
  private:
   Result<void> need_memory();
@@ -65,6 +66,8 @@ class Codec {
   Result<void> store_to_latin1_or_utf16(const std::string& s, uint32_t& ptr, uint32_t& units);
   Result<void> store_list(const ValueType& elem, const Value& v, uint32_t& ptr, uint32_t& len);
   Result<void> load_string(uint32_t ptr, uint32_t tagged_units, Value& out);
+  bool store_numbers(Kind k, const Value& v, uint32_t ptr);
+  bool load_numbers(Kind k, uint32_t ptr, Value& out);
   Result<void> load_list(const ValueType& elem, uint32_t ptr, uint32_t len, Value& out);
   Result<uint32_t> lower_handle(const ValueType& t, const Value& v);
   Result<void> lift_handle(const ValueType& t, uint32_t index, Value& out);

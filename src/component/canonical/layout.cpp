@@ -47,67 +47,8 @@ uint32_t flags_flat_count(size_t num_labels) {
   return std::max<uint32_t>(1, static_cast<uint32_t>((num_labels + 31) / 32));
 }
 
-namespace {
-
-uint32_t max_case_alignment(const ValueType& t) {
-  uint32_t a = 1;
-  for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
-    if (const ValueType* c = case_type(t, i)) a = std::max(a, alignment(*c));
-  }
-  return a;
-}
-
-}  // namespace
-
-uint32_t alignment(const ValueType& t) {
-  switch (t.kind) {
-    case Kind::Bool:
-    case Kind::S8:
-    case Kind::U8:
-      return 1;
-    case Kind::S16:
-    case Kind::U16:
-      return 2;
-    case Kind::S32:
-    case Kind::U32:
-    case Kind::F32:
-    case Kind::Char:
-    case Kind::String:
-    case Kind::List:
-    case Kind::Own:
-    case Kind::Borrow:
-      return 4;
-    case Kind::S64:
-    case Kind::U64:
-    case Kind::F64:
-      return 8;
-    case Kind::Record: {
-      uint32_t a = 1;
-      for (const Field& f : t.fields) a = std::max(a, f.type ? alignment(*f.type) : 1u);
-      return a;
-    }
-    case Kind::Tuple: {
-      uint32_t a = 1;
-      for (const TypeRef& i : t.items) a = std::max(a, i ? alignment(*i) : 1u);
-      return a;
-    }
-    case Kind::Variant:
-    case Kind::Enum:
-    case Kind::Option:
-    case Kind::Result:
-      return std::max(discriminant_size(case_count(t)), max_case_alignment(t));
-    case Kind::Flags:
-      return std::min<uint32_t>(flags_size(t.names.size()), 4);
-  }
-  return 1;
-}
-
-uint32_t payload_offset(const ValueType& t) {
-  return static_cast<uint32_t>(align_to(discriminant_size(case_count(t)), max_case_alignment(t)));
-}
-
-uint32_t size_of(const ValueType& t) {
-  switch (t.kind) {
+uint32_t scalar_size(Kind k) {
+  switch (k) {
     case Kind::Bool:
     case Kind::S8:
     case Kind::U8:
@@ -128,35 +69,77 @@ uint32_t size_of(const ValueType& t) {
     case Kind::String:
     case Kind::List:
       return 8;
+    default:
+      return 0;
+  }
+}
+
+Layout compound_layout(const ValueType& t) {
+  // One pass over the type tree: size and alignment of every node are computed once.
+  Layout l;
+  switch (t.kind) {
+    case Kind::String:
+    case Kind::List:
+      l.size = 8;
+      l.align = 4;
+      return l;
     case Kind::Record:
     case Kind::Tuple: {
       uint64_t s = 0;
       auto add = [&](const ValueType* f) {
         if (!f) return;
-        s = align_to(s, alignment(*f)) + size_of(*f);
+        Layout fl = layout_of(*f);
+        s = align_to(s, fl.align) + fl.size;
+        l.align = std::max(l.align, fl.align);
       };
       if (t.kind == Kind::Record) {
         for (const Field& f : t.fields) add(f.type.get());
       } else {
         for (const TypeRef& i : t.items) add(i.get());
       }
-      return static_cast<uint32_t>(align_to(s, alignment(t)));
+      l.size = static_cast<uint32_t>(align_to(s, l.align));
+      return l;
     }
     case Kind::Variant:
     case Kind::Enum:
     case Kind::Option:
     case Kind::Result: {
-      uint32_t payload = 0;
+      uint32_t case_align = 1, payload = 0;
       for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
-        if (const ValueType* c = case_type(t, i)) payload = std::max(payload, size_of(*c));
+        if (const ValueType* c = case_type(t, i)) {
+          Layout cl = layout_of(*c);
+          case_align = std::max(case_align, cl.align);
+          payload = std::max(payload, cl.size);
+        }
       }
-      return static_cast<uint32_t>(align_to(uint64_t{payload_offset(t)} + payload, alignment(t)));
+      uint32_t disc = discriminant_size(case_count(t));
+      l.align = std::max(disc, case_align);
+      l.payload_offset = static_cast<uint32_t>(align_to(disc, case_align));
+      l.size = static_cast<uint32_t>(align_to(uint64_t{l.payload_offset} + payload, l.align));
+      return l;
     }
     case Kind::Flags:
-      return flags_size(t.names.size());
+      l.size = flags_size(t.names.size());
+      l.align = std::min<uint32_t>(l.size, 4);
+      return l;
+    default:
+      l.size = l.align = scalar_size(t.kind);
+      return l;
   }
-  return 1;
 }
+
+uint32_t alignment(const ValueType& t) {
+  if (uint32_t s = scalar_size(t.kind); s && t.kind != Kind::String && t.kind != Kind::List)
+    return s;
+  return layout_of(t).align;
+}
+
+uint32_t size_of(const ValueType& t) {
+  if (uint32_t s = scalar_size(t.kind)) return s;
+  return layout_of(t).size;
+}
+
+uint32_t payload_offset(const ValueType& t) { return layout_of(t).payload_offset; }
 
 namespace {
 
@@ -271,19 +254,22 @@ uint32_t flat_count(std::span<const Param> params) {
   return n;
 }
 
-uint32_t tuple_alignment(std::span<const Param> params) {
-  uint32_t a = 1;
-  for (const Param& p : params) a = std::max(a, p.type ? alignment(*p.type) : 1u);
-  return a;
-}
-
-uint32_t tuple_size(std::span<const Param> params) {
+Layout tuple_layout(std::span<const Param> params) {
+  Layout l;
   uint64_t s = 0;
   for (const Param& p : params) {
-    if (p.type) s = align_to(s, alignment(*p.type)) + size_of(*p.type);
+    if (!p.type) continue;
+    Layout pl = layout_of(*p.type);
+    s = align_to(s, pl.align) + pl.size;
+    l.align = std::max(l.align, pl.align);
   }
-  return static_cast<uint32_t>(align_to(s, tuple_alignment(params)));
+  l.size = static_cast<uint32_t>(align_to(s, l.align));
+  return l;
 }
+
+uint32_t tuple_alignment(std::span<const Param> params) { return tuple_layout(params).align; }
+
+uint32_t tuple_size(std::span<const Param> params) { return tuple_layout(params).size; }
 
 wasm::FuncType flatten_func(const FuncType& ft, Direction d) {
   wasm::FuncType core;

@@ -22,19 +22,38 @@ inline constexpr uint32_t kMaxListByteLength = (1u << 28) - 1;
 // latin1+utf16: set in a string's length when its code units are UTF-16.
 inline constexpr uint32_t kUtf16Tag = 1u << 31;
 
+// Canonical ABI alignments are powers of two (1, 2, 4 or 8), so no division is needed.
 inline uint64_t align_to(uint64_t offset, uint32_t alignment) {
-  return (offset + alignment - 1) / alignment * alignment;
+  uint64_t mask = uint64_t{alignment} - 1;
+  return (offset + mask) & ~mask;
 }
 
 uint32_t alignment(const ValueType& t);
 uint32_t size_of(const ValueType& t);  // elem_size: bytes of one value in memory, incl. padding
+
+// Size and alignment together (one walk of the type), and for variants the payload offset.
+struct Layout {
+  uint32_t size = 0;
+  uint32_t align = 1;
+  uint32_t payload_offset = 0;  // variants (and enum, option, result)
+};
+Layout compound_layout(const ValueType& t);
+inline Layout layout_of(const ValueType& t) {
+  // Scalars, strings and lists (most fields and elements) without a call.
+  static constexpr uint8_t kSize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 4, 8, 8};
+  static constexpr uint8_t kAlign[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 4, 8, 4, 4, 4};
+  auto k = static_cast<size_t>(t.kind);
+  if (k < sizeof kSize) return Layout{kSize[k], kAlign[k], 0};
+  if (t.kind == Kind::Own || t.kind == Kind::Borrow) return Layout{4, 4, 0};
+  return compound_layout(t);
+}
 
 // Variants (and enum, option, result): the case count, the size of the discriminant stored
 // first, and the payload type of case i (null: none).
 uint32_t case_count(const ValueType& t);
 uint32_t discriminant_size(uint32_t num_cases);
 const ValueType* case_type(const ValueType& t, uint32_t i);
-// Offset of the payload from the start of the variant.
+// Offset of the payload from the start of the variant (layout_of(t).payload_offset).
 uint32_t payload_offset(const ValueType& t);
 // Flags: bytes in memory (1, 2, 4, or 4 per 32 labels beyond 32) and core i32 values when flat.
 uint32_t flags_size(size_t num_labels);
@@ -50,6 +69,7 @@ uint32_t flat_count(std::span<const Param> params);
 // Record layout of several values in a row (the tuple of a function's params or results).
 uint32_t tuple_alignment(std::span<const Param> params);
 uint32_t tuple_size(std::span<const Param> params);
+Layout tuple_layout(std::span<const Param> params);
 
 // The core function type of a component function: what `canon lift` expects the core callee to
 // have, and what `canon lower` produces for the guest to import. Above kMaxFlatParams params are

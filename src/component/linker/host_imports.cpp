@@ -93,9 +93,8 @@ Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
 Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const std::string& name,
                                                      const TypeItem& type,
                                                      const Linker::HostInstanceDef* def) {
-  if (!def && !linker.traps_unknown_imports()) {
-    return make_error("import `" + name + "` is not defined by the host");
-  }
+  // An instance that exports only value types needs no host definition (as in wasmtime); a
+  // missing function or resource is reported below with its full name.
   auto scope = std::make_shared<TypeScope>();
   scope->parent = type.scope;
   auto out = std::make_shared<InstanceItem>();

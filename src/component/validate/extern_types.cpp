@@ -4,12 +4,18 @@ namespace actr::component {
 
 const char* to_string(ExternKind k) {
   switch (k) {
-    case ExternKind::CoreModule: return "core module";
-    case ExternKind::Func: return "func";
-    case ExternKind::Value: return "value";
-    case ExternKind::Type: return "type";
-    case ExternKind::Instance: return "instance";
-    case ExternKind::Component: return "component";
+    case ExternKind::CoreModule:
+      return "core module";
+    case ExternKind::Func:
+      return "func";
+    case ExternKind::Value:
+      return "value";
+    case ExternKind::Type:
+      return "type";
+    case ExternKind::Instance:
+      return "instance";
+    case ExternKind::Component:
+      return "component";
   }
   return "?";
 }

@@ -46,7 +46,8 @@ bool valid_identifiers(std::string_view s, bool numeric_rule) {
   size_t start = 0;
   for (;;) {
     size_t dot = s.find('.', start);
-    std::string_view id = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view id =
+        s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (id.empty()) return false;
     bool all_digits = true;
     for (char c : id) {
@@ -67,7 +68,8 @@ bool valid_label(std::string_view s) {
   bool first = true;
   for (;;) {
     size_t dash = s.find('-', start);
-    std::string_view f = s.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
+    std::string_view f =
+        s.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
     if (!valid_fragment(f, first)) return false;
     if (dash == std::string_view::npos) return true;
     start = dash + 1;
@@ -94,7 +96,8 @@ bool valid_version(std::string_view s) {
   for (;;) {
     if (n == 3) return false;
     size_t dot = core.find('.', start);
-    parts[n++] = core.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    parts[n++] =
+        core.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (!valid_numeric_identifier(parts[n - 1])) return false;
     if (dot == std::string_view::npos) break;
     start = dot + 1;
@@ -128,7 +131,8 @@ bool parse_extern_name(std::string_view s, ExternName& out, std::string* why) {
       return true;
     }
     size_t dot = rest.find('.');
-    if (dot == std::string_view::npos) return fail("expected `" + std::string(prefix) + "resource.function`");
+    if (dot == std::string_view::npos)
+      return fail("expected `" + std::string(prefix) + "resource.function`");
     std::string_view r = rest.substr(0, dot), f = rest.substr(dot + 1);
     if (!valid_label(r)) return fail("`" + std::string(r) + "` is not a kebab-case label");
     if (!valid_label(f)) return fail("`" + std::string(f) + "` is not a kebab-case label");
@@ -136,7 +140,8 @@ bool parse_extern_name(std::string_view s, ExternName& out, std::string* why) {
     out.label = std::string(f);
     return true;
   };
-  if (s.starts_with("[constructor]")) return annotated("[constructor]", ExternName::Kind::Constructor, false);
+  if (s.starts_with("[constructor]"))
+    return annotated("[constructor]", ExternName::Kind::Constructor, false);
   if (s.starts_with("[method]")) return annotated("[method]", ExternName::Kind::Method, true);
   if (s.starts_with("[static]")) return annotated("[static]", ExternName::Kind::Static, true);
   if (s.starts_with("[")) {
@@ -152,16 +157,21 @@ bool parse_extern_name(std::string_view s, ExternName& out, std::string* why) {
   out.kind = ExternName::Kind::Interface;
   std::string_view ns = s.substr(0, colon), rest = s.substr(colon + 1);
   size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return fail("interface name `" + std::string(s) + "` has no `/interface`");
+  if (slash == std::string_view::npos)
+    return fail("interface name `" + std::string(s) + "` has no `/interface`");
   std::string_view pkg = rest.substr(0, slash), iface = rest.substr(slash + 1), version;
   if (size_t at = iface.find('@'); at != std::string_view::npos) {
     version = iface.substr(at + 1);
     iface = iface.substr(0, at);
-    if (!valid_version(version)) return fail("`" + std::string(version) + "` is not a valid version");
+    if (!valid_version(version))
+      return fail("`" + std::string(version) + "` is not a valid version");
   }
-  if (!valid_words(ns)) return fail("namespace `" + std::string(ns) + "` is not lowercase kebab-case");
-  if (!valid_words(pkg)) return fail("package `" + std::string(pkg) + "` is not lowercase kebab-case");
-  if (!valid_label(iface)) return fail("interface `" + std::string(iface) + "` is not a kebab-case label");
+  if (!valid_words(ns))
+    return fail("namespace `" + std::string(ns) + "` is not lowercase kebab-case");
+  if (!valid_words(pkg))
+    return fail("package `" + std::string(pkg) + "` is not lowercase kebab-case");
+  if (!valid_label(iface))
+    return fail("interface `" + std::string(iface) + "` is not a kebab-case label");
   out.ns = std::string(ns);
   out.package = std::string(pkg);
   out.interface = std::string(iface);

@@ -46,7 +46,8 @@ std::shared_ptr<const FuncType> ResourceSubst::func(const std::shared_ptr<const 
       p.type = std::move(n);
     }
   }
-  std::shared_ptr<const FuncType> out = changed ? std::shared_ptr<const FuncType>(std::move(copy)) : f;
+  std::shared_ptr<const FuncType> out =
+      changed ? std::shared_ptr<const FuncType>(std::move(copy)) : f;
   funcs_.emplace(f.get(), out);
   return out;
 }
@@ -80,7 +81,8 @@ std::vector<ResourceSlot> ResourceSubst::slots(const std::vector<ResourceSlot>& 
   return out;
 }
 
-std::shared_ptr<const InstanceType> ResourceSubst::instance(const std::shared_ptr<const InstanceType>& t) {
+std::shared_ptr<const InstanceType> ResourceSubst::instance(
+    const std::shared_ptr<const InstanceType>& t) {
   if (!t || map_.empty()) return t;
   if (auto it = instances_.find(t.get()); it != instances_.end()) return it->second;
   auto copy = std::make_shared<InstanceType>();
@@ -90,7 +92,8 @@ std::shared_ptr<const InstanceType> ResourceSubst::instance(const std::shared_pt
   return copy;
 }
 
-std::shared_ptr<const ComponentType> ResourceSubst::component(const std::shared_ptr<const ComponentType>& t) {
+std::shared_ptr<const ComponentType> ResourceSubst::component(
+    const std::shared_ptr<const ComponentType>& t) {
   if (!t || map_.empty()) return t;
   if (auto it = components_.find(t.get()); it != components_.end()) return it->second;
   auto copy = std::make_shared<ComponentType>();

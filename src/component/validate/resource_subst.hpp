@@ -24,7 +24,9 @@ class ResourceSubst {
   ExternType extern_type(const ExternType& e);
   std::shared_ptr<const InstanceType> instance(const std::shared_ptr<const InstanceType>& t);
   std::shared_ptr<const ComponentType> component(const std::shared_ptr<const ComponentType>& t);
-  std::shared_ptr<const CoreModuleType> module(const std::shared_ptr<const CoreModuleType>& m) { return m; }
+  std::shared_ptr<const CoreModuleType> module(const std::shared_ptr<const CoreModuleType>& m) {
+    return m;
+  }
 
   // Every value type copied so far: original -> substituted copy.
   const std::unordered_map<const ValueType*, TypeRef>& value_copies() const { return values_; }

@@ -16,12 +16,31 @@ uint32_t discriminant_size(size_t cases) { return cases <= 256 ? 1 : cases <= 65
 
 void set_primitive_layout(Kind k, TypeFacts& f) {
   switch (k) {
-    case Kind::Bool: case Kind::S8: case Kind::U8: f.size = 1, f.align = 1; break;
-    case Kind::S16: case Kind::U16: f.size = 2, f.align = 2; break;
-    case Kind::S32: case Kind::U32: case Kind::F32: case Kind::Char: f.size = 4, f.align = 4; break;
-    case Kind::S64: case Kind::U64: case Kind::F64: f.size = 8, f.align = 8; break;
-    case Kind::String: f.size = 8, f.align = 4, f.has_string_or_list = true; break;
-    default: break;
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8:
+      f.size = 1, f.align = 1;
+      break;
+    case Kind::S16:
+    case Kind::U16:
+      f.size = 2, f.align = 2;
+      break;
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::F32:
+    case Kind::Char:
+      f.size = 4, f.align = 4;
+      break;
+    case Kind::S64:
+    case Kind::U64:
+    case Kind::F64:
+      f.size = 8, f.align = 8;
+      break;
+    case Kind::String:
+      f.size = 8, f.align = 4, f.has_string_or_list = true;
+      break;
+    default:
+      break;
   }
 }
 
@@ -40,20 +59,37 @@ void flatten(const ValueType& t, Flat& out, size_t limit) {
   using V = wasm::ValType;
   if (out.size() > limit) return;
   switch (t.kind) {
-    case Kind::Bool: case Kind::S8: case Kind::U8: case Kind::S16: case Kind::U16:
-    case Kind::S32: case Kind::U32: case Kind::Char: case Kind::Enum: case Kind::Own:
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8:
+    case Kind::S16:
+    case Kind::U16:
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::Char:
+    case Kind::Enum:
+    case Kind::Own:
     case Kind::Borrow:
       out.push_back(V::I32);
       return;
-    case Kind::S64: case Kind::U64: out.push_back(V::I64); return;
-    case Kind::F32: out.push_back(V::F32); return;
-    case Kind::F64: out.push_back(V::F64); return;
-    case Kind::String: case Kind::List:
+    case Kind::S64:
+    case Kind::U64:
+      out.push_back(V::I64);
+      return;
+    case Kind::F32:
+      out.push_back(V::F32);
+      return;
+    case Kind::F64:
+      out.push_back(V::F64);
+      return;
+    case Kind::String:
+    case Kind::List:
       out.push_back(V::I32);
       out.push_back(V::I32);
       return;
     case Kind::Flags:
-      for (size_t i = 0; i < (t.names.size() + 31) / 32 && out.size() <= limit; ++i) out.push_back(V::I32);
+      for (size_t i = 0; i < (t.names.size() + 31) / 32 && out.size() <= limit; ++i)
+        out.push_back(V::I32);
       return;
     case Kind::Record:
       for (const auto& f : t.fields) flatten(*f.type, out, limit);
@@ -61,7 +97,9 @@ void flatten(const ValueType& t, Flat& out, size_t limit) {
     case Kind::Tuple:
       for (const auto& i : t.items) flatten(*i, out, limit);
       return;
-    case Kind::Variant: case Kind::Option: case Kind::Result: {
+    case Kind::Variant:
+    case Kind::Option:
+    case Kind::Result: {
       std::vector<const ValueType*> payloads;
       if (t.kind == Kind::Variant) {
         for (const auto& c : t.cases) payloads.push_back(c.type.get());
@@ -181,21 +219,30 @@ const TypeFacts& TypeFactsCache::of(const TypeRef& tp) {
       cases(ps, t.cases.size());
       break;
     }
-    case Kind::Option: cases({&t.elem}, 2); break;
-    case Kind::Result: cases({&t.ok, &t.err}, 2); break;
-    case Kind::Enum: cases({}, t.names.size()); break;
+    case Kind::Option:
+      cases({&t.elem}, 2);
+      break;
+    case Kind::Result:
+      cases({&t.ok, &t.err}, 2);
+      break;
+    case Kind::Enum:
+      cases({}, t.names.size());
+      break;
     case Kind::Flags: {
       size_t n = t.names.size();
       f.size = n == 0 ? 0 : n <= 8 ? 1 : n <= 16 ? 2 : 4 * ((n + 31) / 32);
       f.align = n <= 8 ? 1 : n <= 16 ? 2 : 4;
       break;
     }
-    case Kind::Own: case Kind::Borrow:
+    case Kind::Own:
+    case Kind::Borrow:
       f.size = 4, f.align = 4;
       f.has_handle = true;
       f.has_borrow = t.kind == Kind::Borrow;
       break;
-    default: set_primitive_layout(t.kind, f); break;
+    default:
+      set_primitive_layout(t.kind, f);
+      break;
   }
   return memo_.emplace(tp.get(), std::make_pair(tp, f)).first->second.second;
 }

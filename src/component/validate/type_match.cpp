@@ -8,29 +8,52 @@ namespace {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::Bool: return "bool";
-    case Kind::S8: return "s8";
-    case Kind::U8: return "u8";
-    case Kind::S16: return "s16";
-    case Kind::U16: return "u16";
-    case Kind::S32: return "s32";
-    case Kind::U32: return "u32";
-    case Kind::S64: return "s64";
-    case Kind::U64: return "u64";
-    case Kind::F32: return "f32";
-    case Kind::F64: return "f64";
-    case Kind::Char: return "char";
-    case Kind::String: return "string";
-    case Kind::List: return "list";
-    case Kind::Record: return "record";
-    case Kind::Tuple: return "tuple";
-    case Kind::Variant: return "variant";
-    case Kind::Enum: return "enum";
-    case Kind::Option: return "option";
-    case Kind::Result: return "result";
-    case Kind::Flags: return "flags";
-    case Kind::Own: return "own";
-    case Kind::Borrow: return "borrow";
+    case Kind::Bool:
+      return "bool";
+    case Kind::S8:
+      return "s8";
+    case Kind::U8:
+      return "u8";
+    case Kind::S16:
+      return "s16";
+    case Kind::U16:
+      return "u16";
+    case Kind::S32:
+      return "s32";
+    case Kind::U32:
+      return "u32";
+    case Kind::S64:
+      return "s64";
+    case Kind::U64:
+      return "u64";
+    case Kind::F32:
+      return "f32";
+    case Kind::F64:
+      return "f64";
+    case Kind::Char:
+      return "char";
+    case Kind::String:
+      return "string";
+    case Kind::List:
+      return "list";
+    case Kind::Record:
+      return "record";
+    case Kind::Tuple:
+      return "tuple";
+    case Kind::Variant:
+      return "variant";
+    case Kind::Enum:
+      return "enum";
+    case Kind::Option:
+      return "option";
+    case Kind::Result:
+      return "result";
+    case Kind::Flags:
+      return "flags";
+    case Kind::Own:
+      return "own";
+    case Kind::Borrow:
+      return "borrow";
   }
   return "?";
 }
@@ -51,15 +74,21 @@ class ValueComparer {
     auto opt = [&](const TypeRef& x, const TypeRef& y, const char* what) {
       if (!x && !y) return true;
       if (!x || !y) {
-        set(why, std::string(what) + " present in only one of `" + describe(a) + "` and `" + describe(b) + "`");
+        set(why, std::string(what) + " present in only one of `" + describe(a) + "` and `" +
+                     describe(b) + "`");
         return false;
       }
       return eq(*x, *y, why);
     };
     bool ok = true;
     switch (a.kind) {
-      case Kind::List: case Kind::Option: ok = opt(a.elem, b.elem, "element type"); break;
-      case Kind::Result: ok = opt(a.ok, b.ok, "ok type") && opt(a.err, b.err, "error type"); break;
+      case Kind::List:
+      case Kind::Option:
+        ok = opt(a.elem, b.elem, "element type");
+        break;
+      case Kind::Result:
+        ok = opt(a.ok, b.ok, "ok type") && opt(a.err, b.err, "error type");
+        break;
       case Kind::Record:
         if (a.fields.size() != b.fields.size()) {
           set(why, "records with " + std::to_string(a.fields.size()) + " and " +
@@ -68,8 +97,8 @@ class ValueComparer {
         }
         for (size_t i = 0; ok && i < a.fields.size(); ++i) {
           if (a.fields[i].name != b.fields[i].name) {
-            set(why, "field " + std::to_string(i) + " is `" + a.fields[i].name + "` in one type and `" +
-                         b.fields[i].name + "` in the other");
+            set(why, "field " + std::to_string(i) + " is `" + a.fields[i].name +
+                         "` in one type and `" + b.fields[i].name + "` in the other");
             return false;
           }
           ok = eq(*a.fields[i].type, *b.fields[i].type, why);
@@ -91,27 +120,31 @@ class ValueComparer {
         }
         for (size_t i = 0; ok && i < a.cases.size(); ++i) {
           if (a.cases[i].name != b.cases[i].name) {
-            set(why, "case " + std::to_string(i) + " is `" + a.cases[i].name + "` in one type and `" +
-                         b.cases[i].name + "` in the other");
+            set(why, "case " + std::to_string(i) + " is `" + a.cases[i].name +
+                         "` in one type and `" + b.cases[i].name + "` in the other");
             return false;
           }
           ok = opt(a.cases[i].type, b.cases[i].type, "case payload");
         }
         break;
-      case Kind::Enum: case Kind::Flags:
+      case Kind::Enum:
+      case Kind::Flags:
         if (a.names != b.names) {
           set(why, std::string(kind_name(a.kind)) + " labels differ: `" + describe(a) + "` vs `" +
                        describe(b) + "`");
           return false;
         }
         break;
-      case Kind::Own: case Kind::Borrow:
+      case Kind::Own:
+      case Kind::Borrow:
         if (a.resource != b.resource) {
-          set(why, "handles to different resource types (`" + describe(a) + "` vs `" + describe(b) + "`)");
+          set(why, "handles to different resource types (`" + describe(a) + "` vs `" + describe(b) +
+                       "`)");
           return false;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     if (ok) done_.insert({&a, &b});
     return ok;
@@ -129,13 +162,14 @@ bool params_equal(const std::vector<Param>& a, const std::vector<Param>& b, cons
   }
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].name != b[i].name) {
-      set(why, std::string(what) + " " + std::to_string(i) + " is named `" + a[i].name + "` instead of `" +
-                   b[i].name + "`");
+      set(why, std::string(what) + " " + std::to_string(i) + " is named `" + a[i].name +
+                   "` instead of `" + b[i].name + "`");
       return false;
     }
     std::string inner;
     if (!cmp.eq(*a[i].type, *b[i].type, why ? &inner : nullptr)) {
-      std::string label = a[i].name.empty() ? std::string(what) + " " + std::to_string(i) : "`" + a[i].name + "`";
+      std::string label =
+          a[i].name.empty() ? std::string(what) + " " + std::to_string(i) : "`" + a[i].name + "`";
       set(why, label + ": " + inner);
       return false;
     }
@@ -155,8 +189,10 @@ std::string describe(const ValueType& t) {
   if (!t.wit_name.empty()) return t.wit_name;
   auto d = [](const TypeRef& r) { return r ? describe(*r) : std::string("_"); };
   switch (t.kind) {
-    case Kind::List: return "list<" + d(t.elem) + ">";
-    case Kind::Option: return "option<" + d(t.elem) + ">";
+    case Kind::List:
+      return "list<" + d(t.elem) + ">";
+    case Kind::Option:
+      return "option<" + d(t.elem) + ">";
     case Kind::Result:
       if (!t.ok && !t.err) return "result";
       if (!t.err) return "result<" + d(t.ok) + ">";
@@ -168,7 +204,8 @@ std::string describe(const ValueType& t) {
     }
     case Kind::Record: {
       std::string s = "record {";
-      for (size_t i = 0; i < t.fields.size(); ++i) s += (i ? ", " : " ") + t.fields[i].name + ": " + d(t.fields[i].type);
+      for (size_t i = 0; i < t.fields.size(); ++i)
+        s += (i ? ", " : " ") + t.fields[i].name + ": " + d(t.fields[i].type);
       return s + " }";
     }
     case Kind::Variant: {
@@ -179,16 +216,19 @@ std::string describe(const ValueType& t) {
       }
       return s + " }";
     }
-    case Kind::Enum: case Kind::Flags: {
+    case Kind::Enum:
+    case Kind::Flags: {
       std::string s = std::string(kind_name(t.kind)) + " {";
       for (size_t i = 0; i < t.names.size(); ++i) s += (i ? ", " : " ") + t.names[i];
       return s + " }";
     }
-    case Kind::Own: case Kind::Borrow: {
+    case Kind::Own:
+    case Kind::Borrow: {
       std::string r = t.resource && !t.resource->name.empty() ? t.resource->name : "resource";
       return t.kind == Kind::Own ? "own<" + r + ">" : "borrow<" + r + ">";
     }
-    default: return kind_name(t.kind);
+    default:
+      return kind_name(t.kind);
   }
 }
 
@@ -228,8 +268,10 @@ bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::str
     return false;
   }
   switch (actual.kind) {
-    case K::Value: return equal_values(*actual.value, *expected.value, why);
-    case K::Func: return equal_funcs(*actual.func, *expected.func, why);
+    case K::Value:
+      return equal_values(*actual.value, *expected.value, why);
+    case K::Func:
+      return equal_funcs(*actual.func, *expected.func, why);
     case K::Resource:
       if (actual.resource != expected.resource) {
         set(why, "a different resource type");
@@ -256,13 +298,17 @@ bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::str
 
 bool is_subtype(const ExternType& actual, const ExternType& expected, std::string* why) {
   if (actual.kind != expected.kind) {
-    set(why, std::string("expected a ") + to_string(expected.kind) + ", found a " + to_string(actual.kind));
+    set(why, std::string("expected a ") + to_string(expected.kind) + ", found a " +
+                 to_string(actual.kind));
     return false;
   }
   switch (actual.kind) {
-    case ExternKind::Func: return equal_funcs(*actual.func, *expected.func, why);
-    case ExternKind::Value: return equal_values(*actual.value, *expected.value, why);
-    case ExternKind::Type: return is_subtype(actual.type, expected.type, why);
+    case ExternKind::Func:
+      return equal_funcs(*actual.func, *expected.func, why);
+    case ExternKind::Value:
+      return equal_values(*actual.value, *expected.value, why);
+    case ExternKind::Type:
+      return is_subtype(actual.type, expected.type, why);
     case ExternKind::Instance: {
       if (actual.instance == expected.instance) return true;
       for (const auto& e : expected.instance->exports) {
@@ -341,7 +387,8 @@ bool is_subtype(const ExternType& actual, const ExternType& expected, std::strin
   return true;
 }
 
-bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected, std::string* why) {
+bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected,
+                  std::string* why) {
   if (actual.kind != expected.kind) {
     set(why, std::string("expected a ") + wasm::to_string(expected.kind) + ", found a " +
                  wasm::to_string(actual.kind));
@@ -350,12 +397,14 @@ bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expect
   switch (actual.kind) {
     case wasm::ExternKind::Func:
       if (actual.func != expected.func) {
-        set(why, "function type " + actual.func.to_string() + " instead of " + expected.func.to_string());
+        set(why, "function type " + actual.func.to_string() + " instead of " +
+                     expected.func.to_string());
         return false;
       }
       return true;
     case wasm::ExternKind::Table:
-      if (actual.table.elem != expected.table.elem || !limits_match(actual.table.limits, expected.table.limits)) {
+      if (actual.table.elem != expected.table.elem ||
+          !limits_match(actual.table.limits, expected.table.limits)) {
         set(why, "table type does not match");
         return false;
       }
@@ -367,7 +416,8 @@ bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expect
       }
       return true;
     case wasm::ExternKind::Global:
-      if (actual.global.type != expected.global.type || actual.global.is_mutable != expected.global.is_mutable) {
+      if (actual.global.type != expected.global.type ||
+          actual.global.is_mutable != expected.global.is_mutable) {
         set(why, "global type does not match");
         return false;
       }

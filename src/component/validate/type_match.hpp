@@ -20,7 +20,8 @@ bool is_subtype(const ExternType& actual, const ExternType& expected, std::strin
 bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::string* why = nullptr);
 
 // Core: whether `actual` satisfies an import of type `expected`.
-bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected, std::string* why = nullptr);
+bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected,
+                  std::string* why = nullptr);
 
 // WIT-like spelling of a resolved type for messages: named types by name.
 std::string describe(const ValueType& t);

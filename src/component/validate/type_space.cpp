@@ -39,51 +39,96 @@ const char* kSync = "not supported: the actr host is synchronous";
 // The name of a canonical built-in by opcode, for messages.
 const char* builtin_name(uint8_t op) {
   switch (op) {
-    case 0x05: return "task.cancel";
-    case 0x06: return "subtask.cancel";
-    case 0x07: return "resource.drop async";
-    case 0x08: return "backpressure.set";
-    case 0x09: return "task.return";
-    case 0x0a: return "context.get";
-    case 0x0b: return "context.set";
-    case 0x0c: return "thread.yield";
-    case 0x0d: return "subtask.drop";
-    case 0x0e: return "stream.new";
-    case 0x0f: return "stream.read";
-    case 0x10: return "stream.write";
-    case 0x11: return "stream.cancel-read";
-    case 0x12: return "stream.cancel-write";
-    case 0x13: return "stream.drop-readable";
-    case 0x14: return "stream.drop-writable";
-    case 0x15: return "future.new";
-    case 0x16: return "future.read";
-    case 0x17: return "future.write";
-    case 0x18: return "future.cancel-read";
-    case 0x19: return "future.cancel-write";
-    case 0x1a: return "future.drop-readable";
-    case 0x1b: return "future.drop-writable";
-    case 0x1c: return "error-context.new";
-    case 0x1d: return "error-context.debug-message";
-    case 0x1e: return "error-context.drop";
-    case 0x1f: return "waitable-set.new";
-    case 0x20: return "waitable-set.wait";
-    case 0x21: return "waitable-set.poll";
-    case 0x22: return "waitable-set.drop";
-    case 0x23: return "waitable.join";
-    case 0x24: return "backpressure.inc";
-    case 0x25: return "backpressure.dec";
-    case 0x26: return "thread.index";
-    case 0x27: return "thread.new-indirect";
-    case 0x28: return "thread.resume-later";
-    case 0x29: return "thread.suspend";
-    case 0x2a: return "thread.suspend-then-resume";
-    case 0x2b: return "thread.yield-then-resume";
-    case 0x2c: return "thread.suspend-then-promote";
-    case 0x2d: return "thread.yield-then-promote";
-    case 0x40: return "thread.spawn-ref";
-    case 0x41: return "thread.spawn-indirect";
-    case 0x42: return "thread.available-parallelism";
-    default: return "unknown built-in";
+    case 0x05:
+      return "task.cancel";
+    case 0x06:
+      return "subtask.cancel";
+    case 0x07:
+      return "resource.drop async";
+    case 0x08:
+      return "backpressure.set";
+    case 0x09:
+      return "task.return";
+    case 0x0a:
+      return "context.get";
+    case 0x0b:
+      return "context.set";
+    case 0x0c:
+      return "thread.yield";
+    case 0x0d:
+      return "subtask.drop";
+    case 0x0e:
+      return "stream.new";
+    case 0x0f:
+      return "stream.read";
+    case 0x10:
+      return "stream.write";
+    case 0x11:
+      return "stream.cancel-read";
+    case 0x12:
+      return "stream.cancel-write";
+    case 0x13:
+      return "stream.drop-readable";
+    case 0x14:
+      return "stream.drop-writable";
+    case 0x15:
+      return "future.new";
+    case 0x16:
+      return "future.read";
+    case 0x17:
+      return "future.write";
+    case 0x18:
+      return "future.cancel-read";
+    case 0x19:
+      return "future.cancel-write";
+    case 0x1a:
+      return "future.drop-readable";
+    case 0x1b:
+      return "future.drop-writable";
+    case 0x1c:
+      return "error-context.new";
+    case 0x1d:
+      return "error-context.debug-message";
+    case 0x1e:
+      return "error-context.drop";
+    case 0x1f:
+      return "waitable-set.new";
+    case 0x20:
+      return "waitable-set.wait";
+    case 0x21:
+      return "waitable-set.poll";
+    case 0x22:
+      return "waitable-set.drop";
+    case 0x23:
+      return "waitable.join";
+    case 0x24:
+      return "backpressure.inc";
+    case 0x25:
+      return "backpressure.dec";
+    case 0x26:
+      return "thread.index";
+    case 0x27:
+      return "thread.new-indirect";
+    case 0x28:
+      return "thread.resume-later";
+    case 0x29:
+      return "thread.suspend";
+    case 0x2a:
+      return "thread.suspend-then-resume";
+    case 0x2b:
+      return "thread.yield-then-resume";
+    case 0x2c:
+      return "thread.suspend-then-promote";
+    case 0x2d:
+      return "thread.yield-then-promote";
+    case 0x40:
+      return "thread.spawn-ref";
+    case 0x41:
+      return "thread.spawn-indirect";
+    case 0x42:
+      return "thread.available-parallelism";
+    default:
+      return "unknown built-in";
   }
 }
 
@@ -96,17 +141,23 @@ std::string unsupported_builtin(uint8_t op) {
 
 const char* unsupported_type_name(uint8_t op) {
   switch (op) {
-    case 0x66: return "stream (async)";
-    case 0x65: return "future (async)";
-    case 0x64: return "error-context";
-    case 0x67: return "fixed-size list";
-    case 0x63: return "map";
-    default: return "unknown";
+    case 0x66:
+      return "stream (async)";
+    case 0x65:
+      return "future (async)";
+    case 0x64:
+      return "error-context";
+    case 0x67:
+      return "fixed-size list";
+    case 0x63:
+      return "map";
+    default:
+      return "unknown";
   }
 }
 
 struct CoreTypeEntry {
-  std::shared_ptr<const wasm::FuncType> func;     // a function type, or
+  std::shared_ptr<const wasm::FuncType> func;    // a function type, or
   std::shared_ptr<const CoreModuleType> module;  // a module type
 };
 
@@ -144,7 +195,9 @@ struct Scope {
 
 bool contains_resource(const DefinedType& t, TypeFactsCache& facts);
 
-bool value_has_handle(const TypeRef& t, TypeFactsCache& facts) { return t && facts.of(t).has_handle; }
+bool value_has_handle(const TypeRef& t, TypeFactsCache& facts) {
+  return t && facts.of(t).has_handle;
+}
 
 bool func_has_handle(const FuncType& f, TypeFactsCache& facts) {
   for (const auto& p : f.params) {
@@ -158,9 +211,12 @@ bool func_has_handle(const FuncType& f, TypeFactsCache& facts) {
 
 bool extern_has_resource(const ExternType& e, TypeFactsCache& facts) {
   switch (e.kind) {
-    case ExternKind::Func: return func_has_handle(*e.func, facts);
-    case ExternKind::Value: return value_has_handle(e.value, facts);
-    case ExternKind::Type: return contains_resource(e.type, facts);
+    case ExternKind::Func:
+      return func_has_handle(*e.func, facts);
+    case ExternKind::Value:
+      return value_has_handle(e.value, facts);
+    case ExternKind::Type:
+      return contains_resource(e.type, facts);
     case ExternKind::Instance:
       for (const auto& x : e.instance->exports) {
         if (extern_has_resource(x.type, facts)) return true;
@@ -173,16 +229,20 @@ bool extern_has_resource(const ExternType& e, TypeFactsCache& facts) {
         }
       }
       return false;
-    case ExternKind::CoreModule: return false;
+    case ExternKind::CoreModule:
+      return false;
   }
   return false;
 }
 
 bool contains_resource(const DefinedType& t, TypeFactsCache& facts) {
   switch (t.kind) {
-    case DefinedType::Kind::Value: return value_has_handle(t.value, facts);
-    case DefinedType::Kind::Func: return func_has_handle(*t.func, facts);
-    case DefinedType::Kind::Resource: return true;
+    case DefinedType::Kind::Value:
+      return value_has_handle(t.value, facts);
+    case DefinedType::Kind::Func:
+      return func_has_handle(*t.func, facts);
+    case DefinedType::Kind::Resource:
+      return true;
     case DefinedType::Kind::Instance: {
       ExternType e;
       e.kind = ExternKind::Instance;
@@ -201,8 +261,8 @@ bool contains_resource(const DefinedType& t, TypeFactsCache& facts) {
 
 // Every resource an extern type mentions, with the first path at which it appears.
 void collect_resources(const ExternType& e, std::vector<std::string>& path,
-                       std::vector<ResourceSlot>& out, std::unordered_set<const ResourceType*>& seen,
-                       TypeFactsCache& facts);
+                       std::vector<ResourceSlot>& out,
+                       std::unordered_set<const ResourceType*>& seen, TypeFactsCache& facts);
 
 void collect_value_resources(const TypeRef& t, std::vector<std::string>& path,
                              std::vector<ResourceSlot>& out,
@@ -210,15 +270,16 @@ void collect_value_resources(const TypeRef& t, std::vector<std::string>& path,
                              std::unordered_set<const ValueType*>& visited) {
   if (!t || !facts.of(t).has_handle || !visited.insert(t.get()).second) return;
   if (t->resource && seen.insert(t->resource.get()).second) out.push_back({path, t->resource});
-  for (const auto* r : {&t->elem, &t->ok, &t->err}) collect_value_resources(*r, path, out, seen, facts, visited);
+  for (const auto* r : {&t->elem, &t->ok, &t->err})
+    collect_value_resources(*r, path, out, seen, facts, visited);
   for (const auto& f : t->fields) collect_value_resources(f.type, path, out, seen, facts, visited);
   for (const auto& i : t->items) collect_value_resources(i, path, out, seen, facts, visited);
   for (const auto& c : t->cases) collect_value_resources(c.type, path, out, seen, facts, visited);
 }
 
 void collect_resources(const ExternType& e, std::vector<std::string>& path,
-                       std::vector<ResourceSlot>& out, std::unordered_set<const ResourceType*>& seen,
-                       TypeFactsCache& facts) {
+                       std::vector<ResourceSlot>& out,
+                       std::unordered_set<const ResourceType*>& seen, TypeFactsCache& facts) {
   std::unordered_set<const ValueType*> visited;
   auto func = [&](const FuncType& f) {
     for (const auto* list : {&f.params, &f.results}) {
@@ -226,8 +287,12 @@ void collect_resources(const ExternType& e, std::vector<std::string>& path,
     }
   };
   switch (e.kind) {
-    case ExternKind::Func: func(*e.func); break;
-    case ExternKind::Value: collect_value_resources(e.value, path, out, seen, facts, visited); break;
+    case ExternKind::Func:
+      func(*e.func);
+      break;
+    case ExternKind::Value:
+      collect_value_resources(e.value, path, out, seen, facts, visited);
+      break;
     case ExternKind::Type:
       switch (e.type.kind) {
         case DefinedType::Kind::Resource:
@@ -236,8 +301,11 @@ void collect_resources(const ExternType& e, std::vector<std::string>& path,
         case DefinedType::Kind::Value:
           collect_value_resources(e.type.value, path, out, seen, facts, visited);
           break;
-        case DefinedType::Kind::Func: func(*e.type.func); break;
-        default: break;
+        case DefinedType::Kind::Func:
+          func(*e.type.func);
+          break;
+        default:
+          break;
       }
       break;
     case ExternKind::Instance:
@@ -247,15 +315,17 @@ void collect_resources(const ExternType& e, std::vector<std::string>& path,
         path.pop_back();
       }
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
 // The resource at `path` (from element `from` on) inside an extern type, or null.
-std::shared_ptr<const ResourceType> resource_at(const ExternType& e, const std::vector<std::string>& path,
-                                                size_t from) {
+std::shared_ptr<const ResourceType> resource_at(const ExternType& e,
+                                                const std::vector<std::string>& path, size_t from) {
   if (from == path.size()) {
-    if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource) return e.type.resource;
+    if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource)
+      return e.type.resource;
     return nullptr;
   }
   if (e.kind != ExternKind::Instance) return nullptr;
@@ -291,8 +361,8 @@ struct TypeSpace::State {
   template <typename T>
   static Result<T> at(const std::vector<T>& space, uint32_t index, const char* what) {
     if (index >= space.size()) {
-      return fail(std::string(what) + " index " + num(index) + " out of bounds (" + num(space.size()) +
-                  " defined)");
+      return fail(std::string(what) + " index " + num(index) + " out of bounds (" +
+                  num(space.size()) + " defined)");
     }
     return space[index];
   }
@@ -304,7 +374,8 @@ struct TypeSpace::State {
       if (cur->kind == Scope::Kind::Component) crosses_component = true;
       const Scope* next = cur->parent;
       if (!next) {
-        return fail("outer alias count " + num(count) + " exceeds the " + num(i) + " enclosing scopes");
+        return fail("outer alias count " + num(count) + " exceeds the " + num(i) +
+                    " enclosing scopes");
       }
       cur = next;
     }
@@ -328,17 +399,21 @@ struct TypeSpace::State {
   Result<void> check_labels(const std::vector<std::string>& labels, const char* what) {
     std::unordered_map<std::string, std::string> keys;
     for (const auto& l : labels) {
-      if (!valid_label(l)) return fail(std::string(what) + " `" + l + "` is not a valid kebab-case label");
+      if (!valid_label(l))
+        return fail(std::string(what) + " `" + l + "` is not a valid kebab-case label");
       auto [it, fresh] = keys.emplace(uniqueness_key(l), l);
-      if (!fresh) return fail(std::string(what) + " `" + l + "` conflicts with `" + it->second + "`");
+      if (!fresh)
+        return fail(std::string(what) + " `" + l + "` conflicts with `" + it->second + "`");
     }
     return {};
   }
 
   Result<TypeRef> checked(TypeRef t) {
     const TypeFacts& f = facts.of(t);
-    if (f.depth > kMaxTypeDepth) return fail("type nesting exceeds " + num(kMaxTypeDepth) + " levels");
-    if (f.nodes > kMaxTypeNodes) return fail("type is too large (more than " + num(kMaxTypeNodes) + " nodes)");
+    if (f.depth > kMaxTypeDepth)
+      return fail("type nesting exceeds " + num(kMaxTypeDepth) + " levels");
+    if (f.nodes > kMaxTypeNodes)
+      return fail("type is too large (more than " + num(kMaxTypeNodes) + " nodes)");
     if (f.size >= kMaxElemSize) return fail("type has a canonical ABI size of 2^28 bytes or more");
     return t;
   }
@@ -369,7 +444,9 @@ struct TypeSpace::State {
         std::vector<std::string> labels;
         for (const auto& [name, ref] : d.cases) {
           TypeRef t;
-          if (ref) { ACTR_TRY(t, vt(*ref)); }
+          if (ref) {
+            ACTR_TRY(t, vt(*ref));
+          }
           v.cases.push_back({name, std::move(t)});
           labels.push_back(name);
         }
@@ -386,7 +463,8 @@ struct TypeSpace::State {
       }
       case Kind::Flags:
         if (d.names.empty()) return fail("flags type has no labels");
-        if (d.names.size() > 32) return fail("flags type has " + num(d.names.size()) + " labels (at most 32)");
+        if (d.names.size() > 32)
+          return fail("flags type has " + num(d.names.size()) + " labels (at most 32)");
         ACTR_TRY_VOID(check_labels(d.names, "flag"));
         v.names = d.names;
         break;
@@ -402,20 +480,24 @@ struct TypeSpace::State {
         break;
       }
       case Kind::Result: {
-        if (d.ok) { ACTR_TRY(v.ok, vt(*d.ok)); }
-        if (d.err) { ACTR_TRY(v.err, vt(*d.err)); }
+        if (d.ok) {
+          ACTR_TRY(v.ok, vt(*d.ok));
+        }
+        if (d.err) {
+          ACTR_TRY(v.err, vt(*d.err));
+        }
         break;
       }
       case Kind::Own: {
-      case Kind::Borrow: {
-        ACTR_TRY(const DefinedType& r, at(s.types, d.resource, "type"));
-        if (r.kind != DefinedType::Kind::Resource) {
-          return fail(std::string(d.kind == Kind::Own ? "own" : "borrow") + " of type " + num(d.resource) +
-                      ", which is not a resource type");
+        case Kind::Borrow: {
+          ACTR_TRY(const DefinedType& r, at(s.types, d.resource, "type"));
+          if (r.kind != DefinedType::Kind::Resource) {
+            return fail(std::string(d.kind == Kind::Own ? "own" : "borrow") + " of type " +
+                        num(d.resource) + ", which is not a resource type");
+          }
+          v.resource = r.resource;
+          break;
         }
-        v.resource = r.resource;
-        break;
-      }
       }
       default:
         return primitive_type(d.kind);  // a primitive (alias of it)
@@ -468,29 +550,35 @@ struct TypeSpace::State {
       auto where = "module type declaration " + num(i++);
       auto func_of = [&](uint32_t index) -> Result<wasm::FuncType> {
         if (index >= types.size()) {
-          return fail(where + ": core type index " + num(index) + " out of bounds (" + num(types.size()) + " defined)");
+          return fail(where + ": core type index " + num(index) + " out of bounds (" +
+                      num(types.size()) + " defined)");
         }
         return *types[index];
       };
       using K = ast::CoreModuleTypeDecl::Kind;
       switch (decl.kind) {
         case K::Type: {
-          if (!decl.type || decl.type->is_module) return fail(where + ": module types cannot be nested");
+          if (!decl.type || decl.type->is_module)
+            return fail(where + ": module types cannot be nested");
           types.push_back(std::make_shared<const wasm::FuncType>(decl.type->func));
           break;
         }
         case K::Alias: {
           if (decl.alias.outer_count != 1) {
-            return fail(where + ": outer alias count must be 1 in a module type, not " + num(decl.alias.outer_count));
+            return fail(where + ": outer alias count must be 1 in a module type, not " +
+                        num(decl.alias.outer_count));
           }
-          ACTR_TRY(const CoreTypeEntry& t, context(at(s.core_types, decl.alias.outer_index, "core type"), where));
+          ACTR_TRY(const CoreTypeEntry& t,
+                   context(at(s.core_types, decl.alias.outer_index, "core type"), where));
           if (!t.func) return fail(where + ": outer alias of a module type");
           types.push_back(t.func);
           break;
         }
         case K::Import: {
           wasm::ImportType imp = decl.import;
-          if (imp.type.kind == wasm::ExternKind::Func) { ACTR_TRY(imp.type.func, func_of(decl.func_type_index)); }
+          if (imp.type.kind == wasm::ExternKind::Func) {
+            ACTR_TRY(imp.type.func, func_of(decl.func_type_index));
+          }
           if (!import_names.insert({imp.module, imp.name}).second) {
             return fail(where + ": duplicate import `" + imp.module + "` `" + imp.name + "`");
           }
@@ -499,8 +587,11 @@ struct TypeSpace::State {
         }
         case K::Export: {
           wasm::ExportType exp{decl.export_name, decl.export_type};
-          if (exp.type.kind == wasm::ExternKind::Func) { ACTR_TRY(exp.type.func, func_of(decl.func_type_index)); }
-          if (!export_names.insert(exp.name).second) return fail(where + ": duplicate export `" + exp.name + "`");
+          if (exp.type.kind == wasm::ExternKind::Func) {
+            ACTR_TRY(exp.type.func, func_of(decl.func_type_index));
+          }
+          if (!export_names.insert(exp.name).second)
+            return fail(where + ": duplicate export `" + exp.name + "`");
           m->exports.push_back(std::move(exp));
           break;
         }
@@ -529,11 +620,13 @@ struct TypeSpace::State {
       case K::Func: {
         e.kind = ExternKind::Func;
         ACTR_TRY(const DefinedType& t, at(s.types, d.type_index, "type"));
-        if (t.kind != DefinedType::Kind::Func) return fail("type " + num(d.type_index) + " is not a function type");
+        if (t.kind != DefinedType::Kind::Func)
+          return fail("type " + num(d.type_index) + " is not a function type");
         e.func = t.func;
         return e;
       }
-      case K::Value: return fail("component values are not supported");
+      case K::Value:
+        return fail("component values are not supported");
       case K::Type: {
         e.kind = ExternKind::Type;
         if (d.bound.sub_resource) {
@@ -571,8 +664,8 @@ struct TypeSpace::State {
   // Gives every abstract resource of an instance-typed extern a concrete one: from `supply` when
   // given (the embedder's or an instantiation's), else fresh. The new resources are appended to
   // `slots` with `name` prefixed to their paths.
-  ExternType concretize(const ExternType& e, const std::string& name, const ImportedResourceFn* supply,
-                        std::vector<ResourceSlot>& slots) {
+  ExternType concretize(const ExternType& e, const std::string& name,
+                        const ImportedResourceFn* supply, std::vector<ResourceSlot>& slots) {
     if (e.kind != ExternKind::Instance || e.instance->abstract_resources.empty()) return e;
     ResourceSubst subst;
     for (const auto& slot : e.instance->abstract_resources) {
@@ -600,14 +693,16 @@ struct TypeSpace::State {
       if (it == renamed_from->end()) continue;
       const TypeRef& old_target = it->second.second;
       auto target = subst.value_copies().find(old_target.get());
-      (*renamed_from)[to.get()] = {to, target != subst.value_copies().end() ? target->second : old_target};
+      (*renamed_from)[to.get()] = {
+          to, target != subst.value_copies().end() ? target->second : old_target};
     }
   }
 
   // The new type index an import/export of a type introduces: a value type gets the name.
   DefinedType named(const DefinedType& t, const std::string& name) {
     if (t.kind == DefinedType::Kind::Resource) {
-      if (auto it = own_resources.find(t.resource.get()); it != own_resources.end() && it->second->name.empty()) {
+      if (auto it = own_resources.find(t.resource.get());
+          it != own_resources.end() && it->second->name.empty()) {
         it->second->name = name;
       }
       return t;
@@ -626,12 +721,24 @@ struct TypeSpace::State {
   // Adds the index-space entry for an imported or exported item of type `e`.
   Result<void> push_extern(Scope& s, const ExternType& e, const std::string& name) {
     switch (e.kind) {
-      case ExternKind::CoreModule: s.core_modules.push_back(e.module); return {};
-      case ExternKind::Func: s.funcs.push_back(e.func); return {};
-      case ExternKind::Value: s.values++; return {};
-      case ExternKind::Type: s.types.push_back(named(e.type, name)); return {};
-      case ExternKind::Instance: s.instances.push_back(e.instance); return {};
-      case ExternKind::Component: s.components.push_back(e.component); return {};
+      case ExternKind::CoreModule:
+        s.core_modules.push_back(e.module);
+        return {};
+      case ExternKind::Func:
+        s.funcs.push_back(e.func);
+        return {};
+      case ExternKind::Value:
+        s.values++;
+        return {};
+      case ExternKind::Type:
+        s.types.push_back(named(e.type, name));
+        return {};
+      case ExternKind::Instance:
+        s.instances.push_back(e.instance);
+        return {};
+      case ExternKind::Component:
+        s.components.push_back(e.component);
+        return {};
     }
     return {};
   }
@@ -641,7 +748,8 @@ struct TypeSpace::State {
     ExternName parsed;
     std::string why;
     const char* what = is_import ? "import" : "export";
-    if (!parse_extern_name(name, parsed, &why)) return fail(std::string("invalid ") + what + " name `" + name + "`: " + why);
+    if (!parse_extern_name(name, parsed, &why))
+      return fail(std::string("invalid ") + what + " name `" + name + "`: " + why);
     if (!attrs.version_suffix.empty()) {
       if (parsed.kind != ExternName::Kind::Interface || !canonical_version(parsed.version) ||
           !valid_version(parsed.version + attrs.version_suffix)) {
@@ -651,17 +759,21 @@ struct TypeSpace::State {
     }
     if (!attrs.implements.empty()) {
       ExternName iface;
-      if (!parse_extern_name(attrs.implements, iface) || iface.kind != ExternName::Kind::Interface) {
-        return fail("`implements` of `" + name + "` is not an interface name: `" + attrs.implements + "`");
+      if (!parse_extern_name(attrs.implements, iface) ||
+          iface.kind != ExternName::Kind::Interface) {
+        return fail("`implements` of `" + name + "` is not an interface name: `" +
+                    attrs.implements + "`");
       }
       if (parsed.kind != ExternName::Kind::Plain || e.kind != ExternKind::Instance) {
-        return fail("`implements` is only allowed on instances with a plain name, not on `" + name + "`");
+        return fail("`implements` is only allowed on instances with a plain name, not on `" + name +
+                    "`");
       }
     }
     auto& keys = is_import ? s.import_keys : s.export_keys;
     auto [it, fresh] = keys.emplace(uniqueness_key(name), name);
     if (!fresh) {
-      return fail(std::string(what) + " name `" + name + "` conflicts with previous " + what + " `" + it->second + "`");
+      return fail(std::string(what) + " name `" + name + "` conflicts with previous " + what +
+                  " `" + it->second + "`");
     }
     auto& resources = is_import ? s.import_resource_names : s.export_resource_names;
     if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource) {
@@ -669,27 +781,34 @@ struct TypeSpace::State {
     }
     using NK = ExternName::Kind;
     if (parsed.kind == NK::Plain || parsed.kind == NK::Interface) return {};
-    if (e.kind != ExternKind::Func) return fail("`" + name + "` is annotated as a function but is a " + to_string(e.kind));
+    if (e.kind != ExternKind::Func)
+      return fail("`" + name + "` is annotated as a function but is a " + to_string(e.kind));
     auto r = resources.find(parsed.resource);
     if (r == resources.end()) {
-      return fail("`" + name + "` refers to resource `" + parsed.resource + "`, which is not a preceding " + what);
+      return fail("`" + name + "` refers to resource `" + parsed.resource +
+                  "`, which is not a preceding " + what);
     }
     const FuncType& f = *e.func;
-    auto is_handle = [&](const TypeRef& t, Kind k) { return t && t->kind == k && t->resource == r->second; };
+    auto is_handle = [&](const TypeRef& t, Kind k) {
+      return t && t->kind == k && t->resource == r->second;
+    };
     if (parsed.kind == NK::Constructor) {
-      bool ok = f.results.size() == 1 &&
-                (is_handle(f.results[0].type, Kind::Own) ||
-                 (f.results[0].type->kind == Kind::Result && is_handle(f.results[0].type->ok, Kind::Own)));
+      bool ok = f.results.size() == 1 && (is_handle(f.results[0].type, Kind::Own) ||
+                                          (f.results[0].type->kind == Kind::Result &&
+                                           is_handle(f.results[0].type->ok, Kind::Own)));
       if (!ok) return fail("constructor `" + name + "` must return `own<" + parsed.resource + ">`");
     } else if (parsed.kind == NK::Method) {
-      if (f.params.empty() || f.params[0].name != "self" || !is_handle(f.params[0].type, Kind::Borrow)) {
-        return fail("method `" + name + "` must take `self: borrow<" + parsed.resource + ">` first");
+      if (f.params.empty() || f.params[0].name != "self" ||
+          !is_handle(f.params[0].type, Kind::Borrow)) {
+        return fail("method `" + name + "` must take `self: borrow<" + parsed.resource +
+                    ">` first");
       }
     }
     return {};
   }
 
-  Result<std::shared_ptr<const InstanceType>> instance_type(const Scope& parent, const ast::InstanceTypeDef& d) {
+  Result<std::shared_ptr<const InstanceType>> instance_type(const Scope& parent,
+                                                            const ast::InstanceTypeDef& d) {
     Scope s;
     s.kind = Scope::Kind::InstanceType;
     s.parent = &parent;
@@ -703,7 +822,8 @@ struct TypeSpace::State {
     return std::shared_ptr<const InstanceType>(std::move(t));
   }
 
-  Result<std::shared_ptr<const ComponentType>> component_type(const Scope& parent, const ast::ComponentTypeDef& d) {
+  Result<std::shared_ptr<const ComponentType>> component_type(const Scope& parent,
+                                                              const ast::ComponentTypeDef& d) {
     Scope s;
     s.kind = Scope::Kind::ComponentType;
     s.parent = &parent;
@@ -741,13 +861,15 @@ struct TypeSpace::State {
         const ast::Alias& a = decl.alias;
         if (a.target == ast::Alias::Target::Export) {
           if (a.sort != Sort::Type && a.sort != Sort::Instance) {
-            return fail(std::string("export aliases in types may only alias types and instances, not ") +
-                        ast::to_string(a.sort) + "s");
+            return fail(
+                std::string("export aliases in types may only alias types and instances, not ") +
+                ast::to_string(a.sort) + "s");
           }
         } else if (a.target == ast::Alias::Target::Outer) {
           if (a.sort != Sort::Type && a.sort != Sort::CoreType) {
-            return fail(std::string("outer aliases in types may only alias types and core types, not ") +
-                        ast::to_string(a.sort) + "s");
+            return fail(
+                std::string("outer aliases in types may only alias types and core types, not ") +
+                ast::to_string(a.sort) + "s");
           }
         } else {
           return fail("core export aliases are not allowed in types");
@@ -803,14 +925,15 @@ struct TypeSpace::State {
       }
       if (r->async) return fail(std::string("async resource destructors are ") + kSync);
       if (r->rep != wasm::ValType::I32) {
-        return fail(std::string("resource representation must be i32, not ") + wasm::to_string(r->rep));
+        return fail(std::string("resource representation must be i32, not ") +
+                    wasm::to_string(r->rep));
       }
       if (r->dtor) {
         ACTR_TRY(const wasm::FuncType& ft, at(s.core_funcs, *r->dtor, "core func"));
         wasm::FuncType expected{{wasm::ValType::I32}, {}};
         if (ft != expected) {
-          return fail("resource destructor (core func " + num(*r->dtor) + ") has type " + ft.to_string() +
-                      ", expected (i32) -> ()");
+          return fail("resource destructor (core func " + num(*r->dtor) + ") has type " +
+                      ft.to_string() + ", expected (i32) -> ()");
         }
       }
       auto res = std::make_shared<ResourceType>();
@@ -829,43 +952,73 @@ struct TypeSpace::State {
     using T = ast::Alias::Target;
     switch (a.target) {
       case T::Export: {
-        ACTR_TRY(const std::shared_ptr<const InstanceType>& inst, at(s.instances, a.instance, "instance"));
+        ACTR_TRY(const std::shared_ptr<const InstanceType>& inst,
+                 at(s.instances, a.instance, "instance"));
         const ExternType* e = inst->find(a.name);
-        if (!e) return fail("instance " + num(a.instance) + " has no export named `" + a.name + "`");
+        if (!e)
+          return fail("instance " + num(a.instance) + " has no export named `" + a.name + "`");
         ExternKind want;
         switch (a.sort) {
-          case Sort::Func: want = ExternKind::Func; break;
-          case Sort::Value: want = ExternKind::Value; break;
-          case Sort::Type: want = ExternKind::Type; break;
-          case Sort::Component: want = ExternKind::Component; break;
-          case Sort::Instance: want = ExternKind::Instance; break;
-          case Sort::CoreModule: want = ExternKind::CoreModule; break;
+          case Sort::Func:
+            want = ExternKind::Func;
+            break;
+          case Sort::Value:
+            want = ExternKind::Value;
+            break;
+          case Sort::Type:
+            want = ExternKind::Type;
+            break;
+          case Sort::Component:
+            want = ExternKind::Component;
+            break;
+          case Sort::Instance:
+            want = ExternKind::Instance;
+            break;
+          case Sort::CoreModule:
+            want = ExternKind::CoreModule;
+            break;
           default:
-            return fail(std::string("cannot alias a ") + ast::to_string(a.sort) + " from a component instance");
+            return fail(std::string("cannot alias a ") + ast::to_string(a.sort) +
+                        " from a component instance");
         }
         if (e->kind != want) {
-          return fail("export `" + a.name + "` of instance " + num(a.instance) + " is a " + to_string(e->kind) +
-                      ", not a " + to_string(want));
+          return fail("export `" + a.name + "` of instance " + num(a.instance) + " is a " +
+                      to_string(e->kind) + ", not a " + to_string(want));
         }
         if (want == ExternKind::Value) return fail("component values are not supported");
         switch (want) {
-          case ExternKind::Type: s.types.push_back(e->type); break;
-          default: ACTR_TRY_VOID(push_extern(s, *e, a.name)); break;
+          case ExternKind::Type:
+            s.types.push_back(e->type);
+            break;
+          default:
+            ACTR_TRY_VOID(push_extern(s, *e, a.name));
+            break;
         }
         return {};
       }
       case T::CoreExport: {
-        ACTR_TRY(const std::shared_ptr<const CoreInstanceType>& inst, at(s.core_instances, a.instance, "core instance"));
+        ACTR_TRY(const std::shared_ptr<const CoreInstanceType>& inst,
+                 at(s.core_instances, a.instance, "core instance"));
         const wasm::ExternType* e = inst->find(a.name);
-        if (!e) return fail("core instance " + num(a.instance) + " has no export named `" + a.name + "`");
+        if (!e)
+          return fail("core instance " + num(a.instance) + " has no export named `" + a.name + "`");
         wasm::ExternKind want;
         switch (a.sort) {
-          case Sort::CoreFunc: want = wasm::ExternKind::Func; break;
-          case Sort::CoreTable: want = wasm::ExternKind::Table; break;
-          case Sort::CoreMemory: want = wasm::ExternKind::Memory; break;
-          case Sort::CoreGlobal: want = wasm::ExternKind::Global; break;
+          case Sort::CoreFunc:
+            want = wasm::ExternKind::Func;
+            break;
+          case Sort::CoreTable:
+            want = wasm::ExternKind::Table;
+            break;
+          case Sort::CoreMemory:
+            want = wasm::ExternKind::Memory;
+            break;
+          case Sort::CoreGlobal:
+            want = wasm::ExternKind::Global;
+            break;
           default:
-            return fail(std::string("cannot alias a ") + ast::to_string(a.sort) + " from a core instance");
+            return fail(std::string("cannot alias a ") + ast::to_string(a.sort) +
+                        " from a core instance");
         }
         if (e->kind != want) {
           return fail("export `" + a.name + "` of core instance " + num(a.instance) + " is a " +
@@ -888,7 +1041,8 @@ struct TypeSpace::State {
             return {};
           }
           case Sort::CoreType: {
-            ACTR_TRY(const CoreTypeEntry& t, at(target->core_types, a.outer_index, "outer core type"));
+            ACTR_TRY(const CoreTypeEntry& t,
+                     at(target->core_types, a.outer_index, "outer core type"));
             s.core_types.push_back(t);
             return {};
           }
@@ -903,7 +1057,8 @@ struct TypeSpace::State {
             return {};
           }
           default:
-            return fail(std::string("outer aliases may only refer to types, core types, modules and components, not ") +
+            return fail(std::string("outer aliases may only refer to types, core types, modules "
+                                    "and components, not ") +
                         ast::to_string(a.sort) + "s");
         }
       }
@@ -913,10 +1068,18 @@ struct TypeSpace::State {
 
   void push_core(Scope& s, const wasm::ExternType& e) {
     switch (e.kind) {
-      case wasm::ExternKind::Func: s.core_funcs.push_back(e.func); break;
-      case wasm::ExternKind::Table: s.core_tables.push_back(e.table); break;
-      case wasm::ExternKind::Memory: s.core_memories.push_back(e.memory); break;
-      case wasm::ExternKind::Global: s.core_globals.push_back(e.global); break;
+      case wasm::ExternKind::Func:
+        s.core_funcs.push_back(e.func);
+        break;
+      case wasm::ExternKind::Table:
+        s.core_tables.push_back(e.table);
+        break;
+      case wasm::ExternKind::Memory:
+        s.core_memories.push_back(e.memory);
+        break;
+      case wasm::ExternKind::Global:
+        s.core_globals.push_back(e.global);
+        break;
     }
   }
 
@@ -926,26 +1089,30 @@ struct TypeSpace::State {
   Result<void> core_instance(Scope& s, const ast::CoreInstance& ci) {
     auto inst = std::make_shared<CoreInstanceType>();
     if (ci.instantiate) {
-      ACTR_TRY(const std::shared_ptr<const CoreModuleType>& m, at(s.core_modules, ci.module, "core module"));
+      ACTR_TRY(const std::shared_ptr<const CoreModuleType>& m,
+               at(s.core_modules, ci.module, "core module"));
       std::unordered_map<std::string, const CoreInstanceType*> args;
       for (const auto& arg : ci.args) {
-        ACTR_TRY(const std::shared_ptr<const CoreInstanceType>& a, at(s.core_instances, arg.instance, "core instance"));
-        if (!args.emplace(arg.name, a.get()).second) return fail("duplicate instantiation argument `" + arg.name + "`");
+        ACTR_TRY(const std::shared_ptr<const CoreInstanceType>& a,
+                 at(s.core_instances, arg.instance, "core instance"));
+        if (!args.emplace(arg.name, a.get()).second)
+          return fail("duplicate instantiation argument `" + arg.name + "`");
       }
       for (const auto& imp : m->imports) {
         auto it = args.find(imp.module);
         if (it == args.end()) {
-          return fail("core module " + num(ci.module) + " imports `" + imp.module + "` `" + imp.name +
-                      "` but no instantiation argument is named `" + imp.module + "`");
+          return fail("core module " + num(ci.module) + " imports `" + imp.module + "` `" +
+                      imp.name + "` but no instantiation argument is named `" + imp.module + "`");
         }
         const wasm::ExternType* e = it->second->find(imp.name);
         if (!e) {
-          return fail("core module " + num(ci.module) + " import `" + imp.module + "` `" + imp.name +
-                      "`: the argument instance has no export `" + imp.name + "`");
+          return fail("core module " + num(ci.module) + " import `" + imp.module + "` `" +
+                      imp.name + "`: the argument instance has no export `" + imp.name + "`");
         }
         std::string why;
         if (!core_matches(*e, imp.type, &why)) {
-          return fail("core module " + num(ci.module) + " import `" + imp.module + "` `" + imp.name + "`: " + why);
+          return fail("core module " + num(ci.module) + " import `" + imp.module + "` `" +
+                      imp.name + "`: " + why);
         }
       }
       inst->exports = m->exports;
@@ -977,7 +1144,8 @@ struct TypeSpace::State {
             break;
           }
           default:
-            return fail(std::string("a core instance cannot export a ") + ast::to_string(e.item.sort));
+            return fail(std::string("a core instance cannot export a ") +
+                        ast::to_string(e.item.sort));
         }
         inst->exports.push_back(std::move(x));
       }
@@ -1015,8 +1183,10 @@ struct TypeSpace::State {
         ACTR_TRY(e.module, at(s.core_modules, item.index, "core module"));
         return e;
       }
-      case Sort::Value: return fail("component values are not supported");
-      default: return fail(std::string("a ") + ast::to_string(item.sort) + " cannot be used here");
+      case Sort::Value:
+        return fail("component values are not supported");
+      default:
+        return fail(std::string("a ") + ast::to_string(item.sort) + " cannot be used here");
     }
   }
 
@@ -1045,7 +1215,8 @@ struct TypeSpace::State {
     // Type imports stand for their arguments from now on (the spec substitutes them); value types
     // are structural, so only printers care: record the link for renamed_from().
     for (const auto& imp : c.imports) {
-      if (imp.type.kind != ExternKind::Type || imp.type.type.kind != DefinedType::Kind::Value) continue;
+      if (imp.type.kind != ExternKind::Type || imp.type.type.kind != DefinedType::Kind::Value)
+        continue;
       const ExternType* arg = by_name.at(imp.name);
       if (arg->kind == ExternKind::Type && arg->type.kind == DefinedType::Kind::Value &&
           arg->type.value != imp.type.type.value) {
@@ -1065,15 +1236,18 @@ struct TypeSpace::State {
 
   Result<void> instance(Scope& s, const ast::Instance& in) {
     if (in.instantiate) {
-      ACTR_TRY(const std::shared_ptr<const ComponentType>& c, at(s.components, in.component, "component"));
+      ACTR_TRY(const std::shared_ptr<const ComponentType>& c,
+               at(s.components, in.component, "component"));
       std::vector<NamedExtern> args;
       std::unordered_set<std::string> names;
       for (const auto& a : in.args) {
-        if (!names.insert(a.name).second) return fail("duplicate instantiation argument `" + a.name + "`");
+        if (!names.insert(a.name).second)
+          return fail("duplicate instantiation argument `" + a.name + "`");
         ACTR_TRY(ExternType t, context(item_type(s, a.item), "argument `" + a.name + "`"));
         args.push_back({a.name, std::move(t)});
       }
-      ACTR_TRY(auto inst, context(instantiate(*c, args), "instantiating component " + num(in.component)));
+      ACTR_TRY(auto inst,
+               context(instantiate(*c, args), "instantiating component " + num(in.component)));
       s.instances.push_back(std::move(inst));
       return {};
     }
@@ -1082,7 +1256,8 @@ struct TypeSpace::State {
     for (const auto& e : in.exports) {
       ExternName parsed;
       std::string why;
-      if (!parse_extern_name(e.name, parsed, &why)) return fail("invalid export name `" + e.name + "`: " + why);
+      if (!parse_extern_name(e.name, parsed, &why))
+        return fail("invalid export name `" + e.name + "`: " + why);
       auto [it, fresh] = keys.emplace(uniqueness_key(e.name), e.name);
       if (!fresh) return fail("export name `" + e.name + "` conflicts with `" + it->second + "`");
       ACTR_TRY(ExternType t, context(item_type(s, e.item), "export `" + e.name + "`"));
@@ -1139,30 +1314,34 @@ struct TypeSpace::State {
       case K::Lift: {
         ACTR_TRY(const wasm::FuncType& core, at(s.core_funcs, c.func, "core func"));
         ACTR_TRY(const DefinedType& t, at(s.types, c.type, "type"));
-        if (t.kind != DefinedType::Kind::Func) return fail("type " + num(c.type) + " is not a function type");
+        if (t.kind != DefinedType::Kind::Func)
+          return fail("type " + num(c.type) + " is not a function type");
         const FuncType& ft = *t.func;
         ACTR_TRY_VOID(canon_options(s, c.options, true));
         wasm::FuncType expected = flatten_functype(ft, true);
         if (core != expected) {
-          return fail("core func " + num(c.func) + " has type " + core.to_string() + " but lifting `" +
-                      describe(ft) + "` needs " + expected.to_string());
+          return fail("core func " + num(c.func) + " has type " + core.to_string() +
+                      " but lifting `" + describe(ft) + "` needs " + expected.to_string());
         }
         if (params_need_memory(ft.params) || flat_len(ft.params, kMaxFlatParams) > kMaxFlatParams) {
           if (!c.options.realloc) {
-            return fail("lifting `" + describe(ft) + "` passes arguments in memory: it needs `memory` and `realloc` options");
+            return fail("lifting `" + describe(ft) +
+                        "` passes arguments in memory: it needs `memory` and `realloc` options");
           }
         }
-        if (params_need_memory(ft.results) || flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) {
+        if (params_need_memory(ft.results) ||
+            flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) {
           if (!c.options.memory) {
-            return fail("lifting `" + describe(ft) + "` returns results in memory: it needs a `memory` option");
+            return fail("lifting `" + describe(ft) +
+                        "` returns results in memory: it needs a `memory` option");
           }
         }
         if (c.options.post_return) {
           ACTR_TRY(const wasm::FuncType& pr, at(s.core_funcs, *c.options.post_return, "core func"));
           wasm::FuncType want{expected.results, {}};
           if (pr != want) {
-            return fail("post-return (core func " + num(*c.options.post_return) + ") has type " + pr.to_string() +
-                        ", expected " + want.to_string());
+            return fail("post-return (core func " + num(*c.options.post_return) + ") has type " +
+                        pr.to_string() + ", expected " + want.to_string());
           }
         }
         s.funcs.push_back(t.func);
@@ -1172,38 +1351,46 @@ struct TypeSpace::State {
         ACTR_TRY(const std::shared_ptr<const FuncType>& f, at(s.funcs, c.func, "func"));
         ACTR_TRY_VOID(canon_options(s, c.options, false));
         const FuncType& ft = *f;
-        if ((params_need_memory(ft.params) || flat_len(ft.params, kMaxFlatParams) > kMaxFlatParams ||
-             params_need_memory(ft.results) || flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) &&
+        if ((params_need_memory(ft.params) ||
+             flat_len(ft.params, kMaxFlatParams) > kMaxFlatParams ||
+             params_need_memory(ft.results) ||
+             flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) &&
             !c.options.memory) {
-          return fail("lowering `" + describe(ft) + "` passes values in memory: it needs a `memory` option");
+          return fail("lowering `" + describe(ft) +
+                      "` passes values in memory: it needs a `memory` option");
         }
         if (params_need_memory(ft.results) && !c.options.realloc) {
-          return fail("lowering `" + describe(ft) + "` returns strings or lists: it needs a `realloc` option");
+          return fail("lowering `" + describe(ft) +
+                      "` returns strings or lists: it needs a `realloc` option");
         }
         s.core_funcs.push_back(flatten_functype(ft, false));
         return {};
       }
       case K::ResourceNew:
       case K::ResourceDrop: {
-      case K::ResourceRep: {
-        const char* name = c.kind == K::ResourceNew ? "resource.new" : c.kind == K::ResourceDrop ? "resource.drop" : "resource.rep";
-        ACTR_TRY(const DefinedType& t, at(s.types, c.type, "type"));
-        if (t.kind != DefinedType::Kind::Resource) {
-          return fail(std::string(name) + ": type " + num(c.type) + " is not a resource type");
-        }
-        using V = wasm::ValType;
-        if (c.kind == K::ResourceDrop) {
-          s.core_funcs.push_back(wasm::FuncType{{V::I32}, {}});
+        case K::ResourceRep: {
+          const char* name = c.kind == K::ResourceNew    ? "resource.new"
+                             : c.kind == K::ResourceDrop ? "resource.drop"
+                                                         : "resource.rep";
+          ACTR_TRY(const DefinedType& t, at(s.types, c.type, "type"));
+          if (t.kind != DefinedType::Kind::Resource) {
+            return fail(std::string(name) + ": type " + num(c.type) + " is not a resource type");
+          }
+          using V = wasm::ValType;
+          if (c.kind == K::ResourceDrop) {
+            s.core_funcs.push_back(wasm::FuncType{{V::I32}, {}});
+            return {};
+          }
+          if (!s.defined_resources.count(t.resource.get())) {
+            return fail(std::string(name) + ": type " + num(c.type) +
+                        " is not a resource defined by this component");
+          }
+          s.core_funcs.push_back(wasm::FuncType{{V::I32}, {V::I32}});
           return {};
         }
-        if (!s.defined_resources.count(t.resource.get())) {
-          return fail(std::string(name) + ": type " + num(c.type) + " is not a resource defined by this component");
-        }
-        s.core_funcs.push_back(wasm::FuncType{{V::I32}, {V::I32}});
-        return {};
       }
-      }
-      case K::Unsupported: return fail(unsupported_builtin(c.opcode));
+      case K::Unsupported:
+        return fail(unsupported_builtin(c.opcode));
     }
     return {};
   }
@@ -1232,7 +1419,8 @@ struct TypeSpace::State {
     ACTR_TRY(ExternType actual, item_type(s, ex.item));
     ExternType e = actual;
     if (ex.ascribed) {
-      ACTR_TRY(ExternType expected, context(extern_desc(s, *ex.ascribed, ex.name), "ascribed type"));
+      ACTR_TRY(ExternType expected,
+               context(extern_desc(s, *ex.ascribed, ex.name), "ascribed type"));
       // The ascribed type's abstract resources stand for the exported item's.
       ResourceSubst subst;
       if (expected.kind == ExternKind::Instance) {
@@ -1241,7 +1429,8 @@ struct TypeSpace::State {
           auto r = resource_at(wrapped, slot.path, 0);
           if (r) subst.map(slot.resource.get(), std::move(r));
         }
-      } else if (expected.kind == ExternKind::Type && expected.type.kind == DefinedType::Kind::Resource &&
+      } else if (expected.kind == ExternKind::Type &&
+                 expected.type.kind == DefinedType::Kind::Resource &&
                  ex.ascribed->bound.sub_resource && actual.kind == ExternKind::Type &&
                  actual.type.kind == DefinedType::Kind::Resource) {
         subst.map(expected.type.resource.get(), actual.type.resource);
@@ -1265,26 +1454,42 @@ struct TypeSpace::State {
   std::string what(const Scope& s, const ast::Definition& def) const {
     using K = ast::Definition::Kind;
     switch (def.kind) {
-      case K::CoreModule: return "core module " + num(s.core_modules.size());
-      case K::CoreInstance: return "core instance " + num(s.core_instances.size());
-      case K::CoreType: return "core type " + num(s.core_types.size());
-      case K::Component: return "component " + num(s.components.size());
-      case K::Instance: return "instance " + num(s.instances.size());
-      case K::Alias: return std::string("alias of a ") + ast::to_string(def.alias.sort);
-      case K::Type: return "type " + num(s.types.size());
+      case K::CoreModule:
+        return "core module " + num(s.core_modules.size());
+      case K::CoreInstance:
+        return "core instance " + num(s.core_instances.size());
+      case K::CoreType:
+        return "core type " + num(s.core_types.size());
+      case K::Component:
+        return "component " + num(s.components.size());
+      case K::Instance:
+        return "instance " + num(s.instances.size());
+      case K::Alias:
+        return std::string("alias of a ") + ast::to_string(def.alias.sort);
+      case K::Type:
+        return "type " + num(s.types.size());
       case K::Canon:
         switch (def.canon.kind) {
-          case ast::Canon::Kind::Lift: return "canon lift (func " + num(s.funcs.size()) + ")";
-          case ast::Canon::Kind::Lower: return "canon lower (core func " + num(s.core_funcs.size()) + ")";
-          case ast::Canon::Kind::ResourceNew: return "canon resource.new";
-          case ast::Canon::Kind::ResourceDrop: return "canon resource.drop";
-          case ast::Canon::Kind::ResourceRep: return "canon resource.rep";
-          case ast::Canon::Kind::Unsupported: return std::string("canon ") + builtin_name(def.canon.opcode);
+          case ast::Canon::Kind::Lift:
+            return "canon lift (func " + num(s.funcs.size()) + ")";
+          case ast::Canon::Kind::Lower:
+            return "canon lower (core func " + num(s.core_funcs.size()) + ")";
+          case ast::Canon::Kind::ResourceNew:
+            return "canon resource.new";
+          case ast::Canon::Kind::ResourceDrop:
+            return "canon resource.drop";
+          case ast::Canon::Kind::ResourceRep:
+            return "canon resource.rep";
+          case ast::Canon::Kind::Unsupported:
+            return std::string("canon ") + builtin_name(def.canon.opcode);
         }
         return "canon";
-      case K::Import: return "import `" + def.import.name + "`";
-      case K::Export: return "export `" + def.export_.name + "`";
-      case K::Start: return "start";
+      case K::Import:
+        return "import `" + def.import.name + "`";
+      case K::Export:
+        return "export `" + def.export_.name + "`";
+      case K::Start:
+        return "start";
     }
     return "definition";
   }
@@ -1299,7 +1504,8 @@ struct TypeSpace::State {
         s.core_modules.push_back(std::move(m));
         return {};
       }
-      case K::CoreInstance: return core_instance(s, def.core_instance);
+      case K::CoreInstance:
+        return core_instance(s, def.core_instance);
       case K::CoreType: {
         if (!def.core_type) return fail("missing core type");
         ACTR_TRY(CoreTypeEntry e, core_type(s, *def.core_type, false));
@@ -1313,18 +1519,24 @@ struct TypeSpace::State {
         s.components.push_back(std::make_shared<const ComponentType>(child.component_type()));
         return {};
       }
-      case K::Instance: return instance(s, def.instance);
-      case K::Alias: return alias(s, def.alias);
+      case K::Instance:
+        return instance(s, def.instance);
+      case K::Alias:
+        return alias(s, def.alias);
       case K::Type: {
         if (!def.type) return fail("missing type");
         ACTR_TRY(DefinedType t, deftype(s, *def.type));
         s.types.push_back(std::move(t));
         return {};
       }
-      case K::Canon: return canon(s, def.canon);
-      case K::Import: return import(s, def.import);
-      case K::Export: return export_(s, def.export_);
-      case K::Start: return fail("start definitions are not supported (component values are not supported)");
+      case K::Canon:
+        return canon(s, def.canon);
+      case K::Import:
+        return import(s, def.import);
+      case K::Export:
+        return export_(s, def.export_);
+      case K::Start:
+        return fail("start definitions are not supported (component values are not supported)");
     }
     return {};
   }
@@ -1332,7 +1544,8 @@ struct TypeSpace::State {
 
 TypeSpace::TypeSpace(TypeSpaceOptions options) : TypeSpace(nullptr, std::move(options)) {}
 
-TypeSpace::TypeSpace(const TypeSpace* parent, TypeSpaceOptions options) : state_(std::make_unique<State>()) {
+TypeSpace::TypeSpace(const TypeSpace* parent, TypeSpaceOptions options)
+    : state_(std::make_unique<State>()) {
   state_->options = std::move(options);
   state_->root.kind = Scope::Kind::Component;
   state_->root.parent = parent ? &parent->state_->root : nullptr;
@@ -1359,18 +1572,30 @@ uint32_t TypeSpace::size(ast::Sort sort) const {
   const Scope& s = state_->root;
   auto n = [](size_t v) { return static_cast<uint32_t>(v); };
   switch (sort) {
-    case Sort::CoreFunc: return n(s.core_funcs.size());
-    case Sort::CoreTable: return n(s.core_tables.size());
-    case Sort::CoreMemory: return n(s.core_memories.size());
-    case Sort::CoreGlobal: return n(s.core_globals.size());
-    case Sort::CoreType: return n(s.core_types.size());
-    case Sort::CoreModule: return n(s.core_modules.size());
-    case Sort::CoreInstance: return n(s.core_instances.size());
-    case Sort::Func: return n(s.funcs.size());
-    case Sort::Value: return s.values;
-    case Sort::Type: return n(s.types.size());
-    case Sort::Component: return n(s.components.size());
-    case Sort::Instance: return n(s.instances.size());
+    case Sort::CoreFunc:
+      return n(s.core_funcs.size());
+    case Sort::CoreTable:
+      return n(s.core_tables.size());
+    case Sort::CoreMemory:
+      return n(s.core_memories.size());
+    case Sort::CoreGlobal:
+      return n(s.core_globals.size());
+    case Sort::CoreType:
+      return n(s.core_types.size());
+    case Sort::CoreModule:
+      return n(s.core_modules.size());
+    case Sort::CoreInstance:
+      return n(s.core_instances.size());
+    case Sort::Func:
+      return n(s.funcs.size());
+    case Sort::Value:
+      return s.values;
+    case Sort::Type:
+      return n(s.types.size());
+    case Sort::Component:
+      return n(s.components.size());
+    case Sort::Instance:
+      return n(s.instances.size());
   }
   return 0;
 }

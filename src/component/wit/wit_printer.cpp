@@ -17,32 +17,51 @@ using validate::TypeSpace;
 
 bool is_keyword(std::string_view s) {
   static const std::unordered_set<std::string_view> kWords = {
-      "as", "async", "bool", "borrow", "char", "constructor", "enum", "export", "f32", "f64", "flags",
-      "float32", "float64", "from", "func", "future", "import", "include", "interface", "list", "own",
-      "option", "package", "record", "resource", "result", "s16", "s32", "s64", "s8", "static",
-      "stream", "string", "tuple", "type", "u16", "u32", "u64", "u8", "use", "variant", "with",
-      "world", "error-context", "_"};
+      "as",        "async",         "bool",   "borrow", "char",    "constructor",
+      "enum",      "export",        "f32",    "f64",    "flags",   "float32",
+      "float64",   "from",          "func",   "future", "import",  "include",
+      "interface", "list",          "own",    "option", "package", "record",
+      "resource",  "result",        "s16",    "s32",    "s64",     "s8",
+      "static",    "stream",        "string", "tuple",  "type",    "u16",
+      "u32",       "u64",           "u8",     "use",    "variant", "with",
+      "world",     "error-context", "_"};
   return kWords.count(s) > 0;
 }
 
-std::string ident(std::string_view s) { return is_keyword(s) ? "%" + std::string(s) : std::string(s); }
+std::string ident(std::string_view s) {
+  return is_keyword(s) ? "%" + std::string(s) : std::string(s);
+}
 
 const char* primitive_name(Kind k) {
   switch (k) {
-    case Kind::Bool: return "bool";
-    case Kind::S8: return "s8";
-    case Kind::U8: return "u8";
-    case Kind::S16: return "s16";
-    case Kind::U16: return "u16";
-    case Kind::S32: return "s32";
-    case Kind::U32: return "u32";
-    case Kind::S64: return "s64";
-    case Kind::U64: return "u64";
-    case Kind::F32: return "f32";
-    case Kind::F64: return "f64";
-    case Kind::Char: return "char";
-    case Kind::String: return "string";
-    default: return nullptr;
+    case Kind::Bool:
+      return "bool";
+    case Kind::S8:
+      return "s8";
+    case Kind::U8:
+      return "u8";
+    case Kind::S16:
+      return "s16";
+    case Kind::U16:
+      return "u16";
+    case Kind::S32:
+      return "s32";
+    case Kind::U32:
+      return "u32";
+    case Kind::S64:
+      return "s64";
+    case Kind::U64:
+      return "u64";
+    case Kind::F32:
+      return "f32";
+    case Kind::F64:
+      return "f64";
+    case Kind::Char:
+      return "char";
+    case Kind::String:
+      return "string";
+    default:
+      return nullptr;
   }
 }
 
@@ -83,11 +102,13 @@ class Printer {
   Printer(const TypeSpace& space, const WitOptions& options) : space_(space), options_(options) {}
 
   std::string run() {
-    out_ = "package root:component;\n\nworld root {\n";
-    for (const auto& imp : space_.imports()) world_item("import", imp);
-    if (!space_.imports().empty() && !space_.exports().empty()) out_ += "\n";
-    for (const auto& exp : space_.exports()) world_item("export", exp);
-    out_ += "}\n";
+    std::vector<Entry> imports, exports;
+    for (const auto& imp : space_.imports()) world_item("import", imp, imports);
+    for (const auto& exp : space_.exports()) world_item("export", exp, exports);
+    std::string i = render(imports), e = render(exports);
+    out_ = "package root:component;\n\nworld root {\n" + i;
+    if (!i.empty() && !e.empty()) out_ += "\n";
+    out_ += e + "}\n";
     if (options_.dependencies) dependencies();
     return out_;
   }
@@ -111,8 +132,10 @@ class Printer {
   std::string structure(const ValueType& t) const {
     if (const char* p = primitive_name(t.kind)) return p;
     switch (t.kind) {
-      case Kind::List: return "list<" + type(t.elem) + ">";
-      case Kind::Option: return "option<" + type(t.elem) + ">";
+      case Kind::List:
+        return "list<" + type(t.elem) + ">";
+      case Kind::Option:
+        return "option<" + type(t.elem) + ">";
       case Kind::Result:
         if (!t.ok && !t.err) return "result";
         if (!t.err) return "result<" + type(t.ok) + ">";
@@ -122,8 +145,10 @@ class Printer {
         for (size_t i = 0; i < t.items.size(); ++i) s += (i ? ", " : "") + type(t.items[i]);
         return s + ">";
       }
-      case Kind::Own: return resource_name(t.resource.get());
-      case Kind::Borrow: return "borrow<" + resource_name(t.resource.get()) + ">";
+      case Kind::Own:
+        return resource_name(t.resource.get());
+      case Kind::Borrow:
+        return "borrow<" + resource_name(t.resource.get()) + ">";
       // Nominal types without a name cannot be written in WIT; spell them out for the reader.
       case Kind::Record: {
         std::string s = "record { ";
@@ -146,7 +171,8 @@ class Printer {
         for (size_t i = 0; i < t.names.size(); ++i) s += (i ? ", " : "") + ident(t.names[i]);
         return s + " }";
       }
-      default: return "?";
+      default:
+        return "?";
     }
   }
 
@@ -164,12 +190,15 @@ class Printer {
     return " -> " + params(f.results, 0);
   }
 
-  std::string func(const FuncType& f, size_t skip = 0) const { return "func" + params(f.params, skip) + results(f); }
+  std::string func(const FuncType& f, size_t skip = 0) const {
+    return "func" + params(f.params, skip) + results(f);
+  }
 
   // ---- definitions ----
 
   // The definition of a named type (`record x { ... }`, `type x = list<u8>;`), indented by `ind`.
-  std::string definition(const std::string& name, const ValueType& t, const std::string& ind) const {
+  std::string definition(const std::string& name, const ValueType& t,
+                         const std::string& ind) const {
     std::string n = ident(name);
     auto block = [&](const char* kw, const std::vector<std::string>& lines) {
       std::string s = ind + kw + " " + n + " {\n";
@@ -184,7 +213,8 @@ class Printer {
       }
       case Kind::Variant: {
         std::vector<std::string> lines;
-        for (const auto& c : t.cases) lines.push_back(ident(c.name) + (c.type ? "(" + type(c.type) + ")" : ""));
+        for (const auto& c : t.cases)
+          lines.push_back(ident(c.name) + (c.type ? "(" + type(c.type) + ")" : ""));
         return block("variant", lines);
       }
       case Kind::Enum:
@@ -193,7 +223,8 @@ class Printer {
         for (const auto& l : t.names) lines.push_back(ident(l));
         return block(t.kind == Kind::Enum ? "enum" : "flags", lines);
       }
-      default: return ind + "type " + n + " = " + structure(t) + ";\n";
+      default:
+        return ind + "type " + n + " = " + structure(t) + ";\n";
     }
   }
 
@@ -225,7 +256,7 @@ class Printer {
       }
       uses.push_back({from, {entry}});
     };
-    std::vector<std::string> items;                  // printed type items (resources by index)
+    std::vector<std::string> items;  // printed type items (resources by index)
     std::vector<ResourceItem> resources;
     std::map<std::string, size_t> resource_by_name;  // local name -> index in `resources`
     std::vector<std::pair<size_t, bool>> order;      // (index, is_resource) in declaration order
@@ -276,8 +307,8 @@ class Printer {
         if (it != resource_by_name.end()) {
           resources[it->second].members.push_back(line);
         } else {  // a resource declared elsewhere: keep the function visible at least
-          funcs.push_back(ind + "// " + e.name + "\n" + ind + ident(n.label.empty() ? n.resource : n.label) +
-                          ": " + func(f) + ";\n");
+          funcs.push_back(ind + "// " + e.name + "\n" + ind +
+                          ident(n.label.empty() ? n.resource : n.label) + ": " + func(f) + ";\n");
         }
       };
       switch (n.kind) {
@@ -287,9 +318,15 @@ class Printer {
           member("constructor" + params(f.params, 0) + r + ";");
           break;
         }
-        case ExternName::Kind::Method: member(ident(n.label) + ": " + func(f, 1) + ";"); break;
-        case ExternName::Kind::Static: member(ident(n.label) + ": static " + func(f) + ";"); break;
-        default: funcs.push_back(ind + ident(e.name) + ": " + func(f) + ";\n"); break;
+        case ExternName::Kind::Method:
+          member(ident(n.label) + ": " + func(f, 1) + ";");
+          break;
+        case ExternName::Kind::Static:
+          member(ident(n.label) + ": static " + func(f) + ";");
+          break;
+        default:
+          funcs.push_back(ind + ident(e.name) + ": " + func(f) + ";\n");
+          break;
       }
     }
 
@@ -331,12 +368,14 @@ class Printer {
 
   // ---- the world ----
 
-  const Interface* interface_for(const std::string& key, const ExternName& n, const InstanceType* t, bool named) {
+  const Interface* interface_for(const std::string& key, const ExternName& n, const InstanceType* t,
+                                 bool named) {
     if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
     Interface& i = interfaces_.emplace_back();
     i.type = t;
     if (named) {
-      i.ref = key;
+      i.ref = ident(n.ns) + ":" + ident(n.package) + "/" + ident(n.interface) +
+              (n.version.empty() ? "" : "@" + n.version);
       i.package = n.ns + ":" + n.package + (n.version.empty() ? "" : "@" + n.version);
       i.name = n.interface;
     } else {
@@ -347,13 +386,46 @@ class Printer {
     return &i;
   }
 
-  void world_item(const char* dir, const NamedExtern& item) {
+  // A line of the world. Uses from one interface merge into one statement; type items (uses and
+  // definitions) are separated from each other by blank lines, as wit-component prints them.
+  struct Entry {
+    enum class Kind : uint8_t { Line, Use, Block } kind = Kind::Line;
+    std::string text;                 // Line, Block
+    const Interface* from = nullptr;  // Use
+  };
+
+  static std::string render(const std::vector<Entry>& es) {
+    std::string s;
+    auto is_type = [&](size_t i) { return i < es.size() && es[i].kind != Entry::Kind::Line; };
+    for (size_t i = 0; i < es.size(); ++i) {
+      const Entry& e = es[i];
+      if (e.kind == Entry::Kind::Use) {
+        std::string names = e.text;
+        size_t j = i + 1;
+        for (; j < es.size() && es[j].kind == Entry::Kind::Use && es[j].from == e.from; ++j) {
+          names += ", " + es[j].text;
+        }
+        s += "  use " + e.from->ref + ".{" + names + "};\n";
+        i = j - 1;
+      } else {
+        s += e.text;
+      }
+      // Consecutive type items are separated by a blank line.
+      if (is_type(i) && is_type(i + 1)) s += "\n";
+    }
+    return s;
+  }
+
+  void world_item(const char* dir, const NamedExtern& item, std::vector<Entry>& out) {
     ExternName n;
     validate::parse_extern_name(item.name, n);
     const ExternType& e = item.type;
+    auto line = [&](std::string text) {
+      out.push_back({Entry::Kind::Line, std::move(text), nullptr});
+    };
     switch (e.kind) {
       case ExternKind::Func:
-        out_ += "  " + std::string(dir) + " " + ident(item.name) + ": " + func(*e.func) + ";\n";
+        line("  " + std::string(dir) + " " + ident(item.name) + ": " + func(*e.func) + ";\n");
         return;
       case ExternKind::Instance: {
         bool named = n.kind == ExternName::Kind::Interface;
@@ -361,19 +433,15 @@ class Printer {
         if (!inline_body) {
           const Interface* iface = interface_for(item.name, n, e.instance.get(), true);
           // Register what the interface declares so that later interfaces can `use` it.
-          if (!declared_.count(iface)) {
-            declared_.insert(iface);
-            std::string saved_out;
-            (void)body(*e.instance, iface, "    ");
-          }
-          out_ += "  " + std::string(dir) + " " + item.name + ";\n";
+          if (declared_.insert(iface).second) (void)body(*e.instance, iface, "    ");
+          line("  " + std::string(dir) + " " + iface->ref + ";\n");
           referenced_.push_back(iface);
           return;
         }
         std::string key = named ? kebab_interface(n) : item.name;
         const Interface* iface = interface_for(key, n, e.instance.get(), false);
         std::string b = body(*e.instance, iface, "    ");
-        out_ += "  " + std::string(dir) + " " + ident(key) + ": interface {\n" + b + "  }\n";
+        line("  " + std::string(dir) + " " + ident(key) + ": interface {\n" + b + "  }\n");
         return;
       }
       case ExternKind::Type: {
@@ -381,10 +449,11 @@ class Printer {
         if (d.kind == DefinedType::Kind::Resource) {
           auto owner = owners_.find(d.resource.get());
           if (owner != owners_.end()) {
-            out_ += "  use " + owner->second.iface->ref + ".{" + ident(owner->second.name) + "};\n";
+            out.push_back(
+                {Entry::Kind::Use, use_name(owner->second.name, item.name), owner->second.iface});
           } else {
             owners_[d.resource.get()] = {&world_iface(), item.name};
-            out_ += "  resource " + ident(item.name) + ";\n";
+            out.push_back({Entry::Kind::Block, "  resource " + ident(item.name) + ";\n", nullptr});
           }
           return;
         }
@@ -392,22 +461,25 @@ class Printer {
           const ValueType* origin = renamed_owner(d.value.get(), &world_iface());
           if (origin) {
             const Owner& o = owners_.at(origin);
-            out_ += "  use " + o.iface->ref + ".{" + ident(o.name) +
-                    (o.name == item.name ? "" : " as " + ident(item.name)) + "};\n";
+            out.push_back({Entry::Kind::Use, use_name(o.name, item.name), o.iface});
           } else {
-            out_ += definition(item.name, *d.value, "  ");
+            out.push_back({Entry::Kind::Block, definition(item.name, *d.value, "  "), nullptr});
           }
-          owners_[d.value.get()] = {&world_iface(), item.name};
+          owners_.emplace(d.value.get(), Owner{&world_iface(), item.name});
           return;
         }
-        out_ += "  // " + std::string(dir) + " " + item.name + ": a type WIT cannot express\n";
+        line("  // " + std::string(dir) + " " + item.name + ": a type WIT cannot express\n");
         return;
       }
       default:
-        out_ += "  // " + std::string(dir) + " " + item.name + ": a " + to_string(e.kind) +
-                ", which WIT cannot express\n";
+        line("  // " + std::string(dir) + " " + item.name + ": a " + to_string(e.kind) +
+             ", which WIT cannot express\n");
         return;
     }
+  }
+
+  static std::string use_name(const std::string& name, const std::string& as) {
+    return ident(name) + (name == as ? "" : " as " + ident(as));
   }
 
   const Interface& world_iface() {
@@ -434,21 +506,12 @@ class Printer {
       for (const Interface* i : by_package[p]) {
         if (!first) out_ += "\n";
         first = false;
-        // Re-declare in place: the interface's items belong to it.
-        for (auto& [k, o] : owners_) {
-          (void)k;
-          (void)o;
-        }
-        out_ += "  interface " + ident(i->name) + " {\n" + body_as_owner(*i) + "  }\n";
+        // The interface already owns its types (registered when the world referred to it), so
+        // printing its body again declares them rather than `use`s them.
+        out_ += "  interface " + ident(i->name) + " {\n" + body(*i->type, i, "    ") + "  }\n";
       }
       out_ += "}\n";
     }
-  }
-
-  // The body of an interface that was registered when the world referred to it.
-  std::string body_as_owner(const Interface& i) {
-    // Its types are already owned by `i`; printing again declares them (not `use`).
-    return body(*i.type, &i, "    ");
   }
 
   const TypeSpace& space_;

@@ -9,6 +9,16 @@
 namespace actr::wasm::aot {
 namespace {
 
+// Concatenates by appending (GCC 12 warns, wrongly, on chains of `"literal" + std::string`).
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  ((out += parts), ...);
+  return out;
+}
+
+std::string num(size_t n) { return std::to_string(n); }
+
 // Inserted where wasm2c's table helpers begin: their bounds checks report table (not memory)
 // accesses.
 constexpr std::string_view kTableHelpersMarker = "static inline void funcref_table_init(";
@@ -114,16 +124,16 @@ const char* slot_suffix(ValType t) {
 std::string to_slot(ValType t, const std::string& expr) {
   switch (t) {
     case ValType::I32:
-    case ValType::I64: return "(uint64_t)(" + expr + ")";
-    default: return std::string("actr_from_") + slot_suffix(t) + "(" + expr + ")";
+    case ValType::I64: return cat("(uint64_t)(", expr, ")");
+    default: return cat("actr_from_", slot_suffix(t), "(", expr, ")");
   }
 }
 
 std::string from_slot(ValType t, const std::string& expr) {
   switch (t) {
-    case ValType::I32: return "(u32)(" + expr + ")";
-    case ValType::I64: return "(u64)(" + expr + ")";
-    default: return std::string("actr_to_") + slot_suffix(t) + "(" + expr + ")";
+    case ValType::I32: return cat("(u32)(", expr, ")");
+    case ValType::I64: return cat("(u64)(", expr, ")");
+    default: return cat("actr_to_", slot_suffix(t), "(", expr, ")");
   }
 }
 
@@ -136,13 +146,13 @@ std::string result_type(const FuncType& f) {
 }
 
 std::string multi_field(const FuncType& f, size_t i) {
-  return std::string(1, multi_letter(f.results[i])) + std::to_string(i);
+  return cat(std::string(1, multi_letter(f.results[i])), num(i));
 }
 
 // "T (*)(void*, P0, P1)"
 std::string typed_pointer_type(const FuncType& f) {
-  std::string s = result_type(f) + " (*)(void*";
-  for (ValType t : f.params) s += std::string(", ") + c_type(t);
+  std::string s = cat(result_type(f), " (*)(void*");
+  for (ValType t : f.params) s += cat(", ", c_type(t));
   return s + ")";
 }
 
@@ -176,7 +186,7 @@ std::string c_string_literal(std::string_view s) {
 class GlueWriter {
  public:
   GlueWriter(const ModuleShape& shape, std::string_view cache_key)
-      : shape_(shape), cache_key_(cache_key), prefix_(std::string("Z_") + kGeneratedModuleName) {}
+      : shape_(shape), cache_key_(cache_key), prefix_(cat("Z_", kGeneratedModuleName)) {}
 
   std::string write() {
     plan_imports();
@@ -188,6 +198,11 @@ class GlueWriter {
   }
 
  private:
+  template <typename... Parts>
+  void emit(const Parts&... parts) {
+    ((out_ += parts), ...);
+  }
+
   void plan_imports() {
     std::set<std::string> names;
     for (const ImportType& imp : shape_.imports) names.insert(imp.module);
@@ -214,148 +229,143 @@ class GlueWriter {
     }
   }
 
-  std::string slot_expr(size_t import_index, const std::string& param) {
-    auto [m, s] = placement_[import_index];
-    (void)m;
-    return "(((actr_import_module_t*)" + param + ")->self->slots[" + std::to_string(s) + "])";
+  // The slot of import `i`, reached from the module block pointer `p` (see actr_import_module).
+  std::string slot_expr(size_t i) {
+    return cat("(((actr_import_module_t*)p)->self->slots[", num(placement_[i].second), "])");
   }
 
   void write_import_thunks() {
     for (size_t i = 0; i < shape_.imports.size(); ++i) {
       if (duplicate_[i]) continue;
       const ImportType& imp = shape_.imports[i];
-      std::string symbol = mangle_c_name(imp.module) + mangle_c_name(imp.name);
-      std::string module_struct = "struct " + mangle_c_name(imp.module) + "_instance_t";
-      std::string slot = slot_expr(i, "p");
+      std::string symbol = cat(mangle_c_name(imp.module), mangle_c_name(imp.name));
+      std::string module_struct = cat("struct ", mangle_c_name(imp.module), "_instance_t");
+      std::string slot = slot_expr(i);
       switch (imp.type.kind) {
         case ExternKind::Func: write_func_thunk(imp.type.func, symbol, module_struct, slot); break;
-        case ExternKind::Memory:
-          out_ += "wasm_rt_memory_t* " + symbol + "(" + module_struct +
-                  "* p) { return (wasm_rt_memory_t*)" + slot + ".target; }\n";
+        case ExternKind::Memory: write_accessor("wasm_rt_memory_t", symbol, module_struct, slot); break;
+        case ExternKind::Table:
+          write_accessor(imp.type.table.elem == ValType::FuncRef ? "wasm_rt_funcref_table_t"
+                                                                 : "wasm_rt_externref_table_t",
+                         symbol, module_struct, slot);
           break;
-        case ExternKind::Table: {
-          std::string t = imp.type.table.elem == ValType::FuncRef ? "wasm_rt_funcref_table_t"
-                                                                  : "wasm_rt_externref_table_t";
-          out_ += t + "* " + symbol + "(" + module_struct + "* p) { return (" + t + "*)" + slot +
-                  ".target; }\n";
+        case ExternKind::Global:
+          write_accessor(c_type(imp.type.global.type), symbol, module_struct, slot);
           break;
-        }
-        case ExternKind::Global: {
-          std::string t = c_type(imp.type.global.type);
-          out_ += t + "* " + symbol + "(" + module_struct + "* p) { return (" + t + "*)" + slot +
-                  ".target; }\n";
-          break;
-        }
       }
     }
+  }
+
+  void write_accessor(const std::string& type, const std::string& symbol,
+                      const std::string& module_struct, const std::string& slot) {
+    emit(type, "* ", symbol, "(", module_struct, "* p) { return (", type, "*)", slot, ".target; }\n");
   }
 
   void write_func_thunk(const FuncType& f, const std::string& symbol,
                         const std::string& module_struct, const std::string& slot) {
     std::string rt = result_type(f);
-    out_ += rt + " " + symbol + "(" + module_struct + "* p";
+    emit(rt, " ", symbol, "(", module_struct, "* p");
     std::string args;
     for (size_t i = 0; i < f.params.size(); ++i) {
-      out_ += std::string(", ") + c_type(f.params[i]) + " a" + std::to_string(i);
-      args += ", a" + std::to_string(i);
+      emit(", ", c_type(f.params[i]), " a", num(i));
+      args += cat(", a", num(i));
     }
-    out_ += ") {\n  const actr_import_slot_t* s = &" + slot + ";\n";
-    out_ += "  if (LIKELY(s->typed != NULL)) return ((" + typed_pointer_type(f) +
-            ")s->typed)(s->target" + args + ");\n";
+    emit(") {\n  const actr_import_slot_t* s = &", slot, ";\n");
+    // Another compiled function: a direct call, no slots.
+    std::string direct = cat("((", typed_pointer_type(f), ")s->typed)(s->target", args, ")");
+    if (f.results.empty()) {
+      emit("  if (LIKELY(s->typed != NULL)) {\n    ", direct, ";\n    return;\n  }\n");
+    } else {
+      emit("  if (LIKELY(s->typed != NULL)) return ", direct, ";\n");
+    }
+    // A host function: through slots.
     size_t nargs = f.params.empty() ? 1 : f.params.size();
     size_t nres = f.results.empty() ? 1 : f.results.size();
-    out_ += "  uint64_t args[" + std::to_string(nargs) + "], res[" + std::to_string(nres) + "];\n";
+    emit("  uint64_t args[", num(nargs), "], res[", num(nres), "];\n");
     for (size_t i = 0; i < f.params.size(); ++i) {
-      out_ += "  args[" + std::to_string(i) + "] = " + to_slot(f.params[i], "a" + std::to_string(i)) + ";\n";
+      emit("  args[", num(i), "] = ", to_slot(f.params[i], cat("a", num(i))), ";\n");
     }
-    out_ += "  s->host(s->target, args, res);\n";
+    emit("  s->host(s->target, args, res);\n");
     if (f.results.size() == 1) {
-      out_ += "  return " + from_slot(f.results[0], "res[0]") + ";\n";
+      emit("  return ", from_slot(f.results[0], "res[0]"), ";\n");
     } else if (f.results.size() > 1) {
-      out_ += "  " + rt + " r;\n";
+      emit("  ", rt, " r;\n");
       for (size_t i = 0; i < f.results.size(); ++i) {
-        out_ += "  r." + multi_field(f, i) + " = " +
-                from_slot(f.results[i], "res[" + std::to_string(i) + "]") + ";\n";
+        emit("  r.", multi_field(f, i), " = ", from_slot(f.results[i], cat("res[", num(i), "]")), ";\n");
       }
-      out_ += "  return r;\n";
+      emit("  return r;\n");
     }
-    out_ += "}\n";
+    emit("}\n");
   }
 
   void write_export_adapters() {
+    std::string instance_type = cat(prefix_, "_instance_t");
     for (size_t e = 0; e < shape_.exports.size(); ++e) {
       const ExportType& exp = shape_.exports[e];
-      std::string symbol = prefix_ + mangle_c_name(exp.name);
-      std::string n = std::to_string(e);
+      std::string symbol = cat(prefix_, mangle_c_name(exp.name));
       if (exp.type.kind != ExternKind::Func) {
-        out_ += "static void* actr_accessor_" + n + "(void* i) { return (void*)" + symbol + "((" +
-                prefix_ + "_instance_t*)i); }\n";
+        emit("static void* actr_accessor_", num(e), "(void* i) { return (void*)", symbol, "((",
+             instance_type, "*)i); }\n");
         continue;
       }
       const FuncType& f = exp.type.func;
-      out_ += "static void actr_trampoline_" + n + "(void* i, uint64_t* s) {\n  ";
-      std::string call = symbol + "((" + prefix_ + "_instance_t*)i";
+      std::string call = cat(symbol, "((", instance_type, "*)i");
       for (size_t p = 0; p < f.params.size(); ++p) {
-        call += ", " + from_slot(f.params[p], "s[" + std::to_string(p) + "]");
+        call += cat(", ", from_slot(f.params[p], cat("s[", num(p), "]")));
       }
       call += ")";
+      emit("static void actr_trampoline_", num(e), "(void* i, uint64_t* s) {\n  ");
       if (f.results.empty()) {
-        out_ += call + ";\n";
+        emit("(void)s;\n  ", call, ";\n");
       } else if (f.results.size() == 1) {
-        out_ += c_type(f.results[0]) + std::string(" r = ") + call + ";\n  s[0] = " +
-                to_slot(f.results[0], "r") + ";\n";
+        emit(c_type(f.results[0]), " r = ", call, ";\n  s[0] = ", to_slot(f.results[0], "r"), ";\n");
       } else {
-        out_ += result_type(f) + " r = " + call + ";\n";
+        emit(result_type(f), " r = ", call, ";\n");
         for (size_t i = 0; i < f.results.size(); ++i) {
-          out_ += "  s[" + std::to_string(i) + "] = " + to_slot(f.results[i], "r." + multi_field(f, i)) + ";\n";
+          emit("  s[", num(i), "] = ", to_slot(f.results[i], cat("r.", multi_field(f, i))), ";\n");
         }
       }
-      out_ += "}\n";
+      emit("}\n");
     }
   }
 
   void write_descriptor() {
-    std::string instance_type = prefix_ + "_instance_t";
-    out_ += "static void actr_instantiate(void* instance, actr_import_module_t* const* mods) {\n";
-    out_ += "  (void)mods;\n  " + prefix_ + "_instantiate((" + instance_type + "*)instance";
+    std::string instance_type = cat(prefix_, "_instance_t");
+    emit("static void actr_instantiate(void* instance, actr_import_module_t* const* mods) {\n");
+    emit("  (void)mods;\n  ", prefix_, "_instantiate((", instance_type, "*)instance");
     for (size_t m = 0; m < module_names_.size(); ++m) {
-      out_ += ", (struct " + mangle_c_name(module_names_[m]) + "_instance_t*)mods[" +
-              std::to_string(m) + "]";
+      emit(", (struct ", mangle_c_name(module_names_[m]), "_instance_t*)mods[", num(m), "]");
     }
-    out_ += ");\n}\n";
-    out_ += "static void actr_free(void* instance) { " + prefix_ + "_free((" + instance_type +
-            "*)instance); }\n";
+    emit(");\n}\n");
+    emit("static void actr_free(void* instance) { ", prefix_, "_free((", instance_type,
+         "*)instance); }\n");
 
-    out_ += "static const actr_glue_import_t actr_imports[] = {";
-    for (auto [m, s] : placement_) {
-      out_ += "{" + std::to_string(m) + "u, " + std::to_string(s) + "u}, ";
-    }
-    out_ += "{0u, 0u}};\n";
-    out_ += "static const uint32_t actr_import_slot_counts[] = {";
-    for (uint32_t c : slot_counts_) out_ += std::to_string(c) + "u, ";
-    out_ += "0u};\n";
-    out_ += "static const actr_glue_export_t actr_exports[] = {\n";
+    // Every array gets a sentinel so that none is empty.
+    emit("static const actr_glue_import_t actr_imports[] = {");
+    for (auto [m, s] : placement_) emit("{", num(m), "u, ", num(s), "u}, ");
+    emit("{0u, 0u}};\n");
+    emit("static const uint32_t actr_import_slot_counts[] = {");
+    for (uint32_t c : slot_counts_) emit(num(c), "u, ");
+    emit("0u};\n");
+    emit("static const actr_glue_export_t actr_exports[] = {\n");
     for (size_t e = 0; e < shape_.exports.size(); ++e) {
       const ExportType& exp = shape_.exports[e];
-      std::string n = std::to_string(e);
-      std::string symbol = prefix_ + mangle_c_name(exp.name);
-      out_ += std::string("  {") + kind_constant(exp.type.kind) + ", " +
-              std::to_string(shape_.export_indices[e]) + "u, ";
+      emit("  {", kind_constant(exp.type.kind), ", ", num(shape_.export_indices[e]), "u, ");
       if (exp.type.kind == ExternKind::Func) {
-        out_ += "actr_trampoline_" + n + ", (actr_generic_fn_t)&" + symbol + ", NULL},\n";
+        emit("actr_trampoline_", num(e), ", (actr_generic_fn_t)&", prefix_,
+             mangle_c_name(exp.name), ", NULL},\n");
       } else {
-        out_ += "NULL, NULL, actr_accessor_" + n + "},\n";
+        emit("NULL, NULL, actr_accessor_", num(e), "},\n");
       }
     }
-    out_ += "  {0u, 0u, NULL, NULL, NULL}};\n";
-    out_ += "__attribute__((visibility(\"default\"))) const actr_glue_module_t actr_glue_module = {\n";
-    out_ += "  ACTR_GLUE_ABI_VERSION, (uint32_t)sizeof(" + instance_type + "), (uint32_t)_Alignof(" +
-            instance_type + "),\n";
-    out_ += "  " + std::to_string(shape_.imports.size()) + "u, actr_imports, " +
-            std::to_string(module_names_.size()) + "u, actr_import_slot_counts,\n";
-    out_ += "  " + std::to_string(shape_.exports.size()) + "u, actr_exports, " +
-            c_string_literal(cache_key_) + ",\n";
-    out_ += "  " + prefix_ + "_init_module, actr_instantiate, actr_free};\n";
+    emit("  {0u, 0u, NULL, NULL, NULL}};\n");
+    emit("__attribute__((visibility(\"default\"))) const actr_glue_module_t actr_glue_module = {\n");
+    emit("  ACTR_GLUE_ABI_VERSION, (uint32_t)sizeof(", instance_type, "), (uint32_t)_Alignof(",
+         instance_type, "),\n");
+    emit("  ", num(shape_.imports.size()), "u, actr_imports, ", num(module_names_.size()),
+         "u, actr_import_slot_counts,\n");
+    emit("  ", num(shape_.exports.size()), "u, actr_exports, ", c_string_literal(cache_key_), ",\n");
+    emit("  ", prefix_, "_init_module, actr_instantiate, actr_free};\n");
   }
 
   const ModuleShape& shape_;
@@ -371,8 +381,8 @@ class GlueWriter {
 Result<void> insert_before(std::string& source, std::string_view marker, std::string_view text) {
   size_t at = source.find(marker);
   if (at == std::string::npos) {
-    return make_error("aot: unexpected wasm2c output (missing `" + std::string(marker) +
-                      "`); this engine supports wabt 1.0.32");
+    return make_error(cat("aot: unexpected wasm2c output (missing `", std::string(marker),
+                          "`); this engine supports wabt 1.0.32"));
   }
   source.insert(at, text);
   return {};
@@ -399,7 +409,7 @@ Result<std::string> write_module_source(const ModuleShape& shape, const CTransla
                                         std::string_view cache_key) {
   std::string source = translation.source;
   // The glue ABI and prelude go right after wasm2c's include of the module header.
-  std::string include = std::string("#include \"") + kGeneratedHeaderName + "\"\n";
+  std::string include = cat("#include \"", kGeneratedHeaderName, "\"\n");
   ACTR_TRY_VOID(insert_before(source, include, glue_abi_header_text()));
   size_t after_include = source.find(include) + include.size();
   source.insert(after_include, kPrelude);
