@@ -34,3 +34,7 @@ fi
 
 cmake --preset release >/dev/null
 cmake --build --preset release
+
+if [ "${1:-}" != "--no-demo" ]; then
+  bash scripts/demo.sh
+fi

@@ -5,8 +5,8 @@
 
 namespace actr::cli {
 
-// `actr component wit FILE` and `actr component invoke [--engine] [--trap-unknown-imports] FILE CALL`.
-// Sets `exit_code` when a command fails.
+// `actr component wit FILE` and `actr component invoke [--engine] [--trap-unknown-imports] FILE
+// CALL`. Sets `exit_code` when a command fails.
 void add_component_commands(CLI::App& app, int& exit_code);
 
 }  // namespace actr::cli

@@ -18,7 +18,8 @@ namespace {
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("cannot open " + path);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 int fail(const std::string& message) {
@@ -103,7 +104,8 @@ void add_component_commands(CLI::App& app, int& exit_code) {
   auto* invoke = component->add_subcommand(
       "invoke", "Instantiate a component with the WASI subset and call one export");
   auto opts = std::make_shared<InvokeOptions>();
-  invoke->add_option("--engine", opts->engine, "aot or interp (default: aot when a C compiler is present)");
+  invoke->add_option("--engine", opts->engine,
+                     "aot or interp (default: aot when a C compiler is present)");
   invoke->add_flag("--trap-unknown-imports", opts->trap_unknown_imports,
                    "link imports the host does not provide to functions that trap when called");
   invoke->add_option("FILE", opts->file, "component binary")->required();

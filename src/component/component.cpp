@@ -44,7 +44,8 @@ Result<std::shared_ptr<const Component>> Component::load_file(wasm::Engine& engi
                                                               const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("cannot open " + path.string());
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   auto c = load(engine, bytes);
   if (!c.ok()) return make_error(path.string() + ": " + c.error().message);
   return c;

@@ -46,18 +46,19 @@ Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value
   const LiftedFunc& lifted = *func.lifted;
   ComponentState& state = *lifted.state;
   if (state.store->poisoned()) {
-    return wasm::make_trap(wasm::TrapKind::Poisoned,
-                           "instance is poisoned by an earlier trap: " + state.store->poison_reason());
+    return wasm::make_trap(wasm::TrapKind::Poisoned, "instance is poisoned by an earlier trap: " +
+                                                         state.store->poison_reason());
   }
   if (!state.may_enter) {
-    return wasm::make_trap(wasm::TrapKind::Other, "cannot enter component instance " +
-                                                      (state.name.empty() ? std::string("(root)") : state.name) +
-                                                      ": it is already on the call stack");
+    return wasm::make_trap(wasm::TrapKind::Other,
+                           "cannot enter component instance " +
+                               (state.name.empty() ? std::string("(root)") : state.name) +
+                               ": it is already on the call stack");
   }
   EnterGuard guard(state);
-  ACTR_TRY_VOID(poison_on_trap(state, canonical::call_export(func.type, *lifted.core,
-                                                             to_options(lifted.opts, &state), args,
-                                                             results)));
+  ACTR_TRY_VOID(poison_on_trap(
+      state, canonical::call_export(func.type, *lifted.core, to_options(lifted.opts, &state), args,
+                                    results)));
   return results;
 }
 
@@ -86,28 +87,33 @@ std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin
   switch (which) {
     case ResourceBuiltin::New:
       state->handles->add_defined(type.get());
-      return store.host_func({{V::I32}, {V::I32}},
-                             [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-                               ACTR_TRY(uint32_t h, state->handles->resource_new(type, static_cast<uint32_t>(args[0])));
-                               results[0] = h;
-                               return {};
-                             });
+      return store.host_func(
+          {{V::I32}, {V::I32}},
+          [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+            ACTR_TRY(uint32_t h,
+                     state->handles->resource_new(type, static_cast<uint32_t>(args[0])));
+            results[0] = h;
+            return {};
+          });
     case ResourceBuiltin::Rep:
-      return store.host_func({{V::I32}, {V::I32}},
-                             [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-                               ACTR_TRY(uint32_t rep, state->handles->resource_rep(static_cast<uint32_t>(args[0]), *type));
-                               results[0] = rep;
-                               return {};
-                             });
+      return store.host_func(
+          {{V::I32}, {V::I32}},
+          [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+            ACTR_TRY(uint32_t rep,
+                     state->handles->resource_rep(static_cast<uint32_t>(args[0]), *type));
+            results[0] = rep;
+            return {};
+          });
     case ResourceBuiltin::Drop:
-      return store.host_func({{V::I32}, {}},
-                             [type, state](const wasm::Slot* args, wasm::Slot*) -> Result<void> {
-                               ACTR_TRY(auto rep, state->handles->resource_drop(static_cast<uint32_t>(args[0]), *type));
-                               if (!rep) return {};
-                               auto it = state->dtors->by_type.find(type.get());
-                               if (it == state->dtors->by_type.end()) return {};
-                               return it->second(*rep);
-                             });
+      return store.host_func(
+          {{V::I32}, {}}, [type, state](const wasm::Slot* args, wasm::Slot*) -> Result<void> {
+            ACTR_TRY(auto rep,
+                     state->handles->resource_drop(static_cast<uint32_t>(args[0]), *type));
+            if (!rep) return {};
+            auto it = state->dtors->by_type.find(type.get());
+            if (it == state->dtors->by_type.end()) return {};
+            return it->second(*rep);
+          });
   }
   return nullptr;
 }

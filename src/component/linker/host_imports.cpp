@@ -101,7 +101,8 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
   for (const auto& decl : type.instance->decls) {
     using K = ast::TypeDecl::Kind;
     switch (decl.kind) {
-      case K::CoreType: break;
+      case K::CoreType:
+        break;
       case K::Type: {
         ACTR_TRY(TypeItem t, resolve_typedef(scope, *decl.type));
         scope->types.push_back(std::move(t));
@@ -111,11 +112,13 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
         if (decl.alias.target != ast::Alias::Target::Outer || decl.alias.sort != ast::Sort::Type) {
           break;  // core type aliases do not affect the component-level type space
         }
-        ACTR_TRY(TypeItem t, resolve_outer_type(*scope, decl.alias.outer_count, decl.alias.outer_index));
+        ACTR_TRY(TypeItem t,
+                 resolve_outer_type(*scope, decl.alias.outer_count, decl.alias.outer_index));
         scope->types.push_back(std::move(t));
         break;
       }
-      case K::Import: return make_error("instance type of `" + name + "` declares an import");
+      case K::Import:
+        return make_error("instance type of `" + name + "` declares an import");
       case K::Export: {
         const auto& e = decl.export_;
         std::string what = name + "#" + e.name;
@@ -149,7 +152,8 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
             break;
           }
           default:
-            return make_error("import `" + name + "`: exports of kind other than func and type are not supported");
+            return make_error("import `" + name +
+                              "`: exports of kind other than func and type are not supported");
         }
         break;
       }
@@ -221,7 +225,7 @@ Result<Item> import_from_host(const Linker& linker, const Frame& frame, const st
     }
     default:
       return make_error("import `" + name + "`: importing a " +
-                        std::string(desc.kind == D::CoreModule ? "core module"
+                        std::string(desc.kind == D::CoreModule  ? "core module"
                                     : desc.kind == D::Component ? "component"
                                                                 : "value") +
                         " from the host is not supported");

@@ -18,7 +18,8 @@ std::optional<SemVer> parse_semver(std::string_view s) {
   for (int i = 0; i < 3; ++i) {
     size_t end = core.find('.', pos);
     if ((i < 2) != (end != std::string_view::npos)) return std::nullopt;
-    std::string_view num = core.substr(pos, end == std::string_view::npos ? core.size() - pos : end - pos);
+    std::string_view num =
+        core.substr(pos, end == std::string_view::npos ? core.size() - pos : end - pos);
     if (num.empty()) return std::nullopt;
     auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), *parts[i]);
     if (ec != std::errc() || p != num.data() + num.size()) return std::nullopt;

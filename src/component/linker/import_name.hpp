@@ -13,7 +13,7 @@ struct SemVer {
 };
 
 struct InterfaceName {
-  std::string base;             // "wasi:io/streams"
+  std::string base;  // "wasi:io/streams"
   std::optional<SemVer> version;
 };
 

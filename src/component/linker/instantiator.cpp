@@ -47,8 +47,8 @@ class Instantiator {
       auto r = define(*frame, def, args, *exports);
       if (!r.ok()) {
         Error e = r.take_error();
-        e.message = "instantiating " + (frame->state->name.empty() ? std::string("component")
-                                                                  : frame->state->name) +
+        e.message = "instantiating " +
+                    (frame->state->name.empty() ? std::string("component") : frame->state->name) +
                     ": " + e.message;
         return e;
       }
@@ -62,12 +62,15 @@ class Instantiator {
     switch (def.kind) {
       case K::CoreModule: {
         auto module = component_.module(def);
-        if (!module) return make_error("core module at byte " + idx(def.offset) + " was not compiled");
+        if (!module)
+          return make_error("core module at byte " + idx(def.offset) + " was not compiled");
         f.core_modules.push_back({std::move(module)});
         return {};
       }
-      case K::CoreInstance: return core_instance(f, def.core_instance);
-      case K::CoreType: return {};  // core types only matter to validation
+      case K::CoreInstance:
+        return core_instance(f, def.core_instance);
+      case K::CoreType:
+        return {};  // core types only matter to validation
       case K::Component: {
         auto item = std::make_shared<ComponentItem>();
         item->ast = def.component.get();
@@ -75,8 +78,10 @@ class Instantiator {
         f.components.push_back(std::move(item));
         return {};
       }
-      case K::Instance: return instance(f, def.instance);
-      case K::Alias: return alias(f, def.alias);
+      case K::Instance:
+        return instance(f, def.instance);
+      case K::Alias:
+        return alias(f, def.alias);
       case K::Type: {
         ACTR_TRY(TypeItem t, resolve_typedef(f.types, *def.type));
         if (t.kind == TypeItem::Kind::Resource) {
@@ -91,7 +96,8 @@ class Instantiator {
         f.types->types.push_back(std::move(t));
         return {};
       }
-      case K::Canon: return canon(f, def.canon);
+      case K::Canon:
+        return canon(f, def.canon);
       case K::Import: {
         Item item;
         if (args) {
@@ -143,8 +149,8 @@ class Instantiator {
         ACTR_TRY(CoreInstanceItem src, at(f.core_instances, arg->instance, "core instance"));
         auto ext = src.get(imp.name);
         if (!ext) {
-          return make_error("core instance " + idx(arg->instance) + " has no export `" +
-                            imp.name + "` for import `" + imp.module + "." + imp.name + "`");
+          return make_error("core instance " + idx(arg->instance) + " has no export `" + imp.name +
+                            "` for import `" + imp.module + "." + imp.name + "`");
         }
         imports.push_back(*ext);
       }
@@ -166,10 +172,14 @@ class Instantiator {
         ACTR_TRY(auto fn, at(f.core_funcs, s.index, "core func"));
         return wasm::Extern(fn);
       }
-      case S::CoreTable: return at(f.core_tables, s.index, "core table");
-      case S::CoreMemory: return at(f.core_memories, s.index, "core memory");
-      case S::CoreGlobal: return at(f.core_globals, s.index, "core global");
-      default: return make_error(std::string("a core instance cannot export a ") + ast::to_string(s.sort));
+      case S::CoreTable:
+        return at(f.core_tables, s.index, "core table");
+      case S::CoreMemory:
+        return at(f.core_memories, s.index, "core memory");
+      case S::CoreGlobal:
+        return at(f.core_globals, s.index, "core global");
+      default:
+        return make_error(std::string("a core instance cannot export a ") + ast::to_string(s.sort));
     }
   }
 
@@ -181,8 +191,9 @@ class Instantiator {
         ACTR_TRY(Item item, get(f, a.item));
         args[a.name] = std::move(item);
       }
-      ACTR_TRY(auto inst, run(*comp->ast, comp->parent, &args,
-                              "component instance " + idx(static_cast<uint32_t>(f.instances.size()))));
+      ACTR_TRY(auto inst,
+               run(*comp->ast, comp->parent, &args,
+                   "component instance " + idx(static_cast<uint32_t>(f.instances.size()))));
       f.instances.push_back(std::move(inst));
     } else {
       auto inst = std::make_shared<InstanceItem>();
@@ -210,13 +221,15 @@ class Instantiator {
       case T::CoreExport: {
         ACTR_TRY(CoreInstanceItem ci, at(f.core_instances, a.instance, "core instance"));
         auto ext = ci.get(a.name);
-        if (!ext) return make_error("core instance " + idx(a.instance) + " has no export `" + a.name + "`");
+        if (!ext)
+          return make_error("core instance " + idx(a.instance) + " has no export `" + a.name + "`");
         return push_core(f, a.sort, *ext, a.name);
       }
       case T::Outer: {
         Frame* target = &f;
         for (uint32_t i = 0; i < a.outer_count; ++i) {
-          if (!target->parent) return make_error("outer alias count " + idx(a.outer_count) + " out of bounds");
+          if (!target->parent)
+            return make_error("outer alias count " + idx(a.outer_count) + " out of bounds");
           target = target->parent.get();
         }
         switch (a.sort) {
@@ -235,9 +248,11 @@ class Instantiator {
             f.components.push_back(std::move(c));
             return {};
           }
-          case S::CoreType: return {};
+          case S::CoreType:
+            return {};
           default:
-            return make_error(std::string("outer alias of a ") + ast::to_string(a.sort) + " is not allowed");
+            return make_error(std::string("outer alias of a ") + ast::to_string(a.sort) +
+                              " is not allowed");
         }
       }
     }
@@ -269,7 +284,8 @@ class Instantiator {
       case K::Lift: {
         ACTR_TRY(auto core, at(f.core_funcs, c.func, "core func"));
         ACTR_TRY(TypeItem t, at(f.types->types, c.type, "type"));
-        if (t.kind != TypeItem::Kind::Func) return make_error("canon lift: type " + idx(c.type) + " is not a function type");
+        if (t.kind != TypeItem::Kind::Func)
+          return make_error("canon lift: type " + idx(c.type) + " is not a function type");
         auto lifted = std::make_shared<LiftedFunc>();
         lifted->core = std::move(core);
         ACTR_TRY(lifted->opts, options(f, c.options));
@@ -292,7 +308,8 @@ class Instantiator {
       case K::ResourceDrop:
       case K::ResourceRep: {
         ACTR_TRY(TypeItem t, at(f.types->types, c.type, "type"));
-        if (t.kind != TypeItem::Kind::Resource) return make_error("canon resource built-in: type " + idx(c.type) + " is not a resource");
+        if (t.kind != TypeItem::Kind::Resource)
+          return make_error("canon resource built-in: type " + idx(c.type) + " is not a resource");
         auto which = c.kind == K::ResourceNew    ? ResourceBuiltin::New
                      : c.kind == K::ResourceDrop ? ResourceBuiltin::Drop
                                                  : ResourceBuiltin::Rep;
@@ -343,10 +360,10 @@ class Instantiator {
   Result<void> push(Frame& f, ast::ExternDesc::Kind kind, Item item, const std::string& name) {
     using D = ast::ExternDesc::Kind;
     using S = ast::Sort;
-    S sort = kind == D::CoreModule ? S::CoreModule
-             : kind == D::Func     ? S::Func
-             : kind == D::Value    ? S::Value
-             : kind == D::Type     ? S::Type
+    S sort = kind == D::CoreModule  ? S::CoreModule
+             : kind == D::Func      ? S::Func
+             : kind == D::Value     ? S::Value
+             : kind == D::Type      ? S::Type
              : kind == D::Component ? S::Component
                                     : S::Instance;
     return push_sort(f, sort, std::move(item), name);
@@ -359,26 +376,44 @@ class Instantiator {
     };
     switch (sort) {
       case S::Func:
-        if (auto* fn = std::get_if<FuncRef>(&item)) { f.funcs.push_back(*fn); return {}; }
+        if (auto* fn = std::get_if<FuncRef>(&item)) {
+          f.funcs.push_back(*fn);
+          return {};
+        }
         return wrong("func");
       case S::Type:
-        if (auto* t = std::get_if<TypeItem>(&item)) { f.types->types.push_back(*t); return {}; }
+        if (auto* t = std::get_if<TypeItem>(&item)) {
+          f.types->types.push_back(*t);
+          return {};
+        }
         return wrong("type");
       case S::Instance:
-        if (auto* i = std::get_if<std::shared_ptr<InstanceItem>>(&item)) { f.instances.push_back(*i); return {}; }
+        if (auto* i = std::get_if<std::shared_ptr<InstanceItem>>(&item)) {
+          f.instances.push_back(*i);
+          return {};
+        }
         return wrong("instance");
       case S::Component:
-        if (auto* c = std::get_if<std::shared_ptr<ComponentItem>>(&item)) { f.components.push_back(*c); return {}; }
+        if (auto* c = std::get_if<std::shared_ptr<ComponentItem>>(&item)) {
+          f.components.push_back(*c);
+          return {};
+        }
         return wrong("component");
       case S::CoreModule:
-        if (auto* m = std::get_if<ModuleItem>(&item)) { f.core_modules.push_back(*m); return {}; }
+        if (auto* m = std::get_if<ModuleItem>(&item)) {
+          f.core_modules.push_back(*m);
+          return {};
+        }
         return wrong("core module");
-      case S::Value: return make_error("component values are not supported");
-      default: return make_error(std::string("cannot alias a ") + ast::to_string(sort) + " here");
+      case S::Value:
+        return make_error("component values are not supported");
+      default:
+        return make_error(std::string("cannot alias a ") + ast::to_string(sort) + " here");
     }
   }
 
-  Result<void> push_core(Frame& f, ast::Sort sort, const wasm::Extern& ext, const std::string& name) {
+  Result<void> push_core(Frame& f, ast::Sort sort, const wasm::Extern& ext,
+                         const std::string& name) {
     using S = ast::Sort;
     auto expect = [&](wasm::ExternKind k) -> Result<void> {
       if (wasm::kind_of(ext) != k) {
@@ -404,7 +439,8 @@ class Instantiator {
         ACTR_TRY_VOID(expect(wasm::ExternKind::Global));
         f.core_globals.push_back(ext);
         return {};
-      default: return make_error(std::string("cannot alias a core export as a ") + ast::to_string(sort));
+      default:
+        return make_error(std::string("cannot alias a core export as a ") + ast::to_string(sort));
     }
   }
 
@@ -425,11 +461,16 @@ std::optional<wasm::Extern> CoreInstanceItem::get(std::string_view name) const {
 
 const char* item_kind(const Item& item) {
   switch (item.index()) {
-    case 0: return "func";
-    case 1: return "type";
-    case 2: return "instance";
-    case 3: return "component";
-    default: return "core module";
+    case 0:
+      return "func";
+    case 1:
+      return "type";
+    case 2:
+      return "instance";
+    case 3:
+      return "component";
+    default:
+      return "core module";
   }
 }
 

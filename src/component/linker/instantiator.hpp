@@ -17,8 +17,8 @@
 namespace actr::component::link {
 
 struct InstanceTree {
-  std::shared_ptr<InstanceItem> root;                   // the top-level exports
-  std::vector<std::shared_ptr<Frame>> frames;           // keeps every nested instance alive
+  std::shared_ptr<InstanceItem> root;          // the top-level exports
+  std::vector<std::shared_ptr<Frame>> frames;  // keeps every nested instance alive
   std::shared_ptr<ResourceDestructors> dtors;
 };
 

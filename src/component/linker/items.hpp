@@ -22,7 +22,14 @@ struct ComponentState;  // one component instance (nested instances have their o
 
 // A resolved entry of a type index space.
 struct TypeItem {
-  enum class Kind : uint8_t { Value, Func, Resource, Instance, Component, CoreType } kind = Kind::Value;
+  enum class Kind : uint8_t {
+    Value,
+    Func,
+    Resource,
+    Instance,
+    Component,
+    CoreType
+  } kind = Kind::Value;
   TypeRef value;
   std::shared_ptr<const FuncType> func;
   std::shared_ptr<const ResourceType> resource;
@@ -45,8 +52,8 @@ struct LiftedFunc;
 struct FuncItem {
   FuncType type;
   std::string debug_name;
-  HostFunction host;                      // set for host functions
-  std::shared_ptr<LiftedFunc> lifted;     // set for lifted functions
+  HostFunction host;                   // set for host functions
+  std::shared_ptr<LiftedFunc> lifted;  // set for lifted functions
 };
 using FuncRef = std::shared_ptr<FuncItem>;
 

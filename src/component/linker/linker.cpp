@@ -76,7 +76,8 @@ class InstanceImpl final : public Instance {
 Linker::Linker(wasm::Engine& engine) : engine_(engine) {}
 Linker::~Linker() = default;
 
-void Linker::func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn) {
+void Linker::func(std::string_view instance, std::string_view name, FuncType type,
+                  HostFunction fn) {
   defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn)};
 }
 

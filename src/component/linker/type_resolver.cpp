@@ -79,8 +79,10 @@ static Result<TypeRef> resolve_defvaltype(const TypeScope& scope, const ast::Def
       ACTR_TRY(TypeRef err, resolve_optional(scope, d.err));
       return result_of(std::move(ok), std::move(err));
     }
-    case Kind::Enum: return enum_of(d.names);
-    case Kind::Flags: return flags_of(d.names);
+    case Kind::Enum:
+      return enum_of(d.names);
+    case Kind::Flags:
+      return flags_of(d.names);
     case Kind::Own: {
       ACTR_TRY(auto r, resource_at(scope, d.resource));
       return own_of(std::move(r));
@@ -89,7 +91,8 @@ static Result<TypeRef> resolve_defvaltype(const TypeScope& scope, const ast::Def
       ACTR_TRY(auto r, resource_at(scope, d.resource));
       return borrow_of(std::move(r));
     }
-    default: return primitive(d.kind);
+    default:
+      return primitive(d.kind);
   }
 }
 
@@ -110,7 +113,8 @@ Result<TypeItem> resolve_typedef(const std::shared_ptr<TypeScope>& scope, const 
     item.kind = TypeItem::Kind::Value;
     ACTR_TRY(item.value, resolve_defvaltype(*scope, *d));
   } else if (auto* f = std::get_if<ast::FuncTypeDef>(&def)) {
-    if (f->async) return make_error("async function types are not supported: the actr host is synchronous");
+    if (f->async)
+      return make_error("async function types are not supported: the actr host is synchronous");
     auto ft = std::make_shared<FuncType>();
     ACTR_TRY(ft->params, resolve_params(*scope, f->params));
     ACTR_TRY(ft->results, resolve_params(*scope, f->results));
@@ -134,7 +138,8 @@ Result<TypeItem> resolve_typedef(const std::shared_ptr<TypeScope>& scope, const 
 Result<TypeItem> resolve_outer_type(const TypeScope& scope, uint32_t count, uint32_t index) {
   const TypeScope* s = &scope;
   for (uint32_t i = 0; i < count; ++i) {
-    if (!s->parent) return make_error("outer alias count " + std::to_string(count) + " out of bounds");
+    if (!s->parent)
+      return make_error("outer alias count " + std::to_string(count) + " out of bounds");
     s = s->parent.get();
   }
   ACTR_TRY(const TypeItem* item, type_at(*s, index));

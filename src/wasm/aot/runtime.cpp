@@ -337,8 +337,7 @@ class EntryScope {
       : store_(store),
         saved_budget_(actr_wasm_call_budget),
         saved_limit_(actr_wasm_stack_limit),
-        saved_top_(tls_stack_top),
-        exceptions_(std::uncaught_exceptions()) {
+        saved_top_(tls_stack_top) {
     bool outermost = store.active_entries == 0;
     actr_wasm_call_budget = outermost ? store.max_call_depth : store.budget_in_host;
     uintptr_t sp = current_stack_pointer();
@@ -365,7 +364,7 @@ class EntryScope {
     actr_wasm_call_budget = saved_budget_;
     actr_wasm_stack_limit = saved_limit_;
     tls_stack_top = saved_top_;
-    if (std::uncaught_exceptions() > exceptions_) {
+    if (!finished_) {  // an exception is unwinding through the entry
       set_guest(nullptr);
       store_.poison_with(make_trap(TrapKind::Other, "guest call abandoned by an exception"));
     }
@@ -374,12 +373,14 @@ class EntryScope {
   EntryScope(const EntryScope&) = delete;
   EntryScope& operator=(const EntryScope&) = delete;
 
+  void finish() { finished_ = true; }
+
  private:
   StoreContext& store_;
   uint32_t saved_budget_;
   uintptr_t saved_limit_;
   uintptr_t saved_top_;
-  int exceptions_;
+  bool finished_ = false;
 };
 
 }  // namespace
@@ -393,6 +394,7 @@ Result<void> guarded_call(StoreContext& store, actr_trampoline_t fn, void* a, ui
   {
     EntryScope scope(store, thread);
     trapped = run_protected(&act, fn, a, b);
+    scope.finish();
   }
   if (!trapped) return {};
   if (act.from_signal) unblock_signals();

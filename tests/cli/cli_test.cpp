@@ -1,0 +1,96 @@
+// End-to-end tests of the `actr` command on the demo component (build/guests/adder.wasm).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+namespace {
+
+struct CommandResult {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult run(const std::string& args) {
+  std::string cmd = std::string(ACTR_BINARY_DIR) + "/actr " + args + " 2>&1";
+  CommandResult r{-1, {}};
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class CliTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    adder_ = std::string(ACTR_BINARY_DIR) + "/guests/adder.wasm";
+    if (!std::filesystem::exists(adder_))
+      GTEST_SKIP() << "demo guest not built (clang-19/jco missing)";
+  }
+  std::string invoke(const std::string& call) {
+    return std::string("component invoke --engine ") + GetParam() + " " + adder_ + " '" + call +
+           "'";
+  }
+  std::string adder_;
+};
+
+TEST_P(CliTest, InvokePrintsResultInWave) {
+  CommandResult r = run(invoke("docs:adder/add@0.1.0#add(1, 2)"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "3\n");
+}
+
+TEST_P(CliTest, InvokeRoundTripsNonAsciiStrings) {
+  CommandResult r = run(invoke("docs:adder/add@0.1.0#greet(\"wörld 🚀\")"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "\"Hello, wörld 🚀!\"\n");
+}
+
+TEST_P(CliTest, UnknownExportIsAOneLineError) {
+  CommandResult r = run(invoke("nope(1)"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("error: no exported function `nope`"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+}
+
+TEST_P(CliTest, WrongArgumentsAreRejected) {
+  CommandResult r = run(invoke("docs:adder/add@0.1.0#add(1)"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  r = run(invoke("docs:adder/add@0.1.0#add(1, \"x\")"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  r = run(invoke("docs:adder/add@0.1.0#add(1, 4294967296)"));
+  EXPECT_EQ(r.status, 1) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, CliTest, ::testing::Values("aot", "interp"));
+
+TEST(Cli, WitPrintsTheWorld) {
+  std::string adder = std::string(ACTR_BINARY_DIR) + "/guests/adder.wasm";
+  if (!std::filesystem::exists(adder)) GTEST_SKIP() << "demo guest not built";
+  CommandResult r = run("component wit " + adder);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("export docs:adder/add@0.1.0;"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MalformedComponentIsRejectedWithOffset) {
+  std::string path = std::string(ACTR_BINARY_DIR) + "/cli-test-garbage.wasm";
+  FILE* f = fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  fputs("\0asm\x0d\x00\x01\x00garbage", f);
+  fclose(f);
+  CommandResult r = run("component invoke " + path + " 'f()'");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("error:"), std::string::npos) << r.output;
+  r = run("component invoke /nonexistent.wasm 'f()'");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot open"), std::string::npos) << r.output;
+}
+
+}  // namespace
