@@ -111,6 +111,8 @@ class Instantiator {
         }
         return push(f, def.import.desc.kind, std::move(item), def.import.name);
       }
+      case K::Start:
+        return make_error("component start functions are not supported");
       case K::Export: {
         ACTR_TRY(Item item, get(f, def.export_.item));
         if (auto* t = std::get_if<TypeItem>(&item);
