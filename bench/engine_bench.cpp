@@ -2,13 +2,13 @@
 // typed path), a host import round trip, a hash loop against the same loop in native C++, and
 // compiling a large module cold versus loading it from the aot cache.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "wabt/binary-writer.h"
@@ -87,7 +87,8 @@ struct Fixture {
       StoreLimits limits;
       limits.deadline = std::chrono::nanoseconds(0);  // measure the call, not the watchdog
       f->store = f->engine->new_store(limits);
-      f->host_nop = f->store->host_func(FuncType{}, [](const Slot*, Slot*) { return actr::Result<void>(); });
+      f->host_nop =
+          f->store->host_func(FuncType{}, [](const Slot*, Slot*) { return actr::Result<void>(); });
       auto module = f->engine->compile(wat_to_wasm(kWat));
       if (!module) abort();
       std::vector<Extern> imports = {f->host_nop};
@@ -140,9 +141,9 @@ void BM_HostRoundTrip(benchmark::State& state, EngineKind kind) {
   for (auto _ : state) {
     if (!call_host->call(&n, nullptr).ok()) state.SkipWithError("trap");
   }
-  state.counters["per_round_trip"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * n,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_round_trip"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * n,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK_CAPTURE(BM_HostRoundTrip, interp, EngineKind::Interp);
 BENCHMARK_CAPTURE(BM_HostRoundTrip, aot, EngineKind::Aot);
@@ -183,8 +184,9 @@ std::vector<uint8_t> large_module(uint64_t seed) {
     wat += "(block $done (loop $l (br_if $done (i32.ge_u (local.get $i) (local.get $b)))\n";
     for (int k = 0; k < 12; ++k) {
       wat += "(local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const " +
-             std::to_string(31 + k) + ")) (i32.xor (local.get $a) (i32.load offset=" +
-             std::to_string(4 * k) + " (i32.and (local.get $i) (i32.const 1023))))))\n";
+             std::to_string(31 + k) +
+             ")) (i32.xor (local.get $a) (i32.load offset=" + std::to_string(4 * k) +
+             " (i32.and (local.get $i) (i32.const 1023))))))\n";
     }
     wat += "(local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))\n";
     if (f > 0) {
@@ -197,10 +199,12 @@ std::vector<uint8_t> large_module(uint64_t seed) {
 }
 
 void BM_LargeModuleColdCompile(benchmark::State& state, EngineKind kind) {
-  fs::path scratch = fs::temp_directory_path() / ("actr-engine-bench-cold-" + std::to_string(getpid()));
+  fs::path scratch =
+      fs::temp_directory_path() / ("actr-engine-bench-cold-" + std::to_string(getpid()));
   auto engine = engine_for(kind, scratch);
   if (!engine) return state.SkipWithError("engine unavailable");
-  uint64_t seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  uint64_t seed =
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   size_t bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -214,9 +218,11 @@ void BM_LargeModuleColdCompile(benchmark::State& state, EngineKind kind) {
   fs::remove_all(scratch);
 }
 BENCHMARK_CAPTURE(BM_LargeModuleColdCompile, interp, EngineKind::Interp)
-    ->Unit(benchmark::kMillisecond)->Iterations(3);
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 BENCHMARK_CAPTURE(BM_LargeModuleColdCompile, aot, EngineKind::Aot)
-    ->Unit(benchmark::kMillisecond)->Iterations(2);
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
 
 // What a new process pays for a module compiled before: hash, read its shape, dlopen.
 void BM_LargeModuleCacheHit(benchmark::State& state) {
@@ -230,7 +236,9 @@ void BM_LargeModuleCacheHit(benchmark::State& state) {
   }
   state.counters["module_bytes"] = static_cast<double>(module_bytes.size());
 }
-BENCHMARK(BM_LargeModuleCacheHit)->Name("BM_LargeModuleCacheHit/aot")->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LargeModuleCacheHit)
+    ->Name("BM_LargeModuleCacheHit/aot")
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
 
 #include "component/component_text.hpp"
+#include "component/validate/validator.hpp"
+#include "component/wit/wit_printer.hpp"
 
 namespace actr::component {
 namespace {
@@ -578,6 +581,33 @@ TEST(Decoder, CorruptedBytesNeverCrash) {
       EXPECT_FALSE(r.error().message.empty());
     }
   }
+}
+
+// Inputs that once broke (or would have broken) the front end: each must be handled quickly and
+// without crashing; the sanitizer builds (asan preset) make this test meaningful.
+TEST(Decoder, FuzzRegressionsFailCleanly) {
+  fs::path dir = fs::path(ACTR_SOURCE_ROOT) / "tests" / "component" / "fuzz_regressions";
+  ASSERT_TRUE(fs::exists(dir)) << dir;
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".md") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    auto bytes = test::read_file_bytes(entry.path().string());
+    ASSERT_TRUE(bytes);
+    auto start = std::chrono::steady_clock::now();
+    auto c = binary::decode(*bytes);
+    if (c.ok()) {
+      auto v = validate::validate(**c);
+      if (v.ok()) {
+        EXPECT_FALSE(wit::print_wit(**c).empty());
+      } else {
+        EXPECT_FALSE(v.error().message.empty());
+      }
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    ++n;
+  }
+  EXPECT_GE(n, 5);
 }
 
 }  // namespace

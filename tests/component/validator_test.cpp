@@ -12,6 +12,7 @@
 
 #include "component/binary/decoder.hpp"
 #include "component/component_text.hpp"
+#include "component/validate/names.hpp"
 #include "component/validate/type_space.hpp"
 
 namespace actr::component {
@@ -331,6 +332,109 @@ TEST(Validator, RejectsStartDefinitions) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("start definitions are not supported"), std::string::npos)
       << r.error().message;
+}
+
+// ---- hostile shapes: bounded, rejected quickly ----
+
+std::string chain_of_instance_types(int levels, int exports_per_level, bool resource_at_bottom) {
+  std::string s = "(component\n";
+  s += resource_at_bottom ? "  (type (instance (export \"r\" (type (sub resource)))))\n" : "  (type (instance))\n";
+  for (int k = 1; k <= levels; ++k) {
+    s += "  (type (instance (alias outer 1 " + std::to_string(k - 1) + " (type))";
+    for (int e = 0; e < exports_per_level; ++e) {
+      s += " (export \"e" + std::to_string(e) + "\" (instance (type 0)))";
+    }
+    s += "))\n";
+  }
+  return s + ")";
+}
+
+TEST(Validator, BoundsHostileTypeShapes) {
+  struct Case {
+    std::string text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {chain_of_instance_types(150, 1, false), "nested more than 100 levels deep"},
+      {chain_of_instance_types(40, 2, false), "too large (more than 1000000 type nodes"},
+      {chain_of_instance_types(40, 2, true), "more than 10000 abstract resource types"},
+  };
+  std::vector<std::string> texts;
+  for (const auto& c : cases) texts.push_back(c.text);
+  auto bins = test::components_from_text(texts);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    SCOPED_TRACE(cases[i].message);
+    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    ASSERT_TRUE(bins[i].bytes) << bins[i].error;
+    auto r = decode_and_validate(*bins[i].bytes);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find(cases[i].message), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Validator, VersionSuffixAndImplements) {
+  const Invalid cases[] = {
+      {"suffix after a full version", R"((component (import "a:b/c@0.2.1" (versionsuffix ".1") (instance))))",
+       "must follow a canonical interface version"},
+      {"suffix making an invalid version", R"((component (import "a:b/c@0.2" (versionsuffix ".x") (instance))))",
+       "must follow a canonical interface version"},
+      {"implements on a function", R"((component (import "f" (implements "a:b/c") (func))))",
+       "`implements` is only allowed on instances with a plain name"},
+  };
+  std::vector<std::string> texts;
+  for (const auto& c : cases) texts.push_back(c.text);
+  texts.push_back(R"((component (import "a:b/c@0.2" (versionsuffix ".1-rc.1") (instance))
+                                (import "d" (implements "a:b/c") (instance))))");
+  auto bins = test::components_from_text(texts);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    ASSERT_TRUE(bins[i].bytes) << bins[i].error;
+    auto r = decode_and_validate(*bins[i].bytes);
+    if (i == texts.size() - 1) {
+      EXPECT_TRUE(r.ok()) << r.error().message;
+      continue;
+    }
+    SCOPED_TRACE(cases[i].what);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find(cases[i].message), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Names, LabelsAndExternNames) {
+  using validate::ExternName;
+  for (const char* ok : {"a", "a-b-c", "a1-2-3", "A", "A-B-C", "is-XML", "a11-w0rds", "m1x3d-4CR0NYMS"}) {
+    EXPECT_TRUE(validate::valid_label(ok)) << ok;
+  }
+  for (const char* bad : {"", "1-2-3", "a--b", "-a", "a-", "aB", "a_b", "a.b", "%a"}) {
+    EXPECT_FALSE(validate::valid_label(bad)) << bad;
+  }
+  ExternName n;
+  ASSERT_TRUE(validate::parse_extern_name("wasi:io/streams@0.2.0", n));
+  EXPECT_EQ(n.kind, ExternName::Kind::Interface);
+  EXPECT_EQ(n.ns, "wasi");
+  EXPECT_EQ(n.package, "io");
+  EXPECT_EQ(n.interface, "streams");
+  EXPECT_EQ(n.version, "0.2.0");
+  ASSERT_TRUE(validate::parse_extern_name("[method]output-stream.blocking-write", n));
+  EXPECT_EQ(n.kind, ExternName::Kind::Method);
+  EXPECT_EQ(n.resource, "output-stream");
+  EXPECT_EQ(n.label, "blocking-write");
+  ASSERT_TRUE(validate::parse_extern_name("[constructor]x", n));
+  EXPECT_EQ(n.kind, ExternName::Kind::Constructor);
+  std::string why;
+  EXPECT_FALSE(validate::parse_extern_name("Wasi:io/streams", n, &why));
+  EXPECT_FALSE(validate::parse_extern_name("[async]f", n, &why));
+  EXPECT_FALSE(validate::parse_extern_name("a:b", n, &why));
+  EXPECT_TRUE(validate::valid_version("1.2.3-rc.1+build.5"));
+  EXPECT_TRUE(validate::valid_version("0.2"));
+  EXPECT_FALSE(validate::valid_version("01.2.3"));
+  EXPECT_FALSE(validate::valid_version("1.2.3-01"));
+  EXPECT_TRUE(validate::canonical_version("0.2"));
+  EXPECT_FALSE(validate::canonical_version("0.2.1"));
+  EXPECT_EQ(validate::uniqueness_key("[method]foo.foo"), "foo");
+  EXPECT_EQ(validate::uniqueness_key("[static]Foo.BAR"), "foo.bar");
+  EXPECT_EQ(validate::uniqueness_key("[method]foo.bar"), validate::uniqueness_key("[static]foo.bar"));
+  EXPECT_EQ(validate::uniqueness_key("[constructor]FOO"), "[constructor]foo");
 }
 
 // ---- the type space as the linker uses it ----

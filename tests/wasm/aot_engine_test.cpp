@@ -2,6 +2,8 @@
 // processes, refusing foreign objects), the compiled-code ABI (import fast paths, funcrefs of host
 // functions, repeated imports), the typed call path, and native-stack safety. Behaviour shared
 // with the interpreter is tested for both engines in engine_test.cpp.
+#include "wasm/aot/aot_engine.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -25,7 +27,6 @@
 #include <vector>
 
 #include "support/wat.hpp"
-#include "wasm/aot/aot_engine.hpp"
 
 extern char** environ;
 
@@ -49,7 +50,9 @@ Result<Slots> invoke(Func& f, Slots args = {}) {
   return results;
 }
 
-bool is_trap(const Result<Slots>& r, TrapKind kind) { return !r.ok() && trap_kind(r.error()) == kind; }
+bool is_trap(const Result<Slots>& r, TrapKind kind) {
+  return !r.ok() && trap_kind(r.error()) == kind;
+}
 
 // A cache directory of its own, removed afterwards.
 class ScratchDir {
@@ -112,7 +115,8 @@ class AotTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
-// ---- the code cache ------------------------------------------------------------------------------
+// ---- the code cache
+// ------------------------------------------------------------------------------
 
 TEST_F(AotTest, ASecondLoadCompilesNothing) {
   ScratchDir dir;
@@ -174,7 +178,8 @@ TEST(AotChildProcess, CompileForParent) {
   ASSERT_TRUE(engine);
   auto module = engine->compile(seeded_module(std::strtoull(seed, nullptr, 10)));
   ASSERT_TRUE(module.ok()) << module.error().message;
-  std::ofstream(fs::path(dir) / ("child-" + std::to_string(getpid()))) << aot_compiler_invocations();
+  std::ofstream(fs::path(dir) / ("child-" + std::to_string(getpid())))
+      << aot_compiler_invocations();
 }
 
 TEST_F(AotTest, ConcurrentLoadsFromProcessesCompileOnce) {
@@ -274,8 +279,9 @@ TEST_F(AotTest, ACorruptCachedObjectIsRebuilt) {
 }
 
 TEST_F(AotTest, RejectsWhatWasm2cCannotTranslate) {
-  auto simd = engine_->compile(test::wat_to_wasm(
-      "(module (func (export \"f\") (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"));
+  auto simd =
+      engine_->compile(test::wat_to_wasm("(module (func (export \"f\") (result i32) "
+                                         "(i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"));
   ASSERT_FALSE(simd.ok());
   EXPECT_NE(simd.error().message.find("at byte 0x"), std::string::npos) << simd.error().message;
 
@@ -285,7 +291,8 @@ TEST_F(AotTest, RejectsWhatWasm2cCannotTranslate) {
   EXPECT_NE(clash.error().message.find("twice"), std::string::npos) << clash.error().message;
 }
 
-// ---- imports, exports and the glue ABI ------------------------------------------------------------
+// ---- imports, exports and the glue ABI
+// ------------------------------------------------------------
 
 TEST_F(AotTest, ImportsFromOtherInstancesAndTheHostMix) {
   auto store = engine_->new_store();
@@ -296,12 +303,12 @@ TEST_F(AotTest, ImportsFromOtherInstancesAndTheHostMix) {
       (func (export "scale") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 0.5))))
   )");
   ASSERT_TRUE(lib);
-  auto host_pair = store->host_func(
-      FuncType{{ValType::I64}, {ValType::F64, ValType::I64}}, [](const Slot* a, Slot* r) {
-        r[0] = std::bit_cast<uint64_t>(static_cast<double>(a[0]) / 4);
-        r[1] = a[0] * 3;
-        return Result<void>();
-      });
+  auto host_pair = store->host_func(FuncType{{ValType::I64}, {ValType::F64, ValType::I64}},
+                                    [](const Slot* a, Slot* r) {
+                                      r[0] = std::bit_cast<uint64_t>(static_cast<double>(a[0]) / 4);
+                                      r[1] = a[0] * 3;
+                                      return Result<void>();
+                                    });
   auto user = instantiate(*store, R"(
     (module
       (import "lib" "pair" (func $pair (param i32 f64) (result f64 i32)))
@@ -318,7 +325,8 @@ TEST_F(AotTest, ImportsFromOtherInstancesAndTheHostMix) {
         (f64.add (f64.add (local.get $d) (f64.convert_i32_s (local.get $i)))
           (f64.add (f64.promote_f32 (call $scale (f32.const 0.5)))
             (f64.add (local.get $hd) (f64.convert_i64_s (local.get $hi)))))))
-  )", {*lib->get_export("pair"), *lib->get_export("scale"), host_pair});
+  )",
+                          {*lib->get_export("pair"), *lib->get_export("scale"), host_pair});
   ASSERT_TRUE(user);
   auto r = invoke(*as_func(user->get_export("run")));
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -377,12 +385,12 @@ TEST_F(AotTest, ExternsOfOtherStoresAndEnginesAreRefused) {
 
 TEST_F(AotTest, HostExceptionsBecomeTraps) {
   auto store = engine_->new_store();
-  auto thrower = store->host_func(FuncType{}, [](const Slot*, Slot*) -> Result<void> {
-    throw std::runtime_error("boom");
-  });
+  auto thrower = store->host_func(
+      FuncType{}, [](const Slot*, Slot*) -> Result<void> { throw std::runtime_error("boom"); });
   auto instance = instantiate(*store, R"(
     (module (import "h" "t" (func $t)) (func (export "run") (call $t)))
-  )", {thrower});
+  )",
+                              {thrower});
   ASSERT_TRUE(instance);
   auto r = invoke(*as_func(instance->get_export("run")));
   ASSERT_TRUE(is_trap(r, TrapKind::Host));
@@ -407,7 +415,8 @@ TEST_F(AotTest, ExternrefsCrossTheBoundaryAsSlots) {
   EXPECT_EQ(std::get<std::shared_ptr<Global>>(*instance->get_export("g"))->get(), ref);
 }
 
-// ---- the typed call path ----------------------------------------------------------------------------
+// ---- the typed call path
+// ----------------------------------------------------------------------------
 
 TEST_F(AotTest, TypedCallsMatchFuncCall) {
   auto store = engine_->new_store();
@@ -432,7 +441,8 @@ TEST_F(AotTest, TypedCallsMatchFuncCall) {
   ASSERT_TRUE(nop.ok());
   EXPECT_TRUE((*nop)().ok());
 
-  EXPECT_FALSE(AotTypedFunc<uint64_t(uint32_t, uint32_t)>::bind(as_func(instance->get_export("add"))).ok());
+  EXPECT_FALSE(
+      AotTypedFunc<uint64_t(uint32_t, uint32_t)>::bind(as_func(instance->get_export("add"))).ok());
   auto host = store->host_func(FuncType{}, [](const Slot*, Slot*) { return Result<void>(); });
   EXPECT_FALSE(AotTypedFunc<void()>::bind(host).ok());
 
@@ -444,7 +454,8 @@ TEST_F(AotTest, TypedCallsMatchFuncCall) {
   EXPECT_EQ(trap_kind((*add)(1, 2).error()), TrapKind::Poisoned);
 }
 
-// ---- native stacks ------------------------------------------------------------------------------------
+// ---- native stacks
+// ------------------------------------------------------------------------------------
 
 constexpr const char* kRecurse = R"(
   (module
@@ -474,7 +485,8 @@ TEST_F(AotTest, DeepRecursionOnASmallThreadStackTraps) {
                   auto* c = static_cast<Context*>(p);
                   auto store = c->engine->new_store(c->limits);
                   auto instance = store->instantiate(*c->module, {});
-                  if (instance) *c->result = invoke(*as_func((*instance)->get_export("recurse")), {0});
+                  if (instance)
+                    *c->result = invoke(*as_func((*instance)->get_export("recurse")), {0});
                   return nullptr;
                 },
                 &context),
@@ -512,7 +524,8 @@ TEST_F(AotTest, DeepRecursionOnAFiberTraps) {
 // Host code that used up most of a fiber's stack calls back into the guest: the stack limit
 // cannot know how little is left, so the guest runs into the fiber's guard page, and the fault
 // handler (on the thread's alternate signal stack) turns that into a trap.
-__attribute__((noinline)) Result<void> use_stack_then(int kib, const std::function<Result<void>()>& f) {
+__attribute__((noinline)) Result<void> use_stack_then(int kib,
+                                                      const std::function<Result<void>()>& f) {
   volatile char pad[1024];
   pad[0] = static_cast<char>(kib);
   if (kib > 0) return use_stack_then(kib - 1, f);
@@ -538,7 +551,8 @@ TEST_F(AotTest, GuardPageFaultOnAFiberTraps) {
       (func $r (export "recurse") (param i64) (result i64)
         (i64.add (call $r (i64.add (local.get 0) (i64.const 1))) (local.get 0)))
       (func (export "run") (call $deep)))
-  )", {deep_host});
+  )",
+                              {deep_host});
   ASSERT_TRUE(instance);
   recurse = as_func(instance->get_export("recurse"));
   auto run = as_func(instance->get_export("run"));
@@ -555,10 +569,12 @@ TEST_F(AotTest, GuardPageFaultOnAFiberTraps) {
   auto again = engine_->new_store();
   auto small = instantiate(*again, kRecurse);
   ASSERT_TRUE(small);
-  EXPECT_TRUE(is_trap(invoke(*as_func(small->get_export("recurse")), {0}), TrapKind::StackExhausted));
+  EXPECT_TRUE(
+      is_trap(invoke(*as_func(small->get_export("recurse")), {0}), TrapKind::StackExhausted));
 }
 
-// ---- deadlines ----------------------------------------------------------------------------------------
+// ---- deadlines
+// ----------------------------------------------------------------------------------------
 
 // A CPU-bound host function outlasting the deadline: the watchdog must neither count it nor
 // interrupt it; the guest goes on afterwards.
@@ -576,7 +592,8 @@ TEST_F(AotTest, DeadlineNeverInterruptsBusyHostCode) {
   });
   auto instance = instantiate(*store, R"(
     (module (import "h" "busy" (func $b)) (func (export "f") (result i32) (call $b) (i32.const 7)))
-  )", {busy});
+  )",
+                              {busy});
   ASSERT_TRUE(instance);
   auto r = invoke(*as_func(instance->get_export("f")));
   ASSERT_TRUE(r.ok()) << r.error().message;

@@ -84,36 +84,45 @@ std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin
                                              std::shared_ptr<const ResourceType> type,
                                              ComponentState* state) {
   using V = wasm::ValType;
+  auto body = [state](auto fn) {
+    return
+        [state, fn = std::move(fn)](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          if (!state->may_leave) {
+            return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
+          }
+          return fn(args, results);
+        };
+  };
   switch (which) {
     case ResourceBuiltin::New:
       state->handles->add_defined(type.get());
       return store.host_func(
           {{V::I32}, {V::I32}},
-          [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          body([type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
             ACTR_TRY(uint32_t h,
                      state->handles->resource_new(type, static_cast<uint32_t>(args[0])));
             results[0] = h;
             return {};
-          });
+          }));
     case ResourceBuiltin::Rep:
       return store.host_func(
           {{V::I32}, {V::I32}},
-          [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          body([type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
             ACTR_TRY(uint32_t rep,
                      state->handles->resource_rep(static_cast<uint32_t>(args[0]), *type));
             results[0] = rep;
             return {};
-          });
+          }));
     case ResourceBuiltin::Drop:
       return store.host_func(
-          {{V::I32}, {}}, [type, state](const wasm::Slot* args, wasm::Slot*) -> Result<void> {
+          {{V::I32}, {}}, body([type, state](const wasm::Slot* args, wasm::Slot*) -> Result<void> {
             ACTR_TRY(auto rep,
                      state->handles->resource_drop(static_cast<uint32_t>(args[0]), *type));
             if (!rep) return {};
             auto it = state->dtors->by_type.find(type.get());
             if (it == state->dtors->by_type.end()) return {};
             return it->second(*rep);
-          });
+          }));
   }
   return nullptr;
 }

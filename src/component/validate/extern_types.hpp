@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "component/types.hpp"
@@ -28,7 +29,13 @@ struct CoreModuleType {
 // A core instance: the exports of an instantiated module, or a bundle of core items.
 struct CoreInstanceType {
   std::vector<wasm::ExportType> exports;
+  // find() is a hash lookup once index() has been called after the last change to `exports`
+  // (TypeSpace does so for every type it makes), a linear search before.
   const wasm::ExternType* find(std::string_view name) const;
+  void index();
+
+ private:
+  std::unordered_map<std::string, size_t> by_name_;
 };
 
 struct InstanceType;
@@ -79,7 +86,12 @@ struct InstanceType {
   // actual instance.
   std::vector<ResourceSlot> abstract_resources;
 
+  // As CoreInstanceType::find.
   const ExternType* find(std::string_view name) const;
+  void index();
+
+ private:
+  std::unordered_map<std::string, size_t> by_name_;
 };
 
 struct ComponentType {

@@ -88,6 +88,7 @@ std::shared_ptr<const InstanceType> ResourceSubst::instance(
   auto copy = std::make_shared<InstanceType>();
   for (const auto& e : t->exports) copy->exports.push_back({e.name, extern_type(e.type)});
   copy->abstract_resources = slots(t->abstract_resources);
+  copy->index();
   instances_.emplace(t.get(), copy);
   return copy;
 }

@@ -1,6 +1,8 @@
 #include "component/validate/type_match.hpp"
 
+#include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 namespace actr::component::validate {
@@ -261,130 +263,155 @@ bool equal_funcs(const FuncType& a, const FuncType& b, std::string* why) {
          params_equal(a.results, b.results, "results", cmp, why);
 }
 
-bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::string* why) {
-  using K = DefinedType::Kind;
-  if (actual.kind != expected.kind) {
-    set(why, "a different kind of type");
-    return false;
+namespace {
+
+// Subtyping of extern types. Pairs of instance/component types already found to match are
+// remembered, so DAG-shaped types (the same instance type used by many exports) cost linear time.
+class ExternMatcher {
+ public:
+  bool defined(const DefinedType& actual, const DefinedType& expected, std::string* why) {
+    using K = DefinedType::Kind;
+    if (actual.kind != expected.kind) {
+      set(why, "a different kind of type");
+      return false;
+    }
+    switch (actual.kind) {
+      case K::Value: return values_.eq(*actual.value, *expected.value, why);
+      case K::Func: return funcs(*actual.func, *expected.func, why);
+      case K::Resource:
+        if (actual.resource != expected.resource) {
+          set(why, "a different resource type");
+          return false;
+        }
+        return true;
+      case K::Instance:
+        return instance(*actual.instance, *expected.instance, why) &&
+               instance(*expected.instance, *actual.instance, why);
+      case K::Component:
+        return component(*actual.component, *expected.component, why) &&
+               component(*expected.component, *actual.component, why);
+    }
+    return true;
   }
-  switch (actual.kind) {
-    case K::Value:
-      return equal_values(*actual.value, *expected.value, why);
-    case K::Func:
-      return equal_funcs(*actual.func, *expected.func, why);
-    case K::Resource:
-      if (actual.resource != expected.resource) {
-        set(why, "a different resource type");
+
+  bool sub(const ExternType& actual, const ExternType& expected, std::string* why) {
+    if (actual.kind != expected.kind) {
+      set(why, std::string("expected a ") + to_string(expected.kind) + ", found a " +
+                   to_string(actual.kind));
+      return false;
+    }
+    switch (actual.kind) {
+      case ExternKind::Func: return funcs(*actual.func, *expected.func, why);
+      case ExternKind::Value: return values_.eq(*actual.value, *expected.value, why);
+      case ExternKind::Type: return defined(actual.type, expected.type, why);
+      case ExternKind::Instance: return instance(*actual.instance, *expected.instance, why);
+      case ExternKind::Component: return component(*actual.component, *expected.component, why);
+      case ExternKind::CoreModule: return module(*actual.module, *expected.module, why);
+    }
+    return true;
+  }
+
+ private:
+  bool funcs(const FuncType& a, const FuncType& b, std::string* why) {
+    return &a == &b || (params_equal(a.params, b.params, "parameters", values_, why) &&
+                        params_equal(a.results, b.results, "results", values_, why));
+  }
+
+  bool instance(const InstanceType& actual, const InstanceType& expected, std::string* why) {
+    if (&actual == &expected || done_.count({&actual, &expected})) return true;
+    for (const auto& e : expected.exports) {
+      const ExternType* a = actual.find(e.name);
+      if (!a) {
+        set(why, "missing export `" + e.name + "`");
         return false;
       }
-      return true;
-    case K::Instance: {
-      ExternType a, e;
-      a.kind = e.kind = ExternKind::Instance;
-      a.instance = actual.instance;
-      e.instance = expected.instance;
-      return is_subtype(a, e, why) && is_subtype(e, a, why);
+      std::string inner;
+      if (!sub(*a, e.type, why ? &inner : nullptr)) {
+        set(why, "export `" + e.name + "`: " + inner);
+        return false;
+      }
     }
-    case K::Component: {
-      ExternType a, e;
-      a.kind = e.kind = ExternKind::Component;
-      a.component = actual.component;
-      e.component = expected.component;
-      return is_subtype(a, e, why) && is_subtype(e, a, why);
-    }
+    done_.insert({&actual, &expected});
+    return true;
   }
-  return true;
+
+  static std::unordered_map<std::string_view, const NamedExtern*> by_name(const std::vector<NamedExtern>& list) {
+    std::unordered_map<std::string_view, const NamedExtern*> m;
+    for (const auto& x : list) m.emplace(x.name, &x);
+    return m;
+  }
+
+  // Contravariant in the imports, covariant in the exports.
+  bool component(const ComponentType& actual, const ComponentType& expected, std::string* why) {
+    if (&actual == &expected || done_.count({&actual, &expected})) return true;
+    auto expected_imports = by_name(expected.imports);
+    for (const auto& i : actual.imports) {
+      auto it = expected_imports.find(i.name);
+      if (it == expected_imports.end()) {
+        set(why, "unexpected import `" + i.name + "`");
+        return false;
+      }
+      std::string inner;
+      if (!sub(it->second->type, i.type, why ? &inner : nullptr)) {
+        set(why, "import `" + i.name + "`: " + inner);
+        return false;
+      }
+    }
+    auto actual_exports = by_name(actual.exports);
+    for (const auto& e : expected.exports) {
+      auto it = actual_exports.find(e.name);
+      if (it == actual_exports.end()) {
+        set(why, "missing export `" + e.name + "`");
+        return false;
+      }
+      std::string inner;
+      if (!sub(it->second->type, e.type, why ? &inner : nullptr)) {
+        set(why, "export `" + e.name + "`: " + inner);
+        return false;
+      }
+    }
+    done_.insert({&actual, &expected});
+    return true;
+  }
+
+  // Module subtyping: the actual module may import less and export more.
+  static bool module(const CoreModuleType& actual, const CoreModuleType& expected, std::string* why) {
+    if (&actual == &expected) return true;
+    std::map<std::pair<std::string_view, std::string_view>, const wasm::ImportType*> imports;
+    for (const auto& x : expected.imports) imports.emplace(std::make_pair(x.module, x.name), &x);
+    for (const auto& i : actual.imports) {
+      auto it = imports.find({i.module, i.name});
+      if (it == imports.end() || !core_matches(it->second->type, i.type)) {
+        set(why, "module import `" + i.module + "` `" + i.name + "` is not provided for");
+        return false;
+      }
+    }
+    std::unordered_map<std::string_view, const wasm::ExportType*> exports;
+    for (const auto& x : actual.exports) exports.emplace(x.name, &x);
+    for (const auto& e : expected.exports) {
+      auto it = exports.find(e.name);
+      if (it == exports.end() || !core_matches(it->second->type, e.type)) {
+        set(why, "module export `" + e.name + "` missing or of another type");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  ValueComparer values_;
+  std::set<std::pair<const void*, const void*>> done_;
+};
+
+}  // namespace
+
+bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::string* why) {
+  ExternMatcher m;
+  return m.defined(actual, expected, why);
 }
 
 bool is_subtype(const ExternType& actual, const ExternType& expected, std::string* why) {
-  if (actual.kind != expected.kind) {
-    set(why, std::string("expected a ") + to_string(expected.kind) + ", found a " +
-                 to_string(actual.kind));
-    return false;
-  }
-  switch (actual.kind) {
-    case ExternKind::Func:
-      return equal_funcs(*actual.func, *expected.func, why);
-    case ExternKind::Value:
-      return equal_values(*actual.value, *expected.value, why);
-    case ExternKind::Type:
-      return is_subtype(actual.type, expected.type, why);
-    case ExternKind::Instance: {
-      if (actual.instance == expected.instance) return true;
-      for (const auto& e : expected.instance->exports) {
-        const ExternType* a = actual.instance->find(e.name);
-        if (!a) {
-          set(why, "missing export `" + e.name + "`");
-          return false;
-        }
-        std::string inner;
-        if (!is_subtype(*a, e.type, why ? &inner : nullptr)) {
-          set(why, "export `" + e.name + "`: " + inner);
-          return false;
-        }
-      }
-      return true;
-    }
-    case ExternKind::Component: {
-      if (actual.component == expected.component) return true;
-      // Contravariant imports, covariant exports.
-      for (const auto& i : actual.component->imports) {
-        const NamedExtern* e = nullptr;
-        for (const auto& x : expected.component->imports) {
-          if (x.name == i.name) e = &x;
-        }
-        std::string inner;
-        if (!e) {
-          set(why, "unexpected import `" + i.name + "`");
-          return false;
-        }
-        if (!is_subtype(e->type, i.type, why ? &inner : nullptr)) {
-          set(why, "import `" + i.name + "`: " + inner);
-          return false;
-        }
-      }
-      for (const auto& e : expected.component->exports) {
-        const NamedExtern* a = nullptr;
-        for (const auto& x : actual.component->exports) {
-          if (x.name == e.name) a = &x;
-        }
-        std::string inner;
-        if (!a) {
-          set(why, "missing export `" + e.name + "`");
-          return false;
-        }
-        if (!is_subtype(a->type, e.type, why ? &inner : nullptr)) {
-          set(why, "export `" + e.name + "`: " + inner);
-          return false;
-        }
-      }
-      return true;
-    }
-    case ExternKind::CoreModule: {
-      for (const auto& i : actual.module->imports) {
-        const wasm::ImportType* e = nullptr;
-        for (const auto& x : expected.module->imports) {
-          if (x.module == i.module && x.name == i.name) e = &x;
-        }
-        if (!e || !core_matches(e->type, i.type)) {
-          set(why, "module import `" + i.module + "` `" + i.name + "` is not provided for");
-          return false;
-        }
-      }
-      for (const auto& e : expected.module->exports) {
-        const wasm::ExportType* a = nullptr;
-        for (const auto& x : actual.module->exports) {
-          if (x.name == e.name) a = &x;
-        }
-        if (!a || !core_matches(a->type, e.type)) {
-          set(why, "module export `" + e.name + "` missing or of another type");
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-  return true;
+  ExternMatcher m;
+  return m.sub(actual, expected, why);
 }
 
 bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected,

@@ -1,8 +1,10 @@
 #include "component/validate/type_space.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -36,100 +38,66 @@ Result<T> context(Result<T> r, const std::string& where) {
 
 const char* kSync = "not supported: the actr host is synchronous";
 
-// The name of a canonical built-in by opcode, for messages.
+// Far beyond the handful of resources an interface declares; bounds the paths kept for them.
+constexpr size_t kMaxAbstractResources = 10'000;
+
+// The names of the canonical built-ins actr does not support, by opcode, for messages.
+struct Builtin {
+  uint8_t opcode;
+  const char* name;
+};
+constexpr Builtin kBuiltins[] = {
+    {0x05, "task.cancel"},
+    {0x06, "subtask.cancel"},
+    {0x07, "resource.drop async"},
+    {0x08, "backpressure.set"},
+    {0x09, "task.return"},
+    {0x0a, "context.get"},
+    {0x0b, "context.set"},
+    {0x0c, "thread.yield"},
+    {0x0d, "subtask.drop"},
+    {0x0e, "stream.new"},
+    {0x0f, "stream.read"},
+    {0x10, "stream.write"},
+    {0x11, "stream.cancel-read"},
+    {0x12, "stream.cancel-write"},
+    {0x13, "stream.drop-readable"},
+    {0x14, "stream.drop-writable"},
+    {0x15, "future.new"},
+    {0x16, "future.read"},
+    {0x17, "future.write"},
+    {0x18, "future.cancel-read"},
+    {0x19, "future.cancel-write"},
+    {0x1a, "future.drop-readable"},
+    {0x1b, "future.drop-writable"},
+    {0x1c, "error-context.new"},
+    {0x1d, "error-context.debug-message"},
+    {0x1e, "error-context.drop"},
+    {0x1f, "waitable-set.new"},
+    {0x20, "waitable-set.wait"},
+    {0x21, "waitable-set.poll"},
+    {0x22, "waitable-set.drop"},
+    {0x23, "waitable.join"},
+    {0x24, "backpressure.inc"},
+    {0x25, "backpressure.dec"},
+    {0x26, "thread.index"},
+    {0x27, "thread.new-indirect"},
+    {0x28, "thread.resume-later"},
+    {0x29, "thread.suspend"},
+    {0x2a, "thread.suspend-then-resume"},
+    {0x2b, "thread.yield-then-resume"},
+    {0x2c, "thread.suspend-then-promote"},
+    {0x2d, "thread.yield-then-promote"},
+    {0x40, "thread.spawn-ref"},
+    {0x41, "thread.spawn-indirect"},
+    {0x42, "thread.available-parallelism"},
+};
+
 const char* builtin_name(uint8_t op) {
-  switch (op) {
-    case 0x05:
-      return "task.cancel";
-    case 0x06:
-      return "subtask.cancel";
-    case 0x07:
-      return "resource.drop async";
-    case 0x08:
-      return "backpressure.set";
-    case 0x09:
-      return "task.return";
-    case 0x0a:
-      return "context.get";
-    case 0x0b:
-      return "context.set";
-    case 0x0c:
-      return "thread.yield";
-    case 0x0d:
-      return "subtask.drop";
-    case 0x0e:
-      return "stream.new";
-    case 0x0f:
-      return "stream.read";
-    case 0x10:
-      return "stream.write";
-    case 0x11:
-      return "stream.cancel-read";
-    case 0x12:
-      return "stream.cancel-write";
-    case 0x13:
-      return "stream.drop-readable";
-    case 0x14:
-      return "stream.drop-writable";
-    case 0x15:
-      return "future.new";
-    case 0x16:
-      return "future.read";
-    case 0x17:
-      return "future.write";
-    case 0x18:
-      return "future.cancel-read";
-    case 0x19:
-      return "future.cancel-write";
-    case 0x1a:
-      return "future.drop-readable";
-    case 0x1b:
-      return "future.drop-writable";
-    case 0x1c:
-      return "error-context.new";
-    case 0x1d:
-      return "error-context.debug-message";
-    case 0x1e:
-      return "error-context.drop";
-    case 0x1f:
-      return "waitable-set.new";
-    case 0x20:
-      return "waitable-set.wait";
-    case 0x21:
-      return "waitable-set.poll";
-    case 0x22:
-      return "waitable-set.drop";
-    case 0x23:
-      return "waitable.join";
-    case 0x24:
-      return "backpressure.inc";
-    case 0x25:
-      return "backpressure.dec";
-    case 0x26:
-      return "thread.index";
-    case 0x27:
-      return "thread.new-indirect";
-    case 0x28:
-      return "thread.resume-later";
-    case 0x29:
-      return "thread.suspend";
-    case 0x2a:
-      return "thread.suspend-then-resume";
-    case 0x2b:
-      return "thread.yield-then-resume";
-    case 0x2c:
-      return "thread.suspend-then-promote";
-    case 0x2d:
-      return "thread.yield-then-promote";
-    case 0x40:
-      return "thread.spawn-ref";
-    case 0x41:
-      return "thread.spawn-indirect";
-    case 0x42:
-      return "thread.available-parallelism";
-    default:
-      return "unknown built-in";
+  for (const auto& b : kBuiltins) {
+    if (b.opcode == op) return b.name;
   }
+  return "unknown built-in";
 }
 
 std::string unsupported_builtin(uint8_t op) {
@@ -189,136 +157,153 @@ struct Scope {
   // Resources introduced by imports/exports by name, for [constructor]/[method]/[static] checks.
   std::unordered_map<std::string, std::shared_ptr<const ResourceType>> import_resource_names,
       export_resource_names;
+  uint64_t extern_size = 0;  // written-out size of the imports and exports so far
   // Resources this component defines with (type (resource ...)).
   std::unordered_set<const ResourceType*> defined_resources;
 };
 
-bool contains_resource(const DefinedType& t, TypeFactsCache& facts);
+// Whether a type mentions a resource anywhere. `seen` holds the instance and component types
+// already known to be free of resources (types are DAGs: each is walked once).
+class ResourceFinder {
+ public:
+  explicit ResourceFinder(TypeFactsCache& facts) : facts_(facts) {}
 
-bool value_has_handle(const TypeRef& t, TypeFactsCache& facts) {
-  return t && facts.of(t).has_handle;
-}
-
-bool func_has_handle(const FuncType& f, TypeFactsCache& facts) {
-  for (const auto& p : f.params) {
-    if (value_has_handle(p.type, facts)) return true;
+  bool in(const DefinedType& t) {
+    switch (t.kind) {
+      case DefinedType::Kind::Value:
+        return value(t.value);
+      case DefinedType::Kind::Func:
+        return func(*t.func);
+      case DefinedType::Kind::Resource:
+        return true;
+      case DefinedType::Kind::Instance:
+        return list(t.instance.get(), {&t.instance->exports});
+      case DefinedType::Kind::Component:
+        return list(t.component.get(), {&t.component->imports, &t.component->exports});
+    }
+    return false;
   }
-  for (const auto& p : f.results) {
-    if (value_has_handle(p.type, facts)) return true;
-  }
-  return false;
-}
 
-bool extern_has_resource(const ExternType& e, TypeFactsCache& facts) {
-  switch (e.kind) {
-    case ExternKind::Func:
-      return func_has_handle(*e.func, facts);
-    case ExternKind::Value:
-      return value_has_handle(e.value, facts);
-    case ExternKind::Type:
-      return contains_resource(e.type, facts);
-    case ExternKind::Instance:
-      for (const auto& x : e.instance->exports) {
-        if (extern_has_resource(x.type, facts)) return true;
+  bool in(const ExternType& e) {
+    switch (e.kind) {
+      case ExternKind::Func:
+        return func(*e.func);
+      case ExternKind::Value:
+        return value(e.value);
+      case ExternKind::Type:
+        return in(e.type);
+      case ExternKind::Instance:
+        return list(e.instance.get(), {&e.instance->exports});
+      case ExternKind::Component:
+        return list(e.component.get(), {&e.component->imports, &e.component->exports});
+      case ExternKind::CoreModule:
+        return false;
+    }
+    return false;
+  }
+
+ private:
+  bool value(const TypeRef& t) { return t && facts_.of(t).has_handle; }
+
+  bool func(const FuncType& f) {
+    for (const auto* ps : {&f.params, &f.results}) {
+      for (const auto& p : *ps) {
+        if (value(p.type)) return true;
       }
-      return false;
-    case ExternKind::Component:
-      for (const auto* list : {&e.component->imports, &e.component->exports}) {
-        for (const auto& x : *list) {
-          if (extern_has_resource(x.type, facts)) return true;
-        }
-      }
-      return false;
-    case ExternKind::CoreModule:
-      return false;
+    }
+    return false;
   }
-  return false;
-}
+
+  bool list(const void* owner, std::initializer_list<const std::vector<NamedExtern>*> lists) {
+    if (free_.count(owner)) return false;
+    for (const auto* l : lists) {
+      for (const auto& x : *l) {
+        if (in(x.type)) return true;
+      }
+    }
+    free_.insert(owner);
+    return false;
+  }
+
+  TypeFactsCache& facts_;
+  std::unordered_set<const void*> free_;
+};
 
 bool contains_resource(const DefinedType& t, TypeFactsCache& facts) {
-  switch (t.kind) {
-    case DefinedType::Kind::Value:
-      return value_has_handle(t.value, facts);
-    case DefinedType::Kind::Func:
-      return func_has_handle(*t.func, facts);
-    case DefinedType::Kind::Resource:
-      return true;
-    case DefinedType::Kind::Instance: {
-      ExternType e;
-      e.kind = ExternKind::Instance;
-      e.instance = t.instance;
-      return extern_has_resource(e, facts);
-    }
-    case DefinedType::Kind::Component: {
-      ExternType e;
-      e.kind = ExternKind::Component;
-      e.component = t.component;
-      return extern_has_resource(e, facts);
+  ResourceFinder f(facts);
+  return f.in(t);
+}
+
+// Every resource an extern type mentions, with the first path at which it appears. Each value,
+// instance and component type is walked once, however often it is used.
+class ResourceCollector {
+ public:
+  explicit ResourceCollector(TypeFactsCache& facts) : facts_(facts) {}
+
+  void collect(const ExternType& e, std::vector<std::string>& path) {
+    switch (e.kind) {
+      case ExternKind::Func:
+        func(*e.func, path);
+        break;
+      case ExternKind::Value:
+        value(e.value, path);
+        break;
+      case ExternKind::Type:
+        switch (e.type.kind) {
+          case DefinedType::Kind::Resource:
+            resource(e.type.resource, path);
+            break;
+          case DefinedType::Kind::Value:
+            value(e.type.value, path);
+            break;
+          case DefinedType::Kind::Func:
+            func(*e.type.func, path);
+            break;
+          default:
+            break;
+        }
+        break;
+      case ExternKind::Instance:
+        if (!walked_.insert(e.instance.get()).second) break;
+        for (const auto& x : e.instance->exports) {
+          path.push_back(x.name);
+          collect(x.type, path);
+          path.pop_back();
+        }
+        break;
+      default:
+        break;
     }
   }
-  return false;
-}
 
-// Every resource an extern type mentions, with the first path at which it appears.
-void collect_resources(const ExternType& e, std::vector<std::string>& path,
-                       std::vector<ResourceSlot>& out,
-                       std::unordered_set<const ResourceType*>& seen, TypeFactsCache& facts);
+  std::vector<ResourceSlot> take() { return std::move(out_); }
 
-void collect_value_resources(const TypeRef& t, std::vector<std::string>& path,
-                             std::vector<ResourceSlot>& out,
-                             std::unordered_set<const ResourceType*>& seen, TypeFactsCache& facts,
-                             std::unordered_set<const ValueType*>& visited) {
-  if (!t || !facts.of(t).has_handle || !visited.insert(t.get()).second) return;
-  if (t->resource && seen.insert(t->resource.get()).second) out.push_back({path, t->resource});
-  for (const auto* r : {&t->elem, &t->ok, &t->err})
-    collect_value_resources(*r, path, out, seen, facts, visited);
-  for (const auto& f : t->fields) collect_value_resources(f.type, path, out, seen, facts, visited);
-  for (const auto& i : t->items) collect_value_resources(i, path, out, seen, facts, visited);
-  for (const auto& c : t->cases) collect_value_resources(c.type, path, out, seen, facts, visited);
-}
-
-void collect_resources(const ExternType& e, std::vector<std::string>& path,
-                       std::vector<ResourceSlot>& out,
-                       std::unordered_set<const ResourceType*>& seen, TypeFactsCache& facts) {
-  std::unordered_set<const ValueType*> visited;
-  auto func = [&](const FuncType& f) {
-    for (const auto* list : {&f.params, &f.results}) {
-      for (const auto& p : *list) collect_value_resources(p.type, path, out, seen, facts, visited);
-    }
-  };
-  switch (e.kind) {
-    case ExternKind::Func:
-      func(*e.func);
-      break;
-    case ExternKind::Value:
-      collect_value_resources(e.value, path, out, seen, facts, visited);
-      break;
-    case ExternKind::Type:
-      switch (e.type.kind) {
-        case DefinedType::Kind::Resource:
-          if (seen.insert(e.type.resource.get()).second) out.push_back({path, e.type.resource});
-          break;
-        case DefinedType::Kind::Value:
-          collect_value_resources(e.type.value, path, out, seen, facts, visited);
-          break;
-        case DefinedType::Kind::Func:
-          func(*e.type.func);
-          break;
-        default:
-          break;
-      }
-      break;
-    case ExternKind::Instance:
-      for (const auto& x : e.instance->exports) {
-        path.push_back(x.name);
-        collect_resources(x.type, path, out, seen, facts);
-        path.pop_back();
-      }
-      break;
-    default:
-      break;
+ private:
+  void resource(const std::shared_ptr<const ResourceType>& r,
+                const std::vector<std::string>& path) {
+    if (seen_.insert(r.get()).second) out_.push_back({path, r});
   }
-}
+
+  void value(const TypeRef& t, const std::vector<std::string>& path) {
+    if (!t || !facts_.of(t).has_handle || !walked_.insert(t.get()).second) return;
+    if (t->resource) resource(t->resource, path);
+    for (const auto* r : {&t->elem, &t->ok, &t->err}) value(*r, path);
+    for (const auto& f : t->fields) value(f.type, path);
+    for (const auto& i : t->items) value(i, path);
+    for (const auto& c : t->cases) value(c.type, path);
+  }
+
+  void func(const FuncType& f, const std::vector<std::string>& path) {
+    for (const auto* ps : {&f.params, &f.results}) {
+      for (const auto& p : *ps) value(p.type, path);
+    }
+  }
+
+  TypeFactsCache& facts_;
+  std::unordered_set<const void*> walked_;
+  std::unordered_set<const ResourceType*> seen_;
+  std::vector<ResourceSlot> out_;
+};
 
 // The resource at `path` (from element `from` on) inside an extern type, or null.
 std::shared_ptr<const ResourceType> resource_at(const ExternType& e,
@@ -664,9 +649,20 @@ struct TypeSpace::State {
   // Gives every abstract resource of an instance-typed extern a concrete one: from `supply` when
   // given (the embedder's or an instantiation's), else fresh. The new resources are appended to
   // `slots` with `name` prefixed to their paths.
-  ExternType concretize(const ExternType& e, const std::string& name,
-                        const ImportedResourceFn* supply, std::vector<ResourceSlot>& slots) {
+  Result<ExternType> concretize(Scope& s, const ExternType& e, const std::string& name,
+                                const ImportedResourceFn* supply,
+                                std::vector<ResourceSlot>& slots) {
+    // Every use of an instance type copies it: bound the total written-out size of a scope's
+    // imports and exports before copying, and the number of abstract resources it declares.
+    s.extern_size = std::min(s.extern_size + shape(e).size, kMaxTypeNodes + 1);
+    if (s.extern_size > kMaxTypeNodes) {
+      return fail("imports and exports too large (more than " + num(kMaxTypeNodes) +
+                  " type nodes when written out)");
+    }
     if (e.kind != ExternKind::Instance || e.instance->abstract_resources.empty()) return e;
+    if (slots.size() + e.instance->abstract_resources.size() > kMaxAbstractResources) {
+      return fail("more than " + num(kMaxAbstractResources) + " abstract resource types");
+    }
     ResourceSubst subst;
     for (const auto& slot : e.instance->abstract_resources) {
       std::vector<std::string> path{name};
@@ -683,6 +679,95 @@ struct TypeSpace::State {
     ExternType out = subst.extern_type(e);
     note_copies(subst);
     return out;
+  }
+
+  // The shape of instance and component types: how deeply they nest through their exports and
+  // imports, and how large they are written out as trees (an instance type exporting the same
+  // instance type twice counts it twice: every use gets fresh copies of its abstract resources).
+  // Both are bounded so that no hostile type makes substitution or matching blow up. Types are
+  // checked where they are made; copies made by substitution have the shape of their originals.
+  struct Shape {
+    uint32_t depth = 0;
+    uint64_t size = 0;
+  };
+  std::unordered_map<const void*, std::pair<std::shared_ptr<const void>, Shape>> shapes;
+
+  static void add(Shape& into, const Shape& child) {
+    into.depth = std::max(into.depth, child.depth);
+    into.size = std::min(into.size + child.size, kMaxTypeNodes + 1);
+  }
+
+  Shape shape(const FuncType& f) {
+    Shape s{0, 1};
+    for (const auto* ps : {&f.params, &f.results}) {
+      for (const auto& p : *ps) add(s, {0, facts.of(p.type).nodes});
+    }
+    return s;
+  }
+
+  Shape shape(const DefinedType& t) {
+    switch (t.kind) {
+      case DefinedType::Kind::Value:
+        return {0, facts.of(t.value).nodes};
+      case DefinedType::Kind::Func:
+        return shape(*t.func);
+      case DefinedType::Kind::Resource:
+        return {0, 1};
+      case DefinedType::Kind::Instance:
+        return shape(t.instance);
+      case DefinedType::Kind::Component:
+        return shape(t.component);
+    }
+    return {0, 1};
+  }
+
+  Shape shape(const ExternType& e) {
+    switch (e.kind) {
+      case ExternKind::Func:
+        return shape(*e.func);
+      case ExternKind::Value:
+        return {0, facts.of(e.value).nodes};
+      case ExternKind::Type:
+        return shape(e.type);
+      case ExternKind::Instance:
+        return shape(e.instance);
+      case ExternKind::Component:
+        return shape(e.component);
+      case ExternKind::CoreModule:
+        return {0, 1 + e.module->imports.size() + e.module->exports.size()};
+    }
+    return {0, 1};
+  }
+
+  template <typename T>
+  Shape shape(const std::shared_ptr<const T>& t) {
+    if (!t) return {};
+    if (auto it = shapes.find(t.get()); it != shapes.end()) return it->second.second;
+    Shape s{0, 1};
+    if constexpr (std::is_same_v<T, InstanceType>) {
+      for (const auto& e : t->exports) add(s, shape(e.type));
+    } else {
+      for (const auto* list : {&t->imports, &t->exports}) {
+        for (const auto& e : *list) add(s, shape(e.type));
+      }
+    }
+    s.depth += 1;
+    shapes.emplace(t.get(), std::make_pair(std::shared_ptr<const void>(t), s));
+    return s;
+  }
+
+  template <typename T>
+  Result<void> check_nesting(const std::shared_ptr<const T>& t) {
+    Shape s = shape(t);
+    if (s.depth > kMaxTypeDepth) {
+      return fail("instance and component types nested more than " + num(kMaxTypeDepth) +
+                  " levels deep");
+    }
+    if (s.size > kMaxTypeNodes) {
+      return fail("type is too large (more than " + num(kMaxTypeNodes) +
+                  " type nodes when written out)");
+    }
+    return {};
   }
 
   // Keeps renamed_from up to date when named types are copied by a substitution.
@@ -819,7 +904,10 @@ struct TypeSpace::State {
     auto t = std::make_shared<InstanceType>();
     t->exports = std::move(s.exports);
     t->abstract_resources = std::move(s.exported_resources);
-    return std::shared_ptr<const InstanceType>(std::move(t));
+    t->index();
+    std::shared_ptr<const InstanceType> out = std::move(t);
+    ACTR_TRY_VOID(check_nesting(out));
+    return out;
   }
 
   Result<std::shared_ptr<const ComponentType>> component_type(const Scope& parent,
@@ -836,7 +924,9 @@ struct TypeSpace::State {
     t->exports = std::move(s.exports);
     t->imported_resources = std::move(s.imported_resources);
     t->defined_resources = std::move(s.exported_resources);
-    return std::shared_ptr<const ComponentType>(std::move(t));
+    std::shared_ptr<const ComponentType> out = std::move(t);
+    ACTR_TRY_VOID(check_nesting(out));
+    return out;
   }
 
   Result<void> type_decl(Scope& s, const ast::TypeDecl& decl) {
@@ -879,7 +969,7 @@ struct TypeSpace::State {
       case K::Import: {
         const auto& d = decl.import;
         ACTR_TRY(ExternType e, context(extern_desc(s, d.desc, d.name), "import `" + d.name + "`"));
-        e = concretize(e, d.name, nullptr, s.imported_resources);
+        ACTR_TRY(e, concretize(s, e, d.name, nullptr, s.imported_resources));
         if (e.kind == ExternKind::Type && d.desc.bound.sub_resource) {
           s.imported_resources.push_back({{d.name}, e.type.resource});
         }
@@ -891,7 +981,7 @@ struct TypeSpace::State {
       case K::Export: {
         const auto& d = decl.export_;
         ACTR_TRY(ExternType e, context(extern_desc(s, d.desc, d.name), "export `" + d.name + "`"));
-        e = concretize(e, d.name, nullptr, s.exported_resources);
+        ACTR_TRY(e, concretize(s, e, d.name, nullptr, s.exported_resources));
         if (e.kind == ExternKind::Type && d.desc.bound.sub_resource) {
           s.exported_resources.push_back({{d.name}, e.type.resource});
         }
@@ -1150,6 +1240,7 @@ struct TypeSpace::State {
         inst->exports.push_back(std::move(x));
       }
     }
+    inst->index();
     s.core_instances.push_back(std::move(inst));
     return {};
   }
@@ -1230,6 +1321,7 @@ struct TypeSpace::State {
     }
     auto inst = std::make_shared<InstanceType>();
     for (const auto& e : c.exports) inst->exports.push_back({e.name, subst.extern_type(e.type)});
+    inst->index();
     note_copies(subst);
     return std::shared_ptr<const InstanceType>(std::move(inst));
   }
@@ -1264,7 +1356,10 @@ struct TypeSpace::State {
       if (t.kind == ExternKind::Type) t.type = named(t.type, e.name);
       inst->exports.push_back({e.name, std::move(t)});
     }
-    s.instances.push_back(std::move(inst));
+    inst->index();
+    std::shared_ptr<const InstanceType> out = std::move(inst);
+    ACTR_TRY_VOID(check_nesting(out));
+    s.instances.push_back(std::move(out));
     return {};
   }
 
@@ -1400,7 +1495,7 @@ struct TypeSpace::State {
 
   Result<void> import(Scope& s, const ast::Import& imp) {
     ACTR_TRY(ExternType e, extern_desc(s, imp.desc, imp.name));
-    e = concretize(e, imp.name, &options.imported_resource, s.imported_resources);
+    ACTR_TRY(e, concretize(s, e, imp.name, &options.imported_resource, s.imported_resources));
     if (e.kind == ExternKind::Type && imp.desc.bound.sub_resource) {
       std::vector<std::string> path{imp.name};
       if (options.imported_resource) {
@@ -1516,7 +1611,9 @@ struct TypeSpace::State {
         if (!def.component) return fail("missing component");
         TypeSpace child(self, TypeSpaceOptions{});
         ACTR_TRY_VOID(child.define_all(*def.component));
-        s.components.push_back(std::make_shared<const ComponentType>(child.component_type()));
+        auto type = std::make_shared<const ComponentType>(child.component_type());
+        ACTR_TRY_VOID(check_nesting(type));
+        s.components.push_back(std::move(type));
         return {};
       }
       case K::Instance:
@@ -1652,12 +1749,12 @@ ComponentType TypeSpace::component_type() const {
   t.imported_resources = s.imported_resources;
   std::unordered_set<const ResourceType*> imported;
   for (const auto& slot : s.imported_resources) imported.insert(slot.resource.get());
-  std::vector<ResourceSlot> all;
-  std::unordered_set<const ResourceType*> seen;
+  ResourceCollector collector(state_->facts);
   for (const auto& e : s.exports) {
     std::vector<std::string> path{e.name};
-    collect_resources(e.type, path, all, seen, state_->facts);
+    collector.collect(e.type, path);
   }
+  std::vector<ResourceSlot> all = collector.take();
   for (auto& slot : all) {
     if (!imported.count(slot.resource.get())) t.defined_resources.push_back(std::move(slot));
   }

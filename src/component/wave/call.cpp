@@ -1,4 +1,5 @@
 // Call expressions: `name(arg, ...)` split into the name and argument texts, then typed.
+#include <cstdint>
 #include <optional>
 
 #include "component/wave/lexer.hpp"
@@ -30,22 +31,25 @@ Result<CallExpr> parse_call(std::string_view text) {
   }
   // Walk the tokens, splitting at commas outside brackets; lexing checks strings and chars.
   std::vector<Tok> stack;
-  std::optional<size_t> arg_begin;
+  // A sentinel rather than std::optional: GCC 12 warns falsely (-Wmaybe-uninitialized) on the
+  // optional here.
+  constexpr size_t kNoArg = SIZE_MAX;
+  size_t arg_begin = kNoArg;
   size_t arg_end = 0;
   while (true) {
     ACTR_TRY(Token t, lex.next());
     if (t.kind == Tok::End) return errors.error_at(open.begin, "unclosed `(`");
     if (stack.empty() && (t.kind == Tok::Comma || t.kind == Tok::RParen)) {
-      if (arg_begin) {
-        call.args.push_back({*arg_begin, arg_end});
+      if (arg_begin != kNoArg) {
+        call.args.push_back({arg_begin, arg_end});
       } else if (t.kind == Tok::Comma) {
         return errors.error_at(t.begin, "expected an argument before `,`");
       }
-      arg_begin.reset();
+      arg_begin = kNoArg;
       if (t.kind == Tok::RParen) break;
       continue;
     }
-    if (!arg_begin) arg_begin = t.begin;
+    if (arg_begin == kNoArg) arg_begin = t.begin;
     arg_end = t.end;
     switch (t.kind) {
       case Tok::LParen:

@@ -246,15 +246,11 @@ class Printer {
       std::vector<std::string> names;
     };
     std::vector<Use> uses;
+    std::unordered_map<const Interface*, size_t> use_of;
     auto add_use = [&](const Interface* from, const std::string& name, const std::string& as) {
-      std::string entry = ident(name) + (name == as ? "" : " as " + ident(as));
-      for (auto& u : uses) {
-        if (u.from == from) {
-          u.names.push_back(entry);
-          return;
-        }
-      }
-      uses.push_back({from, {entry}});
+      auto [it, fresh] = use_of.emplace(from, uses.size());
+      if (fresh) uses.push_back({from, {}});
+      uses[it->second].names.push_back(use_name(name, as));
     };
     std::vector<std::string> items;  // printed type items (resources by index)
     std::vector<ResourceItem> resources;

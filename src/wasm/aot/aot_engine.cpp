@@ -39,7 +39,8 @@ class AotEngine final : public Engine {
     if (glue.import_count != shape.imports.size() || glue.export_count != shape.exports.size()) {
       return make_error("aot: the cached object for this module does not match it");
     }
-    return std::shared_ptr<Module>(std::make_shared<AotModule>(std::move(shape), std::move(object)));
+    return std::shared_ptr<Module>(
+        std::make_shared<AotModule>(std::move(shape), std::move(object)));
   }
 
   std::unique_ptr<Store> new_store(const StoreLimits& limits) override {
@@ -56,7 +57,8 @@ Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options) {
   init_runtime();
   ACTR_TRY(NativeCompiler compiler,
            NativeCompiler::find(options.c_compiler.value_or(default_compiler_command())));
-  ACTR_TRY(std::unique_ptr<CodeCache> cache, CodeCache::open(options.cache_dir, std::move(compiler)));
+  ACTR_TRY(std::unique_ptr<CodeCache> cache,
+           CodeCache::open(options.cache_dir, std::move(compiler)));
   return std::unique_ptr<Engine>(std::make_unique<AotEngine>(std::move(cache)));
 }
 

@@ -20,15 +20,16 @@ uint64_t aot_compiler_invocations();
 namespace aot_detail {
 
 struct TypedTarget {
-  void* store = nullptr;     // the store's runtime context
-  void* instance = nullptr;  // the compiled instance
+  void* store = nullptr;       // the store's runtime context
+  void* instance = nullptr;    // the compiled instance
   void (*fn)(void) = nullptr;  // T fn(void* instance, params...)
 };
 
 // Succeeds when `func` is a guest function of an aot store with exactly type `expected`.
 Result<TypedTarget> typed_target(const Func& func, const FuncType& expected);
 // Runs thunk(context) as a guest entry of `store` (traps, poisoning, deadline, depth).
-Result<void> typed_entry(void* store, void (*thunk)(void* context, uint64_t* unused), void* context);
+Result<void> typed_entry(void* store, void (*thunk)(void* context, uint64_t* unused),
+                         void* context);
 
 template <typename T>
 constexpr ValType val_type_of() {

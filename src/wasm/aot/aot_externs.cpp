@@ -25,8 +25,9 @@ Result<void> GuestFunc::call(const Slot* args, Slot* results) {
 }
 
 Result<uint64_t> AotMemory::grow(uint64_t delta_pages) {
-  uint32_t old = delta_pages > UINT32_MAX ? UINT32_MAX
-                                          : grow_memory(memory_, static_cast<uint32_t>(delta_pages));
+  uint32_t old = delta_pages > UINT32_MAX
+                     ? UINT32_MAX
+                     : grow_memory(memory_, static_cast<uint32_t>(delta_pages));
   if (old == UINT32_MAX) {
     return make_trap(TrapKind::MemoryLimit,
                      "growing by " + std::to_string(delta_pages) +
@@ -75,7 +76,9 @@ Result<void> AotGlobal::set(Slot value) {
       return {};
     }
     case ValType::I64:
-    case ValType::F64: std::memcpy(value_, &value, 8); return {};
+    case ValType::F64:
+      std::memcpy(value_, &value, 8);
+      return {};
     case ValType::ExternRef:
       *static_cast<wasm_rt_externref_t*>(value_) = reinterpret_cast<void*>(uintptr_t(value));
       return {};

@@ -27,7 +27,10 @@ class GuestFunc final : public AotFunc {
  public:
   GuestFunc(StoreContext* store, FuncType type, void* instance, actr_trampoline_t trampoline,
             actr_generic_fn_t typed)
-      : AotFunc(store, std::move(type)), instance_(instance), trampoline_(trampoline), typed_(typed) {}
+      : AotFunc(store, std::move(type)),
+        instance_(instance),
+        trampoline_(trampoline),
+        typed_(typed) {}
 
   Result<void> call(const Slot* args, Slot* results) override;
   actr_import_slot_t import_slot() override { return {instance_, typed_, nullptr}; }

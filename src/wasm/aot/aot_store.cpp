@@ -46,10 +46,14 @@ StoreContext* store_of(const Extern& e) {
 
 actr_import_slot_t slot_for(const Extern& e) {
   switch (e.index()) {
-    case 0: return static_cast<AotFunc*>(std::get<0>(e).get())->import_slot();
-    case 1: return {static_cast<AotTable*>(std::get<1>(e).get())->raw(), nullptr, nullptr};
-    case 2: return {static_cast<AotMemory*>(std::get<2>(e).get())->raw(), nullptr, nullptr};
-    default: return {static_cast<AotGlobal*>(std::get<3>(e).get())->raw(), nullptr, nullptr};
+    case 0:
+      return static_cast<AotFunc*>(std::get<0>(e).get())->import_slot();
+    case 1:
+      return {static_cast<AotTable*>(std::get<1>(e).get())->raw(), nullptr, nullptr};
+    case 2:
+      return {static_cast<AotMemory*>(std::get<2>(e).get())->raw(), nullptr, nullptr};
+    default:
+      return {static_cast<AotGlobal*>(std::get<3>(e).get())->raw(), nullptr, nullptr};
   }
 }
 
@@ -123,9 +127,9 @@ void AotInstance::build_exports(StoreContext& store) {
                                             exp.typed);
         break;
       case ExternKind::Memory:
-        value = std::make_shared<AotMemory>(
-            &store, static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
-            type.type.memory.limits.max);
+        value = std::make_shared<AotMemory>(&store,
+                                            static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
+                                            type.type.memory.limits.max);
         break;
       case ExternKind::Table:
         value = std::make_shared<AotTable>(&store, exp.accessor(instance_), type.type.table.elem,
@@ -163,7 +167,8 @@ void AotInstance::release() {
 AotStore::AotStore(const StoreLimits& limits) : limits_(limits) {
   context_.max_memory_bytes = limits.max_memory_bytes;
   context_.max_call_depth = limits.max_call_depth;
-  if (limits.deadline.count() > 0) context_.timer = std::make_unique<DeadlineTimer>(limits.deadline);
+  if (limits.deadline.count() > 0)
+    context_.timer = std::make_unique<DeadlineTimer>(limits.deadline);
 }
 
 AotStore::~AotStore() {
@@ -181,8 +186,10 @@ Result<void> AotStore::check_import(const ImportType& expected, const Extern& ac
                       ", got a " + to_string(kind_of(actual)));
   }
   StoreContext* owner = store_of(actual);
-  if (owner == nullptr) return make_error("import " + name + ": the extern belongs to another engine");
-  if (owner != &context_) return make_error("import " + name + ": the extern belongs to another store");
+  if (owner == nullptr)
+    return make_error("import " + name + ": the extern belongs to another engine");
+  if (owner != &context_)
+    return make_error("import " + name + ": the extern belongs to another store");
   switch (expected.type.kind) {
     case ExternKind::Func: {
       const FuncType& got = std::get<0>(actual)->type();
@@ -194,10 +201,12 @@ Result<void> AotStore::check_import(const ImportType& expected, const Extern& ac
     }
     case ExternKind::Table: {
       TableType got = std::get<1>(actual)->type();
-      if (got.elem != expected.type.table.elem || !limits_match(got.limits, expected.type.table.limits)) {
+      if (got.elem != expected.type.table.elem ||
+          !limits_match(got.limits, expected.type.table.limits)) {
         return make_error("import " + name + ": expected a " + to_string(expected.type.table.elem) +
-                          " table with " + describe_limits(expected.type.table.limits) + ", got a " +
-                          to_string(got.elem) + " table with " + describe_limits(got.limits));
+                          " table with " + describe_limits(expected.type.table.limits) +
+                          ", got a " + to_string(got.elem) + " table with " +
+                          describe_limits(got.limits));
       }
       return {};
     }
@@ -232,8 +241,8 @@ Result<std::shared_ptr<Instance>> AotStore::instantiate(const Module& module,
   if (aot_module == nullptr) return make_error("the module was compiled by another engine");
   const ModuleShape& shape = aot_module->shape();
   if (imports.size() != shape.imports.size()) {
-    return make_error("the module has " + std::to_string(shape.imports.size()) +
-                      " imports, but " + std::to_string(imports.size()) + " were given");
+    return make_error("the module has " + std::to_string(shape.imports.size()) + " imports, but " +
+                      std::to_string(imports.size()) + " were given");
   }
   const actr_glue_module_t& glue = aot_module->glue();
   std::map<std::pair<uint32_t, uint32_t>, const void*> bound;
@@ -247,8 +256,8 @@ Result<std::shared_ptr<Instance>> AotStore::instantiate(const Module& module,
                         ": the aot engine needs repeated imports of one name bound to one extern");
     }
   }
-  auto instance = std::make_shared<AotInstance>(aot_module->shared_from_this(),
-                                                std::vector<Extern>(imports.begin(), imports.end()));
+  auto instance = std::make_shared<AotInstance>(
+      aot_module->shared_from_this(), std::vector<Extern>(imports.begin(), imports.end()));
   ACTR_TRY_VOID(instance->instantiate(context_));
   instances_.push_back(instance);
   return std::shared_ptr<Instance>(instance);

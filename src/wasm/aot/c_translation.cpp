@@ -46,8 +46,8 @@ Result<void> read_and_validate(std::span<const uint8_t> bytes, wabt::Module& mod
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
                                   /*stop_on_first_error=*/true,
                                   /*fail_on_custom_section_error=*/false);
-  if (wabt::Failed(
-          wabt::ReadBinaryIr("module.wasm", bytes.data(), bytes.size(), options, &errors, &module))) {
+  if (wabt::Failed(wabt::ReadBinaryIr("module.wasm", bytes.data(), bytes.size(), options, &errors,
+                                      &module))) {
     return first_error(errors, "unreadable binary");
   }
   wabt::ValidateOptions validate_options(features);
@@ -94,7 +94,8 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   wabt::Module module;
   ACTR_TRY_VOID(read_and_validate(bytes, module));
   ACTR_TRY_VOID(check_translatable(module));
-  if (wabt::Failed(wabt::GenerateNames(&module))) return make_error("wasm2c: cannot name module items");
+  if (wabt::Failed(wabt::GenerateNames(&module)))
+    return make_error("wasm2c: cannot name module items");
   (void)wabt::ApplyNames(&module);  // like wasm2c: an unapplicable name is skipped, not fatal
   wabt::MemoryStream c_stream;
   wabt::MemoryStream h_stream;

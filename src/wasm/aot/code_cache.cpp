@@ -47,7 +47,8 @@ std::shared_ptr<std::mutex> key_lock(const std::string& key) {
 
 class FileLock {
  public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+  explicit FileLock(const fs::path& path)
+      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
     if (fd_ >= 0) {
       while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
       }
@@ -115,7 +116,7 @@ Result<std::unique_ptr<CodeCache>> CodeCache::open(std::optional<fs::path> dir,
   std::error_code ec;
   fs::create_directories(root / "locks", ec);
   fs::create_directories(root / "tmp", ec);
-  struct stat st{};
+  struct stat st {};
   if (::stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return make_error("aot: cannot create the cache directory " + root.string());
   }
@@ -142,7 +143,7 @@ Result<std::shared_ptr<LoadedObject>> CodeCache::find(const std::string& key) {
     if (auto object = it->second.lock()) return object;
   }
   fs::path path = dir_ / (key + ".so");
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return std::shared_ptr<LoadedObject>();
   if (!S_ISREG(st.st_mode) || !owned_and_private(st)) {
     return make_error("aot: refusing to load " + path.string() +
@@ -154,7 +155,8 @@ Result<std::shared_ptr<LoadedObject>> CodeCache::find(const std::string& key) {
     // Unloadable (e.g. a leftover from an incompatible build): compile again and replace it.
     return std::shared_ptr<LoadedObject>();
   }
-  object->glue_ = static_cast<const actr_glue_module_t*>(dlsym(object->handle_, "actr_glue_module"));
+  object->glue_ =
+      static_cast<const actr_glue_module_t*>(dlsym(object->handle_, "actr_glue_module"));
   if (object->glue_ == nullptr || object->glue_->abi_version != ACTR_GLUE_ABI_VERSION ||
       object->glue_->cache_key == nullptr || key != object->glue_->cache_key) {
     return std::shared_ptr<LoadedObject>();

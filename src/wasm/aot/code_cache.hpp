@@ -53,7 +53,8 @@ class CodeCache {
 
  private:
   CodeCache(std::filesystem::path dir, NativeCompiler compiler);
-  Result<void> compile(const std::string& key, const std::string& source, const std::string& header);
+  Result<void> compile(const std::string& key, const std::string& source,
+                       const std::string& header);
 
   std::filesystem::path dir_;
   NativeCompiler compiler_;

@@ -31,7 +31,12 @@ enum {
   ACTR_TRAP_UNDEFINED_ELEMENT = 108
 };
 
-enum { ACTR_EXTERN_FUNC = 0, ACTR_EXTERN_TABLE = 1, ACTR_EXTERN_MEMORY = 2, ACTR_EXTERN_GLOBAL = 3 };
+enum {
+  ACTR_EXTERN_FUNC = 0,
+  ACTR_EXTERN_TABLE = 1,
+  ACTR_EXTERN_MEMORY = 2,
+  ACTR_EXTERN_GLOBAL = 3
+};
 
 typedef void (*actr_generic_fn_t)(void);
 
@@ -65,10 +70,10 @@ typedef struct actr_glue_import {
 } actr_glue_import_t;
 
 typedef struct actr_glue_export {
-  uint32_t kind;  /* ACTR_EXTERN_* */
-  uint32_t index; /* in the index space of its kind (imports first) */
-  actr_trampoline_t trampoline;     /* functions */
-  actr_generic_fn_t typed;          /* functions: T f(void* instance, params...) */
+  uint32_t kind;                     /* ACTR_EXTERN_* */
+  uint32_t index;                    /* in the index space of its kind (imports first) */
+  actr_trampoline_t trampoline;      /* functions */
+  actr_generic_fn_t typed;           /* functions: T f(void* instance, params...) */
   void* (*accessor)(void* instance); /* tables, memories, globals */
 } actr_glue_export_t;
 

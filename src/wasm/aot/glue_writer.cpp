@@ -86,36 +86,54 @@ static inline wasm_rt_externref_t actr_to_externref(uint64_t s) { return (wasm_r
 
 const char* c_type(ValType t) {
   switch (t) {
-    case ValType::I32: return "u32";
-    case ValType::I64: return "u64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::FuncRef: return "wasm_rt_funcref_t";
-    case ValType::ExternRef: return "wasm_rt_externref_t";
+    case ValType::I32:
+      return "u32";
+    case ValType::I64:
+      return "u64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
+    case ValType::FuncRef:
+      return "wasm_rt_funcref_t";
+    case ValType::ExternRef:
+      return "wasm_rt_externref_t";
   }
   return "u32";
 }
 
 char multi_letter(ValType t) {
   switch (t) {
-    case ValType::I32: return 'i';
-    case ValType::I64: return 'j';
-    case ValType::F32: return 'f';
-    case ValType::F64: return 'd';
-    case ValType::FuncRef: return 'r';
-    case ValType::ExternRef: return 'e';
+    case ValType::I32:
+      return 'i';
+    case ValType::I64:
+      return 'j';
+    case ValType::F32:
+      return 'f';
+    case ValType::F64:
+      return 'd';
+    case ValType::FuncRef:
+      return 'r';
+    case ValType::ExternRef:
+      return 'e';
   }
   return 'i';
 }
 
 const char* slot_suffix(ValType t) {
   switch (t) {
-    case ValType::I32: return "u32";
-    case ValType::I64: return "u64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
+    case ValType::I32:
+      return "u32";
+    case ValType::I64:
+      return "u64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
+    case ValType::FuncRef:
+      return "funcref";
+    case ValType::ExternRef:
+      return "externref";
   }
   return "u32";
 }
@@ -124,16 +142,21 @@ const char* slot_suffix(ValType t) {
 std::string to_slot(ValType t, const std::string& expr) {
   switch (t) {
     case ValType::I32:
-    case ValType::I64: return cat("(uint64_t)(", expr, ")");
-    default: return cat("actr_from_", slot_suffix(t), "(", expr, ")");
+    case ValType::I64:
+      return cat("(uint64_t)(", expr, ")");
+    default:
+      return cat("actr_from_", slot_suffix(t), "(", expr, ")");
   }
 }
 
 std::string from_slot(ValType t, const std::string& expr) {
   switch (t) {
-    case ValType::I32: return cat("(u32)(", expr, ")");
-    case ValType::I64: return cat("(u64)(", expr, ")");
-    default: return cat("actr_to_", slot_suffix(t), "(", expr, ")");
+    case ValType::I32:
+      return cat("(u32)(", expr, ")");
+    case ValType::I64:
+      return cat("(u64)(", expr, ")");
+    default:
+      return cat("actr_to_", slot_suffix(t), "(", expr, ")");
   }
 }
 
@@ -158,10 +181,14 @@ std::string typed_pointer_type(const FuncType& f) {
 
 const char* kind_constant(ExternKind k) {
   switch (k) {
-    case ExternKind::Func: return "ACTR_EXTERN_FUNC";
-    case ExternKind::Table: return "ACTR_EXTERN_TABLE";
-    case ExternKind::Memory: return "ACTR_EXTERN_MEMORY";
-    case ExternKind::Global: return "ACTR_EXTERN_GLOBAL";
+    case ExternKind::Func:
+      return "ACTR_EXTERN_FUNC";
+    case ExternKind::Table:
+      return "ACTR_EXTERN_TABLE";
+    case ExternKind::Memory:
+      return "ACTR_EXTERN_MEMORY";
+    case ExternKind::Global:
+      return "ACTR_EXTERN_GLOBAL";
   }
   return "ACTR_EXTERN_FUNC";
 }
@@ -242,8 +269,12 @@ class GlueWriter {
       std::string module_struct = cat("struct ", mangle_c_name(imp.module), "_instance_t");
       std::string slot = slot_expr(i);
       switch (imp.type.kind) {
-        case ExternKind::Func: write_func_thunk(imp.type.func, symbol, module_struct, slot); break;
-        case ExternKind::Memory: write_accessor("wasm_rt_memory_t", symbol, module_struct, slot); break;
+        case ExternKind::Func:
+          write_func_thunk(imp.type.func, symbol, module_struct, slot);
+          break;
+        case ExternKind::Memory:
+          write_accessor("wasm_rt_memory_t", symbol, module_struct, slot);
+          break;
         case ExternKind::Table:
           write_accessor(imp.type.table.elem == ValType::FuncRef ? "wasm_rt_funcref_table_t"
                                                                  : "wasm_rt_externref_table_t",
@@ -258,7 +289,8 @@ class GlueWriter {
 
   void write_accessor(const std::string& type, const std::string& symbol,
                       const std::string& module_struct, const std::string& slot) {
-    emit(type, "* ", symbol, "(", module_struct, "* p) { return (", type, "*)", slot, ".target; }\n");
+    emit(type, "* ", symbol, "(", module_struct, "* p) { return (", type, "*)", slot,
+         ".target; }\n");
   }
 
   void write_func_thunk(const FuncType& f, const std::string& symbol,
@@ -291,7 +323,8 @@ class GlueWriter {
     } else if (f.results.size() > 1) {
       emit("  ", rt, " r;\n");
       for (size_t i = 0; i < f.results.size(); ++i) {
-        emit("  r.", multi_field(f, i), " = ", from_slot(f.results[i], cat("res[", num(i), "]")), ";\n");
+        emit("  r.", multi_field(f, i), " = ", from_slot(f.results[i], cat("res[", num(i), "]")),
+             ";\n");
       }
       emit("  return r;\n");
     }
@@ -318,7 +351,8 @@ class GlueWriter {
       if (f.results.empty()) {
         emit("(void)s;\n  ", call, ";\n");
       } else if (f.results.size() == 1) {
-        emit(c_type(f.results[0]), " r = ", call, ";\n  s[0] = ", to_slot(f.results[0], "r"), ";\n");
+        emit(c_type(f.results[0]), " r = ", call, ";\n  s[0] = ", to_slot(f.results[0], "r"),
+             ";\n");
       } else {
         emit(result_type(f), " r = ", call, ";\n");
         for (size_t i = 0; i < f.results.size(); ++i) {
@@ -352,19 +386,21 @@ class GlueWriter {
       const ExportType& exp = shape_.exports[e];
       emit("  {", kind_constant(exp.type.kind), ", ", num(shape_.export_indices[e]), "u, ");
       if (exp.type.kind == ExternKind::Func) {
-        emit("actr_trampoline_", num(e), ", (actr_generic_fn_t)&", prefix_,
-             mangle_c_name(exp.name), ", NULL},\n");
+        emit("actr_trampoline_", num(e), ", (actr_generic_fn_t)&", prefix_, mangle_c_name(exp.name),
+             ", NULL},\n");
       } else {
         emit("NULL, NULL, actr_accessor_", num(e), "},\n");
       }
     }
     emit("  {0u, 0u, NULL, NULL, NULL}};\n");
-    emit("__attribute__((visibility(\"default\"))) const actr_glue_module_t actr_glue_module = {\n");
+    emit(
+        "__attribute__((visibility(\"default\"))) const actr_glue_module_t actr_glue_module = {\n");
     emit("  ACTR_GLUE_ABI_VERSION, (uint32_t)sizeof(", instance_type, "), (uint32_t)_Alignof(",
          instance_type, "),\n");
     emit("  ", num(shape_.imports.size()), "u, actr_imports, ", num(module_names_.size()),
          "u, actr_import_slot_counts,\n");
-    emit("  ", num(shape_.exports.size()), "u, actr_exports, ", c_string_literal(cache_key_), ",\n");
+    emit("  ", num(shape_.exports.size()), "u, actr_exports, ", c_string_literal(cache_key_),
+         ",\n");
     emit("  ", prefix_, "_init_module, actr_instantiate, actr_free};\n");
   }
 

@@ -86,13 +86,21 @@ class Reader {
 
 ValType read_val_type(Reader& r) {
   switch (r.byte()) {
-    case 0x7f: return ValType::I32;
-    case 0x7e: return ValType::I64;
-    case 0x7d: return ValType::F32;
-    case 0x7c: return ValType::F64;
-    case 0x70: return ValType::FuncRef;
-    case 0x6f: return ValType::ExternRef;
-    default: r.fail("unsupported value type"); return ValType::I32;
+    case 0x7f:
+      return ValType::I32;
+    case 0x7e:
+      return ValType::I64;
+    case 0x7d:
+      return ValType::F32;
+    case 0x7c:
+      return ValType::F64;
+    case 0x70:
+      return ValType::FuncRef;
+    case 0x6f:
+      return ValType::ExternRef;
+    default:
+      r.fail("unsupported value type");
+      return ValType::I32;
   }
 }
 
@@ -130,16 +138,39 @@ void skip_const_expr(Reader& r) {
     uint8_t op = r.byte();
     if (r.failed()) return;
     switch (op) {
-      case 0x0b: return;
-      case 0x41: r.skip_leb(5); break;  // i32.const
-      case 0x42: r.skip_leb(10); break;  // i64.const
-      case 0x43: r.skip(4); break;
-      case 0x44: r.skip(8); break;
-      case 0x23: r.u32(); break;  // global.get
-      case 0xd0: r.byte(); break;  // ref.null t
-      case 0xd2: r.u32(); break;  // ref.func
-      case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: break;  // extended const
-      default: r.fail("unsupported constant expression"); return;
+      case 0x0b:
+        return;
+      case 0x41:
+        r.skip_leb(5);
+        break;  // i32.const
+      case 0x42:
+        r.skip_leb(10);
+        break;  // i64.const
+      case 0x43:
+        r.skip(4);
+        break;
+      case 0x44:
+        r.skip(8);
+        break;
+      case 0x23:
+        r.u32();
+        break;  // global.get
+      case 0xd0:
+        r.byte();
+        break;  // ref.null t
+      case 0xd2:
+        r.u32();
+        break;  // ref.func
+      case 0x6a:
+      case 0x6b:
+      case 0x6c:
+      case 0x7c:
+      case 0x7d:
+      case 0x7e:
+        break;  // extended const
+      default:
+        r.fail("unsupported constant expression");
+        return;
     }
   }
 }
@@ -187,7 +218,8 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
           uint32_t params = r.u32();
           for (uint32_t p = 0; p < params && !r.failed(); ++p) t.params.push_back(read_val_type(r));
           uint32_t results = r.u32();
-          for (uint32_t p = 0; p < results && !r.failed(); ++p) t.results.push_back(read_val_type(r));
+          for (uint32_t p = 0; p < results && !r.failed(); ++p)
+            t.results.push_back(read_val_type(r));
           types.push_back(std::move(t));
         }
         break;
@@ -223,7 +255,8 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
               shape.globals.push_back(imp.type.global);
               ++shape.imported_globals;
               break;
-            default: r.fail("unsupported import kind");
+            default:
+              r.fail("unsupported import kind");
           }
           shape.imports.push_back(std::move(imp));
         }
@@ -231,12 +264,14 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
       }
       case 3: {  // function
         uint32_t count = r.u32();
-        for (uint32_t i = 0; i < count && !r.failed(); ++i) shape.funcs.push_back(type_of_func(r.u32()));
+        for (uint32_t i = 0; i < count && !r.failed(); ++i)
+          shape.funcs.push_back(type_of_func(r.u32()));
         break;
       }
       case 4: {  // table
         uint32_t count = r.u32();
-        for (uint32_t i = 0; i < count && !r.failed(); ++i) shape.tables.push_back(read_table_type(r));
+        for (uint32_t i = 0; i < count && !r.failed(); ++i)
+          shape.tables.push_back(read_table_type(r));
         break;
       }
       case 5: {  // memory
@@ -266,21 +301,34 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
           switch (kind) {
             case 0:
               exp.type.kind = ExternKind::Func;
-              if (index >= shape.funcs.size()) out_of_range(); else exp.type.func = shape.funcs[index];
+              if (index >= shape.funcs.size())
+                out_of_range();
+              else
+                exp.type.func = shape.funcs[index];
               break;
             case 1:
               exp.type.kind = ExternKind::Table;
-              if (index >= shape.tables.size()) out_of_range(); else exp.type.table = shape.tables[index];
+              if (index >= shape.tables.size())
+                out_of_range();
+              else
+                exp.type.table = shape.tables[index];
               break;
             case 2:
               exp.type.kind = ExternKind::Memory;
-              if (index >= shape.memories.size()) out_of_range(); else exp.type.memory = shape.memories[index];
+              if (index >= shape.memories.size())
+                out_of_range();
+              else
+                exp.type.memory = shape.memories[index];
               break;
             case 3:
               exp.type.kind = ExternKind::Global;
-              if (index >= shape.globals.size()) out_of_range(); else exp.type.global = shape.globals[index];
+              if (index >= shape.globals.size())
+                out_of_range();
+              else
+                exp.type.global = shape.globals[index];
               break;
-            default: r.fail("unsupported export kind");
+            default:
+              r.fail("unsupported export kind");
           }
           shape.exports.push_back(std::move(exp));
           shape.export_indices.push_back(index);

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 extern char** environ;
@@ -24,8 +26,8 @@ std::atomic<uint64_t> g_invocations{0};
 // jumping over it.
 const std::vector<std::string>& compile_flags() {
   static const std::vector<std::string> flags = {
-      "-std=gnu11", "-O2",    "-fPIC", "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
-      "-g0",        "-w",     "-DNDEBUG"};
+      "-std=gnu11", "-O2", "-fPIC",   "-shared", "-fvisibility=hidden", "-fstack-clash-protection",
+      "-g0",        "-w",  "-DNDEBUG"};
   return flags;
 }
 
@@ -84,6 +86,20 @@ std::string default_compiler_command() {
 }
 
 Result<NativeCompiler> NativeCompiler::find(const std::string& command) {
+  // Asking the compiler for its version costs a process; once per command is enough.
+  static std::mutex mu;
+  static auto* known = new std::map<std::string, NativeCompiler>;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = known->find(command); it != known->end()) return it->second;
+  }
+  ACTR_TRY(NativeCompiler compiler, probe(command));
+  std::lock_guard lock(mu);
+  known->emplace(command, compiler);
+  return compiler;
+}
+
+Result<NativeCompiler> NativeCompiler::probe(const std::string& command) {
   NativeCompiler compiler;
   compiler.argv_ = split_words(command);
   if (compiler.argv_.empty()) return make_error("aot: empty C compiler command");
@@ -97,8 +113,9 @@ Result<NativeCompiler> NativeCompiler::find(const std::string& command) {
   unlink(log_template);
   if (!ran.ok()) return ran.take_error();
   if (ran->exit_code != 0) {
-    return make_error("aot: the C compiler `" + command + "` does not run (`--version` exited with " +
-                      std::to_string(ran->exit_code) + ")");
+    return make_error("aot: the C compiler `" + command +
+                      "` does not run (`--version` exited with " + std::to_string(ran->exit_code) +
+                      ")");
   }
   std::string banner = ran->output.substr(0, ran->output.find('\n'));
   compiler.identity_ = command + "\n" + banner;
@@ -111,7 +128,8 @@ Result<void> NativeCompiler::compile_shared_object(const std::filesystem::path& 
                                                    const std::filesystem::path& output) const {
   std::vector<std::string> args = argv_;
   args.insert(args.end(), compile_flags().begin(), compile_flags().end());
-  args.insert(args.end(), {"-I", include_dir.string(), "-o", output.string(), source.string(), "-lm"});
+  args.insert(args.end(),
+              {"-I", include_dir.string(), "-o", output.string(), source.string(), "-lm"});
   g_invocations.fetch_add(1, std::memory_order_relaxed);
   ACTR_TRY(RunResult ran, run(args, output.string() + ".log"));
   if (ran.exit_code != 0) {

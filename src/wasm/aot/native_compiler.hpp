@@ -25,6 +25,8 @@ class NativeCompiler {
                                      const std::filesystem::path& output) const;
 
  private:
+  static Result<NativeCompiler> probe(const std::string& command);
+
   std::vector<std::string> argv_;
   std::string identity_;
 };

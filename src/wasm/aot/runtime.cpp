@@ -36,9 +36,11 @@ thread_local bool tls_thread_ready = false;
 // The thread's own stack, and the top of the stack the current stack limit was derived for.
 thread_local uintptr_t tls_thread_stack_low = 0;
 thread_local uintptr_t tls_thread_stack_high = 0;
+thread_local uintptr_t tls_thread_stack_limit = 0;
 thread_local uintptr_t tls_stack_top = 0;
 
-// Kept free at the end of a thread's stack for host functions called at the deepest point.
+// Kept free at the end of a thread's stack for host functions called at the deepest point (a
+// quarter of smaller stacks).
 constexpr uintptr_t kThreadStackReserve = 128 * 1024;
 // How far below the stack limit the host frames between a guest call and a nested entry reach.
 // Smaller than the distance between the limit and another fiber's stack when fiber stacks have
@@ -91,7 +93,8 @@ __attribute__((noinline)) void init_thread() {
     size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     size_t size = std::max<size_t>(64 * 1024, 4 * static_cast<size_t>(sysconf(_SC_MINSIGSTKSZ)));
     size = (size + page - 1) / page * page;
-    void* mem = mmap(nullptr, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* mem =
+        mmap(nullptr, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem != MAP_FAILED) {
       mprotect(mem, page, PROT_NONE);
       stack_t ss{};
@@ -112,6 +115,7 @@ __attribute__((noinline)) void init_thread() {
     if (pthread_attr_getstack(&attr, &low, &size) == 0) {
       tls_thread_stack_low = reinterpret_cast<uintptr_t>(low);
       tls_thread_stack_high = tls_thread_stack_low + size;
+      tls_thread_stack_limit = tls_thread_stack_low + std::min<uintptr_t>(kThreadStackReserve, size / 4);
     }
     pthread_attr_destroy(&attr);
   }
@@ -181,7 +185,7 @@ void on_deadline(int sig, siginfo_t* info, void* context) {
 }
 
 void install_handlers() {
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&sa.sa_mask);
   sigaddset(&sa.sa_mask, SIGSEGV);
@@ -262,7 +266,6 @@ uint32_t effective_max_pages(const wasm_rt_memory_t* memory) {
   return std::min<uint32_t>(memory->max_pages, kMaxPages);
 }
 
-
 // ---- function type registry ---------------------------------------------------------------------
 
 struct RegisteredType {
@@ -291,25 +294,40 @@ namespace {
 
 Error trap_error(const Activation& act) {
   switch (act.trap_code) {
-    case WASM_RT_TRAP_OOB: return make_trap(TrapKind::MemoryOutOfBounds);
-    case WASM_RT_TRAP_INT_OVERFLOW: return make_trap(TrapKind::IntegerOverflow);
-    case WASM_RT_TRAP_DIV_BY_ZERO: return make_trap(TrapKind::IntegerDivideByZero);
-    case WASM_RT_TRAP_INVALID_CONVERSION: return make_trap(TrapKind::InvalidConversion);
-    case WASM_RT_TRAP_UNREACHABLE: return make_trap(TrapKind::Unreachable);
-    case WASM_RT_TRAP_CALL_INDIRECT: return make_trap(TrapKind::IndirectCallTypeMismatch);
-    case WASM_RT_TRAP_UNCAUGHT_EXCEPTION: return make_trap(TrapKind::Other, "uncaught exception");
-    case WASM_RT_TRAP_EXHAUSTION: return make_trap(TrapKind::StackExhausted);
+    case WASM_RT_TRAP_OOB:
+      return make_trap(TrapKind::MemoryOutOfBounds);
+    case WASM_RT_TRAP_INT_OVERFLOW:
+      return make_trap(TrapKind::IntegerOverflow);
+    case WASM_RT_TRAP_DIV_BY_ZERO:
+      return make_trap(TrapKind::IntegerDivideByZero);
+    case WASM_RT_TRAP_INVALID_CONVERSION:
+      return make_trap(TrapKind::InvalidConversion);
+    case WASM_RT_TRAP_UNREACHABLE:
+      return make_trap(TrapKind::Unreachable);
+    case WASM_RT_TRAP_CALL_INDIRECT:
+      return make_trap(TrapKind::IndirectCallTypeMismatch);
+    case WASM_RT_TRAP_UNCAUGHT_EXCEPTION:
+      return make_trap(TrapKind::Other, "uncaught exception");
+    case WASM_RT_TRAP_EXHAUSTION:
+      return make_trap(TrapKind::StackExhausted);
     case ACTR_TRAP_TABLE_OOB:
-    case ACTR_TRAP_UNDEFINED_ELEMENT: return make_trap(TrapKind::TableOutOfBounds);
-    case ACTR_TRAP_UNINITIALIZED_ELEMENT: return make_trap(TrapKind::UninitializedElement);
-    case ACTR_TRAP_INDIRECT_CALL_TYPE: return make_trap(TrapKind::IndirectCallTypeMismatch);
-    case ACTR_TRAP_HOST: return make_trap(TrapKind::Host, act.message);
-    case ACTR_TRAP_DEADLINE: return make_trap(TrapKind::DeadlineExceeded);
-    case ACTR_TRAP_MEMORY_LIMIT: return make_trap(TrapKind::MemoryLimit, act.message);
+    case ACTR_TRAP_UNDEFINED_ELEMENT:
+      return make_trap(TrapKind::TableOutOfBounds);
+    case ACTR_TRAP_UNINITIALIZED_ELEMENT:
+      return make_trap(TrapKind::UninitializedElement);
+    case ACTR_TRAP_INDIRECT_CALL_TYPE:
+      return make_trap(TrapKind::IndirectCallTypeMismatch);
+    case ACTR_TRAP_HOST:
+      return make_trap(TrapKind::Host, act.message);
+    case ACTR_TRAP_DEADLINE:
+      return make_trap(TrapKind::DeadlineExceeded);
+    case ACTR_TRAP_MEMORY_LIMIT:
+      return make_trap(TrapKind::MemoryLimit, act.message);
     case ACTR_TRAP_UNSUPPORTED_VALUE:
       return make_trap(TrapKind::Other,
                        "a non-null funcref cannot cross the host boundary (aot engine)");
-    case ACTR_TRAP_POISONED: return poisoned_error(*act.store);
+    case ACTR_TRAP_POISONED:
+      return poisoned_error(*act.store);
   }
   return make_trap(TrapKind::Other);
 }
@@ -342,7 +360,7 @@ class EntryScope {
     actr_wasm_call_budget = outermost ? store.max_call_depth : store.budget_in_host;
     uintptr_t sp = current_stack_pointer();
     if (sp > tls_thread_stack_low && sp <= tls_thread_stack_high) {
-      actr_wasm_stack_limit = tls_thread_stack_low + kThreadStackReserve;
+      actr_wasm_stack_limit = tls_thread_stack_limit;
       tls_stack_top = tls_thread_stack_high;
     } else if (!(saved_limit_ != 0 && sp <= saved_top_ && sp + kNestedSlack > saved_limit_)) {
       // A stack we know nothing about, and not nested in an entry on it: a fiber. (A nested
@@ -459,7 +477,8 @@ uint32_t grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
   StoreContext* store = header->store;
   if (store && store->memory_bytes + delta_bytes > store->max_memory_bytes) return UINT32_MAX;
   uint64_t old_bytes = uint64_t{old_pages} * kPageSize;
-  if (mprotect(memory->data + old_bytes, delta_bytes, PROT_READ | PROT_WRITE) != 0) return UINT32_MAX;
+  if (mprotect(memory->data + old_bytes, delta_bytes, PROT_READ | PROT_WRITE) != 0)
+    return UINT32_MAX;
   if (store) store->memory_bytes += delta_bytes;
   memory->pages = static_cast<uint32_t>(new_pages);
   memory->size = static_cast<uint32_t>(new_pages * kPageSize);
@@ -491,7 +510,7 @@ void wasm_rt_trap(wasm_rt_trap_t code) {
 }
 
 void actr_wasm_call_indirect_trap(const wasm_rt_funcref_table_t* table, uint32_t index) {
-  int code = index >= table->size                ? ACTR_TRAP_UNDEFINED_ELEMENT
+  int code = index >= table->size                 ? ACTR_TRAP_UNDEFINED_ELEMENT
              : table->data[index].func == nullptr ? ACTR_TRAP_UNINITIALIZED_ELEMENT
                                                   : ACTR_TRAP_INDIRECT_CALL_TYPE;
   wasm_rt_trap(static_cast<wasm_rt_trap_t>(code));
@@ -499,15 +518,24 @@ void actr_wasm_call_indirect_trap(const wasm_rt_funcref_table_t* table, uint32_t
 
 const char* wasm_rt_strerror(wasm_rt_trap_t trap) {
   switch (static_cast<int>(trap)) {
-    case WASM_RT_TRAP_NONE: return "no error";
-    case WASM_RT_TRAP_OOB: return "out of bounds memory access";
-    case WASM_RT_TRAP_INT_OVERFLOW: return "integer overflow";
-    case WASM_RT_TRAP_DIV_BY_ZERO: return "integer divide by zero";
-    case WASM_RT_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
-    case WASM_RT_TRAP_UNREACHABLE: return "unreachable";
-    case WASM_RT_TRAP_CALL_INDIRECT: return "indirect call type mismatch";
-    case WASM_RT_TRAP_UNCAUGHT_EXCEPTION: return "uncaught exception";
-    case WASM_RT_TRAP_EXHAUSTION: return "call stack exhausted";
+    case WASM_RT_TRAP_NONE:
+      return "no error";
+    case WASM_RT_TRAP_OOB:
+      return "out of bounds memory access";
+    case WASM_RT_TRAP_INT_OVERFLOW:
+      return "integer overflow";
+    case WASM_RT_TRAP_DIV_BY_ZERO:
+      return "integer divide by zero";
+    case WASM_RT_TRAP_INVALID_CONVERSION:
+      return "invalid conversion to integer";
+    case WASM_RT_TRAP_UNREACHABLE:
+      return "unreachable";
+    case WASM_RT_TRAP_CALL_INDIRECT:
+      return "indirect call type mismatch";
+    case WASM_RT_TRAP_UNCAUGHT_EXCEPTION:
+      return "uncaught exception";
+    case WASM_RT_TRAP_EXHAUSTION:
+      return "call stack exhausted";
   }
   return "trap";
 }

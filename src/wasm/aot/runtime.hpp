@@ -26,10 +26,10 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "wasm-rt.h"
 #include "wasm/aot/glue_abi.h"
 #include "wasm/aot/watchdog.hpp"
 #include "wasm/types.hpp"
-#include "wasm-rt.h"
 
 namespace actr::wasm::aot {
 
@@ -44,7 +44,7 @@ struct StoreContext {
   uint32_t active_entries = 0;  // guest entries of this store on the stack(s)
   uint64_t generation = 0;      // deadline generation of the current top-level entry
   bool poisoned = false;
-  Error first_trap;  // what poisoned the store
+  Error first_trap;                      // what poisoned the store
   std::unique_ptr<DeadlineTimer> timer;  // null when the store has no deadline
 
   void poison_with(const Error& error) {
