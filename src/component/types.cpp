@@ -174,6 +174,10 @@ class TypeComparer {
       return differ(quoted(to_wit(*a)) + " in " + std::string(a_) + ", " + quoted(to_wit(*b)) +
                     " in " + std::string(b_));
     }
+    // Name the type being compared when it has one, e.g. "in `actr-error`: case 1 is ...".
+    if (!a->wit_name.empty() && (path_.empty() || path_.back() != quoted(a->wit_name))) {
+      return nested(quoted(a->wit_name), [&] { return same(a, b); });
+    }
     switch (a->kind) {
       case Kind::List:
         return nested("list element", [&] { return same(a->elem.get(), b->elem.get()); });

@@ -284,6 +284,16 @@ const Invalid kInvalid[] = {
     {"ascribed export type",
      R"((component (import "f" (func $f (param "a" u32))) (export "g" (func $f) (func (param "b" u32)))))",
      "does not match the ascribed type: parameters 0 is named `a` instead of `b`"},
+    {"exported function using an unexported resource",
+     R"((component (type $r (resource (rep i32))) (type $own (own $r)) (type $ft (func (result $own)))
+        (core module $m (func (export "f") (result i32) i32.const 0)) (core instance $i (instantiate $m))
+        (func $f (type $ft) (canon lift (core func $i "f"))) (export "f" (func $f))))",
+     "export `f` (at byte 0x"},
+    {"exported function using an unexported resource: message",
+     R"((component (type $r (resource (rep i32))) (type $own (own $r)) (type $ft (func (result $own)))
+        (core module $m (func (export "f") (result i32) i32.const 0)) (core instance $i (instantiate $m))
+        (func $f (type $ft) (canon lift (core func $i "f"))) (export "f" (func $f))))",
+     "refers to a resource type that is neither imported nor exported"},
     // unsupported features
     {"async function type", R"((component (type (func async))))",
      "async function types are not supported: the actr host is synchronous"},

@@ -6,39 +6,23 @@
 namespace actr::component::link {
 namespace {
 
-std::string describe(const std::vector<Param>& ps) {
-  std::string s = "(";
-  for (size_t i = 0; i < ps.size(); ++i) {
-    if (i) s += ", ";
-    if (!ps[i].name.empty()) s += ps[i].name + ": ";
-    s += to_wit(*ps[i].type);
-  }
-  return s + ")";
+// Compares the component's expected function type with the host's; names the first difference,
+// e.g. "import `h#call` has the wrong type: result: in `actr-error`, case 1 is `timed-out` in the
+// component, `connection-not-ready` in the host".
+Result<void> check_func_type(const std::string& what, const FuncType& want, const FuncType& have) {
+  std::string why;
+  if (same_func_type(want, have, &why, "the component", "the host")) return {};
+  return make_error("import `" + what + "` has the wrong type: " + why);
 }
 
-// Compares the component's expected function type with the host's; names the first difference.
-Result<void> check_func_type(const std::string& what, const FuncType& want, const FuncType& have) {
-  auto fail = [&](const std::string& detail) {
-    return make_error("import `" + what + "` has the wrong type: " + detail);
-  };
-  auto compare = [&](const char* kind, const std::vector<Param>& a,
-                     const std::vector<Param>& b) -> Result<void> {
-    if (a.size() != b.size()) {
-      return fail(std::string(kind) + " are " + describe(a) + " in the component, " + describe(b) +
-                  " in the host");
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-      std::string why;
-      if (!same_type(*a[i].type, *b[i].type, &why)) {
-        std::string label = a[i].name.empty() ? std::string(kind) : "`" + a[i].name + "`";
-        return fail(label + " is `" + to_wit(*a[i].type) + "` in the component, `" +
-                    to_wit(*b[i].type) + "` in the host" + (why.empty() ? "" : " (" + why + ")"));
-      }
-    }
-    return {};
-  };
-  ACTR_TRY_VOID(compare("params", want.params, have.params));
-  return compare("results", want.results, have.results);
+// A value type exported under a name carries that name (for messages; not part of identity).
+TypeItem named(TypeItem t, const std::string& name) {
+  if (t.kind != TypeItem::Kind::Value || !t.value || t.value->wit_name == name) return t;
+  if (t.value->kind < Kind::List) return t;  // primitives stay bare
+  auto copy = std::make_shared<ValueType>(*t.value);
+  copy->wit_name = name;
+  t.value = std::move(copy);
+  return t;
 }
 
 FuncRef trapping_func(const std::string& what, FuncType type) {
@@ -135,6 +119,7 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
               ACTR_TRY(t.resource, match_resource(linker, what, rdef));
             } else {
               ACTR_TRY(t, resolve_outer_type(*scope, 0, e.desc.bound.eq));
+              t = named(std::move(t), e.name);
             }
             out->exports[e.name] = t;
             scope->types.push_back(std::move(t));

@@ -158,6 +158,8 @@ struct Scope {
   std::unordered_map<std::string, std::shared_ptr<const ResourceType>> import_resource_names,
       export_resource_names;
   uint64_t extern_size = 0;  // written-out size of the imports and exports so far
+  // Resources with a name outside the component: imported, or exported so far.
+  std::unordered_set<const ResourceType*> visible_resources;
   // Resources this component defines with (type (resource ...)).
   std::unordered_set<const ResourceType*> defined_resources;
 };
@@ -1504,9 +1506,47 @@ struct TypeSpace::State {
       s.imported_resources.push_back({std::move(path), e.type.resource});
     }
     ACTR_TRY_VOID(check_name(s, imp.name, e, true, imp.attrs));
+    for (const auto& slot : resources_of(e, imp.name)) s.visible_resources.insert(slot.resource.get());
     ACTR_TRY_VOID(push_extern(s, e, imp.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
     s.imports.push_back({imp.name, std::move(e)});
+    return {};
+  }
+
+  std::vector<ResourceSlot> resources_of(const ExternType& e, const std::string& name) {
+    ResourceCollector collector(facts);
+    std::vector<std::string> path{name};
+    collector.collect(e, path);
+    return collector.take();
+  }
+
+  // The resources an extern type gives a name to: resource type exports, also of nested instances.
+  static void named_resources(const ExternType& e, std::unordered_set<const ResourceType*>& out,
+                              std::unordered_set<const InstanceType*>& walked) {
+    if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource) {
+      out.insert(e.type.resource.get());
+    }
+    if (e.kind == ExternKind::Instance && walked.insert(e.instance.get()).second) {
+      for (const auto& x : e.instance->exports) named_resources(x.type, out, walked);
+    }
+  }
+
+  // Every resource type an export mentions must have a name outside: be imported, exported
+  // before, or exported by the exported item itself (Explainer.md, "External Visibility").
+  Result<void> check_visible(Scope& s, const ExternType& e, const std::string& name) {
+    std::unordered_set<const ResourceType*> named;
+    std::unordered_set<const InstanceType*> walked;
+    named_resources(e, named, walked);
+    for (const auto& slot : resources_of(e, name)) {
+      const ResourceType* r = slot.resource.get();
+      if (s.visible_resources.count(r) || named.count(r)) continue;
+      std::string path;
+      for (size_t i = 1; i < slot.path.size(); ++i) path += (path.empty() ? "" : ".") + slot.path[i];
+      return fail("the type of " + (path.empty() ? std::string("the export") : "`" + path + "`") +
+                  " refers to a resource type that is neither imported nor exported" +
+                  (r->name.empty() ? std::string() : " (`" + r->name + "`)"));
+    }
+    s.visible_resources.insert(named.begin(), named.end());
     return {};
   }
 
@@ -1539,6 +1579,7 @@ struct TypeSpace::State {
       e = std::move(expected);
     }
     ACTR_TRY_VOID(check_name(s, ex.name, e, false, ex.attrs));
+    ACTR_TRY_VOID(check_visible(s, e, ex.name));
     ACTR_TRY_VOID(push_extern(s, e, ex.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
     s.exports.push_back({ex.name, std::move(e)});
