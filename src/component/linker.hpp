@@ -109,6 +109,10 @@ class Instance {
   // Convenience: func(name)->call(args), with "no export named `name`" when absent.
   Result<std::vector<Value>> call(std::string_view name, std::span<const Value> args);
 
+  // Drops an `own` handle the host received from this instance (e.g. from a constructor), running
+  // the resource's destructor in the instance that defines it. Borrows cannot be dropped.
+  virtual Result<void> drop(const Value& own) = 0;
+
   // True after a trap; every further call fails with the first trap's message.
   virtual bool poisoned() const = 0;
   virtual wasm::Store& store() = 0;

@@ -842,6 +842,12 @@ TEST_P(Fixtures, Resources) {
   // Giving an owned x back drops it inside the guest (x's destructor, not z's).
   EXPECT_CALL_OK(l, "exports#consume", x_add);
   EXPECT_RETURNS(l, "exports#[static]z.num-dropped", dropped_start);
+  // The host dropping two z's runs z's destructor in the guest twice (wit-bindgen's check).
+  ASSERT_TRUE(l.instance->drop(z1).ok());
+  ASSERT_TRUE(l.instance->drop(z2).ok());
+  EXPECT_RETURNS(l, "exports#[static]z.num-dropped", Value::u32(dropped_start.u + 2));
+  // A borrow cannot be dropped by its holder.
+  EXPECT_FALSE(l.instance->drop(borrow(z_add)).ok());
 
   // kebab-case names survive the trip through [constructor]/[method]/[static] names.
   CALL_RESULT(k, l, "exports#[constructor]kebab-case", Value::u32(7));

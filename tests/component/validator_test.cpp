@@ -348,7 +348,8 @@ TEST(Validator, RejectsStartDefinitions) {
 
 std::string chain_of_instance_types(int levels, int exports_per_level, bool resource_at_bottom) {
   std::string s = "(component\n";
-  s += resource_at_bottom ? "  (type (instance (export \"r\" (type (sub resource)))))\n" : "  (type (instance))\n";
+  s += resource_at_bottom ? "  (type (instance (export \"r\" (type (sub resource)))))\n"
+                          : "  (type (instance))\n";
   for (int k = 1; k <= levels; ++k) {
     s += "  (type (instance (alias outer 1 " + std::to_string(k - 1) + " (type))";
     for (int e = 0; e < exports_per_level; ++e) {
@@ -384,9 +385,11 @@ TEST(Validator, BoundsHostileTypeShapes) {
 
 TEST(Validator, VersionSuffixAndImplements) {
   const Invalid cases[] = {
-      {"suffix after a full version", R"((component (import "a:b/c@0.2.1" (versionsuffix ".1") (instance))))",
+      {"suffix after a full version",
+       R"((component (import "a:b/c@0.2.1" (versionsuffix ".1") (instance))))",
        "must follow a canonical interface version"},
-      {"suffix making an invalid version", R"((component (import "a:b/c@0.2" (versionsuffix ".x") (instance))))",
+      {"suffix making an invalid version",
+       R"((component (import "a:b/c@0.2" (versionsuffix ".x") (instance))))",
        "must follow a canonical interface version"},
       {"implements on a function", R"((component (import "f" (implements "a:b/c") (func))))",
        "`implements` is only allowed on instances with a plain name"},
@@ -412,7 +415,8 @@ TEST(Validator, VersionSuffixAndImplements) {
 
 TEST(Names, LabelsAndExternNames) {
   using validate::ExternName;
-  for (const char* ok : {"a", "a-b-c", "a1-2-3", "A", "A-B-C", "is-XML", "a11-w0rds", "m1x3d-4CR0NYMS"}) {
+  for (const char* ok :
+       {"a", "a-b-c", "a1-2-3", "A", "A-B-C", "is-XML", "a11-w0rds", "m1x3d-4CR0NYMS"}) {
     EXPECT_TRUE(validate::valid_label(ok)) << ok;
   }
   for (const char* bad : {"", "1-2-3", "a--b", "-a", "a-", "aB", "a_b", "a.b", "%a"}) {
@@ -443,7 +447,8 @@ TEST(Names, LabelsAndExternNames) {
   EXPECT_FALSE(validate::canonical_version("0.2.1"));
   EXPECT_EQ(validate::uniqueness_key("[method]foo.foo"), "foo");
   EXPECT_EQ(validate::uniqueness_key("[static]Foo.BAR"), "foo.bar");
-  EXPECT_EQ(validate::uniqueness_key("[method]foo.bar"), validate::uniqueness_key("[static]foo.bar"));
+  EXPECT_EQ(validate::uniqueness_key("[method]foo.bar"),
+            validate::uniqueness_key("[static]foo.bar"));
   EXPECT_EQ(validate::uniqueness_key("[constructor]FOO"), "[constructor]foo");
 }
 

@@ -41,6 +41,21 @@ class InstanceImpl final : public Instance {
     return names;
   }
 
+  Result<void> drop(const Value& own) override {
+    if (own.kind != Kind::Own || !own.handle.type) {
+      return make_error("only an `own` resource handle can be dropped");
+    }
+    if (store_->poisoned()) {
+      return wasm::make_trap(wasm::TrapKind::Poisoned,
+                             "instance is poisoned by an earlier trap: " + store_->poison_reason());
+    }
+    auto it = tree_.dtors->by_type.find(own.handle.type.get());
+    if (it == tree_.dtors->by_type.end()) return {};  // a resource without a destructor
+    auto r = it->second(own.handle.rep);
+    if (!r.ok() && r.error().code != 0 && !store_->poisoned()) store_->poison(r.error().message);
+    return r;
+  }
+
   bool poisoned() const override { return store_->poisoned(); }
   wasm::Store& store() override { return *store_; }
 

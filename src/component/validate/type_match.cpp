@@ -276,8 +276,10 @@ class ExternMatcher {
       return false;
     }
     switch (actual.kind) {
-      case K::Value: return values_.eq(*actual.value, *expected.value, why);
-      case K::Func: return funcs(*actual.func, *expected.func, why);
+      case K::Value:
+        return values_.eq(*actual.value, *expected.value, why);
+      case K::Func:
+        return funcs(*actual.func, *expected.func, why);
       case K::Resource:
         if (actual.resource != expected.resource) {
           set(why, "a different resource type");
@@ -301,12 +303,18 @@ class ExternMatcher {
       return false;
     }
     switch (actual.kind) {
-      case ExternKind::Func: return funcs(*actual.func, *expected.func, why);
-      case ExternKind::Value: return values_.eq(*actual.value, *expected.value, why);
-      case ExternKind::Type: return defined(actual.type, expected.type, why);
-      case ExternKind::Instance: return instance(*actual.instance, *expected.instance, why);
-      case ExternKind::Component: return component(*actual.component, *expected.component, why);
-      case ExternKind::CoreModule: return module(*actual.module, *expected.module, why);
+      case ExternKind::Func:
+        return funcs(*actual.func, *expected.func, why);
+      case ExternKind::Value:
+        return values_.eq(*actual.value, *expected.value, why);
+      case ExternKind::Type:
+        return defined(actual.type, expected.type, why);
+      case ExternKind::Instance:
+        return instance(*actual.instance, *expected.instance, why);
+      case ExternKind::Component:
+        return component(*actual.component, *expected.component, why);
+      case ExternKind::CoreModule:
+        return module(*actual.module, *expected.module, why);
     }
     return true;
   }
@@ -335,7 +343,8 @@ class ExternMatcher {
     return true;
   }
 
-  static std::unordered_map<std::string_view, const NamedExtern*> by_name(const std::vector<NamedExtern>& list) {
+  static std::unordered_map<std::string_view, const NamedExtern*> by_name(
+      const std::vector<NamedExtern>& list) {
     std::unordered_map<std::string_view, const NamedExtern*> m;
     for (const auto& x : list) m.emplace(x.name, &x);
     return m;
@@ -375,7 +384,8 @@ class ExternMatcher {
   }
 
   // Module subtyping: the actual module may import less and export more.
-  static bool module(const CoreModuleType& actual, const CoreModuleType& expected, std::string* why) {
+  static bool module(const CoreModuleType& actual, const CoreModuleType& expected,
+                     std::string* why) {
     if (&actual == &expected) return true;
     std::map<std::pair<std::string_view, std::string_view>, const wasm::ImportType*> imports;
     for (const auto& x : expected.imports) imports.emplace(std::make_pair(x.module, x.name), &x);

@@ -1506,7 +1506,8 @@ struct TypeSpace::State {
       s.imported_resources.push_back({std::move(path), e.type.resource});
     }
     ACTR_TRY_VOID(check_name(s, imp.name, e, true, imp.attrs));
-    for (const auto& slot : resources_of(e, imp.name)) s.visible_resources.insert(slot.resource.get());
+    for (const auto& slot : resources_of(e, imp.name))
+      s.visible_resources.insert(slot.resource.get());
     ACTR_TRY_VOID(push_extern(s, e, imp.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
     s.imports.push_back({imp.name, std::move(e)});
@@ -1541,7 +1542,8 @@ struct TypeSpace::State {
       const ResourceType* r = slot.resource.get();
       if (s.visible_resources.count(r) || named.count(r)) continue;
       std::string path;
-      for (size_t i = 1; i < slot.path.size(); ++i) path += (path.empty() ? "" : ".") + slot.path[i];
+      for (size_t i = 1; i < slot.path.size(); ++i)
+        path += (path.empty() ? "" : ".") + slot.path[i];
       return fail("the type of " + (path.empty() ? std::string("the export") : "`" + path + "`") +
                   " refers to a resource type that is neither imported nor exported" +
                   (r->name.empty() ? std::string() : " (`" + r->name + "`)"));

@@ -18,14 +18,19 @@
 // `(type (resource ...))` definitions it replays, so one TypeSpace per instantiation gives each
 // instance its own resource types. The abstract resources of the component's imports ((sub
 // resource) type imports, and (sub resource) exports of imported instance types) are asked from
-// `Options::imported_resource` with their path, e.g. {"wasi:io/error@0.2.0", "error"} or {"r"}:
-// the linker answers with the host's ResourceType (Linker::resource) or, for a nested component,
-// the resource of the instantiation argument; a null answer gives a fresh type (named after the
-// last path element). Nested component *definitions* are validated with abstract imports.
+// `TypeSpaceOptions::imported_resource` with their path, e.g. {"wasi:io/error@0.2.0", "error"} or
+// {"r"}: the linker answers with the host's ResourceType (Linker::resource) or, when it
+// instantiates a nested component (a child space: TypeSpace(&parent_space, options)), with the
+// resource the instantiation argument has at that path; a null answer gives a fresh type (named
+// after the last path element). Nested component *definitions* are validated with abstract
+// imports, and their instantiations substitute the arguments' resources.
 //
 // Not supported (rejected with a message saying so): the async ABI and built-ins ("async ... not
 // supported: the actr host is synchronous"), threads, error-context, streams, futures, maps,
 // fixed-size lists, value imports/exports and start definitions (🪙), GC core types.
+// Not checked: the external visibility of record/variant/enum/flags types in exports (resources'
+// is checked). Hostile shapes are bounded: types nest at most 100 deep and at most 10^6 nodes
+// written out, a type declares at most 10^4 abstract resources.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +38,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"

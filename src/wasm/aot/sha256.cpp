@@ -146,6 +146,7 @@ Sha256::Sha256()
              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
 void Sha256::update(std::span<const uint8_t> bytes) {
+  if (bytes.empty()) return;  // an empty span may carry a null pointer, which memcpy must not see
   total_bytes_ += bytes.size();
   size_t i = 0;
   if (buffered_ > 0) {
