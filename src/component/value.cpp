@@ -81,9 +81,17 @@ Value Value::list(std::vector<Value> items) {
 }
 
 Value Value::bytes(const uint8_t* data, size_t n) {
+  Value v;
+  v.assign_bytes(data, n);
+  return v;
+}
+
+Value Value::bytes(std::span<const uint8_t> data) { return bytes(data.data(), data.size()); }
+
+Value Value::bytes(std::string data) {
   Value v = with_kind(Kind::List);
-  v.items.reserve(n);
-  for (size_t i = 0; i < n; ++i) v.items.push_back(u8(data[i]));
+  v.compact_bytes_ = true;
+  v.str = std::move(data);
   return v;
 }
 
@@ -153,6 +161,83 @@ Value Value::borrow(ResourceHandle h) {
   return v;
 }
 
+size_t Value::list_size() const {
+  if (kind != Kind::List) return 0;
+  return compact_bytes_ ? str.size() : items.size();
+}
+
+Value Value::list_item(size_t i) const {
+  if (is_bytes()) return i < str.size() ? u8(static_cast<uint8_t>(str[i])) : Value();
+  return kind == Kind::List && i < items.size() ? items[i] : Value();
+}
+
+namespace {
+
+template <typename Bytes>
+bool copy_bytes_to(const Value& v, Bytes& out) {
+  if (v.kind != Kind::List) return false;
+  if (v.is_bytes()) {
+    auto bytes = v.as_bytes();
+    out.assign(bytes.begin(), bytes.end());
+    return true;
+  }
+  out.resize(v.items.size());
+  for (size_t i = 0; i < v.items.size(); ++i) {
+    const Value& item = v.items[i];
+    if (item.kind != Kind::U8 || item.u > 0xff) return false;
+    out[i] = static_cast<typename Bytes::value_type>(item.u);
+  }
+  return true;
+}
+
+// A compact list<u8> equals an element-wise list with the same bytes.
+bool same_bytes(std::span<const uint8_t> bytes, const std::vector<Value>& items) {
+  if (bytes.size() != items.size()) return false;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (items[i].kind != Kind::U8 || items[i].u != bytes[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Value::copy_bytes(std::string& out) const { return copy_bytes_to(*this, out); }
+bool Value::copy_bytes(std::vector<uint8_t>& out) const { return copy_bytes_to(*this, out); }
+
+Value Value::expanded() const {
+  if (is_bytes()) {
+    Value v = with_kind(Kind::List);
+    v.items.reserve(str.size());
+    for (char c : str) v.items.push_back(u8(static_cast<uint8_t>(c)));
+    return v;
+  }
+  Value v;
+  v.kind = kind;
+  std::memcpy(&v.u, &u, sizeof u);  // the whole union
+  v.str = str;
+  v.is_ok = is_ok;
+  v.handle = handle;
+  v.items.reserve(items.size());
+  for (const Value& item : items) v.items.push_back(item.expanded());
+  return v;
+}
+
+void Value::reset(Kind k) {
+  kind = k;
+  u = 0;
+  is_ok = true;
+  compact_bytes_ = false;
+  if (!items.empty()) items.clear();
+  if (!str.empty()) str.clear();
+  if (handle.type) handle = {};
+}
+
+void Value::assign_bytes(const uint8_t* data, size_t n) {
+  reset(Kind::List);
+  compact_bytes_ = true;
+  str.assign(reinterpret_cast<const char*>(data), n);
+}
+
 bool Value::operator==(const Value& o) const {
   if (kind != o.kind) return false;
   switch (kind) {
@@ -185,6 +270,10 @@ bool Value::operator==(const Value& o) const {
     case Kind::String:
       return str == o.str;
     case Kind::List:
+      if (compact_bytes_ && o.compact_bytes_) return str == o.str;
+      if (compact_bytes_) return same_bytes(as_bytes(), o.items);
+      if (o.compact_bytes_) return same_bytes(o.as_bytes(), items);
+      return items == o.items;
     case Kind::Record:
     case Kind::Tuple:
     case Kind::Option:

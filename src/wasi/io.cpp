@@ -22,11 +22,13 @@ constexpr uint64_t kBlockingWriteLimit = 4096;
 // Larger reads return fewer bytes (as WASI allows), to bound the memory of one call.
 constexpr uint64_t kMaxRead = 64 * 1024;
 
-std::string bytes_of(const Value& list) {
-  std::string out;
-  out.reserve(list.items.size());
-  for (const auto& b : list.items) out.push_back(static_cast<char>(b.u & 0xff));
-  return out;
+// The bytes of a list<u8> argument in either form, without a copy in the compact one (the
+// argument was lifted from the guest, so it is compact). `scratch` holds an element-wise list's.
+std::string_view bytes_of(const Value& list, std::string& scratch) {
+  if (list.is_bytes()) return list.str;
+  // The canonical ABI checked the argument against list<u8>: every element is a u8.
+  (void)list.copy_bytes(scratch);
+  return scratch;
 }
 
 Value bytes_value(std::string_view bytes) {
@@ -158,13 +160,15 @@ void add_output_stream(InterfaceBuilder& streams, const std::shared_ptr<const Ho
                    }
                    return Value::ok(Value::u64(kWritePermit));
                  });
-  streams.method(r.output_stream, "write", {contents}, unit_result,
-                 [host](Args args) -> Result<Value> {
-                   return write_to(*host, args[0], bytes_of(args[1]), kWritePermit, "write");
-                 });
+  streams.method(
+      r.output_stream, "write", {contents}, unit_result, [host](Args args) -> Result<Value> {
+        std::string scratch;
+        return write_to(*host, args[0], bytes_of(args[1], scratch), kWritePermit, "write");
+      });
   streams.method(r.output_stream, "blocking-write-and-flush", {contents}, unit_result,
                  [host](Args args) -> Result<Value> {
-                   return write_to(*host, args[0], bytes_of(args[1]), kBlockingWriteLimit,
+                   std::string scratch;
+                   return write_to(*host, args[0], bytes_of(args[1], scratch), kBlockingWriteLimit,
                                    "blocking-write-and-flush");
                  });
   // Output is delivered as it is written: flushing only reports whether the stream is open.

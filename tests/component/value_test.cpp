@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <limits>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "component/types.hpp"
 
@@ -147,8 +150,9 @@ TEST(ValueTest, ConstructorsSetKindAndPayload) {
   EXPECT_EQ(Value::string("hi").str, "hi");
   uint8_t raw[] = {1, 2, 3};
   Value bytes = Value::bytes(raw, 3);
-  ASSERT_EQ(bytes.items.size(), 3u);
-  EXPECT_EQ(bytes.items[2], Value::u8(3));
+  EXPECT_EQ(bytes.kind, Kind::List);
+  ASSERT_EQ(bytes.list_size(), 3u);
+  EXPECT_EQ(bytes.list_item(2), Value::u8(3));
   EXPECT_EQ(Value::variant(2, Value::u32(7)).index, 2u);
   EXPECT_TRUE(Value::variant(2, Value::u32(7)).has_payload());
   EXPECT_FALSE(Value::none().has_payload());
@@ -176,6 +180,84 @@ TEST(ValueTest, EqualityIsStructuralAndBitwiseForFloats) {
   EXPECT_EQ(Value::own({r, 3}), Value::own({r, 3}));
   EXPECT_NE(Value::own({r, 3}), Value::borrow({r, 3}));
   EXPECT_NE(Value::own({r, 3}), Value::own({r, 4}));
+}
+
+TEST(ValueTest, BytesAreCompactAndReadableInBothForms) {
+  const uint8_t raw[] = {0, 7, 255};
+  Value compact = Value::bytes(raw, 3);
+  Value elementwise = Value::list({Value::u8(0), Value::u8(7), Value::u8(255)});
+  EXPECT_TRUE(compact.is_bytes());
+  EXPECT_TRUE(compact.items.empty());
+  EXPECT_FALSE(elementwise.is_bytes());
+  ASSERT_EQ(compact.as_bytes().size(), 3u);
+  EXPECT_EQ(compact.as_bytes()[2], 255);
+  EXPECT_TRUE(elementwise.as_bytes().empty()) << "only the compact form has contiguous bytes";
+  EXPECT_TRUE(Value::string("abc").as_bytes().empty()) << "a string is no list";
+
+  for (const Value* v : {&compact, &elementwise}) {
+    EXPECT_EQ(v->list_size(), 3u);
+    EXPECT_EQ(v->list_item(0), Value::u8(0));
+    EXPECT_EQ(v->list_item(2), Value::u8(255));
+    std::string s;
+    ASSERT_TRUE(v->copy_bytes(s));
+    EXPECT_EQ(s, std::string("\x00\x07\xff", 3));
+    std::vector<uint8_t> b;
+    ASSERT_TRUE(v->copy_bytes(b));
+    EXPECT_EQ(b, (std::vector<uint8_t>{0, 7, 255}));
+  }
+  EXPECT_EQ(Value::u32(3).list_size(), 0u);
+
+  std::string s;
+  EXPECT_FALSE(Value::list({Value::u8(1), Value::u32(2)}).copy_bytes(s));
+  EXPECT_FALSE(Value::string("x").copy_bytes(s));
+
+  // Other constructors make the same compact value.
+  EXPECT_TRUE(Value::bytes(std::string("\x00\x07\xff", 3)).is_bytes());
+  EXPECT_EQ(Value::bytes(std::string("\x00\x07\xff", 3)), compact);
+  std::vector<uint8_t> vec{0, 7, 255};
+  EXPECT_EQ(Value::bytes(std::span<const uint8_t>(vec)), compact);
+}
+
+TEST(ValueTest, CompactAndElementwiseBytesCompareEqual) {
+  const uint8_t raw[] = {1, 2, 3};
+  Value compact = Value::bytes(raw, 3);
+  Value same = Value::list({Value::u8(1), Value::u8(2), Value::u8(3)});
+  EXPECT_EQ(compact, same);
+  EXPECT_EQ(same, compact);
+  EXPECT_EQ(compact, Value::bytes(raw, 3));
+  EXPECT_NE(compact, Value::list({Value::u8(1), Value::u8(2)}));
+  EXPECT_NE(compact, Value::list({Value::u8(1), Value::u8(2), Value::u8(4)}));
+  EXPECT_NE(compact, Value::list({Value::u8(1), Value::u8(2), Value::u16(3)}));
+  EXPECT_NE(Value::list({Value::u8(1), Value::u8(2), Value::u16(3)}), compact);
+  EXPECT_NE(compact, Value::bytes(raw, 2));
+  EXPECT_EQ(Value::bytes(raw, 0), Value::list({})) << "empty lists are equal in any form";
+  // Nested inside other values too.
+  EXPECT_EQ(Value::some(compact), Value::some(same));
+  EXPECT_EQ(Value::record({Value::string("x"), compact}),
+            Value::record({Value::string("x"), same}));
+}
+
+TEST(ValueTest, ExpandedAndInPlaceConstruction) {
+  const uint8_t raw[] = {9, 8};
+  Value nested = Value::record({Value::bytes(raw, 2), Value::some(Value::bytes(raw, 1))});
+  Value e = nested.expanded();
+  EXPECT_EQ(e, nested);
+  ASSERT_EQ(e.items[0].items.size(), 2u);
+  EXPECT_FALSE(e.items[0].is_bytes());
+  EXPECT_EQ(e.items[0].items[1], Value::u8(8));
+  EXPECT_FALSE(e.items[1].payload().is_bytes());
+  EXPECT_EQ(e.items[1].payload().items.size(), 1u);
+
+  Value v = Value::string("leftover");
+  v.assign_bytes(raw, 2);
+  EXPECT_TRUE(v.is_bytes());
+  EXPECT_EQ(v, Value::bytes(raw, 2));
+  v.reset(Kind::U32);
+  EXPECT_EQ(v, Value::u32(0));
+  EXPECT_FALSE(v.is_bytes());
+  v.reset(Kind::List);
+  EXPECT_FALSE(v.is_bytes()) << "reset forgets the compact form";
+  EXPECT_EQ(v.list_size(), 0u);
 }
 
 }  // namespace

@@ -512,6 +512,8 @@ std::optional<std::string> compare(const Form& f, const ValueType& t, const Valu
     if (same) return std::nullopt;
     return fail("got " + describe(actual, t) + ", expected " + describe(*expected, t));
   }
+  // Lifting makes a compact list<u8>; compare it element by element like any list.
+  if (actual.is_bytes()) return compare(f, t, actual.expanded(), path);
   auto shape = shape_of(f, t);
   if (!shape) return fail(shape.error().message);
   switch (t.kind) {
@@ -586,6 +588,7 @@ std::optional<std::string> mismatch(const SExpr& node, const ValueType& type, co
 }
 
 std::string describe(const Value& v, const ValueType& t) {
+  if (v.is_bytes()) return describe(v.expanded(), t);
   std::string out;
   auto items = [&](const char* open, const char* close, auto&& type_of) {
     out += open;

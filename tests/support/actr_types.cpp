@@ -311,13 +311,13 @@ std::string describe(const Value& v) {
       return out + "\"";
     }
     case Kind::List: {
-      bool all_bytes = !v.items.empty();
-      for (const auto& item : v.items) all_bytes = all_bytes && item.kind == Kind::U8;
-      if (!all_bytes) return join(v.items, "[", "]");
+      // Both forms of a list<u8> render alike, as equal values must.
+      std::string bytes;
+      if (v.list_size() == 0 || !v.copy_bytes(bytes)) return join(v.items, "[", "]");
       std::string out = "bytes:";
-      for (const auto& item : v.items) {
-        out += kHex[(item.u >> 4) & 15];
-        out += kHex[item.u & 15];
+      for (unsigned char b : bytes) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
       }
       return out;
     }
@@ -346,12 +346,11 @@ std::string describe(const Value& v) {
 Result<std::vector<uint8_t>> bytes_from(const Value& v) {
   if (v.kind != Kind::List) return shape_error("list<u8>", v);
   std::vector<uint8_t> out;
-  out.reserve(v.items.size());
+  if (v.copy_bytes(out)) return out;
   for (const auto& item : v.items) {
     if (item.kind != Kind::U8) return shape_error("u8", item);
-    out.push_back(static_cast<uint8_t>(item.u));
   }
-  return out;
+  return make_error("expected list<u8>, got a list with an out-of-range u8");
 }
 
 Result<std::string> string_from(const Value& v) {

@@ -98,9 +98,10 @@ inline component::Value bytes(std::string_view s) {
   return component::Value::bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
+// The bytes of a list<u8> (either form) as a string.
 inline std::string string_of(const component::Value& list) {
   std::string out;
-  for (const auto& b : list.items) out.push_back(static_cast<char>(b.u));
+  EXPECT_TRUE(list.copy_bytes(out)) << "not a list<u8>";
   return out;
 }
 

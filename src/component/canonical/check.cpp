@@ -53,6 +53,11 @@ class Checker {
       }
       case Kind::List:
         if (!t.elem) return fail("list type without an element type");
+        if (v.is_bytes()) {
+          if (v.as_bytes().empty() || t.elem->kind == Kind::U8) return true;
+          fail("expected `" + to_wit(*t.elem) + "`, found a u8 value");
+          return at("list element 0");
+        }
         if (numbers_ok(t.elem->kind, v.items)) return true;
         for (size_t i = 0; i < v.items.size(); ++i) {
           if (!check(*t.elem, v.items[i])) return at("list element " + std::to_string(i));

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <span>
 #include <string>
 #include <type_traits>
 
@@ -79,14 +80,7 @@ uint32_t case_of(const ValueType& t, const Value& v) {
 
 // Lifting fills Values in place: `out` is usually fresh, so resetting it costs a few compares,
 // and no temporary Value is built and moved per element.
-void reset(Value& out, Kind k) {
-  out.kind = k;
-  out.u = 0;
-  out.is_ok = true;
-  if (!out.items.empty()) out.items.clear();
-  if (!out.str.empty()) out.str.clear();
-  if (out.handle.type) out.handle = {};
-}
+void reset(Value& out, Kind k) { out.reset(k); }
 
 void set_bool(Value& out, bool b) {
   reset(out, Kind::Bool);
@@ -407,6 +401,18 @@ bool Codec::load_numbers(Kind k, uint32_t ptr, Value& out) {
 Result<void> Codec::store_list(const ValueType& elem, const Value& v, uint32_t& ptr,
                                uint32_t& len) {
   Layout el = layout_of(elem);
+  if (v.is_bytes()) {
+    // The compact list<u8>: one copy. Empty, it is a valid list of any element type.
+    std::span<const uint8_t> data = v.as_bytes();
+    if (!data.empty() && elem.kind != Kind::U8) return mismatch(elem, Value::u8(data[0]));
+    if (data.size() > kMaxListByteLength) {
+      return make_error("list of " + std::to_string(data.size()) + " bytes is too long to pass");
+    }
+    len = static_cast<uint32_t>(data.size());
+    ACTR_TRY(ptr, realloc(0, 0, el.align, len));
+    if (len) std::memcpy(base_ + ptr, data.data(), len);
+    return {};
+  }
   uint32_t es = el.size;
   uint64_t bytes = uint64_t{es} * v.items.size();
   if (bytes > kMaxListByteLength) {
@@ -692,6 +698,10 @@ Result<void> Codec::load_list(const ValueType& elem, uint32_t ptr, uint32_t len,
   }
   ACTR_TRY_VOID(check_range(ptr, bytes, el.align, "unaligned pointer",
                             "list pointer/length out of bounds of memory"));
+  if (elem.kind == Kind::U8) {
+    out.assign_bytes(base_ + ptr, len);  // the compact form: one copy
+    return {};
+  }
   reset(out, Kind::List);
   out.items.resize(len);
   if (load_numbers(elem.kind, ptr, out)) return {};

@@ -226,12 +226,19 @@ Result<Value> Parser::value_inner(const ValueType& t) {
     case Kind::List: {
       if (tok.kind != Tok::LBracket) return unexpected(tok, "`[`");
       if (!t.elem) return make_error("list type without an element type");
+      // A list<u8> is built in the compact form, as lifting makes it.
+      const bool bytes = t.elem->kind == Kind::U8;
+      std::string byte_buffer;
       Value out = Value::list({});
       while (true) {
         ACTR_TRY(Token next, lex_.peek());
         if (next.kind == Tok::RBracket) break;
         ACTR_TRY(Value item, value(*t.elem));
-        out.items.push_back(std::move(item));
+        if (bytes) {
+          byte_buffer.push_back(static_cast<char>(item.u));
+        } else {
+          out.items.push_back(std::move(item));
+        }
         ACTR_TRY(Token sep, lex_.peek());
         if (sep.kind == Tok::Comma) {
           (void)lex_.next();
@@ -240,6 +247,7 @@ Result<Value> Parser::value_inner(const ValueType& t) {
         }
       }
       (void)lex_.next();
+      if (bytes) return Value::bytes(std::move(byte_buffer));
       return out;
     }
     case Kind::Tuple: {

@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <span>
 
 #include "component/canonical/unicode.hpp"
 #include "component/wave/wave.hpp"
@@ -122,6 +123,17 @@ void print_to(std::string& out, const Value& v, const ValueType& t) {
       quoted(out, v.str, '"');
       return;
     case Kind::List:
+      if (v.is_bytes()) {
+        std::span<const uint8_t> bytes = v.as_bytes();
+        if (!bytes.empty() && (!t.elem || t.elem->kind != Kind::U8)) return invalid(out, t, v);
+        out += '[';
+        for (size_t i = 0; i < bytes.size(); ++i) {
+          if (i) out += ", ";
+          out += std::to_string(bytes[i]);
+        }
+        out += ']';
+        return;
+      }
       out += '[';
       for (size_t i = 0; i < v.items.size(); ++i) {
         if (i) out += ", ";

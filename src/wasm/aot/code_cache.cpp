@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -89,6 +90,16 @@ std::string unique_suffix() {
          std::to_string(counter++);
 }
 
+// Work directories left by compiles that died (a compile takes seconds, not a day).
+void remove_abandoned_work(const fs::path& tmp) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code ignored;
+    if (fs::last_write_time(it->path(), ignored) < cutoff) fs::remove_all(it->path(), ignored);
+  }
+}
+
 }  // namespace
 
 LoadedObject::~LoadedObject() {
@@ -125,6 +136,7 @@ Result<std::unique_ptr<CodeCache>> CodeCache::open(std::optional<fs::path> dir,
                       ": it must belong to this user and be writable by nobody else");
   }
   ::chmod(root.c_str(), 0700);
+  remove_abandoned_work(root / "tmp");
   return std::unique_ptr<CodeCache>(new CodeCache(root, std::move(compiler)));
 }
 

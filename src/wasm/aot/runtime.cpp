@@ -115,7 +115,8 @@ __attribute__((noinline)) void init_thread() {
     if (pthread_attr_getstack(&attr, &low, &size) == 0) {
       tls_thread_stack_low = reinterpret_cast<uintptr_t>(low);
       tls_thread_stack_high = tls_thread_stack_low + size;
-      tls_thread_stack_limit = tls_thread_stack_low + std::min<uintptr_t>(kThreadStackReserve, size / 4);
+      tls_thread_stack_limit =
+          tls_thread_stack_low + std::min<uintptr_t>(kThreadStackReserve, size / 4);
     }
     pthread_attr_destroy(&attr);
   }
