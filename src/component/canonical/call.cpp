@@ -26,31 +26,32 @@ Result<void> check_types(const std::vector<Param>& params) {
   return {};
 }
 
-// Stores values as the fields of a tuple at ptr.
-Result<void> store_tuple(Codec& cx, const std::vector<Param>& types, std::span<const Value> values,
+// Stores values as the fields of a tuple at ptr (in bounds for the tuple: checked by the caller).
+Result<void> store_tuple(Codec& cx, const std::vector<Param>& types,
+                         const std::vector<uint32_t>& offsets, std::span<const Value> values,
                          uint32_t ptr) {
-  uint64_t at = ptr;
-  for (size_t i = 0; i < types.size(); ++i) {
-    const ValueType& t = *types[i].type;
-    Layout l = layout_of(t);
-    at = align_to(at, l.align);
-    ACTR_TRY_VOID(cx.store(t, values[i], static_cast<uint32_t>(at)));
-    at += l.size;
-  }
+  for (size_t i = 0; i < types.size(); ++i)
+    ACTR_TRY_VOID(cx.store(*types[i].type, values[i], ptr + offsets[i]));
   return {};
 }
 
-Result<void> load_tuple(Codec& cx, const std::vector<Param>& types, uint32_t ptr,
-                        std::vector<Value>& out) {
-  uint64_t at = ptr;
-  for (size_t i = 0; i < types.size(); ++i) {
-    const ValueType& t = *types[i].type;
-    Layout l = layout_of(t);
+Result<void> load_tuple(Codec& cx, const std::vector<Param>& types,
+                        const std::vector<uint32_t>& offsets, uint32_t ptr, std::span<Value> out) {
+  for (size_t i = 0; i < types.size(); ++i)
+    ACTR_TRY_VOID(cx.load(*types[i].type, ptr + offsets[i], out[i]));
+  return {};
+}
+
+std::vector<uint32_t> tuple_offsets(const std::vector<Param>& params, const LayoutCache& layouts) {
+  std::vector<uint32_t> offsets;
+  uint64_t at = 0;
+  for (const Param& p : params) {
+    Layout l = layouts.layout(*p.type);
     at = align_to(at, l.align);
-    ACTR_TRY_VOID(cx.load(t, static_cast<uint32_t>(at), out[i]));
+    offsets.push_back(static_cast<uint32_t>(at));
     at += l.size;
   }
-  return {};
+  return offsets;
 }
 
 class MayLeaveGuard {
@@ -72,10 +73,33 @@ class MayLeaveGuard {
 
 }  // namespace
 
-Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& options,
-                         std::span<const Value> args, std::vector<Value>& results) {
+Result<std::shared_ptr<const CallPlan>> plan_call(const FuncType& type) {
   ACTR_TRY_VOID(check_types(type.params));
   ACTR_TRY_VOID(check_types(type.results));
+  auto plan = std::make_shared<CallPlan>();
+  plan->type = type;
+  for (const Param& p : plan->type.params) plan->layouts.add(*p.type);
+  for (const Param& p : plan->type.results) plan->layouts.add(*p.type);
+  plan->flat_params = flat_count(plan->type.params);
+  plan->flat_results = flat_count(plan->type.results);
+  plan->params_in_memory = plan->flat_params > kMaxFlatParams;
+  plan->results_in_memory = plan->flat_results > kMaxFlatResults;
+  plan->params_tuple = tuple_layout(plan->type.params);
+  plan->results_tuple = tuple_layout(plan->type.results);
+  plan->param_offsets = tuple_offsets(plan->type.params, plan->layouts);
+  plan->result_offsets = tuple_offsets(plan->type.results, plan->layouts);
+  return std::shared_ptr<const CallPlan>(std::move(plan));
+}
+
+Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& options,
+                         std::span<const Value> args, std::vector<Value>& results) {
+  ACTR_TRY(auto plan, plan_call(type));
+  return call_export(*plan, core, options, args, results);
+}
+
+Result<void> call_export(const CallPlan& plan, wasm::Func& core, const Options& options,
+                         std::span<const Value> args, std::vector<Value>& results) {
+  const FuncType& type = plan.type;
   if (args.size() != type.params.size()) {
     return make_error("expected " + std::to_string(type.params.size()) + " arguments, got " +
                       std::to_string(args.size()));
@@ -86,13 +110,9 @@ Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& 
     }
   }
 
-  const uint32_t flat_params = flat_count(type.params);
-  const uint32_t flat_results = flat_count(type.results);
-  const bool params_in_memory = flat_params > kMaxFlatParams;
-  const bool results_in_memory = flat_results > kMaxFlatResults;
   const wasm::FuncType& core_type = core.type();
-  if (core_type.params.size() != (params_in_memory ? 1 : flat_params) ||
-      core_type.results.size() != (results_in_memory ? 1 : flat_results)) {
+  if (core_type.params.size() != (plan.params_in_memory ? 1 : plan.flat_params) ||
+      core_type.results.size() != (plan.results_in_memory ? 1 : plan.flat_results)) {
     return make_error("core function type " + core_type.to_string() +
                       " does not match the lifted function type (expected " +
                       flatten_func(type, Direction::Lift).to_string() + ")");
@@ -101,12 +121,12 @@ Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& 
   std::optional<CallScope> scope;
   if (options.handles) scope.emplace(*options.handles);
   Codec cx(options, scope ? &*scope : nullptr);
+  cx.use_layouts(&plan.layouts);
 
   wasm::Slot core_args[kMaxFlatParams] = {};
-  if (params_in_memory) {
-    Layout tuple = tuple_layout(type.params);
-    ACTR_TRY(uint32_t ptr, cx.realloc(0, 0, tuple.align, tuple.size));
-    ACTR_TRY_VOID(store_tuple(cx, type.params, args, ptr));
+  if (plan.params_in_memory) {
+    ACTR_TRY(uint32_t ptr, cx.realloc(0, 0, plan.params_tuple.align, plan.params_tuple.size));
+    ACTR_TRY_VOID(store_tuple(cx, type.params, plan.param_offsets, args, ptr));
     core_args[0] = ptr;
   } else {
     FlatWriter out{core_args, kMaxFlatParams};
@@ -120,10 +140,10 @@ Result<void> call_export(const FuncType& type, wasm::Func& core, const Options& 
 
   results.clear();
   results.resize(type.results.size());
-  if (results_in_memory) {
+  if (plan.results_in_memory) {
     auto ptr = static_cast<uint32_t>(core_results[0]);
-    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_layout(type.results)));
-    ACTR_TRY_VOID(load_tuple(cx, type.results, ptr, results));
+    ACTR_TRY_VOID(cx.check_pointer(ptr, plan.results_tuple));
+    ACTR_TRY_VOID(load_tuple(cx, type.results, plan.result_offsets, ptr, results));
   } else {
     FlatReader in{core_results, static_cast<uint32_t>(core_type.results.size())};
     for (size_t i = 0; i < results.size(); ++i)
@@ -143,30 +163,39 @@ Result<void> call_import(const FuncType& type, const Options& options, const was
                          wasm::Slot* core_results, const HostCallback& host) {
   if (options.may_leave && !*options.may_leave)
     return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
-  ACTR_TRY_VOID(check_types(type.params));
-  ACTR_TRY_VOID(check_types(type.results));
+  ACTR_TRY(auto plan, plan_call(type));
+  return call_import(*plan, options, core_args, core_results, host);
+}
 
-  const uint32_t flat_params = flat_count(type.params);
-  const uint32_t flat_results = flat_count(type.results);
-  const bool params_in_memory = flat_params > kMaxFlatParams;
-  const bool results_in_memory = flat_results > kMaxFlatResults;
+Result<void> call_import(const CallPlan& plan, const Options& options, const wasm::Slot* core_args,
+                         wasm::Slot* core_results, const HostCallback& host) {
+  if (options.may_leave && !*options.may_leave)
+    return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
+  const FuncType& type = plan.type;
 
   std::optional<CallScope> scope;
   if (options.handles) scope.emplace(*options.handles);
   Codec cx(options, scope ? &*scope : nullptr);
+  cx.use_layouts(&plan.layouts);
 
-  std::vector<Value> args(type.params.size());
+  // Most imports take a few arguments: those live on the stack.
+  constexpr size_t kInlineArgs = 4;
+  Value inline_args[kInlineArgs];
+  std::vector<Value> heap_args;
+  if (type.params.size() > kInlineArgs) heap_args.resize(type.params.size());
+  std::span<Value> args = heap_args.empty() ? std::span<Value>(inline_args, type.params.size())
+                                            : std::span<Value>(heap_args);
   uint32_t next_arg = 0;
-  if (params_in_memory) {
+  if (plan.params_in_memory) {
     auto ptr = static_cast<uint32_t>(core_args[0]);
-    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_layout(type.params)));
-    ACTR_TRY_VOID(load_tuple(cx, type.params, ptr, args));
+    ACTR_TRY_VOID(cx.check_pointer(ptr, plan.params_tuple));
+    ACTR_TRY_VOID(load_tuple(cx, type.params, plan.param_offsets, ptr, args));
     next_arg = 1;
   } else {
-    FlatReader in{core_args, flat_params};
+    FlatReader in{core_args, plan.flat_params};
     for (size_t i = 0; i < args.size(); ++i)
       ACTR_TRY_VOID(cx.lift_flat(*type.params[i].type, in, args[i]));
-    next_arg = flat_params;
+    next_arg = plan.flat_params;
   }
 
   std::vector<Value> results;
@@ -190,10 +219,10 @@ Result<void> call_import(const FuncType& type, const Options& options, const was
   }
 
   cx.refresh();
-  if (results_in_memory) {
+  if (plan.results_in_memory) {
     auto ptr = static_cast<uint32_t>(core_args[next_arg]);
-    ACTR_TRY_VOID(cx.check_pointer(ptr, tuple_layout(type.results)));
-    ACTR_TRY_VOID(store_tuple(cx, type.results, results, ptr));
+    ACTR_TRY_VOID(cx.check_pointer(ptr, plan.results_tuple));
+    ACTR_TRY_VOID(store_tuple(cx, type.results, plan.result_offsets, results, ptr));
   } else {
     FlatWriter out{core_results, kMaxFlatResults};
     for (size_t i = 0; i < results.size(); ++i)

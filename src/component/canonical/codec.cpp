@@ -157,9 +157,9 @@ Result<void> Codec::check_range(uint64_t ptr, uint64_t len, uint32_t align, cons
   return {};
 }
 
-Result<void> Codec::check_pointer(uint64_t ptr, const Layout& layout) {
+Result<void> Codec::check_pointer(uint64_t ptr, const Layout& block) {
   ACTR_TRY_VOID(need_memory());
-  return check_range(ptr, layout.size, layout.align, "unaligned pointer",
+  return check_range(ptr, block.size, block.align, "unaligned pointer",
                      "pointer out of bounds of memory");
 }
 
@@ -400,7 +400,7 @@ bool Codec::load_numbers(Kind k, uint32_t ptr, Value& out) {
 
 Result<void> Codec::store_list(const ValueType& elem, const Value& v, uint32_t& ptr,
                                uint32_t& len) {
-  Layout el = layout_of(elem);
+  Layout el = layout(elem);
   if (v.is_bytes()) {
     // The compact list<u8>: one copy. Empty, it is a valid list of any element type.
     std::span<const uint8_t> data = v.as_bytes();
@@ -485,7 +485,7 @@ Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
       for (size_t i = 0; i < n; ++i) {
         const ValueType* ft = t.kind == Kind::Record ? t.fields[i].type.get() : t.items[i].get();
         if (!ft) return make_error("field without a type");
-        Layout fl = layout_of(*ft);
+        Layout fl = layout(*ft);
         at = align_to(at, fl.align);
         ACTR_TRY_VOID(store(*ft, v.items[i], static_cast<uint32_t>(at)));
         at += fl.size;
@@ -513,7 +513,7 @@ Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
       const ValueType* payload = case_type(t, c);
       if (!payload) return {};
       if (v.items.size() != 1) return mismatch(t, v);
-      return store(*payload, v.items[0], ptr + layout_of(t).payload_offset);
+      return store(*payload, v.items[0], ptr + layout(t).payload_offset);
     }
     case Kind::Flags: {
       size_t n = t.names.size();
@@ -605,7 +605,7 @@ Result<void> Codec::lower_flat(const ValueType& t, const Value& v, FlatWriter& o
       ACTR_TRY_VOID(put(c));
       // Joined slots need no conversion here: i32 and f32 are stored zero-extended as bit
       // patterns, so widening to i64 or reinterpreting f32 as i32 leaves a slot unchanged.
-      uint32_t end = out.pos + flat_count(t) - 1;
+      uint32_t end = out.pos + flat(t) - 1;
       if (const ValueType* payload = case_type(t, c)) {
         if (v.items.size() != 1) return mismatch(t, v);
         ACTR_TRY_VOID(lower_flat(*payload, v.items[0], out));
@@ -689,7 +689,7 @@ Result<void> Codec::load_string(uint32_t ptr, uint32_t tagged_units, Value& out)
 
 Result<void> Codec::load_list(const ValueType& elem, uint32_t ptr, uint32_t len, Value& out) {
   ACTR_TRY_VOID(need_memory());
-  Layout el = layout_of(elem);
+  Layout el = layout(elem);
   uint32_t es = el.size;
   uint64_t bytes = uint64_t{es} * len;
   if (bytes > kMaxListByteLength) {
@@ -765,7 +765,7 @@ Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
       for (size_t i = 0; i < n; ++i) {
         const ValueType* ft = t.kind == Kind::Record ? t.fields[i].type.get() : t.items[i].get();
         if (!ft) return make_error("field without a type");
-        Layout fl = layout_of(*ft);
+        Layout fl = layout(*ft);
         at = align_to(at, fl.align);
         ACTR_TRY_VOID(load(*ft, static_cast<uint32_t>(at), out.items[i]));
         at += fl.size;
@@ -793,7 +793,7 @@ Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
       set_case(out, t, c);
       if (const ValueType* payload = case_type(t, c)) {
         out.items.resize(1);
-        ACTR_TRY_VOID(load(*payload, ptr + layout_of(t).payload_offset, out.items[0]));
+        ACTR_TRY_VOID(load(*payload, ptr + layout(t).payload_offset, out.items[0]));
       }
       return {};
     }
@@ -895,7 +895,7 @@ Result<void> Codec::lift_flat(const ValueType& t, FlatReader& in, Value& out) {
       if (c >= n) return bad_discriminant(c, n);
       // The payload's own flat values come first in the joined slots; reading an i32 or f32
       // from a wider joined slot is taking its low 32 bits, which next32() does.
-      uint32_t end = in.pos + flat_count(t) - 1;
+      uint32_t end = in.pos + flat(t) - 1;
       set_case(out, t, c);
       if (const ValueType* payload = case_type(t, c)) {
         out.items.resize(1);

@@ -43,6 +43,14 @@ class Codec {
 
   const Options& options() const { return opts_; }
 
+  // Layouts of compound types to use instead of computing them (may be null; must outlive the
+  // Codec).
+  void use_layouts(const LayoutCache* layouts) { layouts_ = layouts; }
+  Layout layout(const ValueType& t) const { return layouts_ ? layouts_->layout(t) : layout_of(t); }
+  uint32_t flat(const ValueType& t) const {
+    return layouts_ ? layouts_->flat_count(t) : flat_count(t);
+  }
+
   Result<void> lower_flat(const ValueType& t, const Value& v, FlatWriter& out);
   Result<void> store(const ValueType& t, const Value& v, uint32_t ptr);
   Result<void> lift_flat(const ValueType& t, FlatReader& in, Value& out);
@@ -56,7 +64,7 @@ class Codec {
   Result<void> check_range(uint64_t ptr, uint64_t len, uint32_t align, const char* unaligned,
                            const char* out_of_bounds);
   // check_range for a pointer the guest passed or returned: needs the memory option.
-  Result<void> check_pointer(uint64_t ptr, const Layout& layout);
+  Result<void> check_pointer(uint64_t ptr, const Layout& block);
 
  private:
   Result<void> need_memory();
@@ -79,6 +87,7 @@ class Codec {
 
   Options opts_;  // a copy: callers often pass a temporary
   CallScope* scope_;
+  const LayoutCache* layouts_ = nullptr;
   // The memory's current view; refreshed after every call into the guest (it may grow).
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;

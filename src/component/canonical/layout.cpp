@@ -292,4 +292,43 @@ wasm::FuncType flatten_func(const FuncType& ft, Direction d) {
   return core;
 }
 
+void LayoutCache::add(const ValueType& t) {
+  auto k = static_cast<size_t>(t.kind);
+  bool compound =
+      k > static_cast<size_t>(Kind::List) && t.kind != Kind::Own && t.kind != Kind::Borrow;
+  if (compound) {
+    if (find(t)) return;
+    entries_.push_back({&t, compound_layout(t), canonical::flat_count(t)});
+  }
+  auto visit = [&](const TypeRef& r) {
+    if (r) add(*r);
+  };
+  visit(t.elem);
+  visit(t.ok);
+  visit(t.err);
+  for (const Field& f : t.fields) visit(f.type);
+  for (const TypeRef& i : t.items) visit(i);
+  for (const Case& c : t.cases) visit(c.type);
+}
+
+const LayoutCache::Entry* LayoutCache::find(const ValueType& t) const {
+  for (const Entry& e : entries_) {
+    if (e.type == &t) return &e;
+  }
+  return nullptr;
+}
+
+Layout LayoutCache::layout(const ValueType& t) const {
+  auto k = static_cast<size_t>(t.kind);
+  if (k <= static_cast<size_t>(Kind::List) || t.kind == Kind::Own || t.kind == Kind::Borrow)
+    return layout_of(t);
+  if (const Entry* e = find(t)) return e->layout;
+  return compound_layout(t);
+}
+
+uint32_t LayoutCache::flat_count(const ValueType& t) const {
+  if (const Entry* e = find(t)) return e->flat_count;
+  return canonical::flat_count(t);
+}
+
 }  // namespace actr::component::canonical

@@ -48,6 +48,27 @@ inline Layout layout_of(const ValueType& t) {
   return compound_layout(t);
 }
 
+// Layouts and flat counts of the compound types inside some types, computed once: lookups by
+// address, valid while those types live (CallPlan keeps them alive).
+class LayoutCache {
+ public:
+  // Adds `t` and every compound type inside it.
+  void add(const ValueType& t);
+  // Cached, or computed when `t` was not added.
+  Layout layout(const ValueType& t) const;
+  uint32_t flat_count(const ValueType& t) const;
+
+ private:
+  struct Entry {
+    const ValueType* type;
+    Layout layout;
+    uint32_t flat_count;
+  };
+  const Entry* find(const ValueType& t) const;
+  // Functions have few distinct compound types: a linear scan beats hashing.
+  std::vector<Entry> entries_;
+};
+
 // Variants (and enum, option, result): the case count, the size of the discriminant stored
 // first, and the payload type of case i (null: none).
 uint32_t case_count(const ValueType& t);

@@ -55,24 +55,38 @@ Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value
                                (state.name.empty() ? std::string("(root)") : state.name) +
                                ": it is already on the call stack");
   }
+  if (!lifted.plan || lifted.plan_source != &func.type) {
+    ACTR_TRY(lifted.plan, canonical::plan_call(func.type));
+    lifted.plan_source = &func.type;
+  }
   EnterGuard guard(state);
   ACTR_TRY_VOID(poison_on_trap(
-      state, canonical::call_export(func.type, *lifted.core, to_options(lifted.opts, &state), args,
-                                    results)));
+      state, canonical::call_export(*lifted.plan, *lifted.core, to_options(lifted.opts, &state),
+                                    args, results)));
   return results;
 }
 
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
                                                ComponentState* state) {
   wasm::FuncType core_type = canonical::flatten_func(callee->type, canonical::Direction::Lower);
+  ACTR_TRY(std::shared_ptr<const canonical::CallPlan> plan, canonical::plan_call(callee->type));
   canonical::Options options = to_options(opts, state);
   auto keep_opts = std::make_shared<CanonOpts>(std::move(opts));  // keeps memory/realloc alive
+  if (callee->host) {
+    // A host callee is called directly: no wrapper, no result vector moved through a Result.
+    return store.host_func(std::move(core_type),
+                           [callee = std::move(callee), plan = std::move(plan), options, keep_opts](
+                               const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+                             return canonical::call_import(*plan, options, args, results,
+                                                           callee->host);
+                           });
+  }
   return store.host_func(
       std::move(core_type),
-      [callee = std::move(callee), options, keep_opts](const wasm::Slot* args,
-                                                       wasm::Slot* results) -> Result<void> {
+      [callee = std::move(callee), plan = std::move(plan), options, keep_opts](
+          const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
         return canonical::call_import(
-            callee->type, options, args, results,
+            *plan, options, args, results,
             [&callee](std::span<const Value> in, std::vector<Value>& out) -> Result<void> {
               ACTR_TRY(out, call_func(*callee, in));
               return {};

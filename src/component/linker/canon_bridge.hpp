@@ -13,6 +13,10 @@
 #include "component/value.hpp"
 #include "wasm/engine.hpp"
 
+namespace actr::component::canonical {
+struct CallPlan;
+}
+
 namespace actr::component::link {
 
 struct CanonOpts {
@@ -26,6 +30,9 @@ struct LiftedFunc {
   std::shared_ptr<wasm::Func> core;
   CanonOpts opts;
   ComponentState* state = nullptr;  // the lifting instance (owned by its Frame)
+  // Made on the first call, for the function type it was made from (plan->type).
+  mutable std::shared_ptr<const canonical::CallPlan> plan;
+  mutable const FuncType* plan_source = nullptr;
 };
 
 // Calls a component function (host or lifted) with host values.

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <vector>
 
+#include "wasm/aot/memory_pool.hpp"
 #include "wasm/trap.hpp"
 
 // ---- state shared with generated code ----------------------------------------------------------
@@ -242,12 +243,12 @@ inline void resume_guest(Activation* act) {
 
 // ---- linear memory ------------------------------------------------------------------------------
 // Each memory reserves a header page, 8 GiB (any i32 address plus any i32 offset) and a guard, so
-// generated code needs no bounds checks. The header finds the owning store on growth and free.
+// generated code needs no bounds checks (memory_pool.hpp). The header finds the owning store on
+// growth and free.
 
-constexpr uint64_t kHeaderBytes = kPageSize;
-constexpr uint64_t kAddressableBytes = 8ull << 30;
-constexpr uint64_t kGuardBytes = kPageSize;
-constexpr uint64_t kReservationBytes = kHeaderBytes + kAddressableBytes + kGuardBytes;
+// The reservations come from (and go back to) MemoryPool::process().
+
+constexpr uint64_t kHeaderBytes = kMemoryHeaderBytes;
 // wasm_rt_memory_t::size is 32 bits wide, so 65536 pages cannot be represented.
 constexpr uint32_t kMaxPages = 65535;
 constexpr uint64_t kHeaderMagic = 0x6d656d2d72746361;  // "actr-mem"
@@ -593,19 +594,13 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
                            static_cast<unsigned long long>(store->memory_bytes + bytes),
                            static_cast<unsigned long long>(store->max_memory_bytes));
   }
-  void* base = mmap(nullptr, aot::kReservationBytes, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (base == MAP_FAILED) {
+  uint8_t* base = aot::MemoryPool::process().acquire(bytes);
+  if (base == nullptr) {
     aot::trap_from_runtime(act, ACTR_TRAP_MEMORY_LIMIT,
                            "cannot reserve address space for a linear memory");
   }
-  uint8_t* data = static_cast<uint8_t*>(base) + aot::kHeaderBytes;
-  if (mprotect(base, sizeof(aot::MemoryHeader), PROT_READ | PROT_WRITE) != 0 ||
-      (bytes > 0 && mprotect(data, bytes, PROT_READ | PROT_WRITE) != 0)) {
-    munmap(base, aot::kReservationBytes);
-    aot::trap_from_runtime(act, ACTR_TRAP_MEMORY_LIMIT, "cannot commit linear memory");
-  }
-  auto* header = static_cast<aot::MemoryHeader*>(base);
+  uint8_t* data = base + aot::kHeaderBytes;
+  auto* header = reinterpret_cast<aot::MemoryHeader*>(base);
   header->magic = aot::kHeaderMagic;
   header->store = store;
   if (store) store->memory_bytes += bytes;
@@ -627,7 +622,9 @@ void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
   if (memory->data == nullptr) return;
   aot::MemoryHeader* header = aot::header_of(memory);
   if (header->store) header->store->memory_bytes -= uint64_t{memory->pages} * actr::wasm::kPageSize;
-  munmap(memory->data - aot::kHeaderBytes, aot::kReservationBytes);
+  header->magic = 0;  // a stale pointer to a freed memory must not pass header_of()
+  aot::MemoryPool::process().release(memory->data - aot::kHeaderBytes,
+                                     uint64_t{memory->pages} * actr::wasm::kPageSize);
   memory->data = nullptr;
   memory->pages = memory->size = 0;
 }

@@ -1,0 +1,222 @@
+#include "witgen/binding_plan.hpp"
+
+#include <functional>
+#include <set>
+
+#include "witgen/names.hpp"
+
+namespace actr::witgen {
+
+namespace {
+
+void referenced_defs(const Type& t, std::vector<const TypeDef*>& out) {
+  switch (t.tag) {
+    case Type::Tag::Ref:
+      if (t.def) out.push_back(t.def);
+      break;
+    case Type::Tag::List:
+    case Type::Tag::Option:
+      referenced_defs(*t.elem, out);
+      break;
+    case Type::Tag::Result:
+      if (t.ok) referenced_defs(*t.ok, out);
+      if (t.err) referenced_defs(*t.err, out);
+      break;
+    case Type::Tag::Tuple:
+      for (const auto& i : t.items) referenced_defs(*i, out);
+      break;
+    default:
+      break;
+  }
+}
+
+std::vector<const TypeDef*> dependencies(const TypeDef& def) {
+  std::vector<const TypeDef*> out;
+  if (def.alias) referenced_defs(*def.alias, out);
+  for (const auto& f : def.fields) referenced_defs(*f.type, out);
+  for (const auto& c : def.cases) {
+    if (c.type) referenced_defs(*c.type, out);
+  }
+  return out;
+}
+
+// Definitions in an order where each comes after the ones it uses by value.
+Result<std::vector<const TypeDef*>> ordered(const std::vector<TypeDefPtr>& defs) {
+  std::set<const TypeDef*> own;
+  for (const auto& d : defs) own.insert(d.get());
+  std::vector<const TypeDef*> out;
+  std::map<const TypeDef*, int> state;  // 1: visiting, 2: done
+  std::function<Result<void>(const TypeDef*)> visit = [&](const TypeDef* d) -> Result<void> {
+    if (state[d] == 2) return {};
+    if (state[d] == 1) {
+      return make_error(to_string(d->pos) + ": type `" + d->name + "` refers to itself");
+    }
+    state[d] = 1;
+    for (const TypeDef* dep : dependencies(*d)) {
+      if (own.count(dep)) ACTR_TRY_VOID(visit(dep));
+    }
+    state[d] = 2;
+    out.push_back(d);
+    return {};
+  };
+  for (const auto& d : defs) ACTR_TRY_VOID(visit(d.get()));
+  return out;
+}
+
+}  // namespace
+
+Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const GeneratorOptions& options) {
+  BindingPlan plan;
+  ACTR_TRY(plan.world_, packages.world(options.world));
+  for (const auto& pkg : packages.packages()) {
+    for (const auto& w : pkg->worlds) {
+      if (&w == plan.world_) plan.main_ = pkg.get();
+    }
+  }
+  if (!plan.main_) return make_error("internal: world without package");
+  plan.root_ns_ = options.cpp_namespace.empty()
+                      ? snake_name(plan.main_->name.ns) + "::" + snake_name(plan.main_->name.name)
+                      : options.cpp_namespace;
+  if (plan.root_ns_.rfind("::", 0) != 0) plan.root_ns_ = "::" + plan.root_ns_;
+
+  std::map<const Interface*, std::string> inline_names;
+  for (const auto& item : plan.world_->items) {
+    if (item.tag == WorldItem::Tag::InlineInterface) inline_names[item.target] = item.name;
+  }
+  std::set<const Interface*> seen;
+  std::function<Result<void>(const Interface*)> visit = [&](const Interface* iface) -> Result<void> {
+    if (!seen.insert(iface).second) return {};
+    for (const auto& [name, def] : iface->scope) {
+      if (def->owner && def->owner != iface) ACTR_TRY_VOID(visit(def->owner));
+    }
+    BoundInterface b;
+    b.interface = iface;
+    if (auto it = inline_names.find(iface); it != inline_names.end()) {
+      b.ns = plan.root_ns_ + "::" + snake_name(it->second);
+    } else if (iface->package == plan.main_) {
+      b.ns = plan.root_ns_ + "::" + snake_name(iface->name);
+    } else {
+      b.ns = "::" + snake_name(iface->package->name.ns) + "::" +
+             snake_name(iface->package->name.name) + "::" + snake_name(iface->name);
+    }
+    ACTR_TRY(b.types, ordered(iface->types));
+    plan.ns_[iface] = b.ns;
+    plan.interfaces_.push_back(std::move(b));
+    return {};
+  };
+  for (const auto& [name, def] : plan.world_->scope) {
+    if (def->owner) ACTR_TRY_VOID(visit(def->owner));
+  }
+  for (const auto& item : plan.world_->items) {
+    if (item.target) ACTR_TRY_VOID(visit(item.target));
+  }
+  ACTR_TRY(plan.world_types_, ordered(plan.world_->types));
+
+  for (const auto& item : plan.world_->items) {
+    auto& list = item.is_export ? plan.exports_ : plan.imports_;
+    if (item.tag == WorldItem::Tag::Function) {
+      BoundFunction f;
+      f.function = &item.function;
+      f.wit_name = item.name;
+      ACTR_TRY(f.type, plan.component_types_.func(item.function));
+      list.push_back(std::move(f));
+      continue;
+    }
+    for (const auto& fn : item.target->functions) {
+      BoundFunction f;
+      f.function = &fn;
+      f.interface = item.target;
+      f.instance = item.tag == WorldItem::Tag::InlineInterface ? item.name
+                                                                : item.target->qualified_name();
+      f.wit_name = fn.name;
+      ACTR_TRY(f.type, plan.component_types_.func(fn));
+      list.push_back(std::move(f));
+    }
+  }
+  return plan;
+}
+
+std::string BindingPlan::file_base() const { return snake_name(world_->name); }
+
+std::string BindingPlan::ns_of(const Interface* iface) const {
+  if (!iface) return root_ns_;
+  auto it = ns_.find(iface);
+  return it == ns_.end() ? root_ns_ : it->second;
+}
+
+std::string BindingPlan::cpp_name(const TypeDef& def) const {
+  return ns_of(def.owner) + "::" + pascal_name(def.name);
+}
+
+bool BindingPlan::is_scalar(const Type& t) const {
+  if (t.tag == Type::Tag::Primitive) return t.primitive != component::Kind::String;
+  if (t.tag == Type::Tag::Ref && t.def) {
+    if (t.def->tag == TypeDef::Tag::Enum) return true;
+    if (t.def->tag == TypeDef::Tag::Alias) return is_scalar(*t.def->alias);
+  }
+  return false;
+}
+
+Result<std::string> BindingPlan::cpp_type(const Type& t) const {
+  using component::Kind;
+  switch (t.tag) {
+    case Type::Tag::Primitive:
+      switch (t.primitive) {
+        case Kind::Bool: return std::string("bool");
+        case Kind::S8: return std::string("int8_t");
+        case Kind::U8: return std::string("uint8_t");
+        case Kind::S16: return std::string("int16_t");
+        case Kind::U16: return std::string("uint16_t");
+        case Kind::S32: return std::string("int32_t");
+        case Kind::U32: return std::string("uint32_t");
+        case Kind::S64: return std::string("int64_t");
+        case Kind::U64: return std::string("uint64_t");
+        case Kind::F32: return std::string("float");
+        case Kind::F64: return std::string("double");
+        case Kind::Char: return std::string("char32_t");
+        case Kind::String: return std::string("std::string");
+        default: break;
+      }
+      return make_error("unexpected primitive type");
+    case Type::Tag::Ref:
+      if (!t.def) return make_error(to_string(t.pos) + ": unresolved type `" + t.name + "`");
+      if (t.def->tag == TypeDef::Tag::Resource) {
+        return make_error(to_string(t.pos) + ": resource `" + t.name +
+                          "` cannot be used by value; use own<> or borrow<>");
+      }
+      return cpp_name(*t.def);
+    case Type::Tag::List: {
+      ACTR_TRY(std::string e, cpp_type(*t.elem));
+      return "std::vector<" + e + ">";
+    }
+    case Type::Tag::Option: {
+      ACTR_TRY(std::string e, cpp_type(*t.elem));
+      return "std::optional<" + e + ">";
+    }
+    case Type::Tag::Result: {
+      std::string ok = "void", err = "void";
+      if (t.ok) {
+        ACTR_TRY(ok, cpp_type(*t.ok));
+      }
+      if (t.err) {
+        ACTR_TRY(err, cpp_type(*t.err));
+      }
+      return "::actr::wit::Result<" + ok + ", " + err + ">";
+    }
+    case Type::Tag::Tuple: {
+      std::string s = "std::tuple<";
+      for (size_t i = 0; i < t.items.size(); ++i) {
+        ACTR_TRY(std::string e, cpp_type(*t.items[i]));
+        s += (i ? ", " : "") + e;
+      }
+      return s + ">";
+    }
+    case Type::Tag::Own:
+    case Type::Tag::Borrow:
+      return make_error(to_string(t.pos) + ": resource handles (`" + t.name +
+                        "`) are not supported by the C++ binding generator yet");
+  }
+  return make_error("unknown type form");
+}
+
+}  // namespace actr::witgen
