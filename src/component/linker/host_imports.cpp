@@ -80,7 +80,7 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
   // An instance that exports only value types needs no host definition (as in wasmtime); a
   // missing function or resource is reported below with its full name.
   auto scope = std::make_shared<TypeScope>();
-  scope->parent = type.scope;
+  scope->parent = type.scope.lock();
   auto out = std::make_shared<InstanceItem>();
   for (const auto& decl : type.instance->decls) {
     using K = ast::TypeDecl::Kind;

@@ -194,7 +194,7 @@ class Instantiator {
         args[a.name] = std::move(item);
       }
       ACTR_TRY(auto inst,
-               run(*comp->ast, comp->parent, &args,
+               run(*comp->ast, comp->parent.lock(), &args,
                    "component instance " + idx(static_cast<uint32_t>(f.instances.size()))));
       f.instances.push_back(std::move(inst));
     } else {

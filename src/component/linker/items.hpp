@@ -34,10 +34,11 @@ struct TypeItem {
   std::shared_ptr<const FuncType> func;
   std::shared_ptr<const ResourceType> resource;
   // Instance and component types are kept as declarations with the scope they were defined in;
-  // they are only interpreted when matching an import.
+  // they are only interpreted when matching an import. Weak: the scope usually holds this very
+  // item (a strong pointer would be a cycle); InstanceTree::frames keeps every scope alive.
   const ast::InstanceTypeDef* instance = nullptr;
   const ast::ComponentTypeDef* component = nullptr;
-  std::shared_ptr<struct TypeScope> scope;
+  std::weak_ptr<struct TypeScope> scope;
 };
 
 // A chain of type index spaces, for outer aliases (count 0 = this scope).
@@ -75,7 +76,7 @@ struct InstanceItem {
 // A nested component definition with the frame it was defined in (for outer aliases).
 struct ComponentItem {
   const ast::Component* ast = nullptr;
-  std::shared_ptr<struct Frame> parent;
+  std::weak_ptr<struct Frame> parent;  // weak: the parent frame holds this item
 };
 
 // A core instance: a real engine instance, or a bundle of exports.
