@@ -98,6 +98,8 @@ std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin
                                              std::shared_ptr<const ResourceType> type,
                                              ComponentState* state) {
   using V = wasm::ValType;
+  // resource.new and resource.drop may not run while the instance may not leave (e.g. in
+  // post-return); resource.rep may (the spec's canon_resource_rep has no such check).
   auto body = [state](auto fn) {
     return
         [state, fn = std::move(fn)](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
@@ -121,12 +123,12 @@ std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin
     case ResourceBuiltin::Rep:
       return store.host_func(
           {{V::I32}, {V::I32}},
-          body([type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          [type, state](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
             ACTR_TRY(uint32_t rep,
                      state->handles->resource_rep(static_cast<uint32_t>(args[0]), *type));
             results[0] = rep;
             return {};
-          }));
+          });
     case ResourceBuiltin::Drop:
       return store.host_func(
           {{V::I32}, {}}, body([type, state](const wasm::Slot* args, wasm::Slot*) -> Result<void> {
