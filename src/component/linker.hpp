@@ -62,7 +62,10 @@ class Linker {
 
   // When set, imported functions without a host definition are linked to a function that traps
   // with "unknown import `<instance>#<name>` called" instead of failing instantiation.
-  void trap_unknown_imports(bool on) { trap_unknown_imports_ = on; }
+  void trap_unknown_imports(bool on) {
+    trap_unknown_imports_ = on;
+    touch();
+  }
 
   Result<std::unique_ptr<Instance>> instantiate(const Component& component,
                                                 const wasm::StoreLimits& limits = {}) const;
@@ -82,11 +85,17 @@ class Linker {
   // Definitions by full instance name (including version); "" holds top-level functions.
   const std::map<std::string, HostInstanceDef, std::less<>>& definitions() const { return defs_; }
   bool traps_unknown_imports() const { return trap_unknown_imports_; }
+  // Identifies the current set of definitions: it changes with every definition and is never
+  // shared by two linkers of the process, so instantiation caches can key on it.
+  uint64_t version() const { return version_; }
 
  private:
+  void touch();
+
   wasm::Engine& engine_;
   std::map<std::string, HostInstanceDef, std::less<>> defs_;
   bool trap_unknown_imports_ = false;
+  uint64_t version_ = 0;
 };
 
 // A callable export of an instance, resolved once for repeated calls.

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "component/canonical/call.hpp"
+#include "component/canonical/check.hpp"
 #include "component/canonical/codec.hpp"
 #include "component/canonical/handle_table.hpp"
 #include "component/canonical/layout.hpp"
@@ -437,6 +438,81 @@ TEST(CanonicalRoundTripTest, ListsOfNumbers) {
           .ok());
   EXPECT_EQ(g.reallocs.back(), (ReallocCall{0, 0, 2, 4}));
   EXPECT_EQ(g.bytes(uint32_t(s[0]), 4), std::vector<uint8_t>({0xFE, 0xFF, 0x02, 0x01}));
+}
+
+TEST(CanonicalRoundTripTest, BytesLiftCompactAndLowerFromEitherForm) {
+  auto bytes_t = list_of(P(Kind::U8));
+  const uint8_t raw[] = {0, 1, 0x7f, 0x80, 0xff};
+  Value compact = Value::bytes(raw, 5);
+  Value elementwise = compact.expanded();
+  ASSERT_FALSE(elementwise.is_bytes());
+  expect_roundtrip(bytes_t, compact);
+  expect_roundtrip(bytes_t, elementwise);
+  expect_roundtrip(bytes_t, Value::bytes(raw, 0));
+  expect_roundtrip(record_of({{"s", P(Kind::String)}, {"b", bytes_t}}),
+                   Value::record({Value::string("x"), compact}));
+
+  // Both forms lower to the same bytes with one allocation; lifting gives the compact form.
+  for (const Value* v : {&compact, &elementwise}) {
+    Guest g;
+    Codec cx(g.options(), nullptr);
+    Slot s[2];
+    FlatWriter out{s, 2};
+    ASSERT_TRUE(cx.lower_flat(*bytes_t, *v, out).ok());
+    ASSERT_EQ(g.reallocs.size(), 1u);
+    EXPECT_EQ(g.reallocs[0], (ReallocCall{0, 0, 1, 5}));
+    EXPECT_EQ(s[1], 5u);
+    EXPECT_EQ(g.bytes(uint32_t(s[0]), 5), std::vector<uint8_t>(raw, raw + 5));
+    FlatReader in{s, 2};
+    Value back = Value::string("stale contents are replaced");
+    ASSERT_TRUE(cx.lift_flat(*bytes_t, in, back).ok());
+    EXPECT_TRUE(back.is_bytes());
+    EXPECT_TRUE(back.items.empty());
+    EXPECT_EQ(back, compact);
+  }
+
+  // A compact list is a list<u8>: other element types reject it, unless it is empty.
+  Guest g;
+  Codec cx(g.options(), nullptr);
+  Slot s[2];
+  FlatWriter out{s, 2};
+  auto strings_t = list_of(P(Kind::String));
+  auto r = cx.lower_flat(*strings_t, compact, out);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "expected `string`, found a u8 value");
+  EXPECT_TRUE(cx.lower_flat(*strings_t, Value::bytes(raw, 0), out).ok());
+  auto checked = check_value(*strings_t, compact);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().message, "in list element 0: expected `string`, found a u8 value");
+  EXPECT_TRUE(check_value(*bytes_t, compact).ok());
+}
+
+TEST(CanonicalCallPlanTest, PlanCachesTheLayoutOfEveryCompoundType) {
+  auto err_t = variant_of({{"a", P(Kind::String)}, {"b", record_of({{"x", P(Kind::U64)}})}});
+  auto res_t = result_of(list_of(P(Kind::U8)), err_t);
+  FuncType ft{{{"x", P(Kind::U32)}, {"y", tuple_of({P(Kind::U8), P(Kind::U64)})}}, {{"", res_t}}};
+  auto plan = plan_call(ft);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const CallPlan& p = **plan;
+  EXPECT_EQ(p.flat_params, flat_count(ft.params));
+  EXPECT_EQ(p.flat_results, flat_count(ft.results));
+  EXPECT_FALSE(p.params_in_memory);
+  EXPECT_TRUE(p.results_in_memory);
+  EXPECT_EQ(p.params_tuple.size, tuple_size(ft.params));
+  EXPECT_EQ(p.results_tuple.align, tuple_alignment(ft.results));
+  EXPECT_EQ(p.param_offsets, (std::vector<uint32_t>{0, 8}));
+  EXPECT_EQ(p.result_offsets, (std::vector<uint32_t>{0}));
+  for (const ValueType* t : {res_t.get(), err_t.get(), err_t->cases[1].type.get()}) {
+    EXPECT_EQ(p.layouts.layout(*t).size, layout_of(*t).size) << to_wit(*t);
+    EXPECT_EQ(p.layouts.layout(*t).payload_offset, layout_of(*t).payload_offset) << to_wit(*t);
+    EXPECT_EQ(p.layouts.flat_count(*t), flat_count(*t)) << to_wit(*t);
+  }
+  // Types outside the plan are computed, not missed.
+  auto other = record_of({{"z", P(Kind::U16)}, {"w", P(Kind::U8)}});
+  EXPECT_EQ(p.layouts.layout(*other).size, 4u);
+
+  FuncType untyped{{{"x", nullptr}}, {}};
+  EXPECT_FALSE(plan_call(untyped).ok());
 }
 
 TEST(CanonicalRoundTripTest, VariantPayloadsShareJoinedSlots) {

@@ -134,6 +134,23 @@ TEST(WaveTest, ListsAndTuples) {
             "column 10: expected `)` (the tuple has 2 items), found number `2`");
 }
 
+TEST(WaveTest, BytesParseCompactAndPrintInEitherForm) {
+  auto B = list_of(P(Kind::U8));
+  Value parsed = ok_parse("[0, 127, 255]", B);
+  EXPECT_TRUE(parsed.is_bytes()) << "list<u8> parses to the compact form";
+  const uint8_t raw[] = {0, 127, 255};
+  EXPECT_EQ(parsed, Value::bytes(raw, 3));
+  EXPECT_EQ(print(parsed, *B), "[0, 127, 255]");
+  EXPECT_EQ(print(parsed.expanded(), *B), "[0, 127, 255]");
+  EXPECT_EQ(print(Value::bytes(raw, 0), *B), "[]");
+  EXPECT_TRUE(ok_parse("[]", B).is_bytes());
+  EXPECT_EQ(parse_error("[1, 256]", B), "column 5: number 256 out of range for `u8`");
+  // A compact list where another list type is expected is a mismatch, unless it is empty.
+  EXPECT_EQ(print(Value::bytes(raw, 3), *list_of(P(Kind::String))),
+            "<list value where `list<string>` is expected>");
+  EXPECT_EQ(print(Value::bytes(raw, 0), *list_of(P(Kind::String))), "[]");
+}
+
 TEST(WaveTest, Records) {
   auto R = record_of(
       {{"field-a", P(Kind::U32)}, {"field-b", P(Kind::String)}, {"opt", option_of(P(Kind::U8))}});

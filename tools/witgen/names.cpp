@@ -27,8 +27,8 @@ constexpr std::string_view kKeywords[] = {
     "thread_local", "throw",     "true",         "try",       "typedef",
     "typeid",    "typename",     "union",        "unsigned",  "using",
     "virtual",   "void",         "volatile",     "wchar_t",   "while",
-    "xor",       "xor_eq",       "int8_t",       "uint8_t",   "std",
-    "actr",      "errno",        "assert",
+    "xor",       "xor_eq",       "std",
+    "errno",     "assert",
 };
 
 std::string escape(std::string s) {

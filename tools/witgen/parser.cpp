@@ -27,6 +27,23 @@ bool primitive_kind(std::string_view name, Kind& out) {
   return false;
 }
 
+// Words that are names only when `%`-escaped.
+bool is_keyword(std::string_view w) {
+  static constexpr std::string_view kKeywords[] = {
+      "use",    "type",    "func",      "u8",     "u16",       "u32",         "u64",
+      "s8",     "s16",     "s32",       "s64",    "f32",       "f64",         "float32",
+      "float64", "char",   "record",    "resource", "own",     "borrow",      "flags",
+      "variant", "enum",   "bool",      "string", "option",    "result",      "future",
+      "stream", "error-context", "list", "as",    "from",      "static",      "interface",
+      "tuple",  "import",  "export",    "world",  "package",   "constructor", "include",
+      "with",   "async",
+  };
+  for (auto k : kKeywords) {
+    if (k == w) return true;
+  }
+  return false;
+}
+
 class Parser {
  public:
   Parser(std::string_view source, std::string path) : lexer_(source, path) { file_.path = path; }
@@ -106,6 +123,10 @@ class Parser {
   }
   Result<std::string> identifier(const std::string& what) {
     if (cur_.kind != Token::Kind::Id) return unexpected(what);
+    if (!cur_.escaped && is_keyword(cur_.text)) {
+      return fail("expected " + what + ", found keyword `" + cur_.text +
+                  "` (escape it as `%" + cur_.text + "` to use it as a name)");
+    }
     std::string name = cur_.text;
     ACTR_TRY_VOID(bump());
     return name;

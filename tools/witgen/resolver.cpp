@@ -221,6 +221,9 @@ class Resolver {
           if (def->names.empty()) return error_at(def->pos, "enum `" + def->name + "` has no cases");
           break;
         case TypeDef::Tag::Flags:
+          if (def->names.size() > 32) {
+            return error_at(def->pos, "flags `" + def->name + "` has more than 32 labels");
+          }
           break;
         case TypeDef::Tag::Resource:
           for (auto& f : def->functions) ACTR_TRY_VOID(resolve_function(f, scope));

@@ -1,5 +1,7 @@
 #include "component/linker.hpp"
 
+#include <atomic>
+
 #include "component/component.hpp"
 #include "component/linker/canon_bridge.hpp"
 #include "component/linker/instantiator.hpp"
@@ -88,12 +90,18 @@ class InstanceImpl final : public Instance {
 
 }  // namespace
 
-Linker::Linker(wasm::Engine& engine) : engine_(engine) {}
+Linker::Linker(wasm::Engine& engine) : engine_(engine) { touch(); }
 Linker::~Linker() = default;
+
+void Linker::touch() {
+  static std::atomic<uint64_t> versions{0};
+  version_ = ++versions;
+}
 
 void Linker::func(std::string_view instance, std::string_view name, FuncType type,
                   HostFunction fn) {
   defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn)};
+  touch();
 }
 
 std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
@@ -103,6 +111,7 @@ std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
   type->name = std::string(name);
   type->host_defined = true;
   defs_[std::string(instance)].resources[std::string(name)] = {type, std::move(dtor)};
+  touch();
   return type;
 }
 

@@ -19,12 +19,15 @@ class Watchdog {
 
   void add(DeadlineTimer* timer) {
     std::lock_guard lock(mu_);
+    // The thread only needs waking when it waits for a first timer or must tick faster; waking
+    // it for every new store costs a futex call and a context switch per instantiation.
+    bool wake = timers_.empty() || tick_for(timer->budget()) < tick();
     timers_.push_back(timer);
     if (!thread_started_) {
       thread_started_ = true;
       std::thread([this] { run(); }).detach();
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
   }
 
   void remove(DeadlineTimer* timer) {
@@ -39,11 +42,15 @@ class Watchdog {
  private:
   using Clock = std::chrono::steady_clock;
 
+  static std::chrono::nanoseconds tick_for(std::chrono::nanoseconds budget) {
+    return std::clamp<std::chrono::nanoseconds>(budget / 16, std::chrono::milliseconds(1),
+                                                std::chrono::milliseconds(20));
+  }
+
   std::chrono::nanoseconds tick() const {
     auto shortest = std::chrono::nanoseconds::max();
     for (const DeadlineTimer* t : timers_) shortest = std::min(shortest, t->budget());
-    return std::clamp<std::chrono::nanoseconds>(shortest / 16, std::chrono::milliseconds(1),
-                                                std::chrono::milliseconds(20));
+    return tick_for(shortest);
   }
 
   void run() {
