@@ -91,6 +91,23 @@ void BM_ScalarCall(benchmark::State& state, wasm::EngineKind kind) {
   }
 }
 
+// The canonical ABI alone: a 64-byte list<u8> in and out of a guest that returns it unchanged.
+void BM_Bytes64(benchmark::State& state, wasm::EngineKind kind) {
+  Loaded l;
+  if (!load(state, kind, "adder", l)) return;
+  auto* echo = l.instance->func("docs:adder/add@0.1.0#echo");
+  std::vector<uint8_t> payload(64, 0x5a);
+  Value arg = Value::bytes(payload.data(), payload.size());
+  for (auto _ : state) {
+    auto r = echo->call({&arg, 1});
+    if (!r) {
+      state.SkipWithError(r.error().message.c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r);
+  }
+}
+
 void BM_Instantiate(benchmark::State& state, wasm::EngineKind kind) {
   Loaded l;
   if (!load(state, kind, "workload_all", l)) return;
@@ -106,6 +123,8 @@ void BM_Instantiate(benchmark::State& state, wasm::EngineKind kind) {
 
 BENCHMARK_CAPTURE(BM_Dispatch64, aot, wasm::EngineKind::Aot);
 BENCHMARK_CAPTURE(BM_Dispatch64, interp, wasm::EngineKind::Interp);
+BENCHMARK_CAPTURE(BM_Bytes64, aot, wasm::EngineKind::Aot);
+BENCHMARK_CAPTURE(BM_Bytes64, interp, wasm::EngineKind::Interp);
 BENCHMARK_CAPTURE(BM_ScalarCall, aot, wasm::EngineKind::Aot);
 BENCHMARK_CAPTURE(BM_ScalarCall, interp, wasm::EngineKind::Interp);
 BENCHMARK_CAPTURE(BM_Instantiate, aot, wasm::EngineKind::Aot);

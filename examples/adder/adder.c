@@ -30,6 +30,19 @@ __attribute__((export_name("cabi_post_docs:adder/add@0.1.0#greet"))) void greet_
   free((void*)(uintptr_t)ret[0]);
 }
 
+// The list the host passed is the guest's to own: hand the same block back, free it after.
+static uint32_t echo_ret[2];
+
+__attribute__((export_name("docs:adder/add@0.1.0#echo"))) uint32_t* echo(uint8_t* data, size_t len) {
+  echo_ret[0] = (uint32_t)(uintptr_t)data;
+  echo_ret[1] = (uint32_t)len;
+  return echo_ret;
+}
+
+__attribute__((export_name("cabi_post_docs:adder/add@0.1.0#echo"))) void echo_post(uint32_t* ret) {
+  free((void*)(uintptr_t)ret[0]);
+}
+
 __attribute__((export_name("cabi_realloc"))) void* cabi_realloc(void* old, size_t old_size,
                                                                  size_t align, size_t new_size) {
   (void)old_size;

@@ -53,6 +53,15 @@ TEST_P(CliTest, InvokeRoundTripsNonAsciiStrings) {
   EXPECT_EQ(r.output, "\"Hello, wörld 🚀!\"\n");
 }
 
+TEST_P(CliTest, InvokeRoundTripsBytes) {
+  CommandResult r = run(invoke("docs:adder/add@0.1.0#echo([0, 1, 255])"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "[0, 1, 255]\n");
+  r = run(invoke("docs:adder/add@0.1.0#echo([])"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "[]\n");
+}
+
 TEST_P(CliTest, UnknownExportIsAOneLineError) {
   CommandResult r = run(invoke("nope(1)"));
   EXPECT_EQ(r.status, 1);
