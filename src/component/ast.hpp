@@ -93,13 +93,13 @@ struct DefValType {
   Kind kind = Kind::Bool;                  // a primitive (alias of it), or a compound kind
   std::vector<std::pair<std::string, ValTypeRef>> fields;  // Record
   std::vector<std::pair<std::string, std::optional<ValTypeRef>>> cases;  // Variant
-  std::vector<ValTypeRef> items;           // Tuple
+  std::vector<ValTypeRef> items;           // Tuple; Map: {key, value}
   std::vector<std::string> names;          // Enum, Flags
   std::optional<ValTypeRef> elem;          // List, Option
   std::optional<ValTypeRef> ok, err;       // Result
   uint32_t resource = 0;                   // Own, Borrow: type index of the resource
   // Nonzero: the binary opcode of a value type the actr host does not support (stream 0x66,
-  // future 0x65, error-context 0x64, fixed-size list 0x67, map 0x63); `kind` is then meaningless
+  // future 0x65, error-context 0x64, fixed-size list 0x67); `kind` is then meaningless
   // and the validator rejects the definition.
   uint8_t unsupported_opcode = 0;
 };

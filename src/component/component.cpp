@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "component/binary/decoder.hpp"
+#include "component/linker/instantiation_cache.hpp"
 #include "component/validate/validator.hpp"
 
 namespace actr::component {
@@ -28,6 +29,9 @@ Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c,
 }
 
 }  // namespace
+
+Component::Component() : cache_(std::make_unique<link::InstantiationCache>()) {}
+Component::~Component() = default;
 
 Result<std::shared_ptr<const Component>> Component::load(wasm::Engine& engine,
                                                          std::span<const uint8_t> bytes) {

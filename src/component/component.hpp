@@ -13,6 +13,10 @@
 
 namespace actr::component {
 
+namespace link {
+class InstantiationCache;
+}
+
 class Component {
  public:
   static Result<std::shared_ptr<const Component>> load(wasm::Engine& engine,
@@ -24,12 +28,20 @@ class Component {
   const ast::Component& ast() const { return *ast_; }
   // The compiled form of a CoreModule definition anywhere in the component tree.
   std::shared_ptr<wasm::Module> module(const ast::Definition& def) const;
+  // What instantiation computed that the next instantiation can reuse (the linker's business;
+  // thread-safe, invisible to the component's behaviour).
+  link::InstantiationCache& instantiation_cache() const { return *cache_; }
+
+  ~Component();
+  Component(const Component&) = delete;
+  Component& operator=(const Component&) = delete;
 
  private:
-  Component() = default;
+  Component();
   wasm::Engine* engine_ = nullptr;
   std::shared_ptr<const ast::Component> ast_;
   std::map<const ast::Definition*, std::shared_ptr<wasm::Module>> modules_;
+  std::unique_ptr<link::InstantiationCache> cache_;
 };
 
 }  // namespace actr::component

@@ -52,6 +52,8 @@ const char* to_string(Kind k) {
       return "own";
     case Kind::Borrow:
       return "borrow";
+    case Kind::Map:
+      return "map";
   }
   return "?";
 }
@@ -86,6 +88,33 @@ TypeRef list_of(TypeRef elem) {
   t.kind = Kind::List;
   t.elem = std::move(elem);
   return make(std::move(t));
+}
+
+TypeRef map_of(TypeRef key, TypeRef value) {
+  ValueType t;
+  t.kind = Kind::Map;
+  t.key = std::move(key);
+  t.elem = std::move(value);
+  return make(std::move(t));
+}
+
+bool is_map_key(Kind k) {
+  switch (k) {
+    case Kind::Bool:
+    case Kind::S8:
+    case Kind::U8:
+    case Kind::S16:
+    case Kind::U16:
+    case Kind::S32:
+    case Kind::U32:
+    case Kind::S64:
+    case Kind::U64:
+    case Kind::Char:
+    case Kind::String:
+      return true;
+    default:
+      return false;
+  }
 }
 
 TypeRef option_of(TypeRef elem) {
@@ -183,6 +212,9 @@ class TypeComparer {
         return nested("list element", [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Option:
         return nested("option payload", [&] { return same(a->elem.get(), b->elem.get()); });
+      case Kind::Map:
+        return nested("map key", [&] { return same(a->key.get(), b->key.get()); }) &&
+               nested("map value", [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Record:
         return same_record(*a, *b);
       case Kind::Tuple:
@@ -397,6 +429,13 @@ void append_wit(std::string& out, const ValueType& t) {
       return;
     case Kind::Option:
       out += "option<";
+      append_wit_ref(out, t.elem);
+      out += ">";
+      return;
+    case Kind::Map:
+      out += "map<";
+      append_wit_ref(out, t.key);
+      out += ", ";
       append_wit_ref(out, t.elem);
       out += ">";
       return;

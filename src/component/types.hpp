@@ -14,6 +14,8 @@ namespace actr::component {
 enum class Kind : uint8_t {
   Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String,
   List, Record, Tuple, Variant, Enum, Option, Result, Flags, Own, Borrow,
+  // Added after the others so that tables indexed by the kinds up to List stay valid.
+  Map,
 };
 
 const char* to_string(Kind k);
@@ -41,7 +43,8 @@ struct Case {
 
 struct ValueType {
   Kind kind = Kind::Bool;
-  TypeRef elem;                  // List, Option
+  TypeRef elem;                  // List, Option; Map: the value type
+  TypeRef key;                   // Map: the key type (bool, an integer, char or string)
   std::vector<Field> fields;     // Record
   std::vector<TypeRef> items;    // Tuple
   std::vector<Case> cases;       // Variant
@@ -54,6 +57,10 @@ struct ValueType {
 // Constructors for the common shapes.
 TypeRef primitive(Kind k);
 TypeRef list_of(TypeRef elem);
+// map<key, value>: in the canonical ABI, list<tuple<key, value>>.
+TypeRef map_of(TypeRef key, TypeRef value);
+// Whether values of kind `k` may be map keys (the spec's <keytype>).
+bool is_map_key(Kind k);
 TypeRef option_of(TypeRef elem);
 TypeRef result_of(TypeRef ok, TypeRef err);
 TypeRef tuple_of(std::vector<TypeRef> items);

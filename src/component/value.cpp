@@ -101,6 +101,20 @@ Value Value::record(std::vector<Value> fields) {
   return v;
 }
 
+Value Value::map(std::vector<Value> entries) {
+  Value v = with_kind(Kind::Map);
+  v.items = std::move(entries);
+  return v;
+}
+
+Value Value::map_entry(Value key, Value value) {
+  Value v = with_kind(Kind::Tuple);
+  v.items.reserve(2);
+  v.items.push_back(std::move(key));
+  v.items.push_back(std::move(value));
+  return v;
+}
+
 Value Value::tuple(std::vector<Value> items) {
   Value v = with_kind(Kind::Tuple);
   v.items = std::move(items);
@@ -277,6 +291,7 @@ bool Value::operator==(const Value& o) const {
     case Kind::Record:
     case Kind::Tuple:
     case Kind::Option:
+    case Kind::Map:
       return items == o.items;
     case Kind::Variant:
     case Kind::Enum:

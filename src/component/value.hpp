@@ -5,6 +5,10 @@
 // compact (is_bytes(): the bytes held contiguously, `items` empty). Value::bytes() and lifting a
 // list<u8> from a guest make the compact form; lowering and equality accept both. Code that
 // reads lists should use list_size()/list_item() or, for bytes, copy_bytes(), which work on both.
+//
+// A map<K, V> holds its entries in order in `items`, each a Tuple of two items (key, value), as
+// the list<tuple<K, V>> the canonical ABI passes. Like the ABI, it keeps duplicate keys: it is the
+// guest's list as sent, and equality compares entries in order.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +41,8 @@ struct Value {
   };
   std::string str;  // String; the bytes of a compact list<u8> (see is_bytes())
   // List elements (empty in a compact list<u8>), Record fields (in type order), Tuple items,
-  // and the payload of Variant, Option (some), Result (ok/err) as 0 or 1 element.
+  // Map entries (see above), and the payload of Variant, Option (some), Result (ok/err) as 0 or 1
+  // element.
   std::vector<Value> items;
   bool is_ok = true;  // Result
 
@@ -69,6 +74,9 @@ struct Value {
   static Value bytes(std::span<const uint8_t> data);
   static Value bytes(std::string data);  // takes the bytes of `data` without copying
   static Value record(std::vector<Value> fields);
+  // A map of `entries`, each made by map_entry().
+  static Value map(std::vector<Value> entries);
+  static Value map_entry(Value key, Value value);
   static Value tuple(std::vector<Value> items);
   static Value variant(uint32_t case_index);
   static Value variant(uint32_t case_index, Value payload);

@@ -1047,6 +1047,149 @@ TEST(CanonicalHostTest, BadArgumentsFailBeforeTouchingTheGuest) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Maps: passed as list<tuple<key, value>>
+
+Value entry(Value k, Value v) { return Value::map_entry(std::move(k), std::move(v)); }
+
+TEST(CanonicalMapTest, LayoutIsAListOfKeyValueTuples) {
+  auto m = map_of(P(Kind::String), P(Kind::U32));
+  EXPECT_EQ(size_of(*m), 8u);
+  EXPECT_EQ(alignment(*m), 4u);
+  EXPECT_EQ(flatten(*m), (std::vector<ValType>{ValType::I32, ValType::I32}));
+  EXPECT_EQ(flat_count(*m), 2u);
+
+  // Entries as the spec's tuple<K, V> records: the value at its alignment after the key.
+  auto e = map_entry_layout(layout_of(*P(Kind::U8)), layout_of(*P(Kind::U64)));
+  EXPECT_EQ(e.value_offset, 8u);
+  EXPECT_EQ(e.size, 16u);
+  EXPECT_EQ(e.align, 8u);
+  e = map_entry_layout(layout_of(*P(Kind::String)), layout_of(*P(Kind::U32)));
+  EXPECT_EQ(e.value_offset, 8u);
+  EXPECT_EQ(e.size, 12u);
+  EXPECT_EQ(e.align, 4u);
+  e = map_entry_layout(layout_of(*P(Kind::Char)), layout_of(*P(Kind::Bool)));
+  EXPECT_EQ(e.value_offset, 4u);
+  EXPECT_EQ(e.size, 8u);
+  EXPECT_EQ(e.align, 4u);
+  // The same as the tuple the map despecializes to.
+  auto t = tuple_of({P(Kind::U16), option_of(P(Kind::F64))});
+  e = map_entry_layout(layout_of(*P(Kind::U16)), layout_of(*option_of(P(Kind::F64))));
+  EXPECT_EQ(e.size, size_of(*t));
+  EXPECT_EQ(e.align, alignment(*t));
+
+  // A plan caches the layout of a map inside a function type, and of its key and value.
+  LayoutCache cache;
+  auto nested = map_of(P(Kind::String), record_of({{"a", P(Kind::U8)}, {"b", P(Kind::U64)}}));
+  cache.add(*nested);
+  EXPECT_EQ(cache.layout(*nested).size, 8u);
+  EXPECT_EQ(cache.layout(*nested->elem).size, 16u);
+}
+
+TEST(CanonicalMapTest, RoundTripsKeepOrderAndDuplicateKeys) {
+  auto su = map_of(P(Kind::String), P(Kind::U32));
+  expect_roundtrip(su, Value::map({}));
+  expect_roundtrip(su, Value::map({entry(Value::string("z"), Value::u32(26)),
+                                   entry(Value::string("k"), Value::u32(1)),
+                                   entry(Value::string("k"), Value::u32(2))}));
+  expect_roundtrip(su, Value::map({entry(Value::string("é€🚀"), Value::u32(7))}),
+                   StringEncoding::Utf16);
+  expect_roundtrip(su, Value::map({entry(Value::string("ab"), Value::u32(7))}),
+                   StringEncoding::Latin1Utf16, /*grow=*/true);
+  expect_roundtrip(
+      map_of(P(Kind::U8), P(Kind::U64)),
+      Value::map({entry(Value::u8(255), Value::u64(~0ull)), entry(Value::u8(0), Value::u64(7))}));
+  expect_roundtrip(map_of(P(Kind::Char), P(Kind::Bool)),
+                   Value::map({entry(Value::character('A'), Value::boolean(true)),
+                               entry(Value::character(U'🚩'), Value::boolean(false))}));
+  expect_roundtrip(map_of(P(Kind::S64), option_of(P(Kind::String))),
+                   Value::map({entry(Value::s64(-1), Value::none()),
+                               entry(Value::s64(2), Value::some(Value::string("x")))}));
+  auto inner = map_of(P(Kind::String), list_of(P(Kind::U8)));
+  const uint8_t raw[] = {1, 2, 255};
+  expect_roundtrip(map_of(P(Kind::String), inner),
+                   Value::map({entry(Value::string("a"),
+                                     Value::map({entry(Value::string("x"), Value::bytes(raw, 3)),
+                                                 entry(Value::string("y"), Value::bytes(raw, 0))})),
+                               entry(Value::string("b"), Value::map({}))}));
+  // A map inside other types, and in a result passed through memory.
+  expect_roundtrip(option_of(map_of(P(Kind::Bool), P(Kind::F32))),
+                   Value::some(Value::map({entry(Value::boolean(true), Value::f32v(1.5f))})));
+}
+
+TEST(CanonicalMapTest, EntriesAreStoredAtTupleOffsets) {
+  Guest g;
+  Codec cx(g.options(), nullptr);
+  Slot s[2];
+  FlatWriter out{s, 2};
+  auto m = map_of(P(Kind::U8), P(Kind::U64));
+  ASSERT_TRUE(cx.lower_flat(*m,
+                            Value::map({entry(Value::u8(9), Value::u64(0x0102030405060708ull)),
+                                        entry(Value::u8(10), Value::u64(1))}),
+                            out)
+                  .ok());
+  EXPECT_EQ(g.reallocs.back(), (ReallocCall{0, 0, 8, 32}));
+  auto ptr = uint32_t(s[0]);
+  EXPECT_EQ(s[1], 2u);
+  EXPECT_EQ(g.get<uint8_t>(ptr), 9);
+  EXPECT_EQ(g.get<uint64_t>(ptr + 8), 0x0102030405060708ull);
+  EXPECT_EQ(g.get<uint8_t>(ptr + 16), 10);
+  EXPECT_EQ(g.get<uint64_t>(ptr + 24), 1u);
+}
+
+TEST(CanonicalMapTest, LiftChecks) {
+  Guest g;
+  auto m = map_of(P(Kind::U32), P(Kind::Char));
+  uint32_t p = g.alloc(4, 16);
+  g.put<uint32_t>(p, 1);
+  g.put<uint32_t>(p + 4, 'a');
+  g.put<uint32_t>(p + 8, 1);
+  g.put<uint32_t>(p + 12, 'b');
+  EXPECT_EQ(*lift_param(g, m, {p, 2}), Value::map({entry(Value::u32(1), Value::character('a')),
+                                                   entry(Value::u32(1), Value::character('b'))}));
+  EXPECT_EQ(*lift_param(g, m, {wasm::kPageSize, 0}), Value::map({}));
+  EXPECT_EQ(lift_error(g, m, {p + 2, 1}), "unaligned pointer");
+  EXPECT_EQ(lift_error(g, m, {wasm::kPageSize - 8, 2}),
+            "list pointer/length out of bounds of memory");
+  EXPECT_EQ(lift_error(g, m, {0, 1u << 26}),
+            "map too long: 67108864 entries of 8 bytes (the limit is 268435455 bytes)");
+  g.put<uint32_t>(p + 12, 0xD800);
+  EXPECT_EQ(lift_error(g, m, {p, 2}), "invalid `char` bit pattern: 0xd800");
+}
+
+TEST(CanonicalMapTest, HostValuesAreCheckedEntryByEntry) {
+  auto m = map_of(P(Kind::String), P(Kind::U8));
+  EXPECT_TRUE(check_value(*m, Value::map({})).ok());
+  EXPECT_TRUE(check_value(*m, Value::map({entry(Value::string("a"), Value::u8(1))})).ok());
+  auto r = check_value(*m, Value::map({entry(Value::string("a"), Value::u8(1)),
+                                       entry(Value::u32(2), Value::u8(1))}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "in map entry 1 key: expected `string`, found a u32 value");
+  Value big = Value::u8(0);
+  big.u = 256;
+  r = check_value(*m, Value::map({entry(Value::string("a"), big)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "in map entry 0 value: 256 is out of range for `u8`");
+  r = check_value(*m, Value::map({Value::tuple({Value::string("a")})}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "in map entry 0: expected a (key, value) tuple, found a tuple value of 1 items");
+  r = check_value(*m, Value::list({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "expected `map<string, u8>`, found a list value");
+  r = check_value(*map_of(P(Kind::F32), P(Kind::U8)), Value::map({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "map key type `f32` is not bool, an integer, char or string");
+  // Lowering refuses such a type too, even without the check.
+  Guest g;
+  Codec cx(g.options(), nullptr);
+  Slot s[2];
+  FlatWriter out{s, 2};
+  auto bad = cx.lower_flat(*map_of(P(Kind::F64), P(Kind::U8)), Value::map({}), out);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "map key type `f64` is invalid");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Resources through calls
 
 struct ResourceFixture : ::testing::Test {

@@ -189,6 +189,35 @@ TEST(WastValues, MismatchExplainsTheDifference) {
   EXPECT_TRUE(compare(R"((list.const))", *list, Value::list({Value::string("a")})));
 }
 
+TEST(WastValues, MapsAreWrittenAsTheirListOfTuples) {
+  using namespace component;
+  auto m = map_of(primitive(Kind::String), list_of(primitive(Kind::U8)));
+  const char* text =
+      R"((list.const (tuple.const (str.const "k") (list.const (u8.const 1)))
+                     (tuple.const (str.const "k") (list.const))))";
+  auto v = value_of(text, *m);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  Value expected = Value::map({Value::map_entry(Value::string("k"), Value::list({Value::u8(1)})),
+                               Value::map_entry(Value::string("k"), Value::list({}))});
+  EXPECT_EQ(*v, expected);
+  EXPECT_EQ(*value_of(R"((map.const (tuple.const (str.const "a") (list.const))))", *m),
+            Value::map({Value::map_entry(Value::string("a"), Value::list({}))}));
+  EXPECT_EQ(*value_of("(list.const)", *m), Value::map({}));
+  EXPECT_FALSE(value_of(R"((list.const (str.const "a")))", *m).ok());
+  EXPECT_FALSE(value_of(R"((list.const (tuple.const (str.const "a"))))", *m).ok());
+
+  EXPECT_FALSE(compare(text, *m, expected));
+  auto diff = compare(text, *m,
+                      Value::map({Value::map_entry(Value::string("k"), Value::list({Value::u8(1)})),
+                                  Value::map_entry(Value::string("j"), Value::list({}))}));
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find("[1].key"), std::string::npos) << *diff;
+  auto fewer = compare(text, *m, Value::map({}));
+  ASSERT_TRUE(fewer);
+  EXPECT_NE(fewer->find("got 0 entries, expected 2"), std::string::npos) << *fewer;
+  EXPECT_EQ(describe(expected, *m), R"([("k", [1]), ("k", [])])");
+}
+
 TEST(ConformanceExpectations, ParsesEntriesAndMatchesEngines) {
   auto e = Expectations::parse(
       "# comment\n"

@@ -231,6 +231,8 @@ const char* scalar_head(Kind k) {
     case Kind::Own:
     case Kind::Borrow:
       return "(a handle)";
+    case Kind::Map:
+      return "list.const of tuple.const";
   }
   return "?";
 }
@@ -288,6 +290,21 @@ Result<Shape> shape_of(const Form& f, const ValueType& t) {
     case Kind::List:
       ACTR_TRY_VOID(expect_head("list.const"));
       for (const SExpr* a : f.args) ACTR_TRY_VOID(child(*a, t.elem.get()));
+      return shape;
+    case Kind::Map:
+      // The .wast format has no map.const yet: a map is written as the list of (key, value)
+      // tuples it despecializes to (map.const with the same entries is accepted too). Each entry
+      // adds two children, its key and its value.
+      if (f.head != "map.const") ACTR_TRY_VOID(expect_head("list.const"));
+      if (!t.key || !t.elem) return error_at(f.line, "map type without key and value types");
+      for (const SExpr* a : f.args) {
+        ACTR_TRY(Form entry, form_of(*a));
+        if (entry.head != "tuple.const" || entry.args.size() != 2) {
+          return error_at(entry.line, "a map entry is written (tuple.const key value)");
+        }
+        ACTR_TRY_VOID(child(*entry.args[0], t.key.get()));
+        ACTR_TRY_VOID(child(*entry.args[1], t.elem.get()));
+      }
       return shape;
     case Kind::Tuple:
       ACTR_TRY_VOID(expect_head("tuple.const"));
@@ -458,6 +475,13 @@ Result<Value> build(const Form& f, const ValueType& t) {
       return Value::list(std::move(children));
     case Kind::Tuple:
       return Value::tuple(std::move(children));
+    case Kind::Map: {
+      std::vector<Value> entries;
+      for (size_t i = 0; i + 1 < children.size(); i += 2) {
+        entries.push_back(Value::map_entry(std::move(children[i]), std::move(children[i + 1])));
+      }
+      return Value::map(std::move(entries));
+    }
     case Kind::Record:
       return Value::record(std::move(children));
     case Kind::Variant:
@@ -535,6 +559,25 @@ std::optional<std::string> compare(const Form& f, const ValueType& t, const Valu
         return fail("got " + describe(actual, t) + ", expected " + f.head);
       }
       break;
+    }
+    case Kind::Map: {
+      if (actual.items.size() * 2 != shape->children.size()) {
+        return fail("got " + std::to_string(actual.items.size()) + " entries, expected " +
+                    std::to_string(shape->children.size() / 2));
+      }
+      for (size_t i = 0; i < actual.items.size(); ++i) {
+        const Value& entry = actual.items[i];
+        std::string sub = path + "[" + std::to_string(i) + "]";
+        if (entry.kind != Kind::Tuple || entry.items.size() != 2) {
+          return fail("entry " + std::to_string(i) + " is not a (key, value) tuple");
+        }
+        for (size_t j = 0; j < 2; ++j) {
+          const auto& [cf, ct] = shape->children[2 * i + j];
+          auto m = compare(cf, *ct, entry.items[j], sub + (j ? ".value" : ".key"));
+          if (m) return m;
+        }
+      }
+      return std::nullopt;
     }
     default:
       break;
@@ -642,6 +685,18 @@ std::string describe(const Value& v, const ValueType& t) {
     case Kind::Tuple:
       items("(", ")", [&](size_t i) { return i < t.items.size() ? t.items[i].get() : nullptr; });
       return out;
+    case Kind::Map:
+      out += "[";
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ", ";
+        const Value& e = v.items[i];
+        if (e.kind != Kind::Tuple || e.items.size() != 2 || !t.key || !t.elem) {
+          out += "?";
+          continue;
+        }
+        out += "(" + describe(e.items[0], *t.key) + ", " + describe(e.items[1], *t.elem) + ")";
+      }
+      return out + "]";
     case Kind::Record:
       out += "{";
       for (size_t i = 0; i < v.items.size(); ++i) {

@@ -325,6 +325,8 @@ std::string describe(const Value& v) {
       return join(v.items, "{", "}");
     case Kind::Tuple:
       return join(v.items, "(", ")");
+    case Kind::Map:
+      return join(v.items, "map[", "]");
     case Kind::Variant:
       return "case" + std::to_string(v.index) + (v.has_payload() ? join(v.items, "(", ")") : "");
     case Kind::Enum:

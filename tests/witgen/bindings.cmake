@@ -65,3 +65,37 @@ if(TARGET actr_witgen_tests)
     add_dependencies(actr_witgen_tests guest_witgen_echo)
   endif()
 endif()
+
+# The seed world: host bindings in their own test executable (their types would collide with
+# the echo bindings' copy of the same package), and a guest built from its guest bindings.
+if(TARGET actr-witgen)
+  set(seed_wit ${PROJECT_SOURCE_DIR}/wit)
+  set(seed_host_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/seed-host)
+  actr_witgen_generate(host ${seed_wit} actr-workload-guest ${seed_host_dir} seed_host_files)
+  add_executable(actr_witgen_seed_tests ${CMAKE_CURRENT_SOURCE_DIR}/witgen/seed/seed_bindings_test.cpp
+                                        ${seed_host_files})
+  target_include_directories(actr_witgen_seed_tests PRIVATE ${seed_host_dir})
+  target_link_libraries(actr_witgen_seed_tests PRIVATE actr_test_support GTest::gtest_main
+                                                       actr_component actr_wasm)
+  gtest_discover_tests(actr_witgen_seed_tests DISCOVERY_TIMEOUT 120 PROPERTIES TIMEOUT 300)
+
+  set(seed_guest_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/seed-guest)
+  actr_witgen_generate(guest ${seed_wit} actr-workload-guest ${seed_guest_dir} seed_guest_files)
+  list(FILTER seed_guest_files INCLUDE REGEX "\\.cpp$")
+  set(seed_src ${CMAKE_CURRENT_SOURCE_DIR}/witgen/guests/seed/seed.cpp)
+  add_custom_command(
+    OUTPUT ${seed_guest_dir}/seed.cpp
+    COMMAND ${CMAKE_COMMAND} -E copy ${seed_src} ${seed_guest_dir}/seed.cpp
+    DEPENDS ${seed_src} ${seed_guest_dir}/.stamp
+    VERBATIM)
+  actr_add_guest_component(witgen_seed
+    SOURCES ${seed_guest_dir}/seed.cpp ${seed_guest_files}
+    WIT ${PROJECT_SOURCE_DIR}/wit/actr-workload.wit
+    WORLD actr-workload-guest
+    INCLUDE_DIRECTORIES ${seed_guest_dir}
+    DEPENDS ${seed_guest_dir}/.stamp)
+  # guest_workload_all (tests/guests) is defined later, and exactly when guest_witgen_seed is.
+  if(TARGET guest_witgen_seed)
+    add_dependencies(actr_witgen_seed_tests guest_witgen_seed guest_workload_all)
+  endif()
+endif()

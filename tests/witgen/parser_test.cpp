@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "witgen/component_types.hpp"
 #include "witgen/resolver.hpp"
 
 namespace actr::witgen {
@@ -67,7 +68,7 @@ TEST(WitParser, EveryTypeForm) {
       named: func() -> (a: u32, b: string);
     }
   )",
-                        "t.wit");
+                      "t.wit");
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_EQ(f->package->version, "1.2.3-rc.1");
   const Interface& i = *f->interfaces[0];
@@ -118,7 +119,7 @@ TEST(WitParser, DocCommentsAreKeptAndCommentsSkipped) {
       f: func();
     }
   )",
-                        "t.wit");
+                      "t.wit");
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_EQ(f->package_docs, "The package.");
   EXPECT_EQ(f->interfaces[0]->docs, "Line one.\nLine two.");
@@ -143,7 +144,7 @@ TEST(WitParser, GatesAreAccepted) {
     @since(version = 0.2.0)
     world w { @since(version = 0.2.0) import i; }
   )",
-                        "t.wit");
+                      "t.wit");
   ASSERT_TRUE(f.ok()) << f.error().message;
   EXPECT_EQ(f->interfaces[0]->functions.size(), 2u);
   EXPECT_EQ(f->interfaces[0]->functions[0].docs, "Doc after a gate.");
@@ -164,7 +165,7 @@ TEST(WitParser, WorldItems) {
       record local { x: u }
     }
   )",
-                        "t.wit");
+                      "t.wit");
   ASSERT_TRUE(f.ok()) << f.error().message;
   const World& w = f->worlds[0];
   ASSERT_EQ(w.items.size(), 5u);
@@ -186,11 +187,13 @@ TEST(WitParser, ErrorsNamePlaceExpectationAndFinding) {
             "t.wit:2:25: expected `:`, found `u32`");
   EXPECT_EQ(parse_error("package a:b;\ninterface i { f: func() -> ; }"),
             "t.wit:2:28: expected a type, found `;`");
-  EXPECT_EQ(parse_error("package a:b;\ninterface i {"), "t.wit:2:14: expected `}`, `use`, "
-                                                        "a type definition or a function name, "
-                                                        "found end of file");
-  EXPECT_EQ(parse_error("package a:b@;"), "t.wit:1:13: expected a version such as `0.1.0`, "
-                                          "found `;`");
+  EXPECT_EQ(parse_error("package a:b;\ninterface i {"),
+            "t.wit:2:14: expected `}`, `use`, "
+            "a type definition or a function name, "
+            "found end of file");
+  EXPECT_EQ(parse_error("package a:b@;"),
+            "t.wit:1:13: expected a version such as `0.1.0`, "
+            "found `;`");
   EXPECT_EQ(parse_error("package a:b;\n/* open"), "t.wit:2:1: unterminated block comment");
   EXPECT_EQ(parse_error("package a:b;\ninterface i { f: func() -> result<_>; }"),
             "t.wit:2:36: expected `,` after `result<_`, found `>`");
@@ -199,6 +202,50 @@ TEST(WitParser, ErrorsNamePlaceExpectationAndFinding) {
   EXPECT_EQ(parse_error("package a:b;\ninterface i { $ }"), "t.wit:2:15: unexpected `$`");
   EXPECT_EQ(parse_error("package a:b;\ninterface i { @bogus(x) f: func(); }"),
             "t.wit:2:21: unknown feature gate `@bogus`");
+}
+
+}  // namespace
+}  // namespace actr::witgen
+
+namespace actr::witgen {
+namespace {
+
+TEST(WitParser, HostileInputGivesErrorsNotCrashes) {
+  std::string deep = "package a:b;\ninterface i { type t = ";
+  for (int i = 0; i < 100000; ++i) deep += "list<";
+  EXPECT_NE(parse_error(deep).find("types nest too deeply"), std::string::npos);
+
+  // Every prefix, and random single-byte corruptions, of the seed either parse or fail cleanly.
+  std::string seed = read_seed();
+  for (size_t n = 0; n < seed.size(); n += 97) (void)parse_file(seed.substr(0, n), "p.wit");
+  uint32_t state = 12345;
+  auto next = [&] { return state = state * 1103515245u + 12345u; };
+  const char kBytes[] = "{}()<>,:;.=@_%/*-\n x9\xff";
+  for (int i = 0; i < 300; ++i) {
+    std::string text = seed;
+    text[next() % text.size()] = kBytes[next() % (sizeof kBytes - 1)];
+    auto f = parse_file(text, "m.wit");
+    if (f.ok()) {
+      std::vector<std::vector<File>> groups(1);
+      groups[0].push_back(std::move(*f));
+      (void)resolve(std::move(groups));
+    }
+  }
+}
+
+TEST(WitParser, SelfReferentialTypesAreRejected) {
+  auto set = resolve_sources({{{"t.wit",
+                                "package a:b;\ninterface i {\n  record r { x: option<r> }\n"
+                                "  type a = b;\n  type b = a;\n}\n"}}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  ComponentTypes types;
+  const Interface& i = *set->main().find_interface("i");
+  auto r = types.type(*i.scope.at("r"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "t.wit:3:10: type `r` refers to itself");
+  auto a = types.type(*i.scope.at("a"));
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("refers to itself"), std::string::npos);
 }
 
 }  // namespace

@@ -115,3 +115,31 @@ TEST(WitResolver, Errors) {
 
 }  // namespace
 }  // namespace actr::witgen
+
+namespace actr::witgen {
+namespace {
+
+TEST(WitResolver, TopLevelUseNamesAnotherPackagesInterface) {
+  auto set = resolve_sources({
+      Group{{"main.wit", R"(
+        package my:app;
+        use wasi:clocks/wall-clock@0.2.0;
+        use wasi:clocks/monotonic-clock@0.2.0 as mono;
+        interface api { use wall-clock.{datetime}; now: func() -> datetime; }
+        world app { import wall-clock; import mono; export api; }
+      )"}},
+      Group{{"clocks.wit", R"(
+        package wasi:clocks@0.2.0;
+        interface wall-clock { record datetime { seconds: u64, nanoseconds: u32 } }
+        interface monotonic-clock { now: func() -> u64; }
+      )"}},
+  });
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  const World& app = **set->world("app");
+  EXPECT_EQ(app.items[0].target->qualified_name(), "wasi:clocks/wall-clock@0.2.0");
+  EXPECT_EQ(app.items[1].target->qualified_name(), "wasi:clocks/monotonic-clock@0.2.0");
+  EXPECT_EQ(set->main().find_interface("api")->functions[0].result->def->name, "datetime");
+}
+
+}  // namespace
+}  // namespace actr::witgen

@@ -84,7 +84,8 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
     if (item.tag == WorldItem::Tag::InlineInterface) inline_names[item.target] = item.name;
   }
   std::set<const Interface*> seen;
-  std::function<Result<void>(const Interface*)> visit = [&](const Interface* iface) -> Result<void> {
+  std::function<Result<void>(const Interface*)> visit =
+      [&](const Interface* iface) -> Result<void> {
     if (!seen.insert(iface).second) return {};
     for (const auto& [name, def] : iface->scope) {
       if (def->owner && def->owner != iface) ACTR_TRY_VOID(visit(def->owner));
@@ -96,8 +97,8 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
     } else if (iface->package == plan.main_) {
       b.ns = plan.root_ns_ + "::" + snake_name(iface->name);
     } else {
-      b.ns = "::" + snake_name(iface->package->name.ns) + "::" +
-             snake_name(iface->package->name.name) + "::" + snake_name(iface->name);
+      b.ns = "::" + snake_name(iface->package->name.ns) +
+             "::" + snake_name(iface->package->name.name) + "::" + snake_name(iface->name);
     }
     ACTR_TRY(b.types, ordered(iface->types));
     plan.ns_[iface] = b.ns;
@@ -126,8 +127,8 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
       BoundFunction f;
       f.function = &fn;
       f.interface = item.target;
-      f.instance = item.tag == WorldItem::Tag::InlineInterface ? item.name
-                                                                : item.target->qualified_name();
+      f.instance =
+          item.tag == WorldItem::Tag::InlineInterface ? item.name : item.target->qualified_name();
       f.wit_name = fn.name;
       ACTR_TRY(f.type, plan.component_types_.func(fn));
       list.push_back(std::move(f));
@@ -162,27 +163,41 @@ Result<std::string> BindingPlan::cpp_type(const Type& t) const {
   switch (t.tag) {
     case Type::Tag::Primitive:
       switch (t.primitive) {
-        case Kind::Bool: return std::string("bool");
-        case Kind::S8: return std::string("int8_t");
-        case Kind::U8: return std::string("uint8_t");
-        case Kind::S16: return std::string("int16_t");
-        case Kind::U16: return std::string("uint16_t");
-        case Kind::S32: return std::string("int32_t");
-        case Kind::U32: return std::string("uint32_t");
-        case Kind::S64: return std::string("int64_t");
-        case Kind::U64: return std::string("uint64_t");
-        case Kind::F32: return std::string("float");
-        case Kind::F64: return std::string("double");
-        case Kind::Char: return std::string("char32_t");
-        case Kind::String: return std::string("std::string");
-        default: break;
+        case Kind::Bool:
+          return std::string("bool");
+        case Kind::S8:
+          return std::string("int8_t");
+        case Kind::U8:
+          return std::string("uint8_t");
+        case Kind::S16:
+          return std::string("int16_t");
+        case Kind::U16:
+          return std::string("uint16_t");
+        case Kind::S32:
+          return std::string("int32_t");
+        case Kind::U32:
+          return std::string("uint32_t");
+        case Kind::S64:
+          return std::string("int64_t");
+        case Kind::U64:
+          return std::string("uint64_t");
+        case Kind::F32:
+          return std::string("float");
+        case Kind::F64:
+          return std::string("double");
+        case Kind::Char:
+          return std::string("char32_t");
+        case Kind::String:
+          return std::string("std::string");
+        default:
+          break;
       }
       return make_error("unexpected primitive type");
     case Type::Tag::Ref:
       if (!t.def) return make_error(to_string(t.pos) + ": unresolved type `" + t.name + "`");
       if (t.def->tag == TypeDef::Tag::Resource) {
-        return make_error(to_string(t.pos) + ": resource `" + t.name +
-                          "` cannot be used by value; use own<> or borrow<>");
+        return make_error(to_string(t.pos) + ": resource handles (`" + t.name +
+                          "`) are not supported by the C++ binding generator yet");
       }
       return cpp_name(*t.def);
     case Type::Tag::List: {

@@ -19,7 +19,7 @@
 namespace actr::witgen {
 
 struct GeneratorOptions {
-  std::string world;       // name in the main package, or `ns:pkg/world`
+  std::string world;          // name in the main package, or `ns:pkg/world`
   std::string cpp_namespace;  // empty: `ns::pkg` of the world's package
 };
 
@@ -27,14 +27,14 @@ struct GeneratorOptions {
 struct BoundFunction {
   const Function* function = nullptr;
   const Interface* interface = nullptr;  // null for a world-level function
-  std::string instance;    // import module / export prefix: "actr:workload/host@0.1.0", or ""
-  std::string wit_name;    // the function's WIT name
+  std::string instance;  // import module / export prefix: "actr:workload/host@0.1.0", or ""
+  std::string wit_name;  // the function's WIT name
   component::FuncType type;
 };
 
 struct BoundInterface {
   const Interface* interface = nullptr;
-  std::string ns;  // "::actr::workload::types"
+  std::string ns;                     // "::actr::workload::types"
   std::vector<const TypeDef*> types;  // own definitions, dependencies first
 };
 

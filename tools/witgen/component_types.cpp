@@ -13,9 +13,8 @@ TypeRef named(TypeRef t, const std::string& name) {
 }
 
 const TypeDef* follow_aliases(const TypeDef* d) {
-  for (int hops = 0; d && d->tag == TypeDef::Tag::Alias && d->alias->tag == Type::Tag::Ref &&
-                     hops < 64;
-       ++hops) {
+  for (int hops = 0;
+       d && d->tag == TypeDef::Tag::Alias && d->alias->tag == Type::Tag::Ref && hops < 64; ++hops) {
     d = d->alias->def;
   }
   return d;
@@ -46,6 +45,9 @@ Result<TypeRef> ComponentTypes::type(const Type& t) {
       return primitive(t.primitive);
     case Type::Tag::Ref:
       if (!t.def) return make_error(to_string(t.pos) + ": unresolved type `" + t.name + "`");
+      if (const TypeDef* d = follow_aliases(t.def); d && d->tag == TypeDef::Tag::Resource) {
+        return component::own_of(resource_of(*d));  // a bare resource name means own<R>
+      }
       return type(*t.def);
     case Type::Tag::Own:
     case Type::Tag::Borrow: {
@@ -87,10 +89,19 @@ Result<TypeRef> ComponentTypes::type(const Type& t) {
 }
 
 Result<TypeRef> ComponentTypes::type(const TypeDef& def) {
-  using namespace component;
   if (auto it = done_.find(&def); it != done_.end()) return it->second;
-  if (busy_[&def]) return make_error(to_string(def.pos) + ": type `" + def.name + "` refers to itself");
+  if (busy_[&def]) {
+    return make_error(to_string(def.pos) + ": type `" + def.name + "` refers to itself");
+  }
   busy_[&def] = true;
+  auto out = convert(def);
+  busy_[&def] = false;
+  if (out.ok()) done_[&def] = *out;
+  return out;
+}
+
+Result<TypeRef> ComponentTypes::convert(const TypeDef& def) {
+  using namespace component;
   TypeRef out;
   switch (def.tag) {
     case TypeDef::Tag::Alias: {
@@ -129,13 +140,10 @@ Result<TypeRef> ComponentTypes::type(const TypeDef& def) {
       out = named(flags_of(def.names), def.name);
       break;
     case TypeDef::Tag::Resource:
-      busy_[&def] = false;
       return make_error(to_string(def.pos) + ": resource `" + def.name +
                         "` is used as a value type; use own<" + def.name + "> or borrow<" +
                         def.name + ">");
   }
-  busy_[&def] = false;
-  done_[&def] = out;
   return out;
 }
 

@@ -28,6 +28,7 @@ class ComponentTypes {
   std::map<const TypeDef*, bool> busy_;
   std::map<const TypeDef*, std::shared_ptr<const component::ResourceType>> resources_;
   std::shared_ptr<const component::ResourceType> resource_of(const TypeDef& def);
+  Result<component::TypeRef> convert(const TypeDef& def);
 };
 
 }  // namespace actr::witgen

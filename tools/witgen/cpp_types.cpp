@@ -141,12 +141,12 @@ Result<std::string> emit_types_header(const BindingPlan& plan) {
       << "#include <utility>\n#include <variant>\n#include <vector>\n\n"
       << "#include \"actr_wit_runtime.hpp\"\n\n";
   for (const auto& b : plan.interfaces()) {
-    ACTR_TRY_VOID(emit_scope(plan, b.ns, b.interface->scope, b.interface, b.types,
-                             b.interface->docs, out));
+    ACTR_TRY_VOID(
+        emit_scope(plan, b.ns, b.interface->scope, b.interface, b.types, b.interface->docs, out));
   }
   if (!plan.world_types().empty() || !plan.world().scope.empty()) {
-    ACTR_TRY_VOID(emit_scope(plan, plan.root_ns(), plan.world().scope, nullptr,
-                             plan.world_types(), "", out));
+    ACTR_TRY_VOID(
+        emit_scope(plan, plan.root_ns(), plan.world().scope, nullptr, plan.world_types(), "", out));
   }
   return out.str();
 }

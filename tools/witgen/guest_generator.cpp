@@ -13,19 +13,28 @@ namespace canonical = component::canonical;
 
 const char* core_type(wasm::ValType t) {
   switch (t) {
-    case wasm::ValType::I32: return "int32_t";
-    case wasm::ValType::I64: return "int64_t";
-    case wasm::ValType::F32: return "float";
-    case wasm::ValType::F64: return "double";
-    default: return "int32_t";
+    case wasm::ValType::I32:
+      return "int32_t";
+    case wasm::ValType::I64:
+      return "int64_t";
+    case wasm::ValType::F32:
+      return "float";
+    case wasm::ValType::F64:
+      return "double";
+    default:
+      return "int32_t";
   }
 }
 const char* from_slot(wasm::ValType t) {
   switch (t) {
-    case wasm::ValType::I64: return "core_i64";
-    case wasm::ValType::F32: return "core_f32";
-    case wasm::ValType::F64: return "core_f64";
-    default: return "core_i32";
+    case wasm::ValType::I64:
+      return "core_i64";
+    case wasm::ValType::F32:
+      return "core_f32";
+    case wasm::ValType::F64:
+      return "core_f64";
+    default:
+      return "core_i32";
   }
 }
 
@@ -141,8 +150,8 @@ Result<void> emit_import(const BindingPlan& plan, const BoundFunction& bf, std::
 
   h << doc_lines(f.docs, "") << s.result << " " << name << "(" << s.import_params << ");\n";
 
-  c << "extern \"C\" __attribute__((import_module(" << string_literal(module)
-    << "), import_name(" << string_literal(bf.wit_name) << "))) "
+  c << "extern \"C\" __attribute__((import_module(" << string_literal(module) << "), import_name("
+    << string_literal(bf.wit_name) << "))) "
     << (core.results.empty() ? "void" : core_type(core.results[0])) << " " << symbol << "(";
   for (size_t i = 0; i < core.params.size(); ++i) {
     c << (i ? ", " : "") << core_type(core.params[i]);
@@ -165,8 +174,8 @@ Result<void> emit_import(const BindingPlan& plan, const BoundFunction& bf, std::
       c << "  static_assert(P::flat == " << flat_params << ");\n";
       c << "  uint64_t slots[" << flat_params << "] = {};\n";
       for (size_t i = 0; i < s.param_types.size(); ++i) {
-        c << "  Abi<" << s.param_types[i] << ">::lower(" << s.param_names[i]
-          << ", slots + P::slot(" << i << "), arena);\n";
+        c << "  Abi<" << s.param_types[i] << ">::lower(" << s.param_names[i] << ", slots + P::slot("
+          << i << "), arena);\n";
       }
       for (uint32_t i = 0; i < flat_params; ++i) {
         args.push_back(std::string(from_slot(core.params[i])) + "(slots[" + std::to_string(i) +
@@ -209,8 +218,10 @@ Result<void> emit_export(const BindingPlan& plan, const BoundFunction& bf,
   h << doc_lines(f.docs, "") << s.result << " " << name << "(" << s.export_params << ");\n";
 
   if (result_in_memory) {
+    // The result itself stays alive until post-return, so that its strings and byte lists are
+    // handed to the host in place instead of copied.
     c << "alignas(8) static uint8_t " << symbol << "_ret[::actr::wit::abi::Abi<" << s.result
-      << ">::size];\n\n";
+      << ">::size];\nstatic std::optional<" << s.result << "> " << symbol << "_keep;\n\n";
   }
   c << "extern \"C\" __attribute__((export_name(" << string_literal(export_name) << "))) "
     << (core.results.empty() ? "void" : core_type(core.results[0])) << " " << symbol << "(";
@@ -224,8 +235,8 @@ Result<void> emit_export(const BindingPlan& plan, const BoundFunction& bf,
     if (params_in_memory) {
       c << "  uint8_t* params = pointer(static_cast<uint32_t>(p0));\n";
       for (size_t i = 0; i < s.param_types.size(); ++i) {
-        c << "  auto a" << i << " = Abi<" << s.param_types[i] << ">::load(params + P::offset("
-          << i << "));\n";
+        c << "  auto a" << i << " = Abi<" << s.param_types[i] << ">::load(params + P::offset(" << i
+          << "));\n";
       }
       c << "  std::free(params);\n";
     } else {
@@ -249,12 +260,16 @@ Result<void> emit_export(const BindingPlan& plan, const BoundFunction& bf,
   }
   c << "  auto result = " << call << ";\n";
   if (result_in_memory) {
-    c << "  Arena& arena = post_return_arena();\n  arena.release();\n";
-    c << "  Abi<" << s.result << ">::store(result, " << symbol << "_ret, arena);\n";
+    c << "  Arena& arena = post_return_arena();\n  arena.release();\n"
+      << "  arena.copy_strings = false;\n";
+    c << "  " << symbol << "_keep = std::move(result);\n";
+    c << "  Abi<" << s.result << ">::store(*" << symbol << "_keep, " << symbol
+      << "_ret, arena);\n";
     c << "  return static_cast<int32_t>(address(" << symbol << "_ret));\n}\n\n";
     c << "extern \"C\" __attribute__((export_name(" << string_literal("cabi_post_" + export_name)
       << "))) void " << symbol << "_post(int32_t) {\n"
-      << "  ::actr::wit::abi::post_return_arena().release();\n}\n\n";
+      << "  ::actr::wit::abi::post_return_arena().release();\n  " << symbol
+      << "_keep.reset();\n}\n\n";
   } else {
     c << "  Arena arena;\n  uint64_t slot = 0;\n";
     c << "  Abi<" << s.result << ">::lower(result, &slot, arena);\n";
@@ -278,7 +293,7 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
     << base << "_types.hpp\"\n\n";
   c << "// Generated by actr-witgen from world `" << plan.world().name
     << "`. Do not edit.\n// The canonical ABI glue of the guest bindings.\n#include \"" << base
-    << "_guest.hpp\"\n\n#include <cstdlib>\n\n#include \"actr_wit_guest_abi.hpp\"\n\n"
+    << "_guest.hpp\"\n\n#include <cstdlib>\n#include <optional>\n\n#include \"actr_wit_guest_abi.hpp\"\n\n"
     << "namespace actr::wit::abi {\n\n";
   for (const auto& b : plan.interfaces()) {
     for (const TypeDef* d : b.types) ACTR_TRY_VOID(emit_abi(plan, *d, c));
@@ -318,13 +333,11 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
   for (const auto& bf : plan.exports()) {
     std::string user_ns =
         plan.root_ns() + "::exports" +
-        (bf.interface ? plan.ns_of(bf.interface).substr(plan.ns_of(bf.interface).rfind("::"))
-                      : "");
+        (bf.interface ? plan.ns_of(bf.interface).substr(plan.ns_of(bf.interface).rfind("::")) : "");
     if (user_ns != user_open) {
       if (!user_open.empty()) h << "\n}  // namespace " << namespace_decl(user_open) << "\n\n";
-      h << "// Implemented by the guest: the `"
-        << (bf.interface ? bf.instance : plan.world().name) << "` exports.\nnamespace "
-        << namespace_decl(user_ns) << " {\n\n";
+      h << "// Implemented by the guest: the `" << (bf.interface ? bf.instance : plan.world().name)
+        << "` exports.\nnamespace " << namespace_decl(user_ns) << " {\n\n";
       user_open = user_ns;
     }
     ACTR_TRY_VOID(emit_export(plan, bf, user_ns, h, c));

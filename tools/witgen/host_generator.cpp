@@ -29,8 +29,8 @@ Result<Signature> signature(const BindingPlan& plan, const Function& f) {
     std::string n = snake_name(f.params[i].name);
     s.param_types.push_back(t);
     s.param_names.push_back(n);
-    s.params_decl += (i ? ", " : "") +
-                     (plan.is_scalar(*f.params[i].type) ? t : "const " + t + "&") + " " + n;
+    s.params_decl +=
+        (i ? ", " : "") + (plan.is_scalar(*f.params[i].type) ? t : "const " + t + "&") + " " + n;
   }
   return s;
 }
@@ -121,15 +121,15 @@ Result<void> emit_conv_def(const BindingPlan& plan, const TypeDef& def, std::ost
         << what << ") + \": wrong number of fields\");\n  " << t << " out;\n";
       for (size_t i = 0; i < def.fields.size(); ++i) {
         ACTR_TRY(std::string ft, plan.cpp_type(*def.fields[i].type));
-        c << "  ACTR_TRY(out." << snake_name(def.fields[i].name) << ", Conv<" << ft
-          << ">::from(v.items[" << i << "]));\n";
+        c << "  ACTR_TRY(out." << snake_name(def.fields[i].name) << ", (Conv<" << ft
+          << ">::from(v.items[" << i << "])));\n";
       }
       c << "  return out;\n";
       break;
     }
     case TypeDef::Tag::Variant:
       c << "  if (v.kind != Kind::Variant) return shape_error(" << what << ", v);\n";
-      c << "  ACTR_TRY(auto value, VariantConv<" << t << "::Value>::from(v));\n";
+      c << "  ACTR_TRY(auto value, (VariantConv<" << t << "::Value>::from(v)));\n";
       c << "  return " << t << "{std::move(value)};\n";
       break;
     case TypeDef::Tag::Enum:
@@ -212,19 +212,18 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       const Function& f = *bf->function;
       ACTR_TRY(Signature s, signature(plan, f));
       std::string name = snake_name(f.name);
-      h << doc_lines(f.docs, "  ") << "  virtual ::actr::Result<" << s.result << "> " << name
-        << "(" << s.params_decl << ") = 0;\n";
+      h << doc_lines(f.docs, "  ") << "  virtual ::actr::Result<" << s.result << "> " << name << "("
+        << s.params_decl << ") = 0;\n";
       c << "  linker.func(" << string_literal(instance) << ", " << string_literal(bf->wit_name)
         << ",\n              " << func_type_expr(plan, f, s) << ",\n";
       c << "              [impl](std::span<const Value> args, std::vector<Value>& results) -> "
            "::actr::Result<void> {\n";
-      c << "                if (args.size() != " << s.param_types.size()
-        << ") return make_error(" << string_literal(bf->wit_name + ": wrong argument count")
-        << ");\n";
+      c << "                if (args.size() != " << s.param_types.size() << ") return make_error("
+        << string_literal(bf->wit_name + ": wrong argument count") << ");\n";
       std::string call_args;
       for (size_t i = 0; i < s.param_types.size(); ++i) {
-        c << "                ACTR_TRY(auto a" << i << ", Conv<" << s.param_types[i]
-          << ">::from(args[" << i << "]));\n";
+        c << "                ACTR_TRY(auto a" << i << ", (Conv<" << s.param_types[i]
+          << ">::from(args[" << i << "])));\n";
         call_args += (i ? ", " : "") + std::string("a") + std::to_string(i);
       }
       if (s.result == "void") {
@@ -285,8 +284,7 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
         << ") {\n  using namespace ::actr::wit::host;\n";
       c << "  std::array<Value, " << s.param_types.size() << "> args{";
       for (size_t i = 0; i < s.param_types.size(); ++i) {
-        c << (i ? ", " : "") << "Conv<" << s.param_types[i] << ">::to(" << s.param_names[i]
-          << ")";
+        c << (i ? ", " : "") << "Conv<" << s.param_types[i] << ">::to(" << s.param_names[i] << ")";
       }
       c << "};\n  ACTR_TRY(auto results, " << name << "_->call(args));\n";
       if (s.result == "void") {

@@ -81,9 +81,8 @@ Result<void> Lexer::skip_space_and_comments(std::string& docs) {
         size_t line_start = 0;
         while (line_start <= body.size()) {
           size_t nl = body.find('\n', line_start);
-          std::string_view line = body.substr(line_start, nl == std::string_view::npos
-                                                              ? std::string_view::npos
-                                                              : nl - line_start);
+          std::string_view line = body.substr(
+              line_start, nl == std::string_view::npos ? std::string_view::npos : nl - line_start);
           while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
             line.remove_prefix(1);
           }
@@ -153,9 +152,10 @@ Result<Token> Lexer::next() {
     t.text = std::string(1, c);
     return t;
   }
-  std::string shown = (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-                          ? "a non-ASCII or control character"
-                          : "`" + std::string(1, c) + "`";
+  std::string shown =
+      (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+          ? "a non-ASCII or control character"
+          : "`" + std::string(1, c) + "`";
   return make_error(to_string(t.pos) + ": unexpected " + shown);
 }
 

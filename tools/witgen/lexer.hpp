@@ -38,9 +38,7 @@ class Lexer {
   Result<Token> next();
 
  private:
-  char peek(size_t ahead = 0) const {
-    return i_ + ahead < src_.size() ? src_[i_ + ahead] : '\0';
-  }
+  char peek(size_t ahead = 0) const { return i_ + ahead < src_.size() ? src_[i_ + ahead] : '\0'; }
   void advance();
   Result<void> skip_space_and_comments(std::string& docs);
 

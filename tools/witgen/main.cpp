@@ -7,8 +7,9 @@
 
 int main(int argc, char** argv) {
   using namespace actr::witgen;
-  CLI::App app{"actr-witgen: C++ bindings for a WIT world (guest: wasm32 component code; host: "
-               "typed wrappers over the actr component linker)"};
+  CLI::App app{
+      "actr-witgen: C++ bindings for a WIT world (guest: wasm32 component code; host: "
+      "typed wrappers over the actr component linker)"};
   bool guest = false, host = false;
   std::string wit, out_dir;
   GeneratorOptions options;

@@ -33,10 +33,10 @@ struct Type {
   component::Kind primitive = component::Kind::Bool;  // Primitive
   std::string name;                                   // Ref, Own, Borrow: the name as written
   Pos pos;
-  std::shared_ptr<Type> elem;              // List, Option
-  std::shared_ptr<Type> ok, err;           // Result; each may be null (`_` or absent)
+  std::shared_ptr<Type> elem;                // List, Option
+  std::shared_ptr<Type> ok, err;             // Result; each may be null (`_` or absent)
   std::vector<std::shared_ptr<Type>> items;  // Tuple
-  const TypeDef* def = nullptr;            // Ref, Own, Borrow, once resolved
+  const TypeDef* def = nullptr;              // Ref, Own, Borrow, once resolved
 };
 using TypePtr = std::shared_ptr<Type>;
 
@@ -75,11 +75,11 @@ struct TypeDef {
   std::string name;
   std::string docs;
   Pos pos;
-  TypePtr alias;                   // Alias: the aliased type
-  std::vector<Field> fields;       // Record
-  std::vector<Case> cases;         // Variant
-  std::vector<std::string> names;  // Enum cases, Flags labels
-  std::vector<Function> functions; // Resource: constructor, methods, static functions
+  TypePtr alias;                     // Alias: the aliased type
+  std::vector<Field> fields;         // Record
+  std::vector<Case> cases;           // Variant
+  std::vector<std::string> names;    // Enum cases, Flags labels
+  std::vector<Function> functions;   // Resource: constructor, methods, static functions
   const Interface* owner = nullptr;  // set by the resolver (null for types of a world)
 };
 using TypeDefPtr = std::shared_ptr<TypeDef>;
@@ -118,8 +118,8 @@ struct WorldItem {
   bool is_export = false;
   std::string name;  // InterfaceRef: the path as written; InlineInterface/Function: the name
   Pos pos;
-  InterfacePtr inline_interface;  // InlineInterface
-  Function function;              // Function
+  InterfacePtr inline_interface;      // InlineInterface
+  Function function;                  // Function
   const Interface* target = nullptr;  // InterfaceRef once resolved; InlineInterface: itself
 };
 
@@ -130,7 +130,7 @@ struct World {
   std::vector<Use> uses;
   std::vector<TypeDefPtr> types;
   std::vector<WorldItem> items;
-  std::vector<std::pair<std::string, Pos>> includes;  // worlds to include, by path
+  std::vector<std::pair<std::string, Pos>> includes;         // worlds to include, by path
   std::map<std::string, const TypeDef*, std::less<>> scope;  // set by the resolver
 };
 
@@ -145,6 +145,8 @@ struct Package {
   std::string docs;
   std::vector<InterfacePtr> interfaces;
   std::vector<World> worlds;
+  // Top-level `use ns:pkg/iface[@v] [as name];` of the package's files: name -> path.
+  std::map<std::string, std::string, std::less<>> use_aliases;
   const Interface* find_interface(std::string_view name) const;
   const World* find_world(std::string_view name) const;
 };

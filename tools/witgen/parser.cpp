@@ -12,11 +12,11 @@ using component::Kind;
 
 bool primitive_kind(std::string_view name, Kind& out) {
   static const std::pair<std::string_view, Kind> kPrimitives[] = {
-      {"bool", Kind::Bool}, {"s8", Kind::S8},         {"u8", Kind::U8},
-      {"s16", Kind::S16},   {"u16", Kind::U16},       {"s32", Kind::S32},
-      {"u32", Kind::U32},   {"s64", Kind::S64},       {"u64", Kind::U64},
-      {"f32", Kind::F32},   {"f64", Kind::F64},       {"float32", Kind::F32},
-      {"float64", Kind::F64}, {"char", Kind::Char},   {"string", Kind::String},
+      {"bool", Kind::Bool},   {"s8", Kind::S8},     {"u8", Kind::U8},
+      {"s16", Kind::S16},     {"u16", Kind::U16},   {"s32", Kind::S32},
+      {"u32", Kind::U32},     {"s64", Kind::S64},   {"u64", Kind::U64},
+      {"f32", Kind::F32},     {"f64", Kind::F64},   {"float32", Kind::F32},
+      {"float64", Kind::F64}, {"char", Kind::Char}, {"string", Kind::String},
   };
   for (const auto& [n, k] : kPrimitives) {
     if (n == name) {
@@ -30,13 +30,13 @@ bool primitive_kind(std::string_view name, Kind& out) {
 // Words that are names only when `%`-escaped.
 bool is_keyword(std::string_view w) {
   static constexpr std::string_view kKeywords[] = {
-      "use",    "type",    "func",      "u8",     "u16",       "u32",         "u64",
-      "s8",     "s16",     "s32",       "s64",    "f32",       "f64",         "float32",
-      "float64", "char",   "record",    "resource", "own",     "borrow",      "flags",
-      "variant", "enum",   "bool",      "string", "option",    "result",      "future",
-      "stream", "error-context", "list", "as",    "from",      "static",      "interface",
-      "tuple",  "import",  "export",    "world",  "package",   "constructor", "include",
-      "with",   "async",
+      "use",     "type",          "func",   "u8",       "u16",     "u32",         "u64",
+      "s8",      "s16",           "s32",    "s64",      "f32",     "f64",         "float32",
+      "float64", "char",          "record", "resource", "own",     "borrow",      "flags",
+      "variant", "enum",          "bool",   "string",   "option",  "result",      "future",
+      "stream",  "error-context", "list",   "as",       "from",    "static",      "interface",
+      "tuple",   "import",        "export", "world",    "package", "constructor", "include",
+      "with",    "async",
   };
   for (auto k : kKeywords) {
     if (k == w) return true;
@@ -82,16 +82,21 @@ class Parser {
         Use use;
         use.pos = cur_.pos;
         ACTR_TRY(use.path, use_path());
+        Use::Name n;
+        n.pos = use.pos;
+        n.name = use.path.substr(use.path.rfind('/') + 1);
+        n.name = n.name.substr(0, n.name.find('@'));
         if (cur_.is_keyword("as")) {
           ACTR_TRY_VOID(bump());
-          ACTR_TRY(std::string alias, identifier("a name"));
-          use.names.push_back({alias, alias, use.pos});
+          ACTR_TRY(n.as, identifier("a name after `as`"));
         }
+        use.names.push_back(std::move(n));
         ACTR_TRY_VOID(expect(";"));
         file_.uses.push_back(std::move(use));
       } else if (cur_.is_keyword("package")) {
-        return fail("nested `package ... { }` blocks are not supported; put each package in its "
-                    "own file");
+        return fail(
+            "nested `package ... { }` blocks are not supported; put each package in its "
+            "own file");
       } else {
         return unexpected("`interface`, `world` or `use`");
       }
@@ -106,7 +111,9 @@ class Parser {
   }
   Result<void> bump() { return fill(); }
 
-  Error fail(const std::string& what) const { return make_error(to_string(cur_.pos) + ": " + what); }
+  Error fail(const std::string& what) const {
+    return make_error(to_string(cur_.pos) + ": " + what);
+  }
   Error unexpected(const std::string& expected) const {
     return fail("expected " + expected + ", found " + cur_.describe());
   }
@@ -124,8 +131,8 @@ class Parser {
   Result<std::string> identifier(const std::string& what) {
     if (cur_.kind != Token::Kind::Id) return unexpected(what);
     if (!cur_.escaped && is_keyword(cur_.text)) {
-      return fail("expected " + what + ", found keyword `" + cur_.text +
-                  "` (escape it as `%" + cur_.text + "` to use it as a name)");
+      return fail("expected " + what + ", found keyword `" + cur_.text + "` (escape it as `%" +
+                  cur_.text + "` to use it as a name)");
     }
     std::string name = cur_.text;
     ACTR_TRY_VOID(bump());
@@ -212,6 +219,16 @@ class Parser {
   }
 
   Result<TypePtr> type() {
+    // Nested types recurse; a bound keeps hostile input from exhausting the stack.
+    static constexpr int kMaxTypeDepth = 100;
+    if (type_depth_ >= kMaxTypeDepth) return fail("types nest too deeply");
+    ++type_depth_;
+    auto t = nested_type();
+    --type_depth_;
+    return t;
+  }
+
+  Result<TypePtr> nested_type() {
     auto t = std::make_shared<Type>();
     t->pos = cur_.pos;
     if (cur_.is("_")) return unexpected("a type (`_` is only allowed in `result<_, E>`)");
@@ -329,9 +346,9 @@ class Parser {
   // A type definition starting at its keyword, or nothing when the token starts none.
   Result<TypeDefPtr> typedef_item(std::string docs) {
     static const std::pair<std::string_view, TypeDef::Tag> kKeywords[] = {
-        {"type", TypeDef::Tag::Alias},  {"record", TypeDef::Tag::Record},
+        {"type", TypeDef::Tag::Alias},      {"record", TypeDef::Tag::Record},
         {"variant", TypeDef::Tag::Variant}, {"enum", TypeDef::Tag::Enum},
-        {"flags", TypeDef::Tag::Flags}, {"resource", TypeDef::Tag::Resource},
+        {"flags", TypeDef::Tag::Flags},     {"resource", TypeDef::Tag::Resource},
     };
     TypeDefPtr def;
     for (const auto& [kw, tag] : kKeywords) {
@@ -542,6 +559,7 @@ class Parser {
   Lexer lexer_;
   Token cur_;
   File file_;
+  int type_depth_ = 0;
 };
 
 }  // namespace

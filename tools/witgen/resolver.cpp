@@ -73,6 +73,9 @@ class Resolver {
 
   // An interface by `use` path: a name in `home`, or `ns:pkg/name@version` elsewhere.
   Result<Interface*> find_interface(std::string_view path, const Package& home, const Pos& pos) {
+    if (auto alias = home.use_aliases.find(path); alias != home.use_aliases.end()) {
+      path = alias->second;
+    }
     if (path.find(':') == std::string_view::npos) {
       for (const auto& i : home.interfaces) {
         if (i->name == path) return i.get();
@@ -91,8 +94,8 @@ class Resolver {
     for (const auto& i : pkg->interfaces) {
       if (i->name == p->name) return i.get();
     }
-    return error_at(pos, "no interface `" + p->name + "` in package `" + pkg->name.to_string() +
-                             "`");
+    return error_at(pos,
+                    "no interface `" + p->name + "` in package `" + pkg->name.to_string() + "`");
   }
 
   Result<void> prepare(Interface& iface, const Package& pkg) {
@@ -140,8 +143,8 @@ class Resolver {
     auto state = use_state_.find(&iface);
     if (state != use_state_.end()) {
       if (state->second) return {};
-      return error_at(from, "interfaces use each other in a cycle (through `" +
-                                iface.qualified_name() + "`)");
+      return error_at(
+          from, "interfaces use each other in a cycle (through `" + iface.qualified_name() + "`)");
     }
     use_state_[&iface] = false;
     ACTR_TRY_VOID(apply_uses(iface.uses, *iface.package, iface.scope));
@@ -149,7 +152,8 @@ class Resolver {
     return {};
   }
 
-  Result<void> resolve_type(Type& t, const std::map<std::string, const TypeDef*, std::less<>>& scope) {
+  Result<void> resolve_type(Type& t,
+                            const std::map<std::string, const TypeDef*, std::less<>>& scope) {
     switch (t.tag) {
       case Type::Tag::Primitive:
         return {};
@@ -208,17 +212,20 @@ class Resolver {
           ACTR_TRY_VOID(resolve_type(*def->alias, scope));
           break;
         case TypeDef::Tag::Record:
-          if (def->fields.empty()) return error_at(def->pos, "record `" + def->name + "` has no fields");
+          if (def->fields.empty())
+            return error_at(def->pos, "record `" + def->name + "` has no fields");
           for (auto& f : def->fields) ACTR_TRY_VOID(resolve_type(*f.type, scope));
           break;
         case TypeDef::Tag::Variant:
-          if (def->cases.empty()) return error_at(def->pos, "variant `" + def->name + "` has no cases");
+          if (def->cases.empty())
+            return error_at(def->pos, "variant `" + def->name + "` has no cases");
           for (auto& c : def->cases) {
             if (c.type) ACTR_TRY_VOID(resolve_type(*c.type, scope));
           }
           break;
         case TypeDef::Tag::Enum:
-          if (def->names.empty()) return error_at(def->pos, "enum `" + def->name + "` has no cases");
+          if (def->names.empty())
+            return error_at(def->pos, "enum `" + def->name + "` has no cases");
           break;
         case TypeDef::Tag::Flags:
           if (def->names.size() > 32) {
@@ -243,8 +250,8 @@ class Resolver {
   Result<const World*> find_world(std::string_view path, const Package& home, const Pos& pos) {
     if (path.find(':') == std::string_view::npos) {
       if (const World* w = home.find_world(path)) return w;
-      return error_at(pos, "no world `" + std::string(path) + "` in package `" +
-                               home.name.to_string() + "`");
+      return error_at(
+          pos, "no world `" + std::string(path) + "` in package `" + home.name.to_string() + "`");
     }
     auto p = split_path(path);
     const Package* pkg = p ? find_package(*p) : nullptr;
@@ -366,18 +373,24 @@ Result<PackageSet> resolve(std::vector<std::vector<File>> groups) {
     for (const auto& f : files) {
       if (!f.package) continue;
       if (named && !(*named->package == *f.package)) {
-        return error_at(f.package_pos, "package `" + f.package->to_string() +
-                                           "` differs from `" + named->package->to_string() +
-                                           "` declared in " + named->path);
+        return error_at(f.package_pos, "package `" + f.package->to_string() + "` differs from `" +
+                                           named->package->to_string() + "` declared in " +
+                                           named->path);
       }
       if (!named) named = &f;
     }
     if (!named) {
-      return make_error(files.front().path + ": no `package` declaration (e.g. `package ns:name;`)");
+      return make_error(files.front().path +
+                        ": no `package` declaration (e.g. `package ns:name;`)");
     }
     pkg->name = *named->package;
     pkg->docs = named->package_docs;
     for (auto& f : files) {
+      for (const auto& use : f.uses) {
+        for (const auto& n : use.names) {
+          pkg->use_aliases[n.as.empty() ? n.name : n.as] = use.path;
+        }
+      }
       for (auto& i : f.interfaces) {
         if (pkg->find_interface(i->name)) {
           return error_at(i->pos, "interface `" + i->name + "` is defined twice");

@@ -672,11 +672,13 @@ class Decoder {
       case 0x64:  // error-context
         t.unsupported_opcode = op;
         return t;
-      case 0x63:  // map: key and value types
-        t.unsupported_opcode = op;
-        ACTR_TRY_VOID(valtype(s));
-        ACTR_TRY_VOID(valtype(s));
+      case 0x63: {  // map: key and value types
+        t.kind = Kind::Map;
+        ACTR_TRY(auto key, valtype(s));
+        ACTR_TRY(auto value, valtype(s));
+        t.items = {key, value};
         return t;
+      }
       default: {
         if (op >= 0x73 && op <= 0x7f) {
           ACTR_TRY(t.kind, primitive_of(op, at));

@@ -63,6 +63,25 @@ class Checker {
           if (!check(*t.elem, v.items[i])) return at("list element " + std::to_string(i));
         }
         return true;
+      case Kind::Map:
+        if (!t.key || !t.elem) return fail("map type without key and value types");
+        if (!is_map_key(t.key->kind)) {
+          return fail("map key type `" + to_wit(*t.key) +
+                      "` is not bool, an integer, char or string");
+        }
+        for (size_t i = 0; i < v.items.size(); ++i) {
+          const Value& e = v.items[i];
+          std::string where = "map entry " + std::to_string(i);
+          if (e.kind != Kind::Tuple || e.items.size() != 2) {
+            fail("expected a (key, value) tuple, found a " + std::string(to_string(e.kind)) +
+                 " value" +
+                 (e.kind == Kind::Tuple ? " of " + std::to_string(e.items.size()) + " items" : ""));
+            return at(std::move(where));
+          }
+          if (!check(*t.key, e.items[0])) return at(where + " key");
+          if (!check(*t.elem, e.items[1])) return at(where + " value");
+        }
+        return true;
       case Kind::Record:
         if (v.items.size() != t.fields.size()) {
           return fail("record value has " + std::to_string(v.items.size()) +

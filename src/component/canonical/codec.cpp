@@ -430,6 +430,27 @@ Result<void> Codec::store_list(const ValueType& elem, const Value& v, uint32_t& 
   return {};
 }
 
+Result<void> Codec::store_map(const ValueType& t, const Value& v, uint32_t& ptr, uint32_t& len) {
+  if (!t.key || !t.elem) return make_error("map type without key and value types");
+  if (!is_map_key(t.key->kind))
+    return make_error("map key type `" + to_wit(*t.key) + "` is invalid");
+  MapEntryLayout entry = map_entry_layout(layout(*t.key), layout(*t.elem));
+  uint64_t bytes = uint64_t{entry.size} * v.items.size();
+  if (bytes > kMaxListByteLength) {
+    return make_error("map of " + std::to_string(v.items.size()) + " entries is too long to pass");
+  }
+  ACTR_TRY(ptr, realloc(0, 0, entry.align, static_cast<uint32_t>(bytes)));
+  len = static_cast<uint32_t>(v.items.size());
+  uint32_t at = ptr;
+  for (const Value& e : v.items) {
+    if (e.kind != Kind::Tuple || e.items.size() != 2) return mismatch(t, v);
+    ACTR_TRY_VOID(store(*t.key, e.items[0], at));
+    ACTR_TRY_VOID(store(*t.elem, e.items[1], at + entry.value_offset));
+    at += entry.size;
+  }
+  return {};
+}
+
 Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
   if (v.kind != t.kind) return mismatch(t, v);
   switch (t.kind) {
@@ -473,6 +494,13 @@ Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
       if (!t.elem) return make_error("list type without an element type");
       uint32_t begin = 0, len = 0;
       ACTR_TRY_VOID(store_list(*t.elem, v, begin, len));
+      write<uint32_t>(ptr, begin);
+      write<uint32_t>(ptr + 4, len);
+      return {};
+    }
+    case Kind::Map: {
+      uint32_t begin = 0, len = 0;
+      ACTR_TRY_VOID(store_map(t, v, begin, len));
       write<uint32_t>(ptr, begin);
       write<uint32_t>(ptr + 4, len);
       return {};
@@ -581,6 +609,12 @@ Result<void> Codec::lower_flat(const ValueType& t, const Value& v, FlatWriter& o
       if (!t.elem) return make_error("list type without an element type");
       uint32_t begin = 0, len = 0;
       ACTR_TRY_VOID(store_list(*t.elem, v, begin, len));
+      ACTR_TRY_VOID(put(begin));
+      return put(len);
+    }
+    case Kind::Map: {
+      uint32_t begin = 0, len = 0;
+      ACTR_TRY_VOID(store_map(t, v, begin, len));
       ACTR_TRY_VOID(put(begin));
       return put(len);
     }
@@ -710,6 +744,34 @@ Result<void> Codec::load_list(const ValueType& elem, uint32_t ptr, uint32_t len,
   return {};
 }
 
+Result<void> Codec::load_map(const ValueType& t, uint32_t ptr, uint32_t len, Value& out) {
+  ACTR_TRY_VOID(need_memory());
+  if (!t.key || !t.elem) return make_error("map type without key and value types");
+  if (!is_map_key(t.key->kind))
+    return make_error("map key type `" + to_wit(*t.key) + "` is invalid");
+  MapEntryLayout entry = map_entry_layout(layout(*t.key), layout(*t.elem));
+  uint64_t bytes = uint64_t{entry.size} * len;
+  if (bytes > kMaxListByteLength) {
+    return trap("map too long: " + std::to_string(len) + " entries of " +
+                std::to_string(entry.size) + " bytes (the limit is " +
+                std::to_string(kMaxListByteLength) + " bytes)");
+  }
+  // A map is a list in the ABI: out-of-bounds maps trap as lists do.
+  ACTR_TRY_VOID(check_range(ptr, bytes, entry.align, "unaligned pointer",
+                            "list pointer/length out of bounds of memory"));
+  reset(out, Kind::Map);
+  out.items.resize(len);
+  uint32_t at = ptr;
+  for (Value& e : out.items) {
+    reset(e, Kind::Tuple);
+    e.items.resize(2);
+    ACTR_TRY_VOID(load(*t.key, at, e.items[0]));
+    ACTR_TRY_VOID(load(*t.elem, at + entry.value_offset, e.items[1]));
+    at += entry.size;
+  }
+  return {};
+}
+
 Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
   switch (t.kind) {
     case Kind::Bool:
@@ -756,6 +818,8 @@ Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
     case Kind::List:
       if (!t.elem) return make_error("list type without an element type");
       return load_list(*t.elem, read<uint32_t>(ptr), read<uint32_t>(ptr + 4), out);
+    case Kind::Map:
+      return load_map(t, read<uint32_t>(ptr), read<uint32_t>(ptr + 4), out);
     case Kind::Record:
     case Kind::Tuple: {
       size_t n = t.kind == Kind::Record ? t.fields.size() : t.items.size();
@@ -873,6 +937,10 @@ Result<void> Codec::lift_flat(const ValueType& t, FlatReader& in, Value& out) {
       if (!t.elem) return make_error("list type without an element type");
       uint32_t ptr = next32();
       return load_list(*t.elem, ptr, next32(), out);
+    }
+    case Kind::Map: {
+      uint32_t ptr = next32();
+      return load_map(t, ptr, next32(), out);
     }
     case Kind::Record:
     case Kind::Tuple: {

@@ -73,10 +73,12 @@ class Codec {
   Result<void> store_utf8_to_utf16(const std::string& s, uint32_t& ptr, uint32_t& units);
   Result<void> store_to_latin1_or_utf16(const std::string& s, uint32_t& ptr, uint32_t& units);
   Result<void> store_list(const ValueType& elem, const Value& v, uint32_t& ptr, uint32_t& len);
+  Result<void> store_map(const ValueType& t, const Value& v, uint32_t& ptr, uint32_t& len);
   Result<void> load_string(uint32_t ptr, uint32_t tagged_units, Value& out);
   bool store_numbers(Kind k, const Value& v, uint32_t ptr);
   bool load_numbers(Kind k, uint32_t ptr, Value& out);
   Result<void> load_list(const ValueType& elem, uint32_t ptr, uint32_t len, Value& out);
+  Result<void> load_map(const ValueType& t, uint32_t ptr, uint32_t len, Value& out);
   Result<uint32_t> lower_handle(const ValueType& t, const Value& v);
   Result<void> lift_handle(const ValueType& t, uint32_t index, Value& out);
 

@@ -37,6 +37,14 @@ uint32_t discriminant_size(uint32_t num_cases) {
   return 4;
 }
 
+MapEntryLayout map_entry_layout(const Layout& key, const Layout& value) {
+  MapEntryLayout e;
+  e.align = std::max(key.align, value.align);
+  e.value_offset = static_cast<uint32_t>(align_to(key.size, value.align));
+  e.size = static_cast<uint32_t>(align_to(uint64_t{e.value_offset} + value.size, e.align));
+  return e;
+}
+
 uint32_t flags_size(size_t num_labels) {
   if (num_labels <= 8) return 1;
   if (num_labels <= 16) return 2;
@@ -80,6 +88,7 @@ Layout compound_layout(const ValueType& t) {
   switch (t.kind) {
     case Kind::String:
     case Kind::List:
+    case Kind::Map:
       l.size = 8;
       l.align = 4;
       return l;
@@ -168,6 +177,7 @@ void flatten(const ValueType& t, std::vector<wasm::ValType>& out) {
       return;
     case Kind::String:
     case Kind::List:
+    case Kind::Map:
       out.push_back(ValType::I32);
       out.push_back(ValType::I32);
       return;
@@ -220,6 +230,7 @@ uint32_t flat_count(const ValueType& t) {
   switch (t.kind) {
     case Kind::String:
     case Kind::List:
+    case Kind::Map:
       return 2;
     case Kind::Record: {
       uint32_t n = 0;
@@ -303,6 +314,7 @@ void LayoutCache::add(const ValueType& t) {
   auto visit = [&](const TypeRef& r) {
     if (r) add(*r);
   };
+  visit(t.key);
   visit(t.elem);
   visit(t.ok);
   visit(t.err);

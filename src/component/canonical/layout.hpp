@@ -1,7 +1,7 @@
 // The canonical ABI's memory layout and flattening of component value types
 // (design/mvp/CanonicalABI.md: alignment, elem_size, flatten_type, flatten_functype), for 32-bit
 // memories. Tuples, enums, options and results are laid out as the records and variants they
-// despecialize to.
+// despecialize to, maps as list<tuple<key, value>>.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +68,15 @@ class LayoutCache {
   // Functions have few distinct compound types: a linear scan beats hashing.
   std::vector<Entry> entries_;
 };
+
+// A map is passed as list<tuple<key, value>>: each entry holds the key at offset 0 and the value
+// at `value_offset`, entries `size` bytes apart.
+struct MapEntryLayout {
+  uint32_t size = 0;
+  uint32_t align = 1;
+  uint32_t value_offset = 0;
+};
+MapEntryLayout map_entry_layout(const Layout& key, const Layout& value);
 
 // Variants (and enum, option, result): the case count, the size of the discriminant stored
 // first, and the payload type of case i (null: none).

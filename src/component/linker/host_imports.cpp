@@ -60,11 +60,14 @@ Result<FuncRef> match_func(const Linker& linker, const std::string& what, const 
   return host_func(what, *def);
 }
 
+// Sets `*fresh` when it creates a resource type (which no other instantiation may share).
 Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
                                                            const std::string& what,
-                                                           const Linker::HostResourceDef* def) {
+                                                           const Linker::HostResourceDef* def,
+                                                           bool* fresh) {
   if (def) return def->type;
   if (linker.traps_unknown_imports()) {
+    *fresh = true;
     auto r = std::make_shared<ResourceType>();
     r->name = what;
     r->host_defined = true;
@@ -76,7 +79,8 @@ Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
 // Interprets an instance type's declarations against the host's definition of that instance.
 Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const std::string& name,
                                                      const TypeItem& type,
-                                                     const Linker::HostInstanceDef* def) {
+                                                     const Linker::HostInstanceDef* def,
+                                                     bool* fresh) {
   // An instance that exports only value types needs no host definition (as in wasmtime); a
   // missing function or resource is reported below with its full name.
   auto scope = std::make_shared<TypeScope>();
@@ -89,6 +93,7 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
         break;
       case K::Type: {
         ACTR_TRY(TypeItem t, resolve_typedef(scope, *decl.type));
+        if (t.kind == TypeItem::Kind::Resource) *fresh = true;
         scope->types.push_back(std::move(t));
         break;
       }
@@ -116,7 +121,7 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
                 if (it != def->resources.end()) rdef = &it->second;
               }
               t.kind = TypeItem::Kind::Resource;
-              ACTR_TRY(t.resource, match_resource(linker, what, rdef));
+              ACTR_TRY(t.resource, match_resource(linker, what, rdef, fresh));
             } else {
               ACTR_TRY(t, resolve_outer_type(*scope, 0, e.desc.bound.eq));
               t = named(std::move(t), e.name);
@@ -147,6 +152,28 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const
   return out;
 }
 
+Result<Item> import_func(const Linker& linker, const TypeScope& scope, const std::string& name,
+                         const ast::ExternDesc& desc);
+
+// The entries outside an instance type that its declarations refer to (outer aliases), appended
+// to `out`. False when one is out of bounds (left to match_instance's error).
+bool outer_inputs(const TypeItem& type, std::vector<const TypeItem*>& out) {
+  auto defining = type.scope.lock();
+  for (const auto& decl : type.instance->decls) {
+    if (decl.kind != ast::TypeDecl::Kind::Alias) continue;
+    const ast::Alias& a = decl.alias;
+    if (a.target != ast::Alias::Target::Outer || a.sort != ast::Sort::Type || a.outer_count == 0) {
+      continue;
+    }
+    // Count 1 is the scope the instance type was defined in.
+    const TypeScope* s = defining.get();
+    for (uint32_t i = 1; s != nullptr && i < a.outer_count; ++i) s = s->parent.get();
+    if (s == nullptr || a.outer_index >= s->types.size()) return false;
+    out.push_back(&s->types[a.outer_index]);
+  }
+  return true;
+}
+
 }  // namespace
 
 const Linker::HostInstanceDef* find_host_instance(const Linker& linker, std::string_view name) {
@@ -168,8 +195,24 @@ const Linker::HostInstanceDef* find_host_instance(const Linker& linker, std::str
   return best;
 }
 
+namespace {
+
+Result<Item> import_func(const Linker& linker, const TypeScope& scope, const std::string& name,
+                         const ast::ExternDesc& desc) {
+  ACTR_TRY(auto ft, func_type_at(scope, desc.type_index));
+  const Linker::HostFuncDef* fdef = nullptr;
+  if (const auto* top = find_host_instance(linker, "")) {
+    auto it = top->funcs.find(name);
+    if (it != top->funcs.end()) fdef = &it->second;
+  }
+  ACTR_TRY(FuncRef fn, match_func(linker, name, *ft, fdef));
+  return Item(fn);
+}
+
+}  // namespace
+
 Result<Item> import_from_host(const Linker& linker, const Frame& frame, const std::string& name,
-                              const ast::ExternDesc& desc) {
+                              const ast::ExternDesc& desc, InstantiationCache& cache) {
   using D = ast::ExternDesc::Kind;
   const TypeScope& scope = *frame.types;
   switch (desc.kind) {
@@ -179,19 +222,29 @@ Result<Item> import_from_host(const Linker& linker, const Frame& frame, const st
         return make_error("import `" + name + "`: type " + std::to_string(desc.type_index) +
                           " is not an instance type");
       }
-      ACTR_TRY(auto inst, match_instance(linker, name, scope.types[desc.type_index],
-                                         find_host_instance(linker, name)));
+      // Host functions and the types they are checked against are matched once per (component,
+      // linker version); an instance type that creates resource types is matched every time.
+      const TypeItem& type = scope.types[desc.type_index];
+      std::vector<const TypeItem*> inputs;
+      bool cacheable = outer_inputs(type, inputs);
+      InstantiationCache::Key key{&desc, type.instance, linker.version()};
+      if (cacheable) {
+        if (auto hit = cache.find(key, inputs)) return std::move(*hit);
+      }
+      bool fresh = false;
+      ACTR_TRY(auto inst,
+               match_instance(linker, name, type, find_host_instance(linker, name), &fresh));
+      if (cacheable && !fresh) cache.store(key, inputs, Item(inst));
       return Item(inst);
     }
     case D::Func: {
-      ACTR_TRY(auto ft, func_type_at(scope, desc.type_index));
-      const Linker::HostFuncDef* fdef = nullptr;
-      if (const auto* top = find_host_instance(linker, "")) {
-        auto it = top->funcs.find(name);
-        if (it != top->funcs.end()) fdef = &it->second;
-      }
-      ACTR_TRY(FuncRef fn, match_func(linker, name, *ft, fdef));
-      return Item(fn);
+      if (desc.type_index >= scope.types.size()) return import_func(linker, scope, name, desc);
+      const TypeItem* input = &scope.types[desc.type_index];
+      InstantiationCache::Key key{&desc, nullptr, linker.version()};
+      if (auto hit = cache.find(key, {&input, 1})) return std::move(*hit);
+      ACTR_TRY(Item fn, import_func(linker, scope, name, desc));
+      cache.store(key, {&input, 1}, fn);
+      return fn;
     }
     case D::Type: {
       TypeItem t;
@@ -202,7 +255,8 @@ Result<Item> import_from_host(const Linker& linker, const Frame& frame, const st
           if (it != top->resources.end()) rdef = &it->second;
         }
         t.kind = TypeItem::Kind::Resource;
-        ACTR_TRY(t.resource, match_resource(linker, name, rdef));
+        bool fresh = false;
+        ACTR_TRY(t.resource, match_resource(linker, name, rdef, &fresh));
       } else {
         ACTR_TRY(t, resolve_outer_type(scope, 0, desc.bound.eq));
       }

@@ -7,12 +7,15 @@
 #include "common/result.hpp"
 #include "component/ast.hpp"
 #include "component/linker.hpp"
+#include "component/linker/instantiation_cache.hpp"
 #include "component/linker/items.hpp"
 
 namespace actr::component::link {
 
+// Matches are kept in `cache` (per component) and reused while the linker's definitions and the
+// types the import's declaration refers to stay the same.
 Result<Item> import_from_host(const Linker& linker, const Frame& frame, const std::string& name,
-                              const ast::ExternDesc& desc);
+                              const ast::ExternDesc& desc, InstantiationCache& cache);
 
 // The host definition for import instance `name`: exact match, else the newest
 // semver-compatible one. Null when none.

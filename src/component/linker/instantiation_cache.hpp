@@ -22,17 +22,23 @@ namespace actr::component::link {
 
 class InstantiationCache {
  public:
-  // `site` is the definition or declaration the item was computed for (an address inside the
-  // component's AST); `inputs` are the index-space entries the computation read.
-  std::optional<Item> find(const void* site, uint64_t linker_version,
-                           std::span<const TypeItem* const> inputs) const;
-  void store(const void* site, uint64_t linker_version, std::span<const TypeItem* const> inputs,
-             Item item);
+  // The identity of what was computed: `site` is the definition or declaration it was computed
+  // for (an address inside the component's AST), `shape` any further declaration it followed
+  // (e.g. the instance type an import refers to), `linker_version` 0 when no Linker was involved.
+  struct Key {
+    const void* site = nullptr;
+    const void* shape = nullptr;
+    uint64_t linker_version = 0;
+  };
+  // `inputs` are the index-space entries the computation read.
+  std::optional<Item> find(const Key& key, std::span<const TypeItem* const> inputs) const;
+  void store(const Key& key, std::span<const TypeItem* const> inputs, Item item);
 
   size_t size() const;
 
  private:
   struct Entry {
+    const void* shape = nullptr;
     uint64_t linker_version = 0;
     std::vector<TypeItem> inputs;
     Item item;
@@ -43,7 +49,7 @@ class InstantiationCache {
 };
 
 // Whether two index-space entries are the same types (object identity; instance and component
-// types by declaration).
+// types by declaration and defining scope).
 bool same_identity(const TypeItem& a, const TypeItem& b);
 
 }  // namespace actr::component::link

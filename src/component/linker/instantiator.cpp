@@ -5,6 +5,7 @@
 #include "component/canonical/handle_table.hpp"
 #include "component/linker/canon_bridge.hpp"
 #include "component/linker/host_imports.hpp"
+#include "component/linker/instantiation_cache.hpp"
 #include "component/linker/type_resolver.hpp"
 
 namespace actr::component::link {
@@ -21,6 +22,16 @@ Result<T> at(const std::vector<T>& space, uint32_t i, const char* what) {
                       idx(static_cast<uint32_t>(space.size())) + " defined)");
   }
   return space[i];
+}
+
+// As at(), without copying the entry.
+template <typename T>
+Result<const T*> ref(const std::vector<T>& space, uint32_t i, const char* what) {
+  if (i >= space.size()) {
+    return make_error(std::string(what) + " index " + idx(i) + " out of bounds (" +
+                      idx(static_cast<uint32_t>(space.size())) + " defined)");
+  }
+  return &space[i];
 }
 
 class Instantiator {
@@ -41,6 +52,7 @@ class Instantiator {
     frame->state->dtors = tree_.dtors;
     frame->state->name = std::move(name);
     tree_.frames.push_back(frame);
+    reserve_index_spaces(*frame, c);
 
     auto exports = std::make_shared<InstanceItem>();
     for (const auto& def : c.defs) {
@@ -83,7 +95,7 @@ class Instantiator {
       case K::Alias:
         return alias(f, def.alias);
       case K::Type: {
-        ACTR_TRY(TypeItem t, resolve_typedef(f.types, *def.type));
+        ACTR_TRY(TypeItem t, resolve_type(f, *def.type));
         if (t.kind == TypeItem::Kind::Resource) {
           if (auto* rt = std::get_if<ast::ResourceTypeDef>(def.type.get()); rt && rt->dtor) {
             ACTR_TRY(auto dtor, at(f.core_funcs, *rt->dtor, "core func"));
@@ -107,7 +119,8 @@ class Instantiator {
           }
           item = it->second;
         } else {
-          ACTR_TRY(item, import_from_host(linker_, f, def.import.name, def.import.desc));
+          ACTR_TRY(item, import_from_host(linker_, f, def.import.name, def.import.desc,
+                                          component_.instantiation_cache()));
         }
         return push(f, def.import.desc.kind, std::move(item), def.import.name);
       }
@@ -126,6 +139,60 @@ class Instantiator {
     return {};
   }
 
+  // Sizes the busiest index spaces up front: growing vectors of TypeItem costs more than counting.
+  static void reserve_index_spaces(Frame& f, const ast::Component& c) {
+    using K = ast::Definition::Kind;
+    using S = ast::Sort;
+    size_t types = 0, funcs = 0, core_funcs = 0;
+    auto count = [&](S sort) {
+      types += sort == S::Type;
+      funcs += sort == S::Func;
+      core_funcs += sort == S::CoreFunc;
+    };
+    for (const auto& def : c.defs) {
+      switch (def.kind) {
+        case K::Type:
+          ++types;
+          break;
+        case K::Alias:
+          count(def.alias.sort);
+          break;
+        case K::Export:
+          count(def.export_.item.sort);
+          break;
+        case K::Import:
+          types += def.import.desc.kind == ast::ExternDesc::Kind::Type;
+          funcs += def.import.desc.kind == ast::ExternDesc::Kind::Func;
+          break;
+        case K::Canon:
+          if (def.canon.kind == ast::Canon::Kind::Lift) {
+            ++funcs;
+          } else {
+            ++core_funcs;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    f.types->types.reserve(types);
+    f.funcs.reserve(funcs);
+    f.core_funcs.reserve(core_funcs);
+  }
+
+  // Value and function types are resolved once per component and reused while the types they
+  // refer to are the same objects (see InstantiationCache).
+  Result<TypeItem> resolve_type(Frame& f, const ast::TypeDef& def) {
+    inputs_.clear();
+    if (!typedef_inputs(*f.types, def, inputs_)) return resolve_typedef(f.types, def);
+    InstantiationCache& cache = component_.instantiation_cache();
+    InstantiationCache::Key key{&def, nullptr, 0};
+    if (auto hit = cache.find(key, inputs_)) return std::get<TypeItem>(std::move(*hit));
+    ACTR_TRY(TypeItem t, resolve_typedef(f.types, def));
+    cache.store(key, inputs_, Item(t));
+    return t;
+  }
+
   // The shared_ptr owning `f` (frames are only ever created by run()).
   std::shared_ptr<Frame> find_frame(const Frame& f) {
     for (auto it = tree_.frames.rbegin(); it != tree_.frames.rend(); ++it) {
@@ -139,6 +206,7 @@ class Instantiator {
     if (ci.instantiate) {
       ACTR_TRY(ModuleItem m, at(f.core_modules, ci.module, "core module"));
       std::vector<wasm::Extern> imports;
+      imports.reserve(m.module->imports().size());
       for (const auto& imp : m.module->imports()) {
         const ast::CoreInstantiateArg* arg = nullptr;
         for (const auto& a : ci.args) {
@@ -148,8 +216,9 @@ class Instantiator {
           return make_error("core module " + idx(ci.module) + " imports `" + imp.module + "." +
                             imp.name + "` but no argument named `" + imp.module + "` is given");
         }
-        ACTR_TRY(CoreInstanceItem src, at(f.core_instances, arg->instance, "core instance"));
-        auto ext = src.get(imp.name);
+        ACTR_TRY(const CoreInstanceItem* src,
+                 ref(f.core_instances, arg->instance, "core instance"));
+        auto ext = src->get(imp.name);
         if (!ext) {
           return make_error("core instance " + idx(arg->instance) + " has no export `" + imp.name +
                             "` for import `" + imp.module + "." + imp.name + "`");
@@ -221,8 +290,8 @@ class Instantiator {
         return push_sort(f, a.sort, it->second, a.name);
       }
       case T::CoreExport: {
-        ACTR_TRY(CoreInstanceItem ci, at(f.core_instances, a.instance, "core instance"));
-        auto ext = ci.get(a.name);
+        ACTR_TRY(const CoreInstanceItem* ci, ref(f.core_instances, a.instance, "core instance"));
+        auto ext = ci->get(a.name);
         if (!ext)
           return make_error("core instance " + idx(a.instance) + " has no export `" + a.name + "`");
         return push_core(f, a.sort, *ext, a.name);
@@ -285,15 +354,15 @@ class Instantiator {
     switch (c.kind) {
       case K::Lift: {
         ACTR_TRY(auto core, at(f.core_funcs, c.func, "core func"));
-        ACTR_TRY(TypeItem t, at(f.types->types, c.type, "type"));
-        if (t.kind != TypeItem::Kind::Func)
+        ACTR_TRY(const TypeItem* t, ref(f.types->types, c.type, "type"));
+        if (t->kind != TypeItem::Kind::Func)
           return make_error("canon lift: type " + idx(c.type) + " is not a function type");
         auto lifted = std::make_shared<LiftedFunc>();
         lifted->core = std::move(core);
         ACTR_TRY(lifted->opts, options(f, c.options));
         lifted->state = f.state.get();
         auto fn = std::make_shared<FuncItem>();
-        fn->type = *t.func;
+        fn->type = *t->func;
         fn->lifted = std::move(lifted);
         fn->debug_name = "func " + idx(static_cast<uint32_t>(f.funcs.size()));
         f.funcs.push_back(std::move(fn));
@@ -379,31 +448,31 @@ class Instantiator {
     switch (sort) {
       case S::Func:
         if (auto* fn = std::get_if<FuncRef>(&item)) {
-          f.funcs.push_back(*fn);
+          f.funcs.push_back(std::move(*fn));
           return {};
         }
         return wrong("func");
       case S::Type:
         if (auto* t = std::get_if<TypeItem>(&item)) {
-          f.types->types.push_back(*t);
+          f.types->types.push_back(std::move(*t));
           return {};
         }
         return wrong("type");
       case S::Instance:
         if (auto* i = std::get_if<std::shared_ptr<InstanceItem>>(&item)) {
-          f.instances.push_back(*i);
+          f.instances.push_back(std::move(*i));
           return {};
         }
         return wrong("instance");
       case S::Component:
         if (auto* c = std::get_if<std::shared_ptr<ComponentItem>>(&item)) {
-          f.components.push_back(*c);
+          f.components.push_back(std::move(*c));
           return {};
         }
         return wrong("component");
       case S::CoreModule:
         if (auto* m = std::get_if<ModuleItem>(&item)) {
-          f.core_modules.push_back(*m);
+          f.core_modules.push_back(std::move(*m));
           return {};
         }
         return wrong("core module");
@@ -450,6 +519,7 @@ class Instantiator {
   const Component& component_;
   wasm::Store& store_;
   InstanceTree& tree_;
+  std::vector<const TypeItem*> inputs_;  // scratch for resolve_type
 };
 
 }  // namespace

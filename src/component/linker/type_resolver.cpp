@@ -74,6 +74,12 @@ static Result<TypeRef> resolve_defvaltype(const TypeScope& scope, const ast::Def
       if (!t) return make_error("option without element type");
       return option_of(std::move(t));
     }
+    case Kind::Map: {
+      if (d.items.size() != 2) return make_error("map without key and value types");
+      ACTR_TRY(TypeRef key, resolve_valtype(scope, d.items[0]));
+      ACTR_TRY(TypeRef value, resolve_valtype(scope, d.items[1]));
+      return map_of(std::move(key), std::move(value));
+    }
     case Kind::Result: {
       ACTR_TRY(TypeRef ok, resolve_optional(scope, d.ok));
       ACTR_TRY(TypeRef err, resolve_optional(scope, d.err));
@@ -133,6 +139,40 @@ Result<TypeItem> resolve_typedef(const std::shared_ptr<TypeScope>& scope, const 
     item.scope = scope;
   }
   return item;
+}
+
+bool typedef_inputs(const TypeScope& scope, const ast::TypeDef& def,
+                    std::vector<const TypeItem*>& out) {
+  bool ok = true;
+  auto add_index = [&](uint32_t index) {
+    if (index < scope.types.size()) {
+      out.push_back(&scope.types[index]);
+    } else {
+      ok = false;
+    }
+  };
+  auto add = [&](const ast::ValTypeRef& ref) {
+    if (!ref.is_primitive) add_index(ref.index);
+  };
+  auto add_optional = [&](const std::optional<ast::ValTypeRef>& ref) {
+    if (ref) add(*ref);
+  };
+  if (auto* d = std::get_if<ast::DefValType>(&def)) {
+    for (const auto& field : d->fields) add(field.second);
+    for (const auto& c : d->cases) add_optional(c.second);
+    for (const auto& item : d->items) add(item);
+    add_optional(d->elem);
+    add_optional(d->ok);
+    add_optional(d->err);
+    if (d->kind == Kind::Own || d->kind == Kind::Borrow) add_index(d->resource);
+    return ok;
+  }
+  if (auto* f = std::get_if<ast::FuncTypeDef>(&def)) {
+    for (const auto& p : f->params) add(p.second);
+    for (const auto& r : f->results) add(r.second);
+    return ok;
+  }
+  return false;
 }
 
 Result<TypeItem> resolve_outer_type(const TypeScope& scope, uint32_t count, uint32_t index) {

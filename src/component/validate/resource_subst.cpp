@@ -19,6 +19,7 @@ TypeRef ResourceSubst::value(const TypeRef& t) {
     return n;
   };
   auto copy = std::make_shared<ValueType>(*t);
+  copy->key = sub(t->key);
   copy->elem = sub(t->elem);
   copy->ok = sub(t->ok);
   copy->err = sub(t->err);

@@ -84,6 +84,7 @@ void flatten(const ValueType& t, Flat& out, size_t limit) {
       return;
     case Kind::String:
     case Kind::List:
+    case Kind::Map:
       out.push_back(V::I32);
       out.push_back(V::I32);
       return;
@@ -195,6 +196,9 @@ const TypeFacts& TypeFactsCache::of(const TypeRef& tp) {
     f.align = max_align;
   };
   switch (t.kind) {
+    case Kind::Map:
+      child(t.key);
+      [[fallthrough]];
     case Kind::List: {
       child(t.elem);
       f.size = 8, f.align = 4;

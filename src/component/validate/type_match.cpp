@@ -56,6 +56,8 @@ const char* kind_name(Kind k) {
       return "own";
     case Kind::Borrow:
       return "borrow";
+    case Kind::Map:
+      return "map";
   }
   return "?";
 }
@@ -87,6 +89,9 @@ class ValueComparer {
       case Kind::List:
       case Kind::Option:
         ok = opt(a.elem, b.elem, "element type");
+        break;
+      case Kind::Map:
+        ok = opt(a.key, b.key, "key type") && opt(a.elem, b.elem, "value type");
         break;
       case Kind::Result:
         ok = opt(a.ok, b.ok, "ok type") && opt(a.err, b.err, "error type");
@@ -195,6 +200,8 @@ std::string describe(const ValueType& t) {
       return "list<" + d(t.elem) + ">";
     case Kind::Option:
       return "option<" + d(t.elem) + ">";
+    case Kind::Map:
+      return "map<" + d(t.key) + ", " + d(t.elem) + ">";
     case Kind::Result:
       if (!t.ok && !t.err) return "result";
       if (!t.err) return "result<" + d(t.ok) + ">";

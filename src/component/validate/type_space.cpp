@@ -117,8 +117,6 @@ const char* unsupported_type_name(uint8_t op) {
       return "error-context";
     case 0x67:
       return "fixed-size list";
-    case 0x63:
-      return "map";
     default:
       return "unknown";
   }
@@ -289,7 +287,7 @@ class ResourceCollector {
   void value(const TypeRef& t, const std::vector<std::string>& path) {
     if (!t || !facts_.of(t).has_handle || !walked_.insert(t.get()).second) return;
     if (t->resource) resource(t->resource, path);
-    for (const auto* r : {&t->elem, &t->ok, &t->err}) value(*r, path);
+    for (const auto* r : {&t->key, &t->elem, &t->ok, &t->err}) value(*r, path);
     for (const auto& f : t->fields) value(f.type, path);
     for (const auto& i : t->items) value(i, path);
     for (const auto& c : t->cases) value(c.type, path);
@@ -464,6 +462,16 @@ struct TypeSpace::State {
       case Kind::Option: {
         if (!d.elem) return fail("missing element type");
         ACTR_TRY(v.elem, vt(*d.elem));
+        break;
+      }
+      case Kind::Map: {
+        if (d.items.size() != 2) return fail("map type needs a key and a value type");
+        ACTR_TRY(v.key, vt(d.items[0]));
+        if (!is_map_key(v.key->kind)) {
+          return fail("map key type `" + to_wit(*v.key) +
+                      "` is not bool, an integer, char or string");
+        }
+        ACTR_TRY(v.elem, vt(d.items[1]));
         break;
       }
       case Kind::Result: {

@@ -267,6 +267,28 @@ Result<Value> Parser::value_inner(const ValueType& t) {
       }
       return out;
     }
+    case Kind::Map: {
+      // WAVE has no map syntax: a map is written as the list of (key, value) tuples it is in
+      // the canonical ABI, e.g. [("a", 1), ("b", 2)].
+      if (tok.kind != Tok::LBracket) return unexpected(tok, "`[`");
+      if (!t.key || !t.elem) return make_error("map type without key and value types");
+      const TypeRef entry = tuple_of({t.key, t.elem});
+      Value out = Value::map({});
+      while (true) {
+        ACTR_TRY(Token next, lex_.peek());
+        if (next.kind == Tok::RBracket) break;
+        ACTR_TRY(Value e, value(*entry));
+        out.items.push_back(std::move(e));
+        ACTR_TRY(Token sep, lex_.peek());
+        if (sep.kind == Tok::Comma) {
+          (void)lex_.next();
+        } else if (sep.kind != Tok::RBracket) {
+          return unexpected(sep, "`,` or `]`");
+        }
+      }
+      (void)lex_.next();
+      return out;
+    }
     case Kind::Record:
       return record(t, tok);
     case Kind::Flags:

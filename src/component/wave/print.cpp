@@ -141,6 +141,23 @@ void print_to(std::string& out, const Value& v, const ValueType& t) {
       }
       out += ']';
       return;
+    case Kind::Map:
+      // As the list of (key, value) tuples it is (WAVE has no map syntax).
+      if (!t.key || !t.elem) return invalid(out, t, v);
+      for (const Value& e : v.items) {
+        if (e.kind != Kind::Tuple || e.items.size() != 2) return invalid(out, t, v);
+      }
+      out += '[';
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ", ";
+        out += '(';
+        print_to(out, v.items[i].items[0], *t.key);
+        out += ", ";
+        print_to(out, v.items[i].items[1], *t.elem);
+        out += ')';
+      }
+      out += ']';
+      return;
     case Kind::Tuple:
       if (v.items.size() != t.items.size()) return invalid(out, t, v);
       out += '(';

@@ -6,6 +6,7 @@
 //   lists [1, 2] | tuples (1, "a") | records {a: 1, b: 2} (option fields may be left out; `{:}`
 //   when all are) | variants case(payload), case | enums case | options some(x), none, or the
 //   bare payload | results ok(x), err(e), ok, err, or the bare ok payload | flags {read, write}, {}
+//   maps (no WAVE syntax of their own) as their list of (key, value) tuples [("a", 1), ("b", 2)]
 //
 // Labels are kebab-case; a case named like a keyword (true false some none ok err inf nan) may
 // be written with a leading %. Whitespace and // comments may appear between tokens. Resources

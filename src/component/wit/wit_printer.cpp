@@ -136,6 +136,8 @@ class Printer {
         return "list<" + type(t.elem) + ">";
       case Kind::Option:
         return "option<" + type(t.elem) + ">";
+      case Kind::Map:
+        return "map<" + type(t.key) + ", " + type(t.elem) + ">";
       case Kind::Result:
         if (!t.ok && !t.err) return "result";
         if (!t.err) return "result<" + type(t.ok) + ">";

@@ -1,7 +1,12 @@
 // A compiled module of the aot engine: its shape and the shared object holding its code.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "wasm/aot/code_cache.hpp"
 #include "wasm/aot/module_shape.hpp"
@@ -11,8 +16,7 @@ namespace actr::wasm::aot {
 
 class AotModule final : public Module, public std::enable_shared_from_this<AotModule> {
  public:
-  AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object)
-      : shape_(std::move(shape)), object_(std::move(object)) {}
+  AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object);
 
   const std::vector<ImportType>& imports() const override { return shape_.imports; }
   const std::vector<ExportType>& exports() const override { return shape_.exports; }
@@ -20,9 +24,22 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
   const ModuleShape& shape() const { return shape_; }
   const actr_glue_module_t& glue() const { return object_->glue(); }
 
+  // What instantiation needs to know about the module, worked out once here rather than per
+  // instance.
+  static constexpr uint32_t kNotImported = UINT32_MAX;
+  // The position of export `name` in exports(), if any.
+  std::optional<uint32_t> find_export(std::string_view name) const;
+  // For each export: the position in imports() of the import it re-exports, or kNotImported.
+  const std::vector<uint32_t>& reexported_imports() const { return reexported_imports_; }
+  // Whether two imports share a module and name (wasm2c binds them to one symbol).
+  bool has_merged_imports() const { return has_merged_imports_; }
+
  private:
   ModuleShape shape_;
   std::shared_ptr<LoadedObject> object_;
+  std::vector<std::pair<std::string_view, uint32_t>> export_index_;  // sorted by name
+  std::vector<uint32_t> reexported_imports_;
+  bool has_merged_imports_ = false;
 };
 
 }  // namespace actr::wasm::aot

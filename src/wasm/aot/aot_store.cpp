@@ -76,7 +76,7 @@ struct InstantiateCall {
 
 // ---- AotInstance --------------------------------------------------------------------------------
 
-Result<void> AotInstance::instantiate(StoreContext& store) {
+Result<void> AotInstance::instantiate() {
   const actr_glue_module_t& glue = module_->glue();
   size_t align = std::max<size_t>(glue.instance_align, alignof(std::max_align_t));
   size_t size = (std::max<size_t>(glue.instance_size, 1) + align - 1) / align * align;
@@ -98,55 +98,41 @@ Result<void> AotInstance::instantiate(StoreContext& store) {
     import_modules_[where.module_index]->slots[where.slot_index] = slot_for(imports_[i]);
   }
   InstantiateCall call{&glue, instance_, import_modules_.data()};
-  ACTR_TRY_VOID(guarded_call(store, &InstantiateCall::run, &call, nullptr));
+  ACTR_TRY_VOID(guarded_call(*store_, &InstantiateCall::run, &call, nullptr));
   live_ = true;
-  build_exports(store);
+  exports_.assign(glue.export_count, std::nullopt);
   return {};
 }
 
-void AotInstance::build_exports(StoreContext& store) {
-  const ModuleShape& shape = module_->shape();
-  const actr_glue_module_t& glue = module_->glue();
-  // Imported entities, by kind, in index order: an export of an import is the imported extern.
-  std::vector<const Extern*> imported[4];
-  for (size_t i = 0; i < imports_.size(); ++i) {
-    imported[static_cast<int>(shape.imports[i].type.kind)].push_back(&imports_[i]);
+Extern AotInstance::make_export(uint32_t e) {
+  const ExportType& type = module_->shape().exports[e];
+  uint32_t imported = module_->reexported_imports()[e];
+  if (imported != AotModule::kNotImported) return imports_[imported];
+  const actr_glue_export_t& exp = module_->glue().exports[e];
+  switch (type.type.kind) {
+    case ExternKind::Func:
+      return std::make_shared<GuestFunc>(store_, type.type.func, instance_, exp.trampoline,
+                                         exp.typed);
+    case ExternKind::Memory:
+      return std::make_shared<AotMemory>(store_,
+                                         static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
+                                         type.type.memory.limits.max);
+    case ExternKind::Table:
+      return std::make_shared<AotTable>(store_, exp.accessor(instance_), type.type.table.elem,
+                                        type.type.table.limits.max);
+    case ExternKind::Global:
+      break;
   }
-  for (uint32_t e = 0; e < glue.export_count; ++e) {
-    const actr_glue_export_t& exp = glue.exports[e];
-    const ExportType& type = shape.exports[e];
-    auto kind = static_cast<size_t>(type.type.kind);
-    if (exp.index < imported[kind].size()) {
-      exports_.emplace(type.name, *imported[kind][exp.index]);
-      continue;
-    }
-    Extern value;
-    switch (type.type.kind) {
-      case ExternKind::Func:
-        value = std::make_shared<GuestFunc>(&store, type.type.func, instance_, exp.trampoline,
-                                            exp.typed);
-        break;
-      case ExternKind::Memory:
-        value = std::make_shared<AotMemory>(&store,
-                                            static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
-                                            type.type.memory.limits.max);
-        break;
-      case ExternKind::Table:
-        value = std::make_shared<AotTable>(&store, exp.accessor(instance_), type.type.table.elem,
-                                           type.type.table.limits.max);
-        break;
-      case ExternKind::Global:
-        value = std::make_shared<AotGlobal>(&store, exp.accessor(instance_), type.type.global);
-        break;
-    }
-    exports_.emplace(type.name, std::move(value));
-  }
+  return std::make_shared<AotGlobal>(store_, exp.accessor(instance_), type.type.global);
 }
 
 std::optional<Extern> AotInstance::get_export(std::string_view name) {
-  auto it = exports_.find(name);
-  if (it == exports_.end()) return std::nullopt;
-  return it->second;
+  if (!live_) return std::nullopt;
+  std::optional<uint32_t> e = module_->find_export(name);
+  if (!e) return std::nullopt;
+  std::optional<Extern>& slot = exports_[*e];
+  if (!slot) slot = make_export(*e);
+  return slot;
 }
 
 void AotInstance::release() {
@@ -244,21 +230,27 @@ Result<std::shared_ptr<Instance>> AotStore::instantiate(const Module& module,
     return make_error("the module has " + std::to_string(shape.imports.size()) + " imports, but " +
                       std::to_string(imports.size()) + " were given");
   }
-  const actr_glue_module_t& glue = aot_module->glue();
-  std::map<std::pair<uint32_t, uint32_t>, const void*> bound;
   for (size_t i = 0; i < imports.size(); ++i) {
     ACTR_TRY_VOID(check_import(shape.imports[i], imports[i]));
+  }
+  if (aot_module->has_merged_imports()) {
     // wasm2c merges imports with the same module and name into one symbol.
-    auto where = std::pair(glue.imports[i].module_index, glue.imports[i].slot_index);
-    auto [it, inserted] = bound.emplace(where, identity_of(imports[i]));
-    if (!inserted && it->second != identity_of(imports[i])) {
-      return make_error("import " + import_name(shape.imports[i]) +
-                        ": the aot engine needs repeated imports of one name bound to one extern");
+    const actr_glue_module_t& glue = aot_module->glue();
+    std::map<std::pair<uint32_t, uint32_t>, const void*> bound;
+    for (size_t i = 0; i < imports.size(); ++i) {
+      auto where = std::pair(glue.imports[i].module_index, glue.imports[i].slot_index);
+      auto [it, inserted] = bound.emplace(where, identity_of(imports[i]));
+      if (!inserted && it->second != identity_of(imports[i])) {
+        return make_error(
+            "import " + import_name(shape.imports[i]) +
+            ": the aot engine needs repeated imports of one name bound to one extern");
+      }
     }
   }
-  auto instance = std::make_shared<AotInstance>(
-      aot_module->shared_from_this(), std::vector<Extern>(imports.begin(), imports.end()));
-  ACTR_TRY_VOID(instance->instantiate(context_));
+  auto instance =
+      std::make_shared<AotInstance>(aot_module->shared_from_this(),
+                                    std::vector<Extern>(imports.begin(), imports.end()), &context_);
+  ACTR_TRY_VOID(instance->instantiate());
   instances_.push_back(instance);
   return std::shared_ptr<Instance>(instance);
 }

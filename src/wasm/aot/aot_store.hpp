@@ -15,27 +15,32 @@ namespace actr::wasm::aot {
 
 class AotInstance final : public Instance {
  public:
-  AotInstance(std::shared_ptr<const AotModule> module, std::vector<Extern> imports)
-      : module_(std::move(module)), imports_(std::move(imports)) {}
+  AotInstance(std::shared_ptr<const AotModule> module, std::vector<Extern> imports,
+              StoreContext* store)
+      : module_(std::move(module)), imports_(std::move(imports)), store_(store) {}
   ~AotInstance() override { release(); }
 
+  // Export objects are made on first request (most exports of a component's core modules are
+  // never asked for) and then kept, so repeated requests return the same object. Like the rest of
+  // a store, not for concurrent use.
   std::optional<Extern> get_export(std::string_view name) override;
   const Module& module() const override { return *module_; }
 
   // Instantiates the compiled code (runs segments and the start function).
-  Result<void> instantiate(StoreContext& store);
+  Result<void> instantiate();
   // Frees the compiled instance; idempotent.
   void release();
 
  private:
-  void build_exports(StoreContext& store);
+  Extern make_export(uint32_t index);
 
   std::shared_ptr<const AotModule> module_;
   std::vector<Extern> imports_;  // kept alive: compiled code points into them
+  StoreContext* store_;
   void* instance_ = nullptr;
   std::vector<actr_import_module_t*> import_modules_;
   bool live_ = false;
-  std::map<std::string, Extern, std::less<>> exports_;
+  std::vector<std::optional<Extern>> exports_;  // by export position, made on demand
 };
 
 class AotStore final : public Store {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace actr::wasm::aot {
 namespace {
@@ -123,28 +124,30 @@ uint64_t MemoryPool::scrub(uint8_t* data, uint64_t bytes, uint64_t budget) {
   const size_t page = system_page_size();
   const uint64_t first = reinterpret_cast<uintptr_t>(data) / page;
   const uint64_t pages = bytes / page;
-  // Zero only the pages that have contents; count them against the budget first, so that a memory
-  // with more touched pages than the pool may keep is discarded without wasted zeroing.
-  std::vector<uint64_t> entries(pages);
-  auto* buffer = reinterpret_cast<char*>(entries.data());
-  size_t want = pages * sizeof(uint64_t);
-  size_t got = 0;
-  while (got < want) {
-    ssize_t n = pread(pagemap_fd_, buffer + got, want - got,
-                      static_cast<off_t>(first * sizeof(uint64_t) + got));
-    if (n <= 0) return discard();
-    got += static_cast<size_t>(n);
-  }
+  // Zero only the pages that have contents, a chunk of pagemap entries at a time; a memory with
+  // more touched pages than the pool may keep resident is discarded instead.
+  uint64_t entries[512];
   uint64_t resident = 0;
-  for (uint64_t e : entries) {
-    if (e & (kPagePresent | kPageSwapped)) resident += page;
-  }
-  if (resident > budget) return discard();
-  for (uint64_t i = 0; i < pages; ++i) {
-    if (!(entries[i] & (kPagePresent | kPageSwapped))) continue;
-    uint8_t* p = data + i * page;
-    // A page only ever read maps the shared zero page: writing it would fault a copy in.
-    if (!all_zero(p, page)) std::memset(p, 0, page);
+  for (uint64_t done = 0; done < pages;) {
+    uint64_t count = std::min<uint64_t>(pages - done, std::size(entries));
+    auto* buffer = reinterpret_cast<char*>(entries);
+    size_t want = count * sizeof(uint64_t);
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n = pread(pagemap_fd_, buffer + got, want - got,
+                        static_cast<off_t>((first + done) * sizeof(uint64_t) + got));
+      if (n <= 0) return discard();
+      got += static_cast<size_t>(n);
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      if (!(entries[i] & (kPagePresent | kPageSwapped))) continue;
+      resident += page;
+      if (resident > budget) return discard();
+      uint8_t* p = data + (done + i) * page;
+      // A page only ever read maps the shared zero page: writing it would fault a copy in.
+      if (!all_zero(p, page)) std::memset(p, 0, page);
+    }
+    done += count;
   }
   return resident;
 }

@@ -51,10 +51,10 @@ class MemoryPool {
   void release(uint8_t* base, uint64_t data_bytes);
 
   struct Stats {
-    size_t pooled = 0;          // reservations waiting for reuse
-    uint64_t resident = 0;      // bytes of zeroed pages they keep mapped
-    uint64_t reused = 0;        // acquisitions served from the pool
-    uint64_t unmapped = 0;      // releases that went back to the system
+    size_t pooled = 0;      // reservations waiting for reuse
+    uint64_t resident = 0;  // bytes of zeroed pages they keep mapped
+    uint64_t reused = 0;    // acquisitions served from the pool
+    uint64_t unmapped = 0;  // releases that went back to the system
   };
   Stats stats() const;
 

@@ -6,8 +6,10 @@
 // type the joined position has without knowing which case wrote it.
 //
 // Ownership: lifted strings and lists were allocated through cabi_realloc by the host; lifting
-// copies them into std::string / std::vector and frees the block. Lowering allocates in an Arena
-// that is released after an import call, or by an export's cabi_post_ function.
+// copies them into std::string / std::vector and frees the block. Lowering points strings and
+// byte lists at the C++ values themselves (the import's arguments, or the export's result, kept
+// alive until its cabi_post_ function runs) and allocates other lists in an Arena, released after
+// the import call or by the cabi_post_ function.
 #pragma once
 
 #include <algorithm>
@@ -77,8 +79,8 @@ class Arena {
     blocks_.clear();
   }
 
-  // Import arguments may point at the caller's strings (the callee copies them during the call);
-  // export results must own their bytes until post-return.
+  // False when the lowered values outlive the use of their memory (import arguments during the
+  // call, export results until post-return): strings and byte lists are then not copied.
   bool copy_strings = true;
 
  private:
@@ -197,7 +199,8 @@ template <class T>
 struct Abi<std::vector<T>> {
   using E = Abi<T>;
   static constexpr uint32_t size = 8, align = 4, flat = 2;
-  static constexpr bool kBytes = sizeof(T) == 1 && std::is_integral_v<T> && !std::is_same_v<T, bool>;
+  static constexpr bool kBytes =
+      sizeof(T) == 1 && std::is_integral_v<T> && !std::is_same_v<T, bool>;
   static void parts(const std::vector<T>& v, uint32_t& ptr, uint32_t& len, Arena& a) {
     len = static_cast<uint32_t>(v.size());
     if (len == 0) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -39,15 +40,15 @@ struct Conv;
 template <>
 struct Conv<std::monostate> {};  // "no payload": handled by the containers
 
-#define ACTR_WIT_SCALAR_CONV(CPP, KIND, MAKE, FIELD)                        \
-  template <>                                                               \
-  struct Conv<CPP> {                                                        \
-    static TypeRef type() { return component::primitive(Kind::KIND); }      \
-    static Value to(CPP v) { return Value::MAKE(v); }                       \
-    static Result<CPP> from(const Value& v) {                               \
-      if (v.kind != Kind::KIND) return shape_error(#KIND, v);               \
-      return static_cast<CPP>(v.FIELD);                                     \
-    }                                                                       \
+#define ACTR_WIT_SCALAR_CONV(CPP, KIND, MAKE, FIELD)                   \
+  template <>                                                          \
+  struct Conv<CPP> {                                                   \
+    static TypeRef type() { return component::primitive(Kind::KIND); } \
+    static Value to(CPP v) { return Value::MAKE(v); }                  \
+    static ::actr::Result<CPP> from(const Value& v) {                  \
+      if (v.kind != Kind::KIND) return shape_error(#KIND, v);          \
+      return static_cast<CPP>(v.FIELD);                                \
+    }                                                                  \
   };
 ACTR_WIT_SCALAR_CONV(bool, Bool, boolean, b)
 ACTR_WIT_SCALAR_CONV(int8_t, S8, s8, s)
@@ -67,7 +68,7 @@ template <>
 struct Conv<std::string> {
   static TypeRef type() { return component::primitive(Kind::String); }
   static Value to(const std::string& v) { return Value::string(v); }
-  static Result<std::string> from(const Value& v) {
+  static ::actr::Result<std::string> from(const Value& v) {
     if (v.kind != Kind::String) return shape_error("string", v);
     return v.str;
   }
@@ -77,14 +78,20 @@ template <class T>
 struct Conv<std::vector<T>> {
   static TypeRef type() { return component::list_of(Conv<T>::type()); }
   static Value to(const std::vector<T>& v) {
+    if constexpr (std::is_same_v<T, uint8_t>) return Value::bytes(v.data(), v.size());
     std::vector<Value> items;
     items.reserve(v.size());
     for (const auto& e : v) items.push_back(Conv<T>::to(e));
     return Value::list(std::move(items));
   }
-  static Result<std::vector<T>> from(const Value& v) {
+  static ::actr::Result<std::vector<T>> from(const Value& v) {
     if (v.kind != Kind::List) return shape_error("list", v);
     std::vector<T> out;
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      // list<u8> comes compact from the guest, element-wise from hand-built values
+      if (!v.copy_bytes(out)) return make_error("list<u8>: an element is not a u8");
+      return out;
+    }
     out.reserve(v.items.size());
     for (const auto& e : v.items) {
       ACTR_TRY(T item, Conv<T>::from(e));
@@ -100,7 +107,7 @@ struct Conv<std::optional<T>> {
   static Value to(const std::optional<T>& v) {
     return v ? Value::some(Conv<T>::to(*v)) : Value::none();
   }
-  static Result<std::optional<T>> from(const Value& v) {
+  static ::actr::Result<std::optional<T>> from(const Value& v) {
     if (v.kind != Kind::Option) return shape_error("option", v);
     if (!v.has_payload()) return std::optional<T>();
     ACTR_TRY(T inner, Conv<T>::from(v.payload()));
@@ -138,7 +145,7 @@ struct Conv<::actr::wit::Result<T, E>> {
       return Value::err(Conv<Err>::to(v.error()));
     }
   }
-  static Result<R> from(const Value& v) {
+  static ::actr::Result<R> from(const Value& v) {
     if (v.kind != Kind::Result) return shape_error("result", v);
     if (v.is_ok) {
       if constexpr (std::is_same_v<Ok, std::monostate>) {
@@ -167,19 +174,19 @@ struct Conv<std::tuple<Ts...>> {
     return std::apply([](const Ts&... e) { return Value::tuple({Conv<Ts>::to(e)...}); }, v);
   }
   template <size_t I>
-  static Result<void> item(const Value& v, T& out) {
+  static ::actr::Result<void> item(const Value& v, T& out) {
     using E = std::tuple_element_t<I, T>;
     ACTR_TRY(E e, Conv<E>::from(v.items[I]));
     std::get<I>(out) = std::move(e);
     return {};
   }
   template <size_t... I>
-  static Result<void> items(const Value& v, T& out, std::index_sequence<I...>) {
-    Result<void> r;
+  static ::actr::Result<void> items(const Value& v, T& out, std::index_sequence<I...>) {
+    ::actr::Result<void> r;
     ((r.ok() ? (void)(r = item<I>(v, out)) : (void)0), ...);
     return r;
   }
-  static Result<T> from(const Value& v) {
+  static ::actr::Result<T> from(const Value& v) {
     if (v.kind != Kind::Tuple) return shape_error("tuple", v);
     if (v.items.size() != sizeof...(Ts)) return make_error("tuple: wrong number of items");
     T out;
@@ -209,7 +216,7 @@ struct VariantConv<std::variant<Ts...>> {
     }
   }
   template <size_t I = 0>
-  static Result<V> from(const Value& v) {
+  static ::actr::Result<V> from(const Value& v) {
     if constexpr (I < sizeof...(Ts)) {
       if (v.index != I) return from<I + 1>(v);
       using P = std::variant_alternative_t<I, V>;

@@ -61,8 +61,8 @@ Result<std::vector<uint8_t>, types::ActrError> dispatch(types::RpcEnvelope envel
   if (route == "context") {
     auto self = host::get_self_id();
     auto caller = host::get_caller_id();
-    std::string text = describe(self) + " " + (caller ? describe(*caller) : "none") + " " +
-                       host::get_request_id();
+    std::string text =
+        describe(self) + " " + (caller ? describe(*caller) : "none") + " " + host::get_request_id();
     return Result<std::vector<uint8_t>, types::ActrError>::Ok(bytes_of(text));
   }
   if (route == "stream") {
@@ -112,7 +112,8 @@ void on_credential_renewed(types::CredentialEvent e) {
 }
 void on_credential_expiring(types::CredentialEvent e) { on_credential_renewed(std::move(e)); }
 void on_mailbox_backpressure(types::BackpressureEvent e) {
-  host::log_message("backpressure", std::to_string(e.queue_len) + "/" + std::to_string(e.threshold));
+  host::log_message("backpressure",
+                    std::to_string(e.queue_len) + "/" + std::to_string(e.threshold));
 }
 Result<void, types::ActrError> on_data_stream(types::DataStream chunk, types::ActrId sender) {
   host::log_message("data-stream", chunk.stream_id + " from " + describe(sender));
@@ -162,8 +163,8 @@ std::tuple<int64_t, double, std::string> echo_tuple(std::tuple<int64_t, double, 
   return v;
 }
 double sum_many(uint8_t a, int8_t b, uint16_t c, int16_t d, uint32_t e, int32_t f, uint64_t g,
-                int64_t h, float i, double j, uint8_t k, uint8_t l, uint8_t m, uint8_t n,
-                uint8_t o, uint8_t p, uint8_t q) {
+                int64_t h, float i, double j, uint8_t k, uint8_t l, uint8_t m, uint8_t n, uint8_t o,
+                uint8_t p, uint8_t q) {
   return double(a) + b + c + d + e + f + double(g) + double(h) + i + j + k + l + m + n + o + p + q;
 }
 void ping() { ++g_pings; }

@@ -1,0 +1,44 @@
+#include "wasm/aot/aot_module.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace actr::wasm::aot {
+
+AotModule::AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object)
+    : shape_(std::move(shape)), object_(std::move(object)) {
+  // The names point into shape_, which never changes after this.
+  export_index_.reserve(shape_.exports.size());
+  for (size_t e = 0; e < shape_.exports.size(); ++e) {
+    export_index_.emplace_back(shape_.exports[e].name, static_cast<uint32_t>(e));
+  }
+  std::sort(export_index_.begin(), export_index_.end());
+
+  // Imported entities come first in each index space, in import order.
+  std::vector<uint32_t> imported[4];
+  for (size_t i = 0; i < shape_.imports.size(); ++i) {
+    imported[static_cast<int>(shape_.imports[i].type.kind)].push_back(static_cast<uint32_t>(i));
+  }
+  const actr_glue_module_t& g = glue();
+  reexported_imports_.assign(shape_.exports.size(), kNotImported);
+  for (uint32_t e = 0; e < g.export_count && e < shape_.exports.size(); ++e) {
+    const auto& space = imported[static_cast<int>(shape_.exports[e].type.kind)];
+    if (g.exports[e].index < space.size()) reexported_imports_[e] = space[g.exports[e].index];
+  }
+
+  std::map<std::pair<uint32_t, uint32_t>, int> slots;
+  for (uint32_t i = 0; i < g.import_count; ++i) {
+    if (++slots[{g.imports[i].module_index, g.imports[i].slot_index}] > 1) {
+      has_merged_imports_ = true;
+    }
+  }
+}
+
+std::optional<uint32_t> AotModule::find_export(std::string_view name) const {
+  auto it = std::lower_bound(export_index_.begin(), export_index_.end(), name,
+                             [](const auto& entry, std::string_view n) { return entry.first < n; });
+  if (it == export_index_.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace actr::wasm::aot

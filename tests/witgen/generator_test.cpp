@@ -1,0 +1,179 @@
+#include "witgen/generator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "witgen/resolver.hpp"
+
+namespace actr::witgen {
+namespace {
+
+using Group = std::vector<std::pair<std::string, std::string>>;
+
+const OutputFile* find(const std::vector<OutputFile>& files, const std::string& name) {
+  for (const auto& f : files) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+PackageSet seed() {
+  auto set = load_wit(std::string(ACTR_SOURCE_ROOT) + "/wit/actr-workload.wit");
+  EXPECT_TRUE(set.ok()) << set.error().message;
+  return std::move(*set);
+}
+
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+TEST(WitGenerator, GuestBindingsForTheSeedWorld) {
+  auto files = generate_guest(seed(), {"actr-workload-guest", ""});
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  for (const char* name :
+       {"actr_wit_runtime.hpp", "actr_wit_guest_abi.hpp", "actr_workload_guest_types.hpp",
+        "actr_workload_guest_guest.hpp", "actr_workload_guest_guest.cpp"}) {
+    EXPECT_NE(find(*files, name), nullptr) << name;
+  }
+  const std::string& types = find(*files, "actr_workload_guest_types.hpp")->text;
+  EXPECT_TRUE(contains(types, "namespace actr::workload::types {"));
+  EXPECT_TRUE(contains(types, "struct ActrId {"));
+  EXPECT_TRUE(contains(types, "::actr::workload::types::ActrType type{};"));  // `%type`
+  // actr-error uses dependency-not-found-payload, defined after it in the WIT
+  EXPECT_LT(types.find("struct DependencyNotFoundPayload"), types.find("struct ActrError"));
+  const std::string& header = find(*files, "actr_workload_guest_guest.hpp")->text;
+  EXPECT_TRUE(contains(header, "namespace actr::workload::host {"));
+  EXPECT_TRUE(contains(header, "namespace actr::workload::exports::workload {"));
+  EXPECT_TRUE(contains(header, "get_caller_id();"));
+  const std::string& glue = find(*files, "actr_workload_guest_guest.cpp")->text;
+  EXPECT_TRUE(contains(glue, "import_module(\"actr:workload/host@0.1.0\"), import_name(\"call\")"));
+  EXPECT_TRUE(contains(glue, "export_name(\"actr:workload/workload@0.1.0#dispatch\")"));
+  EXPECT_TRUE(contains(glue, "export_name(\"cabi_post_actr:workload/workload@0.1.0#dispatch\")"));
+  EXPECT_TRUE(contains(glue, "export_name(\"cabi_realloc\")"));
+  // hooks without results need no post-return
+  EXPECT_FALSE(contains(glue, "cabi_post_actr:workload/workload@0.1.0#on-signaling-connected"));
+}
+
+TEST(WitGenerator, HostBindingsForTheSeedWorld) {
+  auto files = generate_host(seed(), {"actr-workload-guest", "my::ns"});
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  const std::string& header = find(*files, "actr_workload_guest_host.hpp")->text;
+  EXPECT_TRUE(contains(header, "namespace my::ns::host {"));
+  EXPECT_TRUE(contains(header, "class Host {"));
+  EXPECT_TRUE(contains(header,
+                       "virtual ::actr::Result<void> log_message(const std::string& "
+                       "level, const std::string& message) = 0;"));
+  EXPECT_TRUE(contains(header, "namespace my::ns::exports::workload {"));
+  EXPECT_TRUE(contains(header, "class Proxy {"));
+  EXPECT_TRUE(contains(header, "struct Conv<::my::ns::types::ActrError>"));
+}
+
+TEST(WitGenerator, Errors) {
+  auto unknown = generate_guest(seed(), {"nope", ""});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message,
+            "no world `nope` in package `actr:workload@0.1.0` (worlds: actr-workload-guest)");
+
+  auto set = resolve_sources({Group{{"r.wit", R"(
+    package a:b;
+    interface files {
+      resource file;
+      open: func(name: string) -> own<file>;
+    }
+    world w { import files; }
+  )"}}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  auto res = generate_host(*set, {"w", ""});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().message,
+            "r.wit:5:39: resource handles (`file`) are not supported by the C++ binding "
+            "generator yet");
+}
+
+TEST(WitGenerator, WorldLevelFunctionsAndTypes) {
+  auto set = resolve_sources({Group{{"w.wit", R"(
+    package my:app@1.0.0;
+    world app {
+      record cfg { name: string, level: u8 }
+      import log: func(msg: string);
+      export run: func(c: cfg) -> result<u32, string>;
+      export helper: interface { twice: func(x: u32) -> u32; }
+    }
+  )"}}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  auto guest = generate_guest(*set, {"app", ""});
+  ASSERT_TRUE(guest.ok()) << guest.error().message;
+  const std::string& glue = find(*guest, "app_guest.cpp")->text;
+  EXPECT_TRUE(contains(glue, "import_module(\"$root\"), import_name(\"log\")"));
+  EXPECT_TRUE(contains(glue, "export_name(\"run\")"));
+  EXPECT_TRUE(contains(glue, "export_name(\"helper#twice\")"));
+  const std::string& types = find(*guest, "app_types.hpp")->text;
+  EXPECT_TRUE(contains(types, "namespace my::app {"));
+  EXPECT_TRUE(contains(types, "struct Cfg {"));
+  auto host = generate_host(*set, {"app", ""});
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  const std::string& header = find(*host, "app_host.hpp")->text;
+  EXPECT_TRUE(contains(header, "class WorldImports {"));
+  EXPECT_TRUE(contains(header, "class WorldExports {"));
+  EXPECT_TRUE(contains(header, "namespace my::app::exports::helper {"));
+}
+
+TEST(WitGenerator, WriteFilesLeavesUnchangedFilesAlone) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("witgen-write-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(write_files(dir.string(), {{"a.hpp", "one"}}).ok());
+  auto first = std::filesystem::last_write_time(dir / "a.hpp");
+  ASSERT_TRUE(write_files(dir.string(), {{"a.hpp", "one"}}).ok());
+  EXPECT_EQ(std::filesystem::last_write_time(dir / "a.hpp"), first);
+  ASSERT_TRUE(write_files(dir.string(), {{"a.hpp", "two"}}).ok());
+  std::ifstream in(dir / "a.hpp");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "two");
+  std::filesystem::remove_all(dir);
+}
+
+#ifdef ACTR_WITGEN_EXE
+std::string run(const std::string& args, int& status) {
+  std::string cmd = std::string(ACTR_WITGEN_EXE) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+  status = p ? ::pclose(p) : -1;
+  return out;
+}
+
+TEST(WitGeneratorCommand, ReportsErrorsWithPlaces) {
+  auto dir = std::filesystem::temp_directory_path() / ("witgen-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream bad(dir / "bad.wit");
+    bad << "package a:b;\ninterface i {\n  record r {\n    : u32\n  }\n}\n";
+  }
+  int status = 0;
+  std::string out = run(
+      "--guest " + (dir / "bad.wit").string() + " --world w -o " + (dir / "out").string(), status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("bad.wit:4:5: expected `}` or a field name, found `:`"), std::string::npos)
+      << out;
+  out = run("--host " + std::string(ACTR_SOURCE_ROOT) + "/wit/actr-workload.wit --world nope -o " +
+                (dir / "out").string(),
+            status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("no world `nope`"), std::string::npos) << out;
+  out = run("--host " + std::string(ACTR_SOURCE_ROOT) +
+                "/wit/actr-workload.wit --world actr-workload-guest -o " + (dir / "out").string(),
+            status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "actr_workload_guest_host.cpp"));
+  std::filesystem::remove_all(dir);
+}
+#endif
+
+}  // namespace
+}  // namespace actr::witgen
