@@ -258,8 +258,8 @@ TEST(WaveTest, ResourcesHaveNoTextForm) {
 
 TEST(WaveTest, NestingIsBounded) {
   TypeRef t = P(Kind::U8);
-  for (int i = 0; i < 600; ++i) t = list_of(t);
-  std::string deep(600, '[');
+  for (int i = 0; i < 200; ++i) t = list_of(t);
+  std::string deep(200, '[');
   EXPECT_NE(parse_error(deep, t).find("nested too deeply"), std::string::npos);
 }
 
