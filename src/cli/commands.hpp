@@ -9,4 +9,8 @@ namespace actr::cli {
 // CALL`. Sets `exit_code` when a command fails.
 void add_component_commands(CLI::App& app, int& exit_code);
 
+// `actr new NAME [--dir PARENT]` (a C++ workload project from sdk/cpp/template) and
+// `actr build [DIR]` (cmake + ninja into DIR/build; prints the component's path).
+void add_workload_commands(CLI::App& app, int& exit_code);
+
 }  // namespace actr::cli

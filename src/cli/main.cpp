@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version")->callback([] { std::puts("actr 0.1.0"); });
   int exit_code = 0;
   actr::cli::add_component_commands(app, exit_code);
+  actr::cli::add_workload_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
