@@ -8,59 +8,7 @@
 namespace actr::component::validate {
 namespace {
 
-const char* kind_name(Kind k) {
-  switch (k) {
-    case Kind::Bool:
-      return "bool";
-    case Kind::S8:
-      return "s8";
-    case Kind::U8:
-      return "u8";
-    case Kind::S16:
-      return "s16";
-    case Kind::U16:
-      return "u16";
-    case Kind::S32:
-      return "s32";
-    case Kind::U32:
-      return "u32";
-    case Kind::S64:
-      return "s64";
-    case Kind::U64:
-      return "u64";
-    case Kind::F32:
-      return "f32";
-    case Kind::F64:
-      return "f64";
-    case Kind::Char:
-      return "char";
-    case Kind::String:
-      return "string";
-    case Kind::List:
-      return "list";
-    case Kind::Record:
-      return "record";
-    case Kind::Tuple:
-      return "tuple";
-    case Kind::Variant:
-      return "variant";
-    case Kind::Enum:
-      return "enum";
-    case Kind::Option:
-      return "option";
-    case Kind::Result:
-      return "result";
-    case Kind::Flags:
-      return "flags";
-    case Kind::Own:
-      return "own";
-    case Kind::Borrow:
-      return "borrow";
-    case Kind::Map:
-      return "map";
-  }
-  return "?";
-}
+const char* kind_name(Kind k) { return to_string(k); }
 
 void set(std::string* why, std::string s) {
   if (why) *why = std::move(s);

@@ -32,38 +32,8 @@ std::string ident(std::string_view s) {
   return is_keyword(s) ? "%" + std::string(s) : std::string(s);
 }
 
-const char* primitive_name(Kind k) {
-  switch (k) {
-    case Kind::Bool:
-      return "bool";
-    case Kind::S8:
-      return "s8";
-    case Kind::U8:
-      return "u8";
-    case Kind::S16:
-      return "s16";
-    case Kind::U16:
-      return "u16";
-    case Kind::S32:
-      return "s32";
-    case Kind::U32:
-      return "u32";
-    case Kind::S64:
-      return "s64";
-    case Kind::U64:
-      return "u64";
-    case Kind::F32:
-      return "f32";
-    case Kind::F64:
-      return "f64";
-    case Kind::Char:
-      return "char";
-    case Kind::String:
-      return "string";
-    default:
-      return nullptr;
-  }
-}
+// Primitive types print as their kind's name; compound ones are spelled out by the caller.
+const char* primitive_name(Kind k) { return k <= Kind::String ? to_string(k) : nullptr; }
 
 // ns:pkg/iface@1.2.3 -> ns-pkg-iface-v1-2-3
 std::string kebab_interface(const ExternName& n) {
