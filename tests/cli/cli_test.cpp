@@ -2,30 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "support/run_actr.hpp"
+
 namespace {
 
-struct CommandResult {
-  int status;
-  std::string output;  // stdout and stderr
-};
+using CommandResult = actr::test::CommandRun;
 
-CommandResult run(const std::string& args) {
-  std::string cmd = std::string(ACTR_BINARY_DIR) + "/actr " + args + " 2>&1";
-  CommandResult r{-1, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CommandResult run(const std::string& args) { return actr::test::run_actr(args); }
 
 class CliTest : public ::testing::TestWithParam<const char*> {
  protected:

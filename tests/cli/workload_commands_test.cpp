@@ -16,6 +16,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "support/actr_types.hpp"
+#include "support/run_actr.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::test {
@@ -23,23 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-CommandRun actr(const std::string& args) {
-  std::string cmd = std::string(ACTR_BINARY_DIR) + "/actr " + args + " 2>&1";
-  CommandRun r{-1, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CommandRun actr(const std::string& args) { return run_actr(args); }
 
 size_t lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
 

@@ -1,0 +1,23 @@
+#include "support/run_actr.hpp"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+namespace actr::test {
+
+CommandRun run_actr(const std::string& args) {
+  std::string cmd = std::string(ACTR_BINARY_DIR) + "/actr " + args + " 2>&1";
+  CommandRun r{-1, {}};
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+}  // namespace actr::test

@@ -1,0 +1,16 @@
+// Runs the built `actr` executable (build/actr) for end-to-end tests of the command line.
+#pragma once
+
+#include <string>
+
+namespace actr::test {
+
+struct CommandRun {
+  int status;          // exit status, or -1 when the command did not exit normally
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// `args` is passed to the shell as written (quote arguments yourself).
+CommandRun run_actr(const std::string& args);
+
+}  // namespace actr::test
