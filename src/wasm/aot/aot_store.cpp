@@ -4,24 +4,12 @@
 #include <cstring>
 
 #include "wasm/aot/aot_externs.hpp"
+#include "wasm/extern_match.hpp"
 
 namespace actr::wasm::aot {
 namespace {
 
-std::string describe_limits(const Limits& l) {
-  std::string s = "min " + std::to_string(l.min);
-  if (l.max) s += ", max " + std::to_string(*l.max);
-  return s;
-}
-
 std::string import_name(const ImportType& imp) { return "`" + imp.module + "." + imp.name + "`"; }
-
-// The import-subtyping rule for limits: at least as large, and a maximum no looser.
-bool limits_match(const Limits& actual, const Limits& expected) {
-  if (actual.min < expected.min) return false;
-  if (!expected.max) return true;
-  return actual.max && *actual.max <= *expected.max;
-}
 
 StoreContext* store_of(const Extern& e) {
   switch (e.index()) {
@@ -176,46 +164,10 @@ Result<void> AotStore::check_import(const ImportType& expected, const Extern& ac
     return make_error("import " + name + ": the extern belongs to another engine");
   if (owner != &context_)
     return make_error("import " + name + ": the extern belongs to another store");
-  switch (expected.type.kind) {
-    case ExternKind::Func: {
-      const FuncType& got = std::get<0>(actual)->type();
-      if (got != expected.type.func) {
-        return make_error("import " + name + ": expected a function of type " +
-                          expected.type.func.to_string() + ", got " + got.to_string());
-      }
-      return {};
-    }
-    case ExternKind::Table: {
-      TableType got = std::get<1>(actual)->type();
-      if (got.elem != expected.type.table.elem ||
-          !limits_match(got.limits, expected.type.table.limits)) {
-        return make_error("import " + name + ": expected a " + to_string(expected.type.table.elem) +
-                          " table with " + describe_limits(expected.type.table.limits) +
-                          ", got a " + to_string(got.elem) + " table with " +
-                          describe_limits(got.limits));
-      }
-      return {};
-    }
-    case ExternKind::Memory: {
-      MemoryType got = std::get<2>(actual)->type();
-      if (!limits_match(got.limits, expected.type.memory.limits)) {
-        return make_error("import " + name + ": expected a memory with " +
-                          describe_limits(expected.type.memory.limits) + " pages, got " +
-                          describe_limits(got.limits));
-      }
-      return {};
-    }
-    case ExternKind::Global: {
-      GlobalType got = std::get<3>(actual)->type();
-      if (got != expected.type.global) {
-        auto describe = [](GlobalType g) {
-          return std::string(g.is_mutable ? "mutable " : "immutable ") + to_string(g.type);
-        };
-        return make_error("import " + name + ": expected a " + describe(expected.type.global) +
-                          " global, got a " + describe(got) + " global");
-      }
-      return {};
-    }
+  ExternType got = type_of(actual);
+  if (!import_matches(expected.type, got)) {
+    return make_error("import " + name + ": expected " + describe(expected.type) + ", got " +
+                      describe(got));
   }
   return {};
 }

@@ -26,7 +26,4 @@ class InterpExtern {
 // The interpreter side of `e`, or null when `e` comes from another engine.
 InterpExtern* as_interp(const Extern& e);
 
-// The extern's current type (a memory's or table's minimum is its current size).
-ExternType type_of(const Extern& e);
-
 }  // namespace actr::wasm::interp

@@ -4,7 +4,7 @@
 #include <array>
 #include <exception>
 
-#include "wasm/interp/import_match.hpp"
+#include "wasm/extern_match.hpp"
 #include "wasm/interp/interp_func.hpp"
 #include "wasm/interp/interp_instance.hpp"
 #include "wasm/interp/interp_memory_table_global.hpp"

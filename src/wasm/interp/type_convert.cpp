@@ -102,30 +102,4 @@ wi::FuncType to_wabt(const FuncType& type) {
   return wi::FuncType(std::move(params), std::move(results));
 }
 
-namespace {
-
-std::string describe_limits(const Limits& limits) {
-  std::string s = "{min " + std::to_string(limits.min);
-  if (limits.max) s += ", max " + std::to_string(*limits.max);
-  return s + "}";
-}
-
-}  // namespace
-
-std::string describe(const ExternType& type) {
-  switch (type.kind) {
-    case ExternKind::Func:
-      return "func " + type.func.to_string();
-    case ExternKind::Table:
-      return std::string("table ") + to_string(type.table.elem) + " " +
-             describe_limits(type.table.limits);
-    case ExternKind::Memory:
-      return "memory " + describe_limits(type.memory.limits);
-    case ExternKind::Global:
-      return std::string("global ") + (type.global.is_mutable ? "mut " : "") +
-             to_string(type.global.type);
-  }
-  return "?";
-}
-
 }  // namespace actr::wasm::interp

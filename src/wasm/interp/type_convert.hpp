@@ -57,7 +57,4 @@ inline Slot to_slot(ValType type, const wi::Value& value) {
   return 0;
 }
 
-// "func (i32) -> ()", "memory {min 1, max 2}", "table funcref {min 4}", "global mut i64".
-std::string describe(const ExternType& type);
-
 }  // namespace actr::wasm::interp
