@@ -1,7 +1,8 @@
 // A host -> guest `dispatch` of a 64-byte payload to examples/echo (build/guests/echo.wasm, the
 // SDK's echo route) through the seed world's generated host bindings (actr-witgen --host): typed
 // arguments in, typed reply out, on both engines. The echo workload logs every call; the host's
-// log-message here does nothing, so the figure is the dispatch path itself.
+// log-message here does nothing, so the figure is the dispatch path itself. The proxy takes the
+// bindings' fast path (ExportedFunc::call_raw, Abi<T> over the guest's memory).
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -78,8 +79,9 @@ void BM_WorkloadDispatch64(benchmark::State& state, actr::wasm::EngineKind kind)
   }
 }
 
-// The same call through component::Instance with prepared values: what the typed proxy's
-// conversions cost on top.
+// The same call through component::Instance with prepared values: the dynamic Value path that
+// the typed proxy's fast path (direct lowering and lifting in guest memory) replaces. The echo
+// guest's log-message import takes the bindings' fast path in both.
 void BM_WorkloadDispatch64Values(benchmark::State& state, actr::wasm::EngineKind kind) {
   auto engine = actr::wasm::make_engine(kind);
   if (!engine) return state.SkipWithError(engine.error().message.c_str());

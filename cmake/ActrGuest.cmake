@@ -11,6 +11,9 @@
 #                                       nothing but its world
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...]
 #     [COMPILE_OPTIONS <opt>...] [LINK_OPTIONS <opt>...]
+#     [LINK_LIBRARIES <lib>...]         wasm32 static libraries linked into the guest: targets or
+#                                       archive paths built for wasm32-wasi, e.g. with
+#                                       cmake/wasm32-wasi-toolchain.cmake
 #     [DEPENDS <file>...]               extra files whose change must rebuild the guest
 #     [OUTPUT_VAR <var>])               receives the path of the component
 #
@@ -78,7 +81,7 @@ endfunction()
 
 function(actr_add_guest_component name)
   cmake_parse_arguments(PARSE_ARGV 1 G "WASI" "WIT;WORLD;OUTPUT_VAR"
-                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_OPTIONS;DEPENDS")
+                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_OPTIONS;LINK_LIBRARIES;DEPENDS")
   if(G_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "actr_add_guest_component(${name}): unknown arguments ${G_UNPARSED_ARGUMENTS}")
   endif()
@@ -147,6 +150,19 @@ function(actr_add_guest_component name)
     list(APPEND objects "${obj}")
   endforeach()
 
+  # A library target is linked by its file and rebuilt first; a path is linked as given.
+  set(libraries)
+  set(library_depends)
+  foreach(lib IN LISTS G_LINK_LIBRARIES)
+    if(TARGET "${lib}")
+      list(APPEND libraries "$<TARGET_FILE:${lib}>")
+    else()
+      get_filename_component(lib "${lib}" ABSOLUTE)
+      list(APPEND libraries "${lib}")
+    endif()
+    list(APPEND library_depends "${lib}")
+  endforeach()
+
   # clang++ links libc++ when C++ is present; static archives add only what is referenced.
   if(has_cxx)
     set(linker "${ACTR_GUEST_CXX}")
@@ -157,8 +173,8 @@ function(actr_add_guest_component name)
   add_custom_command(
     OUTPUT "${core}"
     COMMAND "${linker}" ${target_flags} ${ACTR_GUEST_OPT_FLAGS} ${ACTR_GUEST_COMMON_FLAGS}
-            ${ACTR_GUEST_LINK_FLAGS} ${G_LINK_OPTIONS} ${objects} -o "${core}"
-    DEPENDS ${objects} ${G_DEPENDS}
+            ${ACTR_GUEST_LINK_FLAGS} ${G_LINK_OPTIONS} ${objects} ${libraries} -o "${core}"
+    DEPENDS ${objects} ${library_depends} ${G_DEPENDS}
     COMMENT "Linking wasm32 core module ${name}.core.wasm"
     VERBATIM COMMAND_EXPAND_LISTS)
 

@@ -4,6 +4,8 @@
 #   actr_add_workload(<name>
 #     SOURCES <file>...                 the workload's C++ sources (one of them uses ACTR_WORKLOAD)
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...] [COMPILE_OPTIONS <opt>...]
+#     [LINK_LIBRARIES <lib>...]         wasm32 static libraries (targets or archive paths), e.g.
+#                                       built with cmake/wasm32-wasi-toolchain.cmake
 #     [OUTPUT_VAR <var>])               receives the path of the component
 #
 # At build time actr-witgen generates the guest bindings of wit/actr-workload.wit into
@@ -21,7 +23,7 @@ set(ACTR_WORKLOAD_WORLD actr-workload-guest)
 
 function(actr_add_workload name)
   cmake_parse_arguments(PARSE_ARGV 1 W "" "OUTPUT_VAR"
-                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS")
+                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_LIBRARIES")
   if(W_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "actr_add_workload(${name}): unknown arguments ${W_UNPARSED_ARGUMENTS}")
   endif()
@@ -85,6 +87,7 @@ function(actr_add_workload name)
     INCLUDE_DIRECTORIES "${ACTR_SDK_DIR}/include" "${bindings}" ${W_INCLUDE_DIRECTORIES}
     COMPILE_DEFINITIONS ${W_COMPILE_DEFINITIONS}
     COMPILE_OPTIONS ${W_COMPILE_OPTIONS}
+    LINK_LIBRARIES ${W_LINK_LIBRARIES}
     DEPENDS "${stamp}"
     OUTPUT_VAR component)
   if(W_OUTPUT_VAR)

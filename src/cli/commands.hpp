@@ -13,4 +13,11 @@ void add_component_commands(CLI::App& app, int& exit_code);
 // `actr build [DIR]` (cmake + ninja into DIR/build; prints the component's path).
 void add_workload_commands(CLI::App& app, int& exit_code);
 
+// `actr dlq list [--data-dir DIR | --config actr.toml] [--mailbox M]` and `actr dlq replay ID...`.
+void add_dlq_commands(CLI::App& app, int& exit_code);
+
+// `actr call [--node URL] [--timeout S] TARGET ROUTE [PAYLOAD|@file|@-]` through a node's HTTP
+// gateway: prints the reply bytes; exits 2 on an actr-error, 1 when the node is unreachable.
+void add_call_command(CLI::App& app, int& exit_code);
+
 }  // namespace actr::cli

@@ -5,7 +5,8 @@
 //   Linker linker(**engine);
 //   wasi::add_to_linker(linker, wasi_config);               // or define functions yourself:
 //   linker.func("docs:adder/host@0.1.0", "log", {{{"msg", primitive(Kind::String)}}, {}},
-//               [](std::span<const Value> args, std::vector<Value>& results) -> Result<void> {...});
+//               [](std::span<const Value> args, std::vector<Value>& results) -> Result<void>
+//               {...});
 //   auto instance = linker.instantiate(**component);
 //   auto sum = (*instance)->call("docs:adder/add@0.1.0#add", {Value::u32(1), Value::u32(2)});
 //
@@ -26,6 +27,8 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "component/canonical/function_ref.hpp"
+#include "component/canonical/guest_memory.hpp"
 #include "component/types.hpp"
 #include "component/value.hpp"
 #include "wasm/engine.hpp"
@@ -37,7 +40,18 @@ class Instance;
 
 // A host function. Returning an Error traps the calling guest with that message (use it for
 // host failures that the guest cannot handle; WIT-level errors are `result` values instead).
-using HostFunction = std::function<Result<void>(std::span<const Value> args, std::vector<Value>& results)>;
+using HostFunction =
+    std::function<Result<void>(std::span<const Value> args, std::vector<Value>& results)>;
+
+// The fast path of a host function, for generated bindings that lower and lift typed values
+// themselves: gets the flat core arguments of the lowered import (flatten_func(type,
+// Direction::Lower): above 16 flat params one pointer to the parameter tuple; above one flat
+// result a return pointer as the last argument) and the calling guest's memory and realloc; writes
+// the flat core result. Used when the import is lowered with UTF-8 strings; the HostFunction
+// defined with it serves every other use. Must check what it reads (GuestMemory does); an Error
+// traps the guest.
+using RawHostFunction = std::function<Result<void>(
+    canonical::GuestMemory& memory, const wasm::Slot* core_args, wasm::Slot* core_results)>;
 
 // Called when the last handle to a host-defined resource is dropped by a guest.
 using ResourceDestructor = std::function<void(uint32_t rep)>;
@@ -54,6 +68,9 @@ class Linker {
   // Defines function `name` of import instance `instance` ("" for a top-level function import).
   // Redefinition replaces the earlier definition.
   void func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn);
+  // The same with a fast path for guests (see RawHostFunction); `fn` must behave the same.
+  void func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn,
+            RawHostFunction raw);
 
   // Defines a host resource type exported by import instance `instance` under `name`. Use the
   // returned type in own_of()/borrow_of() for the functions that take or return it.
@@ -73,6 +90,7 @@ class Linker {
   struct HostFuncDef {
     FuncType type;
     HostFunction fn;
+    RawHostFunction raw;  // may be empty
   };
   struct HostResourceDef {
     std::shared_ptr<const ResourceType> type;
@@ -98,12 +116,29 @@ class Linker {
   uint64_t version_ = 0;
 };
 
+// The callbacks of ExportedFunc::call_raw: they live only during the call.
+using RawLower =
+    canonical::FunctionRef<Result<void>(canonical::GuestMemory& memory, wasm::Slot* core_args)>;
+using RawLift = canonical::FunctionRef<Result<void>(canonical::GuestMemory& memory,
+                                                    const wasm::Slot* core_results)>;
+
 // A callable export of an instance, resolved once for repeated calls.
 class ExportedFunc {
  public:
   virtual ~ExportedFunc() = default;
   virtual const FuncType& type() const = 0;
   virtual Result<std::vector<Value>> call(std::span<const Value> args) = 0;
+
+  // The fast path for generated bindings: true when call_raw() works (a function lifted from a
+  // guest core function, with UTF-8 strings, whose type has no resource handles).
+  virtual bool supports_raw() const { return false; }
+  // Calls the export with flat core values the caller lowers and lifts itself: `lower` fills the
+  // zeroed core arguments (flatten_func(type(), Direction::Lift): above 16 flat params one pointer
+  // to the parameter tuple it allocated), the core function runs, `lift` reads its core results
+  // (above one flat result, a pointer to the result tuple), then post-return runs. The instance
+  // rules are those of call(): an Error with a trap code from either callback poisons the instance
+  // like a trap in the guest.
+  virtual Result<void> call_raw(RawLower lower, RawLift lift);
 };
 
 // An instantiated component. Used by one thread at a time.

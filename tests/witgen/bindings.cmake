@@ -43,6 +43,14 @@ if(TARGET actr_witgen_tests)
     ACTR_WITGEN_ECHO_WIT="${witgen_echo_wit}")
   add_dependencies(actr_witgen_tests actr-witgen)
 
+  # Named results and maps, host side only (the test that includes them is its own translation
+  # unit: its runtime headers are copies of the echo bindings').
+  set(named_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/named-host)
+  actr_witgen_generate(host ${CMAKE_CURRENT_SOURCE_DIR}/witgen/named named ${named_dir} named_files)
+  target_sources(actr_witgen_tests PRIVATE ${named_files})
+  set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/witgen/named_results_test.cpp
+                              ${named_dir}/named_host.cpp PROPERTIES INCLUDE_DIRECTORIES ${named_dir})
+
   set(guest_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/echo-guest)
   actr_witgen_generate(guest ${witgen_echo_wit} echo-guest ${guest_dir} guest_files)
   list(FILTER guest_files INCLUDE REGEX "\\.cpp$")

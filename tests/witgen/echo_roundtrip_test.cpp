@@ -257,6 +257,29 @@ TEST_P(EchoRoundTrip, EveryConstructComesBackUnchanged) {
   expect_echo(&EchoProxy::echo_tuple, std::tuple<int64_t, double, std::string>{-1, 0.5, "t"});
 }
 
+TEST_P(EchoRoundTrip, MapsComeBackInOrderWithDuplicateKeys) {
+  using Map = ::actr::wit::Map<std::string, uint32_t>;
+  expect_echo(&EchoProxy::echo_map, Map{});
+  expect_echo(&EchoProxy::echo_map, Map{{"a", 1}, {"ü", 2}, {"a", 3}});
+  kinds::Catalog catalog{"cat", {{U'x', {"one", "two"}}, {U'✓', {}}, {U'x', {""}}}};
+  expect_echo(&EchoProxy::echo_catalog, catalog);
+  const std::vector<std::string>* x = catalog.entries.find(U'x');
+  ASSERT_NE(x, nullptr);
+  EXPECT_EQ(x->size(), 2u);  // the first entry with the key
+
+  // The same value through the dynamic Value path (the bindings' fallback conversions).
+  using ::actr::wit::host::Conv;
+  auto* fn = instance_->func("actr:echo/echo@0.1.0#echo-catalog");
+  ASSERT_NE(fn, nullptr);
+  std::vector<component::Value> args{Conv<kinds::Catalog>::to(catalog)};
+  auto results = fn->call(args);
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  ASSERT_EQ(results->size(), 1u);
+  auto back = Conv<kinds::Catalog>::from((*results)[0]);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(*back == catalog);
+}
+
 TEST_P(EchoRoundTrip, ParametersThroughMemoryAndEmptySignatures) {
   auto sum = echo_->sum_many(1, -2, 3, -4, 5, -6, 7, -8, 0.5f, 0.25, 1, 1, 1, 1, 1, 1, 1);
   ASSERT_TRUE(sum.ok()) << sum.error().message;

@@ -122,6 +122,39 @@ TEST(WitGenerator, WorldLevelFunctionsAndTypes) {
   EXPECT_TRUE(contains(header, "namespace my::app::exports::helper {"));
 }
 
+TEST(WitGenerator, NamedResultsAndMaps) {
+  auto set = resolve_sources({Group{{"n.wit", R"(
+    package my:calc;
+    interface ops {
+      divmod: func(a: u32, b: u32) -> (q: u32, r: u32);
+      index: func(words: list<string>) -> map<string, list<u32>>;
+    }
+    world w { import ops; export ops; }
+  )"}}});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  auto guest = generate_guest(*set, {"w", ""});
+  ASSERT_TRUE(guest.ok()) << guest.error().message;
+  const std::string& header = find(*guest, "w_guest.hpp")->text;
+  EXPECT_TRUE(contains(header, "std::tuple<uint32_t, uint32_t> divmod(uint32_t a, uint32_t b);"));
+  EXPECT_TRUE(contains(header, "::actr::wit::Map<std::string, std::vector<uint32_t>> index("));
+  auto host = generate_host(*set, {"w", ""});
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  const std::string& glue = find(*host, "w_host.cpp")->text;
+  EXPECT_TRUE(contains(glue, "{{\"q\", Conv<uint32_t>::type()}, {\"r\", Conv<uint32_t>::type()}}"));
+  EXPECT_TRUE(contains(glue, "std::get<1>(r)"));
+
+  auto bad_key = resolve_sources({Group{{"k.wit", R"(
+    package my:calc;
+    interface ops { f: func(m: map<list<u8>, u32>); }
+    world w { import ops; }
+  )"}}});
+  ASSERT_TRUE(bad_key.ok()) << bad_key.error().message;
+  auto res = generate_host(*bad_key, {"w", ""});
+  ASSERT_FALSE(res.ok());
+  EXPECT_TRUE(contains(res.error().message, "a map key must be bool, an integer, char or string"))
+      << res.error().message;
+}
+
 TEST(WitGenerator, WriteFilesLeavesUnchangedFilesAlone) {
   auto dir =
       std::filesystem::temp_directory_path() / ("witgen-write-" + std::to_string(::getpid()));

@@ -101,6 +101,30 @@ TEST(WitParser, EveryTypeForm) {
   EXPECT_EQ(i.functions[1].named_results.size(), 2u);
 }
 
+TEST(WitParser, MapTypes) {
+  auto f = parse_file(R"(
+    package a:b;
+    interface i {
+      type m = map<string, list<map<u32, bool>>>;
+      record map { x: u32 }
+      type uses-record = map;
+    }
+  )",
+                      "t.wit");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const Interface& i = *f->interfaces[0];
+  const Type& m = *i.types[0]->alias;
+  ASSERT_EQ(m.tag, Type::Tag::Map);
+  EXPECT_EQ(m.key->primitive, component::Kind::String);
+  ASSERT_EQ(m.elem->tag, Type::Tag::List);
+  EXPECT_EQ(m.elem->elem->tag, Type::Tag::Map);
+  // `map` without `<` is a name
+  EXPECT_EQ(i.types[2]->alias->tag, Type::Tag::Ref);
+  EXPECT_EQ(i.types[2]->alias->name, "map");
+  EXPECT_EQ(parse_error("package a:b; interface i { type m = map<u32>; }"),
+            "t.wit:1:44: expected `,`, found `>`");
+}
+
 TEST(WitParser, DocCommentsAreKeptAndCommentsSkipped) {
   auto f = parse_file(R"(
     // not a doc

@@ -18,6 +18,10 @@ void referenced_defs(const Type& t, std::vector<const TypeDef*>& out) {
     case Type::Tag::Option:
       referenced_defs(*t.elem, out);
       break;
+    case Type::Tag::Map:
+      referenced_defs(*t.key, out);
+      referenced_defs(*t.elem, out);
+      break;
     case Type::Tag::Result:
       if (t.ok) referenced_defs(*t.ok, out);
       if (t.err) referenced_defs(*t.err, out);
@@ -207,6 +211,11 @@ Result<std::string> BindingPlan::cpp_type(const Type& t) const {
     case Type::Tag::Option: {
       ACTR_TRY(std::string e, cpp_type(*t.elem));
       return "std::optional<" + e + ">";
+    }
+    case Type::Tag::Map: {
+      ACTR_TRY(std::string k, cpp_type(*t.key));
+      ACTR_TRY(std::string v, cpp_type(*t.elem));
+      return "::actr::wit::Map<" + k + ", " + v + ">";
     }
     case Type::Tag::Result: {
       std::string ok = "void", err = "void";

@@ -66,6 +66,17 @@ Result<TypeRef> ComponentTypes::type(const Type& t) {
       ACTR_TRY(TypeRef e, type(*t.elem));
       return option_of(e);
     }
+    case Type::Tag::Map: {
+      ACTR_TRY(TypeRef k, type(*t.key));
+      if (!component::is_map_key(k->kind)) {
+        return make_error(to_string(t.key->pos) +
+                          ": a map key must be bool, an integer, char or "
+                          "string, not `" +
+                          component::to_wit(*k) + "`");
+      }
+      ACTR_TRY(TypeRef v, type(*t.elem));
+      return map_of(k, v);
+    }
     case Type::Tag::Result: {
       TypeRef ok, err;
       if (t.ok) {

@@ -6,9 +6,10 @@
 // cabi_post_ functions, and cabi_realloc.
 //
 // Host bindings: the same types, plus in `<world>_host.hpp` the conversions to and from
-// component::Value (actr::wit::host::Conv<T>), an abstract class per imported interface (one
-// virtual per function) with add_to_linker(), and a Proxy per exported interface that calls the
-// instance's exports with typed arguments.
+// component::Value (actr::wit::host::Conv<T>) and the canonical ABI code of the fast path
+// (actr::wit::host::Abi<T>), an abstract class per imported interface (one virtual per function)
+// with add_to_linker(), and a Proxy per exported interface that calls the instance's exports with
+// typed arguments (README.md: the fast path and its fallback).
 #pragma once
 
 #include <string>

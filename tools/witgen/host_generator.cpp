@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "component/canonical/layout.hpp"
 #include "witgen/cpp_types.hpp"
 #include "witgen/generator.hpp"
 #include "witgen/names.hpp"
@@ -9,20 +10,28 @@ namespace actr::witgen {
 namespace {
 
 struct Signature {
-  std::string result;  // C++ result type, "void" when none
+  std::string result;  // C++ result type, "void" when none; a std::tuple for named results
+  std::vector<std::string> named_types, named_names;  // named results (`-> (a: u32, b: string)`)
   std::vector<std::string> param_types;
   std::vector<std::string> param_names;
   std::string params_decl;  // "const T& a, uint32_t b"
 };
 
 Result<Signature> signature(const BindingPlan& plan, const Function& f) {
-  if (!f.named_results.empty()) {
-    return make_error(to_string(f.pos) + ": named results are not supported by the generator");
-  }
   Signature s;
   s.result = "void";
   if (f.result) {
     ACTR_TRY(s.result, plan.cpp_type(*f.result));
+  }
+  if (!f.named_results.empty()) {
+    s.result = "std::tuple<";
+    for (size_t i = 0; i < f.named_results.size(); ++i) {
+      ACTR_TRY(std::string t, plan.cpp_type(*f.named_results[i].type));
+      s.named_types.push_back(t);
+      s.named_names.push_back(f.named_results[i].name);
+      s.result += (i ? ", " : "") + t;
+    }
+    s.result += ">";
   }
   for (size_t i = 0; i < f.params.size(); ++i) {
     ACTR_TRY(std::string t, plan.cpp_type(*f.params[i].type));
@@ -148,6 +157,84 @@ Result<void> emit_conv_def(const BindingPlan& plan, const TypeDef& def, std::ost
   return {};
 }
 
+// Abi<T> of a named type: the fast path's lowering and lifting (actr_wit_host.hpp).
+Result<void> emit_abi(const BindingPlan& plan, const TypeDef& def, std::ostream& c) {
+  std::string t = plan.cpp_name(def);
+  switch (def.tag) {
+    case TypeDef::Tag::Alias:
+    case TypeDef::Tag::Resource:
+      return {};
+    case TypeDef::Tag::Enum:
+      c << "template <>\nstruct Abi<" << t << "> : EnumAbi<" << t << ", " << def.names.size()
+        << "> {};\n\n";
+      return {};
+    case TypeDef::Tag::Flags:
+      c << "template <>\nstruct Abi<" << t << "> : FlagsAbi<" << t << ", " << def.names.size()
+        << "> {};\n\n";
+      return {};
+    case TypeDef::Tag::Variant:
+      c << "template <>\nstruct Abi<" << t << "> {\n  using L = Abi<" << t << "::Value>;\n"
+        << "  static constexpr uint32_t size = L::size, align = L::align, flat = L::flat;\n"
+        << "  static Status store(GuestMemory& m, uint32_t p, const " << t
+        << "& v) { return L::store(m, p, v.value); }\n"
+        << "  static Status load(const GuestMemory& m, uint32_t p, " << t
+        << "& out) { return L::load(m, p, out.value); }\n"
+        << "  static Status lower(GuestMemory& m, const " << t
+        << "& v, Slot* s) { return L::lower(m, v.value, s); }\n"
+        << "  static Status lift(const GuestMemory& m, const Slot* s, " << t
+        << "& out) { return L::lift(m, s, out.value); }\n};\n\n";
+      return {};
+    case TypeDef::Tag::Record: {
+      std::string types, fields, refs;
+      for (size_t i = 0; i < def.fields.size(); ++i) {
+        ACTR_TRY(std::string ft, plan.cpp_type(*def.fields[i].type));
+        types += (i ? ", " : "") + ft;
+        fields += (i ? ", v." : "v.") + snake_name(def.fields[i].name);
+      }
+      c << "template <>\nstruct Abi<" << t << "> {\n  using F = Fields<" << types
+        << ">;\n  using L = F::L;\n"
+        << "  static constexpr uint32_t size = L::size, align = L::align, flat = L::flat;\n"
+        << "  static constexpr auto seq = std::make_index_sequence<" << def.fields.size()
+        << ">{};\n"
+        << "  static Status store(GuestMemory& m, uint32_t p, const " << t
+        << "& v) { return F::store(m, p, std::tie(" << fields << "), seq); }\n"
+        << "  static Status load(const GuestMemory& m, uint32_t p, " << t
+        << "& v) { return F::load(m, p, std::tie(" << fields << "), seq); }\n"
+        << "  static Status lower(GuestMemory& m, const " << t
+        << "& v, Slot* s) { return F::lower(m, std::tie(" << fields << "), s, seq); }\n"
+        << "  static Status lift(const GuestMemory& m, const Slot* s, " << t
+        << "& v) { return F::lift(m, s, std::tie(" << fields << "), seq); }\n};\n\n";
+      return {};
+    }
+  }
+  return {};
+}
+
+// Checks, at compile time, that the templates lay a function out as the component layer does.
+std::string layout_asserts(const BoundFunction& bf, const std::string& params,
+                           const std::string& result, const std::string& indent) {
+  namespace canonical = component::canonical;
+  std::ostringstream a;
+  a << indent << "static_assert(" << params
+    << "::L::flat == " << canonical::flat_count(bf.type.params) << " && " << params
+    << "::L::size == " << canonical::tuple_size(bf.type.params) << ");\n";
+  if (result != "void" && !bf.type.results.empty()) {
+    // One result, or named results as a tuple: laid out as the tuple of the results.
+    canonical::Layout l = canonical::tuple_layout(bf.type.results);
+    std::string abi = "::actr::wit::host::Abi<" + result + ">";
+    a << indent << "static_assert(" << abi << "::flat == " << canonical::flat_count(bf.type.results)
+      << " && " << abi << "::size == " << l.size << " && " << abi << "::align == " << l.align
+      << ");\n";
+  }
+  return a.str();
+}
+
+std::string params_type(const Signature& s) {
+  std::string p = "::actr::wit::host::Params<";
+  for (size_t i = 0; i < s.param_types.size(); ++i) p += (i ? ", " : "") + s.param_types[i];
+  return p + ">";
+}
+
 std::string func_type_expr(const BindingPlan& plan, const Function& f, const Signature& s) {
   (void)plan;
   std::string e = "::actr::component::FuncType{{";
@@ -156,7 +243,14 @@ std::string func_type_expr(const BindingPlan& plan, const Function& f, const Sig
          s.param_types[i] + ">::type()}";
   }
   e += "}, {";
-  if (s.result != "void") e += "{\"\", Conv<" + s.result + ">::type()}";
+  if (!s.named_types.empty()) {
+    for (size_t i = 0; i < s.named_types.size(); ++i) {
+      e += (i ? ", " : "") + std::string("{") + string_literal(s.named_names[i]) + ", Conv<" +
+           s.named_types[i] + ">::type()}";
+    }
+  } else if (s.result != "void") {
+    e += "{\"\", Conv<" + s.result + ">::type()}";
+  }
   return e + "}}";
 }
 
@@ -181,8 +275,10 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
 
   std::ostringstream h, c;
   h << "// Generated by actr-witgen from world `" << plan.world().name
-    << "`. Do not edit.\n// Host bindings: Value conversions, imports to implement, export "
-       "proxies.\n#pragma once\n\n#include <memory>\n\n#include \"actr_wit_host.hpp\"\n"
+    << "`. Do not edit.\n// Host bindings: Value conversions (Conv), canonical ABI code (Abi), "
+       "imports "
+       "to implement, export proxies.\n#pragma once\n\n#include <memory>\n\n#include "
+       "\"actr_wit_host.hpp\"\n"
        "#include \""
     << base << "_types.hpp\"\n#include \"component/linker.hpp\"\n\nnamespace actr::wit::host {\n\n";
   c << "// Generated by actr-witgen from world `" << plan.world().name
@@ -193,6 +289,8 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
   defs.insert(defs.end(), plan.world_types().begin(), plan.world_types().end());
   for (const TypeDef* d : defs) ACTR_TRY_VOID(emit_conv_decl(plan, *d, h));
   for (const TypeDef* d : defs) ACTR_TRY_VOID(emit_conv_def(plan, *d, c));
+  // In the header: applications may lower and lift these types themselves.
+  for (const TypeDef* d : defs) ACTR_TRY_VOID(emit_abi(plan, *d, h));
   h << "\n}  // namespace actr::wit::host\n\n";
   c << "}  // namespace actr::wit::host\n\n";
 
@@ -231,8 +329,33 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
           << call_args << ");\n";
       } else {
         c << "                ACTR_TRY(auto r, impl->" << name << "(" << call_args << "));\n";
-        c << "                results.push_back(Conv<" << s.result
-          << ">::to(r));\n                return {};\n";
+        if (s.named_types.empty()) {
+          c << "                results.push_back(Conv<" << s.result << ">::to(r));\n";
+        }
+        for (size_t i = 0; i < s.named_types.size(); ++i) {
+          c << "                results.push_back(Conv<" << s.named_types[i] << ">::to(std::get<"
+            << i << ">(r)));\n";
+        }
+        c << "                return {};\n";
+      }
+      // The fast path: lifts the arguments from the guest's memory, lowers the result into it.
+      std::string P = params_type(s);
+      c << "              },\n              [impl](::actr::wit::host::GuestMemory& m, const "
+           "::actr::wit::host::Slot* args, "
+           "::actr::wit::host::Slot* results) -> ::actr::wit::host::Status {\n";
+      c << layout_asserts(*bf, P, s.result, "                ");
+      for (size_t i = 0; i < s.param_types.size(); ++i) {
+        c << "                " << s.param_types[i] << " a" << i << "{};\n";
+      }
+      c << "                ACTR_TRY_VOID((" << P << "::lift(m, args"
+        << (call_args.empty() ? "" : ", ") << call_args << ")));\n";
+      if (s.result == "void") {
+        c << "                (void)results;\n                return impl->" << name << "("
+          << call_args << ");\n";
+      } else {
+        c << "                ACTR_TRY(auto r, impl->" << name << "(" << call_args << "));\n";
+        c << "                return ::actr::wit::host::Ret<" << s.result
+          << ">::lower(m, r, results, args + " << P << "::core_count);\n";
       }
       c << "              });\n";
     }
@@ -265,6 +388,7 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       std::string name = snake_name(f.name);
       std::string export_name = iface ? instance + "#" + bf->wit_name : bf->wit_name;
       members += "  ::actr::component::ExportedFunc* " + name + "_ = nullptr;\n";
+      members += "  bool " + name + "_raw_ = false;  // the fast path\n";
       h << doc_lines(f.docs, "  ") << "  ::actr::Result<" << s.result << "> " << name << "("
         << s.params_decl << ");\n";
       c << "  p." << name << "_ = instance.func(" << string_literal(export_name) << ");\n";
@@ -275,6 +399,10 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
         << "    return make_error(" << string_literal("export `" + export_name + "`: ")
         << " + why);\n  }\n";
     }
+    for (const BoundFunction* bf : funcs) {
+      std::string name = snake_name(bf->function->name);
+      c << "  p." << name << "_raw_ = p." << name << "_->supports_raw();\n";
+    }
     c << "  return p;\n}\n\n";
     for (const BoundFunction* bf : funcs) {
       const Function& f = *bf->function;
@@ -282,17 +410,49 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       std::string name = snake_name(f.name);
       c << "::actr::Result<" << s.result << "> " << cls << "::" << name << "(" << s.params_decl
         << ") {\n  using namespace ::actr::wit::host;\n";
-      c << "  std::array<Value, " << s.param_types.size() << "> args{";
+      std::string P = params_type(s);
+      std::string args;
+      for (const auto& n : s.param_names) args += ", " + n;
+      c << layout_asserts(*bf, P, s.result, "  ");
+      c << "  if (" << name << "_raw_) {\n";
+      if (s.result != "void") c << "    " << s.result << " actr_out{};\n";
+      c << "    ACTR_TRY_VOID(" << name << "_->call_raw(\n"
+        << "        [&](::actr::wit::host::GuestMemory& actr_mem, ::actr::wit::host::Slot* "
+           "actr_core_args) {\n          return "
+        << P << "::lower(actr_mem, actr_core_args" << args
+        << ");\n        },\n        [&](::actr::wit::host::GuestMemory& actr_mem, const "
+           "::actr::wit::host::Slot* actr_core_results)\n            -> ::actr::wit::host::Status "
+           "{\n";
+      if (s.result == "void") {
+        c << "          (void)actr_mem;\n          (void)actr_core_results;\n          return "
+             "{};\n";
+      } else {
+        c << "          return ::actr::wit::host::Ret<" << s.result
+          << ">::lift(actr_mem, actr_core_results, actr_out);\n";
+      }
+      c << "        }));\n    return " << (s.result == "void" ? "{}" : "actr_out") << ";\n  }\n";
+      c << "  std::array<Value, " << s.param_types.size() << "> actr_args{";
       for (size_t i = 0; i < s.param_types.size(); ++i) {
         c << (i ? ", " : "") << "Conv<" << s.param_types[i] << ">::to(" << s.param_names[i] << ")";
       }
-      c << "};\n  ACTR_TRY(auto results, " << name << "_->call(args));\n";
+      c << "};\n  ACTR_TRY(auto actr_results, " << name << "_->call(actr_args));\n";
       if (s.result == "void") {
-        c << "  (void)results;\n  return {};\n}\n\n";
+        c << "  (void)actr_results;\n  return {};\n}\n\n";
       } else {
-        c << "  if (results.size() != 1) return make_error("
-          << string_literal(bf->wit_name + ": expected one result") << ");\n";
-        c << "  return Conv<" << s.result << ">::from(results[0]);\n}\n\n";
+        if (s.named_types.empty()) {
+          c << "  if (actr_results.size() != 1) return make_error("
+            << string_literal(bf->wit_name + ": expected one result") << ");\n";
+          c << "  return Conv<" << s.result << ">::from(actr_results[0]);\n}\n\n";
+        } else {
+          c << "  if (actr_results.size() != " << s.named_types.size() << ") return make_error("
+            << string_literal(bf->wit_name + ": wrong number of results") << ");\n";
+          c << "  " << s.result << " actr_out;\n";
+          for (size_t i = 0; i < s.named_types.size(); ++i) {
+            c << "  ACTR_TRY(std::get<" << i << ">(actr_out), (Conv<" << s.named_types[i]
+              << ">::from(actr_results[" << i << "])));\n";
+          }
+          c << "  return actr_out;\n}\n\n";
+        }
       }
     }
     h << "\n private:\n" << members << "};\n\n}  // namespace " << namespace_decl(ns) << "\n\n";

@@ -26,14 +26,16 @@ struct TypeDef;
 struct Interface;
 struct Package;
 
-// A type as written where it is used: `u32`, `list<dest>`, `result<_, actr-error>`, `borrow<file>`.
+// A type as written where it is used: `u32`, `list<dest>`, `result<_, actr-error>`, `borrow<file>`,
+// `map<string, u32>`.
 struct Type {
-  enum class Tag : uint8_t { Primitive, Ref, List, Option, Result, Tuple, Own, Borrow };
+  enum class Tag : uint8_t { Primitive, Ref, List, Option, Result, Tuple, Own, Borrow, Map };
   Tag tag = Tag::Primitive;
   component::Kind primitive = component::Kind::Bool;  // Primitive
   std::string name;                                   // Ref, Own, Borrow: the name as written
   Pos pos;
-  std::shared_ptr<Type> elem;                // List, Option
+  std::shared_ptr<Type> elem;                // List, Option; Map: the value type
+  std::shared_ptr<Type> key;                 // Map
   std::shared_ptr<Type> ok, err;             // Result; each may be null (`_` or absent)
   std::vector<std::shared_ptr<Type>> items;  // Tuple
   const TypeDef* def = nullptr;              // Ref, Own, Borrow, once resolved

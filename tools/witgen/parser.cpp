@@ -251,6 +251,16 @@ class Parser {
       ACTR_TRY_VOID(expect(">"));
       return t;
     }
+    // `map` is no keyword here (WIT files may name a type `map`): only `map<` is the map type.
+    if (!escaped && name == "map" && cur_.is("<")) {
+      t->tag = Type::Tag::Map;
+      ACTR_TRY_VOID(expect("<"));
+      ACTR_TRY(t->key, type());
+      ACTR_TRY_VOID(expect(","));
+      ACTR_TRY(t->elem, type());
+      ACTR_TRY_VOID(expect(">"));
+      return t;
+    }
     if (!escaped && name == "result") {
       t->tag = Type::Tag::Result;
       ACTR_TRY(bool open, accept("<"));

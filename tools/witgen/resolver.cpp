@@ -179,6 +179,9 @@ class Resolver {
       case Type::Tag::List:
       case Type::Tag::Option:
         return resolve_type(*t.elem, scope);
+      case Type::Tag::Map:
+        ACTR_TRY_VOID(resolve_type(*t.key, scope));
+        return resolve_type(*t.elem, scope);
       case Type::Tag::Result:
         if (t.ok) ACTR_TRY_VOID(resolve_type(*t.ok, scope));
         if (t.err) ACTR_TRY_VOID(resolve_type(*t.err, scope));

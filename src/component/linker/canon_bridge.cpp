@@ -26,6 +26,32 @@ Result<void> poison_on_trap(ComponentState& state, Result<void> r) {
   return r;
 }
 
+// Handles need the handle table and a call scope, which the raw paths do not set up.
+bool mentions_handles(const ValueType* t, int depth = 0) {
+  if (!t) return false;
+  if (depth > 128) return true;  // cannot happen for validated types; be conservative
+  if (t->kind == Kind::Own || t->kind == Kind::Borrow) return true;
+  if (mentions_handles(t->elem.get(), depth + 1) || mentions_handles(t->key.get(), depth + 1) ||
+      mentions_handles(t->ok.get(), depth + 1) || mentions_handles(t->err.get(), depth + 1)) {
+    return true;
+  }
+  for (const Field& f : t->fields)
+    if (mentions_handles(f.type.get(), depth + 1)) return true;
+  for (const TypeRef& i : t->items)
+    if (mentions_handles(i.get(), depth + 1)) return true;
+  for (const Case& c : t->cases)
+    if (mentions_handles(c.type.get(), depth + 1)) return true;
+  return false;
+}
+
+bool mentions_handles(const FuncType& type) {
+  for (const Param& p : type.params)
+    if (mentions_handles(p.type.get())) return true;
+  for (const Param& p : type.results)
+    if (mentions_handles(p.type.get())) return true;
+  return false;
+}
+
 class EnterGuard {
  public:
   explicit EnterGuard(ComponentState& s) : s_(s) { s_.may_enter = false; }
@@ -66,12 +92,90 @@ Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value
   return results;
 }
 
+bool supports_raw(const FuncItem& func) {
+  if (!func.lifted) return false;
+  const LiftedFunc& lifted = *func.lifted;
+  if (lifted.raw_state == 0) {
+    bool ok = lifted.opts.encoding == ast::StringEncoding::Utf8 && !mentions_handles(func.type);
+    if (ok) {
+      // Validation made the core type match; the raw path writes at most this many slots.
+      wasm::FuncType want = canonical::flatten_func(func.type, canonical::Direction::Lift);
+      const wasm::FuncType& have = lifted.core->type();
+      ok = have.params.size() == want.params.size() && have.results.size() == want.results.size() &&
+           want.params.size() <= canonical::kMaxFlatParams &&
+           want.results.size() <= canonical::kMaxFlatResults;
+    }
+    lifted.raw_state = ok ? 1 : 2;
+  }
+  return lifted.raw_state == 1;
+}
+
+Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift) {
+  if (!supports_raw(func)) {
+    return make_error("`" + func.debug_name + "` has no raw calling path (see supports_raw())");
+  }
+  const LiftedFunc& lifted = *func.lifted;
+  ComponentState& state = *lifted.state;
+  if (state.store->poisoned()) {
+    return wasm::make_trap(wasm::TrapKind::Poisoned, "instance is poisoned by an earlier trap: " +
+                                                         state.store->poison_reason());
+  }
+  if (!state.may_enter) {
+    return wasm::make_trap(wasm::TrapKind::Other,
+                           "cannot enter component instance " +
+                               (state.name.empty() ? std::string("(root)") : state.name) +
+                               ": it is already on the call stack");
+  }
+  EnterGuard guard(state);
+  auto body = [&]() -> Result<void> {
+    canonical::GuestMemory memory(lifted.opts.memory.get(), lifted.opts.realloc.get(),
+                                  &state.may_leave);
+    wasm::Slot args[canonical::kMaxFlatParams] = {};
+    ACTR_TRY_VOID(lower(memory, args));
+    wasm::Slot results[canonical::kMaxFlatResults] = {};
+    ACTR_TRY_VOID(lifted.core->call(args, results));
+    memory.refresh();
+    ACTR_TRY_VOID(lift(memory, results));
+    if (lifted.opts.post_return) {
+      bool was = state.may_leave;
+      state.may_leave = false;
+      wasm::Slot none[1] = {};
+      Result<void> r = lifted.opts.post_return->call(results, none);
+      state.may_leave = was;
+      return r;
+    }
+    return {};
+  };
+  return poison_on_trap(state, body());
+}
+
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
                                                ComponentState* state) {
   wasm::FuncType core_type = canonical::flatten_func(callee->type, canonical::Direction::Lower);
   ACTR_TRY(std::shared_ptr<const canonical::CallPlan> plan, canonical::plan_call(callee->type));
   canonical::Options options = to_options(opts, state);
   auto keep_opts = std::make_shared<CanonOpts>(std::move(opts));  // keeps memory/realloc alive
+  if (callee->host && callee->raw_host && keep_opts->encoding == ast::StringEncoding::Utf8 &&
+      !mentions_handles(callee->type)) {
+    // The bindings' fast path: they read and write the guest's memory themselves.
+    wasm::Memory* memory = keep_opts->memory.get();
+    wasm::Func* realloc = keep_opts->realloc.get();
+    return store.host_func(std::move(core_type),
+                           [raw = callee->raw_host, memory, realloc, state, keep_opts](
+                               const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+                             if (!state->may_leave) {
+                               return wasm::make_trap(wasm::TrapKind::Other,
+                                                      "cannot leave component instance");
+                             }
+                             canonical::GuestMemory guest(memory, realloc, &state->may_leave);
+                             if (auto r = raw(guest, args, results); !r) {
+                               Error e = r.take_error();
+                               if (e.code == 0) e.code = static_cast<int>(wasm::TrapKind::Host);
+                               return e;
+                             }
+                             return {};
+                           });
+  }
   if (callee->host) {
     // A host callee is called directly: no wrapper, no result vector moved through a Result.
     return store.host_func(std::move(core_type),

@@ -33,10 +33,16 @@ struct LiftedFunc {
   // Made on the first call, for the function type it was made from (plan->type).
   mutable std::shared_ptr<const canonical::CallPlan> plan;
   mutable const FuncType* plan_source = nullptr;
+  // Whether call_raw may be used: 0 not yet known, 1 yes, 2 no.
+  mutable uint8_t raw_state = 0;
 };
 
 // Calls a component function (host or lifted) with host values.
 Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value> args);
+
+// The fast path of ExportedFunc::call_raw for a lifted function (see linker.hpp).
+bool supports_raw(const FuncItem& func);
+Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift);
 
 // `canon lower`: a core function for `callee`, lowered into the instance `state` with `opts`.
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,

@@ -39,6 +39,7 @@ FuncRef host_func(const std::string& what, const Linker::HostFuncDef& def) {
   auto fn = std::make_shared<FuncItem>();
   fn->type = def.type;
   fn->host = def.fn;
+  fn->raw_host = def.raw;
   fn->debug_name = what;
   return fn;
 }

@@ -54,6 +54,7 @@ struct FuncItem {
   FuncType type;
   std::string debug_name;
   HostFunction host;                   // set for host functions
+  RawHostFunction raw_host;            // optionally with host: its fast path (Linker::func)
   std::shared_ptr<LiftedFunc> lifted;  // set for lifted functions
 };
 using FuncRef = std::shared_ptr<FuncItem>;

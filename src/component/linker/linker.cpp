@@ -16,6 +16,10 @@ class ExportedFuncImpl final : public ExportedFunc {
   Result<std::vector<Value>> call(std::span<const Value> args) override {
     return link::call_func(*fn_, args);
   }
+  bool supports_raw() const override { return link::supports_raw(*fn_); }
+  Result<void> call_raw(RawLower lower, RawLift lift) override {
+    return link::call_raw(*fn_, lower, lift);
+  }
 
  private:
   link::FuncRef fn_;
@@ -100,7 +104,14 @@ void Linker::touch() {
 
 void Linker::func(std::string_view instance, std::string_view name, FuncType type,
                   HostFunction fn) {
-  defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn)};
+  defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn), {}};
+  touch();
+}
+
+void Linker::func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn,
+                  RawHostFunction raw) {
+  defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn),
+                                                           std::move(raw)};
   touch();
 }
 
@@ -127,6 +138,10 @@ Result<std::unique_ptr<Instance>> Linker::instantiate(const Component& component
   auto instance = std::make_unique<InstanceImpl>(std::move(store), std::move(keep));
   ACTR_TRY_VOID(instance->init(*this));
   return std::unique_ptr<Instance>(std::move(instance));
+}
+
+Result<void> ExportedFunc::call_raw(RawLower, RawLift) {
+  return make_error("this function has no raw calling path (see supports_raw())");
 }
 
 Result<std::vector<Value>> Instance::call(std::string_view name, std::span<const Value> args) {

@@ -448,6 +448,57 @@ struct Abi<std::tuple<Ts...>> {
   static T lift(const uint64_t* s) { return lift_all(s, std::index_sequence_for<Ts...>{}); }
 };
 
+// Maps: lists of (key, value) entries laid out as records.
+template <class K, class V>
+struct Abi<::actr::wit::Map<K, V>> {
+  using M = ::actr::wit::Map<K, V>;
+  using L = RecordLayout<K, V>;
+  static constexpr uint32_t size = 8, align = 4, flat = 2;
+  static void parts(const M& v, uint32_t& ptr, uint32_t& len, Arena& a) {
+    len = static_cast<uint32_t>(v.size());
+    if (len == 0) {
+      ptr = L::align;  // any aligned in-bounds address does for an empty list
+      return;
+    }
+    uint8_t* block = a.alloc(len * L::size);
+    for (uint32_t i = 0; i < len; ++i) {
+      Abi<K>::store(v[i].first, block + i * L::size + L::offset(0), a);
+      Abi<V>::store(v[i].second, block + i * L::size + L::offset(1), a);
+    }
+    ptr = address(block);
+  }
+  static M take(uint32_t ptr, uint32_t len) {
+    M out;
+    out.reserve(len);
+    const uint8_t* base = pointer(ptr);
+    for (uint32_t i = 0; i < len; ++i) {
+      K k = Abi<K>::load(base + i * L::size + L::offset(0));
+      V v = Abi<V>::load(base + i * L::size + L::offset(1));
+      out.emplace_back(std::move(k), std::move(v));
+    }
+    std::free(pointer(ptr));
+    return out;
+  }
+  static void store(const M& v, uint8_t* p, Arena& a) {
+    uint32_t ptr, len;
+    parts(v, ptr, len, a);
+    store_scalar(ptr, p);
+    store_scalar(len, p + 4);
+  }
+  static M load(const uint8_t* p) {
+    return take(load_scalar<uint32_t>(p), load_scalar<uint32_t>(p + 4));
+  }
+  static void lower(const M& v, uint64_t* s, Arena& a) {
+    uint32_t ptr, len;
+    parts(v, ptr, len, a);
+    s[0] = ptr;
+    s[1] = len;
+  }
+  static M lift(const uint64_t* s) {
+    return take(static_cast<uint32_t>(s[0]), static_cast<uint32_t>(s[1]));
+  }
+};
+
 // Enums: the discriminant alone.
 template <class E, size_t N>
 struct EnumAbi {

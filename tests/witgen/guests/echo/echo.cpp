@@ -167,6 +167,10 @@ double sum_many(uint8_t a, int8_t b, uint16_t c, int16_t d, uint32_t e, int32_t 
                 uint8_t p, uint8_t q) {
   return double(a) + b + c + d + e + f + double(g) + double(h) + i + j + k + l + m + n + o + p + q;
 }
+::actr::wit::Map<std::string, uint32_t> echo_map(::actr::wit::Map<std::string, uint32_t> v) {
+  return v;
+}
+kinds::Catalog echo_catalog(kinds::Catalog v) { return v; }
 void ping() { ++g_pings; }
 uint32_t pings() { return g_pings; }
 

@@ -1,0 +1,636 @@
+#include "runtime/actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+#include "runtime/fiber_stack.hpp"
+#include "runtime/mailbox/mailbox_store.hpp"
+#include "runtime/message_codec.hpp"
+#include "runtime/node.hpp"
+
+namespace actr::runtime {
+
+namespace {
+
+thread_local Actor* tls_current = nullptr;
+
+using workload::types::ErrorCategory;
+using workload::types::ErrorEvent;
+
+workload::types::Timestamp now_timestamp() {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return {static_cast<uint64_t>(ns / 1'000'000'000), static_cast<uint32_t>(ns % 1'000'000'000)};
+}
+
+bool is_latency_first(const PayloadType& t) {
+  return t.tag() == PayloadType::Tag::StreamLatencyFirst || t.tag() == PayloadType::Tag::MediaRtp;
+}
+
+}  // namespace
+
+Actor::Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, Worker& worker,
+             std::shared_ptr<const component::Component> component)
+    : node_(node),
+      config_(config),
+      index_(index),
+      id_(std::move(id)),
+      mailbox_key_(config.name + "#" + std::to_string(index)),
+      worker_(worker),
+      component_(std::move(component)) {}
+
+Actor::~Actor() = default;
+
+Actor* Actor::current() { return tls_current; }
+
+std::string Actor::label() const {
+  return mailbox_key_ + " (" + to_string(id_) + ")";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepting messages (any thread)
+
+void Actor::deliver(Message m, std::function<void(Status)> accepted) {
+  State s = state_.load();
+  if (s == State::Created || s == State::Failed || s == State::Stopping || s == State::Stopped) {
+    accepted(Status::Err(ActrError::unavailable("actor " + label() + " is not running")));
+    return;
+  }
+  if (std::find(m.chain.begin(), m.chain.end(), id_.serial_number) != m.chain.end()) {
+    accepted(Status::Err(ActrError::unavailable(
+        "call cycle: actor " + label() +
+        " is waiting for this call chain to finish, and a component instance cannot be "
+        "re-entered (A -> B -> A, or call(local))")));
+    return;
+  }
+  const MailboxConfig& mc = node_.config().mailbox;
+  if (m.payload.size() > mc.max_payload_bytes ||
+      (m.chunk && m.chunk->payload.size() > mc.max_payload_bytes)) {
+    accepted(Status::Err(ActrError::invalid_argument(
+        "payload of " + std::to_string(std::max(m.payload.size(), m.chunk ? m.chunk->payload.size() : 0)) +
+        " bytes exceeds the node's limit of " + std::to_string(mc.max_payload_bytes))));
+    return;
+  }
+  bool lossy = m.kind == Message::Kind::Stream && is_latency_first(m.payload_type);
+  uint64_t n = queued_.fetch_add(1) + 1;
+  if (n > mc.hard_limit || (lossy && n > mc.backpressure_threshold)) {
+    queued_.fetch_sub(1);
+    if (lossy) {  // latency-first chunks are dropped under pressure, as their type allows
+      dropped_.fetch_add(1);
+      accepted(Status::Ok());
+      return;
+    }
+    accepted(Status::Err(ActrError::unavailable("mailbox of actor " + label() + " is full (" +
+                                                std::to_string(mc.hard_limit) + " messages)")));
+    return;
+  }
+  if (n >= mc.backpressure_threshold && pressure_armed_.exchange(false)) {
+    uint64_t threshold = mc.backpressure_threshold;
+    notify("hook:on_mailbox_backpressure", [n, threshold](Proxy& p) {
+      return p.on_mailbox_backpressure(workload::types::BackpressureEvent{n, threshold});
+    });
+  }
+  auto self = shared_from_this();
+  MailboxStore* store = node_.store();
+  if (config_.mailbox != MailboxKind::Durable || !store || lossy) {
+    boost::asio::post(worker_.io(), [self, m = std::move(m)]() mutable {
+      self->enqueue(Item{std::move(m), {}, {}});
+      self->pump();
+    });
+    accepted(Status::Ok());
+    return;
+  }
+  StoredMessage stored;
+  stored.mailbox = mailbox_key_;
+  stored.lane = m.lane;
+  stored.request_id = m.request_id;
+  stored.body = encode_body(m);
+  store->append(std::move(stored), [self, m = std::move(m), accepted = std::move(accepted)](
+                                       Result<AppendOutcome> r) mutable {
+    if (!r) {
+      self->queued_.fetch_sub(1);
+      accepted(Status::Err(ActrError::unavailable("mailbox of actor " + self->label() +
+                                                   " could not store the message: " +
+                                                   r.error().message)));
+      return;
+    }
+    if (r->status == AppendStatus::Duplicate) {
+      self->queued_.fetch_sub(1);
+      if (m.kind == Message::Kind::Call) {
+        accepted(Status::Err(ActrError::invalid_argument(
+            "request id `" + m.request_id + "` was already accepted by actor " + self->label())));
+      } else {
+        accepted(Status::Ok());  // a repeated tell is the same tell: accepted once
+      }
+      return;
+    }
+    m.store_id = r->id;
+    boost::asio::post(self->worker_.io(), [self, m = std::move(m)]() mutable {
+      self->enqueue(Item{std::move(m), {}, {}});
+      self->pump();
+    });
+    accepted(Status::Ok());
+  });
+}
+
+void Actor::notify(std::string request_id, HookFn hook) {
+  auto self = shared_from_this();
+  boost::asio::post(worker_.io(), [self, request_id = std::move(request_id),
+                                   hook = std::move(hook)]() mutable {
+    State s = self->state_.load();
+    if (s != State::Running && s != State::Starting && s != State::Restarting) return;
+    self->enqueue(Item{std::nullopt, std::move(hook), std::move(request_id)});
+    self->pump();
+  });
+}
+
+void Actor::recover(std::vector<Message> messages) {
+  queued_.fetch_add(messages.size());
+  for (auto& m : messages) enqueue(Item{std::move(m), {}, {}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker side: queue, fibers, export calls
+
+void Actor::enqueue(Item item, bool front) {
+  State s = state_.load();
+  if (item.message && (s == State::Failed || s == State::Stopped)) {
+    drop(std::move(item), "actor " + label() + " is not running");
+    return;
+  }
+  bool signal = !item.message || item.message->lane == Lane::Signal;
+  auto& q = signal ? signal_q_ : reliable_q_;
+  if (front) {
+    q.push_front(std::move(item));
+  } else {
+    q.push_back(std::move(item));
+  }
+}
+
+void Actor::drop(Item item, const std::string& why) {
+  if (!item.message) return;
+  queued_.fetch_sub(1);
+  if (item.message->reply) item.message->reply->settle(CallResult::Err(ActrError::unavailable(why)));
+  // A durable message stays in the store and is delivered when the actor runs again.
+}
+
+void Actor::pump() {
+  if (in_pump_ || busy_ || !proxy_) return;
+  State s = state_.load();
+  if (s != State::Running && s != State::Stopping) return;
+  in_pump_ = true;
+  int budget = 64;  // then yield the worker to other actors
+  while (!busy_ && budget-- > 0 && (!signal_q_.empty() || !reliable_q_.empty())) {
+    auto& q = !signal_q_.empty() ? signal_q_ : reliable_q_;
+    Item item = std::move(q.front());
+    q.pop_front();
+    if (item.message) {
+      uint64_t left = queued_.fetch_sub(1) - 1;
+      if (left < node_.config().mailbox.backpressure_threshold) pressure_armed_.store(true);
+    }
+    busy_ = true;
+    run_fiber([this, item = std::move(item)]() mutable { process(item); });
+  }
+  in_pump_ = false;
+  bool more = !signal_q_.empty() || !reliable_q_.empty();
+  if (more && !busy_) {
+    boost::asio::post(worker_.io(), [self = shared_from_this()] { self->pump(); });
+  } else if (!more && !busy_ && on_idle_) {
+    auto f = std::move(on_idle_);
+    on_idle_ = nullptr;
+    f();
+  }
+}
+
+void Actor::run_fiber(std::function<void()> body) {
+  busy_ = true;
+  fiber_ = boost::context::fiber(std::allocator_arg, FiberStack(),
+                                 [this, body = std::move(body)](boost::context::fiber&& sink) {
+                                   sink_ = &sink;
+                                   body();
+                                   sink_ = nullptr;
+                                   return std::move(sink);
+                                 });
+  resume();
+}
+
+void Actor::resume() {
+  auto keep_alive = shared_from_this();
+  Actor* outer = tls_current;
+  tls_current = this;
+  fiber_ = std::move(fiber_).resume();
+  tls_current = outer;
+  if (!fiber_) {  // the export call finished
+    busy_ = false;
+    context_.reset();
+    pump();
+  }
+}
+
+CallResult Actor::suspend(std::function<void(std::function<void(CallResult)>)> start) {
+  auto waiter = std::make_shared<Waiter>();
+  waiter_ = waiter;
+  std::weak_ptr<Actor> weak = weak_from_this();
+  Worker* worker = &worker_;
+  start([weak, waiter, worker](CallResult r) {
+    // Completed before the fiber switched away (same thread): no switch needed at all.
+    if (!waiter->suspended && worker->in_this_thread()) {
+      waiter->result = std::move(r);
+      return;
+    }
+    boost::asio::post(worker->io(), [weak, waiter, r = std::move(r)]() mutable {
+      auto self = weak.lock();
+      if (!self || waiter->result || self->waiter_ != waiter) return;
+      waiter->result = std::move(r);
+      self->resume();
+    });
+  });
+  if (!waiter->result) {
+    waiter->suspended = true;
+    *sink_ = std::move(*sink_).resume();
+  }
+  waiter_.reset();
+  return std::move(*waiter->result);
+}
+
+void Actor::cancel_wait(const std::string& why) {
+  if (waiter_ && !waiter_->result && waiter_->suspended) {
+    waiter_->result = CallResult::Err(ActrError::unavailable(why));
+    resume();
+  }
+}
+
+void Actor::process(Item& item) {
+  if (!proxy_) {  // discarded after a trap while this was queued: keep it for the next instance
+    if (item.message) {
+      queued_.fetch_add(1);
+      enqueue(std::move(item), true);
+    }
+    return;
+  }
+  if (item.hook) {
+    run_hook(item.hook_request_id, item.hook);
+    return;
+  }
+  Message& m = *item.message;
+  if (m.kind == Message::Kind::Stream) {
+    process_stream(m);
+  } else {
+    process_dispatch(m);
+  }
+}
+
+void Actor::process_dispatch(Message& m) {
+  context_ = CallContext{id_, m.caller, m.request_id, m.chain, m.lane};
+  auto started = std::chrono::steady_clock::now();
+  auto r = proxy_->dispatch(workload::types::RpcEnvelope{m.request_id, m.route_key, m.payload});
+  context_.reset();
+  stats_.dispatches.fetch_add(1);
+  stats_.dispatch_ns.fetch_add(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)
+          .count()));
+  if (!r) {
+    handle_trap(std::move(m), "dispatch of route `" + m.route_key + "`", r.error());
+    return;
+  }
+  if (r->is_err()) {
+    ActrError e = r->error();
+    if (m.reply) m.reply->settle(CallResult::Err(e));
+    complete(m);
+    stats_.errors.fetch_add(1);
+    handle_error(e, "dispatch route=" + m.route_key + " request=" + m.request_id);
+    return;
+  }
+  if (m.reply) m.reply->settle(CallResult::Ok(std::move(r->value())));
+  complete(m);
+}
+
+void Actor::process_stream(Message& m) {
+  const DataStream& c = *m.chunk;
+  StreamState& st = streams_[c.stream_id];
+  bool reliable = !is_latency_first(m.payload_type);
+  if (st.next && c.sequence < *st.next) {  // delivered already (or skipped): once each
+    complete(m);
+    return;
+  }
+  if (!st.next) st.next = c.sequence;
+  if (c.sequence > *st.next) {
+    if (reliable) {  // early: wait for the gap to fill
+      if (st.pending.size() >= kMaxEarlyChunks) {
+        spdlog::warn("actor {}: stream `{}` has {} chunks waiting for sequence {}; dropping {}",
+                     label(), c.stream_id, st.pending.size(), *st.next, c.sequence);
+        complete(m);
+        return;
+      }
+      uint64_t seq = c.sequence;
+      st.pending.emplace(seq, std::move(m));
+      return;
+    }
+    st.next = c.sequence;  // latency-first: skip the gap
+  }
+  std::string stream_id = c.stream_id;
+  if (!deliver_chunk(m)) return;
+  streams_[stream_id].next = *streams_[stream_id].next + 1;
+  for (;;) {
+    StreamState& s = streams_[stream_id];
+    auto it = s.pending.find(*s.next);
+    if (it == s.pending.end() || !proxy_) break;
+    Message next = std::move(it->second);
+    s.pending.erase(it);
+    if (!deliver_chunk(next)) break;
+    streams_[stream_id].next = *streams_[stream_id].next + 1;
+  }
+}
+
+bool Actor::deliver_chunk(Message& m) {
+  const DataStream& c = *m.chunk;
+  context_ = CallContext{id_, m.caller,
+                         "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence), m.chain,
+                         m.lane};
+  auto r = proxy_->on_data_stream(c, m.caller.value_or(ActrId{}));
+  context_.reset();
+  if (!r) {
+    std::string what = "on-data-stream of stream `" + c.stream_id + "`";
+    handle_trap(std::move(m), what, r.error());
+    return false;
+  }
+  if (r->is_err()) {
+    handle_error(r->error(), "on-data-stream stream=" + c.stream_id + " sequence=" +
+                                 std::to_string(c.sequence));
+  }
+  complete(m);
+  return true;
+}
+
+void Actor::run_hook(const std::string& request_id, const HookFn& hook) {
+  context_ = CallContext{id_, std::nullopt, request_id, {}, Lane::Signal};
+  auto r = hook(*proxy_);
+  context_.reset();
+  if (!r) handle_trap(std::nullopt, request_id.substr(request_id.find(':') + 1), r.error());
+}
+
+Result<void> Actor::lifecycle(const char* request_id,
+                              Result<wit::Result<void, ActrError>> (Proxy::*fn)()) {
+  context_ = CallContext{id_, std::nullopt, request_id, {}, Lane::Signal};
+  auto r = ((*proxy_).*fn)();
+  context_.reset();
+  std::string hook = std::string(request_id).substr(std::string(request_id).find(':') + 1);
+  if (!r) return make_error(hook + " trapped: " + r.error().message);
+  if (r->is_err()) return make_error(hook + " failed: " + describe(r->error()));
+  return {};
+}
+
+void Actor::handle_error(const ActrError& error, std::string_view context) {
+  ErrorEvent event{error, ErrorCategory::handler_error(), std::string(context), now_timestamp()};
+  run_hook("hook:on_error", [event](Proxy& p) -> Result<void> {
+    auto r = p.on_error(event);
+    if (!r) return r.error();
+    return {};  // an err from on-error itself is not reported again (no loops)
+  });
+}
+
+void Actor::handle_trap(std::optional<Message> m, const std::string& what, const Error& trap) {
+  spdlog::error("actor {} trapped in {}: {}", label(), what, trap.message);
+  stats_.traps.fetch_add(1);
+  ActrError error = ActrError::internal("actor " + label() + " trapped in " + what + ": " +
+                                        trap.message);
+  // The instance's memory may be inconsistent: it is discarded, never called again.
+  proxy_.reset();
+  instance_.reset();
+  if (m) {
+    if (m->reply) {  // the caller is answered now; retries run as if told
+      m->reply->settle(CallResult::Err(error));
+      m->reply.reset();
+    }
+    m->attempts += 1;
+    MailboxStore* store = node_.store();
+    if (store && m->store_id) (void)store->record_failure(m->store_id);
+    if (m->attempts >= node_.config().mailbox.max_attempts) {
+      std::string reason = "trapped " + std::to_string(m->attempts) + " times; last in " + what +
+                           ": " + trap.message;
+      dead_letter(std::move(*m), reason);
+    } else {
+      queued_.fetch_add(1);
+      enqueue(Item{std::move(*m), {}, {}}, true);
+    }
+  }
+  schedule_restart(ErrorEvent{error, ErrorCategory::handler_panic(), what + ": " + trap.message,
+                              now_timestamp()});
+}
+
+void Actor::schedule_restart(ErrorEvent event) {
+  if (state_.load() == State::Stopping) return;  // finish_stop() sees the missing instance
+  state_.store(State::Restarting);
+  auto now = std::chrono::steady_clock::now();
+  const RestartPolicy& policy = config_.restart;
+  while (!restart_times_.empty() && now - restart_times_.front() > policy.window) {
+    restart_times_.pop_front();
+  }
+  if (restart_times_.size() >= policy.max_restarts) {
+    fail("restart limit reached (" + std::to_string(policy.max_restarts) + " restarts within " +
+         std::to_string(policy.window.count()) + " ms)");
+    return;
+  }
+  backoff_ = restart_times_.empty() ? policy.backoff : std::min(backoff_ * 2, policy.backoff_max);
+  restart_times_.push_back(now);
+  restarts_total_.fetch_add(1);
+  restart_timer_ = std::make_unique<boost::asio::steady_timer>(worker_.io(), backoff_);
+  restart_timer_->async_wait([self = shared_from_this(), event](boost::system::error_code ec) {
+    if (ec || self->state_.load() != State::Restarting) return;
+    self->restart(event);
+  });
+}
+
+void Actor::restart(ErrorEvent event) {
+  if (auto r = instantiate(); !r) {
+    fail(r.error().message);
+    return;
+  }
+  spdlog::info("actor {} restarted ({} restarts so far)", label(), restarts_total_.load());
+  run_fiber([this, event] {
+    auto r = lifecycle("lifecycle:on_start", &Proxy::on_start);
+    if (r) r = lifecycle("lifecycle:on_ready", &Proxy::on_ready);
+    if (!r) {
+      proxy_.reset();
+      instance_.reset();
+      fail("after a restart, " + r.error().message);
+      return;
+    }
+    state_.store(State::Running);
+    run_hook("hook:on_error", [event](Proxy& p) -> Result<void> {
+      auto e = p.on_error(event);
+      if (!e) return e.error();
+      return {};
+    });
+  });
+}
+
+void Actor::fail(const std::string& why) {
+  spdlog::error("actor {} failed: {}", label(), why);
+  state_.store(State::Failed);
+  proxy_.reset();
+  instance_.reset();
+  node_.streams().remove_all(id_.serial_number);
+  for (auto* q : {&signal_q_, &reliable_q_}) {
+    while (!q->empty()) {
+      Item item = std::move(q->front());
+      q->pop_front();
+      drop(std::move(item), "actor " + label() + " failed: " + why);
+    }
+  }
+  if (stop_done_) finish_stop();
+}
+
+void Actor::complete(const Message& m) {
+  if (m.store_id) {
+    if (MailboxStore* store = node_.store()) store->complete(m.store_id);
+  }
+}
+
+void Actor::dead_letter(Message m, const std::string& reason) {
+  spdlog::warn("actor {}: message {} (route `{}`) goes to the dead-letter queue after {} traps",
+               label(), m.request_id, m.route_key, m.attempts);
+  stats_.dead_letters.fetch_add(1);
+  MailboxStore* store = node_.store();
+  if (!store) return;
+  int64_t id = m.store_id;
+  if (!id) {  // a memory-lane message: the dead-letter queue keeps it all the same
+    StoredMessage stored{0, mailbox_key_, m.lane, m.request_id, encode_body(m), m.attempts, 0};
+    auto appended = store->append_sync(std::move(stored));
+    if (!appended || appended->status != AppendStatus::Accepted) return;
+    id = appended->id;
+  }
+  if (auto r = store->move_to_dead_letters(id, reason); !r) {
+    spdlog::error("actor {}: dead-lettering {} failed: {}", label(), m.request_id,
+                  r.error().message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+Result<void> Actor::instantiate() {
+  if (!component_) return make_error("no component loaded");
+  wasm::StoreLimits limits;
+  limits.max_memory_bytes = config_.memory_limit_bytes;
+  limits.deadline = config_.deadline;
+  Actor* outer = tls_current;
+  tls_current = this;
+  auto instance = node_.linker().instantiate(*component_, limits);
+  tls_current = outer;
+  if (!instance) return make_error("instantiation failed: " + instance.error().message);
+  auto proxy = Proxy::bind(**instance);
+  if (!proxy) return make_error("not an actr workload: " + proxy.error().message);
+  instance_ = std::move(*instance);
+  proxy_.emplace(std::move(*proxy));
+  return {};
+}
+
+void Actor::start(std::function<void(Result<void>)> done) {
+  boost::asio::post(worker_.io(), [self = shared_from_this(), done = std::move(done)]() mutable {
+    self->state_.store(State::Starting);
+    if (auto r = self->instantiate(); !r) {
+      self->fail(r.error().message);
+      done(r.error());
+      return;
+    }
+    self->run_fiber([self, done = std::move(done)]() mutable {
+      auto r = self->lifecycle("lifecycle:on_start", &Proxy::on_start);
+      if (r) r = self->lifecycle("lifecycle:on_ready", &Proxy::on_ready);
+      if (!r) {
+        self->fail(r.error().message);
+        done(r.error());
+        return;
+      }
+      if (self->state_.load() == State::Starting) self->state_.store(State::Running);
+      done({});
+    });
+  });
+}
+
+void Actor::mark_failed(const std::string& why) {
+  state_.store(State::Failed);
+  spdlog::error("actor {} failed: {}", label(), why);
+}
+
+void Actor::stop(std::chrono::milliseconds drain, std::function<void()> done) {
+  boost::asio::post(worker_.io(), [self = shared_from_this(), drain, done = std::move(done)]() mutable {
+    State s = self->state_.load();
+    if (s == State::Stopped || s == State::Failed || s == State::Created) {
+      self->state_.store(s == State::Failed ? State::Failed : State::Stopped);
+      done();
+      return;
+    }
+    if (self->restart_timer_) self->restart_timer_->cancel();
+    self->state_.store(State::Stopping);
+    self->stop_done_ = std::move(done);
+    self->drain_timer_ = std::make_unique<boost::asio::steady_timer>(self->worker_.io(), drain);
+    self->drain_timer_->async_wait([self](boost::system::error_code ec) {
+      if (ec || !self->stop_done_) return;
+      spdlog::warn("actor {}: drain time over; stopping with {} messages queued", self->label(),
+                   self->queued_.load());
+      self->cancel_wait("node is stopping");
+      self->on_idle_ = nullptr;
+      if (!self->busy_) self->finish_stop();
+      else self->on_idle_ = [self] { self->finish_stop(); };
+    });
+    self->on_idle_ = [self] { self->finish_stop(); };
+    self->pump();
+    bool idle = self->signal_q_.empty() && self->reliable_q_.empty();
+    if (!self->busy_ && (idle || !self->proxy_) && self->on_idle_) {
+      self->on_idle_ = nullptr;
+      self->finish_stop();
+    }
+  });
+}
+
+void Actor::finish_stop() {
+  if (!stop_done_) return;
+  if (drain_timer_) drain_timer_->cancel();
+  auto finish = [self = shared_from_this()] {
+    for (auto* q : {&self->signal_q_, &self->reliable_q_}) {
+      while (!q->empty()) {
+        Item item = std::move(q->front());
+        q->pop_front();
+        self->drop(std::move(item), "node is stopping");
+      }
+    }
+    self->node_.streams().remove_all(self->id_.serial_number);
+    if (self->state_.load() != State::Failed) self->state_.store(State::Stopped);
+    self->proxy_.reset();
+    self->instance_.reset();
+    auto done = std::move(self->stop_done_);
+    self->stop_done_ = nullptr;
+    done();
+  };
+  if (!proxy_) {
+    finish();
+    return;
+  }
+  run_fiber([this, finish] {
+    if (auto r = lifecycle("lifecycle:on_stop", &Proxy::on_stop); !r) {
+      spdlog::warn("actor {}: {}", label(), r.error().message);
+    }
+    finish();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams
+
+Status Actor::register_stream(const std::string& stream_id) {
+  auto r = node_.streams().add(stream_id, id_.serial_number);
+  if (r.is_ok()) streams_.try_emplace(stream_id);
+  return r;
+}
+
+Status Actor::unregister_stream(const std::string& stream_id) {
+  auto r = node_.streams().remove(stream_id, id_.serial_number);
+  if (r.is_ok()) streams_.erase(stream_id);
+  return r;
+}
+
+}  // namespace actr::runtime

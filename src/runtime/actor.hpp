@@ -1,0 +1,159 @@
+// One actor: a workload component instance with an identity, a mailbox and a supervisor.
+//
+// Execution model (docs/RUNTIME.md): an actor is bound to one worker thread. It runs one export
+// call at a time, each on its own fiber; imports that wait (call, call-raw, tell and stream sends
+// waiting for acceptance) suspend that fiber and the worker serves other actors meanwhile.
+// Messages that arrive while a call is suspended wait in the mailbox (no interleaving): an actor's
+// state is only ever touched by one call at a time. A message whose call chain contains an actor
+// that is already waiting on that chain (A -> B -> A, or call(local)) is refused at once with
+// `unavailable` instead of deadlocking.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/context/fiber.hpp>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "actr_workload_guest_host.hpp"
+#include "component/component.hpp"
+#include "component/linker.hpp"
+#include "runtime/call_context.hpp"
+#include "runtime/config.hpp"
+#include "runtime/endpoint.hpp"
+#include "runtime/worker_pool.hpp"
+
+namespace actr::runtime {
+
+class Node;
+
+class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> {
+ public:
+  enum class State { Created, Starting, Running, Restarting, Failed, Stopping, Stopped };
+  using Proxy = workload::exports::workload::Proxy;
+  using HookFn = std::function<Result<void>(Proxy&)>;
+
+  Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, Worker& worker,
+        std::shared_ptr<const component::Component> component);
+  ~Actor() override;
+
+  const ActrId& id() const { return id_; }
+  const ActorConfig& config() const { return config_; }
+  const std::string& mailbox_key() const { return mailbox_key_; }
+  State state() const { return state_.load(); }
+  uint64_t queue_length() const { return queued_.load(); }
+  uint32_t restarts() const { return restarts_total_.load(); }
+  Worker& worker() { return worker_; }
+  // "echo#0 (1:3)": how logs and errors name the actor.
+  std::string label() const;
+
+  struct Stats {
+    std::atomic<uint64_t> dispatches{0}, dispatch_ns{0}, errors{0}, traps{0}, dead_letters{0};
+  };
+  const Stats& stats() const { return stats_; }
+  uint64_t dropped_chunks() const { return dropped_.load(); }
+
+  void deliver(Message message, std::function<void(Status)> accepted) override;
+
+  // Instantiates, runs on-start then on-ready. `done` runs on the actor's worker.
+  void start(std::function<void(Result<void>)> done);
+  // Refuses new messages, answers waiting imports with `unavailable`, lets queued messages run
+  // (up to `drain`), then runs on-stop. `done` runs on the actor's worker.
+  void stop(std::chrono::milliseconds drain, std::function<void()> done);
+  // Queues a call of an observation hook (signal lane, not durable). `request_id` is what
+  // get-request-id answers inside it ("hook:on_<name>").
+  void notify(std::string request_id, HookFn hook);
+  // Re-queues messages recovered from the durable store at start-up (before start()).
+  void recover(std::vector<Message> messages);
+  // Marks an actor that cannot start (its component did not load), before start().
+  void mark_failed(const std::string& why);
+
+  // --- For the host imports, on the actor's worker inside one of its export calls ---
+  // The actor whose export call is running on this thread, or null.
+  static Actor* current();
+  // The context of the running export call; null while none runs (instantiation, between calls).
+  const CallContext* context() const { return context_ ? &*context_ : nullptr; }
+  Node& node() { return node_; }
+  // Suspends the running export call until `start`'s completion runs (from any thread), or the
+  // actor stops (then `unavailable`). Must be called inside an export call.
+  CallResult suspend(std::function<void(std::function<void(CallResult)>)> start);
+  // Data streams registered by this actor (register-stream), with their delivery state.
+  Status register_stream(const std::string& stream_id);
+  Status unregister_stream(const std::string& stream_id);
+
+ private:
+  struct Waiter {
+    std::optional<CallResult> result;
+    bool suspended = false;
+  };
+  static constexpr size_t kMaxEarlyChunks = 4096;
+  struct StreamState {
+    std::optional<uint64_t> next;            // next sequence to deliver
+    std::map<uint64_t, Message> pending;     // reliable chunks that arrived early
+  };
+  struct Item {  // a queued unit of work
+    std::optional<Message> message;
+    HookFn hook;
+    std::string hook_request_id;
+  };
+
+  Result<void> instantiate();
+  void enqueue(Item item, bool front = false);
+  void drop(Item item, const std::string& why);
+  void pump();
+  void run_fiber(std::function<void()> body);
+  void resume();
+  void cancel_wait(const std::string& why);
+  void process(Item& item);
+  void process_dispatch(Message& message);
+  void process_stream(Message& message);
+  bool deliver_chunk(Message& message);  // false when the instance trapped
+  void run_hook(const std::string& request_id, const HookFn& hook);
+  Result<void> lifecycle(const char* request_id,
+                         Result<wit::Result<void, ActrError>> (Proxy::*fn)());
+  void handle_trap(std::optional<Message> message, const std::string& what, const Error& trap);
+  void handle_error(const ActrError& error, std::string_view context);
+  void schedule_restart(workload::types::ErrorEvent event);
+  void restart(workload::types::ErrorEvent event);
+  void fail(const std::string& why);
+  void complete(const Message& message);
+  void dead_letter(Message message, const std::string& reason);
+  void finish_stop();
+
+  Node& node_;
+  ActorConfig config_;
+  uint32_t index_;
+  ActrId id_;
+  std::string mailbox_key_;
+  Worker& worker_;
+  std::shared_ptr<const component::Component> component_;
+
+  std::atomic<State> state_{State::Created};
+  std::atomic<uint64_t> queued_{0};
+  std::atomic<bool> pressure_armed_{true};
+  std::atomic<uint32_t> restarts_total_{0};
+  std::atomic<uint64_t> dropped_{0};
+  Stats stats_;
+
+  // Worker-thread state.
+  std::unique_ptr<component::Instance> instance_;
+  std::optional<Proxy> proxy_;
+  std::deque<Item> signal_q_, reliable_q_;
+  bool busy_ = false;
+  bool in_pump_ = false;
+  boost::context::fiber fiber_;
+  boost::context::fiber* sink_ = nullptr;
+  std::shared_ptr<Waiter> waiter_;
+  std::optional<CallContext> context_;
+  std::map<std::string, StreamState> streams_;
+  std::deque<std::chrono::steady_clock::time_point> restart_times_;
+  std::chrono::milliseconds backoff_{0};
+  std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_;
+  std::function<void()> on_idle_;   // stop(): runs when the mailbox is drained
+  std::function<void()> stop_done_;
+};
+
+}  // namespace actr::runtime

@@ -1,0 +1,41 @@
+#include "runtime/actr_error.hpp"
+
+namespace actr::runtime {
+
+std::string_view case_name(const ActrError& error) {
+  using Tag = ActrError::Tag;
+  switch (error.tag()) {
+    case Tag::Unavailable: return "unavailable";
+    case Tag::TimedOut: return "timed-out";
+    case Tag::NotFound: return "not-found";
+    case Tag::PermissionDenied: return "permission-denied";
+    case Tag::InvalidArgument: return "invalid-argument";
+    case Tag::UnknownRoute: return "unknown-route";
+    case Tag::DependencyNotFound: return "dependency-not-found";
+    case Tag::DecodeFailure: return "decode-failure";
+    case Tag::NotImplemented: return "not-implemented";
+    case Tag::Internal: return "internal";
+  }
+  return "internal";
+}
+
+std::string message_of(const ActrError& error) {
+  if (error.tag() == ActrError::Tag::TimedOut) return {};
+  if (error.tag() == ActrError::Tag::DependencyNotFound) {
+    const auto& d = error.as_dependency_not_found();
+    return d.service_name + ": " + d.message;
+  }
+  return std::visit(
+      [](const auto& v) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) return v;
+        return {};
+      },
+      error.value);
+}
+
+std::string describe(const ActrError& error) {
+  std::string m = message_of(error);
+  return std::string(case_name(error)) + (m.empty() ? "" : ": " + m);
+}
+
+}  // namespace actr::runtime

@@ -1,0 +1,27 @@
+// Helpers on the contract's `actr-error` (actr::workload::types::ActrError): its case name as
+// WIT spells it, its message, and the results the host imports answer.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actr_wit_runtime.hpp"
+#include "actr_workload_guest_types.hpp"
+
+namespace actr::runtime {
+
+using ActrError = workload::types::ActrError;
+using Bytes = std::vector<uint8_t>;
+// The outcome of a call: the reply bytes or the error, exactly as the callee or the host gave it.
+using CallResult = wit::Result<Bytes, ActrError>;
+using Status = wit::Result<void, ActrError>;
+
+// "unavailable", "timed-out", "not-found", ... (the WIT case name).
+std::string_view case_name(const ActrError& error);
+// The case's text; for dependency-not-found "service: message"; empty for timed-out.
+std::string message_of(const ActrError& error);
+// "not-found: no actor 1:9".
+std::string describe(const ActrError& error);
+
+}  // namespace actr::runtime

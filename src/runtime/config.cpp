@@ -1,0 +1,214 @@
+#include "runtime/config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+namespace actr::runtime {
+
+namespace {
+
+std::string where(const toml::source_region& r, std::string_view source) {
+  return std::string(source) + ":" + std::to_string(r.begin.line) + ":" +
+         std::to_string(r.begin.column);
+}
+
+// Reads an optional key of table `t` into `out`, with a clear error on the wrong type or range.
+template <class T>
+Result<void> read(const toml::table& t, std::string_view key, T& out, std::string_view source,
+                  std::string_view prefix) {
+  const toml::node* n = t.get(key);
+  if (!n) return {};
+  auto bad = [&](std::string_view expected) {
+    return make_error(where(n->source(), source) + ": `" + std::string(prefix) + std::string(key) +
+                      "` must be " + std::string(expected));
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    auto v = n->value<bool>();
+    if (!v) return bad("true or false");
+    out = *v;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    auto v = n->value<std::string>();
+    if (!v) return bad("a string");
+    out = *v;
+  } else {
+    auto v = n->value<int64_t>();
+    if (!v || *v < 0 || static_cast<uint64_t>(*v) > std::numeric_limits<T>::max()) {
+      return bad("a non-negative integer in range");
+    }
+    out = static_cast<T>(*v);
+  }
+  return {};
+}
+
+Result<void> read_ms(const toml::table& t, std::string_view key, std::chrono::milliseconds& out,
+                     std::string_view source, std::string_view prefix) {
+  uint64_t v = static_cast<uint64_t>(out.count());
+  ACTR_TRY_VOID(read(t, key, v, source, prefix));
+  out = std::chrono::milliseconds(v);
+  return {};
+}
+
+Result<void> check_keys(const toml::table& t, std::set<std::string_view> known,
+                        std::string_view source, std::string_view prefix) {
+  for (const auto& [k, v] : t) {
+    if (!known.count(k.str())) {
+      return make_error(where(v.source(), source) + ": unknown key `" + std::string(prefix) +
+                        std::string(k.str()) + "`");
+    }
+  }
+  return {};
+}
+
+Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::path& base,
+                                std::string_view source, size_t index) {
+  ActorConfig a;
+  std::string prefix = "actors[" + std::to_string(index) + "].";
+  ACTR_TRY_VOID(check_keys(t,
+                           {"name", "component", "type", "instances", "memory_limit_mb",
+                            "deadline_ms", "mailbox", "restart"},
+                           source, prefix));
+  std::string component, type, mailbox = "durable";
+  ACTR_TRY_VOID(read(t, "name", a.name, source, prefix));
+  ACTR_TRY_VOID(read(t, "component", component, source, prefix));
+  ACTR_TRY_VOID(read(t, "type", type, source, prefix));
+  ACTR_TRY_VOID(read(t, "instances", a.instances, source, prefix));
+  uint64_t memory_mb = a.memory_limit_bytes >> 20;
+  ACTR_TRY_VOID(read(t, "memory_limit_mb", memory_mb, source, prefix));
+  a.memory_limit_bytes = memory_mb << 20;
+  ACTR_TRY_VOID(read_ms(t, "deadline_ms", a.deadline, source, prefix));
+  ACTR_TRY_VOID(read(t, "mailbox", mailbox, source, prefix));
+  if (component.empty()) {
+    return make_error(where(t.source(), source) + ": `" + prefix + "component` is required");
+  }
+  a.component = std::filesystem::path(component).is_absolute() ? std::filesystem::path(component)
+                                                                 : base / component;
+  if (a.name.empty()) a.name = a.component.stem().string();
+  if (type.empty()) type = "local/" + a.name + "@0.1.0";
+  auto parsed = parse_type(type);
+  if (!parsed) return make_error(where(t.source(), source) + ": " + parsed.error().message);
+  a.type = *parsed;
+  if (a.instances == 0 || a.instances > 100'000) {
+    return make_error(where(t.source(), source) + ": `" + prefix + "instances` must be 1..100000");
+  }
+  if (mailbox == "durable") {
+    a.mailbox = MailboxKind::Durable;
+  } else if (mailbox == "memory") {
+    a.mailbox = MailboxKind::Memory;
+  } else {
+    return make_error(where(t.source(), source) + ": `" + prefix +
+                      "mailbox` must be \"durable\" or \"memory\"");
+  }
+  if (const toml::table* r = t["restart"].as_table()) {
+    std::string rp = prefix + "restart.";
+    ACTR_TRY_VOID(check_keys(*r, {"max_restarts", "window_ms", "backoff_ms", "backoff_max_ms"},
+                             source, rp));
+    ACTR_TRY_VOID(read(*r, "max_restarts", a.restart.max_restarts, source, rp));
+    ACTR_TRY_VOID(read_ms(*r, "window_ms", a.restart.window, source, rp));
+    ACTR_TRY_VOID(read_ms(*r, "backoff_ms", a.restart.backoff, source, rp));
+    ACTR_TRY_VOID(read_ms(*r, "backoff_max_ms", a.restart.backoff_max, source, rp));
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::path& base_dir,
+                                std::string_view source) {
+  toml::parse_result parsed = toml::parse(text, source);
+  if (!parsed) {
+    const auto& e = parsed.error();
+    return make_error(where(e.source(), source) + ": " + std::string(e.description()));
+  }
+  const toml::table& root = parsed.table();
+  NodeConfig c;
+  ACTR_TRY_VOID(check_keys(root,
+                           {"realm", "data_dir", "engine", "workers", "call_timeout_ms", "mailbox",
+                            "gateway", "actors"},
+                           source, ""));
+  ACTR_TRY_VOID(read(root, "realm", c.realm, source, ""));
+  std::string data_dir, engine = "aot";
+  ACTR_TRY_VOID(read(root, "data_dir", data_dir, source, ""));
+  if (!data_dir.empty()) {
+    c.data_dir = std::filesystem::path(data_dir).is_absolute() ? std::filesystem::path(data_dir)
+                                                                : base_dir / data_dir;
+  } else {
+    c.data_dir = base_dir / "actr-data";
+  }
+  ACTR_TRY_VOID(read(root, "engine", engine, source, ""));
+  if (engine == "aot") {
+    c.engine = wasm::EngineKind::Aot;
+  } else if (engine == "interp") {
+    c.engine = wasm::EngineKind::Interp;
+  } else {
+    return make_error(std::string(source) + ": `engine` must be \"aot\" or \"interp\"");
+  }
+  ACTR_TRY_VOID(read(root, "workers", c.workers, source, ""));
+  ACTR_TRY_VOID(read_ms(root, "call_timeout_ms", c.call_timeout, source, ""));
+  if (const toml::table* m = root["mailbox"].as_table()) {
+    ACTR_TRY_VOID(check_keys(*m,
+                             {"backpressure_threshold", "hard_limit", "max_attempts",
+                              "max_payload_bytes", "commit_window_us"},
+                             source, "mailbox."));
+    ACTR_TRY_VOID(read(*m, "backpressure_threshold", c.mailbox.backpressure_threshold, source, "mailbox."));
+    ACTR_TRY_VOID(read(*m, "hard_limit", c.mailbox.hard_limit, source, "mailbox."));
+    ACTR_TRY_VOID(read(*m, "max_attempts", c.mailbox.max_attempts, source, "mailbox."));
+    ACTR_TRY_VOID(read(*m, "max_payload_bytes", c.mailbox.max_payload_bytes, source, "mailbox."));
+    uint64_t window = static_cast<uint64_t>(c.mailbox.commit_window.count());
+    ACTR_TRY_VOID(read(*m, "commit_window_us", window, source, "mailbox."));
+    c.mailbox.commit_window = std::chrono::microseconds(window);
+    if (c.mailbox.hard_limit < c.mailbox.backpressure_threshold) {
+      return make_error(std::string(source) +
+                        ": `mailbox.hard_limit` must not be below `mailbox.backpressure_threshold`");
+    }
+    if (c.mailbox.max_attempts == 0) {
+      return make_error(std::string(source) + ": `mailbox.max_attempts` must be at least 1");
+    }
+  }
+  if (const toml::table* g = root["gateway"].as_table()) {
+    ACTR_TRY_VOID(check_keys(*g, {"enabled", "address", "port"}, source, "gateway."));
+    c.gateway.enabled = true;
+    ACTR_TRY_VOID(read(*g, "enabled", c.gateway.enabled, source, "gateway."));
+    ACTR_TRY_VOID(read(*g, "address", c.gateway.address, source, "gateway."));
+    ACTR_TRY_VOID(read(*g, "port", c.gateway.port, source, "gateway."));
+  }
+  if (const toml::node* actors = root.get("actors")) {
+    const toml::array* arr = actors->as_array();
+    if (!arr) return make_error(where(actors->source(), source) + ": `actors` must be [[actors]] tables");
+    std::set<std::string> names;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::table* t = (*arr)[i].as_table();
+      if (!t) return make_error(std::string(source) + ": `actors[" + std::to_string(i) + "]` must be a table");
+      ACTR_TRY(auto a, parse_actor(*t, base_dir, source, i));
+      if (!names.insert(a.name).second) {
+        return make_error(where(t->source(), source) + ": two actors are named `" + a.name + "`");
+      }
+      c.actors.push_back(std::move(a));
+    }
+  }
+  return c;
+}
+
+Result<NodeConfig> load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cannot read " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto base = std::filesystem::absolute(path).parent_path();
+  return parse_config(ss.str(), base, path.string());
+}
+
+NodeConfig single_actor_config(const std::filesystem::path& component) {
+  NodeConfig c;
+  c.data_dir = std::filesystem::absolute("actr-data");
+  ActorConfig a;
+  a.component = std::filesystem::absolute(component);
+  a.name = component.stem().string();
+  a.type = ActrType{"local", a.name, "0.1.0"};
+  c.actors.push_back(std::move(a));
+  return c;
+}
+
+}  // namespace actr::runtime

@@ -1,0 +1,71 @@
+// The node's configuration: `actr.toml` (see docs/RUNTIME.md for every key and its default).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "runtime/ids.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::runtime {
+
+struct RestartPolicy {
+  uint32_t max_restarts = 5;                      // within `window`; then the actor stays failed
+  std::chrono::milliseconds window{60'000};
+  std::chrono::milliseconds backoff{100};         // doubled after each restart in the window
+  std::chrono::milliseconds backoff_max{5'000};
+};
+
+enum class MailboxKind { Durable, Memory };
+
+struct ActorConfig {
+  std::string name;                     // unique in the node; mailbox keys are "<name>#<index>"
+  std::filesystem::path component;      // absolute after loading
+  ActrType type;
+  uint32_t instances = 1;
+  uint64_t memory_limit_bytes = 64ull << 20;
+  std::chrono::milliseconds deadline{5'000};   // guest time per export call
+  MailboxKind mailbox = MailboxKind::Durable;
+  RestartPolicy restart;
+};
+
+struct MailboxConfig {
+  uint64_t backpressure_threshold = 1'000;  // on-mailbox-backpressure fires when crossed upward
+  uint64_t hard_limit = 10'000;             // senders get `unavailable` beyond it
+  uint32_t max_attempts = 3;                // traps of one message before it is dead-lettered
+  uint64_t max_payload_bytes = 4ull << 20;  // larger payloads are refused (invalid-argument)
+  std::chrono::microseconds commit_window{100};  // group commit; a lone message waits this long
+};
+
+struct GatewayConfig {
+  bool enabled = false;
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+};
+
+struct NodeConfig {
+  uint32_t realm = 1;
+  std::filesystem::path data_dir = "actr-data";
+  wasm::EngineKind engine = wasm::EngineKind::Aot;
+  uint32_t workers = 0;                               // 0: one per hardware thread
+  std::chrono::milliseconds call_timeout{30'000};
+  MailboxConfig mailbox;
+  GatewayConfig gateway;
+  std::vector<ActorConfig> actors;
+};
+
+// Parses TOML text; relative paths are resolved against `base_dir`. Errors name the key.
+Result<NodeConfig> parse_config(std::string_view toml_text, const std::filesystem::path& base_dir,
+                                std::string_view source_name = "actr.toml");
+Result<NodeConfig> load_config(const std::filesystem::path& path);
+
+// The configuration `actr run FILE.wasm` uses: one actor named after the file, type
+// "local/<stem>@0.1.0", data under ./actr-data.
+NodeConfig single_actor_config(const std::filesystem::path& component);
+
+}  // namespace actr::runtime

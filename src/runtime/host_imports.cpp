@@ -1,0 +1,180 @@
+#include "runtime/host_imports.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/actor.hpp"
+#include "runtime/node.hpp"
+
+namespace actr::runtime {
+
+namespace {
+
+using workload::types::Dest;
+
+using CallOutcome = ::actr::Result<CallResult>;
+using StatusOutcome = ::actr::Result<Status>;
+
+Error outside(std::string_view import) {
+  return make_error("`" + std::string(import) +
+                    "` was called outside an export call of an actor (the host traps it)");
+}
+
+// The calling actor and its running export call, or an Error that traps the guest.
+Result<std::pair<Actor*, const CallContext*>> caller_of(std::string_view import) {
+  Actor* actor = Actor::current();
+  const CallContext* ctx = actor ? actor->context() : nullptr;
+  if (!ctx) return outside(import);
+  return std::make_pair(actor, ctx);
+}
+
+Status to_status(const CallResult& r) {
+  return r.is_ok() ? Status::Ok() : Status::Err(r.error());
+}
+
+class HostImports final : public workload::host::Host {
+ public:
+  CallOutcome call(const Dest& target, const std::string& route_key,
+                   const std::vector<uint8_t>& payload) override {
+    ACTR_TRY(auto who, caller_of("call"));
+    auto [actor, ctx] = who;
+    auto endpoint = actor->node().resolve(target, *actor);
+    if (endpoint.is_err()) return CallResult::Err(endpoint.error());
+    return send_call(*actor, *ctx, endpoint.value(), route_key, payload);
+  }
+
+  StatusOutcome tell(const Dest& target, const std::string& route_key,
+                     const std::vector<uint8_t>& payload) override {
+    ACTR_TRY(auto who, caller_of("tell"));
+    auto [actor, ctx] = who;
+    auto endpoint = actor->node().resolve(target, *actor);
+    if (endpoint.is_err()) return Status::Err(endpoint.error());
+    Message m;
+    m.kind = Message::Kind::Tell;
+    m.lane = ctx->lane;
+    m.request_id = actor->node().next_request_id();
+    m.route_key = route_key;
+    m.payload = payload;
+    m.caller = actor->id();
+    auto ep = endpoint.value();
+    return to_status(actor->suspend([&](std::function<void(CallResult)> resume) {
+      ep->deliver(std::move(m), [resume = std::move(resume)](Status s) {
+        resume(s.is_ok() ? CallResult::Ok() : CallResult::Err(s.error()));
+      });
+    }));
+  }
+
+  CallOutcome call_raw(const ActrId& target, const std::string& route_key,
+                       const std::vector<uint8_t>& payload) override {
+    ACTR_TRY(auto who, caller_of("call-raw"));
+    auto [actor, ctx] = who;
+    auto endpoint = actor->node().resolve_id(target);
+    if (!endpoint) return CallResult::Err(ActrError::not_found("no actor " + to_string(target)));
+    return send_call(*actor, *ctx, endpoint, route_key, payload);
+  }
+
+  ::actr::Result<wit::Result<ActrId, ActrError>> discover(const ActrType& target_type) override {
+    ACTR_TRY(auto who, caller_of("discover"));
+    auto found = who.first->node().discover(target_type);
+    if (found.is_err()) return wit::Result<ActrId, ActrError>::Err(found.error());
+    return wit::Result<ActrId, ActrError>::Ok(found.value()->id());
+  }
+
+  StatusOutcome register_stream(const std::string& stream_id) override {
+    ACTR_TRY(auto who, caller_of("register-stream"));
+    return who.first->register_stream(stream_id);
+  }
+
+  StatusOutcome unregister_stream(const std::string& stream_id) override {
+    ACTR_TRY(auto who, caller_of("unregister-stream"));
+    return who.first->unregister_stream(stream_id);
+  }
+
+  StatusOutcome send_data_stream(const Dest& target, const DataStream& chunk,
+                                 const PayloadType& payload_type) override {
+    ACTR_TRY(auto who, caller_of("send-data-stream"));
+    auto [actor, ctx] = who;
+    Node& node = actor->node();
+    if (target.tag() == Dest::Tag::Shell) {
+      return Status::Err(ActrError::not_found("the shell receives no data streams"));
+    }
+    auto endpoint = node.resolve(target, *actor);
+    if (endpoint.is_err()) return Status::Err(endpoint.error());
+    auto* receiver = dynamic_cast<Actor*>(endpoint.value().get());
+    if (receiver && node.streams().owner(chunk.stream_id) != receiver->id().serial_number) {
+      return Status::Err(ActrError::not_found("stream `" + chunk.stream_id +
+                                              "` is not registered by actor " +
+                                              receiver->label()));
+    }
+    Message m;
+    m.kind = Message::Kind::Stream;
+    m.lane = payload_type.tag() == PayloadType::Tag::RpcSignal ? Lane::Signal : Lane::Reliable;
+    m.request_id = "data-stream:" + chunk.stream_id + ":" + std::to_string(chunk.sequence);
+    m.caller = actor->id();
+    m.chunk = chunk;
+    m.payload_type = payload_type;
+    auto ep = endpoint.value();
+    (void)ctx;
+    return to_status(actor->suspend([&](std::function<void(CallResult)> resume) {
+      ep->deliver(std::move(m), [resume = std::move(resume)](Status s) {
+        resume(s.is_ok() ? CallResult::Ok() : CallResult::Err(s.error()));
+      });
+    }));
+  }
+
+  ::actr::Result<void> log_message(const std::string& level, const std::string& message) override {
+    Actor* actor = Actor::current();
+    const CallContext* ctx = actor ? actor->context() : nullptr;
+    spdlog::level::level_enum lvl = spdlog::level::info;
+    if (level == "trace") lvl = spdlog::level::trace;
+    else if (level == "debug") lvl = spdlog::level::debug;
+    else if (level == "warn" || level == "warning") lvl = spdlog::level::warn;
+    else if (level == "error") lvl = spdlog::level::err;
+    if (!actor) {
+      spdlog::log(lvl, "[guest] {}", message);
+    } else if (!ctx) {
+      spdlog::log(lvl, "[{}] {}", actor->label(), message);
+    } else {
+      spdlog::log(lvl, "[{} req={}] {}", actor->label(), ctx->request_id, message);
+    }
+    return {};
+  }
+
+  ::actr::Result<ActrId> get_self_id() override {
+    ACTR_TRY(auto who, caller_of("get-self-id"));
+    return who.second->self;
+  }
+  ::actr::Result<std::optional<ActrId>> get_caller_id() override {
+    ACTR_TRY(auto who, caller_of("get-caller-id"));
+    return who.second->caller;
+  }
+  ::actr::Result<std::string> get_request_id() override {
+    ACTR_TRY(auto who, caller_of("get-request-id"));
+    return who.second->request_id;
+  }
+
+ private:
+  static CallResult send_call(Actor& actor, const CallContext& ctx,
+                              std::shared_ptr<Endpoint> endpoint, const std::string& route_key,
+                              const std::vector<uint8_t>& payload) {
+    Message m;
+    m.kind = Message::Kind::Call;
+    m.lane = ctx.lane;
+    m.request_id = actor.node().next_request_id();
+    m.route_key = route_key;
+    m.payload = payload;
+    m.caller = actor.id();
+    m.chain = ctx.chain;
+    m.chain.push_back(actor.id().serial_number);
+    return actor.suspend([&](std::function<void(CallResult)> resume) {
+      actor.node().send_call(std::move(endpoint), std::move(m), actor.worker(), std::move(resume));
+    });
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<workload::host::Host> make_host_imports() {
+  return std::make_shared<HostImports>();
+}
+
+}  // namespace actr::runtime

@@ -1,0 +1,20 @@
+#include "runtime/metrics/node_metrics.hpp"
+
+namespace actr::runtime::metrics {
+
+Result<NodeMetrics> NodeMetrics::create(Registry& registry) {
+  NodeMetrics m;
+  ACTR_TRY(m.dispatches, registry.counter("actr_dispatches_total", "Calls dispatched to actors."));
+  ACTR_TRY(m.dispatch_errors,
+           registry.counter("actr_dispatch_errors_total",
+                            "Dispatches that ended in an actr-error, by error case."));
+  ACTR_TRY(m.dispatch_duration, registry.histogram("actr_dispatch_duration_seconds",
+                                                   "Time from dispatch to reply, in seconds."));
+  ACTR_TRY(m.mailbox_depth,
+           registry.gauge("actr_mailbox_depth", "Messages waiting in an actor's mailbox."));
+  ACTR_TRY(m.restarts,
+           registry.counter("actr_actor_restarts_total", "Actor restarts by the supervisor."));
+  return m;
+}
+
+}  // namespace actr::runtime::metrics

@@ -1,0 +1,322 @@
+#include "runtime/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <future>
+#include <random>
+
+#include "component/component.hpp"
+#include "runtime/host_imports.hpp"
+#include "runtime/mailbox/mailbox_store.hpp"
+#include "runtime/message_codec.hpp"
+
+namespace actr::runtime {
+
+namespace {
+
+// The shell as an Endpoint: calls go to the embedding application's handler.
+class ShellEndpoint final : public Endpoint {
+ public:
+  explicit ShellEndpoint(ShellHandler handler) : handler_(std::move(handler)) {}
+  void deliver(Message m, std::function<void(Status)> accepted) override {
+    if (m.kind == Message::Kind::Stream) {
+      accepted(Status::Err(ActrError::not_found("the shell receives no data streams")));
+      return;
+    }
+    accepted(Status::Ok());
+    auto reply = m.reply;
+    handler_(ShellRequest{m.caller, std::move(m.route_key), std::move(m.payload)},
+             [reply](CallResult r) {
+               if (reply) reply->settle(std::move(r));
+             });
+  }
+
+ private:
+  ShellHandler handler_;
+};
+
+std::string random_prefix() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint32_t> dist;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%08x%08x", dist(rd), dist(rd));
+  return buf;
+}
+
+}  // namespace
+
+Node::Node(NodeConfig config, NodeOptions options)
+    : config_(std::move(config)), options_(std::move(options)), request_prefix_(random_prefix()) {}
+
+Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions options) {
+  std::unique_ptr<Node> node(new Node(std::move(config), std::move(options)));
+  wasm::EngineOptions engine_options;
+  engine_options.cache_dir = node->options_.engine_cache_dir;
+  auto engine = wasm::make_engine(node->config_.engine, engine_options);
+  if (!engine) return make_error("engine: " + engine.error().message);
+  node->engine_ = std::move(*engine);
+  node->linker_ = std::make_unique<component::Linker>(*node->engine_);
+  workload::host::add_to_linker(*node->linker_, make_host_imports());
+  node->workers_ = std::make_unique<WorkerPool>(node->config_.workers);
+  ShellHandler shell = node->options_.shell ? node->options_.shell : builtin_shell(*node);
+  node->shell_ = std::make_shared<ShellEndpoint>(std::move(shell));
+  return node;
+}
+
+Node::~Node() { stop(); }
+
+Result<void> Node::open_store() {
+  bool durable = false;
+  for (const auto& a : config_.actors) durable |= a.mailbox == MailboxKind::Durable;
+  if (!durable) return {};
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return make_error("data directory " + config_.data_dir.string() + ": " + ec.message());
+  MailboxStoreOptions options;
+  options.path = config_.data_dir / "mailbox.db";
+  options.commit_window = config_.mailbox.commit_window;
+  auto store = MailboxStore::open(std::move(options));
+  if (!store) return make_error("mailbox database: " + store.error().message);
+  store_ = std::move(*store);
+  return {};
+}
+
+Result<void> Node::start() {
+  if (started_.exchange(true)) return make_error("the node is already started");
+  ACTR_TRY_VOID(open_store());
+
+  // Components load once per file; actors of a file that does not load are failed, not fatal.
+  std::map<std::filesystem::path, Result<std::shared_ptr<const component::Component>>> loaded;
+  uint64_t serial = 0;
+  for (const ActorConfig& ac : config_.actors) {
+    auto it = loaded.find(ac.component);
+    if (it == loaded.end()) {
+      it = loaded.emplace(ac.component, component::Component::load_file(*engine_, ac.component)).first;
+      if (!it->second) {
+        spdlog::error("actor `{}`: cannot load {}: {}", ac.name, ac.component.string(),
+                      it->second.error().message);
+      }
+    }
+    for (uint32_t i = 0; i < ac.instances; ++i) {
+      ++serial;
+      ActrId id{workload::types::Realm{config_.realm}, serial, ac.type};
+      auto component = it->second ? *it->second : nullptr;
+      actors_.push_back(std::make_shared<Actor>(*this, ac, i, std::move(id),
+                                                workers_->at(serial - 1), component));
+      if (!component) actors_.back()->mark_failed("component did not load");
+    }
+  }
+
+  // Recovery: what the durable mailboxes accepted before the last stop or crash.
+  if (store_) {
+    for (auto& actor : actors_) {
+      if (actor->config().mailbox != MailboxKind::Durable) continue;
+      auto pending = store_->pending(actor->mailbox_key());
+      if (!pending) return make_error("mailbox database: " + pending.error().message);
+      std::vector<Message> messages;
+      for (auto& stored : *pending) {
+        auto m = decode_body(stored.body);
+        if (!m) {
+          spdlog::error("actor {}: queued message {} is unreadable ({}); dead-lettering it",
+                        actor->label(), stored.request_id, m.error().message);
+          (void)store_->move_to_dead_letters(stored.id, "unreadable: " + m.error().message);
+          continue;
+        }
+        m->request_id = stored.request_id;
+        m->lane = stored.lane;
+        m->store_id = stored.id;
+        m->attempts = stored.attempts;
+        messages.push_back(std::move(*m));
+      }
+      if (!messages.empty()) {
+        spdlog::info("actor {}: {} messages recovered from the mailbox", actor->label(),
+                     messages.size());
+      }
+      actor->recover(std::move(messages));
+    }
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t waiting = 0;
+  for (auto& actor : actors_) {
+    if (actor->state() == Actor::State::Failed) continue;
+    ++waiting;
+    actor->start([&, a = actor.get()](Result<void> r) {
+      if (!r) spdlog::error("actor {} did not start: {}", a->label(), r.error().message);
+      std::lock_guard lock(mu);
+      if (--waiting == 0) cv.notify_all();
+    });
+  }
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return waiting == 0; });
+  size_t running = 0;
+  for (auto& a : actors_) running += a->state() == Actor::State::Running;
+  spdlog::info("node realm {}: {} of {} actors running", config_.realm, running, actors_.size());
+  return {};
+}
+
+void Node::stop() {
+  if (!started_.load() || stopped_.exchange(true)) {
+    if (!started_.load() && workers_) workers_->stop();
+    return;
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t waiting = actors_.size();
+  for (auto& actor : actors_) {
+    actor->stop(std::chrono::milliseconds(5'000), [&] {
+      std::lock_guard lock(mu);
+      if (--waiting == 0) cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return waiting == 0; });
+  }
+  workers_->stop();
+  if (store_) store_->close();
+}
+
+std::shared_ptr<Actor> Node::find(uint64_t serial) const {
+  if (serial == 0 || serial > actors_.size()) return nullptr;
+  return actors_[serial - 1];
+}
+
+std::shared_ptr<Actor> Node::find(const ActrId& id) const {
+  if (id.realm.realm_id != config_.realm) return nullptr;
+  auto a = find(id.serial_number);
+  // An id names its type too: a stale id (another configuration) must not reach another type.
+  if (a && !id.type.name.empty() && a->id().type.name != id.type.name) return nullptr;
+  return a;
+}
+
+std::shared_ptr<Endpoint> Node::resolve_id(const ActrId& id) { return find(id); }
+
+wit::Result<std::shared_ptr<Endpoint>, ActrError> Node::resolve(const workload::types::Dest& dest,
+                                                                 Actor& from) {
+  using R = wit::Result<std::shared_ptr<Endpoint>, ActrError>;
+  switch (dest.tag()) {
+    case workload::types::Dest::Tag::Shell: return R::Ok(shell_);
+    case workload::types::Dest::Tag::Local: return R::Ok(from.shared_from_this());
+    case workload::types::Dest::Tag::Actor: {
+      auto ep = resolve_id(dest.as_actor());
+      if (!ep) return R::Err(ActrError::not_found("no actor " + to_string(dest.as_actor())));
+      return R::Ok(std::move(ep));
+    }
+  }
+  return R::Err(ActrError::invalid_argument("unknown destination"));
+}
+
+wit::Result<std::shared_ptr<Actor>, ActrError> Node::discover(const ActrType& type) {
+  using R = wit::Result<std::shared_ptr<Actor>, ActrError>;
+  std::vector<std::shared_ptr<Actor>> candidates;
+  for (auto& a : actors_) {
+    // A restarting actor is coming back: its mailbox keeps what it is sent meanwhile.
+    auto state = a->state();
+    if ((state == Actor::State::Running || state == Actor::State::Restarting) &&
+        type_matches(a->id().type, type)) {
+      candidates.push_back(a);
+    }
+  }
+  if (candidates.empty()) {
+    return R::Err(ActrError::dependency_not_found(workload::types::DependencyNotFoundPayload{
+        to_string(type), "no running actor of this type in realm " + std::to_string(config_.realm)}));
+  }
+  std::lock_guard lock(discover_mu_);
+  size_t& next = round_robin_[to_string(type)];
+  return R::Ok(candidates[next++ % candidates.size()]);
+}
+
+void Node::notify_all(const std::string& request_id, const Actor::HookFn& hook) {
+  for (auto& a : actors_) a->notify(request_id, hook);
+}
+
+std::string Node::next_request_id() {
+  return request_prefix_ + "-" + std::to_string(request_counter_.fetch_add(1) + 1);
+}
+
+void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
+                     std::function<void(CallResult)> done) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(timer_worker.io(), config_.call_timeout);
+  auto* io = &timer_worker.io();
+  auto slot = std::make_shared<ReplySlot>([timer, io, done = std::move(done)](CallResult r) {
+    boost::asio::post(*io, [timer] { timer->cancel(); });
+    done(std::move(r));
+  });
+  timer->async_wait([slot](boost::system::error_code ec) {
+    if (!ec) slot->settle(CallResult::Err(ActrError::timed_out()));
+  });
+  message.reply = slot;
+  endpoint->deliver(std::move(message), [slot](Status s) {
+    if (s.is_err()) slot->settle(CallResult::Err(s.error()));
+  });
+}
+
+void Node::call(std::string_view target, std::string route_key, Bytes payload,
+                std::function<void(CallResult)> done) {
+  auto t = parse_target(target);
+  if (!t) {
+    done(CallResult::Err(ActrError::invalid_argument(t.error().message)));
+    return;
+  }
+  std::shared_ptr<Endpoint> endpoint;
+  if (t->type) {
+    auto found = discover(*t->type);
+    if (found.is_err()) {
+      done(CallResult::Err(ActrError::not_found("no running actor of type `" +
+                                                to_string(*t->type) + "`")));
+      return;
+    }
+    endpoint = found.value();
+  } else {
+    ActrId id{workload::types::Realm{t->realm.value_or(config_.realm)}, *t->serial, {}};
+    endpoint = resolve_id(id);
+    if (!endpoint) {
+      done(CallResult::Err(ActrError::not_found("no actor " + to_string(id))));
+      return;
+    }
+  }
+  Message m;
+  m.kind = Message::Kind::Call;
+  m.request_id = next_request_id();
+  m.route_key = std::move(route_key);
+  m.payload = std::move(payload);
+  send_call(std::move(endpoint), std::move(m), workers_->at(next_worker_.fetch_add(1)),
+            std::move(done));
+}
+
+CallResult Node::call_sync(std::string_view target, std::string route_key, Bytes payload) {
+  std::promise<CallResult> p;
+  auto f = p.get_future();
+  call(target, std::move(route_key), std::move(payload),
+       [&p](CallResult r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+Status Node::tell_sync(std::string_view target, std::string route_key, Bytes payload) {
+  auto t = parse_target(target);
+  if (!t) return Status::Err(ActrError::invalid_argument(t.error().message));
+  std::shared_ptr<Endpoint> endpoint;
+  if (t->type) {
+    auto found = discover(*t->type);
+    if (found.is_err()) return Status::Err(found.error());
+    endpoint = found.value();
+  } else {
+    endpoint = resolve_id(ActrId{workload::types::Realm{t->realm.value_or(config_.realm)}, *t->serial, {}});
+    if (!endpoint) return Status::Err(ActrError::not_found("no actor " + std::string(target)));
+  }
+  Message m;
+  m.kind = Message::Kind::Tell;
+  m.request_id = next_request_id();
+  m.route_key = std::move(route_key);
+  m.payload = std::move(payload);
+  std::promise<Status> p;
+  auto f = p.get_future();
+  endpoint->deliver(std::move(m), [&p](Status s) { p.set_value(std::move(s)); });
+  return f.get();
+}
+
+}  // namespace actr::runtime

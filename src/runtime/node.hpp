@@ -1,0 +1,99 @@
+// A node: the actors of one actr.toml on one machine, their router, threads and mailboxes.
+//
+//   auto node = Node::create(*load_config("actr.toml"));
+//   (*node)->start();                                     // on-start, on-ready for every actor
+//   auto reply = (*node)->call_sync("acme/echo", "echo", bytes);
+//   (*node)->stop();                                      // drain, on-stop, close the store
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "component/linker.hpp"
+#include "runtime/actor.hpp"
+#include "runtime/config.hpp"
+#include "runtime/shell.hpp"
+#include "runtime/stream_registry.hpp"
+#include "runtime/worker_pool.hpp"
+#include "wasm/engine.hpp"
+
+namespace actr::runtime {
+
+class MailboxStore;
+
+struct NodeOptions {
+  ShellHandler shell;  // default: builtin_shell
+  std::optional<std::filesystem::path> engine_cache_dir;
+};
+
+class Node {
+ public:
+  static Result<std::unique_ptr<Node>> create(NodeConfig config, NodeOptions options = {});
+  ~Node();  // stop()
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Loads every component and starts every actor (on-start, then on-ready). An actor whose
+  // component cannot load or whose on-start fails is logged and left Failed; the others run.
+  // Errors only for node-wide failures (the data directory or the mailbox database).
+  Result<void> start();
+  // Stops every actor (drain, on-stop), closes the mailbox database. Idempotent.
+  void stop();
+
+  // A call from outside (gateway, CLI, tests): no caller. `target` as parse_target() reads it.
+  // `done` runs once, from any thread; the node's call timeout applies.
+  void call(std::string_view target, std::string route_key, Bytes payload,
+            std::function<void(CallResult)> done);
+  // Blocks the calling thread (never call it from a worker).
+  CallResult call_sync(std::string_view target, std::string route_key, Bytes payload);
+  // Fire-and-forget from outside: ok once accepted.
+  Status tell_sync(std::string_view target, std::string route_key, Bytes payload);
+
+  const NodeConfig& config() const { return config_; }
+  std::vector<std::shared_ptr<Actor>> actors() const { return actors_; }
+  std::shared_ptr<Actor> find(const ActrId& id) const;
+  std::shared_ptr<Actor> find(uint64_t serial) const;
+  // An actor (round-robin over running instances) serving `type`, or dependency-not-found.
+  wit::Result<std::shared_ptr<Actor>, ActrError> discover(const ActrType& type);
+  wit::Result<std::shared_ptr<Endpoint>, ActrError> resolve(const workload::types::Dest& dest,
+                                                            Actor& from);
+  std::shared_ptr<Endpoint> resolve_id(const ActrId& id);
+  // Queues an observation hook on every running actor (signaling/transport events).
+  void notify_all(const std::string& request_id, const Actor::HookFn& hook);
+
+  // --- For actors ---
+  const component::Linker& linker() const { return *linker_; }
+  MailboxStore* store() { return store_.get(); }
+  StreamRegistry& streams() { return streams_; }
+  std::string next_request_id();
+  std::shared_ptr<Endpoint> shell_endpoint() { return shell_; }
+  // Sends `message` (a call) to `endpoint`; `done` gets its outcome exactly once: the refusal,
+  // the reply, or timed-out after the node's call timeout (timer on `timer_worker`).
+  void send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
+                 std::function<void(CallResult)> done);
+
+ private:
+  explicit Node(NodeConfig config, NodeOptions options);
+  Result<void> open_store();
+
+  NodeConfig config_;
+  NodeOptions options_;
+  std::unique_ptr<wasm::Engine> engine_;
+  std::unique_ptr<component::Linker> linker_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<MailboxStore> store_;
+  std::vector<std::shared_ptr<Actor>> actors_;  // index = serial - 1; fixed after create()
+  std::shared_ptr<Endpoint> shell_;
+  StreamRegistry streams_;
+  std::mutex discover_mu_;
+  std::map<std::string, size_t> round_robin_;
+  std::string request_prefix_;
+  std::atomic<uint64_t> request_counter_{0};
+  std::atomic<bool> started_{false}, stopped_{false};
+  std::atomic<size_t> next_worker_{0};
+};
+
+}  // namespace actr::runtime

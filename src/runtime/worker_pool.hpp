@@ -1,0 +1,43 @@
+// The node's threads: one Asio io_context per thread. An actor is bound to one worker for its
+// whole life, so its guest stacks (fibers) suspend and resume on the thread that created them.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace actr::runtime {
+
+class Worker {
+ public:
+  boost::asio::io_context& io() { return io_; }
+  bool in_this_thread() const { return std::this_thread::get_id() == thread_id_; }
+
+ private:
+  friend class WorkerPool;
+  boost::asio::io_context io_{1};
+  std::thread::id thread_id_;
+};
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned threads);  // 0: one per hardware thread
+  ~WorkerPool();                          // stop() + join
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  size_t size() const { return workers_.size(); }
+  Worker& at(size_t i) { return *workers_[i % workers_.size()]; }
+  // Lets every queued handler run, then ends the threads.
+  void stop();
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Guard> guards_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace actr::runtime

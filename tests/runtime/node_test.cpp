@@ -1,0 +1,301 @@
+// The node end to end: every host import and export through the probe workload.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "node_fixture.hpp"
+#include "runtime/mailbox/mailbox_store.hpp"
+
+namespace actr::test {
+namespace {
+
+using runtime::ActrError;
+using runtime::CallResult;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(guest_path("runtime_probe"))) {
+      GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
+    }
+  }
+  void TearDown() override {
+    if (node_) node_->stop();
+    node_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  runtime::Node& start(const std::string& toml) {
+    dir_ = fresh_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    node_ = start_node(toml, dir_);
+    if (!node_) throw std::runtime_error("node did not start");
+    return *node_;
+  }
+  std::string call(const std::string& target, const std::string& route,
+                   const std::string& payload = "") {
+    return text(node_->call_sync(target, route, bytes(payload)));
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<runtime::Node> node_;
+};
+
+TEST_F(NodeTest, CallsReachTheWorkloadByTypeAndById) {
+  start(probe_actor("alpha") + probe_actor("beta"));
+  EXPECT_EQ(call("alpha", "echo", "hello"), "hello");
+  EXPECT_EQ(call("test/beta@0.1", "echo", "x"), "x");
+  EXPECT_EQ(call("1:2", "echo", "by id"), "by id");
+  EXPECT_EQ(call("2", "echo", "by serial"), "by serial");
+  EXPECT_EQ(call("1:9", "echo"), "not-found: no actor 1:9");
+  EXPECT_EQ(call("gamma", "echo"), "not-found: no running actor of type `gamma`");
+  EXPECT_EQ(call("bad target!", "echo").substr(0, 17), "invalid-argument:");
+  EXPECT_EQ(call("alpha", "nope"), "unknown-route: nope");
+}
+
+TEST_F(NodeTest, ContextGettersFollowTheUpstreamConventions) {
+  auto& node = start(probe_actor("alpha") + probe_actor("beta"));
+  std::string ids = call("alpha", "ids");
+  EXPECT_NE(ids.find("self=1:1 caller=none req="), std::string::npos) << ids;
+  // In dispatch the caller is the sending actor.
+  std::string via = call("alpha", "call", "beta ids");
+  EXPECT_NE(via.find("self=1:2 caller=1:1 req="), std::string::npos) << via;
+  std::string hooks = call("alpha", "hooks");
+  EXPECT_NE(hooks.find("on_start | self=1:1 caller=none req=lifecycle:on_start"), std::string::npos)
+      << hooks;
+  EXPECT_NE(hooks.find("on_ready | self=1:1 caller=none req=lifecycle:on_ready"), std::string::npos)
+      << hooks;
+  node.notify_all("hook:on_signaling_connected", [](runtime::Actor::Proxy& p) {
+    return p.on_signaling_connected();
+  });
+  hooks = call("alpha", "hooks");
+  EXPECT_NE(hooks.find("on_signaling_connected | self=1:1 caller=none req=hook:on_signaling_connected"),
+            std::string::npos)
+      << hooks;
+}
+
+TEST_F(NodeTest, ErrorsKeepTheirCaseEndToEnd) {
+  start(probe_actor("alpha") + probe_actor("beta"));
+  EXPECT_EQ(call("alpha", "call", "beta err why"), "invalid-argument: bad input: why");
+  EXPECT_EQ(call("alpha", "call", "beta nope"), "unknown-route: nope");
+  EXPECT_EQ(call("alpha", "call-raw", "beta err raw"), "invalid-argument: bad input: raw");
+  EXPECT_EQ(call("alpha", "call", "nosuch echo"),
+            "dependency-not-found: nosuch: no running actor of this type in realm 1");
+  EXPECT_EQ(call("alpha", "call-id", "1 77 echo"), "not-found: no actor 1:77");
+  EXPECT_EQ(call("alpha", "call-id", "5 2 echo"), "not-found: no actor 5:2");
+  EXPECT_EQ(call("alpha", "call-raw", "beta echo raw"), "raw");
+}
+
+TEST_F(NodeTest, CallCyclesFailClearlyInsteadOfDeadlocking) {
+  start(probe_actor("alpha") + probe_actor("beta"));
+  // alpha -> beta -> alpha: beta's call is refused, beta answers the error, alpha gets it.
+  std::string r = call("alpha", "call", "beta call alpha echo");
+  EXPECT_EQ(r.rfind("unavailable: call cycle: actor alpha#0 (1:1)", 0), 0u) << r;
+  EXPECT_EQ(call("alpha", "call-local", "echo x").rfind("unavailable: call cycle", 0), 0u);
+  // Both actors still serve calls afterwards.
+  EXPECT_EQ(call("alpha", "call", "beta echo ok"), "ok");
+}
+
+TEST_F(NodeTest, TellGoesThroughTheMailboxAndLocalTellReachesItself) {
+  start(probe_actor("alpha") + probe_actor("beta"));
+  EXPECT_EQ(call("alpha", "tell", "beta count"), "told");
+  EXPECT_EQ(call("alpha", "tell", "beta count"), "told");
+  EXPECT_EQ(call("beta", "get"), "2");  // queued behind the tells
+  EXPECT_EQ(call("alpha", "tell-local", "count"), "told");
+  EXPECT_EQ(call("alpha", "get"), "1");
+  EXPECT_TRUE(node_->tell_sync("beta", "count", {}).is_ok());
+  EXPECT_EQ(call("beta", "get"), "3");
+}
+
+TEST_F(NodeTest, ShellRoutes) {
+  start(probe_actor("alpha"));
+  EXPECT_EQ(call("alpha", "shell", "shell/echo hi"), "hi");
+  EXPECT_GT(std::stoll(call("alpha", "shell", "shell/time")), 1'700'000'000'000LL);
+  EXPECT_EQ(call("alpha", "shell", "shell/node"), "realm=1 actors=1");
+  EXPECT_EQ(call("alpha", "shell", "nope"), "unknown-route: nope");
+}
+
+TEST_F(NodeTest, DiscoverRoundRobinsOverInstances) {
+  start(probe_actor("alpha") + probe_actor("beta", "instances = 3"));
+  std::set<std::string> seen;
+  for (int i = 0; i < 6; ++i) {
+    std::string ids = call("alpha", "call", "beta ids");
+    seen.insert(ids.substr(0, ids.find(' ')));
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"self=1:2", "self=1:3", "self=1:4"}));
+}
+
+TEST_F(NodeTest, CallTimeoutGivesTimedOutAndTheSpinningActorIsRestarted) {
+  start("call_timeout_ms = 300\n" + probe_actor("alpha") +
+        probe_actor("beta", "deadline_ms = 1500\nrestart = { backoff_ms = 10 }"));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(call("alpha", "call", "beta spin"), "timed-out");
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, std::chrono::milliseconds(1400));
+  // The spin ends at beta's deadline (a trap): beta comes back on a fresh instance.
+  std::string r;
+  for (int i = 0; i < 100; ++i) {
+    r = call("beta", "echo", "back");
+    if (r == "back") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(r, "back");
+  std::string hooks = call("beta", "hooks");
+  EXPECT_NE(hooks.find("on_error handler-panic [internal: actor beta#0 (1:2) trapped in dispatch of "
+                       "route `spin`"),
+            std::string::npos)
+      << hooks;
+  EXPECT_NE(hooks.find("deadline"), std::string::npos) << hooks;
+  EXPECT_GE(node_->find(2)->restarts(), 1u);
+}
+
+TEST_F(NodeTest, TrapAnswersInternalRestartsAndReportsHandlerPanic) {
+  start(probe_actor("alpha", "restart = { backoff_ms = 1 }\nmailbox = \"memory\""));
+  EXPECT_EQ(call("alpha", "count"), "1");
+  std::string r = call("alpha", "trap");
+  EXPECT_EQ(r.rfind("internal: actor alpha#0 (1:1) trapped in dispatch of route `trap`", 0), 0u)
+      << r;
+  // Fresh instance: the counter starts again; on-start, on-ready, then on-error ran on it.
+  EXPECT_EQ(call("alpha", "count"), "1");
+  std::string hooks = call("alpha", "hooks");
+  EXPECT_EQ(hooks.find("on_start"), 0u) << hooks;
+  EXPECT_NE(hooks.find("on_error handler-panic"), std::string::npos) << hooks;
+  EXPECT_NE(hooks.find("req=hook:on_error"), std::string::npos) << hooks;
+}
+
+TEST_F(NodeTest, HandlerErrorsReachOnError) {
+  start(probe_actor("alpha"));
+  EXPECT_EQ(call("alpha", "err", "x"), "invalid-argument: bad input: x");
+  std::string hooks = call("alpha", "hooks");
+  EXPECT_NE(hooks.find("on_error handler-error [invalid-argument: bad input: x] dispatch route=err"),
+            std::string::npos)
+      << hooks;
+}
+
+TEST_F(NodeTest, RestartLimitLeavesTheActorFailed) {
+  start(probe_actor("alpha", "mailbox = \"memory\"\nrestart = { max_restarts = 2, backoff_ms = 1 }"));
+  for (int i = 0; i < 3; ++i) {
+    call("alpha", "trap");
+    for (int w = 0; w < 50 && node_->find(1)->state() == runtime::Actor::State::Restarting; ++w) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_EQ(node_->find(1)->state(), runtime::Actor::State::Failed);
+  EXPECT_EQ(call("alpha", "echo").rfind("not-found", 0), 0u);  // not discoverable any more
+  EXPECT_EQ(call("1", "echo").rfind("unavailable: actor alpha#0 (1:1) is not running", 0), 0u);
+}
+
+TEST_F(NodeTest, OnStartFailuresFailOnlyThatActor) {
+  start(probe_actor("alpha") + probe_actor("bad-start") + probe_actor("trap-start"));
+  EXPECT_EQ(node_->find(1)->state(), runtime::Actor::State::Running);
+  EXPECT_EQ(node_->find(2)->state(), runtime::Actor::State::Failed);
+  EXPECT_EQ(node_->find(3)->state(), runtime::Actor::State::Failed);
+  EXPECT_EQ(call("alpha", "echo", "fine"), "fine");
+  EXPECT_EQ(call("2", "echo").rfind("unavailable", 0), 0u);
+}
+
+TEST_F(NodeTest, MissingComponentFailsOnlyThatActor) {
+  start(probe_actor("alpha") + "[[actors]]\nname = \"ghost\"\ncomponent = \"/nonexistent.wasm\"\n");
+  EXPECT_EQ(node_->find(2)->state(), runtime::Actor::State::Failed);
+  EXPECT_EQ(call("alpha", "echo", "fine"), "fine");
+}
+
+TEST_F(NodeTest, DataStreamsArriveInOrderOnceEach) {
+  start(probe_actor("alpha") + probe_actor("beta"));
+  EXPECT_EQ(call("alpha", "stream-send", "beta s1 0 reliable a"),
+            "not-found: stream `s1` is not registered by actor beta#0 (1:2)");
+  EXPECT_EQ(call("beta", "stream-register", "s1"), "ok");
+  EXPECT_EQ(call("alpha", "stream-register", "s1").rfind("invalid-argument", 0), 0u);
+  for (int seq : {0, 1, 1, 2}) {  // the repeated 1 is delivered once
+    EXPECT_EQ(call("alpha", "stream-send", "beta s1 " + std::to_string(seq) + " reliable d" +
+                                               std::to_string(seq)),
+              "ok");
+  }
+  EXPECT_EQ(call("beta", "streams"),
+            "s1:0:d0 from=1:1 req=data-stream:s1:0\n"
+            "s1:1:d1 from=1:1 req=data-stream:s1:1\n"
+            "s1:2:d2 from=1:1 req=data-stream:s1:2\n");
+  EXPECT_EQ(call("beta", "stream-unregister", "s1"), "ok");
+  EXPECT_EQ(call("beta", "stream-unregister", "s1").rfind("not-found", 0), 0u);
+  EXPECT_EQ(call("alpha", "stream-send", "beta s1 3 reliable x").rfind("not-found", 0), 0u);
+}
+
+TEST_F(NodeTest, BackpressureFiresOncePerCrossingAndTheHardLimitRefuses) {
+  start("[mailbox]\nbackpressure_threshold = 3\nhard_limit = 6\n" + probe_actor("alpha") +
+        probe_actor("beta", "mailbox = \"memory\""));
+  // Keep beta busy, then queue tells until the hard limit refuses one.
+  std::thread busy([&] { call("beta", "busy", "400"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int accepted = 0, refused = 0;
+  std::string refusal;
+  for (int i = 0; i < 10; ++i) {
+    auto s = node_->tell_sync("beta", "count", {});
+    if (s.is_ok()) {
+      ++accepted;
+    } else {
+      ++refused;
+      refusal = runtime::describe(s.error());
+    }
+  }
+  busy.join();
+  for (int i = 0; i < 200 && node_->find(2)->queue_length() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(accepted, 6);
+  EXPECT_EQ(refused, 4);
+  EXPECT_EQ(refusal, "unavailable: mailbox of actor beta#0 (1:2) is full (6 messages)");
+  EXPECT_EQ(call("beta", "get"), "6");
+  std::string hooks = call("beta", "hooks");
+  size_t first = hooks.find("on_mailbox_backpressure 3/3 | self=1:2 caller=none "
+                            "req=hook:on_mailbox_backpressure");
+  EXPECT_NE(first, std::string::npos) << hooks;
+  EXPECT_EQ(hooks.find("\non_mailbox_backpressure", first), std::string::npos) << hooks;
+}
+
+TEST_F(NodeTest, OversizedPayloadsAreRefused) {
+  start("[mailbox]\nmax_payload_bytes = 1024\n" + probe_actor("alpha"));
+  EXPECT_EQ(call("alpha", "echo", std::string(2000, 'x')),
+            "invalid-argument: payload of 2000 bytes exceeds the node's limit of 1024");
+  EXPECT_EQ(call("alpha", "echo", std::string(1000, 'x')).size(), 1000u);
+}
+
+TEST_F(NodeTest, MemoryLimitMakesGrowthFailInsteadOfTakingTheHost) {
+  start(probe_actor("alpha", "memory_limit_mb = 2"));
+  EXPECT_EQ(call("alpha", "alloc", "100000"), "ok");
+  EXPECT_EQ(call("alpha", "alloc", "8000000"), "internal: out of memory");
+  EXPECT_EQ(call("alpha", "echo", "still here"), "still here");
+}
+
+TEST_F(NodeTest, TrappingTellsGoToTheDeadLetterQueue) {
+  start("[mailbox]\nmax_attempts = 2\n" + probe_actor("alpha", "restart = { backoff_ms = 1 }"));
+  EXPECT_TRUE(node_->tell_sync("alpha", "trap", bytes("poison")).is_ok());
+  std::vector<runtime::DeadLetter> dead;
+  for (int i = 0; i < 100 && dead.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto d = node_->store()->dead_letters();
+    ASSERT_TRUE(d);
+    dead = *d;
+  }
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].message.mailbox, "alpha#0");
+  EXPECT_EQ(dead[0].message.attempts, 2u);
+  EXPECT_EQ(dead[0].reason, "trapped 2 times; last in dispatch of route `trap`: unreachable");
+  EXPECT_EQ(call("alpha", "echo", "alive"), "alive");
+}
+
+TEST_F(NodeTest, StopRunsOnStopAndRefusesNewMessages) {
+  start(probe_actor("alpha"));
+  auto actor = node_->find(1);
+  node_->stop();
+  EXPECT_EQ(actor->state(), runtime::Actor::State::Stopped);
+  bool refused = false;
+  actor->deliver(runtime::Message{}, [&](runtime::Status s) { refused = s.is_err(); });
+  EXPECT_TRUE(refused);
+}
+
+TEST_F(NodeTest, InterpreterEngineRunsTheSameNode) {
+  start("engine = \"interp\"\n" + probe_actor("alpha") + probe_actor("beta"));
+  EXPECT_EQ(call("alpha", "call", "beta echo interp"), "interp");
+  EXPECT_EQ(call("alpha", "call", "beta err e"), "invalid-argument: bad input: e");
+}
+
+}  // namespace
+}  // namespace actr::test
