@@ -20,4 +20,8 @@ void add_dlq_commands(CLI::App& app, int& exit_code);
 // gateway: prints the reply bytes; exits 2 on an actr-error, 1 when the node is unreachable.
 void add_call_command(CLI::App& app, int& exit_code);
 
+// `actr run [--gateway ADDR:PORT] [--engine] [--data-dir] [--log-level] actr.toml|FILE.wasm`:
+// runs a node until SIGINT/SIGTERM.
+void add_run_command(CLI::App& app, int& exit_code);
+
 }  // namespace actr::cli

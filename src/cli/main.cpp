@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   actr::cli::add_component_commands(app, exit_code);
   actr::cli::add_workload_commands(app, exit_code);
+  actr::cli::add_run_command(app, exit_code);
   actr::cli::add_dlq_commands(app, exit_code);
   actr::cli::add_call_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);

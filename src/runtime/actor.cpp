@@ -288,16 +288,22 @@ void Actor::process_dispatch(Message& m) {
   auto started = std::chrono::steady_clock::now();
   auto r = proxy_->dispatch(workload::types::RpcEnvelope{m.request_id, m.route_key, m.payload});
   context_.reset();
+  auto elapsed = std::chrono::steady_clock::now() - started;
   stats_.dispatches.fetch_add(1);
   stats_.dispatch_ns.fetch_add(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)
-          .count()));
+      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  RouteMetrics& rm = route_metrics(m.route_key);
+  rm.dispatches->inc();
+  rm.duration->observe(elapsed);
   if (!r) {
     handle_trap(std::move(m), "dispatch of route `" + m.route_key + "`", r.error());
     return;
   }
   if (r->is_err()) {
     ActrError e = r->error();
+    node_.metrics()
+        .dispatch_errors->with({{"actor", mailbox_key_}, {"route", rm.route}, {"error", std::string(case_name(e))}})
+        ->inc();
     if (m.reply) m.reply->settle(CallResult::Err(e));
     complete(m);
     stats_.errors.fetch_add(1);
@@ -306,6 +312,20 @@ void Actor::process_dispatch(Message& m) {
   }
   if (m.reply) m.reply->settle(CallResult::Ok(std::move(r->value())));
   complete(m);
+}
+
+Actor::RouteMetrics& Actor::route_metrics(const std::string& route) {
+  // Route keys come from callers: past kMaxRouteSeries distinct ones they share one series.
+  auto it = route_metrics_.find(route);
+  if (it != route_metrics_.end()) return it->second;
+  std::string label = route_metrics_.size() < kMaxRouteSeries ? route : "(other)";
+  if (label != route) {
+    if (auto other = route_metrics_.find(label); other != route_metrics_.end()) return other->second;
+  }
+  metrics::Labels labels{{"actor", mailbox_key_}, {"route", label}};
+  RouteMetrics rm{label, node_.metrics().dispatches->with(labels),
+                  node_.metrics().dispatch_duration->with(labels)};
+  return route_metrics_.emplace(label, std::move(rm)).first->second;
 }
 
 void Actor::process_stream(Message& m) {
@@ -437,6 +457,7 @@ void Actor::schedule_restart(ErrorEvent event) {
   backoff_ = restart_times_.empty() ? policy.backoff : std::min(backoff_ * 2, policy.backoff_max);
   restart_times_.push_back(now);
   restarts_total_.fetch_add(1);
+  node_.metrics().restarts->with({{"actor", mailbox_key_}})->inc();
   restart_timer_ = std::make_unique<boost::asio::steady_timer>(worker_.io(), backoff_);
   restart_timer_->async_wait([self = shared_from_this(), event](boost::system::error_code ec) {
     if (ec || self->state_.load() != State::Restarting) return;

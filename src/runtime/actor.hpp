@@ -24,6 +24,8 @@
 #include "runtime/call_context.hpp"
 #include "runtime/config.hpp"
 #include "runtime/endpoint.hpp"
+#include "runtime/metrics/counter.hpp"
+#include "runtime/metrics/histogram.hpp"
 #include "runtime/worker_pool.hpp"
 
 namespace actr::runtime {
@@ -90,6 +92,13 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
     bool suspended = false;
   };
   static constexpr size_t kMaxEarlyChunks = 4096;
+  static constexpr size_t kMaxRouteSeries = 64;
+  struct RouteMetrics {
+    std::string route;
+    std::shared_ptr<metrics::Counter> dispatches;
+    std::shared_ptr<metrics::Histogram> duration;
+  };
+  RouteMetrics& route_metrics(const std::string& route);
   struct StreamState {
     std::optional<uint64_t> next;            // next sequence to deliver
     std::map<uint64_t, Message> pending;     // reliable chunks that arrived early
@@ -149,6 +158,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::shared_ptr<Waiter> waiter_;
   std::optional<CallContext> context_;
   std::map<std::string, StreamState> streams_;
+  std::map<std::string, RouteMetrics> route_metrics_;
   std::deque<std::chrono::steady_clock::time_point> restart_times_;
   std::chrono::milliseconds backoff_{0};
   std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_;

@@ -8,7 +8,9 @@
 #include <random>
 
 #include "component/component.hpp"
+#include "gateway/gateway.hpp"
 #include "runtime/host_imports.hpp"
+#include "runtime/node_backend.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
 
@@ -60,6 +62,15 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   node->linker_ = std::make_unique<component::Linker>(*node->engine_);
   workload::host::add_to_linker(*node->linker_, make_host_imports());
   node->workers_ = std::make_unique<WorkerPool>(node->config_.workers);
+  auto metrics = metrics::NodeMetrics::create(node->registry_);
+  if (!metrics) return make_error("metrics: " + metrics.error().message);
+  node->metrics_ = *metrics;
+  node->registry_.add_collector([n = node.get()] {
+    for (auto& a : n->actors_) {
+      n->metrics_.mailbox_depth->with({{"actor", a->mailbox_key()}})
+          ->set(static_cast<double>(a->queue_length()));
+    }
+  });
   ShellHandler shell = node->options_.shell ? node->options_.shell : builtin_shell(*node);
   node->shell_ = std::make_shared<ShellEndpoint>(std::move(shell));
   return node;
@@ -155,6 +166,17 @@ Result<void> Node::start() {
   size_t running = 0;
   for (auto& a : actors_) running += a->state() == Actor::State::Running;
   spdlog::info("node realm {}: {} of {} actors running", config_.realm, running, actors_.size());
+  if (config_.gateway.enabled) {
+    gateway::GatewayOptions options;
+    options.address = config_.gateway.address;
+    options.port = config_.gateway.port;
+    options.max_body_bytes = config_.mailbox.max_payload_bytes;
+    gateway_backend_ = std::make_unique<NodeBackend>(*this);
+    auto gw = gateway::Gateway::start(options, *gateway_backend_);
+    if (!gw) return make_error("gateway: " + gw.error().message);
+    gateway_ = std::move(*gw);
+    spdlog::info("gateway listening on http://{}:{}", config_.gateway.address, gateway_->port());
+  }
   return {};
 }
 
@@ -163,6 +185,7 @@ void Node::stop() {
     if (!started_.load() && workers_) workers_->stop();
     return;
   }
+  if (gateway_) gateway_->stop();  // no new calls from outside
   std::mutex mu;
   std::condition_variable cv;
   size_t waiting = actors_.size();
@@ -179,6 +202,16 @@ void Node::stop() {
   workers_->stop();
   if (store_) store_->close();
 }
+
+bool Node::healthy() const {
+  if (!started_.load() || stopped_.load()) return false;
+  for (auto& a : actors_) {
+    if (a->state() == Actor::State::Failed) return false;
+  }
+  return true;
+}
+
+uint16_t Node::gateway_port() const { return gateway_ ? gateway_->port() : 0; }
 
 std::shared_ptr<Actor> Node::find(uint64_t serial) const {
   if (serial == 0 || serial > actors_.size()) return nullptr;

@@ -15,10 +15,17 @@
 #include "component/linker.hpp"
 #include "runtime/actor.hpp"
 #include "runtime/config.hpp"
+#include "runtime/metrics/node_metrics.hpp"
+#include "runtime/metrics/registry.hpp"
 #include "runtime/shell.hpp"
 #include "runtime/stream_registry.hpp"
 #include "runtime/worker_pool.hpp"
 #include "wasm/engine.hpp"
+
+namespace actr::gateway {
+class Backend;
+class Gateway;
+}
 
 namespace actr::runtime {
 
@@ -53,6 +60,12 @@ class Node {
   Status tell_sync(std::string_view target, std::string route_key, Bytes payload);
 
   const NodeConfig& config() const { return config_; }
+  // True while the node runs and none of its actors has failed (GET /healthz).
+  bool healthy() const;
+  metrics::Registry& metrics_registry() { return registry_; }
+  const metrics::NodeMetrics& metrics() const { return metrics_; }
+  // The gateway's port when [gateway] is enabled and the node is started (0 otherwise).
+  uint16_t gateway_port() const;
   std::vector<std::shared_ptr<Actor>> actors() const { return actors_; }
   std::shared_ptr<Actor> find(const ActrId& id) const;
   std::shared_ptr<Actor> find(uint64_t serial) const;
@@ -85,6 +98,10 @@ class Node {
   std::unique_ptr<component::Linker> linker_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<MailboxStore> store_;
+  metrics::Registry registry_;
+  metrics::NodeMetrics metrics_;
+  std::unique_ptr<gateway::Backend> gateway_backend_;
+  std::unique_ptr<gateway::Gateway> gateway_;
   std::vector<std::shared_ptr<Actor>> actors_;  // index = serial - 1; fixed after create()
   std::shared_ptr<Endpoint> shell_;
   StreamRegistry streams_;

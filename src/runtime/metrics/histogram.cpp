@@ -1,5 +1,7 @@
 #include "runtime/metrics/histogram.hpp"
 
+#include <string>
+
 #include <algorithm>
 #include <cmath>
 
@@ -7,10 +9,12 @@ namespace actr::runtime::metrics {
 
 const std::vector<double>& latency_buckets() {
   static const std::vector<double> bounds = [] {
+    // Parsed from decimal text so that each bound is the double nearest to its decimal value
+    // and renders as such ("2.5e-06", not the 2.4999999999999998e-06 that 2.5 * 1e-6 gives).
     std::vector<double> b;
-    double decade = 1e-6;
-    for (int i = 0; i < 7; ++i, decade *= 10)
-      for (double step : {1.0, 2.5, 5.0}) b.push_back(step * decade);
+    for (int exponent = -6; exponent <= 0; ++exponent)
+      for (const char* step : {"1", "2.5", "5"})
+        b.push_back(std::stod(std::string(step) + "e" + std::to_string(exponent)));
     b.push_back(10.0);
     return b;
   }();

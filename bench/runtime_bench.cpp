@@ -1,0 +1,549 @@
+// The node runtime: actor -> actor `call` round trips on one node (memory and durable mailboxes),
+// call throughput across the workers, and the idle memory of an actor instance.
+//
+// A harness main() that prints tables, not Google Benchmark: the figures are percentiles over
+// batches, rates of concurrent call loops and RSS deltas of a fresh child process, which do not
+// fit the library's fixed-iteration model. Every figure is the median of --reps runs (default 3),
+// each on a fresh node.
+//
+//   bench_runtime_bench [--reps N] [--quick] [--only latency|throughput|durable|memory]
+//
+// Workloads: <build>/guests/runtime_probe.wasm (tests/runtime/guests/probe: routes `echo` and
+// `call-loop N TYPE ROUTE DATA`) and <build>/guests/echo.wasm (examples/echo).
+#include <spdlog/spdlog.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "runtime/config.hpp"
+#include "runtime/node.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using actr::runtime::Bytes;
+using actr::runtime::CallResult;
+using actr::runtime::Node;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int reps = 3;
+  bool quick = false;
+  std::string only;
+};
+Options opts;
+
+fs::path guest(const std::string& name) {
+  return fs::path(ACTR_BENCH_BINARY_DIR) / "guests" / (name + ".wasm");
+}
+
+Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+const std::string kPayload(64, 'x');  // 64 bytes, no spaces: the last argument of call-loop
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+size_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+// Nearest-rank percentile of unsorted samples (p in 0..100).
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+double median(std::vector<double> v) { return percentile(std::move(v), 50); }
+
+// A started node in a fresh data directory; removed (and stopped) on destruction.
+class BenchNode {
+ public:
+  static std::unique_ptr<BenchNode> start(const std::string& name, const std::string& toml) {
+    std::unique_ptr<BenchNode> b(new BenchNode);
+    b->dir_ = fs::temp_directory_path() /
+              ("actr-rbench-" + std::to_string(::getpid()) + "-" + name);
+    fs::remove_all(b->dir_);
+    fs::create_directories(b->dir_);
+    auto config = actr::runtime::parse_config(toml, b->dir_, name);
+    if (!config) {
+      std::fprintf(stderr, "%s: config: %s\n", name.c_str(), config.error().message.c_str());
+      return nullptr;
+    }
+    config->data_dir = b->dir_ / "data";
+    auto node = Node::create(std::move(*config));
+    if (!node) {
+      std::fprintf(stderr, "%s: %s\n", name.c_str(), node.error().message.c_str());
+      return nullptr;
+    }
+    b->node_ = std::move(*node);
+    if (auto r = b->node_->start(); !r) {
+      std::fprintf(stderr, "%s: start: %s\n", name.c_str(), r.error().message.c_str());
+      return nullptr;
+    }
+    for (auto& a : b->node_->actors()) {
+      if (a->state() != actr::runtime::Actor::State::Running) {
+        std::fprintf(stderr, "%s: actor %s is not running\n", name.c_str(), a->label().c_str());
+        return nullptr;
+      }
+    }
+    return b;
+  }
+  ~BenchNode() {
+    if (node_) node_->stop();
+    node_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  Node& node() { return *node_; }
+
+ private:
+  BenchNode() = default;
+  fs::path dir_;
+  std::unique_ptr<Node> node_;
+};
+
+std::string actor_toml(const std::string& name, const fs::path& component, const std::string& mailbox,
+                       uint32_t instances = 1) {
+  return "[[actors]]\nname = \"" + name + "\"\ncomponent = \"" + component.string() +
+         "\"\ntype = \"bench/" + name + "@0.1.0\"\nmailbox = \"" + mailbox +
+         "\"\ninstances = " + std::to_string(instances) + "\n";
+}
+
+std::string node_toml(unsigned workers, int commit_window_us, const std::string& actors) {
+  return "workers = " + std::to_string(workers) + "\n" + actors + "[mailbox]\ncommit_window_us = " +
+         std::to_string(commit_window_us) + "\n";
+}
+
+bool check(const CallResult& r, const char* what) {
+  if (r.is_ok()) return true;
+  std::fprintf(stderr, "%s failed: %s\n", what, actr::runtime::describe(r.error()).c_str());
+  return false;
+}
+
+// Samples (us) of `count` sequential external calls.
+std::optional<std::vector<double>> time_calls(Node& node, const std::string& target,
+                                              const std::string& route, const std::string& payload,
+                                              int count) {
+  std::vector<double> samples;
+  samples.reserve(count);
+  for (int i = 0; i < count; ++i) {
+    auto t0 = Clock::now();
+    auto r = node.call_sync(target, route, bytes(payload));
+    samples.push_back(seconds_since(t0) * 1e6);
+    if (!check(r, route.c_str())) return std::nullopt;
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables: one row per scenario, each column the median over the repetitions.
+
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
+  void print(const std::string& title) const {
+    std::printf("\n### %s\n\n| scenario |", title.c_str());
+    for (auto& c : columns) std::printf(" %s |", c.c_str());
+    std::printf("\n|---|");
+    for (size_t i = 0; i < columns.size(); ++i) std::printf("---|");
+    std::printf("\n");
+    for (auto& [name, cells] : rows) {
+      std::printf("| %s |", name.c_str());
+      for (auto& c : cells) std::printf(" %s |", c.c_str());
+      std::printf("\n");
+    }
+    std::fflush(stdout);
+  }
+};
+
+std::string fmt(double v, const char* unit = "") {
+  char buf[64];
+  if (v >= 1000) {
+    std::snprintf(buf, sizeof buf, "%.0f%s", v, unit);
+  } else if (v >= 10) {
+    std::snprintf(buf, sizeof buf, "%.1f%s", v, unit);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2f%s", v, unit);
+  }
+  return buf;
+}
+
+// Runs `once` opts.reps times; each run gives named figures; the result is each figure's median.
+using Figures = std::map<std::string, double>;
+std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>()>& once) {
+  std::map<std::string, std::vector<double>> all;
+  for (int i = 0; i < opts.reps; ++i) {
+    auto f = once();
+    if (!f) return std::nullopt;
+    for (auto& [k, v] : *f) all[k].push_back(v);
+  }
+  Figures out;
+  for (auto& [k, v] : all) out[k] = median(v);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1 + 3. Latency: alpha (memory mailbox) calls beta (memory or durable) from inside the guest.
+
+std::optional<Figures> latency_once(unsigned workers, const std::string& beta_mailbox,
+                                    int commit_window_us) {
+  auto probe = guest("runtime_probe");
+  auto b = BenchNode::start("latency",
+                            node_toml(workers, commit_window_us,
+                                      actor_toml("alpha", probe, "memory") +
+                                          actor_toml("beta", probe, beta_mailbox)));
+  if (!b) return std::nullopt;
+  Node& node = b->node();
+  const bool durable = beta_mailbox == "durable";
+  const int singles = opts.quick ? 300 : (durable ? 1000 : 3000);
+  const int batch = 100;
+  const int batches = opts.quick ? 30 : (durable ? 100 : 300);
+  std::string loop1 = "1 beta echo " + kPayload;
+  std::string loopN = std::to_string(batch) + " beta echo " + kPayload;
+
+  // Warm-up: route metrics series, fiber stacks, caches.
+  if (!time_calls(node, "alpha", "call-loop", loopN, 5)) return std::nullopt;
+  auto ext = time_calls(node, "alpha", "echo", kPayload, singles);
+  auto one = time_calls(node, "alpha", "call-loop", loop1, singles);
+  if (!ext || !one) return std::nullopt;
+  auto cpu0 = cpu_seconds();
+  auto t0 = Clock::now();
+  auto per_call = time_calls(node, "alpha", "call-loop", loopN, batches);
+  double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
+  if (!per_call) return std::nullopt;
+  for (double& v : *per_call) v /= batch;
+  Figures f;
+  f["ext_p50"] = median(*ext);
+  f["ext_p99"] = percentile(*ext, 99);
+  f["one_p50"] = median(*one);
+  f["one_p99"] = percentile(*one, 99);
+  f["one_minus_ext"] = median(*one) - median(*ext);
+  f["batch_p50"] = median(*per_call);
+  f["batch_p99"] = percentile(*per_call, 99);
+  f["rate"] = batch * batches / wall;
+  f["cpu_per_call"] = cpu / (batch * batches) * 1e6;
+  return f;
+}
+
+void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string, int>>& cases,
+                 const std::string& title) {
+  Table t{{"external echo p50 / p99", "call-loop N=1 p50 / p99", "N=1 minus external (p50)",
+           "per call, N=100 batches p50 / p99", "calls/s (1 caller)", "CPU us per call"},
+          {}};
+  for (auto& [name, workers, mailbox, window] : cases) {
+    auto f = median_of_reps([&] { return latency_once(workers, mailbox, window); });
+    if (!f) {
+      t.rows.push_back({name, {"failed"}});
+      continue;
+    }
+    auto& m = *f;
+    t.rows.push_back({name,
+                      {fmt(m["ext_p50"], " us") + " / " + fmt(m["ext_p99"], " us"),
+                       fmt(m["one_p50"], " us") + " / " + fmt(m["one_p99"], " us"),
+                       fmt(m["one_minus_ext"], " us"),
+                       fmt(m["batch_p50"], " us") + " / " + fmt(m["batch_p99"], " us"),
+                       fmt(m["rate"]), fmt(m["cpu_per_call"])}});
+  }
+  t.print(title);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2 + 3. Throughput: `callers` alpha instances each run call-loops back to back against `callees`
+// beta instances, driven by callbacks of Node::call (no bench thread blocks per call).
+
+class LoopDriver {
+ public:
+  LoopDriver(Node& node, long n, Clock::time_point until)
+      : node_(node), args_(std::to_string(n) + " beta echo " + kPayload), n_(n), until_(until) {}
+
+  void start(const std::string& target) {
+    {
+      std::lock_guard lock(mu_);
+      ++active_;
+    }
+    issue(target);
+  }
+  void wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return active_ == 0; });
+  }
+  uint64_t calls() const { return calls_.load(); }
+  uint64_t errors() const { return errors_.load(); }
+  std::string first_error() {
+    std::lock_guard lock(mu_);
+    return first_error_;
+  }
+
+ private:
+  void issue(std::string target) {
+    node_.call(target, "call-loop", bytes(args_), [this, target](CallResult r) {
+      if (r.is_ok()) {
+        calls_.fetch_add(n_);
+        if (Clock::now() < until_) {
+          issue(target);
+          return;
+        }
+      } else {
+        errors_.fetch_add(1);
+        std::lock_guard lock(mu_);
+        if (first_error_.empty()) first_error_ = actr::runtime::describe(r.error());
+      }
+      std::lock_guard lock(mu_);
+      if (--active_ == 0) cv_.notify_all();
+    });
+  }
+
+  Node& node_;
+  std::string args_;
+  long n_;
+  Clock::time_point until_;
+  std::atomic<uint64_t> calls_{0}, errors_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int active_ = 0;
+  std::string first_error_;
+};
+
+std::optional<Figures> throughput_once(unsigned workers, uint32_t callers, uint32_t callees,
+                                       const std::string& beta_mailbox, int commit_window_us) {
+  auto probe = guest("runtime_probe");
+  auto b = BenchNode::start("throughput",
+                            node_toml(workers, commit_window_us,
+                                      actor_toml("alpha", probe, "memory", callers) +
+                                          actor_toml("beta", probe, beta_mailbox, callees)));
+  if (!b) return std::nullopt;
+  Node& node = b->node();
+  const long n = 200;
+  auto run_for = std::chrono::milliseconds(opts.quick ? 500 : 2000);
+  {  // warm-up
+    LoopDriver warm(node, 20, Clock::now());
+    for (uint32_t i = 1; i <= callers; ++i) warm.start("1:" + std::to_string(i));
+    warm.wait();
+  }
+  auto t0 = Clock::now();
+  auto cpu0 = cpu_seconds();
+  LoopDriver d(node, n, t0 + run_for);
+  // Alpha instances are serials 1..callers; one loop each, so every caller actor is busy.
+  for (uint32_t i = 1; i <= callers; ++i) d.start("1:" + std::to_string(i));
+  d.wait();
+  double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
+  if (d.errors()) {
+    std::fprintf(stderr, "throughput: %llu loops failed: %s\n",
+                 static_cast<unsigned long long>(d.errors()), d.first_error().c_str());
+    return std::nullopt;
+  }
+  Figures f;
+  f["rate"] = static_cast<double>(d.calls()) / wall;
+  f["cpu_util"] = cpu / wall * 100;
+  f["cpu_per_call"] = cpu / static_cast<double>(d.calls()) * 1e6;
+  f["rate_per_core"] = static_cast<double>(d.calls()) / cpu;
+  return f;
+}
+
+void run_throughput(const std::vector<std::tuple<std::string, unsigned, uint32_t, uint32_t,
+                                                 std::string, int>>& cases,
+                    const std::string& title) {
+  Table t{{"calls/s", "CPU use (of 200%)", "CPU us per call", "calls per CPU-second"}, {}};
+  for (auto& [name, workers, callers, callees, mailbox, window] : cases) {
+    auto f = median_of_reps(
+        [&] { return throughput_once(workers, callers, callees, mailbox, window); });
+    if (!f) {
+      t.rows.push_back({name, {"failed"}});
+      continue;
+    }
+    auto& m = *f;
+    t.rows.push_back({name,
+                      {fmt(m["rate"]), fmt(m["cpu_util"], "%"), fmt(m["cpu_per_call"]),
+                       fmt(m["rate_per_core"])}});
+  }
+  t.print(title);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Idle memory: a child process starts a node of `instances` echo actors (memory mailbox) and
+// reports its RSS before and after, and the start time. A fresh process per figure keeps
+// allocator reuse from earlier nodes out of the delta.
+
+int memory_child(uint32_t instances) {
+  spdlog::set_level(spdlog::level::warn);
+  size_t before = rss_bytes();
+  auto t0 = Clock::now();
+  auto b = BenchNode::start("memory-" + std::to_string(instances),
+                            node_toml(2, 100, actor_toml("echo", guest("echo"), "memory", instances)));
+  double start_s = seconds_since(t0);
+  if (!b) return 1;
+  size_t after = rss_bytes();
+  auto r = b->node().call_sync("echo", "echo", bytes(kPayload));
+  if (!check(r, "echo")) return 1;
+  std::printf("%zu %zu %.6f\n", before, after, start_s);
+  return 0;
+}
+
+struct MemorySample {
+  double before, after, start_s;
+};
+
+std::optional<MemorySample> spawn_memory_child(uint32_t instances) {
+  int fds[2];
+  if (pipe(fds) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  std::string exe = fs::read_symlink("/proc/self/exe").string();
+  std::string n = std::to_string(instances);
+  char* argv[] = {exe.data(), const_cast<char*>("--memory-child"), n.data(), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[256];
+  for (ssize_t k; (k = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(k));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  MemorySample s{};
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+      std::sscanf(out.c_str(), "%lf %lf %lf", &s.before, &s.after, &s.start_s) != 3) {
+    std::fprintf(stderr, "memory child (%u instances) failed: %s\n", instances, out.c_str());
+    return std::nullopt;
+  }
+  return s;
+}
+
+void run_memory() {
+  const uint32_t many = 1000;
+  if (!spawn_memory_child(1)) return;  // compiles (or loads) echo.wasm into the code cache
+  Table t{{"RSS delta / 1000", "marginal RSS per instance (1000 vs 1)", "node start / 1000",
+           "marginal start per instance", "RSS of the 1-instance node (delta)"},
+          {}};
+  auto f = median_of_reps([&]() -> std::optional<Figures> {
+    auto one = spawn_memory_child(1);
+    auto lots = spawn_memory_child(many);
+    if (!one || !lots) return std::nullopt;
+    double d1 = one->after - one->before, dn = lots->after - lots->before;
+    return Figures{{"per", dn / many},
+                   {"marginal", (dn - d1) / (many - 1)},
+                   {"start_per", lots->start_s / many * 1e6},
+                   {"start_marginal", (lots->start_s - one->start_s) / (many - 1) * 1e6},
+                   {"base", d1}};
+  });
+  if (!f) {
+    t.rows.push_back({"echo x 1000", {"failed"}});
+  } else {
+    auto& m = *f;
+    t.rows.push_back({"echo x 1000 (memory mailbox, 2 workers)",
+                      {fmt(m["per"] / 1024, " KB"), fmt(m["marginal"] / 1024, " KB"),
+                       fmt(m["start_per"], " us"), fmt(m["start_marginal"], " us"),
+                       fmt(m["base"] / 1048576, " MB")}});
+  }
+  t.print("Idle memory per actor instance (fresh process per figure)");
+}
+
+bool wanted(const char* part) { return opts.only.empty() || opts.only == part; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--memory-child" && i + 1 < argc) return memory_child(std::stoul(argv[i + 1]));
+    if (a == "--reps" && i + 1 < argc) {
+      opts.reps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--quick") {
+      opts.quick = true;
+    } else if (a == "--only" && i + 1 < argc) {
+      opts.only = argv[++i];
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--reps N] [--quick] [--only latency|throughput|durable|memory]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  for (const char* g : {"runtime_probe", "echo"}) {
+    if (!fs::exists(guest(g))) {
+      std::fprintf(stderr, "%s is missing: build guest_runtime_probe and guest_echo first\n",
+                   guest(g).c_str());
+      return 1;
+    }
+  }
+  spdlog::set_level(spdlog::level::warn);
+  std::printf("# node runtime benchmarks: %d reps per figure (median shown), %u hardware threads\n",
+              opts.reps, std::thread::hardware_concurrency());
+  std::printf("load average at start: %s\n", load_average().c_str());
+
+  if (wanted("latency")) {
+    run_latency({{"memory lane, workers = 1 (alpha and beta on one thread)", 1, "memory", 100},
+                 {"memory lane, workers = 2 (alpha and beta on different threads)", 2, "memory", 100}},
+                "Actor -> actor call latency, 64-byte echo, one caller (us)");
+  }
+  if (wanted("throughput")) {
+    run_throughput({{"memory lane: 8 callers -> 4 echo actors, workers = 2", 2, 8, 4, "memory", 100},
+                    {"memory lane: 2 callers -> 2 echo actors, workers = 2", 2, 2, 2, "memory", 100},
+                    {"memory lane: 8 callers -> 4 echo actors, workers = 1", 1, 8, 4, "memory", 100}},
+                   "Actor -> actor call throughput, 64-byte echo, call-loop N=200 per caller");
+  }
+  if (wanted("durable")) {
+    run_latency({{"durable beta, commit_window 0 us, workers = 2", 2, "durable", 0},
+                 {"durable beta, commit_window 100 us (default), workers = 2", 2, "durable", 100},
+                 {"durable beta, commit_window 500 us, workers = 2", 2, "durable", 500}},
+                "Durable lane: call latency, one caller (us)");
+    run_throughput(
+        {{"durable: 8 callers -> 4 echo actors, window 0 us", 2, 8, 4, "durable", 0},
+         {"durable: 8 callers -> 4 echo actors, window 100 us", 2, 8, 4, "durable", 100},
+         {"durable: 8 callers -> 4 echo actors, window 500 us", 2, 8, 4, "durable", 500},
+         {"durable: 64 callers -> 4 echo actors, window 100 us", 2, 64, 4, "durable", 100},
+         {"durable: 64 callers -> 4 echo actors, window 500 us", 2, 64, 4, "durable", 500}},
+        "Durable lane: throughput (messages/s = calls/s; each call is one stored message)");
+  }
+  if (wanted("memory")) run_memory();
+  std::printf("\nload average at end: %s\n", load_average().c_str());
+  return 0;
+}

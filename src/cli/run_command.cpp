@@ -1,0 +1,105 @@
+// `actr run CONFIG.toml | FILE.wasm`: runs a node until SIGINT or SIGTERM.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "runtime/config.hpp"
+#include "runtime/node.hpp"
+
+namespace actr::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string path;
+  std::string gateway;  // "ADDR:PORT" or "PORT"
+  std::string engine;
+  std::string data_dir;
+  std::string log_level;
+};
+
+Result<void> apply_gateway(runtime::NodeConfig& config, const std::string& spec) {
+  std::string address = config.gateway.address;
+  std::string port_text = spec;
+  if (size_t colon = spec.rfind(':'); colon != std::string::npos) {
+    address = spec.substr(0, colon);
+    port_text = spec.substr(colon + 1);
+  }
+  uint16_t port = 0;
+  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || p != port_text.data() + port_text.size()) {
+    return make_error("--gateway: expected PORT or ADDRESS:PORT, got `" + spec + "`");
+  }
+  config.gateway.enabled = true;
+  config.gateway.address = address;
+  config.gateway.port = port;
+  return {};
+}
+
+Result<void> run(const RunOptions& o) {
+  if (!o.log_level.empty()) spdlog::set_level(spdlog::level::from_str(o.log_level));
+  std::filesystem::path path(o.path);
+  runtime::NodeConfig config;
+  if (path.extension() == ".wasm") {
+    config = runtime::single_actor_config(path);
+  } else {
+    ACTR_TRY(auto loaded, runtime::load_config(path));
+    config = std::move(loaded);
+  }
+  if (!o.gateway.empty()) ACTR_TRY_VOID(apply_gateway(config, o.gateway));
+  if (o.engine == "interp") config.engine = wasm::EngineKind::Interp;
+  if (o.engine == "aot") config.engine = wasm::EngineKind::Aot;
+  if (!o.data_dir.empty()) config.data_dir = std::filesystem::absolute(o.data_dir);
+
+  // The node's threads inherit this mask: only this thread takes SIGINT/SIGTERM (in sigwait).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ACTR_TRY(auto node, runtime::Node::create(std::move(config)));
+  ACTR_TRY_VOID(node->start());
+  size_t running = 0;
+  for (auto& a : node->actors()) {
+    running += a->state() == runtime::Actor::State::Running;
+    std::cout << a->label() << "  " << runtime::to_string(a->id().type) << "  "
+              << (a->state() == runtime::Actor::State::Running ? "running" : "failed") << "\n";
+  }
+  if (uint16_t port = node->gateway_port()) {
+    std::cout << "gateway: http://" << node->config().gateway.address << ":" << port << "\n";
+  }
+  std::cout << "ready (" << running << " actors running); Ctrl-C stops the node" << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  node->stop();
+  std::cout << "stopped" << std::endl;
+  return {};
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "Run a node from actr.toml, or one component as an actor");
+  cmd->add_option("path", options->path, "actr.toml, or a component FILE.wasm")->required();
+  cmd->add_option("--gateway", options->gateway,
+                  "Serve the HTTP gateway on PORT or ADDRESS:PORT (overrides [gateway])");
+  cmd->add_option("--engine", options->engine, "aot or interp (overrides `engine`)")
+      ->check(CLI::IsMember({"aot", "interp"}));
+  cmd->add_option("--data-dir", options->data_dir, "Data directory (overrides `data_dir`)");
+  cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
+  cmd->callback([options, &exit_code] {
+    if (auto r = run(*options); !r) {
+      std::cerr << "error: " << r.error().message << "\n";
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace actr::cli
