@@ -6,18 +6,22 @@
 // fit the library's fixed-iteration model. Every figure is the median of --reps runs (default 3),
 // each on a fresh node.
 //
-//   bench_runtime_bench [--reps N] [--quick] [--only latency|throughput|durable|memory]
+//   bench_runtime_bench [--reps N] [--quick] [--only baseline|latency|throughput|durable|memory]
+//                       [--case SUBSTRING-OF-A-SCENARIO-NAME]
 //
 // Workloads: <build>/guests/runtime_probe.wasm (tests/runtime/guests/probe: routes `echo` and
 // `call-loop N TYPE ROUTE DATA`) and <build>/guests/echo.wasm (examples/echo).
-#include <spdlog/spdlog.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -52,6 +56,7 @@ struct Options {
   int reps = 3;
   bool quick = false;
   std::string only;
+  std::string filter;  // --case: only scenarios whose name contains this
 };
 Options opts;
 
@@ -101,8 +106,8 @@ class BenchNode {
  public:
   static std::unique_ptr<BenchNode> start(const std::string& name, const std::string& toml) {
     std::unique_ptr<BenchNode> b(new BenchNode);
-    b->dir_ = fs::temp_directory_path() /
-              ("actr-rbench-" + std::to_string(::getpid()) + "-" + name);
+    b->dir_ =
+        fs::temp_directory_path() / ("actr-rbench-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(b->dir_);
     fs::create_directories(b->dir_);
     auto config = actr::runtime::parse_config(toml, b->dir_, name);
@@ -143,16 +148,16 @@ class BenchNode {
   std::unique_ptr<Node> node_;
 };
 
-std::string actor_toml(const std::string& name, const fs::path& component, const std::string& mailbox,
-                       uint32_t instances = 1) {
+std::string actor_toml(const std::string& name, const fs::path& component,
+                       const std::string& mailbox, uint32_t instances = 1) {
   return "[[actors]]\nname = \"" + name + "\"\ncomponent = \"" + component.string() +
          "\"\ntype = \"bench/" + name + "@0.1.0\"\nmailbox = \"" + mailbox +
          "\"\ninstances = " + std::to_string(instances) + "\n";
 }
 
 std::string node_toml(unsigned workers, int commit_window_us, const std::string& actors) {
-  return "workers = " + std::to_string(workers) + "\n" + actors + "[mailbox]\ncommit_window_us = " +
-         std::to_string(commit_window_us) + "\n";
+  return "workers = " + std::to_string(workers) + "\n" + actors +
+         "[mailbox]\ncommit_window_us = " + std::to_string(commit_window_us) + "\n";
 }
 
 bool check(const CallResult& r, const char* what) {
@@ -224,15 +229,70 @@ std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>
 }
 
 // ---------------------------------------------------------------------------------------------
+// 0. The floor under the runtime: a message handed back and forth between two threads, each
+// running its own io_context as the node's workers do (boost::asio::post, no actors, no wasm).
+// One round trip = two cross-thread wake-ups, which every cross-worker call also pays.
+
+std::optional<Figures> ping_pong_once() {
+  boost::asio::io_context a{1}, b{1};
+  auto guard_a = boost::asio::make_work_guard(a);
+  auto guard_b = boost::asio::make_work_guard(b);
+  std::thread ta([&] { a.run(); }), tb([&] { b.run(); });
+  const int rounds = opts.quick ? 2000 : 20000;
+  std::vector<double> samples;
+  samples.reserve(rounds);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  Clock::time_point sent;
+  std::function<void(int)> ping = [&](int left) {
+    boost::asio::post(b, [&, left] {
+      boost::asio::post(a, [&, left] {
+        auto now = Clock::now();
+        samples.push_back(std::chrono::duration<double, std::micro>(now - sent).count());
+        if (left > 1) {
+          sent = Clock::now();
+          ping(left - 1);
+          return;
+        }
+        std::lock_guard lock(mu);
+        done = true;
+        cv.notify_all();
+      });
+    });
+  };
+  boost::asio::post(a, [&] {
+    sent = Clock::now();
+    ping(rounds);
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  guard_a.reset();
+  guard_b.reset();
+  ta.join();
+  tb.join();
+  return Figures{{"p50", median(samples)}, {"p99", percentile(samples, 99)}};
+}
+
+void run_baseline() {
+  Table t{{"p50", "p99"}, {}};
+  auto f = median_of_reps(ping_pong_once);
+  t.rows.push_back({"asio post round trip between two worker threads",
+                    {fmt((*f)["p50"], " us"), fmt((*f)["p99"], " us")}});
+  t.print("Baseline: cross-thread round trip on this machine (no runtime)");
+}
+
+// ---------------------------------------------------------------------------------------------
 // 1 + 3. Latency: alpha (memory mailbox) calls beta (memory or durable) from inside the guest.
 
 std::optional<Figures> latency_once(unsigned workers, const std::string& beta_mailbox,
                                     int commit_window_us) {
   auto probe = guest("runtime_probe");
-  auto b = BenchNode::start("latency",
-                            node_toml(workers, commit_window_us,
-                                      actor_toml("alpha", probe, "memory") +
-                                          actor_toml("beta", probe, beta_mailbox)));
+  auto b = BenchNode::start("latency", node_toml(workers, commit_window_us,
+                                                 actor_toml("alpha", probe, "memory") +
+                                                     actor_toml("beta", probe, beta_mailbox)));
   if (!b) return std::nullopt;
   Node& node = b->node();
   const bool durable = beta_mailbox == "durable";
@@ -272,6 +332,7 @@ void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string
            "per call, N=100 batches p50 / p99", "calls/s (1 caller)", "CPU us per call"},
           {}};
   for (auto& [name, workers, mailbox, window] : cases) {
+    if (name.find(opts.filter) == std::string::npos) continue;
     auto f = median_of_reps([&] { return latency_once(workers, mailbox, window); });
     if (!f) {
       t.rows.push_back({name, {"failed"}});
@@ -381,13 +442,15 @@ std::optional<Figures> throughput_once(unsigned workers, uint32_t callers, uint3
   return f;
 }
 
-void run_throughput(const std::vector<std::tuple<std::string, unsigned, uint32_t, uint32_t,
-                                                 std::string, int>>& cases,
-                    const std::string& title) {
+void run_throughput(
+    const std::vector<std::tuple<std::string, unsigned, uint32_t, uint32_t, std::string, int>>&
+        cases,
+    const std::string& title) {
   Table t{{"calls/s", "CPU use (of 200%)", "CPU us per call", "calls per CPU-second"}, {}};
   for (auto& [name, workers, callers, callees, mailbox, window] : cases) {
-    auto f = median_of_reps(
-        [&] { return throughput_once(workers, callers, callees, mailbox, window); });
+    if (name.find(opts.filter) == std::string::npos) continue;
+    auto f =
+        median_of_reps([&] { return throughput_once(workers, callers, callees, mailbox, window); });
     if (!f) {
       t.rows.push_back({name, {"failed"}});
       continue;
@@ -409,8 +472,9 @@ int memory_child(uint32_t instances) {
   spdlog::set_level(spdlog::level::warn);
   size_t before = rss_bytes();
   auto t0 = Clock::now();
-  auto b = BenchNode::start("memory-" + std::to_string(instances),
-                            node_toml(2, 100, actor_toml("echo", guest("echo"), "memory", instances)));
+  auto b =
+      BenchNode::start("memory-" + std::to_string(instances),
+                       node_toml(2, 100, actor_toml("echo", guest("echo"), "memory", instances)));
   double start_s = seconds_since(t0);
   if (!b) return 1;
   size_t after = rss_bytes();
@@ -478,10 +542,10 @@ void run_memory() {
     t.rows.push_back({"echo x 1000", {"failed"}});
   } else {
     auto& m = *f;
-    t.rows.push_back({"echo x 1000 (memory mailbox, 2 workers)",
-                      {fmt(m["per"] / 1024, " KB"), fmt(m["marginal"] / 1024, " KB"),
-                       fmt(m["start_per"], " us"), fmt(m["start_marginal"], " us"),
-                       fmt(m["base"] / 1048576, " MB")}});
+    t.rows.push_back(
+        {"echo x 1000 (memory mailbox, 2 workers)",
+         {fmt(m["per"] / 1024, " KB"), fmt(m["marginal"] / 1024, " KB"), fmt(m["start_per"], " us"),
+          fmt(m["start_marginal"], " us"), fmt(m["base"] / 1048576, " MB")}});
   }
   t.print("Idle memory per actor instance (fresh process per figure)");
 }
@@ -500,10 +564,14 @@ int main(int argc, char** argv) {
       opts.quick = true;
     } else if (a == "--only" && i + 1 < argc) {
       opts.only = argv[++i];
+    } else if (a == "--case" && i + 1 < argc) {
+      opts.filter = argv[++i];
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--reps N] [--quick] [--only latency|throughput|durable|memory]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--reps N] [--quick] [--only baseline|latency|throughput|durable|memory]\n"
+          "       [--case SUBSTRING]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -519,16 +587,19 @@ int main(int argc, char** argv) {
               opts.reps, std::thread::hardware_concurrency());
   std::printf("load average at start: %s\n", load_average().c_str());
 
+  if (wanted("baseline")) run_baseline();
   if (wanted("latency")) {
-    run_latency({{"memory lane, workers = 1 (alpha and beta on one thread)", 1, "memory", 100},
-                 {"memory lane, workers = 2 (alpha and beta on different threads)", 2, "memory", 100}},
-                "Actor -> actor call latency, 64-byte echo, one caller (us)");
+    run_latency(
+        {{"memory lane, workers = 1 (alpha and beta on one thread)", 1, "memory", 100},
+         {"memory lane, workers = 2 (alpha and beta on different threads)", 2, "memory", 100}},
+        "Actor -> actor call latency, 64-byte echo, one caller (us)");
   }
   if (wanted("throughput")) {
-    run_throughput({{"memory lane: 8 callers -> 4 echo actors, workers = 2", 2, 8, 4, "memory", 100},
-                    {"memory lane: 2 callers -> 2 echo actors, workers = 2", 2, 2, 2, "memory", 100},
-                    {"memory lane: 8 callers -> 4 echo actors, workers = 1", 1, 8, 4, "memory", 100}},
-                   "Actor -> actor call throughput, 64-byte echo, call-loop N=200 per caller");
+    run_throughput(
+        {{"memory lane: 8 callers -> 4 echo actors, workers = 2", 2, 8, 4, "memory", 100},
+         {"memory lane: 2 callers -> 2 echo actors, workers = 2", 2, 2, 2, "memory", 100},
+         {"memory lane: 8 callers -> 4 echo actors, workers = 1", 1, 8, 4, "memory", 100}},
+        "Actor -> actor call throughput, 64-byte echo, call-loop N=200 per caller");
   }
   if (wanted("durable")) {
     run_latency({{"durable beta, commit_window 0 us, workers = 2", 2, "durable", 0},

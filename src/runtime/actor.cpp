@@ -128,6 +128,7 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
       return;
     }
     m.store_id = r->id;
+    self->remember(r->id);
     boost::asio::post(self->worker_.io(), [self, m = std::move(m)]() mutable {
       self->enqueue(Item{std::move(m), {}, {}});
       self->pump();
@@ -149,7 +150,33 @@ void Actor::notify(std::string request_id, HookFn hook) {
 
 void Actor::recover(std::vector<Message> messages) {
   queued_.fetch_add(messages.size());
-  for (auto& m : messages) enqueue(Item{std::move(m), {}, {}});
+  for (auto& m : messages) {
+    remember(m.store_id);
+    enqueue(Item{std::move(m), {}, {}});
+  }
+}
+
+bool Actor::adopt(Message message) {
+  {
+    std::lock_guard lock(known_mu_);
+    if (!known_ids_.insert(message.store_id).second) return false;
+  }
+  queued_.fetch_add(1);
+  boost::asio::post(worker_.io(), [self = shared_from_this(), m = std::move(message)]() mutable {
+    self->enqueue(Item{std::move(m), {}, {}});
+    self->pump();
+  });
+  return true;
+}
+
+void Actor::remember(int64_t store_id) {
+  std::lock_guard lock(known_mu_);
+  known_ids_.insert(store_id);
+}
+
+void Actor::forget(int64_t store_id) {
+  std::lock_guard lock(known_mu_);
+  known_ids_.erase(store_id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -508,6 +535,7 @@ void Actor::fail(const std::string& why) {
 void Actor::complete(const Message& m) {
   if (m.store_id) {
     if (MailboxStore* store = node_.store()) store->complete(m.store_id);
+    forget(m.store_id);
   }
 }
 
@@ -524,6 +552,7 @@ void Actor::dead_letter(Message m, const std::string& reason) {
     if (!appended || appended->status != AppendStatus::Accepted) return;
     id = appended->id;
   }
+  forget(id);
   if (auto r = store->move_to_dead_letters(id, reason); !r) {
     spdlog::error("actor {}: dead-lettering {} failed: {}", label(), m.request_id,
                   r.error().message);

@@ -16,7 +16,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_set>
 
 #include "actr_workload_guest_host.hpp"
 #include "component/component.hpp"
@@ -70,6 +72,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void notify(std::string request_id, HookFn hook);
   // Re-queues messages recovered from the durable store at start-up (before start()).
   void recover(std::vector<Message> messages);
+  // Takes a queued message of this actor's durable mailbox that another process put there
+  // (`actr dlq replay` while the node runs). False when the actor holds it already.
+  bool adopt(Message message);
   // Marks an actor that cannot start (its component did not load), before start().
   void mark_failed(const std::string& why);
 
@@ -131,6 +136,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void complete(const Message& message);
   void dead_letter(Message message, const std::string& reason);
   void finish_stop();
+  void remember(int64_t store_id);
+  void forget(int64_t store_id);
 
   Node& node_;
   ActorConfig config_;
@@ -146,6 +153,10 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::atomic<uint32_t> restarts_total_{0};
   std::atomic<uint64_t> dropped_{0};
   Stats stats_;
+  // Ids of durable messages this actor holds (queued, running or being retried): a store row
+  // not among them was put there by another process.
+  std::mutex known_mu_;
+  std::unordered_set<int64_t> known_ids_;
 
   // Worker-thread state.
   std::unique_ptr<component::Instance> instance_;

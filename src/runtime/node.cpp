@@ -166,6 +166,7 @@ Result<void> Node::start() {
   size_t running = 0;
   for (auto& a : actors_) running += a->state() == Actor::State::Running;
   spdlog::info("node realm {}: {} of {} actors running", config_.realm, running, actors_.size());
+  if (store_) replay_watcher_ = std::thread([this] { watch_replays(); });
   if (config_.gateway.enabled) {
     gateway::GatewayOptions options;
     options.address = config_.gateway.address;
@@ -186,6 +187,14 @@ void Node::stop() {
     return;
   }
   if (gateway_) gateway_->stop();  // no new calls from outside
+  if (replay_watcher_.joinable()) {
+    {
+      std::lock_guard lock(watcher_mu_);
+      watcher_stop_ = true;
+    }
+    watcher_cv_.notify_all();
+    replay_watcher_.join();
+  }
   std::mutex mu;
   std::condition_variable cv;
   size_t waiting = actors_.size();
@@ -201,6 +210,36 @@ void Node::stop() {
   }
   workers_->stop();
   if (store_) store_->close();
+}
+
+void Node::watch_replays() {
+  std::unique_lock lock(watcher_mu_);
+  while (!watcher_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return watcher_stop_; })) {
+    lock.unlock();
+    auto changed = store_->changed_by_another_process();
+    if (changed && *changed) adopt_foreign_messages();
+    lock.lock();
+  }
+}
+
+void Node::adopt_foreign_messages() {
+  for (auto& actor : actors_) {
+    if (actor->config().mailbox != MailboxKind::Durable) continue;
+    auto pending = store_->pending(actor->mailbox_key());
+    if (!pending) continue;
+    for (auto& stored : *pending) {
+      auto m = decode_body(stored.body);
+      if (!m) continue;  // unreadable rows are dead-lettered at the next start
+      m->request_id = stored.request_id;
+      m->lane = stored.lane;
+      m->store_id = stored.id;
+      m->attempts = stored.attempts;
+      if (actor->adopt(std::move(*m))) {
+        spdlog::info("actor {}: took message {} put back by another process", actor->label(),
+                     stored.request_id);
+      }
+    }
+  }
 }
 
 bool Node::healthy() const {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,6 +93,9 @@ class Node {
  private:
   explicit Node(NodeConfig config, NodeOptions options);
   Result<void> open_store();
+  // Watches the mailbox database for rows other processes add (`actr dlq replay`).
+  void watch_replays();
+  void adopt_foreign_messages();
 
   NodeConfig config_;
   NodeOptions options_;
@@ -111,6 +116,10 @@ class Node {
   std::atomic<uint64_t> request_counter_{0};
   std::atomic<bool> started_{false}, stopped_{false};
   std::atomic<size_t> next_worker_{0};
+  std::thread replay_watcher_;
+  std::mutex watcher_mu_;
+  std::condition_variable watcher_cv_;
+  bool watcher_stop_ = false;
 };
 
 }  // namespace actr::runtime

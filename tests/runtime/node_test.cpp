@@ -5,6 +5,8 @@
 
 #include "node_fixture.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
+#include "runtime/host_imports.hpp"
+#include "support/run_actr.hpp"
 
 namespace actr::test {
 namespace {
@@ -295,6 +297,93 @@ TEST_F(NodeTest, InterpreterEngineRunsTheSameNode) {
   start("engine = \"interp\"\n" + probe_actor("alpha") + probe_actor("beta"));
   EXPECT_EQ(call("alpha", "call", "beta echo interp"), "interp");
   EXPECT_EQ(call("alpha", "call", "beta err e"), "invalid-argument: bad input: e");
+}
+
+}  // namespace
+}  // namespace actr::test
+
+namespace actr::test {
+namespace {
+
+TEST_F(NodeTest, DeadLettersReplayedByAnotherProcessAreRedeliveredLive) {
+  start("[mailbox]\nmax_attempts = 1\n" + probe_actor("alpha", "restart = { backoff_ms = 1 }"));
+  ASSERT_TRUE(node_->tell_sync("alpha", "trap", {}).is_ok());
+  auto wait_dead = [&](size_t n) {
+    std::vector<runtime::DeadLetter> dead;
+    for (int i = 0; i < 200 && dead.size() != n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      dead = *node_->store()->dead_letters();
+    }
+    return dead;
+  };
+  auto dead = wait_dead(1);
+  ASSERT_EQ(dead.size(), 1u);
+  uint32_t restarts = node_->find(1)->restarts();
+  // `actr dlq replay` is another connection to the same database.
+  auto run = run_actr("dlq replay --data-dir " + (dir_ / "actr-data").string() + " " + std::to_string(dead[0].id));
+  ASSERT_EQ(run.status, 0) << run.output;
+  // The running node notices, delivers it again (it traps again) and dead-letters it again.
+  for (int i = 0; i < 300 && node_->find(1)->restarts() == restarts; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(node_->find(1)->restarts(), restarts + 1);
+  dead = wait_dead(1);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(call("alpha", "echo", "alive"), "alive");
+}
+
+}  // namespace
+}  // namespace actr::test
+
+namespace actr::test {
+namespace {
+
+TEST_F(NodeTest, EveryObservationHookRunsWithItsRequestId) {
+  auto& node = start(probe_actor("alpha"));
+  using P = runtime::Actor::Proxy;
+  namespace wt = workload::types;
+  wt::PeerEvent peer{wt::ActrId{{2}, 7, {"acme", "x", "1"}}, std::nullopt};
+  wt::PeerEvent relayed{wt::ActrId{{2}, 8, {"acme", "x", "1"}}, true};
+  wt::CredentialEvent cred{wt::Timestamp{1234, 0}};
+  node.notify_all("hook:on_signaling_connecting", [](P& p) { return p.on_signaling_connecting(); });
+  node.notify_all("hook:on_signaling_connected", [](P& p) { return p.on_signaling_connected(); });
+  node.notify_all("hook:on_signaling_disconnected", [](P& p) { return p.on_signaling_disconnected(); });
+  node.notify_all("hook:on_websocket_connecting", [=](P& p) { return p.on_websocket_connecting(peer); });
+  node.notify_all("hook:on_websocket_connected", [=](P& p) { return p.on_websocket_connected(peer); });
+  node.notify_all("hook:on_websocket_disconnected", [=](P& p) { return p.on_websocket_disconnected(peer); });
+  node.notify_all("hook:on_webrtc_connecting", [=](P& p) { return p.on_webrtc_connecting(relayed); });
+  node.notify_all("hook:on_webrtc_connected", [=](P& p) { return p.on_webrtc_connected(relayed); });
+  node.notify_all("hook:on_webrtc_disconnected", [=](P& p) { return p.on_webrtc_disconnected(relayed); });
+  node.notify_all("hook:on_credential_renewed", [=](P& p) { return p.on_credential_renewed(cred); });
+  node.notify_all("hook:on_credential_expiring", [=](P& p) { return p.on_credential_expiring(cred); });
+  std::string hooks = call("alpha", "hooks");
+  for (std::string line : {
+           "on_signaling_connecting | self=1:1 caller=none req=hook:on_signaling_connecting",
+           "on_signaling_connected | self=1:1 caller=none req=hook:on_signaling_connected",
+           "on_signaling_disconnected | self=1:1 caller=none req=hook:on_signaling_disconnected",
+           "on_websocket_connecting 2:7 relayed=none | self=1:1 caller=none req=hook:on_websocket_connecting",
+           "on_websocket_connected 2:7 relayed=none | self=1:1 caller=none req=hook:on_websocket_connected",
+           "on_websocket_disconnected 2:7 relayed=none | self=1:1 caller=none req=hook:on_websocket_disconnected",
+           "on_webrtc_connecting 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_connecting",
+           "on_webrtc_connected 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_connected",
+           "on_webrtc_disconnected 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_disconnected",
+           "on_credential_renewed 1234 | self=1:1 caller=none req=hook:on_credential_renewed",
+           "on_credential_expiring 1234 | self=1:1 caller=none req=hook:on_credential_expiring"}) {
+    EXPECT_NE(hooks.find(line + "\n"), std::string::npos) << line << "\n---\n" << hooks;
+  }
+}
+
+TEST(HostImports, ContextGettersAndMessagingTrapOutsideAnExportCall) {
+  auto host = runtime::make_host_imports();
+  auto self = host->get_self_id();
+  ASSERT_FALSE(self);
+  EXPECT_EQ(self.error().message,
+            "`get-self-id` was called outside an export call of an actor (the host traps it)");
+  EXPECT_FALSE(host->get_caller_id());
+  EXPECT_FALSE(host->get_request_id());
+  EXPECT_FALSE(host->call(workload::types::Dest::shell(), "x", {}));
+  EXPECT_FALSE(host->discover({"", "x", ""}));
+  EXPECT_TRUE(host->log_message("info", "logging works anywhere"));
 }
 
 }  // namespace

@@ -178,7 +178,35 @@ class Probe : public actr::Workload {
     record(ctx, "on_mailbox_backpressure " + std::to_string(e.queue_len) + "/" +
                     std::to_string(e.threshold));
   }
+  void on_signaling_connecting(actr::Context& ctx) override { record(ctx, "on_signaling_connecting"); }
   void on_signaling_connected(actr::Context& ctx) override { record(ctx, "on_signaling_connected"); }
+  void on_signaling_disconnected(actr::Context& ctx) override {
+    record(ctx, "on_signaling_disconnected");
+  }
+  void on_websocket_connecting(actr::Context& ctx, const actr::PeerEvent& e) override {
+    record(ctx, "on_websocket_connecting " + peer_text(e));
+  }
+  void on_websocket_connected(actr::Context& ctx, const actr::PeerEvent& e) override {
+    record(ctx, "on_websocket_connected " + peer_text(e));
+  }
+  void on_websocket_disconnected(actr::Context& ctx, const actr::PeerEvent& e) override {
+    record(ctx, "on_websocket_disconnected " + peer_text(e));
+  }
+  void on_webrtc_connecting(actr::Context& ctx, const actr::PeerEvent& e) override {
+    record(ctx, "on_webrtc_connecting " + peer_text(e));
+  }
+  void on_webrtc_connected(actr::Context& ctx, const actr::PeerEvent& e) override {
+    record(ctx, "on_webrtc_connected " + peer_text(e));
+  }
+  void on_webrtc_disconnected(actr::Context& ctx, const actr::PeerEvent& e) override {
+    record(ctx, "on_webrtc_disconnected " + peer_text(e));
+  }
+  void on_credential_renewed(actr::Context& ctx, const actr::CredentialEvent& e) override {
+    record(ctx, "on_credential_renewed " + std::to_string(e.new_expiry.seconds));
+  }
+  void on_credential_expiring(actr::Context& ctx, const actr::CredentialEvent& e) override {
+    record(ctx, "on_credential_expiring " + std::to_string(e.new_expiry.seconds));
+  }
   actr::Status on_data_stream(actr::Context& ctx, const actr::DataStream& chunk,
                               const actr::ActrId& sender) override {
     chunks_ += chunk.stream_id + ":" + std::to_string(chunk.sequence) + ":" +
@@ -192,6 +220,9 @@ class Probe : public actr::Workload {
   static actr::Reply status(const actr::Status& s) {
     if (!s) return actr::Reply::Err(s.error());
     return text("ok");
+  }
+  static std::string peer_text(const actr::PeerEvent& e) {
+    return id_text(e.peer) + " relayed=" + (e.relayed ? (*e.relayed ? "yes" : "no") : "none");
   }
   static std::string context_text(actr::Context& ctx) {
     auto caller = ctx.caller_id();
