@@ -233,11 +233,21 @@ std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>
 // running its own io_context as the node's workers do (boost::asio::post, no actors, no wasm).
 // One round trip = two cross-thread wake-ups, which every cross-worker call also pays.
 
-std::optional<Figures> ping_pong_once() {
+// `spin`: the threads poll their io_context in a loop instead of sleeping in it, which shows
+// what the hand-off costs when neither thread (nor its vCPU) has to be woken.
+std::optional<Figures> ping_pong_once(bool spin) {
   boost::asio::io_context a{1}, b{1};
   auto guard_a = boost::asio::make_work_guard(a);
   auto guard_b = boost::asio::make_work_guard(b);
-  std::thread ta([&] { a.run(); }), tb([&] { b.run(); });
+  std::atomic<bool> stop{false};
+  auto runner = [&](boost::asio::io_context& io) {
+    if (!spin) {
+      io.run();
+      return;
+    }
+    while (!stop.load(std::memory_order_relaxed)) io.poll();
+  };
+  std::thread ta([&] { runner(a); }), tb([&] { runner(b); });
   const int rounds = opts.quick ? 2000 : 20000;
   std::vector<double> samples;
   samples.reserve(rounds);
@@ -269,6 +279,7 @@ std::optional<Figures> ping_pong_once() {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return done; });
   }
+  stop.store(true);
   guard_a.reset();
   guard_b.reset();
   ta.join();
@@ -278,9 +289,12 @@ std::optional<Figures> ping_pong_once() {
 
 void run_baseline() {
   Table t{{"p50", "p99"}, {}};
-  auto f = median_of_reps(ping_pong_once);
-  t.rows.push_back({"asio post round trip between two worker threads",
-                    {fmt((*f)["p50"], " us"), fmt((*f)["p99"], " us")}});
+  for (bool spin : {false, true}) {
+    auto f = median_of_reps([spin] { return ping_pong_once(spin); });
+    t.rows.push_back({spin ? "asio post round trip, both threads busy-polling (no sleep)"
+                           : "asio post round trip between two worker threads (io_context::run)",
+                      {fmt((*f)["p50"], " us"), fmt((*f)["p99"], " us")}});
+  }
   t.print("Baseline: cross-thread round trip on this machine (no runtime)");
 }
 
