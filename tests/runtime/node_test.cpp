@@ -388,3 +388,25 @@ TEST(HostImports, ContextGettersAndMessagingTrapOutsideAnExportCall) {
 
 }  // namespace
 }  // namespace actr::test
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+namespace actr::test {
+namespace {
+
+TEST_F(NodeTest, LogMessageCarriesTheActorAndRequestId) {
+  start(probe_actor("alpha"));
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  spdlog::default_logger()->sinks().push_back(sink);
+  std::string ids = call("alpha", "ids");
+  EXPECT_EQ(call("alpha", "log", "hello from the guest"), "ok");
+  spdlog::default_logger()->sinks().pop_back();
+  std::string out = captured.str();
+  EXPECT_NE(out.find("[info] [alpha#0 (1:1) req="), std::string::npos) << out;
+  EXPECT_NE(out.find("] hello from the guest"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace actr::test
