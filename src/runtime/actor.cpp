@@ -264,7 +264,8 @@ CallResult Actor::suspend(std::function<void(std::function<void(CallResult)>)> s
   Worker* worker = &worker_;
   start([weak, waiter, worker](CallResult r) {
     // Completed before the fiber switched away (same thread): no switch needed at all.
-    if (!waiter->suspended && worker->in_this_thread()) {
+    // (`suspended` is only ever read and written on the actor's worker thread.)
+    if (worker->in_this_thread() && !waiter->suspended) {
       waiter->result = std::move(r);
       return;
     }
