@@ -13,6 +13,19 @@ Error trap(std::string message, wasm::TrapKind kind = wasm::TrapKind::Other) {
   return wasm::make_trap(kind, std::move(message));
 }
 
+// Most strings that cross are ASCII: checked 8 bytes at a time before the full UTF-8 check.
+bool is_ascii(std::string_view s) {
+  uint64_t seen = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    seen |= word;
+  }
+  for (; i < s.size(); ++i) seen |= static_cast<uint8_t>(s[i]);
+  return (seen & 0x8080808080808080ull) == 0;
+}
+
 }  // namespace
 
 Error GuestMemory::unaligned() const { return trap("unaligned pointer"); }
@@ -65,7 +78,7 @@ Result<void> GuestMemory::read_string(uint32_t ptr, uint32_t len, std::string& o
   ACTR_TRY_VOID(check(ptr, len, 1, "string pointer/length out of bounds of memory"));
   std::string_view view(reinterpret_cast<const char*>(base_ + ptr), len);
   std::string message;
-  if (!unicode::validate_utf8(view, &message)) return trap(message);
+  if (!is_ascii(view) && !unicode::validate_utf8(view, &message)) return trap(message);
   out.assign(view);
   return {};
 }
@@ -77,7 +90,7 @@ Result<uint32_t> GuestMemory::write_string(std::string_view s) {
   // What the host passes is checked as the Value path's check_value does, before the guest sees
   // it (an error, not a trap: the host is at fault).
   std::string message;
-  if (!unicode::validate_utf8(s, &message)) {
+  if (!is_ascii(s) && !unicode::validate_utf8(s, &message)) {
     return make_error("string is not valid utf-8: " + message);
   }
   auto n = static_cast<uint32_t>(s.size());
