@@ -22,6 +22,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -234,8 +235,10 @@ std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>
 // One round trip = two cross-thread wake-ups, which every cross-worker call also pays.
 
 // `spin`: the threads poll their io_context in a loop instead of sleeping in it, which shows
-// what the hand-off costs when neither thread (nor its vCPU) has to be woken.
-std::optional<Figures> ping_pong_once(bool spin) {
+// what the hand-off costs when neither thread (nor its vCPU) has to be woken. `timer`: each
+// round trip also arms a 30 s steady_timer on the sender and posts its cancellation when the
+// answer is back, as Node::send_call does for the call timeout.
+std::optional<Figures> ping_pong_once(bool spin, bool timer) {
   boost::asio::io_context a{1}, b{1};
   auto guard_a = boost::asio::make_work_guard(a);
   auto guard_b = boost::asio::make_work_guard(b);
@@ -256,8 +259,14 @@ std::optional<Figures> ping_pong_once(bool spin) {
   bool done = false;
   Clock::time_point sent;
   std::function<void(int)> ping = [&](int left) {
-    boost::asio::post(b, [&, left] {
-      boost::asio::post(a, [&, left] {
+    std::shared_ptr<boost::asio::steady_timer> t;
+    if (timer) {
+      t = std::make_shared<boost::asio::steady_timer>(a, std::chrono::seconds(30));
+      t->async_wait([t](boost::system::error_code) {});
+    }
+    boost::asio::post(b, [&, left, t] {
+      boost::asio::post(a, [&, left, t] {
+        if (t) boost::asio::post(a, [t] { t->cancel(); });
         auto now = Clock::now();
         samples.push_back(std::chrono::duration<double, std::micro>(now - sent).count());
         if (left > 1) {
@@ -289,11 +298,16 @@ std::optional<Figures> ping_pong_once(bool spin) {
 
 void run_baseline() {
   Table t{{"p50", "p99"}, {}};
-  for (bool spin : {false, true}) {
-    auto f = median_of_reps([spin] { return ping_pong_once(spin); });
-    t.rows.push_back({spin ? "asio post round trip, both threads busy-polling (no sleep)"
-                           : "asio post round trip between two worker threads (io_context::run)",
-                      {fmt((*f)["p50"], " us"), fmt((*f)["p99"], " us")}});
+  struct Row {
+    const char* name;
+    bool spin, timer;
+  };
+  for (Row r :
+       {Row{"asio post round trip between two worker threads (io_context::run)", false, false},
+        Row{"the same, plus a 30 s timer armed and cancelled per round trip", false, true},
+        Row{"asio post round trip, both threads busy-polling (no sleep)", true, false}}) {
+    auto f = median_of_reps([r] { return ping_pong_once(r.spin, r.timer); });
+    t.rows.push_back({r.name, {fmt((*f)["p50"], " us"), fmt((*f)["p99"], " us")}});
   }
   t.print("Baseline: cross-thread round trip on this machine (no runtime)");
 }
@@ -364,20 +378,24 @@ void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2 + 3. Throughput: `callers` alpha instances each run call-loops back to back against `callees`
-// beta instances, driven by callbacks of Node::call (no bench thread blocks per call).
+// 2 + 3. Throughput: `callers` alpha instances each run call-loops back to back, each against
+// its own choice of `callees` echo actors, driven by callbacks of Node::call (no bench thread
+// blocks per call). Each callee is its own actor config with its own type (beta0, beta1...), so
+// the bench decides which callee, hence which worker, every caller talks to: an actor's worker
+// is (serial - 1) % workers, alpha instances are serials 1..callers, beta<j> is callers + 1 + j.
+
+enum class Placement { Same, Cross, Mixed };  // callee on the caller's worker, on another, half
 
 class LoopDriver {
  public:
-  LoopDriver(Node& node, long n, Clock::time_point until)
-      : node_(node), args_(std::to_string(n) + " beta echo " + kPayload), n_(n), until_(until) {}
+  LoopDriver(Node& node, long n, Clock::time_point until) : node_(node), n_(n), until_(until) {}
 
-  void start(const std::string& target) {
+  void start(const std::string& target, const std::string& callee_type) {
     {
       std::lock_guard lock(mu_);
       ++active_;
     }
-    issue(target);
+    issue(target, std::to_string(n_) + " " + callee_type + " echo " + kPayload);
   }
   void wait() {
     std::unique_lock lock(mu_);
@@ -391,26 +409,28 @@ class LoopDriver {
   }
 
  private:
-  void issue(std::string target) {
-    node_.call(target, "call-loop", bytes(args_), [this, target](CallResult r) {
-      if (r.is_ok()) {
-        calls_.fetch_add(n_);
-        if (Clock::now() < until_) {
-          issue(target);
-          return;
-        }
-      } else {
-        errors_.fetch_add(1);
-        std::lock_guard lock(mu_);
-        if (first_error_.empty()) first_error_ = actr::runtime::describe(r.error());
-      }
-      std::lock_guard lock(mu_);
-      if (--active_ == 0) cv_.notify_all();
-    });
+  void issue(std::string target, std::string args) {
+    Bytes payload = bytes(args);
+    const std::string to = target;  // the lambda below takes `target` over
+    node_.call(to, "call-loop", std::move(payload),
+               [this, target = std::move(target), args = std::move(args)](CallResult r) {
+                 if (r.is_ok()) {
+                   calls_.fetch_add(n_);
+                   if (Clock::now() < until_) {
+                     issue(target, args);
+                     return;
+                   }
+                 } else {
+                   errors_.fetch_add(1);
+                   std::lock_guard lock(mu_);
+                   if (first_error_.empty()) first_error_ = actr::runtime::describe(r.error());
+                 }
+                 std::lock_guard lock(mu_);
+                 if (--active_ == 0) cv_.notify_all();
+               });
   }
 
   Node& node_;
-  std::string args_;
   long n_;
   Clock::time_point until_;
   std::atomic<uint64_t> calls_{0}, errors_{0};
@@ -420,27 +440,52 @@ class LoopDriver {
   std::string first_error_;
 };
 
-std::optional<Figures> throughput_once(unsigned workers, uint32_t callers, uint32_t callees,
-                                       const std::string& beta_mailbox, int commit_window_us) {
+struct ThroughputCase {
+  std::string name;
+  unsigned workers;
+  uint32_t callers, callees;
+  Placement placement;
+  std::string mailbox;  // of the callees
+  int commit_window_us;
+};
+
+// The callee index of caller `i` (1-based serial) under `c.placement`.
+uint32_t callee_of(const ThroughputCase& c, uint32_t i) {
+  auto worker_of = [&](uint32_t serial) { return (serial - 1) % c.workers; };
+  if (c.placement == Placement::Mixed) return ((i - 1) / 2) % c.callees;
+  std::vector<uint32_t> fit;
+  for (uint32_t j = 0; j < c.callees; ++j) {
+    bool same = worker_of(c.callers + 1 + j) == worker_of(i);
+    if (same == (c.placement == Placement::Same)) fit.push_back(j);
+  }
+  if (fit.empty()) return (i - 1) % c.callees;
+  return fit[((i - 1) / c.workers) % fit.size()];
+}
+
+std::optional<Figures> throughput_once(const ThroughputCase& c) {
   auto probe = guest("runtime_probe");
-  auto b = BenchNode::start("throughput",
-                            node_toml(workers, commit_window_us,
-                                      actor_toml("alpha", probe, "memory", callers) +
-                                          actor_toml("beta", probe, beta_mailbox, callees)));
+  std::string actors = actor_toml("alpha", probe, "memory", c.callers);
+  for (uint32_t j = 0; j < c.callees; ++j) {
+    actors += actor_toml("beta" + std::to_string(j), probe, c.mailbox);
+  }
+  auto b = BenchNode::start("throughput", node_toml(c.workers, c.commit_window_us, actors));
   if (!b) return std::nullopt;
   Node& node = b->node();
-  const long n = 200;
-  auto run_for = std::chrono::milliseconds(opts.quick ? 500 : 2000);
+  auto launch = [&](LoopDriver& d) {
+    for (uint32_t i = 1; i <= c.callers; ++i) {
+      d.start("1:" + std::to_string(i), "beta" + std::to_string(callee_of(c, i)));
+    }
+  };
   {  // warm-up
     LoopDriver warm(node, 20, Clock::now());
-    for (uint32_t i = 1; i <= callers; ++i) warm.start("1:" + std::to_string(i));
+    launch(warm);
     warm.wait();
   }
+  auto run_for = std::chrono::milliseconds(opts.quick ? 500 : 2000);
   auto t0 = Clock::now();
   auto cpu0 = cpu_seconds();
-  LoopDriver d(node, n, t0 + run_for);
-  // Alpha instances are serials 1..callers; one loop each, so every caller actor is busy.
-  for (uint32_t i = 1; i <= callers; ++i) d.start("1:" + std::to_string(i));
+  LoopDriver d(node, 200, t0 + run_for);
+  launch(d);
   d.wait();
   double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
   if (d.errors()) {
@@ -456,21 +501,17 @@ std::optional<Figures> throughput_once(unsigned workers, uint32_t callers, uint3
   return f;
 }
 
-void run_throughput(
-    const std::vector<std::tuple<std::string, unsigned, uint32_t, uint32_t, std::string, int>>&
-        cases,
-    const std::string& title) {
+void run_throughput(const std::vector<ThroughputCase>& cases, const std::string& title) {
   Table t{{"calls/s", "CPU use (of 200%)", "CPU us per call", "calls per CPU-second"}, {}};
-  for (auto& [name, workers, callers, callees, mailbox, window] : cases) {
-    if (name.find(opts.filter) == std::string::npos) continue;
-    auto f =
-        median_of_reps([&] { return throughput_once(workers, callers, callees, mailbox, window); });
+  for (const ThroughputCase& c : cases) {
+    if (c.name.find(opts.filter) == std::string::npos) continue;
+    auto f = median_of_reps([&] { return throughput_once(c); });
     if (!f) {
-      t.rows.push_back({name, {"failed"}});
+      t.rows.push_back({c.name, {"failed"}});
       continue;
     }
     auto& m = *f;
-    t.rows.push_back({name,
+    t.rows.push_back({c.name,
                       {fmt(m["rate"]), fmt(m["cpu_util"], "%"), fmt(m["cpu_per_call"]),
                        fmt(m["rate_per_core"])}});
   }
@@ -609,10 +650,15 @@ int main(int argc, char** argv) {
         "Actor -> actor call latency, 64-byte echo, one caller (us)");
   }
   if (wanted("throughput")) {
+    using P = Placement;
     run_throughput(
-        {{"memory lane: 8 callers -> 4 echo actors, workers = 2", 2, 8, 4, "memory", 100},
-         {"memory lane: 2 callers -> 2 echo actors, workers = 2", 2, 2, 2, "memory", 100},
-         {"memory lane: 8 callers -> 4 echo actors, workers = 1", 1, 8, 4, "memory", 100}},
+        {{"memory: 8 callers -> 4 callees, workers = 2, callee on the caller's worker", 2, 8, 4,
+          P::Same, "memory", 100},
+         {"memory: 8 callers -> 4 callees, workers = 2, half the calls cross workers", 2, 8, 4,
+          P::Mixed, "memory", 100},
+         {"memory: 8 callers -> 4 callees, workers = 2, every call crosses workers", 2, 8, 4,
+          P::Cross, "memory", 100},
+         {"memory: 8 callers -> 4 callees, workers = 1", 1, 8, 4, P::Same, "memory", 100}},
         "Actor -> actor call throughput, 64-byte echo, call-loop N=200 per caller");
   }
   if (wanted("durable")) {
@@ -620,13 +666,16 @@ int main(int argc, char** argv) {
                  {"durable beta, commit_window 100 us (default), workers = 2", 2, "durable", 100},
                  {"durable beta, commit_window 500 us, workers = 2", 2, "durable", 500}},
                 "Durable lane: call latency, one caller (us)");
+    using P = Placement;
     run_throughput(
-        {{"durable: 8 callers -> 4 echo actors, window 0 us", 2, 8, 4, "durable", 0},
-         {"durable: 8 callers -> 4 echo actors, window 100 us", 2, 8, 4, "durable", 100},
-         {"durable: 8 callers -> 4 echo actors, window 500 us", 2, 8, 4, "durable", 500},
-         {"durable: 64 callers -> 4 echo actors, window 100 us", 2, 64, 4, "durable", 100},
-         {"durable: 64 callers -> 4 echo actors, window 500 us", 2, 64, 4, "durable", 500}},
-        "Durable lane: throughput (messages/s = calls/s; each call is one stored message)");
+        {{"durable: 8 callers -> 4 callees, window 0 us", 2, 8, 4, P::Mixed, "durable", 0},
+         {"durable: 8 callers -> 4 callees, window 100 us", 2, 8, 4, P::Mixed, "durable", 100},
+         {"durable: 8 callers -> 4 callees, window 500 us", 2, 8, 4, P::Mixed, "durable", 500},
+         {"durable: 64 callers -> 4 callees, window 0 us", 2, 64, 4, P::Mixed, "durable", 0},
+         {"durable: 64 callers -> 4 callees, window 100 us", 2, 64, 4, P::Mixed, "durable", 100},
+         {"durable: 64 callers -> 4 callees, window 500 us", 2, 64, 4, P::Mixed, "durable", 500}},
+        "Durable lane: throughput, workers = 2, half the calls cross workers (messages/s = "
+        "calls/s: each call is one stored message)");
   }
   if (wanted("memory")) run_memory();
   std::printf("\nload average at end: %s\n", load_average().c_str());
