@@ -125,8 +125,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
   const toml::table& root = parsed.table();
   NodeConfig c;
   ACTR_TRY_VOID(check_keys(root,
-                           {"realm", "data_dir", "engine", "workers", "call_timeout_ms", "mailbox",
-                            "gateway", "actors"},
+                           {"realm", "data_dir", "engine", "workers", "worker_spin_us", "call_timeout_ms",
+                            "mailbox", "gateway", "actors"},
                            source, ""));
   ACTR_TRY_VOID(read(root, "realm", c.realm, source, ""));
   std::string data_dir, engine = "aot";
@@ -146,6 +146,10 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     return make_error(std::string(source) + ": `engine` must be \"aot\" or \"interp\"");
   }
   ACTR_TRY_VOID(read(root, "workers", c.workers, source, ""));
+  uint64_t spin = static_cast<uint64_t>(c.worker_spin.count());
+  ACTR_TRY_VOID(read(root, "worker_spin_us", spin, source, ""));
+  if (spin > 10'000) return make_error(std::string(source) + ": `worker_spin_us` must be at most 10000");
+  c.worker_spin = std::chrono::microseconds(spin);
   ACTR_TRY_VOID(read_ms(root, "call_timeout_ms", c.call_timeout, source, ""));
   if (const toml::table* m = root["mailbox"].as_table()) {
     ACTR_TRY_VOID(check_keys(*m,

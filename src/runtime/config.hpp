@@ -53,6 +53,7 @@ struct NodeConfig {
   std::filesystem::path data_dir = "actr-data";
   wasm::EngineKind engine = wasm::EngineKind::Aot;
   uint32_t workers = 0;                               // 0: one per hardware thread
+  std::chrono::microseconds worker_spin{50};          // polling before a worker sleeps
   std::chrono::milliseconds call_timeout{30'000};
   MailboxConfig mailbox;
   GatewayConfig gateway;

@@ -61,7 +61,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   node->engine_ = std::move(*engine);
   node->linker_ = std::make_unique<component::Linker>(*node->engine_);
   workload::host::add_to_linker(*node->linker_, make_host_imports());
-  node->workers_ = std::make_unique<WorkerPool>(node->config_.workers);
+  node->workers_ = std::make_unique<WorkerPool>(node->config_.workers, node->config_.worker_spin);
   auto metrics = metrics::NodeMetrics::create(node->registry_);
   if (!metrics) return make_error("metrics: " + metrics.error().message);
   node->metrics_ = *metrics;

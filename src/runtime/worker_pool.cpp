@@ -4,7 +4,26 @@
 
 namespace actr::runtime {
 
-WorkerPool::WorkerPool(unsigned threads) {
+namespace {
+
+void run_worker(boost::asio::io_context& io, std::chrono::microseconds spin) {
+  while (!io.stopped()) {
+    if (io.poll() > 0) continue;
+    if (spin.count() > 0) {
+      auto until = std::chrono::steady_clock::now() + spin;
+      bool ran = false;
+      while (!ran && std::chrono::steady_clock::now() < until && !io.stopped()) {
+        ran = io.poll() > 0;
+      }
+      if (ran) continue;
+    }
+    if (io.run_one() == 0) break;  // out of work: the pool is stopping
+  }
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>());
@@ -13,10 +32,10 @@ WorkerPool::WorkerPool(unsigned threads) {
   std::atomic<unsigned> started{0};
   for (unsigned i = 0; i < threads; ++i) {
     Worker* w = workers_[i].get();
-    threads_.emplace_back([w, &started] {
+    threads_.emplace_back([w, &started, spin] {
       w->thread_id_ = std::this_thread::get_id();
       started.fetch_add(1);
-      w->io().run();
+      run_worker(w->io(), spin);
     });
   }
   // Actors ask in_this_thread() from the first handler on: the ids must be set before.
