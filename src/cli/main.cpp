@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   actr::cli::add_run_command(app, exit_code);
   actr::cli::add_dlq_commands(app, exit_code);
   actr::cli::add_call_command(app, exit_code);
+  actr::cli::add_signal_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -60,11 +60,13 @@ Result<uint32_t> GuestMemory::alloc(uint32_t align, uint32_t size) {
   }
   Result<void> called = realloc_->call(args, result);
   if (may_leave_) *may_leave_ = was;
-  ACTR_TRY_VOID(std::move(called));
+  if (!called.ok()) [[unlikely]]
+    return called.take_error();
   refresh();
   auto ptr = static_cast<uint32_t>(result[0]);
-  if ((ptr & (align - 1)) != 0) return trap("realloc return: result not aligned");
-  if (uint64_t{ptr} + size > size_) {
+  if ((ptr & (align - 1)) != 0) [[unlikely]]
+    return trap("realloc return: result not aligned");
+  if (uint64_t{ptr} + size > size_) [[unlikely]] {
     return trap("realloc return: beyond end of memory", wasm::TrapKind::MemoryOutOfBounds);
   }
   return ptr;
@@ -77,9 +79,11 @@ Result<void> GuestMemory::read_string(uint32_t ptr, uint32_t len, std::string& o
   }
   ACTR_TRY_VOID(check(ptr, len, 1, "string pointer/length out of bounds of memory"));
   std::string_view view(reinterpret_cast<const char*>(base_ + ptr), len);
-  std::string message;
-  if (!is_ascii(view) && !unicode::validate_utf8(view, &message)) return trap(message);
-  out.assign(view);
+  if (!is_ascii(view)) {
+    std::string message;
+    if (!unicode::validate_utf8(view, &message)) return trap(message);
+  }
+  out.assign(view.data(), view.size());
   return {};
 }
 
@@ -89,9 +93,11 @@ Result<uint32_t> GuestMemory::write_string(std::string_view s) {
   }
   // What the host passes is checked as the Value path's check_value does, before the guest sees
   // it (an error, not a trap: the host is at fault).
-  std::string message;
-  if (!is_ascii(s) && !unicode::validate_utf8(s, &message)) {
-    return make_error("string is not valid utf-8: " + message);
+  if (!is_ascii(s)) {
+    std::string message;
+    if (!unicode::validate_utf8(s, &message)) {
+      return make_error("string is not valid utf-8: " + message);
+    }
   }
   auto n = static_cast<uint32_t>(s.size());
   ACTR_TRY(uint32_t ptr, alloc(1, n));

@@ -21,12 +21,21 @@
 
 namespace actr::component::canonical {
 
+// Where an engine keeps a memory's current base pointer and byte size, when it lets them be read
+// directly (see wasm/aot/memory_fields.hpp): refreshing then costs two loads instead of two
+// virtual calls. Both pointers are null otherwise.
+struct MemoryCells {
+  uint8_t* const* data = nullptr;
+  const uint32_t* size = nullptr;
+};
+
 class GuestMemory {
  public:
   // `memory` and `realloc` may be null when the function's canonical options have none (then
   // anything that needs them traps); `may_leave` is cleared while realloc runs (may be null).
-  GuestMemory(wasm::Memory* memory, wasm::Func* realloc, bool* may_leave)
-      : memory_(memory), realloc_(realloc), may_leave_(may_leave) {
+  // `cells`, when set, are `memory`'s own.
+  GuestMemory(wasm::Memory* memory, wasm::Func* realloc, bool* may_leave, MemoryCells cells = {})
+      : memory_(memory), realloc_(realloc), may_leave_(may_leave), cells_(cells) {
     refresh();
   }
 
@@ -34,7 +43,10 @@ class GuestMemory {
   uint64_t size() const { return size_; }
   // Re-reads the memory's base and size (after anything ran guest code).
   void refresh() {
-    if (memory_) {
+    if (cells_.data) {
+      base_ = *cells_.data;
+      size_ = *cells_.size;
+    } else if (memory_) {
       base_ = memory_->data();
       size_ = memory_->size();
     }
@@ -91,6 +103,7 @@ class GuestMemory {
   wasm::Memory* memory_;
   wasm::Func* realloc_;
   bool* may_leave_;
+  MemoryCells cells_;
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
 };

@@ -3,9 +3,18 @@
 #include "component/canonical/call.hpp"
 #include "component/canonical/handle_table.hpp"
 #include "component/canonical/layout.hpp"
+#include "wasm/aot/memory_fields.hpp"
 
 namespace actr::component::link {
 namespace {
+
+// The fast paths read an aot memory's base and size directly.
+canonical::MemoryCells cells_of(const wasm::Memory* memory) {
+  if (memory == nullptr) return {};
+  std::optional<wasm::aot::MemoryFields> fields = wasm::aot::memory_fields(*memory);
+  if (!fields) return {};
+  return canonical::MemoryCells{fields->data, fields->size};
+}
 
 canonical::Options to_options(const CanonOpts& opts, ComponentState* state) {
   canonical::Options o;
@@ -19,10 +28,14 @@ canonical::Options to_options(const CanonOpts& opts, ComponentState* state) {
 }
 
 // A trap anywhere in a component call poisons the whole store: its instances may be in any state.
-Result<void> poison_on_trap(ComponentState& state, Result<void> r) {
+void poison_if_trap(ComponentState& state, const Result<void>& r) {
   if (!r.ok() && r.error().code != 0 && !state.store->poisoned()) {
     state.store->poison(r.error().message);
   }
+}
+
+Result<void> poison_on_trap(ComponentState& state, Result<void> r) {
+  poison_if_trap(state, r);
   return r;
 }
 
@@ -95,7 +108,7 @@ Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value
 bool supports_raw(const FuncItem& func) {
   if (!func.lifted) return false;
   const LiftedFunc& lifted = *func.lifted;
-  if (lifted.raw_state == 0) {
+  if (lifted.raw_state == 0) [[unlikely]] {
     bool ok = lifted.opts.encoding == ast::StringEncoding::Utf8 && !mentions_handles(func.type);
     if (ok) {
       // Validation made the core type match; the raw path writes at most this many slots.
@@ -104,49 +117,74 @@ bool supports_raw(const FuncItem& func) {
       ok = have.params.size() == want.params.size() && have.results.size() == want.results.size() &&
            want.params.size() <= canonical::kMaxFlatParams &&
            want.results.size() <= canonical::kMaxFlatResults;
+      if (ok) {
+        lifted.raw_params = static_cast<uint8_t>(want.params.size());
+        lifted.raw_cells = cells_of(lifted.opts.memory.get());
+      }
     }
     lifted.raw_state = ok ? 1 : 2;
   }
   return lifted.raw_state == 1;
 }
 
+namespace {
+
+// The body of call_raw, once the instance may be entered.
+Result<void> run_raw(const LiftedFunc& lifted, ComponentState& state, RawLower lower,
+                     RawLift lift) {
+  canonical::GuestMemory memory(lifted.opts.memory.get(), lifted.opts.realloc.get(),
+                                &state.may_leave, lifted.raw_cells);
+  // Only the slots the core function takes are zeroed: the callbacks never touch the rest. (The
+  // empty asm keeps the compiler from making the loop a `rep stos`, slower than a few stores.)
+  wasm::Slot args[canonical::kMaxFlatParams];
+  for (uint32_t i = 0; i < lifted.raw_params; ++i) {
+    args[i] = 0;
+    __asm__ volatile("");
+  }
+  ACTR_TRY_VOID(lower(memory, args));
+  wasm::Slot results[canonical::kMaxFlatResults] = {};
+  // Each step's Status is checked where it was built and the success path returns a new one:
+  // moving a Status (its message string) costs more than the small steps here.
+  ACTR_TRY_VOID(lifted.core->call(args, results));
+  memory.refresh();
+  ACTR_TRY_VOID(lift(memory, results));
+  if (wasm::Func* post_return = lifted.opts.post_return.get()) {
+    bool was = state.may_leave;
+    state.may_leave = false;
+    wasm::Slot none[1] = {};
+    Result<void> r = post_return->call(results, none);
+    state.may_leave = was;
+    if (!r.ok()) [[unlikely]]
+      return r;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift) {
-  if (!supports_raw(func)) {
+  if (!supports_raw(func)) [[unlikely]] {
     return make_error("`" + func.debug_name + "` has no raw calling path (see supports_raw())");
   }
   const LiftedFunc& lifted = *func.lifted;
   ComponentState& state = *lifted.state;
-  if (state.store->poisoned()) {
+  if (state.store->poisoned()) [[unlikely]] {
     return wasm::make_trap(wasm::TrapKind::Poisoned, "instance is poisoned by an earlier trap: " +
                                                          state.store->poison_reason());
   }
-  if (!state.may_enter) {
+  if (!state.may_enter) [[unlikely]] {
     return wasm::make_trap(wasm::TrapKind::Other,
                            "cannot enter component instance " +
                                (state.name.empty() ? std::string("(root)") : state.name) +
                                ": it is already on the call stack");
   }
   EnterGuard guard(state);
-  auto body = [&]() -> Result<void> {
-    canonical::GuestMemory memory(lifted.opts.memory.get(), lifted.opts.realloc.get(),
-                                  &state.may_leave);
-    wasm::Slot args[canonical::kMaxFlatParams] = {};
-    ACTR_TRY_VOID(lower(memory, args));
-    wasm::Slot results[canonical::kMaxFlatResults] = {};
-    ACTR_TRY_VOID(lifted.core->call(args, results));
-    memory.refresh();
-    ACTR_TRY_VOID(lift(memory, results));
-    if (lifted.opts.post_return) {
-      bool was = state.may_leave;
-      state.may_leave = false;
-      wasm::Slot none[1] = {};
-      Result<void> r = lifted.opts.post_return->call(results, none);
-      state.may_leave = was;
-      return r;
-    }
-    return {};
-  };
-  return poison_on_trap(state, body());
+  Result<void> r = run_raw(lifted, state, lower, lift);
+  if (!r.ok()) [[unlikely]] {
+    poison_if_trap(state, r);
+    return r;
+  }
+  return {};
 }
 
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
@@ -160,21 +198,22 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
     // The bindings' fast path: they read and write the guest's memory themselves.
     wasm::Memory* memory = keep_opts->memory.get();
     wasm::Func* realloc = keep_opts->realloc.get();
-    return store.host_func(std::move(core_type),
-                           [raw = callee->raw_host, memory, realloc, state, keep_opts](
-                               const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-                             if (!state->may_leave) {
-                               return wasm::make_trap(wasm::TrapKind::Other,
-                                                      "cannot leave component instance");
-                             }
-                             canonical::GuestMemory guest(memory, realloc, &state->may_leave);
-                             if (auto r = raw(guest, args, results); !r) {
-                               Error e = r.take_error();
-                               if (e.code == 0) e.code = static_cast<int>(wasm::TrapKind::Host);
-                               return e;
-                             }
-                             return {};
-                           });
+    canonical::MemoryCells cells = cells_of(memory);
+    return store.host_func(
+        std::move(core_type),
+        [raw = callee->raw_host, memory, realloc, cells, state, keep_opts](
+            const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          if (!state->may_leave) {
+            return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
+          }
+          canonical::GuestMemory guest(memory, realloc, &state->may_leave, cells);
+          if (auto r = raw(guest, args, results); !r) {
+            Error e = r.take_error();
+            if (e.code == 0) e.code = static_cast<int>(wasm::TrapKind::Host);
+            return e;
+          }
+          return {};
+        });
   }
   if (callee->host) {
     // A host callee is called directly: no wrapper, no result vector moved through a Result.

@@ -8,6 +8,7 @@
 
 #include "common/result.hpp"
 #include "component/ast.hpp"
+#include "component/canonical/guest_memory.hpp"
 #include "component/linker/component_state.hpp"
 #include "component/linker/items.hpp"
 #include "component/value.hpp"
@@ -35,6 +36,9 @@ struct LiftedFunc {
   mutable const FuncType* plan_source = nullptr;
   // Whether call_raw may be used: 0 not yet known, 1 yes, 2 no.
   mutable uint8_t raw_state = 0;
+  // With raw_state 1: how many flat core arguments the core function takes.
+  mutable uint8_t raw_params = 0;
+  mutable canonical::MemoryCells raw_cells;
 };
 
 // Calls a component function (host or lifted) with host values.

@@ -4,24 +4,46 @@
 #include <cstring>
 #include <vector>
 
+#include "wasm/aot/memory_fields.hpp"
 #include "wasm/trap.hpp"
 
 namespace actr::wasm::aot {
 
+namespace {
+
+// The counts are small (at most a few slots in practice): an element loop is cheaper than the
+// libc memmove call that std::copy_n becomes. The empty asm keeps the compiler from turning the
+// loop back into that call.
+inline void copy_slots(const Slot* from, size_t count, Slot* to) {
+  for (size_t i = 0; i < count; ++i) {
+    to[i] = from[i];
+    __asm__ volatile("");
+  }
+}
+
+}  // namespace
+
 Result<void> GuestFunc::call(const Slot* args, Slot* results) {
-  size_t params = type_.params.size();
-  size_t count = std::max(params, type_.results.size());
-  Slot local[16];
+  Slot local[kLocalSlots];
   std::vector<Slot> heap;
   Slot* slots = local;
-  if (count > std::size(local)) {
-    heap.resize(count);
+  if (slot_count_ > kLocalSlots) [[unlikely]] {
+    heap.resize(slot_count_);
     slots = heap.data();
   }
-  std::copy_n(args, params, slots);
-  ACTR_TRY_VOID(guarded_call(*store_, trampoline_, instance_, slots));
-  std::copy_n(slots, type_.results.size(), results);
-  return {};
+  copy_slots(args, param_count_, slots);
+  // The one return statement lets the Status be built in the caller's slot, never moved.
+  Result<void> r = guarded_call(*store_, trampoline_, instance_, slots);
+  if (r.ok()) [[likely]]
+    copy_slots(slots, result_count_, results);
+  return r;
+}
+
+std::optional<MemoryFields> memory_fields(const Memory& memory) {
+  const auto* aot = dynamic_cast<const AotMemory*>(&memory);
+  if (aot == nullptr) return std::nullopt;
+  const wasm_rt_memory_t* raw = aot->raw();
+  return MemoryFields{&raw->data, &raw->size};
 }
 
 Result<uint64_t> AotMemory::grow(uint64_t delta_pages) {

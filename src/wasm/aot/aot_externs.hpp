@@ -2,6 +2,7 @@
 // compiled instances (or, for host functions, in the store).
 #pragma once
 
+#include <algorithm>
 #include <optional>
 
 #include "wasm/aot/runtime.hpp"
@@ -30,7 +31,10 @@ class GuestFunc final : public AotFunc {
       : AotFunc(store, std::move(type)),
         instance_(instance),
         trampoline_(trampoline),
-        typed_(typed) {}
+        typed_(typed),
+        param_count_(type_.params.size()),
+        result_count_(type_.results.size()),
+        slot_count_(std::max(param_count_, result_count_)) {}
 
   Result<void> call(const Slot* args, Slot* results) override;
   actr_import_slot_t import_slot() override { return {instance_, typed_, nullptr}; }
@@ -39,9 +43,15 @@ class GuestFunc final : public AotFunc {
   actr_generic_fn_t typed() const { return typed_; }
 
  private:
+  // Slots of the trampoline's argument/result array that fit on the stack.
+  static constexpr size_t kLocalSlots = 16;
+
   void* instance_;
   actr_trampoline_t trampoline_;
   actr_generic_fn_t typed_;
+  size_t param_count_;
+  size_t result_count_;
+  size_t slot_count_;
 };
 
 class HostFunc final : public AotFunc {

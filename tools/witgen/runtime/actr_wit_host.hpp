@@ -712,41 +712,84 @@ struct RecordLayout {
   static constexpr uint32_t slot(size_t i) { return layout.slots[i]; }
 };
 
-// Fields of a record-like value given as references, in order.
+// Fields of a record-like value given as references, in order. Each field's Status is built in
+// place and the walk stops at the first error (no Status is assigned over another: that moves
+// its message string, once per field).
 template <class... Ts>
 struct Fields {
   using L = RecordLayout<std::remove_const_t<Ts>...>;
+  static constexpr size_t count = sizeof...(Ts);
+  template <size_t I>
+  using At = std::remove_const_t<std::tuple_element_t<I, std::tuple<Ts...>>>;
+
+  template <size_t I = 0>
+  static Status store_from(GuestMemory& m, uint32_t p, const std::tuple<const Ts&...>& v) {
+    if constexpr (I == count) {
+      (void)m, (void)p, (void)v;  // unused without fields
+      return {};
+    } else {
+      Status r = Abi<At<I>>::store(m, p + L::offset(I), std::get<I>(v));
+      if (!r.ok()) [[unlikely]]
+        return r;
+      return store_from<I + 1>(m, p, v);
+    }
+  }
+  template <size_t I = 0>
+  static Status load_from(const GuestMemory& m, uint32_t p, const std::tuple<Ts&...>& v) {
+    if constexpr (I == count) {
+      (void)m, (void)p, (void)v;  // unused without fields
+      return {};
+    } else {
+      Status r = Abi<At<I>>::load(m, p + L::offset(I), std::get<I>(v));
+      if (!r.ok()) [[unlikely]]
+        return r;
+      return load_from<I + 1>(m, p, v);
+    }
+  }
+  template <size_t I = 0>
+  static Status lower_from(GuestMemory& m, const std::tuple<const Ts&...>& v, Slot* s) {
+    if constexpr (I == count) {
+      (void)m, (void)s, (void)v;  // unused without fields
+      return {};
+    } else {
+      Status r = Abi<At<I>>::lower(m, std::get<I>(v), s + L::slot(I));
+      if (!r.ok()) [[unlikely]]
+        return r;
+      return lower_from<I + 1>(m, v, s);
+    }
+  }
+  template <size_t I = 0>
+  static Status lift_from(const GuestMemory& m, const Slot* s, const std::tuple<Ts&...>& v) {
+    if constexpr (I == count) {
+      (void)m, (void)s, (void)v;  // unused without fields
+      return {};
+    } else {
+      Status r = Abi<At<I>>::lift(m, s + L::slot(I), std::get<I>(v));
+      if (!r.ok()) [[unlikely]]
+        return r;
+      return lift_from<I + 1>(m, s, v);
+    }
+  }
+
   template <size_t... I>
   static Status store(GuestMemory& m, uint32_t p, std::tuple<const Ts&...> v,
                       std::index_sequence<I...>) {
-    (void)m, (void)p, (void)v;  // unused without fields
-    Status r;
-    ((r.ok() ? (void)(r = Abi<Ts>::store(m, p + L::offset(I), std::get<I>(v))) : (void)0), ...);
-    return r;
+    return store_from(m, p, v);
   }
   template <size_t... I>
   static Status load(const GuestMemory& m, uint32_t p, std::tuple<Ts&...> v,
                      std::index_sequence<I...>) {
-    (void)m, (void)p, (void)v;  // unused without fields
-    Status r;
-    ((r.ok() ? (void)(r = Abi<Ts>::load(m, p + L::offset(I), std::get<I>(v))) : (void)0), ...);
-    return r;
+    return load_from(m, p, v);
   }
   template <size_t... I>
   static Status lower(GuestMemory& m, std::tuple<const Ts&...> v, Slot* s,
                       std::index_sequence<I...>) {
-    (void)m, (void)s, (void)v;  // unused without fields
-    Status r;
-    ((r.ok() ? (void)(r = Abi<Ts>::lower(m, std::get<I>(v), s + L::slot(I))) : (void)0), ...);
-    return r;
+    return lower_from(m, v, s);
   }
   template <size_t... I>
   static Status lift(const GuestMemory& m, const Slot* s, std::tuple<Ts&...> v,
                      std::index_sequence<I...>) {
-    (void)m, (void)s, (void)v;  // unused without fields
-    Status r;
-    ((r.ok() ? (void)(r = Abi<Ts>::lift(m, s + L::slot(I), std::get<I>(v))) : (void)0), ...);
-    return r;
+    return lift_from(m, s, v);
   }
 };
 

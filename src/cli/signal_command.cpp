@@ -1,0 +1,103 @@
+// `actr signal`: runs the signaling server until SIGINT or SIGTERM.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "runtime/ids.hpp"
+#include "signaling/server.hpp"
+
+namespace actr::cli {
+
+namespace {
+
+struct SignalOptions {
+  std::string listen = "127.0.0.1:7450";
+  std::string data_dir = "signaling-data";
+  int64_t credential_ttl_s = 3600;
+  double heartbeat_s = 10;
+  size_t max_frame_bytes = 64 * 1024;
+  double rate = 1000;
+  std::string log_level;
+};
+
+Result<void> apply_listen(signaling::ServerOptions& options, const std::string& spec) {
+  std::string port_text = spec;
+  if (size_t colon = spec.rfind(':'); colon != std::string::npos) {
+    options.address = spec.substr(0, colon);
+    port_text = spec.substr(colon + 1);
+  }
+  auto [p, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), options.port);
+  if (options.address.empty() || ec != std::errc{} || p != port_text.data() + port_text.size()) {
+    return make_error("--listen: expected PORT or ADDRESS:PORT, got `" + spec + "`");
+  }
+  return {};
+}
+
+Result<void> run(const SignalOptions& o) {
+  if (!o.log_level.empty()) spdlog::set_level(spdlog::level::from_str(o.log_level));
+  signaling::ServerOptions options;
+  ACTR_TRY_VOID(apply_listen(options, o.listen));
+  options.data_dir = std::filesystem::absolute(o.data_dir);
+  options.credential_ttl = std::chrono::seconds(o.credential_ttl_s);
+  options.heartbeat_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(o.heartbeat_s * 1000));
+  options.max_frame_bytes = o.max_frame_bytes;
+  options.messages_per_second = o.rate;
+  options.message_burst = 2 * o.rate;
+  // Discovery accepts semver-compatible versions, as discovery on a node does.
+  options.type_matches = [](const signaling::ActrType& offered, const signaling::ActrType& wanted) {
+    return runtime::type_matches(offered, wanted);
+  };
+
+  // The server's thread inherits this mask: only this thread takes SIGINT/SIGTERM (in sigwait).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ACTR_TRY(auto server, signaling::Server::start(std::move(options)));
+  std::cout << "signaling: " << server->listen_address() << std::endl;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server->stop();
+  std::cout << "stopped" << std::endl;
+  return {};
+}
+
+}  // namespace
+
+void add_signal_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<SignalOptions>();
+  auto* cmd = app.add_subcommand("signal", "Run the signaling server nodes register with");
+  cmd->add_option("--listen", options->listen, "ADDRESS:PORT or PORT (default 127.0.0.1:7450)");
+  cmd->add_option("--data-dir", options->data_dir,
+                  "Registrations, serial counters and the signing key (default signaling-data)");
+  cmd->add_option("--credential-ttl", options->credential_ttl_s,
+                  "Credential lifetime in seconds (default 3600)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--heartbeat", options->heartbeat_s,
+                  "Heartbeat interval in seconds; 3 missed mark an actor down (default 10)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-frame", options->max_frame_bytes,
+                  "Largest accepted frame in bytes (default 65536)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--rate", options->rate,
+                  "Messages per second per connection, burst twice that (default 1000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
+  cmd->callback([options, &exit_code] {
+    if (auto r = run(*options); !r) {
+      std::cerr << "error: " << r.error().message << "\n";
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace actr::cli

@@ -1,0 +1,197 @@
+#include "signaling/registry_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/mailbox/sqlite.hpp"
+
+namespace actr::signaling {
+
+namespace sqlite = runtime::sqlite;
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+// PRAGMA application_id of signaling databases ("acts"), so other SQLite files are refused.
+constexpr int32_t kApplicationId = 0x61637473;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS serial_counters (realm INTEGER PRIMARY KEY, next_serial INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS registrations (
+  realm INTEGER NOT NULL,
+  serial INTEGER NOT NULL,
+  manufacturer TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  address TEXT NOT NULL,
+  acl BLOB NOT NULL,
+  registered_at INTEGER NOT NULL,
+  PRIMARY KEY (realm, serial));
+)sql";
+
+// Creates the file owner-only before SQLite opens it (SQLite gives its WAL and shared-memory
+// files the same mode).
+actr::Result<void> create_private_file(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return actr::make_error("cannot create " + file.string() + ": " + strerror(errno));
+  int rc = ::fchmod(fd, 0600);
+  int saved = errno;
+  ::close(fd);
+  if (rc != 0)
+    return actr::make_error("cannot chmod 0600 " + file.string() + ": " + strerror(saved));
+  return {};
+}
+
+std::string acl_blob(const Acl& acl) {
+  proto::RegisterRequest holder;  // a repeated AclRule field to serialize the rules with
+  acl.to_proto(*holder.mutable_acl());
+  return holder.SerializeAsString();
+}
+
+actr::Result<Acl> acl_from_blob(const std::vector<uint8_t>& blob) {
+  proto::RegisterRequest holder;
+  if (!holder.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return actr::make_error("registry: a stored ACL is damaged");
+  }
+  return Acl::from_proto(holder.acl());
+}
+
+}  // namespace
+
+struct RegistryStore::Impl {
+  sqlite::Connection db;
+};
+
+RegistryStore::RegistryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RegistryStore::RegistryStore(RegistryStore&&) noexcept = default;
+RegistryStore& RegistryStore::operator=(RegistryStore&&) noexcept = default;
+RegistryStore::~RegistryStore() = default;
+
+actr::Result<RegistryStore> RegistryStore::open(const std::filesystem::path& file) {
+  ACTR_TRY_VOID(create_private_file(file));
+  ACTR_TRY(sqlite::Connection db, sqlite::Connection::open(file, /*create=*/false));
+  ACTR_TRY_VOID(db.exec("PRAGMA busy_timeout = 5000"));
+  ACTR_TRY(int64_t app_id, db.query_int("PRAGMA application_id"));
+  ACTR_TRY(int64_t version, db.query_int("PRAGMA user_version"));
+  if (app_id == 0 && version == 0) {
+    ACTR_TRY(int64_t tables, db.query_int("SELECT count(*) FROM sqlite_master"));
+    if (tables != 0) return actr::make_error(file.string() + " is not a signaling database");
+    ACTR_TRY_VOID(db.exec(kSchema));
+    ACTR_TRY_VOID(db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str()));
+    ACTR_TRY_VOID(db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str()));
+  } else if (app_id != kApplicationId) {
+    return actr::make_error(file.string() + " is not a signaling database");
+  } else if (version != kSchemaVersion) {
+    return actr::make_error(file.string() + ": unsupported schema version " +
+                            std::to_string(version));
+  }
+  // WAL: one fsync per commit instead of the rollback journal's several. synchronous=FULL even
+  // so: a serial counter that rolled back after a power cut would hand out serials twice.
+  ACTR_TRY_VOID(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL"));
+  return RegistryStore(std::make_unique<Impl>(Impl{std::move(db)}));
+}
+
+actr::Result<CredentialIssuer> RegistryStore::signing_key() {
+  ACTR_TRY(sqlite::Statement read,
+           impl_->db.prepare("SELECT value FROM settings WHERE key = 'signing_key'"));
+  ACTR_TRY(bool found, read.step());
+  if (found) {
+    std::vector<uint8_t> blob = read.column_blob(0);
+    return CredentialIssuer::from_secret_key(
+        std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
+  }
+  CredentialIssuer issuer = CredentialIssuer::generate();
+  ACTR_TRY(sqlite::Statement write,
+           impl_->db.prepare("INSERT INTO settings (key, value) VALUES ('signing_key', ?1)"));
+  write.bind_blob(1, issuer.secret_key());
+  ACTR_TRY_VOID(write.run());
+  return issuer;
+}
+
+actr::Result<uint64_t> RegistryStore::allocate_serial(uint32_t realm) {
+  // One statement: the increment and the read are atomic and committed together.
+  ACTR_TRY(sqlite::Statement stmt,
+           impl_->db.prepare("INSERT INTO serial_counters (realm, next_serial) VALUES (?1, 2) "
+                             "ON CONFLICT (realm) DO UPDATE SET next_serial = next_serial + 1 "
+                             "RETURNING next_serial - 1"));
+  stmt.bind(1, static_cast<int64_t>(realm));
+  ACTR_TRY(bool row, stmt.step());
+  if (!row) return actr::make_error("registry: no serial returned");
+  auto serial = static_cast<uint64_t>(stmt.column_int(0));
+  ACTR_TRY_VOID(stmt.run());
+  return serial;
+}
+
+actr::Result<void> RegistryStore::put(const StoredRegistration& r) {
+  ACTR_TRY(sqlite::Statement stmt,
+           impl_->db.prepare("INSERT OR REPLACE INTO registrations (realm, serial, manufacturer, "
+                             "name, version, address, acl, registered_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  std::string acl = acl_blob(r.acl);
+  stmt.bind(1, static_cast<int64_t>(r.id.realm.realm_id))
+      .bind(2, static_cast<int64_t>(r.id.serial_number))
+      .bind(3, r.id.type.manufacturer)
+      .bind(4, r.id.type.name)
+      .bind(5, r.id.type.version)
+      .bind(6, r.advertised_address)
+      .bind_blob(7, std::span(reinterpret_cast<const uint8_t*>(acl.data()), acl.size()))
+      .bind(8, r.registered_at);
+  return stmt.run();
+}
+
+actr::Result<void> RegistryStore::remove(uint32_t realm, uint64_t serial) {
+  ACTR_TRY(sqlite::Statement stmt,
+           impl_->db.prepare("DELETE FROM registrations WHERE realm = ?1 AND serial = ?2"));
+  stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
+  return stmt.run();
+}
+
+namespace {
+
+actr::Result<StoredRegistration> read_registration(const sqlite::Statement& row) {
+  StoredRegistration r;
+  r.id.realm.realm_id = static_cast<uint32_t>(row.column_int(0));
+  r.id.serial_number = static_cast<uint64_t>(row.column_int(1));
+  r.id.type = ActrType{row.column_text(2), row.column_text(3), row.column_text(4)};
+  r.advertised_address = row.column_text(5);
+  ACTR_TRY(r.acl, acl_from_blob(row.column_blob(6)));
+  r.registered_at = row.column_int(7);
+  return r;
+}
+
+constexpr const char* kColumns =
+    "SELECT realm, serial, manufacturer, name, version, address, acl, registered_at "
+    "FROM registrations";
+
+}  // namespace
+
+actr::Result<std::optional<StoredRegistration>> RegistryStore::find(uint32_t realm,
+                                                                    uint64_t serial) {
+  ACTR_TRY(sqlite::Statement stmt,
+           impl_->db.prepare(std::string(kColumns) + " WHERE realm = ?1 AND serial = ?2"));
+  stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
+  ACTR_TRY(bool row, stmt.step());
+  if (!row) return std::optional<StoredRegistration>();
+  ACTR_TRY(StoredRegistration r, read_registration(stmt));
+  return std::optional<StoredRegistration>(std::move(r));
+}
+
+actr::Result<std::vector<StoredRegistration>> RegistryStore::all() {
+  ACTR_TRY(sqlite::Statement stmt,
+           impl_->db.prepare(std::string(kColumns) + " ORDER BY realm, serial"));
+  std::vector<StoredRegistration> out;
+  while (true) {
+    ACTR_TRY(bool row, stmt.step());
+    if (!row) break;
+    ACTR_TRY(StoredRegistration r, read_registration(stmt));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace actr::signaling

@@ -1,0 +1,72 @@
+// The signaling server (`actr signal`): a WebSocket endpoint where nodes register their actors,
+// discover each other (filtered by the targets' ACLs), subscribe to up/down events, renew their
+// credentials and relay opaque payloads to each other. Protocol: proto/signaling.proto, one
+// binary frame per Envelope.
+//
+// Threads: one I/O thread owns all state (sessions, live registrations, the SQLite store);
+// start() launches it and stop() (or the destructor) joins it. Public methods are thread-safe.
+//
+// Connections: each enforces a maximum frame size and a message rate (token bucket). A client
+// that exceeds either, sends a text or undecodable frame, or stays silent past the heartbeat
+// timeout is logged and disconnected; other connections are unaffected. When a connection ends
+// its actors go down (subscribers are told) but stay known to the store, so a node that comes
+// back may keep their serials by presenting their previous credentials.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "signaling/credential.hpp"
+#include "signaling/ids.hpp"
+
+namespace actr::signaling {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: an ephemeral port (see Server::port())
+  // Holds signaling.db (registrations, serial counters, signing key). Created if missing.
+  std::filesystem::path data_dir = "signaling-data";
+  std::chrono::seconds credential_ttl{3600};
+  // Told to clients at registration; a connection silent for `heartbeat_timeout` (default three
+  // intervals) is considered gone.
+  std::chrono::milliseconds heartbeat_interval{10000};
+  std::chrono::milliseconds heartbeat_timeout{0};  // 0: 3 x heartbeat_interval
+  size_t max_frame_bytes = 64 * 1024;
+  double messages_per_second = 1000;  // token bucket refill rate per connection
+  double message_burst = 2000;        // token bucket capacity (a node registering many actors)
+  TypeMatcher type_matches = exact_type_match;
+  UnixClock clock = system_unix_seconds;
+};
+
+class Server {
+ public:
+  // Opens the store, binds the listening socket and starts the I/O thread.
+  static actr::Result<std::unique_ptr<Server>> start(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Closes every connection and joins the I/O thread. Idempotent.
+  void stop();
+
+  uint16_t port() const;
+  std::string listen_address() const;  // "ws://ADDRESS:PORT"
+  const PublicKey& public_key() const;
+
+  // Counters for tests and logs.
+  size_t connection_count() const;
+  size_t live_actor_count() const;
+
+  // The I/O thread's state; public only so the connection class in server.cpp can name it.
+  struct Core;
+
+ private:
+  explicit Server(std::unique_ptr<Core> core);
+  std::unique_ptr<Core> core_;
+};
+
+}  // namespace actr::signaling

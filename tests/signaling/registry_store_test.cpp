@@ -1,0 +1,106 @@
+#include "signaling/registry_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "temp_dir.hpp"
+
+namespace actr::signaling {
+namespace {
+
+using testing::TempDir;
+
+StoredRegistration registration(uint32_t realm, uint64_t serial) {
+  StoredRegistration r;
+  r.id.realm.realm_id = realm;
+  r.id.serial_number = serial;
+  r.id.type = ActrType{"acme", "echo", "0.1.0"};
+  r.advertised_address = "ws://127.0.0.1:9000";
+  r.acl = Acl({AccessRule{AccessRule::Effect::Deny, "evil", "*", 2}, AccessRule{}});
+  r.registered_at = 1234;
+  return r;
+}
+
+TEST(RegistryStore, SerialsArePerRealmAndNeverReusedAcrossReopen) {
+  TempDir dir;
+  auto file = dir.path() / kRegistryFileName;
+  {
+    auto store = RegistryStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(*store->allocate_serial(1), 1u);
+    EXPECT_EQ(*store->allocate_serial(1), 2u);
+    EXPECT_EQ(*store->allocate_serial(2), 1u);
+    EXPECT_EQ(*store->allocate_serial(1), 3u);
+  }
+  auto store = RegistryStore::open(file);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(*store->allocate_serial(1), 4u);
+  EXPECT_EQ(*store->allocate_serial(2), 2u);
+}
+
+TEST(RegistryStore, SigningKeyIsStableAndFileIsPrivate) {
+  TempDir dir;
+  auto file = dir.path() / kRegistryFileName;
+  PublicKey first{};
+  {
+    auto store = RegistryStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    auto key = store->signing_key();
+    ASSERT_TRUE(key) << key.error().message;
+    first = key->public_key();
+    EXPECT_EQ(store->signing_key()->public_key(), first);
+    // While open, the database and its WAL companions are owner-only: they hold the secret key.
+    ASSERT_TRUE(std::filesystem::exists(file.string() + "-wal"));
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      auto path = file.string() + suffix;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) continue;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
+    }
+  }
+  auto store = RegistryStore::open(file);
+  ASSERT_TRUE(store) << store.error().message;
+  EXPECT_EQ(store->signing_key()->public_key(), first);
+}
+
+TEST(RegistryStore, RegistrationsSurviveReopen) {
+  TempDir dir;
+  auto file = dir.path() / kRegistryFileName;
+  {
+    auto store = RegistryStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE(store->put(registration(1, 5)));
+    ASSERT_TRUE(store->put(registration(1, 6)));
+    ASSERT_TRUE(store->remove(1, 6));
+    StoredRegistration moved = registration(2, 5);
+    moved.advertised_address = "ws://10.0.0.1:1";
+    ASSERT_TRUE(store->put(registration(2, 5)));
+    ASSERT_TRUE(store->put(moved));  // replaces
+  }
+  auto store = RegistryStore::open(file);
+  ASSERT_TRUE(store) << store.error().message;
+  auto found = store->find(1, 5);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->id, registration(1, 5).id);
+  EXPECT_EQ((*found)->advertised_address, "ws://127.0.0.1:9000");
+  EXPECT_EQ((*found)->acl.rules(), registration(1, 5).acl.rules());
+  EXPECT_EQ((*found)->registered_at, 1234);
+  EXPECT_FALSE(*store->find(1, 6));
+  auto all = store->all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].advertised_address, "ws://10.0.0.1:1");
+}
+
+TEST(RegistryStore, ForeignFileIsRefused) {
+  TempDir dir;
+  auto file = dir.path() / "other.db";
+  std::ofstream(file) << "this is not a database, just text that is long enough to be read";
+  EXPECT_FALSE(RegistryStore::open(file));
+  EXPECT_FALSE(RegistryStore::open(dir.path() / "missing-dir" / kRegistryFileName));
+}
+
+}  // namespace
+}  // namespace actr::signaling

@@ -1,0 +1,127 @@
+// `actr signal` as a process: prints its address, serves clients, stops on SIGTERM.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "signaling/client.hpp"
+#include "support/run_actr.hpp"
+#include "temp_dir.hpp"
+
+namespace actr::signaling {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SignalProcess {
+ public:
+  explicit SignalProcess(std::vector<std::string> args) {
+    std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;
+    std::vector<char*> argv{const_cast<char*>("actr"), const_cast<char*>("signal")};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::execv(actr.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+  }
+  ~SignalProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+
+  // The next line of stdout, or "" when none arrives in time.
+  std::string read_line(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      if (size_t nl = pending_.find('\n'); nl != std::string::npos) {
+        std::string line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return "";
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+      char buf[512];
+      ssize_t n = ::read(out_, buf, sizeof buf);
+      if (n <= 0) return "";
+      pending_.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+  // Sends `sig` and waits for the exit status (-1 if it did not exit normally in time).
+  int stop(int sig) {
+    ::kill(pid_, sig);
+    for (int i = 0; i < 500; ++i) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string pending_;
+};
+
+TEST(SignalCommand, ServesUntilSigterm) {
+  testing::TempDir dir;
+  SignalProcess process({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
+                         "--credential-ttl", "5", "--heartbeat", "1", "--log-level", "warn"});
+  std::string line = process.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  std::string url = line.substr(std::string("signaling: ").size());
+
+  auto client = Client::connect(url);
+  ASSERT_TRUE(client) << client.error().message;
+  RegisterParams params;
+  params.type = ActrType{"acme", "echo", "1.2.0"};
+  params.realm = 1;
+  auto reg = (*client)->register_actor(params);
+  ASSERT_TRUE(reg) << reg.error().message;
+  EXPECT_EQ(reg->heartbeat_interval, 1000ms);
+  int64_t ttl = reg->expires_at - system_unix_seconds();
+  EXPECT_GE(ttl, 3);
+  EXPECT_LE(ttl, 5);
+  // Discovery in the command uses semver compatibility: ^1.0 accepts 1.2.0.
+  auto found = (*client)->discover(ActrType{"acme", "echo", "1.0"});
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "signaling.db"));
+
+  EXPECT_EQ(process.stop(SIGTERM), 0);
+  EXPECT_TRUE((*client)->wait_closed(2s));
+}
+
+TEST(SignalCommand, BadListenAddressFails) {
+  auto run = test::run_actr("signal --listen nonsense:port 2>&1");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("--listen"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace actr::signaling
