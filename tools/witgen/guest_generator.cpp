@@ -333,6 +333,18 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
     ACTR_TRY_VOID(emit_import(plan, bf, h, c));
   }
   switch_ns("");
+  // The linker drops imports nothing calls, and wit-component then drops them from the
+  // component's world. Keeping every core import makes the component import exactly the world
+  // it was generated for, whichever functions the guest uses (a few bytes per import).
+  if (!plan.imports().empty()) {
+    c << "extern \"C\" __attribute__((used)) const void* const actr_wit_retained_imports[] = {\n";
+    for (const auto& bf : plan.imports()) {
+      std::string ns = bf.interface ? plan.ns_of(bf.interface) : plan.root_ns();
+      c << "    reinterpret_cast<const void*>(&" << (ns.empty() ? "" : ns + "::")
+        << "actr_wit_import_" << symbol_name(bf.instance + "#" + bf.wit_name) << "),\n";
+    }
+    c << "};\n\n";
+  }
 
   // Exports: the user's functions are declared in the header; the trampolines are extern "C".
   std::string user_open;

@@ -2,21 +2,6 @@
 // named by ACTR_WORKLOAD.
 #include "actr/workload.hpp"
 
-// Every SDK-built component imports the whole `host` interface, whichever imports the workload
-// itself uses, so its world is exactly the contract's (`actr component wit` prints the seed
-// world) and hosts can rely on one shape. Taking the addresses keeps the imports in the module.
-namespace actr::workload::host {
-__attribute__((used)) const void* const g_retained_imports[] = {
-    reinterpret_cast<const void*>(&call),          reinterpret_cast<const void*>(&tell),
-    reinterpret_cast<const void*>(&call_raw),      reinterpret_cast<const void*>(&discover),
-    reinterpret_cast<const void*>(&register_stream),
-    reinterpret_cast<const void*>(&unregister_stream),
-    reinterpret_cast<const void*>(&send_data_stream),
-    reinterpret_cast<const void*>(&log_message),   reinterpret_cast<const void*>(&get_self_id),
-    reinterpret_cast<const void*>(&get_caller_id), reinterpret_cast<const void*>(&get_request_id),
-};
-}  // namespace actr::workload::host
-
 namespace actr::workload::exports::workload {
 
 namespace {

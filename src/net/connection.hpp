@@ -1,0 +1,148 @@
+// Internal: one WebSocket connection to another node, either direction. All state lives on the
+// connection's strand; the public members post there and are safe from any thread.
+//
+// Life: [outbound: resolve, connect, WebSocket handshake | inbound: WebSocket accept] -> both
+// send Hello -> the peer's Hello is verified -> open (requests flow both ways) -> closed. Closing
+// fails every request in flight at once (unavailable, or permission-denied when the credential
+// was refused); frames that break the protocol or the limits close the connection with a Close
+// frame first.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net/address.hpp"
+#include "net/request.hpp"
+#include "net/responder.hpp"
+#include "net/token_bucket.hpp"
+#include "net/transport_context.hpp"
+#include "proto/transport.pb.h"
+
+namespace actr::net::detail {
+
+// The callbacks of one outbound request; exactly one of them runs, once (on_reply only after an
+// ok acceptance of a call).
+struct Pending {
+  bool call = false;
+  std::function<void(Status)> on_accepted;
+  std::function<void(CallResult)> on_reply;
+  bool accepted = false;
+  std::chrono::steady_clock::time_point deadline{};  // with TransportOptions::request_timeout
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+  using PlainStream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+  using TlsStream =
+      boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+
+  static std::shared_ptr<Connection> outbound(std::shared_ptr<Context> ctx, Address address);
+  // `socket` was accepted on `strand`.
+  static std::shared_ptr<Connection> inbound(std::shared_ptr<Context> ctx, Strand strand,
+                                             boost::asio::ip::tcp::socket socket);
+  ~Connection();
+
+  void start();
+  // True once the connection stopped taking requests (closing or closed).
+  bool closed() const { return closed_flag_.load(); }
+  bool open() const { return open_flag_.load(); }
+
+  void send(Request request, Pending pending);
+  // Serialized Accepted/Reply frames of a Responder.
+  void send_answer(std::string frame);
+  // Closes at once: fails everything in flight with `reason`, no Close frame. `done` runs after.
+  void abort(ActrError reason, std::function<void()> done);
+
+ private:
+  enum class Stage { Connecting, AwaitHello, Open, Closed };
+
+  // `tls`: the SSL context when the connection uses TLS, else null.
+  Connection(std::shared_ptr<Context> ctx, Strand strand, boost::beast::tcp_stream next,
+             bool inbound, boost::asio::ssl::context* tls);
+
+  // Runs `f` on the WebSocket stream, whichever kind it is.
+  template <class F>
+  decltype(auto) with_ws(F&& f) {
+    return tls_ ? f(*tls_) : f(*plain_);
+  }
+  boost::asio::ip::tcp::socket& socket();
+  void start_websocket();  // after TCP (and TLS): the WebSocket handshake or accept
+
+  void start_outbound();
+  void start_inbound();
+  void begin();  // WebSocket up: send Hello, read
+  void arm_timer(std::chrono::milliseconds after, const char* what);
+
+  void do_read();
+  void on_read(boost::beast::error_code ec);
+  void handle(transport::Frame& frame);
+  void on_hello(const transport::Hello& hello);
+  void on_request(const transport::Request& request);
+  void on_accepted(const transport::Accepted& accepted);
+  void on_reply(transport::Reply& reply);
+  void on_close_frame(const transport::Close& close);
+
+  void transmit(Request& request, Pending pending);
+  void arm_sweep();
+  void enqueue(std::string bytes);
+  void do_write();
+  void on_write(boost::beast::error_code ec);
+
+  // Sends Close(code, reason), then ends the connection; in-flight requests fail with `fail_with`.
+  void close_with(transport::CloseCode code, const std::string& reason, ActrError fail_with);
+  void protocol_error(const std::string& reason);
+  // Stops taking requests and fails everything in flight.
+  void stop_taking(ActrError reason);
+  void finish();  // closes the socket, deregisters, fires `disconnected`
+  void shutdown_after_writes();
+
+  std::string describe() const;
+
+  std::shared_ptr<Context> ctx_;
+  Strand strand_;
+  std::unique_ptr<PlainStream> plain_;  // exactly one of these two is set
+  std::unique_ptr<TlsStream> tls_;
+  const bool inbound_;
+  std::optional<Address> address_;  // outbound only
+  boost::asio::ip::tcp::resolver resolver_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer sweep_timer_;  // expires requests past their deadline
+  bool sweeping_ = false;
+  boost::beast::flat_buffer buffer_;
+  TokenBucket bucket_;
+
+  Stage stage_ = Stage::Connecting;
+  std::atomic<bool> closed_flag_{false};
+  std::atomic<bool> open_flag_{false};
+  bool ws_up_ = false;  // WebSocket handshake done: frames may be written
+  bool finished_ = false;
+  bool close_after_writes_ = false;
+  bool events_started_ = false;  // `connecting` or `connected` fired
+  std::optional<ActrError> closed_error_;
+  PeerInfo peer_;
+
+  uint64_t next_id_ = 0;
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::vector<std::pair<Request, Pending>> waiting_;  // sent before the Hello exchange finished
+
+  std::deque<std::string> writes_;
+  bool writing_ = false;
+};
+
+}  // namespace actr::net::detail

@@ -1,0 +1,36 @@
+// What crosses a node-to-node connection: a runtime Message addressed to an actor of the other
+// node, and what the receiving side learns about the peer that sent it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "runtime/actr_error.hpp"
+#include "runtime/ids.hpp"
+#include "runtime/message.hpp"
+
+namespace actr::net {
+
+using runtime::ActrError;
+using runtime::ActrId;
+using runtime::Bytes;
+using runtime::CallResult;
+using runtime::Status;
+
+struct Request {
+  ActrId target;
+  // kind, lane, request_id, route_key, payload, caller, chain, chunk and payload_type travel;
+  // reply, store_id and attempts are local bookkeeping and do not.
+  runtime::Message message;
+};
+
+// The authenticated other end of a connection.
+struct PeerInfo {
+  std::optional<ActrId> id;     // from the verified credential (set by the verifier)
+  std::string node_id;          // the peer's name for itself (its Hello; informational)
+  std::string listen_address;   // where the peer accepts connections (its Hello), or ""
+  std::string remote_endpoint;  // "ip:port" of the TCP connection
+  bool inbound = false;         // the peer opened the connection
+};
+
+}  // namespace actr::net

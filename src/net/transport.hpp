@@ -1,0 +1,56 @@
+// The node-to-node transport: listens for other nodes, opens (and shares) connections to them,
+// authenticates both ends with the credentials of their Hello frames, multiplexes requests, and
+// hands inbound requests to the node. See TransportOptions for the hooks.
+//
+//   auto t = Transport::start(options, "127.0.0.1:0");        // port 0: an ephemeral port
+//   auto peer = t.value()->peer("127.0.0.1:7400");
+//   peer.value()->call(request, on_accepted, on_reply);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "net/peer.hpp"
+#include "net/transport_options.hpp"
+
+namespace actr::net {
+
+class Transport {
+ public:
+  // Starts the transport's threads and, unless `listen_address` is empty, its listener.
+  static Result<std::unique_ptr<Transport>> start(TransportOptions options,
+                                                  std::string_view listen_address = "127.0.0.1:0");
+  // Stops (see stop()).
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Closes the listener and every connection at once (the peers see the connection drop; their
+  // requests in flight fail with unavailable), fails this side's requests in flight with
+  // unavailable and joins the threads. Not from a transport callback. Idempotent.
+  void stop();
+
+  // The bound "host:port" ("" when not listening).
+  const std::string& listen_address() const;
+  uint16_t port() const;
+
+  // The shared link to `address` ("host:port" or "ws://host:port/path").
+  Result<std::shared_ptr<Peer>> peer(std::string_view address);
+
+  struct Stats {
+    uint64_t outbound_opened = 0;   // outbound connections ever started
+    uint64_t inbound_accepted = 0;  // inbound connections ever accepted
+    uint64_t live = 0;              // connections not yet closed
+  };
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  explicit Transport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace actr::net

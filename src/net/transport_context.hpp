@@ -1,0 +1,45 @@
+// Internal: what a Transport's connections share: the options, the io_context and the registry of
+// live connections.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "net/transport_options.hpp"
+
+namespace actr::net::detail {
+
+class Connection;
+
+struct Context {
+  Context(TransportOptions o, boost::asio::io_context& io) : options(std::move(o)), ioc(io) {}
+
+  TransportOptions options;
+  boost::asio::io_context& ioc;  // owned by the Transport, which outlives every connection
+  std::string advertised_address;
+  std::unique_ptr<boost::asio::ssl::context> server_tls;  // set: inbound connections use TLS
+  std::unique_ptr<boost::asio::ssl::context> client_tls;  // for wss:// peers
+
+  std::mutex mutex;  // guards what follows
+  bool stopped = false;
+  std::unordered_set<std::shared_ptr<Connection>> connections;
+
+  std::atomic<uint64_t> opened{0};    // outbound connections started
+  std::atomic<uint64_t> accepted{0};  // inbound connections accepted
+
+  void add(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mutex);
+    connections.insert(c);
+  }
+  void remove(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mutex);
+    connections.erase(c);
+  }
+};
+
+}  // namespace actr::net::detail

@@ -1,0 +1,76 @@
+// How a Transport is configured: identity, authentication, the node's request handler, event
+// hooks and per-connection limits.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "common/result.hpp"
+#include "net/request.hpp"
+#include "net/responder.hpp"
+
+namespace actr::net {
+
+struct ConnectionLimits {
+  // Largest inbound frame (one WebSocket message): the runtime's 4 MiB payload limit plus room
+  // for the envelope.
+  size_t max_frame_bytes = 4 * 1024 * 1024 + 64 * 1024;
+  // Inbound frames a second (token bucket); 0 disables the limit.
+  double messages_per_second = 200000;
+  double burst = 50000;
+};
+
+// Checks the credential of a peer's Hello. An error refuses the connection: the peer gets a
+// Close(permission-denied) and its pending requests fail with permission-denied.
+using Verifier = std::function<Result<PeerInfo>(std::span<const uint8_t> credential)>;
+
+// An inbound request. Runs on a transport thread: hand the work off, answer through `responder`
+// from any thread. Every request is answered exactly once; a responder dropped unanswered answers
+// internal("... dropped ...").
+using RequestHandler =
+    std::function<void(const PeerInfo& peer, Request request, Responder responder)>;
+
+// Connection events (the node maps them to on-websocket-connecting / connected / disconnected).
+// They run on a transport thread.
+struct TransportEvents {
+  std::function<void(const std::string& address)> connecting;  // an outbound connection starts
+  std::function<void(const PeerInfo& peer)> connected;         // Hello verified, either direction
+  // Every connection that fired `connecting` or `connected` ends with one `disconnected`; `peer`
+  // has only remote_endpoint / inbound set when the connection closed before its Hello.
+  std::function<void(const PeerInfo& peer, const ActrError& reason)> disconnected;
+};
+
+// TLS, with PEM text. With a certificate the transport accepts TLS connections only; outbound
+// connections use TLS for "wss://" addresses and check the server's certificate chain against
+// `trusted_ca_pem` (the system's default CAs when empty) and the host name of the address.
+struct TlsOptions {
+  std::string certificate_chain_pem;  // this node's certificate (then intermediates)
+  std::string private_key_pem;
+  std::string trusted_ca_pem;
+  bool verify_server = true;  // false only for tests and closed networks
+};
+
+struct TransportOptions {
+  std::string node_id;                // sent in Hello, for the peer's logs
+  std::function<Bytes()> credential;  // read for every new connection (renewals apply)
+  Verifier verify;                    // required
+  RequestHandler on_request;          // none: inbound requests are refused (unavailable)
+  TransportEvents events;
+  ConnectionLimits limits;
+  TlsOptions tls;
+  std::string advertised_address;  // sent in Hello; default: the bound listen address
+  std::chrono::milliseconds connect_timeout{5000};  // TCP + WebSocket + Hello exchange
+  // Without any frame (the transport sends WebSocket pings at half of it) the peer is gone.
+  std::chrono::milliseconds idle_timeout{15000};
+  // A request unanswered this long after it was sent fails with timed-out (a late answer is
+  // ignored). 0: no limit (the node's own call timeout settles the caller; the entry stays until
+  // the peer answers or the connection closes).
+  std::chrono::milliseconds request_timeout{0};
+  unsigned threads = 1;
+};
+
+}  // namespace actr::net

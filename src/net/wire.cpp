@@ -1,0 +1,244 @@
+#include "net/wire.hpp"
+
+#include <utility>
+
+namespace actr::net::wire {
+
+namespace {
+
+using Tag = ActrError::Tag;
+
+Error malformed(std::string what) { return make_error("malformed frame: " + std::move(what)); }
+
+transport::PayloadType to_proto(const runtime::PayloadType& type) {
+  using T = runtime::PayloadType::Tag;
+  switch (type.tag()) {
+    case T::RpcReliable:
+      return transport::PAYLOAD_RPC_RELIABLE;
+    case T::RpcSignal:
+      return transport::PAYLOAD_RPC_SIGNAL;
+    case T::StreamReliable:
+      return transport::PAYLOAD_STREAM_RELIABLE;
+    case T::StreamLatencyFirst:
+      return transport::PAYLOAD_STREAM_LATENCY_FIRST;
+    case T::MediaRtp:
+      return transport::PAYLOAD_MEDIA_RTP;
+  }
+  return transport::PAYLOAD_RPC_RELIABLE;
+}
+
+Result<runtime::PayloadType> from_proto(transport::PayloadType type) {
+  switch (type) {
+    case transport::PAYLOAD_RPC_RELIABLE:
+      return runtime::PayloadType::rpc_reliable();
+    case transport::PAYLOAD_RPC_SIGNAL:
+      return runtime::PayloadType::rpc_signal();
+    case transport::PAYLOAD_STREAM_RELIABLE:
+      return runtime::PayloadType::stream_reliable();
+    case transport::PAYLOAD_STREAM_LATENCY_FIRST:
+      return runtime::PayloadType::stream_latency_first();
+    case transport::PAYLOAD_MEDIA_RTP:
+      return runtime::PayloadType::media_rtp();
+    default:
+      break;
+  }
+  return malformed("unknown payload type " + std::to_string(static_cast<int>(type)));
+}
+
+Bytes to_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+std::string to_string(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+}  // namespace
+
+transport::Error to_proto(const ActrError& error) {
+  transport::Error out;
+  switch (error.tag()) {
+    case Tag::Unavailable:
+      out.set_code(transport::ERROR_UNAVAILABLE);
+      out.set_message(error.as_unavailable());
+      break;
+    case Tag::TimedOut:
+      out.set_code(transport::ERROR_TIMED_OUT);
+      break;
+    case Tag::NotFound:
+      out.set_code(transport::ERROR_NOT_FOUND);
+      out.set_message(error.as_not_found());
+      break;
+    case Tag::PermissionDenied:
+      out.set_code(transport::ERROR_PERMISSION_DENIED);
+      out.set_message(error.as_permission_denied());
+      break;
+    case Tag::InvalidArgument:
+      out.set_code(transport::ERROR_INVALID_ARGUMENT);
+      out.set_message(error.as_invalid_argument());
+      break;
+    case Tag::UnknownRoute:
+      out.set_code(transport::ERROR_UNKNOWN_ROUTE);
+      out.set_message(error.as_unknown_route());
+      break;
+    case Tag::DependencyNotFound:
+      out.set_code(transport::ERROR_DEPENDENCY_NOT_FOUND);
+      out.set_service_name(error.as_dependency_not_found().service_name);
+      out.set_message(error.as_dependency_not_found().message);
+      break;
+    case Tag::DecodeFailure:
+      out.set_code(transport::ERROR_DECODE_FAILURE);
+      out.set_message(error.as_decode_failure());
+      break;
+    case Tag::NotImplemented:
+      out.set_code(transport::ERROR_NOT_IMPLEMENTED);
+      out.set_message(error.as_not_implemented());
+      break;
+    case Tag::Internal:
+      out.set_code(transport::ERROR_INTERNAL);
+      out.set_message(error.as_internal());
+      break;
+  }
+  return out;
+}
+
+Result<ActrError> from_proto(const transport::Error& error) {
+  const std::string& m = error.message();
+  switch (error.code()) {
+    case transport::ERROR_UNAVAILABLE:
+      return ActrError::unavailable(m);
+    case transport::ERROR_TIMED_OUT:
+      return ActrError::timed_out();
+    case transport::ERROR_NOT_FOUND:
+      return ActrError::not_found(m);
+    case transport::ERROR_PERMISSION_DENIED:
+      return ActrError::permission_denied(m);
+    case transport::ERROR_INVALID_ARGUMENT:
+      return ActrError::invalid_argument(m);
+    case transport::ERROR_UNKNOWN_ROUTE:
+      return ActrError::unknown_route(m);
+    case transport::ERROR_DEPENDENCY_NOT_FOUND:
+      return ActrError::dependency_not_found({error.service_name(), m});
+    case transport::ERROR_DECODE_FAILURE:
+      return ActrError::decode_failure(m);
+    case transport::ERROR_NOT_IMPLEMENTED:
+      return ActrError::not_implemented(m);
+    case transport::ERROR_INTERNAL:
+      return ActrError::internal(m);
+    default:
+      break;
+  }
+  return malformed("unknown error case " + std::to_string(static_cast<int>(error.code())));
+}
+
+transport::ActrId to_proto(const ActrId& id) {
+  transport::ActrId out;
+  out.set_realm(id.realm.realm_id);
+  out.set_serial_number(id.serial_number);
+  auto* type = out.mutable_type();
+  type->set_manufacturer(id.type.manufacturer);
+  type->set_name(id.type.name);
+  type->set_version(id.type.version);
+  return out;
+}
+
+ActrId from_proto(const transport::ActrId& id) {
+  ActrId out;
+  out.realm.realm_id = id.realm();
+  out.serial_number = id.serial_number();
+  out.type.manufacturer = id.type().manufacturer();
+  out.type.name = id.type().name();
+  out.type.version = id.type().version();
+  return out;
+}
+
+void to_proto(const Request& request, uint64_t id, transport::Request* out) {
+  const runtime::Message& m = request.message;
+  out->set_id(id);
+  switch (m.kind) {
+    case runtime::Message::Kind::Call:
+      out->set_kind(transport::Request::KIND_CALL);
+      break;
+    case runtime::Message::Kind::Tell:
+      out->set_kind(transport::Request::KIND_TELL);
+      break;
+    case runtime::Message::Kind::Stream:
+      out->set_kind(transport::Request::KIND_STREAM);
+      break;
+  }
+  *out->mutable_target() = to_proto(request.target);
+  if (m.caller) *out->mutable_caller() = to_proto(*m.caller);
+  out->set_route_key(m.route_key);
+  out->set_payload(to_string(m.payload));
+  out->mutable_chain()->Add(m.chain.begin(), m.chain.end());
+  out->set_payload_type(to_proto(m.payload_type));
+  out->set_request_id(m.request_id);
+  out->set_signal_lane(m.lane == runtime::Lane::Signal);
+  if (m.chunk) {
+    auto* chunk = out->mutable_chunk();
+    chunk->set_stream_id(m.chunk->stream_id);
+    chunk->set_sequence(m.chunk->sequence);
+    for (const auto& e : m.chunk->metadata) {
+      auto* entry = chunk->add_metadata();
+      entry->set_key(e.key);
+      entry->set_value(e.value);
+    }
+    if (m.chunk->timestamp_ms) chunk->set_timestamp_ms(*m.chunk->timestamp_ms);
+    chunk->set_payload(to_string(m.chunk->payload));
+  }
+}
+
+Result<Request> from_proto(const transport::Request& in) {
+  Request out;
+  runtime::Message& m = out.message;
+  switch (in.kind()) {
+    case transport::Request::KIND_CALL:
+      m.kind = runtime::Message::Kind::Call;
+      break;
+    case transport::Request::KIND_TELL:
+      m.kind = runtime::Message::Kind::Tell;
+      break;
+    case transport::Request::KIND_STREAM:
+      m.kind = runtime::Message::Kind::Stream;
+      break;
+    default:
+      return malformed("unknown request kind " + std::to_string(in.kind()));
+  }
+  if (!in.has_target()) return malformed("request without a target");
+  out.target = from_proto(in.target());
+  if (in.has_caller()) m.caller = from_proto(in.caller());
+  m.route_key = in.route_key();
+  m.payload = to_bytes(in.payload());
+  m.chain.assign(in.chain().begin(), in.chain().end());
+  ACTR_TRY(m.payload_type, from_proto(in.payload_type()));
+  m.request_id = in.request_id();
+  m.lane = in.signal_lane() ? runtime::Lane::Signal : runtime::Lane::Reliable;
+  if (m.kind == runtime::Message::Kind::Stream) {
+    if (!in.has_chunk()) return malformed("stream request without its chunk");
+    const auto& c = in.chunk();
+    runtime::DataStream chunk;
+    chunk.stream_id = c.stream_id();
+    chunk.sequence = c.sequence();
+    chunk.payload = to_bytes(c.payload());
+    for (const auto& e : c.metadata()) chunk.metadata.push_back({e.key(), e.value()});
+    if (c.has_timestamp_ms()) chunk.timestamp_ms = c.timestamp_ms();
+    m.chunk = std::move(chunk);
+  } else if (in.has_chunk()) {
+    return malformed("a chunk on a request that is not a stream chunk");
+  }
+  return out;
+}
+
+std::string serialize(const transport::Frame& frame) {
+  std::string out;
+  frame.SerializeToString(&out);
+  return out;
+}
+
+Result<transport::Frame> parse_frame(std::span<const uint8_t> bytes) {
+  transport::Frame frame;
+  if (!frame.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return malformed("not a transport.Frame");
+  if (frame.version() != kProtocolVersion)
+    return malformed("protocol version " + std::to_string(frame.version()) + " (this node speaks " +
+                     std::to_string(kProtocolVersion) + ")");
+  if (frame.body_case() == transport::Frame::BODY_NOT_SET) return malformed("frame without a body");
+  return frame;
+}
+
+}  // namespace actr::net::wire

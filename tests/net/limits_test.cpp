@@ -1,0 +1,205 @@
+// Misbehaving peers: oversized frames, garbage and text frames, message floods. Each closes only
+// the offending connection; the server keeps serving its other peers.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <condition_variable>
+#include <mutex>
+
+#include "net/wire.hpp"
+#include "net_fixture.hpp"
+
+namespace actr::net::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using Kind = runtime::Message::Kind;
+
+std::unique_ptr<Transport> echo_server(ConnectionLimits limits) {
+  auto o = options("b", "node:2");
+  o.on_request = echo_handler();
+  o.limits = limits;
+  return start(std::move(o));
+}
+
+void expect_echo_works(Transport& client, const std::string& address) {
+  auto peer = client.peer(address).value();
+  auto r = call_and_wait(*peer, make_request(Kind::Call, "echo", "still here"));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->is_ok());
+  EXPECT_EQ(text(r->value()), "echo:still here");
+}
+
+// A hand-driven WebSocket client that can say anything.
+struct RawClient {
+  asio::io_context ioc;
+  beast::websocket::stream<tcp::socket> ws{ioc};
+  beast::flat_buffer buffer;
+
+  explicit RawClient(uint16_t port) {
+    ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    ws.handshake("127.0.0.1", "/actr");
+    ws.binary(true);
+  }
+  // The next frame, or nullopt when the connection ended.
+  std::optional<transport::Frame> read() {
+    beast::error_code ec;
+    buffer.clear();
+    ws.read(buffer, ec);
+    if (ec) return std::nullopt;
+    transport::Frame frame;
+    auto data = buffer.cdata();
+    EXPECT_TRUE(frame.ParseFromArray(data.data(), static_cast<int>(data.size())));
+    return frame;
+  }
+  void write(const std::string& bytes) { ws.write(asio::buffer(bytes)); }
+  void hello(const std::string& credential) {
+    transport::Frame f;
+    f.set_version(wire::kProtocolVersion);
+    f.mutable_hello()->set_credential(credential);
+    f.mutable_hello()->set_node_id("raw");
+    write(wire::serialize(f));
+  }
+};
+
+void expect_closed_with(RawClient& raw, transport::CloseCode code) {
+  std::optional<transport::Frame> frame;
+  do {
+    frame = raw.read();
+  } while (frame && frame->has_hello());
+  ASSERT_TRUE(frame.has_value()) << "expected a Close frame before the connection ended";
+  ASSERT_TRUE(frame->has_close());
+  EXPECT_EQ(frame->close().code(), code);
+  EXPECT_FALSE(frame->close().reason().empty());
+  EXPECT_FALSE(raw.read().has_value()) << "the connection must end after the Close frame";
+}
+
+TEST(NetLimits, GarbageFrameClosesThatConnectionWithACloseFrame) {
+  auto server = echo_server({});
+  auto client = start(options("a", "node:1"));
+  expect_echo_works(*client, server->listen_address());
+
+  RawClient before_hello(server->port());
+  before_hello.write("\xff\xff\xff\xff garbage");
+  expect_closed_with(before_hello, transport::CLOSE_PROTOCOL_ERROR);
+
+  RawClient after_hello(server->port());
+  after_hello.hello("node:5");
+  auto hello = after_hello.read();
+  ASSERT_TRUE(hello && hello->has_hello());
+  EXPECT_EQ(hello->hello().node_id(), "b");
+  after_hello.write(std::string("\x08\x01\x1a\x03\xff\xff\xff", 7));  // a truncated Request
+  expect_closed_with(after_hello, transport::CLOSE_PROTOCOL_ERROR);
+
+  RawClient text_frame(server->port());
+  text_frame.hello("node:6");
+  text_frame.ws.text(true);
+  text_frame.write("{\"hello\": 1}");
+  expect_closed_with(text_frame, transport::CLOSE_PROTOCOL_ERROR);
+
+  RawClient request_first(server->port());
+  transport::Frame ping;
+  ping.set_version(wire::kProtocolVersion);
+  ping.mutable_ping()->set_nonce(1);
+  request_first.write(wire::serialize(ping));  // anything but Hello first
+  expect_closed_with(request_first, transport::CLOSE_PROTOCOL_ERROR);
+
+  RawClient forged(server->port());
+  forged.hello("forged");
+  expect_closed_with(forged, transport::CLOSE_PERMISSION_DENIED);
+
+  // The well-behaved client's connection was never disturbed.
+  expect_echo_works(*client, server->listen_address());
+  EXPECT_EQ(client->stats().outbound_opened, 1u);
+}
+
+TEST(NetLimits, PingIsAnsweredWithPong) {
+  auto server = echo_server({});
+  RawClient raw(server->port());
+  raw.hello("node:5");
+  ASSERT_TRUE(raw.read()->has_hello());
+  transport::Frame ping;
+  ping.set_version(wire::kProtocolVersion);
+  ping.mutable_ping()->set_nonce(77);
+  raw.write(wire::serialize(ping));
+  auto pong = raw.read();
+  ASSERT_TRUE(pong && pong->has_pong());
+  EXPECT_EQ(pong->pong().nonce(), 77u);
+}
+
+TEST(NetLimits, OversizedFrameClosesOnlyThatConnection) {
+  ConnectionLimits limits;
+  limits.max_frame_bytes = 64 * 1024;
+  auto server = echo_server(limits);
+  auto offender = start(options("a", "node:1"));  // its own limit is the 4 MiB default
+  auto bystander = start(options("c", "node:3"));
+  expect_echo_works(*bystander, server->listen_address());
+
+  auto peer = offender->peer(server->listen_address()).value();
+  auto big = call_and_wait(*peer, make_request(Kind::Call, "echo", std::string(100 * 1024, 'x')));
+  ASSERT_TRUE(big.has_value());
+  ASSERT_TRUE(big->is_err());
+  EXPECT_EQ(big->error().tag(), ActrError::Tag::Unavailable);
+
+  expect_echo_works(*bystander, server->listen_address());
+  EXPECT_EQ(bystander->stats().outbound_opened, 1u);
+  // The offender's next, reasonable call reconnects.
+  expect_echo_works(*offender, server->listen_address());
+  EXPECT_EQ(offender->stats().outbound_opened, 2u);
+}
+
+TEST(NetLimits, OversizedRequestIsRefusedBeforeSending) {
+  auto server = echo_server({});
+  auto o = options("a", "node:1");
+  o.limits.max_frame_bytes = 1024;
+  auto client = start(std::move(o));
+  auto peer = client->peer(server->listen_address()).value();
+  auto r = call_and_wait(*peer, make_request(Kind::Call, "echo", std::string(2048, 'x')));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error().tag(), ActrError::Tag::InvalidArgument);
+  expect_echo_works(*client, server->listen_address());
+  EXPECT_EQ(client->stats().outbound_opened, 1u);  // the connection stayed up
+}
+
+TEST(NetLimits, MessageFloodIsCutOffOthersAreNot) {
+  ConnectionLimits limits;
+  limits.messages_per_second = 50;
+  limits.burst = 20;
+  auto server = echo_server(limits);
+  auto flooder = start(options("a", "node:1"));
+  auto bystander = start(options("c", "node:3"));
+  expect_echo_works(*bystander, server->listen_address());
+
+  auto peer = flooder->peer(server->listen_address()).value();
+  constexpr int kTells = 200;
+  std::mutex m;
+  std::condition_variable cv;
+  int done = 0, ok = 0, unavailable = 0;
+  for (int i = 0; i < kTells; ++i) {
+    peer->tell(make_request(Kind::Tell, "note", ""), [&](Status s) {
+      std::lock_guard lock(m);
+      done++;
+      if (s.is_ok())
+        ok++;
+      else if (s.error().tag() == ActrError::Tag::Unavailable)
+        unavailable++;
+      cv.notify_all();
+    });
+  }
+  std::unique_lock lock(m);
+  ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return done == kTells; })) << done;
+  EXPECT_GT(ok, 0);
+  EXPECT_LE(ok, 40);  // the burst (plus what the rate refilled meanwhile)
+  EXPECT_EQ(ok + unavailable, kTells);
+  lock.unlock();
+  expect_echo_works(*bystander, server->listen_address());
+  EXPECT_EQ(bystander->stats().outbound_opened, 1u);
+}
+
+}  // namespace
+}  // namespace actr::net::test
