@@ -96,10 +96,10 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
   auto self = shared_from_this();
   MailboxStore* store = node_.store();
   if (config_.mailbox != MailboxKind::Durable || !store || lossy) {
-    boost::asio::post(worker_.io(), [self, m = std::move(m)]() mutable {
-      self->enqueue(Item{std::move(m), {}, {}});
-      self->pump();
-    });
+    // Queued at once, on the sender's thread: lanes order what waits, even while the actor's
+    // worker is busy.
+    enqueue(Item{std::move(m), {}, {}});
+    schedule_pump();
     accepted(Status::Ok());
     return;
   }
@@ -129,23 +129,17 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
     }
     m.store_id = r->id;
     self->remember(r->id);
-    boost::asio::post(self->worker_.io(), [self, m = std::move(m)]() mutable {
-      self->enqueue(Item{std::move(m), {}, {}});
-      self->pump();
-    });
+    self->enqueue(Item{std::move(m), {}, {}});
+    self->schedule_pump();
     accepted(Status::Ok());
   });
 }
 
 void Actor::notify(std::string request_id, HookFn hook) {
-  auto self = shared_from_this();
-  boost::asio::post(worker_.io(), [self, request_id = std::move(request_id),
-                                   hook = std::move(hook)]() mutable {
-    State s = self->state_.load();
-    if (s != State::Running && s != State::Starting && s != State::Restarting) return;
-    self->enqueue(Item{std::nullopt, std::move(hook), std::move(request_id)});
-    self->pump();
-  });
+  State s = state_.load();
+  if (s != State::Running && s != State::Starting && s != State::Restarting) return;
+  enqueue(Item{std::nullopt, std::move(hook), std::move(request_id)});
+  schedule_pump();
 }
 
 void Actor::recover(std::vector<Message> messages) {
@@ -162,10 +156,8 @@ bool Actor::adopt(Message message) {
     if (!known_ids_.insert(message.store_id).second) return false;
   }
   queued_.fetch_add(1);
-  boost::asio::post(worker_.io(), [self = shared_from_this(), m = std::move(message)]() mutable {
-    self->enqueue(Item{std::move(m), {}, {}});
-    self->pump();
-  });
+  enqueue(Item{std::move(message), {}, {}});
+  schedule_pump();
   return true;
 }
 
@@ -183,18 +175,54 @@ void Actor::forget(int64_t store_id) {
 // The worker side: queue, fibers, export calls
 
 void Actor::enqueue(Item item, bool front) {
-  State s = state_.load();
-  if (item.message && (s == State::Failed || s == State::Stopped)) {
-    drop(std::move(item), "actor " + label() + " is not running");
-    return;
+  {
+    std::lock_guard lock(queue_mu_);
+    State s = state_.load();
+    if (!(item.message && (s == State::Failed || s == State::Stopped))) {
+      bool signal = !item.message || item.message->lane == Lane::Signal;
+      auto& q = signal ? signal_q_ : reliable_q_;
+      if (front) {
+        q.push_front(std::move(item));
+      } else {
+        q.push_back(std::move(item));
+      }
+      return;
+    }
   }
-  bool signal = !item.message || item.message->lane == Lane::Signal;
-  auto& q = signal ? signal_q_ : reliable_q_;
-  if (front) {
-    q.push_front(std::move(item));
-  } else {
-    q.push_back(std::move(item));
+  drop(std::move(item), "actor " + label() + " is not running");
+}
+
+void Actor::schedule_pump() {
+  if (pump_posted_.exchange(true)) return;
+  boost::asio::post(worker_.io(), [self = shared_from_this()] {
+    self->pump_posted_.store(false);
+    self->pump();
+  });
+}
+
+std::optional<Actor::Item> Actor::take_next() {
+  std::lock_guard lock(queue_mu_);
+  auto& q = !signal_q_.empty() ? signal_q_ : reliable_q_;
+  if (q.empty()) return std::nullopt;
+  Item item = std::move(q.front());
+  q.pop_front();
+  return item;
+}
+
+bool Actor::queues_empty() {
+  std::lock_guard lock(queue_mu_);
+  return signal_q_.empty() && reliable_q_.empty();
+}
+
+std::vector<Actor::Item> Actor::take_all(std::optional<State> new_state) {
+  std::lock_guard lock(queue_mu_);
+  if (new_state) state_.store(*new_state);
+  std::vector<Item> items;
+  for (auto* q : {&signal_q_, &reliable_q_}) {
+    for (auto& item : *q) items.push_back(std::move(item));
+    q->clear();
   }
+  return items;
 }
 
 void Actor::drop(Item item, const std::string& why) {
@@ -210,10 +238,10 @@ void Actor::pump() {
   if (s != State::Running && s != State::Stopping) return;
   in_pump_ = true;
   int budget = 64;  // then yield the worker to other actors
-  while (!busy_ && budget-- > 0 && (!signal_q_.empty() || !reliable_q_.empty())) {
-    auto& q = !signal_q_.empty() ? signal_q_ : reliable_q_;
-    Item item = std::move(q.front());
-    q.pop_front();
+  while (!busy_ && budget-- > 0) {
+    std::optional<Item> next = take_next();
+    if (!next) break;
+    Item item = std::move(*next);
     if (item.message) {
       uint64_t left = queued_.fetch_sub(1) - 1;
       if (left < node_.config().mailbox.backpressure_threshold) pressure_armed_.store(true);
@@ -222,9 +250,9 @@ void Actor::pump() {
     run_fiber([this, item = std::move(item)]() mutable { process(item); });
   }
   in_pump_ = false;
-  bool more = !signal_q_.empty() || !reliable_q_.empty();
+  bool more = !queues_empty();
   if (more && !busy_) {
-    boost::asio::post(worker_.io(), [self = shared_from_this()] { self->pump(); });
+    schedule_pump();
   } else if (!more && !busy_ && on_idle_) {
     auto f = std::move(on_idle_);
     on_idle_ = nullptr;
@@ -519,17 +547,11 @@ void Actor::restart(ErrorEvent event) {
 
 void Actor::fail(const std::string& why) {
   spdlog::error("actor {} failed: {}", label(), why);
-  state_.store(State::Failed);
+  auto items = take_all(State::Failed);
   proxy_.reset();
   instance_.reset();
   node_.streams().remove_all(id_.serial_number);
-  for (auto* q : {&signal_q_, &reliable_q_}) {
-    while (!q->empty()) {
-      Item item = std::move(q->front());
-      q->pop_front();
-      drop(std::move(item), "actor " + label() + " failed: " + why);
-    }
-  }
+  for (auto& item : items) drop(std::move(item), "actor " + label() + " failed: " + why);
   if (stop_done_) finish_stop();
 }
 
@@ -630,7 +652,7 @@ void Actor::stop(std::chrono::milliseconds drain, std::function<void()> done) {
     });
     self->on_idle_ = [self] { self->finish_stop(); };
     self->pump();
-    bool idle = self->signal_q_.empty() && self->reliable_q_.empty();
+    bool idle = self->queues_empty();
     if (!self->busy_ && (idle || !self->proxy_) && self->on_idle_) {
       self->on_idle_ = nullptr;
       self->finish_stop();
@@ -642,15 +664,10 @@ void Actor::finish_stop() {
   if (!stop_done_) return;
   if (drain_timer_) drain_timer_->cancel();
   auto finish = [self = shared_from_this()] {
-    for (auto* q : {&self->signal_q_, &self->reliable_q_}) {
-      while (!q->empty()) {
-        Item item = std::move(q->front());
-        q->pop_front();
-        self->drop(std::move(item), "node is stopping");
-      }
-    }
+    bool failed = self->state_.load() == State::Failed;
+    auto items = self->take_all(failed ? State::Failed : State::Stopped);
+    for (auto& item : items) self->drop(std::move(item), "node is stopping");
     self->node_.streams().remove_all(self->id_.serial_number);
-    if (self->state_.load() != State::Failed) self->state_.store(State::Stopped);
     self->proxy_.reset();
     self->instance_.reset();
     auto done = std::move(self->stop_done_);

@@ -115,7 +115,12 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   };
 
   Result<void> instantiate();
+  // Thread-safe (the queues are shared with senders); pump() runs on the worker.
   void enqueue(Item item, bool front = false);
+  void schedule_pump();
+  std::optional<Item> take_next();
+  bool queues_empty();
+  std::vector<Item> take_all(std::optional<State> new_state);
   void drop(Item item, const std::string& why);
   void pump();
   void run_fiber(std::function<void()> body);
@@ -161,7 +166,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // Worker-thread state.
   std::unique_ptr<component::Instance> instance_;
   std::optional<Proxy> proxy_;
-  std::deque<Item> signal_q_, reliable_q_;
+  std::mutex queue_mu_;
+  std::deque<Item> signal_q_, reliable_q_;  // guarded by queue_mu_
+  std::atomic<bool> pump_posted_{false};
   bool busy_ = false;
   bool in_pump_ = false;
   boost::context::fiber fiber_;

@@ -1,6 +1,7 @@
 // The node end to end: every host import and export through the probe workload.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "node_fixture.hpp"
@@ -406,6 +407,31 @@ TEST_F(NodeTest, LogMessageCarriesTheActorAndRequestId) {
   std::string out = captured.str();
   EXPECT_NE(out.find("[info] [alpha#0 (1:1) req="), std::string::npos) << out;
   EXPECT_NE(out.find("] hello from the guest"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace actr::test
+
+namespace actr::test {
+namespace {
+
+TEST_F(NodeTest, SignalLaneOvertakesQueuedReliableMessages) {
+  start(probe_actor("alpha") + probe_actor("beta", "mailbox = \"memory\""));
+  EXPECT_EQ(call("beta", "stream-register", "slow"), "ok");
+  EXPECT_EQ(call("beta", "stream-register", "urgent"), "ok");
+  std::thread busy([&] { call("beta", "busy", "300"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Queued behind the busy call: a reliable chunk first, then an rpc-signal one.
+  EXPECT_EQ(call("alpha", "stream-send", "beta slow 0 reliable r"), "ok");
+  EXPECT_EQ(call("alpha", "stream-send", "beta urgent 0 signal s"), "ok");
+  busy.join();
+  std::string log;
+  for (int i = 0; i < 100 && std::count(log.begin(), log.end(), '\n') < 2; ++i) {
+    log = call("beta", "streams");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(log.find("urgent:0:s"), 0u) << log;
+  EXPECT_NE(log.find("slow:0:r"), std::string::npos) << log;
 }
 
 }  // namespace
