@@ -46,9 +46,7 @@ Actor::~Actor() = default;
 
 Actor* Actor::current() { return tls_current; }
 
-std::string Actor::label() const {
-  return mailbox_key_ + " (" + to_string(id_) + ")";
-}
+std::string Actor::label() const { return mailbox_key_ + " (" + to_string(id_) + ")"; }
 
 // ---------------------------------------------------------------------------------------------
 // Accepting messages (any thread)
@@ -70,7 +68,8 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
   if (m.payload.size() > mc.max_payload_bytes ||
       (m.chunk && m.chunk->payload.size() > mc.max_payload_bytes)) {
     accepted(Status::Err(ActrError::invalid_argument(
-        "payload of " + std::to_string(std::max(m.payload.size(), m.chunk ? m.chunk->payload.size() : 0)) +
+        "payload of " +
+        std::to_string(std::max(m.payload.size(), m.chunk ? m.chunk->payload.size() : 0)) +
         " bytes exceeds the node's limit of " + std::to_string(mc.max_payload_bytes))));
     return;
   }
@@ -112,9 +111,9 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
                                        Result<AppendOutcome> r) mutable {
     if (!r) {
       self->queued_.fetch_sub(1);
-      accepted(Status::Err(ActrError::unavailable("mailbox of actor " + self->label() +
-                                                   " could not store the message: " +
-                                                   r.error().message)));
+      accepted(Status::Err(
+          ActrError::unavailable("mailbox of actor " + self->label() +
+                                 " could not store the message: " + r.error().message)));
       return;
     }
     if (r->status == AppendStatus::Duplicate) {
@@ -228,7 +227,8 @@ std::vector<Actor::Item> Actor::take_all(std::optional<State> new_state) {
 void Actor::drop(Item item, const std::string& why) {
   if (!item.message) return;
   queued_.fetch_sub(1);
-  if (item.message->reply) item.message->reply->settle(CallResult::Err(ActrError::unavailable(why)));
+  if (item.message->reply)
+    item.message->reply->settle(CallResult::Err(ActrError::unavailable(why)));
   // A durable message stays in the store and is delivered when the actor runs again.
 }
 
@@ -346,8 +346,8 @@ void Actor::process_dispatch(Message& m) {
   context_.reset();
   auto elapsed = std::chrono::steady_clock::now() - started;
   stats_.dispatches.fetch_add(1);
-  stats_.dispatch_ns.fetch_add(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  stats_.dispatch_ns.fetch_add(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   RouteMetrics& rm = route_metrics(m.route_key);
   rm.dispatches->inc();
   rm.duration->observe(elapsed);
@@ -358,7 +358,8 @@ void Actor::process_dispatch(Message& m) {
   if (r->is_err()) {
     ActrError e = r->error();
     node_.metrics()
-        .dispatch_errors->with({{"actor", mailbox_key_}, {"route", rm.route}, {"error", std::string(case_name(e))}})
+        .dispatch_errors
+        ->with({{"actor", mailbox_key_}, {"route", rm.route}, {"error", std::string(case_name(e))}})
         ->inc();
     if (m.reply) m.reply->settle(CallResult::Err(e));
     complete(m);
@@ -376,7 +377,8 @@ Actor::RouteMetrics& Actor::route_metrics(const std::string& route) {
   if (it != route_metrics_.end()) return it->second;
   std::string label = route_metrics_.size() < kMaxRouteSeries ? route : "(other)";
   if (label != route) {
-    if (auto other = route_metrics_.find(label); other != route_metrics_.end()) return other->second;
+    if (auto other = route_metrics_.find(label); other != route_metrics_.end())
+      return other->second;
   }
   metrics::Labels labels{{"actor", mailbox_key_}, {"route", label}};
   RouteMetrics rm{label, node_.metrics().dispatches->with(labels),
@@ -423,9 +425,9 @@ void Actor::process_stream(Message& m) {
 
 bool Actor::deliver_chunk(Message& m) {
   const DataStream& c = *m.chunk;
-  context_ = CallContext{id_, m.caller,
-                         "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence), m.chain,
-                         m.lane};
+  context_ =
+      CallContext{id_, m.caller, "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence),
+                  m.chain, m.lane};
   auto r = proxy_->on_data_stream(c, m.caller.value_or(ActrId{}));
   context_.reset();
   if (!r) {
@@ -434,8 +436,8 @@ bool Actor::deliver_chunk(Message& m) {
     return false;
   }
   if (r->is_err()) {
-    handle_error(r->error(), "on-data-stream stream=" + c.stream_id + " sequence=" +
-                                 std::to_string(c.sequence));
+    handle_error(r->error(), "on-data-stream stream=" + c.stream_id +
+                                 " sequence=" + std::to_string(c.sequence));
   }
   complete(m);
   return true;
@@ -471,8 +473,8 @@ void Actor::handle_error(const ActrError& error, std::string_view context) {
 void Actor::handle_trap(std::optional<Message> m, const std::string& what, const Error& trap) {
   spdlog::error("actor {} trapped in {}: {}", label(), what, trap.message);
   stats_.traps.fetch_add(1);
-  ActrError error = ActrError::internal("actor " + label() + " trapped in " + what + ": " +
-                                        trap.message);
+  ActrError error =
+      ActrError::internal("actor " + label() + " trapped in " + what + ": " + trap.message);
   // The instance's memory may be inconsistent: it is discarded, never called again.
   proxy_.reset();
   instance_.reset();
@@ -630,34 +632,37 @@ void Actor::mark_failed(const std::string& why) {
 }
 
 void Actor::stop(std::chrono::milliseconds drain, std::function<void()> done) {
-  boost::asio::post(worker_.io(), [self = shared_from_this(), drain, done = std::move(done)]() mutable {
-    State s = self->state_.load();
-    if (s == State::Stopped || s == State::Failed || s == State::Created) {
-      self->state_.store(s == State::Failed ? State::Failed : State::Stopped);
-      done();
-      return;
-    }
-    if (self->restart_timer_) self->restart_timer_->cancel();
-    self->state_.store(State::Stopping);
-    self->stop_done_ = std::move(done);
-    self->drain_timer_ = std::make_unique<boost::asio::steady_timer>(self->worker_.io(), drain);
-    self->drain_timer_->async_wait([self](boost::system::error_code ec) {
-      if (ec || !self->stop_done_) return;
-      spdlog::warn("actor {}: drain time over; stopping with {} messages queued", self->label(),
-                   self->queued_.load());
-      self->cancel_wait("node is stopping");
-      self->on_idle_ = nullptr;
-      if (!self->busy_) self->finish_stop();
-      else self->on_idle_ = [self] { self->finish_stop(); };
-    });
-    self->on_idle_ = [self] { self->finish_stop(); };
-    self->pump();
-    bool idle = self->queues_empty();
-    if (!self->busy_ && (idle || !self->proxy_) && self->on_idle_) {
-      self->on_idle_ = nullptr;
-      self->finish_stop();
-    }
-  });
+  boost::asio::post(
+      worker_.io(), [self = shared_from_this(), drain, done = std::move(done)]() mutable {
+        State s = self->state_.load();
+        if (s == State::Stopped || s == State::Failed || s == State::Created) {
+          self->state_.store(s == State::Failed ? State::Failed : State::Stopped);
+          done();
+          return;
+        }
+        if (self->restart_timer_) self->restart_timer_->cancel();
+        self->state_.store(State::Stopping);
+        self->stop_done_ = std::move(done);
+        self->drain_timer_ = std::make_unique<boost::asio::steady_timer>(self->worker_.io(), drain);
+        self->drain_timer_->async_wait([self](boost::system::error_code ec) {
+          if (ec || !self->stop_done_) return;
+          spdlog::warn("actor {}: drain time over; stopping with {} messages queued", self->label(),
+                       self->queued_.load());
+          self->cancel_wait("node is stopping");
+          self->on_idle_ = nullptr;
+          if (!self->busy_)
+            self->finish_stop();
+          else
+            self->on_idle_ = [self] { self->finish_stop(); };
+        });
+        self->on_idle_ = [self] { self->finish_stop(); };
+        self->pump();
+        bool idle = self->queues_empty();
+        if (!self->busy_ && (idle || !self->proxy_) && self->on_idle_) {
+          self->on_idle_ = nullptr;
+          self->finish_stop();
+        }
+      });
 }
 
 void Actor::finish_stop() {

@@ -9,9 +9,9 @@
 // `unavailable` instead of deadlocking.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/context/fiber.hpp>
-#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -105,8 +105,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   };
   RouteMetrics& route_metrics(const std::string& route);
   struct StreamState {
-    std::optional<uint64_t> next;            // next sequence to deliver
-    std::map<uint64_t, Message> pending;     // reliable chunks that arrived early
+    std::optional<uint64_t> next;         // next sequence to deliver
+    std::map<uint64_t, Message> pending;  // reliable chunks that arrived early
   };
   struct Item {  // a queued unit of work
     std::optional<Message> message;
@@ -180,7 +180,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::deque<std::chrono::steady_clock::time_point> restart_times_;
   std::chrono::milliseconds backoff_{0};
   std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_;
-  std::function<void()> on_idle_;   // stop(): runs when the mailbox is drained
+  std::function<void()> on_idle_;  // stop(): runs when the mailbox is drained
   std::function<void()> stop_done_;
 };
 

@@ -5,16 +5,26 @@ namespace actr::runtime {
 std::string_view case_name(const ActrError& error) {
   using Tag = ActrError::Tag;
   switch (error.tag()) {
-    case Tag::Unavailable: return "unavailable";
-    case Tag::TimedOut: return "timed-out";
-    case Tag::NotFound: return "not-found";
-    case Tag::PermissionDenied: return "permission-denied";
-    case Tag::InvalidArgument: return "invalid-argument";
-    case Tag::UnknownRoute: return "unknown-route";
-    case Tag::DependencyNotFound: return "dependency-not-found";
-    case Tag::DecodeFailure: return "decode-failure";
-    case Tag::NotImplemented: return "not-implemented";
-    case Tag::Internal: return "internal";
+    case Tag::Unavailable:
+      return "unavailable";
+    case Tag::TimedOut:
+      return "timed-out";
+    case Tag::NotFound:
+      return "not-found";
+    case Tag::PermissionDenied:
+      return "permission-denied";
+    case Tag::InvalidArgument:
+      return "invalid-argument";
+    case Tag::UnknownRoute:
+      return "unknown-route";
+    case Tag::DependencyNotFound:
+      return "dependency-not-found";
+    case Tag::DecodeFailure:
+      return "decode-failure";
+    case Tag::NotImplemented:
+      return "not-implemented";
+    case Tag::Internal:
+      return "internal";
   }
   return "internal";
 }

@@ -84,7 +84,7 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
     return make_error(where(t.source(), source) + ": `" + prefix + "component` is required");
   }
   a.component = std::filesystem::path(component).is_absolute() ? std::filesystem::path(component)
-                                                                 : base / component;
+                                                               : base / component;
   if (a.name.empty()) a.name = a.component.stem().string();
   if (type.empty()) type = "local/" + a.name + "@0.1.0";
   auto parsed = parse_type(type);
@@ -103,8 +103,8 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
   }
   if (const toml::table* r = t["restart"].as_table()) {
     std::string rp = prefix + "restart.";
-    ACTR_TRY_VOID(check_keys(*r, {"max_restarts", "window_ms", "backoff_ms", "backoff_max_ms"},
-                             source, rp));
+    ACTR_TRY_VOID(
+        check_keys(*r, {"max_restarts", "window_ms", "backoff_ms", "backoff_max_ms"}, source, rp));
     ACTR_TRY_VOID(read(*r, "max_restarts", a.restart.max_restarts, source, rp));
     ACTR_TRY_VOID(read_ms(*r, "window_ms", a.restart.window, source, rp));
     ACTR_TRY_VOID(read_ms(*r, "backoff_ms", a.restart.backoff, source, rp));
@@ -125,15 +125,15 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
   const toml::table& root = parsed.table();
   NodeConfig c;
   ACTR_TRY_VOID(check_keys(root,
-                           {"realm", "data_dir", "engine", "workers", "worker_spin_us", "call_timeout_ms",
-                            "mailbox", "gateway", "actors"},
+                           {"realm", "data_dir", "engine", "workers", "worker_spin_us",
+                            "call_timeout_ms", "mailbox", "gateway", "actors"},
                            source, ""));
   ACTR_TRY_VOID(read(root, "realm", c.realm, source, ""));
   std::string data_dir, engine = "aot";
   ACTR_TRY_VOID(read(root, "data_dir", data_dir, source, ""));
   if (!data_dir.empty()) {
     c.data_dir = std::filesystem::path(data_dir).is_absolute() ? std::filesystem::path(data_dir)
-                                                                : base_dir / data_dir;
+                                                               : base_dir / data_dir;
   } else {
     c.data_dir = base_dir / "actr-data";
   }
@@ -148,7 +148,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
   ACTR_TRY_VOID(read(root, "workers", c.workers, source, ""));
   uint64_t spin = static_cast<uint64_t>(c.worker_spin.count());
   ACTR_TRY_VOID(read(root, "worker_spin_us", spin, source, ""));
-  if (spin > 10'000) return make_error(std::string(source) + ": `worker_spin_us` must be at most 10000");
+  if (spin > 10'000)
+    return make_error(std::string(source) + ": `worker_spin_us` must be at most 10000");
   c.worker_spin = std::chrono::microseconds(spin);
   ACTR_TRY_VOID(read_ms(root, "call_timeout_ms", c.call_timeout, source, ""));
   if (const toml::table* m = root["mailbox"].as_table()) {
@@ -156,7 +157,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
                              {"backpressure_threshold", "hard_limit", "max_attempts",
                               "max_payload_bytes", "commit_window_us"},
                              source, "mailbox."));
-    ACTR_TRY_VOID(read(*m, "backpressure_threshold", c.mailbox.backpressure_threshold, source, "mailbox."));
+    ACTR_TRY_VOID(
+        read(*m, "backpressure_threshold", c.mailbox.backpressure_threshold, source, "mailbox."));
     ACTR_TRY_VOID(read(*m, "hard_limit", c.mailbox.hard_limit, source, "mailbox."));
     ACTR_TRY_VOID(read(*m, "max_attempts", c.mailbox.max_attempts, source, "mailbox."));
     ACTR_TRY_VOID(read(*m, "max_payload_bytes", c.mailbox.max_payload_bytes, source, "mailbox."));
@@ -164,8 +166,9 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     ACTR_TRY_VOID(read(*m, "commit_window_us", window, source, "mailbox."));
     c.mailbox.commit_window = std::chrono::microseconds(window);
     if (c.mailbox.hard_limit < c.mailbox.backpressure_threshold) {
-      return make_error(std::string(source) +
-                        ": `mailbox.hard_limit` must not be below `mailbox.backpressure_threshold`");
+      return make_error(
+          std::string(source) +
+          ": `mailbox.hard_limit` must not be below `mailbox.backpressure_threshold`");
     }
     if (c.mailbox.max_attempts == 0) {
       return make_error(std::string(source) + ": `mailbox.max_attempts` must be at least 1");
@@ -180,11 +183,14 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
   }
   if (const toml::node* actors = root.get("actors")) {
     const toml::array* arr = actors->as_array();
-    if (!arr) return make_error(where(actors->source(), source) + ": `actors` must be [[actors]] tables");
+    if (!arr)
+      return make_error(where(actors->source(), source) + ": `actors` must be [[actors]] tables");
     std::set<std::string> names;
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::table* t = (*arr)[i].as_table();
-      if (!t) return make_error(std::string(source) + ": `actors[" + std::to_string(i) + "]` must be a table");
+      if (!t)
+        return make_error(std::string(source) + ": `actors[" + std::to_string(i) +
+                          "]` must be a table");
       ACTR_TRY(auto a, parse_actor(*t, base_dir, source, i));
       if (!names.insert(a.name).second) {
         return make_error(where(t->source(), source) + ": two actors are named `" + a.name + "`");

@@ -15,21 +15,21 @@
 namespace actr::runtime {
 
 struct RestartPolicy {
-  uint32_t max_restarts = 5;                      // within `window`; then the actor stays failed
+  uint32_t max_restarts = 5;  // within `window`; then the actor stays failed
   std::chrono::milliseconds window{60'000};
-  std::chrono::milliseconds backoff{100};         // doubled after each restart in the window
+  std::chrono::milliseconds backoff{100};  // doubled after each restart in the window
   std::chrono::milliseconds backoff_max{5'000};
 };
 
 enum class MailboxKind { Durable, Memory };
 
 struct ActorConfig {
-  std::string name;                     // unique in the node; mailbox keys are "<name>#<index>"
-  std::filesystem::path component;      // absolute after loading
+  std::string name;                 // unique in the node; mailbox keys are "<name>#<index>"
+  std::filesystem::path component;  // absolute after loading
   ActrType type;
   uint32_t instances = 1;
   uint64_t memory_limit_bytes = 64ull << 20;
-  std::chrono::milliseconds deadline{5'000};   // guest time per export call
+  std::chrono::milliseconds deadline{5'000};  // guest time per export call
   MailboxKind mailbox = MailboxKind::Durable;
   RestartPolicy restart;
 };
@@ -54,8 +54,8 @@ struct NodeConfig {
   uint32_t realm = 1;
   std::filesystem::path data_dir = "actr-data";
   wasm::EngineKind engine = wasm::EngineKind::Aot;
-  uint32_t workers = 0;                               // 0: one per hardware thread
-  std::chrono::microseconds worker_spin{50};          // polling before a worker sleeps
+  uint32_t workers = 0;                       // 0: one per hardware thread
+  std::chrono::microseconds worker_spin{50};  // polling before a worker sleeps
   std::chrono::milliseconds call_timeout{30'000};
   MailboxConfig mailbox;
   GatewayConfig gateway;

@@ -27,9 +27,7 @@ Result<std::pair<Actor*, const CallContext*>> caller_of(std::string_view import)
   return std::make_pair(actor, ctx);
 }
 
-Status to_status(const CallResult& r) {
-  return r.is_ok() ? Status::Ok() : Status::Err(r.error());
-}
+Status to_status(const CallResult& r) { return r.is_ok() ? Status::Ok() : Status::Err(r.error()); }
 
 class HostImports final : public workload::host::Host {
  public:
@@ -102,8 +100,7 @@ class HostImports final : public workload::host::Host {
     auto* receiver = dynamic_cast<Actor*>(endpoint.value().get());
     if (receiver && node.streams().owner(chunk.stream_id) != receiver->id().serial_number) {
       return Status::Err(ActrError::not_found("stream `" + chunk.stream_id +
-                                              "` is not registered by actor " +
-                                              receiver->label()));
+                                              "` is not registered by actor " + receiver->label()));
     }
     Message m;
     m.kind = Message::Kind::Stream;
@@ -125,10 +122,14 @@ class HostImports final : public workload::host::Host {
     Actor* actor = Actor::current();
     const CallContext* ctx = actor ? actor->context() : nullptr;
     spdlog::level::level_enum lvl = spdlog::level::info;
-    if (level == "trace") lvl = spdlog::level::trace;
-    else if (level == "debug") lvl = spdlog::level::debug;
-    else if (level == "warn" || level == "warning") lvl = spdlog::level::warn;
-    else if (level == "error") lvl = spdlog::level::err;
+    if (level == "trace")
+      lvl = spdlog::level::trace;
+    else if (level == "debug")
+      lvl = spdlog::level::debug;
+    else if (level == "warn" || level == "warning")
+      lvl = spdlog::level::warn;
+    else if (level == "error")
+      lvl = spdlog::level::err;
     if (!actor) {
       spdlog::log(lvl, "[guest] {}", message);
     } else if (!ctx) {

@@ -61,7 +61,8 @@ Result<ActrType> parse_type(std::string_view text) {
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
     t.version = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
-    if (t.version.empty()) return make_error("actor type `" + std::string(text) + "`: empty version after `@`");
+    if (t.version.empty())
+      return make_error("actor type `" + std::string(text) + "`: empty version after `@`");
   }
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     t.manufacturer = std::string(rest.substr(0, slash));

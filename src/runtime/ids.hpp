@@ -34,9 +34,9 @@ bool version_satisfies(std::string_view offered, std::string_view required);
 bool type_matches(const ActrType& offered, const ActrType& wanted);
 
 struct Target {
-  std::optional<uint32_t> realm;    // set for "realm:serial"
-  std::optional<uint64_t> serial;   // set for ids and bare serial numbers
-  std::optional<ActrType> type;     // set for type patterns
+  std::optional<uint32_t> realm;   // set for "realm:serial"
+  std::optional<uint64_t> serial;  // set for ids and bare serial numbers
+  std::optional<ActrType> type;    // set for type patterns
 };
 Result<Target> parse_target(std::string_view text);
 

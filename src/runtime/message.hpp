@@ -42,7 +42,7 @@ struct Message {
   std::string request_id;
   std::string route_key;
   Bytes payload;
-  std::optional<ActrId> caller;    // none for shell and gateway calls
+  std::optional<ActrId> caller;  // none for shell and gateway calls
   // Serial numbers (this realm) of the actors whose dispatch waits, directly or through others,
   // on this message: delivering it to one of them would deadlock.
   std::vector<uint64_t> chain;
@@ -50,8 +50,8 @@ struct Message {
   PayloadType payload_type = PayloadType::rpc_reliable();
   std::shared_ptr<ReplySlot> reply;  // Kind::Call only; null after the caller was answered
   // Mailbox bookkeeping.
-  int64_t store_id = 0;             // row in the durable store; 0 for the memory lane
-  uint32_t attempts = 0;            // traps so far
+  int64_t store_id = 0;   // row in the durable store; 0 for the memory lane
+  uint32_t attempts = 0;  // traps so far
 };
 
 }  // namespace actr::runtime

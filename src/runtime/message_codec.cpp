@@ -155,11 +155,16 @@ Result<Message> decode_body(std::span<const uint8_t> body) {
   }
   m.payload_type.value = [&]() -> PayloadType::Value {
     switch (ptype) {
-      case 0: return PayloadType::Value(std::in_place_index<0>);
-      case 1: return PayloadType::Value(std::in_place_index<1>);
-      case 2: return PayloadType::Value(std::in_place_index<2>);
-      case 3: return PayloadType::Value(std::in_place_index<3>);
-      default: return PayloadType::Value(std::in_place_index<4>);
+      case 0:
+        return PayloadType::Value(std::in_place_index<0>);
+      case 1:
+        return PayloadType::Value(std::in_place_index<1>);
+      case 2:
+        return PayloadType::Value(std::in_place_index<2>);
+      case 3:
+        return PayloadType::Value(std::in_place_index<3>);
+      default:
+        return PayloadType::Value(std::in_place_index<4>);
     }
   }();
   if (r.u8()) {

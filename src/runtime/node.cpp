@@ -10,9 +10,9 @@
 #include "component/component.hpp"
 #include "gateway/gateway.hpp"
 #include "runtime/host_imports.hpp"
-#include "runtime/node_backend.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
+#include "runtime/node_backend.hpp"
 
 namespace actr::runtime {
 
@@ -104,7 +104,8 @@ Result<void> Node::start() {
   for (const ActorConfig& ac : config_.actors) {
     auto it = loaded.find(ac.component);
     if (it == loaded.end()) {
-      it = loaded.emplace(ac.component, component::Component::load_file(*engine_, ac.component)).first;
+      it = loaded.emplace(ac.component, component::Component::load_file(*engine_, ac.component))
+               .first;
       if (!it->second) {
         spdlog::error("actor `{}`: cannot load {}: {}", ac.name, ac.component.string(),
                       it->second.error().message);
@@ -214,7 +215,8 @@ void Node::stop() {
 
 void Node::watch_replays() {
   std::unique_lock lock(watcher_mu_);
-  while (!watcher_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return watcher_stop_; })) {
+  while (
+      !watcher_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return watcher_stop_; })) {
     lock.unlock();
     auto changed = store_->changed_by_another_process();
     if (changed && *changed) adopt_foreign_messages();
@@ -268,11 +270,13 @@ std::shared_ptr<Actor> Node::find(const ActrId& id) const {
 std::shared_ptr<Endpoint> Node::resolve_id(const ActrId& id) { return find(id); }
 
 wit::Result<std::shared_ptr<Endpoint>, ActrError> Node::resolve(const workload::types::Dest& dest,
-                                                                 Actor& from) {
+                                                                Actor& from) {
   using R = wit::Result<std::shared_ptr<Endpoint>, ActrError>;
   switch (dest.tag()) {
-    case workload::types::Dest::Tag::Shell: return R::Ok(shell_);
-    case workload::types::Dest::Tag::Local: return R::Ok(from.shared_from_this());
+    case workload::types::Dest::Tag::Shell:
+      return R::Ok(shell_);
+    case workload::types::Dest::Tag::Local:
+      return R::Ok(from.shared_from_this());
     case workload::types::Dest::Tag::Actor: {
       auto ep = resolve_id(dest.as_actor());
       if (!ep) return R::Err(ActrError::not_found("no actor " + to_string(dest.as_actor())));
@@ -295,7 +299,8 @@ wit::Result<std::shared_ptr<Actor>, ActrError> Node::discover(const ActrType& ty
   }
   if (candidates.empty()) {
     return R::Err(ActrError::dependency_not_found(workload::types::DependencyNotFoundPayload{
-        to_string(type), "no running actor of this type in realm " + std::to_string(config_.realm)}));
+        to_string(type),
+        "no running actor of this type in realm " + std::to_string(config_.realm)}));
   }
   std::lock_guard lock(discover_mu_);
   size_t& next = round_robin_[to_string(type)];
@@ -338,8 +343,8 @@ void Node::call(std::string_view target, std::string route_key, Bytes payload,
   if (t->type) {
     auto found = discover(*t->type);
     if (found.is_err()) {
-      done(CallResult::Err(ActrError::not_found("no running actor of type `" +
-                                                to_string(*t->type) + "`")));
+      done(CallResult::Err(
+          ActrError::not_found("no running actor of type `" + to_string(*t->type) + "`")));
       return;
     }
     endpoint = found.value();
@@ -377,7 +382,8 @@ Status Node::tell_sync(std::string_view target, std::string route_key, Bytes pay
     if (found.is_err()) return Status::Err(found.error());
     endpoint = found.value();
   } else {
-    endpoint = resolve_id(ActrId{workload::types::Realm{t->realm.value_or(config_.realm)}, *t->serial, {}});
+    endpoint = resolve_id(
+        ActrId{workload::types::Realm{t->realm.value_or(config_.realm)}, *t->serial, {}});
     if (!endpoint) return Status::Err(ActrError::not_found("no actor " + std::string(target)));
   }
   Message m;

@@ -8,10 +8,10 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <thread>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "component/linker.hpp"
@@ -27,7 +27,7 @@
 namespace actr::gateway {
 class Backend;
 class Gateway;
-}
+}  // namespace actr::gateway
 
 namespace actr::runtime {
 

@@ -18,7 +18,8 @@ struct ShellRequest {
   Bytes payload;
 };
 // Answers exactly once, from any thread.
-using ShellHandler = std::function<void(ShellRequest request, std::function<void(CallResult)> reply)>;
+using ShellHandler =
+    std::function<void(ShellRequest request, std::function<void(CallResult)> reply)>;
 
 // The shell of `actr run` (documented in docs/RUNTIME.md):
 //   shell/time   -> milliseconds since the Unix epoch, as decimal text

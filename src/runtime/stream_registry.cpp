@@ -7,9 +7,8 @@ Status StreamRegistry::add(const std::string& stream_id, uint64_t owner_serial) 
   std::lock_guard lock(mu_);
   auto [it, inserted] = owners_.emplace(stream_id, owner_serial);
   if (!inserted && it->second != owner_serial) {
-    return Status::Err(ActrError::invalid_argument("stream `" + stream_id +
-                                                   "` is registered by actor serial " +
-                                                   std::to_string(it->second)));
+    return Status::Err(ActrError::invalid_argument(
+        "stream `" + stream_id + "` is registered by actor serial " + std::to_string(it->second)));
   }
   return Status::Ok();
 }

@@ -27,8 +27,9 @@ class WorkerPool {
   // `threads` 0: one per hardware thread. A worker that runs out of work keeps polling its queue
   // for `spin` before it sleeps: a message from another worker then costs no thread wake-up
   // (tens of microseconds on a busy machine) when it comes soon, for a little CPU when idle.
-  explicit WorkerPool(unsigned threads, std::chrono::microseconds spin = std::chrono::microseconds(50));
-  ~WorkerPool();                          // stop() + join
+  explicit WorkerPool(unsigned threads,
+                      std::chrono::microseconds spin = std::chrono::microseconds(50));
+  ~WorkerPool();  // stop() + join
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 

@@ -14,8 +14,8 @@ TEST(ExamplesOnANode, GreeterCallsEchoThroughTheRuntime) {
   std::string toml;
   for (auto [name, instances] : {std::pair{"echo", 2}, {"greeter", 1}, {"counter", 1}}) {
     toml += "[[actors]]\nname = \"" + std::string(name) + "\"\ncomponent = \"" +
-            guest_path(name).string() + "\"\ntype = \"acme/" + name + "@0.1.0\"\ninstances = " +
-            std::to_string(instances) + "\n";
+            guest_path(name).string() + "\"\ntype = \"acme/" + name +
+            "@0.1.0\"\ninstances = " + std::to_string(instances) + "\n";
   }
   auto node = start_node(toml, dir);
   ASSERT_TRUE(node);
@@ -26,8 +26,8 @@ TEST(ExamplesOnANode, GreeterCallsEchoThroughTheRuntime) {
   EXPECT_EQ(text(node->call_sync("counter", "add", bytes("x"))).rfind("invalid-argument", 0), 0u);
   node->stop();
   // Without an echo actor the greeter answers why, unchanged.
-  node = start_node("[[actors]]\nname = \"greeter\"\ncomponent = \"" + guest_path("greeter").string() +
-                        "\"\ntype = \"acme/greeter@0.1.0\"\n",
+  node = start_node("[[actors]]\nname = \"greeter\"\ncomponent = \"" +
+                        guest_path("greeter").string() + "\"\ntype = \"acme/greeter@0.1.0\"\n",
                     dir);
   ASSERT_TRUE(node);
   EXPECT_EQ(text(node->call_sync("greeter", "greet", bytes("x"))),

@@ -40,8 +40,8 @@ TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
   EXPECT_NE(body.find("actr_dispatches_total{actor=\"alpha#0\",route=\"call\"} 1"),
             std::string::npos)
       << body;
-  EXPECT_NE(body.find(
-                "actr_dispatch_errors_total{actor=\"beta#0\",error=\"invalid-argument\",route=\"err\"} 1"),
+  EXPECT_NE(body.find("actr_dispatch_errors_total{actor=\"beta#0\",error=\"invalid-argument\","
+                      "route=\"err\"} 1"),
             std::string::npos);
   EXPECT_NE(body.find("actr_mailbox_depth{actor=\"beta#0\"} 0"), std::string::npos);
   auto health = client.get(url, "/healthz");
@@ -58,7 +58,8 @@ TEST(ActrRun, ServesTheGatewayAndStopsCleanlyOnSigterm) {
   {
     std::ofstream toml(dir / "actr.toml");
     std::string probe = guest_path("runtime_probe").string();
-    toml << "[[actors]]\nname = \"alpha\"\ncomponent = \"" << probe << "\"\ntype = \"test/alpha\"\n";
+    toml << "[[actors]]\nname = \"alpha\"\ncomponent = \"" << probe
+         << "\"\ntype = \"test/alpha\"\n";
   }
   std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
   std::string log = (dir / "run.log").string();

@@ -23,7 +23,8 @@ std::string probe_actor(const std::string& name, const std::string& extra) {
          "@0.1.0\"\n" + extra + "\n";
 }
 
-std::unique_ptr<runtime::Node> start_node(const std::string& toml, const std::filesystem::path& dir) {
+std::unique_ptr<runtime::Node> start_node(const std::string& toml,
+                                          const std::filesystem::path& dir) {
   std::string text = toml;
   std::string probe = guest_path("runtime_probe").string();
   for (size_t at; (at = text.find("$PROBE")) != std::string::npos;) text.replace(at, 6, probe);

@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "node_fixture.hpp"
-#include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/host_imports.hpp"
+#include "runtime/mailbox/mailbox_store.hpp"
 #include "support/run_actr.hpp"
 
 namespace actr::test {
@@ -66,12 +66,12 @@ TEST_F(NodeTest, ContextGettersFollowTheUpstreamConventions) {
       << hooks;
   EXPECT_NE(hooks.find("on_ready | self=1:1 caller=none req=lifecycle:on_ready"), std::string::npos)
       << hooks;
-  node.notify_all("hook:on_signaling_connected", [](runtime::Actor::Proxy& p) {
-    return p.on_signaling_connected();
-  });
+  node.notify_all("hook:on_signaling_connected",
+                  [](runtime::Actor::Proxy& p) { return p.on_signaling_connected(); });
   hooks = call("alpha", "hooks");
-  EXPECT_NE(hooks.find("on_signaling_connected | self=1:1 caller=none req=hook:on_signaling_connected"),
-            std::string::npos)
+  EXPECT_NE(
+      hooks.find("on_signaling_connected | self=1:1 caller=none req=hook:on_signaling_connected"),
+      std::string::npos)
       << hooks;
 }
 
@@ -142,9 +142,10 @@ TEST_F(NodeTest, CallTimeoutGivesTimedOutAndTheSpinningActorIsRestarted) {
   }
   EXPECT_EQ(r, "back");
   std::string hooks = call("beta", "hooks");
-  EXPECT_NE(hooks.find("on_error handler-panic [internal: actor beta#0 (1:2) trapped in dispatch of "
-                       "route `spin`"),
-            std::string::npos)
+  EXPECT_NE(
+      hooks.find("on_error handler-panic [internal: actor beta#0 (1:2) trapped in dispatch of "
+                 "route `spin`"),
+      std::string::npos)
       << hooks;
   EXPECT_NE(hooks.find("deadline"), std::string::npos) << hooks;
   EXPECT_GE(node_->find(2)->restarts(), 1u);
@@ -168,13 +169,15 @@ TEST_F(NodeTest, HandlerErrorsReachOnError) {
   start(probe_actor("alpha"));
   EXPECT_EQ(call("alpha", "err", "x"), "invalid-argument: bad input: x");
   std::string hooks = call("alpha", "hooks");
-  EXPECT_NE(hooks.find("on_error handler-error [invalid-argument: bad input: x] dispatch route=err"),
-            std::string::npos)
+  EXPECT_NE(
+      hooks.find("on_error handler-error [invalid-argument: bad input: x] dispatch route=err"),
+      std::string::npos)
       << hooks;
 }
 
 TEST_F(NodeTest, RestartLimitLeavesTheActorFailed) {
-  start(probe_actor("alpha", "mailbox = \"memory\"\nrestart = { max_restarts = 2, backoff_ms = 1 }"));
+  start(
+      probe_actor("alpha", "mailbox = \"memory\"\nrestart = { max_restarts = 2, backoff_ms = 1 }"));
   for (int i = 0; i < 3; ++i) {
     call("alpha", "trap");
     for (int w = 0; w < 50 && node_->find(1)->state() == runtime::Actor::State::Restarting; ++w) {
@@ -208,8 +211,8 @@ TEST_F(NodeTest, DataStreamsArriveInOrderOnceEach) {
   EXPECT_EQ(call("beta", "stream-register", "s1"), "ok");
   EXPECT_EQ(call("alpha", "stream-register", "s1").rfind("invalid-argument", 0), 0u);
   for (int seq : {0, 1, 1, 2}) {  // the repeated 1 is delivered once
-    EXPECT_EQ(call("alpha", "stream-send", "beta s1 " + std::to_string(seq) + " reliable d" +
-                                               std::to_string(seq)),
+    EXPECT_EQ(call("alpha", "stream-send",
+                   "beta s1 " + std::to_string(seq) + " reliable d" + std::to_string(seq)),
               "ok");
   }
   EXPECT_EQ(call("beta", "streams"),
@@ -247,8 +250,9 @@ TEST_F(NodeTest, BackpressureFiresOncePerCrossingAndTheHardLimitRefuses) {
   EXPECT_EQ(refusal, "unavailable: mailbox of actor beta#0 (1:2) is full (6 messages)");
   EXPECT_EQ(call("beta", "get"), "6");
   std::string hooks = call("beta", "hooks");
-  size_t first = hooks.find("on_mailbox_backpressure 3/3 | self=1:2 caller=none "
-                            "req=hook:on_mailbox_backpressure");
+  size_t first = hooks.find(
+      "on_mailbox_backpressure 3/3 | self=1:2 caller=none "
+      "req=hook:on_mailbox_backpressure");
   EXPECT_NE(first, std::string::npos) << hooks;
   EXPECT_EQ(hooks.find("\non_mailbox_backpressure", first), std::string::npos) << hooks;
 }
@@ -321,7 +325,8 @@ TEST_F(NodeTest, DeadLettersReplayedByAnotherProcessAreRedeliveredLive) {
   ASSERT_EQ(dead.size(), 1u);
   uint32_t restarts = node_->find(1)->restarts();
   // `actr dlq replay` is another connection to the same database.
-  auto run = run_actr("dlq replay --data-dir " + (dir_ / "actr-data").string() + " " + std::to_string(dead[0].id));
+  auto run = run_actr("dlq replay --data-dir " + (dir_ / "actr-data").string() + " " +
+                      std::to_string(dead[0].id));
   ASSERT_EQ(run.status, 0) << run.output;
   // The running node notices, delivers it again (it traps again) and dead-letters it again.
   for (int i = 0; i < 300 && node_->find(1)->restarts() == restarts; ++i) {
@@ -348,28 +353,40 @@ TEST_F(NodeTest, EveryObservationHookRunsWithItsRequestId) {
   wt::CredentialEvent cred{wt::Timestamp{1234, 0}};
   node.notify_all("hook:on_signaling_connecting", [](P& p) { return p.on_signaling_connecting(); });
   node.notify_all("hook:on_signaling_connected", [](P& p) { return p.on_signaling_connected(); });
-  node.notify_all("hook:on_signaling_disconnected", [](P& p) { return p.on_signaling_disconnected(); });
-  node.notify_all("hook:on_websocket_connecting", [=](P& p) { return p.on_websocket_connecting(peer); });
-  node.notify_all("hook:on_websocket_connected", [=](P& p) { return p.on_websocket_connected(peer); });
-  node.notify_all("hook:on_websocket_disconnected", [=](P& p) { return p.on_websocket_disconnected(peer); });
-  node.notify_all("hook:on_webrtc_connecting", [=](P& p) { return p.on_webrtc_connecting(relayed); });
+  node.notify_all("hook:on_signaling_disconnected",
+                  [](P& p) { return p.on_signaling_disconnected(); });
+  node.notify_all("hook:on_websocket_connecting",
+                  [=](P& p) { return p.on_websocket_connecting(peer); });
+  node.notify_all("hook:on_websocket_connected",
+                  [=](P& p) { return p.on_websocket_connected(peer); });
+  node.notify_all("hook:on_websocket_disconnected",
+                  [=](P& p) { return p.on_websocket_disconnected(peer); });
+  node.notify_all("hook:on_webrtc_connecting",
+                  [=](P& p) { return p.on_webrtc_connecting(relayed); });
   node.notify_all("hook:on_webrtc_connected", [=](P& p) { return p.on_webrtc_connected(relayed); });
-  node.notify_all("hook:on_webrtc_disconnected", [=](P& p) { return p.on_webrtc_disconnected(relayed); });
-  node.notify_all("hook:on_credential_renewed", [=](P& p) { return p.on_credential_renewed(cred); });
-  node.notify_all("hook:on_credential_expiring", [=](P& p) { return p.on_credential_expiring(cred); });
+  node.notify_all("hook:on_webrtc_disconnected",
+                  [=](P& p) { return p.on_webrtc_disconnected(relayed); });
+  node.notify_all("hook:on_credential_renewed",
+                  [=](P& p) { return p.on_credential_renewed(cred); });
+  node.notify_all("hook:on_credential_expiring",
+                  [=](P& p) { return p.on_credential_expiring(cred); });
   std::string hooks = call("alpha", "hooks");
-  for (std::string line : {
-           "on_signaling_connecting | self=1:1 caller=none req=hook:on_signaling_connecting",
-           "on_signaling_connected | self=1:1 caller=none req=hook:on_signaling_connected",
-           "on_signaling_disconnected | self=1:1 caller=none req=hook:on_signaling_disconnected",
-           "on_websocket_connecting 2:7 relayed=none | self=1:1 caller=none req=hook:on_websocket_connecting",
-           "on_websocket_connected 2:7 relayed=none | self=1:1 caller=none req=hook:on_websocket_connected",
-           "on_websocket_disconnected 2:7 relayed=none | self=1:1 caller=none req=hook:on_websocket_disconnected",
-           "on_webrtc_connecting 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_connecting",
-           "on_webrtc_connected 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_connected",
-           "on_webrtc_disconnected 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_disconnected",
-           "on_credential_renewed 1234 | self=1:1 caller=none req=hook:on_credential_renewed",
-           "on_credential_expiring 1234 | self=1:1 caller=none req=hook:on_credential_expiring"}) {
+  for (std::string line :
+       {"on_signaling_connecting | self=1:1 caller=none req=hook:on_signaling_connecting",
+        "on_signaling_connected | self=1:1 caller=none req=hook:on_signaling_connected",
+        "on_signaling_disconnected | self=1:1 caller=none req=hook:on_signaling_disconnected",
+        "on_websocket_connecting 2:7 relayed=none | self=1:1 caller=none "
+        "req=hook:on_websocket_connecting",
+        "on_websocket_connected 2:7 relayed=none | self=1:1 caller=none "
+        "req=hook:on_websocket_connected",
+        "on_websocket_disconnected 2:7 relayed=none | self=1:1 caller=none "
+        "req=hook:on_websocket_disconnected",
+        "on_webrtc_connecting 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_connecting",
+        "on_webrtc_connected 2:8 relayed=yes | self=1:1 caller=none req=hook:on_webrtc_connected",
+        "on_webrtc_disconnected 2:8 relayed=yes | self=1:1 caller=none "
+        "req=hook:on_webrtc_disconnected",
+        "on_credential_renewed 1234 | self=1:1 caller=none req=hook:on_credential_renewed",
+        "on_credential_expiring 1234 | self=1:1 caller=none req=hook:on_credential_expiring"}) {
     EXPECT_NE(hooks.find(line + "\n"), std::string::npos) << line << "\n---\n" << hooks;
   }
 }

@@ -1,7 +1,6 @@
 // A workload that exercises every host import and records every hook, for the runtime tests.
 // Routes take space-separated text arguments; see the table in dispatch().
 #include <actr/workload.hpp>
-
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -28,17 +27,26 @@ std::string id_text(const actr::ActrId& id) {
 std::string error_text(const actr::ActrError& e) {
   using Tag = actr::ActrError::Tag;
   switch (e.tag()) {
-    case Tag::Unavailable: return "unavailable: " + e.as_unavailable();
-    case Tag::TimedOut: return "timed-out";
-    case Tag::NotFound: return "not-found: " + e.as_not_found();
-    case Tag::PermissionDenied: return "permission-denied: " + e.as_permission_denied();
-    case Tag::InvalidArgument: return "invalid-argument: " + e.as_invalid_argument();
-    case Tag::UnknownRoute: return "unknown-route: " + e.as_unknown_route();
+    case Tag::Unavailable:
+      return "unavailable: " + e.as_unavailable();
+    case Tag::TimedOut:
+      return "timed-out";
+    case Tag::NotFound:
+      return "not-found: " + e.as_not_found();
+    case Tag::PermissionDenied:
+      return "permission-denied: " + e.as_permission_denied();
+    case Tag::InvalidArgument:
+      return "invalid-argument: " + e.as_invalid_argument();
+    case Tag::UnknownRoute:
+      return "unknown-route: " + e.as_unknown_route();
     case Tag::DependencyNotFound:
       return "dependency-not-found: " + e.as_dependency_not_found().service_name;
-    case Tag::DecodeFailure: return "decode-failure: " + e.as_decode_failure();
-    case Tag::NotImplemented: return "not-implemented: " + e.as_not_implemented();
-    case Tag::Internal: return "internal: " + e.as_internal();
+    case Tag::DecodeFailure:
+      return "decode-failure: " + e.as_decode_failure();
+    case Tag::NotImplemented:
+      return "not-implemented: " + e.as_not_implemented();
+    case Tag::Internal:
+      return "internal: " + e.as_internal();
   }
   return "?";
 }
@@ -123,7 +131,8 @@ class Probe : public actr::Workload {
       auto a = split(arg, 4);
       if (a.size() < 3) return actr::Reply::Err(actr::ActrError::invalid_argument("usage"));
       actr::ActrId id{{static_cast<uint32_t>(std::strtoul(a[0].c_str(), nullptr, 10))},
-                      std::strtoull(a[1].c_str(), nullptr, 10), {}};
+                      std::strtoull(a[1].c_str(), nullptr, 10),
+                      {}};
       return ctx.call(actr::Dest::actor(id), a[2], actr::to_bytes(a.size() > 3 ? a[3] : ""));
     }
     if (r == "call-local" || r == "tell-local" || r == "shell") {
@@ -155,7 +164,8 @@ class Probe : public actr::Workload {
   actr::Status on_start(actr::Context& ctx) override {
     record(ctx, "on_start");
     std::string name = ctx.self_id().type.name;
-    if (name == "bad-start") return actr::Status::Err(actr::ActrError::internal("refusing to start"));
+    if (name == "bad-start")
+      return actr::Status::Err(actr::ActrError::internal("refusing to start"));
     if (name == "trap-start") __builtin_trap();
     return actr::Status::Ok();
   }
@@ -178,8 +188,12 @@ class Probe : public actr::Workload {
     record(ctx, "on_mailbox_backpressure " + std::to_string(e.queue_len) + "/" +
                     std::to_string(e.threshold));
   }
-  void on_signaling_connecting(actr::Context& ctx) override { record(ctx, "on_signaling_connecting"); }
-  void on_signaling_connected(actr::Context& ctx) override { record(ctx, "on_signaling_connected"); }
+  void on_signaling_connecting(actr::Context& ctx) override {
+    record(ctx, "on_signaling_connecting");
+  }
+  void on_signaling_connected(actr::Context& ctx) override {
+    record(ctx, "on_signaling_connected");
+  }
   void on_signaling_disconnected(actr::Context& ctx) override {
     record(ctx, "on_signaling_disconnected");
   }
