@@ -193,8 +193,11 @@ TEST(NetLimits, MessageFloodIsCutOffOthersAreNot) {
   }
   std::unique_lock lock(m);
   ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return done == kTells; })) << done;
+  // The flood is cut off: each connection takes about its burst before it is closed (the peer
+  // reconnects for later tells, so a second or third burst may get through), the rest fails.
   EXPECT_GT(ok, 0);
-  EXPECT_LE(ok, 40);  // the burst (plus what the rate refilled meanwhile)
+  EXPECT_LT(ok, kTells / 2);
+  EXPECT_GT(unavailable, kTells / 2);
   EXPECT_EQ(ok + unavailable, kTells);
   lock.unlock();
   expect_echo_works(*bystander, server->listen_address());
