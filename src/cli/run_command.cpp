@@ -1,11 +1,11 @@
 // `actr run CONFIG.toml | FILE.wasm`: runs a node until SIGINT or SIGTERM.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/stop_signals.hpp"
 #include "runtime/config.hpp"
 #include "runtime/node.hpp"
 
@@ -54,12 +54,7 @@ Result<void> run(const RunOptions& o) {
   if (o.engine == "aot") config.engine = wasm::EngineKind::Aot;
   if (!o.data_dir.empty()) config.data_dir = std::filesystem::absolute(o.data_dir);
 
-  // The node's threads inherit this mask: only this thread takes SIGINT/SIGTERM (in sigwait).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
   ACTR_TRY(auto node, runtime::Node::create(std::move(config)));
   ACTR_TRY_VOID(node->start());
@@ -73,9 +68,7 @@ Result<void> run(const RunOptions& o) {
     std::cout << "gateway: http://" << node->config().gateway.address << ":" << port << "\n";
   }
   std::cout << "ready (" << running << " actors running); Ctrl-C stops the node" << std::endl;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  spdlog::info("{}: stopping", stop_signals.wait());
   node->stop();
   std::cout << "stopped" << std::endl;
   return {};

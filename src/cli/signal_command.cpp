@@ -1,11 +1,11 @@
 // `actr signal`: runs the signaling server until SIGINT or SIGTERM.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/stop_signals.hpp"
 #include "runtime/ids.hpp"
 #include "signaling/server.hpp"
 
@@ -53,18 +53,11 @@ Result<void> run(const SignalOptions& o) {
     return runtime::type_matches(offered, wanted);
   };
 
-  // The server's thread inherits this mask: only this thread takes SIGINT/SIGTERM (in sigwait).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
   ACTR_TRY(auto server, signaling::Server::start(std::move(options)));
   std::cout << "signaling: " << server->listen_address() << std::endl;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  spdlog::info("{}: stopping", stop_signals.wait());
   server->stop();
   std::cout << "stopped" << std::endl;
   return {};
