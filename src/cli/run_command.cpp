@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
 #include "runtime/config.hpp"
+#include "runtime/network/node_network.hpp"
 #include "runtime/node.hpp"
 
 namespace actr::cli {
@@ -19,6 +20,8 @@ struct RunOptions {
   std::string engine;
   std::string data_dir;
   std::string log_level;
+  std::string signaling;  // overrides [network] signaling
+  std::string listen;     // overrides [network] listen
 };
 
 Result<void> apply_gateway(runtime::NodeConfig& config, const std::string& spec) {
@@ -53,6 +56,11 @@ Result<void> run(const RunOptions& o) {
   if (o.engine == "interp") config.engine = wasm::EngineKind::Interp;
   if (o.engine == "aot") config.engine = wasm::EngineKind::Aot;
   if (!o.data_dir.empty()) config.data_dir = std::filesystem::absolute(o.data_dir);
+  if (!o.signaling.empty()) config.network.signaling = o.signaling;
+  if (!o.listen.empty()) config.network.listen = o.listen;
+  if (!o.listen.empty() && !config.network.enabled()) {
+    return make_error("--listen needs a signaling server (--signaling or [network] signaling)");
+  }
 
   StopSignals stop_signals;  // before any thread starts
 
@@ -63,6 +71,10 @@ Result<void> run(const RunOptions& o) {
     running += a->state() == runtime::Actor::State::Running;
     std::cout << a->label() << "  " << runtime::to_string(a->id().type) << "  "
               << (a->state() == runtime::Actor::State::Running ? "running" : "failed") << "\n";
+  }
+  if (auto* network = node->network()) {
+    std::cout << "network: listening on " << network->listen_address() << ", signaling at "
+              << node->config().network.signaling << "\n";
   }
   if (uint16_t port = node->gateway_port()) {
     std::cout << "gateway: http://" << node->config().gateway.address << ":" << port << "\n";
@@ -85,6 +97,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--engine", options->engine, "aot or interp (overrides `engine`)")
       ->check(CLI::IsMember({"aot", "interp"}));
   cmd->add_option("--data-dir", options->data_dir, "Data directory (overrides `data_dir`)");
+  cmd->add_option("--signaling", options->signaling,
+                  "Join the network of this signaling server, ws://HOST:PORT (overrides "
+                  "[network] signaling)");
+  cmd->add_option("--listen", options->listen,
+                  "Accept other nodes on HOST:PORT (overrides [network] listen)");
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
   cmd->callback([options, &exit_code] {

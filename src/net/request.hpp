@@ -2,8 +2,10 @@
 // node, and what the receiving side learns about the peer that sent it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/actr_error.hpp"
 #include "runtime/ids.hpp"
@@ -27,6 +29,8 @@ struct Request {
 // The authenticated other end of a connection.
 struct PeerInfo {
   std::optional<ActrId> id;     // from the verified credential (set by the verifier)
+  std::vector<ActrId> actors;   // every actor the verified credentials name (set by the verifier)
+  int64_t expires_at = 0;       // unix seconds: the earliest expiry among them; 0 = none
   std::string node_id;          // the peer's name for itself (its Hello; informational)
   std::string listen_address;   // where the peer accepts connections (its Hello), or ""
   std::string remote_endpoint;  // "ip:port" of the TCP connection

@@ -9,6 +9,7 @@
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
 #include "runtime/node.hpp"
+#include "signaling/acl.hpp"
 
 namespace actr::runtime {
 
@@ -40,11 +41,23 @@ Actor::Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, W
       id_(std::move(id)),
       mailbox_key_(config.name + "#" + std::to_string(index)),
       worker_(worker),
-      component_(std::move(component)) {}
+      component_(std::move(component)) {
+  if (!config_.acl.empty()) {
+    std::vector<signaling::AccessRule> rules;
+    for (const auto& text : config_.acl) {
+      if (auto rule = signaling::parse_access_rule(text)) rules.push_back(*rule);
+    }
+    acl_ = std::make_shared<signaling::Acl>(std::move(rules));
+  }
+}
 
 Actor::~Actor() = default;
 
 Actor* Actor::current() { return tls_current; }
+
+bool Actor::admits(const ActrId& caller) const {
+  return !acl_ || acl_->allows(caller.type, caller.realm.realm_id);
+}
 
 std::string Actor::label() const { return mailbox_key_ + " (" + to_string(id_) + ")"; }
 
@@ -55,6 +68,11 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
   State s = state_.load();
   if (s == State::Created || s == State::Failed || s == State::Stopping || s == State::Stopped) {
     accepted(Status::Err(ActrError::unavailable("actor " + label() + " is not running")));
+    return;
+  }
+  if (m.caller && !admits(*m.caller)) {
+    accepted(Status::Err(ActrError::permission_denied(
+        "actor " + to_string(*m.caller) + " may not call actor " + label() + " (ACL)")));
     return;
   }
   if (std::find(m.chain.begin(), m.chain.end(), id_.serial_number) != m.chain.end()) {

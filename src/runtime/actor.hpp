@@ -30,6 +30,10 @@
 #include "runtime/metrics/histogram.hpp"
 #include "runtime/worker_pool.hpp"
 
+namespace actr::signaling {
+class Acl;
+}
+
 namespace actr::runtime {
 
 class Node;
@@ -61,6 +65,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   uint64_t dropped_chunks() const { return dropped_.load(); }
 
   void deliver(Message message, std::function<void(Status)> accepted) override;
+  // This actor's ACL admits `caller` (discovery and delivery; callers from outside the node's
+  // actors, the shell and the gateway, are the operator's and always admitted).
+  bool admits(const ActrId& caller) const;
 
   // Instantiates, runs on-start then on-ready. `done` runs on the actor's worker.
   void start(std::function<void(Result<void>)> done);
@@ -151,6 +158,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::string mailbox_key_;
   Worker& worker_;
   std::shared_ptr<const component::Component> component_;
+  std::shared_ptr<const signaling::Acl> acl_;  // null: no rules
 
   std::atomic<State> state_{State::Created};
   std::atomic<uint64_t> queued_{0};

@@ -6,6 +6,8 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include "signaling/acl.hpp"
+
 namespace actr::runtime {
 
 namespace {
@@ -68,7 +70,7 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
   std::string prefix = "actors[" + std::to_string(index) + "].";
   ACTR_TRY_VOID(check_keys(t,
                            {"name", "component", "type", "instances", "memory_limit_mb",
-                            "deadline_ms", "mailbox", "restart"},
+                            "deadline_ms", "mailbox", "restart", "acl"},
                            source, prefix));
   std::string component, type, mailbox = "durable";
   ACTR_TRY_VOID(read(t, "name", a.name, source, prefix));
@@ -101,6 +103,22 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
     return make_error(where(t.source(), source) + ": `" + prefix +
                       "mailbox` must be \"durable\" or \"memory\"");
   }
+  if (const toml::node* acl = t.get("acl")) {
+    const toml::array* rules = acl->as_array();
+    if (!rules) {
+      return make_error(where(acl->source(), source) + ": `" + prefix +
+                        "acl` must be an array of rules like \"allow acme/*\"");
+    }
+    for (const toml::node& rule : *rules) {
+      auto text = rule.value<std::string>();
+      if (!text) return make_error(where(rule.source(), source) + ": an ACL rule must be a string");
+      if (auto parsed = signaling::parse_access_rule(*text); !parsed) {
+        return make_error(where(rule.source(), source) + ": `" + prefix +
+                          "acl`: " + parsed.error().message);
+      }
+      a.acl.push_back(*text);
+    }
+  }
   if (const toml::table* r = t["restart"].as_table()) {
     std::string rp = prefix + "restart.";
     ACTR_TRY_VOID(
@@ -126,7 +144,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
   NodeConfig c;
   ACTR_TRY_VOID(check_keys(root,
                            {"realm", "data_dir", "engine", "workers", "worker_spin_us",
-                            "call_timeout_ms", "mailbox", "gateway", "actors"},
+                            "call_timeout_ms", "mailbox", "gateway", "network", "actors"},
                            source, ""));
   ACTR_TRY_VOID(read(root, "realm", c.realm, source, ""));
   std::string data_dir, engine = "aot";
@@ -180,6 +198,27 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     ACTR_TRY_VOID(read(*g, "enabled", c.gateway.enabled, source, "gateway."));
     ACTR_TRY_VOID(read(*g, "address", c.gateway.address, source, "gateway."));
     ACTR_TRY_VOID(read(*g, "port", c.gateway.port, source, "gateway."));
+  }
+  if (const toml::table* n = root["network"].as_table()) {
+    const char* p = "network.";
+    ACTR_TRY_VOID(check_keys(*n,
+                             {"signaling", "listen", "advertise", "node_id", "enroll_token",
+                              "renew_margin_s", "register_timeout_ms"},
+                             source, p));
+    ACTR_TRY_VOID(read(*n, "signaling", c.network.signaling, source, p));
+    ACTR_TRY_VOID(read(*n, "listen", c.network.listen, source, p));
+    ACTR_TRY_VOID(read(*n, "advertise", c.network.advertise, source, p));
+    ACTR_TRY_VOID(read(*n, "node_id", c.network.node_id, source, p));
+    ACTR_TRY_VOID(read(*n, "enroll_token", c.network.enroll_token, source, p));
+    uint64_t margin = static_cast<uint64_t>(c.network.renew_margin.count());
+    ACTR_TRY_VOID(read(*n, "renew_margin_s", margin, source, p));
+    c.network.renew_margin = std::chrono::seconds(margin);
+    ACTR_TRY_VOID(read_ms(*n, "register_timeout_ms", c.network.register_timeout, source, p));
+    if (c.network.signaling.empty()) {
+      return make_error(where(n->source(), source) +
+                        ": `network.signaling` (the signaling server, \"ws://HOST:PORT\") is "
+                        "required in [network]");
+    }
   }
   if (const toml::node* actors = root.get("actors")) {
     const toml::array* arr = actors->as_array();

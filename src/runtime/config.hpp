@@ -32,6 +32,10 @@ struct ActorConfig {
   std::chrono::milliseconds deadline{5'000};  // guest time per export call
   MailboxKind mailbox = MailboxKind::Durable;
   RestartPolicy restart;
+  // Who may discover and call this actor: "allow|deny [MANUFACTURER/]NAME [realm N]" rules,
+  // first match wins, none admits everyone, rules of which none matches admit nobody (see
+  // signaling/acl.hpp). Enforced by discovery and on delivery, for local and remote callers.
+  std::vector<std::string> acl;
 };
 
 struct MailboxConfig {
@@ -50,6 +54,22 @@ struct GatewayConfig {
   uint16_t port = 8080;
 };
 
+// The node on a network: registered at a signaling server (`actr signal`), reachable by other
+// nodes over WebSocket. Off while `signaling` is empty.
+struct NetworkConfig {
+  std::string signaling;                  // "ws://HOST:PORT" of the signaling server
+  std::string listen = "127.0.0.1:0";     // where other nodes connect; port 0: any free port
+  std::string advertise;                  // the address other nodes use; default: the bound listen
+  std::string node_id;                    // for peers' logs; default: "<hostname>-<pid>"
+  std::string enroll_token;               // sent to the signaling server when it requires one
+  std::chrono::seconds renew_margin{60};  // renew credentials this long before they expire
+  // start() waits this long for the first registration of every actor; without it the node
+  // starts with the ids it had before (data_dir/identities) or fails.
+  std::chrono::milliseconds register_timeout{10'000};
+
+  bool enabled() const { return !signaling.empty(); }
+};
+
 struct NodeConfig {
   uint32_t realm = 1;
   std::filesystem::path data_dir = "actr-data";
@@ -59,6 +79,7 @@ struct NodeConfig {
   std::chrono::milliseconds call_timeout{30'000};
   MailboxConfig mailbox;
   GatewayConfig gateway;
+  NetworkConfig network;
   std::vector<ActorConfig> actors;
 };
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/actor.hpp"
+#include "runtime/network/node_network.hpp"
 #include "runtime/node.hpp"
 
 namespace actr::runtime {
@@ -71,10 +72,24 @@ class HostImports final : public workload::host::Host {
   }
 
   ::actr::Result<wit::Result<ActrId, ActrError>> discover(const ActrType& target_type) override {
+    using R = wit::Result<ActrId, ActrError>;
     ACTR_TRY(auto who, caller_of("discover"));
-    auto found = who.first->node().discover(target_type);
-    if (found.is_err()) return wit::Result<ActrId, ActrError>::Err(found.error());
-    return wit::Result<ActrId, ActrError>::Ok(found.value()->id());
+    Actor* actor = who.first;
+    // This node first (no network hop), then the signaling server.
+    auto found = actor->node().discover(target_type, &actor->id());
+    if (found.is_ok()) return R::Ok(found.value()->id());
+    NodeNetwork* network = actor->node().network();
+    if (!network) return R::Err(found.error());
+    auto remote = std::make_shared<std::optional<ActrId>>();
+    CallResult r = actor->suspend([&](std::function<void(CallResult)> resume) {
+      network->discover(target_type, actor->id(), [remote, resume](R d) {
+        if (d.is_err()) return resume(CallResult::Err(d.error()));
+        *remote = d.value();
+        resume(CallResult::Ok());
+      });
+    });
+    if (r.is_err()) return R::Err(r.error());
+    return R::Ok(**remote);
   }
 
   StatusOutcome register_stream(const std::string& stream_id) override {

@@ -12,6 +12,7 @@
 #include "runtime/host_imports.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
+#include "runtime/network/node_network.hpp"
 #include "runtime/node_backend.hpp"
 
 namespace actr::runtime {
@@ -94,13 +95,40 @@ Result<void> Node::open_store() {
   return {};
 }
 
+Result<std::vector<ActrId>> Node::assign_ids() {
+  std::vector<ActrId> ids;
+  if (!config_.network.enabled()) {
+    uint64_t serial = 0;
+    for (const ActorConfig& ac : config_.actors) {
+      for (uint32_t i = 0; i < ac.instances; ++i) {
+        ids.push_back(ActrId{workload::types::Realm{config_.realm}, ++serial, ac.type});
+      }
+    }
+    return ids;
+  }
+  std::vector<NodeNetwork::Member> members;
+  for (const ActorConfig& ac : config_.actors) {
+    for (uint32_t i = 0; i < ac.instances; ++i) {
+      members.push_back({ac.name + "#" + std::to_string(i), ac.type, ac.acl});
+    }
+  }
+  auto network = NodeNetwork::start(*this, std::move(members));
+  if (!network) return make_error("network: " + network.error().message);
+  network_ = std::move(*network);
+  spdlog::info("node {} listening for other nodes on {}, signaling at {}", config_.network.node_id,
+               network_->listen_address(), config_.network.signaling);
+  return network_->ids();
+}
+
 Result<void> Node::start() {
   if (started_.exchange(true)) return make_error("the node is already started");
   ACTR_TRY_VOID(open_store());
 
+  ACTR_TRY(std::vector<ActrId> ids, assign_ids());
+
   // Components load once per file; actors of a file that does not load are failed, not fatal.
   std::map<std::filesystem::path, Result<std::shared_ptr<const component::Component>>> loaded;
-  uint64_t serial = 0;
+  size_t index = 0;
   for (const ActorConfig& ac : config_.actors) {
     auto it = loaded.find(ac.component);
     if (it == loaded.end()) {
@@ -111,15 +139,15 @@ Result<void> Node::start() {
                       it->second.error().message);
       }
     }
-    for (uint32_t i = 0; i < ac.instances; ++i) {
-      ++serial;
-      ActrId id{workload::types::Realm{config_.realm}, serial, ac.type};
+    for (uint32_t i = 0; i < ac.instances; ++i, ++index) {
       auto component = it->second ? *it->second : nullptr;
-      actors_.push_back(std::make_shared<Actor>(*this, ac, i, std::move(id),
-                                                workers_->at(serial - 1), component));
+      actors_.push_back(
+          std::make_shared<Actor>(*this, ac, i, ids[index], workers_->at(index), component));
+      by_serial_[ids[index].serial_number] = actors_.back();
       if (!component) actors_.back()->mark_failed("component did not load");
     }
   }
+  if (network_) network_->serve();
 
   // Recovery: what the durable mailboxes accepted before the last stop or crash.
   if (store_) {
@@ -167,6 +195,7 @@ Result<void> Node::start() {
   size_t running = 0;
   for (auto& a : actors_) running += a->state() == Actor::State::Running;
   spdlog::info("node realm {}: {} of {} actors running", config_.realm, running, actors_.size());
+  if (network_) network_->announce();
   if (store_) replay_watcher_ = std::thread([this] { watch_replays(); });
   if (config_.gateway.enabled) {
     gateway::GatewayOptions options;
@@ -209,6 +238,7 @@ void Node::stop() {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return waiting == 0; });
   }
+  if (network_) network_->stop();
   workers_->stop();
   if (store_) store_->close();
 }
@@ -255,8 +285,8 @@ bool Node::healthy() const {
 uint16_t Node::gateway_port() const { return gateway_ ? gateway_->port() : 0; }
 
 std::shared_ptr<Actor> Node::find(uint64_t serial) const {
-  if (serial == 0 || serial > actors_.size()) return nullptr;
-  return actors_[serial - 1];
+  auto it = by_serial_.find(serial);
+  return it == by_serial_.end() ? nullptr : it->second;
 }
 
 std::shared_ptr<Actor> Node::find(const ActrId& id) const {
@@ -267,7 +297,13 @@ std::shared_ptr<Actor> Node::find(const ActrId& id) const {
   return a;
 }
 
-std::shared_ptr<Endpoint> Node::resolve_id(const ActrId& id) { return find(id); }
+std::shared_ptr<Endpoint> Node::resolve_id(const ActrId& id) {
+  if (auto local = find(id)) return local;
+  if (network_ && id.realm.realm_id == config_.realm && !find(id.serial_number)) {
+    return network_->endpoint(id);
+  }
+  return nullptr;
+}
 
 wit::Result<std::shared_ptr<Endpoint>, ActrError> Node::resolve(const workload::types::Dest& dest,
                                                                 Actor& from) {
@@ -286,14 +322,15 @@ wit::Result<std::shared_ptr<Endpoint>, ActrError> Node::resolve(const workload::
   return R::Err(ActrError::invalid_argument("unknown destination"));
 }
 
-wit::Result<std::shared_ptr<Actor>, ActrError> Node::discover(const ActrType& type) {
+wit::Result<std::shared_ptr<Actor>, ActrError> Node::discover(const ActrType& type,
+                                                              const ActrId* caller) {
   using R = wit::Result<std::shared_ptr<Actor>, ActrError>;
   std::vector<std::shared_ptr<Actor>> candidates;
   for (auto& a : actors_) {
     // A restarting actor is coming back: its mailbox keeps what it is sent meanwhile.
     auto state = a->state();
     if ((state == Actor::State::Running || state == Actor::State::Restarting) &&
-        type_matches(a->id().type, type)) {
+        type_matches(a->id().type, type) && (!caller || a->admits(*caller))) {
       candidates.push_back(a);
     }
   }

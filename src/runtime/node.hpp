@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "component/linker.hpp"
@@ -32,6 +33,7 @@ class Gateway;
 namespace actr::runtime {
 
 class MailboxStore;
+class NodeNetwork;
 
 struct NodeOptions {
   ShellHandler shell;  // default: builtin_shell
@@ -71,11 +73,16 @@ class Node {
   std::vector<std::shared_ptr<Actor>> actors() const { return actors_; }
   std::shared_ptr<Actor> find(const ActrId& id) const;
   std::shared_ptr<Actor> find(uint64_t serial) const;
-  // An actor (round-robin over running instances) serving `type`, or dependency-not-found.
-  wit::Result<std::shared_ptr<Actor>, ActrError> discover(const ActrType& type);
+  // An actor of this node (round-robin over running instances) serving `type` that `caller` (if
+  // any) may call by the target's ACL, or dependency-not-found.
+  wit::Result<std::shared_ptr<Actor>, ActrError> discover(const ActrType& type,
+                                                          const ActrId* caller = nullptr);
   wit::Result<std::shared_ptr<Endpoint>, ActrError> resolve(const workload::types::Dest& dest,
                                                             Actor& from);
+  // The actor `id` names: of this node, or (with [network]) of another node; null when unknown.
   std::shared_ptr<Endpoint> resolve_id(const ActrId& id);
+  // The node's network part; null without [network] (or before start()).
+  NodeNetwork* network() { return network_.get(); }
   // Queues an observation hook on every running actor (signaling/transport events).
   void notify_all(const std::string& request_id, const Actor::HookFn& hook);
 
@@ -93,6 +100,8 @@ class Node {
  private:
   explicit Node(NodeConfig config, NodeOptions options);
   Result<void> open_store();
+  // The actors' ids: from the signaling server with [network], else 1, 2, ... in config order.
+  Result<std::vector<ActrId>> assign_ids();
   // Watches the mailbox database for rows other processes add (`actr dlq replay`).
   void watch_replays();
   void adopt_foreign_messages();
@@ -107,7 +116,9 @@ class Node {
   metrics::NodeMetrics metrics_;
   std::unique_ptr<gateway::Backend> gateway_backend_;
   std::unique_ptr<gateway::Gateway> gateway_;
-  std::vector<std::shared_ptr<Actor>> actors_;  // index = serial - 1; fixed after create()
+  std::shared_ptr<NodeNetwork> network_;
+  std::vector<std::shared_ptr<Actor>> actors_;  // in config order; fixed after start()
+  std::unordered_map<uint64_t, std::shared_ptr<Actor>> by_serial_;
   std::shared_ptr<Endpoint> shell_;
   StreamRegistry streams_;
   std::mutex discover_mu_;

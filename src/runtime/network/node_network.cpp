@@ -1,0 +1,500 @@
+#include "runtime/network/node_network.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+
+#include "runtime/actor.hpp"
+#include "runtime/network/credential_set.hpp"
+#include "runtime/node.hpp"
+#include "signaling/acl.hpp"
+
+namespace actr::runtime {
+
+namespace {
+
+using workload::types::CredentialEvent;
+using workload::types::PeerEvent;
+using workload::types::Timestamp;
+
+// An actor of another node, as the router hands it out.
+class RemoteEndpoint final : public Endpoint {
+ public:
+  RemoteEndpoint(std::weak_ptr<NodeNetwork> network, ActrId target)
+      : network_(std::move(network)), target_(std::move(target)) {}
+  void deliver(Message message, std::function<void(Status)> accepted) override {
+    auto network = network_.lock();
+    if (!network) {
+      accepted(Status::Err(ActrError::unavailable("the node's network is stopped")));
+      return;
+    }
+    network->send(target_, std::move(message), std::move(accepted));
+  }
+
+ private:
+  std::weak_ptr<NodeNetwork> network_;
+  ActrId target_;
+};
+
+std::string default_node_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+bool same_actor(const ActrId& a, const ActrId& b) {
+  return a.realm.realm_id == b.realm.realm_id && a.serial_number == b.serial_number &&
+         a.type.name == b.type.name && a.type.manufacturer == b.type.manufacturer;
+}
+
+}  // namespace
+
+NodeNetwork::NodeNetwork(Node& node, std::vector<Member> members)
+    : node_(node),
+      config_(node.config().network),
+      realm_(node.config().realm),
+      members_(std::move(members)),
+      identities_path_(node.config().data_dir / "identities"),
+      registrations_(members_.size()) {}
+
+NodeNetwork::~NodeNetwork() { stop(); }
+
+Result<std::shared_ptr<NodeNetwork>> NodeNetwork::start(Node& node, std::vector<Member> members) {
+  std::shared_ptr<NodeNetwork> network(new NodeNetwork(node, std::move(members)));
+  ACTR_TRY_VOID(network->open());
+  return network;
+}
+
+Result<void> NodeNetwork::open() {
+  std::error_code ec;
+  std::filesystem::create_directories(identities_path_.parent_path(), ec);
+  if (ec) return make_error("data directory: " + ec.message());
+  auto stored = load_identities(identities_path_);
+  if (!stored) return make_error("identities: " + stored.error().message);
+  stored_ = std::move(*stored);
+
+  std::weak_ptr<NodeNetwork> weak = weak_from_this();
+  net::TransportOptions options;
+  options.node_id = config_.node_id.empty() ? default_node_id() : config_.node_id;
+  options.credential = [weak] {
+    auto self = weak.lock();
+    return self ? self->credential_set() : std::vector<uint8_t>{};
+  };
+  options.verify = [weak](std::span<const uint8_t> credential) -> Result<net::PeerInfo> {
+    auto self = weak.lock();
+    if (!self) return make_error("the node is stopping");
+    return self->verify(credential);
+  };
+  options.on_request = [weak](const net::PeerInfo& peer, net::Request request,
+                              net::Responder responder) {
+    if (auto self = weak.lock()) {
+      self->on_request(peer, std::move(request), std::move(responder));
+    } else {
+      responder.accept(Status::Err(ActrError::unavailable("the node is stopping")));
+    }
+  };
+  options.events.connecting = [weak](const std::string& address) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->notify_websocket("connecting", self->known_id_at(address).value_or(ActrId{}));
+  };
+  options.events.connected = [weak](const net::PeerInfo& peer) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!peer.listen_address.empty()) {
+      for (const auto& id : peer.actors) self->learn(id, peer.listen_address);
+    }
+    self->notify_websocket("connected", peer.id.value_or(ActrId{}));
+  };
+  options.events.disconnected = [weak](const net::PeerInfo& peer, const ActrError&) {
+    auto self = weak.lock();
+    if (!self) return;
+    auto id = peer.id;
+    if (!id && !peer.listen_address.empty()) id = self->known_id_at(peer.listen_address);
+    self->notify_websocket("disconnected", id.value_or(ActrId{}));
+  };
+  options.advertised_address = config_.advertise;
+  auto transport = net::Transport::start(std::move(options), config_.listen);
+  if (!transport)
+    return make_error("transport on " + config_.listen + ": " + transport.error().message);
+  transport_ = std::move(*transport);
+  std::string advertised =
+      config_.advertise.empty() ? "ws://" + transport_->listen_address() : config_.advertise;
+
+  signaling::NodeLinkOptions link_options;
+  link_options.server_url = config_.signaling;
+  link_options.renew_margin = config_.renew_margin;
+  signaling::NodeLinkHooks hooks;
+  hooks.on_connecting = [weak] {
+    if (auto self = weak.lock()) self->notify_signaling("connecting");
+  };
+  hooks.on_connected = [weak] {
+    if (auto self = weak.lock()) {
+      self->signaling_up_ = true;
+      self->notify_signaling("connected");
+    }
+  };
+  hooks.on_disconnected = [weak] {
+    if (auto self = weak.lock()) {
+      self->signaling_up_ = false;
+      self->notify_signaling("disconnected");
+    }
+  };
+  hooks.on_registered = [weak](const signaling::Registration&) {
+    if (auto self = weak.lock()) self->on_registration_changed();
+  };
+  hooks.on_credential_expiring = [weak](const ActrId& id, int64_t expires_at) {
+    auto self = weak.lock();
+    if (!self || !self->announcing_) return;
+    if (auto actor = self->node_.find(id.serial_number)) {
+      actor->notify("hook:on_credential_expiring", [expires_at](Actor::Proxy& p) {
+        return p.on_credential_expiring(
+            CredentialEvent{Timestamp{static_cast<uint64_t>(expires_at), 0}});
+      });
+    }
+  };
+  hooks.on_credential_renewed = [weak](const ActrId& id, int64_t expires_at) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->on_registration_changed();
+    if (!self->announcing_) return;
+    if (auto actor = self->node_.find(id.serial_number)) {
+      actor->notify("hook:on_credential_renewed", [expires_at](Actor::Proxy& p) {
+        return p.on_credential_renewed(
+            CredentialEvent{Timestamp{static_cast<uint64_t>(expires_at), 0}});
+      });
+    }
+  };
+  {
+    std::lock_guard lock(mu_);
+    link_ = signaling::NodeLink::start(std::move(link_options), std::move(hooks));
+    for (const Member& m : members_) {
+      signaling::RegisterParams params;
+      params.type = m.type;
+      params.realm = realm_;
+      params.advertised_address = advertised;
+      for (const auto& text : m.acl) {
+        if (auto rule = signaling::parse_access_rule(text)) params.acl.push_back(*rule);
+      }
+      if (auto it = stored_.find(m.key); it != stored_.end()) {
+        params.previous_serial = it->second.serial;
+        params.previous_credential = it->second.credential;
+      }
+      link_handles_.push_back(link_->add_actor(std::move(params)));
+    }
+  }
+
+  std::unique_lock lock(mu_);
+  bool all = registered_cv_.wait_for(lock, config_.register_timeout, [&] {
+    for (const auto& r : registrations_) {
+      if (!r) return false;
+    }
+    return true;
+  });
+  if (all) return {};
+  bool known = true;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    known &= registrations_[i].has_value() || stored_.count(members_[i].key) > 0;
+  }
+  if (!known) {
+    return make_error("the signaling server " + config_.signaling +
+                      " did not register the node's actors within " +
+                      std::to_string(config_.register_timeout.count()) +
+                      " ms (is `actr signal` running there?)");
+  }
+  spdlog::warn("signaling server {} not reachable yet: starting with the actors' previous ids",
+               config_.signaling);
+  return {};
+}
+
+std::vector<ActrId> NodeNetwork::ids() const {
+  std::lock_guard lock(mu_);
+  std::vector<ActrId> out;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (registrations_[i]) {
+      out.push_back(registrations_[i]->id);
+    } else {
+      out.push_back(ActrId{workload::types::Realm{realm_}, stored_.at(members_[i].key).serial,
+                           members_[i].type});
+    }
+  }
+  return out;
+}
+
+void NodeNetwork::on_registration_changed() {
+  std::lock_guard lock(mu_);
+  if (!link_) return;
+  bool changed = false;
+  for (size_t i = 0; i < link_handles_.size(); ++i) {
+    auto reg = link_->registration(link_handles_[i]);
+    if (!reg) continue;
+    auto& current = registrations_[i];
+    if (serving_ && current && current->id.serial_number != reg->id.serial_number) {
+      spdlog::error(
+          "actor {}: the signaling server gave it a new id ({}), it keeps serving as {} until "
+          "the node restarts",
+          members_[i].key, to_string(reg->id), to_string(current->id));
+    }
+    if (!verifier_) verifier_.emplace(reg->server_public_key);
+    member_by_serial_[reg->id.serial_number] = i;
+    auto& stored = stored_[members_[i].key];
+    if (stored.serial != reg->id.serial_number || stored.credential != reg->credential) {
+      stored = StoredIdentity{reg->id.serial_number, reg->credential};
+      changed = true;
+    }
+    current = std::move(reg);
+  }
+  if (changed) {
+    if (auto saved = save_identities(identities_path_, stored_); !saved) {
+      spdlog::error("cannot keep the actors' ids: {}", saved.error().message);
+    }
+  }
+  registered_cv_.notify_all();
+}
+
+void NodeNetwork::serve() { serving_ = true; }
+
+void NodeNetwork::announce() {
+  announcing_ = true;
+  if (signaling_up_) {
+    notify_signaling("connecting");
+    notify_signaling("connected");
+  }
+}
+
+void NodeNetwork::stop() {
+  if (stopped_.exchange(true)) return;
+  serving_ = false;
+  announcing_ = false;
+  if (transport_) transport_->stop();
+  std::unique_ptr<signaling::NodeLink> link;
+  {
+    std::lock_guard lock(mu_);
+    link = std::move(link_);
+  }
+  if (link) link->stop();
+  jobs_.join();
+}
+
+std::vector<uint8_t> NodeNetwork::credential_set() const {
+  std::vector<std::string> credentials;
+  std::lock_guard lock(mu_);
+  for (const auto& r : registrations_) {
+    if (r) credentials.push_back(r->credential);
+  }
+  return encode_credential_set(credentials);
+}
+
+Result<net::PeerInfo> NodeNetwork::verify(std::span<const uint8_t> credential_set) const {
+  ACTR_TRY(auto credentials, decode_credential_set(credential_set));
+  std::optional<signaling::CredentialVerifier> verifier;
+  {
+    std::lock_guard lock(mu_);
+    verifier = verifier_;
+  }
+  if (!verifier) return make_error("this node is not registered at its signaling server yet");
+  net::PeerInfo info;
+  for (const auto& c : credentials) {
+    auto claims = verifier->verify(c, realm_);
+    if (!claims) {
+      return make_error(std::string("credential refused (") +
+                        signaling::credential_error_name(claims.error().code) +
+                        "): " + claims.error().message);
+    }
+    info.actors.push_back(claims->id);
+    if (info.expires_at == 0 || claims->expires_at < info.expires_at) {
+      info.expires_at = claims->expires_at;
+    }
+  }
+  info.id = info.actors.front();
+  return info;
+}
+
+std::optional<size_t> NodeNetwork::member_of(uint64_t serial) const {
+  auto it = member_by_serial_.find(serial);
+  if (it == member_by_serial_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool NodeNetwork::lapsed(uint64_t serial) const {
+  std::lock_guard lock(mu_);
+  auto m = member_of(serial);
+  if (!m || !registrations_[*m]) return false;  // not (yet) registered: started from stored ids
+  return registrations_[*m]->expires_at <= signaling::system_unix_seconds();
+}
+
+std::string NodeNetwork::listen_address() const {
+  return transport_ ? transport_->listen_address() : std::string();
+}
+
+bool NodeNetwork::signaling_connected() const { return signaling_up_; }
+
+net::Transport::Stats NodeNetwork::transport_stats() const {
+  return transport_ ? transport_->stats() : net::Transport::Stats{};
+}
+
+void NodeNetwork::learn(const ActrId& id, const std::string& address) {
+  std::lock_guard lock(mu_);
+  directory_[{id.realm.realm_id, id.serial_number}] = address;
+}
+
+std::optional<ActrId> NodeNetwork::known_id_at(const std::string& address) const {
+  auto key = net::parse_address(address);
+  std::lock_guard lock(mu_);
+  for (const auto& [id, at] : directory_) {
+    auto other = net::parse_address(at);
+    if (at == address || (key && other && key->key() == other->key())) {
+      return ActrId{workload::types::Realm{id.first}, id.second, {}};
+    }
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<Endpoint> NodeNetwork::endpoint(const ActrId& id) {
+  return std::make_shared<RemoteEndpoint>(weak_from_this(), id);
+}
+
+void NodeNetwork::send(const ActrId& target, Message message,
+                       std::function<void(Status)> accepted) {
+  if (message.caller && lapsed(message.caller->serial_number)) {
+    accepted(Status::Err(ActrError::unavailable(
+        "the credential of actor " + to_string(*message.caller) +
+        " has lapsed; it sends nothing until the signaling server renews it")));
+    return;
+  }
+  std::string address;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = directory_.find({target.realm.realm_id, target.serial_number});
+        it != directory_.end()) {
+      address = it->second;
+    }
+  }
+  if (address.empty()) {
+    accepted(Status::Err(ActrError::not_found("no actor " + to_string(target) +
+                                              " is known to this node (discover it first)")));
+    return;
+  }
+  auto peer = transport_->peer(address);
+  if (!peer) {
+    accepted(Status::Err(ActrError::unavailable("actor " + to_string(target) + " at " + address +
+                                                ": " + peer.error().message)));
+    return;
+  }
+  forward(std::move(*peer), target, std::move(message), std::move(accepted));
+}
+
+void NodeNetwork::forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
+                          std::function<void(Status)> accepted) {
+  bool call = message.kind == Message::Kind::Call;
+  auto slot = message.reply;
+  net::Request request{target, std::move(message)};
+  request.message.reply.reset();
+  if (call) {
+    peer->call(std::move(request), std::move(accepted), [slot](CallResult r) {
+      if (slot) slot->settle(std::move(r));
+    });
+  } else {
+    peer->tell(std::move(request), std::move(accepted));
+  }
+}
+
+void NodeNetwork::on_request(const net::PeerInfo& peer, net::Request request,
+                             net::Responder responder) {
+  auto refuse = [&](ActrError e) { responder.accept(Status::Err(std::move(e))); };
+  if (!serving_) return refuse(ActrError::unavailable("the node is not serving yet"));
+  auto target = node_.find(request.target);
+  if (!target)
+    return refuse(ActrError::not_found("no actor " + to_string(request.target) + " on this node"));
+  if (lapsed(target->id().serial_number)) {
+    return refuse(ActrError::unavailable("the credential of actor " + target->label() +
+                                         " has lapsed; it accepts nothing until renewed"));
+  }
+  Message& m = request.message;
+  if (!m.caller) {
+    return refuse(ActrError::permission_denied("a request from another node must name its caller"));
+  }
+  bool authenticated = false;
+  for (const auto& id : peer.actors) authenticated |= same_actor(id, *m.caller);
+  if (!authenticated) {
+    return refuse(ActrError::permission_denied("caller " + to_string(*m.caller) +
+                                               " is not authenticated on this connection"));
+  }
+  if (peer.expires_at != 0 && peer.expires_at <= signaling::system_unix_seconds()) {
+    return refuse(ActrError::permission_denied("the credentials of the calling node expired"));
+  }
+  if (m.kind == Message::Kind::Stream &&
+      (!m.chunk || node_.streams().owner(m.chunk->stream_id) != target->id().serial_number)) {
+    return refuse(ActrError::not_found("stream `" + (m.chunk ? m.chunk->stream_id : "") +
+                                       "` is not registered by actor " + target->label()));
+  }
+  if (!peer.listen_address.empty()) learn(*m.caller, peer.listen_address);
+  if (m.kind == Message::Kind::Call) {
+    m.reply =
+        std::make_shared<ReplySlot>([responder](CallResult r) { responder.reply(std::move(r)); });
+  }
+  target->deliver(std::move(m), [responder](Status s) { responder.accept(std::move(s)); });
+}
+
+void NodeNetwork::discover(const ActrType& type, const ActrId& caller,
+                           std::function<void(wit::Result<ActrId, ActrError>)> done) {
+  using R = wit::Result<ActrId, ActrError>;
+  auto self = shared_from_this();
+  boost::asio::post(jobs_, [self, type, caller, done = std::move(done)] {
+    auto not_found = [&](const std::string& why) {
+      done(R::Err(ActrError::dependency_not_found(
+          workload::types::DependencyNotFoundPayload{to_string(type), why})));
+    };
+    std::shared_ptr<signaling::Client> client;
+    {
+      std::lock_guard lock(self->mu_);
+      if (self->link_) client = self->link_->client();
+    }
+    if (!client) return not_found("the signaling server is not reachable");
+    auto candidates = client->discover(type, caller.serial_number);
+    if (!candidates) return not_found("discovery failed: " + candidates.error().message);
+    std::vector<signaling::Candidate> remote;
+    {
+      std::lock_guard lock(self->mu_);
+      for (auto& c : *candidates) {
+        if (!self->member_of(c.id.serial_number)) remote.push_back(std::move(c));
+      }
+    }
+    if (remote.empty())
+      return not_found("no actor of this type in realm " + std::to_string(self->realm_) +
+                       " that the caller may call");
+    size_t pick = 0;
+    {
+      std::lock_guard lock(self->mu_);
+      pick = self->round_robin_[to_string(type)]++ % remote.size();
+    }
+    const auto& chosen = remote[pick];
+    self->learn(chosen.id, chosen.advertised_address);
+    done(R::Ok(chosen.id));
+  });
+}
+
+void NodeNetwork::notify_signaling(const char* hook) {
+  if (!announcing_) return;
+  std::string id = std::string("hook:on_signaling_") + hook;
+  std::string which = hook;
+  node_.notify_all(id, [which](Actor::Proxy& p) {
+    if (which == "connecting") return p.on_signaling_connecting();
+    if (which == "connected") return p.on_signaling_connected();
+    return p.on_signaling_disconnected();
+  });
+}
+
+void NodeNetwork::notify_websocket(const char* hook, const ActrId& peer) {
+  if (!announcing_) return;
+  std::string which = hook;
+  PeerEvent event{peer, std::nullopt};
+  node_.notify_all("hook:on_websocket_" + which, [which, event](Actor::Proxy& p) {
+    if (which == "connecting") return p.on_websocket_connecting(event);
+    if (which == "connected") return p.on_websocket_connected(event);
+    return p.on_websocket_disconnected(event);
+  });
+}
+
+}  // namespace actr::runtime

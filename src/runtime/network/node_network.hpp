@@ -1,0 +1,112 @@
+// A node on the network: its actors registered at the signaling server (ids, credentials, ACLs,
+// renewal) and its node-to-node WebSocket transport (remote calls, tells and stream chunks in
+// both directions). The Node owns one when `[network]` is configured; see docs/NETWORK.md.
+//
+// Trust: a peer node's requests are accepted only from the actors its verified credentials name
+// (every actor of a node presents its credential on the shared connection), only while they are
+// unexpired, and only where the target's ACL admits the caller. A node whose own credential has
+// lapsed neither sends nor accepts for that actor until it is renewed.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/transport.hpp"
+#include "runtime/config.hpp"
+#include "runtime/endpoint.hpp"
+#include "runtime/network/identity_file.hpp"
+#include "signaling/credential.hpp"
+#include "signaling/node_link.hpp"
+
+namespace actr::runtime {
+
+class Node;
+
+class NodeNetwork : public std::enable_shared_from_this<NodeNetwork> {
+ public:
+  // One actor instance of the node, in the order the node creates them.
+  struct Member {
+    std::string key;  // its mailbox key, "<name>#<index>"
+    ActrType type;
+    std::vector<std::string> acl;  // the rules of its ActorConfig
+  };
+
+  // Starts the transport and the signaling link, registers every member and waits (up to
+  // `register_timeout`) until each has an id. Without an answer in time the node starts with the
+  // ids it had before (data_dir/identities) when it knows all of them, and fails otherwise.
+  static Result<std::shared_ptr<NodeNetwork>> start(Node& node, std::vector<Member> members);
+  ~NodeNetwork();
+
+  // The members' ids, index-aligned with `members`.
+  std::vector<ActrId> ids() const;
+  // The node's actors exist: inbound requests reach them from now on.
+  void serve();
+  // The node's actors have started: from now on they hear every transition through their hooks,
+  // starting with the signaling connection made while they were being created.
+  void announce();
+  // Closes connections (callers in flight get unavailable) and the signaling link. Idempotent.
+  void stop();
+
+  // An endpoint for an actor of another node (its address found through discovery, an earlier
+  // request from it, or a lookup at the signaling server when it is delivered to).
+  std::shared_ptr<Endpoint> endpoint(const ActrId& id);
+  // Discovery at the signaling server on behalf of `caller` (its ACL view); `done` runs once on a
+  // network thread. Candidates of this node are skipped (the node looked locally first).
+  void discover(const ActrType& type, const ActrId& caller,
+                std::function<void(wit::Result<ActrId, ActrError>)> done);
+
+  // The credential of this node's actor `serial` has lapsed (not renewed in time).
+  bool lapsed(uint64_t serial) const;
+  std::string listen_address() const;
+  bool signaling_connected() const;
+  net::Transport::Stats transport_stats() const;
+
+  // Sends `message` to the remote actor `target` (RemoteEndpoint::deliver).
+  void send(const ActrId& target, Message message, std::function<void(Status)> accepted);
+
+ private:
+  NodeNetwork(Node& node, std::vector<Member> members);
+  Result<void> open();
+  Result<net::PeerInfo> verify(std::span<const uint8_t> credential_set) const;
+  std::vector<uint8_t> credential_set() const;
+  void on_request(const net::PeerInfo& peer, net::Request request, net::Responder responder);
+  void on_registration_changed();
+  void notify_signaling(const char* hook);
+  void notify_websocket(const char* hook, const ActrId& peer);
+  std::optional<ActrId> known_id_at(const std::string& address) const;
+  void learn(const ActrId& id, const std::string& address);
+  void forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
+               std::function<void(Status)> accepted);
+  std::optional<size_t> member_of(uint64_t serial) const;
+
+  Node& node_;
+  NetworkConfig config_;
+  uint32_t realm_;
+  std::vector<Member> members_;
+  std::filesystem::path identities_path_;
+
+  mutable std::mutex mu_;
+  std::condition_variable registered_cv_;
+  std::vector<std::optional<signaling::Registration>> registrations_;  // by member
+  std::vector<size_t> link_handles_;
+  std::map<uint64_t, size_t> member_by_serial_;
+  std::optional<signaling::CredentialVerifier> verifier_;  // pinned at the first registration
+  StoredIdentities stored_;
+  std::map<std::pair<uint32_t, uint64_t>, std::string> directory_;  // remote id -> address
+  std::map<std::string, size_t> round_robin_;
+
+  std::atomic<bool> serving_{false}, announcing_{false}, stopped_{false}, signaling_up_{false};
+  std::unique_ptr<net::Transport> transport_;
+  std::unique_ptr<signaling::NodeLink> link_;
+  boost::asio::thread_pool jobs_{1};  // blocking signaling requests (discover, lookup)
+};
+
+}  // namespace actr::runtime

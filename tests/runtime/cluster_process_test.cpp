@@ -1,0 +1,161 @@
+// A signaling server and two nodes as separate `actr` processes on loopback, driven through the
+// nodes' HTTP gateways: calls across processes, a signaling server killed and restarted, and a
+// node killed with SIGKILL whose durable mailbox still delivers what it had accepted.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "node_fixture.hpp"
+#include "support/run_actr.hpp"
+
+namespace actr::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One `actr` child process; killed (SIGKILL) when the object goes.
+class Process {
+ public:
+  Process(std::vector<std::string> args, std::filesystem::path log) : log_(std::move(log)) {
+    std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::freopen(log_.c_str(), "a", stdout);
+      std::freopen(log_.c_str(), "a", stderr);
+      std::vector<char*> argv{const_cast<char*>("actr")};
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(actr.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~Process() { kill(SIGKILL); }
+  void kill(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  std::string log() const {
+    std::stringstream out;
+    out << std::ifstream(log_).rdbuf();
+    return out.str();
+  }
+
+ private:
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+};
+
+std::string call(uint16_t gateway, const std::string& target, const std::string& route,
+                 const std::string& payload) {
+  auto r = run_actr("call --node http://127.0.0.1:" + std::to_string(gateway) + " " + target + " " +
+                    route + " '" + payload + "'");
+  return r.output;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 20s) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return condition();
+}
+
+TEST(ClusterProcesses, ServerAndNodeFaults) {
+  if (!std::filesystem::exists(guest_path("runtime_probe"))) {
+    GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
+  }
+  auto dir = fresh_dir("cluster");
+  uint16_t base = static_cast<uint16_t>(21000 + (::getpid() % 2000) * 5);
+  uint16_t signal_port = base, b_port = base + 1, a_gateway = base + 2, b_gateway = base + 3;
+  std::string server = "ws://127.0.0.1:" + std::to_string(signal_port);
+  auto write_node = [&](const std::string& name, const std::string& actor, uint16_t listen,
+                        uint16_t gateway) {
+    std::ofstream toml(dir / (name + ".toml"));
+    toml << "data_dir = \"" << name << "-data\"\nworkers = 1\ncall_timeout_ms = 10000\n"
+         << "[gateway]\nport = " << gateway << "\n[network]\nsignaling = \"" << server
+         << "\"\nlisten = \"127.0.0.1:" << listen << "\"\nnode_id = \"" << name << "\"\n"
+         << "[[actors]]\nname = \"" << actor << "\"\ncomponent = \""
+         << guest_path("runtime_probe").string() << "\"\ntype = \"test/" << actor << "@0.1.0\"\n";
+  };
+  write_node("a", "alpha", 0, a_gateway);
+  write_node("b", "beta", b_port, b_gateway);
+  auto signal_args = std::vector<std::string>{"signal",
+                                              "--listen",
+                                              "127.0.0.1:" + std::to_string(signal_port),
+                                              "--data-dir",
+                                              (dir / "signal").string(),
+                                              "--heartbeat",
+                                              "0.5",
+                                              "--log-level",
+                                              "warn"};
+  auto node_args = [&](const std::string& name) {
+    return std::vector<std::string>{"run", (dir / (name + ".toml")).string(), "--log-level",
+                                    "warn"};
+  };
+  auto signal = std::make_unique<Process>(signal_args, dir / "signal.log");
+  auto b = std::make_unique<Process>(node_args("b"), dir / "b.log");
+  auto a = std::make_unique<Process>(node_args("a"), dir / "a.log");
+
+  // Calls across processes (alpha discovers beta at the server, then calls its node directly).
+  ASSERT_TRUE(eventually([&] { return call(a_gateway, "alpha", "call", "beta echo hi") == "hi"; }))
+      << call(a_gateway, "alpha", "call", "beta echo hi") << "\n"
+      << a->log() << b->log() << signal->log();
+  EXPECT_EQ(call(b_gateway, "beta", "call", "alpha echo back"), "back");
+  std::string beta_ids = call(b_gateway, "beta", "ids", "");
+  auto at = beta_ids.find("self=1:");
+  ASSERT_NE(at, std::string::npos) << beta_ids;
+  std::string beta_serial = beta_ids.substr(at + 7, beta_ids.find(' ', at) - at - 7);
+  auto call_beta = [&](const std::string& route, const std::string& data) {
+    return call(a_gateway, "alpha", "call-id", "1 " + beta_serial + " " + route + " " + data);
+  };
+  EXPECT_EQ(call_beta("echo", "by-id"), "by-id");
+
+  // The signaling server dies: nodes already connected keep talking.
+  signal->kill(SIGKILL);
+  EXPECT_EQ(call_beta("echo", "meanwhile"), "meanwhile");
+  // It comes back (same data, same port): the nodes re-register, discovery works again.
+  signal = std::make_unique<Process>(signal_args, dir / "signal.log");
+  EXPECT_TRUE(eventually([&] {
+    return call(a_gateway, "alpha", "call", "beta echo again") == "again";
+  })) << a->log();
+
+  // Beta is kept busy while alpha tells it three times: the tells are accepted (committed to
+  // beta's durable mailbox) and wait there.
+  auto busy =
+      std::async(std::launch::async, [&] { return call(b_gateway, "beta", "busy", "3000"); });
+  std::this_thread::sleep_for(300ms);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(call(a_gateway, "alpha", "tell", "beta count"), "told");
+  // kill -9 the busy node: alpha's calls fail at once with unavailable, not at the timeout.
+  b->kill(SIGKILL);
+  busy.wait();
+  auto started = std::chrono::steady_clock::now();
+  std::string down = call_beta("echo", "x");
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(down.rfind("error: unavailable", 0), 0u) << down;
+  EXPECT_LT(took, 3s) << down;
+
+  // The node returns with its data directory: same id, and the three tells run.
+  b = std::make_unique<Process>(node_args("b"), dir / "b.log");
+  EXPECT_TRUE(eventually([&] { return call_beta("echo", "back") == "back"; })) << b->log();
+  EXPECT_TRUE(eventually([&] { return call(b_gateway, "beta", "get", "") == "3"; }))
+      << call(b_gateway, "beta", "get", "");
+
+  a.reset();
+  b.reset();
+  signal.reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace actr::test

@@ -1,0 +1,365 @@
+// Nodes on a network: a signaling server and several nodes in this process, each node with its
+// own transport listener on loopback. What crosses: discovery, calls both ways, tell, call-raw,
+// data streams, ACLs, credentials (forged, lapsed, renewed) and the network hooks.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "net/transport.hpp"
+#include "node_fixture.hpp"
+#include "runtime/network/credential_set.hpp"
+#include "runtime/network/node_network.hpp"
+#include "signaling/client.hpp"
+#include "signaling/server.hpp"
+
+namespace actr::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+class NetworkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(guest_path("runtime_probe"))) {
+      GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
+    }
+    dir_ = fresh_dir(std::string("net-") +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override {
+    for (auto& n : nodes_) {
+      if (n) n->stop();
+    }
+    nodes_.clear();
+    for (auto& c : clients_) c->close();
+    clients_.clear();
+    if (server_) server_->stop();
+    server_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  void start_server(std::chrono::seconds ttl = std::chrono::seconds(3600), uint16_t port = 0) {
+    signaling::ServerOptions options;
+    options.port = port;
+    options.data_dir = dir_ / "signaling";
+    options.credential_ttl = ttl;
+    options.heartbeat_interval = 200ms;
+    auto server = signaling::Server::start(options);
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+  }
+
+  // A node named `name` with `actors` (TOML), registered at the test's server.
+  runtime::Node* start_member(const std::string& name, const std::string& actors,
+                              const std::string& network_extra = "") {
+    std::string toml = "data_dir = \"" + name + "\"\nworkers = 1\ncall_timeout_ms = 5000\n" +
+                       "[network]\nsignaling = \"" + server_->listen_address() +
+                       "\"\nnode_id = \"" + name + "\"\n" + network_extra + "\n" + actors;
+    nodes_.push_back(start_node(toml, dir_));
+    return nodes_.back().get();
+  }
+
+  static std::string call(runtime::Node* node, const std::string& target, const std::string& route,
+                          const std::string& payload = "") {
+    return text(node->call_sync(target, route, bytes(payload)));
+  }
+  // "call-id REALM SERIAL ROUTE DATA" from `from`'s first actor to `to`'s first actor.
+  static std::string call_id(runtime::Node* from, runtime::Node* to, const std::string& route,
+                             const std::string& data = "") {
+    auto id = to->actors()[0]->id();
+    return call(from, from->actors()[0]->config().name, "call-id",
+                std::to_string(id.realm.realm_id) + " " + std::to_string(id.serial_number) + " " +
+                    route + " " + data);
+  }
+  static std::string id_text(const runtime::ActrId& id) {
+    return std::to_string(id.realm.realm_id) + ":" + std::to_string(id.serial_number);
+  }
+
+  // A call to `node`'s first actor straight over a transport of our own: as a fresh actor of
+  // `type` registered at the server (its genuine credential), or with `credential` as given;
+  // `caller` overrides the caller the request names.
+  std::string raw_call(runtime::Node& node, const std::string& type, const std::string& route,
+                       std::string credential = "",
+                       std::optional<runtime::ActrId> caller = std::nullopt) {
+    runtime::ActrId me;
+    if (credential.empty()) {
+      auto client = signaling::Client::connect(server_->listen_address());
+      if (!client) return "connect: " + client.error().message;
+      signaling::RegisterParams params;
+      params.type = *runtime::parse_type(type);
+      params.realm = 1;
+      auto reg = (*client)->register_actor(params);
+      if (!reg) return "register: " + reg.error().message;
+      credential = reg->credential;
+      me = reg->id;
+      raw_caller_serial_ = me.serial_number;
+      clients_.push_back(std::move(*client));
+    }
+    net::TransportOptions options;
+    options.credential = [credential] { return runtime::encode_credential_set({credential}); };
+    options.verify = [](std::span<const uint8_t>) -> Result<net::PeerInfo> {
+      return net::PeerInfo{};
+    };
+    auto transport = net::Transport::start(options, "");
+    if (!transport) return "transport: " + transport.error().message;
+    auto peer = (*transport)->peer(node.network()->listen_address());
+    if (!peer) return "peer: " + peer.error().message;
+    net::Request request;
+    request.target = node.actors()[0]->id();
+    request.message.kind = runtime::Message::Kind::Call;
+    request.message.request_id = "raw-" + std::to_string(++raw_calls_);
+    request.message.route_key = route;
+    request.message.caller = caller.value_or(me);
+    std::promise<runtime::CallResult> reply;
+    (*peer)->call(std::move(request),
+                  [&](runtime::CallResult r) { reply.set_value(std::move(r)); });
+    auto r = reply.get_future().get();
+    (*transport)->stop();
+    return text(r);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<signaling::Server> server_;
+  std::vector<std::unique_ptr<signaling::Client>> clients_;
+  uint64_t raw_caller_serial_ = 0;
+  int raw_calls_ = 0;
+
+  std::vector<std::unique_ptr<runtime::Node>> nodes_;
+};
+
+TEST_F(NetworkTest, ActorsOnThreeNodesDiscoverAndCallEachOther) {
+  start_server();
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* b = start_member("b", probe_actor("beta"));
+  auto* c = start_member("c", probe_actor("gamma"));
+  ASSERT_TRUE(a && b && c);
+  // Serials come from the server: unique in the realm across the nodes.
+  std::set<uint64_t> serials;
+  for (auto* n : {a, b, c}) serials.insert(n->actors()[0]->id().serial_number);
+  EXPECT_EQ(serials.size(), 3u);
+
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo from-a"), "from-a");
+  EXPECT_EQ(call(b, "beta", "call", "alpha echo from-b"), "from-b");
+  EXPECT_EQ(call(c, "gamma", "call", "alpha echo from-c"), "from-c");
+  EXPECT_EQ(call(a, "alpha", "call-raw", "gamma echo raw"), "raw");
+  // The callee sees the remote caller's id and the caller's request id.
+  std::string ids = call(a, "alpha", "call", "beta ids");
+  EXPECT_NE(ids.find("self=" + id_text(b->actors()[0]->id()) +
+                     " caller=" + id_text(a->actors()[0]->id())),
+            std::string::npos)
+      << ids;
+  // Errors keep their case across the network.
+  EXPECT_EQ(call(a, "alpha", "call", "beta err x"), "invalid-argument: bad input: x");
+  EXPECT_EQ(call(a, "alpha", "call", "beta nope"), "unknown-route: nope");
+  EXPECT_EQ(call(a, "alpha", "call", "delta echo"),
+            "dependency-not-found: delta: no actor of this type in realm 1 that the caller may "
+            "call");
+  // Tell across nodes reaches the mailbox.
+  EXPECT_EQ(call(a, "alpha", "tell", "beta count"), "told");
+  EXPECT_TRUE(eventually([&] { return call(b, "beta", "get") == "1"; }));
+}
+
+TEST_F(NetworkTest, DataStreamsCrossNodesInOrder) {
+  start_server();
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(call(b, "beta", "stream-register", "s1"), "ok");
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(call(a, "alpha", "stream-send",
+                   "beta s1 " + std::to_string(i) + " rpc chunk" + std::to_string(i)),
+              "ok");
+  }
+  std::string chunks;
+  ASSERT_TRUE(eventually([&] {
+    chunks = call(b, "beta", "streams");
+    return chunks.find("s1:19:") != std::string::npos;
+  })) << chunks;
+  size_t at = 0;
+  for (int i = 0; i < 20; ++i) {
+    size_t next = chunks.find("s1:" + std::to_string(i) + ":chunk" + std::to_string(i), at);
+    ASSERT_NE(next, std::string::npos) << "chunk " << i << " missing or out of order:\n" << chunks;
+    at = next;
+  }
+  EXPECT_NE(chunks.find("from=" + id_text(a->actors()[0]->id())), std::string::npos) << chunks;
+  // An unregistered stream is refused by the receiving node.
+  EXPECT_EQ(call(a, "alpha", "stream-send", "beta nope 0 rpc x").substr(0, 10), "not-found:");
+}
+
+TEST_F(NetworkTest, AclHidesAndRefusesForbiddenCallers) {
+  start_server();
+  auto* b = start_member("b", probe_actor("beta", "acl = [\"allow test/gamma\"]"));
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* c = start_member("c", probe_actor("gamma"));
+  ASSERT_TRUE(a && b && c);
+  // gamma may: discovery finds beta and the call goes through.
+  EXPECT_EQ(call(c, "gamma", "call", "beta echo ok"), "ok");
+  // alpha may not: discovery does not show beta.
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo").substr(0, 26), "dependency-not-found: beta");
+  // A caller with a genuine credential that goes straight to beta's node is refused there, and
+  // beta's workload never sees the call; an admitted type gets through the same way.
+  std::string refused = raw_call(*b, "test/alpha", "count");
+  EXPECT_EQ(refused, "permission-denied: actor 1:" + std::to_string(raw_caller_serial_) +
+                         " may not call actor beta#0 (" + id_text(b->actors()[0]->id()) +
+                         ") (ACL)");
+  EXPECT_EQ(call(b, "beta", "get"), "0");
+  EXPECT_EQ(raw_call(*b, "test/gamma", "count"), "1");
+}
+
+TEST_F(NetworkTest, ForgedAndUnauthenticatedCallersAreRefused) {
+  start_server();
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(b);
+  // Signed by another key: the claims look right, the signature is not the server's.
+  auto forger = signaling::CredentialIssuer::generate();
+  signaling::CredentialClaims claims{b->actors()[0]->id(), signaling::system_unix_seconds() + 3600,
+                                     signaling::system_unix_seconds()};
+  claims.id.serial_number = 999;
+  std::string r = raw_call(*b, "", "count", forger.issue(claims).encode(), claims.id);
+  EXPECT_EQ(r.substr(0, 18), "permission-denied:") << r;
+  // A genuine credential, but the request names another caller than the credential does.
+  r = raw_call(*b, "test/alpha", "count", "", b->actors()[0]->id());
+  EXPECT_NE(r.find("not authenticated on this connection"), std::string::npos) << r;
+  EXPECT_EQ(call(b, "beta", "get"), "0");
+}
+
+TEST_F(NetworkTest, HooksReportSignalingAndWebSocketTransitions) {
+  start_server();
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo x"), "x");
+  std::string beta = id_text(b->actors()[0]->id());
+  std::string alpha = id_text(a->actors()[0]->id());
+  std::string hooks;
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a, "alpha", "hooks");
+    return hooks.find("on_websocket_connected " + beta) != std::string::npos;
+  })) << hooks;
+  EXPECT_NE(hooks.find("on_signaling_connecting | "), std::string::npos) << hooks;
+  EXPECT_NE(hooks.find("on_signaling_connected | self=" + alpha +
+                       " caller=none req=hook:on_signaling_connected"),
+            std::string::npos)
+      << hooks;
+  EXPECT_NE(hooks.find("on_websocket_connecting " + beta + " relayed=none"), std::string::npos)
+      << hooks;
+  // The other side saw the connection too, with the caller's node's id.
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(b, "beta", "hooks");
+    return hooks.find("on_websocket_connected " + alpha + " relayed=none") != std::string::npos;
+  })) << hooks;
+  // The signaling server goes away: every actor hears it.
+  server_->stop();
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a, "alpha", "hooks");
+    return hooks.find("on_signaling_disconnected") != std::string::npos;
+  })) << hooks;
+  // Nodes already connected keep talking meanwhile.
+  EXPECT_EQ(call_id(a, b, "echo", "still"), "still");
+  // A peer node stops: its connection ends and the caller's actors hear it.
+  b->stop();
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a, "alpha", "hooks");
+    return hooks.find("on_websocket_disconnected " + beta) != std::string::npos;
+  })) << hooks;
+  EXPECT_EQ(call_id(a, b, "echo", "x").substr(0, 12), "unavailable:");
+}
+
+TEST_F(NetworkTest, NodesReRegisterWithTheirIdsAfterAServerRestart) {
+  start_server();
+  uint16_t port = server_->port();
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(a && b);
+  auto alpha = a->actors()[0]->id();
+  server_->stop();
+  server_.reset();
+  ASSERT_TRUE(eventually([&] { return !a->network()->signaling_connected(); }));
+  start_server(std::chrono::seconds(3600), port);
+  ASSERT_TRUE(eventually(
+      [&] { return a->network()->signaling_connected() && b->network()->signaling_connected(); }));
+  EXPECT_EQ(a->network()->ids()[0].serial_number, alpha.serial_number);
+  // Discovery works again (beta was registered anew on the restarted server).
+  EXPECT_TRUE(eventually([&] { return call(a, "alpha", "call", "beta echo back") == "back"; }));
+  std::string hooks = call(a, "alpha", "hooks");
+  size_t down = hooks.find("on_signaling_disconnected");
+  ASSERT_NE(down, std::string::npos) << hooks;
+  EXPECT_NE(hooks.find("on_signaling_connected", down), std::string::npos) << hooks;
+}
+
+TEST_F(NetworkTest, CredentialsAreRenewedBeforeExpiryAndALapsedOneStopsTraffic) {
+  // Credentials live 4 s; nodes renew 2 s before expiry.
+  start_server(std::chrono::seconds(4));
+  auto* a = start_member("a", probe_actor("alpha"), "renew_margin_s = 2");
+  auto* b = start_member("b", probe_actor("beta"), "renew_margin_s = 2");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo x"), "x");
+  std::string hooks;
+  ASSERT_TRUE(eventually(
+      [&] {
+        hooks = call(a, "alpha", "hooks");
+        return hooks.find("on_credential_renewed") != std::string::npos;
+      },
+      std::chrono::seconds(8)))
+      << hooks;
+  EXPECT_NE(hooks.find("on_credential_expiring"), std::string::npos) << hooks;
+  EXPECT_LT(hooks.find("on_credential_expiring"), hooks.find("on_credential_renewed")) << hooks;
+  // Without the server nothing is renewed: once alpha's credential lapses it sends nothing.
+  server_->stop();
+  std::string r;
+  ASSERT_TRUE(eventually(
+      [&] {
+        r = call_id(a, b, "echo", "x");
+        return r.find("lapsed") != std::string::npos;
+      },
+      std::chrono::seconds(8)))
+      << r;
+  EXPECT_EQ(r.substr(0, 12), "unavailable:") << r;
+}
+
+TEST(NetworkConfig, ReadsTheNetworkTableAndAcls) {
+  auto c = runtime::parse_config(
+      "[network]\nsignaling = \"ws://127.0.0.1:7300\"\nlisten = \"0.0.0.0:7400\"\n"
+      "renew_margin_s = 30\n[[actors]]\ncomponent = \"x.wasm\"\nacl = [\"allow acme/*\", "
+      "\"deny *\"]\n",
+      "/tmp");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->network.enabled());
+  EXPECT_EQ(c->network.listen, "0.0.0.0:7400");
+  EXPECT_EQ(c->network.renew_margin, std::chrono::seconds(30));
+  EXPECT_EQ(c->actors[0].acl.size(), 2u);
+  auto bad = runtime::parse_config("[[actors]]\ncomponent = \"x.wasm\"\nacl = [\"maybe *\"]\n",
+                                   "/tmp", "n.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("n.toml:3:"), std::string::npos) << bad.error().message;
+  auto missing = runtime::parse_config("[network]\nlisten = \"x:1\"\n", "/tmp", "n.toml");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("network.signaling"), std::string::npos);
+}
+
+TEST(CredentialSet, RoundTripsAndRefusesDamagedInput) {
+  auto bytes = runtime::encode_credential_set({"one", std::string(300, 'x'), ""});
+  auto back = runtime::decode_credential_set(bytes);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, (std::vector<std::string>{"one", std::string(300, 'x'), ""}));
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(runtime::decode_credential_set(std::span(bytes.data(), cut))) << cut;
+  }
+  bytes.push_back(0);
+  EXPECT_FALSE(runtime::decode_credential_set(bytes));
+  EXPECT_FALSE(runtime::decode_credential_set(runtime::encode_credential_set({})));
+}
+
+}  // namespace
+}  // namespace actr::test
