@@ -51,6 +51,34 @@ if(TARGET actr_witgen_tests)
   set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/witgen/named_results_test.cpp
                               ${named_dir}/named_host.cpp PROPERTIES INCLUDE_DIRECTORIES ${named_dir})
 
+  # Resources in both directions: host bindings (their own translation units, like `named`) and
+  # a guest built from the guest bindings.
+  set(res_wit ${CMAKE_CURRENT_SOURCE_DIR}/witgen/resources)
+  set(res_host_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/resources-host)
+  actr_witgen_generate(host ${res_wit} resources ${res_host_dir} res_host_files)
+  target_sources(actr_witgen_tests PRIVATE ${res_host_files})
+  set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/witgen/resources_test.cpp
+                              ${res_host_dir}/resources_host.cpp PROPERTIES INCLUDE_DIRECTORIES
+                              ${res_host_dir})
+  set(res_guest_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/resources-guest)
+  actr_witgen_generate(guest ${res_wit} resources ${res_guest_dir} res_guest_files)
+  list(FILTER res_guest_files INCLUDE REGEX "\\.cpp$")
+  set(res_src ${CMAKE_CURRENT_SOURCE_DIR}/witgen/guests/resources/resources.cpp)
+  add_custom_command(
+    OUTPUT ${res_guest_dir}/resources.cpp
+    COMMAND ${CMAKE_COMMAND} -E copy ${res_src} ${res_guest_dir}/resources.cpp
+    DEPENDS ${res_src} ${res_guest_dir}/.stamp
+    VERBATIM)
+  actr_add_guest_component(witgen_resources
+    SOURCES ${res_guest_dir}/resources.cpp ${res_guest_files}
+    WIT ${res_wit}
+    WORLD resources
+    INCLUDE_DIRECTORIES ${res_guest_dir}
+    DEPENDS ${res_guest_dir}/.stamp)
+  if(TARGET guest_witgen_resources)
+    add_dependencies(actr_witgen_tests guest_witgen_resources)
+  endif()
+
   set(guest_dir ${CMAKE_CURRENT_BINARY_DIR}/witgen/echo-guest)
   actr_witgen_generate(guest ${witgen_echo_wit} echo-guest ${guest_dir} guest_files)
   list(FILTER guest_files INCLUDE REGEX "\\.cpp$")

@@ -67,6 +67,12 @@ Result<std::vector<const TypeDef*>> ordered(const std::vector<TypeDefPtr>& defs)
   return out;
 }
 
+Error handle_error(const Type& t) {
+  return make_error(to_string(t.pos) + ": resource handle `" + t.name +
+                    "` inside another type: the C++ binding generator supports handles as "
+                    "function parameters and results only");
+}
+
 }  // namespace
 
 Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const GeneratorOptions& options) {
@@ -116,7 +122,29 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
     if (item.target) ACTR_TRY_VOID(visit(item.target));
   }
   ACTR_TRY(plan.world_types_, ordered(plan.world_->types));
+  for (const TypeDef* d : plan.world_types_) {
+    if (d->tag == TypeDef::Tag::Resource) {
+      return make_error(to_string(d->pos) + ": resource `" + d->name +
+                        "` is defined by a world; the C++ binding generator supports resources "
+                        "of interfaces only");
+    }
+  }
 
+  for (const auto& item : plan.world_->items) {
+    if (item.is_export && item.target) plan.exported_.insert(item.target);
+  }
+  for (const auto& item : plan.world_->items) {
+    if (item.target && item.is_export) {
+      for (const auto& other : plan.world_->items) {
+        if (!other.is_export && other.target == item.target &&
+            !resources_of(*item.target).empty()) {
+          return make_error(to_string(item.pos) + ": interface `" + item.name +
+                            "` defines resources and is both imported and exported, which the "
+                            "C++ binding generator does not support");
+        }
+      }
+    }
+  }
   for (const auto& item : plan.world_->items) {
     auto& list = item.is_export ? plan.exports_ : plan.imports_;
     if (item.tag == WorldItem::Tag::Function) {
@@ -137,6 +165,29 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
       ACTR_TRY(f.type, plan.component_types_.func(fn));
       list.push_back(std::move(f));
     }
+    for (const TypeDef* r : resources_of(*item.target)) {
+      for (const auto& fn : r->functions) {
+        BoundFunction f;
+        f.function = &fn;
+        f.interface = item.target;
+        f.resource = r;
+        f.instance =
+            item.tag == WorldItem::Tag::InlineInterface ? item.name : item.target->qualified_name();
+        switch (fn.kind) {
+          case Function::Kind::Constructor:
+            f.wit_name = "[constructor]" + r->name;
+            break;
+          case Function::Kind::Method:
+            f.wit_name = "[method]" + r->name + "." + fn.name;
+            break;
+          default:
+            f.wit_name = "[static]" + r->name + "." + fn.name;
+            break;
+        }
+        ACTR_TRY(f.type, plan.component_types_.func(fn, r));
+        list.push_back(std::move(f));
+      }
+    }
   }
   return plan;
 }
@@ -151,6 +202,31 @@ std::string BindingPlan::ns_of(const Interface* iface) const {
 
 std::string BindingPlan::cpp_name(const TypeDef& def) const {
   return ns_of(def.owner) + "::" + pascal_name(def.name);
+}
+
+std::vector<const TypeDef*> BindingPlan::resources_of(const Interface& iface) {
+  std::vector<const TypeDef*> out;
+  for (const auto& d : iface.types) {
+    if (d->tag == TypeDef::Tag::Resource) out.push_back(d.get());
+  }
+  return out;
+}
+
+bool BindingPlan::guest_defined(const TypeDef& resource) const {
+  return resource.owner && exported_.count(resource.owner) > 0;
+}
+
+std::optional<Handle> BindingPlan::handle_of(const Type& t) const {
+  if (t.tag != Type::Tag::Ref && t.tag != Type::Tag::Own && t.tag != Type::Tag::Borrow) {
+    return std::nullopt;
+  }
+  const TypeDef* d = t.def;
+  for (int hops = 0;
+       d && d->tag == TypeDef::Tag::Alias && d->alias->tag == Type::Tag::Ref && hops < 64; ++hops) {
+    d = d->alias->def;
+  }
+  if (!d || d->tag != TypeDef::Tag::Resource) return std::nullopt;
+  return Handle{d, t.tag != Type::Tag::Borrow, guest_defined(*d)};
 }
 
 bool BindingPlan::is_scalar(const Type& t) const {
@@ -199,10 +275,7 @@ Result<std::string> BindingPlan::cpp_type(const Type& t) const {
       return make_error("unexpected primitive type");
     case Type::Tag::Ref:
       if (!t.def) return make_error(to_string(t.pos) + ": unresolved type `" + t.name + "`");
-      if (t.def->tag == TypeDef::Tag::Resource) {
-        return make_error(to_string(t.pos) + ": resource handles (`" + t.name +
-                          "`) are not supported by the C++ binding generator yet");
-      }
+      if (handle_of(t)) return handle_error(t);
       return cpp_name(*t.def);
     case Type::Tag::List: {
       ACTR_TRY(std::string e, cpp_type(*t.elem));
@@ -237,8 +310,7 @@ Result<std::string> BindingPlan::cpp_type(const Type& t) const {
     }
     case Type::Tag::Own:
     case Type::Tag::Borrow:
-      return make_error(to_string(t.pos) + ": resource handles (`" + t.name +
-                        "`) are not supported by the C++ binding generator yet");
+      return handle_error(t);
   }
   return make_error("unknown type form");
 }

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,9 +29,20 @@ struct GeneratorOptions {
 struct BoundFunction {
   const Function* function = nullptr;
   const Interface* interface = nullptr;  // null for a world-level function
+  // The resource a constructor, method or static function belongs to (null otherwise).
+  const TypeDef* resource = nullptr;
   std::string instance;  // import module / export prefix: "actr:workload/host@0.1.0", or ""
-  std::string wit_name;  // the function's WIT name
-  component::FuncType type;
+  // The function's name in the component: `f`, `[constructor]r`, `[method]r.f`, `[static]r.f`.
+  std::string wit_name;
+  component::FuncType type;  // methods: `self: borrow<r>` first
+};
+
+// A resource handle as a function parameter or result (`own<r>`, `borrow<r>`, or a bare `r`).
+// Handles are supported there only, not inside other types.
+struct Handle {
+  const TypeDef* resource = nullptr;
+  bool own = true;
+  bool guest_defined = false;  // the resource belongs to an interface the world exports
 };
 
 struct BoundInterface {
@@ -58,6 +71,13 @@ class BindingPlan {
   // `std::string`, `uint32_t`... for a component value type without a WIT name.
   bool is_scalar(const Type& t) const;
 
+  // The handle `t` is, or nothing for any other type.
+  std::optional<Handle> handle_of(const Type& t) const;
+  // True when the resource belongs to an interface the world exports (the guest implements it).
+  bool guest_defined(const TypeDef& resource) const;
+  // The resources defined by an interface, in definition order.
+  static std::vector<const TypeDef*> resources_of(const Interface& iface);
+
  private:
   const World* world_ = nullptr;
   std::string root_ns_;
@@ -66,6 +86,7 @@ class BindingPlan {
   std::map<const Interface*, std::string> ns_;
   std::vector<const TypeDef*> world_types_;
   std::vector<BoundFunction> imports_, exports_;
+  std::set<const Interface*> exported_;
   ComponentTypes component_types_;
 };
 

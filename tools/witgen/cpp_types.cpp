@@ -32,6 +32,10 @@ Result<void> emit_def(const BindingPlan& plan, const TypeDef& def, std::ostream&
   out << doc_lines(def.docs, "");
   switch (def.tag) {
     case TypeDef::Tag::Alias: {
+      if (plan.handle_of(*def.alias)) {
+        out << "// `" << def.name << "`: another name of a resource (see the bindings)\n\n";
+        return {};
+      }
       ACTR_TRY(std::string target, plan.cpp_type(*def.alias));
       out << "using " << name << " = " << target << ";\n\n";
       return {};
@@ -111,7 +115,7 @@ Result<void> emit_def(const BindingPlan& plan, const TypeDef& def, std::ostream&
       return {};
     }
     case TypeDef::Tag::Resource:
-      out << "// resource `" << def.name << "`: not supported by the C++ generator yet\n\n";
+      out << "// resource `" << def.name << "`: a class of the guest or host bindings\n\n";
       return {};
   }
   return {};

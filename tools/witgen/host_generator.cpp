@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "component/canonical/layout.hpp"
@@ -265,6 +267,299 @@ std::vector<std::pair<const Interface*, std::vector<const BoundFunction*>>> grou
   return out;
 }
 
+// ---- Resources: functions with handles take the Value path (the fast path has no handles) ----
+
+// Member name for a resource function: `counter_new`, `counter_get`, `counter_make`.
+std::string host_name(const BoundFunction& bf) {
+  if (!bf.resource) return snake_name(bf.function->name);
+  return snake_name(bf.resource->name) + "_" +
+         (bf.function->kind == Function::Kind::Constructor ? std::string("new")
+                                                           : snake_name(bf.function->name));
+}
+
+bool has_handles(const BindingPlan& plan, const BoundFunction& bf) {
+  if (bf.resource) return true;
+  for (const auto& p : bf.function->params) {
+    if (plan.handle_of(*p.type)) return true;
+  }
+  return bf.function->result && plan.handle_of(*bf.function->result);
+}
+
+std::string exports_ns(const BindingPlan& plan, const Interface* iface) {
+  if (!iface) return plan.root_ns() + "::exports";
+  std::string ns = plan.ns_of(iface);
+  return plan.root_ns() + "::exports" + ns.substr(ns.rfind("::"));
+}
+
+// One parameter or result of a function with handles.
+struct HostCrossing {
+  std::string name;  // C++ parameter name
+  std::string wit;   // WIT parameter name
+  std::string cpp;   // value: the C++ type; handle: the class
+  std::optional<Handle> handle;
+  std::string var;      // handle: the resource's variable prefix (`counter` -> counter_reps...)
+  bool scalar = false;  // passed by value
+};
+
+struct HostSignature {
+  std::vector<HostCrossing> params;  // methods: self first
+  std::optional<HostCrossing> result;
+};
+
+// `imports`: the host implements the function (handles of the host's resources); otherwise the
+// host calls it (handles of the guest's resources).
+Result<HostSignature> host_signature(const BindingPlan& plan, const BoundFunction& bf,
+                                     bool imports) {
+  const Function& f = *bf.function;
+  auto make = [&](const std::string& wit, const Type* t,
+                  std::optional<Handle> h) -> Result<HostCrossing> {
+    HostCrossing c;
+    c.wit = wit;
+    c.name = snake_name(wit);
+    c.handle = h ? h : plan.handle_of(*t);
+    if (!c.handle) {
+      ACTR_TRY(c.cpp, plan.cpp_type(*t));
+      c.scalar = plan.is_scalar(*t);
+      return c;
+    }
+    const TypeDef& r = *c.handle->resource;
+    bool host_imported = false;  // defined by an add_to_linker of these bindings
+    for (const auto& i : plan.imports()) host_imported = host_imported || i.interface == r.owner;
+    const char* why = nullptr;
+    if (imports && c.handle->guest_defined) {
+      why = "that the guest defines";
+    } else if (imports && r.owner != bf.interface) {
+      why = "that the host does not define in this interface";
+    } else if (!imports && !c.handle->guest_defined && !host_imported) {
+      why = "that neither the guest nor an imported interface defines";
+    }
+    if (why) {
+      return make_error(to_string(f.pos) + ": `" + f.name + "` passes a handle of resource `" +
+                        r.name + "` " + why + ": not supported by the C++ host bindings yet");
+    }
+    c.cpp = (c.handle->guest_defined ? exports_ns(plan, r.owner) : plan.ns_of(r.owner)) +
+            "::" + pascal_name(r.name);
+    c.var = snake_name(r.name);
+    return c;
+  };
+  HostSignature s;
+  if (bf.resource && f.kind == Function::Kind::Method) {
+    ACTR_TRY(auto self, make("self", nullptr, Handle{bf.resource, false, !imports}));
+    s.params.push_back(std::move(self));
+  }
+  for (const auto& p : f.params) {
+    ACTR_TRY(auto c, make(p.name, p.type.get(), std::nullopt));
+    s.params.push_back(std::move(c));
+  }
+  if (!f.named_results.empty()) {
+    return make_error(to_string(f.pos) + ": `" + f.name +
+                      "`: named results with resources are not supported by the C++ host "
+                      "bindings yet");
+  }
+  if (bf.resource && f.kind == Function::Kind::Constructor) {
+    if (f.result) {
+      return make_error(to_string(f.pos) + ": constructor of `" + bf.resource->name +
+                        "` with a result type: not supported by the C++ binding generator yet");
+    }
+    ACTR_TRY(auto r, make("", nullptr, Handle{bf.resource, true, !imports}));
+    s.result = std::move(r);
+  } else if (f.result) {
+    ACTR_TRY(auto r, make("", f.result.get(), std::nullopt));
+    s.result = std::move(r);
+  }
+  return s;
+}
+
+// The C++ type of a parameter or result as the host sees it.
+std::string host_type(const HostCrossing& c, bool param) {
+  if (!c.handle) return param && !c.scalar ? "const " + c.cpp + "&" : c.cpp;
+  if (!c.handle->guest_defined) {
+    return c.handle->own ? "std::unique_ptr<" + c.cpp + ">" : c.cpp + "&";
+  }
+  if (!param) return c.cpp;
+  return c.handle->own ? c.cpp : "const " + c.cpp + "&";
+}
+
+std::string handle_type_expr(const HostCrossing& c, const std::string& type_var) {
+  return std::string(c.handle->own ? "::actr::component::own_of("
+                                   : "::actr::component::borrow_of(") +
+         type_var + ")";
+}
+
+std::string host_func_type(const HostSignature& s, const std::string& type_prefix,
+                           const std::string& type_suffix) {
+  std::string e = "::actr::component::FuncType{{";
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    const HostCrossing& c = s.params[i];
+    e += (i ? ", " : "") + std::string("{") + string_literal(c.wit) + ", " +
+         (c.handle ? handle_type_expr(c, type_prefix + c.var + type_suffix)
+                   : "Conv<" + c.cpp + ">::type()") +
+         "}";
+  }
+  e += "}, {";
+  if (s.result) {
+    const HostCrossing& c = *s.result;
+    e += "{\"\", " +
+         (c.handle ? handle_type_expr(c, type_prefix + c.var + type_suffix)
+                   : "Conv<" + c.cpp + ">::type()") +
+         "}";
+  }
+  return e + "}}";
+}
+
+// The linker definition of an import with handles (add_to_linker).
+Result<void> emit_host_resource_import(const BindingPlan& plan, const BoundFunction& bf,
+                                       const std::string& instance, std::ostream& c) {
+  const Function& f = *bf.function;
+  ACTR_TRY(HostSignature s, host_signature(plan, bf, true));
+  std::string what = string_literal(bf.wit_name);
+  std::set<std::string> captures;
+  bool method = bf.resource && f.kind == Function::Kind::Method;
+  if (!method) captures.insert("impl");
+  for (const auto& p : s.params) {
+    if (p.handle) captures.insert(p.var + "_reps");
+  }
+  if (s.result && s.result->handle) {
+    captures.insert(s.result->var + "_reps");
+    captures.insert(s.result->var + "_type");
+  }
+  std::string capture_list;
+  for (const auto& cap : captures) capture_list += (capture_list.empty() ? "" : ", ") + cap;
+  c << "  linker.func(" << string_literal(instance) << ", " << what << ",\n              "
+    << host_func_type(s, "", "_type") << ",\n              [" << capture_list
+    << "](std::span<const Value> args, std::vector<Value>& results) -> ::actr::Result<void> {\n";
+  std::string in = "                ";
+  c << in << "if (args.size() != " << s.params.size() << ") return make_error("
+    << string_literal(bf.wit_name + ": wrong argument count") << ");\n";
+  std::vector<std::string> call_args;
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    const HostCrossing& p = s.params[i];
+    std::string a = "a" + std::to_string(i);
+    if (!p.handle) {
+      c << in << "ACTR_TRY(auto " << a << ", (Conv<" << p.cpp << ">::from(args[" << i << "])));\n";
+      call_args.push_back(a);
+      continue;
+    }
+    c << in << "if (args[" << i << "].kind != Kind::" << (p.handle->own ? "Own" : "Borrow")
+      << ") return make_error(" << string_literal(bf.wit_name + ": expected a handle") << ");\n";
+    if (p.handle->own) {
+      c << in << "std::unique_ptr<" << p.cpp << "> " << a << " = " << p.var << "_reps->take(args["
+        << i << "].handle.rep);\n";
+      call_args.push_back("std::move(" + a + ")");
+    } else {
+      c << in << p.cpp << "* " << a << " = " << p.var << "_reps->get(args[" << i
+        << "].handle.rep);\n";
+      call_args.push_back("*" + a);
+    }
+    c << in << "if (!" << a << ") return make_error("
+      << string_literal(bf.wit_name + ": unknown `" + p.handle->resource->name + "` handle")
+      << ");\n";
+  }
+  std::string call;
+  if (method) {
+    call = "a0->" + snake_name(f.name) + "(";
+    for (size_t i = 1; i < call_args.size(); ++i) call += (i > 1 ? ", " : "") + call_args[i];
+  } else {
+    call = "impl->" + host_name(bf) + "(";
+    for (size_t i = 0; i < call_args.size(); ++i) call += (i ? ", " : "") + call_args[i];
+  }
+  call += ")";
+  if (!s.result) {
+    c << in << "(void)results;\n" << in << "return " << call << ";\n";
+  } else if (!s.result->handle) {
+    c << in << "ACTR_TRY(auto r, " << call << ");\n"
+      << in << "results.push_back(Conv<" << s.result->cpp << ">::to(r));\n"
+      << in << "return {};\n";
+  } else {
+    const std::string& v = s.result->var;
+    c << in << "ACTR_TRY(auto r, " << call << ");\n"
+      << in << "auto rep = " << v << "_reps->insert(std::move(r));\n"
+      << in << "if (!rep) return make_error("
+      << string_literal(bf.wit_name + ": no object to return, or no reps left") << ");\n"
+      << in << "results.push_back(Value::own({" << v << "_type, *rep}));\n"
+      << in << "return {};\n";
+  }
+  c << "              });\n";
+  return {};
+}
+
+// A Proxy method of an export with handles: the Value path.
+Result<void> emit_proxy_resource_call(const BindingPlan& plan, const BoundFunction& bf,
+                                      const std::string& cls, std::ostream& h, std::ostream& c) {
+  const Function& f = *bf.function;
+  ACTR_TRY(HostSignature s, host_signature(plan, bf, false));
+  std::string name = host_name(bf);
+  std::string result = s.result ? host_type(*s.result, false) : "void";
+  std::string params;
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    params += (i ? ", " : "") + host_type(s.params[i], true) + " " + s.params[i].name;
+  }
+  h << doc_lines(f.docs, "  ") << "  ::actr::Result<" << result << "> " << name << "(" << params
+    << ");\n";
+  c << "::actr::Result<" << result << "> " << cls << "::" << name << "(" << params
+    << ") {\n  using namespace ::actr::wit::host;\n";
+  c << "  std::array<Value, " << s.params.size() << "> actr_args;\n";
+  std::vector<std::string> lent;
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    const HostCrossing& p = s.params[i];
+    std::string what = string_literal(bf.wit_name + ": `" + p.wit + "`");
+    if (!p.handle) {
+      c << "  actr_args[" << i << "] = Conv<" << p.cpp << ">::to(" << p.name << ");\n";
+    } else if (p.handle->guest_defined) {
+      c << "  ACTR_TRY(actr_args[" << i << "], " << p.name << "."
+        << (p.handle->own ? "own_for" : "borrow_for") << "(*instance_, " << what << "));\n";
+    } else {
+      // The host's object gets a rep: owned by the table (own) or lent for the call (borrow).
+      std::string rep = "actr_rep" + std::to_string(i);
+      c << "  auto " << rep << " = " << p.var << "_reps_->"
+        << (p.handle->own ? "insert(std::move(" + p.name + "))" : "lend(" + p.name + ")")
+        << ";\n  if (!" << rep << ") return make_error(std::string(" << what
+        << ") + \": no object, or no reps left\");\n";
+      if (!p.handle->own) lent.push_back(rep);
+      c << "  actr_args[" << i << "] = Value::" << (p.handle->own ? "own" : "borrow") << "({"
+        << p.var << "_type_, *" << rep << "});\n";
+    }
+  }
+  if (lent.empty()) {
+    c << "  ACTR_TRY(auto actr_results, " << name << "_->call(actr_args));\n";
+  } else {
+    c << "  auto actr_call = " << name << "_->call(actr_args);\n";
+    for (size_t i = 0; i < s.params.size(); ++i) {
+      const HostCrossing& p = s.params[i];
+      if (p.handle && !p.handle->guest_defined && !p.handle->own) {
+        c << "  " << p.var << "_reps_->end_lend(*actr_rep" << i << ");\n";
+      }
+    }
+    c << "  ACTR_TRY(auto actr_results, std::move(actr_call));\n";
+  }
+  if (!s.result) {
+    c << "  (void)actr_results;\n  return {};\n}\n\n";
+    return {};
+  }
+  c << "  if (actr_results.size() != 1) return make_error("
+    << string_literal(bf.wit_name + ": expected one result") << ");\n";
+  if (!s.result->handle) {
+    c << "  return Conv<" << s.result->cpp << ">::from(actr_results[0]);\n}\n\n";
+  } else if (!s.result->handle->guest_defined) {
+    c << "  if (actr_results[0].kind != Kind::Own || actr_results[0].handle.type != "
+      << s.result->var << "_type_) {\n    return make_error("
+      << string_literal(bf.wit_name + ": expected an own<" + s.result->handle->resource->name +
+                        "> result")
+      << ");\n  }\n  auto actr_object = " << s.result->var
+      << "_reps_->take(actr_results[0].handle.rep);\n  if (!actr_object) return make_error("
+      << string_literal(bf.wit_name + ": unknown `" + s.result->handle->resource->name +
+                        "` returned")
+      << ");\n  return actr_object;\n}\n\n";
+  } else {
+    c << "  if (actr_results[0].kind != Kind::Own || actr_results[0].handle.type != "
+      << s.result->var << "_type_) {\n    return make_error("
+      << string_literal(bf.wit_name + ": expected an own<" + s.result->handle->resource->name +
+                        "> result")
+      << ");\n  }\n  return " << s.result->cpp << "(*instance_, actr_results[0].handle);\n}\n\n";
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
@@ -300,14 +595,57 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
     std::string cls = iface ? "Host" : "WorldImports";
     std::string instance = funcs.front()->instance;
     h << "namespace " << namespace_decl(ns) << " {\n\n";
+    std::vector<const TypeDef*> resources;
+    if (iface) resources = BindingPlan::resources_of(*iface);
+    for (const TypeDef* r : resources) {
+      std::string rcls = pascal_name(r->name);
+      h << doc_lines(r->docs, "") << "// Resource `" << r->name
+        << "`: the host's object behind a guest's handle (implement one virtual per\n"
+           "// method; Host creates the objects). Destroyed when the guest drops its last "
+           "handle.\nclass "
+        << rcls << " {\n public:\n  virtual ~" << rcls << "() = default;\n";
+      for (const BoundFunction* bf : funcs) {
+        if (bf->resource != r || bf->function->kind != Function::Kind::Method) continue;
+        ACTR_TRY(HostSignature hs, host_signature(plan, *bf, true));
+        std::string params;
+        for (size_t i = 1; i < hs.params.size(); ++i) {
+          params += (i > 1 ? ", " : "") + host_type(hs.params[i], true) + " " + hs.params[i].name;
+        }
+        h << doc_lines(bf->function->docs, "  ") << "  virtual ::actr::Result<"
+          << (hs.result ? host_type(*hs.result, false) : "void") << "> "
+          << snake_name(bf->function->name) << "(" << params << ") = 0;\n";
+      }
+      h << "};\n\n";
+    }
     h << "// The host's implementation of `" << (iface ? instance : plan.world().name)
       << "` imports. An Error traps the calling guest.\nclass " << cls
       << " {\n public:\n  virtual ~" << cls << "() = default;\n";
     c << "namespace " << namespace_decl(ns) << " {\n\n";
     c << "void add_to_linker(::actr::component::Linker& linker, std::shared_ptr<" << cls
       << "> impl) {\n  using namespace ::actr::wit::host;\n";
+    for (const TypeDef* r : resources) {
+      // One table per add_to_linker call: the objects of every instance the linker makes.
+      std::string v = snake_name(r->name);
+      c << "  auto " << v << "_reps = std::make_shared<RepTable<" << pascal_name(r->name)
+        << ">>();\n  auto " << v << "_type = linker.resource(" << string_literal(instance) << ", "
+        << string_literal(r->name) << ", [" << v << "_reps](uint32_t rep) { " << v
+        << "_reps->erase(rep); });\n  HostResources::add(" << v << "_type, " << v << "_reps);\n";
+    }
     for (const BoundFunction* bf : funcs) {
       const Function& f = *bf->function;
+      if (has_handles(plan, *bf)) {
+        ACTR_TRY_VOID(emit_host_resource_import(plan, *bf, instance, c));
+        if (bf->resource && f.kind == Function::Kind::Method) continue;
+        ACTR_TRY(HostSignature hs, host_signature(plan, *bf, true));
+        std::string params;
+        for (size_t i = 0; i < hs.params.size(); ++i) {
+          params += (i ? ", " : "") + host_type(hs.params[i], true) + " " + hs.params[i].name;
+        }
+        h << doc_lines(f.docs, "  ") << "  virtual ::actr::Result<"
+          << (hs.result ? host_type(*hs.result, false) : "void") << "> " << host_name(*bf) << "("
+          << params << ") = 0;\n";
+        continue;
+      }
       ACTR_TRY(Signature s, signature(plan, f));
       std::string name = snake_name(f.name);
       h << doc_lines(f.docs, "  ") << "  virtual ::actr::Result<" << s.result << "> " << name << "("
@@ -373,6 +711,19 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
     std::string instance = funcs.front()->instance;
     std::string cls = iface ? "Proxy" : "WorldExports";
     h << "namespace " << namespace_decl(ns) << " {\n\n";
+    std::vector<const TypeDef*> resources;
+    if (iface) resources = BindingPlan::resources_of(*iface);
+    bool any_handles = false;
+    for (const BoundFunction* bf : funcs) any_handles = any_handles || has_handles(plan, *bf);
+    for (const TypeDef* r : resources) {
+      std::string rcls = pascal_name(r->name);
+      h << doc_lines(r->docs, "") << "// An own handle to an instance's `" << r->name
+        << "`: move-only, dropped through the instance (which runs\n// the guest's destructor) "
+           "by the destructor or drop().\nclass "
+        << rcls
+        << " : public ::actr::wit::host::GuestResource {\n public:\n  using "
+           "GuestResource::GuestResource;\n};\n\n";
+    }
     h << "// Typed calls to the `" << (iface ? instance : plan.world().name)
       << "` exports of an instance (which must outlive the proxy).\nclass " << cls
       << " {\n public:\n  static ::actr::Result<" << cls
@@ -382,7 +733,70 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       << "::bind(::actr::component::Instance& instance) {\n  using namespace ::actr::wit::host;\n  "
       << cls << " p;\n  std::string why;\n";
     std::string members;
+    if (any_handles) {
+      members += "  ::actr::component::Instance* instance_ = nullptr;\n";
+      c << "  p.instance_ = &instance;\n";
+    }
+    // Every resource the functions pass: its type is found in the instance's function types
+    // (the instance's own for a guest resource; the linker's for a host resource, whose table
+    // add_to_linker registered).
+    std::vector<std::pair<const TypeDef*, std::vector<std::string>>> used;  // r -> lookups
+    for (const TypeDef* r : resources) used.push_back({r, {}});
     for (const BoundFunction* bf : funcs) {
+      if (!has_handles(plan, *bf)) continue;
+      ACTR_TRY(HostSignature hs, host_signature(plan, *bf, false));
+      std::string export_name = iface ? instance + "#" + bf->wit_name : bf->wit_name;
+      auto note = [&](const HostCrossing& x, bool in_result, size_t index) {
+        if (!x.handle) return;
+        auto it = std::find_if(used.begin(), used.end(),
+                               [&](const auto& u) { return u.first == x.handle->resource; });
+        if (it == used.end()) it = used.insert(used.end(), {x.handle->resource, {}});
+        std::string key = "instance.func(" + string_literal(export_name) + ")";
+        for (const auto& l : it->second) {
+          if (l.find(key) != std::string::npos) return;  // one look-up per function does
+        }
+        it->second.push_back("  if (auto* f = p." + x.var + "_type_ ? nullptr : instance.func(" +
+                             string_literal(export_name) + ")) p." + x.var +
+                             "_type_ = resource_in(f->type(), " + (in_result ? "true" : "false") +
+                             ", " + std::to_string(index) + ");\n");
+      };
+      for (size_t i = 0; i < hs.params.size(); ++i) note(hs.params[i], false, i);
+      if (hs.result) note(*hs.result, true, 0);
+    }
+    for (const auto& [r, lookups] : used) {
+      std::string v = snake_name(r->name);
+      members += "  std::shared_ptr<const ::actr::component::ResourceType> " + v + "_type_;\n";
+      for (const auto& l : lookups) c << l;
+      c << "  if (!p." << v << "_type_) return make_error("
+        << string_literal("the instance exports no function of resource `" + r->name + "`")
+        << ");\n";
+      if (!plan.guest_defined(*r)) {
+        std::string rcls = plan.ns_of(r->owner) + "::" + pascal_name(r->name);
+        members +=
+            "  std::shared_ptr<::actr::wit::host::RepTable<" + rcls + ">> " + v + "_reps_;\n";
+        c << "  p." << v << "_reps_ = HostResources::find<" << rcls << ">(p." << v
+          << "_type_);\n  if (!p." << v << "_reps_) return make_error("
+          << string_literal("resource `" + r->name +
+                            "` is not defined by the add_to_linker of these bindings")
+          << ");\n";
+      }
+    }
+    for (const BoundFunction* bf : funcs) {
+      if (!has_handles(plan, *bf)) continue;
+      ACTR_TRY(HostSignature hs, host_signature(plan, *bf, false));
+      std::string name = host_name(*bf);
+      std::string export_name = iface ? instance + "#" + bf->wit_name : bf->wit_name;
+      members += "  ::actr::component::ExportedFunc* " + name + "_ = nullptr;\n";
+      c << "  p." << name << "_ = instance.func(" << string_literal(export_name) << ");\n";
+      c << "  if (!p." << name << "_) return make_error("
+        << string_literal("the instance has no export `" + export_name + "`") << ");\n";
+      c << "  if (!::actr::component::same_func_type(p." << name << "_->type(), "
+        << host_func_type(hs, "p.", "_type_") << ", &why, \"the component\", \"the bindings\")) {\n"
+        << "    return make_error(" << string_literal("export `" + export_name + "`: ")
+        << " + why);\n  }\n";
+    }
+    for (const BoundFunction* bf : funcs) {
+      if (has_handles(plan, *bf)) continue;
       const Function& f = *bf->function;
       ACTR_TRY(Signature s, signature(plan, f));
       std::string name = snake_name(f.name);
@@ -400,11 +814,16 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
         << " + why);\n  }\n";
     }
     for (const BoundFunction* bf : funcs) {
+      if (has_handles(plan, *bf)) continue;
       std::string name = snake_name(bf->function->name);
       c << "  p." << name << "_raw_ = p." << name << "_->supports_raw();\n";
     }
     c << "  return p;\n}\n\n";
     for (const BoundFunction* bf : funcs) {
+      if (has_handles(plan, *bf)) {
+        ACTR_TRY_VOID(emit_proxy_resource_call(plan, *bf, cls, h, c));
+        continue;
+      }
       const Function& f = *bf->function;
       ACTR_TRY(Signature s, signature(plan, f));
       std::string name = snake_name(f.name);

@@ -8,10 +8,13 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "actr_wit_runtime.hpp"
 #include "common/result.hpp"
 #include "component/canonical/guest_memory.hpp"
+#include "component/linker.hpp"
 #include "component/types.hpp"
 #include "component/value.hpp"
 
@@ -955,5 +959,179 @@ struct Ret {
     }
   }
 };
+
+// ---- Resources ----
+
+// The host objects behind the handles of one host-defined resource type, by rep. Reps start at 1
+// and are never reused, so a stale rep cannot reach a newer object. Objects are owned by the
+// table (insert) or lent to it for the length of a call (lend).
+template <class T>
+class RepTable {
+ public:
+  RepTable() = default;
+  RepTable(const RepTable&) = delete;
+  RepTable& operator=(const RepTable&) = delete;
+  ~RepTable() {
+    for (auto& [rep, e] : objects_) {
+      if (e.owned) delete e.object;
+    }
+  }
+
+  // The rep of `object`, now owned by the table; nothing once 2^32 - 1 reps have been given.
+  std::optional<uint32_t> insert(std::unique_ptr<T> object) {
+    if (next_ == 0 || !object) return std::nullopt;
+    uint32_t rep = next_++;
+    objects_.emplace(rep, Entry{object.release(), true});
+    return rep;
+  }
+  // A rep for an object the caller keeps owning; end_lend() forgets it.
+  std::optional<uint32_t> lend(T& object) {
+    if (next_ == 0) return std::nullopt;
+    uint32_t rep = next_++;
+    objects_.emplace(rep, Entry{&object, false});
+    return rep;
+  }
+  void end_lend(uint32_t rep) {
+    auto it = objects_.find(rep);
+    if (it != objects_.end() && !it->second.owned) objects_.erase(it);
+  }
+  T* get(uint32_t rep) const {
+    auto it = objects_.find(rep);
+    return it == objects_.end() ? nullptr : it->second.object;
+  }
+  // Takes an owned object out of the table (an own handle moved to the host).
+  std::unique_ptr<T> take(uint32_t rep) {
+    auto it = objects_.find(rep);
+    if (it == objects_.end() || !it->second.owned) return nullptr;
+    std::unique_ptr<T> out(it->second.object);
+    objects_.erase(it);
+    return out;
+  }
+  // Forgets the rep, destroying an owned object (the guest dropped its last handle).
+  bool erase(uint32_t rep) {
+    auto it = objects_.find(rep);
+    if (it == objects_.end()) return false;
+    Entry e = it->second;
+    objects_.erase(it);
+    if (e.owned) delete e.object;  // after the table is consistent again
+    return true;
+  }
+  size_t size() const { return objects_.size(); }
+
+ private:
+  struct Entry {
+    T* object;
+    bool owned;
+  };
+  std::unordered_map<uint32_t, Entry> objects_;
+  uint32_t next_ = 1;
+};
+
+// Where export proxies find the table of a host-defined resource type: add_to_linker registers
+// each table under the type Linker::resource returned.
+class HostResources {
+ public:
+  static void add(const std::shared_ptr<const component::ResourceType>& type,
+                  std::shared_ptr<void> table) {
+    std::lock_guard<std::mutex> lock(mutex());
+    auto& all = entries();
+    std::erase_if(all, [](const Entry& e) { return e.type.expired() || e.table.expired(); });
+    all.push_back({type, table});
+  }
+  template <class T>
+  static std::shared_ptr<RepTable<T>> find(
+      const std::shared_ptr<const component::ResourceType>& type) {
+    std::lock_guard<std::mutex> lock(mutex());
+    for (const auto& e : entries()) {
+      if (e.type.lock() == type) return std::static_pointer_cast<RepTable<T>>(e.table.lock());
+    }
+    return nullptr;
+  }
+
+ private:
+  struct Entry {
+    std::weak_ptr<const component::ResourceType> type;
+    std::weak_ptr<void> table;
+  };
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<Entry>& entries() {
+    static std::vector<Entry> e;
+    return e;
+  }
+};
+
+// An own handle to a resource a guest instance defines (e.g. from its constructor). Move-only;
+// the destructor drops it through the instance, which runs the guest's destructor. The instance
+// must outlive the handle (or the handle be released first).
+class GuestResource {
+ public:
+  GuestResource() = default;
+  GuestResource(component::Instance& instance, component::ResourceHandle handle)
+      : instance_(&instance), handle_(std::move(handle)) {}
+  GuestResource(GuestResource&& o) noexcept
+      : instance_(std::exchange(o.instance_, nullptr)), handle_(std::move(o.handle_)) {}
+  GuestResource& operator=(GuestResource&& o) noexcept {
+    if (this != &o) {
+      (void)drop();
+      instance_ = std::exchange(o.instance_, nullptr);
+      handle_ = std::move(o.handle_);
+    }
+    return *this;
+  }
+  GuestResource(const GuestResource&) = delete;
+  GuestResource& operator=(const GuestResource&) = delete;
+  ~GuestResource() { (void)drop(); }
+
+  bool valid() const { return instance_ != nullptr; }
+  component::Instance* instance() const { return instance_; }
+  const component::ResourceHandle& handle() const { return handle_; }
+  // Drops the handle now; an Error when the guest's destructor traps. No-op when empty.
+  ::actr::Result<void> drop() {
+    if (!instance_) return {};
+    component::Instance* instance = std::exchange(instance_, nullptr);
+    return instance->drop(Value::own(handle_));
+  }
+  // Gives the handle up (e.g. to pass it as an own argument): this object no longer drops it.
+  component::ResourceHandle release() {
+    instance_ = nullptr;
+    return handle_;
+  }
+
+  // The argument for a borrow parameter of a call into `instance`.
+  ::actr::Result<Value> borrow_for(component::Instance& instance, const char* what) const {
+    ACTR_TRY_VOID(check(instance, what));
+    return Value::borrow(handle_);
+  }
+  // The argument for an own parameter of a call into `instance`: the handle moves to the guest.
+  ::actr::Result<Value> own_for(component::Instance& instance, const char* what) {
+    ACTR_TRY_VOID(check(instance, what));
+    return Value::own(release());
+  }
+
+ private:
+  ::actr::Result<void> check(component::Instance& instance, const char* what) const {
+    if (!instance_) return make_error(std::string(what) + ": the handle was dropped or moved");
+    if (instance_ != &instance) {
+      return make_error(std::string(what) + ": the handle belongs to another instance");
+    }
+    return {};
+  }
+
+  component::Instance* instance_ = nullptr;
+  component::ResourceHandle handle_;
+};
+
+// The resource type of parameter or result `index` of `type` (own or borrow), or null.
+inline std::shared_ptr<const component::ResourceType> resource_in(const component::FuncType& type,
+                                                                  bool result, size_t index) {
+  const auto& list = result ? type.results : type.params;
+  if (index >= list.size() || !list[index].type) return nullptr;
+  const auto& t = *list[index].type;
+  if (t.kind != Kind::Own && t.kind != Kind::Borrow) return nullptr;
+  return t.resource;
+}
 
 }  // namespace actr::wit::host
