@@ -6,16 +6,22 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/error.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 #include <utility>
 
+#include "net/base64.hpp"
+#include "net/upgrade.hpp"
 #include "net/wire.hpp"
 
 namespace actr::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
@@ -100,6 +106,32 @@ void fail(Pending& p, const ActrError& error) {
   } else if (p.on_reply) {
     p.on_reply(CallResult::Err(error));
   }
+}
+
+std::span<const uint8_t> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::string_view as_view(const std::vector<uint8_t>& b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+std::string trim(beast::string_view text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\n' ||
+                         text[end - 1] == '\r'))
+    --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+// A header value never carries control characters (no header injection through a node id).
+std::string header_safe(beast::string_view text) {
+  std::string out;
+  for (char c : text)
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  if (out.size() > 256) out.resize(256);
+  return out;
 }
 
 transport::Frame make_frame() {
@@ -247,28 +279,265 @@ void Connection::start_websocket() {
     ws.read_message_max(ctx_->options.limits.max_frame_bytes);
     ws.binary(true);
   });
-  auto done = [self = shared_from_this()](beast::error_code ec) {
-    if (self->finished_ || self->closed_flag_) return;
-    if (ec) {
-      if (self->inbound_)
-        spdlog::info("net: {}: WebSocket upgrade failed: {}", self->describe(), ec.message());
-      self->stop_taking(lost(self->describe(), "WebSocket handshake: " + ec.message()));
-      self->finish();
+  if (inbound_) {
+    read_upgrade_request();
+    return;
+  }
+  std::string credential = encode_base64(as_bytes(own_credential()));
+  if (credential.size() > kMaxRequestCredentialBytes) {
+    spdlog::error(
+        "net: this node's credential ({} bytes of base64) exceeds the upgrade's {}-byte "
+        "limit",
+        credential.size(), kMaxRequestCredentialBytes);
+    stop_taking(
+        ActrError::invalid_argument("this node's credential is too large for the upgrade (" +
+                                    std::to_string(credential.size()) + " bytes)"));
+    finish();
+    return;
+  }
+  std::string node = header_safe(ctx_->options.node_id);
+  std::string listen = header_safe(ctx_->advertised_address);
+  with_ws([&](auto& ws) {
+    ws.set_option(
+        websocket::stream_base::decorator([credential, node, listen](websocket::request_type& req) {
+          req.set(kCredentialHeader, credential);
+          if (!node.empty()) req.set(kNodeHeader, node);
+          if (!listen.empty()) req.set(kListenHeader, listen);
+        }));
+    ws.async_handshake(
+        upgrade_response_, address_->to_string(), address_->path,
+        [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+  });
+}
+
+void Connection::on_handshake(beast::error_code ec) {
+  if (finished_ || closed_flag_) return;
+  if (ec == websocket::error::upgrade_declined) {
+    on_upgrade_declined();
+    return;
+  }
+  if (ec) {
+    stop_taking(lost(describe(), "WebSocket handshake: " + ec.message()));
+    finish();
+    return;
+  }
+  ws_up_ = true;
+  peer_.node_id = header_safe(upgrade_response_[kNodeHeader]);
+  peer_.listen_address = header_safe(upgrade_response_[kListenHeader]);
+  auto header = upgrade_response_.find(kCredentialHeader);
+  if (header == upgrade_response_.end()) {
+    // Too large for a header: the peer's first frame carries it.
+    stage_ = Stage::AwaitCredentials;
+    upgrade_response_ = {};
+    do_read();
+    return;
+  }
+  auto credential = decode_base64(trim(header->value()));
+  upgrade_response_ = {};
+  if (!credential) {
+    spdlog::warn("net: refusing {}: its credential is not base64", describe());
+    close_with(transport::CLOSE_PERMISSION_DENIED, "credential is not base64",
+               ActrError::permission_denied("peer " + describe() +
+                                            " refused: its credential is not base64"));
+    return;
+  }
+  if (!adopt_credential(as_view(credential.value()))) return;
+  open_now();
+  do_read();
+}
+
+void Connection::on_upgrade_declined() {
+  unsigned status = upgrade_response_.result_int();
+  std::string reason = trim(upgrade_response_.body());
+  if (reason.size() > 300) reason = reason.substr(0, 300) + "...";
+  upgrade_response_ = {};
+  std::string what = "HTTP " + std::to_string(status) + (reason.empty() ? "" : ": " + reason);
+  if (status == 401 || status == 403) {
+    spdlog::warn("net: {} refused this node's credential ({})", describe(), what);
+    stop_taking(ActrError::permission_denied("peer " + describe() +
+                                             " refused this node's credential (" + what + ")"));
+  } else {
+    stop_taking(lost(describe(), "WebSocket upgrade declined (" + what + ")"));
+  }
+  finish();
+}
+
+void Connection::read_upgrade_request() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(kMaxUpgradeHeaderBytes));
+  parser_->body_limit(0);
+  with_ws([&](auto& ws) {
+    http::async_read(ws.next_layer(), buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_upgrade_request(ec);
+                     });
+  });
+}
+
+void Connection::on_upgrade_request(beast::error_code ec) {
+  if (finished_ || closed_flag_) return;
+  if (ec) {
+    spdlog::info("net: {}: reading the upgrade request failed: {}", describe(), ec.message());
+    if (ec == http::error::header_limit || ec == http::error::body_limit) {
+      refuse_upgrade(http::status::request_header_fields_too_large, "upgrade request too large");
       return;
     }
-    self->begin();
-  };
-  if (inbound_) {
-    with_ws([&](auto& ws) { ws.async_accept(done); });
-  } else {
-    with_ws([&](auto& ws) { ws.async_handshake(address_->to_string(), address_->path, done); });
+    stop_taking(lost(describe(), "upgrade request: " + ec.message()));
+    finish();
+    return;
+  }
+  upgrade_request_ = parser_->release();
+  parser_.reset();
+  if (!websocket::is_upgrade(upgrade_request_)) {
+    refuse_upgrade(http::status::bad_request, "expected a WebSocket upgrade");
+    return;
+  }
+  peer_.node_id = header_safe(upgrade_request_[kNodeHeader]);
+  peer_.listen_address = header_safe(upgrade_request_[kListenHeader]);
+  auto header = upgrade_request_.find(kCredentialHeader);
+  if (header == upgrade_request_.end()) {
+    refuse_upgrade(http::status::unauthorized,
+                   std::string("no credential (") + kCredentialHeader + " header)");
+    return;
+  }
+  auto credential = decode_base64(trim(header->value()));
+  if (!credential) {
+    refuse_upgrade(http::status::unauthorized, "the credential is not base64");
+    return;
+  }
+  auto verified = verify(as_view(credential.value()));
+  if (!verified) {
+    refuse_upgrade(http::status::forbidden, "credential refused: " + verified.error().message);
+    return;
+  }
+  PeerInfo info = std::move(verified.value());
+  info.node_id = std::move(peer_.node_id);
+  info.listen_address = std::move(peer_.listen_address);
+  info.remote_endpoint = std::move(peer_.remote_endpoint);
+  info.inbound = true;
+  peer_ = std::move(info);
+  accept_upgrade();
+}
+
+void Connection::refuse_upgrade(http::status status, const std::string& reason) {
+  spdlog::warn("net: refusing the upgrade of {}: {} (HTTP {})", describe(), reason,
+               static_cast<unsigned>(status));
+  stop_taking(ActrError::permission_denied("upgrade refused: " + reason));
+  auto response = std::make_shared<http::response<http::string_body>>(status, 11);
+  response->set(http::field::server, "actr");
+  response->set(http::field::content_type, "text/plain; charset=utf-8");
+  response->keep_alive(false);
+  response->body() = reason + "\n";
+  response->prepare_payload();
+  with_ws([&](auto& ws) {
+    http::async_write(ws.next_layer(), *response,
+                      [self = shared_from_this(), response](beast::error_code, size_t) {
+                        beast::error_code ignored;
+                        self->socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        self->finish();
+                      });
+  });
+}
+
+void Connection::accept_upgrade() {
+  std::string credential = encode_base64(as_bytes(own_credential()));
+  bool in_header = credential.size() <= kMaxCredentialHeaderBytes;
+  std::string node = header_safe(ctx_->options.node_id);
+  std::string listen = header_safe(ctx_->advertised_address);
+  with_ws([&](auto& ws) {
+    ws.set_option(websocket::stream_base::decorator(
+        [in_header, credential, node, listen](websocket::response_type& res) {
+          if (in_header) res.set(kCredentialHeader, credential);
+          if (!node.empty()) res.set(kNodeHeader, node);
+          if (!listen.empty()) res.set(kListenHeader, listen);
+        }));
+    ws.async_accept(upgrade_request_, [self = shared_from_this(), in_header](beast::error_code ec) {
+      self->upgrade_request_ = {};
+      if (self->finished_ || self->closed_flag_) return;
+      if (ec) {
+        spdlog::info("net: {}: WebSocket accept failed: {}", self->describe(), ec.message());
+        self->stop_taking(lost(self->describe(), "WebSocket accept: " + ec.message()));
+        self->finish();
+        return;
+      }
+      self->ws_up_ = true;
+      // Our credential did not fit a header: it is the first frame.
+      if (!in_header) self->send_credentials();
+      self->open_now();
+      self->do_read();
+    });
+  });
+}
+
+std::string Connection::own_credential() {
+  credential_generation_ = ctx_->credential_generation.load();
+  if (!ctx_->options.credential) return {};
+  Bytes credential = ctx_->options.credential();
+  return std::string(credential.begin(), credential.end());
+}
+
+Result<PeerInfo> Connection::verify(std::string_view credential) {
+  if (!ctx_->options.verify) return make_error("no verifier configured");
+  return ctx_->options.verify(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(credential.data()), credential.size()));
+}
+
+bool Connection::adopt_credential(std::string_view credential) {
+  auto verified = verify(credential);
+  if (!verified) {
+    spdlog::warn("net: refusing {}: credential {}", describe(), verified.error().message);
+    close_with(transport::CLOSE_PERMISSION_DENIED,
+               "credential refused: " + verified.error().message,
+               ActrError::permission_denied("peer " + describe() + " refused: credential " +
+                                            verified.error().message));
+    return false;
+  }
+  PeerInfo info = std::move(verified.value());
+  info.node_id = std::move(peer_.node_id);
+  info.listen_address = std::move(peer_.listen_address);
+  info.remote_endpoint = std::move(peer_.remote_endpoint);
+  info.inbound = inbound_;
+  peer_ = std::move(info);
+  return true;
+}
+
+void Connection::send_credentials() {
+  auto frame = make_frame();
+  frame.mutable_credentials()->set_credential(own_credential());
+  enqueue(wire::serialize(frame));
+}
+
+void Connection::refresh() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->stage_ != Stage::Open || self->closed_flag_) return;
+    if (self->ctx_->credential_generation.load() > self->credential_generation_)
+      self->send_credentials();
+  });
+}
+
+void Connection::open_now() {
+  stage_ = Stage::Open;
+  open_flag_ = true;
+  timer_.cancel();
+  events_started_ = true;
+  spdlog::debug("net: connected to {}", describe());
+  // A refresh while the connection was opening: present the credential it announced.
+  if (ctx_->credential_generation.load() > credential_generation_) send_credentials();
+  if (ctx_->options.events.connected) ctx_->options.events.connected(peer_);
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& [request, pending] : waiting) {
+    if (closed_flag_)
+      fail(pending, *closed_error_);
+    else
+      transmit(request, std::move(pending));
   }
 }
 
 void Connection::start_inbound() {
   beast::error_code ec;
   socket().set_option(tcp::no_delay(true), ec);
-  arm_timer(ctx_->options.connect_timeout, "the Hello exchange");
+  arm_timer(ctx_->options.connect_timeout, "the upgrade");
   if (!tls_) {
     start_websocket();
     return;
@@ -284,21 +553,6 @@ void Connection::start_inbound() {
         }
         self->start_websocket();
       });
-}
-
-void Connection::begin() {
-  ws_up_ = true;
-  stage_ = Stage::AwaitHello;
-  auto frame = make_frame();
-  auto* hello = frame.mutable_hello();
-  if (ctx_->options.credential) {
-    Bytes credential = ctx_->options.credential();
-    hello->set_credential(std::string(credential.begin(), credential.end()));
-  }
-  hello->set_node_id(ctx_->options.node_id);
-  hello->set_listen_address(ctx_->advertised_address);
-  enqueue(wire::serialize(frame));
-  do_read();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,13 +620,14 @@ void Connection::on_read(beast::error_code ec) {
 
 void Connection::handle(transport::Frame& frame) {
   using B = transport::Frame;
-  if (stage_ != Stage::Open && frame.body_case() != B::kHello && frame.body_case() != B::kClose) {
-    protocol_error("a frame before the Hello");
+  if (stage_ == Stage::AwaitCredentials && frame.body_case() != B::kCredentials &&
+      frame.body_case() != B::kClose) {
+    protocol_error("a frame before the peer's credential");
     return;
   }
   switch (frame.body_case()) {
-    case B::kHello:
-      on_hello(frame.hello());
+    case B::kCredentials:
+      on_credentials(frame.credentials());
       break;
     case B::kRequest:
       on_request(frame.request());
@@ -400,43 +655,15 @@ void Connection::handle(transport::Frame& frame) {
   }
 }
 
-void Connection::on_hello(const transport::Hello& hello) {
-  if (stage_ == Stage::Open) {
-    protocol_error("a second Hello");
+void Connection::on_credentials(const transport::Credentials& credentials) {
+  bool initial = stage_ == Stage::AwaitCredentials;
+  if (!adopt_credential(credentials.credential())) return;
+  if (initial) {
+    open_now();
     return;
   }
-  const std::string& c = hello.credential();
-  auto verified = ctx_->options.verify ? ctx_->options.verify(std::span<const uint8_t>(
-                                             reinterpret_cast<const uint8_t*>(c.data()), c.size()))
-                                       : Result<PeerInfo>(make_error("no verifier configured"));
-  peer_.node_id = hello.node_id();
-  if (!verified) {
-    spdlog::warn("net: refusing {}: {}", describe(), verified.error().message);
-    close_with(transport::CLOSE_PERMISSION_DENIED, verified.error().message,
-               ActrError::permission_denied("peer " + describe() + " refused: credential " +
-                                            verified.error().message));
-    return;
-  }
-  PeerInfo info = std::move(verified.value());
-  info.node_id = hello.node_id();
-  info.listen_address = hello.listen_address();
-  info.remote_endpoint = peer_.remote_endpoint;
-  info.inbound = inbound_;
-  peer_ = std::move(info);
-  stage_ = Stage::Open;
-  open_flag_ = true;
-  timer_.cancel();
-  events_started_ = true;
-  spdlog::debug("net: connected to {}", describe());
-  if (ctx_->options.events.connected) ctx_->options.events.connected(peer_);
-  auto waiting = std::move(waiting_);
-  waiting_.clear();
-  for (auto& [request, pending] : waiting) {
-    if (closed_flag_)
-      fail(pending, *closed_error_);
-    else
-      transmit(request, std::move(pending));
-  }
+  spdlog::debug("net: {} refreshed its credential", describe());
+  if (ctx_->options.events.refreshed) ctx_->options.events.refreshed(peer_);
 }
 
 void Connection::on_request(const transport::Request& in) {

@@ -1,11 +1,13 @@
 // Internal: one WebSocket connection to another node, either direction. All state lives on the
 // connection's strand; the public members post there and are safe from any thread.
 //
-// Life: [outbound: resolve, connect, WebSocket handshake | inbound: WebSocket accept] -> both
-// send Hello -> the peer's Hello is verified -> open (requests flow both ways) -> closed. Closing
-// fails every request in flight at once (unavailable, or permission-denied when the credential
-// was refused); frames that break the protocol or the limits close the connection with a Close
-// frame first.
+// Life: outbound: resolve, connect, [TLS,] WebSocket upgrade carrying this node's credential ->
+// the peer's credential (101 response header, or its first frame) is verified -> open.
+// Inbound: [TLS,] read the HTTP upgrade request -> verify its credential -> refuse with
+// 400/401/403 and close, or accept with this node's credential -> open. Open: requests flow both
+// ways, either side may refresh its credential -> closed. Closing fails every request in flight at
+// once (unavailable, or permission-denied when a credential was refused); frames that break the
+// protocol or the limits close the connection with a Close frame first.
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -23,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -68,9 +75,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_answer(std::string frame);
   // Closes at once: fails everything in flight with `reason`, no Close frame. `done` runs after.
   void abort(ActrError reason, std::function<void()> done);
+  // Sends the current credential when it is newer than the one this connection presented.
+  void refresh();
 
  private:
-  enum class Stage { Connecting, AwaitHello, Open, Closed };
+  // AwaitCredentials: outbound, upgraded, waiting for the peer's credential in its first frame.
+  enum class Stage { Connecting, AwaitCredentials, Open, Closed };
+  using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
 
   // `tls`: the SSL context when the connection uses TLS, else null.
   Connection(std::shared_ptr<Context> ctx, Strand strand, boost::beast::tcp_stream next,
@@ -82,17 +93,34 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return tls_ ? f(*tls_) : f(*plain_);
   }
   boost::asio::ip::tcp::socket& socket();
-  void start_websocket();  // after TCP (and TLS): the WebSocket handshake or accept
+  void start_websocket();  // after TCP (and TLS): the upgrade, either side
 
   void start_outbound();
   void start_inbound();
-  void begin();  // WebSocket up: send Hello, read
   void arm_timer(std::chrono::milliseconds after, const char* what);
+
+  // Outbound upgrade.
+  void on_handshake(boost::beast::error_code ec);
+  void on_upgrade_declined();
+  // Inbound upgrade.
+  void read_upgrade_request();
+  void on_upgrade_request(boost::beast::error_code ec);
+  void refuse_upgrade(boost::beast::http::status status, const std::string& reason);
+  void accept_upgrade();
+
+  // This node's credential as presented now; remembers the generation it belongs to.
+  std::string own_credential();
+  Result<PeerInfo> verify(std::string_view credential);
+  // Verifies the peer's (initial or refreshed) credential and takes its PeerInfo; on refusal
+  // closes with permission-denied and returns false.
+  bool adopt_credential(std::string_view credential);
+  void send_credentials();
+  void open_now();  // credentials verified both ways
 
   void do_read();
   void on_read(boost::beast::error_code ec);
   void handle(transport::Frame& frame);
-  void on_hello(const transport::Hello& hello);
+  void on_credentials(const transport::Credentials& credentials);
   void on_request(const transport::Request& request);
   void on_accepted(const transport::Accepted& accepted);
   void on_reply(transport::Reply& reply);
@@ -126,6 +154,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool sweeping_ = false;
   boost::beast::flat_buffer buffer_;
   TokenBucket bucket_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
+  UpgradeRequest upgrade_request_;                           // inbound
+  boost::beast::websocket::response_type upgrade_response_;  // outbound
+  uint64_t credential_generation_ = 0;  // of the credential this connection presented
 
   Stage stage_ = Stage::Connecting;
   std::atomic<bool> closed_flag_{false};
@@ -139,7 +171,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, Pending> pending_;
-  std::vector<std::pair<Request, Pending>> waiting_;  // sent before the Hello exchange finished
+  std::vector<std::pair<Request, Pending>> waiting_;  // sent before the connection opened
 
   std::deque<std::string> writes_;
   bool writing_ = false;

@@ -20,7 +20,7 @@ struct Pending;
 class Peer {
  public:
   const std::string& address() const { return key_; }
-  // A connection is open (Hello exchanged) right now.
+  // A connection is open (credentials verified both ways) right now.
   bool connected() const;
 
   // A call (message.kind Call). `on_accepted` runs once: ok when the message reached the target's

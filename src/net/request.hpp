@@ -26,13 +26,15 @@ struct Request {
   runtime::Message message;
 };
 
-// The authenticated other end of a connection.
+// The authenticated other end of a connection. The verifier fills id, actors and expires_at from
+// the credential; the transport fills the rest. A credential refresh (Credentials frame) replaces
+// the verifier's part, and requests handled after it see the new values.
 struct PeerInfo {
   std::optional<ActrId> id;     // from the verified credential (set by the verifier)
   std::vector<ActrId> actors;   // every actor the verified credentials name (set by the verifier)
   int64_t expires_at = 0;       // unix seconds: the earliest expiry among them; 0 = none
-  std::string node_id;          // the peer's name for itself (its Hello; informational)
-  std::string listen_address;   // where the peer accepts connections (its Hello), or ""
+  std::string node_id;          // the peer's name for itself (upgrade header; informational)
+  std::string listen_address;   // where the peer accepts connections (upgrade header), or ""
   std::string remote_endpoint;  // "ip:port" of the TCP connection
   bool inbound = false;         // the peer opened the connection
 };

@@ -176,6 +176,17 @@ void Transport::stop() { impl_->stop(); }
 const std::string& Transport::listen_address() const { return impl_->listen_address; }
 uint16_t Transport::port() const { return impl_->port; }
 
+void Transport::refresh_credentials() {
+  std::vector<std::shared_ptr<detail::Connection>> connections;
+  {
+    std::lock_guard lock(impl_->ctx->mutex);
+    if (impl_->ctx->stopped) return;
+    impl_->ctx->credential_generation++;
+    connections.assign(impl_->ctx->connections.begin(), impl_->ctx->connections.end());
+  }
+  for (auto& c : connections) c->refresh();
+}
+
 Result<std::shared_ptr<Peer>> Transport::peer(std::string_view address) {
   ACTR_TRY(Address parsed, parse_address(address));
   std::string key = parsed.key();

@@ -1,6 +1,7 @@
 // The node-to-node transport: listens for other nodes, opens (and shares) connections to them,
-// authenticates both ends with the credentials of their Hello frames, multiplexes requests, and
-// hands inbound requests to the node. See TransportOptions for the hooks.
+// authenticates both ends with credentials exchanged in the WebSocket upgrade (net/upgrade.hpp:
+// a refused peer never gets a WebSocket), multiplexes requests, and hands inbound requests to the
+// node. See TransportOptions for the hooks.
 //
 //   auto t = Transport::start(options, "127.0.0.1:0");        // port 0: an ephemeral port
 //   auto peer = t.value()->peer("127.0.0.1:7400");
@@ -36,6 +37,12 @@ class Transport {
   // The bound "host:port" ("" when not listening).
   const std::string& listen_address() const;
   uint16_t port() const;
+
+  // Sends the current TransportOptions::credential() to the peer of every open connection (a
+  // Credentials frame) after a renewal; connections still opening present the new one when they
+  // open. Each peer verifies it again and from then on hands the new PeerInfo (actors, expiry)
+  // to its on_request; a peer that refuses it closes that connection (permission-denied).
+  void refresh_credentials();
 
   // The shared link to `address` ("host:port" or "ws://host:port/path").
   Result<std::shared_ptr<Peer>> peer(std::string_view address);

@@ -29,6 +29,9 @@ struct Context {
   bool stopped = false;
   std::unordered_set<std::shared_ptr<Connection>> connections;
 
+  // Bumped by Transport::refresh_credentials(); a connection that presented an older credential
+  // sends the current one.
+  std::atomic<uint64_t> credential_generation{0};
   std::atomic<uint64_t> opened{0};    // outbound connections started
   std::atomic<uint64_t> accepted{0};  // inbound connections accepted
 

@@ -24,8 +24,11 @@ struct ConnectionLimits {
   double burst = 50000;
 };
 
-// Checks the credential of a peer's Hello. An error refuses the connection: the peer gets a
-// Close(permission-denied) and its pending requests fail with permission-denied.
+// Checks a peer's credential: the one of its WebSocket upgrade (request headers when it connects
+// to this node, response headers or first frame when this node connects to it) and every
+// refreshed one. An error refuses the peer: an inbound upgrade is answered with HTTP 403 and no
+// WebSocket; an outbound connection, or a refresh, is closed with Close(permission-denied). The
+// refused side's pending requests fail with permission-denied. See net/upgrade.hpp.
 using Verifier = std::function<Result<PeerInfo>(std::span<const uint8_t> credential)>;
 
 // An inbound request. Runs on a transport thread: hand the work off, answer through `responder`
@@ -38,9 +41,12 @@ using RequestHandler =
 // They run on a transport thread.
 struct TransportEvents {
   std::function<void(const std::string& address)> connecting;  // an outbound connection starts
-  std::function<void(const PeerInfo& peer)> connected;         // Hello verified, either direction
+  std::function<void(const PeerInfo& peer)> connected;  // credentials verified, either direction
+  // The peer refreshed its credential and the verifier accepted it: `peer` is what later
+  // requests of that connection see.
+  std::function<void(const PeerInfo& peer)> refreshed;
   // Every connection that fired `connecting` or `connected` ends with one `disconnected`; `peer`
-  // has only remote_endpoint / inbound set when the connection closed before its Hello.
+  // has only remote_endpoint / inbound (and the header fields) set when it closed before opening.
   std::function<void(const PeerInfo& peer, const ActrError& reason)> disconnected;
 };
 
@@ -55,15 +61,16 @@ struct TlsOptions {
 };
 
 struct TransportOptions {
-  std::string node_id;                // sent in Hello, for the peer's logs
-  std::function<Bytes()> credential;  // read for every new connection (renewals apply)
-  Verifier verify;                    // required
-  RequestHandler on_request;          // none: inbound requests are refused (unavailable)
+  std::string node_id;  // sent in the upgrade (X-Actr-Node), for the peer's logs
+  // Read for every new connection and by Transport::refresh_credentials() (renewals apply).
+  std::function<Bytes()> credential;
+  Verifier verify;            // required
+  RequestHandler on_request;  // none: inbound requests are refused (unavailable)
   TransportEvents events;
   ConnectionLimits limits;
   TlsOptions tls;
-  std::string advertised_address;  // sent in Hello; default: the bound listen address
-  std::chrono::milliseconds connect_timeout{5000};  // TCP + WebSocket + Hello exchange
+  std::string advertised_address;  // sent in the upgrade (X-Actr-Listen); default: bound address
+  std::chrono::milliseconds connect_timeout{5000};  // TCP + TLS + upgrade with credentials
   // Without any frame (the transport sends WebSocket pings at half of it) the peer is gone.
   std::chrono::milliseconds idle_timeout{15000};
   // A request unanswered this long after it was sent fails with timed-out (a late answer is

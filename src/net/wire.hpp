@@ -13,8 +13,9 @@
 
 namespace actr::net::wire {
 
-// Frame.version of this implementation; frames of another version are refused.
-inline constexpr uint32_t kProtocolVersion = 1;
+// Frame.version of this implementation; frames of another version are refused. Version 2
+// authenticates at the WebSocket upgrade (version 1 used a Hello frame after it).
+inline constexpr uint32_t kProtocolVersion = 2;
 
 transport::Error to_proto(const ActrError& error);
 Result<ActrError> from_proto(const transport::Error& error);

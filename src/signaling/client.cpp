@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "signaling/upgrade.hpp"
+
 namespace actr::signaling {
 
 namespace beast = boost::beast;
@@ -50,7 +52,35 @@ struct Client::Impl {
   tcp::resolver resolver{io};
   net::steady_timer heartbeat_timer{io};
   beast::flat_buffer buffer;
+  websocket::response_type upgrade_response;
   std::thread thread;
+
+  void decorate_upgrade() {
+    std::string token = options.enroll_token;
+    std::string credentials;
+    for (const auto& c : options.credentials) {
+      if (!credentials.empty()) credentials += ',';
+      credentials += encode_base64(c);
+    }
+    ws.set_option(
+        websocket::stream_base::decorator([token, credentials](websocket::request_type& req) {
+          if (!token.empty()) req.set(beast::http::field::authorization, "Bearer " + token);
+          if (!credentials.empty()) req.set(kCredentialHeader, credentials);
+        }));
+  }
+
+  // The error of a refused upgrade, with the server's reason.
+  actr::Error refusal() {
+    unsigned status = upgrade_response.result_int();
+    std::string reason = upgrade_response.body();
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
+    if (reason.size() > 300) reason.resize(300);
+    std::string message = "signaling: upgrade refused (HTTP " + std::to_string(status) +
+                          (reason.empty() ? "" : ": " + reason) + ")";
+    if (status == 401) return actr::make_error(message, kSignalingUnauthorized);
+    if (status == 403) return actr::make_error(message, kSignalingForbidden);
+    return unavailable(message.substr(std::string("signaling: ").size()));
+  }
 
   // I/O thread only.
   std::deque<std::pair<std::string, bool>> outbox;  // (bytes, binary)
@@ -277,18 +307,26 @@ actr::Result<std::unique_ptr<Client>> Client::connect(std::string_view url, Clie
               self->ws.set_option(timeouts);
               self->ws.read_message_max(self->options.max_frame_bytes);
               std::string authority = host + ":" + std::to_string(endpoint.port());
-              self->ws.async_handshake(authority, "/", [self, &connected](beast::error_code ec) {
-                if (ec) {
-                  return connected.set_value(unavailable("WebSocket handshake: " + ec.message()));
-                }
-                {
-                  std::lock_guard lock(self->mutex);
-                  self->open = true;
-                }
-                connected.set_value({});
-                self->do_read();
-                if (self->options.heartbeat.count() > 0) self->schedule_heartbeat();
-              });
+              self->decorate_upgrade();
+              self->ws.async_handshake(self->upgrade_response, authority, "/",
+                                       [self, &connected](beast::error_code ec) {
+                                         if (ec == websocket::error::upgrade_declined) {
+                                           return connected.set_value(self->refusal());
+                                         }
+                                         if (ec) {
+                                           return connected.set_value(
+                                               unavailable("WebSocket handshake: " + ec.message()));
+                                         }
+                                         self->upgrade_response = {};
+                                         {
+                                           std::lock_guard lock(self->mutex);
+                                           self->open = true;
+                                         }
+                                         connected.set_value({});
+                                         self->do_read();
+                                         if (self->options.heartbeat.count() > 0)
+                                           self->schedule_heartbeat();
+                                       });
             });
       });
   self->thread = std::thread([self] { self->io.run(); });
@@ -347,6 +385,18 @@ actr::Result<std::vector<Candidate>> Client::discover(const ActrType& type, uint
   std::vector<Candidate> out;
   for (const auto& c : reply.discover_reply().candidates()) out.push_back(candidate_from(c));
   return out;
+}
+
+actr::Result<std::optional<Candidate>> Client::lookup(const ActrId& id, uint64_t caller_serial) {
+  proto::Envelope env;
+  auto* req = env.mutable_lookup_request();
+  *req->mutable_id() = to_proto(id);
+  req->set_caller_serial(caller_serial);
+  ACTR_TRY(proto::Envelope reply, impl_->request(std::move(env)));
+  if (!reply.has_discover_reply() || reply.discover_reply().candidates_size() > 1)
+    return unexpected_reply("DiscoverReply with at most one candidate");
+  if (reply.discover_reply().candidates_size() == 0) return std::optional<Candidate>();
+  return std::optional<Candidate>(candidate_from(reply.discover_reply().candidates(0)));
 }
 
 actr::Result<void> Client::subscribe(const std::vector<ActrType>& types, uint64_t caller_serial) {

@@ -5,7 +5,8 @@
 // frames, so pushes (actor events, relayed payloads) are queued as they arrive and handed out by
 // next_push(). All methods are thread-safe; several threads may have requests in flight at once.
 // Server errors come back as actr::Error with `code` = the proto::Error code; a lost connection
-// or a timeout as kSignalingUnavailable / kSignalingTimeout.
+// or a timeout as kSignalingUnavailable / kSignalingTimeout; a refused upgrade (see
+// signaling/upgrade.hpp) as kSignalingUnauthorized / kSignalingForbidden.
 //
 // Optional heartbeats: with ClientOptions::heartbeat set, the I/O thread pings at that period
 // (use the interval RegisterReply announces). Without them the server drops the connection after
@@ -31,9 +32,11 @@ namespace actr::signaling {
 
 // actr::Error::code of client-side failures (server errors use the proto::Error::Code values).
 enum SignalingErrorCode : int {
-  kSignalingUnavailable = 100,  // not connected, or the connection was lost
-  kSignalingTimeout = 101,      // no reply within the request timeout
-  kSignalingProtocol = 102,     // the server answered with an unexpected message
+  kSignalingUnavailable = 100,   // not connected, or the connection was lost
+  kSignalingTimeout = 101,       // no reply within the request timeout
+  kSignalingProtocol = 102,      // the server answered with an unexpected message
+  kSignalingUnauthorized = 103,  // upgrade refused: enrollment token missing or wrong (HTTP 401)
+  kSignalingForbidden = 104,     // upgrade refused: a presented credential is not valid (403)
 };
 
 struct RegisterParams {
@@ -79,6 +82,13 @@ struct RelayedPayload {
 using Push = std::variant<ActorEvent, RelayedPayload>;
 
 struct ClientOptions {
+  // Sent in the upgrade ("Authorization: Bearer ..."), for servers started with an enrollment
+  // token; empty: none.
+  std::string enroll_token;
+  // Credentials (Credential::encode() bytes) presented in the upgrade: a node coming back shows
+  // what the server issued to it. Each must carry the server's signature, else the upgrade is
+  // refused (kSignalingForbidden). Empty: none.
+  std::vector<std::string> credentials;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{5000};
   std::chrono::milliseconds heartbeat{0};  // 0: no automatic pings
@@ -105,6 +115,10 @@ class Client {
   // `caller_serial` 0: the connection's only actor. `realm` unset: the caller's realm.
   actr::Result<std::vector<Candidate>> discover(const ActrType& type, uint64_t caller_serial = 0,
                                                 std::optional<uint32_t> realm = std::nullopt);
+  // The live actor with this id (realm and serial; its type, when named, must match), or nullopt
+  // when it is not registered or its ACL refuses the caller (the same filter as discovery: the
+  // caller cannot tell the two apart). `caller_serial` 0: the connection's only actor.
+  actr::Result<std::optional<Candidate>> lookup(const ActrId& id, uint64_t caller_serial = 0);
   actr::Result<void> subscribe(const std::vector<ActrType>& types, uint64_t caller_serial = 0);
   actr::Result<Renewal> renew(std::string_view credential);
   actr::Result<void> ping();

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "signaling/upgrade.hpp"
+
 namespace actr::signaling {
 
 namespace {
@@ -31,6 +33,9 @@ struct NodeLink::State {
   size_t unregistered = 0;  // actors added but not yet registered on this connection
   std::vector<LinkedActor> actors;
   std::shared_ptr<Client> client;  // set while connected
+  // Link thread: the actors' credentials go with the next upgrade (off after the server refused
+  // them, until a connection succeeds).
+  bool present_credentials = true;
 
   void run();
   // Registers every actor that has no registration on this connection yet.
@@ -181,6 +186,18 @@ void NodeLink::State::run() {
     }
     if (hooks.on_connecting) hooks.on_connecting();
     ClientOptions client_options = options.client;
+    if (present_credentials) {
+      // Up to half the server's header limit: presenting them is optional, a refused upgrade
+      // for size is not.
+      size_t header_bytes = 0;
+      std::lock_guard lock(mutex);
+      for (const auto& a : actors) {
+        if (!a.registration) continue;
+        header_bytes += (a.registration->credential.size() + 2) / 3 * 4 + 1;
+        if (header_bytes > kMaxUpgradeHeaderBytes / 2) break;
+        client_options.credentials.push_back(a.registration->credential);
+      }
+    }
     client_options.heartbeat = std::chrono::milliseconds(0);  // sent below, at the server's pace
     client_options.on_push = [this](Push push) {
       if (hooks.on_push) hooks.on_push(push);
@@ -199,8 +216,17 @@ void NodeLink::State::run() {
                      registered.error().message);
         c.reset();
       }
+    } else if (connected.error().code == kSignalingForbidden && present_credentials &&
+               !client_options.credentials.empty()) {
+      // Not signed by this server (a new signing key?): the next attempt comes without them and
+      // registers the actors afresh, as a server that does not know them would.
+      spdlog::warn("{}; connecting again without the actors' previous credentials",
+                   connected.error().message);
+      present_credentials = false;
     } else {
-      spdlog::debug("signaling: {}", connected.error().message);
+      spdlog::log(connected.error().code == kSignalingUnauthorized ? spdlog::level::warn
+                                                                   : spdlog::level::debug,
+                  "{}", connected.error().message);
     }
     if (!c) {
       if (wait_for(backoff)) return;
@@ -208,6 +234,7 @@ void NodeLink::State::run() {
       continue;
     }
     backoff = options.initial_backoff;
+    present_credentials = true;
     {
       std::lock_guard lock(mutex);
       client = c;

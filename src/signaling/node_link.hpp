@@ -21,7 +21,10 @@ namespace actr::signaling {
 
 struct NodeLinkOptions {
   std::string server_url;  // "ws://HOST:PORT"
-  ClientOptions client;    // its heartbeat and callbacks are NodeLink's
+  // Its heartbeat and callbacks are NodeLink's. `client.enroll_token` goes with every upgrade;
+  // the actors' current credentials are added to `client.credentials` on every reconnect (and
+  // left out once after the server refused them, e.g. after it got a new signing key).
+  ClientOptions client;
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
   std::chrono::seconds renew_margin{60};

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <map>
@@ -15,10 +16,12 @@
 
 #include "signaling/acl.hpp"
 #include "signaling/registry_store.hpp"
+#include "signaling/upgrade.hpp"
 
 namespace actr::signaling {
 
 namespace beast = boost::beast;
+namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -91,6 +94,7 @@ struct Server::Core {
   void on_register(Session& session, const proto::Envelope& env);
   void on_unregister(Session& session, const proto::Envelope& env);
   void on_discover(Session& session, const proto::Envelope& env);
+  void on_lookup(Session& session, const proto::Envelope& env);
   void on_subscribe(Session& session, const proto::Envelope& env);
   void on_renew(Session& session, const proto::Envelope& env);
   void on_relay(Session& session, const proto::Envelope& env);
@@ -124,6 +128,8 @@ struct Session : std::enable_shared_from_this<Session> {
   Server::Core& core;
   websocket::stream<beast::tcp_stream> ws;
   beast::flat_buffer buffer;
+  std::optional<http::request_parser<http::empty_body>> parser;
+  http::request<http::empty_body> upgrade;
   std::deque<std::string> outbox;
   bool writing = false;
   bool closing = false;
@@ -143,7 +149,50 @@ struct Session : std::enable_shared_from_this<Session> {
     ws.set_option(timeouts);
     ws.read_message_max(core.options.max_frame_bytes);
     ws.binary(true);
-    ws.async_accept([self = shared_from_this()](beast::error_code ec) {
+    // The upgrade request is read here, so its credentials are checked before any WebSocket.
+    parser.emplace();
+    parser->header_limit(static_cast<std::uint32_t>(kMaxUpgradeHeaderBytes));
+    parser->body_limit(0);
+    beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(5));
+    http::async_read(ws.next_layer(), buffer, *parser,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_upgrade_request(ec);
+                     });
+  }
+
+  void on_upgrade_request(beast::error_code ec) {
+    if (ended) return;
+    beast::get_lowest_layer(ws).expires_never();
+    if (ec) {
+      spdlog::info("signal: {}: reading the upgrade request failed: {}", peer, ec.message());
+      if (ec == http::error::header_limit || ec == http::error::body_limit)
+        return refuse(http::status::request_header_fields_too_large, "upgrade request too large");
+      return end();
+    }
+    upgrade = parser->release();
+    parser.reset();
+    buffer.consume(buffer.size());
+    if (!websocket::is_upgrade(upgrade))
+      return refuse(http::status::bad_request, "expected a WebSocket upgrade");
+    if (!core.options.enroll_token.empty()) {
+      auto field = upgrade[http::field::authorization];
+      std::string_view authorization(field.data(), field.size());
+      constexpr std::string_view kBearer = "Bearer ";
+      if (authorization.empty())
+        return refuse(http::status::unauthorized, "an enrollment token is required");
+      if (!authorization.starts_with(kBearer) ||
+          !constant_time_equal(authorization.substr(kBearer.size()), core.options.enroll_token))
+        return refuse(http::status::unauthorized, "wrong enrollment token");
+    }
+    if (auto it = upgrade.find(kCredentialHeader); it != upgrade.end()) {
+      if (auto refused =
+              check_credentials(std::string_view(it->value().data(), it->value().size()));
+          !refused.empty())
+        return refuse(http::status::forbidden, refused);
+    }
+    ws.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+      self->upgrade = {};
+      if (self->ended) return;
       if (ec) {
         spdlog::info("signal: {}: WebSocket handshake failed: {}", self->peer, ec.message());
         return self->end();
@@ -151,6 +200,52 @@ struct Session : std::enable_shared_from_this<Session> {
       spdlog::debug("signal: {} connected", self->peer);
       self->do_read();
     });
+  }
+
+  // The credentials of a comma-separated list: "" when each is signed by this server, else why
+  // not.
+  std::string check_credentials(std::string_view list) {
+    size_t count = 0;
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = std::min(list.find(',', start), list.size());
+      std::string_view item = list.substr(start, comma - start);
+      start = comma + 1;
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item.empty()) continue;
+      ++count;
+      auto bytes = decode_base64(item);
+      if (!bytes) return "a credential is not base64";
+      auto credential = Credential::decode(*bytes);
+      if (!credential) return "a credential is malformed";
+      if (auto claims = core.verifier.verify_signature(*credential); !claims)
+        return "a credential is not signed by this server";
+    }
+    if (count == 0) return "empty credential header";
+    return "";
+  }
+
+  // Answers the upgrade request with `status` and `reason`, then ends the connection.
+  void refuse(http::status status, const std::string& reason) {
+    spdlog::warn("signal: {}: upgrade refused: {} (HTTP {})", peer, reason,
+                 static_cast<unsigned>(status));
+    closing = true;
+    auto response = std::make_shared<http::response<http::string_body>>(status, 11);
+    response->set(http::field::server, "actr-signal");
+    response->set(http::field::content_type, "text/plain; charset=utf-8");
+    if (status == http::status::unauthorized)
+      response->set(http::field::www_authenticate, "Bearer");
+    response->keep_alive(false);
+    response->body() = reason + "\n";
+    response->prepare_payload();
+    beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(5));
+    http::async_write(ws.next_layer(), *response,
+                      [self = shared_from_this(), response](beast::error_code, size_t) {
+                        beast::error_code ignored;
+                        beast::get_lowest_layer(self->ws).socket().shutdown(
+                            tcp::socket::shutdown_send, ignored);
+                        self->end();
+                      });
   }
 
   void do_read() {
@@ -398,6 +493,8 @@ void Server::Core::dispatch(Session& session, const proto::Envelope& env) {
     }
     case proto::Envelope::kDiscoverRequest:
       return on_discover(session, env);
+    case proto::Envelope::kLookupRequest:
+      return on_lookup(session, env);
     case proto::Envelope::kSubscribe:
       return on_subscribe(session, env);
     case proto::Envelope::kRenewCredential:
@@ -512,6 +609,30 @@ void Server::Core::on_discover(Session& session, const proto::Envelope& env) {
     auto* c = candidates->Add();
     *c->mutable_id() = to_proto(actor.id);
     c->set_advertised_address(actor.address);
+  }
+  session.send(std::move(reply));
+}
+
+void Server::Core::on_lookup(Session& session, const proto::Envelope& env) {
+  const proto::LookupRequest& req = env.lookup_request();
+  const LiveActor* caller = caller_of(session, req.caller_serial(), env.id());
+  if (!caller) return;
+  proto::Envelope reply;
+  reply.set_reply_to(env.id());
+  auto* candidates = reply.mutable_discover_reply()->mutable_candidates();
+  auto it = live.find({req.id().realm(), req.id().serial()});
+  if (it != live.end()) {
+    const LiveActor& actor = it->second;
+    const proto::ActorType& type = req.id().type();
+    bool same_type =
+        type.name().empty() ||
+        (type.name() == actor.id.type.name &&
+         (type.manufacturer().empty() || type.manufacturer() == actor.id.type.manufacturer));
+    if (same_type && actor.acl.allows(caller->id.type, caller->id.realm.realm_id)) {
+      auto* c = candidates->Add();
+      *c->mutable_id() = to_proto(actor.id);
+      c->set_advertised_address(actor.address);
+    }
   }
   session.send(std::move(reply));
 }

@@ -1,10 +1,14 @@
 // The signaling server (`actr signal`): a WebSocket endpoint where nodes register their actors,
-// discover each other (filtered by the targets' ACLs), subscribe to up/down events, renew their
-// credentials and relay opaque payloads to each other. Protocol: proto/signaling.proto, one
-// binary frame per Envelope.
+// discover each other and look each other up by id (filtered by the targets' ACLs), subscribe to
+// up/down events, renew their credentials and relay opaque payloads to each other. Protocol:
+// proto/signaling.proto, one binary frame per Envelope.
 //
 // Threads: one I/O thread owns all state (sessions, live registrations, the SQLite store);
 // start() launches it and stop() (or the destructor) joins it. Public methods are thread-safe.
+//
+// Upgrades: checked before the WebSocket exists (signaling/upgrade.hpp): the enrollment token when
+// the server has one, and any credentials the client presents; a refused client gets HTTP
+// 400/401/403 with a reason and is never registered.
 //
 // Connections: each enforces a maximum frame size and a message rate (token bucket). A client
 // that exceeds either, sends a text or undecodable frame, or stays silent past the heartbeat
@@ -38,6 +42,10 @@ struct ServerOptions {
   size_t max_frame_bytes = 64 * 1024;
   double messages_per_second = 1000;  // token bucket refill rate per connection
   double message_burst = 2000;        // token bucket capacity (a node registering many actors)
+  // Non-empty: every WebSocket upgrade must carry "Authorization: Bearer <enroll_token>" (HTTP
+  // 401 otherwise). Credentials presented in the upgrade are always checked
+  // (signaling/upgrade.hpp).
+  std::string enroll_token;
   TypeMatcher type_matches = exact_type_match;
   UnixClock clock = system_unix_seconds;
 };

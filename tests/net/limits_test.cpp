@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "net/base64.hpp"
+#include "net/upgrade.hpp"
 #include "net/wire.hpp"
 #include "net_fixture.hpp"
 
@@ -35,14 +37,19 @@ void expect_echo_works(Transport& client, const std::string& address) {
   EXPECT_EQ(text(r->value()), "echo:still here");
 }
 
-// A hand-driven WebSocket client that can say anything.
+// A hand-driven WebSocket client that can say anything (after an upgrade with `credential`).
 struct RawClient {
   asio::io_context ioc;
   beast::websocket::stream<tcp::socket> ws{ioc};
   beast::flat_buffer buffer;
 
-  explicit RawClient(uint16_t port) {
+  explicit RawClient(uint16_t port, const std::string& credential = "node:5") {
     ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    ws.set_option(
+        beast::websocket::stream_base::decorator([credential](beast::websocket::request_type& req) {
+          req.set(kCredentialHeader, encode_base64(bytes(credential)));
+          req.set(kNodeHeader, "raw");
+        }));
     ws.handshake("127.0.0.1", "/actr");
     ws.binary(true);
   }
@@ -58,20 +65,10 @@ struct RawClient {
     return frame;
   }
   void write(const std::string& bytes) { ws.write(asio::buffer(bytes)); }
-  void hello(const std::string& credential) {
-    transport::Frame f;
-    f.set_version(wire::kProtocolVersion);
-    f.mutable_hello()->set_credential(credential);
-    f.mutable_hello()->set_node_id("raw");
-    write(wire::serialize(f));
-  }
 };
 
 void expect_closed_with(RawClient& raw, transport::CloseCode code) {
-  std::optional<transport::Frame> frame;
-  do {
-    frame = raw.read();
-  } while (frame && frame->has_hello());
+  std::optional<transport::Frame> frame = raw.read();
   ASSERT_TRUE(frame.has_value()) << "expected a Close frame before the connection ended";
   ASSERT_TRUE(frame->has_close());
   EXPECT_EQ(frame->close().code(), code);
@@ -84,34 +81,29 @@ TEST(NetLimits, GarbageFrameClosesThatConnectionWithACloseFrame) {
   auto client = start(options("a", "node:1"));
   expect_echo_works(*client, server->listen_address());
 
-  RawClient before_hello(server->port());
-  before_hello.write("\xff\xff\xff\xff garbage");
-  expect_closed_with(before_hello, transport::CLOSE_PROTOCOL_ERROR);
+  RawClient garbage(server->port());
+  garbage.write("\xff\xff\xff\xff garbage");
+  expect_closed_with(garbage, transport::CLOSE_PROTOCOL_ERROR);
 
-  RawClient after_hello(server->port());
-  after_hello.hello("node:5");
-  auto hello = after_hello.read();
-  ASSERT_TRUE(hello && hello->has_hello());
-  EXPECT_EQ(hello->hello().node_id(), "b");
-  after_hello.write(std::string("\x08\x01\x1a\x03\xff\xff\xff", 7));  // a truncated Request
-  expect_closed_with(after_hello, transport::CLOSE_PROTOCOL_ERROR);
+  RawClient truncated(server->port());
+  truncated.write(std::string("\x08\x02\x1a\x03\xff\xff\xff", 7));  // a truncated Request
+  expect_closed_with(truncated, transport::CLOSE_PROTOCOL_ERROR);
 
   RawClient text_frame(server->port());
-  text_frame.hello("node:6");
   text_frame.ws.text(true);
   text_frame.write("{\"hello\": 1}");
   expect_closed_with(text_frame, transport::CLOSE_PROTOCOL_ERROR);
 
-  RawClient request_first(server->port());
-  transport::Frame ping;
-  ping.set_version(wire::kProtocolVersion);
-  ping.mutable_ping()->set_nonce(1);
-  request_first.write(wire::serialize(ping));  // anything but Hello first
-  expect_closed_with(request_first, transport::CLOSE_PROTOCOL_ERROR);
+  RawClient old_hello(server->port());
+  old_hello.write(std::string("\x08\x01\x12\x00", 4));  // version 1 with its Hello (field 2)
+  expect_closed_with(old_hello, transport::CLOSE_PROTOCOL_ERROR);
 
-  RawClient forged(server->port());
-  forged.hello("forged");
-  expect_closed_with(forged, transport::CLOSE_PERMISSION_DENIED);
+  RawClient forged_refresh(server->port());
+  transport::Frame refresh;
+  refresh.set_version(wire::kProtocolVersion);
+  refresh.mutable_credentials()->set_credential("forged");
+  forged_refresh.write(wire::serialize(refresh));
+  expect_closed_with(forged_refresh, transport::CLOSE_PERMISSION_DENIED);
 
   // The well-behaved client's connection was never disturbed.
   expect_echo_works(*client, server->listen_address());
@@ -121,8 +113,6 @@ TEST(NetLimits, GarbageFrameClosesThatConnectionWithACloseFrame) {
 TEST(NetLimits, PingIsAnsweredWithPong) {
   auto server = echo_server({});
   RawClient raw(server->port());
-  raw.hello("node:5");
-  ASSERT_TRUE(raw.read()->has_hello());
   transport::Frame ping;
   ping.set_version(wire::kProtocolVersion);
   ping.mutable_ping()->set_nonce(77);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -38,13 +39,25 @@ inline Request make_request(runtime::Message::Kind kind, std::string route, std:
   return r;
 }
 
-// Credentials are the text "node:<serial>"; anything else is refused.
+// Credentials are the text "node:<serial>[,<serial>...][@<expires_at>]": a set of actors (the
+// first is the id) and their expiry; anything else is refused.
 inline Verifier test_verifier() {
   return [](std::span<const uint8_t> credential) -> Result<PeerInfo> {
     std::string c(credential.begin(), credential.end());
-    if (!c.starts_with("node:")) return make_error("forged credential `" + c + "`");
+    if (!c.starts_with("node:") || c.size() == 5)
+      return make_error("forged credential `" + c + "`");
     PeerInfo info;
-    info.id = actor(std::stoull(c.substr(5)), "node");
+    std::string list = c.substr(5);
+    if (size_t at = list.find('@'); at != std::string::npos) {
+      info.expires_at = std::stoll(list.substr(at + 1));
+      list.resize(at);
+    }
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = std::min(list.find(',', start), list.size());
+      info.actors.push_back(actor(std::stoull(list.substr(start, comma - start)), "node"));
+      start = comma + 1;
+    }
+    info.id = info.actors.front();
     return info;
   };
 }

@@ -109,6 +109,25 @@ TEST(NetTls, UntrustedCertificateIsRefused) {
   EXPECT_EQ(p->error().tag(), ActrError::Tag::Unavailable);
 }
 
+TEST(NetTls, CredentialsAreCheckedAtTheUpgradeOverWss) {
+  Pem pem = self_signed_localhost();
+  auto server_options = options("b", "node:2");
+  server_options.on_request = echo_handler();
+  server_options.tls.certificate_chain_pem = pem.certificate;
+  server_options.tls.private_key_pem = pem.key;
+  auto server = start(std::move(server_options));
+  auto client_options = options("mallory", "forged");
+  client_options.tls.trusted_ca_pem = pem.certificate;
+  auto client = start(std::move(client_options));
+  auto peer = client->peer("wss://localhost:" + std::to_string(server->port())).value();
+  auto r = call_and_wait(*peer, make_request(Kind::Call, "echo", "secret"));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->is_err());
+  EXPECT_EQ(r->error().tag(), ActrError::Tag::PermissionDenied);
+  EXPECT_NE(r->error().as_permission_denied().find("403"), std::string::npos)
+      << r->error().as_permission_denied();
+}
+
 TEST(NetTls, BadPemIsAStartError) {
   auto o = options("b", "node:2");
   o.tls.certificate_chain_pem = "not a certificate";

@@ -511,5 +511,62 @@ TEST_F(SignalingServerTest, StopClosesClientsAndPendingRequestsFail) {
   EXPECT_FALSE(Client::connect("no-port"));
 }
 
+TEST_F(SignalingServerTest, LookupByIdFindsOnlyWhatTheCallerMaySee) {
+  auto server = start(options());
+  auto target = connect(*server);
+  auto greeter = connect(*server);
+  auto intruder = connect(*server);
+  Registration echo = register_actor(*target, kEcho, 1, {rule("allow acme/greeter")});
+  register_actor(*greeter, kGreeter);
+  register_actor(*intruder, kIntruder);
+
+  // Found: the id and the address.
+  auto found = greeter->lookup(echo.id);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, echo.id);
+  EXPECT_EQ((*found)->advertised_address, "ws://127.0.0.1:9001");
+  // An id learned without its type (realm and serial only) is enough.
+  ActrId bare;
+  bare.realm.realm_id = 1;
+  bare.serial_number = echo.id.serial_number;
+  auto by_serial = greeter->lookup(bare);
+  ASSERT_TRUE(by_serial && by_serial->has_value());
+  EXPECT_EQ((*by_serial)->id, echo.id);
+
+  // ACL-hidden: the same empty answer as an unknown id.
+  auto hidden = intruder->lookup(echo.id);
+  ASSERT_TRUE(hidden) << hidden.error().message;
+  EXPECT_FALSE(hidden->has_value());
+
+  // Not found: an unknown serial, another realm, a different type under that serial.
+  ActrId unknown = echo.id;
+  unknown.serial_number = 999;
+  auto missing = greeter->lookup(unknown);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  ActrId elsewhere = echo.id;
+  elsewhere.realm.realm_id = 2;
+  EXPECT_FALSE(greeter->lookup(elsewhere)->has_value());
+  ActrId other_type = echo.id;
+  other_type.type.name = "greeter";
+  EXPECT_FALSE(greeter->lookup(other_type)->has_value());
+
+  // Gone once its connection ends.
+  target->close();
+  for (int i = 0; i < 500 && server->live_actor_count() != 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server->live_actor_count(), 2u);
+  auto gone = greeter->lookup(echo.id);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+
+  // Only registered callers may look up.
+  auto anonymous = connect(*server);
+  auto refused = anonymous->lookup(echo.id);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, proto::Error::NOT_REGISTERED);
+}
+
 }  // namespace
 }  // namespace actr::signaling

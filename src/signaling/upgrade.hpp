@@ -1,0 +1,33 @@
+// What the WebSocket upgrade to the signaling server carries, checked before the server accepts
+// it (no WebSocket, no registration otherwise):
+//   Authorization: Bearer TOKEN  required when the server runs with an enrollment token
+//                                (ServerOptions::enroll_token); missing or wrong: HTTP 401
+//   X-Actr-Credential: B64[,B64...]  optional: credentials the server issued earlier (a node
+//                                coming back), standard padded base64 of Credential::encode();
+//                                each must carry the server's signature (expiry is not checked,
+//                                since re-registration renews them): HTTP 403 otherwise
+// A request that is not a WebSocket upgrade gets 400. Refusals carry a plain-text reason.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace actr::signaling {
+
+inline constexpr const char* kCredentialHeader = "X-Actr-Credential";
+// Upgrade request headers, in total; far below Beast's 64 KiB limit of a single field.
+inline constexpr size_t kMaxUpgradeHeaderBytes = 32 * 1024;
+
+std::string encode_base64(std::string_view bytes);
+actr::Result<std::string> decode_base64(std::string_view text);
+
+// Equal strings, in time that depends only on their lengths (token comparison).
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+// The token in a file: its content without surrounding whitespace; an empty token is an error.
+actr::Result<std::string> read_enroll_token_file(const std::string& path);
+
+}  // namespace actr::signaling

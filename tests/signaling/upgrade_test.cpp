@@ -1,0 +1,263 @@
+// The signaling server checks the WebSocket upgrade before accepting it: the enrollment token
+// (401 without the right one) and any presented credentials (403 unless signed by this server).
+// Raw HTTP clients see the status; refused clients are never registered.
+#include "signaling/upgrade.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <thread>
+
+#include "signaling/client.hpp"
+#include "signaling/node_link.hpp"
+#include "signaling/server.hpp"
+#include "temp_dir.hpp"
+
+namespace actr::signaling {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+const ActrType kEcho{"acme", "echo", "0.1.0"};
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+// An HTTP request written by hand (a WebSocket upgrade unless `upgrade` is false); the answer.
+http::response<http::string_body> raw_request(uint16_t port, const Headers& headers,
+                                              bool upgrade = true) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::empty_body> req(http::verb::get, "/", 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (upgrade) {
+    req.set(http::field::connection, "Upgrade");
+    req.set(http::field::upgrade, "websocket");
+    req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req.set(http::field::sec_websocket_version, "13");
+  }
+  for (const auto& [name, value] : headers) req.set(name, value);
+  http::write(socket, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  beast::error_code ec;
+  http::read(socket, buffer, res, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  return res;
+}
+
+RegisterParams echo_params() {
+  RegisterParams p;
+  p.type = kEcho;
+  p.realm = 1;
+  p.advertised_address = "ws://127.0.0.1:9001";
+  return p;
+}
+
+class SignalingUpgradeTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Server> start(std::string token = "") {
+    ServerOptions o;
+    o.data_dir = dir_.path();
+    o.enroll_token = std::move(token);
+    auto server = Server::start(std::move(o));
+    EXPECT_TRUE(server) << server.error().message;
+    return server ? std::move(*server) : nullptr;
+  }
+  static bool nobody_left(const Server& server) {
+    return eventually([&] { return server.connection_count() == 0; }) &&
+           server.live_actor_count() == 0;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(SignalingUpgradeTest, EnrollmentTokenIsRequiredWhenConfigured) {
+  auto server = start("s3cret-token");
+  auto missing = raw_request(server->port(), {});
+  EXPECT_EQ(missing.result(), http::status::unauthorized);
+  EXPECT_NE(missing.body().find("enrollment token"), std::string::npos) << missing.body();
+  EXPECT_EQ(missing[http::field::www_authenticate], "Bearer");
+  auto wrong = raw_request(server->port(), {{"Authorization", "Bearer s3cret-tokem"}});
+  EXPECT_EQ(wrong.result(), http::status::unauthorized);
+  auto prefix = raw_request(server->port(), {{"Authorization", "Bearer s3cret"}});
+  EXPECT_EQ(prefix.result(), http::status::unauthorized);
+  auto scheme = raw_request(server->port(), {{"Authorization", "Basic s3cret-token"}});
+  EXPECT_EQ(scheme.result(), http::status::unauthorized);
+  auto right = raw_request(server->port(), {{"Authorization", "Bearer s3cret-token"}});
+  EXPECT_EQ(right.result(), http::status::switching_protocols);
+
+  // The client: refused without the token (a distinct error), registered with it.
+  auto refused = Client::connect(server->listen_address());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, kSignalingUnauthorized);
+  EXPECT_NE(refused.error().message.find("401"), std::string::npos) << refused.error().message;
+  ClientOptions with_token;
+  with_token.enroll_token = "s3cret-token";
+  auto client = Client::connect(server->listen_address(), with_token);
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE((*client)->register_actor(echo_params()));
+  EXPECT_EQ(server->live_actor_count(), 1u);
+  (*client)->close();
+  EXPECT_TRUE(nobody_left(*server));
+}
+
+TEST_F(SignalingUpgradeTest, WithoutATokenConfiguredNoneIsNeeded) {
+  auto server = start();
+  auto client = Client::connect(server->listen_address());
+  ASSERT_TRUE(client) << client.error().message;
+  ClientOptions extra;
+  extra.enroll_token = "whatever";  // ignored by a server without a token
+  EXPECT_TRUE(Client::connect(server->listen_address(), extra));
+}
+
+TEST_F(SignalingUpgradeTest, PresentedCredentialsMustBeSignedByThisServer) {
+  auto server = start();
+  // A genuine credential, expired meanwhile or not: the signature is what counts.
+  std::string genuine;
+  {
+    auto c = std::move(*Client::connect(server->listen_address()));
+    auto reg = c->register_actor(echo_params());
+    ASSERT_TRUE(reg);
+    genuine = reg->credential;
+  }
+  CredentialIssuer other = CredentialIssuer::generate();
+  Credential forged_credential = other.issue({ActrId{{1}, 1, kEcho}, 4'000'000'000, 0});
+  std::string forged = forged_credential.encode();
+
+  struct Case {
+    std::string header;
+    http::status status;
+  };
+  std::vector<Case> cases = {
+      {encode_base64(genuine), http::status::switching_protocols},
+      {encode_base64(genuine) + ", " + encode_base64(genuine), http::status::switching_protocols},
+      {encode_base64(forged), http::status::forbidden},
+      {encode_base64(genuine) + "," + encode_base64(forged), http::status::forbidden},
+      {"not base64!", http::status::forbidden},
+      {encode_base64("garbage"), http::status::forbidden},
+      {",", http::status::forbidden},
+  };
+  for (const auto& c : cases) {
+    auto res = raw_request(server->port(), {{kCredentialHeader, c.header}});
+    EXPECT_EQ(res.result(), c.status) << c.header << ": " << res.body();
+  }
+
+  ClientOptions bad;
+  bad.credentials = {genuine, forged};
+  auto refused = Client::connect(server->listen_address(), bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, kSignalingForbidden);
+  ClientOptions good;
+  good.credentials = {genuine};
+  auto client = Client::connect(server->listen_address(), good);
+  ASSERT_TRUE(client) << client.error().message;
+  client->reset();
+  EXPECT_TRUE(nobody_left(*server));
+}
+
+TEST_F(SignalingUpgradeTest, OtherRequestsAreRefused) {
+  auto server = start();
+  auto plain = raw_request(server->port(), {}, /*upgrade=*/false);
+  EXPECT_EQ(plain.result(), http::status::bad_request);
+  Headers huge;
+  for (int i = 0; i < 3; ++i)
+    huge.emplace_back("X-Pad-" + std::to_string(i), std::string(kMaxUpgradeHeaderBytes / 2, 'p'));
+  auto oversized = raw_request(server->port(), huge);
+  EXPECT_EQ(oversized.result(), http::status::request_header_fields_too_large);
+  EXPECT_TRUE(nobody_left(*server));
+}
+
+TEST_F(SignalingUpgradeTest, NodeLinkSendsTheTokenAndComesBackAfterANewSigningKey) {
+  auto server = start("node-token");
+  uint16_t port = server->port();
+  std::atomic<int> connected{0};
+  NodeLinkHooks hooks;
+  hooks.on_connected = [&] { ++connected; };
+  NodeLinkOptions options;
+  options.server_url = server->listen_address();
+  options.client.enroll_token = "node-token";
+  options.initial_backoff = 20ms;
+  options.max_backoff = 100ms;
+  auto link = NodeLink::start(options, hooks);
+  size_t echo = link->add_actor(echo_params());
+  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
+
+  // A server that lost its state (fresh signing key) refuses the previous credentials at the
+  // upgrade; the link connects again without them and registers the actor afresh.
+  server.reset();
+  testing::TempDir fresh;
+  ServerOptions o;
+  o.data_dir = fresh.path();
+  o.port = port;
+  o.enroll_token = "node-token";
+  auto replacement = Server::start(o);
+  ASSERT_TRUE(replacement) << replacement.error().message;
+  ASSERT_TRUE(eventually([&] { return connected == 2; }));
+  ASSERT_TRUE(eventually([&] { return (*replacement)->live_actor_count() == 1; }));
+  auto reg = link->registration(echo);
+  ASSERT_TRUE(reg);
+  EXPECT_EQ(reg->server_public_key, (*replacement)->public_key());
+  link->stop();
+}
+
+TEST_F(SignalingUpgradeTest, NodeLinkWithoutTheTokenNeverRegisters) {
+  auto server = start("node-token");
+  std::atomic<int> connecting{0}, connected{0};
+  NodeLinkHooks hooks;
+  hooks.on_connecting = [&] { ++connecting; };
+  hooks.on_connected = [&] { ++connected; };
+  NodeLinkOptions options;
+  options.server_url = server->listen_address();
+  options.initial_backoff = 10ms;
+  options.max_backoff = 20ms;
+  auto link = NodeLink::start(options, hooks);
+  link->add_actor(echo_params());
+  ASSERT_TRUE(eventually([&] { return connecting >= 3; }));
+  link->stop();
+  EXPECT_EQ(connected.load(), 0);
+  EXPECT_EQ(server->live_actor_count(), 0u);
+}
+
+TEST(SignalingUpgradeHelpers, ConstantTimeEqualAndTokenFiles) {
+  EXPECT_TRUE(constant_time_equal("abc", "abc"));
+  EXPECT_TRUE(constant_time_equal("", ""));
+  EXPECT_FALSE(constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+  EXPECT_FALSE(constant_time_equal("abcd", "abc"));
+  EXPECT_FALSE(constant_time_equal("", "a"));
+
+  testing::TempDir dir;
+  auto file = (dir.path() / "token").string();
+  std::ofstream(file) << "  tok-123\n";
+  auto token = read_enroll_token_file(file);
+  ASSERT_TRUE(token) << token.error().message;
+  EXPECT_EQ(*token, "tok-123");
+  std::ofstream(file) << "\n";
+  EXPECT_FALSE(read_enroll_token_file(file));
+  EXPECT_FALSE(read_enroll_token_file((dir.path() / "missing").string()));
+
+  auto decoded = decode_base64(encode_base64(std::string("\0\x01\xff", 3)));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, std::string("\0\x01\xff", 3));
+  EXPECT_FALSE(decode_base64("abc"));
+}
+
+}  // namespace
+}  // namespace actr::signaling
