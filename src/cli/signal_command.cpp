@@ -8,6 +8,7 @@
 #include "cli/stop_signals.hpp"
 #include "runtime/ids.hpp"
 #include "signaling/server.hpp"
+#include "signaling/upgrade.hpp"
 
 namespace actr::cli {
 
@@ -20,6 +21,8 @@ struct SignalOptions {
   double heartbeat_s = 10;
   size_t max_frame_bytes = 64 * 1024;
   double rate = 1000;
+  std::string enroll_token;
+  std::string enroll_token_file;
   std::string log_level;
 };
 
@@ -48,6 +51,10 @@ Result<void> run(const SignalOptions& o) {
   options.max_frame_bytes = o.max_frame_bytes;
   options.messages_per_second = o.rate;
   options.message_burst = 2 * o.rate;
+  options.enroll_token = o.enroll_token;
+  if (!o.enroll_token_file.empty()) {
+    ACTR_TRY(options.enroll_token, signaling::read_enroll_token_file(o.enroll_token_file));
+  }
   // Discovery accepts semver-compatible versions, as discovery on a node does.
   options.type_matches = [](const signaling::ActrType& offered, const signaling::ActrType& wanted) {
     return runtime::type_matches(offered, wanted);
@@ -83,6 +90,11 @@ void add_signal_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rate", options->rate,
                   "Messages per second per connection, burst twice that (default 1000)")
       ->check(CLI::PositiveNumber);
+  auto* token = cmd->add_option("--enroll-token", options->enroll_token,
+                                "Nodes must send this token (Authorization: Bearer) to connect");
+  cmd->add_option("--enroll-token-file", options->enroll_token_file,
+                  "Read the enrollment token from this file (keeps it out of the process list)")
+      ->excludes(token);
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
   cmd->callback([options, &exit_code] {

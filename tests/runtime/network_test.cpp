@@ -315,6 +315,11 @@ TEST_F(NetworkTest, CredentialsAreRenewedBeforeExpiryAndALapsedOneStopsTraffic) 
       << hooks;
   EXPECT_NE(hooks.find("on_credential_expiring"), std::string::npos) << hooks;
   EXPECT_LT(hooks.find("on_credential_expiring"), hooks.find("on_credential_renewed")) << hooks;
+  // Past the first credential's expiry the connection made with it still carries calls: the
+  // renewed credentials were sent to the peer, which checks expiry on every request.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(call_id(a, b, "echo", "renewed"), "renewed");
+  EXPECT_EQ(a->network()->transport_stats().outbound_opened, 1u);
   // Without the server nothing is renewed: once alpha's credential lapses it sends nothing.
   server_->stop();
   std::string r;
@@ -326,6 +331,59 @@ TEST_F(NetworkTest, CredentialsAreRenewedBeforeExpiryAndALapsedOneStopsTraffic) 
       std::chrono::seconds(8)))
       << r;
   EXPECT_EQ(r.substr(0, 12), "unavailable:") << r;
+}
+
+TEST_F(NetworkTest, IdsFromPayloadsAreLookedUpAndANodeThatMovedIsFoundAgain) {
+  start_server();
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* b = start_member("b", probe_actor("beta", "mailbox = \"durable\""));
+  auto* c = start_member("c", probe_actor("gamma", "acl = [\"allow test/beta\"]"));
+  ASSERT_TRUE(a && b && c);
+  // alpha never discovered beta: the id alone is enough (the server tells where it lives).
+  EXPECT_EQ(call_id(a, b, "echo", "by-id"), "by-id");
+  // ...but not for an actor whose ACL hides it from alpha.
+  EXPECT_EQ(call_id(a, c, "echo", "x").substr(0, 10), "not-found:");
+  // beta's node stops and comes back on another port with its data: same id, new address.
+  auto beta = b->actors()[0]->id();
+  std::string old_address = b->network()->listen_address();
+  b->stop();
+  EXPECT_EQ(call_id(a, b, "echo", "x").substr(0, 12), "unavailable:");
+  nodes_[1].reset();
+  auto* b2 = start_member("b", probe_actor("beta", "mailbox = \"durable\""));
+  ASSERT_TRUE(b2);
+  EXPECT_EQ(b2->actors()[0]->id().serial_number, beta.serial_number);
+  EXPECT_NE(b2->network()->listen_address(), old_address);
+  std::string r;
+  EXPECT_TRUE(eventually([&] {
+    r = call_id(a, b2, "echo", "moved");
+    return r == "moved";
+  })) << r;
+}
+
+TEST_F(NetworkTest, AnEnrollmentTokenKeepsStrangersOut) {
+  signaling::ServerOptions options;
+  options.data_dir = dir_ / "signaling";
+  options.enroll_token = "s3cret-token";
+  auto server = signaling::Server::start(options);
+  ASSERT_TRUE(server) << server.error().message;
+  server_ = std::move(*server);
+  std::string toml = "data_dir = \"x\"\n[network]\nsignaling = \"" + server_->listen_address() +
+                     "\"\nregister_timeout_ms = 1000\n" + probe_actor("alpha");
+  std::string probe = guest_path("runtime_probe").string();
+  for (size_t at; (at = toml.find("$PROBE")) != std::string::npos;) toml.replace(at, 6, probe);
+  auto config = runtime::parse_config(toml, dir_);
+  ASSERT_TRUE(config) << config.error().message;
+  auto node = runtime::Node::create(*config);
+  ASSERT_TRUE(node);
+  auto started = (*node)->start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message.find("did not register"), std::string::npos)
+      << started.error().message;
+  (*node)->stop();
+  EXPECT_EQ(server_->live_actor_count(), 0u);
+  auto* member = start_member("a", probe_actor("alpha"), "enroll_token = \"s3cret-token\"");
+  ASSERT_TRUE(member);
+  EXPECT_EQ(server_->live_actor_count(), 1u);
 }
 
 TEST(NetworkConfig, ReadsTheNetworkTableAndAcls) {

@@ -107,6 +107,11 @@ Result<void> NodeNetwork::open() {
     }
     self->notify_websocket("connected", peer.id.value_or(ActrId{}));
   };
+  options.events.refreshed = [weak](const net::PeerInfo& peer) {
+    auto self = weak.lock();
+    if (!self || peer.listen_address.empty()) return;
+    for (const auto& id : peer.actors) self->learn(id, peer.listen_address);
+  };
   options.events.disconnected = [weak](const net::PeerInfo& peer, const ActrError&) {
     auto self = weak.lock();
     if (!self) return;
@@ -125,6 +130,7 @@ Result<void> NodeNetwork::open() {
   signaling::NodeLinkOptions link_options;
   link_options.server_url = config_.signaling;
   link_options.renew_margin = config_.renew_margin;
+  link_options.client.enroll_token = config_.enroll_token;
   signaling::NodeLinkHooks hooks;
   hooks.on_connecting = [weak] {
     if (auto self = weak.lock()) self->notify_signaling("connecting");
@@ -251,6 +257,8 @@ void NodeNetwork::on_registration_changed() {
     }
   }
   registered_cv_.notify_all();
+  // Peers already connected learn the renewed credentials (they check expiry per request).
+  if (changed && transport_) transport_->refresh_credentials();
 }
 
 void NodeNetwork::serve() { serving_ = true; }
@@ -309,6 +317,11 @@ Result<net::PeerInfo> NodeNetwork::verify(std::span<const uint8_t> credential_se
   }
   info.id = info.actors.front();
   return info;
+}
+
+bool NodeNetwork::member_of_locked(uint64_t serial) const {
+  std::lock_guard lock(mu_);
+  return member_of(serial).has_value();
 }
 
 std::optional<size_t> NodeNetwork::member_of(uint64_t serial) const {
@@ -372,8 +385,20 @@ void NodeNetwork::send(const ActrId& target, Message message,
     }
   }
   if (address.empty()) {
-    accepted(Status::Err(ActrError::not_found("no actor " + to_string(target) +
-                                              " is known to this node (discover it first)")));
+    // An id learned from a payload, or whose node moved: ask the signaling server (which answers
+    // only what the caller may call), off the caller's thread.
+    auto self = shared_from_this();
+    boost::asio::post(jobs_, [self, target, message = std::move(message),
+                              accepted = std::move(accepted)]() mutable {
+      auto found = self->lookup(target, message.caller);
+      if (!found) {
+        accepted(Status::Err(
+            ActrError::not_found("no actor " + to_string(target) + ": " + found.error().message)));
+        return;
+      }
+      self->learn(target, *found);
+      self->send(target, std::move(message), std::move(accepted));
+    });
     return;
   }
   auto peer = transport_->peer(address);
@@ -385,9 +410,40 @@ void NodeNetwork::send(const ActrId& target, Message message,
   forward(std::move(*peer), target, std::move(message), std::move(accepted));
 }
 
+Result<std::string> NodeNetwork::lookup(const ActrId& target, const std::optional<ActrId>& caller) {
+  std::shared_ptr<signaling::Client> client;
+  {
+    std::lock_guard lock(mu_);
+    if (link_) client = link_->client();
+  }
+  if (!client) return make_error("unknown here, and the signaling server is not reachable");
+  auto found = client->lookup(target, caller ? caller->serial_number : 0);
+  if (!found) return make_error("lookup failed: " + found.error().message);
+  if (!*found || (*found)->advertised_address.empty()) {
+    return make_error("not registered, or not visible to the caller");
+  }
+  if (member_of_locked((*found)->id.serial_number)) return make_error("an actor of this node");
+  return (*found)->advertised_address;
+}
+
+void NodeNetwork::forget(const ActrId& target, const std::string& address) {
+  std::lock_guard lock(mu_);
+  auto it = directory_.find({target.realm.realm_id, target.serial_number});
+  if (it == directory_.end()) return;
+  auto known = net::parse_address(it->second);
+  if (known && known->key() == address) directory_.erase(it);
+}
+
 void NodeNetwork::forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
                           std::function<void(Status)> accepted) {
   bool call = message.kind == Message::Kind::Call;
+  // A node that is gone: the next message to this id asks the signaling server where it is now.
+  accepted = [self = weak_from_this(), peer, target, accepted = std::move(accepted)](Status s) {
+    if (s.is_err() && !peer->connected()) {
+      if (auto network = self.lock()) network->forget(target, peer->address());
+    }
+    accepted(std::move(s));
+  };
   auto slot = message.reply;
   net::Request request{target, std::move(message)};
   request.message.reply.reset();

@@ -85,7 +85,12 @@ class NodeNetwork : public std::enable_shared_from_this<NodeNetwork> {
   void learn(const ActrId& id, const std::string& address);
   void forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
                std::function<void(Status)> accepted);
-  std::optional<size_t> member_of(uint64_t serial) const;
+  std::optional<size_t> member_of(uint64_t serial) const;  // with mu_ held
+  bool member_of_locked(uint64_t serial) const;
+  // The address of `target` from the signaling server (blocking; on jobs_).
+  Result<std::string> lookup(const ActrId& target, const std::optional<ActrId>& caller);
+  // Drops `target`'s directory entry if it still points at `address`.
+  void forget(const ActrId& target, const std::string& address);
 
   Node& node_;
   NetworkConfig config_;
