@@ -1,6 +1,7 @@
-// A signaling server and two nodes as separate `actr` processes on loopback, driven through the
-// nodes' HTTP gateways: calls across processes, a signaling server killed and restarted, and a
-// node killed with SIGKILL whose durable mailbox still delivers what it had accepted.
+// A signaling server and three nodes as separate `actr` processes on loopback, driven through the
+// nodes' HTTP gateways: discovery and calls both ways, tell, an ACL, a signaling server killed and
+// restarted, and a node killed with SIGKILL whose durable mailbox still delivers what it had
+// accepted.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -77,19 +78,22 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
   }
   auto dir = fresh_dir("cluster");
   uint16_t base = static_cast<uint16_t>(21000 + (::getpid() % 2000) * 5);
-  uint16_t signal_port = base, b_port = base + 1, a_gateway = base + 2, b_gateway = base + 3;
+  uint16_t signal_port = base, b_port = base + 1, a_gateway = base + 2, b_gateway = base + 3,
+           c_gateway = base + 4;
   std::string server = "ws://127.0.0.1:" + std::to_string(signal_port);
   auto write_node = [&](const std::string& name, const std::string& actor, uint16_t listen,
-                        uint16_t gateway) {
+                        uint16_t gateway, const std::string& extra = "") {
     std::ofstream toml(dir / (name + ".toml"));
     toml << "data_dir = \"" << name << "-data\"\nworkers = 1\ncall_timeout_ms = 10000\n"
          << "[gateway]\nport = " << gateway << "\n[network]\nsignaling = \"" << server
          << "\"\nlisten = \"127.0.0.1:" << listen << "\"\nnode_id = \"" << name << "\"\n"
          << "[[actors]]\nname = \"" << actor << "\"\ncomponent = \""
-         << guest_path("runtime_probe").string() << "\"\ntype = \"test/" << actor << "@0.1.0\"\n";
+         << guest_path("runtime_probe").string() << "\"\ntype = \"test/" << actor << "@0.1.0\"\n"
+         << extra << "\n";
   };
   write_node("a", "alpha", 0, a_gateway);
   write_node("b", "beta", b_port, b_gateway);
+  write_node("c", "gamma", 0, c_gateway, "acl = [\"allow test/beta\"]");
   auto signal_args = std::vector<std::string>{"signal",
                                               "--listen",
                                               "127.0.0.1:" + std::to_string(signal_port),
@@ -106,12 +110,20 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
   auto signal = std::make_unique<Process>(signal_args, dir / "signal.log");
   auto b = std::make_unique<Process>(node_args("b"), dir / "b.log");
   auto a = std::make_unique<Process>(node_args("a"), dir / "a.log");
+  auto c = std::make_unique<Process>(node_args("c"), dir / "c.log");
 
   // Calls across processes (alpha discovers beta at the server, then calls its node directly).
   ASSERT_TRUE(eventually([&] { return call(a_gateway, "alpha", "call", "beta echo hi") == "hi"; }))
       << call(a_gateway, "alpha", "call", "beta echo hi") << "\n"
       << a->log() << b->log() << signal->log();
   EXPECT_EQ(call(b_gateway, "beta", "call", "alpha echo back"), "back");
+  // The third node: gamma admits beta only, and calls out itself.
+  ASSERT_TRUE(eventually([&] { return call(b_gateway, "beta", "call", "gamma echo g") == "g"; }))
+      << c->log();
+  EXPECT_EQ(
+      call(a_gateway, "alpha", "call", "gamma echo g").rfind("error: dependency-not-found", 0), 0u);
+  EXPECT_EQ(call(c_gateway, "gamma", "tell", "alpha count"), "told");
+  EXPECT_TRUE(eventually([&] { return call(a_gateway, "alpha", "get", "") == "1"; }));
   std::string beta_ids = call(b_gateway, "beta", "ids", "");
   auto at = beta_ids.find("self=1:");
   ASSERT_NE(at, std::string::npos) << beta_ids;
@@ -153,6 +165,7 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
 
   a.reset();
   b.reset();
+  c.reset();
   signal.reset();
   std::filesystem::remove_all(dir);
 }
