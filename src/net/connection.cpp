@@ -284,6 +284,11 @@ void Connection::start_websocket() {
     return;
   }
   std::string credential = encode_base64(as_bytes(own_credential()));
+  if (credential.size() > kMaxRequestCredentialBytes && ctx_->options.upgrade_credential) {
+    Bytes proof = ctx_->options.upgrade_credential();
+    credential = encode_base64(std::span<const uint8_t>(proof.data(), proof.size()));
+    full_credential_pending_ = true;  // sent as the first frame once open (open_now)
+  }
   if (credential.size() > kMaxRequestCredentialBytes) {
     spdlog::error(
         "net: this node's credential ({} bytes of base64) exceeds the upgrade's {}-byte "
@@ -522,7 +527,10 @@ void Connection::open_now() {
   events_started_ = true;
   spdlog::debug("net: connected to {}", describe());
   // A refresh while the connection was opening: present the credential it announced.
-  if (ctx_->credential_generation.load() > credential_generation_) send_credentials();
+  if (ctx_->credential_generation.load() > credential_generation_ || full_credential_pending_) {
+    full_credential_pending_ = false;
+    send_credentials();
+  }
   if (ctx_->options.events.connected) ctx_->options.events.connected(peer_);
   auto waiting = std::move(waiting_);
   waiting_.clear();

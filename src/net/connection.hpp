@@ -157,7 +157,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
   UpgradeRequest upgrade_request_;                           // inbound
   boost::beast::websocket::response_type upgrade_response_;  // outbound
-  uint64_t credential_generation_ = 0;  // of the credential this connection presented
+  uint64_t credential_generation_ = 0;    // of the credential this connection presented
+  bool full_credential_pending_ = false;  // the upgrade carried upgrade_credential()
 
   Stage stage_ = Stage::Connecting;
   std::atomic<bool> closed_flag_{false};

@@ -64,6 +64,11 @@ struct TransportOptions {
   std::string node_id;  // sent in the upgrade (X-Actr-Node), for the peer's logs
   // Read for every new connection and by Transport::refresh_credentials() (renewals apply).
   std::function<Bytes()> credential;
+  // Optional: what a connecting node puts in its upgrade request when `credential` is too large
+  // for HTTP headers (a node with hundreds of actors). The accepting side authenticates the node
+  // with it before the WebSocket opens; the full `credential` follows as the first frame, before
+  // any request, and replaces it. Unset: `credential` itself (refused locally when too large).
+  std::function<Bytes()> upgrade_credential;
   Verifier verify;            // required
   RequestHandler on_request;  // none: inbound requests are refused (unavailable)
   TransportEvents events;

@@ -360,6 +360,23 @@ TEST_F(NetworkTest, IdsFromPayloadsAreLookedUpAndANodeThatMovedIsFoundAgain) {
   })) << r;
 }
 
+TEST_F(NetworkTest, ANodeWithHundredsOfActorsPresentsAllTheirCredentials) {
+  start_server();
+  // 800 credentials (~100 bytes each) do not fit in the upgrade's headers: a part goes there, all follow as the
+  // connection's first frame. Every instance can call, the last registered one too.
+  auto* a = start_member("a", probe_actor("alpha", "instances = 800\nmailbox = \"memory\""));
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(a && b);
+  auto last = a->actors().back()->id();
+  auto beta = b->actors()[0]->id();
+  std::string args = "1 " + std::to_string(beta.serial_number) + " echo many";
+  EXPECT_EQ(text(a->call_sync(std::to_string(last.serial_number), "call-id", bytes(args))), "many");
+  EXPECT_EQ(text(a->call_sync(std::to_string(a->actors()[0]->id().serial_number), "call-id",
+                              bytes(args))),
+            "many");
+  EXPECT_EQ(a->network()->transport_stats().outbound_opened, 1u);
+}
+
 TEST_F(NetworkTest, AnEnrollmentTokenKeepsStrangersOut) {
   signaling::ServerOptions options;
   options.data_dir = dir_ / "signaling";

@@ -37,6 +37,10 @@ class RemoteEndpoint final : public Endpoint {
   ActrId target_;
 };
 
+// A node with hundreds of actors proves itself in the upgrade with the credentials that fit in
+// HTTP headers (base64 of this many bytes); the whole set follows as the connection's first frame.
+constexpr size_t kUpgradeCredentialBudget = 24 * 1024;
+
 std::string default_node_id() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
@@ -80,6 +84,10 @@ Result<void> NodeNetwork::open() {
   options.credential = [weak] {
     auto self = weak.lock();
     return self ? self->credential_set() : std::vector<uint8_t>{};
+  };
+  options.upgrade_credential = [weak] {
+    auto self = weak.lock();
+    return self ? self->credential_set(kUpgradeCredentialBudget) : std::vector<uint8_t>{};
   };
   options.verify = [weak](std::span<const uint8_t> credential) -> Result<net::PeerInfo> {
     auto self = weak.lock();
@@ -285,11 +293,15 @@ void NodeNetwork::stop() {
   jobs_.join();
 }
 
-std::vector<uint8_t> NodeNetwork::credential_set() const {
+std::vector<uint8_t> NodeNetwork::credential_set(size_t budget) const {
   std::vector<std::string> credentials;
+  size_t size = 0;
   std::lock_guard lock(mu_);
   for (const auto& r : registrations_) {
-    if (r) credentials.push_back(r->credential);
+    if (!r) continue;
+    size += r->credential.size() + 4;
+    if (size > budget && !credentials.empty()) break;
+    credentials.push_back(r->credential);
   }
   return encode_credential_set(credentials);
 }

@@ -76,7 +76,8 @@ class NodeNetwork : public std::enable_shared_from_this<NodeNetwork> {
   NodeNetwork(Node& node, std::vector<Member> members);
   Result<void> open();
   Result<net::PeerInfo> verify(std::span<const uint8_t> credential_set) const;
-  std::vector<uint8_t> credential_set() const;
+  // The credentials of the node's registered actors, at most `budget` bytes of them (at least one).
+  std::vector<uint8_t> credential_set(size_t budget = SIZE_MAX) const;
   void on_request(const net::PeerInfo& peer, net::Request request, net::Responder responder);
   void on_registration_changed();
   void notify_signaling(const char* hook);
