@@ -2,26 +2,10 @@
 
 #include <cstdint>
 
+#include "common/unicode.hpp"
+
 namespace actr::gateway::json {
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Length of the valid UTF-8 sequence at text[i], or 0.
 size_t utf8_sequence(std::string_view text, size_t i) {
@@ -165,7 +149,7 @@ class Parser {
           } else if (*cp >= 0xDC00 && *cp <= 0xDFFF) {
             return std::nullopt;
           }
-          append_utf8(out, *cp);
+          unicode::append_utf8(out, *cp);
           break;
         }
         default:

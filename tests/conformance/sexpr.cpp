@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/unicode.hpp"
+
 namespace actr::conformance {
 
 std::string_view SExpr::head() const {
@@ -16,24 +18,6 @@ int hex_digit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Characters that end an atom (besides whitespace).
@@ -193,7 +177,7 @@ Result<std::string> unescape_string(std::string_view body) {
         if (digits == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) {
           return make_error("\\u{...} escape is not a Unicode scalar value");
         }
-        append_utf8(out, cp);
+        unicode::append_utf8(out, cp);
         i = close;
         break;
       }

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "component/canonical/layout.hpp"
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 
 namespace actr::component::canonical {
 

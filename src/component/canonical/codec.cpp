@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "component/canonical/layout.hpp"
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 #include "wasm/trap.hpp"
 
 namespace actr::component::canonical {

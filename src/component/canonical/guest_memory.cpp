@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "component/canonical/layout.hpp"
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 
 namespace actr::component::canonical {
 

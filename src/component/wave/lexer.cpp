@@ -4,11 +4,9 @@
 #include <utility>
 #include <vector>
 
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 
 namespace actr::component::wave {
-
-namespace unicode = canonical::unicode;
 
 namespace {
 

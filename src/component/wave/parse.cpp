@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 #include "component/wave/lexer.hpp"
 #include "component/wave/parser.hpp"
 #include "component/wave/wave.hpp"
@@ -218,7 +218,7 @@ Result<Value> Parser::value_inner(const ValueType& t) {
     case Kind::Char: {
       if (tok.kind != Tok::Char) return unexpected(tok, "a char like 'x'");
       size_t i = 0;
-      return Value::character(canonical::unicode::next_code_point(tok.text, i));
+      return Value::character(unicode::next_code_point(tok.text, i));
     }
     case Kind::String:
       if (tok.kind != Tok::String) return unexpected(tok, "a string like \"x\"");

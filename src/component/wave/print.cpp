@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <span>
 
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 #include "component/wave/wave.hpp"
 
 namespace actr::component::wave {
@@ -24,7 +24,7 @@ void label(std::string& out, const std::string& name) {
 void quoted(std::string& out, std::string_view s, char quote) {
   out += quote;
   for (size_t i = 0; i < s.size();) {
-    uint32_t c = canonical::unicode::next_code_point(s, i);
+    uint32_t c = unicode::next_code_point(s, i);
     switch (c) {
       case '\\':
         out += "\\\\";
@@ -49,7 +49,7 @@ void quoted(std::string& out, std::string_view s, char quote) {
       std::snprintf(buf, sizeof buf, "\\u{%x}", c);
       out += buf;
     } else {
-      canonical::unicode::append_utf8(out, c);
+      unicode::append_utf8(out, c);
     }
   }
   out += quote;
@@ -115,7 +115,7 @@ void print_to(std::string& out, const Value& v, const ValueType& t) {
       return;
     case Kind::Char: {
       std::string c;
-      canonical::unicode::append_utf8(c, static_cast<uint32_t>(v.u));
+      unicode::append_utf8(c, static_cast<uint32_t>(v.u));
       quoted(out, c, '\'');
       return;
     }

@@ -1,5 +1,5 @@
-// UTF-8 / UTF-16 / Latin-1 helpers for the canonical ABI's string transcoding. Host strings are
-// always UTF-8; guests may use UTF-8, UTF-16LE or latin1+utf16.
+// UTF-8 / UTF-16 / Latin-1 helpers: validation, code points, transcoding (the canonical ABI's
+// string encodings, WAVE text, JSON and test fixtures).
 #pragma once
 
 #include <cstddef>
@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace actr::component::canonical::unicode {
+namespace actr::unicode {
 
 inline bool is_scalar(uint32_t c) { return c < 0xD800 || (c > 0xDFFF && c <= 0x10FFFF); }
 
@@ -31,4 +31,4 @@ bool utf16le_to_utf8(const uint8_t* src, size_t units, std::string& out, std::st
 // Appends Latin-1 bytes as UTF-8.
 void latin1_to_utf8(const uint8_t* src, size_t n, std::string& out);
 
-}  // namespace actr::component::canonical::unicode
+}  // namespace actr::unicode

@@ -1,6 +1,6 @@
-#include "component/canonical/unicode.hpp"
+#include "common/unicode.hpp"
 
-namespace actr::component::canonical::unicode {
+namespace actr::unicode {
 
 namespace {
 
@@ -150,4 +150,4 @@ void latin1_to_utf8(const uint8_t* src, size_t n, std::string& out) {
   for (size_t i = 0; i < n; ++i) append_utf8(out, src[i]);
 }
 
-}  // namespace actr::component::canonical::unicode
+}  // namespace actr::unicode
