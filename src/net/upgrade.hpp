@@ -12,7 +12,9 @@
 // the first frame it sends, instead of the header. Upgrade requests may carry up to
 // kMaxUpgradeHeaderBytes of headers (also below Beast's 64 KiB limit of one field, which it would
 // otherwise throw on), so a connecting node's credential is limited to about 59 KiB of base64
-// (some 300 actors' credentials); a larger one fails its requests locally with invalid-argument.
+// (some 500 actors' credentials). Beyond that the node sends TransportOptions::upgrade_credential
+// (a part of its set) in the header and the whole set as its first frame; without one, its
+// requests fail locally with invalid-argument.
 #pragma once
 
 #include <cstddef>
