@@ -6,16 +6,29 @@ namespace actr::runtime {
 
 namespace {
 
+// An idle worker polls for `spin` before it sleeps, which saves the wake-up of a message that
+// arrives a few microseconds later (a reply from another worker of this node). Polling that keeps
+// finding nothing only burns a core that another thread (the transport, another node on the same
+// machine) needs, so it adapts: after kMaxMisses idle periods in a row where polling found
+// nothing the worker sleeps at once, and tries polling again every kRetryEvery idle periods.
 void run_worker(boost::asio::io_context& io, std::chrono::microseconds spin) {
+  constexpr unsigned kMaxMisses = 4;
+  constexpr unsigned kRetryEvery = 32;
+  unsigned misses = 0, idle = 0;
   while (!io.stopped()) {
     if (io.poll() > 0) continue;
-    if (spin.count() > 0) {
+    ++idle;
+    if (spin.count() > 0 && (misses < kMaxMisses || idle % kRetryEvery == 0)) {
       auto until = std::chrono::steady_clock::now() + spin;
       bool ran = false;
       while (!ran && std::chrono::steady_clock::now() < until && !io.stopped()) {
         ran = io.poll() > 0;
       }
-      if (ran) continue;
+      if (ran) {
+        misses = 0;
+        continue;
+      }
+      ++misses;
     }
     if (io.run_one() == 0) break;  // out of work: the pool is stopping
   }

@@ -108,6 +108,11 @@ class NodeNetwork : public std::enable_shared_from_this<NodeNetwork> {
   StoredIdentities stored_;
   std::map<std::pair<uint32_t, uint64_t>, std::string> directory_;  // remote id -> address
   std::map<std::string, size_t> round_robin_;
+  struct Discovered {
+    std::vector<signaling::Candidate> candidates;  // of other nodes
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, Discovered> discovered_;  // by "type|caller serial"
 
   std::atomic<bool> serving_{false}, announcing_{false}, stopped_{false}, signaling_up_{false};
   std::unique_ptr<net::Transport> transport_;
