@@ -362,11 +362,14 @@ TEST_F(NetworkTest, IdsFromPayloadsAreLookedUpAndANodeThatMovedIsFoundAgain) {
 
 TEST_F(NetworkTest, ANodeWithHundredsOfActorsPresentsAllTheirCredentials) {
   start_server();
-  // 800 credentials (~100 bytes each) do not fit in the upgrade's headers: a part goes there, all follow as the
-  // connection's first frame. Every instance can call, the last registered one too.
-  auto* a = start_member("a", probe_actor("alpha", "instances = 800\nmailbox = \"memory\""));
+  // 600 credentials (~110 bytes each) do not fit in the upgrade's headers: a part goes there, all
+  // follow as the connection's first frame. Every instance can call, the last registered one too.
+  auto* a = start_member("a", probe_actor("alpha", "instances = 600\nmailbox = \"memory\""),
+                         "register_timeout_ms = 120000");
   auto* b = start_member("b", probe_actor("beta"));
   ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->actors().size(), 600u);
+  ASSERT_EQ(b->actors().size(), 1u);
   auto last = a->actors().back()->id();
   auto beta = b->actors()[0]->id();
   std::string args = "1 " + std::to_string(beta.serial_number) + " echo many";
