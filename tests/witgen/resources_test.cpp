@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
 
 #include "component/component.hpp"
 #include "component/linker.hpp"
@@ -60,6 +63,58 @@ class CountersHost : public counters::Host {
     return c->get();  // the host owns it now: destroyed on return
   }
   actr::Result<uint32_t> counter_peek(counters::Counter& c) override { return c.get(); }
+
+  // Handles inside other types.
+  bool null_in_make_many = false;  // returns a list with no object in the middle: an Error
+  actr::Result<std::vector<std::unique_ptr<counters::Counter>>> make_many(uint32_t n) override {
+    std::vector<std::unique_ptr<counters::Counter>> out;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (null_in_make_many && i == 1) {
+        out.push_back(nullptr);
+        continue;
+      }
+      out.push_back(std::make_unique<HostCounter>(i, stats));
+    }
+    return out;
+  }
+  actr::Result<uint64_t> sum_all(std::vector<counters::Counter*> xs) override {
+    uint64_t sum = 0;
+    for (counters::Counter* c : xs) {
+      ACTR_TRY(uint32_t v, c->get());
+      sum += v;
+    }
+    return sum;
+  }
+  actr::Result<uint32_t> take_tagged(counters::Tagged t) override {
+    ACTR_TRY(uint32_t v, t.c->get());
+    return v + static_cast<uint32_t>(t.name.size());  // `t.c` is destroyed on return
+  }
+  actr::Result<std::optional<std::unique_ptr<counters::Counter>>> maybe_keep(
+      std::optional<std::unique_ptr<counters::Counter>> c, bool keep) override {
+    if (!keep) return std::optional<std::unique_ptr<counters::Counter>>();
+    return c;
+  }
+  actr::Result<counters::Slot> pair_up(
+      std::tuple<std::unique_ptr<counters::Counter>, uint32_t> p) override {
+    auto& [c, n] = p;
+    if (n == 0) return counters::Slot::empty();  // `c` is destroyed on return
+    ACTR_TRY_VOID(c->add(n));
+    return counters::Slot::held(std::move(c));
+  }
+};
+
+// Uses the counters of CountersHost through another interface.
+class LedgerHost : public ::actr::resources::ledger::Host {
+ public:
+  actr::Result<uint32_t> note(counters::Counter& c) override { return c.get(); }
+  actr::Result<uint32_t> collect(std::vector<std::unique_ptr<counters::Counter>> cs) override {
+    uint32_t sum = 0;
+    for (const auto& c : cs) {
+      ACTR_TRY(uint32_t v, c->get());
+      sum += v;
+    }
+    return sum;  // the counters are destroyed on return
+  }
 };
 
 class Resources : public ::testing::TestWithParam<wasm::EngineKind> {
@@ -76,6 +131,8 @@ class Resources : public ::testing::TestWithParam<wasm::EngineKind> {
     component_ = *component;
     linker_ = std::make_unique<component::Linker>(*engine_);
     host_ = std::make_shared<CountersHost>();
+    // `ledger` first: whichever add_to_linker comes first defines the shared `counter`.
+    ::actr::resources::ledger::add_to_linker(*linker_, std::make_shared<LedgerHost>());
     counters::add_to_linker(*linker_, host_);
     instance_ = instantiate();
     ASSERT_NE(instance_, nullptr);
@@ -233,6 +290,125 @@ TEST_P(Resources, ManyAccumulatorsDoNotLeak) {
     ASSERT_TRUE(proxy_->accumulator_add(*a, 1).ok());
   }
   EXPECT_EQ(guest_live(), 0u);
+}
+
+TEST_P(Resources, GuestPassesCountersInsideOtherTypes) {
+  // Lists of own and borrow handles, an own handle in a record, options of own handles.
+  auto failed = proxy_->check_nested();
+  ASSERT_TRUE(failed.ok()) << failed.error().message;
+  EXPECT_EQ(*failed, 0u) << "first failed check in the guest";
+  // 3 in lists, records and options, 2 in tuples and variants, 2 through `ledger`.
+  EXPECT_EQ(host_->stats->created, 7u);
+  EXPECT_EQ(host_->stats->destroyed, 7u);  // each exactly once
+}
+
+TEST_P(Resources, HostErrorInsideAListLeaksNothing) {
+  // The host's list holds no object in the middle: the call fails (the guest traps) and the
+  // counters already moved into the table are destroyed, once.
+  host_->null_in_make_many = true;
+  auto failed = proxy_->check_nested();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("no object"), std::string::npos) << failed.error().message;
+  EXPECT_EQ(host_->stats->created, 2u);
+  EXPECT_EQ(host_->stats->destroyed, 2u);
+}
+
+TEST_P(Resources, StaleHandleInsideAListTraps) {
+  auto stale = proxy_->misuse(2);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.error().message.find("handle"), std::string::npos) << stale.error().message;
+  EXPECT_TRUE(instance_->poisoned());
+  EXPECT_EQ(host_->stats->live(), 0u);
+}
+
+TEST_P(Resources, HostPassesAccumulatorsInsideOtherTypes) {
+  auto made = proxy_->make_accumulators(3);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  ASSERT_EQ(made->size(), 3u);
+  EXPECT_EQ(guest_live(), 3u);
+  EXPECT_EQ(total((*made)[2]), 2u);
+
+  // Borrows in a list: all stay ours.
+  auto sum = proxy_->total_all({&(*made)[0], &(*made)[1], &(*made)[2]});
+  ASSERT_TRUE(sum.ok()) << sum.error().message;
+  EXPECT_EQ(*sum, 3u);
+  EXPECT_TRUE((*made)[0].valid());
+
+  // Own in an option, both ways: kept comes back, dropped is destroyed by the guest.
+  auto kept = proxy_->pass_accumulator(std::move((*made)[0]), true);
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  ASSERT_TRUE(kept->has_value());
+  EXPECT_FALSE((*made)[0].valid());
+  EXPECT_EQ(total(**kept), 0u);
+  auto gone = proxy_->pass_accumulator(std::move((*made)[1]), false);
+  ASSERT_TRUE(gone.ok()) << gone.error().message;
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(guest_live(), 2u);
+  auto none = proxy_->pass_accumulator(std::nullopt, true);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+
+  // Own handles in a list, moved into the guest.
+  auto into = proxy_->accumulator_new(100);
+  ASSERT_TRUE(into.ok()) << into.error().message;
+  std::vector<Accumulator> xs;
+  xs.push_back(std::move((*made)[2]));
+  xs.push_back(std::move(**kept));
+  ASSERT_TRUE(proxy_->accumulator_absorb_all(*into, std::move(xs)).ok());
+  EXPECT_EQ(total(*into), 102u);
+  EXPECT_EQ(guest_live(), 1u);
+  made->clear();
+  kept->reset();
+  ASSERT_TRUE(into->drop().ok());
+  EXPECT_EQ(guest_live(), 0u);
+}
+
+TEST_P(Resources, FailedArgumentConversionReleasesHandles) {
+  // The middle handle was moved away: the call is not made, and the handles already moved into
+  // the arguments are dropped (each once), as the guest would have.
+  auto made = proxy_->make_accumulators(3);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  auto into = proxy_->accumulator_new(0);
+  ASSERT_TRUE(into.ok()) << into.error().message;
+  Accumulator elsewhere = std::move((*made)[1]);
+  auto r = proxy_->accumulator_absorb_all(*into, std::move(*made));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("dropped or moved"), std::string::npos) << r.error().message;
+  EXPECT_EQ(total(*into), 0u);
+  EXPECT_EQ(guest_live(), 2u);  // `into` and `elsewhere`
+  EXPECT_FALSE(instance_->poisoned());
+}
+
+TEST_P(Resources, HostLendsAndGivesCountersInsideOtherTypes) {
+  HostCounter a(4, host_->stats), b(6, host_->stats);
+  auto sum = proxy_->sum_counters({&a, &b});
+  ASSERT_TRUE(sum.ok()) << sum.error().message;
+  EXPECT_EQ(*sum, 10u);
+  EXPECT_EQ(host_->stats->destroyed, 0u);       // lent only
+  auto sum_again = proxy_->sum_counters({&a});  // the lent reps were forgotten, new ones work
+  ASSERT_TRUE(sum_again.ok()) << sum_again.error().message;
+  EXPECT_EQ(*sum_again, 4u);
+
+  counters::Tagged t{"x", std::make_unique<HostCounter>(41, host_->stats)};
+  auto retagged = proxy_->retag(std::move(t));
+  ASSERT_TRUE(retagged.ok()) << retagged.error().message;
+  ASSERT_TRUE(retagged->is_ok());
+  EXPECT_EQ(retagged->value().name, "x'");
+  ASSERT_NE(retagged->value().c, nullptr);
+  auto v = retagged->value().c->get();
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 42u);
+  EXPECT_EQ(host_->stats->created, 4u);    // a, b, 41, 42
+  EXPECT_EQ(host_->stats->destroyed, 1u);  // 41, dropped by the guest
+  retagged->value().c.reset();
+  EXPECT_EQ(host_->stats->destroyed, 2u);
+
+  counters::Tagged nameless{"", std::make_unique<HostCounter>(1, host_->stats)};
+  auto err = proxy_->retag(std::move(nameless));
+  ASSERT_TRUE(err.ok()) << err.error().message;
+  ASSERT_FALSE(err->is_ok());
+  EXPECT_EQ(err->error(), "no name");
+  EXPECT_EQ(host_->stats->destroyed, 3u);  // the guest dropped it with its record
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Resources,

@@ -1,5 +1,6 @@
 #include "witgen/binding_plan.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -12,6 +13,8 @@ namespace {
 void referenced_defs(const Type& t, std::vector<const TypeDef*>& out) {
   switch (t.tag) {
     case Type::Tag::Ref:
+    case Type::Tag::Own:
+    case Type::Tag::Borrow:
       if (t.def) out.push_back(t.def);
       break;
     case Type::Tag::List:
@@ -65,12 +68,6 @@ Result<std::vector<const TypeDef*>> ordered(const std::vector<TypeDefPtr>& defs)
   };
   for (const auto& d : defs) ACTR_TRY_VOID(visit(d.get()));
   return out;
-}
-
-Error handle_error(const Type& t) {
-  return make_error(to_string(t.pos) + ": resource handle `" + t.name +
-                    "` inside another type: the C++ binding generator supports handles as "
-                    "function parameters and results only");
 }
 
 }  // namespace
@@ -145,34 +142,61 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
       }
     }
   }
+  // World elaboration, as WIT defines it: an interface the world's interfaces `use` without the
+  // world naming it is imported (functions and resources included), and so are its own
+  // dependencies. An import cannot depend on an export: its types would name the component's
+  // own resources, which the component model does not allow (wit-parser rejects it too).
+  std::set<const Interface*> imported;
   for (const auto& item : plan.world_->items) {
-    auto& list = item.is_export ? plan.exports_ : plan.imports_;
-    if (item.tag == WorldItem::Tag::Function) {
-      BoundFunction f;
-      f.function = &item.function;
-      f.wit_name = item.name;
-      ACTR_TRY(f.type, plan.component_types_.func(item.function));
-      list.push_back(std::move(f));
-      continue;
+    if (!item.is_export && item.target) imported.insert(item.target);
+  }
+  std::vector<const Interface*> implicit;
+  std::function<Result<void>(const Interface*, bool)> need = [&](const Interface* iface,
+                                                                 bool is_import) -> Result<void> {
+    for (const auto& [name, def] : iface->scope) {
+      const Interface* dep = def->owner;
+      if (!dep || dep == iface) continue;
+      if (plan.exported_.count(dep)) {
+        if (!is_import) continue;
+        return make_error(to_string(iface->pos) + ": imported interface `" + iface->name +
+                          "` uses `" + dep->name +
+                          "`, which the world exports: an import cannot depend on an export "
+                          "(so a guest cannot lend or give its own resources to an import)");
+      }
+      if (!imported.insert(dep).second) continue;
+      implicit.push_back(dep);
+      ACTR_TRY_VOID(need(dep, true));
     }
-    for (const auto& fn : item.target->functions) {
+    return {};
+  };
+  for (const auto& item : plan.world_->items) {
+    if (item.target) ACTR_TRY_VOID(need(item.target, !item.is_export));
+  }
+  for (const auto& [name, def] : plan.world_->scope) {  // a world's own `use`
+    const Interface* dep = def->owner;
+    if (!dep || plan.exported_.count(dep) || !imported.insert(dep).second) continue;
+    implicit.push_back(dep);
+    ACTR_TRY_VOID(need(dep, true));
+  }
+
+  auto bind_interface = [&](const Interface* target, const std::string& instance,
+                            std::vector<BoundFunction>& list) -> Result<void> {
+    for (const auto& fn : target->functions) {
       BoundFunction f;
       f.function = &fn;
-      f.interface = item.target;
-      f.instance =
-          item.tag == WorldItem::Tag::InlineInterface ? item.name : item.target->qualified_name();
+      f.interface = target;
+      f.instance = instance;
       f.wit_name = fn.name;
       ACTR_TRY(f.type, plan.component_types_.func(fn));
       list.push_back(std::move(f));
     }
-    for (const TypeDef* r : resources_of(*item.target)) {
+    for (const TypeDef* r : resources_of(*target)) {
       for (const auto& fn : r->functions) {
         BoundFunction f;
         f.function = &fn;
-        f.interface = item.target;
+        f.interface = target;
         f.resource = r;
-        f.instance =
-            item.tag == WorldItem::Tag::InlineInterface ? item.name : item.target->qualified_name();
+        f.instance = instance;
         switch (fn.kind) {
           case Function::Kind::Constructor:
             f.wit_name = "[constructor]" + r->name;
@@ -188,7 +212,27 @@ Result<BindingPlan> BindingPlan::make(const PackageSet& packages, const Generato
         list.push_back(std::move(f));
       }
     }
+    return {};
+  };
+  for (const auto& item : plan.world_->items) {
+    auto& list = item.is_export ? plan.exports_ : plan.imports_;
+    if (item.tag == WorldItem::Tag::Function) {
+      BoundFunction f;
+      f.function = &item.function;
+      f.wit_name = item.name;
+      ACTR_TRY(f.type, plan.component_types_.func(item.function));
+      list.push_back(std::move(f));
+      continue;
+    }
+    ACTR_TRY_VOID(bind_interface(
+        item.target,
+        item.tag == WorldItem::Tag::InlineInterface ? item.name : item.target->qualified_name(),
+        list));
   }
+  for (const Interface* iface : implicit) {
+    ACTR_TRY_VOID(bind_interface(iface, iface->qualified_name(), plan.imports_));
+  }
+  plan.imported_ = std::move(imported);
   return plan;
 }
 
@@ -229,6 +273,72 @@ std::optional<Handle> BindingPlan::handle_of(const Type& t) const {
   return Handle{d, t.tag != Type::Tag::Borrow, guest_defined(*d)};
 }
 
+bool BindingPlan::contains_handle(const Type& t) const {
+  std::vector<const TypeDef*> found;
+  resources_in(t, found);
+  return !found.empty();
+}
+
+bool BindingPlan::contains_handle(const TypeDef& def) const {
+  std::vector<const TypeDef*> found;
+  if (def.alias) resources_in(*def.alias, found);
+  for (const auto& f : def.fields) resources_in(*f.type, found);
+  for (const auto& c : def.cases) {
+    if (c.type) resources_in(*c.type, found);
+  }
+  return !found.empty();
+}
+
+void BindingPlan::resources_in(const Type& t, std::vector<const TypeDef*>& out) const {
+  // Named types are visited once: WIT types cannot be recursive, but they can be shared.
+  std::set<const TypeDef*> seen;
+  std::function<void(const Type&)> walk = [&](const Type& x) {
+    if (auto h = handle_of(x)) {
+      if (std::find(out.begin(), out.end(), h->resource) == out.end()) {
+        out.push_back(h->resource);
+      }
+      return;
+    }
+    std::vector<const TypeDef*> defs;
+    referenced_defs(x, defs);
+    for (const TypeDef* d : defs) {
+      if (!seen.insert(d).second) continue;
+      if (d->alias) walk(*d->alias);
+      for (const auto& f : d->fields) walk(*f.type);
+      for (const auto& c : d->cases) {
+        if (c.type) walk(*c.type);
+      }
+    }
+    if (x.tag == Type::Tag::Ref) return;
+    switch (x.tag) {
+      case Type::Tag::List:
+      case Type::Tag::Option:
+        walk(*x.elem);
+        break;
+      case Type::Tag::Map:
+        walk(*x.key);
+        walk(*x.elem);
+        break;
+      case Type::Tag::Result:
+        if (x.ok) walk(*x.ok);
+        if (x.err) walk(*x.err);
+        break;
+      case Type::Tag::Tuple:
+        for (const auto& i : x.items) walk(*i);
+        break;
+      default:
+        break;
+    }
+  };
+  walk(t);
+}
+
+std::string BindingPlan::resource_class(const TypeDef& r) const {
+  std::string ns = ns_of(r.owner);
+  if (guest_defined(r)) ns = root_ns_ + "::exports" + ns.substr(ns.rfind("::"));
+  return ns + "::" + pascal_name(r.name);
+}
+
 bool BindingPlan::is_scalar(const Type& t) const {
   if (t.tag == Type::Tag::Primitive) return t.primitive != component::Kind::String;
   if (t.tag == Type::Tag::Ref && t.def) {
@@ -236,6 +346,16 @@ bool BindingPlan::is_scalar(const Type& t) const {
     if (t.def->tag == TypeDef::Tag::Alias) return is_scalar(*t.def->alias);
   }
   return false;
+}
+
+Result<std::string> BindingPlan::handle_type(const Type& t) const {
+  std::optional<Handle> h = handle_of(t);
+  if (!h) return make_error(to_string(t.pos) + ": `" + t.name + "` is not a resource");
+  std::string cls = resource_class(*h->resource);
+  // The side that defines the resource holds objects; the other side holds handles.
+  bool objects = (side_ == Side::Guest) == h->guest_defined;
+  if (objects) return h->own ? "std::unique_ptr<" + cls + ">" : cls + "*";
+  return h->own ? cls : "const " + cls + "*";
 }
 
 Result<std::string> BindingPlan::cpp_type(const Type& t) const {
@@ -275,7 +395,7 @@ Result<std::string> BindingPlan::cpp_type(const Type& t) const {
       return make_error("unexpected primitive type");
     case Type::Tag::Ref:
       if (!t.def) return make_error(to_string(t.pos) + ": unresolved type `" + t.name + "`");
-      if (handle_of(t)) return handle_error(t);
+      if (handle_of(t)) return handle_type(t);
       return cpp_name(*t.def);
     case Type::Tag::List: {
       ACTR_TRY(std::string e, cpp_type(*t.elem));
@@ -310,7 +430,7 @@ Result<std::string> BindingPlan::cpp_type(const Type& t) const {
     }
     case Type::Tag::Own:
     case Type::Tag::Borrow:
-      return handle_error(t);
+      return handle_type(t);
   }
   return make_error("unknown type form");
 }

@@ -37,8 +37,7 @@ struct BoundFunction {
   component::FuncType type;  // methods: `self: borrow<r>` first
 };
 
-// A resource handle as a function parameter or result (`own<r>`, `borrow<r>`, or a bare `r`).
-// Handles are supported there only, not inside other types.
+// A resource handle (`own<r>`, `borrow<r>`, or a bare `r`).
 struct Handle {
   const TypeDef* resource = nullptr;
   bool own = true;
@@ -50,6 +49,10 @@ struct BoundInterface {
   std::string ns;                     // "::actr::workload::types"
   std::vector<const TypeDef*> types;  // own definitions, dependencies first
 };
+
+// Which bindings a plan spells handle types for: a handle inside another type (`list<own<r>>`)
+// is a different C++ type in the guest and in the host.
+enum class Side : uint8_t { Guest, Host };
 
 class BindingPlan {
  public:
@@ -73,12 +76,29 @@ class BindingPlan {
 
   // The handle `t` is, or nothing for any other type.
   std::optional<Handle> handle_of(const Type& t) const;
+  // True when `t` is or holds a handle (through lists, options, records, variants, aliases...).
+  bool contains_handle(const Type& t) const;
+  bool contains_handle(const TypeDef& def) const;
+  // The resources whose handles `t` holds, each once.
+  void resources_in(const Type& t, std::vector<const TypeDef*>& out) const;
+  // The C++ class of a resource on this plan's side: `::ns::pkg::iface::Counter`, or under
+  // `exports` for a resource the guest defines.
+  std::string resource_class(const TypeDef& resource) const;
+  // Handle spellings inside other types (guest: `Counter`, `const Counter*`,
+  // `std::unique_ptr<Accumulator>`, `Accumulator*`; host: `std::unique_ptr<Counter>`,
+  // `Counter*`, `Accumulator`, `const Accumulator*`). Set by the generators.
+  void set_side(Side side) { side_ = side; }
+  Side side() const { return side_; }
   // True when the resource belongs to an interface the world exports (the guest implements it).
   bool guest_defined(const TypeDef& resource) const;
+  // True when the world imports the interface, explicitly or because its interfaces `use` it.
+  bool imported(const Interface* iface) const { return imported_.count(iface) > 0; }
   // The resources defined by an interface, in definition order.
   static std::vector<const TypeDef*> resources_of(const Interface& iface);
 
  private:
+  Result<std::string> handle_type(const Type& t) const;
+
   const World* world_ = nullptr;
   std::string root_ns_;
   const Package* main_ = nullptr;
@@ -86,8 +106,9 @@ class BindingPlan {
   std::map<const Interface*, std::string> ns_;
   std::vector<const TypeDef*> world_types_;
   std::vector<BoundFunction> imports_, exports_;
-  std::set<const Interface*> exported_;
+  std::set<const Interface*> exported_, imported_;
   ComponentTypes component_types_;
+  Side side_ = Side::Guest;
 };
 
 }  // namespace actr::witgen

@@ -5,14 +5,25 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "witgen/binding_plan.hpp"
 
 namespace actr::witgen {
 
-// The text of `<world>_types.hpp`.
-Result<std::string> emit_types_header(const BindingPlan& plan);
+// A resource's class as one side's bindings define it, placed in `<world>_types.hpp` before the
+// structs (whose fields may hold handles) and after the declarations its members name.
+struct ResourceClass {
+  std::string ns;    // "::actr::resources::counters"
+  std::string name;  // "Counter"
+  std::string text;  // the class definition, with its docs
+};
+
+// The text of `<world>_types.hpp`; `includes` are extra #include lines the classes need.
+Result<std::string> emit_types_header(const BindingPlan& plan,
+                                      const std::vector<ResourceClass>& resource_classes = {},
+                                      const std::string& includes = "");
 
 // `ns` without its leading "::", for `namespace x::y {`.
 std::string namespace_decl(const std::string& ns);

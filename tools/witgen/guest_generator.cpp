@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -52,9 +53,8 @@ std::string exports_ns(const BindingPlan& plan, const Interface* iface) {
 }
 
 ResourceNames resource_names(const BindingPlan& plan, const TypeDef& r) {
-  std::string ns = plan.guest_defined(r) ? exports_ns(plan, r.owner) : plan.ns_of(r.owner);
   std::string instance = r.owner ? r.owner->qualified_name() : "$root";
-  return {ns + "::" + pascal_name(r.name), symbol_name(instance + "#" + r.name)};
+  return {plan.resource_class(r), symbol_name(instance + "#" + r.name)};
 }
 
 // Member names the handle classes define themselves.
@@ -76,6 +76,7 @@ struct Crossing {
   std::optional<Handle> handle;
   ResourceNames res;  // handles only
   bool scalar = false;
+  bool holds_handles = false;  // a type with handles inside: passed by value (owns move)
 };
 
 struct Signature {
@@ -94,6 +95,7 @@ Result<Crossing> crossing(const BindingPlan& plan, const std::string& name, cons
     ACTR_TRY(c.cpp, plan.cpp_type(t));
     c.abi = c.cpp;
     c.scalar = plan.is_scalar(t);
+    c.holds_handles = plan.contains_handle(t);
     return c;
   }
   c.res = resource_names(plan, *c.handle->resource);
@@ -159,7 +161,7 @@ std::string import_params(const Signature& s, size_t first) {
   std::string out;
   for (size_t i = first; i < s.params.size(); ++i) {
     const Crossing& c = s.params[i];
-    std::string decl = c.handle || c.scalar ? c.cpp : "const " + c.cpp + "&";
+    std::string decl = c.handle || c.scalar || c.holds_handles ? c.cpp : "const " + c.cpp + "&";
     out += (out.empty() ? "" : ", ") + decl + " " + c.name;
   }
   return out;
@@ -184,8 +186,22 @@ Result<void> emit_abi(const BindingPlan& plan, const TypeDef& def, std::ostream&
   std::string t = plan.cpp_name(def);
   switch (def.tag) {
     case TypeDef::Tag::Alias:
-    case TypeDef::Tag::Resource:
       return {};
+    case TypeDef::Tag::Resource: {
+      // Handles inside other types: the spellings BindingPlan::cpp_type gives them.
+      ResourceNames n = resource_names(plan, def);
+      if (plan.guest_defined(def)) {
+        c << "template <>\nstruct Abi<std::unique_ptr<" << n.cls << ">> : ExportedOwnAbi<" << n.cls
+          << ", &::actr_wit_new_" << n.symbol << ", &::actr_wit_take_" << n.symbol
+          << "> {};\ntemplate <>\nstruct Abi<" << n.cls << "*> : ExportedBorrowAbi<" << n.cls
+          << "> {};\n\n";
+      } else {
+        c << "template <>\nstruct Abi<" << n.cls << "> : ImportedOwnAbi<" << n.cls
+          << "> {};\ntemplate <>\nstruct Abi<const " << n.cls << "*> : ImportedBorrowAbi<" << n.cls
+          << "> {};\n\n";
+      }
+      return {};
+    }
     case TypeDef::Tag::Enum:
       c << "template <>\nstruct Abi<" << t << "> : EnumAbi<" << t << ", " << def.names.size()
         << "> {};\n\n";
@@ -281,7 +297,12 @@ Result<std::string> emit_import(const BindingPlan& plan, const BoundFunction& bf
   std::string def;
   switch (kind) {
     case Function::Kind::Constructor:
-      decl += std::string(s.params.empty() ? "" : "explicit ") + cls + "(" + params + ");\n";
+      if (s.params.empty()) {  // `Counter()` is the empty handle
+        decl += "static " + cls + " create();\n";
+        def = cls + " " + cls + "::create() {\n";
+        break;
+      }
+      decl += "explicit " + cls + "(" + params + ");\n";
       def = cls + "::" + cls + "(" + params + ") {\n";
       break;
     case Function::Kind::Method:
@@ -345,7 +366,7 @@ Result<std::string> emit_import(const BindingPlan& plan, const BoundFunction& bf
     std::string owned = s.result_handle->guest_defined
                             ? "::actr_wit_take_" + s.result_res.symbol + "(" + h + ")"
                             : s.result_res.cls + "::adopt(" + h + ")";
-    if (kind == Function::Kind::Constructor) {
+    if (kind == Function::Kind::Constructor && !s.params.empty()) {
       body << "  handle_ = " << h << ";\n}\n\n";
     } else {
       body << "  return " << owned << ";\n}\n\n";
@@ -424,6 +445,10 @@ Result<std::string> emit_export(const BindingPlan& plan, const BoundFunction& bf
   c << ") {\n  using namespace ::actr::wit::abi;\n";
   std::vector<std::string> call_args;
   std::string pre;
+  if (std::any_of(s.params.begin(), s.params.end(),
+                  [](const Crossing& p) { return p.holds_handles; })) {
+    c << "  BorrowScope borrows;  // drops the borrowed handles inside the arguments on return\n";
+  }
   if (!s.params.empty()) {
     c << "  using P = " << layout_of_params(s) << ";\n";
     if (params_in_memory) {
@@ -501,8 +526,8 @@ Result<std::string> emit_export(const BindingPlan& plan, const BoundFunction& bf
 Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
                                                const GeneratorOptions& options) {
   ACTR_TRY(BindingPlan plan, BindingPlan::make(packages, options));
+  plan.set_side(Side::Guest);
   std::string base = plan.file_base();
-  ACTR_TRY(std::string types, emit_types_header(plan));
 
   std::ostringstream h, c;
   h << "// Generated by actr-witgen from world `" << plan.world().name
@@ -512,21 +537,7 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
   c << "// Generated by actr-witgen from world `" << plan.world().name
     << "`. Do not edit.\n// The canonical ABI glue of the guest bindings.\n#include \"" << base
     << "_guest.hpp\"\n\n#include <cstdlib>\n#include <optional>\n\n#include "
-       "\"actr_wit_guest_abi.hpp\"\n\n"
-    << "namespace actr::wit::abi {\n\n";
-  for (const auto& b : plan.interfaces()) {
-    for (const TypeDef* d : b.types) ACTR_TRY_VOID(emit_abi(plan, *d, c));
-  }
-  for (const TypeDef* d : plan.world_types()) ACTR_TRY_VOID(emit_abi(plan, *d, c));
-  c << "}  // namespace actr::wit::abi\n\n";
-
-  // The allocator the host lowers strings, lists and parameter blocks through. A zero-size
-  // request still gets a real block, since lifting frees every block it is handed.
-  c << "extern \"C\" __attribute__((export_name(\"cabi_realloc\"))) void* cabi_realloc(\n"
-       "    void* old_ptr, size_t old_size, size_t align, size_t new_size) {\n"
-       "  (void)old_size;\n  (void)align;  // malloc aligns to at least 8, the ABI's maximum\n"
-       "  void* block = std::realloc(old_ptr, new_size == 0 ? 1 : new_size);\n"
-       "  if (!block) __builtin_trap();\n  return block;\n}\n\n";
+       "\"actr_wit_guest_abi.hpp\"\n\n";
 
   // Every resource the bindings know: those of the exported interfaces are the guest's own.
   std::vector<const TypeDef*> resources;
@@ -567,6 +578,21 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
       << ") return;\n  delete static_cast<" << n.cls
       << "*>(static_cast<void*>(::actr::wit::abi::pointer(static_cast<uint32_t>(rep))));\n}\n\n";
   }
+
+  c << "namespace actr::wit::abi {\n\n";
+  for (const auto& b : plan.interfaces()) {
+    for (const TypeDef* d : b.types) ACTR_TRY_VOID(emit_abi(plan, *d, c));
+  }
+  for (const TypeDef* d : plan.world_types()) ACTR_TRY_VOID(emit_abi(plan, *d, c));
+  c << "}  // namespace actr::wit::abi\n\n";
+
+  // The allocator the host lowers strings, lists and parameter blocks through. A zero-size
+  // request still gets a real block, since lifting frees every block it is handed.
+  c << "extern \"C\" __attribute__((export_name(\"cabi_realloc\"))) void* cabi_realloc(\n"
+       "    void* old_ptr, size_t old_size, size_t align, size_t new_size) {\n"
+       "  (void)old_size;\n  (void)align;  // malloc aligns to at least 8, the ABI's maximum\n"
+       "  void* block = std::realloc(old_ptr, new_size == 0 ? 1 : new_size);\n"
+       "  if (!block) __builtin_trap();\n  return block;\n}\n\n";
 
   std::string open_ns;
   auto switch_ns = [&](const std::string& ns) {
@@ -645,17 +671,11 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
   }
   if (!user_open.empty()) free_exports << "\n}  // namespace " << namespace_decl(user_open) << "\n";
 
-  // The header: resource classes (declared first, since signatures may name any of them), then
-  // the imported functions, then what the guest implements.
-  auto in_ns = [&](const TypeDef* r, const std::string& text) {
-    std::string cls = resource_names(plan, *r).cls;
-    std::string ns = cls.substr(0, cls.rfind("::"));
-    h << "namespace " << namespace_decl(ns) << " {\n"
-      << text << "}  // namespace " << namespace_decl(ns) << "\n\n";
-  };
-  for (const TypeDef* r : resources) in_ns(r, "class " + pascal_name(r->name) + ";\n");
+  // The resource classes live in the types header: structs may hold handles by value.
+  std::vector<ResourceClass> classes;
   for (const TypeDef* r : resources) {
     std::string cls = pascal_name(r->name);
+    std::string full = resource_names(plan, *r).cls;
     std::ostringstream t;
     t << "\n" << doc_lines(r->docs, "");
     if (plan.guest_defined(*r)) {
@@ -669,7 +689,8 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
       t << "// Resource `" << r->name
         << "`: an own handle (move-only; dropped by the destructor). Methods borrow it.\nclass "
         << cls << " {\n public:\n"
-        << members[r] << "\n  // Takes ownership of an own handle.\n  static " << cls
+        << members[r] << "\n  // No handle (the state of a moved-from object).\n  " << cls
+        << "() = default;\n  // Takes ownership of an own handle.\n  static " << cls
         << " adopt(uint32_t handle) { return " << cls << "(Adopt{}, handle); }\n  " << cls << "("
         << cls << "&& o) noexcept : handle_(o.release()) {}\n  " << cls << "& operator=(" << cls
         << "&& o) noexcept {\n    if (this != &o) {\n      reset();\n      handle_ = o.release();\n"
@@ -682,10 +703,11 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
            "  uint32_t release() {\n    uint32_t h = handle_;\n    handle_ = 0;\n    return h;\n"
            "  }\n  // Drops the handle now ([resource-drop]"
         << r->name << ").\n  void reset();\n\n private:\n  struct Adopt {};\n  " << cls
-        << "(Adopt, uint32_t handle) : handle_(handle) {}\n  uint32_t handle_ = 0;\n};\n\n";
+        << "(Adopt, uint32_t handle) : handle_(handle) {}\n  uint32_t handle_ = 0;\n};\n";
     }
-    in_ns(r, t.str());
+    classes.push_back({full.substr(0, full.rfind("::")), cls, t.str()});
   }
+  ACTR_TRY(std::string types, emit_types_header(plan, classes));
   h << free_imports.str() << free_exports.str();
 
   return std::vector<OutputFile>{runtime_header(),

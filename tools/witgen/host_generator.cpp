@@ -63,7 +63,9 @@ Result<void> emit_conv_def(const BindingPlan& plan, const TypeDef& def, std::ost
                                                 : def.tag == TypeDef::Tag::Enum    ? "enum"
                                                                                    : "flags") +
                                     " `" + def.name + "`");
-  c << "TypeRef Conv<" << t << ">::type() {\n  static const TypeRef t = named(";
+  // A type with handles names resource types that differ per linker or instance: not cached.
+  c << "TypeRef Conv<" << t << ">::type() {\n  "
+    << (plan.contains_handle(def) ? "const" : "static const") << " TypeRef t = named(";
   switch (def.tag) {
     case TypeDef::Tag::Record: {
       c << "component::record_of({";
@@ -161,6 +163,7 @@ Result<void> emit_conv_def(const BindingPlan& plan, const TypeDef& def, std::ost
 
 // Abi<T> of a named type: the fast path's lowering and lifting (actr_wit_host.hpp).
 Result<void> emit_abi(const BindingPlan& plan, const TypeDef& def, std::ostream& c) {
+  if (plan.contains_handle(def)) return {};  // functions with handles take the Value path
   std::string t = plan.cpp_name(def);
   switch (def.tag) {
     case TypeDef::Tag::Alias:
@@ -280,9 +283,55 @@ std::string host_name(const BoundFunction& bf) {
 bool has_handles(const BindingPlan& plan, const BoundFunction& bf) {
   if (bf.resource) return true;
   for (const auto& p : bf.function->params) {
-    if (plan.handle_of(*p.type)) return true;
+    if (plan.contains_handle(*p.type)) return true;
   }
-  return bf.function->result && plan.handle_of(*bf.function->result);
+  return bf.function->result && plan.contains_handle(*bf.function->result);
+}
+
+// The steps from `t` to a handle of `r` inside it, as resource_at (actr_wit_host.hpp) takes
+// them, or nothing when `t` holds none.
+std::optional<std::vector<int>> path_to(const BindingPlan& plan, const Type& t, const TypeDef* r) {
+  if (auto h = plan.handle_of(t)) {
+    return h->resource == r ? std::optional<std::vector<int>>(std::vector<int>{}) : std::nullopt;
+  }
+  auto sub = [&](const Type& x, int step) -> std::optional<std::vector<int>> {
+    auto p = path_to(plan, x, r);
+    if (p) p->insert(p->begin(), step);
+    return p;
+  };
+  switch (t.tag) {
+    case Type::Tag::Ref: {
+      const TypeDef* d = t.def;
+      if (!d) return std::nullopt;
+      if (d->alias) return path_to(plan, *d->alias, r);
+      for (size_t i = 0; i < d->fields.size(); ++i) {
+        if (auto p = sub(*d->fields[i].type, static_cast<int>(i))) return p;
+      }
+      for (size_t i = 0; i < d->cases.size(); ++i) {
+        if (!d->cases[i].type) continue;
+        if (auto p = sub(*d->cases[i].type, static_cast<int>(i))) return p;
+      }
+      return std::nullopt;
+    }
+    case Type::Tag::List:
+    case Type::Tag::Option:
+      return sub(*t.elem, -1);
+    case Type::Tag::Map:
+      if (auto p = sub(*t.key, -2)) return p;
+      return sub(*t.elem, -1);
+    case Type::Tag::Result:
+      if (t.ok) {
+        if (auto p = sub(*t.ok, -3)) return p;
+      }
+      return t.err ? sub(*t.err, -4) : std::nullopt;
+    case Type::Tag::Tuple:
+      for (size_t i = 0; i < t.items.size(); ++i) {
+        if (auto p = sub(*t.items[i], static_cast<int>(i))) return p;
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
 }
 
 std::string exports_ns(const BindingPlan& plan, const Interface* iface) {
@@ -299,6 +348,10 @@ struct HostCrossing {
   std::optional<Handle> handle;
   std::string var;      // handle: the resource's variable prefix (`counter` -> counter_reps...)
   bool scalar = false;  // passed by value
+  // A type with handles inside (`list<own<r>>`): passed by value, converted through Conv<> in
+  // a HandleContext naming these resources.
+  const Type* type = nullptr;
+  std::vector<const TypeDef*> nested;
 };
 
 struct HostSignature {
@@ -317,26 +370,34 @@ Result<HostSignature> host_signature(const BindingPlan& plan, const BoundFunctio
     c.wit = wit;
     c.name = snake_name(wit);
     c.handle = h ? h : plan.handle_of(*t);
+    std::vector<const TypeDef*> resources;
+    if (c.handle) {
+      resources.push_back(c.handle->resource);
+    } else {
+      plan.resources_in(*t, resources);
+    }
+    for (const TypeDef* r : resources) {
+      bool guest_defined = c.handle ? c.handle->guest_defined : plan.guest_defined(*r);
+      bool host_imported = plan.imported(r->owner);  // the host defines it
+      const char* why = nullptr;
+      if (imports && guest_defined) {
+        why = "that the guest defines";
+      } else if (!guest_defined && !host_imported) {
+        why = "that neither the guest nor an imported interface defines";
+      }
+      if (why) {
+        return make_error(to_string(f.pos) + ": `" + f.name + "` passes a handle of resource `" +
+                          r->name + "` " + why + ": not supported by the C++ host bindings yet");
+      }
+    }
     if (!c.handle) {
       ACTR_TRY(c.cpp, plan.cpp_type(*t));
       c.scalar = plan.is_scalar(*t);
+      c.type = t;
+      c.nested = std::move(resources);
       return c;
     }
     const TypeDef& r = *c.handle->resource;
-    bool host_imported = false;  // defined by an add_to_linker of these bindings
-    for (const auto& i : plan.imports()) host_imported = host_imported || i.interface == r.owner;
-    const char* why = nullptr;
-    if (imports && c.handle->guest_defined) {
-      why = "that the guest defines";
-    } else if (imports && r.owner != bf.interface) {
-      why = "that the host does not define in this interface";
-    } else if (!imports && !c.handle->guest_defined && !host_imported) {
-      why = "that neither the guest nor an imported interface defines";
-    }
-    if (why) {
-      return make_error(to_string(f.pos) + ": `" + f.name + "` passes a handle of resource `" +
-                        r.name + "` " + why + ": not supported by the C++ host bindings yet");
-    }
     c.cpp = (c.handle->guest_defined ? exports_ns(plan, r.owner) : plan.ns_of(r.owner)) +
             "::" + pascal_name(r.name);
     c.var = snake_name(r.name);
@@ -372,7 +433,7 @@ Result<HostSignature> host_signature(const BindingPlan& plan, const BoundFunctio
 
 // The C++ type of a parameter or result as the host sees it.
 std::string host_type(const HostCrossing& c, bool param) {
-  if (!c.handle) return param && !c.scalar ? "const " + c.cpp + "&" : c.cpp;
+  if (!c.handle) return param && !c.scalar && c.nested.empty() ? "const " + c.cpp + "&" : c.cpp;
   if (!c.handle->guest_defined) {
     return c.handle->own ? "std::unique_ptr<" + c.cpp + ">" : c.cpp + "&";
   }
@@ -407,6 +468,56 @@ std::string host_func_type(const HostSignature& s, const std::string& type_prefi
   return e + "}}";
 }
 
+// The resources nested in a signature's parameters and result, each once.
+std::vector<const TypeDef*> nested_resources(const HostSignature& s) {
+  std::vector<const TypeDef*> out;
+  auto add = [&](const HostCrossing& c) {
+    for (const TypeDef* r : c.nested) {
+      if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+    }
+  };
+  for (const auto& p : s.params) add(p);
+  if (s.result) add(*s.result);
+  return out;
+}
+
+// The HandleBinding of resource `r` from variables `<prefix><r>_reps<suffix>` (a host resource)
+// or `<prefix><r>_type<suffix>` and `instance` (a guest resource).
+std::string binding_expr(const BindingPlan& plan, const TypeDef& r, const std::string& prefix,
+                         const std::string& suffix, const std::string& instance) {
+  std::string v = prefix + snake_name(r.name);
+  if (plan.guest_defined(r)) {
+    return "guest_binding<" + plan.resource_class(r) + ">(" + instance + ", " + v + "_type" +
+           suffix + ")";
+  }
+  return "host_binding(" + v + "_reps" + suffix + ".get(), " + v + "_type" + suffix + ")";
+}
+
+std::string context_decl(const BindingPlan& plan, const std::string& name,
+                         const std::vector<const TypeDef*>& resources, const std::string& prefix,
+                         const std::string& suffix, const std::string& instance) {
+  std::string out = "HandleContext " + name + "({";
+  for (size_t i = 0; i < resources.size(); ++i) {
+    out += (i ? ", " : "") + binding_expr(plan, *resources[i], prefix, suffix, instance);
+  }
+  return out + "});\n";
+}
+
+// The generated code names a resource's table and type after the resource: two resources of
+// one name cannot cross the same interface's functions.
+Result<void> check_distinct_names(const std::vector<const TypeDef*>& resources) {
+  for (size_t i = 0; i < resources.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (snake_name(resources[i]->name) != snake_name(resources[j]->name)) continue;
+      return make_error(to_string(resources[i]->pos) + ": resources `" + resources[j]->name +
+                        "` and `" + resources[i]->name +
+                        "` of different interfaces cross the functions of one interface: not "
+                        "supported by the C++ host bindings yet");
+    }
+  }
+  return {};
+}
+
 // The linker definition of an import with handles (add_to_linker).
 Result<void> emit_host_resource_import(const BindingPlan& plan, const BoundFunction& bf,
                                        const std::string& instance, std::ostream& c) {
@@ -423,6 +534,11 @@ Result<void> emit_host_resource_import(const BindingPlan& plan, const BoundFunct
     captures.insert(s.result->var + "_reps");
     captures.insert(s.result->var + "_type");
   }
+  std::vector<const TypeDef*> nested = nested_resources(s);
+  for (const TypeDef* r : nested) {
+    captures.insert(snake_name(r->name) + "_reps");
+    captures.insert(snake_name(r->name) + "_type");
+  }
   std::string capture_list;
   for (const auto& cap : captures) capture_list += (capture_list.empty() ? "" : ", ") + cap;
   c << "  linker.func(" << string_literal(instance) << ", " << what << ",\n              "
@@ -432,9 +548,23 @@ Result<void> emit_host_resource_import(const BindingPlan& plan, const BoundFunct
   c << in << "if (args.size() != " << s.params.size() << ") return make_error("
     << string_literal(bf.wit_name + ": wrong argument count") << ");\n";
   std::vector<std::string> call_args;
+  if (!nested.empty()) {
+    // Own handles no argument took (a conversion failed half way) leave the table.
+    c << in << context_decl(plan, "actr_ctx", nested, "", "", "nullptr");
+  }
   for (size_t i = 0; i < s.params.size(); ++i) {
     const HostCrossing& p = s.params[i];
     std::string a = "a" + std::to_string(i);
+    if (!p.handle && !p.nested.empty()) {
+      c << in << "auto " << a << "_r = Conv<" << p.cpp << ">::from(args[" << i << "]);\n"
+        << in << "if (!" << a << "_r.ok()) {\n"
+        << in << "  actr_ctx.discard_all(args);\n"
+        << in << "  return " << a << "_r.take_error();\n"
+        << in << "}\n"
+        << in << "auto " << a << " = std::move(" << a << "_r).value();\n";
+      call_args.push_back("std::move(" + a + ")");
+      continue;
+    }
     if (!p.handle) {
       c << in << "ACTR_TRY(auto " << a << ", (Conv<" << p.cpp << ">::from(args[" << i << "])));\n";
       call_args.push_back(a);
@@ -466,6 +596,15 @@ Result<void> emit_host_resource_import(const BindingPlan& plan, const BoundFunct
   call += ")";
   if (!s.result) {
     c << in << "(void)results;\n" << in << "return " << call << ";\n";
+  } else if (!s.result->handle && !s.result->nested.empty()) {
+    c << in << "ACTR_TRY(auto r, " << call << ");\n"
+      << in << "results.push_back(Conv<" << s.result->cpp << ">::to(r));\n"
+      << in << "if (auto st = actr_ctx.status(); !st.ok()) {\n"
+      << in << "  actr_ctx.discard_all(results);\n"
+      << in << "  results.clear();\n"
+      << in << "  return st;\n"
+      << in << "}\n"
+      << in << "return {};\n";
   } else if (!s.result->handle) {
     c << in << "ACTR_TRY(auto r, " << call << ");\n"
       << in << "results.push_back(Conv<" << s.result->cpp << ">::to(r));\n"
@@ -498,6 +637,8 @@ Result<void> emit_proxy_resource_call(const BindingPlan& plan, const BoundFuncti
     << ");\n";
   c << "::actr::Result<" << result << "> " << cls << "::" << name << "(" << params
     << ") {\n  using namespace ::actr::wit::host;\n";
+  std::vector<const TypeDef*> nested = nested_resources(s);
+  if (!nested.empty()) c << "  " << context_decl(plan, "actr_ctx", nested, "", "_", "instance_");
   c << "  std::array<Value, " << s.params.size() << "> actr_args;\n";
   std::vector<std::string> lent;
   for (size_t i = 0; i < s.params.size(); ++i) {
@@ -520,7 +661,12 @@ Result<void> emit_proxy_resource_call(const BindingPlan& plan, const BoundFuncti
         << p.var << "_type_, *" << rep << "});\n";
     }
   }
-  if (lent.empty()) {
+  if (!nested.empty()) {
+    // Own handles already moved into arguments that will not be sent are released.
+    c << "  if (auto st = actr_ctx.status(); !st.ok()) {\n    actr_ctx.discard_all(actr_args);\n"
+         "    return st.take_error();\n  }\n";
+  }
+  if (lent.empty() && nested.empty()) {
     c << "  ACTR_TRY(auto actr_results, " << name << "_->call(actr_args));\n";
   } else {
     c << "  auto actr_call = " << name << "_->call(actr_args);\n";
@@ -530,6 +676,7 @@ Result<void> emit_proxy_resource_call(const BindingPlan& plan, const BoundFuncti
         c << "  " << p.var << "_reps_->end_lend(*actr_rep" << i << ");\n";
       }
     }
+    if (!nested.empty()) c << "  actr_ctx.end_lends();\n";
     c << "  ACTR_TRY(auto actr_results, std::move(actr_call));\n";
   }
   if (!s.result) {
@@ -538,7 +685,11 @@ Result<void> emit_proxy_resource_call(const BindingPlan& plan, const BoundFuncti
   }
   c << "  if (actr_results.size() != 1) return make_error("
     << string_literal(bf.wit_name + ": expected one result") << ");\n";
-  if (!s.result->handle) {
+  if (!s.result->handle && !s.result->nested.empty()) {
+    // Handles the conversion did not reach are released if it fails half way.
+    c << "  auto actr_out = Conv<" << s.result->cpp << ">::from(actr_results[0]);\n"
+      << "  if (!actr_out.ok()) actr_ctx.discard_all(actr_results);\n  return actr_out;\n}\n\n";
+  } else if (!s.result->handle) {
     c << "  return Conv<" << s.result->cpp << ">::from(actr_results[0]);\n}\n\n";
   } else if (!s.result->handle->guest_defined) {
     c << "  if (actr_results[0].kind != Kind::Own || actr_results[0].handle.type != "
@@ -565,8 +716,56 @@ Result<void> emit_proxy_resource_call(const BindingPlan& plan, const BoundFuncti
 Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
                                               const GeneratorOptions& options) {
   ACTR_TRY(BindingPlan plan, BindingPlan::make(packages, options));
+  plan.set_side(Side::Host);
   std::string base = plan.file_base();
-  ACTR_TRY(std::string types, emit_types_header(plan));
+
+  // The resource classes, in the types header (structs may hold handles by value): the host's
+  // objects behind the handles of an imported interface, handles to a guest's objects.
+  std::vector<ResourceClass> classes;
+  std::vector<const TypeDef*> host_defined, guest_defined;  // with classes
+  for (const auto& b : plan.interfaces()) {
+    for (const TypeDef* r : BindingPlan::resources_of(*b.interface)) {
+      std::string rcls = pascal_name(r->name);
+      std::string full = plan.resource_class(*r);
+      std::ostringstream t;
+      if (plan.guest_defined(*r)) {
+        guest_defined.push_back(r);
+        t << doc_lines(r->docs, "") << "// An own handle to an instance's `" << r->name
+          << "`: move-only, dropped through the instance (which runs\n// the guest's destructor) "
+             "by the destructor or drop().\nclass "
+          << rcls
+          << " : public ::actr::wit::host::GuestResource {\n public:\n  using "
+             "GuestResource::GuestResource;\n};\n";
+        classes.push_back({full.substr(0, full.rfind("::")), rcls, t.str()});
+        continue;
+      }
+      std::vector<const BoundFunction*> methods;
+      for (const auto& bf : plan.imports()) {
+        if (bf.resource == r && bf.function->kind == Function::Kind::Method) methods.push_back(&bf);
+      }
+      host_defined.push_back(r);
+      t << doc_lines(r->docs, "") << "// Resource `" << r->name
+        << "`: the host's object behind a guest's handle (implement one virtual per\n"
+           "// method; Host creates the objects). Destroyed when the guest drops its last "
+           "handle.\nclass "
+        << rcls << " {\n public:\n  virtual ~" << rcls << "() = default;\n";
+      for (const BoundFunction* bf : methods) {
+        ACTR_TRY(HostSignature hs, host_signature(plan, *bf, true));
+        std::string params;
+        for (size_t i = 1; i < hs.params.size(); ++i) {
+          params += (i > 1 ? ", " : "") + host_type(hs.params[i], true) + " " + hs.params[i].name;
+        }
+        t << doc_lines(bf->function->docs, "  ") << "  virtual ::actr::Result<"
+          << (hs.result ? host_type(*hs.result, false) : "void") << "> "
+          << snake_name(bf->function->name) << "(" << params << ") = 0;\n";
+      }
+      t << "};\n";
+      classes.push_back({full.substr(0, full.rfind("::")), rcls, t.str()});
+    }
+  }
+  ACTR_TRY(
+      std::string types,
+      emit_types_header(plan, classes, classes.empty() ? "" : "#include \"actr_wit_host.hpp\"\n"));
 
   std::ostringstream h, c;
   h << "// Generated by actr-witgen from world `" << plan.world().name
@@ -582,6 +781,18 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
   std::vector<const TypeDef*> defs;
   for (const auto& b : plan.interfaces()) defs.insert(defs.end(), b.types.begin(), b.types.end());
   defs.insert(defs.end(), plan.world_types().begin(), plan.world_types().end());
+  // Handles inside other types (HandleContext in actr_wit_host.hpp).
+  for (const TypeDef* r : host_defined) {
+    std::string cls = plan.resource_class(*r);
+    h << "template <>\nstruct Conv<std::unique_ptr<" << cls << ">> : HostOwnConv<" << cls
+      << "> {};\ntemplate <>\nstruct Conv<" << cls << "*> : HostBorrowConv<" << cls << "> {};\n";
+  }
+  for (const TypeDef* r : guest_defined) {
+    std::string cls = plan.resource_class(*r);
+    h << "template <>\nstruct Conv<" << cls << "> : GuestOwnConv<" << cls
+      << "> {};\ntemplate <>\nstruct Conv<const " << cls << "*> : GuestBorrowConv<" << cls
+      << "> {};\n";
+  }
   for (const TypeDef* d : defs) ACTR_TRY_VOID(emit_conv_decl(plan, *d, h));
   for (const TypeDef* d : defs) ACTR_TRY_VOID(emit_conv_def(plan, *d, c));
   // In the header: applications may lower and lift these types themselves.
@@ -597,39 +808,39 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
     h << "namespace " << namespace_decl(ns) << " {\n\n";
     std::vector<const TypeDef*> resources;
     if (iface) resources = BindingPlan::resources_of(*iface);
-    for (const TypeDef* r : resources) {
-      std::string rcls = pascal_name(r->name);
-      h << doc_lines(r->docs, "") << "// Resource `" << r->name
-        << "`: the host's object behind a guest's handle (implement one virtual per\n"
-           "// method; Host creates the objects). Destroyed when the guest drops its last "
-           "handle.\nclass "
-        << rcls << " {\n public:\n  virtual ~" << rcls << "() = default;\n";
-      for (const BoundFunction* bf : funcs) {
-        if (bf->resource != r || bf->function->kind != Function::Kind::Method) continue;
-        ACTR_TRY(HostSignature hs, host_signature(plan, *bf, true));
-        std::string params;
-        for (size_t i = 1; i < hs.params.size(); ++i) {
-          params += (i > 1 ? ", " : "") + host_type(hs.params[i], true) + " " + hs.params[i].name;
-        }
-        h << doc_lines(bf->function->docs, "  ") << "  virtual ::actr::Result<"
-          << (hs.result ? host_type(*hs.result, false) : "void") << "> "
-          << snake_name(bf->function->name) << "(" << params << ") = 0;\n";
-      }
-      h << "};\n\n";
-    }
     h << "// The host's implementation of `" << (iface ? instance : plan.world().name)
       << "` imports. An Error traps the calling guest.\nclass " << cls
       << " {\n public:\n  virtual ~" << cls << "() = default;\n";
     c << "namespace " << namespace_decl(ns) << " {\n\n";
     c << "void add_to_linker(::actr::component::Linker& linker, std::shared_ptr<" << cls
       << "> impl) {\n  using namespace ::actr::wit::host;\n";
-    for (const TypeDef* r : resources) {
-      // One table per add_to_linker call: the objects of every instance the linker makes.
+    // The host resources the functions pass: the interface's own and those it `use`s, whose
+    // table and type this call shares with the add_to_linker of their interface.
+    std::vector<const TypeDef*> passed = resources;
+    for (const BoundFunction* bf : funcs) {
+      if (!has_handles(plan, *bf)) continue;
+      ACTR_TRY(HostSignature hs, host_signature(plan, *bf, true));
+      auto note = [&](const HostCrossing& x) {
+        std::vector<const TypeDef*> rs = x.nested;
+        if (x.handle) rs.push_back(x.handle->resource);
+        for (const TypeDef* r : rs) {
+          if (std::find(passed.begin(), passed.end(), r) == passed.end()) passed.push_back(r);
+        }
+      };
+      for (const auto& p : hs.params) note(p);
+      if (hs.result) note(*hs.result);
+    }
+    ACTR_TRY_VOID(check_distinct_names(passed));
+    for (const TypeDef* r : passed) {
       std::string v = snake_name(r->name);
-      c << "  auto " << v << "_reps = std::make_shared<RepTable<" << pascal_name(r->name)
-        << ">>();\n  auto " << v << "_type = linker.resource(" << string_literal(instance) << ", "
-        << string_literal(r->name) << ", [" << v << "_reps](uint32_t rep) { " << v
-        << "_reps->erase(rep); });\n  HostResources::add(" << v << "_type, " << v << "_reps);\n";
+      c << "  auto " << v << "_def = HostResources::define<" << plan.resource_class(*r)
+        << ">(linker, " << string_literal(r->owner->qualified_name()) << ", "
+        << string_literal(r->name) << ");\n  auto& " << v << "_reps = " << v
+        << "_def.first;\n  auto& " << v << "_type = " << v << "_def.second;\n";
+    }
+    if (!passed.empty()) {
+      // The types of functions with handles inside other types name these resources.
+      c << "  " << context_decl(plan, "actr_types", passed, "", "", "nullptr");
     }
     for (const BoundFunction* bf : funcs) {
       const Function& f = *bf->function;
@@ -715,15 +926,6 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
     if (iface) resources = BindingPlan::resources_of(*iface);
     bool any_handles = false;
     for (const BoundFunction* bf : funcs) any_handles = any_handles || has_handles(plan, *bf);
-    for (const TypeDef* r : resources) {
-      std::string rcls = pascal_name(r->name);
-      h << doc_lines(r->docs, "") << "// An own handle to an instance's `" << r->name
-        << "`: move-only, dropped through the instance (which runs\n// the guest's destructor) "
-           "by the destructor or drop().\nclass "
-        << rcls
-        << " : public ::actr::wit::host::GuestResource {\n public:\n  using "
-           "GuestResource::GuestResource;\n};\n\n";
-    }
     h << "// Typed calls to the `" << (iface ? instance : plan.world().name)
       << "` exports of an instance (which must outlive the proxy).\nclass " << cls
       << " {\n public:\n  static ::actr::Result<" << cls
@@ -746,22 +948,41 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       if (!has_handles(plan, *bf)) continue;
       ACTR_TRY(HostSignature hs, host_signature(plan, *bf, false));
       std::string export_name = iface ? instance + "#" + bf->wit_name : bf->wit_name;
-      auto note = [&](const HostCrossing& x, bool in_result, size_t index) {
-        if (!x.handle) return;
-        auto it = std::find_if(used.begin(), used.end(),
-                               [&](const auto& u) { return u.first == x.handle->resource; });
-        if (it == used.end()) it = used.insert(used.end(), {x.handle->resource, {}});
+      auto look_up = [&](const TypeDef* r, const std::string& found_by) {
+        auto it =
+            std::find_if(used.begin(), used.end(), [&](const auto& u) { return u.first == r; });
+        if (it == used.end()) it = used.insert(used.end(), {r, {}});
         std::string key = "instance.func(" + string_literal(export_name) + ")";
         for (const auto& l : it->second) {
           if (l.find(key) != std::string::npos) return;  // one look-up per function does
         }
-        it->second.push_back("  if (auto* f = p." + x.var + "_type_ ? nullptr : instance.func(" +
-                             string_literal(export_name) + ")) p." + x.var +
-                             "_type_ = resource_in(f->type(), " + (in_result ? "true" : "false") +
-                             ", " + std::to_string(index) + ");\n");
+        std::string v = snake_name(r->name);
+        it->second.push_back("  if (auto* f = p." + v + "_type_ ? nullptr : instance.func(" +
+                             string_literal(export_name) + ")) p." + v + "_type_ = " + found_by +
+                             ";\n");
+      };
+      auto note = [&](const HostCrossing& x, bool in_result, size_t index) {
+        std::string where =
+            std::string(in_result ? "true" : "false") + ", " + std::to_string(index);
+        if (x.handle) {
+          look_up(x.handle->resource, "resource_in(f->type(), " + where + ")");
+          return;
+        }
+        for (const TypeDef* r : x.nested) {
+          std::string path;
+          for (int step : *path_to(plan, *x.type, r)) {
+            path += (path.empty() ? "" : ", ") + std::to_string(step);
+          }
+          look_up(r, "resource_at(f->type(), " + where + ", {" + path + "})");
+        }
       };
       for (size_t i = 0; i < hs.params.size(); ++i) note(hs.params[i], false, i);
       if (hs.result) note(*hs.result, true, 0);
+    }
+    {
+      std::vector<const TypeDef*> all;
+      for (const auto& u : used) all.push_back(u.first);
+      ACTR_TRY_VOID(check_distinct_names(all));
     }
     for (const auto& [r, lookups] : used) {
       std::string v = snake_name(r->name);
@@ -780,6 +1001,12 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
                             "` is not defined by the add_to_linker of these bindings")
           << ");\n";
       }
+    }
+    if (!used.empty()) {
+      // The bindings' function types name the resources found above.
+      std::vector<const TypeDef*> all;
+      for (const auto& u : used) all.push_back(u.first);
+      c << "  " << context_decl(plan, "actr_types", all, "p.", "_", "&instance");
     }
     for (const BoundFunction* bf : funcs) {
       if (!has_handles(plan, *bf)) continue;

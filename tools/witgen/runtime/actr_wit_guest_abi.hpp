@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -576,6 +577,94 @@ struct FlagsAbi {
     f.bits = static_cast<decltype(f.bits)>(b & mask);
     return f;
   }
+};
+
+// ---- Resource handles inside other types (list<own<r>>, option<borrow<r>>, records...) ----
+// The bindings specialize Abi<> for each resource's C++ spellings with these. Lowering an own
+// handle moves it out of the value (the bindings only lower values they own and then discard:
+// an import's by-value arguments, an export's result).
+
+// Borrowed handles an export received inside its arguments: the canonical ABI requires them
+// dropped before the export returns, which the trampoline's BorrowScope does.
+class BorrowScope {
+ public:
+  BorrowScope() = default;
+  BorrowScope(const BorrowScope&) = delete;
+  BorrowScope& operator=(const BorrowScope&) = delete;
+  ~BorrowScope() {
+    auto& all = held();
+    for (auto& [object, drop] : all) drop(object);
+    all.clear();
+  }
+  static void hold(void* object, void (*drop)(void*)) { held().push_back({object, drop}); }
+
+ private:
+  static std::vector<std::pair<void*, void (*)(void*)>>& held() {
+    static std::vector<std::pair<void*, void (*)(void*)>> all;
+    return all;
+  }
+};
+
+template <class T>
+struct HandleSlot {
+  static constexpr uint32_t size = 4, align = 4, flat = 1;
+  static void put(uint32_t h, uint8_t* p) { store_scalar(h, p); }
+  static uint32_t get(const uint8_t* p) { return load_scalar<uint32_t>(p); }
+};
+
+// own<r> of an imported resource: the handle class C (Counter).
+template <class C>
+struct ImportedOwnAbi : HandleSlot<C> {
+  static void store(const C& v, uint8_t* p, Arena&) {
+    store_scalar(const_cast<C&>(v).release(), p);
+  }
+  static C load(const uint8_t* p) { return C::adopt(load_scalar<uint32_t>(p)); }
+  static void lower(const C& v, uint64_t* s, Arena&) { s[0] = const_cast<C&>(v).release(); }
+  static C lift(const uint64_t* s) { return C::adopt(static_cast<uint32_t>(s[0])); }
+};
+
+// borrow<r> of an imported resource: `const C*`, lent for the call; received in an export, the
+// handle lives in a C the BorrowScope drops.
+template <class C>
+struct ImportedBorrowAbi : HandleSlot<C> {
+  static uint32_t handle(const C* v) {
+    if (!v || !v->valid()) trap();
+    return v->handle();
+  }
+  static const C* take(uint32_t h) {
+    C* c = new C(C::adopt(h));
+    BorrowScope::hold(c, [](void* o) { delete static_cast<C*>(o); });
+    return c;
+  }
+  static void store(const C* v, uint8_t* p, Arena&) { store_scalar(handle(v), p); }
+  static const C* load(const uint8_t* p) { return take(load_scalar<uint32_t>(p)); }
+  static void lower(const C* v, uint64_t* s, Arena&) { s[0] = handle(v); }
+  static const C* lift(const uint64_t* s) { return take(static_cast<uint32_t>(s[0])); }
+};
+
+// own<r> of a resource the guest defines: std::unique_ptr<A>; `make` gives an object a new
+// handle, `take` takes the object out of one.
+template <class A, uint32_t (*make)(A*), std::unique_ptr<A> (*take)(uint32_t)>
+struct ExportedOwnAbi : HandleSlot<A> {
+  static uint32_t give(const std::unique_ptr<A>& v) {
+    return make(const_cast<std::unique_ptr<A>&>(v).release());
+  }
+  static void store(const std::unique_ptr<A>& v, uint8_t* p, Arena&) { store_scalar(give(v), p); }
+  static std::unique_ptr<A> load(const uint8_t* p) { return take(load_scalar<uint32_t>(p)); }
+  static void lower(const std::unique_ptr<A>& v, uint64_t* s, Arena&) { s[0] = give(v); }
+  static std::unique_ptr<A> lift(const uint64_t* s) { return take(static_cast<uint32_t>(s[0])); }
+};
+
+// borrow<r> of a resource the guest defines: `A*`; the canonical ABI passes the rep, the
+// object's address. Only exports receive these (a result cannot borrow; an import cannot name
+// a resource its world exports).
+template <class A>
+struct ExportedBorrowAbi : HandleSlot<A> {
+  static A* object(uint32_t rep) { return static_cast<A*>(static_cast<void*>(pointer(rep))); }
+  static void store(A*, uint8_t*, Arena&) { trap(); }
+  static A* load(const uint8_t* p) { return object(load_scalar<uint32_t>(p)); }
+  static void lower(A*, uint64_t*, Arena&) { trap(); }
+  static A* lift(const uint64_t* s) { return object(static_cast<uint32_t>(s[0])); }
 };
 
 }  // namespace actr::wit::abi
