@@ -427,8 +427,9 @@ std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>
 }
 
 // ---------------------------------------------------------------------------------------------
-// 0. The store alone: what one registration costs in SQLite (allocate_serial and put, each its
-// own committed transaction with synchronous=FULL), without the server around it.
+// 0. The store alone: what one registration costs in SQLite (a serial from the block reserved in
+// memory, and put as its own committed transaction with synchronous=NORMAL under WAL; the
+// server groups the puts of one I/O loop turn), without the server around it.
 
 std::optional<Figures> store_once(const fs::path& base, int count) {
   fs::path dir = base / ("actr-sigbench-store-" + std::to_string(::getpid()));
@@ -520,8 +521,8 @@ void run_store() {
     }
   }
   t.print(
-      "Parts of a registration, one thread, no server: RegistryStore allocate_serial + put (2 "
-      "commits, synchronous=FULL), and the credential");
+      "Parts of a registration, one thread, no server: RegistryStore allocate_serial (from a "
+      "reserved block) + put (1 commit, synchronous=NORMAL), and the credential");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 #include "signaling/registry_store.hpp"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 
 #include "runtime/mailbox/sqlite.hpp"
 
@@ -61,98 +63,6 @@ actr::Result<Acl> acl_from_blob(const std::vector<uint8_t>& blob) {
   return Acl::from_proto(holder.acl());
 }
 
-}  // namespace
-
-struct RegistryStore::Impl {
-  sqlite::Connection db;
-};
-
-RegistryStore::RegistryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-RegistryStore::RegistryStore(RegistryStore&&) noexcept = default;
-RegistryStore& RegistryStore::operator=(RegistryStore&&) noexcept = default;
-RegistryStore::~RegistryStore() = default;
-
-actr::Result<RegistryStore> RegistryStore::open(const std::filesystem::path& file) {
-  ACTR_TRY_VOID(create_private_file(file));
-  ACTR_TRY(sqlite::Connection db, sqlite::Connection::open(file, /*create=*/false));
-  ACTR_TRY_VOID(db.exec("PRAGMA busy_timeout = 5000"));
-  ACTR_TRY(int64_t app_id, db.query_int("PRAGMA application_id"));
-  ACTR_TRY(int64_t version, db.query_int("PRAGMA user_version"));
-  if (app_id == 0 && version == 0) {
-    ACTR_TRY(int64_t tables, db.query_int("SELECT count(*) FROM sqlite_master"));
-    if (tables != 0) return actr::make_error(file.string() + " is not a signaling database");
-    ACTR_TRY_VOID(db.exec(kSchema));
-    ACTR_TRY_VOID(db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str()));
-    ACTR_TRY_VOID(db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str()));
-  } else if (app_id != kApplicationId) {
-    return actr::make_error(file.string() + " is not a signaling database");
-  } else if (version != kSchemaVersion) {
-    return actr::make_error(file.string() + ": unsupported schema version " +
-                            std::to_string(version));
-  }
-  // WAL: one fsync per commit instead of the rollback journal's several. synchronous=FULL even
-  // so: a serial counter that rolled back after a power cut would hand out serials twice.
-  ACTR_TRY_VOID(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL"));
-  return RegistryStore(std::make_unique<Impl>(Impl{std::move(db)}));
-}
-
-actr::Result<CredentialIssuer> RegistryStore::signing_key() {
-  ACTR_TRY(sqlite::Statement read,
-           impl_->db.prepare("SELECT value FROM settings WHERE key = 'signing_key'"));
-  ACTR_TRY(bool found, read.step());
-  if (found) {
-    std::vector<uint8_t> blob = read.column_blob(0);
-    return CredentialIssuer::from_secret_key(
-        std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
-  }
-  CredentialIssuer issuer = CredentialIssuer::generate();
-  ACTR_TRY(sqlite::Statement write,
-           impl_->db.prepare("INSERT INTO settings (key, value) VALUES ('signing_key', ?1)"));
-  write.bind_blob(1, issuer.secret_key());
-  ACTR_TRY_VOID(write.run());
-  return issuer;
-}
-
-actr::Result<uint64_t> RegistryStore::allocate_serial(uint32_t realm) {
-  // One statement: the increment and the read are atomic and committed together.
-  ACTR_TRY(sqlite::Statement stmt,
-           impl_->db.prepare("INSERT INTO serial_counters (realm, next_serial) VALUES (?1, 2) "
-                             "ON CONFLICT (realm) DO UPDATE SET next_serial = next_serial + 1 "
-                             "RETURNING next_serial - 1"));
-  stmt.bind(1, static_cast<int64_t>(realm));
-  ACTR_TRY(bool row, stmt.step());
-  if (!row) return actr::make_error("registry: no serial returned");
-  auto serial = static_cast<uint64_t>(stmt.column_int(0));
-  ACTR_TRY_VOID(stmt.run());
-  return serial;
-}
-
-actr::Result<void> RegistryStore::put(const StoredRegistration& r) {
-  ACTR_TRY(sqlite::Statement stmt,
-           impl_->db.prepare("INSERT OR REPLACE INTO registrations (realm, serial, manufacturer, "
-                             "name, version, address, acl, registered_at) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-  std::string acl = acl_blob(r.acl);
-  stmt.bind(1, static_cast<int64_t>(r.id.realm.realm_id))
-      .bind(2, static_cast<int64_t>(r.id.serial_number))
-      .bind(3, r.id.type.manufacturer)
-      .bind(4, r.id.type.name)
-      .bind(5, r.id.type.version)
-      .bind(6, r.advertised_address)
-      .bind_blob(7, std::span(reinterpret_cast<const uint8_t*>(acl.data()), acl.size()))
-      .bind(8, r.registered_at);
-  return stmt.run();
-}
-
-actr::Result<void> RegistryStore::remove(uint32_t realm, uint64_t serial) {
-  ACTR_TRY(sqlite::Statement stmt,
-           impl_->db.prepare("DELETE FROM registrations WHERE realm = ?1 AND serial = ?2"));
-  stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
-  return stmt.run();
-}
-
-namespace {
-
 actr::Result<StoredRegistration> read_registration(const sqlite::Statement& row) {
   StoredRegistration r;
   r.id.realm.realm_id = static_cast<uint32_t>(row.column_int(0));
@@ -170,15 +80,176 @@ constexpr const char* kColumns =
 
 }  // namespace
 
+struct RegistryStore::Impl {
+  // Reserved and not yet handed out: [next, end).
+  struct SerialBlock {
+    uint64_t next = 0;
+    uint64_t end = 0;
+  };
+
+  // Declared first, destroyed last: SQLite refuses to close a connection with live statements.
+  sqlite::Connection db;
+  uint64_t serial_block_size = kSerialBlockSize;
+  std::unordered_map<uint32_t, SerialBlock> serial_blocks;
+  bool in_batch = false;
+  sqlite::Statement reserve_block;
+  sqlite::Statement insert;
+  sqlite::Statement erase;
+  sqlite::Statement select_one;
+
+  ~Impl() {
+    if (in_batch) {
+      if (auto committed = commit(); !committed) {
+        spdlog::error("registry: committing the last registrations failed: {}",
+                      committed.error().message);
+      }
+    }
+  }
+
+  actr::Result<void> commit() {
+    in_batch = false;
+    if (auto committed = db.exec("COMMIT"); !committed) {
+      (void)db.exec("ROLLBACK");
+      return committed;
+    }
+    return {};
+  }
+
+  // Runs `write` as its own transaction(s) synced to disk before returning, after committing an
+  // open batch (its rows get synced too).
+  template <typename Write>
+  auto synced(Write write) -> decltype(write()) {
+    if (in_batch) ACTR_TRY_VOID(commit());
+    ACTR_TRY_VOID(db.exec("PRAGMA synchronous = FULL"));
+    auto result = write();
+    if (auto normal = db.exec("PRAGMA synchronous = NORMAL"); !normal && result)
+      return normal.error();
+    return result;
+  }
+};
+
+RegistryStore::RegistryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RegistryStore::RegistryStore(RegistryStore&&) noexcept = default;
+RegistryStore& RegistryStore::operator=(RegistryStore&&) noexcept = default;
+RegistryStore::~RegistryStore() = default;
+
+actr::Result<RegistryStore> RegistryStore::open(const std::filesystem::path& file,
+                                                uint64_t serial_block_size) {
+  if (serial_block_size == 0) return actr::make_error("registry: serial block size must be > 0");
+  ACTR_TRY_VOID(create_private_file(file));
+  ACTR_TRY(sqlite::Connection db, sqlite::Connection::open(file, /*create=*/false));
+  ACTR_TRY_VOID(db.exec("PRAGMA busy_timeout = 5000"));
+  ACTR_TRY(int64_t app_id, db.query_int("PRAGMA application_id"));
+  ACTR_TRY(int64_t version, db.query_int("PRAGMA user_version"));
+  if (app_id == 0 && version == 0) {
+    ACTR_TRY(int64_t tables, db.query_int("SELECT count(*) FROM sqlite_master"));
+    if (tables != 0) return actr::make_error(file.string() + " is not a signaling database");
+    ACTR_TRY_VOID(db.exec(kSchema));
+    ACTR_TRY_VOID(db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str()));
+    ACTR_TRY_VOID(db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str()));
+  } else if (app_id != kApplicationId) {
+    return actr::make_error(file.string() + " is not a signaling database");
+  } else if (version != kSchemaVersion) {
+    return actr::make_error(file.string() + ": unsupported schema version " +
+                            std::to_string(version));
+  }
+  // WAL: a commit appends to one file, and one fsync makes every earlier commit durable too.
+  // NORMAL by default (registration rows); serial blocks and the key switch to FULL (synced()).
+  ACTR_TRY_VOID(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"));
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(db);
+  impl->serial_block_size = serial_block_size;
+  // One statement: the counter moves past the block and the block's start comes back atomically.
+  ACTR_TRY(impl->reserve_block,
+           impl->db.prepare("INSERT INTO serial_counters (realm, next_serial) VALUES (?1, 1 + ?2) "
+                            "ON CONFLICT (realm) DO UPDATE SET next_serial = next_serial + ?2 "
+                            "RETURNING next_serial - ?2"));
+  ACTR_TRY(impl->insert,
+           impl->db.prepare("INSERT OR REPLACE INTO registrations (realm, serial, manufacturer, "
+                            "name, version, address, acl, registered_at) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  ACTR_TRY(impl->erase,
+           impl->db.prepare("DELETE FROM registrations WHERE realm = ?1 AND serial = ?2"));
+  ACTR_TRY(impl->select_one,
+           impl->db.prepare(std::string(kColumns) + " WHERE realm = ?1 AND serial = ?2"));
+  return RegistryStore(std::move(impl));
+}
+
+actr::Result<CredentialIssuer> RegistryStore::signing_key() {
+  ACTR_TRY(sqlite::Statement read,
+           impl_->db.prepare("SELECT value FROM settings WHERE key = 'signing_key'"));
+  ACTR_TRY(bool found, read.step());
+  if (found) {
+    std::vector<uint8_t> blob = read.column_blob(0);
+    return CredentialIssuer::from_secret_key(
+        std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
+  }
+  read.reset();
+  CredentialIssuer issuer = CredentialIssuer::generate();
+  ACTR_TRY_VOID(impl_->synced([&]() -> actr::Result<void> {
+    ACTR_TRY(sqlite::Statement write,
+             impl_->db.prepare("INSERT INTO settings (key, value) VALUES ('signing_key', ?1)"));
+    write.bind_blob(1, issuer.secret_key());
+    return write.run();
+  }));
+  return issuer;
+}
+
+actr::Result<uint64_t> RegistryStore::allocate_serial(uint32_t realm) {
+  Impl::SerialBlock& block = impl_->serial_blocks[realm];
+  if (block.next == block.end) {
+    // The block is durable before any of its serials leaves this function.
+    ACTR_TRY(uint64_t start, impl_->synced([&]() -> actr::Result<uint64_t> {
+      sqlite::Statement& stmt = impl_->reserve_block;
+      stmt.bind(1, static_cast<int64_t>(realm))
+          .bind(2, static_cast<int64_t>(impl_->serial_block_size));
+      ACTR_TRY(bool row, stmt.step());
+      if (!row) {
+        stmt.reset();
+        return actr::make_error("registry: no serial block returned");
+      }
+      auto first = static_cast<uint64_t>(stmt.column_int(0));
+      ACTR_TRY_VOID(stmt.run());  // completes the statement: the commit
+      return first;
+    }));
+    block = {start, start + impl_->serial_block_size};
+  }
+  return block.next++;
+}
+
+actr::Result<void> RegistryStore::put(const StoredRegistration& r) {
+  sqlite::Statement& stmt = impl_->insert;
+  std::string acl = acl_blob(r.acl);
+  stmt.bind(1, static_cast<int64_t>(r.id.realm.realm_id))
+      .bind(2, static_cast<int64_t>(r.id.serial_number))
+      .bind(3, r.id.type.manufacturer)
+      .bind(4, r.id.type.name)
+      .bind(5, r.id.type.version)
+      .bind(6, r.advertised_address)
+      .bind_blob(7, std::span(reinterpret_cast<const uint8_t*>(acl.data()), acl.size()))
+      .bind(8, r.registered_at);
+  return stmt.run();
+}
+
+actr::Result<void> RegistryStore::remove(uint32_t realm, uint64_t serial) {
+  sqlite::Statement& stmt = impl_->erase;
+  stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
+  return stmt.run();
+}
+
 actr::Result<std::optional<StoredRegistration>> RegistryStore::find(uint32_t realm,
                                                                     uint64_t serial) {
-  ACTR_TRY(sqlite::Statement stmt,
-           impl_->db.prepare(std::string(kColumns) + " WHERE realm = ?1 AND serial = ?2"));
+  sqlite::Statement& stmt = impl_->select_one;
   stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
   ACTR_TRY(bool row, stmt.step());
-  if (!row) return std::optional<StoredRegistration>();
-  ACTR_TRY(StoredRegistration r, read_registration(stmt));
-  return std::optional<StoredRegistration>(std::move(r));
+  if (!row) {
+    stmt.reset();
+    return std::optional<StoredRegistration>();
+  }
+  auto r = read_registration(stmt);
+  stmt.reset();
+  if (!r) return r.error();
+  return std::optional<StoredRegistration>(std::move(*r));
 }
 
 actr::Result<std::vector<StoredRegistration>> RegistryStore::all() {
@@ -193,5 +264,19 @@ actr::Result<std::vector<StoredRegistration>> RegistryStore::all() {
   }
   return out;
 }
+
+actr::Result<void> RegistryStore::begin_batch() {
+  if (impl_->in_batch) return {};
+  ACTR_TRY_VOID(impl_->db.exec("BEGIN IMMEDIATE"));
+  impl_->in_batch = true;
+  return {};
+}
+
+actr::Result<void> RegistryStore::commit_batch() {
+  if (!impl_->in_batch) return {};
+  return impl_->commit();
+}
+
+bool RegistryStore::batch_open() const { return impl_ && impl_->in_batch; }
 
 }  // namespace actr::signaling

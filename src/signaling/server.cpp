@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "signaling/acl.hpp"
+#include "signaling/discovery_index.hpp"
 #include "signaling/registry_store.hpp"
 #include "signaling/upgrade.hpp"
 
@@ -73,7 +74,8 @@ struct Server::Core {
   tcp::acceptor acceptor{io};
   net::steady_timer sweep_timer{io};
   std::set<std::shared_ptr<Session>> sessions;
-  std::map<ActorKey, LiveActor> live;
+  std::map<ActorKey, LiveActor> live;  // node-based: by_type points into it
+  DiscoveryIndex<LiveActor> by_type;
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connection_count{0};
@@ -103,6 +105,9 @@ struct Server::Core {
   const LiveActor* caller_of(Session& session, uint64_t serial, uint64_t reply_to);
   std::optional<uint64_t> keepable_serial(Session& session, const proto::RegisterRequest& req);
   void take_down(const ActorKey& key, bool forget);
+  // Removes the actor from `live` and the discovery index; returns it.
+  LiveActor remove_live(std::map<ActorKey, LiveActor>::iterator it);
+  void batch_writes();
   void publish(proto::ActorEvent::Kind kind, const LiveActor& actor);
   void session_ended(Session& session);
   int64_t now() const { return options.clock(); }
@@ -426,17 +431,39 @@ void Server::Core::session_ended(Session& session) {
 void Server::Core::take_down(const ActorKey& key, bool forget) {
   auto it = live.find(key);
   if (it == live.end()) return;
-  LiveActor actor = std::move(it->second);
-  live.erase(it);
-  live_count = live.size();
+  LiveActor actor = remove_live(it);
   if (actor.session) std::erase(actor.session->actors, key);
   if (forget) {
+    batch_writes();
     if (auto removed = store.remove(key.first, key.second); !removed) {
       spdlog::error("signal: cannot forget {}: {}", id_text(actor.id), removed.error().message);
     }
   }
   spdlog::info("signal: {} down", id_text(actor.id));
   publish(proto::ActorEvent::DOWN, actor);
+}
+
+LiveActor Server::Core::remove_live(std::map<ActorKey, LiveActor>::iterator it) {
+  by_type.remove(it->first.first, it->second.id.type.name, it->first.second);
+  LiveActor actor = std::move(it->second);
+  live.erase(it);
+  live_count = live.size();
+  return actor;
+}
+
+// The registration rows written while the handlers of one turn of the event loop run share a
+// transaction, committed (without fsync: see registry_store.hpp) after them.
+void Server::Core::batch_writes() {
+  if (store.batch_open()) return;
+  if (auto begun = store.begin_batch(); !begun) {
+    spdlog::warn("signal: cannot group registration writes: {}", begun.error().message);
+    return;  // each write commits on its own
+  }
+  net::post(io, [this] {
+    if (auto committed = store.commit_batch(); !committed) {
+      spdlog::error("signal: committing registrations failed: {}", committed.error().message);
+    }
+  });
 }
 
 void Server::Core::publish(proto::ActorEvent::Kind kind, const LiveActor& actor) {
@@ -542,7 +569,7 @@ void Server::Core::on_register(Session& session, const proto::Envelope& env) {
     auto old = live.find({req.realm(), *serial});
     if (old != live.end() && old->second.session)
       std::erase(old->second.session->actors, old->first);
-    if (old != live.end()) live.erase(old);
+    if (old != live.end()) remove_live(old);
   } else {
     auto allocated = store.allocate_serial(req.realm());
     if (!allocated) {
@@ -558,6 +585,7 @@ void Server::Core::on_register(Session& session, const proto::Envelope& env) {
   reg.advertised_address = req.advertised_address();
   reg.acl = Acl::from_proto(req.acl());
   reg.registered_at = now();
+  batch_writes();
   if (auto stored = store.put(reg); !stored) {
     spdlog::error("signal: cannot store {}: {}", id_text(reg.id), stored.error().message);
     return session.send(error_envelope(env.id(), proto::Error::INTERNAL, "storage failure"));
@@ -565,6 +593,7 @@ void Server::Core::on_register(Session& session, const proto::Envelope& env) {
   ActorKey key = key_of(reg.id);
   LiveActor& actor = live[key];
   actor = LiveActor{reg.id, reg.advertised_address, reg.acl, &session};
+  by_type.add(key.first, actor.id.type.name, key.second, &actor);
   live_count = live.size();
   session.actors.push_back(key);
 
@@ -603,8 +632,9 @@ void Server::Core::on_discover(Session& session, const proto::Envelope& env) {
   proto::Envelope reply;
   reply.set_reply_to(env.id());
   auto* candidates = reply.mutable_discover_reply()->mutable_candidates();
-  for (const auto& [key, actor] : live) {
-    if (key.first != realm || !options.type_matches(actor.id.type, wanted)) continue;
+  for (const auto& entry : by_type.candidates(realm, wanted.name)) {
+    const LiveActor& actor = *entry.actor;
+    if (!options.type_matches(actor.id.type, wanted)) continue;
     if (!actor.acl.allows(caller->id.type, caller->id.realm.realm_id)) continue;
     auto* c = candidates->Add();
     *c->mutable_id() = to_proto(actor.id);

@@ -46,6 +46,7 @@ struct ServerOptions {
   // 401 otherwise). Credentials presented in the upgrade are always checked
   // (signaling/upgrade.hpp).
   std::string enroll_token;
+  // Must only match types of the wanted name (discovery looks among the actors of that name).
   TypeMatcher type_matches = exact_type_match;
   UnixClock clock = system_unix_seconds;
 };

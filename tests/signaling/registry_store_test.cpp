@@ -34,10 +34,66 @@ TEST(RegistryStore, SerialsArePerRealmAndNeverReusedAcrossReopen) {
     EXPECT_EQ(*store->allocate_serial(2), 1u);
     EXPECT_EQ(*store->allocate_serial(1), 3u);
   }
+  // The rest of each realm's first block is skipped.
   auto store = RegistryStore::open(file);
   ASSERT_TRUE(store) << store.error().message;
-  EXPECT_EQ(*store->allocate_serial(1), 4u);
-  EXPECT_EQ(*store->allocate_serial(2), 2u);
+  EXPECT_EQ(*store->allocate_serial(1), 1 + kSerialBlockSize);
+  EXPECT_EQ(*store->allocate_serial(2), 1 + kSerialBlockSize);
+  EXPECT_EQ(*store->allocate_serial(1), 2 + kSerialBlockSize);
+}
+
+TEST(RegistryStore, SerialsComeFromBlocksReservedOnDisk) {
+  TempDir dir;
+  auto file = dir.path() / kRegistryFileName;
+  EXPECT_FALSE(RegistryStore::open(file, 0));
+  auto store = RegistryStore::open(file, 10);
+  ASSERT_TRUE(store) << store.error().message;
+  for (uint64_t expected = 1; expected <= 25; ++expected) {
+    EXPECT_EQ(*store->allocate_serial(7), expected);
+  }
+  // A second connection (what a restarted server would read) sees the counter at the end of the
+  // third block, already while the first store is open.
+  auto other = RegistryStore::open(file, 10);
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_EQ(*other->allocate_serial(7), 31u);
+  EXPECT_EQ(*store->allocate_serial(7), 26u);  // the first store's block is still its own
+  EXPECT_EQ(*store->allocate_serial(7), 27u);
+}
+
+TEST(RegistryStore, BatchedWritesAreVisibleBeforeAndDurableAfterTheCommit) {
+  TempDir dir;
+  auto file = dir.path() / kRegistryFileName;
+  {
+    auto store = RegistryStore::open(file, 2);
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE(store->begin_batch());
+    EXPECT_TRUE(store->batch_open());
+    ASSERT_TRUE(store->begin_batch());  // no-op
+    ASSERT_TRUE(store->put(registration(1, 1)));
+    ASSERT_TRUE(store->put(registration(1, 2)));
+    auto found = store->find(1, 2);
+    ASSERT_TRUE(found && *found);
+    // Reserving the next serial block commits the batch first.
+    EXPECT_EQ(*store->allocate_serial(1), 1u);
+    EXPECT_FALSE(store->batch_open());
+    ASSERT_TRUE(store->begin_batch());
+    ASSERT_TRUE(store->remove(1, 1));
+    ASSERT_TRUE(store->put(registration(1, 3)));
+    ASSERT_TRUE(store->commit_batch());
+    EXPECT_FALSE(store->batch_open());
+    ASSERT_TRUE(store->commit_batch());  // nothing open: no-op
+    ASSERT_TRUE(store->begin_batch());
+    ASSERT_TRUE(store->put(registration(1, 4)));
+    // Left open: the destructor commits it.
+  }
+  auto store = RegistryStore::open(file);
+  ASSERT_TRUE(store) << store.error().message;
+  auto all = store->all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id.serial_number, 2u);
+  EXPECT_EQ((*all)[1].id.serial_number, 3u);
+  EXPECT_EQ((*all)[2].id.serial_number, 4u);
 }
 
 TEST(RegistryStore, SigningKeyIsStableAndFileIsPrivate) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "signaling/client.hpp"
+#include "signaling/registry_store.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling {
@@ -150,6 +151,65 @@ TEST_F(SignalingServerTest, DiscoveryIsFilteredByTheTargetsAcl) {
   auto refused = anonymous->discover(kEcho);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, proto::Error::NOT_REGISTERED);
+}
+
+// Semver-style matching (as `actr signal` configures it) among the actors of the wanted name;
+// actors that go down, come back or change version move in and out of the answers.
+TEST_F(SignalingServerTest, DiscoveryMatchesVersionsAmongTheActorsOfTheWantedName) {
+  ServerOptions o = options();
+  o.type_matches = [](const ActrType& offered, const ActrType& wanted) {
+    return offered.name == wanted.name &&
+           (wanted.manufacturer.empty() || offered.manufacturer == wanted.manufacturer) &&
+           (wanted.version.empty() || offered.version.substr(0, 2) == wanted.version.substr(0, 2));
+  };
+  auto server = start(std::move(o));
+  auto caller = connect(*server);
+  register_actor(*caller, kGreeter);
+  auto owner = connect(*server);
+  Registration v12 = register_actor(*owner, ActrType{"acme", "echo", "1.2.0"});
+  Registration v20 = register_actor(*owner, ActrType{"acme", "echo", "2.0.0"});
+  register_actor(*owner, ActrType{"acme", "echoes", "1.0.0"});
+  register_actor(*owner, ActrType{"other", "echo", "1.0.0"}, 1, {rule("allow other/*")});
+  register_actor(*owner, ActrType{"acme", "echo", "1.0.0"}, 2);
+  auto late = connect(*server);
+  Registration v15 = register_actor(*late, ActrType{"acme", "echo", "1.5.0"});
+
+  auto ids = [&](ActrType wanted) {
+    std::vector<uint64_t> out;
+    auto found = caller->discover(wanted);
+    EXPECT_TRUE(found) << found.error().message;
+    if (found)
+      for (const auto& c : *found) out.push_back(c.id.serial_number);
+    return out;
+  };
+  using Serials = std::vector<uint64_t>;
+  Serials v1x{v12.id.serial_number, v15.id.serial_number};
+  EXPECT_EQ(ids({"acme", "echo", "1.0.0"}), v1x);
+  EXPECT_EQ(ids({"", "echo", "1.0.0"}), v1x);  // other/echo's ACL refuses the caller
+  EXPECT_EQ(ids({"acme", "echo", "2.1.0"}), Serials{v20.id.serial_number});
+  EXPECT_EQ(ids({"acme", "echo", ""}).size(), 3u);
+  EXPECT_TRUE(ids({"acme", "ech", ""}).empty());
+  EXPECT_TRUE(ids({"acme", "", ""}).empty());
+
+  // Down: gone from the answers. Back with its credential: there again, once.
+  late->close();
+  for (int i = 0; i < 500 && server->live_actor_count() != 6u; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server->live_actor_count(), 6u);
+  EXPECT_EQ(ids({"acme", "echo", "1.0.0"}), Serials{v12.id.serial_number});
+  auto back = connect(*server);
+  RegisterParams params{v15.id.type,   1, {}, "ws://127.0.0.1:9001", v15.id.serial_number,
+                        v15.credential};
+  ASSERT_TRUE(back->register_actor(params));
+  EXPECT_EQ(ids({"acme", "echo", "1.0.0"}), v1x);
+  // Re-registered while still up elsewhere: replaced, not listed twice.
+  auto again = connect(*server);
+  ASSERT_TRUE(again->register_actor(params));
+  EXPECT_EQ(ids({"acme", "echo", "1.0.0"}), v1x);
+  EXPECT_EQ(server->live_actor_count(), 7u);
+  // Unregistered: gone.
+  ASSERT_TRUE(owner->unregister(v12.id.serial_number));
+  EXPECT_EQ(ids({"acme", "echo", "1.0.0"}), Serials{v15.id.serial_number});
 }
 
 TEST_F(SignalingServerTest, MissedHeartbeatsMarkTheActorDownAndTellSubscribers) {
@@ -409,7 +469,8 @@ TEST_F(SignalingServerTest, RestartKeepsSerialsUniqueAndTheSigningKeyStable) {
 
   auto a = connect(*server);
   Registration newcomer = register_actor(*a, kGreeter);
-  EXPECT_EQ(newcomer.id.serial_number, 3u);
+  // The restart skipped the rest of the first block of serials.
+  EXPECT_EQ(newcomer.id.serial_number, 1 + kSerialBlockSize);
   RegisterParams params{kEcho,          1, {}, "ws://127.0.0.1:9001", echo.id.serial_number,
                         echo.credential};
   auto kept = a->register_actor(params);
