@@ -295,9 +295,11 @@ std::optional<std::vector<int>> path_to(const BindingPlan& plan, const Type& t, 
     return h->resource == r ? std::optional<std::vector<int>>(std::vector<int>{}) : std::nullopt;
   }
   auto sub = [&](const Type& x, int step) -> std::optional<std::vector<int>> {
-    auto p = path_to(plan, x, r);
-    if (p) p->insert(p->begin(), step);
-    return p;
+    auto rest = path_to(plan, x, r);
+    if (!rest) return std::nullopt;
+    std::vector<int> path{step};
+    path.insert(path.end(), rest->begin(), rest->end());
+    return path;
   };
   switch (t.tag) {
     case Type::Tag::Ref: {
@@ -970,7 +972,9 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
         }
         for (const TypeDef* r : x.nested) {
           std::string path;
-          for (int step : *path_to(plan, *x.type, r)) {
+          // Held in a variable: a range-for over `*path_to(...)` would walk a destroyed temporary.
+          const std::vector<int> steps = path_to(plan, *x.type, r).value_or(std::vector<int>{});
+          for (int step : steps) {
             path += (path.empty() ? "" : ", ") + std::to_string(step);
           }
           look_up(r, "resource_at(f->type(), " + where + ", {" + path + "})");
