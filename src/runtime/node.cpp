@@ -63,6 +63,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   node->linker_ = std::make_unique<component::Linker>(*node->engine_);
   workload::host::add_to_linker(*node->linker_, make_host_imports());
   node->workers_ = std::make_unique<WorkerPool>(node->config_.workers, node->config_.worker_spin);
+  for (size_t i = 0; i < node->workers_->size(); ++i) {
+    node->deadlines_.push_back(
+        std::make_unique<CallDeadlines>(node->workers_->at(i).io(), node->config_.call_timeout));
+  }
   auto metrics = metrics::NodeMetrics::create(node->registry_);
   if (!metrics) return make_error("metrics: " + metrics.error().message);
   node->metrics_ = *metrics;
@@ -239,6 +243,9 @@ void Node::stop() {
     cv.wait(lock, [&] { return waiting == 0; });
   }
   if (network_) network_->stop();
+  for (size_t i = 0; i < deadlines_.size(); ++i) {
+    boost::asio::post(workers_->at(i).io(), [d = deadlines_[i].get()] { d->cancel(); });
+  }
   workers_->stop();
   if (store_) store_->close();
 }
@@ -354,15 +361,13 @@ std::string Node::next_request_id() {
 
 void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
                      std::function<void(CallResult)> done) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(timer_worker.io(), config_.call_timeout);
-  auto* io = &timer_worker.io();
-  auto slot = std::make_shared<ReplySlot>([timer, io, done = std::move(done)](CallResult r) {
-    boost::asio::post(*io, [timer] { timer->cancel(); });
-    done(std::move(r));
-  });
-  timer->async_wait([slot](boost::system::error_code ec) {
-    if (!ec) slot->settle(CallResult::Err(ActrError::timed_out()));
-  });
+  auto slot = std::make_shared<ReplySlot>(std::move(done));
+  CallDeadlines* deadlines = deadlines_[timer_worker.index()].get();
+  if (timer_worker.in_this_thread()) {
+    deadlines->add(slot);
+  } else {
+    boost::asio::post(timer_worker.io(), [deadlines, slot] { deadlines->add(slot); });
+  }
   message.reply = slot;
   endpoint->deliver(std::move(message), [slot](Status s) {
     if (s.is_err()) slot->settle(CallResult::Err(s.error()));

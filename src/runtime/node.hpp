@@ -17,6 +17,7 @@
 
 #include "component/linker.hpp"
 #include "runtime/actor.hpp"
+#include "runtime/call_deadlines.hpp"
 #include "runtime/config.hpp"
 #include "runtime/metrics/node_metrics.hpp"
 #include "runtime/metrics/registry.hpp"
@@ -111,6 +112,7 @@ class Node {
   std::unique_ptr<wasm::Engine> engine_;
   std::unique_ptr<component::Linker> linker_;
   std::unique_ptr<WorkerPool> workers_;
+  std::vector<std::unique_ptr<CallDeadlines>> deadlines_;  // by worker index
   std::unique_ptr<MailboxStore> store_;
   metrics::Registry registry_;
   metrics::NodeMetrics metrics_;

@@ -40,6 +40,7 @@ WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>());
+    workers_.back()->index_ = i;
     guards_.emplace_back(workers_.back()->io().get_executor());
   }
   std::atomic<unsigned> started{0};

@@ -15,11 +15,13 @@ class Worker {
  public:
   boost::asio::io_context& io() { return io_; }
   bool in_this_thread() const { return std::this_thread::get_id() == thread_id_; }
+  size_t index() const { return index_; }  // in its pool
 
  private:
   friend class WorkerPool;
   boost::asio::io_context io_{1};
   std::thread::id thread_id_;
+  size_t index_ = 0;
 };
 
 class WorkerPool {
