@@ -3,7 +3,9 @@
 // restarted, and a node killed with SIGKILL whose durable mailbox still delivers what it had
 // accepted.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +65,30 @@ std::string call(uint16_t gateway, const std::string& target, const std::string&
   return r.output;
 }
 
+// `n` distinct loopback ports nothing listens on right now (the kernel picks them, all held until
+// each is known; the processes started next bind them), so parallel tests never fight over fixed
+// port numbers.
+std::vector<uint16_t> free_ports(size_t n) {
+  std::vector<int> fds;
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof addr;
+    if (fd < 0) break;
+    fds.push_back(fd);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
+      break;
+    }
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) ::close(fd);
+  return ports;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 20s) {
   auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
@@ -77,9 +103,10 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
     GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
   }
   auto dir = fresh_dir("cluster");
-  uint16_t base = static_cast<uint16_t>(21000 + (::getpid() % 2000) * 5);
-  uint16_t signal_port = base, b_port = base + 1, a_gateway = base + 2, b_gateway = base + 3,
-           c_gateway = base + 4;
+  auto ports = free_ports(5);
+  ASSERT_EQ(ports.size(), 5u);
+  uint16_t signal_port = ports[0], b_port = ports[1], a_gateway = ports[2], b_gateway = ports[3],
+           c_gateway = ports[4];
   std::string server = "ws://127.0.0.1:" + std::to_string(signal_port);
   auto write_node = [&](const std::string& name, const std::string& actor, uint16_t listen,
                         uint16_t gateway, const std::string& extra = "") {
