@@ -3,9 +3,7 @@
 // restarted, and a node killed with SIGKILL whose durable mailbox still delivers what it had
 // accepted.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +14,7 @@
 #include <thread>
 
 #include "node_fixture.hpp"
+#include "support/ports.hpp"
 #include "support/run_actr.hpp"
 
 namespace actr::test {
@@ -63,30 +62,6 @@ std::string call(uint16_t gateway, const std::string& target, const std::string&
   auto r = run_actr("call --node http://127.0.0.1:" + std::to_string(gateway) + " " + target + " " +
                     route + " '" + payload + "'");
   return r.output;
-}
-
-// `n` distinct loopback ports nothing listens on right now (the kernel picks them, all held until
-// each is known; the processes started next bind them), so parallel tests never fight over fixed
-// port numbers.
-std::vector<uint16_t> free_ports(size_t n) {
-  std::vector<int> fds;
-  std::vector<uint16_t> ports;
-  for (size_t i = 0; i < n; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof addr;
-    if (fd < 0) break;
-    fds.push_back(fd);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-      break;
-    }
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) ::close(fd);
-  return ports;
 }
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 20s) {

@@ -10,6 +10,7 @@
 
 #include "gateway/client.hpp"
 #include "node_fixture.hpp"
+#include "support/ports.hpp"
 #include "support/run_actr.hpp"
 
 namespace actr::test {
@@ -54,7 +55,9 @@ TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
 TEST(ActrRun, ServesTheGatewayAndStopsCleanlyOnSigterm) {
   if (!have_probe()) GTEST_SKIP() << "no probe workload";
   auto dir = fresh_dir("actr-run");
-  std::string port = std::to_string(20000 + ::getpid() % 20000);
+  auto ports = free_ports(1);
+  ASSERT_EQ(ports.size(), 1u);
+  std::string port = std::to_string(ports[0]);
   {
     std::ofstream toml(dir / "actr.toml");
     std::string probe = guest_path("runtime_probe").string();
