@@ -600,11 +600,7 @@ void Connection::on_read(beast::error_code ec) {
     return;
   }
   if (!bucket_.take()) {
-    spdlog::warn("net: {} exceeded {} messages/s; closing the connection", describe(),
-                 ctx_->options.limits.messages_per_second);
-    close_with(transport::CLOSE_RATE_LIMITED, "message rate limit exceeded",
-               ActrError::unavailable("connection to " + describe() +
-                                      " closed: message rate limit exceeded"));
+    rate_limited();
     if (!finished_) do_read();
     return;
   }
@@ -620,10 +616,39 @@ void Connection::on_read(beast::error_code ec) {
   buffer_.consume(buffer_.size());
   if (!frame) {
     protocol_error(frame.error().message);
+  } else if (frame->has_batch()) {
+    handle_batch(frame->batch());
   } else {
     handle(frame.value());
   }
   if (!finished_) do_read();
+}
+
+void Connection::handle_batch(const transport::Batch& batch) {
+  auto frames = wire::unpack_batch(batch);
+  if (!frames) {
+    protocol_error(frames.error().message);
+    return;
+  }
+  // The message took one token for the first frame; every further frame takes its own.
+  bool first = true;
+  for (auto& frame : frames.value()) {
+    if (closed_flag_) return;  // an earlier frame closed the connection
+    if (!first && !bucket_.take()) {
+      rate_limited();
+      return;
+    }
+    first = false;
+    handle(frame);
+  }
+}
+
+void Connection::rate_limited() {
+  spdlog::warn("net: {} exceeded {} messages/s; closing the connection", describe(),
+               ctx_->options.limits.messages_per_second);
+  close_with(transport::CLOSE_RATE_LIMITED, "message rate limit exceeded",
+             ActrError::unavailable("connection to " + describe() +
+                                    " closed: message rate limit exceeded"));
 }
 
 void Connection::handle(transport::Frame& frame) {
@@ -656,6 +681,9 @@ void Connection::handle(transport::Frame& frame) {
       break;
     case B::kClose:
       on_close_frame(frame.close());
+      break;
+    case B::kBatch:  // unpacked by on_read; wire::unpack_batch refuses nested ones
+      protocol_error("a batch inside a batch");
       break;
     case B::BODY_NOT_SET:
       protocol_error("frame without a body");
@@ -849,11 +877,27 @@ void Connection::enqueue(std::string bytes) {
   if (!writing_ && ws_up_) do_write();
 }
 
+size_t Connection::batch_limit() const {
+  // Well under the frame limit, which the peer most likely shares: a batch never comes near it.
+  return std::min<size_t>(ctx_->options.limits.max_frame_bytes / 2, 256 * 1024);
+}
+
 void Connection::do_write() {
   writing_ = true;
+  // Everything already queued goes out as one message (one send, one wake-up of the peer); a
+  // lone frame, or one too large to share a message, goes out as it is.
+  size_t count = writes_.size() < 2 ? 1 : wire::frames_per_batch(writes_, batch_limit());
+  if (count == 1) {
+    in_flight_ = std::move(writes_.front());
+    writes_.pop_front();
+  } else {
+    in_flight_ = wire::serialize_batch(writes_, count);
+    ctx_->batches.fetch_add(1, std::memory_order_relaxed);
+    ctx_->batched.fetch_add(count, std::memory_order_relaxed);
+  }
   with_ws([&](auto& ws) {
     ws.async_write(
-        asio::buffer(writes_.front()),
+        asio::buffer(in_flight_),
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
   });
 }
@@ -866,7 +910,7 @@ void Connection::on_write(beast::error_code ec) {
     finish();
     return;
   }
-  writes_.pop_front();
+  in_flight_.clear();
   if (!writes_.empty()) {
     do_write();
   } else if (close_after_writes_) {

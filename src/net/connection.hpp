@@ -120,6 +120,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void do_read();
   void on_read(boost::beast::error_code ec);
   void handle(transport::Frame& frame);
+  void handle_batch(const transport::Batch& batch);
+  void rate_limited();  // closes with CLOSE_RATE_LIMITED
   void on_credentials(const transport::Credentials& credentials);
   void on_request(const transport::Request& request);
   void on_accepted(const transport::Accepted& accepted);
@@ -129,6 +131,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void transmit(Request& request, Pending pending);
   void arm_sweep();
   void enqueue(std::string bytes);
+  size_t batch_limit() const;  // largest message that batches queued frames
   void do_write();
   void on_write(boost::beast::error_code ec);
 
@@ -174,7 +177,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unordered_map<uint64_t, Pending> pending_;
   std::vector<std::pair<Request, Pending>> waiting_;  // sent before the connection opened
 
-  std::deque<std::string> writes_;
+  std::deque<std::string> writes_;  // serialized frames not yet written
+  std::string in_flight_;           // the message being written: a frame or a Batch of them
   bool writing_ = false;
 };
 

@@ -202,6 +202,8 @@ Transport::Stats Transport::stats() const {
   Stats s;
   s.outbound_opened = impl_->ctx->opened.load();
   s.inbound_accepted = impl_->ctx->accepted.load();
+  s.batches_sent = impl_->ctx->batches.load();
+  s.frames_batched = impl_->ctx->batched.load();
   std::lock_guard lock(impl_->ctx->mutex);
   s.live = impl_->ctx->connections.size();
   return s;

@@ -51,6 +51,8 @@ class Transport {
     uint64_t outbound_opened = 0;   // outbound connections ever started
     uint64_t inbound_accepted = 0;  // inbound connections ever accepted
     uint64_t live = 0;              // connections not yet closed
+    uint64_t batches_sent = 0;      // messages that carried several queued frames (Batch)
+    uint64_t frames_batched = 0;    // frames sent inside those
   };
   Stats stats() const;
 

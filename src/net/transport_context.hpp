@@ -34,6 +34,8 @@ struct Context {
   std::atomic<uint64_t> credential_generation{0};
   std::atomic<uint64_t> opened{0};    // outbound connections started
   std::atomic<uint64_t> accepted{0};  // inbound connections accepted
+  std::atomic<uint64_t> batches{0};   // Batch messages written
+  std::atomic<uint64_t> batched{0};   // frames written inside them
 
   void add(const std::shared_ptr<Connection>& c) {
     std::lock_guard lock(mutex);

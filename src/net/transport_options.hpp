@@ -19,8 +19,10 @@ struct ConnectionLimits {
   // Largest inbound frame (one WebSocket message): the runtime's 4 MiB payload limit plus room
   // for the envelope.
   size_t max_frame_bytes = 4 * 1024 * 1024 + 64 * 1024;
-  // Inbound frames a second (token bucket); 0 disables the limit.
-  double messages_per_second = 200000;
+  // Inbound frames a second (token bucket; each frame of a Batch counts); 0 disables the limit.
+  // With batching one connection carries over 300k frames a second on 2 vCPUs (150k calls/s,
+  // Accepted + Reply), so the default only stops floods.
+  double messages_per_second = 1000000;
   double burst = 50000;
 };
 

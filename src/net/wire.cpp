@@ -241,4 +241,59 @@ Result<transport::Frame> parse_frame(std::span<const uint8_t> bytes) {
   return frame;
 }
 
+namespace {
+
+size_t varint_size(size_t value) {
+  size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// A length-delimited field with a one-byte tag: tag, length, bytes.
+size_t field_size(size_t length) { return 1 + varint_size(length) + length; }
+
+}  // namespace
+
+size_t frames_per_batch(const std::deque<std::string>& frames, size_t limit) {
+  // Frame{version (tag + one-byte varint), batch (field 10) {frames (field 1)...}}.
+  constexpr size_t kVersionField = 2;
+  size_t content = 0;
+  size_t count = 0;
+  for (const auto& frame : frames) {
+    size_t next = content + field_size(frame.size());
+    if (kVersionField + field_size(next) > limit) break;
+    content = next;
+    ++count;
+  }
+  return count < 2 ? 1 : count;
+}
+
+std::string serialize_batch(std::deque<std::string>& frames, size_t count) {
+  transport::Frame frame;
+  frame.set_version(kProtocolVersion);
+  auto* batch = frame.mutable_batch();
+  batch->mutable_frames()->Reserve(static_cast<int>(count));
+  for (size_t i = 0; i < count; ++i) {
+    batch->add_frames(std::move(frames.front()));
+    frames.pop_front();
+  }
+  return serialize(frame);
+}
+
+Result<std::vector<transport::Frame>> unpack_batch(const transport::Batch& batch) {
+  if (batch.frames().empty()) return malformed("empty batch");
+  std::vector<transport::Frame> out;
+  out.reserve(static_cast<size_t>(batch.frames_size()));
+  for (const auto& bytes : batch.frames()) {
+    ACTR_TRY(auto frame, parse_frame(std::span<const uint8_t>(
+                             reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+    if (frame.has_batch()) return malformed("a batch inside a batch");
+    out.push_back(std::move(frame));
+  }
+  return out;
+}
+
 }  // namespace actr::net::wire

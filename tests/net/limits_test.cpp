@@ -13,6 +13,7 @@
 #include "net/upgrade.hpp"
 #include "net/wire.hpp"
 #include "net_fixture.hpp"
+#include "raw_client.hpp"
 
 namespace actr::net::test {
 namespace {
@@ -36,36 +37,6 @@ void expect_echo_works(Transport& client, const std::string& address) {
   ASSERT_TRUE(r->is_ok());
   EXPECT_EQ(text(r->value()), "echo:still here");
 }
-
-// A hand-driven WebSocket client that can say anything (after an upgrade with `credential`).
-struct RawClient {
-  asio::io_context ioc;
-  beast::websocket::stream<tcp::socket> ws{ioc};
-  beast::flat_buffer buffer;
-
-  explicit RawClient(uint16_t port, const std::string& credential = "node:5") {
-    ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    ws.set_option(
-        beast::websocket::stream_base::decorator([credential](beast::websocket::request_type& req) {
-          req.set(kCredentialHeader, encode_base64(bytes(credential)));
-          req.set(kNodeHeader, "raw");
-        }));
-    ws.handshake("127.0.0.1", "/actr");
-    ws.binary(true);
-  }
-  // The next frame, or nullopt when the connection ended.
-  std::optional<transport::Frame> read() {
-    beast::error_code ec;
-    buffer.clear();
-    ws.read(buffer, ec);
-    if (ec) return std::nullopt;
-    transport::Frame frame;
-    auto data = buffer.cdata();
-    EXPECT_TRUE(frame.ParseFromArray(data.data(), static_cast<int>(data.size())));
-    return frame;
-  }
-  void write(const std::string& bytes) { ws.write(asio::buffer(bytes)); }
-};
 
 void expect_closed_with(RawClient& raw, transport::CloseCode code) {
   std::optional<transport::Frame> frame = raw.read();
