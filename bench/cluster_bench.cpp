@@ -47,13 +47,16 @@
 
 extern char** environ;
 
+#include "support/harness.hpp"
+
 namespace {
+
+using namespace actr::bench;  // NOLINT: the harness helpers
 
 namespace fs = std::filesystem;
 using actr::runtime::Bytes;
 using actr::runtime::CallResult;
 using actr::runtime::Node;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   int reps = 3;
@@ -69,10 +72,6 @@ fs::path guest(const std::string& name) {
 
 Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 const std::string kPayload(64, 'x');  // 64 bytes, no spaces: the last argument of the routes
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 double cpu_seconds_self() {
   rusage ru{};
@@ -96,22 +95,6 @@ double cpu_seconds_of(pid_t pid) {
   }
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
-
-std::string load_average() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-// Nearest-rank percentile of unsorted samples (p in 0..100).
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-double median(std::vector<double> v) { return percentile(std::move(v), 50); }
 
 bool check(const CallResult& r, const char* what) {
   if (r.is_ok()) return true;
@@ -397,48 +380,8 @@ std::optional<std::vector<double>> time_calls(Node& node, const std::string& tar
 // ---------------------------------------------------------------------------------------------
 // Tables: one row per scenario, each column the median over the repetitions.
 
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
-  void print(const std::string& title) const {
-    std::printf("\n### %s\n\n| scenario |", title.c_str());
-    for (auto& c : columns) std::printf(" %s |", c.c_str());
-    std::printf("\n|---|");
-    for (size_t i = 0; i < columns.size(); ++i) std::printf("---|");
-    std::printf("\n");
-    for (auto& [name, cells] : rows) {
-      std::printf("| %s |", name.c_str());
-      for (auto& c : cells) std::printf(" %s |", c.c_str());
-      std::printf("\n");
-    }
-    std::fflush(stdout);
-  }
-};
-
-std::string fmt(double v, const char* unit = "") {
-  char buf[64];
-  if (v >= 1000) {
-    std::snprintf(buf, sizeof buf, "%.0f%s", v, unit);
-  } else if (v >= 10) {
-    std::snprintf(buf, sizeof buf, "%.1f%s", v, unit);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f%s", v, unit);
-  }
-  return buf;
-}
-std::string pair(double a, double b) { return fmt(a, " us") + " / " + fmt(b, " us"); }
-
-using Figures = std::map<std::string, double>;
-std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>()>& once) {
-  std::map<std::string, std::vector<double>> all;
-  for (int i = 0; i < opts.reps; ++i) {
-    auto f = once();
-    if (!f) return std::nullopt;
-    for (auto& [k, v] : *f) all[k].push_back(v);
-  }
-  Figures out;
-  for (auto& [k, v] : all) out[k] = median(v);
-  return out;
+std::string pair(double a, double b) {
+  return format_figure(a, " us") + " / " + format_figure(b, " us");
 }
 
 bool selected(const std::string& name) { return name.find(opts.filter) != std::string::npos; }
@@ -580,7 +523,7 @@ void run_latency(const std::vector<LatencyCase>& cases, const std::string& title
         {Bare::ThisProcess, "bare transport, echo server in this process (as net_bench)"}};
     for (auto& [where, name] : bares) {
       if (!selected(name)) continue;
-      auto f = median_of_reps([where = where] { return bare_latency_once(where); });
+      auto f = median_of_reps(opts.reps, [where = where] { return bare_latency_once(where); });
       if (!f) {
         t.rows.push_back({name, {"failed"}});
         continue;
@@ -592,17 +535,17 @@ void run_latency(const std::vector<LatencyCase>& cases, const std::string& title
   std::vector<std::pair<std::string, double>> ratios;
   for (const LatencyCase& c : cases) {
     if (!selected(c.name)) continue;
-    auto f = median_of_reps([&] { return latency_once(c); });
+    auto f = median_of_reps(opts.reps, [&] { return latency_once(c); });
     if (!f) {
       t.rows.push_back({c.name, {"failed"}});
       continue;
     }
     auto& m = *f;
-    t.rows.push_back(
-        {c.name,
-         {pair(m["ext_p50"], m["ext_p99"]), pair(m["one_p50"], m["one_p99"]),
-          fmt(m["one_minus_ext"], " us"), pair(m["loop_p50"], m["loop_p99"]),
-          pair(m["batch_p50"], m["batch_p99"]), fmt(m["rate"]), fmt(m["cpu_per_call"])}});
+    t.rows.push_back({c.name,
+                      {pair(m["ext_p50"], m["ext_p99"]), pair(m["one_p50"], m["one_p99"]),
+                       format_figure(m["one_minus_ext"], " us"), pair(m["loop_p50"], m["loop_p99"]),
+                       pair(m["batch_p50"], m["batch_p99"]), format_figure(m["rate"]),
+                       format_figure(m["cpu_per_call"])}});
     if (c.where == Where::AcrossNodes) ratios.push_back({c.name, m["batch_p50"]});
   }
   t.print(title);
@@ -812,7 +755,9 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::vector<
       return;
     }
     auto m = *f;
-    t.rows.push_back({name, {fmt(m["rate"]), fmt(m["cpu_util"], "%"), fmt(m["cpu_per_call"])}});
+    t.rows.push_back({name,
+                      {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
+                       format_figure(m["cpu_per_call"])}});
   };
   for (uint32_t callers : bare) {
     for (bool accept_first : {false, true}) {
@@ -820,11 +765,13 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::vector<
                          " concurrent callers, echo server in another process" +
                          (accept_first ? ", Accepted + Reply frames" : "");
       if (!selected(name)) continue;
-      add(name, median_of_reps([=] { return bare_throughput_once(callers, accept_first); }));
+      add(name,
+          median_of_reps(opts.reps, [=] { return bare_throughput_once(callers, accept_first); }));
     }
   }
   for (const ThroughputCase& c : cases) {
-    if (selected(c.name)) add(c.name, median_of_reps([&] { return throughput_once(c); }));
+    if (selected(c.name))
+      add(c.name, median_of_reps(opts.reps, [&] { return throughput_once(c); }));
   }
   t.print(title);
 }

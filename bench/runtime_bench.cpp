@@ -45,13 +45,16 @@
 
 extern char** environ;
 
+#include "support/harness.hpp"
+
 namespace {
+
+using namespace actr::bench;  // NOLINT: the harness helpers
 
 namespace fs = std::filesystem;
 using actr::runtime::Bytes;
 using actr::runtime::CallResult;
 using actr::runtime::Node;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   int reps = 3;
@@ -68,39 +71,12 @@ fs::path guest(const std::string& name) {
 Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 const std::string kPayload(64, 'x');  // 64 bytes, no spaces: the last argument of call-loop
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
-
-size_t rss_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string load_average() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-// Nearest-rank percentile of unsorted samples (p in 0..100).
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-double median(std::vector<double> v) { return percentile(std::move(v), 50); }
 
 // A started node in a fresh data directory; removed (and stopped) on destruction.
 class BenchNode {
@@ -185,49 +161,7 @@ std::optional<std::vector<double>> time_calls(Node& node, const std::string& tar
 // ---------------------------------------------------------------------------------------------
 // Tables: one row per scenario, each column the median over the repetitions.
 
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
-  void print(const std::string& title) const {
-    std::printf("\n### %s\n\n| scenario |", title.c_str());
-    for (auto& c : columns) std::printf(" %s |", c.c_str());
-    std::printf("\n|---|");
-    for (size_t i = 0; i < columns.size(); ++i) std::printf("---|");
-    std::printf("\n");
-    for (auto& [name, cells] : rows) {
-      std::printf("| %s |", name.c_str());
-      for (auto& c : cells) std::printf(" %s |", c.c_str());
-      std::printf("\n");
-    }
-    std::fflush(stdout);
-  }
-};
-
-std::string fmt(double v, const char* unit = "") {
-  char buf[64];
-  if (v >= 1000) {
-    std::snprintf(buf, sizeof buf, "%.0f%s", v, unit);
-  } else if (v >= 10) {
-    std::snprintf(buf, sizeof buf, "%.1f%s", v, unit);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f%s", v, unit);
-  }
-  return buf;
-}
-
 // Runs `once` opts.reps times; each run gives named figures; the result is each figure's median.
-using Figures = std::map<std::string, double>;
-std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>()>& once) {
-  std::map<std::string, std::vector<double>> all;
-  for (int i = 0; i < opts.reps; ++i) {
-    auto f = once();
-    if (!f) return std::nullopt;
-    for (auto& [k, v] : *f) all[k].push_back(v);
-  }
-  Figures out;
-  for (auto& [k, v] : all) out[k] = median(v);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 0. The floor under the runtime: a message handed back and forth between two threads, each
@@ -306,8 +240,9 @@ void run_baseline() {
        {Row{"asio post round trip between two worker threads (io_context::run)", false, false},
         Row{"the same, plus a 30 s timer armed and cancelled per round trip", false, true},
         Row{"asio post round trip, both threads busy-polling (no sleep)", true, false}}) {
-    auto f = median_of_reps([r] { return ping_pong_once(r.spin, r.timer); });
-    t.rows.push_back({r.name, {fmt((*f)["p50"], " us"), fmt((*f)["p99"], " us")}});
+    auto f = median_of_reps(opts.reps, [r] { return ping_pong_once(r.spin, r.timer); });
+    t.rows.push_back(
+        {r.name, {format_figure((*f)["p50"], " us"), format_figure((*f)["p99"], " us")}});
   }
   t.print("Baseline: cross-thread round trip on this machine (no runtime)");
 }
@@ -361,18 +296,19 @@ void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string
           {}};
   for (auto& [name, workers, mailbox, window] : cases) {
     if (name.find(opts.filter) == std::string::npos) continue;
-    auto f = median_of_reps([&] { return latency_once(workers, mailbox, window); });
+    auto f = median_of_reps(opts.reps, [&] { return latency_once(workers, mailbox, window); });
     if (!f) {
       t.rows.push_back({name, {"failed"}});
       continue;
     }
     auto& m = *f;
-    t.rows.push_back({name,
-                      {fmt(m["ext_p50"], " us") + " / " + fmt(m["ext_p99"], " us"),
-                       fmt(m["one_p50"], " us") + " / " + fmt(m["one_p99"], " us"),
-                       fmt(m["one_minus_ext"], " us"),
-                       fmt(m["batch_p50"], " us") + " / " + fmt(m["batch_p99"], " us"),
-                       fmt(m["rate"]), fmt(m["cpu_per_call"])}});
+    t.rows.push_back(
+        {name,
+         {format_figure(m["ext_p50"], " us") + " / " + format_figure(m["ext_p99"], " us"),
+          format_figure(m["one_p50"], " us") + " / " + format_figure(m["one_p99"], " us"),
+          format_figure(m["one_minus_ext"], " us"),
+          format_figure(m["batch_p50"], " us") + " / " + format_figure(m["batch_p99"], " us"),
+          format_figure(m["rate"]), format_figure(m["cpu_per_call"])}});
   }
   t.print(title);
 }
@@ -505,15 +441,15 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::string&
   Table t{{"calls/s", "CPU use (of 200%)", "CPU us per call", "calls per CPU-second"}, {}};
   for (const ThroughputCase& c : cases) {
     if (c.name.find(opts.filter) == std::string::npos) continue;
-    auto f = median_of_reps([&] { return throughput_once(c); });
+    auto f = median_of_reps(opts.reps, [&] { return throughput_once(c); });
     if (!f) {
       t.rows.push_back({c.name, {"failed"}});
       continue;
     }
     auto& m = *f;
     t.rows.push_back({c.name,
-                      {fmt(m["rate"]), fmt(m["cpu_util"], "%"), fmt(m["cpu_per_call"]),
-                       fmt(m["rate_per_core"])}});
+                      {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
+                       format_figure(m["cpu_per_call"]), format_figure(m["rate_per_core"])}});
   }
   t.print(title);
 }
@@ -582,7 +518,7 @@ void run_memory() {
   Table t{{"RSS delta / 1000", "marginal RSS per instance (1000 vs 1)", "node start / 1000",
            "marginal start per instance", "RSS of the 1-instance node (delta)"},
           {}};
-  auto f = median_of_reps([&]() -> std::optional<Figures> {
+  auto f = median_of_reps(opts.reps, [&]() -> std::optional<Figures> {
     auto one = spawn_memory_child(1);
     auto lots = spawn_memory_child(many);
     if (!one || !lots) return std::nullopt;
@@ -599,8 +535,9 @@ void run_memory() {
     auto& m = *f;
     t.rows.push_back(
         {"echo x 1000 (memory mailbox, 2 workers)",
-         {fmt(m["per"] / 1024, " KB"), fmt(m["marginal"] / 1024, " KB"), fmt(m["start_per"], " us"),
-          fmt(m["start_marginal"], " us"), fmt(m["base"] / 1048576, " MB")}});
+         {format_figure(m["per"] / 1024, " KB"), format_figure(m["marginal"] / 1024, " KB"),
+          format_figure(m["start_per"], " us"), format_figure(m["start_marginal"], " us"),
+          format_figure(m["base"] / 1048576, " MB")}});
   }
   t.print("Idle memory per actor instance (fresh process per figure)");
 }

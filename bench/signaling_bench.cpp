@@ -47,11 +47,14 @@
 
 extern char** environ;
 
+#include "support/harness.hpp"
+
 namespace {
+
+using namespace actr::bench;  // NOLINT: the harness helpers
 
 namespace fs = std::filesystem;
 namespace sig = actr::signaling;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   int reps = 3;
@@ -71,32 +74,6 @@ bool selected(const std::string& scenario) {
 // Bench threads issuing requests at once: each waits for its reply (the client API is
 // synchronous), so this is the number of requests in flight.
 constexpr unsigned kDrivers = 16;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-size_t rss_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string load_average() {
-  std::ifstream f("/proc/loadavg");
-  std::string a, b, c;
-  f >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-double median(std::vector<double> v) { return percentile(std::move(v), 50); }
 
 // CPU time of this process: the clients and their I/O threads.
 double client_cpu_seconds() {
@@ -379,53 +356,6 @@ bool register_population(Clients& clients, size_t per_client, size_t types) {
 // ---------------------------------------------------------------------------------------------
 // Tables (as runtime_bench prints them).
 
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
-  void print(const std::string& title) const {
-    std::printf("\n### %s\n\n| scenario |", title.c_str());
-    for (auto& c : columns) std::printf(" %s |", c.c_str());
-    std::printf("\n|---|");
-    for (size_t i = 0; i < columns.size(); ++i) std::printf("---|");
-    std::printf("\n");
-    for (auto& [name, cells] : rows) {
-      std::printf("| %s |", name.c_str());
-      for (auto& c : cells) std::printf(" %s |", c.c_str());
-      std::printf("\n");
-    }
-    std::fflush(stdout);
-  }
-};
-
-std::string fmt(double v, const char* unit = "") {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  if (v >= 1000) {
-    std::snprintf(buf, sizeof buf, "%.0f%s", v, unit);
-  } else if (v >= 10) {
-    std::snprintf(buf, sizeof buf, "%.1f%s", v, unit);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f%s", v, unit);
-  }
-  return buf;
-}
-
-using Figures = std::map<std::string, double>;
-std::optional<Figures> median_of_reps(const std::function<std::optional<Figures>()>& once) {
-  std::map<std::string, std::vector<double>> all;
-  for (int i = 0; i < opts.reps; ++i) {
-    auto f = once();
-    if (!f) return std::nullopt;
-    for (auto& [k, v] : *f) {
-      auto& values = all[k];
-      if (std::isfinite(v)) values.push_back(v);  // NaN: not measurable in this run
-    }
-  }
-  Figures out;
-  for (auto& [k, v] : all) out[k] = v.empty() ? NAN : median(v);
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // 0. The store alone: what one registration costs in SQLite (a serial from the block reserved in
 // memory, and put as its own committed transaction with synchronous=NORMAL under WAL; the
@@ -500,22 +430,24 @@ void run_store() {
       {"SQLite on tmpfs: " + opts.tmpfs_dir.string(), opts.tmpfs_dir, opts.quick ? 1000 : 3000}};
   for (auto& r : rows) {
     if (!selected(r.name)) continue;
-    auto f = median_of_reps([&] { return store_once(r.base, r.count); });
+    auto f = median_of_reps(opts.reps, [&] { return store_once(r.base, r.count); });
     if (!f) {
       t.rows.push_back({r.name, {"failed"}});
       continue;
     }
     auto& m = *f;
-    t.rows.push_back(
-        {r.name, {fmt(m["per_reg_us"], " us"), fmt(m["cpu_per_reg_us"], " us"), fmt(m["rate"])}});
+    t.rows.push_back({r.name,
+                      {format_figure(m["per_reg_us"], " us"),
+                       format_figure(m["cpu_per_reg_us"], " us"), format_figure(m["rate"])}});
   }
   std::string issue = "credential: CredentialIssuer::issue + encode (Ed25519 sign)";
   if (selected(issue)) {
-    auto f = median_of_reps([] { return issue_once(opts.quick ? 500 : 2000); });
+    auto f = median_of_reps(opts.reps, [] { return issue_once(opts.quick ? 500 : 2000); });
     if (f) {
-      t.rows.push_back({issue,
-                        {fmt((*f)["per_reg_us"], " us"), fmt((*f)["cpu_per_reg_us"], " us"),
-                         fmt((*f)["rate"])}});
+      t.rows.push_back(
+          {issue,
+           {format_figure((*f)["per_reg_us"], " us"), format_figure((*f)["cpu_per_reg_us"], " us"),
+            format_figure((*f)["rate"])}});
     } else {
       t.rows.push_back({issue, {"failed"}});
     }
@@ -582,7 +514,8 @@ void run_register() {
     std::string name = r.where + " (" + r.base.string() + "): " + std::to_string(r.clients) +
                        " clients x " + std::to_string(r.per_client) + " actors";
     if (!selected(name)) continue;
-    auto f = median_of_reps([&] { return register_once(r.base, r.clients, r.per_client); });
+    auto f =
+        median_of_reps(opts.reps, [&] { return register_once(r.base, r.clients, r.per_client); });
     if (!f) {
       t.rows.push_back({name, {"failed"}});
       continue;
@@ -590,11 +523,12 @@ void run_register() {
     auto& m = *f;
     t.rows.push_back(
         {name,
-         {std::to_string(r.clients * r.per_client), fmt(m["rate"]), fmt(m["cpu_util"], "%"),
-          fmt(m["client_util"], "%"),
-          fmt(m["cpu_per_reg_us"]) + " (" + fmt(m["sys_share"], "%") + ")", fmt(m["rate_per_core"]),
-          fmt(m["rss_per_actor"], " B"), fmt(m["rss_per_conn"] / 1024, " KB"),
-          fmt(m["rss_total"] / 1048576, " MB")}});
+         {std::to_string(r.clients * r.per_client), format_figure(m["rate"]),
+          format_figure(m["cpu_util"], "%"), format_figure(m["client_util"], "%"),
+          format_figure(m["cpu_per_reg_us"]) + " (" + format_figure(m["sys_share"], "%") + ")",
+          format_figure(m["rate_per_core"]), format_figure(m["rss_per_actor"], " B"),
+          format_figure(m["rss_per_conn"] / 1024, " KB"),
+          format_figure(m["rss_total"] / 1048576, " MB")}});
   }
   t.print("Registrations (100 types, a third with 2 ACL rules, a third with 1; " +
           std::to_string(kDrivers) + " requests in flight)");
@@ -676,7 +610,7 @@ std::optional<Figures> discover_figures(size_t actors, size_t types, size_t call
     return {};
   });
   if (!ok) return std::nullopt;
-  auto f = median_of_reps([&] { return discover_window(*server, *callers_c, types); });
+  auto f = median_of_reps(opts.reps, [&] { return discover_window(*server, *callers_c, types); });
   close_all(*callers_c);
   close_all(*owners);
   return f;
@@ -709,9 +643,12 @@ void run_discover() {
     auto& m = *f;
     t.rows.push_back(
         {name,
-         {fmt(m["rate"]), fmt(m["cpu_util"], "%"), fmt(m["client_util"], "%"),
-          fmt(m["cpu_per_op_us"]) + " (" + fmt(m["sys_share"], "%") + ")", fmt(m["rate_per_core"]),
-          fmt(m["p50"], " us") + " / " + fmt(m["p99"], " us"), fmt(m["candidates"])}});
+         {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
+          format_figure(m["client_util"], "%"),
+          format_figure(m["cpu_per_op_us"]) + " (" + format_figure(m["sys_share"], "%") + ")",
+          format_figure(m["rate_per_core"]),
+          format_figure(m["p50"], " us") + " / " + format_figure(m["p99"], " us"),
+          format_figure(m["candidates"])}});
   }
   t.print("Discoveries (" + std::to_string(callers) + " caller connections, " +
           std::to_string(kDrivers) + " requests in flight, types in turn)");
@@ -753,7 +690,7 @@ std::optional<Figures> heartbeat_figures(size_t clients, std::chrono::millisecon
   if (!conns || !register_population(*conns, 1, 100)) return std::nullopt;
   // Let the connection burst settle.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  auto f = median_of_reps([&] { return heartbeat_window(*server, clients, interval); });
+  auto f = median_of_reps(opts.reps, [&] { return heartbeat_window(*server, clients, interval); });
   close_all(*conns);
   return f;
 }
@@ -783,10 +720,11 @@ void run_heartbeat() {
       continue;
     }
     auto& m = *f;
-    t.rows.push_back({name,
-                      {fmt(m["pings_per_s"]), fmt(m["cpu_util"], "%"),
-                       fmt(m["per_ping_us"]) + " (" + fmt(m["sys_share"], "%") + ")",
-                       fmt(m["rss"] / 1048576, " MB")}});
+    t.rows.push_back(
+        {name,
+         {format_figure(m["pings_per_s"]), format_figure(m["cpu_util"], "%"),
+          format_figure(m["per_ping_us"]) + " (" + format_figure(m["sys_share"], "%") + ")",
+          format_figure(m["rss"] / 1048576, " MB")}});
   }
   t.print("Heartbeat load (idle connected clients, one actor each)");
 }

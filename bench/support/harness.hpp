@@ -1,0 +1,103 @@
+// What the table-printing benchmark harnesses (runtime_bench, cluster_bench, signaling_bench)
+// share: timing and machine readings, percentiles, medians over repetitions, Markdown tables.
+// Header-only: bench/CMakeLists.txt makes one executable per bench/*.cpp.
+#pragma once
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace actr::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+inline size_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+inline std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+// Nearest-rank percentile of unsorted samples (p in 0..100).
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+inline double median(std::vector<double> v) { return percentile(std::move(v), 50); }
+
+// Named figures of one run; median_of_reps runs `once` `reps` times and gives each figure's
+// median (NaN, "not measurable in this run", is left out; NaN when no run measured it).
+using Figures = std::map<std::string, double>;
+inline std::optional<Figures> median_of_reps(int reps,
+                                             const std::function<std::optional<Figures>()>& once) {
+  std::map<std::string, std::vector<double>> all;
+  for (int i = 0; i < reps; ++i) {
+    auto f = once();
+    if (!f) return std::nullopt;
+    for (auto& [k, v] : *f) {
+      auto& values = all[k];
+      if (std::isfinite(v)) values.push_back(v);
+    }
+  }
+  Figures out;
+  for (auto& [k, v] : all) out[k] = v.empty() ? NAN : median(v);
+  return out;
+}
+
+// One row per scenario; printed as a Markdown table under a "###" title.
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
+  void print(const std::string& title) const {
+    std::printf("\n### %s\n\n| scenario |", title.c_str());
+    for (auto& c : columns) std::printf(" %s |", c.c_str());
+    std::printf("\n|---|");
+    for (size_t i = 0; i < columns.size(); ++i) std::printf("---|");
+    std::printf("\n");
+    for (auto& [name, cells] : rows) {
+      std::printf("| %s |", name.c_str());
+      for (auto& c : cells) std::printf(" %s |", c.c_str());
+      std::printf("\n");
+    }
+    std::fflush(stdout);
+  }
+};
+
+// Three significant-ish digits and a unit; "n/a" for NaN.
+inline std::string format_figure(double v, const char* unit = "") {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[64];
+  if (v >= 1000) {
+    std::snprintf(buf, sizeof buf, "%.0f%s", v, unit);
+  } else if (v >= 10) {
+    std::snprintf(buf, sizeof buf, "%.1f%s", v, unit);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2f%s", v, unit);
+  }
+  return buf;
+}
+
+}  // namespace actr::bench
