@@ -39,7 +39,7 @@ Actor::Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, W
       config_(config),
       index_(index),
       id_(std::move(id)),
-      mailbox_key_(config.name + "#" + std::to_string(index)),
+      mailbox_key_(runtime::mailbox_key(config, index)),
       worker_(worker),
       component_(std::move(component)) {
   if (!config_.acl.empty()) {

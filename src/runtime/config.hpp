@@ -38,6 +38,11 @@ struct ActorConfig {
   std::vector<std::string> acl;
 };
 
+// "<name>#<index>": the key of an actor instance's durable mailbox and of its kept identity.
+inline std::string mailbox_key(const ActorConfig& actor, uint32_t index) {
+  return actor.name + "#" + std::to_string(index);
+}
+
 struct MailboxConfig {
   uint64_t backpressure_threshold = 1'000;  // on-mailbox-backpressure fires when crossed upward
   uint64_t hard_limit = 10'000;             // senders get `unavailable` beyond it

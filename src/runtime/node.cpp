@@ -113,7 +113,7 @@ Result<std::vector<ActrId>> Node::assign_ids() {
   std::vector<NodeNetwork::Member> members;
   for (const ActorConfig& ac : config_.actors) {
     for (uint32_t i = 0; i < ac.instances; ++i) {
-      members.push_back({ac.name + "#" + std::to_string(i), ac.type, ac.acl});
+      members.push_back({mailbox_key(ac, i), ac.type, ac.acl});
     }
   }
   auto network = NodeNetwork::start(*this, std::move(members));
