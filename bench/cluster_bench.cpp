@@ -339,6 +339,7 @@ struct Cluster {
     fs::remove_all(c->server_dir);
     actr::signaling::ServerOptions options;
     options.data_dir = c->server_dir;
+    options.enrollment.open = true;  // a benchmark on loopback
     // The per-connection rate limit (default 1000/s) would throttle discovery: every call-loop
     // discovers its callee once.
     options.messages_per_second = 1e6;

@@ -10,15 +10,32 @@ port=${ACTR_DEMO_PORT:-8080}
 node="http://127.0.0.1:$port"
 run() { echo "\$ $*"; "$@"; echo; }
 
+# Waits until LOG has a line matching PATTERN (the process says it is ready), while PID lives. No
+# fixed sleep: a first run compiles every component, which takes as long as the machine needs.
+wait_for() {
+  local pid=$1 log=$2 pattern=$3 what=$4 waited=0
+  until grep -q "$pattern" "$log" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "error: $what exited before it was ready:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+    if ((waited % 100 == 0)); then echo "(waiting for $what: $((waited / 10)) s)"; fi
+    if ((waited >= 6000)); then
+      echo "error: $what not ready after 600 s:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+  done
+}
+
 echo "== a node: echo x2, counter, greeter (examples/node/actr.toml) =="
 $actr run examples/node/actr.toml --gateway "$port" --log-level warn > build/demo-node.log 2>&1 &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  curl -sf "$node/healthz" > /dev/null 2>&1 && break
-  kill -0 $pid 2>/dev/null || { cat build/demo-node.log; exit 1; }
-  sleep 0.1
-done
+wait_for $pid build/demo-node.log '^ready' "the node"
 cat build/demo-node.log
 run $actr call --node "$node" acme/echo echo 'hello, actors'
 run $actr call --node "$node" acme/echo reverse 'stressed'
@@ -42,9 +59,14 @@ sigport=${ACTR_DEMO_SIGNAL_PORT:-7450}
 signaling="ws://127.0.0.1:$sigport"
 greeter_gw=$((port + 1))
 rm -rf build/demo-cluster
+# The server is closed by default: it creates an enrollment token in its data directory, which
+# the nodes' configurations name (enroll_token_file).
 $actr signal --listen "127.0.0.1:$sigport" --data-dir build/demo-cluster/signal --log-level warn \
   > build/demo-signal.log 2>&1 &
 signal_pid=$!
+trap 'kill -INT $signal_pid 2>/dev/null || true' EXIT
+wait_for $signal_pid build/demo-signal.log '^enrollment token' "the signaling server"
+cat build/demo-signal.log
 $actr run examples/cluster/echo-node.toml --signaling "$signaling" --log-level warn \
   > build/demo-echo-node.log 2>&1 &
 echo_pid=$!
@@ -52,11 +74,8 @@ $actr run examples/cluster/greeter-node.toml --signaling "$signaling" --gateway 
   --log-level warn > build/demo-greeter-node.log 2>&1 &
 greeter_pid=$!
 trap 'kill -INT $greeter_pid $echo_pid $signal_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$greeter_gw/healthz" > /dev/null 2>&1 && break
-  kill -0 $greeter_pid 2>/dev/null || { cat build/demo-greeter-node.log; exit 1; }
-  sleep 0.1
-done
+wait_for $echo_pid build/demo-echo-node.log '^ready' "the echo node"
+wait_for $greeter_pid build/demo-greeter-node.log '^ready' "the greeter node"
 echo "--- echo node (examples/cluster/echo-node.toml)"; cat build/demo-echo-node.log
 echo "--- greeter node (examples/cluster/greeter-node.toml)"; cat build/demo-greeter-node.log
 echo

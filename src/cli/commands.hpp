@@ -25,7 +25,8 @@ void add_call_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 
 // `actr signal [--listen ADDR:PORT] [--data-dir DIR] [--credential-ttl S] [--heartbeat S]
-// [--max-frame BYTES] [--rate N] [--log-level]`: runs the signaling server until SIGINT/SIGTERM.
+// [--max-frame BYTES] [--rate N] [--enroll-token T | --enroll-token-file F | --insecure-open]
+// [--log-level]`: runs the signaling server until SIGINT/SIGTERM.
 void add_signal_command(CLI::App& app, int& exit_code);
 
 }  // namespace actr::cli

@@ -20,8 +20,9 @@ struct RunOptions {
   std::string engine;
   std::string data_dir;
   std::string log_level;
-  std::string signaling;  // overrides [network] signaling
-  std::string listen;     // overrides [network] listen
+  std::string signaling;          // overrides [network] signaling
+  std::string listen;             // overrides [network] listen
+  std::string enroll_token_file;  // overrides [network] enroll_token(_file)
 };
 
 Result<void> apply_gateway(runtime::NodeConfig& config, const std::string& spec) {
@@ -58,6 +59,10 @@ Result<void> run(const RunOptions& o) {
   if (!o.data_dir.empty()) config.data_dir = std::filesystem::absolute(o.data_dir);
   if (!o.signaling.empty()) config.network.signaling = o.signaling;
   if (!o.listen.empty()) config.network.listen = o.listen;
+  if (!o.enroll_token_file.empty()) {
+    config.network.enroll_token.clear();
+    config.network.enroll_token_file = std::filesystem::absolute(o.enroll_token_file);
+  }
   if (!o.listen.empty() && !config.network.enabled()) {
     return make_error("--listen needs a signaling server (--signaling or [network] signaling)");
   }
@@ -102,6 +107,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "[network] signaling)");
   cmd->add_option("--listen", options->listen,
                   "Accept other nodes on HOST:PORT (overrides [network] listen)");
+  cmd->add_option("--enroll-token-file", options->enroll_token_file,
+                  "The signaling server's enrollment token, from this file (overrides [network] "
+                  "enroll_token and enroll_token_file)");
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
   cmd->callback([options, &exit_code] {

@@ -7,8 +7,8 @@
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
 #include "runtime/ids.hpp"
+#include "signaling/enrollment.hpp"
 #include "signaling/server.hpp"
-#include "signaling/upgrade.hpp"
 
 namespace actr::cli {
 
@@ -23,6 +23,7 @@ struct SignalOptions {
   double rate = 1000;
   std::string enroll_token;
   std::string enroll_token_file;
+  bool insecure_open = false;
   std::string log_level;
 };
 
@@ -51,9 +52,31 @@ Result<void> run(const SignalOptions& o) {
   options.max_frame_bytes = o.max_frame_bytes;
   options.messages_per_second = o.rate;
   options.message_burst = 2 * o.rate;
-  options.enroll_token = o.enroll_token;
-  if (!o.enroll_token_file.empty()) {
-    ACTR_TRY(options.enroll_token, signaling::read_enroll_token_file(o.enroll_token_file));
+  // Closed by default: a token from the command line, a token file, or the data directory's own
+  // token file (created on first start). Open enrollment only when asked for by name.
+  std::string token_note;
+  if (o.insecure_open) {
+    options.enrollment.open = true;
+    std::cerr << "warning: --insecure-open: anyone who reaches " << o.listen
+              << " may register actors of any type and receive signed credentials; ACLs by type "
+                 "mean nothing. For development only.\n";
+    token_note = "enrollment: OPEN (--insecure-open; development only)";
+  } else if (!o.enroll_token.empty()) {
+    if (o.enroll_token.size() < 16) {
+      return make_error("--enroll-token: an enrollment token must be at least 16 characters");
+    }
+    options.enrollment.tokens.push_back({o.enroll_token, {}});
+    token_note = "enrollment: the token given with --enroll-token";
+  } else {
+    std::filesystem::path file = o.enroll_token_file;
+    if (file.empty()) {
+      bool created = false;
+      ACTR_TRY(file, signaling::ensure_enroll_token_file(options.data_dir, &created));
+      if (created) spdlog::info("signaling: created a new enrollment token in {}", file.string());
+    }
+    ACTR_TRY(options.enrollment.tokens, signaling::read_enroll_tokens(file));
+    token_note = "enrollment token: " + std::filesystem::absolute(file).string() +
+                 " (nodes: enroll_token_file in [network], or actr run --enroll-token-file)";
   }
   // Discovery accepts semver-compatible versions, as discovery on a node does.
   options.type_matches = [](const signaling::ActrType& offered, const signaling::ActrType& wanted) {
@@ -63,7 +86,7 @@ Result<void> run(const SignalOptions& o) {
   StopSignals stop_signals;  // before any thread starts
 
   ACTR_TRY(auto server, signaling::Server::start(std::move(options)));
-  std::cout << "signaling: " << server->listen_address() << std::endl;
+  std::cout << "signaling: " << server->listen_address() << "\n" << token_note << std::endl;
   spdlog::info("{}: stopping", stop_signals.wait());
   server->stop();
   std::cout << "stopped" << std::endl;
@@ -91,10 +114,16 @@ void add_signal_command(CLI::App& app, int& exit_code) {
                   "Messages per second per connection, burst twice that (default 1000)")
       ->check(CLI::PositiveNumber);
   auto* token = cmd->add_option("--enroll-token", options->enroll_token,
-                                "Nodes must send this token (Authorization: Bearer) to connect");
-  cmd->add_option("--enroll-token-file", options->enroll_token_file,
-                  "Read the enrollment token from this file (keeps it out of the process list)")
-      ->excludes(token);
+                                "Nodes must send this token (Authorization: Bearer) to register");
+  auto* token_file =
+      cmd->add_option("--enroll-token-file", options->enroll_token_file,
+                      "Enrollment tokens, one a line: TOKEN [TYPE-PATTERN...] (default: "
+                      "DATA_DIR/enroll-token, created with a random token on first start)")
+          ->excludes(token);
+  cmd->add_flag("--insecure-open", options->insecure_open,
+                "Let anyone register any actor type without a token (development only)")
+      ->excludes(token)
+      ->excludes(token_file);
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
   cmd->callback([options, &exit_code] {

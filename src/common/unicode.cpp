@@ -79,6 +79,38 @@ bool validate_utf8(std::string_view s, std::string* message) {
   return true;
 }
 
+std::string to_valid_utf8(std::string_view s) {
+  if (validate_utf8(s)) return std::string(s);
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  size_t n = s.size();
+  std::string out;
+  out.reserve(n + 8);
+  size_t i = 0;
+  while (i < n) {
+    uint8_t lead = p[i];
+    if (lead < 0x80) {
+      out.push_back(static_cast<char>(lead));
+      ++i;
+      continue;
+    }
+    int len = sequence_length(lead);
+    size_t valid = len > 0 ? 1 : 0;  // bytes of a well-formed prefix
+    while (len > 0 && valid < static_cast<size_t>(len) && i + valid < n) {
+      uint8_t b = p[i + valid];
+      bool good = valid == 1 ? second_byte_ok(lead, b) : (b >= 0x80 && b <= 0xBF);
+      if (!good) break;
+      ++valid;
+    }
+    if (len > 0 && valid == static_cast<size_t>(len)) {
+      out.append(s.substr(i, valid));
+    } else {
+      append_utf8(out, 0xFFFD);
+    }
+    i += valid > 0 ? valid : 1;
+  }
+  return out;
+}
+
 uint32_t next_code_point(std::string_view s, size_t& i) {
   auto b0 = static_cast<uint8_t>(s[i]);
   if (b0 < 0x80) {

@@ -16,6 +16,12 @@ inline bool is_scalar(uint32_t c) { return c < 0xD800 || (c > 0xDFFF && c <= 0x1
 // "incomplete utf-8 byte sequence from index 3".
 bool validate_utf8(std::string_view s, std::string* message = nullptr);
 
+// `s` itself when it is valid UTF-8; otherwise a copy with every maximal invalid subpart replaced
+// by U+FFFD (the WHATWG / Unicode "substitution of maximal subparts" practice). For strings the
+// host builds from bytes it does not control (error contexts, log lines) that must cross as WIT
+// strings.
+std::string to_valid_utf8(std::string_view s);
+
 // Decodes the code point starting at s[i] of valid UTF-8 and advances i.
 uint32_t next_code_point(std::string_view s, size_t& i);
 

@@ -13,6 +13,13 @@ namespace actr::gateway {
 
 using CallResult = actr::wit::Result<std::vector<uint8_t>, actr::workload::types::ActrError>;
 
+// GET /healthz: 200 with `text` when ok, 503 with `text` otherwise (one line per problem, e.g.
+// each failed actor with its reason).
+struct Health {
+  bool ok = false;
+  std::string text;
+};
+
 // Implemented by the node. Every method may be called from the gateway's I/O thread(s), so
 // implementations must be thread-safe and must not block for long: call() hands the work off and
 // answers through `done`.
@@ -26,7 +33,7 @@ class Backend {
                     std::function<void(CallResult)> done) = 0;
   // Prometheus text exposition (format 0.0.4).
   virtual std::string metrics_text() = 0;
-  virtual bool healthy() = 0;
+  virtual Health health() = 0;
 };
 
 }  // namespace actr::gateway

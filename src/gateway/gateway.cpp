@@ -25,7 +25,8 @@ ServerState::ServerState(GatewayOptions opts, Backend& b)
       work(ioc.get_executor()),
       accept_strand(ioc.get_executor()),
       acceptor(accept_strand),
-      accept_retry(accept_strand) {}
+      accept_retry(accept_strand),
+      admission({options.max_connections, options.max_connections_per_address}) {}
 
 void ServerState::accept() {
   acceptor.async_accept(
@@ -47,17 +48,26 @@ void ServerState::on_accept(boost::system::error_code ec, tcp::socket socket) {
   }
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  auto remote = socket.remote_endpoint(ignored);
+  std::string address = ignored ? std::string("?") : remote.address().to_string();
   std::shared_ptr<HttpSession> session;
+  std::vector<std::shared_ptr<HttpSession>> evicted;
   {
     std::lock_guard lock(mu);
     if (stopped) return;
-    if (sessions.size() < options.max_connections) {
-      uint64_t id = next_session_id++;
-      session = std::make_shared<HttpSession>(shared_from_this(), std::move(socket), id);
-      sessions.emplace(id, session);
+    auto decision = admission.admit(address);
+    for (auto id : decision.evicted) {
+      auto it = sessions.find(id);
+      if (it == sessions.end()) continue;
+      if (auto s = it->second.lock()) evicted.push_back(std::move(s));
+    }
+    if (decision.admitted) {
+      session = std::make_shared<HttpSession>(shared_from_this(), std::move(socket), decision.id);
+      sessions.emplace(decision.id, session);
     }
   }
-  if (session) session->start();  // else `socket` closes here: too many connections
+  for (auto& s : evicted) s->close();  // idle longest: room for a client with a request
+  if (session) session->start();       // else `socket` closes here: every connection is busy
   accept();
 }
 

@@ -3,7 +3,7 @@
 //                                       or an actr-error as JSON + `x-actr-error` (see
 //                                       error_mapping.hpp and docs/GATEWAY.md)
 //   GET  /metrics                       Backend::metrics_text(), Prometheus text format 0.0.4
-//   GET  /healthz                       200 "ok" or 503
+//   GET  /healthz                       200 "ok" or 503 with the reasons (Backend::health())
 // HTTP/1.1 with keep-alive, served by asynchronous sessions on the gateway's own io_context.
 #pragma once
 
@@ -26,14 +26,22 @@ struct GatewayOptions {
   uint16_t port = 0;  // 0: an ephemeral port, see Gateway::port()
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
-  // Bounds waiting for the next request on a kept-alive connection, reading one request, and
+  // Bounds waiting for the next request on a kept-alive connection, reading one request body, and
   // writing one reply; a client slower than that is disconnected.
   std::chrono::seconds idle_timeout{60};
+  // A new connection must send its first byte within it, and every request header must be
+  // complete within it of its first byte (not reset per byte, unlike nginx's
+  // client_header_timeout): a client that dribbles a header is cut off.
+  std::chrono::milliseconds header_timeout{10'000};
   // How long a call may wait for the backend before the gateway answers 504 timed-out itself;
   // zero leaves timing out to the node.
   std::chrono::milliseconds call_timeout{0};
-  size_t max_connections = 1024;  // connections beyond are closed at once
-  unsigned threads = 1;           // I/O threads
+  // Connections open at once, in all and from one client address. At a limit the connection idle
+  // longest (waiting for a request) is closed to make room; a newcomer is refused only when every
+  // connection is serving a request (common/connection_admission.hpp).
+  size_t max_connections = 1024;
+  size_t max_connections_per_address = 256;
+  unsigned threads = 1;  // I/O threads
 };
 
 namespace detail {

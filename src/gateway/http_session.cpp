@@ -43,6 +43,7 @@ HttpSession::HttpSession(std::shared_ptr<ServerState> state, tcp::socket socket,
       call_timer_(stream_.get_executor()) {}
 
 HttpSession::~HttpSession() {
+  state_->admission.remove(id_);
   std::lock_guard lock(state_->mu);
   state_->sessions.erase(id_);
 }
@@ -72,7 +73,26 @@ void HttpSession::read_header() {
   // a body is wanted at all. (Not boost::none: Beast 1.74 then compares a Content-Length
   // against an empty optional and always reports body_limit.)
   parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-  stream_.expires_after(state_->options.idle_timeout);
+  state_->admission.set_idle(id_, true);
+  if (buffer_.size() > 0) return parse_header();  // a pipelined request is here already
+  // The first byte of the next request: a new connection gets header_timeout for it, a kept-alive
+  // one idle_timeout.
+  stream_.expires_after(
+      served_ ? std::chrono::duration_cast<std::chrono::milliseconds>(state_->options.idle_timeout)
+              : state_->options.header_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+        self->stream_.expires_never();
+        if (self->closed_) return;
+        if (ec) return self->do_close();  // end of stream, timeout, reset: nobody to answer
+        self->buffer_.commit(n);
+        self->parse_header();
+      });
+}
+
+void HttpSession::parse_header() {
+  // The whole header within header_timeout of its first byte, however slowly it trickles in.
+  stream_.expires_after(state_->options.header_timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -81,6 +101,10 @@ void HttpSession::read_header() {
 void HttpSession::on_header(beast::error_code ec) {
   stream_.expires_never();
   if (closed_) return;
+  if (!ec) {
+    served_ = true;
+    state_->admission.set_idle(id_, false);
+  }
   if (ec == http::error::header_limit)
     return respond_protocol_error(431, "header-too-large", "request header too large", true);
   if (ec && is_http_parse_error(ec) && ec != http::error::end_of_stream &&
@@ -106,13 +130,14 @@ void HttpSession::route() {
     if (req.method() != http::verb::get)
       return respond_protocol_error(405, "method-not-allowed", "use GET", close_after, "GET");
     if (path == "/healthz") {
-      bool healthy = false;
+      Health health{false, "unavailable\n"};
       try {
-        healthy = state_->backend.healthy();
+        health = state_->backend.health();
       } catch (const std::exception&) {
       }
-      return respond(healthy ? 200 : 503, "text/plain; charset=utf-8",
-                     bytes_of(healthy ? "ok\n" : "unavailable\n"), close_after);
+      if (health.text.empty()) health.text = health.ok ? "ok\n" : "unavailable\n";
+      return respond(health.ok ? 200 : 503, "text/plain; charset=utf-8", bytes_of(health.text),
+                     close_after);
     }
     std::string text;
     try {

@@ -37,6 +37,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void do_close();
   void read_header();
+  void parse_header();
   void on_header(boost::beast::error_code ec);
   void route();
   void read_body();
@@ -75,6 +76,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool keep_alive_ = true;
   bool close_after_write_ = false;
   bool closed_ = false;
+  bool served_ = false;    // a request header was read: later waits are keep-alive idleness
   uint64_t call_seq_ = 0;  // the call waiting for the backend, while call_pending_
   bool call_pending_ = false;
 };

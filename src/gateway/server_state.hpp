@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/connection_admission.hpp"
 #include "gateway/backend.hpp"
 #include "gateway/gateway.hpp"
 
@@ -33,11 +34,13 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer accept_retry;
 
+  // Who may connect; session ids are its ids.
+  ConnectionAdmission admission;
+
   // Guards `stopped` and `sessions`. Once `stopped` is set nothing new is posted to `ioc`.
   std::mutex mu;
   bool stopped = false;
   std::map<uint64_t, std::weak_ptr<HttpSession>> sessions;
-  uint64_t next_session_id = 0;
 
   // I/O threads still inside ioc.run(), for the bounded wait in Gateway::stop().
   std::mutex threads_mu;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <vector>
 
+#include "common/unicode.hpp"
+
 namespace actr::gateway {
 namespace {
 
@@ -85,6 +87,12 @@ std::optional<Result<ActorPath>> parse_actor_path(std::string_view request_targe
   for (auto segment : segments) {
     auto d = percent_decode(segment);
     if (!d) return Result<ActorPath>(make_error("bad percent-encoding in the request path"));
+    // Targets and route keys are WIT strings: the node could not pass anything else on.
+    std::string why;
+    if (!unicode::validate_utf8(*d, &why)) {
+      return Result<ActorPath>(
+          make_error("the request path is not valid UTF-8 once decoded (" + why + ")"));
+    }
     decoded.push_back(std::move(*d));
   }
   ActorPath out;

@@ -25,7 +25,8 @@ struct ActorPath {
 // Segments are decoded after splitting, so %2F stays inside a segment; more than one target
 // segment are joined with '/', so /actors/acme/echo/ping and /actors/acme%2Fecho/ping both name
 // target "acme/echo", route "ping". Returns nullopt when the path does not have that shape (an
-// unknown path: fewer than two segments, an empty one), an error for a bad %-escape.
+// unknown path: fewer than two segments, an empty one), an error for a bad %-escape or a
+// decoded segment that is not valid UTF-8 (targets and route keys are WIT strings).
 std::optional<Result<ActorPath>> parse_actor_path(std::string_view request_target);
 
 // The path of a request target without its query string.

@@ -521,6 +521,7 @@ void Connection::refresh() {
 }
 
 void Connection::open_now() {
+  if (admission_id_) ctx_->admission.set_idle(admission_id_, false);  // authenticated: kept
   stage_ = Stage::Open;
   open_flag_ = true;
   timer_.cancel();
@@ -987,6 +988,7 @@ void Connection::finish() {
   socket().close(ignored);
   auto self = shared_from_this();
   ctx_->remove(self);
+  if (admission_id_) ctx_->admission.remove(admission_id_);
   if (events_started_ && ctx_->options.events.disconnected) {
     ctx_->options.events.disconnected(peer_, *closed_error_);
   }

@@ -77,6 +77,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void abort(ActrError reason, std::function<void()> done);
   // Sends the current credential when it is newer than the one this connection presented.
   void refresh();
+  // Inbound: the connection's id in Context::admission (0 for outbound ones).
+  void set_admission_id(ConnectionAdmission::Id id) { admission_id_ = id; }
+  ConnectionAdmission::Id admission_id() const { return admission_id_; }
 
  private:
   // AwaitCredentials: outbound, upgraded, waiting for the peer's credential in its first frame.
@@ -150,6 +153,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<PlainStream> plain_;  // exactly one of these two is set
   std::unique_ptr<TlsStream> tls_;
   const bool inbound_;
+  ConnectionAdmission::Id admission_id_ = 0;
   std::optional<Address> address_;  // outbound only
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer timer_;

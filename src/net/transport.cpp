@@ -100,11 +100,33 @@ struct Transport::Impl {
                                                  asio::basic_stream_socket<tcp, Strand> socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
+        boost::system::error_code ignored;
+        auto remote = socket.remote_endpoint(ignored);
+        std::string address = ignored ? std::string("?") : remote.address().to_string();
+        std::vector<std::shared_ptr<detail::Connection>> evicted;
         std::lock_guard lock(ctx->mutex);
         if (ctx->stopped) return;
-        auto c = detail::Connection::inbound(ctx, strand, tcp::socket(std::move(socket)));
-        ctx->connections.insert(c);
-        c->start();
+        auto decision = ctx->admission.admit(address);
+        for (auto id : decision.evicted) {
+          for (const auto& c : ctx->connections) {
+            if (c->admission_id() == id) evicted.push_back(c);
+          }
+        }
+        for (auto& c : evicted) {  // still in its upgrade: room for a newcomer
+          c->abort(ActrError::unavailable("evicted: the listener is full and it was idle longest"),
+                   nullptr);
+        }
+        if (!decision.admitted) {
+          spdlog::warn(
+              "net: refusing a connection from {}: {} connections are open and none is "
+              "idle",
+              address, ctx->admission.size());
+        } else {
+          auto c = detail::Connection::inbound(ctx, strand, tcp::socket(std::move(socket)));
+          c->set_admission_id(decision.id);
+          ctx->connections.insert(c);
+          c->start();
+        }
       } else {
         spdlog::warn("net: accept failed: {}", ec.message());
       }

@@ -17,13 +17,15 @@ namespace actr::net::detail {
 class Connection;
 
 struct Context {
-  Context(TransportOptions o, boost::asio::io_context& io) : options(std::move(o)), ioc(io) {}
+  Context(TransportOptions o, boost::asio::io_context& io)
+      : options(std::move(o)), ioc(io), admission(options.inbound_limits) {}
 
   TransportOptions options;
   boost::asio::io_context& ioc;  // owned by the Transport, which outlives every connection
   std::string advertised_address;
   std::unique_ptr<boost::asio::ssl::context> server_tls;  // set: inbound connections use TLS
   std::unique_ptr<boost::asio::ssl::context> client_tls;  // for wss:// peers
+  ConnectionAdmission admission;                          // inbound connections
 
   std::mutex mutex;  // guards what follows
   bool stopped = false;

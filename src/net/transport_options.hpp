@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "common/connection_admission.hpp"
 #include "common/result.hpp"
 #include "net/request.hpp"
 #include "net/responder.hpp"
@@ -84,6 +85,11 @@ struct TransportOptions {
   // ignored). 0: no limit (the node's own call timeout settles the caller; the entry stays until
   // the peer answers or the connection closes).
   std::chrono::milliseconds request_timeout{0};
+  // Inbound connections open at once, in all and per client address. A connection still in its
+  // upgrade (which must complete within connect_timeout) is idle: at a limit the one idle longest
+  // is closed to make room; authenticated connections are never evicted, and a newcomer is refused
+  // when nothing is idle (common/connection_admission.hpp).
+  ConnectionAdmission::Limits inbound_limits{1024, 256};
   unsigned threads = 1;
 };
 

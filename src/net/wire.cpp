@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/unicode.hpp"
+
 namespace actr::net::wire {
 
 namespace {
@@ -98,7 +100,8 @@ transport::Error to_proto(const ActrError& error) {
 }
 
 Result<ActrError> from_proto(const transport::Error& error) {
-  const std::string& m = error.message();
+  // A peer's text reaches the caller's guest as a WIT string: invalid bytes become U+FFFD.
+  std::string m = unicode::to_valid_utf8(error.message());
   switch (error.code()) {
     case transport::ERROR_UNAVAILABLE:
       return ActrError::unavailable(m);
@@ -113,7 +116,7 @@ Result<ActrError> from_proto(const transport::Error& error) {
     case transport::ERROR_UNKNOWN_ROUTE:
       return ActrError::unknown_route(m);
     case transport::ERROR_DEPENDENCY_NOT_FOUND:
-      return ActrError::dependency_not_found({error.service_name(), m});
+      return ActrError::dependency_not_found({unicode::to_valid_utf8(error.service_name()), m});
     case transport::ERROR_DECODE_FAILURE:
       return ActrError::decode_failure(m);
     case transport::ERROR_NOT_IMPLEMENTED:

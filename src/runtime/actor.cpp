@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
+#include "common/unicode.hpp"
 #include "runtime/fiber_stack.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
+#include "runtime/message_text.hpp"
 #include "runtime/node.hpp"
 #include "signaling/acl.hpp"
+#include "wasm/trap.hpp"
 
 namespace actr::runtime {
 
@@ -29,6 +32,49 @@ workload::types::Timestamp now_timestamp() {
 
 bool is_latency_first(const PayloadType& t) {
   return t.tag() == PayloadType::Tag::StreamLatencyFirst || t.tag() == PayloadType::Tag::MediaRtp;
+}
+
+// The label of a trap kind in actr_actor_traps_total.
+const char* trap_label(wasm::TrapKind kind) {
+  using K = wasm::TrapKind;
+  switch (kind) {
+    case K::Unreachable:
+      return "unreachable";
+    case K::MemoryOutOfBounds:
+      return "memory-out-of-bounds";
+    case K::TableOutOfBounds:
+      return "table-out-of-bounds";
+    case K::IndirectCallTypeMismatch:
+      return "indirect-call-type-mismatch";
+    case K::UninitializedElement:
+      return "uninitialized-element";
+    case K::IntegerDivideByZero:
+      return "integer-divide-by-zero";
+    case K::IntegerOverflow:
+      return "integer-overflow";
+    case K::InvalidConversion:
+      return "invalid-conversion";
+    case K::StackExhausted:
+      return "stack-exhausted";
+    case K::DeadlineExceeded:
+      return "deadline";
+    case K::MemoryLimit:
+      return "memory-limit";
+    case K::Poisoned:
+      return "poisoned";
+    case K::Host:
+      return "host";
+    case K::None:
+    case K::Other:
+      break;
+  }
+  return "other";
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
+  return buf;
 }
 
 }  // namespace
@@ -66,8 +112,27 @@ std::string Actor::label() const { return mailbox_key_ + " (" + to_string(id_) +
 
 void Actor::deliver(Message m, std::function<void(Status)> accepted) {
   State s = state_.load();
-  if (s == State::Created || s == State::Failed || s == State::Stopping || s == State::Stopped) {
+  if (s == State::Failed) {
+    auto f = failure();
+    std::string why = "actor " + label() + " is failed";
+    if (f) {
+      why += ": " + f->reason;
+      if (f->retry_at) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *f->retry_at - std::chrono::steady_clock::now());
+        why += "; the supervisor starts it again in " +
+               seconds_text(std::max(left, std::chrono::milliseconds(0)));
+      }
+    }
+    accepted(Status::Err(ActrError::unavailable(std::move(why))));
+    return;
+  }
+  if (s == State::Created || s == State::Stopping || s == State::Stopped) {
     accepted(Status::Err(ActrError::unavailable("actor " + label() + " is not running")));
+    return;
+  }
+  if (auto bad = invalid_text(m)) {
+    accepted(Status::Err(ActrError::invalid_argument(*bad)));
     return;
   }
   if (m.caller && !admits(*m.caller)) {
@@ -245,9 +310,12 @@ std::vector<Actor::Item> Actor::take_all(std::optional<State> new_state) {
 void Actor::drop(Item item, const std::string& why) {
   if (!item.message) return;
   queued_.fetch_sub(1);
-  if (item.message->reply)
+  if (item.message->reply) {
+    // The caller is told it did not run, so it never runs: a call is answered exactly once.
     item.message->reply->settle(CallResult::Err(ActrError::unavailable(why)));
-  // A durable message stays in the store and is delivered when the actor runs again.
+    complete(*item.message);
+  }
+  // A durable tell stays in the store and is delivered when the actor runs again.
 }
 
 void Actor::pump() {
@@ -370,7 +438,7 @@ void Actor::process_dispatch(Message& m) {
   rm.dispatches->inc();
   rm.duration->observe(elapsed);
   if (!r) {
-    handle_trap(std::move(m), "dispatch of route `" + m.route_key + "`", r.error());
+    handle_failure(std::move(m), "dispatch of route `" + m.route_key + "`", r.error());
     return;
   }
   if (r->is_err()) {
@@ -450,8 +518,9 @@ bool Actor::deliver_chunk(Message& m) {
   context_.reset();
   if (!r) {
     std::string what = "on-data-stream of stream `" + c.stream_id + "`";
-    handle_trap(std::move(m), what, r.error());
-    return false;
+    bool host_fault = is_host_fault(r.error());
+    handle_failure(std::move(m), what, r.error());
+    return host_fault;  // the instance is still there
   }
   if (r->is_err()) {
     handle_error(r->error(), "on-data-stream stream=" + c.stream_id +
@@ -465,7 +534,11 @@ void Actor::run_hook(const std::string& request_id, const HookFn& hook) {
   context_ = CallContext{id_, std::nullopt, request_id, {}, Lane::Signal};
   auto r = hook(*proxy_);
   context_.reset();
-  if (!r) handle_trap(std::nullopt, request_id.substr(request_id.find(':') + 1), r.error());
+  // A trap of on-error is not reported to on-error again (it would trap again, for ever).
+  if (!r) {
+    handle_failure(std::nullopt, request_id.substr(request_id.find(':') + 1), r.error(),
+                   request_id != "hook:on_error");
+  }
 }
 
 Result<void> Actor::lifecycle(const char* request_id,
@@ -480,7 +553,8 @@ Result<void> Actor::lifecycle(const char* request_id,
 }
 
 void Actor::handle_error(const ActrError& error, std::string_view context) {
-  ErrorEvent event{error, ErrorCategory::handler_error(), std::string(context), now_timestamp()};
+  ErrorEvent event{with_valid_text(error), ErrorCategory::handler_error(),
+                   unicode::to_valid_utf8(context), now_timestamp()};
   run_hook("hook:on_error", [event](Proxy& p) -> Result<void> {
     auto r = p.on_error(event);
     if (!r) return r.error();
@@ -488,36 +562,86 @@ void Actor::handle_error(const ActrError& error, std::string_view context) {
   });
 }
 
-void Actor::handle_trap(std::optional<Message> m, const std::string& what, const Error& trap) {
+bool Actor::is_host_fault(const Error& error) const {
+  return instance_ && !instance_->poisoned() && wasm::trap_kind(error) == wasm::TrapKind::None;
+}
+
+void Actor::handle_failure(std::optional<Message> m, const std::string& what, const Error& error,
+                           bool report_to_on_error) {
+  // The linker poisons the instance on every trap (guest code, canonical ABI checks, a host
+  // import that asked to trap). An instance left intact failed on the host's side: a value the
+  // host could not pass into it. That is no fault of the actor: nothing restarts.
+  if (is_host_fault(error)) {
+    handle_host_fault(std::move(m), what, error);
+    return;
+  }
+  handle_trap(std::move(m), what, error, report_to_on_error);
+}
+
+void Actor::handle_host_fault(std::optional<Message> m, const std::string& what,
+                              const Error& fault) {
+  spdlog::error("actor {}: the host could not make the {}: {}", label(), what, fault.message);
+  if (!m) return;
+  ActrError error = ActrError::internal("the node could not pass the message to actor " + label() +
+                                        ": " + fault.message);
+  if (m->reply) {
+    m->reply->settle(CallResult::Err(error));
+    m->reply.reset();
+  }
+  // It would fail the same way again: kept for the operator, never retried by itself.
+  dead_letter(std::move(*m), "not delivered: " + message_of(error));
+}
+
+void Actor::handle_trap(std::optional<Message> m, const std::string& what, const Error& trap,
+                        bool report_to_on_error) {
   spdlog::error("actor {} trapped in {}: {}", label(), what, trap.message);
   stats_.traps.fetch_add(1);
-  ActrError error =
-      ActrError::internal("actor " + label() + " trapped in " + what + ": " + trap.message);
+  wasm::TrapKind kind = wasm::trap_kind(trap);
+  node_.metrics().traps->with({{"actor", mailbox_key_}, {"kind", trap_label(kind)}})->inc();
+  ActrError error = with_valid_text(
+      ActrError::internal("actor " + label() + " trapped in " + what + ": " + trap.message));
   // The instance's memory may be inconsistent: it is discarded, never called again.
   proxy_.reset();
   instance_.reset();
+  bool counts = true;
   if (m) {
-    if (m->reply) {  // the caller is answered now; retries run as if told
-      m->reply->settle(CallResult::Err(error));
-      m->reply.reset();
-    }
+    // A retry of a message that trapped before does not count against the restart intensity:
+    // a poisoned message ends in the dead-letter queue without using up the actor's budget.
+    counts = m->attempts == 0;
     m->attempts += 1;
     MailboxStore* store = node_.store();
     if (store && m->store_id) (void)store->record_failure(m->store_id);
-    if (m->attempts >= node_.config().mailbox.max_attempts) {
-      std::string reason = "trapped " + std::to_string(m->attempts) + " times; last in " + what +
-                           ": " + trap.message;
+    // Calls are not retried: their caller is answered now, and a call must not take effect after
+    // its caller was told it failed. A message that ran out of time would loop again.
+    std::string reason;
+    if (m->reply) {
+      m->reply->settle(CallResult::Err(error));
+      m->reply.reset();
+      reason =
+          "a call that trapped (its caller was answered internal) in " + what + ": " + trap.message;
+    } else if (kind == wasm::TrapKind::DeadlineExceeded) {
+      reason = "hit its deadline of " + std::to_string(config_.deadline.count()) + " ms in " +
+               what + "; not retried, it would run as long again";
+    } else if (m->attempts >= node_.config().mailbox.max_attempts) {
+      reason = "trapped " + std::to_string(m->attempts) + " times; last in " + what + ": " +
+               trap.message;
+    }
+    if (!reason.empty()) {
       dead_letter(std::move(*m), reason);
     } else {
       queued_.fetch_add(1);
       enqueue(Item{std::move(*m), {}, {}}, true);
     }
   }
-  schedule_restart(ErrorEvent{error, ErrorCategory::handler_panic(), what + ": " + trap.message,
-                              now_timestamp()});
+  std::optional<ErrorEvent> event;
+  if (report_to_on_error) {
+    event = ErrorEvent{error, ErrorCategory::handler_panic(),
+                       unicode::to_valid_utf8(what + ": " + trap.message), now_timestamp()};
+  }
+  schedule_restart(std::move(event), counts);
 }
 
-void Actor::schedule_restart(ErrorEvent event) {
+void Actor::schedule_restart(std::optional<ErrorEvent> event, bool counts) {
   if (state_.load() == State::Stopping) return;  // finish_stop() sees the missing instance
   state_.store(State::Restarting);
   auto now = std::chrono::steady_clock::now();
@@ -525,23 +649,26 @@ void Actor::schedule_restart(ErrorEvent event) {
   while (!restart_times_.empty() && now - restart_times_.front() > policy.window) {
     restart_times_.pop_front();
   }
-  if (restart_times_.size() >= policy.max_restarts) {
-    fail("restart limit reached (" + std::to_string(policy.max_restarts) + " restarts within " +
-         std::to_string(policy.window.count()) + " ms)");
+  if (counts && restart_times_.size() >= policy.max_restarts) {
+    std::string why = "restart limit reached (" + std::to_string(policy.max_restarts) +
+                      " restarts within " + std::to_string(policy.window.count()) + " ms)";
+    if (event) why += "; last: " + event->context;
+    fail(why);
     return;
   }
   backoff_ = restart_times_.empty() ? policy.backoff : std::min(backoff_ * 2, policy.backoff_max);
-  restart_times_.push_back(now);
+  if (counts) restart_times_.push_back(now);
   restarts_total_.fetch_add(1);
   node_.metrics().restarts->with({{"actor", mailbox_key_}})->inc();
   restart_timer_ = std::make_unique<boost::asio::steady_timer>(worker_.io(), backoff_);
-  restart_timer_->async_wait([self = shared_from_this(), event](boost::system::error_code ec) {
-    if (ec || self->state_.load() != State::Restarting) return;
-    self->restart(event);
-  });
+  restart_timer_->async_wait(
+      [self = shared_from_this(), event = std::move(event)](boost::system::error_code ec) {
+        if (ec || self->state_.load() != State::Restarting) return;
+        self->restart(event);
+      });
 }
 
-void Actor::restart(ErrorEvent event) {
+void Actor::restart(std::optional<ErrorEvent> event) {
   if (auto r = instantiate(); !r) {
     fail(r.error().message);
     return;
@@ -557,22 +684,99 @@ void Actor::restart(ErrorEvent event) {
       return;
     }
     state_.store(State::Running);
+    if (!event) return;
     run_hook("hook:on_error", [event](Proxy& p) -> Result<void> {
-      auto e = p.on_error(event);
+      auto e = p.on_error(*event);
       if (!e) return e.error();
       return {};
     });
   });
 }
 
-void Actor::fail(const std::string& why) {
+void Actor::fail(const std::string& why, bool permanent) {
   spdlog::error("actor {} failed: {}", label(), why);
+  bool stopping = stop_requested_;
+  Failure failure{why, std::nullopt, {}};
+  if (!permanent && !stopping) {
+    // Capped exponential cool-down, as supervisors back off a crash loop; it starts over once
+    // the actor has run for a whole window.
+    const RestartPolicy& policy = config_.restart;
+    auto now = std::chrono::steady_clock::now();
+    bool stayed_up =
+        revived_at_ != std::chrono::steady_clock::time_point{} && now - revived_at_ > policy.window;
+    cooldown_ = cooldown_.count() == 0 || stayed_up ? policy.cooldown
+                                                    : std::min(cooldown_ * 2, policy.cooldown_max);
+    failure.retry_at = now + cooldown_;
+    failure.cooldown = cooldown_;
+    spdlog::warn("actor {}: the supervisor starts it again in {}", label(),
+                 seconds_text(cooldown_));
+    revive_timer_ = std::make_unique<boost::asio::steady_timer>(worker_.io(), cooldown_);
+    revive_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && self->state_.load() == State::Failed && !self->stop_requested_) self->revive();
+    });
+  }
+  {
+    std::lock_guard lock(failure_mu_);  // before the state says Failed: readers find the reason
+    failure_ = std::move(failure);
+  }
   auto items = take_all(State::Failed);
   proxy_.reset();
   instance_.reset();
   node_.streams().remove_all(id_.serial_number);
-  for (auto& item : items) drop(std::move(item), "actor " + label() + " failed: " + why);
+  streams_.clear();
+  node_.metrics().failures->with({{"actor", mailbox_key_}})->inc();
+  // Calls waiting here are answered now; tells and stream chunks wait for the next instance
+  // (durable ones are in the store in any case).
+  std::vector<Item> kept;
+  for (auto& item : items) {
+    if (!item.message) continue;
+    if (item.message->reply || stopping || permanent) {
+      drop(std::move(item), "actor " + label() + " failed: " + why);
+    } else {
+      kept.push_back(std::move(item));
+    }
+  }
+  if (!kept.empty()) {
+    std::lock_guard lock(queue_mu_);
+    for (auto& item : kept) {
+      bool signal = item.message->lane == Lane::Signal;
+      (signal ? signal_q_ : reliable_q_).push_back(std::move(item));
+    }
+  }
   if (stop_done_) finish_stop();
+}
+
+void Actor::revive() {
+  spdlog::info("actor {}: the supervisor starts it again after its cool-down", label());
+  state_.store(State::Restarting);
+  restart_times_.clear();
+  revived_at_ = std::chrono::steady_clock::now();
+  if (auto r = instantiate(); !r) {
+    fail(r.error().message);
+    return;
+  }
+  run_fiber([this] {
+    auto r = lifecycle("lifecycle:on_start", &Proxy::on_start);
+    if (r) r = lifecycle("lifecycle:on_ready", &Proxy::on_ready);
+    if (!r) {
+      proxy_.reset();
+      instance_.reset();
+      fail(r.error().message);
+      return;
+    }
+    {
+      std::lock_guard lock(failure_mu_);
+      failure_.reset();
+    }
+    state_.store(State::Running);
+    spdlog::info("actor {} is running again", label());
+  });
+}
+
+std::optional<Actor::Failure> Actor::failure() const {
+  std::lock_guard lock(failure_mu_);
+  if (state_.load() != State::Failed) return std::nullopt;
+  return failure_;
 }
 
 void Actor::complete(const Message& m) {
@@ -583,9 +787,10 @@ void Actor::complete(const Message& m) {
 }
 
 void Actor::dead_letter(Message m, const std::string& reason) {
-  spdlog::warn("actor {}: message {} (route `{}`) goes to the dead-letter queue after {} traps",
-               label(), m.request_id, m.route_key, m.attempts);
+  spdlog::warn("actor {}: message {} (route `{}`) goes to the dead-letter queue: {}", label(),
+               m.request_id, m.route_key, reason);
   stats_.dead_letters.fetch_add(1);
+  node_.metrics().dead_letters->with({{"actor", mailbox_key_}})->inc();
   MailboxStore* store = node_.store();
   if (!store) return;
   int64_t id = m.store_id;
@@ -626,7 +831,8 @@ void Actor::start(std::function<void(Result<void>)> done) {
   boost::asio::post(worker_.io(), [self = shared_from_this(), done = std::move(done)]() mutable {
     self->state_.store(State::Starting);
     if (auto r = self->instantiate(); !r) {
-      self->fail(r.error().message);
+      // Imports that do not match, a memory that does not fit: no restart can fix those.
+      self->fail(r.error().message, /*permanent=*/true);
       done(r.error());
       return;
     }
@@ -645,13 +851,20 @@ void Actor::start(std::function<void(Result<void>)> done) {
 }
 
 void Actor::mark_failed(const std::string& why) {
+  {
+    std::lock_guard lock(failure_mu_);
+    failure_ = Failure{why, std::nullopt, {}};
+  }
   state_.store(State::Failed);
+  node_.metrics().failures->with({{"actor", mailbox_key_}})->inc();
   spdlog::error("actor {} failed: {}", label(), why);
 }
 
 void Actor::stop(std::chrono::milliseconds drain, std::function<void()> done) {
   boost::asio::post(
       worker_.io(), [self = shared_from_this(), drain, done = std::move(done)]() mutable {
+        self->stop_requested_ = true;
+        if (self->revive_timer_) self->revive_timer_->cancel();
         State s = self->state_.load();
         if (s == State::Stopped || s == State::Failed || s == State::Created) {
           self->state_.store(s == State::Failed ? State::Failed : State::Stopped);

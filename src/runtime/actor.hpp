@@ -82,8 +82,18 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // Takes a queued message of this actor's durable mailbox that another process put there
   // (`actr dlq replay` while the node runs). False when the actor holds it already.
   bool adopt(Message message);
-  // Marks an actor that cannot start (its component did not load), before start().
+  // Marks an actor that cannot start (its component did not load), before start(). No restart can
+  // fix that: it is never retried.
   void mark_failed(const std::string& why);
+
+  // Why the actor is failed, while it is: the reason, and when the supervisor tries it again
+  // (none for a permanent failure such as a component that does not load).
+  struct Failure {
+    std::string reason;
+    std::optional<std::chrono::steady_clock::time_point> retry_at;
+    std::chrono::milliseconds cooldown{0};  // the wait before retry_at
+  };
+  std::optional<Failure> failure() const;
 
   // --- For the host imports, on the actor's worker inside one of its export calls ---
   // The actor whose export call is running on this thread, or null.
@@ -140,11 +150,26 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void run_hook(const std::string& request_id, const HookFn& hook);
   Result<void> lifecycle(const char* request_id,
                          Result<wit::Result<void, ActrError>> (Proxy::*fn)());
-  void handle_trap(std::optional<Message> message, const std::string& what, const Error& trap);
+  // The export call of `message` (or of a hook, when none) failed with `error`: a trap of the
+  // instance, or a fault of the host (a value it could not pass), which leaves the instance intact.
+  bool is_host_fault(const Error& error) const;
+  void handle_failure(std::optional<Message> message, const std::string& what, const Error& error,
+                      bool report_to_on_error = true);
+  void handle_trap(std::optional<Message> message, const std::string& what, const Error& trap,
+                   bool report_to_on_error);
+  void handle_host_fault(std::optional<Message> message, const std::string& what,
+                         const Error& fault);
   void handle_error(const ActrError& error, std::string_view context);
-  void schedule_restart(workload::types::ErrorEvent event);
-  void restart(workload::types::ErrorEvent event);
-  void fail(const std::string& why);
+  // `counts`: whether this restart counts against the restart intensity (retries of a message
+  // that trapped before do not: a poisoned message must not use up the actor's budget).
+  // `event`: what on-error hears on the new instance (none when on-error itself trapped).
+  void schedule_restart(std::optional<workload::types::ErrorEvent> event, bool counts);
+  void restart(std::optional<workload::types::ErrorEvent> event);
+  // Stops serving: queued calls are answered `unavailable`, queued tells and stream chunks wait
+  // for the next instance. Unless `permanent`, the supervisor starts the actor again after a
+  // cool-down (doubling up to restart.cooldown_max while it keeps failing).
+  void fail(const std::string& why, bool permanent = false);
+  void revive();
   void complete(const Message& message);
   void dead_letter(Message message, const std::string& reason);
   void finish_stop();
@@ -187,8 +212,13 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::map<std::string, RouteMetrics> route_metrics_;
   std::deque<std::chrono::steady_clock::time_point> restart_times_;
   std::chrono::milliseconds backoff_{0};
-  std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_;
-  std::function<void()> on_idle_;  // stop(): runs when the mailbox is drained
+  std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_, revive_timer_;
+  std::chrono::milliseconds cooldown_{0};  // the last cool-down of a failed actor
+  std::chrono::steady_clock::time_point revived_at_{};
+  bool stop_requested_ = false;
+  mutable std::mutex failure_mu_;
+  std::optional<Failure> failure_;  // guarded by failure_mu_ (read by health checks)
+  std::function<void()> on_idle_;   // stop(): runs when the mailbox is drained
   std::function<void()> stop_done_;
 };
 

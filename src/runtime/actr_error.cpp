@@ -1,5 +1,7 @@
 #include "runtime/actr_error.hpp"
 
+#include "common/unicode.hpp"
+
 namespace actr::runtime {
 
 std::string_view case_name(const ActrError& error) {
@@ -46,6 +48,21 @@ std::string message_of(const ActrError& error) {
 std::string describe(const ActrError& error) {
   std::string m = message_of(error);
   return std::string(case_name(error)) + (m.empty() ? "" : ": " + m);
+}
+
+ActrError with_valid_text(ActrError error) {
+  std::visit(
+      [](auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>) {
+          v = unicode::to_valid_utf8(v);
+        } else if constexpr (std::is_same_v<V, workload::types::DependencyNotFoundPayload>) {
+          v.service_name = unicode::to_valid_utf8(v.service_name);
+          v.message = unicode::to_valid_utf8(v.message);
+        }
+      },
+      error.value);
+  return error;
 }
 
 }  // namespace actr::runtime

@@ -23,5 +23,8 @@ std::string_view case_name(const ActrError& error);
 std::string message_of(const ActrError& error);
 // "not-found: no actor 1:9".
 std::string describe(const ActrError& error);
+// `error` with every string made valid UTF-8 (invalid bytes become U+FFFD): for errors the host
+// builds from text it does not control before they cross into a guest.
+ActrError with_valid_text(ActrError error);
 
 }  // namespace actr::runtime

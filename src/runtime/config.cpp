@@ -121,12 +121,16 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
   }
   if (const toml::table* r = t["restart"].as_table()) {
     std::string rp = prefix + "restart.";
-    ACTR_TRY_VOID(
-        check_keys(*r, {"max_restarts", "window_ms", "backoff_ms", "backoff_max_ms"}, source, rp));
+    ACTR_TRY_VOID(check_keys(*r,
+                             {"max_restarts", "window_ms", "backoff_ms", "backoff_max_ms",
+                              "cooldown_ms", "cooldown_max_ms"},
+                             source, rp));
     ACTR_TRY_VOID(read(*r, "max_restarts", a.restart.max_restarts, source, rp));
     ACTR_TRY_VOID(read_ms(*r, "window_ms", a.restart.window, source, rp));
     ACTR_TRY_VOID(read_ms(*r, "backoff_ms", a.restart.backoff, source, rp));
     ACTR_TRY_VOID(read_ms(*r, "backoff_max_ms", a.restart.backoff_max, source, rp));
+    ACTR_TRY_VOID(read_ms(*r, "cooldown_ms", a.restart.cooldown, source, rp));
+    ACTR_TRY_VOID(read_ms(*r, "cooldown_max_ms", a.restart.cooldown_max, source, rp));
   }
   return a;
 }
@@ -203,13 +207,20 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     const char* p = "network.";
     ACTR_TRY_VOID(check_keys(*n,
                              {"signaling", "listen", "advertise", "node_id", "enroll_token",
-                              "renew_margin_s", "register_timeout_ms"},
+                              "enroll_token_file", "renew_margin_s", "register_timeout_ms"},
                              source, p));
     ACTR_TRY_VOID(read(*n, "signaling", c.network.signaling, source, p));
     ACTR_TRY_VOID(read(*n, "listen", c.network.listen, source, p));
     ACTR_TRY_VOID(read(*n, "advertise", c.network.advertise, source, p));
     ACTR_TRY_VOID(read(*n, "node_id", c.network.node_id, source, p));
     ACTR_TRY_VOID(read(*n, "enroll_token", c.network.enroll_token, source, p));
+    std::string token_file;
+    ACTR_TRY_VOID(read(*n, "enroll_token_file", token_file, source, p));
+    if (!token_file.empty()) c.network.enroll_token_file = base_dir / token_file;
+    if (!c.network.enroll_token.empty() && !token_file.empty()) {
+      return make_error(where(n->source(), source) +
+                        ": give `network.enroll_token` or `network.enroll_token_file`, not both");
+    }
     uint64_t margin = static_cast<uint64_t>(c.network.renew_margin.count());
     ACTR_TRY_VOID(read(*n, "renew_margin_s", margin, source, p));
     c.network.renew_margin = std::chrono::seconds(margin);

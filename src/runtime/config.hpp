@@ -15,10 +15,14 @@
 namespace actr::runtime {
 
 struct RestartPolicy {
-  uint32_t max_restarts = 5;  // within `window`; then the actor stays failed
+  uint32_t max_restarts = 5;  // within `window`; then the actor is failed for a cool-down
   std::chrono::milliseconds window{60'000};
   std::chrono::milliseconds backoff{100};  // doubled after each restart in the window
   std::chrono::milliseconds backoff_max{5'000};
+  // A failed actor is started again after `cooldown`, doubled while it keeps failing up to
+  // `cooldown_max`; back to `cooldown` once it has run for a whole `window`.
+  std::chrono::milliseconds cooldown{10'000};
+  std::chrono::milliseconds cooldown_max{300'000};
 };
 
 enum class MailboxKind { Durable, Memory };
@@ -62,11 +66,14 @@ struct GatewayConfig {
 // The node on a network: registered at a signaling server (`actr signal`), reachable by other
 // nodes over WebSocket. Off while `signaling` is empty.
 struct NetworkConfig {
-  std::string signaling;                  // "ws://HOST:PORT" of the signaling server
-  std::string listen = "127.0.0.1:0";     // where other nodes connect; port 0: any free port
-  std::string advertise;                  // the address other nodes use; default: the bound listen
-  std::string node_id;                    // for peers' logs; default: "<hostname>-<pid>"
-  std::string enroll_token;               // sent to the signaling server when it requires one
+  std::string signaling;               // "ws://HOST:PORT" of the signaling server
+  std::string listen = "127.0.0.1:0";  // where other nodes connect; port 0: any free port
+  std::string advertise;               // the address other nodes use; default: the bound listen
+  std::string node_id;                 // for peers' logs; default: "<hostname>-<pid>"
+  // What the node sends to the signaling server to register (closed by default): the token, or a
+  // file holding it (the first token of the file; read when the node starts).
+  std::string enroll_token;
+  std::filesystem::path enroll_token_file;
   std::chrono::seconds renew_margin{60};  // renew credentials this long before they expire
   // start() waits this long for the first registration of every actor; without it the node
   // starts with the ids it had before (data_dir/identities) or fails.

@@ -28,7 +28,20 @@ Result<std::pair<Actor*, const CallContext*>> caller_of(std::string_view import)
   return std::make_pair(actor, ctx);
 }
 
-Status to_status(const CallResult& r) { return r.is_ok() ? Status::Ok() : Status::Err(r.error()); }
+// Errors reach the guest as WIT strings: text the host did not build itself (a peer's, a
+// client's) may hold invalid UTF-8, which must not turn into a trap of the caller.
+CallResult to_guest(CallResult r) {
+  if (r.is_ok()) return r;
+  return CallResult::Err(with_valid_text(r.error()));
+}
+Status to_guest(Status s) {
+  if (s.is_ok()) return s;
+  return Status::Err(with_valid_text(s.error()));
+}
+
+Status to_status(const CallResult& r) {
+  return r.is_ok() ? Status::Ok() : Status::Err(with_valid_text(r.error()));
+}
 
 class HostImports final : public workload::host::Host {
  public:
@@ -37,8 +50,8 @@ class HostImports final : public workload::host::Host {
     ACTR_TRY(auto who, caller_of("call"));
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve(target, *actor);
-    if (endpoint.is_err()) return CallResult::Err(endpoint.error());
-    return send_call(*actor, *ctx, endpoint.value(), route_key, payload);
+    if (endpoint.is_err()) return to_guest(CallResult::Err(endpoint.error()));
+    return to_guest(send_call(*actor, *ctx, endpoint.value(), route_key, payload));
   }
 
   StatusOutcome tell(const Dest& target, const std::string& route_key,
@@ -46,7 +59,7 @@ class HostImports final : public workload::host::Host {
     ACTR_TRY(auto who, caller_of("tell"));
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve(target, *actor);
-    if (endpoint.is_err()) return Status::Err(endpoint.error());
+    if (endpoint.is_err()) return to_guest(Status::Err(endpoint.error()));
     Message m;
     m.kind = Message::Kind::Tell;
     m.lane = ctx->lane;
@@ -68,7 +81,7 @@ class HostImports final : public workload::host::Host {
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve_id(target);
     if (!endpoint) return CallResult::Err(ActrError::not_found("no actor " + to_string(target)));
-    return send_call(*actor, *ctx, endpoint, route_key, payload);
+    return to_guest(send_call(*actor, *ctx, endpoint, route_key, payload));
   }
 
   ::actr::Result<wit::Result<ActrId, ActrError>> discover(const ActrType& target_type) override {
@@ -88,7 +101,7 @@ class HostImports final : public workload::host::Host {
         resume(CallResult::Ok());
       });
     });
-    if (r.is_err()) return R::Err(r.error());
+    if (r.is_err()) return R::Err(with_valid_text(r.error()));
     return R::Ok(**remote);
   }
 
@@ -111,7 +124,7 @@ class HostImports final : public workload::host::Host {
       return Status::Err(ActrError::not_found("the shell receives no data streams"));
     }
     auto endpoint = node.resolve(target, *actor);
-    if (endpoint.is_err()) return Status::Err(endpoint.error());
+    if (endpoint.is_err()) return to_guest(Status::Err(endpoint.error()));
     auto* receiver = dynamic_cast<Actor*>(endpoint.value().get());
     if (receiver && node.streams().owner(chunk.stream_id) != receiver->id().serial_number) {
       return Status::Err(ActrError::not_found("stream `" + chunk.stream_id +

@@ -74,6 +74,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
     for (auto& a : n->actors_) {
       n->metrics_.mailbox_depth->with({{"actor", a->mailbox_key()}})
           ->set(static_cast<double>(a->queue_length()));
+      n->metrics_.failed->with({{"actor", a->mailbox_key()}})
+          ->set(a->state() == Actor::State::Failed ? 1.0 : 0.0);
     }
   });
   ShellHandler shell = node->options_.shell ? node->options_.shell : builtin_shell(*node);
@@ -281,12 +283,27 @@ void Node::adopt_foreign_messages() {
   }
 }
 
-bool Node::healthy() const {
-  if (!started_.load() || stopped_.load()) return false;
+bool Node::healthy() const { return health_problems().empty(); }
+
+std::vector<std::string> Node::health_problems() const {
+  if (!started_.load()) return {"the node is starting"};
+  if (stopped_.load()) return {"the node is stopping"};
+  std::vector<std::string> problems;
+  auto now = std::chrono::steady_clock::now();
   for (auto& a : actors_) {
-    if (a->state() == Actor::State::Failed) return false;
+    if (a->state() != Actor::State::Failed) continue;
+    auto f = a->failure();
+    std::string line = "actor " + a->label() + " failed: " + (f ? f->reason : "unknown reason");
+    if (f && f->retry_at) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*f->retry_at - now);
+      line += "; the supervisor starts it again in " +
+              std::to_string(std::max<int64_t>(left.count(), 0)) + " ms";
+    } else if (f) {
+      line += " (not retried)";
+    }
+    problems.push_back(std::move(line));
   }
-  return true;
+  return problems;
 }
 
 uint16_t Node::gateway_port() const { return gateway_ ? gateway_->port() : 0; }

@@ -67,6 +67,9 @@ class Node {
   const NodeConfig& config() const { return config_; }
   // True while the node runs and none of its actors has failed (GET /healthz).
   bool healthy() const;
+  // Why the node is not healthy, a line each: "not running", or "actor echo#0 (1:1) failed: ...;
+  // next start in 9.2 s". Empty when healthy.
+  std::vector<std::string> health_problems() const;
   metrics::Registry& metrics_registry() { return registry_; }
   const metrics::NodeMetrics& metrics() const { return metrics_; }
   // The gateway's port when [gateway] is enabled and the node is started (0 otherwise).

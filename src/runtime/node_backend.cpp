@@ -11,6 +11,12 @@ void NodeBackend::call(std::string target, std::string route_key, std::vector<ui
 
 std::string NodeBackend::metrics_text() { return node_.metrics_registry().render(); }
 
-bool NodeBackend::healthy() { return node_.healthy(); }
+gateway::Health NodeBackend::health() {
+  auto problems = node_.health_problems();
+  if (problems.empty()) return {true, "ok\n"};
+  std::string text;
+  for (const auto& p : problems) text += p + "\n";
+  return {false, std::move(text)};
+}
 
 }  // namespace actr::runtime

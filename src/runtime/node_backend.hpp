@@ -13,7 +13,7 @@ class NodeBackend final : public gateway::Backend {
   void call(std::string target, std::string route_key, std::vector<uint8_t> payload,
             std::function<void(gateway::CallResult)> done) override;
   std::string metrics_text() override;
-  bool healthy() override;
+  gateway::Health health() override;
 
  private:
   Node& node_;

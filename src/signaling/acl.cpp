@@ -38,6 +38,7 @@ actr::Result<AccessRule> parse_access_rule(std::string_view text) {
     rule.manufacturer = pattern.substr(0, slash);
     rule.name = pattern.substr(slash + 1);
     if (rule.manufacturer.empty() || rule.name.empty()) return fail("empty part around `/`");
+    if (rule.name.find('/') != std::string::npos) return fail("more than one `/`");
   } else {
     rule.name = pattern;
   }

@@ -34,9 +34,13 @@ using ActorKey = std::pair<uint32_t, uint64_t>;  // (realm, serial)
 
 ActorKey key_of(const ActrId& id) { return {id.realm.realm_id, id.serial_number}; }
 
+std::string type_text(const ActrType& type) {
+  return type.manufacturer + "/" + type.name + "@" + type.version;
+}
+
 std::string id_text(const ActrId& id) {
   return std::to_string(id.realm.realm_id) + ":" + std::to_string(id.serial_number) + " (" +
-         id.type.manufacturer + "/" + id.type.name + "@" + id.type.version + ")";
+         type_text(id.type) + ")";
 }
 
 proto::Envelope error_envelope(uint64_t reply_to, proto::Error::Code code, std::string message) {
@@ -63,7 +67,8 @@ struct Server::Core {
       : options(std::move(o)),
         store(std::move(s)),
         issuer(std::move(i)),
-        verifier(issuer.public_key(), options.clock) {}
+        verifier(issuer.public_key(), options.clock),
+        admission(options.connection_limits) {}
 
   // Declared first, destroyed last: everything below holds handles on it.
   net::io_context io{1};
@@ -74,6 +79,7 @@ struct Server::Core {
   tcp::acceptor acceptor{io};
   net::steady_timer sweep_timer{io};
   std::set<std::shared_ptr<Session>> sessions;
+  ConnectionAdmission admission;       // idle: connections still in their upgrade
   std::map<ActorKey, LiveActor> live;  // node-based: by_type points into it
   DiscoveryIndex<LiveActor> by_type;
   std::thread thread;
@@ -145,6 +151,9 @@ struct Session : std::enable_shared_from_this<Session> {
   double tokens = 0;
   std::vector<ActorKey> actors;
   std::optional<Subscription> subscription;
+  ConnectionAdmission::Id admission_id = 0;
+  // The enrollment token the upgrade carried (null for open enrollment): what it may register.
+  const EnrollToken* token = nullptr;
 
   void start() {
     websocket::stream_base::timeout timeouts{};
@@ -179,15 +188,13 @@ struct Session : std::enable_shared_from_this<Session> {
     buffer.consume(buffer.size());
     if (!websocket::is_upgrade(upgrade))
       return refuse(http::status::bad_request, "expected a WebSocket upgrade");
-    if (!core.options.enroll_token.empty()) {
+    if (!core.options.enrollment.open) {
       auto field = upgrade[http::field::authorization];
       std::string_view authorization(field.data(), field.size());
-      constexpr std::string_view kBearer = "Bearer ";
       if (authorization.empty())
         return refuse(http::status::unauthorized, "an enrollment token is required");
-      if (!authorization.starts_with(kBearer) ||
-          !constant_time_equal(authorization.substr(kBearer.size()), core.options.enroll_token))
-        return refuse(http::status::unauthorized, "wrong enrollment token");
+      token = core.options.enrollment.match(authorization);
+      if (!token) return refuse(http::status::unauthorized, "wrong enrollment token");
     }
     if (auto it = upgrade.find(kCredentialHeader); it != upgrade.end()) {
       if (auto refused =
@@ -203,6 +210,7 @@ struct Session : std::enable_shared_from_this<Session> {
         return self->end();
       }
       spdlog::debug("signal: {} connected", self->peer);
+      self->core.admission.set_idle(self->admission_id, false);
       self->do_read();
     });
   }
@@ -361,6 +369,7 @@ struct Session : std::enable_shared_from_this<Session> {
     closing = true;
     beast::error_code ec;
     beast::get_lowest_layer(ws).socket().close(ec);
+    core.admission.remove(admission_id);
     core.session_ended(*this);
   }
 };
@@ -369,10 +378,28 @@ void Server::Core::do_accept() {
   acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;
     if (!ec) {
-      auto session = std::make_shared<Session>(*this, std::move(socket));
-      sessions.insert(session);
-      connection_count = sessions.size();
-      session->start();
+      beast::error_code ignored;
+      auto remote = socket.remote_endpoint(ignored);
+      auto decision = admission.admit(ignored ? std::string("?") : remote.address().to_string());
+      for (auto id : decision.evicted) {
+        std::shared_ptr<Session> victim;
+        for (const auto& s : sessions) {
+          if (s->admission_id == id) victim = s;
+        }
+        if (!victim) continue;
+        spdlog::info("signal: {}: closed to make room (idle longest in its upgrade)", victim->peer);
+        victim->end();  // ends its pending reads; session_ended() forgets it
+      }
+      if (decision.admitted) {
+        auto session = std::make_shared<Session>(*this, std::move(socket));
+        session->admission_id = decision.id;
+        sessions.insert(session);
+        connection_count = sessions.size();
+        session->start();
+      } else {
+        spdlog::warn("signal: refusing a connection: {} are open and none is idle",
+                     admission.size());
+      }
     } else if (ec != net::error::operation_aborted) {
       spdlog::warn("signal: accept failed: {}", ec.message());
     }
@@ -561,6 +588,13 @@ void Server::Core::on_register(Session& session, const proto::Envelope& env) {
   if (req.type().name().empty()) {
     return session.send(
         error_envelope(env.id(), proto::Error::INVALID_ARGUMENT, "the actor type needs a name"));
+  }
+  if (ActrType type = from_proto(req.type()); session.token && !session.token->admits(type)) {
+    spdlog::warn("signal: {}: its enrollment token may not register type {}", session.peer,
+                 type_text(type));
+    return session.send(
+        error_envelope(env.id(), proto::Error::PERMISSION_DENIED,
+                       "this enrollment token may not register actors of type " + type_text(type)));
   }
   std::optional<uint64_t> serial = keepable_serial(session, req);
   if (serial) {
@@ -752,6 +786,11 @@ actr::Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
       options.message_burst < 1 || options.heartbeat_interval.count() <= 0 ||
       options.credential_ttl.count() <= 0) {
     return actr::make_error("signaling server: limits, heartbeat and credential TTL must be > 0");
+  }
+  if (!options.enrollment.open && options.enrollment.tokens.empty()) {
+    return actr::make_error(
+        "signaling server: no enrollment token (the server is closed by default: give it a token "
+        "file, or allow open enrollment explicitly for development)");
   }
   if (!options.type_matches) options.type_matches = exact_type_match;
   if (!options.clock) options.clock = system_unix_seconds;

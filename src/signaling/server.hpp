@@ -6,9 +6,10 @@
 // Threads: one I/O thread owns all state (sessions, live registrations, the SQLite store);
 // start() launches it and stop() (or the destructor) joins it. Public methods are thread-safe.
 //
-// Upgrades: checked before the WebSocket exists (signaling/upgrade.hpp): the enrollment token when
-// the server has one, and any credentials the client presents; a refused client gets HTTP
-// 400/401/403 with a reason and is never registered.
+// Upgrades: checked before the WebSocket exists (signaling/upgrade.hpp): the enrollment token
+// (closed by default, signaling/enrollment.hpp), and any credentials the client presents; a refused
+// client gets HTTP 400/401/403 with a reason and is never registered. A token limited to some
+// actor types registers only those (PERMISSION_DENIED otherwise).
 //
 // Connections: each enforces a maximum frame size and a message rate (token bucket). A client
 // that exceeds either, sends a text or undecodable frame, or stays silent past the heartbeat
@@ -23,8 +24,10 @@
 #include <memory>
 #include <string>
 
+#include "common/connection_admission.hpp"
 #include "common/result.hpp"
 #include "signaling/credential.hpp"
+#include "signaling/enrollment.hpp"
 #include "signaling/ids.hpp"
 
 namespace actr::signaling {
@@ -42,10 +45,15 @@ struct ServerOptions {
   size_t max_frame_bytes = 64 * 1024;
   double messages_per_second = 1000;  // token bucket refill rate per connection
   double message_burst = 2000;        // token bucket capacity (a node registering many actors)
-  // Non-empty: every WebSocket upgrade must carry "Authorization: Bearer <enroll_token>" (HTTP
-  // 401 otherwise). Credentials presented in the upgrade are always checked
-  // (signaling/upgrade.hpp).
-  std::string enroll_token;
+  // Connections open at once, in all and per client address. The upgrade must complete within
+  // 5 s; at a limit the connection idle longest in its upgrade is closed to make room, and a
+  // newcomer is refused only when every connection is registered (common/connection_admission.hpp).
+  ConnectionAdmission::Limits connection_limits{4096, 256};
+  // Who may connect and register (signaling/enrollment.hpp). Closed by default: every upgrade must
+  // carry one of `enrollment.tokens` ("Authorization: Bearer TOKEN", HTTP 401 otherwise), and
+  // start() refuses a server with no token unless `enrollment.open` is set. Credentials presented
+  // in the upgrade are always checked (signaling/upgrade.hpp).
+  Enrollment enrollment;
   // Must only match types of the wanted name (discovery looks among the actors of that name).
   TypeMatcher type_matches = exact_type_match;
   UnixClock clock = system_unix_seconds;

@@ -2,9 +2,6 @@
 
 #include <sodium.h>
 
-#include <fstream>
-#include <sstream>
-
 namespace actr::signaling {
 
 std::string encode_base64(std::string_view bytes) {
@@ -38,21 +35,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
     diff |= static_cast<unsigned char>(x ^ y);
   }
   return diff == 0;
-}
-
-actr::Result<std::string> read_enroll_token_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return actr::make_error("cannot read the enrollment token file `" + path + "`");
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string token = content.str();
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!token.empty() && space(token.back())) token.pop_back();
-  size_t start = 0;
-  while (start < token.size() && space(token[start])) ++start;
-  token.erase(0, start);
-  if (token.empty()) return actr::make_error("the enrollment token file `" + path + "` is empty");
-  return token;
 }
 
 }  // namespace actr::signaling

@@ -1,7 +1,7 @@
 // What the WebSocket upgrade to the signaling server carries, checked before the server accepts
 // it (no WebSocket, no registration otherwise):
-//   Authorization: Bearer TOKEN  required when the server runs with an enrollment token
-//                                (ServerOptions::enroll_token); missing or wrong: HTTP 401
+//   Authorization: Bearer TOKEN  one of the server's enrollment tokens, unless it runs with open
+//                                enrollment (signaling/enrollment.hpp); missing or wrong: HTTP 401
 //   X-Actr-Credential: B64[,B64...]  optional: credentials the server issued earlier (a node
 //                                coming back), standard padded base64 of Credential::encode();
 //                                each must carry the server's signature (expiry is not checked,
@@ -26,8 +26,5 @@ actr::Result<std::string> decode_base64(std::string_view text);
 
 // Equal strings, in time that depends only on their lengths (token comparison).
 bool constant_time_equal(std::string_view a, std::string_view b);
-
-// The token in a file: its content without surrounding whitespace; an empty token is an error.
-actr::Result<std::string> read_enroll_token_file(const std::string& path);
 
 }  // namespace actr::signaling

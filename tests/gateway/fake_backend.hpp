@@ -29,7 +29,7 @@ class FakeBackend : public Backend {
   void call(std::string target, std::string route_key, std::vector<uint8_t> payload,
             std::function<void(CallResult)> done) override;
   std::string metrics_text() override { return metrics; }
-  bool healthy() override { return is_healthy.load(); }
+  Health health() override { return {is_healthy.load(), is_healthy.load() ? "ok\n" : ""}; }
 
   // Blocks until `n` calls are held (false after 5 s).
   bool wait_held(size_t n);

@@ -294,6 +294,7 @@ TEST_F(GatewayServer, BackendAnsweringLaterDoesNotBlockOtherRequests) {
 TEST_F(GatewayServer, SlowClientsAreCutOffAndDoNotBlockOthers) {
   GatewayOptions options;
   options.idle_timeout = 2s;
+  options.header_timeout = 2s;
   start(options);
   RawConnection dribbling(gateway->port());
   ASSERT_TRUE(dribbling.send("POST /actors/echo/echo HTTP/1.1\r\nHost: t\r\n"));
@@ -379,18 +380,91 @@ TEST_F(GatewayServer, BackendExceptionBecomesInternal) {
   EXPECT_NE(error_message(r->error()).find("backend exploded"), std::string::npos);
 }
 
-TEST_F(GatewayServer, ConnectionsBeyondTheLimitAreClosed) {
+TEST_F(GatewayServer, AtTheConnectionLimitTheLongestIdleConnectionMakesRoom) {
   GatewayOptions options;
   options.max_connections = 2;
   start(options);
   RawConnection a(gateway->port()), b(gateway->port());
   ASSERT_TRUE(a.send(get_request("/healthz")));
-  ASSERT_TRUE(b.send(get_request("/healthz")));
   ASSERT_TRUE(a.read_response());
+  ASSERT_TRUE(b.send(get_request("/healthz")));
   ASSERT_TRUE(b.read_response());
+  // a and b wait for their next request (kept alive); a has waited longest.
+  RawConnection c(gateway->port(), 2000ms);
+  ASSERT_TRUE(c.send(get_request("/healthz")));
+  EXPECT_TRUE(c.read_response());
+  EXPECT_TRUE(a.closed_by_peer());
+  ASSERT_TRUE(b.send(get_request("/healthz")));
+  EXPECT_TRUE(b.read_response());
+}
+
+TEST_F(GatewayServer, ANewcomerIsRefusedOnlyWhenEveryConnectionIsBusy) {
+  GatewayOptions options;
+  options.max_connections = 2;
+  start(options);
+  RawConnection a(gateway->port()), b(gateway->port());
+  ASSERT_TRUE(a.send(post_request("/actors/x/hold", "")));
+  ASSERT_TRUE(b.send(post_request("/actors/x/hold", "")));
+  ASSERT_TRUE(backend.wait_held(2));
   RawConnection c(gateway->port(), 2000ms);
   c.send(get_request("/healthz"));
   EXPECT_FALSE(c.read_response());
+  backend.release_held(CallResult::Ok(bytes("done")));
+  EXPECT_TRUE(a.read_response());
+  EXPECT_TRUE(b.read_response());
+}
+
+// The attack: one client fills the gateway with idle connections. A call from the same
+// address (loopback) is still served at once; the oldest idle connections make room.
+TEST_F(GatewayServer, AFloodOfIdleConnectionsDoesNotLockOutACall) {
+  GatewayOptions options;
+  options.max_connections = 100;
+  start(options);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 150; ++i) idle.push_back(std::make_unique<RawConnection>(gateway->port()));
+  for (int round = 0; round < 3; ++round) {
+    Client client;
+    auto began = std::chrono::steady_clock::now();
+    auto r = client.post(url(), "echo", "echo", bytes("through"));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r->is_ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
+  }
+}
+
+TEST_F(GatewayServer, APerAddressLimitEvictsThatAddressesIdleConnections) {
+  GatewayOptions options;
+  options.max_connections_per_address = 3;
+  start(options);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(gateway->port()));
+    std::this_thread::sleep_for(20ms);  // a known order of idleness
+  }
+  RawConnection d(gateway->port());
+  ASSERT_TRUE(d.send(get_request("/healthz")));
+  EXPECT_TRUE(d.read_response());
+  EXPECT_TRUE(idle[0]->closed_by_peer());
+  ASSERT_TRUE(idle[2]->send(get_request("/healthz")));
+  EXPECT_TRUE(idle[2]->read_response());
+}
+
+// The header timeout is absolute from the first byte: trickling bytes do not extend it.
+TEST_F(GatewayServer, AHeaderThatTricklesInIsCutOffAtTheHeaderTimeout) {
+  GatewayOptions options;
+  options.header_timeout = 1s;
+  start(options);
+  RawConnection slow(gateway->port(), 5000ms);
+  auto began = std::chrono::steady_clock::now();
+  std::string header = "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: ";
+  bool cut = false;
+  for (int i = 0; i < 40 && !cut; ++i) {
+    cut = !slow.send(i == 0 ? header : std::string("a"));
+    std::this_thread::sleep_for(100ms);
+    if (std::chrono::steady_clock::now() - began > 3s) break;
+  }
+  EXPECT_TRUE(slow.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 3500ms);
 }
 
 TEST_F(GatewayServer, StopWithCallsInFlightNeitherCrashesNorHangs) {

@@ -35,6 +35,17 @@ TEST(GatewayUri, ActorPaths) {
   p = parse_actor_path("/actors/x/%zz");
   ASSERT_TRUE(p);
   EXPECT_FALSE(p->ok());
+  // Targets and route keys are WIT strings: bytes that are not UTF-8, escaped or raw, are refused.
+  for (const char* bad : {"/actors/alpha/%ff", "/actors/alpha/\xff\xfe", "/actors/%c3%28/echo",
+                          "/actors/alpha/%ed%a0%80"}) {
+    auto p = parse_actor_path(bad);
+    ASSERT_TRUE(p) << bad;
+    ASSERT_FALSE(p->ok()) << bad;
+    EXPECT_NE(p->error().message.find("not valid UTF-8"), std::string::npos) << bad;
+  }
+  auto accented = parse_actor_path("/actors/acme%2Fecho/gr%C3%BC%C3%9F");
+  ASSERT_TRUE(accented && accented->ok());
+  EXPECT_EQ(accented->value().route_key, "grüß");
 }
 
 TEST(GatewayUri, NodeUrls) {

@@ -1,6 +1,7 @@
 // Misbehaving peers: oversized frames, garbage and text frames, message floods. Each closes only
 // the offending connection; the server keeps serving its other peers.
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -163,6 +164,46 @@ TEST(NetLimits, MessageFloodIsCutOffOthersAreNot) {
   lock.unlock();
   expect_echo_works(*bystander, server->listen_address());
   EXPECT_EQ(bystander->stats().outbound_opened, 1u);
+}
+
+// Idle TCP connections that never upgrade fill the listener; a node that connects for real still
+// gets in (the connection idle longest makes room), and one that holds its upgrade open is cut
+// off at connect_timeout.
+TEST(NetLimits, IdleConnectionsDoNotLockOutANode) {
+  auto o = options("b", "node:2");
+  o.on_request = echo_handler();
+  o.inbound_limits = {16, 16};
+  o.connect_timeout = 1500ms;
+  auto server = start(std::move(o));
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> idle;
+  for (int i = 0; i < 40; ++i) {
+    auto socket = std::make_unique<tcp::socket>(io);
+    boost::system::error_code ec;
+    socket->connect({asio::ip::make_address("127.0.0.1"), server->port()}, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    idle.push_back(std::move(socket));
+  }
+  auto client = start(options("a", "node:1"));
+  auto began = std::chrono::steady_clock::now();
+  expect_echo_works(*client, server->listen_address());
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
+  // The listener holds at most its limit: the others were closed at once, long before the
+  // upgrade deadline; the rest go at that deadline.
+  int closed_at_once = 0;
+  for (auto& socket : idle) {
+    pollfd p{socket->native_handle(), POLLIN, 0};
+    closed_at_once += ::poll(&p, 1, 0) == 1;
+  }
+  EXPECT_GE(closed_at_once, 40 - 16 + 1);
+  char byte;
+  for (auto& socket : idle) {
+    boost::system::error_code ec;
+    socket->read_some(asio::buffer(&byte, 1), ec);  // blocks until the server closes it
+    EXPECT_TRUE(ec) << "the server kept an idle connection open";
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 4s);
+  expect_echo_works(*client, server->listen_address());  // authenticated: never evicted
 }
 
 }  // namespace

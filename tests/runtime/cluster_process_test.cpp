@@ -89,10 +89,12 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
     toml << "data_dir = \"" << name << "-data\"\nworkers = 1\ncall_timeout_ms = 10000\n"
          << "[gateway]\nport = " << gateway << "\n[network]\nsignaling = \"" << server
          << "\"\nlisten = \"127.0.0.1:" << listen << "\"\nnode_id = \"" << name << "\"\n"
+         << "enroll_token_file = \"enroll-token\"\n"
          << "[[actors]]\nname = \"" << actor << "\"\ncomponent = \""
          << guest_path("runtime_probe").string() << "\"\ntype = \"test/" << actor << "@0.1.0\"\n"
          << extra << "\n";
   };
+  std::ofstream(dir / "enroll-token") << "cluster-test-token-0123\n";
   write_node("a", "alpha", 0, a_gateway);
   write_node("b", "beta", b_port, b_gateway);
   write_node("c", "gamma", 0, c_gateway, "acl = [\"allow test/beta\"]");
@@ -101,6 +103,8 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
                                               "127.0.0.1:" + std::to_string(signal_port),
                                               "--data-dir",
                                               (dir / "signal").string(),
+                                              "--enroll-token-file",
+                                              (dir / "enroll-token").string(),
                                               "--heartbeat",
                                               "0.5",
                                               "--log-level",

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
+#include "common/unicode.hpp"
 #include "gateway/client.hpp"
 #include "node_fixture.hpp"
+#include "runtime/mailbox/mailbox_store.hpp"
 #include "support/ports.hpp"
 #include "support/run_actr.hpp"
 
@@ -48,6 +51,88 @@ TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
   auto health = client.get(url, "/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+  node->stop();
+  std::filesystem::remove_all(dir);
+}
+
+// Targets, route keys and payloads of every byte value and random bytes through the gateway: what
+// is not UTF-8 is refused (400 invalid-argument) before any actor sees it; no actor restarts.
+TEST(NodeGateway, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
+  if (!have_probe()) GTEST_SKIP() << "no probe workload";
+  auto dir = fresh_dir("gateway-bytes");
+  auto node = start_node(
+      "[gateway]\nport = 0\n" + probe_actor("alpha") + probe_actor("beta", "mailbox = \"memory\""),
+      dir);
+  ASSERT_TRUE(node);
+  std::string url = "http://127.0.0.1:" + std::to_string(node->gateway_port());
+  gateway::Client client;
+  struct Case {
+    std::string target, route;
+    runtime::Bytes payload;
+  };
+  std::vector<Case> cases;
+  for (int byte = 0; byte < 256; ++byte) {
+    std::string one(1, static_cast<char>(byte));
+    cases.push_back({"alpha", one, bytes(one)});
+    cases.push_back({one, "echo", bytes(one)});
+    cases.push_back({"beta", "echo" + one, {}});
+  }
+  std::mt19937 rng(20261206);
+  auto random_text = [&] {
+    std::string r(1 + rng() % 10, '\0');
+    for (auto& c : r) c = static_cast<char>(rng());
+    return r;
+  };
+  for (int i = 0; i < 200; ++i) {
+    cases.push_back({"alpha", random_text(), bytes(random_text())});
+    cases.push_back({random_text(), random_text(), {}});
+  }
+  size_t refused = 0;
+  for (const auto& c : cases) {
+    auto r = client.post(url, c.target, c.route, c.payload);
+    ASSERT_TRUE(r) << r.error().message;
+    bool valid = unicode::validate_utf8(c.target) && unicode::validate_utf8(c.route);
+    if (!valid) {
+      ASSERT_TRUE(r->is_err());
+      EXPECT_EQ(r->error().tag(), runtime::ActrError::Tag::InvalidArgument) << text(*r);
+      ++refused;
+    } else if (r->is_err()) {
+      EXPECT_NE(r->error().tag(), runtime::ActrError::Tag::Internal) << text(*r);
+    }
+  }
+  EXPECT_GT(refused, 300u);
+  for (auto& actor : node->actors()) {
+    EXPECT_EQ(actor->restarts(), 0u) << actor->label();
+    EXPECT_EQ(actor->stats().traps.load(), 0u) << actor->label();
+    EXPECT_EQ(actor->state(), runtime::Actor::State::Running) << actor->label();
+  }
+  EXPECT_TRUE(node->store()->dead_letters()->empty());
+  auto health = client.get(url, "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(text(*client.post(url, "alpha", "echo", bytes("still here"))), "still here");
+  node->stop();
+  std::filesystem::remove_all(dir);
+}
+
+// /healthz names a failed actor and why, and says when it is tried again.
+TEST(NodeGateway, HealthzNamesFailedActorsAndTheirReasons) {
+  if (!have_probe()) GTEST_SKIP() << "no probe workload";
+  auto dir = fresh_dir("gateway-health");
+  auto node = start_node("[gateway]\nport = 0\n" + probe_actor("alpha") +
+                             probe_actor("bad-start", "restart = { cooldown_ms = 60000 }"),
+                         dir);
+  ASSERT_TRUE(node);
+  std::string url = "http://127.0.0.1:" + std::to_string(node->gateway_port());
+  gateway::Client client;
+  auto health = client.get(url, "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 503);
+  EXPECT_EQ(health->body_text().rfind("actor bad-start#0 (1:2) failed: on_start failed: internal: "
+                                      "refusing to start; the supervisor starts it again in ",
+                                      0),
+            0u)
+      << health->body_text();
   node->stop();
   std::filesystem::remove_all(dir);
 }

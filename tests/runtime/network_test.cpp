@@ -3,11 +3,15 @@
 // data streams, ACLs, credentials (forged, lapsed, renewed) and the network hooks.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <future>
+#include <random>
 #include <thread>
 
+#include "common/unicode.hpp"
 #include "net/transport.hpp"
 #include "node_fixture.hpp"
+#include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/network/credential_set.hpp"
 #include "runtime/network/node_network.hpp"
 #include "signaling/client.hpp"
@@ -27,6 +31,9 @@ bool eventually(const std::function<bool()>& condition,
   }
   return condition();
 }
+
+// The test server's enrollment token; nodes read it from a file, as deployments do.
+constexpr const char* kToken = "network-test-token-0123";
 
 class NetworkTest : public ::testing::Test {
  protected:
@@ -53,6 +60,7 @@ class NetworkTest : public ::testing::Test {
     signaling::ServerOptions options;
     options.port = port;
     options.data_dir = dir_ / "signaling";
+    options.enrollment.tokens.push_back({kToken, {}});
     options.credential_ttl = ttl;
     options.heartbeat_interval = 200ms;
     auto server = signaling::Server::start(options);
@@ -62,7 +70,11 @@ class NetworkTest : public ::testing::Test {
 
   // A node named `name` with `actors` (TOML), registered at the test's server.
   runtime::Node* start_member(const std::string& name, const std::string& actors,
-                              const std::string& network_extra = "") {
+                              std::string network_extra = "") {
+    if (network_extra.find("enroll_token") == std::string::npos) {
+      std::ofstream(dir_ / "enroll-token") << kToken << "\n";
+      network_extra += "\nenroll_token_file = \"enroll-token\"";
+    }
     std::string toml = "data_dir = \"" + name + "\"\nworkers = 1\ncall_timeout_ms = 5000\n" +
                        "[network]\nsignaling = \"" + server_->listen_address() +
                        "\"\nnode_id = \"" + name + "\"\n" + network_extra + "\n" + actors;
@@ -91,10 +103,14 @@ class NetworkTest : public ::testing::Test {
   // `caller` overrides the caller the request names.
   std::string raw_call(runtime::Node& node, const std::string& type, const std::string& route,
                        std::string credential = "",
-                       std::optional<runtime::ActrId> caller = std::nullopt) {
+                       std::optional<runtime::ActrId> caller = std::nullopt,
+                       std::vector<std::pair<std::string, std::string>> more = {},
+                       std::vector<std::string>* more_answers = nullptr) {
     runtime::ActrId me;
     if (credential.empty()) {
-      auto client = signaling::Client::connect(server_->listen_address());
+      signaling::ClientOptions options;
+      options.enroll_token = kToken;
+      auto client = signaling::Client::connect(server_->listen_address(), options);
       if (!client) return "connect: " + client.error().message;
       signaling::RegisterParams params;
       params.type = *runtime::parse_type(type);
@@ -115,18 +131,26 @@ class NetworkTest : public ::testing::Test {
     if (!transport) return "transport: " + transport.error().message;
     auto peer = (*transport)->peer(node.network()->listen_address());
     if (!peer) return "peer: " + peer.error().message;
-    net::Request request;
-    request.target = node.actors()[0]->id();
-    request.message.kind = runtime::Message::Kind::Call;
-    request.message.request_id = "raw-" + std::to_string(++raw_calls_);
-    request.message.route_key = route;
-    request.message.caller = caller.value_or(me);
-    std::promise<runtime::CallResult> reply;
-    (*peer)->call(std::move(request),
-                  [&](runtime::CallResult r) { reply.set_value(std::move(r)); });
-    auto r = reply.get_future().get();
+    auto send = [&](std::string route_key, std::string request_id) {
+      net::Request request;
+      request.target = node.actors()[0]->id();
+      request.message.kind = runtime::Message::Kind::Call;
+      request.message.request_id = std::move(request_id);
+      request.message.route_key = std::move(route_key);
+      request.message.caller = caller.value_or(me);
+      std::promise<runtime::CallResult> reply;
+      (*peer)->call(std::move(request),
+                    [&](runtime::CallResult r) { reply.set_value(std::move(r)); });
+      return text(reply.get_future().get());
+    };
+    std::string first = send(route, "raw-" + std::to_string(++raw_calls_));
+    // Further (route key, request id) pairs over the same connection.
+    for (auto& [r, id] : more) {
+      std::string answer = send(r, id);
+      if (more_answers) more_answers->push_back(std::move(answer));
+    }
     (*transport)->stop();
-    return text(r);
+    return first;
   }
 
   std::filesystem::path dir_;
@@ -380,10 +404,51 @@ TEST_F(NetworkTest, ANodeWithHundredsOfActorsPresentsAllTheirCredentials) {
   EXPECT_EQ(a->network()->transport_stats().outbound_opened, 1u);
 }
 
+// Route keys and request ids of every byte value and random bytes, over the WebSocket transport:
+// what is not UTF-8 is refused with invalid-argument, nothing reaches the guest, no actor restarts.
+TEST_F(NetworkTest, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
+  start_server();
+  auto* b = start_member("b", probe_actor("beta", "mailbox = \"durable\""));
+  ASSERT_TRUE(b);
+  std::vector<std::pair<std::string, std::string>> requests;
+  for (int byte = 0; byte < 256; ++byte) {
+    std::string one(1, static_cast<char>(byte));
+    requests.push_back({one, "byte-route-" + std::to_string(byte)});
+    requests.push_back({"echo", "byte-id-" + std::to_string(byte) + one});
+  }
+  std::mt19937 rng(20261206);
+  for (int i = 0; i < 300; ++i) {
+    std::string random(1 + rng() % 12, '\0');
+    for (auto& c : random) c = static_cast<char>(rng());
+    requests.push_back({random, "random-" + std::to_string(i)});
+  }
+  std::vector<std::string> answers;
+  EXPECT_EQ(raw_call(*b, "test/alpha", "echo", "", std::nullopt, requests, &answers), "");
+  ASSERT_EQ(answers.size(), requests.size());
+  size_t refused = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    bool valid =
+        unicode::validate_utf8(requests[i].first) && unicode::validate_utf8(requests[i].second);
+    if (!valid) {
+      EXPECT_EQ(answers[i].rfind("invalid-argument: the ", 0), 0u) << i << ": " << answers[i];
+      EXPECT_NE(answers[i].find("is not valid UTF-8"), std::string::npos) << answers[i];
+      ++refused;
+    } else {
+      EXPECT_EQ(answers[i].rfind("internal", 0), std::string::npos) << i << ": " << answers[i];
+    }
+  }
+  EXPECT_GT(refused, 250u);
+  auto beta = b->actors()[0];
+  EXPECT_EQ(beta->restarts(), 0u);
+  EXPECT_EQ(beta->stats().traps.load(), 0u);
+  EXPECT_EQ(beta->state(), runtime::Actor::State::Running);
+  EXPECT_TRUE(b->store()->dead_letters()->empty());
+}
+
 TEST_F(NetworkTest, AnEnrollmentTokenKeepsStrangersOut) {
   signaling::ServerOptions options;
   options.data_dir = dir_ / "signaling";
-  options.enroll_token = "s3cret-token";
+  options.enrollment.tokens.push_back({"s3cret-token-0123", {}});
   auto server = signaling::Server::start(options);
   ASSERT_TRUE(server) << server.error().message;
   server_ = std::move(*server);
@@ -401,7 +466,7 @@ TEST_F(NetworkTest, AnEnrollmentTokenKeepsStrangersOut) {
       << started.error().message;
   (*node)->stop();
   EXPECT_EQ(server_->live_actor_count(), 0u);
-  auto* member = start_member("a", probe_actor("alpha"), "enroll_token = \"s3cret-token\"");
+  auto* member = start_member("a", probe_actor("alpha"), "enroll_token = \"s3cret-token-0123\"");
   ASSERT_TRUE(member);
   EXPECT_EQ(server_->live_actor_count(), 1u);
 }

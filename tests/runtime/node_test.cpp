@@ -151,6 +151,33 @@ TEST_F(NodeTest, CallTimeoutGivesTimedOutAndTheSpinningActorIsRestarted) {
   EXPECT_GE(node_->find(2)->restarts(), 1u);
 }
 
+// A message that ran into its deadline is not retried (it would loop again): it goes to the
+// dead-letter queue at once, and the actors sharing its worker wait one deadline, not three.
+TEST_F(NodeTest, AMessageThatHitItsDeadlineIsDeadLetteredNotRetried) {
+  start("workers = 1\n" + probe_actor("alpha", "deadline_ms = 300\nrestart = { backoff_ms = 1 }") +
+        probe_actor("beta"));
+  auto began = std::chrono::steady_clock::now();
+  ASSERT_TRUE(node_->tell_sync("alpha", "spin", bytes("loop")).is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(call("beta", "echo", "neighbour"), "neighbour");  // same worker: after one deadline
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(2 * 300 + 500));
+  std::vector<runtime::DeadLetter> dead;
+  for (int w = 0; w < 200 && dead.empty(); ++w) {
+    dead = *node_->store()->dead_letters();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].message.attempts, 1u);
+  EXPECT_EQ(dead[0].reason,
+            "hit its deadline of 300 ms in dispatch of route `spin`; not retried, it would run as "
+            "long again");
+  EXPECT_EQ(node_->find(1)->restarts(), 1u);
+  std::string metrics = node_->metrics_registry().render();
+  EXPECT_NE(metrics.find("actr_actor_traps_total{actor=\"alpha#0\",kind=\"deadline\"} 1"),
+            std::string::npos)
+      << metrics;
+}
+
 TEST_F(NodeTest, TrapAnswersInternalRestartsAndReportsHandlerPanic) {
   start(probe_actor("alpha", "restart = { backoff_ms = 1 }\nmailbox = \"memory\""));
   EXPECT_EQ(call("alpha", "count"), "1");
@@ -175,18 +202,110 @@ TEST_F(NodeTest, HandlerErrorsReachOnError) {
       << hooks;
 }
 
-TEST_F(NodeTest, RestartLimitLeavesTheActorFailed) {
-  start(
-      probe_actor("alpha", "mailbox = \"memory\"\nrestart = { max_restarts = 2, backoff_ms = 1 }"));
+TEST_F(NodeTest, RestartLimitFailsTheActorForACooldownThenTheSupervisorTriesAgain) {
+  start(probe_actor("alpha",
+                    "mailbox = \"memory\"\n"
+                    "restart = { max_restarts = 2, backoff_ms = 1, cooldown_ms = 500 }"));
+  auto alpha = node_->find(1);
   for (int i = 0; i < 3; ++i) {
     call("alpha", "trap");
-    for (int w = 0; w < 50 && node_->find(1)->state() == runtime::Actor::State::Restarting; ++w) {
+    for (int w = 0; w < 50 && alpha->state() == runtime::Actor::State::Restarting; ++w) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
-  EXPECT_EQ(node_->find(1)->state(), runtime::Actor::State::Failed);
-  EXPECT_EQ(call("alpha", "echo").rfind("not-found", 0), 0u);  // not discoverable any more
-  EXPECT_EQ(call("1", "echo").rfind("unavailable: actor alpha#0 (1:1) is not running", 0), 0u);
+  ASSERT_EQ(alpha->state(), runtime::Actor::State::Failed);
+  auto failure = alpha->failure();
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->reason.rfind("restart limit reached (2 restarts within 60000 ms); last: "
+                                  "dispatch of route `trap`: unreachable",
+                                  0),
+            0u)
+      << failure->reason;
+  ASSERT_TRUE(failure->retry_at);
+  EXPECT_EQ(failure->cooldown, std::chrono::milliseconds(500));
+  // Meanwhile: refused with the reason, reported by /healthz and the metrics.
+  EXPECT_EQ(call("alpha", "echo").rfind("not-found", 0), 0u);  // not discoverable
+  std::string refused = call("1", "echo");
+  EXPECT_EQ(refused.rfind("unavailable: actor alpha#0 (1:1) is failed: restart limit reached", 0),
+            0u)
+      << refused;
+  EXPECT_NE(refused.find("the supervisor starts it again in"), std::string::npos) << refused;
+  EXPECT_FALSE(node_->healthy());
+  auto problems = node_->health_problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rfind("actor alpha#0 (1:1) failed: restart limit reached", 0), 0u)
+      << problems[0];
+  std::string metrics = node_->metrics_registry().render();
+  EXPECT_NE(metrics.find("actr_actor_failed{actor=\"alpha#0\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("actr_actor_failures_total{actor=\"alpha#0\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("actr_actor_traps_total{actor=\"alpha#0\",kind=\"unreachable\"} 3"),
+            std::string::npos)
+      << metrics;
+  // After the cool-down the supervisor starts it again.
+  for (int w = 0; w < 300 && alpha->state() != runtime::Actor::State::Running; ++w) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(alpha->state(), runtime::Actor::State::Running);
+  EXPECT_EQ(call("alpha", "echo", "back"), "back");
+  EXPECT_TRUE(node_->healthy());
+  metrics = node_->metrics_registry().render();
+  EXPECT_NE(metrics.find("actr_actor_failed{actor=\"alpha#0\"} 0"), std::string::npos) << metrics;
+}
+
+// An actor that keeps failing is retried with a capped exponential cool-down.
+TEST_F(NodeTest, TheCooldownDoublesUpToItsCap) {
+  start(probe_actor("alpha") +
+        probe_actor("bad-start", "restart = { cooldown_ms = 100, cooldown_max_ms = 200 }"));
+  auto bad = node_->find(2);
+  std::vector<int64_t> cooldowns;
+  std::optional<std::chrono::steady_clock::time_point> last;
+  for (int w = 0; w < 500 && cooldowns.size() < 4; ++w) {
+    if (auto f = bad->failure(); f && f->retry_at && f->retry_at != last) {
+      last = f->retry_at;
+      cooldowns.push_back(f->cooldown.count());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(cooldowns, (std::vector<int64_t>{100, 200, 200, 200}));
+  EXPECT_EQ(call("alpha", "echo", "fine"), "fine");
+}
+
+// A message that traps every time ends in the dead-letter queue; its retries do not use up the
+// restart budget, so the actor keeps serving.
+TEST_F(NodeTest, PoisonedMessagesDoNotSpendTheRestartBudget) {
+  start("[mailbox]\nmax_attempts = 3\n" +
+        probe_actor("alpha", "restart = { max_restarts = 2, backoff_ms = 1 }"));
+  auto alpha = node_->find(1);
+  for (int poison = 1; poison <= 2; ++poison) {
+    ASSERT_TRUE(node_->tell_sync("alpha", "trap", bytes("poison")).is_ok());
+    for (int w = 0; w < 300 && node_->store()->dead_letters()->size() < size_t(poison); ++w) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(node_->store()->dead_letters()->size(), size_t(poison));
+  }
+  for (int w = 0; w < 100 && alpha->state() != runtime::Actor::State::Running; ++w) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(alpha->state(), runtime::Actor::State::Running);
+  EXPECT_EQ(alpha->restarts(), 6u);  // 3 attempts each, counted as one incident each
+  EXPECT_EQ(call("alpha", "echo", "alive"), "alive");
+}
+
+// A trap of on-error itself is not reported to on-error again: no restart loop.
+TEST_F(NodeTest, ATrapInOnErrorDoesNotLoop) {
+  start(probe_actor("trap-on-error", "mailbox = \"memory\"\nrestart = { backoff_ms = 1 }"));
+  auto actor = node_->find(1);
+  EXPECT_EQ(call("trap-on-error", "trap").rfind("internal:", 0), 0u);
+  std::string r;
+  for (int w = 0; w < 100; ++w) {
+    r = call("1", "echo", "back");
+    if (r == "back" && actor->restarts() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(call("1", "echo", "back"), "back");
+  EXPECT_EQ(actor->restarts(), 2u);  // the dispatch trap, then on-error's own trap; no more
+  EXPECT_EQ(actor->state(), runtime::Actor::State::Running);
 }
 
 TEST_F(NodeTest, OnStartFailuresFailOnlyThatActor) {

@@ -37,6 +37,7 @@ TEST(NodeLink, ReconnectsAfterAServerRestartAndKeepsIds) {
   testing::TempDir dir;
   ServerOptions server_options;
   server_options.data_dir = dir.path();
+  server_options.enrollment.open = true;
   server_options.heartbeat_interval = 200ms;
   auto server = std::move(*Server::start(server_options));
   server_options.port = server->port();
@@ -90,6 +91,7 @@ TEST(NodeLink, RenewsCredentialsBeforeTheyExpire) {
   testing::TempDir dir;
   ServerOptions server_options;
   server_options.data_dir = dir.path();
+  server_options.enrollment.open = true;
   server_options.credential_ttl = 3s;
   auto server = std::move(*Server::start(server_options));
 

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -27,6 +30,7 @@ class SignalingServerTest : public ::testing::Test {
   ServerOptions options() {
     ServerOptions o;
     o.data_dir = dir_.path();
+    o.enrollment.open = true;  // enrollment has its own tests (upgrade_test.cpp)
     o.heartbeat_interval = 10s;
     o.credential_ttl = 60s;
     o.clock = [this] { return now_.load(); };
@@ -359,6 +363,40 @@ TEST_F(SignalingServerTest, OversizedFrameClosesOnlyThatConnection) {
   // Frames just under the limit are fine.
   auto relay = bystander->relay(ActrId{}, std::string(900, 'y'));
   EXPECT_EQ(relay.error().code, proto::Error::NOT_FOUND);
+}
+
+// Connections that never upgrade fill the server; a node that connects for real still gets in,
+// and a registered node's connection is never evicted for an idle newcomer.
+TEST_F(SignalingServerTest, IdleConnectionsDoNotLockOutNodes) {
+  ServerOptions o = options();
+  o.connection_limits = {8, 8};
+  auto server = start(std::move(o));
+  auto registered = connect(*server);
+  register_actor(*registered, kGreeter);
+  boost::asio::io_context io;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 30; ++i) {
+    auto socket = std::make_unique<boost::asio::ip::tcp::socket>(io);
+    boost::system::error_code ec;
+    socket->connect({boost::asio::ip::make_address("127.0.0.1"), server->port()}, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    idle.push_back(std::move(socket));
+  }
+  auto began = std::chrono::steady_clock::now();
+  auto late = connect(*server);
+  ASSERT_TRUE(late);
+  register_actor(*late, kEcho);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
+  EXPECT_TRUE(registered->ping());
+  EXPECT_EQ(server->live_actor_count(), 2u);
+  // The server holds at most its limit: the others were closed at once, long before the 5 s
+  // upgrade deadline.
+  int closed = 0;
+  for (auto& socket : idle) {
+    pollfd p{socket->native_handle(), POLLIN, 0};
+    closed += ::poll(&p, 1, 200) == 1;
+  }
+  EXPECT_GE(closed, 30 - 8 + 1);
 }
 
 TEST_F(SignalingServerTest, GarbageFrameGetsAnErrorThenClose) {

@@ -8,11 +8,13 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "signaling/client.hpp"
+#include "signaling/enrollment.hpp"
 #include "support/run_actr.hpp"
 #include "temp_dir.hpp"
 
@@ -95,8 +97,23 @@ TEST(SignalCommand, ServesUntilSigterm) {
   std::string line = process.read_line(20s);
   ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
   std::string url = line.substr(std::string("signaling: ").size());
+  // Closed by default: a token of its own, in a file only its owner can read, named on stdout.
+  std::string token_line = process.read_line(5s);
+  auto token_file = dir.path() / "enroll-token";
+  EXPECT_TRUE(
+      token_line.starts_with("enrollment token: " + std::filesystem::absolute(token_file).string()))
+      << token_line;
+  EXPECT_EQ(std::filesystem::status(token_file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto token = read_enroll_token_file(token_file);
+  ASSERT_TRUE(token) << token.error().message;
+  auto stranger = Client::connect(url);
+  ASSERT_FALSE(stranger);
+  EXPECT_EQ(stranger.error().code, kSignalingUnauthorized);
 
-  auto client = Client::connect(url);
+  ClientOptions options;
+  options.enroll_token = *token;
+  auto client = Client::connect(url, options);
   ASSERT_TRUE(client) << client.error().message;
   RegisterParams params;
   params.type = ActrType{"acme", "echo", "1.2.0"};
@@ -115,6 +132,62 @@ TEST(SignalCommand, ServesUntilSigterm) {
 
   EXPECT_EQ(process.stop(SIGTERM), 0);
   EXPECT_TRUE((*client)->wait_closed(2s));
+}
+
+TEST(SignalCommand, InsecureOpenLetsAnyoneInAndSaysSo) {
+  testing::TempDir dir;
+  SignalProcess process({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
+                         "--insecure-open", "--log-level", "warn"});
+  std::string line = process.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  std::string url = line.substr(std::string("signaling: ").size());
+  EXPECT_EQ(process.read_line(5s), "enrollment: OPEN (--insecure-open; development only)");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "enroll-token"));
+  auto client = Client::connect(url);
+  ASSERT_TRUE(client) << client.error().message;
+  RegisterParams params;
+  params.type = ActrType{"anyone", "anything", "1.0.0"};
+  params.realm = 1;
+  EXPECT_TRUE((*client)->register_actor(params));
+  EXPECT_EQ(process.stop(SIGTERM), 0);
+}
+
+TEST(SignalCommand, ATokenFileLimitsWhatATokenRegisters) {
+  testing::TempDir dir;
+  auto tokens = dir.path() / "tokens";
+  std::ofstream(tokens) << "echo-nodes-token-0123 acme/echo\n";
+  SignalProcess process({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
+                         "--enroll-token-file", tokens.string(), "--log-level", "warn"});
+  std::string line = process.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  std::string url = line.substr(std::string("signaling: ").size());
+  ClientOptions options;
+  options.enroll_token = "echo-nodes-token-0123";
+  auto client = Client::connect(url, options);
+  ASSERT_TRUE(client) << client.error().message;
+  RegisterParams params;
+  params.type = ActrType{"acme", "echo", "1.0.0"};
+  params.realm = 1;
+  EXPECT_TRUE((*client)->register_actor(params));
+  params.type = ActrType{"acme", "greeter", "1.0.0"};
+  EXPECT_FALSE((*client)->register_actor(params));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "enroll-token"));
+}
+
+TEST(SignalCommand, TokenOptionsThatCannotWorkAreRefused) {
+  auto both = test::run_actr("signal --insecure-open --enroll-token abcdefghijklmnopq 2>&1");
+  EXPECT_NE(both.status, 0);
+  auto short_token = test::run_actr("signal --listen 127.0.0.1:0 --enroll-token short 2>&1");
+  EXPECT_EQ(short_token.status, 1);
+  EXPECT_NE(short_token.output.find("at least 16 characters"), std::string::npos)
+      << short_token.output;
+  testing::TempDir dir;
+  auto empty = dir.path() / "empty";
+  std::ofstream(empty) << "# nothing\n";
+  auto no_token =
+      test::run_actr("signal --listen 127.0.0.1:0 --enroll-token-file " + empty.string() + " 2>&1");
+  EXPECT_EQ(no_token.status, 1);
+  EXPECT_NE(no_token.output.find("no enrollment token"), std::string::npos) << no_token.output;
 }
 
 TEST(SignalCommand, BadListenAddressFails) {

@@ -73,10 +73,15 @@ RegisterParams echo_params() {
 
 class SignalingUpgradeTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Server> start(std::string token = "") {
+  // No token: open enrollment (asked for by name).
+  std::unique_ptr<Server> start(std::string token = "", std::vector<std::string> types = {}) {
     ServerOptions o;
     o.data_dir = dir_.path();
-    o.enroll_token = std::move(token);
+    if (token.empty()) {
+      o.enrollment.open = true;
+    } else {
+      o.enrollment.tokens.push_back({std::move(token), std::move(types)});
+    }
     auto server = Server::start(std::move(o));
     EXPECT_TRUE(server) << server.error().message;
     return server ? std::move(*server) : nullptr;
@@ -89,18 +94,18 @@ class SignalingUpgradeTest : public ::testing::Test {
 };
 
 TEST_F(SignalingUpgradeTest, EnrollmentTokenIsRequiredWhenConfigured) {
-  auto server = start("s3cret-token");
+  auto server = start("s3cret-token-0123");
   auto missing = raw_request(server->port(), {});
   EXPECT_EQ(missing.result(), http::status::unauthorized);
   EXPECT_NE(missing.body().find("enrollment token"), std::string::npos) << missing.body();
   EXPECT_EQ(missing[http::field::www_authenticate], "Bearer");
-  auto wrong = raw_request(server->port(), {{"Authorization", "Bearer s3cret-tokem"}});
+  auto wrong = raw_request(server->port(), {{"Authorization", "Bearer s3cret-token-0124"}});
   EXPECT_EQ(wrong.result(), http::status::unauthorized);
   auto prefix = raw_request(server->port(), {{"Authorization", "Bearer s3cret"}});
   EXPECT_EQ(prefix.result(), http::status::unauthorized);
-  auto scheme = raw_request(server->port(), {{"Authorization", "Basic s3cret-token"}});
+  auto scheme = raw_request(server->port(), {{"Authorization", "Basic s3cret-token-0123"}});
   EXPECT_EQ(scheme.result(), http::status::unauthorized);
-  auto right = raw_request(server->port(), {{"Authorization", "Bearer s3cret-token"}});
+  auto right = raw_request(server->port(), {{"Authorization", "Bearer s3cret-token-0123"}});
   EXPECT_EQ(right.result(), http::status::switching_protocols);
 
   // The client: refused without the token (a distinct error), registered with it.
@@ -109,7 +114,7 @@ TEST_F(SignalingUpgradeTest, EnrollmentTokenIsRequiredWhenConfigured) {
   EXPECT_EQ(refused.error().code, kSignalingUnauthorized);
   EXPECT_NE(refused.error().message.find("401"), std::string::npos) << refused.error().message;
   ClientOptions with_token;
-  with_token.enroll_token = "s3cret-token";
+  with_token.enroll_token = "s3cret-token-0123";
   auto client = Client::connect(server->listen_address(), with_token);
   ASSERT_TRUE(client) << client.error().message;
   ASSERT_TRUE((*client)->register_actor(echo_params()));
@@ -118,13 +123,58 @@ TEST_F(SignalingUpgradeTest, EnrollmentTokenIsRequiredWhenConfigured) {
   EXPECT_TRUE(nobody_left(*server));
 }
 
-TEST_F(SignalingUpgradeTest, WithoutATokenConfiguredNoneIsNeeded) {
+TEST_F(SignalingUpgradeTest, OpenEnrollmentNeedsNoToken) {
   auto server = start();
   auto client = Client::connect(server->listen_address());
   ASSERT_TRUE(client) << client.error().message;
   ClientOptions extra;
-  extra.enroll_token = "whatever";  // ignored by a server without a token
+  extra.enroll_token = "whatever";  // ignored by a server with open enrollment
   EXPECT_TRUE(Client::connect(server->listen_address(), extra));
+}
+
+TEST_F(SignalingUpgradeTest, AServerWithoutTokensIsClosedByDefault) {
+  ServerOptions o;
+  o.data_dir = dir_.path();
+  auto server = Server::start(o);
+  ASSERT_FALSE(server);
+  EXPECT_NE(server.error().message.find("no enrollment token"), std::string::npos)
+      << server.error().message;
+}
+
+TEST_F(SignalingUpgradeTest, ATokenLimitedToTypesRegistersOnlyThose) {
+  ServerOptions o;
+  o.data_dir = dir_.path();
+  o.enrollment.tokens.push_back({"echo-only-token-0123", {"acme/echo"}});
+  o.enrollment.tokens.push_back({"any-acme-token-01234", {"acme/*"}});
+  auto server = Server::start(o);
+  ASSERT_TRUE(server) << server.error().message;
+  auto connect = [&](std::string token) {
+    ClientOptions options;
+    options.enroll_token = std::move(token);
+    auto client = Client::connect((*server)->listen_address(), options);
+    EXPECT_TRUE(client) << client.error().message;
+    return client ? std::move(*client) : nullptr;
+  };
+  RegisterParams greeter = echo_params();
+  greeter.type = {"acme", "greeter", "0.1.0"};
+  RegisterParams other = echo_params();
+  other.type = {"other", "echo", "0.1.0"};
+
+  auto echo_only = connect("echo-only-token-0123");
+  ASSERT_TRUE(echo_only);
+  EXPECT_TRUE(echo_only->register_actor(echo_params()));
+  auto refused = echo_only->register_actor(greeter);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("may not register actors of type acme/greeter@0.1.0"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(echo_only->register_actor(other));
+
+  auto any_acme = connect("any-acme-token-01234");
+  ASSERT_TRUE(any_acme);
+  EXPECT_TRUE(any_acme->register_actor(greeter));
+  EXPECT_FALSE(any_acme->register_actor(other));
+  EXPECT_EQ((*server)->live_actor_count(), 2u);
 }
 
 TEST_F(SignalingUpgradeTest, PresentedCredentialsMustBeSignedByThisServer) {
@@ -185,14 +235,14 @@ TEST_F(SignalingUpgradeTest, OtherRequestsAreRefused) {
 }
 
 TEST_F(SignalingUpgradeTest, NodeLinkSendsTheTokenAndComesBackAfterANewSigningKey) {
-  auto server = start("node-token");
+  auto server = start("node-token-0123456789");
   uint16_t port = server->port();
   std::atomic<int> connected{0};
   NodeLinkHooks hooks;
   hooks.on_connected = [&] { ++connected; };
   NodeLinkOptions options;
   options.server_url = server->listen_address();
-  options.client.enroll_token = "node-token";
+  options.client.enroll_token = "node-token-0123456789";
   options.initial_backoff = 20ms;
   options.max_backoff = 100ms;
   auto link = NodeLink::start(options, hooks);
@@ -206,7 +256,7 @@ TEST_F(SignalingUpgradeTest, NodeLinkSendsTheTokenAndComesBackAfterANewSigningKe
   ServerOptions o;
   o.data_dir = fresh.path();
   o.port = port;
-  o.enroll_token = "node-token";
+  o.enrollment.tokens.push_back({"node-token-0123456789", {}});
   auto replacement = Server::start(o);
   ASSERT_TRUE(replacement) << replacement.error().message;
   ASSERT_TRUE(eventually([&] { return connected == 2; }));
@@ -218,7 +268,7 @@ TEST_F(SignalingUpgradeTest, NodeLinkSendsTheTokenAndComesBackAfterANewSigningKe
 }
 
 TEST_F(SignalingUpgradeTest, NodeLinkWithoutTheTokenNeverRegisters) {
-  auto server = start("node-token");
+  auto server = start("node-token-0123456789");
   std::atomic<int> connecting{0}, connected{0};
   NodeLinkHooks hooks;
   hooks.on_connecting = [&] { ++connecting; };
@@ -235,6 +285,65 @@ TEST_F(SignalingUpgradeTest, NodeLinkWithoutTheTokenNeverRegisters) {
   EXPECT_EQ(server->live_actor_count(), 0u);
 }
 
+TEST(SignalingEnrollment, TokenFilesListTokensAndTheTypesTheyMayRegister) {
+  auto parsed = parse_enroll_tokens(
+      "# comment\n"
+      "aaaaaaaaaaaaaaaa\n"
+      "bbbbbbbbbbbbbbbb acme/echo  acme/greeter # two types\n"
+      "\n"
+      "cccccccccccccccc acme/* echo\n",
+      "tokens");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->size(), 3u);
+  EXPECT_TRUE((*parsed)[0].types.empty());
+  EXPECT_EQ((*parsed)[1].types, (std::vector<std::string>{"acme/echo", "acme/greeter"}));
+  ActrType echo{"acme", "echo", "0.1.0"}, greeter{"acme", "greeter", "1.0.0"},
+      alien_echo{"other", "echo", "0.1.0"}, alien{"other", "thing", "0.1.0"};
+  EXPECT_TRUE((*parsed)[0].admits(alien));
+  EXPECT_TRUE((*parsed)[1].admits(greeter));
+  EXPECT_FALSE((*parsed)[1].admits(alien_echo));
+  EXPECT_TRUE((*parsed)[2].admits(greeter));
+  EXPECT_TRUE((*parsed)[2].admits(alien_echo));  // a bare name: any manufacturer
+  EXPECT_FALSE((*parsed)[2].admits(alien));
+
+  auto error = [](std::string_view text) {
+    auto r = parse_enroll_tokens(text, "tokens");
+    return r ? std::string("accepted") : r.error().message;
+  };
+  EXPECT_EQ(error("short\n"), "tokens:1: an enrollment token must be at least 16 characters");
+  EXPECT_EQ(error("aaaaaaaaaaaaaaaa\naaaaaaaaaaaaaaaa\n"),
+            "tokens:2: the same token appears twice");
+  EXPECT_EQ(error("# only a comment\n"), "tokens: no enrollment token in the file");
+  EXPECT_NE(error("aaaaaaaaaaaaaaaa a/b/c\n").find("tokens:1: bad type pattern `a/b/c`"),
+            std::string::npos);
+
+  Enrollment enrollment{*parsed, false};
+  EXPECT_EQ(enrollment.match("Bearer bbbbbbbbbbbbbbbb"), &enrollment.tokens[1]);
+  EXPECT_EQ(enrollment.match("Bearer bbbbbbbbbbbbbbb"), nullptr);
+  EXPECT_EQ(enrollment.match("bbbbbbbbbbbbbbbb"), nullptr);
+}
+
+TEST(SignalingEnrollment, TheDefaultTokenFileIsCreatedOnceWithMode0600) {
+  testing::TempDir dir;
+  bool created = false;
+  auto path = ensure_enroll_token_file(dir.path() / "data", &created);
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_TRUE(created);
+  EXPECT_EQ(std::filesystem::status(*path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto first = read_enroll_token_file(*path);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->size(), 64u);  // 32 random bytes, hex
+  auto again = ensure_enroll_token_file(dir.path() / "data", &created);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(created);
+  EXPECT_EQ(*read_enroll_token_file(*again), *first);  // kept across restarts
+  testing::TempDir other;
+  auto elsewhere = ensure_enroll_token_file(other.path());
+  ASSERT_TRUE(elsewhere);
+  EXPECT_NE(*read_enroll_token_file(*elsewhere), *first);  // random per server
+}
+
 TEST(SignalingUpgradeHelpers, ConstantTimeEqualAndTokenFiles) {
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_TRUE(constant_time_equal("", ""));
@@ -244,14 +353,14 @@ TEST(SignalingUpgradeHelpers, ConstantTimeEqualAndTokenFiles) {
   EXPECT_FALSE(constant_time_equal("", "a"));
 
   testing::TempDir dir;
-  auto file = (dir.path() / "token").string();
-  std::ofstream(file) << "  tok-123\n";
+  auto file = dir.path() / "token";
+  std::ofstream(file) << "  tok-0123456789abcdef\n";
   auto token = read_enroll_token_file(file);
   ASSERT_TRUE(token) << token.error().message;
-  EXPECT_EQ(*token, "tok-123");
+  EXPECT_EQ(*token, "tok-0123456789abcdef");
   std::ofstream(file) << "\n";
   EXPECT_FALSE(read_enroll_token_file(file));
-  EXPECT_FALSE(read_enroll_token_file((dir.path() / "missing").string()));
+  EXPECT_FALSE(read_enroll_token_file(dir.path() / "missing"));
 
   auto decoded = decode_base64(encode_base64(std::string("\0\x01\xff", 3)));
   ASSERT_TRUE(decoded);

@@ -366,6 +366,22 @@ TEST_P(EchoRoundTrip, LifecycleHooks) {
   EXPECT_EQ(host_->calls.back(), "log data-stream st from 3/1234567890123/acme:échø-svc:1.2.3");
 }
 
+// A value the host cannot lower (a string that is not UTF-8) is the host's error: the call fails
+// with an unclassified Error before the guest runs, and the instance is not poisoned.
+TEST_P(EchoRoundTrip, AValueTheHostCannotLowerIsAHostErrorNotATrap) {
+  for (std::string bad :
+       {std::string("\xff"), std::string("ok\xfe\xff"), std::string("\xed\xa0\x80")}) {
+    auto r = workload_->dispatch(types::RpcEnvelope{"req", bad, bytes_of("x")});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, 0) << r.error().message;
+    EXPECT_NE(r.error().message.find("not valid utf-8"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(instance_->poisoned());
+  }
+  auto s = echo_->echo_string("fine");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(*s, "fine");
+}
+
 TEST_P(EchoRoundTrip, ManyCallsDoNotLeakGuestMemory) {
   // Each call moves 16 KiB through guest memory four times (lift, copy, lower, post-return);
   // a leak would exhaust the 8 MiB limit long before the last call.

@@ -92,7 +92,7 @@ class ValueComparer {
         break;
       case Kind::Own:
       case Kind::Borrow:
-        if (a.resource != b.resource) {
+        if (!same_resource(a.resource.get(), b.resource.get())) {
           set(why, "handles to different resource types (`" + describe(a) + "` vs `" + describe(b) +
                        "`)");
           return false;
@@ -105,8 +105,21 @@ class ValueComparer {
     return ok;
   }
 
+  // Resource types bound to each other while two component types are compared: the abstract
+  // resource a component type imports (or exports) under a name stands for the one the other
+  // type imports under that name.
+  void unify(const ResourceType* a, const ResourceType* b) {
+    if (a == b) return;
+    same_.insert({a, b});
+    same_.insert({b, a});
+  }
+  bool same_resource(const ResourceType* a, const ResourceType* b) const {
+    return a == b || same_.count({a, b}) > 0;
+  }
+
  private:
   std::set<std::pair<const ValueType*, const ValueType*>> done_;
+  std::set<std::pair<const ResourceType*, const ResourceType*>> same_;
 };
 
 bool params_equal(const std::vector<Param>& a, const std::vector<Param>& b, const char* what,
@@ -236,7 +249,7 @@ class ExternMatcher {
       case K::Func:
         return funcs(*actual.func, *expected.func, why);
       case K::Resource:
-        if (actual.resource != expected.resource) {
+        if (!values_.same_resource(actual.resource.get(), expected.resource.get())) {
           set(why, "a different resource type");
           return false;
         }
@@ -305,10 +318,33 @@ class ExternMatcher {
     return m;
   }
 
+  static const ResourceType* resource_of(const ExternType& t) {
+    return t.kind == ExternKind::Type && t.type.kind == DefinedType::Kind::Resource
+               ? t.type.resource.get()
+               : nullptr;
+  }
+
   // Contravariant in the imports, covariant in the exports.
   bool component(const ComponentType& actual, const ComponentType& expected, std::string* why) {
     if (&actual == &expected || done_.count({&actual, &expected})) return true;
     auto expected_imports = by_name(expected.imports);
+    // Resource types the two types import (or export) under one name are one type for the
+    // rest of the comparison: each type binds its own, as a function type binds its parameters.
+    for (const auto& i : actual.imports) {
+      auto it = expected_imports.find(i.name);
+      const ResourceType* a = resource_of(i.type);
+      const ResourceType* e = it == expected_imports.end() ? nullptr : resource_of(it->second->type);
+      if (a && e) values_.unify(a, e);
+    }
+    {
+      auto exports = by_name(actual.exports);
+      for (const auto& x : expected.exports) {
+        auto it = exports.find(x.name);
+        const ResourceType* e = resource_of(x.type);
+        const ResourceType* a = it == exports.end() ? nullptr : resource_of(it->second->type);
+        if (a && e) values_.unify(a, e);
+      }
+    }
     for (const auto& i : actual.imports) {
       auto it = expected_imports.find(i.name);
       if (it == expected_imports.end()) {
@@ -343,7 +379,10 @@ class ExternMatcher {
                      std::string* why) {
     if (&actual == &expected) return true;
     std::map<std::pair<std::string_view, std::string_view>, const wasm::ImportType*> imports;
-    for (const auto& x : expected.imports) imports.emplace(std::make_pair(x.module, x.name), &x);
+    // Views of the strings themselves: std::make_pair would copy them into a temporary pair first.
+    for (const auto& x : expected.imports) {
+      imports.emplace(std::pair<std::string_view, std::string_view>(x.module, x.name), &x);
+    }
     for (const auto& i : actual.imports) {
       auto it = imports.find({i.module, i.name});
       if (it == imports.end() || !core_matches(it->second->type, i.type)) {

@@ -14,6 +14,15 @@ Result<NodeMetrics> NodeMetrics::create(Registry& registry) {
            registry.gauge("actr_mailbox_depth", "Messages waiting in an actor's mailbox."));
   ACTR_TRY(m.restarts,
            registry.counter("actr_actor_restarts_total", "Actor restarts by the supervisor."));
+  ACTR_TRY(m.traps,
+           registry.counter("actr_actor_traps_total",
+                            "Traps of actor instances, by kind (deadline, unreachable...)."));
+  ACTR_TRY(m.failures,
+           registry.counter("actr_actor_failures_total",
+                            "Times an actor was failed: restart limit reached or no start."));
+  ACTR_TRY(m.failed, registry.gauge("actr_actor_failed", "1 while the actor is failed."));
+  ACTR_TRY(m.dead_letters,
+           registry.counter("actr_dead_letters_total", "Messages moved to the dead-letter queue."));
   return m;
 }
 

@@ -4,6 +4,10 @@
 //   actr_dispatch_duration_seconds{actor,route}        histogram (latency_buckets)
 //   actr_mailbox_depth{actor}                          gauge
 //   actr_actor_restarts_total{actor}                   counter
+//   actr_actor_traps_total{actor,kind}                 counter (kind: deadline, unreachable, ...)
+//   actr_actor_failures_total{actor}                   counter (restart limit reached, or no start)
+//   actr_actor_failed{actor}                           gauge (1 while the actor is failed)
+//   actr_dead_letters_total{actor}                     counter
 #pragma once
 
 #include "common/result.hpp"
@@ -17,6 +21,10 @@ struct NodeMetrics {
   HistogramFamily* dispatch_duration = nullptr;
   GaugeFamily* mailbox_depth = nullptr;
   CounterFamily* restarts = nullptr;
+  CounterFamily* traps = nullptr;
+  CounterFamily* failures = nullptr;
+  GaugeFamily* failed = nullptr;
+  CounterFamily* dead_letters = nullptr;
 
   static Result<NodeMetrics> create(Registry& registry);
 };

@@ -9,6 +9,7 @@
 #include "runtime/network/credential_set.hpp"
 #include "runtime/node.hpp"
 #include "signaling/acl.hpp"
+#include "signaling/enrollment.hpp"
 
 namespace actr::runtime {
 
@@ -143,6 +144,11 @@ Result<void> NodeNetwork::open() {
   link_options.server_url = config_.signaling;
   link_options.renew_margin = config_.renew_margin;
   link_options.client.enroll_token = config_.enroll_token;
+  if (!config_.enroll_token_file.empty()) {
+    auto token = signaling::read_enroll_token_file(config_.enroll_token_file);
+    if (!token) return make_error("[network] enroll_token_file: " + token.error().message);
+    link_options.client.enroll_token = std::move(*token);
+  }
   signaling::NodeLinkHooks hooks;
   hooks.on_connecting = [weak] {
     if (auto self = weak.lock()) self->notify_signaling("connecting");

@@ -182,6 +182,7 @@ class Probe : public actr::Workload {
                                ? "handler-panic"
                                : "handler-error";
     record(ctx, "on_error " + category + " [" + error_text(event.source) + "] " + event.context);
+    if (ctx.self_id().type.name == "trap-on-error") __builtin_trap();
     return actr::Status::Ok();
   }
   void on_mailbox_backpressure(actr::Context& ctx, const actr::BackpressureEvent& e) override {
