@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "support/missing.hpp"
 #include "support/run_actr.hpp"
 
 namespace {
@@ -18,7 +19,7 @@ class CliTest : public ::testing::TestWithParam<const char*> {
   void SetUp() override {
     adder_ = std::string(ACTR_BINARY_DIR) + "/guests/adder.wasm";
     if (!std::filesystem::exists(adder_))
-      GTEST_SKIP() << "demo guest not built (clang-19/jco missing)";
+      ACTR_SKIP_MISSING("demo guest not built (clang-19/jco missing)");
   }
   std::string invoke(const std::string& call) {
     return std::string("component invoke --engine ") + GetParam() + " " + adder_ + " '" + call +
@@ -68,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, CliTest, ::testing::Values("aot", "interp"));
 
 TEST(Cli, WitPrintsTheWorld) {
   std::string adder = std::string(ACTR_BINARY_DIR) + "/guests/adder.wasm";
-  if (!std::filesystem::exists(adder)) GTEST_SKIP() << "demo guest not built";
+  if (!std::filesystem::exists(adder)) ACTR_SKIP_MISSING("demo guest not built");
   CommandResult r = run("component wit " + adder);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("export docs:adder/add@0.1.0;"), std::string::npos) << r.output;

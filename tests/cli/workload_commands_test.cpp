@@ -16,6 +16,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 #include "support/run_actr.hpp"
 #include "wasm/engine.hpp"
 
@@ -98,7 +99,7 @@ TEST_F(WorkloadCommands, BuildErrorsAreOneLine) {
 // The slow one: a cmake configure and a guest build.
 TEST_F(WorkloadCommands, NewThenBuildGivesAWorkingComponent) {
   if (!fs::exists(fs::path(ACTR_BINARY_DIR) / "guests" / "echo.wasm")) {
-    GTEST_SKIP() << "the guest toolchain is missing (guests/echo.wasm was not built)";
+    ACTR_SKIP_MISSING("the guest toolchain is missing (guests/echo.wasm was not built)");
   }
   ASSERT_EQ(actr("new demo --dir " + tmp_.string()).status, 0);
   fs::path dir = tmp_ / "demo";

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "support/missing.hpp"
+
 namespace actr::test {
 
 struct TextToBinary {
@@ -32,11 +34,11 @@ std::optional<std::vector<uint8_t>> read_file_bytes(const std::string& path);
 }  // namespace actr::test
 
 // Converts `text` or skips the test when the tools are missing; fails it on a parse error.
-#define ACTR_COMPONENT_FROM_TEXT(var, text)                      \
-  std::vector<uint8_t> var;                                      \
-  do {                                                           \
-    auto actr_ctt_ = ::actr::test::component_from_text(text);    \
-    if (actr_ctt_.tool_missing) GTEST_SKIP() << actr_ctt_.error; \
-    ASSERT_TRUE(actr_ctt_.bytes.has_value()) << actr_ctt_.error; \
-    var = std::move(*actr_ctt_.bytes);                           \
+#define ACTR_COMPONENT_FROM_TEXT(var, text)                         \
+  std::vector<uint8_t> var;                                         \
+  do {                                                              \
+    auto actr_ctt_ = ::actr::test::component_from_text(text);       \
+    if (actr_ctt_.tool_missing) ACTR_SKIP_MISSING(actr_ctt_.error); \
+    ASSERT_TRUE(actr_ctt_.bytes.has_value()) << actr_ctt_.error;    \
+    var = std::move(*actr_ctt_.bytes);                              \
   } while (0)

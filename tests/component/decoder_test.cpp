@@ -12,6 +12,7 @@
 #include "component/component_text.hpp"
 #include "component/validate/validator.hpp"
 #include "component/wit/wit_printer.hpp"
+#include "support/missing.hpp"
 
 namespace actr::component {
 namespace {
@@ -43,7 +44,7 @@ std::string decode_error(const std::vector<uint8_t>& bytes) {
 // ---- real components ----
 
 TEST(Decoder, EveryFixtureDecodes) {
-  if (!fs::exists(kFixtures)) GTEST_SKIP() << "fixtures not found at " << kFixtures;
+  if (!fs::exists(kFixtures)) ACTR_SKIP_MISSING("fixtures not found at " << kFixtures);
   int n = 0;
   for (const auto& entry : fs::directory_iterator(kFixtures)) {
     if (entry.path().extension() != ".wasm") continue;
@@ -73,7 +74,7 @@ TEST(Decoder, EveryFixtureDecodes) {
 
 TEST(Decoder, SmokeFixtureStructure) {
   auto bytes = test::read_file_bytes((kFixtures / "smoke.component.wasm").string());
-  if (!bytes) GTEST_SKIP() << "smoke fixture not found";
+  if (!bytes) ACTR_SKIP_MISSING("smoke fixture not found");
   auto c = decode_ok(*bytes);
   ASSERT_TRUE(c);
   auto kinds = count_kinds(*c);
@@ -127,7 +128,7 @@ TEST(Decoder, SmokeFixtureStructure) {
 
 TEST(Decoder, SharedBufferIsNotCopied) {
   auto bytes = test::read_file_bytes((kFixtures / "numbers.component.wasm").string());
-  if (!bytes) GTEST_SKIP() << "numbers fixture not found";
+  if (!bytes) ACTR_SKIP_MISSING("numbers fixture not found");
   auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(*bytes));
   auto r = binary::decode(shared);
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -550,7 +551,7 @@ TEST(Decoder, RejectsDeepNesting) {
 
 TEST(Decoder, EveryTruncationOfARealComponentFailsCleanly) {
   auto bytes = test::read_file_bytes((kFixtures / "resources.component.wasm").string());
-  if (!bytes) GTEST_SKIP() << "resources fixture not found";
+  if (!bytes) ACTR_SKIP_MISSING("resources fixture not found");
   // Every prefix shorter than the whole must be rejected with an offset, never crash. Step densely
   // through the first module's interface and the component sections at the end, sparsely through
   // the module bodies in between.
@@ -567,7 +568,7 @@ TEST(Decoder, EveryTruncationOfARealComponentFailsCleanly) {
 
 TEST(Decoder, CorruptedBytesNeverCrash) {
   auto bytes = test::read_file_bytes((kFixtures / "smoke.component.wasm").string());
-  if (!bytes) GTEST_SKIP() << "smoke fixture not found";
+  if (!bytes) ACTR_SKIP_MISSING("smoke fixture not found");
   uint64_t seed = 12345;
   for (int i = 0; i < 300; ++i) {
     std::vector<uint8_t> b = *bytes;

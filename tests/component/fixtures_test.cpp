@@ -23,6 +23,7 @@
 #include "component/linker.hpp"
 #include "component/types.hpp"
 #include "component/value.hpp"
+#include "support/missing.hpp"
 #include "support/shared.hpp"
 #include "wasi/add_to_linker.hpp"
 #include "wasm/engine.hpp"
@@ -152,11 +153,11 @@ class Fixtures : public testing::TestWithParam<wasm::EngineKind> {
  protected:
   void SetUp() override {
     auto shared = test::shared_dir();
-    if (!shared) GTEST_SKIP() << "../shared is absent: no third-party fixture components";
+    if (!shared) ACTR_SKIP_MISSING("../shared is absent: no third-party fixture components");
     dir_ = *shared / "fixtures" / "components";
-    if (!std::filesystem::is_directory(dir_)) GTEST_SKIP() << "no fixtures in " << dir_;
+    if (!std::filesystem::is_directory(dir_)) ACTR_SKIP_MISSING("no fixtures in " << dir_);
     auto engine = wasm::make_engine(GetParam());
-    if (!engine) GTEST_SKIP() << "engine unavailable: " << engine.error().message;
+    if (!engine) ACTR_SKIP_MISSING("engine unavailable: " << engine.error().message);
     engine_ = std::move(*engine);
   }
 

@@ -11,6 +11,7 @@
 #include "component/linker.hpp"
 #include "component_text.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 
 namespace actr::component {
 namespace {
@@ -29,12 +30,13 @@ class InstantiationCacheTest : public ::testing::TestWithParam<wasm::EngineKind>
  protected:
   void SetUp() override {
     auto engine = wasm::make_engine(GetParam());
-    if (!engine) GTEST_SKIP() << engine.error().message;
+    if (!engine) ACTR_SKIP_MISSING(engine.error().message);
     engine_ = std::move(*engine);
   }
 
   void load_workload() {
-    if (!std::filesystem::exists(workload_guest())) GTEST_SKIP() << "guest workload_all not built";
+    if (!std::filesystem::exists(workload_guest()))
+      ACTR_SKIP_MISSING("guest workload_all not built");
     auto c = Component::load_file(*engine_, workload_guest());
     ASSERT_TRUE(c.ok()) << c.error().message;
     component_ = *c;
@@ -169,7 +171,7 @@ constexpr const char* kResourceComponent = R"((component
 
 TEST_P(InstantiationCacheTest, ResourceTypesStayGenerativePerInstantiation) {
   auto bin = test::component_from_text(kResourceComponent);
-  if (bin.tool_missing) GTEST_SKIP() << "node or jco unavailable";
+  if (bin.tool_missing) ACTR_SKIP_MISSING("node or jco unavailable");
   ASSERT_TRUE(bin.bytes) << bin.error;
   auto c = Component::load(*engine_, *bin.bytes);
   ASSERT_TRUE(c.ok()) << c.error().message;

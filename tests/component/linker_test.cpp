@@ -10,6 +10,7 @@
 #include "component/component.hpp"
 #include "component/linker/import_name.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 
 namespace actr::component {
 namespace {
@@ -21,9 +22,10 @@ std::filesystem::path workload_guest() {
 class LinkerTest : public ::testing::TestWithParam<wasm::EngineKind> {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(workload_guest())) GTEST_SKIP() << "guest workload_all not built";
+    if (!std::filesystem::exists(workload_guest()))
+      ACTR_SKIP_MISSING("guest workload_all not built");
     auto engine = wasm::make_engine(GetParam());
-    if (!engine) GTEST_SKIP() << engine.error().message;
+    if (!engine) ACTR_SKIP_MISSING(engine.error().message);
     engine_ = std::move(*engine);
     auto c = Component::load_file(*engine_, workload_guest());
     ASSERT_TRUE(c.ok()) << c.error().message;

@@ -12,6 +12,7 @@
 #include "component/validate/validator.hpp"
 #include "component/wave/wave.hpp"
 #include "component/wit/wit_printer.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::component {
@@ -131,7 +132,7 @@ TEST(MapBinaryTest, KeysAreRestrictedToTheSpecsKeyTypes) {
   auto bins = test::components_from_text(texts);
   for (size_t i = 0; i < texts.size(); ++i) {
     SCOPED_TRACE(cases[i].text);
-    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    if (bins[i].tool_missing) ACTR_SKIP_MISSING(bins[i].error);
     ASSERT_TRUE(bins[i].bytes) << bins[i].error;
     auto r = decode_and_validate(*bins[i].bytes);
     if (!*cases[i].message) {
@@ -157,7 +158,7 @@ TEST(MapBinaryTest, TypeCheckedAcrossInstantiation) {
   auto bins = test::components_from_text(
       {text("(map string u32)"), text("(map u32 string)"), text("(list (tuple string u32))")});
   for (const auto& b : bins) {
-    if (b.tool_missing) GTEST_SKIP() << b.error;
+    if (b.tool_missing) ACTR_SKIP_MISSING(b.error);
     ASSERT_TRUE(b.bytes) << b.error;
   }
   EXPECT_TRUE(decode_and_validate(*bins[0].bytes).ok());
@@ -260,10 +261,10 @@ class MapLinkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto engine = wasm::make_engine(wasm::EngineKind::Interp);
-    if (!engine) GTEST_SKIP() << engine.error().message;
+    if (!engine) ACTR_SKIP_MISSING(engine.error().message);
     engine_ = std::move(*engine);
     auto bin = test::component_from_text(kMapComponent);
-    if (bin.tool_missing) GTEST_SKIP() << bin.error;
+    if (bin.tool_missing) ACTR_SKIP_MISSING(bin.error);
     ASSERT_TRUE(bin.bytes) << bin.error;
     auto c = Component::load(*engine_, *bin.bytes);
     ASSERT_TRUE(c.ok()) << c.error().message;

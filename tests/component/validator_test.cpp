@@ -14,6 +14,7 @@
 #include "component/component_text.hpp"
 #include "component/validate/names.hpp"
 #include "component/validate/type_space.hpp"
+#include "support/missing.hpp"
 
 namespace actr::component {
 namespace {
@@ -30,7 +31,7 @@ Result<void> decode_and_validate(const std::vector<uint8_t>& bytes) {
 
 TEST(Validator, EveryFixtureIsValid) {
   fs::path dir = kShared / "fixtures" / "components";
-  if (!fs::exists(dir)) GTEST_SKIP() << "fixtures not found at " << dir;
+  if (!fs::exists(dir)) ACTR_SKIP_MISSING("fixtures not found at " << dir);
   int n = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".wasm") continue;
@@ -96,7 +97,7 @@ std::vector<std::string> wast_components(const std::string& src) {
 
 TEST(Validator, ConformanceComponents) {
   fs::path dir = kShared / "conformance" / "component-model";
-  if (!fs::exists(dir)) GTEST_SKIP() << "conformance tests not found at " << dir;
+  if (!fs::exists(dir)) ACTR_SKIP_MISSING("conformance tests not found at " << dir);
   std::vector<std::string> texts, names;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (entry.path().extension() != ".wast") continue;
@@ -113,7 +114,7 @@ TEST(Validator, ConformanceComponents) {
   int valid = 0, unsupported = 0, unsupported_core = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     SCOPED_TRACE(names[i]);
-    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    if (bins[i].tool_missing) ACTR_SKIP_MISSING(bins[i].error);
     ASSERT_TRUE(bins[i].bytes) << bins[i].error;
     auto r = decode_and_validate(*bins[i].bytes);
     if (r.ok()) {
@@ -325,7 +326,7 @@ TEST(Validator, RejectsBrokenRules) {
   auto bins = test::components_from_text(texts);
   for (size_t i = 0; i < texts.size(); ++i) {
     SCOPED_TRACE(kInvalid[i].what);
-    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    if (bins[i].tool_missing) ACTR_SKIP_MISSING(bins[i].error);
     ASSERT_TRUE(bins[i].bytes) << bins[i].error;
     auto r = decode_and_validate(*bins[i].bytes);
     ASSERT_FALSE(r.ok()) << "accepted: " << kInvalid[i].text;
@@ -381,7 +382,7 @@ TEST(Validator, BoundsHostileTypeShapes) {
   auto bins = test::components_from_text(texts);
   for (size_t i = 0; i < texts.size(); ++i) {
     SCOPED_TRACE(cases[i].message);
-    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    if (bins[i].tool_missing) ACTR_SKIP_MISSING(bins[i].error);
     ASSERT_TRUE(bins[i].bytes) << bins[i].error;
     auto r = decode_and_validate(*bins[i].bytes);
     ASSERT_FALSE(r.ok());
@@ -406,7 +407,7 @@ TEST(Validator, VersionSuffixAndImplements) {
                                 (import "d" (implements "a:b/c") (instance))))");
   auto bins = test::components_from_text(texts);
   for (size_t i = 0; i < texts.size(); ++i) {
-    if (bins[i].tool_missing) GTEST_SKIP() << bins[i].error;
+    if (bins[i].tool_missing) ACTR_SKIP_MISSING(bins[i].error);
     ASSERT_TRUE(bins[i].bytes) << bins[i].error;
     auto r = decode_and_validate(*bins[i].bytes);
     if (i == texts.size() - 1) {

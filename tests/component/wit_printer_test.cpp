@@ -12,6 +12,7 @@
 
 #include "component/binary/decoder.hpp"
 #include "component/component_text.hpp"
+#include "support/missing.hpp"
 
 namespace actr::component {
 namespace {
@@ -51,7 +52,7 @@ std::shared_ptr<const ast::Component> decode_bytes(const std::vector<uint8_t>& b
 }
 
 TEST(WitPrinter, FixturesMatchTheirWit) {
-  if (!fs::exists(kFixtures)) GTEST_SKIP() << "fixtures not found at " << kFixtures;
+  if (!fs::exists(kFixtures)) ACTR_SKIP_MISSING("fixtures not found at " << kFixtures);
   wit::WitOptions inline_bodies;
   inline_bodies.inline_foreign_interfaces = true;
   int n = 0;
@@ -71,7 +72,7 @@ TEST(WitPrinter, FixturesMatchTheirWit) {
 
 TEST(WitPrinter, SmokeAsJcoPrintsIt) {
   auto c = decode_file(kFixtures / "smoke.component.wasm");
-  if (!c) GTEST_SKIP() << "smoke fixture not found";
+  if (!c) ACTR_SKIP_MISSING("smoke fixture not found");
   EXPECT_EQ(wit::print_wit(*c), R"(package root:component;
 
 world root {
@@ -181,7 +182,7 @@ world root {
 
 TEST(WitPrinter, WorldEncodedByWitComponent) {
   auto bin = test::component_from_wit(kWorld);
-  if (bin.tool_missing) GTEST_SKIP() << bin.error;
+  if (bin.tool_missing) ACTR_SKIP_MISSING(bin.error);
   ASSERT_TRUE(bin.bytes) << bin.error;
   auto c = decode_bytes(*bin.bytes);
   ASSERT_TRUE(c);
@@ -198,7 +199,7 @@ TEST(WitPrinter, DependenciesMakeValidWitThatEncodesTheSameWorld) {
     }
     SCOPED_TRACE(source.substr(0, 40));
     auto first = test::component_from_wit(source);
-    if (first.tool_missing) GTEST_SKIP() << first.error;
+    if (first.tool_missing) ACTR_SKIP_MISSING(first.error);
     ASSERT_TRUE(first.bytes) << first.error;
     auto c1 = decode_bytes(*first.bytes);
     ASSERT_TRUE(c1);
@@ -221,7 +222,7 @@ TEST(WitPrinter, ActrWorkloadInterfaces) {
   std::string source((std::istreambuf_iterator<char>(f)), {});
   ASSERT_FALSE(source.empty());
   auto bin = test::component_from_wit(source);
-  if (bin.tool_missing) GTEST_SKIP() << bin.error;
+  if (bin.tool_missing) ACTR_SKIP_MISSING(bin.error);
   ASSERT_TRUE(bin.bytes) << bin.error;
   auto c = decode_bytes(*bin.bytes);
   ASSERT_TRUE(c);

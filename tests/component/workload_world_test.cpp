@@ -20,6 +20,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 #include "wasm/trap.hpp"
 
@@ -315,7 +316,7 @@ class WorkloadWorld : public ::testing::TestWithParam<EngineKind> {
  protected:
   void SetUp() override {
     LoadedGuest& g = loaded_guest(GetParam());
-    if (!g.skip_reason.empty()) GTEST_SKIP() << g.skip_reason;
+    if (!g.skip_reason.empty()) ACTR_SKIP_MISSING(g.skip_reason);
     ASSERT_TRUE(g.component) << "the guest component did not load";
     guest_ = &g;
     ASSERT_TRUE(instantiate());

@@ -77,8 +77,16 @@ TEST(WastScript, ParsesComponentsInstancesAndAssertions) {
 TEST(WastScript, RejectsMalformedCommands) {
   EXPECT_FALSE(parse_script("(assert_return)").ok());
   EXPECT_FALSE(parse_script("(assert_trap (invoke \"f\"))").ok());
-  EXPECT_FALSE(parse_script("(component definition (core module))").ok());
   EXPECT_FALSE(parse_script("(component instance $i)").ok());
+}
+
+// An unnamed `component definition` (the validation suites use them) is only validated.
+TEST(WastScript, UnnamedComponentDefinitionsAreAccepted) {
+  auto s = parse_script("(component definition (core module))");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->commands.size(), 1u);
+  EXPECT_TRUE(s->commands[0].component->definition);
+  EXPECT_FALSE(s->commands[0].component->id);
 }
 
 TEST(WastScript, FindsAsyncFeatures) {

@@ -171,8 +171,8 @@ class Run {
         set_current({nullptr, false, label + ": " + loaded.error().message}, form.id);
       return record(c, Outcome::Status::Fail, loaded.error().message);
     }
-    if (form.definition) {
-      definitions_[*form.id] = {*loaded, false, {}};
+    if (form.definition) {  // validated; an unnamed one is never instantiated
+      if (form.id) definitions_[*form.id] = {*loaded, false, {}};
       return record(c, Outcome::Status::Pass);
     }
     auto inst = instantiate(**loaded);

@@ -54,7 +54,6 @@ Result<ComponentForm> parse_component(const SExpr& n, std::string_view src) {
     form.id = n.items[i].text.substr(1);
     ++i;
   }
-  if (form.definition && !form.id) return error_at(n, "`component definition` needs a $name");
   if (i < n.items.size() && (n.items[i].is_atom("quote") || n.items[i].is_atom("binary"))) {
     bool binary = n.items[i].is_atom("binary");
     form.encoding = binary ? ComponentForm::Encoding::Binary : ComponentForm::Encoding::Quote;

@@ -10,6 +10,7 @@
 
 #include "fake_backend.hpp"
 #include "gateway/gateway.hpp"
+#include "support/missing.hpp"
 
 namespace actr::gateway {
 namespace {
@@ -46,7 +47,8 @@ Run run_actr(const std::string& args) {
 class ActrCallCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(fs::path(ACTR_BINARY_DIR) / "actr")) GTEST_SKIP() << "build/actr is not built";
+    if (!fs::exists(fs::path(ACTR_BINARY_DIR) / "actr"))
+      ACTR_SKIP_MISSING("build/actr is not built");
     auto started = Gateway::start({}, backend);
     ASSERT_TRUE(started.ok()) << started.error().message;
     gateway = std::move(*started);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "node_fixture.hpp"
+#include "support/missing.hpp"
 #include "support/ports.hpp"
 #include "support/run_actr.hpp"
 
@@ -75,7 +76,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 TEST(ClusterProcesses, ServerAndNodeFaults) {
   if (!std::filesystem::exists(guest_path("runtime_probe"))) {
-    GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
+    ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
   }
   auto dir = fresh_dir("cluster");
   auto ports = free_ports(5);

@@ -2,13 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "node_fixture.hpp"
+#include "support/missing.hpp"
 
 namespace actr::test {
 namespace {
 
 TEST(ExamplesOnANode, GreeterCallsEchoThroughTheRuntime) {
   for (const char* g : {"echo", "greeter", "counter"}) {
-    if (!std::filesystem::exists(guest_path(g))) GTEST_SKIP() << g << ".wasm was not built";
+    if (!std::filesystem::exists(guest_path(g))) ACTR_SKIP_MISSING(g << ".wasm was not built");
   }
   auto dir = fresh_dir("examples");
   std::string toml;

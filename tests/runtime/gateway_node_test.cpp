@@ -13,6 +13,7 @@
 #include "gateway/client.hpp"
 #include "node_fixture.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
+#include "support/missing.hpp"
 #include "support/ports.hpp"
 #include "support/run_actr.hpp"
 
@@ -22,7 +23,7 @@ namespace {
 bool have_probe() { return std::filesystem::exists(guest_path("runtime_probe")); }
 
 TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
-  if (!have_probe()) GTEST_SKIP() << "no probe workload";
+  if (!have_probe()) ACTR_SKIP_MISSING("no probe workload");
   auto dir = fresh_dir("gateway");
   auto node = start_node("[gateway]\nport = 0\n" + probe_actor("alpha") + probe_actor("beta"), dir);
   ASSERT_TRUE(node);
@@ -58,7 +59,7 @@ TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
 // Targets, route keys and payloads of every byte value and random bytes through the gateway: what
 // is not UTF-8 is refused (400 invalid-argument) before any actor sees it; no actor restarts.
 TEST(NodeGateway, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
-  if (!have_probe()) GTEST_SKIP() << "no probe workload";
+  if (!have_probe()) ACTR_SKIP_MISSING("no probe workload");
   auto dir = fresh_dir("gateway-bytes");
   auto node = start_node(
       "[gateway]\nport = 0\n" + probe_actor("alpha") + probe_actor("beta", "mailbox = \"memory\""),
@@ -117,7 +118,7 @@ TEST(NodeGateway, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
 
 // /healthz names a failed actor and why, and says when it is tried again.
 TEST(NodeGateway, HealthzNamesFailedActorsAndTheirReasons) {
-  if (!have_probe()) GTEST_SKIP() << "no probe workload";
+  if (!have_probe()) ACTR_SKIP_MISSING("no probe workload");
   auto dir = fresh_dir("gateway-health");
   auto node = start_node("[gateway]\nport = 0\n" + probe_actor("alpha") +
                              probe_actor("bad-start", "restart = { cooldown_ms = 60000 }"),
@@ -138,7 +139,7 @@ TEST(NodeGateway, HealthzNamesFailedActorsAndTheirReasons) {
 }
 
 TEST(ActrRun, ServesTheGatewayAndStopsCleanlyOnSigterm) {
-  if (!have_probe()) GTEST_SKIP() << "no probe workload";
+  if (!have_probe()) ACTR_SKIP_MISSING("no probe workload");
   auto dir = fresh_dir("actr-run");
   auto ports = free_ports(1);
   ASSERT_EQ(ports.size(), 1u);

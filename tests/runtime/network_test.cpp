@@ -16,6 +16,7 @@
 #include "runtime/network/node_network.hpp"
 #include "signaling/client.hpp"
 #include "signaling/server.hpp"
+#include "support/missing.hpp"
 
 namespace actr::test {
 namespace {
@@ -39,7 +40,7 @@ class NetworkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(guest_path("runtime_probe"))) {
-      GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
+      ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
     }
     dir_ = fresh_dir(std::string("net-") +
                      ::testing::UnitTest::GetInstance()->current_test_info()->name());

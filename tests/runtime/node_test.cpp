@@ -7,6 +7,7 @@
 #include "node_fixture.hpp"
 #include "runtime/host_imports.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
+#include "support/missing.hpp"
 #include "support/run_actr.hpp"
 
 namespace actr::test {
@@ -19,7 +20,7 @@ class NodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(guest_path("runtime_probe"))) {
-      GTEST_SKIP() << "runtime_probe.wasm was not built (no wasm32 toolchain)";
+      ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
     }
   }
   void TearDown() override {

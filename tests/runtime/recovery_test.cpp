@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "node_fixture.hpp"
+#include "support/missing.hpp"
 
 namespace actr::test {
 namespace {
@@ -32,7 +33,7 @@ TEST(RecoveryChild, AcceptThenDie) {
 }
 
 TEST(NodeRecovery, KillNineLosesNothingAndDeliversOnce) {
-  if (!std::filesystem::exists(guest_path("runtime_probe"))) GTEST_SKIP() << "no probe workload";
+  if (!std::filesystem::exists(guest_path("runtime_probe"))) ACTR_SKIP_MISSING("no probe workload");
   auto dir = fresh_dir("recovery");
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);

@@ -11,6 +11,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::test {
@@ -31,7 +32,8 @@ class Greeter : public ::testing::TestWithParam<EngineKind> {
   void SetUp() override {
     auto path = std::filesystem::path(ACTR_BINARY_DIR) / "guests" / "greeter.wasm";
     if (!std::filesystem::exists(path)) {
-      GTEST_SKIP() << path << " was not built (needs clang-19, wasi-libc, wasm32 libc++ and jco)";
+      ACTR_SKIP_MISSING(
+          path << " was not built (needs clang-19, wasi-libc, wasm32 libc++ and jco)");
     }
     auto engine = wasm::make_engine(GetParam());
     ASSERT_TRUE(engine) << engine.error().message;

@@ -16,6 +16,7 @@
 #include "component/linker.hpp"
 #include "component/wit/wit_printer.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::test {
@@ -120,7 +121,8 @@ class SdkWorkload : public ::testing::TestWithParam<EngineKind> {
   void load(const std::string& name) {
     auto path = guest_path(name);
     if (!std::filesystem::exists(path)) {
-      GTEST_SKIP() << path << " was not built (needs clang-19, wasi-libc, wasm32 libc++ and jco)";
+      ACTR_SKIP_MISSING(
+          path << " was not built (needs clang-19, wasi-libc, wasm32 libc++ and jco)");
     }
     Loaded& l = loaded(GetParam());
     if (!l.engine) {

@@ -15,6 +15,7 @@
 
 #include "component/binary/decoder.hpp"
 #include "component/wit/wit_printer.hpp"
+#include "support/missing.hpp"
 #include "support/run_actr.hpp"
 
 namespace actr::test {
@@ -63,7 +64,7 @@ class SeedWit : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(guest_path("seed_world"))) {
-      GTEST_SKIP() << guest_path("seed_world") << " was not built (needs node and jco)";
+      ACTR_SKIP_MISSING(guest_path("seed_world") << " was not built (needs node and jco)");
     }
   }
 
@@ -125,7 +126,8 @@ TEST_F(SeedWit, CliPrintsExactlyTheSeedWorldForSdkWorkloads) {
     EXPECT_EQ(cli_wit(name), seed) << name;
     ++checked;
   }
-  if (checked == 0) GTEST_SKIP() << "no SDK workload was built (needs clang-19 and wasm32 libc++)";
+  if (checked == 0)
+    ACTR_SKIP_MISSING("no SDK workload was built (needs clang-19 and wasm32 libc++)");
 }
 
 // The interface bodies too. wit-component keeps in an imported interface only the functions the
@@ -144,7 +146,8 @@ TEST_F(SeedWit, SdkWorkloadsDeclareTheSeedInterfaces) {
     EXPECT_EQ(wit, seed);
     ++checked;
   }
-  if (checked == 0) GTEST_SKIP() << "no SDK workload was built (needs clang-19 and wasm32 libc++)";
+  if (checked == 0)
+    ACTR_SKIP_MISSING("no SDK workload was built (needs clang-19 and wasm32 libc++)");
 }
 
 }  // namespace

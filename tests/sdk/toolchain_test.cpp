@@ -23,6 +23,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::test {
@@ -143,10 +144,10 @@ const ProbeBuild& probe_build() {
 }
 
 // Skips when the build was skipped; fails with its log when it failed.
-#define REQUIRE_BUILD(b, build)                              \
-  const auto& b = build;                                     \
-  if (!b.skip_reason.empty()) GTEST_SKIP() << b.skip_reason; \
-  ASSERT_TRUE(b.configured) << b.log;                        \
+#define REQUIRE_BUILD(b, build)                                 \
+  const auto& b = build;                                        \
+  if (!b.skip_reason.empty()) ACTR_SKIP_MISSING(b.skip_reason); \
+  ASSERT_TRUE(b.configured) << b.log;                           \
   ASSERT_TRUE(b.built) << b.log
 
 void expect_wasi_platform_with_private_sysroot(const ProbeBuild& b) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "component/component.hpp"
+#include "support/missing.hpp"
 #include "support/shared.hpp"
 #include "wasi_harness.hpp"
 
@@ -24,7 +25,7 @@ class WasiFixtures : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fixtures_dir();
-    if (!dir_) GTEST_SKIP() << "no ../shared/fixtures/components on this machine";
+    if (!dir_) ACTR_SKIP_MISSING("no ../shared/fixtures/components on this machine");
     auto engine = wasm::make_engine(wasm::EngineKind::Interp);
     ASSERT_TRUE(engine.ok()) << engine.error().message;
     engine_ = std::move(*engine);

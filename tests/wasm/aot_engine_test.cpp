@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/missing.hpp"
 #include "support/wat.hpp"
 
 extern char** environ;
@@ -92,7 +93,8 @@ uint64_t fresh_seed() {
 class AotTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!aot_compiler_available()) GTEST_SKIP() << "no C compiler: the aot engine is unavailable";
+    if (!aot_compiler_available())
+      ACTR_SKIP_MISSING("no C compiler: the aot engine is unavailable");
     engine_ = aot_engine(fs::path(ACTR_BINARY_DIR) / "test-aot-cache");
     ASSERT_TRUE(engine_);
   }

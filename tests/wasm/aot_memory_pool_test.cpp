@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/missing.hpp"
 #include "support/wat.hpp"
 #include "wasm/aot/aot_engine.hpp"
 #include "wasm/aot/memory_pool.hpp"
@@ -142,7 +143,7 @@ TEST(AotMemoryPool, LargeMemoriesAreDiscardedRatherThanScrubbed) {
 
 // Through the engine: a new store's memory never shows what an earlier store wrote.
 TEST(AotMemoryPool, ANewInstanceNeverSeesAnEarlierInstancesMemory) {
-  if (!aot_compiler_available()) GTEST_SKIP() << "no C compiler: the aot engine is unavailable";
+  if (!aot_compiler_available()) ACTR_SKIP_MISSING("no C compiler: the aot engine is unavailable");
   auto engine = make_engine(EngineKind::Aot);
   ASSERT_TRUE(engine.ok()) << engine.error().message;
   auto bytes = test::wat_to_wasm(R"((module

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/missing.hpp"
 #include "support/wat.hpp"
 
 namespace actr::wasm {
@@ -52,7 +53,7 @@ class EngineTest : public ::testing::TestWithParam<EngineKind> {
     options.cache_dir = std::filesystem::path(ACTR_BINARY_DIR) / "test-aot-cache";
     auto engine = make_engine(GetParam(), options);
     if (!engine)
-      GTEST_SKIP() << kind_name(GetParam()) << " engine unavailable: " << engine.error().message;
+      ACTR_SKIP_MISSING(kind_name(GetParam()) << " engine unavailable: " << engine.error().message);
     engine_ = std::move(engine).value();
   }
 

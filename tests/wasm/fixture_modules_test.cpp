@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/missing.hpp"
 #include "support/shared.hpp"
 #include "wasm/engine.hpp"
 
@@ -46,13 +47,13 @@ class FixtureModulesTest : public ::testing::TestWithParam<EngineKind> {};
 
 TEST_P(FixtureModulesTest, CoreModulesOfFixtureComponentsCompile) {
   auto shared = test::shared_dir();
-  if (!shared) GTEST_SKIP() << "no shared inputs at " << ACTR_SHARED_DIR;
+  if (!shared) ACTR_SKIP_MISSING("no shared inputs at " << ACTR_SHARED_DIR);
   const auto dir = *shared / "fixtures" / "components";
-  if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no fixture components in " << dir;
+  if (!std::filesystem::is_directory(dir)) ACTR_SKIP_MISSING("no fixture components in " << dir);
   EngineOptions options;
   options.cache_dir = std::filesystem::path(ACTR_BINARY_DIR) / "test-aot-cache";
   auto engine = make_engine(GetParam(), options);
-  if (!engine) GTEST_SKIP() << "engine unavailable: " << engine.error().message;
+  if (!engine) ACTR_SKIP_MISSING("engine unavailable: " << engine.error().message);
 
   size_t compiled = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {

@@ -13,6 +13,7 @@
 #include "component/linker.hpp"
 #include "echo_guest_host.hpp"
 #include "support/actr_types.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::witgen {
@@ -105,7 +106,7 @@ class EchoRoundTrip : public ::testing::TestWithParam<wasm::EngineKind> {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(echo_path())) {
-      GTEST_SKIP() << echo_path() << " is not built (needs clang-19, wasi-libc and jco)";
+      ACTR_SKIP_MISSING(echo_path() << " is not built (needs clang-19, wasi-libc and jco)");
     }
     auto engine = wasm::make_engine(GetParam());
     ASSERT_TRUE(engine.ok()) << engine.error().message;

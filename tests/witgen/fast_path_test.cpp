@@ -13,6 +13,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "echo_guest_host.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::witgen {
@@ -306,7 +307,7 @@ class FastPathGuest : public ::testing::TestWithParam<wasm::EngineKind> {
     std::filesystem::path path =
         std::filesystem::path(ACTR_BINARY_DIR) / "guests" / "witgen_echo.wasm";
     if (!std::filesystem::exists(path)) {
-      GTEST_SKIP() << path << " is not built (needs clang-19, wasi-libc and jco)";
+      ACTR_SKIP_MISSING(path << " is not built (needs clang-19, wasi-libc and jco)");
     }
     auto engine = wasm::make_engine(GetParam());
     ASSERT_TRUE(engine.ok()) << engine.error().message;

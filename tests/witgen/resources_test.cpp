@@ -12,6 +12,7 @@
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "resources_host.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::witgen {
@@ -121,7 +122,7 @@ class Resources : public ::testing::TestWithParam<wasm::EngineKind> {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(guest_path())) {
-      GTEST_SKIP() << guest_path() << " is not built (needs clang-19, wasi-libc and jco)";
+      ACTR_SKIP_MISSING(guest_path() << " is not built (needs clang-19, wasi-libc and jco)");
     }
     auto engine = wasm::make_engine(GetParam());
     ASSERT_TRUE(engine.ok()) << engine.error().message;

@@ -9,6 +9,7 @@
 #include "actr_workload_guest_host.hpp"
 #include "component/component.hpp"
 #include "component/linker.hpp"
+#include "support/missing.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::witgen {
@@ -75,7 +76,7 @@ class SeedBindings : public ::testing::TestWithParam<Param> {
     auto path = std::filesystem::path(ACTR_BINARY_DIR) / "guests" /
                 (std::string(GetParam().guest) + ".wasm");
     if (!std::filesystem::exists(path)) {
-      GTEST_SKIP() << path << " is not built (needs clang-19, wasi-libc and jco)";
+      ACTR_SKIP_MISSING(path << " is not built (needs clang-19, wasi-libc and jco)");
     }
     auto engine = wasm::make_engine(GetParam().engine);
     ASSERT_TRUE(engine.ok()) << engine.error().message;
