@@ -32,8 +32,10 @@ int run_wit(const std::string& path) {
   if (!bytes) return fail(bytes.error().message);
   auto tree = component::binary::decode(*bytes);
   if (!tree) return fail(path + ": " + tree.error().message);
-  std::string wit = component::wit::print_wit(**tree);
-  std::fputs(wit.c_str(), stdout);
+  // An invalid component is an error (exit 1, the reason on stderr), as for wasm-tools.
+  auto wit = component::wit::component_wit(**tree);
+  if (!wit) return fail(path + ": invalid component: " + wit.error().message);
+  std::fputs(wit->c_str(), stdout);
   return 0;
 }
 

@@ -71,11 +71,24 @@ Result<void> run(const RunOptions& o) {
 
   ACTR_TRY(auto node, runtime::Node::create(std::move(config)));
   ACTR_TRY_VOID(node->start());
-  size_t running = 0;
+  size_t running = 0, hopeless = 0;
   for (auto& a : node->actors()) {
     running += a->state() == runtime::Actor::State::Running;
-    std::cout << a->label() << "  " << runtime::to_string(a->id().type) << "  "
-              << (a->state() == runtime::Actor::State::Running ? "running" : "failed") << "\n";
+    std::cout << a->label() << "  " << runtime::to_string(a->id().type) << "  ";
+    if (auto f = a->failure()) {
+      // No restart fixes a component that does not load or link: said once, plainly.
+      hopeless += !f->retry_at;
+      std::cout << "failed: " << f->reason << (f->retry_at ? " (the supervisor tries again)" : "")
+                << "\n";
+    } else {
+      std::cout << "running\n";
+    }
+  }
+  if (hopeless > 0 && hopeless == node->actors().size()) {
+    node->stop();
+    return make_error(hopeless == 1
+                          ? "the node's only actor cannot start"
+                          : "none of the node's " + std::to_string(hopeless) + " actors can start");
   }
   if (auto* network = node->network()) {
     std::cout << "network: listening on " << network->listen_address() << ", signaling at "

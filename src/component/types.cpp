@@ -270,13 +270,29 @@ class TypeComparer {
            std::string(a_) + ", " + quoted(nb) + " in " + std::string(b_);
   }
 
-  bool same_record(const ValueType& a, const ValueType& b) {
-    if (a.fields.size() != b.fields.size())
-      return differ(counts("record", a.fields.size(), b.fields.size(), "fields"));
-    for (size_t i = 0; i < a.fields.size(); ++i) {
-      if (a.fields[i].name != b.fields[i].name)
-        return differ(names("field", i, a.fields[i].name, b.fields[i].name));
+  // The first point where two lists of names differ: a name that differs, or the first one only
+  // one side has (with the counts, so the size of the difference shows too).
+  template <class NameA, class NameB>
+  bool same_names(const char* what, const char* unit, const char* units, size_t na, size_t nb,
+                  NameA name_a, NameB name_b) {
+    for (size_t i = 0; i < std::min(na, nb); ++i) {
+      if (name_a(i) != name_b(i)) return differ(names(unit, i, name_a(i), name_b(i)));
     }
+    if (na == nb) return true;
+    bool a_longer = na > nb;
+    size_t i = std::min(na, nb);
+    std::string_view extra = a_longer ? name_a(i) : name_b(i);
+    return differ(std::string(unit) + " " + std::to_string(i) + " " + quoted(extra) +
+                  " is only in " + std::string(a_longer ? a_ : b_) + " (" +
+                  counts(what, na, nb, units) + ")");
+  }
+
+  bool same_record(const ValueType& a, const ValueType& b) {
+    if (!same_names(
+            "record", "field", "fields", a.fields.size(), b.fields.size(),
+            [&](size_t i) -> std::string_view { return a.fields[i].name; },
+            [&](size_t i) -> std::string_view { return b.fields[i].name; }))
+      return false;
     for (size_t i = 0; i < a.fields.size(); ++i) {
       if (!nested("field " + quoted(a.fields[i].name),
                   [&] { return same(a.fields[i].type.get(), b.fields[i].type.get()); }))
@@ -297,12 +313,11 @@ class TypeComparer {
   }
 
   bool same_variant(const ValueType& a, const ValueType& b) {
-    if (a.cases.size() != b.cases.size())
-      return differ(counts("variant", a.cases.size(), b.cases.size(), "cases"));
-    for (size_t i = 0; i < a.cases.size(); ++i) {
-      if (a.cases[i].name != b.cases[i].name)
-        return differ(names("case", i, a.cases[i].name, b.cases[i].name));
-    }
+    if (!same_names(
+            "variant", "case", "cases", a.cases.size(), b.cases.size(),
+            [&](size_t i) -> std::string_view { return a.cases[i].name; },
+            [&](size_t i) -> std::string_view { return b.cases[i].name; }))
+      return false;
     for (size_t i = 0; i < a.cases.size(); ++i) {
       const Case& ca = a.cases[i];
       const Case& cb = b.cases[i];
@@ -319,13 +334,10 @@ class TypeComparer {
   }
 
   bool same_labels(const ValueType& a, const ValueType& b, const char* what, const char* unit) {
-    if (a.names.size() != b.names.size())
-      return differ(counts(what, a.names.size(), b.names.size(),
-                           std::string_view(unit) == "case" ? "cases" : "flags"));
-    for (size_t i = 0; i < a.names.size(); ++i) {
-      if (a.names[i] != b.names[i]) return differ(names(unit, i, a.names[i], b.names[i]));
-    }
-    return true;
+    return same_names(
+        what, unit, std::string_view(unit) == "case" ? "cases" : "flags", a.names.size(),
+        b.names.size(), [&](size_t i) -> std::string_view { return a.names[i]; },
+        [&](size_t i) -> std::string_view { return b.names[i]; });
   }
 
   bool same_result(const ValueType& a, const ValueType& b) {

@@ -150,7 +150,10 @@ Result<void> Node::start() {
       actors_.push_back(
           std::make_shared<Actor>(*this, ac, i, ids[index], workers_->at(index), component));
       by_serial_[ids[index].serial_number] = actors_.back();
-      if (!component) actors_.back()->mark_failed("component did not load");
+      if (!component) {
+        actors_.back()->mark_failed("cannot load " + ac.component.string() + ": " +
+                                    it->second.error().message);
+      }
     }
   }
   if (network_) network_->serve();

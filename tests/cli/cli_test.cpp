@@ -90,3 +90,54 @@ TEST(Cli, MalformedComponentIsRejectedWithOffset) {
 }
 
 }  // namespace
+
+namespace {
+
+// A node whose only actor can never start exits 1 at once with the reason, instead of waiting
+// for Ctrl-C with nothing running.
+TEST(CliRun, ANodeWhoseActorsCannotStartExitsOneWithTheReason) {
+  std::string dir = std::string(ACTR_BINARY_DIR) + "/cli-run-test";
+  std::filesystem::create_directories(dir);
+  std::string garbage = dir + "/garbage.wasm";
+  FILE* f = fopen(garbage.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  fputs("not a component", f);
+  fclose(f);
+  CommandResult r = run("run " + garbage + " --data-dir " + dir + "/data --log-level off 2>&1");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("garbage#0 (1:1)  local/garbage@0.1.0  failed: cannot load " + garbage),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("error: the node's only actor cannot start"), std::string::npos)
+      << r.output;
+
+  // A component that is not a workload of the seed world.
+  std::string adder = std::string(ACTR_BINARY_DIR) + "/guests/adder.wasm";
+  if (!std::filesystem::exists(adder)) ACTR_SKIP_MISSING("demo guest not built");
+  r = run("run " + adder + " --data-dir " + dir + "/data --log-level off 2>&1");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("failed: not an actr workload"), std::string::npos) << r.output;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// `component wit` of a component that decodes but does not validate: exit 1, reason on stderr.
+TEST(Cli, WitOfAnInvalidComponentFails) {
+  std::string path = std::string(ACTR_BINARY_DIR) + "/cli-test-invalid.wasm";
+  // An alias of export `f` of core instance 0, which does not exist.
+  const unsigned char bytes[] = {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x06,
+                                 0x07, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x66};
+  FILE* f = fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  fwrite(bytes, 1, sizeof bytes, f);
+  fclose(f);
+  CommandResult r = run("component wit " + path + " 2>&1");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("error: " + path + ": invalid component: "), std::string::npos)
+      << r.output;
+}
+
+}  // namespace

@@ -70,7 +70,9 @@ TEST(ValueTypeTest, SameTypeNamesTheFirstDifference) {
   EXPECT_EQ(why, "in field `payload`, list element: `u8` in the component, `s8` in the host");
 
   EXPECT_FALSE(same_type(*record_of({{"a", primitive(Kind::U32)}}), *ra, &why));
-  EXPECT_EQ(why, "record has 1 fields in a, 2 in b");
+  EXPECT_EQ(why, "field 0 is `a` in a, `id` in b");
+  EXPECT_FALSE(same_type(*record_of({{"id", primitive(Kind::U32)}}), *ra, &why));
+  EXPECT_EQ(why, "field 1 `payload` is only in b (record has 1 fields in a, 2 in b)");
 
   EXPECT_FALSE(same_type(*result_of(primitive(Kind::U32), nullptr),
                          *result_of(primitive(Kind::U32), primitive(Kind::String)), &why));
@@ -80,7 +82,14 @@ TEST(ValueTypeTest, SameTypeNamesTheFirstDifference) {
   EXPECT_EQ(why, "case 1 is `b` in a, `c` in b");
 
   EXPECT_FALSE(same_type(*flags_of({"a"}), *flags_of({"a", "b"}), &why));
-  EXPECT_EQ(why, "flags has 1 flags in a, 2 in b");
+  EXPECT_EQ(why, "flag 1 `b` is only in b (flags has 1 flags in a, 2 in b)");
+  // The case: a variant with one more case in the component names that case.
+  auto eleven = variant_of({{"a", nullptr}, {"b", nullptr}, {"c", nullptr}});
+  auto ten = variant_of({{"a", nullptr}, {"b", nullptr}});
+  EXPECT_FALSE(same_type(*eleven, *ten, &why, "the component", "the host"));
+  EXPECT_EQ(why,
+            "case 2 `c` is only in the component (variant has 3 cases in the component, 2 in "
+            "the host)");
 
   EXPECT_FALSE(
       same_type(*variant_of({{"x", nullptr}}), *variant_of({{"x", primitive(Kind::U8)}}), &why));
