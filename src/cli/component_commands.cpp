@@ -1,15 +1,20 @@
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/compile_progress.hpp"
+#include "cli/stop_signals.hpp"
 #include "component/binary/decoder.hpp"
 #include "component/component.hpp"
 #include "component/linker.hpp"
 #include "component/wave/wave.hpp"
 #include "component/wit/wit_printer.hpp"
 #include "wasi/add_to_linker.hpp"
+#include "wasm/aot/aot_engine.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::cli {
@@ -47,15 +52,23 @@ struct InvokeOptions {
 };
 
 int run_invoke(const InvokeOptions& o) {
+  // While the component compiles, Ctrl-C / SIGTERM stop the compile at once; afterwards they
+  // end the process as usual (a guest call is not interruptible otherwise).
+  auto stop_signals = std::make_unique<StopSignals>();
+  CompileProgressDisplay progress;
+  wasm::EngineOptions options;
+  options.on_compile = progress.callback();
   wasm::EngineKind kind = wasm::default_engine_kind();
   if (!o.engine.empty()) {
     auto k = wasm::parse_engine_kind(o.engine);
     if (!k) return fail(k.error().message);
     kind = *k;
   }
-  auto engine = wasm::make_engine(kind);
+  auto engine = wasm::make_engine(kind, options);
   if (!engine) return fail(engine.error().message);
   auto comp = component::Component::load_file(**engine, o.file);
+  if (const char* sig = stop_signals->received()) return fail(std::string("stopped by ") + sig);
+  stop_signals.reset();
   if (!comp) return fail(comp.error().message);
 
   component::Linker linker(**engine);
@@ -92,9 +105,59 @@ int run_invoke(const InvokeOptions& o) {
   return 0;
 }
 
+struct CompileOptions {
+  std::vector<std::string> files;
+  std::string cache_dir;
+};
+
+// `actr compile FILE...`: every core module of each component into the aot code cache, so that
+// a node deployed afterwards starts without compiling (as `wasmtime compile` does).
+int run_compile(const CompileOptions& o) {
+  StopSignals stop_signals;  // Ctrl-C / SIGTERM stop a compile at once
+  CompileProgressDisplay progress;
+  wasm::EngineOptions options;
+  if (!o.cache_dir.empty()) options.cache_dir = o.cache_dir;
+  options.on_compile = progress.callback();
+  auto engine = wasm::make_engine(wasm::EngineKind::Aot, options);
+  if (!engine) return fail(engine.error().message);
+  int status = 0;
+  for (const auto& file : o.files) {
+    auto began = std::chrono::steady_clock::now();
+    uint64_t compiles = wasm::aot_compiler_invocations();
+    auto comp = component::Component::load_file(**engine, file);
+    if (const char* sig = stop_signals.received()) {
+      std::fprintf(stderr, "error: stopped by %s\n", sig);
+      return 1;
+    }
+    if (!comp) {
+      std::fprintf(stderr, "error: %s\n", comp.error().message.c_str());
+      status = 1;
+      continue;
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    uint64_t compiled = wasm::aot_compiler_invocations() - compiles;
+    std::printf("%s: %s in %.2f s\n", file.c_str(),
+                compiled == 0 ? "already in the cache"
+                              : ("compiled " + std::to_string(compiled) + " core module" +
+                                 (compiled == 1 ? "" : "s"))
+                                    .c_str(),
+                seconds);
+  }
+  return status;
+}
+
 }  // namespace
 
 void add_component_commands(CLI::App& app, int& exit_code) {
+  auto* compile = app.add_subcommand(
+      "compile", "Compile components into the aot code cache ahead of running them");
+  auto compile_opts = std::make_shared<CompileOptions>();
+  compile->add_option("FILE", compile_opts->files, "component binaries")->required();
+  compile->add_option("--cache-dir", compile_opts->cache_dir,
+                      "Code cache (default: $ACTR_CACHE_DIR, else ~/.cache/actr)");
+  compile->callback([compile_opts, &exit_code] { exit_code = run_compile(*compile_opts); });
+
   auto* component = app.add_subcommand("component", "Inspect and run WebAssembly components");
   component->require_subcommand(1);
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/compile_progress.hpp"
 #include "cli/stop_signals.hpp"
 #include "runtime/config.hpp"
 #include "runtime/network/node_network.hpp"
@@ -69,8 +70,17 @@ Result<void> run(const RunOptions& o) {
 
   StopSignals stop_signals;  // before any thread starts
 
-  ACTR_TRY(auto node, runtime::Node::create(std::move(config)));
-  ACTR_TRY_VOID(node->start());
+  CompileProgressDisplay progress;
+  runtime::NodeOptions node_options;
+  node_options.on_compile = progress.callback();
+  ACTR_TRY(auto node, runtime::Node::create(std::move(config), std::move(node_options)));
+  auto started = node->start();
+  if (const char* sig = stop_signals.received()) {
+    // Compiles were cancelled: whatever start() reports is a consequence of the signal.
+    node->stop();
+    return make_error(std::string("stopped by ") + sig + " while the node was starting");
+  }
+  ACTR_TRY_VOID(std::move(started));
   size_t running = 0, hopeless = 0;
   for (auto& a : node->actors()) {
     running += a->state() == runtime::Actor::State::Running;

@@ -57,6 +57,19 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   std::unique_ptr<Node> node(new Node(std::move(config), std::move(options)));
   wasm::EngineOptions engine_options;
   engine_options.cache_dir = node->options_.engine_cache_dir;
+  engine_options.on_compile = node->options_.on_compile;
+  if (!engine_options.on_compile) {
+    engine_options.on_compile = [](const wasm::CompileProgress& p) {
+      using Stage = wasm::CompileProgress::Stage;
+      if (p.stage == Stage::Compiling) {
+        spdlog::info("compiling a core module of {} KB ({} KB of C); it is cached afterwards",
+                     p.wasm_bytes >> 10, p.c_bytes >> 10);
+      } else if (p.stage == Stage::Finished) {
+        spdlog::info("compiled a core module of {} KB in {:.1f} s", p.wasm_bytes >> 10,
+                     static_cast<double>(p.elapsed.count()) / 1000.0);
+      }
+    };
+  }
   auto engine = wasm::make_engine(node->config_.engine, engine_options);
   if (!engine) return make_error("engine: " + engine.error().message);
   node->engine_ = std::move(*engine);

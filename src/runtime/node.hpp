@@ -39,6 +39,8 @@ class NodeNetwork;
 struct NodeOptions {
   ShellHandler shell;  // default: builtin_shell
   std::optional<std::filesystem::path> engine_cache_dir;
+  // Compiles that miss the code cache; default: a log line when one starts and when it ends.
+  std::function<void(const wasm::CompileProgress&)> on_compile;
 };
 
 class Node {

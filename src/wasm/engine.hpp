@@ -124,12 +124,27 @@ class Store {
   virtual std::shared_ptr<Func> host_func(FuncType type, HostFn fn) = 0;
 };
 
+// aot: what a compile that is not in the cache is doing (it takes seconds to minutes).
+struct CompileProgress {
+  enum class Stage { Translated, Compiling, Finished, Failed };
+  Stage stage = Stage::Translated;
+  size_t wasm_bytes = 0;
+  size_t c_bytes = 0;  // the generated C
+  size_t units_done = 0, units_total = 1;
+  std::chrono::milliseconds elapsed{0};  // since the compile began
+};
+
 struct EngineOptions {
   // aot: where compiled shared objects are cached; created if missing. Default:
   // $ACTR_CACHE_DIR, else $XDG_CACHE_HOME/actr, else ~/.cache/actr.
   std::optional<std::filesystem::path> cache_dir;
   // aot: the C compiler (default: $CC, else cc).
   std::optional<std::string> c_compiler;
+  // aot: the cache's size cap in bytes; the least recently used objects go first. Default:
+  // $ACTR_CACHE_MAX_MB, else 2 GiB.
+  std::optional<uint64_t> cache_max_bytes;
+  // aot: told about compiles that miss the cache (any thread; keep it short).
+  std::function<void(const CompileProgress&)> on_compile;
 };
 
 class Engine {
@@ -147,5 +162,11 @@ Result<std::unique_ptr<Engine>> make_engine(EngineKind kind, const EngineOptions
 // aot when a C compiler is available, else interp.
 EngineKind default_engine_kind();
 Result<EngineKind> parse_engine_kind(std::string_view name);
+
+// Stops every running compile of the process at once (the aot engine's C compilers and their
+// children are killed) and makes later compiles fail with "compile cancelled": what a process
+// does on SIGINT/SIGTERM so that it never waits for a compiler. allow_compiles() undoes it.
+void cancel_compiles();
+void allow_compiles();
 
 }  // namespace actr::wasm

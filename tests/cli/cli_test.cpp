@@ -1,8 +1,15 @@
 // End-to-end tests of the `actr` command on the demo component (build/guests/adder.wasm).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "support/missing.hpp"
@@ -138,6 +145,58 @@ TEST(Cli, WitOfAnInvalidComponentFails) {
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("error: " + path + ": invalid component: "), std::string::npos)
       << r.output;
+}
+
+}  // namespace
+
+namespace {
+
+// Ctrl-C while `actr run` compiles: the compiler dies at once (it no longer inherits the blocked
+// SIGINT), and the node exits non-zero saying why, instead of compiling on for minutes.
+TEST(CliRun, SigintStopsACompileAtOnce) {
+  std::string echo = std::string(ACTR_BINARY_DIR) + "/guests/echo.wasm";
+  if (!std::filesystem::exists(echo)) ACTR_SKIP_MISSING("guests/echo.wasm was not built");
+  std::filesystem::path dir = std::string(ACTR_BINARY_DIR) + "/cli-sigint-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::path slow = dir / "slow-cc";
+  {
+    std::ofstream script(slow);
+    script << "#!/bin/sh\n[ \"$1\" = --version ] && exec cc --version\n"
+           << "echo $$ > " << (dir / "compiling").string() << "\nexec sleep 60\n";
+  }
+  std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
+  std::string log = (dir / "run.log").string();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("CC", slow.c_str(), 1);
+    ::setenv("ACTR_CACHE_DIR", (dir / "cache").c_str(), 1);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
+    std::string data = (dir / "data").string();
+    ::execl(actr.c_str(), "actr", "run", echo.c_str(), "--data-dir", data.c_str(), nullptr);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 3000 && !std::filesystem::exists(dir / "compiling"); ++i) ::usleep(10000);
+  ASSERT_TRUE(std::filesystem::exists(dir / "compiling")) << "the compiler never started";
+  pid_t compiler = 0;
+  std::ifstream(dir / "compiling") >> compiler;
+  auto began = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(3));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream in(log);
+  std::string out((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(out.find("error: stopped by SIGINT while the node was starting"), std::string::npos)
+      << out;
+  EXPECT_NE(::kill(compiler, 0), 0) << "the compiler still runs";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ using namespace actr::wasm::aot;
 
 class AotEngine final : public Engine {
  public:
-  explicit AotEngine(std::unique_ptr<CodeCache> cache) : cache_(std::move(cache)) {}
+  AotEngine(std::unique_ptr<CodeCache> cache,
+            std::function<void(const CompileProgress&)> on_compile)
+      : cache_(std::move(cache)), on_compile_(std::move(on_compile)) {}
 
   std::string_view name() const override { return "aot"; }
 
@@ -28,11 +30,29 @@ class AotEngine final : public Engine {
     // A cached object exists only for bytes that were validated before (the key covers them).
     ACTR_TRY(std::shared_ptr<LoadedObject> object, cache_->find(key));
     if (!object) {
+      auto began = std::chrono::steady_clock::now();
+      CompileProgress progress;
+      progress.wasm_bytes = bytes.size();
+      auto tell = [&](CompileProgress::Stage stage) {
+        progress.stage = stage;
+        progress.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - began);
+        if (on_compile_) on_compile_(progress);
+      };
       // Validation comes first: an invalid module never reaches the C compiler.
       ACTR_TRY(CTranslation c, translate_to_c(bytes, kGeneratedModuleName, kGeneratedHeaderName));
       ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
       ACTR_TRY(std::string source, write_module_source(shape, c, key));
-      ACTR_TRY(object, cache_->compile_and_load(key, source, c.header));
+      progress.c_bytes = source.size();
+      tell(CompileProgress::Stage::Compiling);
+      auto compiled = cache_->compile_and_load(key, source, c.header);
+      if (!compiled) {
+        tell(CompileProgress::Stage::Failed);
+        return compiled.take_error();
+      }
+      object = std::move(*compiled);
+      progress.units_done = progress.units_total;
+      tell(CompileProgress::Stage::Finished);
     }
     ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
     const actr_glue_module_t& glue = object->glue();
@@ -49,6 +69,7 @@ class AotEngine final : public Engine {
 
  private:
   std::unique_ptr<CodeCache> cache_;
+  std::function<void(const CompileProgress&)> on_compile_;
 };
 
 }  // namespace
@@ -58,8 +79,8 @@ Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options) {
   ACTR_TRY(NativeCompiler compiler,
            NativeCompiler::find(options.c_compiler.value_or(default_compiler_command())));
   ACTR_TRY(std::unique_ptr<CodeCache> cache,
-           CodeCache::open(options.cache_dir, std::move(compiler)));
-  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(std::move(cache)));
+           CodeCache::open(options.cache_dir, std::move(compiler), options.cache_max_bytes));
+  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(std::move(cache), options.on_compile));
 }
 
 bool aot_compiler_available() {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "wasm/aot/embedded_text.hpp"
 #include "wasm/aot/sha256.hpp"
@@ -106,8 +108,8 @@ LoadedObject::~LoadedObject() {
   if (handle_ != nullptr) dlclose(handle_);
 }
 
-CodeCache::CodeCache(fs::path dir, NativeCompiler compiler)
-    : dir_(std::move(dir)), compiler_(std::move(compiler)) {
+CodeCache::CodeCache(fs::path dir, NativeCompiler compiler, uint64_t max_bytes)
+    : dir_(std::move(dir)), compiler_(std::move(compiler)), max_bytes_(max_bytes) {
   Sha256 h;
   h.update(kEngineVersion);
   h.update(std::to_string(ACTR_GLUE_ABI_VERSION));
@@ -120,7 +122,14 @@ CodeCache::CodeCache(fs::path dir, NativeCompiler compiler)
 }
 
 Result<std::unique_ptr<CodeCache>> CodeCache::open(std::optional<fs::path> dir,
-                                                   NativeCompiler compiler) {
+                                                   NativeCompiler compiler,
+                                                   std::optional<uint64_t> max_bytes) {
+  if (!max_bytes) {
+    max_bytes = uint64_t{2} << 30;
+    if (const char* mb = std::getenv("ACTR_CACHE_MAX_MB"); mb && *mb) {
+      max_bytes = std::strtoull(mb, nullptr, 10) << 20;
+    }
+  }
   if (!dir) dir = default_cache_dir();
   if (!dir) return make_error("aot: no cache directory (set ACTR_CACHE_DIR or HOME)");
   fs::path root = *dir / "aot";
@@ -137,7 +146,7 @@ Result<std::unique_ptr<CodeCache>> CodeCache::open(std::optional<fs::path> dir,
   }
   ::chmod(root.c_str(), 0700);
   remove_abandoned_work(root / "tmp");
-  return std::unique_ptr<CodeCache>(new CodeCache(root, std::move(compiler)));
+  return std::unique_ptr<CodeCache>(new CodeCache(root, std::move(compiler), *max_bytes));
 }
 
 std::string CodeCache::key_for(std::span<const uint8_t> module_bytes) const {
@@ -161,6 +170,7 @@ Result<std::shared_ptr<LoadedObject>> CodeCache::find(const std::string& key) {
     return make_error("aot: refusing to load " + path.string() +
                       ": not a regular file owned by this user and private to it");
   }
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // used now: the last to be evicted
   auto object = std::make_shared<LoadedObject>();
   object->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (object->handle_ == nullptr) {
@@ -198,6 +208,38 @@ Result<void> CodeCache::compile(const std::string& key, const std::string& c_sou
   return r;
 }
 
+size_t CodeCache::evict(const std::string& keep) {
+  struct Entry {
+    fs::path path;
+    uint64_t size;
+    struct timespec used;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    if (e.path().extension() != ".so") continue;
+    struct stat st {};
+    if (::lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    total += static_cast<uint64_t>(st.st_size);
+    if (e.path().stem() == keep) continue;
+    entries.push_back({e.path(), static_cast<uint64_t>(st.st_size), st.st_mtim});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.used.tv_sec != b.used.tv_sec ? a.used.tv_sec < b.used.tv_sec
+                                          : a.used.tv_nsec < b.used.tv_nsec;
+  });
+  size_t removed = 0;
+  for (const auto& e : entries) {
+    if (total <= max_bytes_) break;
+    if (::unlink(e.path.c_str()) == 0) {
+      total -= e.size;
+      ++removed;
+    }
+  }
+  return removed;
+}
+
 Result<std::shared_ptr<LoadedObject>> CodeCache::compile_and_load(const std::string& key,
                                                                   const std::string& source,
                                                                   const std::string& header) {
@@ -207,6 +249,7 @@ Result<std::shared_ptr<LoadedObject>> CodeCache::compile_and_load(const std::str
   ACTR_TRY(auto object, find(key));  // another thread or process may have finished meanwhile
   if (object) return object;
   ACTR_TRY_VOID(compile(key, source, header));
+  evict(key);
   ACTR_TRY(object, find(key));
   if (!object) {
     const char* why = dlerror();

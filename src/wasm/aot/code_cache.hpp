@@ -6,6 +6,10 @@
 // (in-process mutex + flock across processes), so concurrent loads compile once and nobody ever
 // dlopens a half-written file. Only files in a directory owned by this user, owned by this user
 // and writable by nobody else are loaded.
+//
+// Size: the cache holds at most `max_bytes` of objects (default $ACTR_CACHE_MAX_MB, else 2 GiB).
+// Loading an object marks it used (its mtime); after each compile the least recently used ones
+// are removed until the cache fits (a process that has one loaded keeps its mapping).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +42,12 @@ class CodeCache {
   // Resolves the directory (EngineOptions::cache_dir, $ACTR_CACHE_DIR, $XDG_CACHE_HOME/actr,
   // ~/.cache/actr), creates it (mode 0700) and checks that it belongs to this user.
   static Result<std::unique_ptr<CodeCache>> open(std::optional<std::filesystem::path> dir,
-                                                 NativeCompiler compiler);
+                                                 NativeCompiler compiler,
+                                                 std::optional<uint64_t> max_bytes = {});
+  uint64_t max_bytes() const { return max_bytes_; }
+  // Removes the least recently used objects until the cache holds at most max_bytes(), never
+  // `keep`. Returns how many it removed.
+  size_t evict(const std::string& keep = {});
 
   const std::filesystem::path& directory() const { return dir_; }
   std::string key_for(std::span<const uint8_t> module_bytes) const;
@@ -52,13 +61,14 @@ class CodeCache {
                                                          const std::string& header);
 
  private:
-  CodeCache(std::filesystem::path dir, NativeCompiler compiler);
+  CodeCache(std::filesystem::path dir, NativeCompiler compiler, uint64_t max_bytes);
   Result<void> compile(const std::string& key, const std::string& source,
                        const std::string& header);
 
   std::filesystem::path dir_;
   NativeCompiler compiler_;
   std::string fingerprint_;
+  uint64_t max_bytes_;
 };
 
 }  // namespace actr::wasm::aot

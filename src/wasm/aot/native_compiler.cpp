@@ -1,8 +1,5 @@
 #include "wasm/aot/native_compiler.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,7 +11,7 @@
 #include <mutex>
 #include <sstream>
 
-extern char** environ;
+#include "wasm/aot/compiler_jobs.hpp"
 
 namespace actr::wasm::aot {
 namespace {
@@ -40,32 +37,16 @@ std::vector<std::string> split_words(const std::string& s) {
 
 struct RunResult {
   int exit_code = -1;
+  bool cancelled = false;
   std::string output;  // stdout and stderr together
 };
 
-// Runs argv with stdout+stderr sent to `log`; reads the log back.
+// Runs argv with stdout+stderr sent to `log` (compiler_jobs.hpp); reads the log back.
 Result<RunResult> run(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    return make_error("cannot run the C compiler `" + args[0] + "`: " + std::strerror(rc));
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return make_error("waitpid failed: " + std::string(std::strerror(errno)));
-  }
+  ACTR_TRY(ProcessRun ran, run_compiler_process(args, log));
   RunResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = ran.exit_code;
+  result.cancelled = ran.cancelled;
   std::ifstream in(log, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -132,6 +113,7 @@ Result<void> NativeCompiler::compile_shared_object(const std::filesystem::path& 
               {"-I", include_dir.string(), "-o", output.string(), source.string(), "-lm"});
   g_invocations.fetch_add(1, std::memory_order_relaxed);
   ACTR_TRY(RunResult ran, run(args, output.string() + ".log"));
+  if (ran.cancelled) return make_error("aot: compile cancelled (the process is stopping)");
   if (ran.exit_code != 0) {
     return make_error("aot: the C compiler failed (exit " + std::to_string(ran.exit_code) +
                       "): " + tail(ran.output, 2000));
