@@ -6,6 +6,9 @@
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...] [COMPILE_OPTIONS <opt>...]
 #     [LINK_LIBRARIES <lib>...]         wasm32 static libraries (targets or archive paths), e.g.
 #                                       built with cmake/wasm32-wasi-toolchain.cmake
+#     [WASI]                            the workload uses libc I/O, the environment, clocks or
+#                                       random: the component then imports WASI (see
+#                                       actr_add_guest_component)
 #     [OUTPUT_VAR <var>])               receives the path of the component
 #
 # At build time actr-witgen generates the guest bindings of wit/actr-workload.wit into
@@ -22,7 +25,7 @@ get_filename_component(ACTR_SDK_DIR "${ACTR_SDK_DIR}" ABSOLUTE)
 set(ACTR_WORKLOAD_WORLD actr-workload-guest)
 
 function(actr_add_workload name)
-  cmake_parse_arguments(PARSE_ARGV 1 W "" "OUTPUT_VAR"
+  cmake_parse_arguments(PARSE_ARGV 1 W "WASI" "OUTPUT_VAR"
                         "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_LIBRARIES")
   if(W_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "actr_add_workload(${name}): unknown arguments ${W_UNPARSED_ARGUMENTS}")
@@ -80,7 +83,11 @@ function(actr_add_workload name)
     list(APPEND wrappers "${wrapper}")
   endforeach()
 
-  actr_add_guest_component(${name}
+  set(wasi)
+  if(W_WASI)
+    set(wasi WASI)
+  endif()
+  actr_add_guest_component(${name} ${wasi}
     SOURCES ${wrappers} "${generated_cpp}"
     WIT "${ACTR_WORKLOAD_WIT}"
     WORLD ${ACTR_WORKLOAD_WORLD}

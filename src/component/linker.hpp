@@ -84,6 +84,22 @@ class Linker {
     touch();
   }
 
+  // Imports of instances whose name starts with `prefix` (e.g. "wasi:http/") that the host does
+  // not define still link: their functions trap with "`<instance>#<name>` <why>", their resources
+  // are fresh host types. For capabilities a host withholds: toolchains import more than a
+  // component uses, and one that never calls them runs.
+  void deny_imports(std::string prefix, std::string why) {
+    denied_.emplace_back(std::move(prefix), std::move(why));
+    touch();
+  }
+  // The `why` of the deny_imports() rule that covers import `what` ("instance#name"), or null.
+  const std::string* denial(std::string_view what) const {
+    for (const auto& [prefix, why] : denied_) {
+      if (what.substr(0, prefix.size()) == prefix) return &why;
+    }
+    return nullptr;
+  }
+
   Result<std::unique_ptr<Instance>> instantiate(const Component& component,
                                                 const wasm::StoreLimits& limits = {}) const;
 
@@ -113,6 +129,7 @@ class Linker {
   wasm::Engine& engine_;
   std::map<std::string, HostInstanceDef, std::less<>> defs_;
   bool trap_unknown_imports_ = false;
+  std::vector<std::pair<std::string, std::string>> denied_;
   uint64_t version_ = 0;
 };
 

@@ -12,6 +12,7 @@
 #include "runtime/message_text.hpp"
 #include "runtime/node.hpp"
 #include "signaling/acl.hpp"
+#include "wasi/exit_status.hpp"
 #include "wasm/trap.hpp"
 
 namespace actr::runtime {
@@ -597,12 +598,13 @@ void Actor::handle_trap(std::optional<Message> m, const std::string& what, const
   spdlog::error("actor {} trapped in {}: {}", label(), what, trap.message);
   stats_.traps.fetch_add(1);
   wasm::TrapKind kind = wasm::trap_kind(trap);
-  node_.metrics().traps->with({{"actor", mailbox_key_}, {"kind", trap_label(kind)}})->inc();
+  const char* label_kind = wasi::exit_status_of(trap) ? "exit" : trap_label(kind);
+  node_.metrics().traps->with({{"actor", mailbox_key_}, {"kind", label_kind}})->inc();
   ActrError error = with_valid_text(
       ActrError::internal("actor " + label() + " trapped in " + what + ": " + trap.message));
   // The instance's memory may be inconsistent: it is discarded, never called again.
   proxy_.reset();
-  instance_.reset();
+  discard_instance();
   bool counts = true;
   if (m) {
     // A retry of a message that trapped before does not count against the restart intensity:
@@ -679,7 +681,7 @@ void Actor::restart(std::optional<ErrorEvent> event) {
     if (r) r = lifecycle("lifecycle:on_ready", &Proxy::on_ready);
     if (!r) {
       proxy_.reset();
-      instance_.reset();
+      discard_instance();
       fail("after a restart, " + r.error().message);
       return;
     }
@@ -721,7 +723,7 @@ void Actor::fail(const std::string& why, bool permanent) {
   }
   auto items = take_all(State::Failed);
   proxy_.reset();
-  instance_.reset();
+  discard_instance();
   node_.streams().remove_all(id_.serial_number);
   streams_.clear();
   node_.metrics().failures->with({{"actor", mailbox_key_}})->inc();
@@ -760,7 +762,7 @@ void Actor::revive() {
     if (r) r = lifecycle("lifecycle:on_ready", &Proxy::on_ready);
     if (!r) {
       proxy_.reset();
-      instance_.reset();
+      discard_instance();
       fail(r.error().message);
       return;
     }
@@ -810,11 +812,28 @@ void Actor::dead_letter(Message m, const std::string& reason) {
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
+void Actor::discard_instance() {
+  Actor* outer = tls_current;
+  tls_current = this;
+  instance_.reset();
+  if (wasi_) wasi_->flush_output();
+  tls_current = outer;
+}
+
 Result<void> Actor::instantiate() {
   if (!component_) return make_error("no component loaded");
   wasm::StoreLimits limits;
   limits.max_memory_bytes = config_.memory_limit_bytes;
   limits.deadline = config_.deadline;
+  // WASI sees only what the actor's policy grants (config.hpp WasiPolicy).
+  wasi::WasiConfig wasi_config;
+  wasi_config.instance_name = label();
+  wasi_config.env = config_.wasi.env;
+  wasi_config.args = config_.wasi.args.value_or(std::vector<std::string>{config_.name});
+  wasi_config.max_lines_per_second = config_.wasi.log_lines_per_second;
+  auto wasi_state = wasi::WasiState::create(std::move(wasi_config));
+  if (!wasi_state) return make_error("WASI: " + wasi_state.error().message);
+  wasi_ = std::move(*wasi_state);
   Actor* outer = tls_current;
   tls_current = this;
   auto instance = node_.linker().instantiate(*component_, limits);
@@ -905,7 +924,7 @@ void Actor::finish_stop() {
     for (auto& item : items) self->drop(std::move(item), "node is stopping");
     self->node_.streams().remove_all(self->id_.serial_number);
     self->proxy_.reset();
-    self->instance_.reset();
+    self->discard_instance();
     auto done = std::move(self->stop_done_);
     self->stop_done_ = nullptr;
     done();

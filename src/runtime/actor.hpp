@@ -29,6 +29,7 @@
 #include "runtime/metrics/counter.hpp"
 #include "runtime/metrics/histogram.hpp"
 #include "runtime/worker_pool.hpp"
+#include "wasi/state.hpp"
 
 namespace actr::signaling {
 class Acl;
@@ -100,6 +101,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   static Actor* current();
   // The context of the running export call; null while none runs (instantiation, between calls).
   const CallContext* context() const { return context_ ? &*context_ : nullptr; }
+  // What WASI keeps for the current instance (its streams, environment, exit status); a fresh
+  // one with every instance. Null before the first.
+  wasi::WasiState* wasi_state() const { return wasi_.get(); }
   Node& node() { return node_; }
   // Suspends the running export call until `start`'s completion runs (from any thread), or the
   // actor stops (then `unavailable`). Must be called inside an export call.
@@ -132,6 +136,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   };
 
   Result<void> instantiate();
+  // Drops the instance (and its WASI state) as this actor, so that resource destructors find it.
+  void discard_instance();
   // Thread-safe (the queues are shared with senders); pump() runs on the worker.
   void enqueue(Item item, bool front = false);
   void schedule_pump();
@@ -198,6 +204,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
 
   // Worker-thread state.
   std::unique_ptr<component::Instance> instance_;
+  std::shared_ptr<wasi::WasiState> wasi_;
   std::optional<Proxy> proxy_;
   std::mutex queue_mu_;
   std::deque<Item> signal_q_, reliable_q_;  // guarded by queue_mu_

@@ -64,13 +64,72 @@ Result<void> check_keys(const toml::table& t, std::set<std::string_view> known,
   return {};
 }
 
+// [actors.wasi]. Capabilities this host does not provide yet are refused here, by name, rather
+// than accepted and silently not granted.
+Result<WasiPolicy> parse_wasi(const toml::node& node, std::string_view source,
+                              const std::string& prefix) {
+  const toml::table* t = node.as_table();
+  std::string table_name = prefix.substr(0, prefix.size() - 1);
+  if (!t)
+    return make_error(where(node.source(), source) + ": `" + table_name + "` must be a table");
+  ACTR_TRY_VOID(check_keys(*t, {"env", "args", "log_lines_per_second", "http", "sockets", "dirs"},
+                           source, prefix));
+  WasiPolicy w;
+  if (const toml::node* env = t->get("env")) {
+    const toml::table* vars = env->as_table();
+    if (!vars) {
+      return make_error(where(env->source(), source) + ": `" + prefix +
+                        "env` must be a table of strings, e.g. { LANG = \"C\" }");
+    }
+    for (const auto& [k, v] : *vars) {
+      auto value = v.value<std::string>();
+      if (!value) {
+        return make_error(where(v.source(), source) + ": `" + prefix + "env." +
+                          std::string(k.str()) + "` must be a string");
+      }
+      w.env.emplace_back(std::string(k.str()), *value);
+    }
+  }
+  if (const toml::node* args = t->get("args")) {
+    const toml::array* list = args->as_array();
+    if (!list)
+      return make_error(where(args->source(), source) + ": `" + prefix +
+                        "args` must be an array of strings");
+    std::vector<std::string> out;
+    for (const toml::node& a : *list) {
+      auto value = a.value<std::string>();
+      if (!value)
+        return make_error(where(a.source(), source) + ": `" + prefix +
+                          "args` must be an array of strings");
+      out.push_back(*value);
+    }
+    w.args = std::move(out);
+  }
+  ACTR_TRY_VOID(read(*t, "log_lines_per_second", w.log_lines_per_second, source, prefix));
+  struct Withheld {
+    const char* key;
+    const char* what;
+  };
+  for (Withheld c : {Withheld{"http", "outgoing HTTP (wasi:http)"},
+                     Withheld{"sockets", "sockets (wasi:sockets)"},
+                     Withheld{"dirs", "directories (wasi:filesystem preopens)"}}) {
+    const toml::node* n = t->get(c.key);
+    if (!n) continue;
+    if (auto granted = n->value<bool>(); granted && !*granted) continue;  // `= false`: the default
+    return make_error(where(n->source(), source) + ": `" + prefix + c.key + "`: " + c.what +
+                      " cannot be granted: this host does not provide it yet (an actor that "
+                      "imports it still runs; using it fails)");
+  }
+  return w;
+}
+
 Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::path& base,
                                 std::string_view source, size_t index) {
   ActorConfig a;
   std::string prefix = "actors[" + std::to_string(index) + "].";
   ACTR_TRY_VOID(check_keys(t,
                            {"name", "component", "type", "instances", "memory_limit_mb",
-                            "deadline_ms", "mailbox", "restart", "acl"},
+                            "deadline_ms", "mailbox", "restart", "acl", "wasi"},
                            source, prefix));
   std::string component, type, mailbox = "durable";
   ACTR_TRY_VOID(read(t, "name", a.name, source, prefix));
@@ -118,6 +177,9 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
       }
       a.acl.push_back(*text);
     }
+  }
+  if (const toml::node* w = t.get("wasi")) {
+    ACTR_TRY(a.wasi, parse_wasi(*w, source, prefix + "wasi."));
   }
   if (const toml::table* r = t["restart"].as_table()) {
     std::string rp = prefix + "restart.";

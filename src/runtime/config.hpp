@@ -27,6 +27,15 @@ struct RestartPolicy {
 
 enum class MailboxKind { Durable, Memory };
 
+// What WASI shows an actor ([actors.wasi]; docs/RUNTIME.md "WASI"). Deny by default: nothing of
+// the node's environment, no arguments but the actor's name, empty stdin, no files, no network.
+// stdout and stderr go to the node log a line at a time, tagged with the actor.
+struct WasiPolicy {
+  std::vector<std::pair<std::string, std::string>> env;  // the actor's whole environment
+  std::optional<std::vector<std::string>> args;          // default: {name}
+  uint32_t log_lines_per_second = 100;                   // then lines are dropped (and counted)
+};
+
 struct ActorConfig {
   std::string name;                 // unique in the node; mailbox keys are "<name>#<index>"
   std::filesystem::path component;  // absolute after loading
@@ -36,6 +45,7 @@ struct ActorConfig {
   std::chrono::milliseconds deadline{5'000};  // guest time per export call
   MailboxKind mailbox = MailboxKind::Durable;
   RestartPolicy restart;
+  WasiPolicy wasi;
   // Who may discover and call this actor: "allow|deny [MANUFACTURER/]NAME [realm N]" rules,
   // first match wins, none admits everyone, rules of which none matches admit nobody (see
   // signaling/acl.hpp). Enforced by discovery and on delivery, for local and remote callers.

@@ -14,6 +14,7 @@
 #include "runtime/message_codec.hpp"
 #include "runtime/network/node_network.hpp"
 #include "runtime/node_backend.hpp"
+#include "wasi/add_to_linker.hpp"
 
 namespace actr::runtime {
 
@@ -75,6 +76,27 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   node->engine_ = std::move(*engine);
   node->linker_ = std::make_unique<component::Linker>(*node->engine_);
   workload::host::add_to_linker(*node->linker_, make_host_imports());
+  // WASI for every actor, each with its own state, found through the actor that is running; a
+  // call outside any actor (cannot happen through the host imports) gets an empty state.
+  auto fallback = wasi::WasiState::create(wasi::WasiConfig{});
+  if (!fallback) return make_error("WASI: " + fallback.error().message);
+  auto provider = [fallback = *fallback]() -> wasi::WasiState& {
+    Actor* actor = Actor::current();
+    return actor && actor->wasi_state() ? *actor->wasi_state() : *fallback;
+  };
+  if (auto r = wasi::add_to_linker(*node->linker_, std::move(provider)); !r) {
+    return make_error("WASI: " + r.error().message);
+  }
+  // Capabilities this host does not provide: components that import them still load (toolchains
+  // import more than a workload uses); a call traps and says so.
+  node->linker_->deny_imports(
+      "wasi:http/",
+      "was called: outgoing HTTP is not granted ([actors.wasi] http; this node "
+      "does not provide it yet)");
+  node->linker_->deny_imports(
+      "wasi:sockets/",
+      "was called: sockets are not granted ([actors.wasi] sockets; this node "
+      "does not provide them yet)");
   node->workers_ = std::make_unique<WorkerPool>(node->config_.workers, node->config_.worker_spin);
   for (size_t i = 0; i < node->workers_->size(); ++i) {
     node->deadlines_.push_back(

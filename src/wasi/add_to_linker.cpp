@@ -6,14 +6,18 @@
 namespace actr::wasi {
 namespace {
 
+// A handle dropped (or its instance destroyed) frees the host object in the state it lives in.
 template <typename T>
-component::ResourceDestructor erase_from(std::shared_ptr<WasiState> state,
+component::ResourceDestructor erase_from(const std::shared_ptr<const Host>& host,
                                          ResourceTable<T> WasiState::*table) {
-  return [state = std::move(state), table](uint32_t rep) { ((*state).*table).erase(rep); };
+  std::weak_ptr<const Host> weak = host;
+  return [weak, table](uint32_t rep) {
+    if (auto h = weak.lock()) (h->state().*table).erase(rep);
+  };
 }
 
 // Resources come first: the named types and the functions of several interfaces refer to them.
-WasiResources add_resources(component::Linker& linker, const std::shared_ptr<WasiState>& state) {
+WasiResources add_resources(component::Linker& linker, const std::shared_ptr<const Host>& state) {
   WasiResources r;
   r.error = InterfaceBuilder(linker, "wasi:io/error")
                 .resource("error", erase_from(state, &WasiState::errors));
@@ -36,11 +40,10 @@ WasiResources add_resources(component::Linker& linker, const std::shared_ptr<Was
 
 }  // namespace
 
-Result<void> add_to_linker(component::Linker& linker, std::shared_ptr<WasiState> state) {
-  if (!state) return make_error("wasi::add_to_linker: no state given");
-  auto host = std::make_shared<Host>();
-  host->state = std::move(state);
-  host->resources = add_resources(linker, host->state);
+namespace {
+
+Result<void> add_host(component::Linker& linker, std::shared_ptr<Host> host) {
+  host->resources = add_resources(linker, host);
   host->types = make_wasi_types(host->resources);
   std::shared_ptr<const Host> shared = host;
   add_cli(linker, shared);
@@ -48,7 +51,23 @@ Result<void> add_to_linker(component::Linker& linker, std::shared_ptr<WasiState>
   add_clocks(linker, shared);
   add_random(linker, shared);
   add_filesystem(linker, shared);
-  return {};
+  return {};  // the linker's functions hold the host: it lives as long as they do
+}
+
+}  // namespace
+
+Result<void> add_to_linker(component::Linker& linker, std::shared_ptr<WasiState> state) {
+  if (!state) return make_error("wasi::add_to_linker: no state given");
+  auto host = std::make_shared<Host>();
+  host->fixed = std::move(state);
+  return add_host(linker, std::move(host));
+}
+
+Result<void> add_to_linker(component::Linker& linker, StateProvider provider) {
+  if (!provider) return make_error("wasi::add_to_linker: no state provider given");
+  auto host = std::make_shared<Host>();
+  host->provider = std::move(provider);
+  return add_host(linker, std::move(host));
 }
 
 Result<std::shared_ptr<WasiState>> add_to_linker(component::Linker& linker, WasiConfig config) {

@@ -7,7 +7,9 @@
 //   if (!r && (*state)->exit_status()) return *(*state)->exit_status();   // the guest exited
 //
 // Interfaces are defined once, under version 0.2.12; the linker matches imports of any 0.2.x.
-// The host functions hold the state: use one linker per component instance.
+// With a fixed state the host functions hold it: use one linker per component instance. With a
+// StateProvider one linker serves many instances: each call uses the state the provider names
+// (the node's actors each have their own, found through the actor that is running).
 #pragma once
 
 #include <memory>
@@ -21,6 +23,7 @@
 namespace actr::wasi {
 
 Result<void> add_to_linker(component::Linker& linker, std::shared_ptr<WasiState> state);
+Result<void> add_to_linker(component::Linker& linker, StateProvider provider);
 
 // Creates the state from `config`, then as above.
 Result<std::shared_ptr<WasiState>> add_to_linker(component::Linker& linker, WasiConfig config);

@@ -18,18 +18,18 @@ void add_environment(component::Linker& linker, const std::shared_ptr<const Host
   env.func("get-environment", {}, component::list_of(component::tuple_of({string, string})),
            [host](Args) -> Result<Value> {
              std::vector<Value> pairs;
-             for (const auto& [key, value] : host->state->config().env) {
+             for (const auto& [key, value] : host->state().config().env) {
                pairs.push_back(Value::tuple({Value::string(key), Value::string(value)}));
              }
              return Value::list(std::move(pairs));
            });
   env.func("get-arguments", {}, component::list_of(string), [host](Args) -> Result<Value> {
     std::vector<Value> args;
-    for (const auto& arg : host->state->config().args) args.push_back(Value::string(arg));
+    for (const auto& arg : host->state().config().args) args.push_back(Value::string(arg));
     return Value::list(std::move(args));
   });
   env.func("initial-cwd", {}, component::option_of(string), [host](Args) -> Result<Value> {
-    const auto& cwd = host->state->config().initial_cwd;
+    const auto& cwd = host->state().config().initial_cwd;
     return cwd ? Value::some(Value::string(*cwd)) : Value::none();
   });
 }
@@ -40,13 +40,13 @@ void add_exit(component::Linker& linker, const std::shared_ptr<const Host>& host
   exit.func("exit", {{"status", component::result_of(nullptr, nullptr)}}, nullptr,
             [host](Args args) -> Result<Value> {
               int status = args[0].is_ok ? 0 : 1;
-              host->state->set_exit_status(status);
+              host->state().set_exit_status(status);
               return exit_error(status);
             });
   exit.func("exit-with-code", {{"status-code", primitive(Kind::U8)}}, nullptr,
             [host](Args args) -> Result<Value> {
               int status = static_cast<int>(args[0].u & 0xff);
-              host->state->set_exit_status(status);
+              host->state().set_exit_status(status);
               return exit_error(status);
             });
 }
@@ -55,18 +55,18 @@ void add_stdio(component::Linker& linker, const std::shared_ptr<const Host>& hos
   const auto& r = host->resources;
   InterfaceBuilder(linker, "wasi:cli/stdin")
       .func("get-stdin", {}, component::own_of(r.input_stream), [host](Args) {
-        return host->give(host->state->input_streams, host->resources.input_stream,
-                          WasiState::InputStream{host->state->stdin_source()});
+        return host->give(host->state().input_streams, host->resources.input_stream,
+                          WasiState::InputStream{host->state().stdin_source()});
       });
   InterfaceBuilder(linker, "wasi:cli/stdout")
       .func("get-stdout", {}, component::own_of(r.output_stream), [host](Args) {
-        return host->give(host->state->output_streams, host->resources.output_stream,
-                          WasiState::OutputStream{host->state->stdout_channel()});
+        return host->give(host->state().output_streams, host->resources.output_stream,
+                          WasiState::OutputStream{host->state().stdout_channel()});
       });
   InterfaceBuilder(linker, "wasi:cli/stderr")
       .func("get-stderr", {}, component::own_of(r.output_stream), [host](Args) {
-        return host->give(host->state->output_streams, host->resources.output_stream,
-                          WasiState::OutputStream{host->state->stderr_channel()});
+        return host->give(host->state().output_streams, host->resources.output_stream,
+                          WasiState::OutputStream{host->state().stderr_channel()});
       });
 }
 

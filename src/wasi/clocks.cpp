@@ -34,7 +34,7 @@ void add_clocks(component::Linker& linker, const std::shared_ptr<const Host>& ho
   mono.func("resolution", {}, u64,
             [](Args) -> Result<Value> { return Value::u64(monotonic_resolution()); });
   mono.func("subscribe-instant", {{"when", u64}}, pollable, [host](Args args) {
-    return host->give(host->state->pollables, host->resources.pollable, Pollable::at(args[0].u));
+    return host->give(host->state().pollables, host->resources.pollable, Pollable::at(args[0].u));
   });
   mono.func("subscribe-duration", {{"when", u64}}, pollable, [host](Args args) {
     uint64_t now = monotonic_now();
@@ -42,7 +42,7 @@ void add_clocks(component::Linker& linker, const std::shared_ptr<const Host>& ho
     uint64_t deadline = when > std::numeric_limits<uint64_t>::max() - now
                             ? std::numeric_limits<uint64_t>::max()
                             : now + when;
-    return host->give(host->state->pollables, host->resources.pollable, Pollable::at(deadline));
+    return host->give(host->state().pollables, host->resources.pollable, Pollable::at(deadline));
   });
 }
 

@@ -34,6 +34,9 @@ struct WasiConfig {
   OutputSink stdout_sink;
   OutputSink stderr_sink;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
+  // Logger mode: at most this many lines a second per stream (bursts of ten times that); the
+  // rest are dropped and counted in the next line that gets through. 0: no limit.
+  uint32_t max_lines_per_second = 0;
 };
 
 }  // namespace actr::wasi

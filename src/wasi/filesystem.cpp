@@ -99,7 +99,7 @@ void add_filesystem(component::Linker& linker, const std::shared_ptr<const Host>
   // None of this host's io errors comes from a filesystem operation.
   fs.func("filesystem-error-code", {{"err", component::borrow_of(host->resources.error)}},
           component::option_of(host->types.error_code), [host](Args args) -> Result<Value> {
-            ACTR_TRY_VOID(host->find(host->state->errors, args[0]));
+            ACTR_TRY_VOID(host->find(host->state().errors, args[0]));
             return Value::none();
           });
 

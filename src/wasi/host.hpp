@@ -16,9 +16,14 @@
 namespace actr::wasi {
 
 struct Host {
-  std::shared_ptr<WasiState> state;
+  // The state of the instance that is calling: one fixed state (a linker per instance), or the
+  // one a provider names (one linker shared by many instances, e.g. a node's actors).
+  std::shared_ptr<WasiState> fixed;
+  StateProvider provider;
   WasiResources resources;
   WasiTypes types;
+
+  WasiState& state() const { return fixed ? *fixed : provider(); }
 
   // An owned handle to a new host object; traps when the table's rep space is exhausted.
   template <typename T>

@@ -39,7 +39,7 @@ void add_error(component::Linker& linker, const std::shared_ptr<const Host>& hos
   InterfaceBuilder(linker, "wasi:io/error")
       .method(host->resources.error, "to-debug-string", {}, primitive(Kind::String),
               [host](Args args) -> Result<Value> {
-                ACTR_TRY(auto* error, host->find(host->state->errors, args[0]));
+                ACTR_TRY(auto* error, host->find(host->state().errors, args[0]));
                 return Value::string(error->message);
               });
 }
@@ -48,11 +48,11 @@ void add_poll(component::Linker& linker, const std::shared_ptr<const Host>& host
   InterfaceBuilder poll(linker, "wasi:io/poll");
   const auto& pollable = host->resources.pollable;
   poll.method(pollable, "ready", {}, primitive(Kind::Bool), [host](Args args) -> Result<Value> {
-    ACTR_TRY(auto* p, host->find(host->state->pollables, args[0]));
+    ACTR_TRY(auto* p, host->find(host->state().pollables, args[0]));
     return Value::boolean(p->ready());
   });
   poll.method(pollable, "block", {}, nullptr, [host](Args args) -> Result<Value> {
-    ACTR_TRY(auto* p, host->find(host->state->pollables, args[0]));
+    ACTR_TRY(auto* p, host->find(host->state().pollables, args[0]));
     p->block();
     return Value();
   });
@@ -65,7 +65,7 @@ void add_poll(component::Linker& linker, const std::shared_ptr<const Host>& host
               }
               std::vector<const Pollable*> waiting;
               for (const auto& handle : in) {
-                ACTR_TRY(auto* p, host->find(host->state->pollables, handle));
+                ACTR_TRY(auto* p, host->find(host->state().pollables, handle));
                 waiting.push_back(p);
               }
               for (;;) {
@@ -90,7 +90,7 @@ void add_input_stream(InterfaceBuilder& streams, const std::shared_ptr<const Hos
 
   // Stdin is in memory: the blocking forms never wait.
   auto read = [host](Args args) -> Result<Value> {
-    ACTR_TRY(auto* stream, host->find(host->state->input_streams, args[0]));
+    ACTR_TRY(auto* stream, host->find(host->state().input_streams, args[0]));
     auto got = stream->source->read(std::min(args[1].u, kMaxRead));
     if (auto* error = std::get_if<StreamError>(&got)) {
       ACTR_TRY(Value e, host->stream_error(*error));
@@ -99,7 +99,7 @@ void add_input_stream(InterfaceBuilder& streams, const std::shared_ptr<const Hos
     return Value::ok(bytes_value(std::get<std::string_view>(got)));
   };
   auto skip = [host](Args args) -> Result<Value> {
-    ACTR_TRY(auto* stream, host->find(host->state->input_streams, args[0]));
+    ACTR_TRY(auto* stream, host->find(host->state().input_streams, args[0]));
     uint64_t skipped = 0;
     for (uint64_t left = args[1].u; left > 0;) {
       auto got = stream->source->read(left);
@@ -121,8 +121,8 @@ void add_input_stream(InterfaceBuilder& streams, const std::shared_ptr<const Hos
   streams.method(r.input_stream, "blocking-skip", {len}, skip_result, skip);
   streams.method(r.input_stream, "subscribe", {}, component::own_of(r.pollable),
                  [host](Args args) -> Result<Value> {
-                   ACTR_TRY_VOID(host->find(host->state->input_streams, args[0]));
-                   return host->give(host->state->pollables, host->resources.pollable,
+                   ACTR_TRY_VOID(host->find(host->state().input_streams, args[0]));
+                   return host->give(host->state().pollables, host->resources.pollable,
                                      Pollable::ready_now());
                  });
 }
@@ -130,7 +130,7 @@ void add_input_stream(InterfaceBuilder& streams, const std::shared_ptr<const Hos
 // Writes `bytes` (at most `limit`, else the guest broke the check-write contract: a trap).
 Result<Value> write_to(const Host& host, const Value& self, std::string_view bytes, uint64_t limit,
                        const char* what) {
-  ACTR_TRY(auto* stream, host.find(host.state->output_streams, self));
+  ACTR_TRY(auto* stream, host.find(host.state().output_streams, self));
   if (bytes.size() > limit) {
     return make_error(std::string(what) + ": " + std::to_string(bytes.size()) +
                       " bytes exceed the permitted " + std::to_string(limit));
@@ -153,7 +153,7 @@ void add_output_stream(InterfaceBuilder& streams, const std::shared_ptr<const Ho
 
   streams.method(r.output_stream, "check-write", {}, count_result,
                  [host](Args args) -> Result<Value> {
-                   ACTR_TRY(auto* stream, host->find(host->state->output_streams, args[0]));
+                   ACTR_TRY(auto* stream, host->find(host->state().output_streams, args[0]));
                    if (stream->channel->closed()) {
                      ACTR_TRY(Value e, host->stream_error(StreamError::closed()));
                      return Value::err(std::move(e));
@@ -173,7 +173,7 @@ void add_output_stream(InterfaceBuilder& streams, const std::shared_ptr<const Ho
                  });
   // Output is delivered as it is written: flushing only reports whether the stream is open.
   auto flush = [host](Args args) -> Result<Value> {
-    ACTR_TRY(auto* stream, host->find(host->state->output_streams, args[0]));
+    ACTR_TRY(auto* stream, host->find(host->state().output_streams, args[0]));
     if (auto error = stream->channel->flush()) {
       ACTR_TRY(Value e, host->stream_error(*error));
       return Value::err(std::move(e));
@@ -184,8 +184,8 @@ void add_output_stream(InterfaceBuilder& streams, const std::shared_ptr<const Ho
   streams.method(r.output_stream, "blocking-flush", {}, unit_result, flush);
   streams.method(r.output_stream, "subscribe", {}, component::own_of(r.pollable),
                  [host](Args args) -> Result<Value> {
-                   ACTR_TRY_VOID(host->find(host->state->output_streams, args[0]));
-                   return host->give(host->state->pollables, host->resources.pollable,
+                   ACTR_TRY_VOID(host->find(host->state().output_streams, args[0]));
+                   return host->give(host->state().pollables, host->resources.pollable,
                                      Pollable::ready_now());
                  });
   auto zeroes = [host](uint64_t limit, const char* what) {
@@ -204,8 +204,8 @@ void add_output_stream(InterfaceBuilder& streams, const std::shared_ptr<const Ho
 
   // Moves up to `len` bytes (at most one permit) from an input stream; the source never blocks.
   auto splice = [host](Args args) -> Result<Value> {
-    ACTR_TRY(auto* out, host->find(host->state->output_streams, args[0]));
-    ACTR_TRY(auto* in, host->find(host->state->input_streams, args[1]));
+    ACTR_TRY(auto* out, host->find(host->state().output_streams, args[0]));
+    ACTR_TRY(auto* in, host->find(host->state().input_streams, args[1]));
     auto fail = [&](const StreamError& error) -> Result<Value> {
       ACTR_TRY(Value e, host->stream_error(error));
       return Value::err(std::move(e));

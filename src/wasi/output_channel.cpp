@@ -9,11 +9,14 @@ constexpr size_t kMaxPendingLine = 16 * 1024;
 }  // namespace
 
 OutputChannel::OutputChannel(Stream stream, std::string instance_name, OutputSink sink,
-                             std::shared_ptr<spdlog::logger> logger)
+                             std::shared_ptr<spdlog::logger> logger, uint32_t max_lines_per_second)
     : stream_(stream),
       instance_name_(std::move(instance_name)),
       sink_(std::move(sink)),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      rate_(max_lines_per_second),
+      tokens_(10.0 * max_lines_per_second),
+      refilled_(std::chrono::steady_clock::now()) {}
 
 OutputChannel::~OutputChannel() { flush_partial_line(); }
 
@@ -52,9 +55,25 @@ void OutputChannel::flush_partial_line() {
 }
 
 void OutputChannel::log_line(std::string_view line) {
+  if (rate_ > 0) {
+    auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min(10.0 * rate_,
+                       tokens_ + rate_ * std::chrono::duration<double>(now - refilled_).count());
+    refilled_ = now;
+    if (tokens_ < 1) {
+      ++dropped_;
+      return;
+    }
+    tokens_ -= 1;
+  }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   auto& logger = logger_ ? *logger_ : *spdlog::default_logger_raw();
   bool out = stream_ == Stream::Stdout;
+  if (dropped_ > 0) {
+    logger.log(spdlog::level::warn, "[{} {}] ({} lines dropped: more than {} a second)",
+               instance_name_, out ? "stdout" : "stderr", dropped_, rate_);
+    dropped_ = 0;
+  }
   logger.log(out ? spdlog::level::info : spdlog::level::warn, "[{} {}] {}", instance_name_,
              out ? "stdout" : "stderr", line);
 }

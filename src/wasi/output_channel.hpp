@@ -2,6 +2,8 @@
 // guest opens on it: a configured sink, or the logger with line buffering.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,7 +20,7 @@ class OutputChannel {
 
   // Without a sink, complete lines go to `logger` (null: spdlog's default logger).
   OutputChannel(Stream stream, std::string instance_name, OutputSink sink,
-                std::shared_ptr<spdlog::logger> logger);
+                std::shared_ptr<spdlog::logger> logger, uint32_t max_lines_per_second = 0);
   ~OutputChannel();  // logs a pending partial line
   OutputChannel(const OutputChannel&) = delete;
   OutputChannel& operator=(const OutputChannel&) = delete;
@@ -44,6 +46,10 @@ class OutputChannel {
   std::shared_ptr<spdlog::logger> logger_;
   std::string pending_;  // logger mode: bytes after the last newline
   bool closed_ = false;
+  // Logger mode's rate limit (token bucket in lines).
+  double rate_ = 0, tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_;
+  uint64_t dropped_ = 0;
 };
 
 }  // namespace actr::wasi

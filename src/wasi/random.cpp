@@ -45,16 +45,16 @@ void add_random(component::Linker& linker, const std::shared_ptr<const Host>& ho
                 [host](Args args) -> Result<Value> {
                   ACTR_TRY_VOID(check_len(args[0].u, "get-insecure-random-bytes"));
                   std::vector<uint8_t> buf(args[0].u);
-                  host->state->insecure_random().fill(buf.data(), buf.size());
+                  host->state().insecure_random().fill(buf.data(), buf.size());
                   return Value::bytes(buf.data(), buf.size());
                 });
   insecure.func("get-insecure-random-u64", {}, u64, [host](Args) -> Result<Value> {
-    return Value::u64(host->state->insecure_random().next());
+    return Value::u64(host->state().insecure_random().next());
   });
 
   InterfaceBuilder(linker, "wasi:random/insecure-seed")
       .func("insecure-seed", {}, component::tuple_of({u64, u64}), [host](Args) -> Result<Value> {
-        auto [a, b] = host->state->insecure_seed();
+        auto [a, b] = host->state().insecure_seed();
         return Value::tuple({Value::u64(a), Value::u64(b)});
       });
 }

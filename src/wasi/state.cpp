@@ -14,9 +14,11 @@ WasiState::WasiState(WasiConfig config, uint64_t random_seed,
     : config_(std::move(config)),
       stdin_(std::make_shared<InputSource>(config_.stdin_bytes)),
       stdout_(std::make_shared<OutputChannel>(OutputChannel::Stream::Stdout, config_.instance_name,
-                                              config_.stdout_sink, config_.logger)),
+                                              config_.stdout_sink, config_.logger,
+                                              config_.max_lines_per_second)),
       stderr_(std::make_shared<OutputChannel>(OutputChannel::Stream::Stderr, config_.instance_name,
-                                              config_.stderr_sink, config_.logger)),
+                                              config_.stderr_sink, config_.logger,
+                                              config_.max_lines_per_second)),
       insecure_random_(random_seed),
       insecure_seed_(insecure_seed) {}
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,5 +69,9 @@ class WasiState {
   std::pair<uint64_t, uint64_t> insecure_seed_;
   std::optional<int> exit_status_;
 };
+
+// The state of the instance whose call is running; must always name one (a fallback state for
+// calls outside any instance's call).
+using StateProvider = std::function<WasiState&()>;
 
 }  // namespace actr::wasi

@@ -25,12 +25,13 @@ TypeItem named(TypeItem t, const std::string& name) {
   return t;
 }
 
-FuncRef trapping_func(const std::string& what, FuncType type) {
+FuncRef trapping_func(const std::string& what, FuncType type, std::string message = {}) {
   auto fn = std::make_shared<FuncItem>();
   fn->type = std::move(type);
   fn->debug_name = what;
-  fn->host = [what](std::span<const Value>, std::vector<Value>&) -> Result<void> {
-    return make_error("unknown import `" + what + "` called");
+  if (message.empty()) message = "unknown import `" + what + "` called";
+  fn->host = [message](std::span<const Value>, std::vector<Value>&) -> Result<void> {
+    return make_error(message);
   };
   return fn;
 }
@@ -54,6 +55,9 @@ Result<std::shared_ptr<const FuncType>> func_type_at(const TypeScope& scope, uin
 Result<FuncRef> match_func(const Linker& linker, const std::string& what, const FuncType& want,
                            const Linker::HostFuncDef* def) {
   if (!def) {
+    if (const std::string* why = linker.denial(what)) {
+      return trapping_func(what, want, "`" + what + "` " + *why);
+    }
     if (linker.traps_unknown_imports()) return trapping_func(what, want);
     return make_error("import `" + what + "` is not defined by the host");
   }
@@ -67,7 +71,7 @@ Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
                                                            const Linker::HostResourceDef* def,
                                                            bool* fresh) {
   if (def) return def->type;
-  if (linker.traps_unknown_imports()) {
+  if (linker.traps_unknown_imports() || linker.denial(what)) {
     *fresh = true;
     auto r = std::make_shared<ResourceType>();
     r->name = what;
