@@ -203,6 +203,7 @@ function(actr_add_guest_component name)
 
   add_custom_target(guest_${name} ALL DEPENDS "${component}")
   set_target_properties(guest_${name} PROPERTIES ACTR_GUEST_COMPONENT "${component}")
+  set_property(GLOBAL APPEND PROPERTY ACTR_GUEST_TARGETS guest_${name})
   if(G_OUTPUT_VAR)
     set(${G_OUTPUT_VAR} "${component}" PARENT_SCOPE)
   endif()

@@ -18,7 +18,8 @@ std::string sizes(const wasm::CompileProgress& p) {
 
 }  // namespace
 
-CompileProgressDisplay::CompileProgressDisplay() : terminal_(::isatty(STDERR_FILENO) == 1) {
+CompileProgressDisplay::CompileProgressDisplay(bool log_otherwise)
+    : terminal_(::isatty(STDERR_FILENO) == 1), log_otherwise_(log_otherwise) {
   if (terminal_) ticker_ = std::thread([this] { tick(); });
 }
 
@@ -41,7 +42,7 @@ void CompileProgressDisplay::on_progress(const wasm::CompileProgress& p) {
   if (p.stage == Stage::Compiling) {
     if (running_++ == 0) began_ = std::chrono::steady_clock::now();
     last_ = p;
-    if (!terminal_) spdlog::info("compiling a core module ({})", sizes(p));
+    if (!terminal_ && log_otherwise_) spdlog::info("compiling a core module ({})", sizes(p));
     return;
   }
   if (p.stage != Stage::Finished && p.stage != Stage::Failed) return;
@@ -54,7 +55,7 @@ void CompileProgressDisplay::on_progress(const wasm::CompileProgress& p) {
                    seconds);
     }
     shown_ = false;
-  } else if (p.stage == Stage::Finished) {
+  } else if (p.stage == Stage::Finished && log_otherwise_) {
     spdlog::info("compiled a core module ({}) in {:.1f} s", sizes(p), seconds);
   }
 }

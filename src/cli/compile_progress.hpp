@@ -17,7 +17,9 @@ namespace actr::cli {
 
 class CompileProgressDisplay {
  public:
-  CompileProgressDisplay();
+  // `log_otherwise`: without a terminal, log a line when a compile starts and ends (a node's
+  // log); else stay silent there (a command whose output is its result, like invoke).
+  explicit CompileProgressDisplay(bool log_otherwise = true);
   ~CompileProgressDisplay();
   CompileProgressDisplay(const CompileProgressDisplay&) = delete;
   CompileProgressDisplay& operator=(const CompileProgressDisplay&) = delete;
@@ -30,6 +32,7 @@ class CompileProgressDisplay {
   void tick();
 
   const bool terminal_;
+  const bool log_otherwise_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool quit_ = false;

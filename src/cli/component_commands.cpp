@@ -55,7 +55,7 @@ int run_invoke(const InvokeOptions& o) {
   // While the component compiles, Ctrl-C / SIGTERM stop the compile at once; afterwards they
   // end the process as usual (a guest call is not interruptible otherwise).
   auto stop_signals = std::make_unique<StopSignals>();
-  CompileProgressDisplay progress;
+  CompileProgressDisplay progress(/*log_otherwise=*/false);
   wasm::EngineOptions options;
   options.on_compile = progress.callback();
   wasm::EngineKind kind = wasm::default_engine_kind();

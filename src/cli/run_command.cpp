@@ -55,8 +55,9 @@ Result<void> run(const RunOptions& o) {
     config = std::move(loaded);
   }
   if (!o.gateway.empty()) ACTR_TRY_VOID(apply_gateway(config, o.gateway));
-  if (o.engine == "interp") config.engine = wasm::EngineKind::Interp;
-  if (o.engine == "aot") config.engine = wasm::EngineKind::Aot;
+  if (!o.engine.empty()) {
+    ACTR_TRY(config.engine, runtime::parse_engine_mode(o.engine));
+  }
   if (!o.data_dir.empty()) config.data_dir = std::filesystem::absolute(o.data_dir);
   if (!o.signaling.empty()) config.network.signaling = o.signaling;
   if (!o.listen.empty()) config.network.listen = o.listen;
@@ -122,8 +123,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("path", options->path, "actr.toml, or a component FILE.wasm")->required();
   cmd->add_option("--gateway", options->gateway,
                   "Serve the HTTP gateway on PORT or ADDRESS:PORT (overrides [gateway])");
-  cmd->add_option("--engine", options->engine, "aot or interp (overrides `engine`)")
-      ->check(CLI::IsMember({"aot", "interp"}));
+  cmd->add_option("--engine", options->engine,
+                  "tiered (default), aot or interp (overrides `engine`)")
+      ->check(CLI::IsMember({"tiered", "aot", "interp"}));
   cmd->add_option("--data-dir", options->data_dir, "Data directory (overrides `data_dir`)");
   cmd->add_option("--signaling", options->signaling,
                   "Join the network of this signaling server, ws://HOST:PORT (overrides "

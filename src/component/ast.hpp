@@ -18,8 +18,18 @@ namespace actr::component::ast {
 
 // Every index space of a component, core and component level.
 enum class Sort : uint8_t {
-  CoreFunc, CoreTable, CoreMemory, CoreGlobal, CoreType, CoreModule, CoreInstance,
-  Func, Value, Type, Component, Instance,
+  CoreFunc,
+  CoreTable,
+  CoreMemory,
+  CoreGlobal,
+  CoreType,
+  CoreModule,
+  CoreInstance,
+  Func,
+  Value,
+  Type,
+  Component,
+  Instance,
 };
 const char* to_string(Sort s);
 
@@ -38,18 +48,18 @@ struct NameAttrs {
 
 // ---- core instances (section 2) ----
 struct CoreInstantiateArg {
-  std::string name;  // the import module name it satisfies
-  uint32_t instance; // core instance index
+  std::string name;   // the import module name it satisfies
+  uint32_t instance;  // core instance index
 };
 struct CoreInlineExport {
   std::string name;
-  SortIdx item;      // a core sort
+  SortIdx item;  // a core sort
 };
 struct CoreInstance {
-  bool instantiate = true;                 // 0x00 instantiate | 0x01 bundle of exports
-  uint32_t module = 0;                     // instantiate
-  std::vector<CoreInstantiateArg> args;    // instantiate
-  std::vector<CoreInlineExport> exports;   // bundle
+  bool instantiate = true;                // 0x00 instantiate | 0x01 bundle of exports
+  uint32_t module = 0;                    // instantiate
+  std::vector<CoreInstantiateArg> args;   // instantiate
+  std::vector<CoreInlineExport> exports;  // bundle
 };
 
 // ---- component instances (section 5) ----
@@ -90,14 +100,14 @@ struct ValTypeRef {
 };
 
 struct DefValType {
-  Kind kind = Kind::Bool;                  // a primitive (alias of it), or a compound kind
-  std::vector<std::pair<std::string, ValTypeRef>> fields;  // Record
+  Kind kind = Kind::Bool;  // a primitive (alias of it), or a compound kind
+  std::vector<std::pair<std::string, ValTypeRef>> fields;                // Record
   std::vector<std::pair<std::string, std::optional<ValTypeRef>>> cases;  // Variant
-  std::vector<ValTypeRef> items;           // Tuple; Map: {key, value}
-  std::vector<std::string> names;          // Enum, Flags
-  std::optional<ValTypeRef> elem;          // List, Option
-  std::optional<ValTypeRef> ok, err;       // Result
-  uint32_t resource = 0;                   // Own, Borrow: type index of the resource
+  std::vector<ValTypeRef> items;                                         // Tuple; Map: {key, value}
+  std::vector<std::string> names;                                        // Enum, Flags
+  std::optional<ValTypeRef> elem;                                        // List, Option
+  std::optional<ValTypeRef> ok, err;                                     // Result
+  uint32_t resource = 0;  // Own, Borrow: type index of the resource
   // Nonzero: the binary opcode of a value type the actr host does not support (stream 0x66,
   // future 0x65, error-context 0x64, fixed-size list 0x67); `kind` is then meaningless
   // and the validator rejects the definition.
@@ -154,16 +164,17 @@ struct InstanceTypeDef {
   std::vector<TypeDecl> decls;
 };
 
-using TypeDef = std::variant<DefValType, FuncTypeDef, ComponentTypeDef, InstanceTypeDef, ResourceTypeDef>;
+using TypeDef =
+    std::variant<DefValType, FuncTypeDef, ComponentTypeDef, InstanceTypeDef, ResourceTypeDef>;
 
 // Core types: a function type, or a module type (with its own import/export decls).
 struct CoreModuleTypeDecl {
   enum class Kind : uint8_t { Import, Type, Alias, Export };
   Kind kind;
-  wasm::ImportType import;     // Import
+  wasm::ImportType import;            // Import
   std::shared_ptr<CoreTypeDef> type;  // Type
-  Alias alias;                 // Alias (outer only)
-  std::string export_name;     // Export
+  Alias alias;                        // Alias (outer only)
+  std::string export_name;            // Export
   wasm::ExternType export_type;
   // Import/Export of a function: the function type is an index into the module type's own core
   // type space (its Type and Alias decls), which the resolver fills into `func` of the ExternType.
@@ -171,8 +182,8 @@ struct CoreModuleTypeDecl {
 };
 struct CoreTypeDef {
   bool is_module = false;
-  wasm::FuncType func;                       // !is_module
-  std::vector<CoreModuleTypeDecl> module;    // is_module
+  wasm::FuncType func;                     // !is_module
+  std::vector<CoreModuleTypeDecl> module;  // is_module
 };
 
 struct TypeDecl {
@@ -200,10 +211,10 @@ struct CanonOptions {
 struct Canon {
   enum class Kind : uint8_t { Lift, Lower, ResourceNew, ResourceDrop, ResourceRep, Unsupported };
   Kind kind = Kind::Lift;
-  uint32_t func = 0;         // Lift: core func index; Lower: func index
-  uint32_t type = 0;         // Lift: func type index; Resource*: resource type index
-  CanonOptions options;      // Lift, Lower
-  uint8_t opcode = 0;        // the binary opcode (for messages about Unsupported built-ins)
+  uint32_t func = 0;     // Lift: core func index; Lower: func index
+  uint32_t type = 0;     // Lift: func type index; Resource*: resource type index
+  CanonOptions options;  // Lift, Lower
+  uint8_t opcode = 0;    // the binary opcode (for messages about Unsupported built-ins)
 };
 
 // ---- imports and exports (sections 10 and 11) ----
@@ -232,7 +243,16 @@ struct Component;
 // the space of its sort: exports create new indices in the Component Model) and Custom/Start.
 struct Definition {
   enum class Kind : uint8_t {
-    CoreModule, CoreInstance, CoreType, Component, Instance, Alias, Type, Canon, Import, Export,
+    CoreModule,
+    CoreInstance,
+    CoreType,
+    Component,
+    Instance,
+    Alias,
+    Type,
+    Canon,
+    Import,
+    Export,
     Start,  // rejected by the validator: the 🪙 value/start feature is not supported
   };
   Kind kind;

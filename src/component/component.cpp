@@ -55,6 +55,35 @@ Result<std::shared_ptr<const Component>> Component::load_file(wasm::Engine& engi
   return c;
 }
 
+Result<std::shared_ptr<const Component>> Component::recompile(wasm::Engine& engine) const {
+  std::shared_ptr<Component> c(new Component());
+  c->engine_ = &engine;
+  c->ast_ = ast_;
+  ACTR_TRY_VOID(compile_modules(engine, *c->ast_, c->modules_));
+  return std::shared_ptr<const Component>(std::move(c));
+}
+
+namespace {
+
+Result<void> modules_keep_tables_fixed(const ast::Component& c) {
+  for (const auto& def : c.defs) {
+    if (def.kind == ast::Definition::Kind::CoreModule) {
+      std::span<const uint8_t> bytes(c.bytes->data() + def.module_offset, def.module_size);
+      if (auto r = wasm::code_keeps_tables_fixed(bytes); !r) {
+        return make_error("core module at byte " + std::to_string(def.module_offset) + ": " +
+                          r.error().message);
+      }
+    } else if (def.kind == ast::Definition::Kind::Component && def.component) {
+      ACTR_TRY_VOID(modules_keep_tables_fixed(*def.component));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> Component::state_transferable() const { return modules_keep_tables_fixed(*ast_); }
+
 std::shared_ptr<wasm::Module> Component::module(const ast::Definition& def) const {
   auto it = modules_.find(&def);
   return it == modules_.end() ? nullptr : it->second;

@@ -24,6 +24,14 @@ class Component {
   static Result<std::shared_ptr<const Component>> load_file(wasm::Engine& engine,
                                                             const std::filesystem::path& path);
 
+  // The same component (the same decoded, validated tree) with its core modules compiled by
+  // `engine`: the next tier of tiered execution. Instances of the two may hand state over
+  // (Instance::take_state_from).
+  Result<std::shared_ptr<const Component>> recompile(wasm::Engine& engine) const;
+  // Whether a live instance of it can move to another engine: no core module's code changes
+  // tables or drops segments at run time (wasm::code_keeps_tables_fixed); else why not.
+  Result<void> state_transferable() const;
+
   wasm::Engine& engine() const { return *engine_; }
   const ast::Component& ast() const { return *ast_; }
   // The compiled form of a CoreModule definition anywhere in the component tree.

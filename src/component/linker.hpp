@@ -176,6 +176,14 @@ class Instance {
 
   // True after a trap; every further call fails with the first trap's message.
   virtual bool poisoned() const = 0;
+
+  // Tiered execution: makes this instance (just instantiated, not yet called) continue where
+  // `older` -- an instance of the same component, compiled by another engine, at rest between
+  // calls -- stands: every core instance's memories and mutable globals, and every component
+  // instance's resource handles, move over. Tables must be as instantiation left them (modules
+  // whose code changes tables are refused by wasm::code_keeps_tables_fixed beforehand). On error
+  // nothing of `older` has changed unless the error says so; this instance must then be dropped.
+  virtual Result<void> take_state_from(Instance& older) = 0;
   virtual wasm::Store& store() = 0;
 };
 

@@ -12,8 +12,29 @@
 namespace actr::component {
 
 enum class Kind : uint8_t {
-  Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String,
-  List, Record, Tuple, Variant, Enum, Option, Result, Flags, Own, Borrow,
+  Bool,
+  S8,
+  U8,
+  S16,
+  U16,
+  S32,
+  U32,
+  S64,
+  U64,
+  F32,
+  F64,
+  Char,
+  String,
+  List,
+  Record,
+  Tuple,
+  Variant,
+  Enum,
+  Option,
+  Result,
+  Flags,
+  Own,
+  Borrow,
   // Added after the others so that tables indexed by the kinds up to List stay valid.
   Map,
 };
@@ -27,8 +48,8 @@ using TypeRef = std::shared_ptr<const ValueType>;
 // same ResourceType object (a fresh one per instantiation of a component defining it, per the
 // spec's generativity).
 struct ResourceType {
-  std::string name;            // for messages and WIT printing
-  bool host_defined = false;   // defined by the embedder (e.g. wasi:io/streams.output-stream)
+  std::string name;           // for messages and WIT printing
+  bool host_defined = false;  // defined by the embedder (e.g. wasi:io/streams.output-stream)
 };
 
 struct Field {
@@ -43,15 +64,15 @@ struct Case {
 
 struct ValueType {
   Kind kind = Kind::Bool;
-  TypeRef elem;                  // List, Option; Map: the value type
-  TypeRef key;                   // Map: the key type (bool, an integer, char or string)
-  std::vector<Field> fields;     // Record
-  std::vector<TypeRef> items;    // Tuple
-  std::vector<Case> cases;       // Variant
+  TypeRef elem;                    // List, Option; Map: the value type
+  TypeRef key;                     // Map: the key type (bool, an integer, char or string)
+  std::vector<Field> fields;       // Record
+  std::vector<TypeRef> items;      // Tuple
+  std::vector<Case> cases;         // Variant
   std::vector<std::string> names;  // Enum cases, Flags labels
-  TypeRef ok, err;               // Result (each may be null)
+  TypeRef ok, err;                 // Result (each may be null)
   std::shared_ptr<const ResourceType> resource;  // Own, Borrow
-  std::string wit_name;          // name given in WIT/exports, if any (printing only; not identity)
+  std::string wit_name;  // name given in WIT/exports, if any (printing only; not identity)
 };
 
 // Constructors for the common shapes.

@@ -326,6 +326,7 @@ void Actor::pump() {
   in_pump_ = true;
   int budget = 64;  // then yield the worker to other actors
   while (!busy_ && budget-- > 0) {
+    if (pending_component_) try_tier_up();  // between two calls
     std::optional<Item> next = take_next();
     if (!next) break;
     Item item = std::move(*next);
@@ -368,6 +369,7 @@ void Actor::resume() {
   if (!fiber_) {  // the export call finished
     busy_ = false;
     context_.reset();
+    if (pending_component_) try_tier_up();  // between two calls
     pump();
   }
 }
@@ -812,6 +814,75 @@ void Actor::dead_letter(Message m, const std::string& reason) {
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
+void Actor::offer_component(std::shared_ptr<const component::Component> next, std::string blocker) {
+  boost::asio::post(worker_.io(), [self = shared_from_this(), next = std::move(next),
+                                   blocker = std::move(blocker)]() mutable {
+    self->pending_component_ = std::move(next);
+    self->pending_blocker_ = std::move(blocker);
+    self->try_tier_up();
+  });
+}
+
+void Actor::try_tier_up() {
+  if (!pending_component_ || busy_) return;  // again when the running call ends
+  auto next = std::move(pending_component_);
+  std::string blocker = std::move(pending_blocker_);
+  pending_component_.reset();
+  State s = state_.load();
+  if (s == State::Stopping || s == State::Stopped || stop_requested_) return;
+  if (!proxy_ || s != State::Running || !blocker.empty()) {
+    // No live instance to move, or its state cannot move: the next instance is the new tier.
+    if (!blocker.empty()) {
+      spdlog::info("actor {} moves to compiled code at its next restart: {}", label(), blocker);
+    }
+    component_ = std::move(next);
+    return;
+  }
+  wasm::StoreLimits limits;
+  limits.max_memory_bytes = config_.memory_limit_bytes;
+  limits.deadline = config_.deadline;
+  Actor* outer = tls_current;
+  tls_current = this;  // start functions may call WASI: they see this actor's state
+  auto instance = node_.linker().instantiate(*next, limits);
+  Result<void> moved = make_error("instantiation failed");
+  std::optional<Proxy> proxy;
+  if (instance) {
+    auto bound = Proxy::bind(**instance);
+    if (bound) {
+      proxy.emplace(std::move(*bound));
+      moved = (*instance)->take_state_from(*instance_);
+    } else {
+      moved = bound.error();
+    }
+  } else {
+    moved = instance.error();
+  }
+  tls_current = outer;
+  if (!moved) {
+    spdlog::warn("actor {}: stays on {} until its next restart: {}", label(), tier_.load(),
+                 moved.error().message);
+    if (instance) {
+      tls_current = this;
+      instance->reset();
+      tls_current = outer;
+    }
+    component_ = std::move(next);  // the next instance starts there
+    return;
+  }
+  auto old = std::move(instance_);
+  instance_ = std::move(*instance);
+  proxy_ = std::move(proxy);
+  component_ = std::move(next);
+  tls_current = this;
+  old.reset();
+  tls_current = outer;
+  tier_.store(component_->engine().name() == "aot" ? "aot" : "interp");
+  tier_ups_.fetch_add(1);
+  spdlog::info("actor {} now runs compiled code ({} after it started)", label(),
+               seconds_text(std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started_at_)));
+}
+
 void Actor::discard_instance() {
   Actor* outer = tls_current;
   tls_current = this;
@@ -843,6 +914,10 @@ Result<void> Actor::instantiate() {
   if (!proxy) return make_error("not an actr workload: " + proxy.error().message);
   instance_ = std::move(*instance);
   proxy_.emplace(std::move(*proxy));
+  tier_.store(component_->engine().name() == "aot" ? "aot" : "interp");
+  if (started_at_ == std::chrono::steady_clock::time_point{}) {
+    started_at_ = std::chrono::steady_clock::now();
+  }
   return {};
 }
 

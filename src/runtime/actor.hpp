@@ -83,6 +83,15 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // Takes a queued message of this actor's durable mailbox that another process put there
   // (`actr dlq replay` while the node runs). False when the actor holds it already.
   bool adopt(Message message);
+  // Tiered execution: `next` is the actor's component compiled by a faster engine. Between two
+  // calls the actor moves its live instance there, state and all (component::Instance::
+  // take_state_from); with a non-empty `blocker` (why the state cannot move) it moves at its
+  // next restart instead. Any thread.
+  void offer_component(std::shared_ptr<const component::Component> next, std::string blocker);
+  // "interp" or "aot": the engine the actor's instance runs on.
+  const char* tier() const { return tier_.load(); }
+  uint64_t tier_ups() const { return tier_ups_.load(); }
+
   // Marks an actor that cannot start (its component did not load), before start(). No restart can
   // fix that: it is never retried.
   void mark_failed(const std::string& why);
@@ -138,6 +147,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   Result<void> instantiate();
   // Drops the instance (and its WASI state) as this actor, so that resource destructors find it.
   void discard_instance();
+  // Moves to pending_component_ if one is waiting and no call runs (worker thread).
+  void try_tier_up();
   // Thread-safe (the queues are shared with senders); pump() runs on the worker.
   void enqueue(Item item, bool front = false);
   void schedule_pump();
@@ -188,7 +199,12 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   ActrId id_;
   std::string mailbox_key_;
   Worker& worker_;
-  std::shared_ptr<const component::Component> component_;
+  std::shared_ptr<const component::Component> component_;  // worker thread (tier-up swaps it)
+  std::shared_ptr<const component::Component> pending_component_;
+  std::string pending_blocker_;
+  std::atomic<const char*> tier_{"none"};
+  std::atomic<uint64_t> tier_ups_{0};
+  std::chrono::steady_clock::time_point started_at_{};
   std::shared_ptr<const signaling::Acl> acl_;  // null: no rules
 
   std::atomic<State> state_{State::Created};

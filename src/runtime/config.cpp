@@ -213,7 +213,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
                             "call_timeout_ms", "mailbox", "gateway", "network", "actors"},
                            source, ""));
   ACTR_TRY_VOID(read(root, "realm", c.realm, source, ""));
-  std::string data_dir, engine = "aot";
+  std::string data_dir, engine = to_string(c.engine);
   ACTR_TRY_VOID(read(root, "data_dir", data_dir, source, ""));
   if (!data_dir.empty()) {
     c.data_dir = std::filesystem::path(data_dir).is_absolute() ? std::filesystem::path(data_dir)
@@ -222,12 +222,10 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     c.data_dir = base_dir / "actr-data";
   }
   ACTR_TRY_VOID(read(root, "engine", engine, source, ""));
-  if (engine == "aot") {
-    c.engine = wasm::EngineKind::Aot;
-  } else if (engine == "interp") {
-    c.engine = wasm::EngineKind::Interp;
+  if (auto mode = parse_engine_mode(engine)) {
+    c.engine = *mode;
   } else {
-    return make_error(std::string(source) + ": `engine` must be \"aot\" or \"interp\"");
+    return make_error(std::string(source) + ": `engine`: " + mode.error().message);
   }
   ACTR_TRY_VOID(read(root, "workers", c.workers, source, ""));
   uint64_t spin = static_cast<uint64_t>(c.worker_spin.count());
@@ -320,6 +318,31 @@ Result<NodeConfig> load_config(const std::filesystem::path& path) {
   ss << in.rdbuf();
   auto base = std::filesystem::absolute(path).parent_path();
   return parse_config(ss.str(), base, path.string());
+}
+
+const char* to_string(EngineMode mode) {
+  switch (mode) {
+    case EngineMode::Tiered:
+      return "tiered";
+    case EngineMode::Aot:
+      return "aot";
+    case EngineMode::Interp:
+      return "interp";
+  }
+  return "tiered";
+}
+
+Result<EngineMode> parse_engine_mode(std::string_view name) {
+  if (name == "tiered") return EngineMode::Tiered;
+  if (name == "aot") return EngineMode::Aot;
+  if (name == "interp") return EngineMode::Interp;
+  return make_error("expected \"tiered\", \"aot\" or \"interp\", got \"" + std::string(name) +
+                    "\"");
+}
+
+EngineMode default_engine_mode() {
+  return wasm::default_engine_kind() == wasm::EngineKind::Aot ? EngineMode::Tiered
+                                                              : EngineMode::Interp;
 }
 
 NodeConfig single_actor_config(const std::filesystem::path& component) {

@@ -92,10 +92,21 @@ struct NetworkConfig {
   bool enabled() const { return !signaling.empty(); }
 };
 
+// How a node runs its components (docs/RUNTIME.md "Engines").
+//   tiered  start on what is ready at once -- compiled code from the code cache, else the
+//           interpreter -- and move each actor to compiled code, state and all, when the
+//           background compile ends (the default when a C compiler is installed)
+//   aot     compile every component before the actors start (slow first start, no switch)
+//   interp  the interpreter only (no C compiler needed; ~100x slower compute)
+enum class EngineMode { Tiered, Aot, Interp };
+const char* to_string(EngineMode mode);
+Result<EngineMode> parse_engine_mode(std::string_view name);
+EngineMode default_engine_mode();
+
 struct NodeConfig {
   uint32_t realm = 1;
   std::filesystem::path data_dir = "actr-data";
-  wasm::EngineKind engine = wasm::EngineKind::Aot;
+  EngineMode engine = default_engine_mode();
   uint32_t workers = 0;                       // 0: one per hardware thread
   std::chrono::microseconds worker_spin{50};  // polling before a worker sleeps
   std::chrono::milliseconds call_timeout{30'000};

@@ -4,7 +4,9 @@
 
 #include <boost/asio/post.hpp>
 #include <condition_variable>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <random>
 
 #include "component/component.hpp"
@@ -71,9 +73,24 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
       }
     };
   }
-  auto engine = wasm::make_engine(node->config_.engine, engine_options);
+  // Components end up on `engine_`; a tiered node starts them on the interpreter unless the code
+  // cache already holds their compiled code (`cached_`), and compiles them in the background.
+  EngineMode mode = node->config_.engine;
+  auto engine = wasm::make_engine(
+      mode == EngineMode::Interp ? wasm::EngineKind::Interp : wasm::EngineKind::Aot,
+      engine_options);
   if (!engine) return make_error("engine: " + engine.error().message);
   node->engine_ = std::move(*engine);
+  if (mode == EngineMode::Tiered) {
+    auto interp = wasm::make_engine(wasm::EngineKind::Interp);
+    if (!interp) return make_error("engine: " + interp.error().message);
+    node->first_tier_ = std::move(*interp);
+    wasm::EngineOptions cached = engine_options;
+    cached.cache_only = true;
+    auto cache = wasm::make_engine(wasm::EngineKind::Aot, cached);
+    if (!cache) return make_error("engine: " + cache.error().message);
+    node->cached_ = std::move(*cache);
+  }
   node->linker_ = std::make_unique<component::Linker>(*node->engine_);
   workload::host::add_to_linker(*node->linker_, make_host_imports());
   // WASI for every actor, each with its own state, found through the actor that is running; a
@@ -136,6 +153,60 @@ Result<void> Node::open_store() {
   return {};
 }
 
+Result<std::shared_ptr<const component::Component>> Node::load_component(
+    const std::filesystem::path& path) {
+  if (config_.engine != EngineMode::Tiered) {
+    return component::Component::load_file(*engine_, path);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cannot open " + path.string());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  if (auto compiled = component::Component::load(*cached_, bytes)) {
+    spdlog::info("{}: compiled code from the code cache", path.string());
+    return compiled;
+  }
+  auto first = component::Component::load(*first_tier_, bytes);
+  if (!first) return make_error(path.string() + ": " + first.error().message);
+  spdlog::info("{}: starts on the interpreter; compiling it in the background", path.string());
+  {
+    std::lock_guard lock(tier_mu_);
+    tier_queue_.push_back({path, *first});
+  }
+  tier_cv_.notify_all();
+  return first;
+}
+
+void Node::compile_in_background() {
+  for (;;) {
+    TierJob job;
+    {
+      std::unique_lock lock(tier_mu_);
+      tier_cv_.wait(lock, [&] { return tier_stop_ || !tier_queue_.empty(); });
+      if (tier_stop_) return;
+      job = std::move(tier_queue_.front());
+      tier_queue_.pop_front();
+    }
+    auto began = std::chrono::steady_clock::now();
+    auto compiled = job.first_tier->recompile(*engine_);
+    if (!compiled) {
+      if (!tier_stop_) {
+        spdlog::warn("{}: stays on the interpreter: {}", job.path.string(),
+                     compiled.error().message);
+      }
+      continue;
+    }
+    std::string blocker;
+    if (auto ok = job.first_tier->state_transferable(); !ok) blocker = ok.error().message;
+    spdlog::info("{}: compiled in {:.1f} s; its actors move to the compiled code",
+                 job.path.string(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    for (auto& actor : actors_) {
+      if (actor->config().component == job.path) actor->offer_component(*compiled, blocker);
+    }
+  }
+}
+
 Result<std::vector<ActrId>> Node::assign_ids() {
   std::vector<ActrId> ids;
   if (!config_.network.enabled()) {
@@ -173,8 +244,7 @@ Result<void> Node::start() {
   for (const ActorConfig& ac : config_.actors) {
     auto it = loaded.find(ac.component);
     if (it == loaded.end()) {
-      it = loaded.emplace(ac.component, component::Component::load_file(*engine_, ac.component))
-               .first;
+      it = loaded.emplace(ac.component, load_component(ac.component)).first;
       if (!it->second) {
         spdlog::error("actor `{}`: cannot load {}: {}", ac.name, ac.component.string(),
                       it->second.error().message);
@@ -240,6 +310,8 @@ Result<void> Node::start() {
   for (auto& a : actors_) running += a->state() == Actor::State::Running;
   spdlog::info("node realm {}: {} of {} actors running", config_.realm, running, actors_.size());
   if (network_) network_->announce();
+  if (config_.engine == EngineMode::Tiered)
+    tier_thread_ = std::thread([this] { compile_in_background(); });
   if (store_) replay_watcher_ = std::thread([this] { watch_replays(); });
   if (config_.gateway.enabled) {
     gateway::GatewayOptions options;
@@ -261,6 +333,15 @@ void Node::stop() {
     return;
   }
   if (gateway_) gateway_->stop();  // no new calls from outside
+  if (tier_thread_.joinable()) {
+    {
+      std::lock_guard lock(tier_mu_);
+      tier_stop_ = true;
+    }
+    tier_cv_.notify_all();
+    engine_->cancel_compiles();  // a compile in progress ends now
+    tier_thread_.join();
+  }
   if (replay_watcher_.joinable()) {
     {
       std::lock_guard lock(watcher_mu_);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -108,13 +109,29 @@ class Node {
   Result<void> open_store();
   // The actors' ids: from the signaling server with [network], else 1, 2, ... in config order.
   Result<std::vector<ActrId>> assign_ids();
+  // The first tier of a component (tiered: compiled code from the cache, else the interpreter,
+  // queued for compiling in the background).
+  Result<std::shared_ptr<const component::Component>> load_component(
+      const std::filesystem::path& path);
+  void compile_in_background();
   // Watches the mailbox database for rows other processes add (`actr dlq replay`).
   void watch_replays();
   void adopt_foreign_messages();
 
   NodeConfig config_;
   NodeOptions options_;
-  std::unique_ptr<wasm::Engine> engine_;
+  std::unique_ptr<wasm::Engine> engine_;      // where components end up
+  std::unique_ptr<wasm::Engine> first_tier_;  // tiered: the interpreter
+  std::unique_ptr<wasm::Engine> cached_;      // tiered: compiled code from the cache only
+  struct TierJob {
+    std::filesystem::path path;
+    std::shared_ptr<const component::Component> first_tier;
+  };
+  std::thread tier_thread_;  // compiles queued components one at a time
+  std::mutex tier_mu_;
+  std::condition_variable tier_cv_;
+  std::deque<TierJob> tier_queue_;
+  std::atomic<bool> tier_stop_{false};
   std::unique_ptr<component::Linker> linker_;
   std::unique_ptr<WorkerPool> workers_;
   std::vector<std::unique_ptr<CallDeadlines>> deadlines_;  // by worker index

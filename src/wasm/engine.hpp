@@ -94,12 +94,28 @@ class Module {
   virtual const std::vector<ExportType>& exports() const = 0;
 };
 
+// What an instance itself defines (not what it imports), exported or not, in index order: the
+// state guest code can change. Moving a live instance to another engine (tiered execution) copies
+// the memories' bytes and the mutable globals from one to the other; tables must not change at
+// run time for that (see code_keeps_tables_fixed()).
+struct DefinedState {
+  std::vector<std::shared_ptr<Memory>> memories;
+  std::vector<std::shared_ptr<Global>> globals;
+  std::vector<std::shared_ptr<Table>> tables;
+};
+
 class Instance {
  public:
   virtual ~Instance() = default;
   virtual std::optional<Extern> get_export(std::string_view name) = 0;
   virtual const Module& module() const = 0;
+  virtual DefinedState defined_state() = 0;
 };
+
+// Fails, naming the instruction and the function, when code of the module can change a table or
+// drop a segment at run time (table.set/grow/fill/copy/init, elem.drop, data.drop): state that
+// DefinedState cannot carry from one engine to another.
+Result<void> code_keeps_tables_fixed(std::span<const uint8_t> module_bytes);
 
 // A host function body. Returning an error traps the calling guest with TrapKind::Host and the
 // error's message (the host must never throw through guest frames).
@@ -145,6 +161,9 @@ struct EngineOptions {
   std::optional<uint64_t> cache_max_bytes;
   // aot: told about compiles that miss the cache (any thread; keep it short).
   std::function<void(const CompileProgress&)> on_compile;
+  // aot: only load what the code cache holds; a module that is not there fails compile() with
+  // "not in the code cache" instead of being compiled (a tiered node's fast path).
+  bool cache_only = false;
 };
 
 class Engine {
@@ -154,6 +173,10 @@ class Engine {
   // Validates and compiles a core module binary. Errors name the byte offset and the reason.
   virtual Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes) = 0;
   virtual std::unique_ptr<Store> new_store(const StoreLimits& limits = {}) = 0;
+  // Stops this engine's compiles in progress at once (they fail with "compile cancelled") and
+  // refuses its later ones: for an owner that is going away. No-op for engines that do not
+  // compile out of process.
+  virtual void cancel_compiles() {}
 };
 
 enum class EngineKind { Aot, Interp };

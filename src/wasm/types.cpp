@@ -4,22 +4,32 @@ namespace actr::wasm {
 
 const char* to_string(ValType t) {
   switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
+    case ValType::I32:
+      return "i32";
+    case ValType::I64:
+      return "i64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
+    case ValType::FuncRef:
+      return "funcref";
+    case ValType::ExternRef:
+      return "externref";
   }
   return "?";
 }
 
 const char* to_string(ExternKind k) {
   switch (k) {
-    case ExternKind::Func: return "func";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
+    case ExternKind::Func:
+      return "func";
+    case ExternKind::Table:
+      return "table";
+    case ExternKind::Memory:
+      return "memory";
+    case ExternKind::Global:
+      return "global";
   }
   return "?";
 }

@@ -24,14 +24,15 @@ std::string probe_actor(const std::string& name, const std::string& extra) {
 }
 
 std::unique_ptr<runtime::Node> start_node(const std::string& toml,
-                                          const std::filesystem::path& dir) {
+                                          const std::filesystem::path& dir,
+                                          runtime::NodeOptions options) {
   std::string text = toml;
   std::string probe = guest_path("runtime_probe").string();
   for (size_t at; (at = text.find("$PROBE")) != std::string::npos;) text.replace(at, 6, probe);
   auto config = runtime::parse_config(text, dir);
   EXPECT_TRUE(config) << (config ? "" : config.error().message);
   if (!config) return nullptr;
-  auto node = runtime::Node::create(std::move(*config));
+  auto node = runtime::Node::create(std::move(*config), std::move(options));
   EXPECT_TRUE(node) << (node ? "" : node.error().message);
   if (!node) return nullptr;
   auto started = (*node)->start();

@@ -19,7 +19,8 @@ std::string probe_actor(const std::string& name, const std::string& extra = "");
 
 // Starts a node from `toml` (the probe's path substituted for "$PROBE") in data dir `dir`.
 std::unique_ptr<runtime::Node> start_node(const std::string& toml,
-                                          const std::filesystem::path& dir);
+                                          const std::filesystem::path& dir,
+                                          runtime::NodeOptions options = {});
 
 std::string text(const runtime::CallResult& r);  // reply bytes or "<case>: <message>"
 runtime::Bytes bytes(const std::string& s);

@@ -41,6 +41,44 @@ void HandleTable::add_defined(const ResourceType* t) {
   if (!defines(t)) defined_.push_back(t);
 }
 
+Result<void> HandleTable::check_movable() const {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    if (!e.type) continue;
+    if (!e.type->host_defined) {
+      return make_error("handle " + std::to_string(i) + " is of resource `" + e.type->name +
+                        "`, which the guest defines: its type is not carried over");
+    }
+    if (e.num_lends != 0 || e.scope != nullptr) {
+      return make_error("handle " + std::to_string(i) + " is lent to a call in progress");
+    }
+  }
+  return {};
+}
+
+std::vector<std::pair<std::shared_ptr<const ResourceType>, uint32_t>> HandleTable::release_all() {
+  std::vector<std::pair<std::shared_ptr<const ResourceType>, uint32_t>> owned;
+  for (auto& e : entries_) {
+    if (e.type && e.own) owned.emplace_back(e.type, e.rep);
+  }
+  entries_.clear();
+  free_.clear();
+  live_ = 0;
+  return owned;
+}
+
+Result<void> HandleTable::take_handles_from(HandleTable& older) {
+  if (live_ != 0) return make_error("the new instance already holds resource handles");
+  ACTR_TRY_VOID(older.check_movable());
+  entries_ = older.entries_;
+  free_ = older.free_;
+  live_ = older.live_;
+  older.entries_.clear();
+  older.free_.clear();
+  older.live_ = 0;
+  return {};
+}
+
 bool HandleTable::defines(const ResourceType* t) const {
   return std::find(defined_.begin(), defined_.end(), t) != defined_.end();
 }

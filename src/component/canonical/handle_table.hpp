@@ -78,6 +78,17 @@ class HandleTable {
   // Number of live handles.
   size_t size() const { return live_; }
 
+  // Takes over the handles of `older` (an instance of the same component on another engine, at
+  // rest between calls): same indices, same reps. This table must be empty. Handles of resource
+  // types a guest instance defines (their type identity is per instance) and handles lent to a
+  // running call are refused: the error says which.
+  Result<void> take_handles_from(HandleTable& older);
+  // Whether take_handles_from() would take this table's handles (the reason when not).
+  Result<void> check_movable() const;
+  // Empties the table; returns the own handles it held (type, rep), whose destructors the caller
+  // runs (handles a new instance's start functions made before it takes an older one's).
+  std::vector<std::pair<std::shared_ptr<const ResourceType>, uint32_t>> release_all();
+
  private:
   friend class CallScope;
   // The live entry at `index` of resource type `type`, or the trap saying why not.

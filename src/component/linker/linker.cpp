@@ -1,7 +1,9 @@
 #include "component/linker.hpp"
 
 #include <atomic>
+#include <cstring>
 
+#include "component/canonical/handle_table.hpp"
 #include "component/component.hpp"
 #include "component/linker/canon_bridge.hpp"
 #include "component/linker/instantiator.hpp"
@@ -63,6 +65,104 @@ class InstanceImpl final : public Instance {
   }
 
   bool poisoned() const override { return store_->poisoned(); }
+
+  Result<void> take_state_from(Instance& older_base) override {
+    auto* older = dynamic_cast<InstanceImpl*>(&older_base);
+    if (!older) return make_error("state hand-over: not an instance of this linker");
+    if (older->store_->poisoned()) {
+      return make_error("state hand-over: the older instance is poisoned: " +
+                        older->store_->poison_reason());
+    }
+    const auto& from_frames = older->tree_.frames;
+    const auto& to_frames = tree_.frames;
+    if (from_frames.size() != to_frames.size()) {
+      return make_error("state hand-over: the instances were not built alike");
+    }
+    // First everything that can fail without changing `older`, then the handles.
+    for (size_t f = 0; f < from_frames.size(); ++f) {
+      const auto& a = from_frames[f]->core_instances;
+      const auto& b = to_frames[f]->core_instances;
+      if (a.size() != b.size()) return make_error("state hand-over: core instances differ");
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!a[i].instance != !b[i].instance) {
+          return make_error("state hand-over: core instances differ");
+        }
+        if (!a[i].instance) continue;  // a bundle of exports: holds no state of its own
+        ACTR_TRY_VOID(copy_core_state(*a[i].instance, *b[i].instance, f, i));
+      }
+    }
+    for (const auto& frame : from_frames) {
+      if (frame->state && frame->state->handles) {
+        if (auto r = frame->state->handles->check_movable(); !r) {
+          return make_error("state hand-over: " + r.error().message);
+        }
+      }
+    }
+    for (size_t f = 0; f < from_frames.size(); ++f) {
+      auto& from_state = from_frames[f]->state;
+      auto& to_state = to_frames[f]->state;
+      if (!from_state || !to_state || !from_state->handles || !to_state->handles) continue;
+      // Handles this instance's start functions made (the older one made the same, and then
+      // more): dropped, their host objects freed, before the older instance's move in.
+      for (auto& [type, rep] : to_state->handles->release_all()) {
+        auto dtor = tree_.dtors->by_type.find(type.get());
+        if (dtor != tree_.dtors->by_type.end()) (void)dtor->second(rep);
+      }
+      if (auto r = to_state->handles->take_handles_from(*from_state->handles); !r) {
+        return make_error("state hand-over: " + r.error().message);
+      }
+    }
+    return {};
+  }
+
+  static bool is_reference(wasm::ValType t) {
+    return t == wasm::ValType::FuncRef || t == wasm::ValType::ExternRef;
+  }
+
+  static Result<void> copy_core_state(wasm::Instance& from, wasm::Instance& to, size_t frame,
+                                      size_t index) {
+    auto where = [&] {
+      return "core instance " + std::to_string(index) + " of component frame " +
+             std::to_string(frame);
+    };
+    wasm::DefinedState a = from.defined_state();
+    wasm::DefinedState b = to.defined_state();
+    if (a.memories.size() != b.memories.size() || a.globals.size() != b.globals.size() ||
+        a.tables.size() != b.tables.size()) {
+      return make_error("state hand-over: " + where() + " defines other things");
+    }
+    for (size_t t = 0; t < a.tables.size(); ++t) {
+      if (a.tables[t]->size() != b.tables[t]->size()) {
+        return make_error("state hand-over: table " + std::to_string(t) + " of " + where() +
+                          " changed size");
+      }
+    }
+    for (size_t g = 0; g < a.globals.size(); ++g) {
+      wasm::GlobalType type = a.globals[g]->type();
+      if (type.is_mutable && is_reference(type.type) && a.globals[g]->get() != 0) {
+        return make_error("state hand-over: global " + std::to_string(g) + " of " + where() +
+                          " holds a reference");
+      }
+    }
+    for (size_t m = 0; m < a.memories.size(); ++m) {
+      wasm::Memory& src = *a.memories[m];
+      wasm::Memory& dst = *b.memories[m];
+      if (dst.size() > src.size()) {
+        return make_error("state hand-over: memory " + std::to_string(m) + " of " + where() +
+                          " is larger in the new instance");
+      }
+      if (dst.size() < src.size()) {
+        ACTR_TRY_VOID(dst.grow((src.size() - dst.size()) / wasm::kPageSize));
+      }
+      std::memcpy(dst.data(), src.data(), src.size());
+    }
+    for (size_t g = 0; g < a.globals.size(); ++g) {
+      wasm::GlobalType type = a.globals[g]->type();
+      if (!type.is_mutable || is_reference(type.type)) continue;
+      ACTR_TRY_VOID(b.globals[g]->set(a.globals[g]->get()));
+    }
+    return {};
+  }
   wasm::Store& store() override { return *store_; }
 
   ~InstanceImpl() override {
@@ -128,10 +228,9 @@ std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
 
 Result<std::unique_ptr<Instance>> Linker::instantiate(const Component& component,
                                                       const wasm::StoreLimits& limits) const {
-  if (&component.engine() != &engine_) {
-    return make_error("the component was loaded by a different engine than the linker's");
-  }
-  auto store = engine_.new_store(limits);
+  // The store comes from the engine that compiled the component: one linker (its host
+  // definitions) serves components of every engine, as a tiered node needs.
+  auto store = component.engine().new_store(limits);
   // Components are shared immutable objects; the instance keeps it alive through a non-owning
   // alias when the caller owns it elsewhere.
   std::shared_ptr<const Component> keep(std::shared_ptr<const Component>(), &component);

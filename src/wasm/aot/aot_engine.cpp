@@ -7,6 +7,7 @@
 #include "wasm/aot/aot_store.hpp"
 #include "wasm/aot/c_translation.hpp"
 #include "wasm/aot/code_cache.hpp"
+#include "wasm/aot/compiler_jobs.hpp"
 #include "wasm/aot/glue_writer.hpp"
 #include "wasm/aot/module_shape.hpp"
 #include "wasm/aot/native_compiler.hpp"
@@ -20,8 +21,11 @@ using namespace actr::wasm::aot;
 class AotEngine final : public Engine {
  public:
   AotEngine(std::unique_ptr<CodeCache> cache,
-            std::function<void(const CompileProgress&)> on_compile)
-      : cache_(std::move(cache)), on_compile_(std::move(on_compile)) {}
+            std::function<void(const CompileProgress&)> on_compile, bool cache_only)
+      : cache_(std::move(cache)), on_compile_(std::move(on_compile)), cache_only_(cache_only) {}
+  ~AotEngine() override { forget_owner(this); }
+
+  void cancel_compiles() override { cancel_compiles_of(this); }
 
   std::string_view name() const override { return "aot"; }
 
@@ -29,7 +33,9 @@ class AotEngine final : public Engine {
     std::string key = cache_->key_for(bytes);
     // A cached object exists only for bytes that were validated before (the key covers them).
     ACTR_TRY(std::shared_ptr<LoadedObject> object, cache_->find(key));
+    if (!object && cache_only_) return make_error("not in the code cache");
     if (!object) {
+      OwnerScope owner(this);  // cancel_compiles() reaches this compile
       auto began = std::chrono::steady_clock::now();
       CompileProgress progress;
       progress.wasm_bytes = bytes.size();
@@ -70,6 +76,7 @@ class AotEngine final : public Engine {
  private:
   std::unique_ptr<CodeCache> cache_;
   std::function<void(const CompileProgress&)> on_compile_;
+  bool cache_only_;
 };
 
 }  // namespace
@@ -80,7 +87,8 @@ Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options) {
            NativeCompiler::find(options.c_compiler.value_or(default_compiler_command())));
   ACTR_TRY(std::unique_ptr<CodeCache> cache,
            CodeCache::open(options.cache_dir, std::move(compiler), options.cache_max_bytes));
-  return std::unique_ptr<Engine>(std::make_unique<AotEngine>(std::move(cache), options.on_compile));
+  return std::unique_ptr<Engine>(
+      std::make_unique<AotEngine>(std::move(cache), options.on_compile, options.cache_only));
 }
 
 bool aot_compiler_available() {

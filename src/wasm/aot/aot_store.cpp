@@ -114,6 +114,33 @@ Extern AotInstance::make_export(uint32_t e) {
   return std::make_shared<AotGlobal>(store_, exp.accessor(instance_), type.type.global);
 }
 
+DefinedState AotInstance::defined_state() {
+  DefinedState state;
+  if (!live_) return state;
+  const actr_glue_module_t& glue = module_->glue();
+  const ModuleShape& shape = module_->shape();
+  for (uint32_t i = 0; i < glue.defined_count; ++i) {
+    const actr_glue_defined_t& d = glue.defined[i];
+    void* raw = d.accessor(instance_);
+    switch (d.kind) {
+      case ACTR_EXTERN_MEMORY:
+        state.memories.push_back(std::make_shared<AotMemory>(
+            store_, static_cast<wasm_rt_memory_t*>(raw), shape.memories[d.index].limits.max));
+        break;
+      case ACTR_EXTERN_GLOBAL:
+        state.globals.push_back(std::make_shared<AotGlobal>(store_, raw, shape.globals[d.index]));
+        break;
+      case ACTR_EXTERN_TABLE:
+        state.tables.push_back(std::make_shared<AotTable>(store_, raw, shape.tables[d.index].elem,
+                                                          shape.tables[d.index].limits.max));
+        break;
+      default:
+        break;
+    }
+  }
+  return state;
+}
+
 std::optional<Extern> AotInstance::get_export(std::string_view name) {
   if (!live_) return std::nullopt;
   std::optional<uint32_t> e = module_->find_export(name);

@@ -25,6 +25,7 @@ class AotInstance final : public Instance {
   // a store, not for concurrent use.
   std::optional<Extern> get_export(std::string_view name) override;
   const Module& module() const override { return *module_; }
+  DefinedState defined_state() override;
 
   // Instantiates the compiled code (runs segments and the start function).
   Result<void> instantiate();

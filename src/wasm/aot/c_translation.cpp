@@ -84,6 +84,10 @@ Result<void> check_translatable(const wabt::Module& module) {
 
 }  // namespace
 
+std::string defined_export_name(char kind, size_t index) {
+  return "__actr_defined_" + std::string(1, kind) + std::to_string(index);
+}
+
 Result<void> validate_module(std::span<const uint8_t> bytes) {
   wabt::Module module;
   return read_and_validate(bytes, module);
@@ -94,6 +98,28 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   wabt::Module module;
   ACTR_TRY_VOID(read_and_validate(bytes, module));
   ACTR_TRY_VOID(check_translatable(module));
+  // Every table, memory and global the module defines gets an export of its own, so that wasm2c
+  // writes an accessor for it (the glue's `defined` list, for moving state between engines).
+  struct Kind {
+    wabt::ExternalKind kind;
+    size_t imported, total;
+  };
+  const Kind kinds[] = {
+      {wabt::ExternalKind::Table, module.num_table_imports, module.tables.size()},
+      {wabt::ExternalKind::Memory, module.num_memory_imports, module.memories.size()},
+      {wabt::ExternalKind::Global, module.num_global_imports, module.globals.size()}};
+  for (const Kind& k : kinds) {
+    for (size_t i = k.imported; i < k.total; ++i) {
+      auto field = std::make_unique<wabt::ExportModuleField>();
+      field->export_.name = defined_export_name(k.kind == wabt::ExternalKind::Table    ? 'T'
+                                                : k.kind == wabt::ExternalKind::Memory ? 'M'
+                                                                                       : 'g',
+                                                i);
+      field->export_.kind = k.kind;
+      field->export_.var = wabt::Var(static_cast<wabt::Index>(i), wabt::Location());
+      module.AppendField(std::move(field));
+    }
+  }
   if (wabt::Failed(wabt::GenerateNames(&module)))
     return make_error("wasm2c: cannot name module items");
   (void)wabt::ApplyNames(&module);  // like wasm2c: an unapplicable name is skipped, not fatal

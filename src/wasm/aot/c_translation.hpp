@@ -18,6 +18,10 @@ struct CTranslation {
 // Validates `bytes`; errors read "at byte 0x1f: <reason>".
 Result<void> validate_module(std::span<const uint8_t> bytes);
 
+// The export the translation adds for defined table ('T'), memory ('M') or global ('g') `index`
+// (in its index space, imports first), so that wasm2c writes an accessor for it.
+std::string defined_export_name(char kind, size_t index);
+
 // Validates and translates. `module_name` becomes the C symbol prefix (Z_<name>_...).
 Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::string& module_name,
                                     const std::string& header_name);

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -24,8 +25,11 @@ namespace {
 constexpr int kCompilerNice = 10;
 
 std::mutex g_mu;
-std::set<pid_t>* g_running = new std::set<pid_t>;  // never destroyed: used at exit by signals
+// Never destroyed: a signal may cancel while the process exits.
+std::map<pid_t, const void*>* g_running = new std::map<pid_t, const void*>;  // pid -> owner
+std::set<const void*>* g_cancelled_owners = new std::set<const void*>;
 std::atomic<bool> g_cancelled{false};
+thread_local const void* t_owner = nullptr;
 
 // argv[0] as a path: as given when it has a '/', else the first executable of that name in PATH.
 std::string resolve(const std::string& program) {
@@ -59,7 +63,13 @@ void kill_tree(pid_t pid) {
 Result<ProcessRun> run_compiler_process(const std::vector<std::string>& args,
                                         const std::filesystem::path& log) {
   if (args.empty()) return make_error("aot: no compiler command");
-  if (g_cancelled.load()) return make_error("aot: compile cancelled (the process is stopping)");
+  const void* owner = t_owner;
+  {
+    std::lock_guard lock(g_mu);
+    if (g_cancelled.load() || g_cancelled_owners->count(owner)) {
+      return make_error("aot: compile cancelled (the process is stopping)");
+    }
+  }
   std::string program = resolve(args[0]);
   if (program.empty()) return make_error("cannot run the C compiler `" + args[0] + "`: not found");
   std::vector<char*> argv;
@@ -95,8 +105,8 @@ Result<ProcessRun> run_compiler_process(const std::vector<std::string>& args,
   if (pid < 0) {
     return make_error("cannot run the C compiler `" + args[0] + "`: " + std::strerror(fork_errno));
   }
-  g_running->insert(pid);
-  bool cancelled_before = g_cancelled.load();
+  g_running->emplace(pid, owner);
+  bool cancelled_before = g_cancelled.load() || g_cancelled_owners->count(owner) > 0;
   lock.unlock();
   if (cancelled_before) kill_tree(pid);
 
@@ -109,7 +119,11 @@ Result<ProcessRun> run_compiler_process(const std::vector<std::string>& args,
   lock.unlock();
   ProcessRun run;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.cancelled = g_cancelled.load() && run.exit_code != 0;
+  {
+    std::lock_guard relock(g_mu);
+    run.cancelled =
+        (g_cancelled.load() || g_cancelled_owners->count(owner) > 0) && run.exit_code != 0;
+  }
   if (run.exit_code == 127 && WIFEXITED(status)) {
     return make_error("cannot run the C compiler `" + args[0] + "` (" + program + ")");
   }
@@ -119,7 +133,23 @@ Result<ProcessRun> run_compiler_process(const std::vector<std::string>& args,
 void cancel_all_compiles() {
   std::lock_guard lock(g_mu);
   g_cancelled.store(true);
-  for (pid_t pid : *g_running) kill_tree(pid);
+  for (const auto& [pid, owner] : *g_running) kill_tree(pid);
+}
+
+OwnerScope::OwnerScope(const void* owner) : previous_(t_owner) { t_owner = owner; }
+OwnerScope::~OwnerScope() { t_owner = previous_; }
+
+void cancel_compiles_of(const void* owner) {
+  std::lock_guard lock(g_mu);
+  g_cancelled_owners->insert(owner);
+  for (const auto& [pid, o] : *g_running) {
+    if (o == owner) kill_tree(pid);
+  }
+}
+
+void forget_owner(const void* owner) {
+  std::lock_guard lock(g_mu);
+  g_cancelled_owners->erase(owner);
 }
 
 bool compiles_cancelled() { return g_cancelled.load(); }

@@ -29,4 +29,20 @@ bool compiles_cancelled();
 // Lets compiles run again after cancel_all_compiles() (tests; a node that is started again).
 void allow_compiles();
 
+// Compiles started on this thread while an OwnerScope lives belong to `owner` (an engine):
+// cancel_compiles_of(owner) kills them and refuses that owner's later compiles, leaving other
+// owners' alone. forget_owner() when the owner goes away.
+class OwnerScope {
+ public:
+  explicit OwnerScope(const void* owner);
+  ~OwnerScope();
+  OwnerScope(const OwnerScope&) = delete;
+  OwnerScope& operator=(const OwnerScope&) = delete;
+
+ private:
+  const void* previous_;
+};
+void cancel_compiles_of(const void* owner);
+void forget_owner(const void* owner);
+
 }  // namespace actr::wasm::aot

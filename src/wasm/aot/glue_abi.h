@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a layout below changes; also part of the cache key. */
-#define ACTR_GLUE_ABI_VERSION 1u
+#define ACTR_GLUE_ABI_VERSION 2u
 
 /* Trap codes beyond wasm2c's wasm_rt_trap_t, raised by patched helpers and by the runtime. */
 enum {
@@ -77,6 +77,13 @@ typedef struct actr_glue_export {
   void* (*accessor)(void* instance); /* tables, memories, globals */
 } actr_glue_export_t;
 
+/* What the module itself defines (exported or not): tables, memories, globals. */
+typedef struct actr_glue_defined {
+  uint32_t kind;                     /* ACTR_EXTERN_TABLE, _MEMORY or _GLOBAL */
+  uint32_t index;                    /* in the index space of its kind (imports first) */
+  void* (*accessor)(void* instance); /* the wasm_rt_memory_t / table / global value */
+} actr_glue_defined_t;
+
 typedef struct actr_glue_module {
   uint32_t abi_version;
   uint32_t instance_size;
@@ -91,6 +98,8 @@ typedef struct actr_glue_module {
   void (*init_module)(void);         /* once per loaded object, before any instantiate */
   void (*instantiate)(void* instance, actr_import_module_t* const* import_modules);
   void (*free_instance)(void* instance);
+  uint32_t defined_count;
+  const actr_glue_defined_t* defined; /* tables, then memories, then globals; in index order */
 } actr_glue_module_t;
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "wasm/aot/c_translation.hpp"
 #include "wasm/aot/embedded_text.hpp"
 
 namespace actr::wasm::aot {
@@ -374,6 +375,34 @@ class GlueWriter {
     emit("static void actr_free(void* instance) { ", prefix_, "_free((", instance_type,
          "*)instance); }\n");
 
+    // Accessors of everything the module defines, through the exports translate_to_c added for
+    // them, for moving an instance's state to another engine.
+    struct Defined {
+      const char* kind;
+      char letter;
+      size_t first, count;
+    };
+    const Defined defined[] = {
+        {"ACTR_EXTERN_TABLE", 'T', shape_.imported_tables, shape_.tables.size()},
+        {"ACTR_EXTERN_MEMORY", 'M', shape_.imported_memories, shape_.memories.size()},
+        {"ACTR_EXTERN_GLOBAL", 'g', shape_.imported_globals, shape_.globals.size()}};
+    for (const Defined& d : defined) {
+      for (size_t i = d.first; i < d.count; ++i) {
+        emit("static void* actr_defined_", std::string(1, d.letter), num(i),
+             "(void* i) { return (void*)", prefix_, mangle_c_name(defined_export_name(d.letter, i)),
+             "((", instance_type, "*)i); }\n");
+      }
+    }
+    emit("static const actr_glue_defined_t actr_defined[] = {\n");
+    defined_count_ = 0;
+    for (const Defined& d : defined) {
+      for (size_t i = d.first; i < d.count; ++i, ++defined_count_) {
+        emit("  {", d.kind, ", ", num(i), "u, actr_defined_", std::string(1, d.letter), num(i),
+             "},\n");
+      }
+    }
+    emit("  {0u, 0u, NULL}};\n");
+
     // Every array gets a sentinel so that none is empty.
     emit("static const actr_glue_import_t actr_imports[] = {");
     for (auto [m, s] : placement_) emit("{", num(m), "u, ", num(s), "u}, ");
@@ -401,7 +430,8 @@ class GlueWriter {
          "u, actr_import_slot_counts,\n");
     emit("  ", num(shape_.exports.size()), "u, actr_exports, ", c_string_literal(cache_key_),
          ",\n");
-    emit("  ", prefix_, "_init_module, actr_instantiate, actr_free};\n");
+    emit("  ", prefix_, "_init_module, actr_instantiate, actr_free,\n");
+    emit("  ", num(defined_count_), "u, actr_defined};\n");
   }
 
   const ModuleShape& shape_;
@@ -412,6 +442,7 @@ class GlueWriter {
   std::vector<uint32_t> slot_counts_;
   std::vector<std::pair<uint32_t, uint32_t>> placement_;
   std::vector<bool> duplicate_;
+  size_t defined_count_ = 0;
 };
 
 Result<void> insert_before(std::string& source, std::string_view marker, std::string_view text) {

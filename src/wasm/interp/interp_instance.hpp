@@ -25,6 +25,39 @@ class InterpInstance final : public Instance {
   }
   const Module& module() const override { return *module_; }
 
+  DefinedState defined_state() override {
+    // wabt's instance lists imported entities first; the module says how many of each.
+    size_t memories = 0, globals = 0, tables = 0;
+    for (const auto& import : module_->desc().imports) {
+      switch (import.type.type->kind) {
+        case wi::ExternKind::Memory:
+          ++memories;
+          break;
+        case wi::ExternKind::Global:
+          ++globals;
+          break;
+        case wi::ExternKind::Table:
+          ++tables;
+          break;
+        default:
+          break;
+      }
+    }
+    DefinedState state;
+    auto add = [&](const std::vector<wi::Ref>& refs, size_t skip, auto& out) {
+      for (size_t i = skip; i < refs.size(); ++i) {
+        auto e = store_->wrap(refs[i]);
+        if (!e) continue;
+        using T = typename std::decay_t<decltype(out)>::value_type;
+        if (auto* p = std::get_if<T>(&*e)) out.push_back(*p);
+      }
+    };
+    add(instance_.memories(), memories, state.memories);
+    add(instance_.globals(), globals, state.globals);
+    add(instance_.tables(), tables, state.tables);
+    return state;
+  }
+
  private:
   InterpStore* store_;
   wi::Instance& instance_;
