@@ -39,10 +39,18 @@ std::function<void(const wasm::CompileProgress&)> CompileProgressDisplay::callba
 void CompileProgressDisplay::on_progress(const wasm::CompileProgress& p) {
   using Stage = wasm::CompileProgress::Stage;
   std::lock_guard lock(mu_);
-  if (p.stage == Stage::Compiling) {
+  if (p.stage == Stage::Translated) {
     if (running_++ == 0) began_ = std::chrono::steady_clock::now();
     last_ = p;
     if (!terminal_ && log_otherwise_) spdlog::info("compiling a core module ({})", sizes(p));
+    return;
+  }
+  if (p.stage == Stage::Compiling) {
+    last_ = p;
+    if (!terminal_ && log_otherwise_ && p.units_total > 1 &&
+        (p.units_done % 10 == 0 || p.units_done == p.units_total)) {
+      spdlog::info("compiling a core module: {}/{} units", p.units_done, p.units_total);
+    }
     return;
   }
   if (p.stage != Stage::Finished && p.stage != Stage::Failed) return;
@@ -69,8 +77,13 @@ void CompileProgressDisplay::tick() {
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began_)
             .count();
     if (seconds < 1) continue;
-    std::fprintf(stderr, "\r\033[Kcompiling %d core module%s (%s): %lld s, Ctrl-C stops it",
-                 running_, running_ == 1 ? "" : "s", sizes(last_).c_str(),
+    std::string units;
+    if (last_.units_total > 1) {
+      units = ", " + std::to_string(last_.units_done) + "/" + std::to_string(last_.units_total) +
+              " units";
+    }
+    std::fprintf(stderr, "\r\033[Kcompiling %d core module%s (%s%s): %lld s, Ctrl-C stops it",
+                 running_, running_ == 1 ? "" : "s", sizes(last_).c_str(), units.c_str(),
                  static_cast<long long>(seconds));
     std::fflush(stderr);
     shown_ = true;

@@ -64,9 +64,12 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   if (!engine_options.on_compile) {
     engine_options.on_compile = [](const wasm::CompileProgress& p) {
       using Stage = wasm::CompileProgress::Stage;
-      if (p.stage == Stage::Compiling) {
+      if (p.stage == Stage::Translated) {
         spdlog::info("compiling a core module of {} KB ({} KB of C); it is cached afterwards",
                      p.wasm_bytes >> 10, p.c_bytes >> 10);
+      } else if (p.stage == Stage::Compiling && p.units_done % 10 == 0) {
+        spdlog::info("compiling a core module of {} KB: {}/{} units", p.wasm_bytes >> 10,
+                     p.units_done, p.units_total);
       } else if (p.stage == Stage::Finished) {
         spdlog::info("compiled a core module of {} KB in {:.1f} s", p.wasm_bytes >> 10,
                      static_cast<double>(p.elapsed.count()) / 1000.0);

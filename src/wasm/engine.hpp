@@ -142,6 +142,8 @@ class Store {
 
 // aot: what a compile that is not in the cache is doing (it takes seconds to minutes).
 struct CompileProgress {
+  // Translated: the C is written and the compile begins (once per module); Compiling: a unit
+  // of a split module is done; then Finished or Failed.
   enum class Stage { Translated, Compiling, Finished, Failed };
   Stage stage = Stage::Translated;
   size_t wasm_bytes = 0;

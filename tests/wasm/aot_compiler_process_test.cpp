@@ -164,3 +164,86 @@ TEST(AotCodeCache, KeepsUnderItsCapDroppingTheLeastRecentlyUsed) {
 
 }  // namespace
 }  // namespace actr::wasm
+
+namespace actr::wasm {
+namespace {
+
+// A module big enough to be split into translation units (here forced to 1 KB units) runs as the
+// unsplit one does: calls across units, indirect calls, globals, passive data (memory.init, which
+// keeps its function in the unit of the segments), multi-value results.
+TEST(AotCodeUnits, ASplitModuleRunsAsTheWholeOneDoes) {
+  if (!aot_compiler_available()) ACTR_SKIP_MISSING("no C compiler: the aot engine is unavailable");
+  std::string wat = R"((module
+    (memory (export "mem") 1)
+    (global $g (mut i32) (i32.const 7))
+    (table 4 funcref)
+    (data $passive "actr!")
+    (type $t (func (param i32) (result i32)))
+    (func $pair (param i32) (result i32 i64) (local.get 0) (i64.const 5))
+    (func $init (export "init") (memory.init $passive (i32.const 16) (i32.const 0) (i32.const 5)))
+    (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "indirect") (param i32) (result i32)
+      (call_indirect (type $t) (i32.const 40) (local.get 0)))
+    (func (export "bump") (result i32)
+      (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+    (func (export "multi") (param i32) (result i64) (local $b i64)
+      local.get 0
+      call $pair
+      local.set $b
+      i64.extend_i32_u
+      local.get $b
+      i64.add)
+))";
+  // Forty small functions, each calling the previous one: they land in different units.
+  std::string chain;
+  for (int i = 0; i < 40; ++i) {
+    chain += "(func $f" + std::to_string(i) + " (param i32) (result i32) (i32.add (local.get 0) " +
+             (i == 0 ? std::string("(i32.const 1)")
+                     : "(call $f" + std::to_string(i - 1) + " (local.get 0))") +
+             "))\n";
+  }
+  chain += "(elem (i32.const 0) $f0 $f9 $f19 $f39)\n";
+  chain += "(func (export \"chain\") (param i32) (result i32) (call $f39 (local.get 0)))\n";
+  wat.insert(wat.rfind(')'), chain);
+  auto bytes = test::wat_to_wasm(wat);
+  Scratch dir;
+  auto run = [&](EngineKind kind) {
+    EngineOptions options;
+    options.cache_dir = dir.path / (kind == EngineKind::Aot ? "aot-cache" : "none");
+    auto engine = make_engine(kind, options);
+    EXPECT_TRUE(engine.ok());
+    auto module = (*engine)->compile(bytes);
+    EXPECT_TRUE(module.ok()) << module.error().message;
+    auto store = (*engine)->new_store();
+    auto instance = store->instantiate(**module, {});
+    EXPECT_TRUE(instance.ok()) << instance.error().message;
+    std::vector<uint64_t> out;
+    auto call = [&](const char* name, std::vector<Slot> args) {
+      auto f = std::get<std::shared_ptr<Func>>(*(*instance)->get_export(name));
+      Slot results[2] = {};
+      auto r = f->call(args.data(), results);
+      EXPECT_TRUE(r.ok()) << name << ": " << r.error().message;
+      out.push_back(results[0]);
+    };
+    call("init", {});
+    call("load", {18});  // 't' of "actr!" at 16 + 2
+    call("chain", {100});
+    call("indirect", {2});  // $f19
+    call("bump", {});
+    call("bump", {});
+    call("multi", {3});
+    return out;
+  };
+  auto interp = run(EngineKind::Interp);
+  ::setenv("ACTR_AOT_UNIT_KB", "1", 1);
+  uint64_t before = aot_compiler_invocations();
+  auto aot = run(EngineKind::Aot);
+  uint64_t compiler_runs = aot_compiler_invocations() - before;
+  ::unsetenv("ACTR_AOT_UNIT_KB");
+  EXPECT_EQ(aot, interp);
+  EXPECT_EQ(interp, (std::vector<uint64_t>{0, 't', 4001, 801, 8, 9, 8}));
+  EXPECT_GT(compiler_runs, 5u) << "the module was not split";
+}
+
+}  // namespace
+}  // namespace actr::wasm

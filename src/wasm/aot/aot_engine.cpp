@@ -50,8 +50,13 @@ class AotEngine final : public Engine {
       ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
       ACTR_TRY(std::string source, write_module_source(shape, c, key));
       progress.c_bytes = source.size();
-      tell(CompileProgress::Stage::Compiling);
-      auto compiled = cache_->compile_and_load(key, source, c.header);
+      tell(CompileProgress::Stage::Translated);  // a compile begins
+      auto compiled =
+          cache_->compile_and_load(key, source, c.header, [&](size_t done, size_t total) {
+            progress.units_done = done;
+            progress.units_total = total;
+            tell(CompileProgress::Stage::Compiling);
+          });
       if (!compiled) {
         tell(CompileProgress::Stage::Failed);
         return compiled.take_error();

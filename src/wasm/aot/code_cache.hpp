@@ -14,12 +14,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "common/result.hpp"
+#include "wasm/aot/c_units.hpp"
 #include "wasm/aot/glue_abi.h"
 #include "wasm/aot/native_compiler.hpp"
 
@@ -56,14 +58,26 @@ class CodeCache {
   Result<std::shared_ptr<LoadedObject>> find(const std::string& key);
   // Compiles `source` (with `header` as module.h next to it) under `key` and loads it. Another
   // thread or process may publish the same key meanwhile; then that object is used.
-  Result<std::shared_ptr<LoadedObject>> compile_and_load(const std::string& key,
-                                                         const std::string& source,
-                                                         const std::string& header);
+  // A big module is split into translation units (c_units.hpp) compiled two at a time (the
+  // machine's cores, at most), each kept in <dir>/units/ until the module is linked, so that a
+  // compile that is cancelled resumes where it stopped. `progress` hears (units done, units).
+  Result<std::shared_ptr<LoadedObject>> compile_and_load(
+      const std::string& key, const std::string& source, const std::string& header,
+      const std::function<void(size_t, size_t)>& progress = {});
 
  private:
   CodeCache(std::filesystem::path dir, NativeCompiler compiler, uint64_t max_bytes);
-  Result<void> compile(const std::string& key, const std::string& source,
-                       const std::string& header);
+  // Translation units of about this much C each ($ACTR_AOT_UNIT_KB overrides it); units whose
+  // largest function passes kHugeFunctionBytes, and every unit of a module of more than
+  // kHugeModuleUnits units, compile at -O1.
+  static constexpr size_t kUnitBytes = 4u << 20;
+  static constexpr size_t kHugeFunctionBytes = 2u << 20;
+  static constexpr size_t kHugeModuleUnits = 8;  // more units: the whole module at -O1
+  Result<void> compile_units(const std::vector<CUnit>& units, const std::filesystem::path& work,
+                             const std::filesystem::path& object,
+                             const std::function<void(size_t, size_t)>& progress);
+  Result<void> compile(const std::string& key, const std::string& source, const std::string& header,
+                       const std::function<void(size_t, size_t)>& progress);
 
   std::filesystem::path dir_;
   NativeCompiler compiler_;

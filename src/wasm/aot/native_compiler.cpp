@@ -121,6 +121,42 @@ Result<void> NativeCompiler::compile_shared_object(const std::filesystem::path& 
   return {};
 }
 
+Result<void> NativeCompiler::compile_object(const std::filesystem::path& source,
+                                            const std::filesystem::path& include_dir,
+                                            const std::filesystem::path& output,
+                                            bool lighter) const {
+  std::vector<std::string> args = argv_;
+  for (const std::string& f : compile_flags()) {
+    if (f == "-shared") continue;
+    args.push_back(lighter && f == "-O2" ? "-O1" : f);
+  }
+  args.insert(args.end(),
+              {"-c", "-I", include_dir.string(), "-o", output.string(), source.string()});
+  g_invocations.fetch_add(1, std::memory_order_relaxed);
+  ACTR_TRY(RunResult ran, run(args, output.string() + ".log"));
+  if (ran.cancelled) return make_error("aot: compile cancelled (the process is stopping)");
+  if (ran.exit_code != 0) {
+    return make_error("aot: the C compiler failed on " + source.filename().string() + " (exit " +
+                      std::to_string(ran.exit_code) + "): " + tail(ran.output, 2000));
+  }
+  return {};
+}
+
+Result<void> NativeCompiler::link_shared_object(const std::vector<std::filesystem::path>& objects,
+                                                const std::filesystem::path& output) const {
+  std::vector<std::string> args = argv_;
+  args.insert(args.end(), {"-shared", "-fPIC", "-o", output.string()});
+  for (const auto& o : objects) args.push_back(o.string());
+  args.push_back("-lm");
+  ACTR_TRY(RunResult ran, run(args, output.string() + ".log"));
+  if (ran.cancelled) return make_error("aot: compile cancelled (the process is stopping)");
+  if (ran.exit_code != 0) {
+    return make_error("aot: linking the compiled units failed (exit " +
+                      std::to_string(ran.exit_code) + "): " + tail(ran.output, 2000));
+  }
+  return {};
+}
+
 uint64_t compiler_invocations() { return g_invocations.load(std::memory_order_relaxed); }
 
 }  // namespace actr::wasm::aot
