@@ -1,3 +1,4 @@
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -14,7 +15,6 @@
 #include "component/wave/wave.hpp"
 #include "component/wit/wit_printer.hpp"
 #include "wasi/add_to_linker.hpp"
-#include "wasm/aot/aot_engine.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::cli {
@@ -117,13 +117,17 @@ int run_compile(const CompileOptions& o) {
   CompileProgressDisplay progress;
   wasm::EngineOptions options;
   if (!o.cache_dir.empty()) options.cache_dir = o.cache_dir;
-  options.on_compile = progress.callback();
+  std::atomic<uint64_t> compiled_modules{0};
+  options.on_compile = [&, show = progress.callback()](const wasm::CompileProgress& p) {
+    if (p.stage == wasm::CompileProgress::Stage::Finished) compiled_modules.fetch_add(1);
+    show(p);
+  };
   auto engine = wasm::make_engine(wasm::EngineKind::Aot, options);
   if (!engine) return fail(engine.error().message);
   int status = 0;
   for (const auto& file : o.files) {
     auto began = std::chrono::steady_clock::now();
-    uint64_t compiles = wasm::aot_compiler_invocations();
+    uint64_t compiles = compiled_modules.load();
     auto comp = component::Component::load_file(**engine, file);
     if (const char* sig = stop_signals.received()) {
       std::fprintf(stderr, "error: stopped by %s\n", sig);
@@ -136,7 +140,7 @@ int run_compile(const CompileOptions& o) {
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    uint64_t compiled = wasm::aot_compiler_invocations() - compiles;
+    uint64_t compiled = compiled_modules.load() - compiles;
     std::printf("%s: %s in %.2f s\n", file.c_str(),
                 compiled == 0 ? "already in the cache"
                               : ("compiled " + std::to_string(compiled) + " core module" +

@@ -902,6 +902,9 @@ Result<void> Actor::instantiate() {
   wasi_config.env = config_.wasi.env;
   wasi_config.args = config_.wasi.args.value_or(std::vector<std::string>{config_.name});
   wasi_config.max_lines_per_second = config_.wasi.log_lines_per_second;
+  for (const auto& dir : config_.wasi.dirs) {
+    wasi_config.preopens.push_back({dir.host, dir.guest, dir.write});
+  }
   auto wasi_state = wasi::WasiState::create(std::move(wasi_config));
   if (!wasi_state) return make_error("WASI: " + wasi_state.error().message);
   wasi_ = std::move(*wasi_state);

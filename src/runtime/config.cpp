@@ -66,8 +66,8 @@ Result<void> check_keys(const toml::table& t, std::set<std::string_view> known,
 
 // [actors.wasi]. Capabilities this host does not provide yet are refused here, by name, rather
 // than accepted and silently not granted.
-Result<WasiPolicy> parse_wasi(const toml::node& node, std::string_view source,
-                              const std::string& prefix) {
+Result<WasiPolicy> parse_wasi(const toml::node& node, const std::filesystem::path& base,
+                              std::string_view source, const std::string& prefix) {
   const toml::table* t = node.as_table();
   std::string table_name = prefix.substr(0, prefix.size() - 1);
   if (!t)
@@ -106,13 +106,48 @@ Result<WasiPolicy> parse_wasi(const toml::node& node, std::string_view source,
     w.args = std::move(out);
   }
   ACTR_TRY_VOID(read(*t, "log_lines_per_second", w.log_lines_per_second, source, prefix));
+  if (const toml::node* dirs = t->get("dirs")) {
+    const toml::array* list = dirs->as_array();
+    std::string key = prefix + "dirs";
+    if (!list) {
+      return make_error(
+          where(dirs->source(), source) + ": `" + key +
+          "` must be an array of { host = \"DIR\", guest = \"/path\", write = false }");
+    }
+    for (const toml::node& d : *list) {
+      const toml::table* dt = d.as_table();
+      if (!dt) {
+        return make_error(where(d.source(), source) + ": `" + key +
+                          "` entries are tables: { host = \"DIR\", guest = \"/path\" }");
+      }
+      ACTR_TRY_VOID(check_keys(*dt, {"host", "guest", "write"}, source, key + "[]."));
+      std::string host, guest;
+      WasiPolicy::Dir dir;
+      ACTR_TRY_VOID(read(*dt, "host", host, source, key + "[]."));
+      ACTR_TRY_VOID(read(*dt, "guest", guest, source, key + "[]."));
+      ACTR_TRY_VOID(read(*dt, "write", dir.write, source, key + "[]."));
+      if (host.empty() || guest.empty() || guest.front() != '/') {
+        return make_error(where(d.source(), source) + ": `" + key +
+                          "` entries need `host` (a directory) and `guest` (an absolute path)");
+      }
+      std::error_code ec;
+      dir.host = std::filesystem::weakly_canonical(
+          std::filesystem::path(host).is_absolute() ? std::filesystem::path(host) : base / host,
+          ec);
+      if (ec || !std::filesystem::is_directory(dir.host, ec)) {
+        return make_error(where(d.source(), source) + ": `" + key + "`: " + dir.host.string() +
+                          " is not a directory");
+      }
+      dir.guest = guest;
+      w.dirs.push_back(std::move(dir));
+    }
+  }
   struct Withheld {
     const char* key;
     const char* what;
   };
   for (Withheld c : {Withheld{"http", "outgoing HTTP (wasi:http)"},
-                     Withheld{"sockets", "sockets (wasi:sockets)"},
-                     Withheld{"dirs", "directories (wasi:filesystem preopens)"}}) {
+                     Withheld{"sockets", "sockets (wasi:sockets)"}}) {
     const toml::node* n = t->get(c.key);
     if (!n) continue;
     if (auto granted = n->value<bool>(); granted && !*granted) continue;  // `= false`: the default
@@ -179,7 +214,7 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
     }
   }
   if (const toml::node* w = t.get("wasi")) {
-    ACTR_TRY(a.wasi, parse_wasi(*w, source, prefix + "wasi."));
+    ACTR_TRY(a.wasi, parse_wasi(*w, base, source, prefix + "wasi."));
   }
   if (const toml::table* r = t["restart"].as_table()) {
     std::string rp = prefix + "restart.";

@@ -34,6 +34,13 @@ struct WasiPolicy {
   std::vector<std::pair<std::string, std::string>> env;  // the actor's whole environment
   std::optional<std::vector<std::string>> args;          // default: {name}
   uint32_t log_lines_per_second = 100;                   // then lines are dropped (and counted)
+  // Directories the actor may use, shown to it under `guest`; read-only unless `write`.
+  struct Dir {
+    std::filesystem::path host;  // absolute after loading
+    std::string guest;
+    bool write = false;
+  };
+  std::vector<Dir> dirs;
 };
 
 struct ActorConfig {

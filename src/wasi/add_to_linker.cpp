@@ -17,24 +17,24 @@ component::ResourceDestructor erase_from(const std::shared_ptr<const Host>& host
 }
 
 // Resources come first: the named types and the functions of several interfaces refer to them.
-WasiResources add_resources(component::Linker& linker, const std::shared_ptr<const Host>& state) {
+WasiResources add_resources(component::Linker& linker, const std::shared_ptr<const Host>& host) {
   WasiResources r;
   r.error = InterfaceBuilder(linker, "wasi:io/error")
-                .resource("error", erase_from(state, &WasiState::errors));
+                .resource("error", erase_from(host, &WasiState::errors));
   r.pollable = InterfaceBuilder(linker, "wasi:io/poll")
-                   .resource("pollable", erase_from(state, &WasiState::pollables));
+                   .resource("pollable", erase_from(host, &WasiState::pollables));
   InterfaceBuilder streams(linker, "wasi:io/streams");
-  r.input_stream = streams.resource("input-stream", erase_from(state, &WasiState::input_streams));
-  r.output_stream =
-      streams.resource("output-stream", erase_from(state, &WasiState::output_streams));
-  // No host object ever stands behind these: there are no terminals and no preopens.
+  r.input_stream = streams.resource("input-stream", erase_from(host, &WasiState::input_streams));
+  r.output_stream = streams.resource("output-stream", erase_from(host, &WasiState::output_streams));
+  // No host object ever stands behind these: there are no terminals.
   r.terminal_input =
       InterfaceBuilder(linker, "wasi:cli/terminal-input").resource("terminal-input", {});
   r.terminal_output =
       InterfaceBuilder(linker, "wasi:cli/terminal-output").resource("terminal-output", {});
   InterfaceBuilder fs(linker, "wasi:filesystem/types");
-  r.descriptor = fs.resource("descriptor", {});
-  r.directory_entry_stream = fs.resource("directory-entry-stream", {});
+  r.descriptor = fs.resource("descriptor", erase_from(host, &WasiState::descriptors));
+  r.directory_entry_stream =
+      fs.resource("directory-entry-stream", erase_from(host, &WasiState::directory_streams));
   return r;
 }
 

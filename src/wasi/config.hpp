@@ -2,6 +2,7 @@
 // and where its stdout and stderr go.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -21,6 +22,15 @@ namespace actr::wasi {
 // `last-operation-failed` and the stream reports `closed` from then on.
 using OutputSink = std::function<bool(std::string_view bytes)>;
 
+// A host directory shown to the guest under `guest` (wasi:filesystem/preopens). Paths the guest
+// opens stay beneath it (the kernel resolves them with RESOLVE_BENEATH); without `writable` the
+// guest can read but not create, change or remove anything there.
+struct Preopen {
+  std::filesystem::path host;
+  std::string guest;
+  bool writable = false;
+};
+
 struct WasiConfig {
   // Tags the guest's log lines, e.g. "[echo stdout] hello".
   std::string instance_name = "guest";
@@ -28,7 +38,8 @@ struct WasiConfig {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> args;
   std::optional<std::string> initial_cwd;
-  std::string stdin_bytes;  // read by the guest, then end of stream
+  std::vector<Preopen> preopens;  // none: the guest can open no file
+  std::string stdin_bytes;        // read by the guest, then end of stream
   // Null: lines go to `logger` (stdout at info level, stderr at warn), line-buffered; a partial
   // last line is logged when the WasiState is destroyed.
   OutputSink stdout_sink;

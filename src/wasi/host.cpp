@@ -7,7 +7,8 @@ Result<component::Value> Host::stream_error(const StreamError& error) const {
   if (error.kind == StreamError::Kind::Closed) {
     return Value::variant(static_cast<uint32_t>(StreamErrorCase::Closed));
   }
-  ACTR_TRY(Value handle, give(state().errors, resources.error, WasiState::IoError{error.message}));
+  ACTR_TRY(Value handle,
+           give(state().errors, resources.error, WasiState::IoError{error.message, error.fs_code}));
   return Value::variant(static_cast<uint32_t>(StreamErrorCase::LastOperationFailed),
                         std::move(handle));
 }

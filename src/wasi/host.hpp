@@ -48,6 +48,15 @@ struct Host {
   Result<component::Value> stream_error(const StreamError& error) const;
 };
 
+// The bytes of a list<u8> argument in either form, without a copy in the compact one (the
+// argument was lifted from the guest, so it is compact). `scratch` holds an element-wise list's.
+inline std::string_view bytes_of(const component::Value& list, std::string& scratch) {
+  if (list.is_bytes()) return list.str;
+  // The canonical ABI checked the argument against list<u8>: every element is a u8.
+  (void)list.copy_bytes(scratch);
+  return scratch;
+}
+
 // Each registers its interfaces' functions (resources are registered by add_to_linker).
 void add_cli(component::Linker& linker, const std::shared_ptr<const Host>& host);
 void add_io(component::Linker& linker, const std::shared_ptr<const Host>& host);

@@ -22,15 +22,6 @@ constexpr uint64_t kBlockingWriteLimit = 4096;
 // Larger reads return fewer bytes (as WASI allows), to bound the memory of one call.
 constexpr uint64_t kMaxRead = 64 * 1024;
 
-// The bytes of a list<u8> argument in either form, without a copy in the compact one (the
-// argument was lifted from the guest, so it is compact). `scratch` holds an element-wise list's.
-std::string_view bytes_of(const Value& list, std::string& scratch) {
-  if (list.is_bytes()) return list.str;
-  // The canonical ABI checked the argument against list<u8>: every element is a u8.
-  (void)list.copy_bytes(scratch);
-  return scratch;
-}
-
 Value bytes_value(std::string_view bytes) {
   return Value::bytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }

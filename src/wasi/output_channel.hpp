@@ -14,7 +14,18 @@
 
 namespace actr::wasi {
 
-class OutputChannel {
+// Where an output stream's bytes go: a guest's stdout or stderr (OutputChannel), or a file
+// (file_streams.hpp).
+class OutputTarget {
+ public:
+  virtual ~OutputTarget() = default;
+  // Delivers `bytes`; an error is reported to the guest as a stream error.
+  virtual std::optional<StreamError> write(std::string_view bytes) = 0;
+  virtual std::optional<StreamError> flush() = 0;
+  virtual bool closed() const = 0;
+};
+
+class OutputChannel final : public OutputTarget {
  public:
   enum class Stream { Stdout, Stderr };
 
@@ -27,12 +38,12 @@ class OutputChannel {
 
   // Delivers `bytes`. The first failure of the sink is reported once as LastOperationFailed;
   // after it, and after close(), every operation reports Closed.
-  std::optional<StreamError> write(std::string_view bytes);
+  std::optional<StreamError> write(std::string_view bytes) override;
   // Succeeds unless closed. Does not break a pending partial line: guests flush after every
   // write, and a log line per flush would split lines at arbitrary points.
-  std::optional<StreamError> flush();
+  std::optional<StreamError> flush() override;
   void close() { closed_ = true; }
-  bool closed() const { return closed_; }
+  bool closed() const override { return closed_; }
 
   // Logs a pending partial line now (no-op with a sink).
   void flush_partial_line();

@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "wasi/config.hpp"
+#include "wasi/file_handle.hpp"
 #include "wasi/input_source.hpp"
 #include "wasi/output_channel.hpp"
 #include "wasi/pollable.hpp"
@@ -45,11 +46,15 @@ class WasiState {
     std::shared_ptr<InputSource> source;
   };
   struct OutputStream {
-    std::shared_ptr<OutputChannel> channel;
+    std::shared_ptr<OutputTarget> channel;
   };
   struct IoError {
     std::string message;
+    std::optional<uint32_t> fs_code;  // an FsErrorCode, for filesystem-error-code
   };
+  // wasi:filesystem: descriptors of the directories the policy grants and what is opened in them.
+  ResourceTable<std::shared_ptr<FileHandle>> descriptors;
+  ResourceTable<DirectoryStream> directory_streams;
   ResourceTable<InputStream> input_streams;
   ResourceTable<OutputStream> output_streams;
   ResourceTable<IoError> errors;

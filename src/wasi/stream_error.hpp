@@ -1,6 +1,8 @@
 // Why a wasi:io stream operation failed, before it becomes a `stream-error` value.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace actr::wasi {
@@ -9,10 +11,12 @@ struct StreamError {
   enum class Kind { LastOperationFailed, Closed };
   Kind kind = Kind::Closed;
   std::string message;  // LastOperationFailed: the debug string of its `error` resource
+  // A failed file operation: its wasi:filesystem error-code (filesystem-error-code).
+  std::optional<uint32_t> fs_code;
 
-  static StreamError closed() { return {Kind::Closed, {}}; }
-  static StreamError failed(std::string message) {
-    return {Kind::LastOperationFailed, std::move(message)};
+  static StreamError closed() { return {Kind::Closed, {}, std::nullopt}; }
+  static StreamError failed(std::string message, std::optional<uint32_t> fs_code = {}) {
+    return {Kind::LastOperationFailed, std::move(message), fs_code};
   }
 };
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "node_fixture.hpp"
@@ -145,6 +147,46 @@ TEST_F(WasiActorTest, ExitEndsTheCallAndIsReportedLikeATrap) {
       << metrics;
 }
 
+// A granted directory: readable under its guest path, nothing outside it, read-only unless the
+// grant says `write`.
+TEST_F(WasiActorTest, AGrantedDirectoryIsReadableAndNothingElse) {
+  std::filesystem::create_directories(dir_ / "data" / "sub");
+  std::ofstream(dir_ / "data" / "hello.txt") << "hello from the host";
+  std::ofstream(dir_ / "secret.txt") << "outside the grant";
+  std::filesystem::create_symlink(dir_ / "secret.txt", dir_ / "data" / "escape");
+  start("[actors.wasi]\ndirs = [{ host = \"data\", guest = \"/data\" }]");
+  EXPECT_EQ(call("read", "/data/hello.txt"), "hello from the host");
+  EXPECT_EQ(call("ls", "/data"), "escape\nhello.txt\nsub\n");
+  EXPECT_EQ(call("read", "/data/../secret.txt").rfind("error: ", 0), 0u);
+  EXPECT_EQ(call("read", "/data/escape").rfind("error: ", 0), 0u);  // a symlink out
+  EXPECT_EQ(call("read", "/data/sub/../../secret.txt").rfind("error: ", 0), 0u);
+  EXPECT_EQ(call("read", (dir_ / "secret.txt").string()).rfind("error: ", 0), 0u);
+  EXPECT_EQ(call("read", "/etc/passwd").rfind("error: ", 0), 0u);
+  // Read-only: no change of any kind.
+  EXPECT_EQ(call("write", "/data/new.txt\nx").rfind("error: ", 0), 0u);
+  EXPECT_EQ(call("write", "/data/hello.txt\nx").rfind("error: ", 0), 0u);
+  EXPECT_EQ(call("mkdir", "/data/made").rfind("error: ", 0), 0u);
+  EXPECT_EQ(call("rm", "/data/hello.txt").rfind("error: ", 0), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "data" / "new.txt"));
+  EXPECT_EQ(call("read", "/data/hello.txt"), "hello from the host");
+}
+
+TEST_F(WasiActorTest, AWritableGrantLetsTheActorChangeItsTreeOnly) {
+  std::filesystem::create_directories(dir_ / "state");
+  start("[actors.wasi]\ndirs = [{ host = \"state\", guest = \"/state\", write = true }]");
+  EXPECT_EQ(call("write", "/state/note.txt\nkept by the actor"), "ok");
+  EXPECT_EQ(call("read", "/state/note.txt"), "kept by the actor");
+  std::ifstream in(dir_ / "state" / "note.txt");
+  std::string on_disk((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(on_disk, "kept by the actor");
+  EXPECT_EQ(call("mkdir", "/state/sub"), "ok");
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ / "state" / "sub"));
+  EXPECT_EQ(call("rm", "/state/note.txt"), "ok");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "state" / "note.txt"));
+  EXPECT_EQ(call("write", "/state/../outside.txt\nno").rfind("error: ", 0), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "outside.txt"));
+}
+
 TEST(WasiPolicyConfig, CapabilitiesThisHostDoesNotProvideAreRefusedByName) {
   auto parse = [](const std::string& wasi) {
     auto c = runtime::parse_config(
@@ -159,8 +201,15 @@ TEST(WasiPolicyConfig, CapabilitiesThisHostDoesNotProvideAreRefusedByName) {
       << parse("http = true");
   EXPECT_NE(parse("sockets = true").find("sockets (wasi:sockets) cannot be granted"),
             std::string::npos);
-  EXPECT_NE(parse("dirs = [\"data\"]").find("directories (wasi:filesystem preopens) cannot be"),
+  EXPECT_NE(parse("dirs = [\"data\"]").find("`actors[0].wasi.dirs` entries are tables"),
+            std::string::npos)
+      << parse("dirs = [\"data\"]");
+  EXPECT_NE(parse("dirs = [{ host = \"/nonexistent-dir\", guest = \"/d\" }]")
+                .find("/nonexistent-dir is not a directory"),
             std::string::npos);
+  EXPECT_NE(parse("dirs = [{ host = \"/tmp\", guest = \"d\" }]").find("an absolute path"),
+            std::string::npos);
+  EXPECT_EQ(parse("dirs = [{ host = \"/tmp\", guest = \"/tmp\", write = true }]"), "ok");
   EXPECT_NE(parse("env = { A = 1 }").find("`actors[0].wasi.env.A` must be a string"),
             std::string::npos);
   EXPECT_NE(parse("preopens = 1").find("unknown key `actors[0].wasi.preopens`"), std::string::npos);

@@ -8,11 +8,18 @@
 //   time         seconds since the epoch (wall clock), decimal
 //   random       16 bytes from getentropy, hex
 //   open PATH    fopen(PATH, "r"): "opened" or the errno text
+//   read PATH    the file's bytes, or "error: <errno text>"
+//   write PATH\nTEXT   writes TEXT to PATH (created or truncated): "ok" or "error: ..."
+//   ls DIR       the names in DIR, sorted, a line each
+//   mkdir PATH / rm PATH   "ok" or "error: ..."
 //   stdin        what reading stdin gives: "eof" or the bytes
 //   exit CODE    exit(CODE)
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <actr/workload.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +82,43 @@ class WasiProbe : public actr::Workload {
         return text("opened");
       }
       return text(std::strerror(errno));
+    }
+    if (r == "read") {
+      std::FILE* f = std::fopen(arg.c_str(), "rb");
+      if (!f) return text(std::string("error: ") + std::strerror(errno));
+      std::string all;
+      char buf[4096];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) all.append(buf, n);
+      std::fclose(f);
+      return text(all);
+    }
+    if (r == "write") {
+      size_t nl = arg.find('\n');
+      std::string path = arg.substr(0, nl),
+                  body = nl == std::string::npos ? "" : arg.substr(nl + 1);
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      if (!f) return text(std::string("error: ") + std::strerror(errno));
+      bool ok = std::fwrite(body.data(), 1, body.size(), f) == body.size();
+      ok = std::fclose(f) == 0 && ok;
+      return text(ok ? "ok" : std::string("error: ") + std::strerror(errno));
+    }
+    if (r == "ls") {
+      DIR* d = opendir(arg.c_str());
+      if (!d) return text(std::string("error: ") + std::strerror(errno));
+      std::vector<std::string> names;
+      while (struct dirent* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+      closedir(d);
+      std::sort(names.begin(), names.end());
+      std::string all;
+      for (const auto& n : names) all += n + "\n";
+      return text(all);
+    }
+    if (r == "mkdir" || r == "rm") {
+      int rc = r == "mkdir" ? mkdir(arg.c_str(), 0755) : unlink(arg.c_str());
+      return text(rc == 0 ? "ok" : std::string("error: ") + std::strerror(errno));
     }
     if (r == "stdin") {
       char buf[64];
