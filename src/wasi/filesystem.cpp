@@ -418,9 +418,16 @@ void add_descriptor_methods(InterfaceBuilder& fs, const std::shared_ptr<const Ho
           {"old-path", string},
           {"new-descriptor", descriptor},
           {"new-path", string}},
-         nullptr, [](Args) -> Result<Value> { return fs_error(FsErrorCode::NotPermitted); });
+         nullptr, [file](Args a) -> Result<Value> {
+           ACTR_TRY(auto f, file(a[0]));
+           ACTR_TRY(auto target, file(a[3]));
+           return fs_error(FsErrorCode::NotPermitted);
+         });
   method("symlink-at", {{"old-path", string}, {"new-path", string}}, nullptr,
-         [](Args) -> Result<Value> { return fs_error(FsErrorCode::NotPermitted); });
+         [file](Args a) -> Result<Value> {
+           ACTR_TRY(auto f, file(a[0]));
+           return fs_error(FsErrorCode::NotPermitted);
+         });
   method("open-at", {path_flags, path, {"open-flags", t.open_flags}, {"flags", t.descriptor_flags}},
          component::own_of(r.descriptor), [host, file](Args a) -> Result<Value> {
            ACTR_TRY(auto f, file(a[0]));

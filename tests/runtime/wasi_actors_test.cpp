@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "gateway/client.hpp"
 #include "node_fixture.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "support/missing.hpp"
@@ -237,14 +238,20 @@ class JsWorkloadTest : public ::testing::Test {
 };
 
 TEST_F(JsWorkloadTest, RunsAsAnActorWithWasi) {
-  node_ = start_node("engine = \"interp\"\n[[actors]]\nname = \"js\"\ncomponent = \"" +
+  node_ = start_node("engine = \"interp\"\n[gateway]\nport = 0\n[[actors]]\nname = \"js\"\n"
+                     "component = \"" +
                          guest_path("js-echo").string() +
                          "\"\nmailbox = \"memory\"\nrestart = { backoff_ms = 1 }\n" +
                          probe_actor("echo"),
                      dir_);
   ASSERT_TRUE(node_);
-  auto call = [&](const std::string& route, const std::string& payload = "") {
-    return text(node_->call_sync("js", route, bytes(payload)));
+  // Through the HTTP gateway, as a client would.
+  std::string url = "http://127.0.0.1:" + std::to_string(node_->gateway_port());
+  gateway::Client client;
+  auto call = [&](const std::string& route, const std::string& payload = "") -> std::string {
+    auto r = client.post(url, "js", route, bytes(payload));
+    if (!r) return "transport error: " + r.error().message;
+    return text(*r);
   };
   EXPECT_EQ(call("echo", "hello, js"), "hello, js");
   EXPECT_EQ(call("reverse", "stressed"), "desserts");

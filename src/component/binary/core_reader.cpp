@@ -6,7 +6,7 @@ namespace actr::component::binary {
 namespace {
 
 constexpr uint8_t kTypeSection = 1, kImportSection = 2, kFunctionSection = 3, kTableSection = 4,
-                  kMemorySection = 5, kGlobalSection = 6, kExportSection = 7;
+                  kMemorySection = 5, kGlobalSection = 6, kExportSection = 7, kTagSection = 13;
 
 std::string hex(unsigned v) {
   char buf[8];
@@ -400,6 +400,8 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
         }
         break;
       }
+      case kTagSection:
+        return Reader::error_at(section_at, "exception tags are not supported");
       default:
         if (id > 13 && id != 0) {
           return Reader::error_at(section_at, "unknown core section id " + std::to_string(id));
@@ -408,6 +410,12 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
     }
     if (!s.at_end())
       return s.error("unexpected bytes at the end of core section " + std::to_string(id));
+  }
+  // One clear line for a feature the engines (wabt 1.0.32) do not take, instead of the
+  // misleading error they give (a second memory's index reads as an alignment of 64).
+  if (m.memories.size() > 1) {
+    return Reader::error_at(base, "multi-memory is not supported (the core module has " +
+                                      std::to_string(m.memories.size()) + " memories)");
   }
   return out;
 }
