@@ -54,9 +54,9 @@ namespace {
 using namespace actr::bench;  // NOLINT: the harness helpers
 
 namespace fs = std::filesystem;
-using actr::runtime::Bytes;
-using actr::runtime::CallResult;
 using actr::runtime::Node;
+using actr::workload::Bytes;
+using actr::workload::CallResult;
 
 struct Options {
   int reps = 3;
@@ -98,7 +98,7 @@ double cpu_seconds_of(pid_t pid) {
 
 bool check(const CallResult& r, const char* what) {
   if (r.is_ok()) return true;
-  std::fprintf(stderr, "%s failed: %s\n", what, actr::runtime::describe(r.error()).c_str());
+  std::fprintf(stderr, "%s failed: %s\n", what, actr::workload::describe(r.error()).c_str());
   return false;
 }
 
@@ -266,7 +266,7 @@ std::unique_ptr<actr::net::Transport> echo_transport(bool accept_first = false) 
   auto o = bare_options("echo");
   o.on_request = [accept_first](const actr::net::PeerInfo&, actr::net::Request request,
                                 actr::net::Responder responder) {
-    if (accept_first) responder.accept(actr::runtime::Status::Ok());
+    if (accept_first) responder.accept(actr::workload::Status::Ok());
     responder.reply(CallResult::Ok(std::move(request.message.payload)));
   };
   auto t = actr::net::Transport::start(std::move(o));
@@ -493,7 +493,7 @@ std::optional<Figures> bare_latency_once(Bare where) {
     actr::net::Request r;
     r.target.realm.realm_id = 1;
     r.target.serial_number = 2;
-    r.message.kind = actr::runtime::Message::Kind::Call;
+    r.message.kind = actr::workload::Message::Kind::Call;
     r.message.route_key = "echo";
     r.message.request_id = "bench-" + std::to_string(i);
     r.message.payload = bytes(kPayload);
@@ -598,7 +598,7 @@ class LoopDriver {
                  } else {
                    errors_.fetch_add(1);
                    std::lock_guard lock(mu_);
-                   if (first_error_.empty()) first_error_ = actr::runtime::describe(r.error());
+                   if (first_error_.empty()) first_error_ = actr::workload::describe(r.error());
                  }
                  std::lock_guard lock(mu_);
                  if (--active_ == 0) cv_.notify_all();
@@ -711,7 +711,7 @@ std::optional<Figures> bare_throughput_once(uint32_t callers, bool accept_first)
     actr::net::Request r;
     r.target.realm.realm_id = 1;
     r.target.serial_number = 2;
-    r.message.kind = actr::runtime::Message::Kind::Call;
+    r.message.kind = actr::workload::Message::Kind::Call;
     r.message.route_key = "echo";
     r.message.request_id = "bench";
     r.message.payload = bytes(kPayload);

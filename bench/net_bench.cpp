@@ -14,7 +14,7 @@
 namespace {
 
 using namespace actr::net;
-using Kind = actr::runtime::Message::Kind;
+using Kind = actr::workload::Message::Kind;
 
 TransportOptions bench_options(std::string node) {
   TransportOptions o;

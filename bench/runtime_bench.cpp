@@ -52,9 +52,9 @@ namespace {
 using namespace actr::bench;  // NOLINT: the harness helpers
 
 namespace fs = std::filesystem;
-using actr::runtime::Bytes;
-using actr::runtime::CallResult;
 using actr::runtime::Node;
+using actr::workload::Bytes;
+using actr::workload::CallResult;
 
 struct Options {
   int reps = 3;
@@ -139,7 +139,7 @@ std::string node_toml(unsigned workers, int commit_window_us, const std::string&
 
 bool check(const CallResult& r, const char* what) {
   if (r.is_ok()) return true;
-  std::fprintf(stderr, "%s failed: %s\n", what, actr::runtime::describe(r.error()).c_str());
+  std::fprintf(stderr, "%s failed: %s\n", what, actr::workload::describe(r.error()).c_str());
   return false;
 }
 
@@ -359,7 +359,7 @@ class LoopDriver {
                  } else {
                    errors_.fetch_add(1);
                    std::lock_guard lock(mu_);
-                   if (first_error_.empty()) first_error_ = actr::runtime::describe(r.error());
+                   if (first_error_.empty()) first_error_ = actr::workload::describe(r.error());
                  }
                  std::lock_guard lock(mu_);
                  if (--active_ == 0) cv_.notify_all();

@@ -328,7 +328,7 @@ sig::ActrType service_type(size_t j) { return {"acme", "svc-" + std::to_string(j
 const sig::ActrType kCallerType{"bench", "caller", "1.0.0"};
 
 std::vector<sig::AccessRule> service_acl(size_t j) {
-  auto rule = [](const char* text) { return *sig::parse_access_rule(text); };
+  auto rule = [](const char* text) { return *actr::workload::parse_access_rule(text); };
   switch (j % 3) {
     case 1:
       return {rule("deny evil/*"), rule("allow bench/*")};

@@ -7,8 +7,8 @@
 #include "cli/commands.hpp"
 #include "cli/compile_progress.hpp"
 #include "cli/stop_signals.hpp"
+#include "gateway/node_gateway.hpp"
 #include "runtime/config.hpp"
-#include "runtime/network/node_network.hpp"
 #include "runtime/node.hpp"
 
 namespace actr::cli {
@@ -85,7 +85,7 @@ Result<void> run(const RunOptions& o) {
   size_t running = 0, hopeless = 0;
   for (auto& a : node->actors()) {
     running += a->state() == runtime::Actor::State::Running;
-    std::cout << a->label() << "  " << runtime::to_string(a->id().type) << "  ";
+    std::cout << a->label() << "  " << workload::to_string(a->id().type) << "  ";
     if (auto f = a->failure()) {
       // No restart fixes a component that does not load or link: said once, plainly.
       hopeless += !f->retry_at;
@@ -105,11 +105,19 @@ Result<void> run(const RunOptions& o) {
     std::cout << "network: listening on " << network->listen_address() << ", signaling at "
               << node->config().network.signaling << "\n";
   }
-  if (uint16_t port = node->gateway_port()) {
-    std::cout << "gateway: http://" << node->config().gateway.address << ":" << port << "\n";
+  std::unique_ptr<gateway::NodeGateway> http;
+  if (node->config().gateway.enabled) {
+    auto started_gateway = gateway::NodeGateway::start(*node);
+    if (!started_gateway) {
+      node->stop();
+      return started_gateway.error();
+    }
+    http = std::move(*started_gateway);
+    std::cout << "gateway: " << http->url() << "\n";
   }
   std::cout << "ready (" << running << " actors running); Ctrl-C stops the node" << std::endl;
   spdlog::info("{}: stopping", stop_signals.wait());
+  if (http) http->stop();  // no new calls from outside
   node->stop();
   std::cout << "stopped" << std::endl;
   return {};

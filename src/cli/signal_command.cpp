@@ -6,9 +6,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
-#include "runtime/ids.hpp"
 #include "signaling/enrollment.hpp"
 #include "signaling/server.hpp"
+#include "workload/ids.hpp"
 
 namespace actr::cli {
 
@@ -80,7 +80,7 @@ Result<void> run(const SignalOptions& o) {
   }
   // Discovery accepts semver-compatible versions, as discovery on a node does.
   options.type_matches = [](const signaling::ActrType& offered, const signaling::ActrType& wanted) {
-    return runtime::type_matches(offered, wanted);
+    return workload::type_matches(offered, wanted);
   };
 
   StopSignals stop_signals;  // before any thread starts

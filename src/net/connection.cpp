@@ -712,7 +712,7 @@ void Connection::on_request(const transport::Request& in) {
   auto state = std::make_shared<Responder::State>();
   state->connection = weak_from_this();
   state->id = in.id();
-  state->call = request->message.kind == runtime::Message::Kind::Call;
+  state->call = request->message.kind == workload::Message::Kind::Call;
   Responder responder(std::move(state));
   if (!ctx_->options.on_request) {
     responder.accept(Status::Err(ActrError::unavailable("this node serves no remote requests")));

@@ -18,7 +18,7 @@ void Peer::call(Request request, std::function<void(Status)> on_accepted,
   p.call = true;
   p.on_accepted = std::move(on_accepted);
   p.on_reply = std::move(on_reply);
-  if (request.message.kind != runtime::Message::Kind::Call) {
+  if (request.message.kind != workload::Message::Kind::Call) {
     if (p.on_accepted)
       p.on_accepted(
           Status::Err(ActrError::invalid_argument("call of a message that is not a call")));
@@ -40,7 +40,7 @@ void Peer::call(Request request, std::function<void(CallResult)> on_reply) {
 void Peer::tell(Request request, std::function<void(Status)> on_accepted) {
   detail::Pending p;
   p.on_accepted = std::move(on_accepted);
-  if (request.message.kind == runtime::Message::Kind::Call) {
+  if (request.message.kind == workload::Message::Kind::Call) {
     if (p.on_accepted)
       p.on_accepted(Status::Err(ActrError::invalid_argument("tell of a call message")));
     return;

@@ -1,4 +1,4 @@
-// What crosses a node-to-node connection: a runtime Message addressed to an actor of the other
+// What crosses a node-to-node connection: a workload Message addressed to an actor of the other
 // node, and what the receiving side learns about the peer that sent it.
 #pragma once
 
@@ -7,23 +7,23 @@
 #include <string>
 #include <vector>
 
-#include "runtime/actr_error.hpp"
-#include "runtime/ids.hpp"
-#include "runtime/message.hpp"
+#include "workload/actr_error.hpp"
+#include "workload/ids.hpp"
+#include "workload/message.hpp"
 
 namespace actr::net {
 
-using runtime::ActrError;
-using runtime::ActrId;
-using runtime::Bytes;
-using runtime::CallResult;
-using runtime::Status;
+using workload::ActrError;
+using workload::ActrId;
+using workload::Bytes;
+using workload::CallResult;
+using workload::Status;
 
 struct Request {
   ActrId target;
   // kind, lane, request_id, route_key, payload, caller, chain, chunk and payload_type travel;
   // reply, store_id and attempts are local bookkeeping and do not.
-  runtime::Message message;
+  workload::Message message;
 };
 
 // The authenticated other end of a connection. The verifier fills id, actors and expires_at from

@@ -12,8 +12,8 @@ using Tag = ActrError::Tag;
 
 Error malformed(std::string what) { return make_error("malformed frame: " + std::move(what)); }
 
-transport::PayloadType to_proto(const runtime::PayloadType& type) {
-  using T = runtime::PayloadType::Tag;
+transport::PayloadType to_proto(const workload::PayloadType& type) {
+  using T = workload::PayloadType::Tag;
   switch (type.tag()) {
     case T::RpcReliable:
       return transport::PAYLOAD_RPC_RELIABLE;
@@ -29,18 +29,18 @@ transport::PayloadType to_proto(const runtime::PayloadType& type) {
   return transport::PAYLOAD_RPC_RELIABLE;
 }
 
-Result<runtime::PayloadType> from_proto(transport::PayloadType type) {
+Result<workload::PayloadType> from_proto(transport::PayloadType type) {
   switch (type) {
     case transport::PAYLOAD_RPC_RELIABLE:
-      return runtime::PayloadType::rpc_reliable();
+      return workload::PayloadType::rpc_reliable();
     case transport::PAYLOAD_RPC_SIGNAL:
-      return runtime::PayloadType::rpc_signal();
+      return workload::PayloadType::rpc_signal();
     case transport::PAYLOAD_STREAM_RELIABLE:
-      return runtime::PayloadType::stream_reliable();
+      return workload::PayloadType::stream_reliable();
     case transport::PAYLOAD_STREAM_LATENCY_FIRST:
-      return runtime::PayloadType::stream_latency_first();
+      return workload::PayloadType::stream_latency_first();
     case transport::PAYLOAD_MEDIA_RTP:
-      return runtime::PayloadType::media_rtp();
+      return workload::PayloadType::media_rtp();
     default:
       break;
   }
@@ -151,16 +151,16 @@ ActrId from_proto(const transport::ActrId& id) {
 }
 
 void to_proto(const Request& request, uint64_t id, transport::Request* out) {
-  const runtime::Message& m = request.message;
+  const workload::Message& m = request.message;
   out->set_id(id);
   switch (m.kind) {
-    case runtime::Message::Kind::Call:
+    case workload::Message::Kind::Call:
       out->set_kind(transport::Request::KIND_CALL);
       break;
-    case runtime::Message::Kind::Tell:
+    case workload::Message::Kind::Tell:
       out->set_kind(transport::Request::KIND_TELL);
       break;
-    case runtime::Message::Kind::Stream:
+    case workload::Message::Kind::Stream:
       out->set_kind(transport::Request::KIND_STREAM);
       break;
   }
@@ -171,7 +171,7 @@ void to_proto(const Request& request, uint64_t id, transport::Request* out) {
   out->mutable_chain()->Add(m.chain.begin(), m.chain.end());
   out->set_payload_type(to_proto(m.payload_type));
   out->set_request_id(m.request_id);
-  out->set_signal_lane(m.lane == runtime::Lane::Signal);
+  out->set_signal_lane(m.lane == workload::Lane::Signal);
   if (m.chunk) {
     auto* chunk = out->mutable_chunk();
     chunk->set_stream_id(m.chunk->stream_id);
@@ -188,16 +188,16 @@ void to_proto(const Request& request, uint64_t id, transport::Request* out) {
 
 Result<Request> from_proto(const transport::Request& in) {
   Request out;
-  runtime::Message& m = out.message;
+  workload::Message& m = out.message;
   switch (in.kind()) {
     case transport::Request::KIND_CALL:
-      m.kind = runtime::Message::Kind::Call;
+      m.kind = workload::Message::Kind::Call;
       break;
     case transport::Request::KIND_TELL:
-      m.kind = runtime::Message::Kind::Tell;
+      m.kind = workload::Message::Kind::Tell;
       break;
     case transport::Request::KIND_STREAM:
-      m.kind = runtime::Message::Kind::Stream;
+      m.kind = workload::Message::Kind::Stream;
       break;
     default:
       return malformed("unknown request kind " + std::to_string(in.kind()));
@@ -210,11 +210,11 @@ Result<Request> from_proto(const transport::Request& in) {
   m.chain.assign(in.chain().begin(), in.chain().end());
   ACTR_TRY(m.payload_type, from_proto(in.payload_type()));
   m.request_id = in.request_id();
-  m.lane = in.signal_lane() ? runtime::Lane::Signal : runtime::Lane::Reliable;
-  if (m.kind == runtime::Message::Kind::Stream) {
+  m.lane = in.signal_lane() ? workload::Lane::Signal : workload::Lane::Reliable;
+  if (m.kind == workload::Message::Kind::Stream) {
     if (!in.has_chunk()) return malformed("stream request without its chunk");
     const auto& c = in.chunk();
-    runtime::DataStream chunk;
+    workload::DataStream chunk;
     chunk.stream_id = c.stream_id();
     chunk.sequence = c.sequence();
     chunk.payload = to_bytes(c.payload());

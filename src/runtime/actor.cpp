@@ -11,7 +11,7 @@
 #include "runtime/message_codec.hpp"
 #include "runtime/message_text.hpp"
 #include "runtime/node.hpp"
-#include "signaling/acl.hpp"
+#include "runtime/vocabulary.hpp"
 #include "wasi/exit_status.hpp"
 #include "wasm/trap.hpp"
 
@@ -90,11 +90,11 @@ Actor::Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, W
       worker_(worker),
       component_(std::move(component)) {
   if (!config_.acl.empty()) {
-    std::vector<signaling::AccessRule> rules;
+    std::vector<AccessRule> rules;
     for (const auto& text : config_.acl) {
-      if (auto rule = signaling::parse_access_rule(text)) rules.push_back(*rule);
+      if (auto rule = parse_access_rule(text)) rules.push_back(*rule);
     }
-    acl_ = std::make_shared<signaling::Acl>(std::move(rules));
+    acl_ = std::make_shared<Acl>(std::move(rules));
   }
 }
 

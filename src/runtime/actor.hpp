@@ -28,12 +28,9 @@
 #include "runtime/endpoint.hpp"
 #include "runtime/metrics/counter.hpp"
 #include "runtime/metrics/histogram.hpp"
+#include "runtime/vocabulary.hpp"
 #include "runtime/worker_pool.hpp"
 #include "wasi/state.hpp"
-
-namespace actr::signaling {
-class Acl;
-}
 
 namespace actr::runtime {
 
@@ -205,7 +202,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::atomic<const char*> tier_{"none"};
   std::atomic<uint64_t> tier_ups_{0};
   std::chrono::steady_clock::time_point started_at_{};
-  std::shared_ptr<const signaling::Acl> acl_;  // null: no rules
+  std::shared_ptr<const Acl> acl_;  // null: no rules
 
   std::atomic<State> state_{State::Created};
   std::atomic<uint64_t> queued_{0};

@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/ids.hpp"
-#include "runtime/message.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 

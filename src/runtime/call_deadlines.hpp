@@ -10,7 +10,7 @@
 #include <deque>
 #include <memory>
 
-#include "runtime/message.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 

@@ -6,7 +6,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
-#include "signaling/acl.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 
@@ -206,7 +206,7 @@ Result<ActorConfig> parse_actor(const toml::table& t, const std::filesystem::pat
     for (const toml::node& rule : *rules) {
       auto text = rule.value<std::string>();
       if (!text) return make_error(where(rule.source(), source) + ": an ACL rule must be a string");
-      if (auto parsed = signaling::parse_access_rule(*text); !parsed) {
+      if (auto parsed = parse_access_rule(*text); !parsed) {
         return make_error(where(rule.source(), source) + ": `" + prefix +
                           "acl`: " + parsed.error().message);
       }

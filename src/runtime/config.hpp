@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "runtime/ids.hpp"
+#include "runtime/vocabulary.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::runtime {

@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "runtime/message.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 

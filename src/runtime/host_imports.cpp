@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/actor.hpp"
-#include "runtime/network/node_network.hpp"
 #include "runtime/node.hpp"
 
 namespace actr::runtime {
@@ -91,7 +90,7 @@ class HostImports final : public workload::host::Host {
     // This node first (no network hop), then the signaling server.
     auto found = actor->node().discover(target_type, &actor->id());
     if (found.is_ok()) return R::Ok(found.value()->id());
-    NodeNetwork* network = actor->node().network();
+    Network* network = actor->node().network();
     if (!network) return R::Err(found.error());
     auto remote = std::make_shared<std::optional<ActrId>>();
     CallResult r = actor->suspend([&](std::function<void(CallResult)> resume) {

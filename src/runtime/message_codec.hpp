@@ -5,7 +5,7 @@
 #include <span>
 
 #include "common/result.hpp"
-#include "runtime/message.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/message.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 

@@ -10,12 +10,9 @@
 #include <random>
 
 #include "component/component.hpp"
-#include "gateway/gateway.hpp"
 #include "runtime/host_imports.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
-#include "runtime/network/node_network.hpp"
-#include "runtime/node_backend.hpp"
 #include "wasi/add_to_linker.hpp"
 
 namespace actr::runtime {
@@ -221,13 +218,14 @@ Result<std::vector<ActrId>> Node::assign_ids() {
     }
     return ids;
   }
-  std::vector<NodeNetwork::Member> members;
+  std::vector<Network::Member> members;
   for (const ActorConfig& ac : config_.actors) {
     for (uint32_t i = 0; i < ac.instances; ++i) {
       members.push_back({mailbox_key(ac, i), ac.type, ac.acl});
     }
   }
-  auto network = NodeNetwork::start(*this, std::move(members));
+  auto start_network = options_.network ? options_.network : start_websocket_network;
+  auto network = start_network(*this, std::move(members));
   if (!network) return make_error("network: " + network.error().message);
   network_ = std::move(*network);
   spdlog::info("node {} listening for other nodes on {}, signaling at {}", config_.network.node_id,
@@ -316,17 +314,6 @@ Result<void> Node::start() {
   if (config_.engine == EngineMode::Tiered)
     tier_thread_ = std::thread([this] { compile_in_background(); });
   if (store_) replay_watcher_ = std::thread([this] { watch_replays(); });
-  if (config_.gateway.enabled) {
-    gateway::GatewayOptions options;
-    options.address = config_.gateway.address;
-    options.port = config_.gateway.port;
-    options.max_body_bytes = config_.mailbox.max_payload_bytes;
-    gateway_backend_ = std::make_unique<NodeBackend>(*this);
-    auto gw = gateway::Gateway::start(options, *gateway_backend_);
-    if (!gw) return make_error("gateway: " + gw.error().message);
-    gateway_ = std::move(*gw);
-    spdlog::info("gateway listening on http://{}:{}", config_.gateway.address, gateway_->port());
-  }
   return {};
 }
 
@@ -335,7 +322,6 @@ void Node::stop() {
     if (!started_.load() && workers_) workers_->stop();
     return;
   }
-  if (gateway_) gateway_->stop();  // no new calls from outside
   if (tier_thread_.joinable()) {
     {
       std::lock_guard lock(tier_mu_);
@@ -427,8 +413,6 @@ std::vector<std::string> Node::health_problems() const {
   }
   return problems;
 }
-
-uint16_t Node::gateway_port() const { return gateway_ ? gateway_->port() : 0; }
 
 std::shared_ptr<Actor> Node::find(uint64_t serial) const {
   auto it = by_serial_.find(serial);

@@ -22,32 +22,29 @@
 #include "runtime/config.hpp"
 #include "runtime/metrics/node_metrics.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/network.hpp"
 #include "runtime/shell.hpp"
 #include "runtime/stream_registry.hpp"
 #include "runtime/worker_pool.hpp"
 #include "wasm/engine.hpp"
 
-namespace actr::gateway {
-class Backend;
-class Gateway;
-}  // namespace actr::gateway
-
 namespace actr::runtime {
 
 class MailboxStore;
-class NodeNetwork;
 
 struct NodeOptions {
   ShellHandler shell;  // default: builtin_shell
   std::optional<std::filesystem::path> engine_cache_dir;
   // Compiles that miss the code cache; default: a log line when one starts and when it ends.
   std::function<void(const wasm::CompileProgress&)> on_compile;
+  // Starts the node's network when [network] is configured; default: start_websocket_network.
+  NetworkFactory network;
 };
 
-class Node {
+class Node final : public LocalActors {
  public:
   static Result<std::unique_ptr<Node>> create(NodeConfig config, NodeOptions options = {});
-  ~Node();  // stop()
+  ~Node() override;  // stop()
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -67,7 +64,7 @@ class Node {
   // Fire-and-forget from outside: ok once accepted.
   Status tell_sync(std::string_view target, std::string route_key, Bytes payload);
 
-  const NodeConfig& config() const { return config_; }
+  const NodeConfig& config() const override { return config_; }
   // True while the node runs and none of its actors has failed (GET /healthz).
   bool healthy() const;
   // Why the node is not healthy, a line each: "not running", or "actor echo#0 (1:1) failed: ...;
@@ -75,11 +72,12 @@ class Node {
   std::vector<std::string> health_problems() const;
   metrics::Registry& metrics_registry() { return registry_; }
   const metrics::NodeMetrics& metrics() const { return metrics_; }
-  // The gateway's port when [gateway] is enabled and the node is started (0 otherwise).
-  uint16_t gateway_port() const;
   std::vector<std::shared_ptr<Actor>> actors() const { return actors_; }
-  std::shared_ptr<Actor> find(const ActrId& id) const;
-  std::shared_ptr<Actor> find(uint64_t serial) const;
+  std::shared_ptr<Actor> find(const ActrId& id) const override;
+  std::shared_ptr<Actor> find(uint64_t serial) const override;
+  std::optional<uint64_t> stream_owner(const std::string& stream_id) const override {
+    return streams_.owner(stream_id);
+  }
   // An actor of this node (round-robin over running instances) serving `type` that `caller` (if
   // any) may call by the target's ACL, or dependency-not-found.
   wit::Result<std::shared_ptr<Actor>, ActrError> discover(const ActrType& type,
@@ -89,9 +87,9 @@ class Node {
   // The actor `id` names: of this node, or (with [network]) of another node; null when unknown.
   std::shared_ptr<Endpoint> resolve_id(const ActrId& id);
   // The node's network part; null without [network] (or before start()).
-  NodeNetwork* network() { return network_.get(); }
+  Network* network() { return network_.get(); }
   // Queues an observation hook on every running actor (signaling/transport events).
-  void notify_all(const std::string& request_id, const Actor::HookFn& hook);
+  void notify_all(const std::string& request_id, const Actor::HookFn& hook) override;
 
   // --- For actors ---
   const component::Linker& linker() const { return *linker_; }
@@ -138,9 +136,7 @@ class Node {
   std::unique_ptr<MailboxStore> store_;
   metrics::Registry registry_;
   metrics::NodeMetrics metrics_;
-  std::unique_ptr<gateway::Backend> gateway_backend_;
-  std::unique_ptr<gateway::Gateway> gateway_;
-  std::shared_ptr<NodeNetwork> network_;
+  std::shared_ptr<Network> network_;
   std::vector<std::shared_ptr<Actor>> actors_;  // in config order; fixed after start()
   std::unordered_map<uint64_t, std::shared_ptr<Actor>> by_serial_;
   std::shared_ptr<Endpoint> shell_;

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/actr_error.hpp"
+#include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
 

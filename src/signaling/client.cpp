@@ -345,7 +345,7 @@ actr::Result<Registration> Client::register_actor(const RegisterParams& params) 
   auto* req = env.mutable_register_request();
   *req->mutable_type() = to_proto(params.type);
   req->set_realm(params.realm);
-  Acl(params.acl).to_proto(*req->mutable_acl());
+  acl_to_proto(Acl(params.acl), *req->mutable_acl());
   req->set_advertised_address(params.advertised_address);
   if (params.previous_serial) req->set_previous_serial(*params.previous_serial);
   req->set_previous_credential(params.previous_credential);

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "signaling/acl.hpp"
+#include "signaling/acl_proto.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/ids.hpp"
 

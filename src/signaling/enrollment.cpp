@@ -31,7 +31,7 @@ std::vector<std::string_view> words(std::string_view line) {
 }
 
 Result<AccessRule> pattern_rule(std::string_view pattern) {
-  return parse_access_rule("allow " + std::string(pattern));
+  return workload::parse_access_rule("allow " + std::string(pattern));
 }
 
 Result<std::string> read_text(const std::filesystem::path& path) {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "signaling/acl.hpp"
+#include "signaling/acl_proto.hpp"
 #include "signaling/ids.hpp"
 
 namespace actr::signaling {

@@ -19,7 +19,7 @@ proto::ActorType to_proto(const ActrType& type);
 proto::ActorId to_proto(const ActrId& id);
 
 // True when an actor of type `offered` answers a discovery for `wanted`. The node passes
-// runtime::type_matches (semver-compatible versions); the default compares the name, the
+// workload::type_matches (semver-compatible versions); the default compares the name, the
 // manufacturer unless `wanted` leaves it empty, and the version likewise.
 using TypeMatcher = std::function<bool(const ActrType& offered, const ActrType& wanted)>;
 bool exact_type_match(const ActrType& offered, const ActrType& wanted);

@@ -9,11 +9,9 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "runtime/mailbox/sqlite.hpp"
+#include "common/sqlite.hpp"
 
 namespace actr::signaling {
-
-namespace sqlite = runtime::sqlite;
 
 namespace {
 
@@ -51,7 +49,7 @@ actr::Result<void> create_private_file(const std::filesystem::path& file) {
 
 std::string acl_blob(const Acl& acl) {
   proto::RegisterRequest holder;  // a repeated AclRule field to serialize the rules with
-  acl.to_proto(*holder.mutable_acl());
+  acl_to_proto(acl, *holder.mutable_acl());
   return holder.SerializeAsString();
 }
 
@@ -60,7 +58,7 @@ actr::Result<Acl> acl_from_blob(const std::vector<uint8_t>& blob) {
   if (!holder.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
     return actr::make_error("registry: a stored ACL is damaged");
   }
-  return Acl::from_proto(holder.acl());
+  return acl_from_proto(holder.acl());
 }
 
 actr::Result<StoredRegistration> read_registration(const sqlite::Statement& row) {

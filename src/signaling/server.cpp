@@ -14,7 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "signaling/acl.hpp"
+#include "signaling/acl_proto.hpp"
 #include "signaling/discovery_index.hpp"
 #include "signaling/registry_store.hpp"
 #include "signaling/upgrade.hpp"
@@ -617,7 +617,7 @@ void Server::Core::on_register(Session& session, const proto::Envelope& env) {
   reg.id.serial_number = *serial;
   reg.id.type = from_proto(req.type());
   reg.advertised_address = req.advertised_address();
-  reg.acl = Acl::from_proto(req.acl());
+  reg.acl = acl_from_proto(req.acl());
   reg.registered_at = now();
   batch_writes();
   if (auto stored = store.put(reg); !stored) {

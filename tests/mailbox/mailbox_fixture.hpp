@@ -15,7 +15,7 @@
 namespace actr::test {
 
 inline runtime::StoredMessage make_message(std::string mailbox, std::string request_id,
-                                           runtime::Lane lane = runtime::Lane::Reliable,
+                                           workload::Lane lane = workload::Lane::Reliable,
                                            std::string body = "payload") {
   runtime::StoredMessage m;
   m.mailbox = std::move(mailbox);

@@ -19,9 +19,9 @@ namespace actr::test {
 namespace {
 
 using runtime::AppendStatus;
-using runtime::Lane;
 using runtime::MailboxStore;
 using runtime::StoredMessage;
+using workload::Lane;
 
 std::vector<std::string> request_ids(const std::vector<StoredMessage>& messages) {
   std::vector<std::string> ids;

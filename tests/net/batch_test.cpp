@@ -15,7 +15,7 @@
 namespace actr::net::test {
 namespace {
 
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 std::string ping_bytes(uint64_t nonce) {
   transport::Frame ping;

@@ -22,7 +22,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 std::unique_ptr<Transport> echo_server(ConnectionLimits limits) {
   auto o = options("b", "node:2");

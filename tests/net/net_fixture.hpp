@@ -27,7 +27,7 @@ inline ActrId actor(uint64_t serial, std::string name = "echo") {
 inline Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 inline std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
-inline Request make_request(runtime::Message::Kind kind, std::string route, std::string payload,
+inline Request make_request(workload::Message::Kind kind, std::string route, std::string payload,
                             uint64_t target = 7) {
   Request r;
   r.target = actor(target);

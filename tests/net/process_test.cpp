@@ -14,7 +14,7 @@
 namespace actr::net::test {
 namespace {
 
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 // Runs in the forked child: serves until killed. Calls to "hang" are accepted, never answered.
 [[noreturn]] void serve_child(int port_pipe) {

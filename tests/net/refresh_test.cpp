@@ -11,7 +11,7 @@
 namespace actr::net::test {
 namespace {
 
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 // A credential the test changes while the transport runs.
 struct Mutable {

@@ -10,7 +10,7 @@
 namespace actr::net::test {
 namespace {
 
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 struct Pem {
   std::string certificate;

@@ -13,7 +13,7 @@
 namespace actr::net::test {
 namespace {
 
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 struct Pair {
   std::unique_ptr<Transport> server;
@@ -126,7 +126,7 @@ TEST(NetTransport, TellIsAccepted) {
 
 TEST(NetTransport, StreamChunksArriveInOrderIntact) {
   std::mutex m;
-  std::vector<runtime::DataStream> chunks;
+  std::vector<workload::DataStream> chunks;
   auto p = make_pair([&](const PeerInfo&, Request request, Responder responder) {
     std::lock_guard lock(m);
     chunks.push_back(*request.message.chunk);
@@ -134,14 +134,14 @@ TEST(NetTransport, StreamChunksArriveInOrderIntact) {
   });
   for (uint64_t i = 0; i < 50; ++i) {
     Request r = make_request(Kind::Stream, "", "");
-    r.message.payload_type = runtime::PayloadType::stream_reliable();
+    r.message.payload_type = workload::PayloadType::stream_reliable();
     r.message.chunk =
-        runtime::DataStream{"s1", i, bytes("chunk" + std::to_string(i)), {{"k", "v"}}, 5};
+        workload::DataStream{"s1", i, bytes("chunk" + std::to_string(i)), {{"k", "v"}}, 5};
     p.peer->tell(std::move(r), [](Status s) { EXPECT_TRUE(s.is_ok()); });
   }
   auto last = tell_and_wait(*p.peer, [] {
     Request r = make_request(Kind::Stream, "", "");
-    r.message.chunk = runtime::DataStream{"s1", 50, {}, {}, std::nullopt};
+    r.message.chunk = workload::DataStream{"s1", 50, {}, {}, std::nullopt};
     return r;
   }());
   ASSERT_TRUE(last.has_value());

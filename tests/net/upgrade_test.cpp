@@ -26,7 +26,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
-using Kind = runtime::Message::Kind;
+using Kind = workload::Message::Kind;
 
 struct Upgrade {
   beast::error_code ec;

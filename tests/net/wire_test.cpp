@@ -58,10 +58,10 @@ TEST(NetWire, ErrorCodesAreDistinctAndUnspecifiedIsRefused) {
 }
 
 TEST(NetWire, CallRequestRoundTripsEveryField) {
-  Request r = make_request(runtime::Message::Kind::Call, "greet", "hello");
+  Request r = make_request(workload::Message::Kind::Call, "greet", "hello");
   r.message.chain = {3, 5, 8};
-  r.message.lane = runtime::Lane::Signal;
-  r.message.payload_type = runtime::PayloadType::rpc_signal();
+  r.message.lane = workload::Lane::Signal;
+  r.message.payload_type = workload::PayloadType::rpc_signal();
   transport::Request p;
   wire::to_proto(r, 42, &p);
   EXPECT_EQ(p.id(), 42u);
@@ -69,43 +69,43 @@ TEST(NetWire, CallRequestRoundTripsEveryField) {
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->target, r.target);
   const auto& m = back->message;
-  EXPECT_EQ(m.kind, runtime::Message::Kind::Call);
+  EXPECT_EQ(m.kind, workload::Message::Kind::Call);
   EXPECT_EQ(m.route_key, "greet");
   EXPECT_EQ(m.payload, bytes("hello"));
   EXPECT_EQ(m.request_id, r.message.request_id);
   EXPECT_EQ(m.caller, r.message.caller);
   EXPECT_EQ(m.chain, (std::vector<uint64_t>{3, 5, 8}));
-  EXPECT_EQ(m.lane, runtime::Lane::Signal);
-  EXPECT_EQ(m.payload_type, runtime::PayloadType::rpc_signal());
+  EXPECT_EQ(m.lane, workload::Lane::Signal);
+  EXPECT_EQ(m.payload_type, workload::PayloadType::rpc_signal());
   EXPECT_FALSE(m.chunk.has_value());
 }
 
 TEST(NetWire, TellWithoutCallerKeepsTheCallerAbsent) {
-  Request r = make_request(runtime::Message::Kind::Tell, "note", "");
+  Request r = make_request(workload::Message::Kind::Tell, "note", "");
   r.message.caller.reset();
   transport::Request p;
   wire::to_proto(r, 1, &p);
   auto back = wire::from_proto(p);
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->message.kind, runtime::Message::Kind::Tell);
+  EXPECT_EQ(back->message.kind, workload::Message::Kind::Tell);
   EXPECT_FALSE(back->message.caller.has_value());
   EXPECT_TRUE(back->message.payload.empty());
 }
 
 TEST(NetWire, StreamChunkRoundTrips) {
-  Request r = make_request(runtime::Message::Kind::Stream, "", "");
-  runtime::DataStream chunk;
+  Request r = make_request(workload::Message::Kind::Stream, "", "");
+  workload::DataStream chunk;
   chunk.stream_id = "video";
   chunk.sequence = 17;
   chunk.payload = bytes("frame-bytes");
   chunk.metadata = {{"codec", "h264"}, {"k", ""}};
   chunk.timestamp_ms = -5;
   r.message.chunk = chunk;
-  r.message.payload_type = runtime::PayloadType::stream_latency_first();
+  r.message.payload_type = workload::PayloadType::stream_latency_first();
   for (auto type :
-       {runtime::PayloadType::rpc_reliable(), runtime::PayloadType::rpc_signal(),
-        runtime::PayloadType::stream_reliable(), runtime::PayloadType::stream_latency_first(),
-        runtime::PayloadType::media_rtp()}) {
+       {workload::PayloadType::rpc_reliable(), workload::PayloadType::rpc_signal(),
+        workload::PayloadType::stream_reliable(), workload::PayloadType::stream_latency_first(),
+        workload::PayloadType::media_rtp()}) {
     r.message.payload_type = type;
     transport::Request p;
     wire::to_proto(r, 1, &p);

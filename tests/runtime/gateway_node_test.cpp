@@ -11,6 +11,7 @@
 
 #include "common/unicode.hpp"
 #include "gateway/client.hpp"
+#include "gateway/node_gateway.hpp"
 #include "node_fixture.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "support/missing.hpp"
@@ -27,8 +28,10 @@ TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
   auto dir = fresh_dir("gateway");
   auto node = start_node("[gateway]\nport = 0\n" + probe_actor("alpha") + probe_actor("beta"), dir);
   ASSERT_TRUE(node);
-  ASSERT_NE(node->gateway_port(), 0);
-  std::string url = "http://127.0.0.1:" + std::to_string(node->gateway_port());
+  auto http = gateway::NodeGateway::start(*node);
+  ASSERT_TRUE(http) << http.error().message;
+  ASSERT_NE((*http)->port(), 0);
+  std::string url = (*http)->url();
   gateway::Client client;
   auto r = client.post(url, "alpha", "call", bytes("beta echo via http"));
   ASSERT_TRUE(r) << r.error().message;
@@ -52,6 +55,7 @@ TEST(NodeGateway, CallsMetricsAndHealthOverHttp) {
   auto health = client.get(url, "/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+  (*http)->stop();
   node->stop();
   std::filesystem::remove_all(dir);
 }
@@ -65,11 +69,13 @@ TEST(NodeGateway, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
       "[gateway]\nport = 0\n" + probe_actor("alpha") + probe_actor("beta", "mailbox = \"memory\""),
       dir);
   ASSERT_TRUE(node);
-  std::string url = "http://127.0.0.1:" + std::to_string(node->gateway_port());
+  auto http = gateway::NodeGateway::start(*node);
+  ASSERT_TRUE(http) << http.error().message;
+  std::string url = (*http)->url();
   gateway::Client client;
   struct Case {
     std::string target, route;
-    runtime::Bytes payload;
+    workload::Bytes payload;
   };
   std::vector<Case> cases;
   for (int byte = 0; byte < 256; ++byte) {
@@ -95,10 +101,10 @@ TEST(NodeGateway, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
     bool valid = unicode::validate_utf8(c.target) && unicode::validate_utf8(c.route);
     if (!valid) {
       ASSERT_TRUE(r->is_err());
-      EXPECT_EQ(r->error().tag(), runtime::ActrError::Tag::InvalidArgument) << text(*r);
+      EXPECT_EQ(r->error().tag(), workload::ActrError::Tag::InvalidArgument) << text(*r);
       ++refused;
     } else if (r->is_err()) {
-      EXPECT_NE(r->error().tag(), runtime::ActrError::Tag::Internal) << text(*r);
+      EXPECT_NE(r->error().tag(), workload::ActrError::Tag::Internal) << text(*r);
     }
   }
   EXPECT_GT(refused, 300u);
@@ -112,6 +118,7 @@ TEST(NodeGateway, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(text(*client.post(url, "alpha", "echo", bytes("still here"))), "still here");
+  (*http)->stop();
   node->stop();
   std::filesystem::remove_all(dir);
 }
@@ -124,7 +131,9 @@ TEST(NodeGateway, HealthzNamesFailedActorsAndTheirReasons) {
                              probe_actor("bad-start", "restart = { cooldown_ms = 60000 }"),
                          dir);
   ASSERT_TRUE(node);
-  std::string url = "http://127.0.0.1:" + std::to_string(node->gateway_port());
+  auto http = gateway::NodeGateway::start(*node);
+  ASSERT_TRUE(http) << http.error().message;
+  std::string url = (*http)->url();
   gateway::Client client;
   auto health = client.get(url, "/healthz");
   ASSERT_TRUE(health);
@@ -134,6 +143,7 @@ TEST(NodeGateway, HealthzNamesFailedActorsAndTheirReasons) {
                                       0),
             0u)
       << health->body_text();
+  (*http)->stop();
   node->stop();
   std::filesystem::remove_all(dir);
 }

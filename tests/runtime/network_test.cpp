@@ -95,7 +95,7 @@ class NetworkTest : public ::testing::Test {
                 std::to_string(id.realm.realm_id) + " " + std::to_string(id.serial_number) + " " +
                     route + " " + data);
   }
-  static std::string id_text(const runtime::ActrId& id) {
+  static std::string id_text(const workload::ActrId& id) {
     return std::to_string(id.realm.realm_id) + ":" + std::to_string(id.serial_number);
   }
 
@@ -104,17 +104,17 @@ class NetworkTest : public ::testing::Test {
   // `caller` overrides the caller the request names.
   std::string raw_call(runtime::Node& node, const std::string& type, const std::string& route,
                        std::string credential = "",
-                       std::optional<runtime::ActrId> caller = std::nullopt,
+                       std::optional<workload::ActrId> caller = std::nullopt,
                        std::vector<std::pair<std::string, std::string>> more = {},
                        std::vector<std::string>* more_answers = nullptr) {
-    runtime::ActrId me;
+    workload::ActrId me;
     if (credential.empty()) {
       signaling::ClientOptions options;
       options.enroll_token = kToken;
       auto client = signaling::Client::connect(server_->listen_address(), options);
       if (!client) return "connect: " + client.error().message;
       signaling::RegisterParams params;
-      params.type = *runtime::parse_type(type);
+      params.type = *workload::parse_type(type);
       params.realm = 1;
       auto reg = (*client)->register_actor(params);
       if (!reg) return "register: " + reg.error().message;
@@ -135,13 +135,13 @@ class NetworkTest : public ::testing::Test {
     auto send = [&](std::string route_key, std::string request_id) {
       net::Request request;
       request.target = node.actors()[0]->id();
-      request.message.kind = runtime::Message::Kind::Call;
+      request.message.kind = workload::Message::Kind::Call;
       request.message.request_id = std::move(request_id);
       request.message.route_key = std::move(route_key);
       request.message.caller = caller.value_or(me);
-      std::promise<runtime::CallResult> reply;
+      std::promise<workload::CallResult> reply;
       (*peer)->call(std::move(request),
-                    [&](runtime::CallResult r) { reply.set_value(std::move(r)); });
+                    [&](workload::CallResult r) { reply.set_value(std::move(r)); });
       return text(reply.get_future().get());
     };
     std::string first = send(route, "raw-" + std::to_string(++raw_calls_));

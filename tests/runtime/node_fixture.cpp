@@ -23,8 +23,7 @@ std::string probe_actor(const std::string& name, const std::string& extra) {
          "@0.1.0\"\n" + extra + "\n";
 }
 
-std::unique_ptr<runtime::Node> start_node(const std::string& toml,
-                                          const std::filesystem::path& dir,
+std::unique_ptr<runtime::Node> start_node(const std::string& toml, const std::filesystem::path& dir,
                                           runtime::NodeOptions options) {
   std::string text = toml;
   std::string probe = guest_path("runtime_probe").string();
@@ -40,11 +39,11 @@ std::unique_ptr<runtime::Node> start_node(const std::string& toml,
   return std::move(*node);
 }
 
-std::string text(const runtime::CallResult& r) {
+std::string text(const workload::CallResult& r) {
   if (r.is_ok()) return std::string(r.value().begin(), r.value().end());
-  return runtime::describe(r.error());
+  return workload::describe(r.error());
 }
 
-runtime::Bytes bytes(const std::string& s) { return runtime::Bytes(s.begin(), s.end()); }
+workload::Bytes bytes(const std::string& s) { return workload::Bytes(s.begin(), s.end()); }
 
 }  // namespace actr::test

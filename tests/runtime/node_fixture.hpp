@@ -18,11 +18,10 @@ std::filesystem::path fresh_dir(const std::string& name);
 std::string probe_actor(const std::string& name, const std::string& extra = "");
 
 // Starts a node from `toml` (the probe's path substituted for "$PROBE") in data dir `dir`.
-std::unique_ptr<runtime::Node> start_node(const std::string& toml,
-                                          const std::filesystem::path& dir,
+std::unique_ptr<runtime::Node> start_node(const std::string& toml, const std::filesystem::path& dir,
                                           runtime::NodeOptions options = {});
 
-std::string text(const runtime::CallResult& r);  // reply bytes or "<case>: <message>"
-runtime::Bytes bytes(const std::string& s);
+std::string text(const workload::CallResult& r);  // reply bytes or "<case>: <message>"
+workload::Bytes bytes(const std::string& s);
 
 }  // namespace actr::test

@@ -13,8 +13,8 @@
 namespace actr::test {
 namespace {
 
-using runtime::ActrError;
-using runtime::CallResult;
+using workload::ActrError;
+using workload::CallResult;
 
 class NodeTest : public ::testing::Test {
  protected:
@@ -370,7 +370,7 @@ TEST_F(NodeTest, BackpressureFiresOncePerCrossingAndTheHardLimitRefuses) {
       ++accepted;
     } else {
       ++refused;
-      refusal = runtime::describe(s.error());
+      refusal = workload::describe(s.error());
     }
   }
   busy.join();
@@ -426,7 +426,7 @@ TEST_F(NodeTest, StopRunsOnStopAndRefusesNewMessages) {
   node_->stop();
   EXPECT_EQ(actor->state(), runtime::Actor::State::Stopped);
   bool refused = false;
-  actor->deliver(runtime::Message{}, [&](runtime::Status s) { refused = s.is_err(); });
+  actor->deliver(workload::Message{}, [&](workload::Status s) { refused = s.is_err(); });
   EXPECT_TRUE(refused);
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "gateway/client.hpp"
+#include "gateway/node_gateway.hpp"
 #include "node_fixture.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "support/missing.hpp"
@@ -238,15 +239,17 @@ class JsWorkloadTest : public ::testing::Test {
 };
 
 TEST_F(JsWorkloadTest, RunsAsAnActorWithWasi) {
-  node_ = start_node("engine = \"interp\"\n[gateway]\nport = 0\n[[actors]]\nname = \"js\"\n"
-                     "component = \"" +
-                         guest_path("js-echo").string() +
-                         "\"\nmailbox = \"memory\"\nrestart = { backoff_ms = 1 }\n" +
-                         probe_actor("echo"),
-                     dir_);
+  node_ = start_node(
+      "engine = \"interp\"\n[gateway]\nport = 0\n[[actors]]\nname = \"js\"\n"
+      "component = \"" +
+          guest_path("js-echo").string() +
+          "\"\nmailbox = \"memory\"\nrestart = { backoff_ms = 1 }\n" + probe_actor("echo"),
+      dir_);
   ASSERT_TRUE(node_);
   // Through the HTTP gateway, as a client would.
-  std::string url = "http://127.0.0.1:" + std::to_string(node_->gateway_port());
+  auto http = gateway::NodeGateway::start(*node_);
+  ASSERT_TRUE(http) << http.error().message;
+  std::string url = (*http)->url();
   gateway::Client client;
   auto call = [&](const std::string& route, const std::string& payload = "") -> std::string {
     auto r = client.post(url, "js", route, bytes(payload));

@@ -1,9 +1,12 @@
-#include "signaling/acl.hpp"
-
 #include <gtest/gtest.h>
+
+#include "signaling/acl_proto.hpp"
 
 namespace actr::signaling {
 namespace {
+
+using workload::ActrType;
+using workload::parse_access_rule;
 
 const ActrType kGreeter{"acme", "greeter", "1.0.0"};
 const ActrType kIntruder{"evil", "greeter", "1.0.0"};
@@ -67,8 +70,8 @@ TEST(Acl, ParseRejectsBadRules) {
 TEST(Acl, ProtoRoundTrip) {
   Acl acl({rule("deny evil/* realm 2"), rule("allow *")});
   proto::RegisterRequest holder;
-  acl.to_proto(*holder.mutable_acl());
-  Acl back = Acl::from_proto(holder.acl());
+  acl_to_proto(acl, *holder.mutable_acl());
+  Acl back = acl_from_proto(holder.acl());
   EXPECT_EQ(back.rules(), acl.rules());
 }
 

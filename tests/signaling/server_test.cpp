@@ -2,7 +2,6 @@
 #include "signaling/server.hpp"
 
 #include <gtest/gtest.h>
-
 #include <poll.h>
 
 #include <atomic>
@@ -61,7 +60,7 @@ class SignalingServerTest : public ::testing::Test {
     return reg ? *reg : Registration{};
   }
 
-  static AccessRule rule(const char* text) { return *parse_access_rule(text); }
+  static AccessRule rule(const char* text) { return *workload::parse_access_rule(text); }
 
   // A valid Ping envelope, for raw frames.
   static std::string ping_frame(uint64_t id) {

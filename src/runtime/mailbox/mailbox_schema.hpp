@@ -3,8 +3,8 @@
 #pragma once
 
 #include "common/result.hpp"
+#include "common/sqlite.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
-#include "runtime/mailbox/sqlite.hpp"
 
 namespace actr::runtime {
 

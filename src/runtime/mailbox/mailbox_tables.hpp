@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/sqlite.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
-#include "runtime/mailbox/sqlite.hpp"
 
 namespace actr::runtime {
 

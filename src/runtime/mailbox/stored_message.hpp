@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "workload/lane.hpp"
+
 namespace actr::runtime {
 
-// Delivery lanes of one mailbox: every queued Signal message is delivered before any Reliable one.
-enum class Lane : uint8_t { Signal = 0, Reliable = 1 };
+using workload::Lane;
 
 struct StoredMessage {
   int64_t id = 0;       // assigned by the store; increases with insertion, never reused

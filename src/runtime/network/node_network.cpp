@@ -7,8 +7,7 @@
 
 #include "runtime/actor.hpp"
 #include "runtime/network/credential_set.hpp"
-#include "runtime/node.hpp"
-#include "signaling/acl.hpp"
+#include "runtime/vocabulary.hpp"
 #include "signaling/enrollment.hpp"
 
 namespace actr::runtime {
@@ -59,7 +58,7 @@ bool same_actor(const ActrId& a, const ActrId& b) {
 
 }  // namespace
 
-NodeNetwork::NodeNetwork(Node& node, std::vector<Member> members)
+NodeNetwork::NodeNetwork(LocalActors& node, std::vector<Member> members)
     : node_(node),
       config_(node.config().network),
       realm_(node.config().realm),
@@ -69,7 +68,14 @@ NodeNetwork::NodeNetwork(Node& node, std::vector<Member> members)
 
 NodeNetwork::~NodeNetwork() { stop(); }
 
-Result<std::shared_ptr<NodeNetwork>> NodeNetwork::start(Node& node, std::vector<Member> members) {
+Result<std::shared_ptr<Network>> start_websocket_network(LocalActors& actors,
+                                                         std::vector<Network::Member> members) {
+  ACTR_TRY(auto network, NodeNetwork::start(actors, std::move(members)));
+  return std::shared_ptr<Network>(std::move(network));
+}
+
+Result<std::shared_ptr<NodeNetwork>> NodeNetwork::start(LocalActors& node,
+                                                        std::vector<Member> members) {
   std::shared_ptr<NodeNetwork> network(new NodeNetwork(node, std::move(members)));
   ACTR_TRY_VOID(network->open());
   return network;
@@ -199,7 +205,7 @@ Result<void> NodeNetwork::open() {
       params.realm = realm_;
       params.advertised_address = advertised;
       for (const auto& text : m.acl) {
-        if (auto rule = signaling::parse_access_rule(text)) params.acl.push_back(*rule);
+        if (auto rule = parse_access_rule(text)) params.acl.push_back(*rule);
       }
       if (auto it = stored_.find(m.key); it != stored_.end()) {
         params.previous_serial = it->second.serial;
@@ -504,7 +510,7 @@ void NodeNetwork::on_request(const net::PeerInfo& peer, net::Request request,
     return refuse(ActrError::permission_denied("the credentials of the calling node expired"));
   }
   if (m.kind == Message::Kind::Stream &&
-      (!m.chunk || node_.streams().owner(m.chunk->stream_id) != target->id().serial_number)) {
+      (!m.chunk || node_.stream_owner(m.chunk->stream_id) != target->id().serial_number)) {
     return refuse(ActrError::not_found("stream `" + (m.chunk ? m.chunk->stream_id : "") +
                                        "` is not registered by actor " + target->label()));
   }

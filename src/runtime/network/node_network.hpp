@@ -22,58 +22,50 @@
 #include "net/transport.hpp"
 #include "runtime/config.hpp"
 #include "runtime/endpoint.hpp"
+#include "runtime/network.hpp"
 #include "runtime/network/identity_file.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/node_link.hpp"
 
 namespace actr::runtime {
 
-class Node;
-
-class NodeNetwork : public std::enable_shared_from_this<NodeNetwork> {
+class NodeNetwork final : public Network, public std::enable_shared_from_this<NodeNetwork> {
  public:
-  // One actor instance of the node, in the order the node creates them.
-  struct Member {
-    std::string key;  // its mailbox key, "<name>#<index>"
-    ActrType type;
-    std::vector<std::string> acl;  // the rules of its ActorConfig
-  };
-
   // Starts the transport and the signaling link, registers every member and waits (up to
   // `register_timeout`) until each has an id. Without an answer in time the node starts with the
   // ids it had before (data_dir/identities) when it knows all of them, and fails otherwise.
-  static Result<std::shared_ptr<NodeNetwork>> start(Node& node, std::vector<Member> members);
-  ~NodeNetwork();
+  static Result<std::shared_ptr<NodeNetwork>> start(LocalActors& node, std::vector<Member> members);
+  ~NodeNetwork() override;
 
   // The members' ids, index-aligned with `members`.
-  std::vector<ActrId> ids() const;
+  std::vector<ActrId> ids() const override;
   // The node's actors exist: inbound requests reach them from now on.
-  void serve();
+  void serve() override;
   // The node's actors have started: from now on they hear every transition through their hooks,
   // starting with the signaling connection made while they were being created.
-  void announce();
+  void announce() override;
   // Closes connections (callers in flight get unavailable) and the signaling link. Idempotent.
-  void stop();
+  void stop() override;
 
   // An endpoint for an actor of another node (its address found through discovery, an earlier
   // request from it, or a lookup at the signaling server when it is delivered to).
-  std::shared_ptr<Endpoint> endpoint(const ActrId& id);
+  std::shared_ptr<Endpoint> endpoint(const ActrId& id) override;
   // Discovery at the signaling server on behalf of `caller` (its ACL view); `done` runs once on a
   // network thread. Candidates of this node are skipped (the node looked locally first).
   void discover(const ActrType& type, const ActrId& caller,
-                std::function<void(wit::Result<ActrId, ActrError>)> done);
+                std::function<void(wit::Result<ActrId, ActrError>)> done) override;
 
   // The credential of this node's actor `serial` has lapsed (not renewed in time).
-  bool lapsed(uint64_t serial) const;
-  std::string listen_address() const;
-  bool signaling_connected() const;
-  net::Transport::Stats transport_stats() const;
+  bool lapsed(uint64_t serial) const override;
+  std::string listen_address() const override;
+  bool signaling_connected() const override;
+  net::Transport::Stats transport_stats() const override;
 
   // Sends `message` to the remote actor `target` (RemoteEndpoint::deliver).
   void send(const ActrId& target, Message message, std::function<void(Status)> accepted);
 
  private:
-  NodeNetwork(Node& node, std::vector<Member> members);
+  NodeNetwork(LocalActors& node, std::vector<Member> members);
   Result<void> open();
   Result<net::PeerInfo> verify(std::span<const uint8_t> credential_set) const;
   // The credentials of the node's registered actors, at most `budget` bytes of them (at least one).
@@ -93,7 +85,7 @@ class NodeNetwork : public std::enable_shared_from_this<NodeNetwork> {
   // Drops `target`'s directory entry if it still points at `address`.
   void forget(const ActrId& target, const std::string& address);
 
-  Node& node_;
+  LocalActors& node_;
   NetworkConfig config_;
   uint32_t realm_;
   std::vector<Member> members_;

@@ -13,7 +13,7 @@
 
 #include "common/result.hpp"
 
-namespace actr::runtime::sqlite {
+namespace actr::sqlite {
 
 class Statement;
 
@@ -79,4 +79,4 @@ class Statement {
   sqlite3* db_ = nullptr;
 };
 
-}  // namespace actr::runtime::sqlite
+}  // namespace actr::sqlite

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "runtime/actr_error.hpp"
-#include "runtime/ids.hpp"
-#include "runtime/mailbox/stored_message.hpp"  // Lane
+#include "workload/actr_error.hpp"
+#include "workload/ids.hpp"
+#include "workload/lane.hpp"
 
-namespace actr::runtime {
+namespace actr::workload {
 
-using DataStream = workload::types::DataStream;
-using PayloadType = workload::types::PayloadType;
+using DataStream = types::DataStream;
+using PayloadType = types::PayloadType;
 
 // Where a call's outcome goes. Settles once: the first of reply, timeout or cancellation wins.
 class ReplySlot {
@@ -54,4 +54,4 @@ struct Message {
   uint32_t attempts = 0;  // traps so far
 };
 
-}  // namespace actr::runtime
+}  // namespace actr::workload

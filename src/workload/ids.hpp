@@ -13,10 +13,10 @@
 #include "actr_workload_guest_types.hpp"
 #include "common/result.hpp"
 
-namespace actr::runtime {
+namespace actr::workload {
 
-using ActrId = workload::types::ActrId;
-using ActrType = workload::types::ActrType;
+using ActrId = types::ActrId;
+using ActrType = types::ActrType;
 
 std::string to_string(const ActrType& type);
 std::string to_string(const ActrId& id);
@@ -40,4 +40,4 @@ struct Target {
 };
 Result<Target> parse_target(std::string_view text);
 
-}  // namespace actr::runtime
+}  // namespace actr::workload

@@ -1,8 +1,8 @@
-#include "runtime/actr_error.hpp"
+#include "workload/actr_error.hpp"
 
 #include "common/unicode.hpp"
 
-namespace actr::runtime {
+namespace actr::workload {
 
 std::string_view case_name(const ActrError& error) {
   using Tag = ActrError::Tag;
@@ -56,7 +56,7 @@ ActrError with_valid_text(ActrError error) {
         using V = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<V, std::string>) {
           v = unicode::to_valid_utf8(v);
-        } else if constexpr (std::is_same_v<V, workload::types::DependencyNotFoundPayload>) {
+        } else if constexpr (std::is_same_v<V, types::DependencyNotFoundPayload>) {
           v.service_name = unicode::to_valid_utf8(v.service_name);
           v.message = unicode::to_valid_utf8(v.message);
         }
@@ -65,4 +65,4 @@ ActrError with_valid_text(ActrError error) {
   return error;
 }
 
-}  // namespace actr::runtime
+}  // namespace actr::workload

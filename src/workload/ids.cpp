@@ -1,9 +1,9 @@
-#include "runtime/ids.hpp"
+#include "workload/ids.hpp"
 
 #include <charconv>
 #include <vector>
 
-namespace actr::runtime {
+namespace actr::workload {
 
 namespace {
 
@@ -118,4 +118,4 @@ Result<Target> parse_target(std::string_view text) {
   return t;
 }
 
-}  // namespace actr::runtime
+}  // namespace actr::workload

@@ -1,9 +1,9 @@
-#include "signaling/acl.hpp"
+#include "workload/acl.hpp"
 
 #include <charconv>
 #include <sstream>
 
-namespace actr::signaling {
+namespace actr::workload {
 
 namespace {
 
@@ -71,31 +71,4 @@ bool Acl::allows(const ActrType& caller_type, uint32_t caller_realm) const {
   return false;
 }
 
-Acl Acl::from_proto(const google::protobuf::RepeatedPtrField<proto::AclRule>& rules) {
-  std::vector<AccessRule> out;
-  out.reserve(rules.size());
-  for (const proto::AclRule& r : rules) {
-    AccessRule rule;
-    rule.effect =
-        r.effect() == proto::AclRule::ALLOW ? AccessRule::Effect::Allow : AccessRule::Effect::Deny;
-    rule.manufacturer = r.manufacturer();
-    rule.name = r.name();
-    if (r.has_realm()) rule.realm = r.realm();
-    out.push_back(std::move(rule));
-  }
-  return Acl(std::move(out));
-}
-
-void Acl::to_proto(google::protobuf::RepeatedPtrField<proto::AclRule>& out) const {
-  out.Clear();
-  for (const AccessRule& rule : rules_) {
-    proto::AclRule& r = *out.Add();
-    r.set_effect(rule.effect == AccessRule::Effect::Allow ? proto::AclRule::ALLOW
-                                                          : proto::AclRule::DENY);
-    r.set_manufacturer(rule.manufacturer);
-    r.set_name(rule.name);
-    if (rule.realm) r.set_realm(*rule.realm);
-  }
-}
-
-}  // namespace actr::signaling
+}  // namespace actr::workload

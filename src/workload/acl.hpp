@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "signaling/ids.hpp"
+#include "workload/ids.hpp"
 
-namespace actr::signaling {
+namespace actr::workload {
 
 struct AccessRule {
   enum class Effect { Allow, Deny };
@@ -28,7 +28,7 @@ struct AccessRule {
 
 // Text form for configuration files: "allow|deny [MANUFACTURER/]NAME [realm N]", e.g.
 // "allow acme/*", "deny */greeter realm 2", "allow *". A bare NAME means any manufacturer.
-actr::Result<AccessRule> parse_access_rule(std::string_view text);
+Result<AccessRule> parse_access_rule(std::string_view text);
 std::string to_string(const AccessRule& rule);
 
 class Acl {
@@ -39,11 +39,8 @@ class Acl {
   bool allows(const ActrType& caller_type, uint32_t caller_realm) const;
   const std::vector<AccessRule>& rules() const { return rules_; }
 
-  static Acl from_proto(const google::protobuf::RepeatedPtrField<proto::AclRule>& rules);
-  void to_proto(google::protobuf::RepeatedPtrField<proto::AclRule>& out) const;
-
  private:
   std::vector<AccessRule> rules_;
 };
 
-}  // namespace actr::signaling
+}  // namespace actr::workload

@@ -1,4 +1,4 @@
-// Helpers on the contract's `actr-error` (actr::workload::types::ActrError): its case name as
+// Helpers on the contract's `actr-error` (actr::types::ActrError): its case name as
 // WIT spells it, its message, and the results the host imports answer.
 #pragma once
 
@@ -9,9 +9,9 @@
 #include "actr_wit_runtime.hpp"
 #include "actr_workload_guest_types.hpp"
 
-namespace actr::runtime {
+namespace actr::workload {
 
-using ActrError = workload::types::ActrError;
+using ActrError = types::ActrError;
 using Bytes = std::vector<uint8_t>;
 // The outcome of a call: the reply bytes or the error, exactly as the callee or the host gave it.
 using CallResult = wit::Result<Bytes, ActrError>;
@@ -27,4 +27,4 @@ std::string describe(const ActrError& error);
 // builds from text it does not control before they cross into a guest.
 ActrError with_valid_text(ActrError error);
 
-}  // namespace actr::runtime
+}  // namespace actr::workload

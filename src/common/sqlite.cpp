@@ -1,8 +1,8 @@
-#include "runtime/mailbox/sqlite.hpp"
+#include "common/sqlite.hpp"
 
 #include <utility>
 
-namespace actr::runtime::sqlite {
+namespace actr::sqlite {
 
 Result<Connection> Connection::open(const std::filesystem::path& path, bool create) {
   sqlite3* db = nullptr;
@@ -132,4 +132,4 @@ bool Statement::column_is_null(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
-}  // namespace actr::runtime::sqlite
+}  // namespace actr::sqlite
