@@ -43,7 +43,7 @@
 #include "net/transport.hpp"
 #include "runtime/config.hpp"
 #include "runtime/node.hpp"
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 
 extern char** environ;
 
@@ -317,7 +317,7 @@ int node_child(int argc, char** argv, int at) {
 
 // The signaling server, node B (child process) with `beta` and node A (here) with `alpha`.
 struct Cluster {
-  std::unique_ptr<actr::signaling::Server> server;
+  std::unique_ptr<actr::signaling::server::Server> server;
   std::unique_ptr<Child> b;
   std::unique_ptr<BenchNode> a;
   uint64_t beta_serial = 0;
@@ -337,14 +337,14 @@ struct Cluster {
     auto c = std::make_unique<Cluster>();
     c->server_dir = fs::temp_directory_path() / ("actr-cbench-signal-" + std::to_string(getpid()));
     fs::remove_all(c->server_dir);
-    actr::signaling::ServerOptions options;
+    actr::signaling::server::ServerOptions options;
     options.data_dir = c->server_dir;
     options.enrollment.open = true;  // a benchmark on loopback
     // The per-connection rate limit (default 1000/s) would throttle discovery: every call-loop
     // discovers its callee once.
     options.messages_per_second = 1e6;
     options.message_burst = 1e6;
-    auto server = actr::signaling::Server::start(options);
+    auto server = actr::signaling::server::Server::start(options);
     if (!server) {
       std::fprintf(stderr, "signaling server: %s\n", server.error().message.c_str());
       return nullptr;

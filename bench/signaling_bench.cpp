@@ -42,8 +42,8 @@
 #include <vector>
 
 #include "signaling/client.hpp"
-#include "signaling/registry_store.hpp"
-#include "signaling/server.hpp"
+#include "signaling/server/registry_store.hpp"
+#include "signaling/server/server.hpp"
 
 extern char** environ;
 
@@ -127,7 +127,7 @@ int server_child(int cpu, const fs::path& data_dir, const std::string& log_level
                  long heartbeat_ms) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   if (!pin_to({cpu})) std::fprintf(stderr, "server child: cannot pin to CPU %d\n", cpu);
-  sig::ServerOptions o;
+  sig::server::ServerOptions o;
   o.data_dir = data_dir;
   o.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   o.enrollment.open = true;  // a benchmark on loopback
@@ -135,7 +135,7 @@ int server_child(int cpu, const fs::path& data_dir, const std::string& log_level
   // connections, not the server.
   o.messages_per_second = 1e7;
   o.message_burst = 1e7;
-  auto server = sig::Server::start(std::move(o));
+  auto server = sig::server::Server::start(std::move(o));
   FILE* answers = fdopen(kAnswerFd, "w");
   FILE* commands = fdopen(kCommandFd, "r");
   if (!answers || !commands) return 1;
@@ -368,7 +368,7 @@ std::optional<Figures> store_once(const fs::path& base, int count) {
   fs::create_directories(dir);
   std::optional<Figures> out;
   {
-    auto store = sig::RegistryStore::open(dir / sig::kRegistryFileName);
+    auto store = sig::server::RegistryStore::open(dir / sig::server::kRegistryFileName);
     if (!store) {
       std::fprintf(stderr, "store: %s\n", store.error().message.c_str());
       return std::nullopt;
@@ -378,7 +378,7 @@ std::optional<Figures> store_once(const fs::path& base, int count) {
     for (int i = 0; i < count; ++i) {
       auto serial = store->allocate_serial(1);
       if (!serial) return std::nullopt;
-      sig::StoredRegistration reg;
+      sig::server::StoredRegistration reg;
       reg.id.realm.realm_id = 1;
       reg.id.serial_number = *serial;
       reg.id.type = service_type(static_cast<size_t>(i) % 100);

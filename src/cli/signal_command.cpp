@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
 #include "signaling/enrollment.hpp"
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 #include "workload/ids.hpp"
 
 namespace actr::cli {
@@ -27,7 +27,7 @@ struct SignalOptions {
   std::string log_level;
 };
 
-Result<void> apply_listen(signaling::ServerOptions& options, const std::string& spec) {
+Result<void> apply_listen(signaling::server::ServerOptions& options, const std::string& spec) {
   std::string port_text = spec;
   if (size_t colon = spec.rfind(':'); colon != std::string::npos) {
     options.address = spec.substr(0, colon);
@@ -43,7 +43,7 @@ Result<void> apply_listen(signaling::ServerOptions& options, const std::string& 
 
 Result<void> run(const SignalOptions& o) {
   if (!o.log_level.empty()) spdlog::set_level(spdlog::level::from_str(o.log_level));
-  signaling::ServerOptions options;
+  signaling::server::ServerOptions options;
   ACTR_TRY_VOID(apply_listen(options, o.listen));
   options.data_dir = std::filesystem::absolute(o.data_dir);
   options.credential_ttl = std::chrono::seconds(o.credential_ttl_s);
@@ -85,7 +85,7 @@ Result<void> run(const SignalOptions& o) {
 
   StopSignals stop_signals;  // before any thread starts
 
-  ACTR_TRY(auto server, signaling::Server::start(std::move(options)));
+  ACTR_TRY(auto server, signaling::server::Server::start(std::move(options)));
   std::cout << "signaling: " << server->listen_address() << "\n" << token_note << std::endl;
   spdlog::info("{}: stopping", stop_signals.wait());
   server->stop();

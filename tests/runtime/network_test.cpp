@@ -15,7 +15,7 @@
 #include "runtime/network/credential_set.hpp"
 #include "runtime/network/node_network.hpp"
 #include "signaling/client.hpp"
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 #include "support/missing.hpp"
 
 namespace actr::test {
@@ -58,13 +58,13 @@ class NetworkTest : public ::testing::Test {
   }
 
   void start_server(std::chrono::seconds ttl = std::chrono::seconds(3600), uint16_t port = 0) {
-    signaling::ServerOptions options;
+    signaling::server::ServerOptions options;
     options.port = port;
     options.data_dir = dir_ / "signaling";
     options.enrollment.tokens.push_back({kToken, {}});
     options.credential_ttl = ttl;
     options.heartbeat_interval = 200ms;
-    auto server = signaling::Server::start(options);
+    auto server = signaling::server::Server::start(options);
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
   }
@@ -155,7 +155,7 @@ class NetworkTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<signaling::Server> server_;
+  std::unique_ptr<signaling::server::Server> server_;
   std::vector<std::unique_ptr<signaling::Client>> clients_;
   uint64_t raw_caller_serial_ = 0;
   int raw_calls_ = 0;
@@ -447,10 +447,10 @@ TEST_F(NetworkTest, RequestBytesThatAreNotUtf8AreRefusedAndRestartNothing) {
 }
 
 TEST_F(NetworkTest, AnEnrollmentTokenKeepsStrangersOut) {
-  signaling::ServerOptions options;
+  signaling::server::ServerOptions options;
   options.data_dir = dir_ / "signaling";
   options.enrollment.tokens.push_back({"s3cret-token-0123", {}});
-  auto server = signaling::Server::start(options);
+  auto server = signaling::server::Server::start(options);
   ASSERT_TRUE(server) << server.error().message;
   server_ = std::move(*server);
   std::string toml = "data_dir = \"x\"\n[network]\nsignaling = \"" + server_->listen_address() +

@@ -7,11 +7,14 @@
 #include <atomic>
 #include <thread>
 
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using namespace std::chrono_literals;
 

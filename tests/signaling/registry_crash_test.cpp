@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "signaling/registry_store.hpp"
+#include "signaling/server/registry_store.hpp"
 #include "temp_dir.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 namespace {
 
 using testing::TempDir;
@@ -204,4 +204,4 @@ TEST(RegistryStore, KillNineWithABatchOpenKeepsTheBlockAndLosesTheBatch) {
 }
 
 }  // namespace
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

@@ -1,4 +1,4 @@
-#include "signaling/registry_store.hpp"
+#include "signaling/server/registry_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 
 #include "temp_dir.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 namespace {
 
 using testing::TempDir;
@@ -159,4 +159,4 @@ TEST(RegistryStore, ForeignFileIsRefused) {
 }
 
 }  // namespace
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

@@ -1,5 +1,5 @@
 // The signaling server end to end: real WebSocket clients over loopback.
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "signaling/client.hpp"
-#include "signaling/registry_store.hpp"
+#include "signaling/server/registry_store.hpp"
 #include "temp_dir.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 namespace {
 
 using namespace std::chrono_literals;
@@ -667,4 +667,4 @@ TEST_F(SignalingServerTest, LookupByIdFindsOnlyWhatTheCallerMaySee) {
 }
 
 }  // namespace
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

@@ -18,7 +18,7 @@
 #include "support/run_actr.hpp"
 #include "temp_dir.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 namespace {
 
 using namespace std::chrono_literals;
@@ -197,4 +197,4 @@ TEST(SignalCommand, BadListenAddressFails) {
 }
 
 }  // namespace
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

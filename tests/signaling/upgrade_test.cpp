@@ -14,11 +14,14 @@
 
 #include "signaling/client.hpp"
 #include "signaling/node_link.hpp"
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling {
 namespace {
+
+using server::Server;
+using server::ServerOptions;
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;

@@ -31,7 +31,7 @@
 #include "signaling/credential.hpp"
 #include "signaling/ids.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 
 // The database's file name inside the server's data directory.
 inline constexpr const char* kRegistryFileName = "signaling.db";
@@ -81,4 +81,4 @@ class RegistryStore {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

@@ -1,4 +1,4 @@
-#include "signaling/registry_store.hpp"
+#include "signaling/server/registry_store.hpp"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -11,7 +11,7 @@
 
 #include "common/sqlite.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 
 namespace {
 
@@ -277,4 +277,4 @@ actr::Result<void> RegistryStore::commit_batch() {
 
 bool RegistryStore::batch_open() const { return impl_ && impl_->in_batch; }
 
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

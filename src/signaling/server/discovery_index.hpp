@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 
 template <typename Actor>
 class DiscoveryIndex {
@@ -96,4 +96,4 @@ class DiscoveryIndex {
   std::unordered_map<Group, Entries, Hash, Equal> groups_;
 };
 
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

@@ -1,4 +1,4 @@
-#include "signaling/server.hpp"
+#include "signaling/server/server.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -15,11 +15,11 @@
 #include <thread>
 
 #include "signaling/acl_proto.hpp"
-#include "signaling/discovery_index.hpp"
-#include "signaling/registry_store.hpp"
+#include "signaling/server/discovery_index.hpp"
+#include "signaling/server/registry_store.hpp"
 #include "signaling/upgrade.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -845,4 +845,4 @@ size_t Server::connection_count() const { return core_->connection_count; }
 
 size_t Server::live_actor_count() const { return core_->live_count; }
 
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server

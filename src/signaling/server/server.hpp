@@ -30,7 +30,7 @@
 #include "signaling/enrollment.hpp"
 #include "signaling/ids.hpp"
 
-namespace actr::signaling {
+namespace actr::signaling::server {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -86,4 +86,4 @@ class Server {
   std::unique_ptr<Core> core_;
 };
 
-}  // namespace actr::signaling
+}  // namespace actr::signaling::server
