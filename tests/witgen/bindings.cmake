@@ -18,7 +18,8 @@ function(actr_witgen_generate mode wit world out_dir files_var)
   if(mode STREQUAL "guest")
     list(APPEND files ${out_dir}/actr_wit_guest_abi.hpp)
   else()
-    list(APPEND files ${out_dir}/actr_wit_host.hpp)
+    list(APPEND files ${out_dir}/actr_wit_host.hpp ${out_dir}/actr_wit_host_conv.hpp
+                      ${out_dir}/actr_wit_host_abi.hpp ${out_dir}/actr_wit_host_resources.hpp)
   endif()
   file(GLOB_RECURSE wit_files CONFIGURE_DEPENDS ${wit}/*.wit)
   add_custom_command(

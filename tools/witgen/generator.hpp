@@ -32,9 +32,9 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
                                               const GeneratorOptions& options);
 
 // The runtime headers the generated code includes (written next to it).
-OutputFile runtime_header();        // actr_wit_runtime.hpp
-OutputFile guest_runtime_header();  // actr_wit_guest_abi.hpp
-OutputFile host_runtime_header();   // actr_wit_host.hpp
+OutputFile runtime_header();                     // actr_wit_runtime.hpp
+OutputFile guest_runtime_header();               // actr_wit_guest_abi.hpp
+std::vector<OutputFile> host_runtime_headers();  // actr_wit_host*.hpp
 
 // Writes files into `dir` (created if needed), leaving unchanged files untouched so that
 // builds do not redo work.

@@ -1109,11 +1109,12 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
     c << "}  // namespace " << namespace_decl(ns) << "\n\n";
   }
 
-  return std::vector<OutputFile>{runtime_header(),
-                                 host_runtime_header(),
-                                 {base + "_types.hpp", std::move(types)},
-                                 {base + "_host.hpp", h.str()},
-                                 {base + "_host.cpp", c.str()}};
+  std::vector<OutputFile> files{runtime_header()};
+  for (auto& f : host_runtime_headers()) files.push_back(std::move(f));
+  files.push_back({base + "_types.hpp", std::move(types)});
+  files.push_back({base + "_host.hpp", h.str()});
+  files.push_back({base + "_host.cpp", c.str()});
+  return files;
 }
 
 }  // namespace actr::witgen

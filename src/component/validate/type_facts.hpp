@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "component/canonical/layout.hpp"
 #include "component/types.hpp"
 #include "wasm/types.hpp"
 
@@ -16,8 +17,8 @@ namespace actr::component::validate {
 inline constexpr uint32_t kMaxTypeDepth = 100;
 inline constexpr uint64_t kMaxTypeNodes = 1'000'000;
 inline constexpr uint64_t kMaxElemSize = uint64_t{1} << 28;
-inline constexpr size_t kMaxFlatParams = 16;
-inline constexpr size_t kMaxFlatResults = 1;
+using canonical::kMaxFlatParams;
+using canonical::kMaxFlatResults;
 
 struct TypeFacts {
   uint32_t depth = 1;
