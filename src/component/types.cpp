@@ -181,6 +181,13 @@ TypeRef borrow_of(std::shared_ptr<const ResourceType> r) {
   return make(std::move(t));
 }
 
+TypeRef named(const TypeRef& type, std::string name) {
+  if (!type || type->wit_name == name) return type;
+  auto copy = std::make_shared<ValueType>(*type);
+  copy->wit_name = std::move(name);
+  return copy;
+}
+
 namespace {
 
 std::string quoted(std::string_view s) { return "`" + std::string(s) + "`"; }

@@ -91,6 +91,8 @@ TypeRef enum_of(std::vector<std::string> names);
 TypeRef flags_of(std::vector<std::string> names);
 TypeRef own_of(std::shared_ptr<const ResourceType> r);
 TypeRef borrow_of(std::shared_ptr<const ResourceType> r);
+// A copy of `type` carrying its WIT name (names do not affect type identity, only printing).
+TypeRef named(const TypeRef& type, std::string name);
 
 // Structural equality (resources by identity). When they differ and `why` is given, it receives
 // the first difference, e.g. "case 1 is `connection-not-ready` in a, `timed-out` in b".

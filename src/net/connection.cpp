@@ -13,7 +13,7 @@
 #include <boost/beast/websocket/stream_base.hpp>
 #include <utility>
 
-#include "net/base64.hpp"
+#include "common/base64.hpp"
 #include "net/upgrade.hpp"
 #include "net/wire.hpp"
 
@@ -106,10 +106,6 @@ void fail(Pending& p, const ActrError& error) {
   } else if (p.on_reply) {
     p.on_reply(CallResult::Err(error));
   }
-}
-
-std::span<const uint8_t> as_bytes(const std::string& s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
 std::string_view as_view(const std::vector<uint8_t>& b) {
@@ -283,10 +279,10 @@ void Connection::start_websocket() {
     read_upgrade_request();
     return;
   }
-  std::string credential = encode_base64(as_bytes(own_credential()));
+  std::string credential = encode_base64(own_credential());
   if (credential.size() > kMaxRequestCredentialBytes && ctx_->options.upgrade_credential) {
     Bytes proof = ctx_->options.upgrade_credential();
-    credential = encode_base64(std::span<const uint8_t>(proof.data(), proof.size()));
+    credential = encode_base64(as_view(proof));
     full_credential_pending_ = true;  // sent as the first frame once open (open_now)
   }
   if (credential.size() > kMaxRequestCredentialBytes) {
@@ -346,7 +342,7 @@ void Connection::on_handshake(beast::error_code ec) {
                                             " refused: its credential is not base64"));
     return;
   }
-  if (!adopt_credential(as_view(credential.value()))) return;
+  if (!adopt_credential(credential.value())) return;
   open_now();
   do_read();
 }
@@ -410,7 +406,7 @@ void Connection::on_upgrade_request(beast::error_code ec) {
     refuse_upgrade(http::status::unauthorized, "the credential is not base64");
     return;
   }
-  auto verified = verify(as_view(credential.value()));
+  auto verified = verify(credential.value());
   if (!verified) {
     refuse_upgrade(http::status::forbidden, "credential refused: " + verified.error().message);
     return;
@@ -445,7 +441,7 @@ void Connection::refuse_upgrade(http::status status, const std::string& reason) 
 }
 
 void Connection::accept_upgrade() {
-  std::string credential = encode_base64(as_bytes(own_credential()));
+  std::string credential = encode_base64(own_credential());
   bool in_header = credential.size() <= kMaxCredentialHeaderBytes;
   std::string node = header_safe(ctx_->options.node_id);
   std::string listen = header_safe(ctx_->advertised_address);

@@ -10,14 +10,15 @@
 // Size: Beast reads the 101 response with its default 8 KiB header limit, so the accepting side
 // puts a credential of more than kMaxCredentialHeaderBytes (base64) into a Credentials frame,
 // the first frame it sends, instead of the header. Upgrade requests may carry up to
-// kMaxUpgradeHeaderBytes of headers (also below Beast's 64 KiB limit of one field, which it would
-// otherwise throw on), so a connecting node's credential is limited to about 59 KiB of base64
-// (some 500 actors' credentials). Beyond that the node sends TransportOptions::upgrade_credential
-// (a part of its set) in the header and the whole set as its first frame; without one, its
-// requests fail locally with invalid-argument.
+// kMaxUpgradeHeaderBytes (common/upgrade_limits.hpp) of headers, so a connecting node's credential
+// is limited to about 59 KiB of base64 (some 500 actors' credentials). Beyond that the node sends
+// TransportOptions::upgrade_credential (a part of its set) in the header and the whole set as its
+// first frame; without one, its requests fail locally with invalid-argument.
 #pragma once
 
 #include <cstddef>
+
+#include "common/upgrade_limits.hpp"
 
 namespace actr::net {
 
@@ -25,7 +26,6 @@ inline constexpr const char* kCredentialHeader = "X-Actr-Credential";
 inline constexpr const char* kNodeHeader = "X-Actr-Node";
 inline constexpr const char* kListenHeader = "X-Actr-Listen";
 
-inline constexpr size_t kMaxUpgradeHeaderBytes = 60 * 1024;
 inline constexpr size_t kMaxRequestCredentialBytes = kMaxUpgradeHeaderBytes - 1024;  // base64
 inline constexpr size_t kMaxCredentialHeaderBytes = 6 * 1024;
 

@@ -13,17 +13,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base64.hpp"
 #include "common/result.hpp"
+#include "common/upgrade_limits.hpp"
 
 namespace actr::signaling {
 
 inline constexpr const char* kCredentialHeader = "X-Actr-Credential";
-// Upgrade request headers, in total; far below Beast's 64 KiB limit of a single field.
-inline constexpr size_t kMaxUpgradeHeaderBytes = 32 * 1024;
-
-std::string encode_base64(std::string_view bytes);
-actr::Result<std::string> decode_base64(std::string_view text);
-
 // Equal strings, in time that depends only on their lengths (token comparison).
 bool constant_time_equal(std::string_view a, std::string_view b);
 

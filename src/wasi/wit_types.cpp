@@ -6,12 +6,6 @@ using component::Kind;
 using component::primitive;
 using component::TypeRef;
 
-TypeRef named(const TypeRef& type, std::string name) {
-  auto copy = std::make_shared<component::ValueType>(*type);
-  copy->wit_name = std::move(name);
-  return copy;
-}
-
 WasiTypes make_wasi_types(const WasiResources& r) {
   WasiTypes t;
   TypeRef u64 = primitive(Kind::U64);

@@ -35,9 +35,6 @@ struct WasiTypes {
 
 WasiTypes make_wasi_types(const WasiResources& resources);
 
-// A copy of `type` carrying its WIT name (names do not affect type identity, only printing).
-component::TypeRef named(const component::TypeRef& type, std::string name);
-
 // Case indices, in WIT order.
 enum class StreamErrorCase : uint32_t { LastOperationFailed, Closed };
 

@@ -15,12 +15,6 @@
 namespace actr::component {
 namespace {
 
-TypeRef named(TypeRef t, std::string name) {
-  ValueType copy = *t;
-  copy.wit_name = std::move(name);
-  return std::make_shared<const ValueType>(std::move(copy));
-}
-
 TEST(ValueTypeTest, ConstructorsBuildTheShapes) {
   auto u32 = primitive(Kind::U32);
   EXPECT_EQ(u32->kind, Kind::U32);

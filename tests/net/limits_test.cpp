@@ -10,7 +10,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "net/base64.hpp"
+#include "common/base64.hpp"
 #include "net/upgrade.hpp"
 #include "net/wire.hpp"
 #include "net_fixture.hpp"

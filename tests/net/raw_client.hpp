@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "net/base64.hpp"
+#include "common/base64.hpp"
 #include "net/upgrade.hpp"
 #include "net/wire.hpp"
 #include "net_fixture.hpp"
@@ -29,7 +29,7 @@ struct RawClient {
     ws.next_layer().connect(
         boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
     ws.set_option(websocket::stream_base::decorator([credential](websocket::request_type& req) {
-      req.set(kCredentialHeader, encode_base64(bytes(credential)));
+      req.set(kCredentialHeader, encode_base64(credential));
       req.set(kNodeHeader, "raw");
     }));
     ws.handshake("127.0.0.1", "/actr");

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <thread>
 
-#include "net/base64.hpp"
+#include "common/base64.hpp"
 #include "net_fixture.hpp"
 
 namespace actr::net::test {
@@ -103,8 +103,7 @@ TEST(NetUpgrade, CredentialThatIsNotBase64IsRefusedWith401) {
 
 TEST(NetUpgrade, ForgedCredentialIsRefusedWith403) {
   CountingServer server;
-  auto u =
-      raw_upgrade(server.transport->port(), {{kCredentialHeader, encode_base64(bytes("forged"))}});
+  auto u = raw_upgrade(server.transport->port(), {{kCredentialHeader, encode_base64("forged")}});
   ASSERT_FALSE(u.ec) << u.ec.message();
   EXPECT_EQ(u.response.result(), http::status::forbidden);
   EXPECT_NE(u.response.body().find("forged credential"), std::string::npos) << u.response.body();
@@ -119,7 +118,7 @@ TEST(NetUpgrade, PlainHttpRequestIsRefusedWith400) {
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.transport->port()));
   http::request<http::empty_body> req(http::verb::get, "/actr", 11);
   req.set(http::field::host, "127.0.0.1");
-  req.set(kCredentialHeader, encode_base64(bytes("node:1")));
+  req.set(kCredentialHeader, encode_base64("node:1"));
   http::write(socket, req);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
@@ -147,13 +146,12 @@ TEST(NetUpgrade, OversizedUpgradeRequestIsRefused) {
 
 TEST(NetUpgrade, AcceptedUpgradeCarriesTheAcceptingNodesCredential) {
   CountingServer server;
-  auto u =
-      raw_upgrade(server.transport->port(), {{kCredentialHeader, encode_base64(bytes("node:5"))}});
+  auto u = raw_upgrade(server.transport->port(), {{kCredentialHeader, encode_base64("node:5")}});
   ASSERT_FALSE(u.ec) << u.ec.message();
   EXPECT_EQ(u.response.result(), http::status::switching_protocols);
   auto credential = decode_base64(header(u.response, kCredentialHeader));
   ASSERT_TRUE(credential.ok());
-  EXPECT_EQ(text(credential.value()), "node:2");
+  EXPECT_EQ(credential.value(), "node:2");
   EXPECT_EQ(header(u.response, kNodeHeader), "b");
   EXPECT_EQ(header(u.response, kListenHeader), server.transport->listen_address());
 }
@@ -232,7 +230,7 @@ TEST(NetUpgrade, CredentialTooLargeForAHeaderTravelsAsTheFirstFrame) {
   // Serials padded with zeros: the same set, encoded far beyond kMaxCredentialHeaderBytes.
   std::string big = "node:2";
   for (int i = 0; i < 2000; ++i) big += ",0000" + std::to_string(100 + i);
-  ASSERT_GT(encode_base64(bytes(big)).size(), kMaxCredentialHeaderBytes);
+  ASSERT_GT(encode_base64(big).size(), kMaxCredentialHeaderBytes);
   CountingServer server(options("b", big));
   std::promise<PeerInfo> client_saw;
   auto o = options("a", big);  // requests take large headers
@@ -270,13 +268,13 @@ TEST(NetBase64, RoundTripsAndRefusesBadInput) {
   std::vector<std::string> samples = {"",     "f",     "fo",     "foo",
                                       "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)};
   for (const auto& s : samples) {
-    auto encoded = encode_base64(bytes(s));
+    auto encoded = encode_base64(s);
     auto decoded = decode_base64(encoded);
     ASSERT_TRUE(decoded.ok()) << encoded;
-    EXPECT_EQ(text(decoded.value()), s);
+    EXPECT_EQ(decoded.value(), s);
   }
-  EXPECT_EQ(encode_base64(bytes("foobar")), "Zm9vYmFy");
-  EXPECT_EQ(encode_base64(bytes("fo")), "Zm8=");
+  EXPECT_EQ(encode_base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(encode_base64("fo"), "Zm8=");
   for (const char* bad : {"Zm8", "Zm8=Zm8=", "Z===", "Zm9v!mFy", "Zm9=", "Zm8 "})
     EXPECT_FALSE(decode_base64(bad).ok()) << bad;
 }

@@ -15,12 +15,6 @@ using component::ValueType;
 
 namespace {
 
-TypeRef named(TypeRef t, std::string name) {
-  ValueType copy = *t;
-  copy.wit_name = std::move(name);
-  return std::make_shared<const ValueType>(std::move(copy));
-}
-
 TypeRef str() { return component::primitive(Kind::String); }
 
 WorkloadTypes build_types() {

@@ -6,12 +6,6 @@ using component::TypeRef;
 
 namespace {
 
-TypeRef named(TypeRef t, const std::string& name) {
-  component::ValueType copy = *t;
-  copy.wit_name = name;
-  return std::make_shared<const component::ValueType>(std::move(copy));
-}
-
 const TypeDef* follow_aliases(const TypeDef* d) {
   for (int hops = 0;
        d && d->tag == TypeDef::Tag::Alias && d->alias->tag == Type::Tag::Ref && hops < 64; ++hops) {

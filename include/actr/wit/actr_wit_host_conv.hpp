@@ -39,11 +39,7 @@ inline Error shape_error(const char* expected, const Value& v) {
                     component::to_string(v.kind) + " value");
 }
 
-inline TypeRef named(TypeRef t, const char* name) {
-  component::ValueType copy = *t;
-  copy.wit_name = name;
-  return std::make_shared<const component::ValueType>(std::move(copy));
-}
+using component::named;
 
 template <class T, class Enable = void>
 struct Conv;

@@ -17,11 +17,10 @@ Result<void> check_func_type(const std::string& what, const FuncType& want, cons
 
 // A value type exported under a name carries that name (for messages; not part of identity).
 TypeItem named(TypeItem t, const std::string& name) {
-  if (t.kind != TypeItem::Kind::Value || !t.value || t.value->wit_name == name) return t;
-  if (t.value->kind < Kind::List) return t;  // primitives stay bare
-  auto copy = std::make_shared<ValueType>(*t.value);
-  copy->wit_name = name;
-  t.value = std::move(copy);
+  // Primitives stay bare: a name is what a defined type (list and above) is known by.
+  if (t.kind == TypeItem::Kind::Value && t.value && t.value->kind >= Kind::List) {
+    t.value = component::named(t.value, name);
+  }
   return t;
 }
 
