@@ -169,7 +169,10 @@ struct RunWithSlowCompiler {
     {
       std::ofstream script(slow);
       script << "#!/bin/sh\n[ \"$1\" = --version ] && exec cc --version\n"
-             << "echo $$ > " << (dir / "compiling").string() << "\nexec sleep 60\n";
+             // Written aside and renamed: the test must never read a half-written pid.
+             << "echo $$ > " << (dir / "compiling.tmp").string() << " && mv "
+             << (dir / "compiling.tmp").string() << " " << (dir / "compiling").string()
+             << "\nexec sleep 60\n";
     }
     std::filesystem::permissions(slow, std::filesystem::perms::owner_all);
     log = (dir / "run.log").string();
