@@ -52,7 +52,7 @@ class QuietHost : public ::actr::workload::host::Host {
   actr::Result<std::string> get_request_id() override { return unused(); }
 
  private:
-  static actr::Error unused() { return actr::Error{"not used by the echo route", 0}; }
+  static actr::Error unused() { return actr::make_error("not used by the echo route"); }
 };
 
 void BM_WorkloadDispatch64(benchmark::State& state, actr::wasm::EngineKind kind) {

@@ -566,7 +566,7 @@ void Actor::handle_error(const ActrError& error, std::string_view context) {
 }
 
 bool Actor::is_host_fault(const Error& error) const {
-  return instance_ && !instance_->poisoned() && wasm::trap_kind(error) == wasm::TrapKind::None;
+  return instance_ && !instance_->poisoned() && !wasm::ends_guest_call(error);
 }
 
 void Actor::handle_failure(std::optional<Message> m, const std::string& what, const Error& error,

@@ -22,18 +22,19 @@ using tcp = net::ip::tcp;
 namespace {
 
 actr::Error unavailable(std::string why) {
-  return actr::make_error("signaling: " + std::move(why), kSignalingUnavailable);
+  return actr::make_error("signaling: " + std::move(why), ErrorCategory::Signaling,
+                          kSignalingUnavailable);
 }
 
 actr::Error server_error(const proto::Error& e) {
   return actr::make_error(
       "signaling server: " + e.message() + " (" + proto::Error::Code_Name(e.code()) + ")",
-      static_cast<int>(e.code()));
+      ErrorCategory::SignalingRefused, e.code());
 }
 
 actr::Error unexpected_reply(const char* wanted) {
   return actr::make_error(std::string("signaling: expected ") + wanted + " in reply",
-                          kSignalingProtocol);
+                          ErrorCategory::Signaling, kSignalingProtocol);
 }
 
 Candidate candidate_from(const proto::Candidate& c) {
@@ -77,8 +78,10 @@ struct Client::Impl {
     if (reason.size() > 300) reason.resize(300);
     std::string message = "signaling: upgrade refused (HTTP " + std::to_string(status) +
                           (reason.empty() ? "" : ": " + reason) + ")";
-    if (status == 401) return actr::make_error(message, kSignalingUnauthorized);
-    if (status == 403) return actr::make_error(message, kSignalingForbidden);
+    if (status == 401)
+      return actr::make_error(message, ErrorCategory::Signaling, kSignalingUnauthorized);
+    if (status == 403)
+      return actr::make_error(message, ErrorCategory::Signaling, kSignalingForbidden);
     return unavailable(message.substr(std::string("signaling: ").size()));
   }
 
@@ -217,7 +220,7 @@ struct Client::Impl {
       pending.erase(id);
       return actr::make_error(
           "signaling: no reply within " + std::to_string(options.request_timeout.count()) + " ms",
-          kSignalingTimeout);
+          ErrorCategory::Signaling, kSignalingTimeout);
     }
     actr::Result<proto::Envelope> result = reply.get();
     if (result && result->has_error()) return server_error(result->error());

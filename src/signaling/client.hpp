@@ -30,7 +30,8 @@
 
 namespace actr::signaling {
 
-// actr::Error::code of client-side failures (server errors use the proto::Error::Code values).
+// Error::code of the client's own failures (ErrorCategory::Signaling); the server's refusals are
+// ErrorCategory::SignalingRefused with its proto::Error::Code.
 enum SignalingErrorCode : int {
   kSignalingUnavailable = 100,   // not connected, or the connection was lost
   kSignalingTimeout = 101,       // no reply within the request timeout

@@ -31,7 +31,8 @@ std::string serialize_deterministic(const google::protobuf::MessageLite& message
 
 actr::Error credential_error(int code, std::string message) {
   return actr::make_error(
-      "credential " + std::string(credential_error_name(code)) + ": " + std::move(message), code);
+      "credential " + std::string(credential_error_name(code)) + ": " + std::move(message),
+      ErrorCategory::Credential, code);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 
 namespace actr::signaling {
 
-// actr::Error::code of credential failures.
+// Error::code of credential failures (ErrorCategory::Credential).
 enum CredentialErrorCode : int {
   kCredentialMalformed = 1,   // not a decodable credential
   kCredentialForged = 2,      // signature does not verify under the pinned key

@@ -125,7 +125,7 @@ actr::Result<void> NodeLink::State::register_pending(Client& c, size_t from) {
     if (!registered) {
       // The connection failed: run() reconnects. The server refused this actor: log it and go
       // on with the others; it is tried again on the next connection.
-      if (registered.error().code >= kSignalingUnavailable) return registered.take_error();
+      if (registered.error().is(ErrorCategory::Signaling)) return registered.take_error();
       spdlog::error("signaling: {}/{} refused: {}", params.type.manufacturer, params.type.name,
                     registered.error().message);
       continue;
@@ -216,16 +216,17 @@ void NodeLink::State::run() {
                      registered.error().message);
         c.reset();
       }
-    } else if (connected.error().code == kSignalingForbidden && present_credentials &&
-               !client_options.credentials.empty()) {
+    } else if (connected.error().is(ErrorCategory::Signaling, kSignalingForbidden) &&
+               present_credentials && !client_options.credentials.empty()) {
       // Not signed by this server (a new signing key?): the next attempt comes without them and
       // registers the actors afresh, as a server that does not know them would.
       spdlog::warn("{}; connecting again without the actors' previous credentials",
                    connected.error().message);
       present_credentials = false;
     } else {
-      spdlog::log(connected.error().code == kSignalingUnauthorized ? spdlog::level::warn
-                                                                   : spdlog::level::debug,
+      spdlog::log(connected.error().is(ErrorCategory::Signaling, kSignalingUnauthorized)
+                      ? spdlog::level::warn
+                      : spdlog::level::debug,
                   "{}", connected.error().message);
     }
     if (!c) {

@@ -10,10 +10,12 @@ constexpr std::string_view kExitPrefix = "exit with status ";
 }
 
 Error exit_error(int status) {
-  return make_error(std::string(kExitPrefix) + std::to_string(status), kExitErrorCode);
+  return make_error(std::string(kExitPrefix) + std::to_string(status), ErrorCategory::GuestExit,
+                    status);
 }
 
 std::optional<int> exit_status_of(const Error& error) {
+  if (error.is(ErrorCategory::GuestExit)) return error.code;
   std::string_view message = error.message;
   auto at = message.rfind(kExitPrefix);
   if (at == std::string_view::npos) return std::nullopt;

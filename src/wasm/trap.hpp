@@ -7,8 +7,9 @@
 
 namespace actr::wasm {
 
-// Stored in actr::Error::code when a guest call fails. Messages are stable, lowercase and
-// readable (e.g. "out of bounds memory access"); the component layer and the CLI print them.
+// Error::code of an ErrorCategory::Trap error: why a guest call failed. Messages are stable,
+// lowercase and readable (e.g. "out of bounds memory access"); the component layer and the CLI
+// print them.
 enum class TrapKind : int {
   None = 0,
   Unreachable = 1,           // "unreachable"
@@ -32,9 +33,25 @@ const char* default_message(TrapKind kind);
 
 inline Error make_trap(TrapKind kind, std::string message = {}) {
   if (message.empty()) message = default_message(kind);
-  return Error{std::move(message), static_cast<int>(kind)};
+  return make_error(std::move(message), ErrorCategory::Trap, kind);
 }
 
-inline TrapKind trap_kind(const Error& e) { return static_cast<TrapKind>(e.code); }
+// The kind of a trap; None for an error that is not one.
+inline TrapKind trap_kind(const Error& e) {
+  return e.is(ErrorCategory::Trap) ? static_cast<TrapKind>(e.code) : TrapKind::None;
+}
+
+// A failed guest call that ended the guest's activation: a trap, or the guest's own exit.
+inline bool ends_guest_call(const Error& e) {
+  return e.is(ErrorCategory::Trap) || e.is(ErrorCategory::GuestExit);
+}
+
+// What an error of a host function becomes when it crosses into the guest: a trap (kind Host)
+// unless it already ends the guest's call.
+inline void as_guest_trap(Error& e) {
+  if (ends_guest_call(e)) return;
+  e.category = ErrorCategory::Trap;
+  e.code = static_cast<int>(TrapKind::Host);
+}
 
 }  // namespace actr::wasm

@@ -51,7 +51,7 @@ TEST_F(MailboxOpenTest, WithoutCreateAMissingFileIsNotFound) {
   options.create_if_missing = false;
   auto store = MailboxStore::open(options);
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.error().code, runtime::kMailboxNotFound);
+  EXPECT_TRUE(store.error().is(ErrorCategory::Mailbox, runtime::kMailboxNotFound));
   EXPECT_NE(store.error().message.find(db_path().string()), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(db_path()));
 }
@@ -59,7 +59,7 @@ TEST_F(MailboxOpenTest, WithoutCreateAMissingFileIsNotFound) {
 TEST_F(MailboxOpenTest, ANonSqliteFileIsRefused) {
   write_file(std::string(8192, 'x'));
   Error e = open_error();
-  EXPECT_EQ(e.code, runtime::kMailboxBadDatabase);
+  EXPECT_TRUE(e.is(ErrorCategory::Mailbox, runtime::kMailboxBadDatabase));
   EXPECT_NE(e.message.find("not a usable mailbox database"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find(db_path().string()), std::string::npos) << e.message;
   // Untouched: still the garbage it was.
@@ -68,13 +68,13 @@ TEST_F(MailboxOpenTest, ANonSqliteFileIsRefused) {
 
 TEST_F(MailboxOpenTest, ATruncatedHeaderIsRefused) {
   write_file("SQLite format 3");
-  EXPECT_EQ(open_error().code, runtime::kMailboxBadDatabase);
+  EXPECT_TRUE(open_error().is(ErrorCategory::Mailbox, runtime::kMailboxBadDatabase));
 }
 
 TEST_F(MailboxOpenTest, AnotherApplicationsDatabaseIsRefused) {
   sql("CREATE TABLE users(name TEXT)");
   Error e = open_error();
-  EXPECT_EQ(e.code, runtime::kMailboxBadDatabase);
+  EXPECT_TRUE(e.is(ErrorCategory::Mailbox, runtime::kMailboxBadDatabase));
   EXPECT_NE(e.message.find("other tables"), std::string::npos) << e.message;
   sql("PRAGMA application_id = 42");
   e = open_error();
@@ -85,7 +85,7 @@ TEST_F(MailboxOpenTest, ANewerSchemaIsRefused) {
   { ASSERT_TRUE(open_store()); }
   sql("PRAGMA user_version = 99");
   Error e = open_error();
-  EXPECT_EQ(e.code, runtime::kMailboxBadDatabase);
+  EXPECT_TRUE(e.is(ErrorCategory::Mailbox, runtime::kMailboxBadDatabase));
   EXPECT_NE(e.message.find("newer"), std::string::npos) << e.message;
 }
 
@@ -107,7 +107,7 @@ TEST_F(MailboxOpenTest, ADamagedDatabaseIsRefused) {
     f.write(garbage.data(), garbage.size());
   }
   Error e = open_error();
-  EXPECT_EQ(e.code, runtime::kMailboxBadDatabase) << e.message;
+  EXPECT_TRUE(e.is(ErrorCategory::Mailbox, runtime::kMailboxBadDatabase)) << e.message;
 }
 
 TEST_F(MailboxOpenTest, ReopeningKeepsEverything) {

@@ -189,7 +189,7 @@ TEST_F(MailboxStoreTest, RecordFailureCountsAttempts) {
 
   auto missing = store->record_failure(a->id + 100);
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, runtime::kMailboxNotFound);
+  EXPECT_TRUE(missing.error().is(ErrorCategory::Mailbox, runtime::kMailboxNotFound));
 }
 
 TEST_F(MailboxStoreTest, DeadLettersLeaveTheQueueAndBlockTheRequestId) {
@@ -231,7 +231,7 @@ TEST_F(MailboxStoreTest, DeadLettersLeaveTheQueueAndBlockTheRequestId) {
   EXPECT_EQ(store->append_sync(make_message("echo#0", "r1"))->status, AppendStatus::Duplicate);
   auto missing = store->move_to_dead_letters(a->id, "again");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, runtime::kMailboxNotFound);
+  EXPECT_TRUE(missing.error().is(ErrorCategory::Mailbox, runtime::kMailboxNotFound));
 }
 
 TEST_F(MailboxStoreTest, ReplayRequeuesAtTheBackOfItsLaneWithNoAttempts) {
@@ -254,7 +254,7 @@ TEST_F(MailboxStoreTest, ReplayRequeuesAtTheBackOfItsLaneWithNoAttempts) {
 
   auto twice = store->replay(*dead);
   ASSERT_FALSE(twice.ok());
-  EXPECT_EQ(twice.error().code, runtime::kMailboxNotFound);
+  EXPECT_TRUE(twice.error().is(ErrorCategory::Mailbox, runtime::kMailboxNotFound));
 }
 
 TEST_F(MailboxStoreTest, ConcurrentAppendsFromSeveralThreads) {
@@ -308,7 +308,7 @@ TEST_F(MailboxStoreTest, BadInputIsAnErrorOnTheCallingThread) {
     store->append(std::move(m), [&](Result<runtime::AppendOutcome> r) {
       called = true;
       ASSERT_FALSE(r.ok()) << what;
-      EXPECT_EQ(r.error().code, runtime::kMailboxInvalidArgument) << what;
+      EXPECT_TRUE(r.error().is(ErrorCategory::Mailbox, runtime::kMailboxInvalidArgument)) << what;
       EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
     });
     EXPECT_TRUE(called) << what;  // synchronously, before append returned
@@ -319,7 +319,7 @@ TEST_F(MailboxStoreTest, BadInputIsAnErrorOnTheCallingThread) {
   expect_invalid(make_message(std::string(5000, 'k'), "r1"), "longer than");
   auto sync = store->append_sync(make_message("", "r1"));
   ASSERT_FALSE(sync.ok());
-  EXPECT_EQ(sync.error().code, runtime::kMailboxInvalidArgument);
+  EXPECT_TRUE(sync.error().is(ErrorCategory::Mailbox, runtime::kMailboxInvalidArgument));
   EXPECT_TRUE(store->mailboxes_with_pending()->empty());
 }
 
@@ -366,8 +366,8 @@ TEST_F(MailboxStoreTest, AClosedStoreRefusesWork) {
   store->close();
   auto r = store->append_sync(make_message("m", "r1"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, runtime::kMailboxClosed);
-  EXPECT_EQ(store->pending("m").error().code, runtime::kMailboxClosed);
+  EXPECT_TRUE(r.error().is(ErrorCategory::Mailbox, runtime::kMailboxClosed));
+  EXPECT_TRUE(store->pending("m").error().is(ErrorCategory::Mailbox, runtime::kMailboxClosed));
   store->complete(1);
   EXPECT_FALSE(store->flush().ok());
   store->close();  // twice is fine

@@ -52,7 +52,7 @@ TEST(Credential, SignedByAnotherKeyIsForged) {
   CredentialVerifier verifier(server.public_key(), fixed_clock(kNow));
   auto claims = verifier.verify(credential.encode(), 1);
   ASSERT_FALSE(claims);
-  EXPECT_EQ(claims.error().code, kCredentialForged);
+  EXPECT_TRUE(claims.error().is(ErrorCategory::Credential, kCredentialForged));
   EXPECT_NE(claims.error().message.find("forged"), std::string::npos);
 }
 
@@ -65,7 +65,7 @@ TEST(Credential, TamperedClaimsAreForged) {
   CredentialVerifier verifier(issuer.public_key(), fixed_clock(kNow));
   auto claims = verifier.verify(credential.encode(), 1);
   ASSERT_FALSE(claims);
-  EXPECT_EQ(claims.error().code, kCredentialForged);
+  EXPECT_TRUE(claims.error().is(ErrorCategory::Credential, kCredentialForged));
 }
 
 TEST(Credential, ExpiredIsRefused) {
@@ -76,7 +76,7 @@ TEST(Credential, ExpiredIsRefused) {
   CredentialVerifier at(issuer.public_key(), fixed_clock(kNow));
   auto claims = at.verify(credential, 1);
   ASSERT_FALSE(claims);
-  EXPECT_EQ(claims.error().code, kCredentialExpired);
+  EXPECT_TRUE(claims.error().is(ErrorCategory::Credential, kCredentialExpired));
   // Proof of identity regardless of expiry still works.
   EXPECT_TRUE(at.verify_signature(credential));
 }
@@ -87,7 +87,7 @@ TEST(Credential, WrongRealmIsRefused) {
   CredentialVerifier verifier(issuer.public_key(), fixed_clock(kNow));
   auto claims = verifier.verify(credential, 1);
   ASSERT_FALSE(claims);
-  EXPECT_EQ(claims.error().code, kCredentialWrongRealm);
+  EXPECT_TRUE(claims.error().is(ErrorCategory::Credential, kCredentialWrongRealm));
 }
 
 TEST(Credential, MalformedBytesAreRefused) {
@@ -97,14 +97,15 @@ TEST(Credential, MalformedBytesAreRefused) {
        {std::string(), std::string("\xff\xff\xff", 3), std::string("not a credential at all")}) {
     auto claims = verifier.verify(bytes, 1);
     ASSERT_FALSE(claims);
-    EXPECT_EQ(claims.error().code, kCredentialMalformed) << claims.error().message;
+    EXPECT_TRUE(claims.error().is(ErrorCategory::Credential, kCredentialMalformed))
+        << claims.error().message;
   }
   // A well-formed envelope whose signature has the wrong length.
   Credential credential = issuer.issue(claims_for(1, 7, kNow + 60));
   credential.signature.resize(10);
   auto claims = verifier.verify(credential.encode(), 1);
   ASSERT_FALSE(claims);
-  EXPECT_EQ(claims.error().code, kCredentialMalformed);
+  EXPECT_TRUE(claims.error().is(ErrorCategory::Credential, kCredentialMalformed));
 }
 
 TEST(Credential, IssuerRestoresFromItsSecretKey) {

@@ -106,7 +106,7 @@ TEST_F(SignalingServerTest, RegistrationNeedsATypeName) {
   auto a = connect(*server);
   auto reg = a->register_actor(RegisterParams{});
   ASSERT_FALSE(reg);
-  EXPECT_EQ(reg.error().code, proto::Error::INVALID_ARGUMENT);
+  EXPECT_TRUE(reg.error().is(ErrorCategory::SignalingRefused, proto::Error::INVALID_ARGUMENT));
   EXPECT_TRUE(a->ping());
 }
 
@@ -153,7 +153,7 @@ TEST_F(SignalingServerTest, DiscoveryIsFilteredByTheTargetsAcl) {
   auto anonymous = connect(*server);
   auto refused = anonymous->discover(kEcho);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, proto::Error::NOT_REGISTERED);
+  EXPECT_TRUE(refused.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_REGISTERED));
 }
 
 // Semver-style matching (as `actr signal` configures it) among the actors of the wanted name;
@@ -289,12 +289,12 @@ TEST_F(SignalingServerTest, RelayDeliversBetweenRegisteredActors) {
 
   auto denied = c->relay(echo.id, "let me in");
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().code, proto::Error::PERMISSION_DENIED);
+  EXPECT_TRUE(denied.error().is(ErrorCategory::SignalingRefused, proto::Error::PERMISSION_DENIED));
   ActrId nobody = echo.id;
   nobody.serial_number = 999;
   auto missing = a->relay(nobody, "hello?");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, proto::Error::NOT_FOUND);
+  EXPECT_TRUE(missing.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_FOUND));
   EXPECT_FALSE(b->next_push(200ms));
 }
 
@@ -310,7 +310,7 @@ TEST_F(SignalingServerTest, RenewIssuesAFreshCredential) {
   CredentialVerifier verifier(reg.server_public_key, [this] { return now_.load(); });
   auto old = verifier.verify(reg.credential, 1);
   ASSERT_FALSE(old);
-  EXPECT_EQ(old.error().code, kCredentialExpired);
+  EXPECT_TRUE(old.error().is(ErrorCategory::Credential, kCredentialExpired));
 
   auto renewed = a->renew(reg.credential);
   ASSERT_TRUE(renewed) << renewed.error().message;
@@ -328,17 +328,17 @@ TEST_F(SignalingServerTest, ForgedCredentialOnRenewIsRefused) {
   Credential forged = impostor.issue({reg.id, now_ + 3600, now_});
   auto renewed = a->renew(forged.encode());
   ASSERT_FALSE(renewed);
-  EXPECT_EQ(renewed.error().code, proto::Error::PERMISSION_DENIED);
+  EXPECT_TRUE(renewed.error().is(ErrorCategory::SignalingRefused, proto::Error::PERMISSION_DENIED));
   EXPECT_NE(renewed.error().message.find("forged"), std::string::npos);
 
   // Someone else's genuine credential does not renew on this connection either.
   auto b = connect(*server);
   auto stolen = b->renew(reg.credential);
   ASSERT_FALSE(stolen);
-  EXPECT_EQ(stolen.error().code, proto::Error::NOT_REGISTERED);
+  EXPECT_TRUE(stolen.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_REGISTERED));
   auto garbage = a->renew("garbage");
   ASSERT_FALSE(garbage);
-  EXPECT_EQ(garbage.error().code, proto::Error::INVALID_ARGUMENT);
+  EXPECT_TRUE(garbage.error().is(ErrorCategory::SignalingRefused, proto::Error::INVALID_ARGUMENT));
   EXPECT_TRUE(a->ping());
 }
 
@@ -361,7 +361,7 @@ TEST_F(SignalingServerTest, OversizedFrameClosesOnlyThatConnection) {
   EXPECT_TRUE(bystander->is_open());
   // Frames just under the limit are fine.
   auto relay = bystander->relay(ActrId{}, std::string(900, 'y'));
-  EXPECT_EQ(relay.error().code, proto::Error::NOT_FOUND);
+  EXPECT_TRUE(relay.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_FOUND));
 }
 
 // Connections that never upgrade fill the server; a node that connects for real still gets in,
@@ -457,7 +457,7 @@ TEST_F(SignalingServerTest, UnregisterTakesTheActorDownAndForgetsIt) {
   EXPECT_EQ(std::get<ActorEvent>(*down).kind, ActorEvent::Kind::Down);
   auto again = a->unregister(echo.id.serial_number);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, proto::Error::NOT_REGISTERED);
+  EXPECT_TRUE(again.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_REGISTERED));
 
   // Forgotten: its credential no longer keeps the serial.
   RegisterParams params{kEcho, 1, {}, "ws://x:1", echo.id.serial_number, echo.credential};
@@ -525,7 +525,8 @@ TEST_F(SignalingServerTest, SeveralActorsOnOneConnectionNameTheCaller) {
 
   auto ambiguous = node->discover(kEcho);
   ASSERT_FALSE(ambiguous);
-  EXPECT_EQ(ambiguous.error().code, proto::Error::INVALID_ARGUMENT);
+  EXPECT_TRUE(
+      ambiguous.error().is(ErrorCategory::SignalingRefused, proto::Error::INVALID_ARGUMENT));
   auto as_greeter = node->discover(kEcho, greeter.id.serial_number);
   ASSERT_TRUE(as_greeter) << as_greeter.error().message;
   EXPECT_EQ(as_greeter->size(), 1u);
@@ -534,7 +535,7 @@ TEST_F(SignalingServerTest, SeveralActorsOnOneConnectionNameTheCaller) {
   EXPECT_TRUE(as_intruder->empty());
   auto not_mine = node->discover(kEcho, 999);
   ASSERT_FALSE(not_mine);
-  EXPECT_EQ(not_mine.error().code, proto::Error::NOT_REGISTERED);
+  EXPECT_TRUE(not_mine.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_REGISTERED));
 }
 
 TEST_F(SignalingServerTest, ConcurrentRequestsOnOneClientGetTheirOwnReplies) {
@@ -602,10 +603,10 @@ TEST_F(SignalingServerTest, StopClosesClientsAndPendingRequestsFail) {
   EXPECT_TRUE(a->wait_closed(2s));
   auto after = a->ping();
   ASSERT_FALSE(after);
-  EXPECT_EQ(after.error().code, kSignalingUnavailable);
+  EXPECT_TRUE(after.error().is(ErrorCategory::Signaling, kSignalingUnavailable));
   auto unreachable = Client::connect("ws://127.0.0.1:1");
   ASSERT_FALSE(unreachable);
-  EXPECT_EQ(unreachable.error().code, kSignalingUnavailable);
+  EXPECT_TRUE(unreachable.error().is(ErrorCategory::Signaling, kSignalingUnavailable));
   EXPECT_FALSE(Client::connect("no-port"));
 }
 
@@ -663,7 +664,7 @@ TEST_F(SignalingServerTest, LookupByIdFindsOnlyWhatTheCallerMaySee) {
   auto anonymous = connect(*server);
   auto refused = anonymous->lookup(echo.id);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, proto::Error::NOT_REGISTERED);
+  EXPECT_TRUE(refused.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_REGISTERED));
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ TEST(SignalCommand, ServesUntilSigterm) {
   ASSERT_TRUE(token) << token.error().message;
   auto stranger = Client::connect(url);
   ASSERT_FALSE(stranger);
-  EXPECT_EQ(stranger.error().code, kSignalingUnauthorized);
+  EXPECT_TRUE(stranger.error().is(ErrorCategory::Signaling, kSignalingUnauthorized));
 
   ClientOptions options;
   options.enroll_token = *token;

@@ -114,7 +114,7 @@ TEST_F(SignalingUpgradeTest, EnrollmentTokenIsRequiredWhenConfigured) {
   // The client: refused without the token (a distinct error), registered with it.
   auto refused = Client::connect(server->listen_address());
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, kSignalingUnauthorized);
+  EXPECT_TRUE(refused.error().is(ErrorCategory::Signaling, kSignalingUnauthorized));
   EXPECT_NE(refused.error().message.find("401"), std::string::npos) << refused.error().message;
   ClientOptions with_token;
   with_token.enroll_token = "s3cret-token-0123";
@@ -216,7 +216,7 @@ TEST_F(SignalingUpgradeTest, PresentedCredentialsMustBeSignedByThisServer) {
   bad.credentials = {genuine, forged};
   auto refused = Client::connect(server->listen_address(), bad);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, kSignalingForbidden);
+  EXPECT_TRUE(refused.error().is(ErrorCategory::Signaling, kSignalingForbidden));
   ClientOptions good;
   good.credentials = {genuine};
   auto client = Client::connect(server->listen_address(), good);

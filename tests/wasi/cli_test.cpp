@@ -1,5 +1,6 @@
 #include "wasi/exit_status.hpp"
 #include "wasi_harness.hpp"
+#include "wasm/trap.hpp"
 
 namespace actr::wasi::test {
 namespace {
@@ -36,7 +37,7 @@ TEST(WasiCli, ExitOkTrapsWithStatusZero) {
   auto r = h.call("wasi:cli/exit", "exit", {Value::ok()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "exit with status 0");
-  EXPECT_EQ(r.error().code, kExitErrorCode);
+  EXPECT_TRUE(r.error().is(ErrorCategory::GuestExit, 0));
   EXPECT_EQ(h.state().exit_status(), 0);
   EXPECT_EQ(exit_status_of(r.error()), 0);
 }
@@ -46,6 +47,7 @@ TEST(WasiCli, ExitErrTrapsWithStatusOne) {
   auto r = h.call("wasi:cli/exit", "exit", {Value::err()});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "exit with status 1");
+  EXPECT_TRUE(r.error().is(ErrorCategory::GuestExit, 1));
   EXPECT_EQ(h.state().exit_status(), 1);
 }
 
@@ -58,10 +60,15 @@ TEST(WasiCli, ExitWithCodeKeepsTheCode) {
 }
 
 TEST(WasiCli, ExitStatusSurvivesAWrappedMessage) {
-  Error wrapped{"guest trapped in `run`: exit with status 3", 0};
+  Error wrapped = make_error("guest trapped in `run`: exit with status 3");
   EXPECT_EQ(exit_status_of(wrapped), 3);
-  EXPECT_EQ(exit_status_of(Error{"unreachable", 1}), std::nullopt);
-  EXPECT_EQ(exit_status_of(Error{"exit with status ", 0}), std::nullopt);
+  EXPECT_EQ(exit_status_of(wasm::make_trap(wasm::TrapKind::Unreachable)), std::nullopt);
+  EXPECT_EQ(exit_status_of(make_error("exit with status ")), std::nullopt);
+  // A trap of the host kind keeps the exit's category when it crosses into the guest.
+  Error exit = make_error("exit with status 7", ErrorCategory::GuestExit, 7);
+  wasm::as_guest_trap(exit);
+  EXPECT_EQ(exit_status_of(exit), 7);
+  EXPECT_TRUE(wasm::ends_guest_call(exit));
 }
 
 TEST(WasiCli, NoTerminals) {

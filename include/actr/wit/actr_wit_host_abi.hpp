@@ -5,6 +5,7 @@
 
 #include "actr_wit_host_conv.hpp"
 #include "component/canonical/layout.hpp"
+#include "wasm/trap.hpp"
 
 namespace actr::wit::host {
 
@@ -211,7 +212,9 @@ struct Abi<std::vector<T>> {
       out.assign(reinterpret_cast<const T*>(at), reinterpret_cast<const T*>(at) + len);
     } else {
       if constexpr (E::size == 0) {
-        if (len > (1u << 28)) return make_error("list of empty values too long", 15);
+        if (len > (1u << 28)) {
+          return wasm::make_trap(wasm::TrapKind::Other, "list of empty values too long");
+        }
       }
       out.clear();
       out.resize(len);

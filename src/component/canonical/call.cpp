@@ -202,7 +202,7 @@ Result<void> call_import(const CallPlan& plan, const Options& options, const was
   results.reserve(type.results.size());
   if (auto r = host(args, results); !r) {
     Error e = r.take_error();
-    if (e.code == 0) e.code = static_cast<int>(wasm::TrapKind::Host);
+    wasm::as_guest_trap(e);
     return e;
   }
   if (results.size() != type.results.size()) {

@@ -4,6 +4,7 @@
 #include "component/canonical/handle_table.hpp"
 #include "component/canonical/layout.hpp"
 #include "wasm/aot/memory_fields.hpp"
+#include "wasm/trap.hpp"
 
 namespace actr::component::link {
 namespace {
@@ -29,7 +30,7 @@ canonical::Options to_options(const CanonOpts& opts, ComponentState* state) {
 
 // A trap anywhere in a component call poisons the whole store: its instances may be in any state.
 void poison_if_trap(ComponentState& state, const Result<void>& r) {
-  if (!r.ok() && r.error().code != 0 && !state.store->poisoned()) {
+  if (!r.ok() && wasm::ends_guest_call(r.error()) && !state.store->poisoned()) {
     state.store->poison(r.error().message);
   }
 }
@@ -209,7 +210,7 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
           canonical::GuestMemory guest(memory, realloc, &state->may_leave, cells);
           if (auto r = raw(guest, args, results); !r) {
             Error e = r.take_error();
-            if (e.code == 0) e.code = static_cast<int>(wasm::TrapKind::Host);
+            wasm::as_guest_trap(e);
             return e;
           }
           return {};

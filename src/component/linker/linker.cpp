@@ -60,7 +60,9 @@ class InstanceImpl final : public Instance {
     auto it = tree_.dtors->by_type.find(own.handle.type.get());
     if (it == tree_.dtors->by_type.end()) return {};  // a resource without a destructor
     auto r = it->second(own.handle.rep);
-    if (!r.ok() && r.error().code != 0 && !store_->poisoned()) store_->poison(r.error().message);
+    if (!r.ok() && wasm::ends_guest_call(r.error()) && !store_->poisoned()) {
+      store_->poison(r.error().message);
+    }
     return r;
   }
 

@@ -41,11 +41,11 @@ CREATE INDEX completed_age ON completed(completed_at_ms);
 
 Error bad_database(const std::filesystem::path& path, const std::string& why) {
   return make_error(path.string() + " is not a usable mailbox database: " + why,
-                    kMailboxBadDatabase);
+                    ErrorCategory::Mailbox, kMailboxBadDatabase);
 }
 
 Error storage(const std::filesystem::path& path, const Error& e) {
-  return make_error(path.string() + ": " + e.message, kMailboxStorage);
+  return make_error(path.string() + ": " + e.message, ErrorCategory::Mailbox, kMailboxStorage);
 }
 
 // Creates the schema in an empty database. Inside one IMMEDIATE transaction that re-reads
@@ -56,7 +56,8 @@ Result<void> create_schema(sqlite::Connection& db, const std::filesystem::path& 
     ACTR_TRY(int64_t version, db.query_int("PRAGMA user_version"));
     if (version != 0) return {};  // another process created it first
     ACTR_TRY(int64_t tables, db.query_int("SELECT count(*) FROM sqlite_master"));
-    if (tables != 0) return make_error("it holds other tables", kMailboxBadDatabase);
+    if (tables != 0)
+      return make_error("it holds other tables", ErrorCategory::Mailbox, kMailboxBadDatabase);
     ACTR_TRY_VOID(db.exec(kSchemaV1));
     std::string pragmas = "PRAGMA application_id = " + std::to_string(kMailboxApplicationId) +
                           "; PRAGMA user_version = " + std::to_string(kMailboxSchemaVersion);
@@ -66,7 +67,8 @@ Result<void> create_schema(sqlite::Connection& db, const std::filesystem::path& 
   auto r = finish();
   if (!r) {
     (void)db.exec("ROLLBACK");
-    if (r.error().code == kMailboxBadDatabase) return bad_database(path, r.error().message);
+    if (r.error().is(ErrorCategory::Mailbox, kMailboxBadDatabase))
+      return bad_database(path, r.error().message);
     return storage(path, r.error());
   }
   return {};
@@ -76,24 +78,27 @@ Result<void> create_schema(sqlite::Connection& db, const std::filesystem::path& 
 
 Result<sqlite::Connection> open_mailbox_database(const MailboxStoreOptions& options) {
   const auto& path = options.path;
-  if (path.empty()) return make_error("mailbox database path is empty", kMailboxInvalidArgument);
+  if (path.empty())
+    return make_error("mailbox database path is empty", ErrorCategory::Mailbox,
+                      kMailboxInvalidArgument);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (!options.create_if_missing)
-      return make_error("no mailbox database at " + path.string(), kMailboxNotFound);
+      return make_error("no mailbox database at " + path.string(), ErrorCategory::Mailbox,
+                        kMailboxNotFound);
     if (path.has_parent_path()) {
       std::filesystem::create_directories(path.parent_path(), ec);
       if (ec)
         return make_error("cannot create " + path.parent_path().string() + ": " + ec.message(),
-                          kMailboxStorage);
+                          ErrorCategory::Mailbox, kMailboxStorage);
     }
   } else if (std::filesystem::is_directory(path, ec)) {
     return make_error(path.string() + " is a directory, not a mailbox database",
-                      kMailboxInvalidArgument);
+                      ErrorCategory::Mailbox, kMailboxInvalidArgument);
   }
 
   auto opened = sqlite::Connection::open(path, options.create_if_missing);
-  if (!opened) return make_error(opened.error().message, kMailboxStorage);
+  if (!opened) return make_error(opened.error().message, ErrorCategory::Mailbox, kMailboxStorage);
   sqlite::Connection db = std::move(opened).value();
   sqlite3_busy_timeout(db.handle(), static_cast<int>(options.busy_timeout.count()));
 

@@ -25,7 +25,9 @@ int64_t system_now_ms() {
       .count();
 }
 
-bool is_storage_failure(const Error& e) { return e.code == kMailboxStorage || e.code == 0; }
+bool is_storage_failure(const Error& e) {
+  return e.is(ErrorCategory::Mailbox, kMailboxStorage) || e.is(ErrorCategory::None);
+}
 
 // One queued operation. `run` executes inside the batch's transaction; a storage failure it
 // returns aborts the batch. `finish` runs once the batch committed (batch_error null) or was
@@ -75,7 +77,7 @@ struct MailboxStore::Impl {
   Result<T> call(Fn fn) {
     if (std::this_thread::get_id() == writer_id)
       return make_error("a synchronous MailboxStore call from its own writer thread (a callback)",
-                        kMailboxWrongThread);
+                        ErrorCategory::Mailbox, kMailboxWrongThread);
     auto answer = std::make_shared<std::optional<Result<T>>>();
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto future = promise->get_future();
@@ -96,7 +98,9 @@ struct MailboxStore::Impl {
     return future.get();
   }
 
-  static Error closed_error() { return make_error("the mailbox store is closed", kMailboxClosed); }
+  static Error closed_error() {
+    return make_error("the mailbox store is closed", ErrorCategory::Mailbox, kMailboxClosed);
+  }
 
   void writer_loop();
   void run_batch(std::unique_lock<std::mutex>& lock);
@@ -190,7 +194,8 @@ void MailboxStore::append(StoredMessage message, std::function<void(Result<Appen
   auto reject = [&](std::string why) {
     std::string key =
         message.mailbox.size() > 64 ? message.mailbox.substr(0, 64) + "..." : message.mailbox;
-    done(make_error("cannot append to mailbox '" + key + "': " + why, kMailboxInvalidArgument));
+    done(make_error("cannot append to mailbox '" + key + "': " + why, ErrorCategory::Mailbox,
+                    kMailboxInvalidArgument));
   };
   if (message.mailbox.empty()) return reject("the mailbox key is empty");
   if (message.request_id.empty()) return reject("the request id is empty");
@@ -224,7 +229,7 @@ void MailboxStore::append(StoredMessage message, std::function<void(Result<Appen
 Result<AppendOutcome> MailboxStore::append_sync(StoredMessage message) {
   if (std::this_thread::get_id() == impl_->writer_id)
     return make_error("a synchronous MailboxStore call from its own writer thread (a callback)",
-                      kMailboxWrongThread);
+                      ErrorCategory::Mailbox, kMailboxWrongThread);
   std::promise<Result<AppendOutcome>> promise;
   auto future = promise.get_future();
   append(std::move(message),

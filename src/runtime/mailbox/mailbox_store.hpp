@@ -36,7 +36,7 @@ namespace actr::runtime {
 // The database's file name inside a node's data directory.
 inline constexpr const char* kMailboxFileName = "mailbox.db";
 
-// Error::code values of MailboxStore failures.
+// Error::code of MailboxStore failures (ErrorCategory::Mailbox).
 enum MailboxErrorCode : int {
   kMailboxInvalidArgument = 1,  // bad input (empty key, unknown lane, oversized body)
   kMailboxNotFound = 2,         // no queued message / dead letter with that id

@@ -6,6 +6,7 @@ namespace actr::runtime {
 namespace {
 
 Error storage(Error e) {
+  e.category = ErrorCategory::Mailbox;
   e.code = kMailboxStorage;
   return e;
 }
@@ -13,7 +14,7 @@ Error storage(Error e) {
 // Wraps a Result so that an SQLite failure is tagged kMailboxStorage.
 template <typename T>
 Result<T> tagged(Result<T> r) {
-  if (!r && r.error().code == 0) return storage(r.take_error());
+  if (!r && r.error().is(ErrorCategory::None)) return storage(r.take_error());
   return r;
 }
 
@@ -28,7 +29,7 @@ Result<StoredMessage> read_message(const sqlite::Statement& s, int first) {
   if (lane != static_cast<int64_t>(Lane::Signal) && lane != static_cast<int64_t>(Lane::Reliable))
     return make_error(
         "message " + std::to_string(m.id) + " has an unknown lane " + std::to_string(lane),
-        kMailboxBadDatabase);
+        ErrorCategory::Mailbox, kMailboxBadDatabase);
   m.lane = static_cast<Lane>(lane);
   m.request_id = s.column_text(first + 3);
   m.body = s.column_blob(first + 4);
@@ -149,7 +150,8 @@ Result<uint32_t> MailboxTables::record_failure(int64_t id) {
   ACTR_TRY(bool found, tagged(increment_attempts_.step()));
   if (!found) {
     increment_attempts_.reset();
-    return make_error("no queued message " + std::to_string(id), kMailboxNotFound);
+    return make_error("no queued message " + std::to_string(id), ErrorCategory::Mailbox,
+                      kMailboxNotFound);
   }
   auto attempts = static_cast<uint32_t>(increment_attempts_.column_int(0));
   ACTR_TRY_VOID(tagged(increment_attempts_.run()));
@@ -163,7 +165,8 @@ Result<int64_t> MailboxTables::move_to_dead_letters(int64_t id, const std::strin
   ACTR_TRY(bool found, tagged(delete_returning_.step()));
   if (!found) {
     delete_returning_.reset();
-    return make_error("no queued message " + std::to_string(id), kMailboxNotFound);
+    return make_error("no queued message " + std::to_string(id), ErrorCategory::Mailbox,
+                      kMailboxNotFound);
   }
   auto message = read_message(delete_returning_, 0);
   // A storage failure, so the batch rolls back and the row is not deleted without a copy.
@@ -193,7 +196,8 @@ Result<StoredMessage> MailboxTables::replay(int64_t dead_letter_id, int64_t now_
   ACTR_TRY(bool found, tagged(find_dead_letter_.step()));
   if (!found) {
     find_dead_letter_.reset();
-    return make_error("no dead letter " + std::to_string(dead_letter_id), kMailboxNotFound);
+    return make_error("no dead letter " + std::to_string(dead_letter_id), ErrorCategory::Mailbox,
+                      kMailboxNotFound);
   }
   auto read = read_message(find_dead_letter_, 0);
   find_dead_letter_.reset();
@@ -206,7 +210,7 @@ Result<StoredMessage> MailboxTables::replay(int64_t dead_letter_id, int64_t now_
   if (queued)
     return make_error("request id '" + message.request_id + "' is already queued in mailbox '" +
                           message.mailbox + "'",
-                      kMailboxInvalidArgument);
+                      ErrorCategory::Mailbox, kMailboxInvalidArgument);
 
   delete_dead_letter_.reset();
   delete_dead_letter_.bind(1, dead_letter_id);
