@@ -1,8 +1,6 @@
-// Component text (the WAT of Explainer.md) or a WIT world to a component binary, for tests: runs
-// the wasm-tools functions bundled in the pinned npm package @bytecodealliance/jco (node_modules at
-// the repository root) and caches each result under the build directory by a hash of the text, so
-// node runs only when a text is new. Tests keep their components readable as text; without node or
-// jco they skip.
+// Component text or a WIT world to a component binary, for the component tests: the shared
+// converter (support/text_converter.hpp) with the shape these tests use. Without node or jco they
+// skip.
 #pragma once
 
 #include <cstdint>

@@ -17,12 +17,15 @@
 #include <string>
 #include <vector>
 
-#include "conformance/component_text.hpp"
 #include "conformance/expectations.hpp"
 #include "conformance/wast_script.hpp"
+#include "support/text_converter.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::conformance {
+
+using test::TextConverter;
+using test::TextConverterConfig;
 
 struct Outcome {
   enum class Status { Pass, Fail, Skip };

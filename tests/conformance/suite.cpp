@@ -11,28 +11,11 @@
 
 #include "conformance/wast_script.hpp"
 
-#ifndef ACTR_NODE_EXECUTABLE
-#define ACTR_NODE_EXECUTABLE ""
-#endif
-
 namespace actr::conformance {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path find_node() {
-  fs::path configured = ACTR_NODE_EXECUTABLE;
-  if (!configured.empty() && fs::exists(configured)) return configured;
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    fs::path candidate = fs::path(dir) / "node";
-    if (!dir.empty() && fs::exists(candidate)) return candidate;
-  }
-  return {};
-}
 
 // Keeps a report cell on one line and of readable length.
 std::string one_line(std::string s, size_t max = 220) {
@@ -64,15 +47,6 @@ std::string cell(const std::string& s, size_t max = 220, bool code = false) {
 }
 
 // The "version" of a package.json, or "unknown": binaries made by another jco are not reused.
-std::string package_version(const fs::path& package_json) {
-  std::ifstream in(package_json);
-  std::string text(std::istreambuf_iterator<char>(in), {});
-  size_t key = text.find("\"version\"");
-  size_t open = key == std::string::npos ? key : text.find('"', text.find(':', key));
-  size_t close = open == std::string::npos ? open : text.find('"', open + 1);
-  if (close == std::string::npos) return "unknown";
-  return text.substr(open + 1, close - open - 1);
-}
 
 }  // namespace
 
@@ -80,13 +54,7 @@ SuitePaths default_paths() {
   SuitePaths p;
   p.root = fs::path(ACTR_SHARED_DIR) / "conformance" / "component-model";
   p.expectations = fs::path(ACTR_SOURCE_ROOT) / "tests" / "conformance" / "expected_failures.txt";
-  p.converter.node = find_node();
-  p.converter.script = fs::path(ACTR_SOURCE_ROOT) / "tools" / "wast" / "wat2component.mjs";
-  p.converter.jco_api =
-      fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco" / "dist" / "api.js";
-  fs::path jco = fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco";
-  p.converter.cache_dir = fs::path(ACTR_BINARY_DIR) / "conformance-cache" /
-                          ("jco-" + package_version(jco / "package.json"));
+  p.converter = test::default_text_converter_config();
   return p;
 }
 

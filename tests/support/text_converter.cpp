@@ -1,4 +1,4 @@
-#include "conformance/component_text.hpp"
+#include "support/text_converter.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -10,14 +10,19 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <system_error>
 #include <utility>
 
+#ifndef ACTR_NODE_EXECUTABLE
+#define ACTR_NODE_EXECUTABLE ""
+#endif
+
 extern char** environ;
 
-namespace actr::conformance {
+namespace actr::test {
 
 namespace fs = std::filesystem;
 
@@ -92,11 +97,15 @@ std::optional<std::string> TextConverter::unavailable() const {
   return std::nullopt;
 }
 
-fs::path TextConverter::path_for(const std::string& text, const char* ext) const {
-  return config_.cache_dir / (content_hash(text) + ext);
+std::string TextConverter::name_for(const std::string& text, Source source) {
+  return content_hash(text) + (source == Source::Wit ? "-wit" : "");
 }
 
-Result<void> TextConverter::prepare(const std::vector<std::string>& texts) {
+fs::path TextConverter::path_for(const std::string& text, Source source, const char* ext) const {
+  return config_.cache_dir / (name_for(text, source) + ext);
+}
+
+Result<void> TextConverter::prepare(const std::vector<std::string>& texts, Source source) {
   if (auto why = unavailable()) return make_error(*why);
   std::error_code ec;
   fs::create_directories(config_.cache_dir, ec);
@@ -104,10 +113,12 @@ Result<void> TextConverter::prepare(const std::vector<std::string>& texts) {
 
   std::set<std::string> pending;
   for (const std::string& text : texts) {
-    if (fs::exists(path_for(text, ".wasm")) || fs::exists(path_for(text, ".err"))) continue;
-    std::string name = content_hash(text);
+    if (fs::exists(path_for(text, source, ".wasm")) || fs::exists(path_for(text, source, ".err")))
+      continue;
+    std::string name = name_for(text, source);
     if (!pending.insert(name).second) continue;
-    ACTR_TRY_VOID(write_file(config_.cache_dir / (name + ".wat"), text));
+    const char* ext = source == Source::Wit ? ".wit" : ".wat";
+    ACTR_TRY_VOID(write_file(config_.cache_dir / (name + ext), text));
   }
   if (pending.empty()) return {};
 
@@ -125,10 +136,10 @@ Result<void> TextConverter::prepare(const std::vector<std::string>& texts) {
   return {};
 }
 
-Result<std::vector<uint8_t>> TextConverter::binary(const std::string& text) {
-  fs::path wasm = path_for(text, ".wasm");
-  fs::path err = path_for(text, ".err");
-  if (!fs::exists(wasm) && !fs::exists(err)) ACTR_TRY_VOID(prepare({text}));
+Result<std::vector<uint8_t>> TextConverter::binary(const std::string& text, Source source) {
+  fs::path wasm = path_for(text, source, ".wasm");
+  fs::path err = path_for(text, source, ".err");
+  if (!fs::exists(wasm) && !fs::exists(err)) ACTR_TRY_VOID(prepare({text}, source));
   if (fs::exists(err)) {
     ACTR_TRY(std::string message, read_file(err));
     return make_error("text does not parse: " + message);
@@ -137,4 +148,33 @@ Result<std::vector<uint8_t>> TextConverter::binary(const std::string& text) {
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
-}  // namespace actr::conformance
+fs::path find_node() {
+  fs::path configured = ACTR_NODE_EXECUTABLE;
+  if (!configured.empty() && fs::exists(configured)) return configured;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    fs::path candidate = fs::path(dir) / "node";
+    if (!dir.empty() && fs::exists(candidate)) return candidate;
+  }
+  return {};
+}
+
+TextConverterConfig default_text_converter_config() {
+  fs::path jco = fs::path(ACTR_SOURCE_ROOT) / "node_modules" / "@bytecodealliance" / "jco";
+  std::string version = "unknown";
+  if (std::ifstream in(jco / "package.json"); in) {
+    std::string json((std::istreambuf_iterator<char>(in)), {});
+    static const std::regex field(R"re("version"\s*:\s*"([^"]+)")re");
+    if (std::smatch m; std::regex_search(json, m, field)) version = m[1];
+  }
+  TextConverterConfig c;
+  c.node = find_node();
+  c.script = fs::path(ACTR_SOURCE_ROOT) / "tools" / "wast" / "wat2component.mjs";
+  c.jco_api = jco / "dist" / "api.js";
+  c.cache_dir = fs::path(ACTR_BINARY_DIR) / "test-cache" / ("jco-" + version);
+  return c;
+}
+
+}  // namespace actr::test
