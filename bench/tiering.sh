@@ -82,23 +82,21 @@ read -r wall user actr_rss < <(tail -1 "$work/compile.log")
 echo "| JS workload, optimized tier compile (actr compile) | $wall s wall, $user s CPU; compilers' peak RSS $peak MB in total, actr $((actr_rss / 1024)) MB |"
 echo "| JS workload, first call, warm code cache (compiled code at once) | $(first_call "$jscold" "$work/js.toml" js echo) s |"
 
-# Dispatch per tier, over HTTP (the same client and gateway for both).
-for engine in interp aot; do
-  cache=$jscold
-  rm -rf "$work/data"
-  ACTR_CACHE_DIR=$cache "$actr" run "$work/js.toml" --engine "$engine" --gateway $port \
-    --data-dir "$work/data" --log-level warn > "$work/run.log" 2>&1 &
-  pid=$!
-  until curl -sf -X POST --data x "http://127.0.0.1:$port/actors/js/echo" > /dev/null 2>&1; do sleep 0.02; done
-  echo "| JS echo 64 B through the gateway, $engine | $(per_call js echo 300) us per call |"
-  kill -INT $pid; wait $pid || true
-done
-for engine in interp aot; do
-  rm -rf "$work/data"
-  ACTR_CACHE_DIR=$cold "$actr" run "$demo" --engine "$engine" --gateway $port \
-    --data-dir "$work/data" --log-level warn > "$work/run.log" 2>&1 &
-  pid=$!
-  until curl -sf -X POST --data x "http://127.0.0.1:$port/actors/acme/echo/echo" > /dev/null 2>&1; do sleep 0.02; done
-  echo "| C++ echo 64 B through the gateway, $engine | $(per_call acme/echo echo 2000) us per call |"
-  kill -INT $pid; wait $pid || true
-done
+# Dispatch per tier, over HTTP (the same client and gateway for both): LABEL CACHE CONFIG
+# TARGET ROUTE CALLS, once per engine.
+gateway_dispatch() {
+  local label=$1 cache=$2 config=$3 target=$4 route=$5 calls=$6 engine
+  for engine in interp aot; do
+    rm -rf "$work/data"
+    ACTR_CACHE_DIR=$cache "$actr" run "$config" --engine "$engine" --gateway $port \
+      --data-dir "$work/data" --log-level warn > "$work/run.log" 2>&1 &
+    pid=$!
+    until curl -sf -X POST --data x "http://127.0.0.1:$port/actors/$target/$route" > /dev/null 2>&1; do
+      sleep 0.02
+    done
+    echo "| $label echo 64 B through the gateway, $engine | $(per_call "$target" "$route" "$calls") us per call |"
+    kill -INT $pid; wait $pid || true
+  done
+}
+gateway_dispatch JS "$jscold" "$work/js.toml" js echo 300
+gateway_dispatch "C++" "$cold" "$demo" acme/echo echo 2000
