@@ -41,9 +41,9 @@ struct SortIdx {
 // Attributes of an import/export name (nameattributes 0x02 form). They never identify the item:
 // names alone must be unique.
 struct NameAttrs {
-  std::string version_suffix;  // (versionsuffix "...") of a canonical interface name
-  std::string implements;      // (implements "ns:pkg/iface")
-  std::string external_id;     // (external-id "...")
+  std::string version_suffix;             // (versionsuffix "...") of a canonical interface name
+  std::optional<std::string> implements;  // (implements "ns:pkg/iface"); may be present but empty
+  std::string external_id;                // (external-id "...")
 };
 
 // ---- core instances (section 2) ----

@@ -301,7 +301,48 @@ const Invalid kInvalid[] = {
      R"((component (type $r (resource (rep i32))) (type $own (own $r)) (type $ft (func (result $own)))
         (core module $m (func (export "f") (result i32) i32.const 0)) (core instance $i (instantiate $m))
         (func $f (type $ft) (canon lift (core func $i "f"))) (export "f" (func $f))))",
-     "refers to a resource type that is neither imported nor exported"},
+     "func not valid to be used as export: the result refers to own of a resource type"},
+    // external visibility of named types (Explainer.md, "External Visibility")
+    {"exported function using an unexported record",
+     R"((component (type $rec (record (field "x" u32)))
+        (core module $m (func (export "f") (result i32) i32.const 0)) (core instance $i (instantiate $m))
+        (func $f (result $rec) (canon lift (core func $i "f"))) (export "f" (func $f))))",
+     "func not valid to be used as export: the result refers to a record, which no preceding "
+     "import or export names"},
+    {"exported function using the definition of an exported record (not the export)",
+     R"((component (type $rec (record (field "x" u32))) (export "rec" (type $rec))
+        (core module $m (func (export "f") (param i32))) (core instance $i (instantiate $m))
+        (func $f (param "p" $rec) (canon lift (core func $i "f"))) (export "f" (func $f))))",
+     "func not valid to be used as export: param `p` refers to a record"},
+    {"exported type whose field is an unexported enum",
+     R"((component (type $e (enum "a")) (type $r (record (field "e" (list $e)))) (export "r" (type $r))))",
+     "type not valid to be used as export: field `e` refers to an enum"},
+    {"imported function using an exported (not imported) resource",
+     R"((component (type $r (resource (rep i32))) (export $r2 "r" (type $r))
+        (import "f" (func (result (own $r2))))))",
+     "func not valid to be used as import: the result refers to own<r>, which no preceding import "
+     "names"},
+    {"exported bag of exports using an unexported record",
+     R"((component (type $rec (record (field "x" u32)))
+        (core module $m (func (export "f") (param i32))) (core instance $i (instantiate $m))
+        (func $f (param "p" $rec) (canon lift (core func $i "f")))
+        (instance $bag (export "f" (func $f))) (export "bag" (instance $bag))))",
+     "instance not valid to be used as export: export `f`: param `p` refers to a record"},
+    {"component type exporting a function of an unexported record",
+     R"((component (type (component (type $rec (record (field "x" u32))) (export "f" (func (param "x" $rec)))))))",
+     "func not valid to be used as export: param `x` refers to a record"},
+    // attributes and core modules
+    {"implements with an empty name", R"((component (import "a" (implements "") (instance))))",
+     "`implements` of `a` is not a valid name"},
+    {"implements on a bag of exports",
+     R"((component (instance) (instance (export "x" (implements "a") (instance 0)))))",
+     "`implements` of `x` must be an interface name"},
+    {"duplicate core import",
+     R"((component (core module (import "" "a" (func)) (import "" "a" (func)))))",
+     "duplicate import name `:a`"},
+    {"memory above 4 GiB in a module type",
+     R"((component (core type (module (import "" "" (memory 70000))))))",
+     "memory size must be at most 65536 pages (4 GiB)"},
     // unsupported features
     {"async function type", R"((component (type (func async))))",
      "async function types are not supported: the actr host is synchronous"},
@@ -400,7 +441,10 @@ TEST(Validator, VersionSuffixAndImplements) {
        R"((component (import "a:b/c@0.2" (versionsuffix ".x") (instance))))",
        "must follow a canonical interface version"},
       {"implements on a function", R"((component (import "f" (implements "a:b/c") (func))))",
-       "`implements` is only allowed on instances with a plain name"},
+       "only instances can have an `implements`, not `f`"},
+      {"implements on an interface name",
+       R"((component (import "a1:b/c" (implements "a2:b/c") (instance))))",
+       "name `a1:b/c` is not valid with `implements`"},
   };
   std::vector<std::string> texts;
   for (const auto& c : cases) texts.push_back(c.text);

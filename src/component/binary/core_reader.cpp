@@ -1,5 +1,6 @@
 #include "component/binary/core_reader.hpp"
 
+#include <set>
 #include <string>
 
 namespace actr::component::binary {
@@ -73,7 +74,7 @@ Result<void> skip_const_expr(Reader& r) {
   }
 }
 
-Result<wasm::Limits> read_limits(Reader& r, bool allow_shared) {
+Result<wasm::Limits> read_limits(Reader& r, bool allow_shared, bool* is64_out = nullptr) {
   size_t at = r.offset();
   ACTR_TRY(uint8_t flags, r.byte());
   if (flags > 0x07 || (!allow_shared && (flags & 0x02))) {
@@ -81,6 +82,7 @@ Result<wasm::Limits> read_limits(Reader& r, bool allow_shared) {
   }
   wasm::Limits l;
   bool is64 = flags & 0x04;
+  if (is64_out) *is64_out = is64;
   if (is64) {
     ACTR_TRY(l.min, r.u64());
   } else {
@@ -95,6 +97,8 @@ Result<wasm::Limits> read_limits(Reader& r, bool allow_shared) {
       ACTR_TRY(uint32_t max, r.u32());
       l.max = max;
     }
+    if (*l.max < l.min)
+      return Reader::error_at(at, "size minimum must not be greater than maximum");
   }
   return l;
 }
@@ -221,7 +225,15 @@ Result<wasm::TableType> read_core_tabletype(Reader& r) {
 
 Result<wasm::MemoryType> read_core_memtype(Reader& r) {
   wasm::MemoryType m;
-  ACTR_TRY(m.limits, read_limits(r, true));
+  size_t at = r.offset();
+  bool is64 = false;
+  ACTR_TRY(m.limits, read_limits(r, true, &is64));
+  // 4 GiB for 32-bit memories, 2^64 bytes for 64-bit ones (Core spec, memory types).
+  const uint64_t max_pages = is64 ? uint64_t{1} << 48 : uint64_t{1} << 16;
+  if (m.limits.min > max_pages || m.limits.max.value_or(0) > max_pages) {
+    return Reader::error_at(at, "memory size must be at most " + std::to_string(max_pages) +
+                                    " pages (" + (is64 ? "2^64 bytes" : "4 GiB") + ")");
+  }
   return m;
 }
 
@@ -290,10 +302,18 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
       case kImportSection: {
         ACTR_TRY(uint32_t n, s.count(4));
         out.imports.reserve(n);
+        // A component's core instances link imports by one name per pair (module, name), so two
+        // imports of one pair could never be told apart (Explainer.md, core modules).
+        std::set<std::pair<std::string, std::string>> names;
         for (uint32_t i = 0; i < n; ++i) {
           wasm::ImportType imp;
+          size_t name_at = s.offset();
           ACTR_TRY(imp.module, s.name());
           ACTR_TRY(imp.name, s.name());
+          if (!names.emplace(imp.module, imp.name).second) {
+            return Reader::error_at(name_at,
+                                    "duplicate import name `" + imp.module + ":" + imp.name + "`");
+          }
           size_t at = s.offset();
           ACTR_TRY(CoreExternDesc d, read_core_externdesc(s));
           imp.type = d.type;

@@ -10,7 +10,8 @@ std::shared_ptr<const ResourceType> ResourceSubst::resource(
 }
 
 TypeRef ResourceSubst::value(const TypeRef& t) {
-  if (!t || map_.empty()) return t;
+  if (!t || empty()) return t;
+  if (auto it = value_map_.find(t.get()); it != value_map_.end()) return it->second;
   if (auto it = values_.find(t.get()); it != values_.end()) return it->second;
   bool changed = false;
   auto sub = [&](const TypeRef& c) {
@@ -36,7 +37,7 @@ TypeRef ResourceSubst::value(const TypeRef& t) {
 }
 
 std::shared_ptr<const FuncType> ResourceSubst::func(const std::shared_ptr<const FuncType>& f) {
-  if (!f || map_.empty()) return f;
+  if (!f || empty()) return f;
   if (auto it = funcs_.find(f.get()); it != funcs_.end()) return it->second;
   bool changed = false;
   auto copy = std::make_shared<FuncType>(*f);
@@ -84,7 +85,7 @@ std::vector<ResourceSlot> ResourceSubst::slots(const std::vector<ResourceSlot>& 
 
 std::shared_ptr<const InstanceType> ResourceSubst::instance(
     const std::shared_ptr<const InstanceType>& t) {
-  if (!t || map_.empty()) return t;
+  if (!t || empty()) return t;
   if (auto it = instances_.find(t.get()); it != instances_.end()) return it->second;
   auto copy = std::make_shared<InstanceType>();
   for (const auto& e : t->exports) copy->exports.push_back({e.name, extern_type(e.type)});
@@ -96,7 +97,7 @@ std::shared_ptr<const InstanceType> ResourceSubst::instance(
 
 std::shared_ptr<const ComponentType> ResourceSubst::component(
     const std::shared_ptr<const ComponentType>& t) {
-  if (!t || map_.empty()) return t;
+  if (!t || empty()) return t;
   if (auto it = components_.find(t.get()); it != components_.end()) return it->second;
   auto copy = std::make_shared<ComponentType>();
   for (const auto& e : t->imports) copy->imports.push_back({e.name, extern_type(e.type)});

@@ -1,6 +1,8 @@
-// Substitution of resource types inside resolved types: how an instance or component type that
-// quantifies over abstract resources is specialised to concrete ones when it is imported,
-// exported or instantiated. Unchanged parts are shared, not copied.
+// Substitution inside resolved types: how an instance or component type that quantifies over
+// abstract resources is specialised to concrete ones when it is imported, exported or
+// instantiated, and how the value types a component imports stand for the instantiation's
+// arguments in the instance's type (so that the instance refers to the very types its creator
+// named). Unchanged parts are shared, not copied.
 #pragma once
 
 #include <memory>
@@ -15,7 +17,9 @@ class ResourceSubst {
   void map(const ResourceType* from, std::shared_ptr<const ResourceType> to) {
     map_[from] = std::move(to);
   }
-  bool empty() const { return map_.empty(); }
+  // A type import's value type stands for `to` (the instantiation argument) from now on.
+  void map_value(const ValueType* from, TypeRef to) { value_map_[from] = std::move(to); }
+  bool empty() const { return map_.empty() && value_map_.empty(); }
 
   std::shared_ptr<const ResourceType> resource(const std::shared_ptr<const ResourceType>& r) const;
   TypeRef value(const TypeRef& t);
@@ -35,6 +39,7 @@ class ResourceSubst {
   std::vector<ResourceSlot> slots(const std::vector<ResourceSlot>& in) const;
 
   std::unordered_map<const ResourceType*, std::shared_ptr<const ResourceType>> map_;
+  std::unordered_map<const ValueType*, TypeRef> value_map_;
   std::unordered_map<const ValueType*, TypeRef> values_;
   std::unordered_map<const FuncType*, std::shared_ptr<const FuncType>> funcs_;
   std::unordered_map<const InstanceType*, std::shared_ptr<const InstanceType>> instances_;

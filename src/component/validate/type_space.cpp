@@ -13,6 +13,7 @@
 #include "component/validate/resource_subst.hpp"
 #include "component/validate/type_facts.hpp"
 #include "component/validate/type_match.hpp"
+#include "component/validate/visibility.hpp"
 
 namespace actr::component::validate {
 namespace {
@@ -156,8 +157,8 @@ struct Scope {
   std::unordered_map<std::string, std::shared_ptr<const ResourceType>> import_resource_names,
       export_resource_names;
   uint64_t extern_size = 0;  // written-out size of the imports and exports so far
-  // Resources with a name outside the component: imported, or exported so far.
-  std::unordered_set<const ResourceType*> visible_resources;
+  // Types with a name outside (visibility.hpp): named by imports; by imports and exports.
+  NamedTypes imported_names, exported_names;
   // Resources this component defines with (type (resource ...)).
   std::unordered_set<const ResourceType*> defined_resources;
 };
@@ -838,6 +839,29 @@ struct TypeSpace::State {
     return {};
   }
 
+  // (implements "ns:pkg/iface"): an instance with a plain name says which interface it implements.
+  Result<void> check_implements(const std::string& name, const ExternName& parsed,
+                                const ExternType& e, const ast::NameAttrs& attrs) {
+    if (!attrs.implements) return {};
+    ExternName iface;
+    std::string why;
+    if (!parse_extern_name(*attrs.implements, iface, &why)) {
+      return fail("`implements` of `" + name + "` is not a valid name: `" + *attrs.implements +
+                  "`: " + why);
+    }
+    if (iface.kind != ExternName::Kind::Interface) {
+      return fail("`implements` of `" + name + "` must be an interface name, not `" +
+                  *attrs.implements + "`");
+    }
+    if (e.kind != ExternKind::Instance) {
+      return fail("only instances can have an `implements`, not `" + name + "`");
+    }
+    if (parsed.kind != ExternName::Kind::Plain) {
+      return fail("name `" + name + "` is not valid with `implements`: it must be a plain name");
+    }
+    return {};
+  }
+
   Result<void> check_name(Scope& s, const std::string& name, const ExternType& e, bool is_import,
                           const ast::NameAttrs& attrs) {
     ExternName parsed;
@@ -852,18 +876,7 @@ struct TypeSpace::State {
                     "` must follow a canonical interface version and form a valid semver with it");
       }
     }
-    if (!attrs.implements.empty()) {
-      ExternName iface;
-      if (!parse_extern_name(attrs.implements, iface) ||
-          iface.kind != ExternName::Kind::Interface) {
-        return fail("`implements` of `" + name + "` is not an interface name: `" +
-                    attrs.implements + "`");
-      }
-      if (parsed.kind != ExternName::Kind::Plain || e.kind != ExternKind::Instance) {
-        return fail("`implements` is only allowed on instances with a plain name, not on `" + name +
-                    "`");
-      }
-    }
+    ACTR_TRY_VOID(check_implements(name, parsed, e, attrs));
     auto& keys = is_import ? s.import_keys : s.export_keys;
     auto [it, fresh] = keys.emplace(uniqueness_key(name), name);
     if (!fresh) {
@@ -984,7 +997,10 @@ struct TypeSpace::State {
           s.imported_resources.push_back({{d.name}, e.type.resource});
         }
         ACTR_TRY_VOID(check_name(s, d.name, e, true, d.attrs));
+        if (s.kind == Scope::Kind::ComponentType) ACTR_TRY_VOID(check_visible(s, e, true));
         ACTR_TRY_VOID(push_extern(s, e, d.name));
+        if (e.kind == ExternKind::Type) e.type = s.types.back();
+        name_types(s, e, true);
         s.imports.push_back({d.name, std::move(e)});
         return {};
       }
@@ -996,8 +1012,10 @@ struct TypeSpace::State {
           s.exported_resources.push_back({{d.name}, e.type.resource});
         }
         ACTR_TRY_VOID(check_name(s, d.name, e, false, d.attrs));
+        if (s.kind == Scope::Kind::ComponentType) ACTR_TRY_VOID(check_visible(s, e, false));
         ACTR_TRY_VOID(push_extern(s, e, d.name));
         if (e.kind == ExternKind::Type) e.type = s.types.back();  // carries the export's name
+        name_types(s, e, false);
         s.exports.push_back({d.name, std::move(e)});
         return {};
       }
@@ -1313,14 +1331,15 @@ struct TypeSpace::State {
         return fail("instantiation argument `" + imp.name + "` does not match the import: " + why);
       }
     }
-    // Type imports stand for their arguments from now on (the spec substitutes them); value types
-    // are structural, so only printers care: record the link for renamed_from().
+    // Type imports stand for their arguments from now on (the spec substitutes them): the
+    // instance's type refers to the arguments, which may have names here (external visibility).
     for (const auto& imp : c.imports) {
       if (imp.type.kind != ExternKind::Type || imp.type.type.kind != DefinedType::Kind::Value)
         continue;
       const ExternType* arg = by_name.at(imp.name);
       if (arg->kind == ExternKind::Type && arg->type.kind == DefinedType::Kind::Value &&
           arg->type.value != imp.type.type.value) {
+        subst.map_value(imp.type.type.value.get(), arg->type.value);
         (*renamed_from)[imp.type.type.value.get()] = {imp.type.type.value, arg->type.value};
       }
     }
@@ -1363,6 +1382,7 @@ struct TypeSpace::State {
       auto [it, fresh] = keys.emplace(uniqueness_key(e.name), e.name);
       if (!fresh) return fail("export name `" + e.name + "` conflicts with `" + it->second + "`");
       ACTR_TRY(ExternType t, context(item_type(s, e.item), "export `" + e.name + "`"));
+      ACTR_TRY_VOID(check_implements(e.name, parsed, t, e.attrs));
       if (t.kind == ExternKind::Type) t.type = named(t.type, e.name);
       inst->exports.push_back({e.name, std::move(t)});
     }
@@ -1514,10 +1534,10 @@ struct TypeSpace::State {
       s.imported_resources.push_back({std::move(path), e.type.resource});
     }
     ACTR_TRY_VOID(check_name(s, imp.name, e, true, imp.attrs));
-    for (const auto& slot : resources_of(e, imp.name))
-      s.visible_resources.insert(slot.resource.get());
+    ACTR_TRY_VOID(check_visible(s, e, true));
     ACTR_TRY_VOID(push_extern(s, e, imp.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
+    name_types(s, e, true);
     s.imports.push_back({imp.name, std::move(e)});
     return {};
   }
@@ -1529,35 +1549,20 @@ struct TypeSpace::State {
     return collector.take();
   }
 
-  // The resources an extern type gives a name to: resource type exports, also of nested instances.
-  static void named_resources(const ExternType& e, std::unordered_set<const ResourceType*>& out,
-                              std::unordered_set<const InstanceType*>& walked) {
-    if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource) {
-      out.insert(e.type.resource.get());
-    }
-    if (e.kind == ExternKind::Instance && walked.insert(e.instance.get()).second) {
-      for (const auto& x : e.instance->exports) named_resources(x.type, out, walked);
-    }
+  // External visibility (visibility.hpp), checked for the imports and exports of components and
+  // component types; instance types are checked where they are imported or exported.
+  Result<void> check_visible(const Scope& s, const ExternType& e, bool is_import) {
+    std::string why;
+    const NamedTypes& names = is_import ? s.imported_names : s.exported_names;
+    if (names.covers(e, is_import, &why)) return {};
+    return fail(std::string(visibility_subject(e)) + " not valid to be used as " +
+                (is_import ? "import" : "export") + ": " + why);
   }
 
-  // Every resource type an export mentions must have a name outside: be imported, exported
-  // before, or exported by the exported item itself (Explainer.md, "External Visibility").
-  Result<void> check_visible(Scope& s, const ExternType& e, const std::string& name) {
-    std::unordered_set<const ResourceType*> named;
-    std::unordered_set<const InstanceType*> walked;
-    named_resources(e, named, walked);
-    for (const auto& slot : resources_of(e, name)) {
-      const ResourceType* r = slot.resource.get();
-      if (s.visible_resources.count(r) || named.count(r)) continue;
-      std::string path;
-      for (size_t i = 1; i < slot.path.size(); ++i)
-        path += (path.empty() ? "" : ".") + slot.path[i];
-      return fail("the type of " + (path.empty() ? std::string("the export") : "`" + path + "`") +
-                  " refers to a resource type that is neither imported nor exported" +
-                  (r->name.empty() ? std::string() : " (`" + r->name + "`)"));
-    }
-    s.visible_resources.insert(named.begin(), named.end());
-    return {};
+  // Records the names an import or export gives (its type entry already pushed).
+  static void name_types(Scope& s, const ExternType& e, bool is_import) {
+    if (is_import) s.imported_names.add_names_of(e);
+    s.exported_names.add_names_of(e);  // an imported type may be used by exports too
   }
 
   Result<void> export_(Scope& s, const ast::Export& ex) {
@@ -1589,9 +1594,10 @@ struct TypeSpace::State {
       e = std::move(expected);
     }
     ACTR_TRY_VOID(check_name(s, ex.name, e, false, ex.attrs));
-    ACTR_TRY_VOID(check_visible(s, e, ex.name));
+    ACTR_TRY_VOID(check_visible(s, e, false));
     ACTR_TRY_VOID(push_extern(s, e, ex.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
+    name_types(s, e, false);
     s.exports.push_back({ex.name, std::move(e)});
     return {};
   }
