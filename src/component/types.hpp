@@ -72,6 +72,10 @@ struct ValueType {
   std::vector<std::string> names;  // Enum cases, Flags labels
   TypeRef ok, err;                 // Result (each may be null)
   std::shared_ptr<const ResourceType> resource;  // Own, Borrow
+  // Own, Borrow: which name of the resource the type was written with (the validator's external
+  // visibility: a resource exported under a second name is the same type with another name).
+  // Not part of the type's identity; empty when the type was not built by the validator.
+  std::shared_ptr<const void> resource_alias;
   std::string wit_name;  // name given in WIT/exports, if any (printing only; not identity)
 };
 

@@ -331,6 +331,24 @@ const Invalid kInvalid[] = {
     {"component type exporting a function of an unexported record",
      R"((component (type (component (type $rec (record (field "x" u32))) (export "f" (func (param "x" $rec)))))))",
      "func not valid to be used as export: param `x` refers to a record"},
+    {"exported function written with the definition of a resource exported under a name",
+     R"((component (type $R (resource (rep i32))) (export $R2 "r" (type $R))
+        (core module $m (func (export "f") (result i32) i32.const 0)) (core instance $i (instantiate $m))
+        (func $f (result (own $R)) (canon lift (core func $i "f"))) (export "f" (func $f))))",
+     "func not valid to be used as export: the result refers to own<r>"},
+    {"constructor in a bag written with another name of the resource",
+     R"((component (type $T (resource (rep i32)))
+        (core module $m (func (export "a") (result i32) unreachable)) (core instance $i (instantiate $m))
+        (func $f (result (own $T)) (canon lift (core func $i "a")))
+        (instance (export "a" (type $T)) (export "[constructor]a" (func $f)))))",
+     "resource used in function does not have a name in this context"},
+    {"a resource exported as (sub resource) is a type of its own outside",
+     R"((component (component $C (type $r (resource (rep i32))) (export "r1" (type $r))
+          (export "r2" (type $r) (type (sub resource))))
+        (instance $c (instantiate $C)) (alias export $c "r1" (type $r1)) (alias export $c "r2" (type $r2))
+        (component $eq (import "a" (type $a (sub resource))) (import "b" (type (eq $a))))
+        (instance (instantiate $eq (with "a" (type $r1)) (with "b" (type $r2))))))",
+     "instantiation argument `b` does not match the import"},
     // attributes and core modules
     {"implements with an empty name", R"((component (import "a" (implements "") (instance))))",
      "`implements` of `a` is not a valid name"},

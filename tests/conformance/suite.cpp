@@ -183,10 +183,8 @@ std::string markdown_report(const std::vector<FileRun>& runs, const Expectations
      << "  expected-failures list skip files or commands, with their reason; a script the reader\n"
      << "  cannot parse and that is not listed fails its test.\n"
      << "- Expected failures (the list above, with their reasons) are the validator's and\n"
-     << "  engines' known gaps: resource aliases (a resource exported under a second name is\n"
-     << "  not a type of its own in actr's type model, so the three checks that tell the two\n"
-     << "  names apart pass where they should fail), multi-memory, exception tags, GC types and\n"
-     << "  fixed-size lists (issue 12). A check that\n"
+     << "  engines' known gaps: multi-memory, exception tags, GC types and fixed-size lists\n"
+     << "  (issue 12). A check that\n"
      << "  starts passing is reported so that its line is removed.\n\n";
 
   md << "## Counts\n\n| file |";

@@ -45,9 +45,12 @@ struct ComponentType;
 struct DefinedType {
   enum class Kind : uint8_t { Value, Func, Resource, Instance, Component };
   Kind kind = Kind::Value;
-  TypeRef value;                                   // Value
-  std::shared_ptr<const FuncType> func;            // Func
-  std::shared_ptr<const ResourceType> resource;    // Resource
+  TypeRef value;                                 // Value
+  std::shared_ptr<const FuncType> func;          // Func
+  std::shared_ptr<const ResourceType> resource;  // Resource
+  // Resource: the name this entry gives the resource; each definition, import and export of a
+  // resource type makes a new one (ValueType::resource_alias).
+  std::shared_ptr<const void> resource_alias;
   std::shared_ptr<const InstanceType> instance;    // Instance
   std::shared_ptr<const ComponentType> component;  // Component
 };

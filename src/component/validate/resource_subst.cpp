@@ -9,6 +9,12 @@ std::shared_ptr<const ResourceType> ResourceSubst::resource(
   return it == map_.end() ? r : it->second;
 }
 
+std::shared_ptr<const void> ResourceSubst::alias(const std::shared_ptr<const void>& a) const {
+  if (!a) return a;
+  auto it = alias_map_.find(a.get());
+  return it == alias_map_.end() ? a : it->second;
+}
+
 TypeRef ResourceSubst::value(const TypeRef& t) {
   if (!t || empty()) return t;
   if (auto it = value_map_.find(t.get()); it != value_map_.end()) return it->second;
@@ -29,7 +35,8 @@ TypeRef ResourceSubst::value(const TypeRef& t) {
   for (auto& c : copy->cases) c.type = sub(c.type);
   if (t->resource) {
     copy->resource = resource(t->resource);
-    changed |= copy->resource != t->resource;
+    copy->resource_alias = alias(t->resource_alias);
+    changed |= copy->resource != t->resource || copy->resource_alias != t->resource_alias;
   }
   TypeRef out = changed ? TypeRef(std::move(copy)) : t;
   values_.emplace(t.get(), out);
@@ -59,6 +66,7 @@ DefinedType ResourceSubst::defined(const DefinedType& d) {
   out.value = value(d.value);
   out.func = func(d.func);
   out.resource = resource(d.resource);
+  out.resource_alias = alias(d.resource_alias);
   out.instance = instance(d.instance);
   out.component = component(d.component);
   return out;

@@ -19,7 +19,11 @@ class ResourceSubst {
   }
   // A type import's value type stands for `to` (the instantiation argument) from now on.
   void map_value(const ValueType* from, TypeRef to) { value_map_[from] = std::move(to); }
-  bool empty() const { return map_.empty() && value_map_.empty(); }
+  // A type import's name of a resource stands for the argument's name of it (resource_alias).
+  void map_alias(const void* from, std::shared_ptr<const void> to) {
+    alias_map_[from] = std::move(to);
+  }
+  bool empty() const { return map_.empty() && value_map_.empty() && alias_map_.empty(); }
 
   std::shared_ptr<const ResourceType> resource(const std::shared_ptr<const ResourceType>& r) const;
   TypeRef value(const TypeRef& t);
@@ -39,6 +43,9 @@ class ResourceSubst {
   std::vector<ResourceSlot> slots(const std::vector<ResourceSlot>& in) const;
 
   std::unordered_map<const ResourceType*, std::shared_ptr<const ResourceType>> map_;
+  std::shared_ptr<const void> alias(const std::shared_ptr<const void>& a) const;
+
+  std::unordered_map<const void*, std::shared_ptr<const void>> alias_map_;
   std::unordered_map<const ValueType*, TypeRef> value_map_;
   std::unordered_map<const ValueType*, TypeRef> values_;
   std::unordered_map<const FuncType*, std::shared_ptr<const FuncType>> funcs_;

@@ -128,6 +128,9 @@ struct CoreTypeEntry {
   std::shared_ptr<const CoreModuleType> module;  // a module type
 };
 
+// A new name of a resource type (DefinedType::resource_alias): an object only compared by address.
+std::shared_ptr<const void> new_alias() { return std::make_shared<const char>(0); }
+
 // One index-space scope: a component, a component type or an instance type.
 struct Scope {
   enum class Kind : uint8_t { Component, ComponentType, InstanceType };
@@ -154,8 +157,7 @@ struct Scope {
   std::unordered_map<std::string, std::string> import_keys, export_keys;  // uniqueness key -> name
   std::vector<ResourceSlot> imported_resources, exported_resources;
   // Resources introduced by imports/exports by name, for [constructor]/[method]/[static] checks.
-  std::unordered_map<std::string, std::shared_ptr<const ResourceType>> import_resource_names,
-      export_resource_names;
+  std::unordered_map<std::string, DefinedType> import_resource_names, export_resource_names;
   uint64_t extern_size = 0;  // written-out size of the imports and exports so far
   // Types with a name outside (visibility.hpp): named by imports; by imports and exports.
   NamedTypes imported_names, exported_names;
@@ -492,6 +494,7 @@ struct TypeSpace::State {
                         num(d.resource) + ", which is not a resource type");
           }
           v.resource = r.resource;
+          v.resource_alias = r.resource_alias;
           break;
         }
       }
@@ -801,7 +804,9 @@ struct TypeSpace::State {
           it != own_resources.end() && it->second->name.empty()) {
         it->second->name = name;
       }
-      return t;
+      DefinedType out = t;
+      out.resource_alias = new_alias();
+      return out;
     }
     if (t.kind != DefinedType::Kind::Value || t.value->wit_name == name) return t;
     auto copy = std::make_shared<ValueType>(*t.value);
@@ -883,10 +888,16 @@ struct TypeSpace::State {
       return fail(std::string(what) + " name `" + name + "` conflicts with previous " + what +
                   " `" + it->second + "`");
     }
-    auto& resources = is_import ? s.import_resource_names : s.export_resource_names;
-    if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource) {
-      resources[name] = e.type.resource;
-    }
+    return check_annotated(name, parsed, e,
+                           is_import ? s.import_resource_names : s.export_resource_names, what);
+  }
+
+  // [constructor]r, [method]r.m, [static]r.m: `r` is a resource named before among the same
+  // imports or exports (`what`), and the function's handles are written with that very name.
+  Result<void> check_annotated(const std::string& name, const ExternName& parsed,
+                               const ExternType& e,
+                               const std::unordered_map<std::string, DefinedType>& resources,
+                               const char* what) {
     using NK = ExternName::Kind;
     if (parsed.kind == NK::Plain || parsed.kind == NK::Interface) return {};
     if (e.kind != ExternKind::Func)
@@ -896,9 +907,14 @@ struct TypeSpace::State {
       return fail("`" + name + "` refers to resource `" + parsed.resource +
                   "`, which is not a preceding " + what);
     }
+    const DefinedType& entry = r->second;
     const FuncType& f = *e.func;
+    bool other_name = false;
     auto is_handle = [&](const TypeRef& t, Kind k) {
-      return t && t->kind == k && t->resource == r->second;
+      if (!t || t->kind != k || t->resource != entry.resource) return false;
+      if (t->resource_alias && entry.resource_alias && t->resource_alias != entry.resource_alias)
+        other_name = true;
+      return true;
     };
     if (parsed.kind == NK::Constructor) {
       bool ok = f.results.size() == 1 && (is_handle(f.results[0].type, Kind::Own) ||
@@ -911,6 +927,11 @@ struct TypeSpace::State {
         return fail("method `" + name + "` must take `self: borrow<" + parsed.resource +
                     ">` first");
       }
+    }
+    if (other_name) {
+      return fail("`" + name + "`: resource used in function does not have a name in this " +
+                  "context (the function writes resource `" + parsed.resource +
+                  "` with another of its names)");
     }
     return {};
   }
@@ -1000,7 +1021,7 @@ struct TypeSpace::State {
         if (s.kind == Scope::Kind::ComponentType) ACTR_TRY_VOID(check_visible(s, e, true));
         ACTR_TRY_VOID(push_extern(s, e, d.name));
         if (e.kind == ExternKind::Type) e.type = s.types.back();
-        name_types(s, e, true);
+        name_types(s, d.name, e, true);
         s.imports.push_back({d.name, std::move(e)});
         return {};
       }
@@ -1015,7 +1036,7 @@ struct TypeSpace::State {
         if (s.kind == Scope::Kind::ComponentType) ACTR_TRY_VOID(check_visible(s, e, false));
         ACTR_TRY_VOID(push_extern(s, e, d.name));
         if (e.kind == ExternKind::Type) e.type = s.types.back();  // carries the export's name
-        name_types(s, e, false);
+        name_types(s, d.name, e, false);
         s.exports.push_back({d.name, std::move(e)});
         return {};
       }
@@ -1059,6 +1080,7 @@ struct TypeSpace::State {
       s.defined_resources.insert(res.get());
       t.kind = DefinedType::Kind::Resource;
       t.resource = std::move(res);
+      t.resource_alias = new_alias();
     }
     return t;
   }
@@ -1322,6 +1344,15 @@ struct TypeSpace::State {
       if (!r) return fail("argument `" + join_path(slot.path) + "` must be a resource type");
       subst.map(slot.resource.get(), std::move(r));
     }
+    // A resource type import's name stands for the argument's name of it (external visibility).
+    for (const auto& imp : c.imports) {
+      if (imp.type.kind != ExternKind::Type || imp.type.type.kind != DefinedType::Kind::Resource ||
+          !imp.type.type.resource_alias)
+        continue;
+      auto it = by_name.find(imp.name);
+      if (it == by_name.end() || it->second->kind != ExternKind::Type) continue;
+      subst.map_alias(imp.type.type.resource_alias.get(), it->second->type.resource_alias);
+    }
     for (const auto& imp : c.imports) {
       auto it = by_name.find(imp.name);
       if (it == by_name.end()) return fail("missing instantiation argument `" + imp.name + "`");
@@ -1374,6 +1405,7 @@ struct TypeSpace::State {
     }
     auto inst = std::make_shared<InstanceType>();
     std::unordered_map<std::string, std::string> keys;
+    std::unordered_map<std::string, DefinedType> bag_resources;
     for (const auto& e : in.exports) {
       ExternName parsed;
       std::string why;
@@ -1383,7 +1415,10 @@ struct TypeSpace::State {
       if (!fresh) return fail("export name `" + e.name + "` conflicts with `" + it->second + "`");
       ACTR_TRY(ExternType t, context(item_type(s, e.item), "export `" + e.name + "`"));
       ACTR_TRY_VOID(check_implements(e.name, parsed, t, e.attrs));
+      ACTR_TRY_VOID(check_annotated(e.name, parsed, t, bag_resources, "export of the instance"));
       if (t.kind == ExternKind::Type) t.type = named(t.type, e.name);
+      if (t.kind == ExternKind::Type && t.type.kind == DefinedType::Kind::Resource)
+        bag_resources[e.name] = t.type;
       inst->exports.push_back({e.name, std::move(t)});
     }
     inst->index();
@@ -1537,7 +1572,7 @@ struct TypeSpace::State {
     ACTR_TRY_VOID(check_visible(s, e, true));
     ACTR_TRY_VOID(push_extern(s, e, imp.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
-    name_types(s, e, true);
+    name_types(s, imp.name, e, true);
     s.imports.push_back({imp.name, std::move(e)});
     return {};
   }
@@ -1560,9 +1595,11 @@ struct TypeSpace::State {
   }
 
   // Records the names an import or export gives (its type entry already pushed).
-  static void name_types(Scope& s, const ExternType& e, bool is_import) {
+  static void name_types(Scope& s, const std::string& name, const ExternType& e, bool is_import) {
     if (is_import) s.imported_names.add_names_of(e);
     s.exported_names.add_names_of(e);  // an imported type may be used by exports too
+    if (e.kind == ExternKind::Type && e.type.kind == DefinedType::Kind::Resource)
+      (is_import ? s.import_resource_names : s.export_resource_names)[name] = e.type;
   }
 
   Result<void> export_(Scope& s, const ast::Export& ex) {
@@ -1579,16 +1616,20 @@ struct TypeSpace::State {
           auto r = resource_at(wrapped, slot.path, 0);
           if (r) subst.map(slot.resource.get(), std::move(r));
         }
-      } else if (expected.kind == ExternKind::Type &&
-                 expected.type.kind == DefinedType::Kind::Resource &&
-                 ex.ascribed->bound.sub_resource && actual.kind == ExternKind::Type &&
-                 actual.type.kind == DefinedType::Kind::Resource) {
-        subst.map(expected.type.resource.get(), actual.type.resource);
       }
+      // A resource exported as `(sub resource)` is exported as a resource type of its own: the
+      // ascription hides that it is the one defined here (a second export of the same resource
+      // without the ascription is a different type outside).
+      bool hidden_resource = expected.kind == ExternKind::Type &&
+                             expected.type.kind == DefinedType::Kind::Resource &&
+                             ex.ascribed->bound.sub_resource;
       expected = subst.extern_type(expected);
       note_copies(subst);
       std::string why;
-      if (!is_subtype(actual, expected, &why)) {
+      if (hidden_resource) {
+        if (actual.kind != ExternKind::Type || actual.type.kind != DefinedType::Kind::Resource)
+          return fail("the exported item does not match the ascribed type: it is not a resource");
+      } else if (!is_subtype(actual, expected, &why)) {
         return fail("the exported item does not match the ascribed type: " + why);
       }
       e = std::move(expected);
@@ -1597,7 +1638,7 @@ struct TypeSpace::State {
     ACTR_TRY_VOID(check_visible(s, e, false));
     ACTR_TRY_VOID(push_extern(s, e, ex.name));
     if (e.kind == ExternKind::Type) e.type = s.types.back();
-    name_types(s, e, false);
+    name_types(s, ex.name, e, false);
     s.exports.push_back({ex.name, std::move(e)});
     return {};
   }

@@ -29,8 +29,7 @@
 // supported: the actr host is synchronous"), threads, error-context, streams, futures,
 // fixed-size lists, value imports/exports and start definitions (🪙), GC core types.
 // External visibility (visibility.hpp) is checked for the imports and exports of components and
-// component types; a resource exported under a second name counts as named under both (the model
-// has no identity per resource alias). Hostile shapes are bounded: types nest at most 100 deep and
+// component types. Hostile shapes are bounded: types nest at most 100 deep and
 // at most 10^6 nodes written out, a type declares at most 10^4 abstract resources.
 #pragma once
 

@@ -32,6 +32,13 @@ std::string describe(const ValueType& t) {
   return (k.front() == 'e' ? "an " : "a ") + k;
 }
 
+// A resource's entry names it by its alias; types built outside the validator carry no alias and
+// are looked up by the resource itself.
+void add_resource(const DefinedType& t, std::unordered_set<const void*>& ids) {
+  ids.insert(t.resource.get());
+  if (t.resource_alias) ids.insert(t.resource_alias.get());
+}
+
 class Walker {
  public:
   explicit Walker(const std::unordered_set<const void*>& base) : names_{base, {}} {}
@@ -52,7 +59,7 @@ class Walker {
         break;
       case Kind::Own:
       case Kind::Borrow:
-        ok = names_.has(t->resource.get());
+        ok = names_.has(t->resource_alias ? t->resource_alias.get() : t->resource.get());
         break;
       case Kind::List:
       case Kind::Option:
@@ -114,7 +121,7 @@ class Walker {
     for (const auto& e : t.exports) {
       if (e.type.kind != ExternKind::Type) continue;
       if (e.type.type.kind == DefinedType::Kind::Value) own.insert(e.type.type.value.get());
-      if (e.type.type.kind == DefinedType::Kind::Resource) own.insert(e.type.type.resource.get());
+      if (e.type.type.kind == DefinedType::Kind::Resource) add_resource(e.type.type, own);
     }
     names_.layers.push_back(std::move(own));
     ++layers_;
@@ -185,7 +192,7 @@ class Walker {
 void add_names(const ExternType& e, std::unordered_set<const void*>& ids) {
   if (e.kind == ExternKind::Type) {
     if (e.type.kind == DefinedType::Kind::Value) ids.insert(e.type.value.get());
-    if (e.type.kind == DefinedType::Kind::Resource) ids.insert(e.type.resource.get());
+    if (e.type.kind == DefinedType::Kind::Resource) add_resource(e.type, ids);
   }
   if (e.kind == ExternKind::Instance) {
     for (const auto& x : e.instance->exports) add_names(x.type, ids);

@@ -7,8 +7,9 @@
 // Identity: importing or exporting a record/variant/enum/flags type makes a named copy of it
 // (TypeSpace's `named`), so the definition it was copied from stays unnamed: a function lifted
 // with the definition is not exportable, one lifted with the exported copy is. Resources are
-// compared by their ResourceType (the model keeps no separate identity per resource alias, so a
-// function lifted with a resource that is also exported under a name passes).
+// the same type under each of their names (DefinedType::resource_alias): a function lifted with a
+// resource definition is not exportable even when the resource is exported, one written with
+// the exported name is.
 //
 // An instance that is imported or exported names the types it exports itself, for its own
 // functions and for everything that follows (aliasing a type through an exported instance gives
