@@ -1,6 +1,8 @@
 #include "component/types.hpp"
 
+#include <set>
 #include <string_view>
+#include <utility>
 
 namespace actr::component {
 
@@ -197,22 +199,63 @@ std::string resource_name(const ResourceType* r) {
   return r->name.empty() ? std::string("<anonymous resource>") : r->name;
 }
 
+}  // namespace
+
+struct TypeEquality::Memory {
+  std::set<std::pair<const ValueType*, const ValueType*>> equal;
+  std::set<std::pair<const ResourceType*, const ResourceType*>> bound;
+};
+
 // Walks two types in lockstep and reports the first difference, prefixed by where it is.
 class TypeComparer {
  public:
-  TypeComparer(std::string_view a_name, std::string_view b_name, std::string* why)
-      : a_(a_name), b_(b_name), why_(why) {}
+  TypeComparer(TypeEquality& equality, std::string* why)
+      : equality_(equality), a_(equality.a_name_), b_(equality.b_name_), why_(why) {}
 
   bool same(const ValueType* a, const ValueType* b) {
     if (a == b) return true;
     if (!a || !b) return differ("a type is present in one and absent in the other");
+    if (!equality_.remember_pairs_) return compare(a, b);
+    auto& equal = equality_.memory_->equal;
+    if (equal.count({a, b})) return true;
+    if (!compare(a, b)) return false;
+    equal.insert({a, b});
+    return true;
+  }
+
+  bool same_params(const std::vector<Param>& pa, const std::vector<Param>& pb, const char* singular,
+                   const char* plural) {
+    if (pa.size() != pb.size()) {
+      return differ(std::string("function has ") + std::to_string(pa.size()) + " " + plural +
+                    " in " + std::string(a_) + ", " + std::to_string(pb.size()) + " in " +
+                    std::string(b_));
+    }
+    for (size_t i = 0; i < pa.size(); ++i) {
+      std::string where = std::string(singular) + " " + std::to_string(i);
+      if (pa[i].name != pb[i].name) {
+        return differ(where + " is " + quoted(pa[i].name) + " in " + std::string(a_) + ", " +
+                      quoted(pb[i].name) + " in " + std::string(b_));
+      }
+      if (!pa[i].name.empty()) where = std::string(singular) + " " + quoted(pa[i].name);
+      std::string inner;
+      TypeComparer types(equality_, why_ ? &inner : nullptr);
+      if (!types.same(pa[i].type.get(), pb[i].type.get())) {
+        if (why_) *why_ = where + ": " + inner;
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  bool compare(const ValueType* a, const ValueType* b) {
     if (a->kind != b->kind) {
       return differ(quoted(to_wit(*a)) + " in " + std::string(a_) + ", " + quoted(to_wit(*b)) +
                     " in " + std::string(b_));
     }
     // Name the type being compared when it has one, e.g. "in `actr-error`: case 1 is ...".
     if (!a->wit_name.empty() && (path_.empty() || path_.back() != quoted(a->wit_name))) {
-      return nested(quoted(a->wit_name), [&] { return same(a, b); });
+      return nested(quoted(a->wit_name), [&] { return compare(a, b); });
     }
     switch (a->kind) {
       case Kind::List:
@@ -361,7 +404,7 @@ class TypeComparer {
   }
 
   bool same_resource(const ValueType& a, const ValueType& b) {
-    if (a.resource == b.resource) return true;
+    if (equality_.same_resource(a.resource.get(), b.resource.get())) return true;
     std::string na = resource_name(a.resource.get());
     std::string nb = resource_name(b.resource.get());
     if (na == nb) {
@@ -372,12 +415,39 @@ class TypeComparer {
                   std::string(b_));
   }
 
+  TypeEquality& equality_;
   std::string_view a_, b_;
   std::string* why_;
   std::vector<std::string> path_;
 };
 
-}  // namespace
+TypeEquality::TypeEquality(std::string a_name, std::string b_name, bool remember_pairs)
+    : a_name_(std::move(a_name)),
+      b_name_(std::move(b_name)),
+      remember_pairs_(remember_pairs),
+      memory_(remember_pairs ? new Memory : nullptr) {}
+TypeEquality::~TypeEquality() = default;
+
+bool TypeEquality::same(const ValueType& a, const ValueType& b, std::string* why) {
+  return TypeComparer(*this, why).same(&a, &b);
+}
+
+bool TypeEquality::same(const FuncType& a, const FuncType& b, std::string* why) {
+  TypeComparer comparer(*this, why);
+  return comparer.same_params(a.params, b.params, "param", "params") &&
+         comparer.same_params(a.results, b.results, "result", "results");
+}
+
+void TypeEquality::unify(const ResourceType* a, const ResourceType* b) {
+  if (a == b) return;
+  if (!memory_) memory_.reset(new Memory);
+  memory_->bound.insert({a, b});
+  memory_->bound.insert({b, a});
+}
+
+bool TypeEquality::same_resource(const ResourceType* a, const ResourceType* b) const {
+  return a == b || (memory_ && memory_->bound.count({a, b}) > 0);
+}
 
 bool same_type(const ValueType& a, const ValueType& b, std::string* why) {
   return same_type(a, b, why, "a", "b");
@@ -385,42 +455,12 @@ bool same_type(const ValueType& a, const ValueType& b, std::string* why) {
 
 bool same_type(const ValueType& a, const ValueType& b, std::string* why, std::string_view a_name,
                std::string_view b_name) {
-  return TypeComparer(a_name, b_name, why).same(&a, &b);
+  return TypeEquality(std::string(a_name), std::string(b_name), false).same(a, b, why);
 }
 
 bool same_func_type(const FuncType& a, const FuncType& b, std::string* why, std::string_view a_name,
                     std::string_view b_name) {
-  auto fail = [&](const std::string& msg) {
-    if (why) *why = msg;
-    return false;
-  };
-  auto compare = [&](const std::vector<Param>& pa, const std::vector<Param>& pb,
-                     const char* singular, const char* plural) -> bool {
-    if (pa.size() != pb.size()) {
-      return fail(std::string("function has ") + std::to_string(pa.size()) + " " + plural + " in " +
-                  std::string(a_name) + ", " + std::to_string(pb.size()) + " in " +
-                  std::string(b_name));
-    }
-    for (size_t i = 0; i < pa.size(); ++i) {
-      std::string where = std::string(singular) + " " + std::to_string(i);
-      if (pa[i].name != pb[i].name) {
-        return fail(where + " is " + quoted(pa[i].name) + " in " + std::string(a_name) + ", " +
-                    quoted(pb[i].name) + " in " + std::string(b_name));
-      }
-      if (!pa[i].type || !pb[i].type) {
-        if (pa[i].type != pb[i].type) return fail(where + ": type missing");
-        continue;
-      }
-      std::string inner;
-      if (!same_type(*pa[i].type, *pb[i].type, &inner, a_name, b_name)) {
-        if (!pa[i].name.empty()) where = std::string(singular) + " " + quoted(pa[i].name);
-        return fail(where + ": " + inner);
-      }
-    }
-    return true;
-  };
-  return compare(a.params, b.params, "param", "params") &&
-         compare(a.results, b.results, "result", "results");
+  return TypeEquality(std::string(a_name), std::string(b_name), false).same(a, b, why);
 }
 
 namespace {

@@ -126,4 +126,33 @@ struct FuncType {
 bool same_func_type(const FuncType& a, const FuncType& b, std::string* why = nullptr,
                     std::string_view a_name = "a", std::string_view b_name = "b");
 
+// The one type comparison of the code base (same_type and same_func_type use it for one
+// comparison; the validator's matching keeps one for a whole match). Pairs found equal are
+// remembered, so DAG-shaped types are walked once, and resources may be bound to each other:
+// matching two component types binds the abstract resources one names to the other's.
+class TypeEquality {
+ public:
+  // `a_name`/`b_name` name the two sides in messages ("the component", "the host").
+  // `remember_pairs` false: no bookkeeping, for one comparison of small types.
+  explicit TypeEquality(std::string a_name = "a", std::string b_name = "b",
+                        bool remember_pairs = true);
+  ~TypeEquality();
+  TypeEquality(const TypeEquality&) = delete;
+  TypeEquality& operator=(const TypeEquality&) = delete;
+
+  bool same(const ValueType& a, const ValueType& b, std::string* why = nullptr);
+  bool same(const FuncType& a, const FuncType& b, std::string* why = nullptr);
+
+  // From now on `a` and `b` count as the same resource type.
+  void unify(const ResourceType* a, const ResourceType* b);
+  bool same_resource(const ResourceType* a, const ResourceType* b) const;
+
+ private:
+  friend class TypeComparer;
+  struct Memory;
+  std::string a_name_, b_name_;
+  bool remember_pairs_;
+  std::unique_ptr<Memory> memory_;
+};
+
 }  // namespace actr::component

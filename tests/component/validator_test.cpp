@@ -270,7 +270,9 @@ const Invalid kInvalid[] = {
     {"component instantiation type mismatch",
      R"((component (component $c (import "x" (func (param "a" u32)))) (import "f" (func $f (param "a" u64)))
         (instance (instantiate $c (with "x" (func $f))))))",
-     "instantiation argument `x` does not match the import: `a`: `u64` vs `u32`"},
+     "instantiation argument `x` does not match the import: param `a`: `u64` in the given type, "
+     "`u32` "
+     "in the expected type"},
     // names
     {"invalid export name", R"((component (import "f" (func $f)) (export "not_kebab" (func $f))))",
      "invalid export name `not_kebab`"},
@@ -291,7 +293,8 @@ const Invalid kInvalid[] = {
      "constructor `[constructor]r` must return `own<r>`"},
     {"ascribed export type",
      R"((component (import "f" (func $f (param "a" u32))) (export "g" (func $f) (func (param "b" u32)))))",
-     "does not match the ascribed type: parameters 0 is named `a` instead of `b`"},
+     "does not match the ascribed type: param 0 is `a` in the given type, `b` in the expected "
+     "type"},
     {"exported function using an unexported resource",
      R"((component (type $r (resource (rep i32))) (type $own (own $r)) (type $ft (func (result $own)))
         (core module $m (func (export "f") (result i32) i32.const 0)) (core instance $i (instantiate $m))

@@ -45,11 +45,14 @@ uint64_t fresh_seed() {
   return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
-// A "compiler" script that records what it was started with, then runs the real one.
+// A "compiler" script that records what it was started with, then runs the real one. The mask is
+// read with builtins before the shell forks anything: dash blocks every signal for a moment
+// around each fork, so a child reading the shell's mask (grep /proc/$$/status) may see that.
 fs::path recording_compiler(const fs::path& dir) {
   fs::path script = dir / "recording-cc";
   std::ofstream(script) << "#!/bin/sh\n"
-                        << "grep -E '^(SigBlk|SigIgn):' /proc/$$/status > " << (dir / "seen")
+                        << "while IFS= read -r line; do case \"$line\" in SigBlk:*|SigIgn:*) "
+                        << "echo \"$line\";; esac; done < /proc/$$/status > " << (dir / "seen")
                         << "\n"
                         << "awk '{print \"nice \" $19}' /proc/$$/stat >> " << (dir / "seen") << "\n"
                         << "exec cc \"$@\"\n";

@@ -14,137 +14,6 @@ void set(std::string* why, std::string s) {
   if (why) *why = std::move(s);
 }
 
-// Compares DAG-shaped types without re-walking pairs already found equal.
-class ValueComparer {
- public:
-  bool eq(const ValueType& a, const ValueType& b, std::string* why) {
-    if (&a == &b || done_.count({&a, &b})) return true;
-    if (a.kind != b.kind) {
-      set(why, "`" + describe(a) + "` vs `" + describe(b) + "`");
-      return false;
-    }
-    auto opt = [&](const TypeRef& x, const TypeRef& y, const char* what) {
-      if (!x && !y) return true;
-      if (!x || !y) {
-        set(why, std::string(what) + " present in only one of `" + describe(a) + "` and `" +
-                     describe(b) + "`");
-        return false;
-      }
-      return eq(*x, *y, why);
-    };
-    bool ok = true;
-    switch (a.kind) {
-      case Kind::List:
-      case Kind::Option:
-        ok = opt(a.elem, b.elem, "element type");
-        break;
-      case Kind::Map:
-        ok = opt(a.key, b.key, "key type") && opt(a.elem, b.elem, "value type");
-        break;
-      case Kind::Result:
-        ok = opt(a.ok, b.ok, "ok type") && opt(a.err, b.err, "error type");
-        break;
-      case Kind::Record:
-        if (a.fields.size() != b.fields.size()) {
-          set(why, "records with " + std::to_string(a.fields.size()) + " and " +
-                       std::to_string(b.fields.size()) + " fields");
-          return false;
-        }
-        for (size_t i = 0; ok && i < a.fields.size(); ++i) {
-          if (a.fields[i].name != b.fields[i].name) {
-            set(why, "field " + std::to_string(i) + " is `" + a.fields[i].name +
-                         "` in one type and `" + b.fields[i].name + "` in the other");
-            return false;
-          }
-          ok = eq(*a.fields[i].type, *b.fields[i].type, why);
-        }
-        break;
-      case Kind::Tuple:
-        if (a.items.size() != b.items.size()) {
-          set(why, "tuples of " + std::to_string(a.items.size()) + " and " +
-                       std::to_string(b.items.size()) + " items");
-          return false;
-        }
-        for (size_t i = 0; ok && i < a.items.size(); ++i) ok = eq(*a.items[i], *b.items[i], why);
-        break;
-      case Kind::Variant:
-        if (a.cases.size() != b.cases.size()) {
-          set(why, "variants with " + std::to_string(a.cases.size()) + " and " +
-                       std::to_string(b.cases.size()) + " cases");
-          return false;
-        }
-        for (size_t i = 0; ok && i < a.cases.size(); ++i) {
-          if (a.cases[i].name != b.cases[i].name) {
-            set(why, "case " + std::to_string(i) + " is `" + a.cases[i].name +
-                         "` in one type and `" + b.cases[i].name + "` in the other");
-            return false;
-          }
-          ok = opt(a.cases[i].type, b.cases[i].type, "case payload");
-        }
-        break;
-      case Kind::Enum:
-      case Kind::Flags:
-        if (a.names != b.names) {
-          set(why, std::string(kind_name(a.kind)) + " labels differ: `" + describe(a) + "` vs `" +
-                       describe(b) + "`");
-          return false;
-        }
-        break;
-      case Kind::Own:
-      case Kind::Borrow:
-        if (!same_resource(a.resource.get(), b.resource.get())) {
-          set(why, "handles to different resource types (`" + describe(a) + "` vs `" + describe(b) +
-                       "`)");
-          return false;
-        }
-        break;
-      default:
-        break;
-    }
-    if (ok) done_.insert({&a, &b});
-    return ok;
-  }
-
-  // Resource types bound to each other while two component types are compared: the abstract
-  // resource a component type imports (or exports) under a name stands for the one the other
-  // type imports under that name.
-  void unify(const ResourceType* a, const ResourceType* b) {
-    if (a == b) return;
-    same_.insert({a, b});
-    same_.insert({b, a});
-  }
-  bool same_resource(const ResourceType* a, const ResourceType* b) const {
-    return a == b || same_.count({a, b}) > 0;
-  }
-
- private:
-  std::set<std::pair<const ValueType*, const ValueType*>> done_;
-  std::set<std::pair<const ResourceType*, const ResourceType*>> same_;
-};
-
-bool params_equal(const std::vector<Param>& a, const std::vector<Param>& b, const char* what,
-                  ValueComparer& cmp, std::string* why) {
-  if (a.size() != b.size()) {
-    set(why, std::to_string(a.size()) + " " + what + " instead of " + std::to_string(b.size()));
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name) {
-      set(why, std::string(what) + " " + std::to_string(i) + " is named `" + a[i].name +
-                   "` instead of `" + b[i].name + "`");
-      return false;
-    }
-    std::string inner;
-    if (!cmp.eq(*a[i].type, *b[i].type, why ? &inner : nullptr)) {
-      std::string label =
-          a[i].name.empty() ? std::string(what) + " " + std::to_string(i) : "`" + a[i].name + "`";
-      set(why, label + ": " + inner);
-      return false;
-    }
-  }
-  return true;
-}
-
 bool limits_match(const wasm::Limits& actual, const wasm::Limits& expected) {
   if (actual.min < expected.min) return false;
   if (expected.max) return actual.max && *actual.max <= *expected.max;
@@ -220,17 +89,6 @@ std::string describe(const FuncType& f) {
   return s;
 }
 
-bool equal_values(const ValueType& a, const ValueType& b, std::string* why) {
-  ValueComparer cmp;
-  return cmp.eq(a, b, why);
-}
-
-bool equal_funcs(const FuncType& a, const FuncType& b, std::string* why) {
-  ValueComparer cmp;
-  return params_equal(a.params, b.params, "parameters", cmp, why) &&
-         params_equal(a.results, b.results, "results", cmp, why);
-}
-
 namespace {
 
 // Subtyping of extern types. Pairs of instance/component types already found to match are
@@ -245,7 +103,7 @@ class ExternMatcher {
     }
     switch (actual.kind) {
       case K::Value:
-        return values_.eq(*actual.value, *expected.value, why);
+        return values_.same(*actual.value, *expected.value, why);
       case K::Func:
         return funcs(*actual.func, *expected.func, why);
       case K::Resource:
@@ -274,7 +132,7 @@ class ExternMatcher {
       case ExternKind::Func:
         return funcs(*actual.func, *expected.func, why);
       case ExternKind::Value:
-        return values_.eq(*actual.value, *expected.value, why);
+        return values_.same(*actual.value, *expected.value, why);
       case ExternKind::Type:
         return defined(actual.type, expected.type, why);
       case ExternKind::Instance:
@@ -289,8 +147,7 @@ class ExternMatcher {
 
  private:
   bool funcs(const FuncType& a, const FuncType& b, std::string* why) {
-    return &a == &b || (params_equal(a.params, b.params, "parameters", values_, why) &&
-                        params_equal(a.results, b.results, "results", values_, why));
+    return &a == &b || values_.same(a, b, why);
   }
 
   bool instance(const InstanceType& actual, const InstanceType& expected, std::string* why) {
@@ -333,7 +190,8 @@ class ExternMatcher {
     for (const auto& i : actual.imports) {
       auto it = expected_imports.find(i.name);
       const ResourceType* a = resource_of(i.type);
-      const ResourceType* e = it == expected_imports.end() ? nullptr : resource_of(it->second->type);
+      const ResourceType* e =
+          it == expected_imports.end() ? nullptr : resource_of(it->second->type);
       if (a && e) values_.unify(a, e);
     }
     {
@@ -402,7 +260,7 @@ class ExternMatcher {
     return true;
   }
 
-  ValueComparer values_;
+  TypeEquality values_{"the given type", "the expected type"};
   std::set<std::pair<const void*, const void*>> done_;
 };
 

@@ -1,6 +1,7 @@
 // Type equality and subtyping of resolved types, as instantiation arguments, ascribed export
-// types and core instantiation arguments require. On a mismatch `why` (if given) receives the
-// first difference, e.g. "field 1 is `b: u32` in one type and `c: u32` in the other".
+// types and core instantiation arguments require (value and function types compare with
+// TypeEquality, types.hpp). On a mismatch `why` (if given) receives the first difference, e.g.
+// "in field `b`: `u32` in the given type, `string` in the expected type".
 #pragma once
 
 #include <string>
@@ -9,10 +10,6 @@
 #include "wasm/types.hpp"
 
 namespace actr::component::validate {
-
-// Structural equality, resources by identity, names given to types (wit_name) ignored.
-bool equal_values(const ValueType& a, const ValueType& b, std::string* why = nullptr);
-bool equal_funcs(const FuncType& a, const FuncType& b, std::string* why = nullptr);
 
 // Whether an item of type `actual` may be supplied where `expected` is required: instances may
 // have more exports than required, modules fewer imports; everything else must be equal.
