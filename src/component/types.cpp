@@ -572,4 +572,27 @@ std::string to_wit(const ValueType& t) {
   return out;
 }
 
+std::string to_wit(const FuncType& f) {
+  std::string out = "func(";
+  for (size_t i = 0; i < f.params.size(); ++i) {
+    if (i) out += ", ";
+    out += f.params[i].name + ": ";
+    append_wit_ref(out, f.params[i].type);
+  }
+  out += ")";
+  if (f.results.size() == 1 && f.results[0].name.empty()) {
+    out += " -> ";
+    append_wit_ref(out, f.results[0].type);
+  } else if (!f.results.empty()) {
+    out += " -> (";
+    for (size_t i = 0; i < f.results.size(); ++i) {
+      if (i) out += ", ";
+      out += f.results[i].name + ": ";
+      append_wit_ref(out, f.results[i].type);
+    }
+    out += ")";
+  }
+  return out;
+}
+
 }  // namespace actr::component

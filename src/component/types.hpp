@@ -121,6 +121,9 @@ struct FuncType {
   std::vector<Param> results;
 };
 
+// WIT spelling of a function type: "func(x: u32, s: string) -> list<u8>".
+std::string to_wit(const FuncType& f);
+
 // Parameter and result names and types must match (types as same_type). On a difference, `why`
 // receives e.g. "param `x`: `u32` in the component, `string` in the host".
 bool same_func_type(const FuncType& a, const FuncType& b, std::string* why = nullptr,

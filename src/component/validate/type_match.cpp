@@ -8,8 +8,6 @@
 namespace actr::component::validate {
 namespace {
 
-const char* kind_name(Kind k) { return to_string(k); }
-
 void set(std::string* why, std::string s) {
   if (why) *why = std::move(s);
 }
@@ -19,77 +17,6 @@ bool limits_match(const wasm::Limits& actual, const wasm::Limits& expected) {
   if (expected.max) return actual.max && *actual.max <= *expected.max;
   return true;
 }
-
-}  // namespace
-
-std::string describe(const ValueType& t) {
-  if (!t.wit_name.empty()) return t.wit_name;
-  auto d = [](const TypeRef& r) { return r ? describe(*r) : std::string("_"); };
-  switch (t.kind) {
-    case Kind::List:
-      return "list<" + d(t.elem) + ">";
-    case Kind::Option:
-      return "option<" + d(t.elem) + ">";
-    case Kind::Map:
-      return "map<" + d(t.key) + ", " + d(t.elem) + ">";
-    case Kind::Result:
-      if (!t.ok && !t.err) return "result";
-      if (!t.err) return "result<" + d(t.ok) + ">";
-      return "result<" + d(t.ok) + ", " + d(t.err) + ">";
-    case Kind::Tuple: {
-      std::string s = "tuple<";
-      for (size_t i = 0; i < t.items.size(); ++i) s += (i ? ", " : "") + d(t.items[i]);
-      return s + ">";
-    }
-    case Kind::Record: {
-      std::string s = "record {";
-      for (size_t i = 0; i < t.fields.size(); ++i)
-        s += (i ? ", " : " ") + t.fields[i].name + ": " + d(t.fields[i].type);
-      return s + " }";
-    }
-    case Kind::Variant: {
-      std::string s = "variant {";
-      for (size_t i = 0; i < t.cases.size(); ++i) {
-        s += (i ? ", " : " ") + t.cases[i].name;
-        if (t.cases[i].type) s += "(" + d(t.cases[i].type) + ")";
-      }
-      return s + " }";
-    }
-    case Kind::Enum:
-    case Kind::Flags: {
-      std::string s = std::string(kind_name(t.kind)) + " {";
-      for (size_t i = 0; i < t.names.size(); ++i) s += (i ? ", " : " ") + t.names[i];
-      return s + " }";
-    }
-    case Kind::Own:
-    case Kind::Borrow: {
-      std::string r = t.resource && !t.resource->name.empty() ? t.resource->name : "resource";
-      return t.kind == Kind::Own ? "own<" + r + ">" : "borrow<" + r + ">";
-    }
-    default:
-      return kind_name(t.kind);
-  }
-}
-
-std::string describe(const FuncType& f) {
-  std::string s = "func(";
-  for (size_t i = 0; i < f.params.size(); ++i) {
-    s += (i ? ", " : "") + f.params[i].name + ": " + describe(*f.params[i].type);
-  }
-  s += ")";
-  if (f.results.size() == 1 && f.results[0].name.empty()) {
-    s += " -> " + describe(*f.results[0].type);
-  } else if (!f.results.empty()) {
-    s += " -> (";
-    for (size_t i = 0; i < f.results.size(); ++i) {
-      s += (i ? ", " : "") + f.results[i].name + ": " + describe(*f.results[i].type);
-    }
-    s += ")";
-  }
-  return s;
-}
-
-namespace {
 
 // Subtyping of extern types. Pairs of instance/component types already found to match are
 // remembered, so DAG-shaped types (the same instance type used by many exports) cost linear time.

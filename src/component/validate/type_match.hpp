@@ -20,8 +20,4 @@ bool is_subtype(const DefinedType& actual, const DefinedType& expected, std::str
 bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expected,
                   std::string* why = nullptr);
 
-// WIT-like spelling of a resolved type for messages: named types by name.
-std::string describe(const ValueType& t);
-std::string describe(const FuncType& f);
-
 }  // namespace actr::component::validate

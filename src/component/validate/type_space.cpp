@@ -1481,18 +1481,18 @@ struct TypeSpace::State {
         wasm::FuncType expected = flatten_functype(ft, true);
         if (core != expected) {
           return fail("core func " + num(c.func) + " has type " + core.to_string() +
-                      " but lifting `" + describe(ft) + "` needs " + expected.to_string());
+                      " but lifting `" + to_wit(ft) + "` needs " + expected.to_string());
         }
         if (params_need_memory(ft.params) || flat_len(ft.params, kMaxFlatParams) > kMaxFlatParams) {
           if (!c.options.realloc) {
-            return fail("lifting `" + describe(ft) +
+            return fail("lifting `" + to_wit(ft) +
                         "` passes arguments in memory: it needs `memory` and `realloc` options");
           }
         }
         if (params_need_memory(ft.results) ||
             flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) {
           if (!c.options.memory) {
-            return fail("lifting `" + describe(ft) +
+            return fail("lifting `" + to_wit(ft) +
                         "` returns results in memory: it needs a `memory` option");
           }
         }
@@ -1516,11 +1516,11 @@ struct TypeSpace::State {
              params_need_memory(ft.results) ||
              flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) &&
             !c.options.memory) {
-          return fail("lowering `" + describe(ft) +
+          return fail("lowering `" + to_wit(ft) +
                       "` passes values in memory: it needs a `memory` option");
         }
         if (params_need_memory(ft.results) && !c.options.realloc) {
-          return fail("lowering `" + describe(ft) +
+          return fail("lowering `" + to_wit(ft) +
                       "` returns strings or lists: it needs a `realloc` option");
         }
         s.core_funcs.push_back(flatten_functype(ft, false));
