@@ -1590,7 +1590,7 @@ struct TypeSpace::State {
     std::string why;
     const NamedTypes& names = is_import ? s.imported_names : s.exported_names;
     if (names.covers(e, is_import, &why)) return {};
-    return fail(std::string(visibility_subject(e)) + " not valid to be used as " +
+    return fail(std::string(to_string(e.kind)) + " not valid to be used as " +
                 (is_import ? "import" : "export") + ": " + why);
   }
 

@@ -81,7 +81,7 @@ class Walker {
       if (missing_.empty()) missing_ = describe(*t);
       return false;
     }
-    if (layers_ == 0) fine_.insert(t.get());  // the base only grows: stays fine
+    if (names_.layers.empty()) fine_.insert(t.get());  // the base only grows: stays fine
     return true;
   }
 
@@ -124,7 +124,6 @@ class Walker {
       if (e.type.type.kind == DefinedType::Kind::Resource) add_resource(e.type.type, own);
     }
     names_.layers.push_back(std::move(own));
-    ++layers_;
     bool ok = true;
     for (const auto& e : t.exports) {
       if (!extern_type(e.type)) {
@@ -132,7 +131,6 @@ class Walker {
         break;
       }
     }
-    --layers_;
     names_.layers.pop_back();
     return ok;
   }
@@ -183,7 +181,6 @@ class Walker {
   }
 
   Names names_;
-  size_t layers_ = 0;
   std::unordered_set<const ValueType*> fine_;
   std::string missing_;
   std::vector<std::string> path_;
@@ -209,23 +206,5 @@ bool NamedTypes::covers(const ExternType& e, bool for_import, std::string* why) 
 }
 
 void NamedTypes::add_names_of(const ExternType& e) { add_names(e, ids_); }
-
-const char* visibility_subject(const ExternType& e) {
-  switch (e.kind) {
-    case ExternKind::Func:
-      return "func";
-    case ExternKind::Value:
-      return "value";
-    case ExternKind::Instance:
-      return "instance";
-    case ExternKind::Type:
-      return "type";
-    case ExternKind::CoreModule:
-      return "module";
-    case ExternKind::Component:
-      return "component";
-  }
-  return "item";
-}
 
 }  // namespace actr::component::validate

@@ -37,7 +37,4 @@ class NamedTypes {
   std::unordered_set<const void*> ids_;
 };
 
-// "func", "type", "instance", ... as the validation message for `e` names it.
-const char* visibility_subject(const ExternType& e);
-
 }  // namespace actr::component::validate
