@@ -4,7 +4,6 @@
 #include <iterator>
 
 #include "component/binary/decoder.hpp"
-#include "component/linker/instantiation_cache.hpp"
 #include "component/validate/validator.hpp"
 
 namespace actr::component {
@@ -30,14 +29,16 @@ Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c,
 
 }  // namespace
 
-Component::Component() : cache_(std::make_unique<link::InstantiationCache>()) {}
+Component::Component() = default;
 Component::~Component() = default;
 
 Result<std::shared_ptr<const Component>> Component::load(wasm::Engine& engine,
                                                          std::span<const uint8_t> bytes) {
   ACTR_TRY(std::shared_ptr<const ast::Component> tree, binary::decode(bytes));
-  ACTR_TRY_VOID(validate::validate(*tree));
+  auto types = std::make_shared<TypeModel>();
+  ACTR_TRY_VOID(validate::validate(*tree, types.get()));
   std::shared_ptr<Component> c(new Component());
+  c->types_ = std::move(types);
   c->engine_ = &engine;
   c->ast_ = std::move(tree);
   ACTR_TRY_VOID(compile_modules(engine, *c->ast_, c->modules_));
@@ -59,6 +60,7 @@ Result<std::shared_ptr<const Component>> Component::recompile(wasm::Engine& engi
   std::shared_ptr<Component> c(new Component());
   c->engine_ = &engine;
   c->ast_ = ast_;
+  c->types_ = types_;
   ACTR_TRY_VOID(compile_modules(engine, *c->ast_, c->modules_));
   return std::shared_ptr<const Component>(std::move(c));
 }

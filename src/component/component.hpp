@@ -9,13 +9,10 @@
 
 #include "common/result.hpp"
 #include "component/ast.hpp"
+#include "component/validate/type_model.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::component {
-
-namespace link {
-class InstantiationCache;
-}
 
 class Component {
  public:
@@ -36,9 +33,9 @@ class Component {
   const ast::Component& ast() const { return *ast_; }
   // The compiled form of a CoreModule definition anywhere in the component tree.
   std::shared_ptr<wasm::Module> module(const ast::Definition& def) const;
-  // What instantiation computed that the next instantiation can reuse (the linker's business;
-  // thread-safe, invisible to the component's behaviour).
-  link::InstantiationCache& instantiation_cache() const { return *cache_; }
+  // The resolved types of the component and of every component nested in it, as validation
+  // computed them (instantiation reads them; nothing is resolved twice).
+  const TypeModel& types() const { return *types_; }
 
   ~Component();
   Component(const Component&) = delete;
@@ -49,7 +46,7 @@ class Component {
   wasm::Engine* engine_ = nullptr;
   std::shared_ptr<const ast::Component> ast_;
   std::map<const ast::Definition*, std::shared_ptr<wasm::Module>> modules_;
-  std::unique_ptr<link::InstantiationCache> cache_;
+  std::shared_ptr<const TypeModel> types_;
 };
 
 }  // namespace actr::component

@@ -37,6 +37,9 @@ namespace actr::component {
 
 class Component;  // component.hpp: a decoded, validated, compiled component
 class Instance;
+namespace link {
+struct FuncItem;
+}
 
 // A host function. Returning an Error traps the calling guest with that message (use it for
 // host failures that the guest cannot handle; WIT-level errors are `result` values instead).
@@ -79,10 +82,7 @@ class Linker {
 
   // When set, imported functions without a host definition are linked to a function that traps
   // with "unknown import `<instance>#<name>` called" instead of failing instantiation.
-  void trap_unknown_imports(bool on) {
-    trap_unknown_imports_ = on;
-    touch();
-  }
+  void trap_unknown_imports(bool on) { trap_unknown_imports_ = on; }
 
   // Imports of instances whose name starts with `prefix` (e.g. "wasi:http/") that the host does
   // not define still link: their functions trap with "`<instance>#<name>` <why>", their resources
@@ -90,7 +90,6 @@ class Linker {
   // component uses, and one that never calls them runs.
   void deny_imports(std::string prefix, std::string why) {
     denied_.emplace_back(std::move(prefix), std::move(why));
-    touch();
   }
   // The `why` of the deny_imports() rule that covers import `what` ("instance#name"), or null.
   const std::string* denial(std::string_view what) const {
@@ -107,6 +106,8 @@ class Linker {
     FuncType type;
     HostFunction fn;
     RawHostFunction raw;  // may be empty
+    // What every instance importing it links to (made once, with its call plan).
+    std::shared_ptr<link::FuncItem> item;
   };
   struct HostResourceDef {
     std::shared_ptr<const ResourceType> type;
@@ -119,18 +120,12 @@ class Linker {
   // Definitions by full instance name (including version); "" holds top-level functions.
   const std::map<std::string, HostInstanceDef, std::less<>>& definitions() const { return defs_; }
   bool traps_unknown_imports() const { return trap_unknown_imports_; }
-  // Identifies the current set of definitions: it changes with every definition and is never
-  // shared by two linkers of the process, so instantiation caches can key on it.
-  uint64_t version() const { return version_; }
 
  private:
-  void touch();
-
   wasm::Engine& engine_;
   std::map<std::string, HostInstanceDef, std::less<>> defs_;
   bool trap_unknown_imports_ = false;
   std::vector<std::pair<std::string, std::string>> denied_;
-  uint64_t version_ = 0;
 };
 
 // The callbacks of ExportedFunc::call_raw: they live only during the call.

@@ -231,6 +231,12 @@ class TypeComparer {
                     std::string(b_));
     }
     for (size_t i = 0; i < pa.size(); ++i) {
+      if (!why_) {
+        if (pa[i].name != pb[i].name) return false;
+        TypeComparer types(equality_, nullptr);
+        if (!types.same(pa[i].type.get(), pb[i].type.get())) return false;
+        continue;
+      }
       std::string where = std::string(singular) + " " + std::to_string(i);
       if (pa[i].name != pb[i].name) {
         return differ(where + " is " + quoted(pa[i].name) + " in " + std::string(a_) + ", " +
@@ -254,17 +260,21 @@ class TypeComparer {
                     " in " + std::string(b_));
     }
     // Name the type being compared when it has one, e.g. "in `actr-error`: case 1 is ...".
-    if (!a->wit_name.empty() && (path_.empty() || path_.back() != quoted(a->wit_name))) {
-      return nested(quoted(a->wit_name), [&] { return compare(a, b); });
+    if (why_ && !a->wit_name.empty() && (path_.empty() || path_.back() != quoted(a->wit_name))) {
+      return nested([&] { return quoted(a->wit_name); }, [&] { return compare(a, b); });
     }
     switch (a->kind) {
       case Kind::List:
-        return nested("list element", [&] { return same(a->elem.get(), b->elem.get()); });
+        return nested([&] { return "list element"; },
+                      [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Option:
-        return nested("option payload", [&] { return same(a->elem.get(), b->elem.get()); });
+        return nested([&] { return "option payload"; },
+                      [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Map:
-        return nested("map key", [&] { return same(a->key.get(), b->key.get()); }) &&
-               nested("map value", [&] { return same(a->elem.get(), b->elem.get()); });
+        return nested([&] { return "map key"; },
+                      [&] { return same(a->key.get(), b->key.get()); }) &&
+               nested([&] { return "map value"; },
+                      [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Record:
         return same_record(*a, *b);
       case Kind::Tuple:
@@ -286,9 +296,12 @@ class TypeComparer {
   }
 
  private:
-  template <typename F>
-  bool nested(std::string where, F&& check) {
-    path_.push_back(std::move(where));
+  // `where` describes the spot; it is only asked for when a message is wanted (the success path
+  // of instantiation compares every imported function and builds no strings).
+  template <typename Where, typename F>
+  bool nested(Where&& where, F&& check) {
+    if (!why_) return check();
+    path_.push_back(std::string(where()));
     bool ok = check();
     path_.pop_back();
     return ok;
@@ -344,7 +357,7 @@ class TypeComparer {
             [&](size_t i) -> std::string_view { return b.fields[i].name; }))
       return false;
     for (size_t i = 0; i < a.fields.size(); ++i) {
-      if (!nested("field " + quoted(a.fields[i].name),
+      if (!nested([&] { return "field " + quoted(a.fields[i].name); },
                   [&] { return same(a.fields[i].type.get(), b.fields[i].type.get()); }))
         return false;
     }
@@ -355,7 +368,7 @@ class TypeComparer {
     if (a.items.size() != b.items.size())
       return differ(counts("tuple", a.items.size(), b.items.size(), "items"));
     for (size_t i = 0; i < a.items.size(); ++i) {
-      if (!nested("tuple item " + std::to_string(i),
+      if (!nested([&] { return "tuple item " + std::to_string(i); },
                   [&] { return same(a.items[i].get(), b.items[i].get()); }))
         return false;
     }
@@ -376,8 +389,8 @@ class TypeComparer {
                       " in " + std::string(a_) + ", " + (cb.type ? "a payload" : "no payload") +
                       " in " + std::string(b_));
       }
-      if (ca.type &&
-          !nested("case " + quoted(ca.name), [&] { return same(ca.type.get(), cb.type.get()); }))
+      if (ca.type && !nested([&] { return "case " + quoted(ca.name); },
+                             [&] { return same(ca.type.get(), cb.type.get()); }))
         return false;
     }
     return true;
@@ -398,7 +411,8 @@ class TypeComparer {
                       std::string(b_));
       }
       if (!x) return true;
-      return nested(std::string("result ") + which, [&] { return same(x.get(), y.get()); });
+      return nested([&] { return std::string("result ") + which; },
+                    [&] { return same(x.get(), y.get()); });
     };
     return side(a.ok, b.ok, "ok") && side(a.err, b.err, "err");
   }

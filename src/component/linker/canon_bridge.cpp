@@ -191,7 +191,10 @@ Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift) {
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
                                                ComponentState* state) {
   wasm::FuncType core_type = canonical::flatten_func(callee->type, canonical::Direction::Lower);
-  ACTR_TRY(std::shared_ptr<const canonical::CallPlan> plan, canonical::plan_call(callee->type));
+  std::shared_ptr<const canonical::CallPlan> plan = callee->plan;
+  if (!plan) {
+    ACTR_TRY(plan, canonical::plan_call(callee->type));
+  }
   canonical::Options options = to_options(opts, state);
   auto keep_opts = std::make_shared<CanonOpts>(std::move(opts));  // keeps memory/realloc alive
   if (callee->host && callee->raw_host && keep_opts->encoding == ast::StringEncoding::Utf8 &&

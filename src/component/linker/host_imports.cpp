@@ -1,7 +1,6 @@
 #include "component/linker/host_imports.hpp"
 
 #include "component/linker/import_name.hpp"
-#include "component/linker/type_resolver.hpp"
 
 namespace actr::component::link {
 namespace {
@@ -10,18 +9,10 @@ namespace {
 // e.g. "import `h#call` has the wrong type: result: in `actr-error`, case 1 is `timed-out` in the
 // component, `connection-not-ready` in the host".
 Result<void> check_func_type(const std::string& what, const FuncType& want, const FuncType& have) {
+  if (same_func_type(want, have)) return {};
   std::string why;
-  if (same_func_type(want, have, &why, "the component", "the host")) return {};
+  same_func_type(want, have, &why, "the component", "the host");
   return make_error("import `" + what + "` has the wrong type: " + why);
-}
-
-// A value type exported under a name carries that name (for messages; not part of identity).
-TypeItem named(TypeItem t, const std::string& name) {
-  // Primitives stay bare: a name is what a defined type (list and above) is known by.
-  if (t.kind == TypeItem::Kind::Value && t.value && t.value->kind >= Kind::List) {
-    t.value = component::named(t.value, name);
-  }
-  return t;
 }
 
 FuncRef trapping_func(const std::string& what, FuncType type, std::string message = {}) {
@@ -44,13 +35,6 @@ FuncRef host_func(const std::string& what, const Linker::HostFuncDef& def) {
   return fn;
 }
 
-Result<std::shared_ptr<const FuncType>> func_type_at(const TypeScope& scope, uint32_t index) {
-  if (index >= scope.types.size() || scope.types[index].kind != TypeItem::Kind::Func) {
-    return make_error("type index " + std::to_string(index) + " is not a function type");
-  }
-  return scope.types[index].func;
-}
-
 Result<FuncRef> match_func(const Linker& linker, const std::string& what, const FuncType& want,
                            const Linker::HostFuncDef* def) {
   if (!def) {
@@ -61,17 +45,16 @@ Result<FuncRef> match_func(const Linker& linker, const std::string& what, const 
     return make_error("import `" + what + "` is not defined by the host");
   }
   ACTR_TRY_VOID(check_func_type(what, want, def->type));
-  return host_func(what, *def);
+  return def->item ? def->item : host_func(what, *def);
 }
 
-// Sets `*fresh` when it creates a resource type (which no other instantiation may share).
+// The host's resource for import `what`; a fresh one when the host traps unknown imports or
+// denies this one (the component can then be instantiated, and calls using it trap).
 Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
                                                            const std::string& what,
-                                                           const Linker::HostResourceDef* def,
-                                                           bool* fresh) {
+                                                           const Linker::HostResourceDef* def) {
   if (def) return def->type;
   if (linker.traps_unknown_imports() || linker.denial(what)) {
-    *fresh = true;
     auto r = std::make_shared<ResourceType>();
     r->name = what;
     r->host_defined = true;
@@ -80,102 +63,65 @@ Result<std::shared_ptr<const ResourceType>> match_resource(const Linker& linker,
   return make_error("imported resource `" + what + "` is not defined by the host");
 }
 
-// Interprets an instance type's declarations against the host's definition of that instance.
-Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, const std::string& name,
-                                                     const TypeItem& type,
-                                                     const Linker::HostInstanceDef* def,
-                                                     bool* fresh) {
-  // An instance that exports only value types needs no host definition (as in wasmtime); a
-  // missing function or resource is reported below with its full name.
-  auto scope = std::make_shared<TypeScope>();
-  scope->parent = type.scope.lock();
+template <typename Map>
+const typename Map::mapped_type* find_in(const Map& map, const std::string& key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+// Maps the resources import `name` quantifies over (validation's abstract ones) to the host's:
+// for an instance import, the host instance's resource of the same export name; for a type
+// import, the host's top-level resource of that name.
+Result<void> map_imported_resources(const Linker& linker, Frame& frame, const std::string& name,
+                                    const Linker::HostInstanceDef* def, bool instance) {
+  for (const ResourceSlot& slot : frame.model->type.imported_resources) {
+    if (slot.path.empty() || slot.path[0] != name) continue;
+    const Linker::HostResourceDef* rdef = nullptr;
+    std::string what = name;
+    if (instance) {
+      if (slot.path.size() != 2) {
+        return make_error("import `" + name +
+                          "`: resources of instances nested in an imported instance are not "
+                          "supported");
+      }
+      what += "#" + slot.path[1];
+      if (def) rdef = find_in(def->resources, slot.path[1]);
+    } else if (def) {
+      rdef = find_in(def->resources, name);
+    }
+    ACTR_TRY(auto r, match_resource(linker, what, rdef));
+    frame.resources.map(slot.resource.get(), std::move(r));
+  }
+  return {};
+}
+
+// The host's definition of an imported instance, checked against the instance type validation
+// resolved for it. An instance that exports only value types needs no host definition (as in
+// wasmtime); a missing function or resource is reported with its full name.
+Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, Frame& frame,
+                                                     const std::string& name,
+                                                     const InstanceType& type) {
+  const Linker::HostInstanceDef* def = find_host_instance(linker, name);
+  ACTR_TRY_VOID(map_imported_resources(linker, frame, name, def, true));
   auto out = std::make_shared<InstanceItem>();
-  for (const auto& decl : type.instance->decls) {
-    using K = ast::TypeDecl::Kind;
-    switch (decl.kind) {
-      case K::CoreType:
+  for (const NamedExtern& e : type.exports) {
+    std::string what = name + "#" + e.name;
+    switch (e.type.kind) {
+      case ExternKind::Type:
+        out->exports[e.name] = frame.resources.defined(e.type.type);
         break;
-      case K::Type: {
-        ACTR_TRY(TypeItem t, resolve_typedef(scope, *decl.type));
-        if (t.kind == TypeItem::Kind::Resource) *fresh = true;
-        scope->types.push_back(std::move(t));
-        break;
-      }
-      case K::Alias: {
-        if (decl.alias.target != ast::Alias::Target::Outer || decl.alias.sort != ast::Sort::Type) {
-          break;  // core type aliases do not affect the component-level type space
-        }
-        ACTR_TRY(TypeItem t,
-                 resolve_outer_type(*scope, decl.alias.outer_count, decl.alias.outer_index));
-        scope->types.push_back(std::move(t));
+      case ExternKind::Func: {
+        const Linker::HostFuncDef* fdef = def ? find_in(def->funcs, e.name) : nullptr;
+        ACTR_TRY(FuncRef fn, match_func(linker, what, *frame.resources.func(e.type.func), fdef));
+        out->exports[e.name] = std::move(fn);
         break;
       }
-      case K::Import:
-        return make_error("instance type of `" + name + "` declares an import");
-      case K::Export: {
-        const auto& e = decl.export_;
-        std::string what = name + "#" + e.name;
-        switch (e.desc.kind) {
-          case ast::ExternDesc::Kind::Type: {
-            TypeItem t;
-            if (e.desc.bound.sub_resource) {
-              const Linker::HostResourceDef* rdef = nullptr;
-              if (def) {
-                auto it = def->resources.find(e.name);
-                if (it != def->resources.end()) rdef = &it->second;
-              }
-              t.kind = TypeItem::Kind::Resource;
-              ACTR_TRY(t.resource, match_resource(linker, what, rdef, fresh));
-            } else {
-              ACTR_TRY(t, resolve_outer_type(*scope, 0, e.desc.bound.eq));
-              t = named(std::move(t), e.name);
-            }
-            out->exports[e.name] = t;
-            scope->types.push_back(std::move(t));
-            break;
-          }
-          case ast::ExternDesc::Kind::Func: {
-            ACTR_TRY(auto ft, func_type_at(*scope, e.desc.type_index));
-            const Linker::HostFuncDef* fdef = nullptr;
-            if (def) {
-              auto it = def->funcs.find(e.name);
-              if (it != def->funcs.end()) fdef = &it->second;
-            }
-            ACTR_TRY(FuncRef fn, match_func(linker, what, *ft, fdef));
-            out->exports[e.name] = fn;
-            break;
-          }
-          default:
-            return make_error("import `" + name +
-                              "`: exports of kind other than func and type are not supported");
-        }
-        break;
-      }
+      default:
+        return make_error("import `" + name +
+                          "`: exports of kind other than func and type are not supported");
     }
   }
   return out;
-}
-
-Result<Item> import_func(const Linker& linker, const TypeScope& scope, const std::string& name,
-                         const ast::ExternDesc& desc);
-
-// The entries outside an instance type that its declarations refer to (outer aliases), appended
-// to `out`. False when one is out of bounds (left to match_instance's error).
-bool outer_inputs(const TypeItem& type, std::vector<const TypeItem*>& out) {
-  auto defining = type.scope.lock();
-  for (const auto& decl : type.instance->decls) {
-    if (decl.kind != ast::TypeDecl::Kind::Alias) continue;
-    const ast::Alias& a = decl.alias;
-    if (a.target != ast::Alias::Target::Outer || a.sort != ast::Sort::Type || a.outer_count == 0) {
-      continue;
-    }
-    // Count 1 is the scope the instance type was defined in.
-    const TypeScope* s = defining.get();
-    for (uint32_t i = 1; s != nullptr && i < a.outer_count; ++i) s = s->parent.get();
-    if (s == nullptr || a.outer_index >= s->types.size()) return false;
-    out.push_back(&s->types[a.outer_index]);
-  }
-  return true;
 }
 
 }  // namespace
@@ -199,78 +145,26 @@ const Linker::HostInstanceDef* find_host_instance(const Linker& linker, std::str
   return best;
 }
 
-namespace {
-
-Result<Item> import_func(const Linker& linker, const TypeScope& scope, const std::string& name,
-                         const ast::ExternDesc& desc) {
-  ACTR_TRY(auto ft, func_type_at(scope, desc.type_index));
-  const Linker::HostFuncDef* fdef = nullptr;
-  if (const auto* top = find_host_instance(linker, "")) {
-    auto it = top->funcs.find(name);
-    if (it != top->funcs.end()) fdef = &it->second;
-  }
-  ACTR_TRY(FuncRef fn, match_func(linker, name, *ft, fdef));
-  return Item(fn);
-}
-
-}  // namespace
-
-Result<Item> import_from_host(const Linker& linker, const Frame& frame, const std::string& name,
-                              const ast::ExternDesc& desc, InstantiationCache& cache) {
-  using D = ast::ExternDesc::Kind;
-  const TypeScope& scope = *frame.types;
-  switch (desc.kind) {
-    case D::Instance: {
-      if (desc.type_index >= scope.types.size() ||
-          scope.types[desc.type_index].kind != TypeItem::Kind::Instance) {
-        return make_error("import `" + name + "`: type " + std::to_string(desc.type_index) +
-                          " is not an instance type");
-      }
-      // Host functions and the types they are checked against are matched once per (component,
-      // linker version); an instance type that creates resource types is matched every time.
-      const TypeItem& type = scope.types[desc.type_index];
-      std::vector<const TypeItem*> inputs;
-      bool cacheable = outer_inputs(type, inputs);
-      InstantiationCache::Key key{&desc, type.instance, linker.version()};
-      if (cacheable) {
-        if (auto hit = cache.find(key, inputs)) return std::move(*hit);
-      }
-      bool fresh = false;
-      ACTR_TRY(auto inst,
-               match_instance(linker, name, type, find_host_instance(linker, name), &fresh));
-      if (cacheable && !fresh) cache.store(key, inputs, Item(inst));
-      return Item(inst);
+Result<Item> import_from_host(const Linker& linker, Frame& frame, const NamedExtern& import) {
+  const std::string& name = import.name;
+  const ExternType& type = import.type;
+  switch (type.kind) {
+    case ExternKind::Instance: {
+      ACTR_TRY(auto inst, match_instance(linker, frame, name, *type.instance));
+      return Item(std::move(inst));
     }
-    case D::Func: {
-      if (desc.type_index >= scope.types.size()) return import_func(linker, scope, name, desc);
-      const TypeItem* input = &scope.types[desc.type_index];
-      InstantiationCache::Key key{&desc, nullptr, linker.version()};
-      if (auto hit = cache.find(key, {&input, 1})) return std::move(*hit);
-      ACTR_TRY(Item fn, import_func(linker, scope, name, desc));
-      cache.store(key, {&input, 1}, fn);
-      return fn;
+    case ExternKind::Func: {
+      const Linker::HostInstanceDef* top = find_host_instance(linker, "");
+      const Linker::HostFuncDef* fdef = top ? find_in(top->funcs, name) : nullptr;
+      ACTR_TRY(FuncRef fn, match_func(linker, name, *frame.resources.func(type.func), fdef));
+      return Item(std::move(fn));
     }
-    case D::Type: {
-      TypeItem t;
-      if (desc.bound.sub_resource) {
-        const Linker::HostResourceDef* rdef = nullptr;
-        if (const auto* top = find_host_instance(linker, "")) {
-          auto it = top->resources.find(name);
-          if (it != top->resources.end()) rdef = &it->second;
-        }
-        t.kind = TypeItem::Kind::Resource;
-        bool fresh = false;
-        ACTR_TRY(t.resource, match_resource(linker, name, rdef, &fresh));
-      } else {
-        ACTR_TRY(t, resolve_outer_type(scope, 0, desc.bound.eq));
-      }
-      return Item(t);
-    }
+    case ExternKind::Type:
+      ACTR_TRY_VOID(
+          map_imported_resources(linker, frame, name, find_host_instance(linker, ""), false));
+      return Item(frame.resources.defined(type.type));
     default:
-      return make_error("import `" + name + "`: importing a " +
-                        std::string(desc.kind == D::CoreModule  ? "core module"
-                                    : desc.kind == D::Component ? "component"
-                                                                : "value") +
+      return make_error("import `" + name + "`: importing a " + to_string(type.kind) +
                         " from the host is not supported");
   }
 }

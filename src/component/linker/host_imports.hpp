@@ -1,5 +1,7 @@
-// Satisfies the imports of a top-level component from the Linker's host definitions, checking
-// every imported function's type against the host's.
+// Satisfies the imports of a top-level component from the Linker's host definitions: the
+// import's type as validation resolved it (Component::types()) is matched against the host's,
+// every function type compared with TypeEquality; the resources the import quantifies over become
+// the host's in the frame's resource mapping.
 #pragma once
 
 #include <string>
@@ -7,15 +9,11 @@
 #include "common/result.hpp"
 #include "component/ast.hpp"
 #include "component/linker.hpp"
-#include "component/linker/instantiation_cache.hpp"
 #include "component/linker/items.hpp"
 
 namespace actr::component::link {
 
-// Matches are kept in `cache` (per component) and reused while the linker's definitions and the
-// types the import's declaration refers to stay the same.
-Result<Item> import_from_host(const Linker& linker, const Frame& frame, const std::string& name,
-                              const ast::ExternDesc& desc, InstantiationCache& cache);
+Result<Item> import_from_host(const Linker& linker, Frame& frame, const NamedExtern& import);
 
 // The host definition for import instance `name`: exact match, else the newest
 // semver-compatible one. Null when none.

@@ -1,12 +1,11 @@
 #include "component/linker/instantiator.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include "component/canonical/handle_table.hpp"
 #include "component/linker/canon_bridge.hpp"
 #include "component/linker/host_imports.hpp"
-#include "component/linker/instantiation_cache.hpp"
-#include "component/linker/type_resolver.hpp"
 
 namespace actr::component::link {
 namespace {
@@ -45,8 +44,9 @@ class Instantiator {
                                             const Args* args, std::string name) {
     auto frame = std::make_shared<Frame>();
     frame->parent = parent;
-    frame->types = std::make_shared<TypeScope>();
-    frame->types->parent = parent ? parent->types : nullptr;
+    frame->model = component_.types().of(c);
+    if (!frame->model) return make_error("instantiating a component that was not validated");
+    if (parent) frame->resources.inherit(parent->resources);
     frame->state = std::make_shared<ComponentState>();
     frame->state->store = &store_;
     frame->state->dtors = tree_.dtors;
@@ -95,8 +95,8 @@ class Instantiator {
       case K::Alias:
         return alias(f, def.alias);
       case K::Type: {
-        ACTR_TRY(TypeItem t, resolve_type(f, *def.type));
-        if (t.kind == TypeItem::Kind::Resource) {
+        ACTR_TRY(DefinedType t, defined_type(f));
+        if (t.kind == DefinedType::Kind::Resource) {
           if (auto* rt = std::get_if<ast::ResourceTypeDef>(def.type.get()); rt && rt->dtor) {
             ACTR_TRY(auto dtor, at(f.core_funcs, *rt->dtor, "core func"));
             tree_.dtors->by_type[t.resource.get()] = [dtor](uint32_t rep) -> Result<void> {
@@ -105,12 +105,17 @@ class Instantiator {
             };
           }
         }
-        f.types->types.push_back(std::move(t));
+        f.types.push_back(std::move(t));
         return {};
       }
       case K::Canon:
         return canon(f, def.canon);
       case K::Import: {
+        const auto& model_imports = f.model->type.imports;
+        if (f.imports >= model_imports.size() || model_imports[f.imports].name != def.import.name) {
+          return make_error("import `" + def.import.name + "` is not among the validated imports");
+        }
+        const NamedExtern& import = model_imports[f.imports++];
         Item item;
         if (args) {
           auto it = args->find(def.import.name);
@@ -119,8 +124,7 @@ class Instantiator {
           }
           item = it->second;
         } else {
-          ACTR_TRY(item, import_from_host(linker_, f, def.import.name, def.import.desc,
-                                          component_.instantiation_cache()));
+          ACTR_TRY(item, import_from_host(linker_, f, import));
         }
         return push(f, def.import.desc.kind, std::move(item), def.import.name);
       }
@@ -128,10 +132,7 @@ class Instantiator {
         return make_error("component start functions are not supported");
       case K::Export: {
         ACTR_TRY(Item item, get(f, def.export_.item));
-        if (auto* t = std::get_if<TypeItem>(&item);
-            t && t->kind == TypeItem::Kind::Resource && t->resource->name.empty()) {
-          const_cast<ResourceType&>(*t->resource).name = def.export_.name;
-        }
+        name_resource(item, def.export_.name);
         out.exports[def.export_.name] = item;
         return push_sort(f, def.export_.item.sort, std::move(item), def.export_.name);
       }
@@ -139,21 +140,17 @@ class Instantiator {
     return {};
   }
 
-  // Sizes the busiest index spaces up front: growing vectors of TypeItem costs more than counting.
+  // Sizes the busiest index spaces up front: growing vectors costs more than counting.
   static void reserve_index_spaces(Frame& f, const ast::Component& c) {
     using K = ast::Definition::Kind;
     using S = ast::Sort;
-    size_t types = 0, funcs = 0, core_funcs = 0;
+    size_t funcs = 0, core_funcs = 0;
     auto count = [&](S sort) {
-      types += sort == S::Type;
       funcs += sort == S::Func;
       core_funcs += sort == S::CoreFunc;
     };
     for (const auto& def : c.defs) {
       switch (def.kind) {
-        case K::Type:
-          ++types;
-          break;
         case K::Alias:
           count(def.alias.sort);
           break;
@@ -161,7 +158,6 @@ class Instantiator {
           count(def.export_.item.sort);
           break;
         case K::Import:
-          types += def.import.desc.kind == ast::ExternDesc::Kind::Type;
           funcs += def.import.desc.kind == ast::ExternDesc::Kind::Func;
           break;
         case K::Canon:
@@ -175,22 +171,80 @@ class Instantiator {
           break;
       }
     }
-    f.types->types.reserve(types);
+    f.types.reserve(f.model->types.size());
     f.funcs.reserve(funcs);
     f.core_funcs.reserve(core_funcs);
   }
 
-  // Value and function types are resolved once per component and reused while the types they
-  // refer to are the same objects (see InstantiationCache).
-  Result<TypeItem> resolve_type(Frame& f, const ast::TypeDef& def) {
-    inputs_.clear();
-    if (!typedef_inputs(*f.types, def, inputs_)) return resolve_typedef(f.types, def);
-    InstantiationCache& cache = component_.instantiation_cache();
-    InstantiationCache::Key key{&def, nullptr, 0};
-    if (auto hit = cache.find(key, inputs_)) return std::get<TypeItem>(std::move(*hit));
-    ACTR_TRY(TypeItem t, resolve_typedef(f.types, def));
-    cache.store(key, inputs_, Item(t));
+  Result<const DefinedType*> model_type(const Frame& f, size_t index) {
+    if (index >= f.model->types.size()) {
+      return make_error("type " + std::to_string(index) + " is not among the validated types");
+    }
+    return &f.model->types[index];
+  }
+
+  // The entry a type definition adds: the model's, with this instance's resources. A resource
+  // definition is generative: every instance gets a resource type of its own.
+  Result<DefinedType> defined_type(Frame& f) {
+    size_t index = f.types.size();
+    ACTR_TRY(const DefinedType* m, model_type(f, index));
+    DefinedType t = *m;
+    if (m->kind == DefinedType::Kind::Resource) {
+      auto fresh = std::make_shared<ResourceType>(*m->resource);
+      created_[fresh.get()] = fresh;
+      f.resources.map(m->resource.get(), fresh);
+      t.resource = std::move(fresh);
+    } else if (f.model->mentions_resource[index]) {
+      t.value = f.resources.value(m->value);
+      t.func = f.resources.func(m->func);
+    }
     return t;
+  }
+
+  // A resource defined without a name (e.g. passed to a nested component that exports it) is
+  // known by the first name it is exported under, in messages.
+  void name_resource(const Item& item, const std::string& name) {
+    auto* t = std::get_if<DefinedType>(&item);
+    if (!t || t->kind != DefinedType::Kind::Resource || !t->resource->name.empty()) return;
+    if (auto it = created_.find(t->resource.get()); it != created_.end()) it->second->name = name;
+  }
+
+  // An entry that another item brings (an import, an alias, an export): where the model has a
+  // resource at that index, the item's resource stands for it from now on.
+  Result<void> add_type(Frame& f, DefinedType t) {
+    ACTR_TRY(const DefinedType* m, model_type(f, f.types.size()));
+    if (m->kind == DefinedType::Kind::Resource && t.kind == DefinedType::Kind::Resource) {
+      f.resources.map(m->resource.get(), t.resource);
+    }
+    f.types.push_back(std::move(t));
+    return {};
+  }
+
+  // As add_type, for the resources an instance exports (also from instances it exports).
+  void add_instance(Frame& f, std::shared_ptr<InstanceItem> inst) {
+    size_t index = f.instances.size();
+    if (index < f.model->instances.size() && f.model->instances[index]) {
+      learn_resources(f, *f.model->instances[index], *inst);
+    }
+    f.instances.push_back(std::move(inst));
+  }
+
+  static void learn_resources(Frame& f, const InstanceType& model, const InstanceItem& inst) {
+    for (const NamedExtern& e : model.exports) {
+      bool resource =
+          e.type.kind == ExternKind::Type && e.type.type.kind == DefinedType::Kind::Resource;
+      if (!resource && e.type.kind != ExternKind::Instance) continue;
+      auto it = inst.exports.find(e.name);
+      if (it == inst.exports.end()) continue;
+      if (resource) {
+        if (auto* t = std::get_if<DefinedType>(&it->second);
+            t && t->kind == DefinedType::Kind::Resource) {
+          f.resources.map(e.type.type.resource.get(), t->resource);
+        }
+      } else if (auto* i = std::get_if<std::shared_ptr<InstanceItem>>(&it->second)) {
+        learn_resources(f, *e.type.instance, **i);
+      }
+    }
   }
 
   // The shared_ptr owning `f` (frames are only ever created by run()).
@@ -265,14 +319,14 @@ class Instantiator {
       ACTR_TRY(auto inst,
                run(*comp->ast, comp->parent.lock(), &args,
                    "component instance " + idx(static_cast<uint32_t>(f.instances.size()))));
-      f.instances.push_back(std::move(inst));
+      add_instance(f, std::move(inst));
     } else {
       auto inst = std::make_shared<InstanceItem>();
       for (const auto& e : in.exports) {
         ACTR_TRY(Item item, get(f, e.item));
         inst->exports[e.name] = std::move(item);
       }
-      f.instances.push_back(std::move(inst));
+      add_instance(f, std::move(inst));
     }
     return {};
   }
@@ -305,9 +359,8 @@ class Instantiator {
         }
         switch (a.sort) {
           case S::Type: {
-            ACTR_TRY(TypeItem t, at(target->types->types, a.outer_index, "type"));
-            f.types->types.push_back(std::move(t));
-            return {};
+            ACTR_TRY(DefinedType t, at(target->types, a.outer_index, "type"));
+            return add_type(f, std::move(t));
           }
           case S::CoreModule: {
             ACTR_TRY(ModuleItem m, at(target->core_modules, a.outer_index, "core module"));
@@ -354,8 +407,8 @@ class Instantiator {
     switch (c.kind) {
       case K::Lift: {
         ACTR_TRY(auto core, at(f.core_funcs, c.func, "core func"));
-        ACTR_TRY(const TypeItem* t, ref(f.types->types, c.type, "type"));
-        if (t->kind != TypeItem::Kind::Func)
+        ACTR_TRY(const DefinedType* t, ref(f.types, c.type, "type"));
+        if (t->kind != DefinedType::Kind::Func)
           return make_error("canon lift: type " + idx(c.type) + " is not a function type");
         auto lifted = std::make_shared<LiftedFunc>();
         lifted->core = std::move(core);
@@ -378,13 +431,13 @@ class Instantiator {
       case K::ResourceNew:
       case K::ResourceDrop:
       case K::ResourceRep: {
-        ACTR_TRY(TypeItem t, at(f.types->types, c.type, "type"));
-        if (t.kind != TypeItem::Kind::Resource)
+        ACTR_TRY(const DefinedType* t, ref(f.types, c.type, "type"));
+        if (t->kind != DefinedType::Kind::Resource)
           return make_error("canon resource built-in: type " + idx(c.type) + " is not a resource");
         auto which = c.kind == K::ResourceNew    ? ResourceBuiltin::New
                      : c.kind == K::ResourceDrop ? ResourceBuiltin::Drop
                                                  : ResourceBuiltin::Rep;
-        f.core_funcs.push_back(resource_builtin(store_, which, t.resource, f.state.get()));
+        f.core_funcs.push_back(resource_builtin(store_, which, t->resource, f.state.get()));
         return {};
       }
       case K::Unsupported:
@@ -407,7 +460,7 @@ class Instantiator {
         return Item(fn);
       }
       case S::Type: {
-        ACTR_TRY(TypeItem t, at(f.types->types, s.index, "type"));
+        ACTR_TRY(DefinedType t, at(f.types, s.index, "type"));
         return Item(std::move(t));
       }
       case S::Instance: {
@@ -453,14 +506,11 @@ class Instantiator {
         }
         return wrong("func");
       case S::Type:
-        if (auto* t = std::get_if<TypeItem>(&item)) {
-          f.types->types.push_back(std::move(*t));
-          return {};
-        }
+        if (auto* t = std::get_if<DefinedType>(&item)) return add_type(f, std::move(*t));
         return wrong("type");
       case S::Instance:
         if (auto* i = std::get_if<std::shared_ptr<InstanceItem>>(&item)) {
-          f.instances.push_back(std::move(*i));
+          add_instance(f, std::move(*i));
           return {};
         }
         return wrong("instance");
@@ -519,7 +569,8 @@ class Instantiator {
   const Component& component_;
   wasm::Store& store_;
   InstanceTree& tree_;
-  std::vector<const TypeItem*> inputs_;  // scratch for resolve_type
+  // The resource types this instantiation created, still open to naming (name_resource).
+  std::unordered_map<const ResourceType*, std::shared_ptr<ResourceType>> created_;
 };
 
 }  // namespace

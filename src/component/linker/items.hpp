@@ -10,42 +10,18 @@
 #include "component/ast.hpp"
 #include "component/linker.hpp"
 #include "component/types.hpp"
+#include "component/validate/resource_subst.hpp"
+#include "component/validate/type_model.hpp"
 #include "wasm/engine.hpp"
 
 namespace actr::component::canonical {
 class HandleTable;
-}
+struct CallPlan;
+}  // namespace actr::component::canonical
 
 namespace actr::component::link {
 
 struct ComponentState;  // one component instance (nested instances have their own)
-
-// A resolved entry of a type index space.
-struct TypeItem {
-  enum class Kind : uint8_t {
-    Value,
-    Func,
-    Resource,
-    Instance,
-    Component,
-    CoreType
-  } kind = Kind::Value;
-  TypeRef value;
-  std::shared_ptr<const FuncType> func;
-  std::shared_ptr<const ResourceType> resource;
-  // Instance and component types are kept as declarations with the scope they were defined in;
-  // they are only interpreted when matching an import. Weak: the scope usually holds this very
-  // item (a strong pointer would be a cycle); InstanceTree::frames keeps every scope alive.
-  const ast::InstanceTypeDef* instance = nullptr;
-  const ast::ComponentTypeDef* component = nullptr;
-  std::weak_ptr<struct TypeScope> scope;
-};
-
-// A chain of type index spaces, for outer aliases (count 0 = this scope).
-struct TypeScope {
-  std::vector<TypeItem> types;
-  std::shared_ptr<TypeScope> parent;
-};
 
 struct LiftedFunc;
 
@@ -56,6 +32,8 @@ struct FuncItem {
   HostFunction host;                   // set for host functions
   RawHostFunction raw_host;            // optionally with host: its fast path (Linker::func)
   std::shared_ptr<LiftedFunc> lifted;  // set for lifted functions
+  // Host functions: the canonical ABI's plan for the type, made once by the Linker.
+  std::shared_ptr<const canonical::CallPlan> plan;
 };
 using FuncRef = std::shared_ptr<FuncItem>;
 
@@ -65,7 +43,7 @@ struct ModuleItem {
   std::shared_ptr<wasm::Module> module;
 };
 
-using Item = std::variant<FuncRef, TypeItem, std::shared_ptr<InstanceItem>,
+using Item = std::variant<FuncRef, DefinedType, std::shared_ptr<InstanceItem>,
                           std::shared_ptr<ComponentItem>, ModuleItem>;
 
 const char* item_kind(const Item& item);
@@ -89,7 +67,13 @@ struct CoreInstanceItem {
 
 // The index spaces of one component while (and after) it is instantiated.
 struct Frame {
-  std::shared_ptr<TypeScope> types;
+  // What validation resolved for this component (Component::types()), and how the model's
+  // resource types map to this instance's: every type entry below is the model's entry with that
+  // mapping applied (entries without resources are the model's own objects).
+  const ComponentTypes* model = nullptr;
+  validate::ResourceSubst resources;
+  std::vector<DefinedType> types;
+  size_t imports = 0;  // imports defined so far (the model lists them in order)
   std::vector<std::shared_ptr<wasm::Func>> core_funcs;
   std::vector<wasm::Extern> core_tables, core_memories, core_globals;
   std::vector<ModuleItem> core_modules;

@@ -1,8 +1,8 @@
 #include "component/linker.hpp"
 
-#include <atomic>
 #include <cstring>
 
+#include "component/canonical/call.hpp"
 #include "component/canonical/handle_table.hpp"
 #include "component/component.hpp"
 #include "component/linker/canon_bridge.hpp"
@@ -196,25 +196,26 @@ class InstanceImpl final : public Instance {
 
 }  // namespace
 
-Linker::Linker(wasm::Engine& engine) : engine_(engine) { touch(); }
+Linker::Linker(wasm::Engine& engine) : engine_(engine) {}
 Linker::~Linker() = default;
-
-void Linker::touch() {
-  static std::atomic<uint64_t> versions{0};
-  version_ = ++versions;
-}
 
 void Linker::func(std::string_view instance, std::string_view name, FuncType type,
                   HostFunction fn) {
-  defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn), {}};
-  touch();
+  func(instance, name, std::move(type), std::move(fn), {});
 }
 
 void Linker::func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn,
                   RawHostFunction raw) {
+  auto item = std::make_shared<link::FuncItem>();
+  item->type = type;
+  item->host = fn;
+  item->raw_host = raw;
+  item->debug_name =
+      instance.empty() ? std::string(name) : std::string(instance) + "#" + std::string(name);
+  // A type the canonical ABI cannot plan is reported when a guest lowers it.
+  if (auto plan = canonical::plan_call(item->type); plan.ok()) item->plan = std::move(*plan);
   defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn),
-                                                           std::move(raw)};
-  touch();
+                                                           std::move(raw), std::move(item)};
 }
 
 std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
@@ -224,7 +225,6 @@ std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
   type->name = std::string(name);
   type->host_defined = true;
   defs_[std::string(instance)].resources[std::string(name)] = {type, std::move(dtor)};
-  touch();
   return type;
 }
 

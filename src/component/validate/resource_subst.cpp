@@ -19,26 +19,34 @@ TypeRef ResourceSubst::value(const TypeRef& t) {
   if (!t || empty()) return t;
   if (auto it = value_map_.find(t.get()); it != value_map_.end()) return it->second;
   if (auto it = values_.find(t.get()); it != values_.end()) return it->second;
+  // The children substituted first: a type whose children are all unchanged is shared, not
+  // copied (most types of an interface mention no resource).
+  std::vector<TypeRef> subs;
   bool changed = false;
   auto sub = [&](const TypeRef& c) {
-    TypeRef n = value(c);
-    changed |= n != c;
-    return n;
+    subs.push_back(value(c));
+    changed |= subs.back() != c;
   };
-  auto copy = std::make_shared<ValueType>(*t);
-  copy->key = sub(t->key);
-  copy->elem = sub(t->elem);
-  copy->ok = sub(t->ok);
-  copy->err = sub(t->err);
-  for (auto& f : copy->fields) f.type = sub(f.type);
-  for (auto& i : copy->items) i = sub(i);
-  for (auto& c : copy->cases) c.type = sub(c.type);
-  if (t->resource) {
-    copy->resource = resource(t->resource);
-    copy->resource_alias = alias(t->resource_alias);
-    changed |= copy->resource != t->resource || copy->resource_alias != t->resource_alias;
+  for (const auto* c : {&t->key, &t->elem, &t->ok, &t->err}) sub(*c);
+  for (const auto& f : t->fields) sub(f.type);
+  for (const auto& i : t->items) sub(i);
+  for (const auto& c : t->cases) sub(c.type);
+  auto resource_to = resource(t->resource);
+  auto alias_to = alias(t->resource_alias);
+  changed |= resource_to != t->resource || alias_to != t->resource_alias;
+  if (!changed) {
+    values_.emplace(t.get(), t);
+    return t;
   }
-  TypeRef out = changed ? TypeRef(std::move(copy)) : t;
+  auto copy = std::make_shared<ValueType>(*t);
+  size_t next = 0;
+  for (auto* c : {&copy->key, &copy->elem, &copy->ok, &copy->err}) *c = std::move(subs[next++]);
+  for (auto& f : copy->fields) f.type = std::move(subs[next++]);
+  for (auto& i : copy->items) i = std::move(subs[next++]);
+  for (auto& c : copy->cases) c.type = std::move(subs[next++]);
+  copy->resource = std::move(resource_to);
+  copy->resource_alias = std::move(alias_to);
+  TypeRef out = std::move(copy);
   values_.emplace(t.get(), out);
   return out;
 }
@@ -46,17 +54,24 @@ TypeRef ResourceSubst::value(const TypeRef& t) {
 std::shared_ptr<const FuncType> ResourceSubst::func(const std::shared_ptr<const FuncType>& f) {
   if (!f || empty()) return f;
   if (auto it = funcs_.find(f.get()); it != funcs_.end()) return it->second;
+  std::vector<TypeRef> subs;
   bool changed = false;
-  auto copy = std::make_shared<FuncType>(*f);
-  for (auto* list : {&copy->params, &copy->results}) {
-    for (auto& p : *list) {
-      TypeRef n = value(p.type);
-      changed |= n != p.type;
-      p.type = std::move(n);
+  for (const auto* list : {&f->params, &f->results}) {
+    for (const auto& p : *list) {
+      subs.push_back(value(p.type));
+      changed |= subs.back() != p.type;
     }
   }
-  std::shared_ptr<const FuncType> out =
-      changed ? std::shared_ptr<const FuncType>(std::move(copy)) : f;
+  if (!changed) {
+    funcs_.emplace(f.get(), f);
+    return f;
+  }
+  auto copy = std::make_shared<FuncType>(*f);
+  size_t next = 0;
+  for (auto* list : {&copy->params, &copy->results}) {
+    for (auto& p : *list) p.type = std::move(subs[next++]);
+  }
+  std::shared_ptr<const FuncType> out = std::move(copy);
   funcs_.emplace(f.get(), out);
   return out;
 }

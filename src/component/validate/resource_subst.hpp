@@ -23,6 +23,9 @@ class ResourceSubst {
   void map_alias(const void* from, std::shared_ptr<const void> to) {
     alias_map_[from] = std::move(to);
   }
+  // Every resource mapping of `other` (e.g. the enclosing component instance's), kept below this
+  // one's own.
+  void inherit(const ResourceSubst& other) { map_.insert(other.map_.begin(), other.map_.end()); }
   bool empty() const { return map_.empty() && value_map_.empty() && alias_map_.empty(); }
 
   std::shared_ptr<const ResourceType> resource(const std::shared_ptr<const ResourceType>& r) const;

@@ -1707,7 +1707,7 @@ struct TypeSpace::State {
       }
       case K::Component: {
         if (!def.component) return fail("missing component");
-        TypeSpace child(self, TypeSpaceOptions{});
+        TypeSpace child(self, TypeSpaceOptions{.imported_resource = {}, .record = options.record});
         ACTR_TRY_VOID(child.define_all(*def.component));
         auto type = std::make_shared<const ComponentType>(child.component_type());
         ACTR_TRY_VOID(check_nesting(type));
@@ -1760,6 +1760,25 @@ Result<void> TypeSpace::define(const ast::Definition& def) {
 
 Result<void> TypeSpace::define_all(const ast::Component& component) {
   for (const auto& def : component.defs) ACTR_TRY_VOID(define(def));
+  if (TypeModel* model = state_->options.record) {
+    const Scope& root = state_->root;
+    ComponentTypes types;
+    types.types = root.types;
+    types.instances = root.instances;
+    types.type = component_type();
+    types.mentions_resource.reserve(root.types.size());
+    for (const DefinedType& t : root.types) {
+      bool mentions = t.kind == DefinedType::Kind::Resource;
+      if (t.kind == DefinedType::Kind::Value) mentions = state_->facts.of(t.value).has_handle;
+      if (t.kind == DefinedType::Kind::Func) {
+        for (const auto* list : {&t.func->params, &t.func->results}) {
+          for (const auto& p : *list) mentions |= state_->facts.of(p.type).has_handle;
+        }
+      }
+      types.mentions_resource.push_back(mentions);
+    }
+    model->add(component, std::move(types));
+  }
   return {};
 }
 

@@ -1,12 +1,13 @@
 // TypeSpace: the index spaces of one component, replayed definition by definition, holding the
 // resolved type of every entry (extern_types.hpp). It is the validator (every index, sort and type
-// is checked as it is added; errors name the definition and its byte offset) and the type
-// resolver of the linker.
+// is checked as it is added; errors name the definition and its byte offset), and what it
+// resolves is the component's one type model: with TypeSpaceOptions::record, define_all() keeps
+// the index spaces of the component and of every nested component definition in a TypeModel
+// (type_model.hpp) that the linker instantiates from.
 //
-//   TypeSpace space(options);                  // one per component *instantiation*
+//   TypeSpace space(options);
 //   for (const auto& def : component.defs) {
 //     ACTR_TRY_VOID(space.define(def));        // errors: "type 3 (at byte 0x1a2): ..."
-//     ... the linker creates the runtime item for `def`, asking the space for types:
 //     space.func(i)          -> the component func type of func i (e.g. of a canon lift)
 //     space.type(i)          -> the resolved type i (value, func, resource, instance, component)
 //     space.instance(i)      -> the exports of instance i with their types
@@ -15,15 +16,13 @@
 //   space.imports(), space.exports()           // the component's type, once all are defined
 //
 // Resource types are generative. Every TypeSpace creates fresh ResourceType objects for the
-// `(type (resource ...))` definitions it replays, so one TypeSpace per instantiation gives each
-// instance its own resource types. The abstract resources of the component's imports ((sub
+// `(type (resource ...))` definitions it replays; those of a recorded model are stand-ins that the
+// linker maps to each instance's own. The abstract resources of the component's imports ((sub
 // resource) type imports, and (sub resource) exports of imported instance types) are asked from
 // `TypeSpaceOptions::imported_resource` with their path, e.g. {"wasi:io/error@0.2.0", "error"} or
-// {"r"}: the linker answers with the host's ResourceType (Linker::resource) or, when it
-// instantiates a nested component (a child space: TypeSpace(&parent_space, options)), with the
-// resource the instantiation argument has at that path; a null answer gives a fresh type (named
-// after the last path element). Nested component *definitions* are validated with abstract
-// imports, and their instantiations substitute the arguments' resources.
+// {"r"} (tests use it to supply known ones); a null answer gives a fresh type (named after the
+// last path element). Nested component *definitions* are validated with abstract imports, and
+// their instantiations substitute the arguments' resources.
 //
 // Not supported (rejected with a message saying so): the async ABI and built-ins ("async ... not
 // supported: the actr host is synchronous"), threads, error-context, streams, futures,
@@ -43,6 +42,7 @@
 #include "common/result.hpp"
 #include "component/ast.hpp"
 #include "component/validate/extern_types.hpp"
+#include "component/validate/type_model.hpp"
 
 namespace actr::component::validate {
 
@@ -51,6 +51,9 @@ using ImportedResourceFn =
 
 struct TypeSpaceOptions {
   ImportedResourceFn imported_resource;  // may be empty: every import gets fresh resources
+  // When set, define_all() records the types of the component and of every component nested in
+  // it (for the linker: Component::types()).
+  TypeModel* record = nullptr;
 };
 
 class TypeSpace {

@@ -4,8 +4,8 @@
 
 namespace actr::component::validate {
 
-Result<void> validate(const ast::Component& component) {
-  TypeSpace space;
+Result<void> validate(const ast::Component& component, TypeModel* model) {
+  TypeSpace space(TypeSpaceOptions{.imported_resource = {}, .record = model});
   return space.define_all(component);
 }
 

@@ -1,8 +1,6 @@
-// What the linker keeps per component between instantiations (link::InstantiationCache): reused
-// host-import matches follow every change of the linker's definitions, and resource types stay
-// generative per instantiation.
-#include "component/linker/instantiation_cache.hpp"
-
+// Instantiating one loaded component many times: every instance reads the types validation
+// resolved once (Component::types()), host imports are matched against the linker's definitions
+// as they are at that moment, and resource types stay generative per instantiation.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -26,7 +24,7 @@ std::string engine_name(const ::testing::TestParamInfo<wasm::EngineKind>& info) 
   return info.param == wasm::EngineKind::Aot ? "aot" : "interp";
 }
 
-class InstantiationCacheTest : public ::testing::TestWithParam<wasm::EngineKind> {
+class RepeatedInstantiationTest : public ::testing::TestWithParam<wasm::EngineKind> {
  protected:
   void SetUp() override {
     auto engine = wasm::make_engine(GetParam());
@@ -77,18 +75,15 @@ class InstantiationCacheTest : public ::testing::TestWithParam<wasm::EngineKind>
   std::shared_ptr<const Component> component_;
 };
 
-TEST_P(InstantiationCacheTest, SecondInstanceReusesTheFirstOnesWorkAndBehavesTheSame) {
+TEST_P(RepeatedInstantiationTest, SecondInstanceBehavesAsTheFirst) {
   load_workload();
   std::vector<std::string> logs;
   Linker linker(*engine_);
   define_host(linker, &logs);
   auto first = linker.instantiate(*component_);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  size_t cached = component_->instantiation_cache().size();
-  EXPECT_GT(cached, 0u);
   auto second = linker.instantiate(*component_);
   ASSERT_TRUE(second.ok()) << second.error().message;
-  EXPECT_EQ(component_->instantiation_cache().size(), cached);
   std::vector<Value> args{envelope()};
   for (auto* inst : {first->get(), second->get()}) {
     auto r = inst->call(kDispatch, args);
@@ -99,7 +94,7 @@ TEST_P(InstantiationCacheTest, SecondInstanceReusesTheFirstOnesWorkAndBehavesThe
   EXPECT_FALSE((*second)->poisoned());
 }
 
-TEST_P(InstantiationCacheTest, RedefinedHostFunctionsAreUsedByLaterInstances) {
+TEST_P(RepeatedInstantiationTest, RedefinedHostFunctionsAreUsedByLaterInstances) {
   load_workload();
   std::vector<std::string> old_logs, new_logs;
   Linker linker(*engine_);
@@ -123,7 +118,7 @@ TEST_P(InstantiationCacheTest, RedefinedHostFunctionsAreUsedByLaterInstances) {
   EXPECT_EQ(new_logs.size(), 1u);
 }
 
-TEST_P(InstantiationCacheTest, ATypeMismatchIntroducedLaterIsStillFound) {
+TEST_P(RepeatedInstantiationTest, ATypeMismatchIntroducedLaterIsStillFound) {
   load_workload();
   std::vector<std::string> logs;
   Linker linker(*engine_);
@@ -138,7 +133,7 @@ TEST_P(InstantiationCacheTest, ATypeMismatchIntroducedLaterIsStillFound) {
   EXPECT_NE(inst.error().message.find("log-message"), std::string::npos) << inst.error().message;
 }
 
-TEST_P(InstantiationCacheTest, AnotherLinkerDoesNotSeeThisLinkersFunctions) {
+TEST_P(RepeatedInstantiationTest, AnotherLinkerDoesNotSeeThisLinkersFunctions) {
   load_workload();
   std::vector<std::string> a_logs, b_logs;
   {
@@ -169,7 +164,7 @@ constexpr const char* kResourceComponent = R"((component
   (export "make" (func $make))
 ))";
 
-TEST_P(InstantiationCacheTest, ResourceTypesStayGenerativePerInstantiation) {
+TEST_P(RepeatedInstantiationTest, ResourceTypesStayGenerativePerInstantiation) {
   auto bin = test::component_from_text(kResourceComponent);
   if (bin.tool_missing) ACTR_SKIP_MISSING("node or jco unavailable");
   ASSERT_TRUE(bin.bytes) << bin.error;
@@ -198,7 +193,54 @@ TEST_P(InstantiationCacheTest, ResourceTypesStayGenerativePerInstantiation) {
   EXPECT_EQ(t2.results[0].type->resource, (*b)[0].handle.type);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, InstantiationCacheTest,
+// A component nesting another that defines a resource, instantiated twice inside it.
+constexpr const char* kNestedComponent = R"((component
+  (type $rec (record (field "a" u32)))
+  (component $inner
+    (type $t (resource (rep i32)))
+    (export "t" (type $t))
+  )
+  (instance $i1 (instantiate $inner))
+  (instance $i2 (instantiate $inner))
+  (alias export $i1 "t" (type $t1))
+  (alias export $i2 "t" (type $t2))
+  (export "t1" (type $t1))
+  (export "t2" (type $t2))
+))";
+
+TEST_P(RepeatedInstantiationTest, TypesAreResolvedOnceAtLoadForEveryNestedComponent) {
+  auto bin = test::component_from_text(kNestedComponent);
+  if (bin.tool_missing) ACTR_SKIP_MISSING("node or jco unavailable");
+  ASSERT_TRUE(bin.bytes) << bin.error;
+  auto c = Component::load(*engine_, *bin.bytes);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const ast::Component& root = (*c)->ast();
+  const ComponentTypes* outer = (*c)->types().of(root);
+  ASSERT_NE(outer, nullptr);
+  const ast::Component* inner_ast = nullptr;
+  for (const auto& def : root.defs) {
+    if (def.kind == ast::Definition::Kind::Component) inner_ast = def.component.get();
+  }
+  ASSERT_NE(inner_ast, nullptr);
+  const ComponentTypes* inner = (*c)->types().of(*inner_ast);
+  ASSERT_NE(inner, nullptr);
+  // Outer: the record, two aliases and two exports; only the resources need an instance's own.
+  ASSERT_EQ(outer->types.size(), 5u);
+  EXPECT_EQ(outer->mentions_resource, (std::vector<uint8_t>{0, 1, 1, 1, 1}));
+  ASSERT_EQ(outer->instances.size(), 2u);
+  EXPECT_NE(outer->types[1].resource, outer->types[2].resource);
+  ASSERT_EQ(inner->types.size(), 2u);
+  EXPECT_EQ(inner->types[0].kind, DefinedType::Kind::Resource);
+
+  EXPECT_EQ(inner->types[0].resource->name, "t");
+  Linker linker(*engine_);
+  for (int i = 0; i < 2; ++i) {
+    auto instance = linker.instantiate(**c);
+    ASSERT_TRUE(instance.ok()) << instance.error().message;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, RepeatedInstantiationTest,
                          ::testing::Values(wasm::EngineKind::Interp, wasm::EngineKind::Aot),
                          engine_name);
 
