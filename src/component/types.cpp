@@ -479,98 +479,97 @@ bool same_func_type(const FuncType& a, const FuncType& b, std::string* why, std:
 
 namespace {
 
-void append_wit(std::string& out, const ValueType& t);
+void append_wit(std::string& out, const ValueType& t, const WitNaming& n, bool use_name = true);
 
-void append_wit_ref(std::string& out, const TypeRef& t) {
+void append_wit_ref(std::string& out, const TypeRef& t, const WitNaming& n) {
   if (t) {
-    append_wit(out, *t);
+    append_wit(out, *t, n);
   } else {
     out += "_";
   }
 }
 
-void append_wit(std::string& out, const ValueType& t) {
-  if (!t.wit_name.empty()) {
-    out += t.wit_name;
+template <typename Items, typename Each>
+void append_list(std::string& out, const char* open, const Items& items, Each each,
+                 const char* close) {
+  out += open;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ", ";
+    first = false;
+    each(item);
+  }
+  out += close;
+}
+
+void append_wit(std::string& out, const ValueType& t, const WitNaming& n, bool use_name) {
+  if (use_name && !t.wit_name.empty()) {
+    out += n.ident(t.wit_name);
     return;
   }
+  auto ref = [&](const TypeRef& r) { append_wit_ref(out, r, n); };
   switch (t.kind) {
     case Kind::List:
-      out += "list<";
-      append_wit_ref(out, t.elem);
-      out += ">";
-      return;
     case Kind::Option:
-      out += "option<";
-      append_wit_ref(out, t.elem);
+      out += t.kind == Kind::List ? "list<" : "option<";
+      ref(t.elem);
       out += ">";
       return;
     case Kind::Map:
       out += "map<";
-      append_wit_ref(out, t.key);
+      ref(t.key);
       out += ", ";
-      append_wit_ref(out, t.elem);
+      ref(t.elem);
       out += ">";
       return;
     case Kind::Result:
       out += "result";
       if (t.ok || t.err) {
         out += "<";
-        append_wit_ref(out, t.ok);
+        ref(t.ok);
         if (t.err) {
           out += ", ";
-          append_wit(out, *t.err);
+          ref(t.err);
         }
         out += ">";
       }
       return;
     case Kind::Tuple:
-      out += "tuple<";
-      for (size_t i = 0; i < t.items.size(); ++i) {
-        if (i) out += ", ";
-        append_wit_ref(out, t.items[i]);
-      }
-      out += ">";
+      append_list(out, "tuple<", t.items, ref, ">");
       return;
     case Kind::Record:
-      out += "record { ";
-      for (size_t i = 0; i < t.fields.size(); ++i) {
-        if (i) out += ", ";
-        out += t.fields[i].name;
-        out += ": ";
-        append_wit_ref(out, t.fields[i].type);
-      }
-      out += " }";
+      append_list(
+          out, "record { ", t.fields,
+          [&](const Field& f) {
+            out += n.ident(f.name) + ": ";
+            ref(f.type);
+          },
+          " }");
       return;
     case Kind::Variant:
-      out += "variant { ";
-      for (size_t i = 0; i < t.cases.size(); ++i) {
-        if (i) out += ", ";
-        out += t.cases[i].name;
-        if (t.cases[i].type) {
-          out += "(";
-          append_wit(out, *t.cases[i].type);
-          out += ")";
-        }
-      }
-      out += " }";
+      append_list(
+          out, "variant { ", t.cases,
+          [&](const Case& c) {
+            out += n.ident(c.name);
+            if (c.type) {
+              out += "(";
+              ref(c.type);
+              out += ")";
+            }
+          },
+          " }");
       return;
     case Kind::Enum:
     case Kind::Flags:
-      out += t.kind == Kind::Enum ? "enum { " : "flags { ";
-      for (size_t i = 0; i < t.names.size(); ++i) {
-        if (i) out += ", ";
-        out += t.names[i];
-      }
-      out += " }";
+      append_list(
+          out, t.kind == Kind::Enum ? "enum { " : "flags { ", t.names,
+          [&](const std::string& name) { out += n.ident(name); }, " }");
       return;
     case Kind::Own:
-      out += resource_name(t.resource.get());
+      out += n.resource(t.resource.get());
       return;
     case Kind::Borrow:
-      out += "borrow<";
-      out += resource_name(t.resource.get());
-      out += ">";
+      out += "borrow<" + n.resource(t.resource.get()) + ">";
       return;
     default:
       out += to_string(t.kind);
@@ -578,11 +577,24 @@ void append_wit(std::string& out, const ValueType& t) {
   }
 }
 
+const WitNaming kPlainNames;
+
 }  // namespace
 
-std::string to_wit(const ValueType& t) {
+std::string WitNaming::resource(const ResourceType* r) const { return resource_name(r); }
+std::string WitNaming::ident(std::string_view name) const { return std::string(name); }
+
+std::string to_wit(const ValueType& t) { return to_wit(t, kPlainNames); }
+
+std::string to_wit(const ValueType& t, const WitNaming& naming) {
   std::string out;
-  append_wit(out, t);
+  append_wit(out, t, naming);
+  return out;
+}
+
+std::string wit_structure(const ValueType& t, const WitNaming& naming) {
+  std::string out;
+  append_wit(out, t, naming, false);
   return out;
 }
 
@@ -591,18 +603,18 @@ std::string to_wit(const FuncType& f) {
   for (size_t i = 0; i < f.params.size(); ++i) {
     if (i) out += ", ";
     out += f.params[i].name + ": ";
-    append_wit_ref(out, f.params[i].type);
+    append_wit_ref(out, f.params[i].type, kPlainNames);
   }
   out += ")";
   if (f.results.size() == 1 && f.results[0].name.empty()) {
     out += " -> ";
-    append_wit_ref(out, f.results[0].type);
+    append_wit_ref(out, f.results[0].type, kPlainNames);
   } else if (!f.results.empty()) {
     out += " -> (";
     for (size_t i = 0; i < f.results.size(); ++i) {
       if (i) out += ", ";
       out += f.results[i].name + ": ";
-      append_wit_ref(out, f.results[i].type);
+      append_wit_ref(out, f.results[i].type, kPlainNames);
     }
     out += ")";
   }

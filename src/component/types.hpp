@@ -106,8 +106,19 @@ bool same_type(const ValueType& a, const ValueType& b, std::string* why = nullpt
 bool same_type(const ValueType& a, const ValueType& b, std::string* why, std::string_view a_name,
                std::string_view b_name);
 
-// WIT spelling of a type: "list<u8>", "result<string, actr-error>" (named types by name).
+// WIT spelling of a type: "list<u8>", "result<string, actr-error>" (named types by name, an
+// own handle by its resource's name, a borrow as "borrow<r>"). The one type printer of the code
+// base: messages use the types' own names; the WIT printer of whole components (wit_printer.hpp)
+// names resources by the interface that declares them and escapes keywords, through WitNaming.
+struct WitNaming {
+  virtual ~WitNaming() = default;
+  virtual std::string resource(const ResourceType* r) const;  // default: its name
+  virtual std::string ident(std::string_view name) const;     // default: as it is
+};
 std::string to_wit(const ValueType& t);
+std::string to_wit(const ValueType& t, const WitNaming& naming);
+// The structure of a type, ignoring the name it may have ("list<u8>" for `type bytes = list<u8>`).
+std::string wit_structure(const ValueType& t, const WitNaming& naming);
 
 struct Param {
   std::string name;

@@ -265,6 +265,47 @@ uint32_t flat_count(std::span<const Param> params) {
   return n;
 }
 
+uint32_t flat_count(const ValueType& t, uint32_t limit) {
+  switch (t.kind) {
+    case Kind::Record:
+    case Kind::Tuple: {
+      uint32_t n = 0;
+      auto add = [&](const TypeRef& m) {
+        if (m) n += flat_count(*m, limit - n);
+        return n <= limit;
+      };
+      for (const Field& f : t.fields)
+        if (!add(f.type)) return n;
+      for (const TypeRef& i : t.items)
+        if (!add(i)) return n;
+      return n;
+    }
+    case Kind::Variant:
+    case Kind::Enum:
+    case Kind::Option:
+    case Kind::Result: {
+      uint32_t payload = 0;
+      uint32_t payload_limit = limit == 0 ? 0 : limit - 1;
+      for (uint32_t i = 0, n = case_count(t); i < n && payload <= payload_limit; ++i) {
+        if (const ValueType* c = case_type(t, i))
+          payload = std::max(payload, flat_count(*c, payload_limit));
+      }
+      return 1 + payload;
+    }
+    default:
+      return flat_count(t);  // a leaf: string, list, map, flags, scalar, handle
+  }
+}
+
+uint32_t flat_count(std::span<const Param> params, uint32_t limit) {
+  uint32_t n = 0;
+  for (const Param& p : params) {
+    if (p.type) n += flat_count(*p.type, limit - n);
+    if (n > limit) return n;
+  }
+  return n;
+}
+
 Layout tuple_layout(std::span<const Param> params) {
   Layout l;
   uint64_t s = 0;
@@ -284,13 +325,13 @@ uint32_t tuple_size(std::span<const Param> params) { return tuple_layout(params)
 
 wasm::FuncType flatten_func(const FuncType& ft, Direction d) {
   wasm::FuncType core;
-  if (flat_count(ft.params) > kMaxFlatParams) {
+  if (flat_count(ft.params, kMaxFlatParams) > kMaxFlatParams) {
     core.params.push_back(wasm::ValType::I32);
   } else {
     for (const Param& p : ft.params)
       if (p.type) flatten(*p.type, core.params);
   }
-  if (flat_count(ft.results) > kMaxFlatResults) {
+  if (flat_count(ft.results, kMaxFlatResults) > kMaxFlatResults) {
     if (d == Direction::Lift) {
       core.results.push_back(wasm::ValType::I32);
     } else {

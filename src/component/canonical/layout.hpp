@@ -95,6 +95,10 @@ std::vector<wasm::ValType> flatten(const ValueType& t);
 // The number of core values (same as flatten(t).size(), without allocating).
 uint32_t flat_count(const ValueType& t);
 uint32_t flat_count(std::span<const Param> params);
+// The same, counting no further than just past `limit` (a result above `limit` only says "more"):
+// bounded work for the question "does it fit", also on types built to be huge.
+uint32_t flat_count(const ValueType& t, uint32_t limit);
+uint32_t flat_count(std::span<const Param> params, uint32_t limit);
 
 // Record layout of several values in a row (the tuple of a function's params or results).
 uint32_t tuple_alignment(std::span<const Param> params);
@@ -102,7 +106,8 @@ uint32_t tuple_size(std::span<const Param> params);
 Layout tuple_layout(std::span<const Param> params);
 
 // The core function type of a component function: what `canon lift` expects the core callee to
-// have, and what `canon lower` produces for the guest to import. Above kMaxFlatParams params are
+// have, and what `canon lower` produces for the guest to import (validation checks the guest's
+// core functions against it). Above kMaxFlatParams params are
 // passed as one i32 pointer; above kMaxFlatResults results are returned as an i32 pointer (lift)
 // or written through an i32 return-pointer param appended by the caller (lower).
 enum class Direction : uint8_t { Lift, Lower };

@@ -1,7 +1,8 @@
 // Facts about resolved value types that validation needs: nesting depth and tree size (bounded,
 // so that no hostile type makes later recursive algorithms blow up), the canonical ABI element
-// size, whether a type holds strings/lists (memory and realloc options) or borrows, and the core
-// signature of a function under the canonical ABI (flatten_functype in CanonicalABI.md).
+// size (the rules of canonical/layout.hpp, composed with saturating arithmetic: a hostile type's
+// size must not wrap before it is rejected), whether a type holds strings/lists (memory and
+// realloc options), borrows or any handle. Core signatures come from canonical::flatten_func.
 #pragma once
 
 #include <cstdint>
@@ -38,15 +39,5 @@ class TypeFactsCache {
  private:
   std::unordered_map<const ValueType*, std::pair<TypeRef, TypeFacts>> memo_;
 };
-
-// A shared, immutable primitive type.
-TypeRef primitive_type(Kind k);
-
-// The core function type of `ft` lifted (`lift` = true: the signature of the core callee of a
-// canon lift) or lowered (the signature of the core function canon lower produces).
-wasm::FuncType flatten_functype(const FuncType& ft, bool lift);
-
-// The number of core values of `t` flattened, stopping early past `limit`.
-size_t flat_count(const ValueType& t, size_t limit);
 
 }  // namespace actr::component::validate

@@ -376,7 +376,7 @@ struct TypeSpace::State {
   TypeRef make_value(ValueType v) { return std::make_shared<const ValueType>(std::move(v)); }
 
   Result<TypeRef> valtype(const Scope& s, const ast::ValTypeRef& ref) {
-    if (ref.is_primitive) return primitive_type(ref.primitive);
+    if (ref.is_primitive) return primitive(ref.primitive);
     ACTR_TRY(const DefinedType& t, at(s.types, ref.index, "type"));
     if (t.kind != DefinedType::Kind::Value) {
       return fail("type " + num(ref.index) + " is not a value type");
@@ -499,7 +499,7 @@ struct TypeSpace::State {
         }
       }
       default:
-        return primitive_type(d.kind);  // a primitive (alias of it)
+        return primitive(d.kind);  // a primitive (alias of it)
     }
     return checked(make_value(std::move(v)));
   }
@@ -1459,15 +1459,6 @@ struct TypeSpace::State {
     return false;
   }
 
-  size_t flat_len(const std::vector<Param>& ps, size_t limit) {
-    size_t n = 0;
-    for (const auto& p : ps) {
-      n += flat_count(*p.type, limit);
-      if (n > limit) break;
-    }
-    return n;
-  }
-
   Result<void> canon(Scope& s, const ast::Canon& c) {
     using K = ast::Canon::Kind;
     switch (c.kind) {
@@ -1478,19 +1469,20 @@ struct TypeSpace::State {
           return fail("type " + num(c.type) + " is not a function type");
         const FuncType& ft = *t.func;
         ACTR_TRY_VOID(canon_options(s, c.options, true));
-        wasm::FuncType expected = flatten_functype(ft, true);
+        wasm::FuncType expected = canonical::flatten_func(ft, canonical::Direction::Lift);
         if (core != expected) {
           return fail("core func " + num(c.func) + " has type " + core.to_string() +
                       " but lifting `" + to_wit(ft) + "` needs " + expected.to_string());
         }
-        if (params_need_memory(ft.params) || flat_len(ft.params, kMaxFlatParams) > kMaxFlatParams) {
+        if (params_need_memory(ft.params) ||
+            canonical::flat_count(ft.params, kMaxFlatParams) > kMaxFlatParams) {
           if (!c.options.realloc) {
             return fail("lifting `" + to_wit(ft) +
                         "` passes arguments in memory: it needs `memory` and `realloc` options");
           }
         }
         if (params_need_memory(ft.results) ||
-            flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) {
+            canonical::flat_count(ft.results, kMaxFlatResults) > kMaxFlatResults) {
           if (!c.options.memory) {
             return fail("lifting `" + to_wit(ft) +
                         "` returns results in memory: it needs a `memory` option");
@@ -1512,9 +1504,9 @@ struct TypeSpace::State {
         ACTR_TRY_VOID(canon_options(s, c.options, false));
         const FuncType& ft = *f;
         if ((params_need_memory(ft.params) ||
-             flat_len(ft.params, kMaxFlatParams) > kMaxFlatParams ||
+             canonical::flat_count(ft.params, kMaxFlatParams) > kMaxFlatParams ||
              params_need_memory(ft.results) ||
-             flat_len(ft.results, kMaxFlatResults) > kMaxFlatResults) &&
+             canonical::flat_count(ft.results, kMaxFlatResults) > kMaxFlatResults) &&
             !c.options.memory) {
           return fail("lowering `" + to_wit(ft) +
                       "` passes values in memory: it needs a `memory` option");
@@ -1523,7 +1515,7 @@ struct TypeSpace::State {
           return fail("lowering `" + to_wit(ft) +
                       "` returns strings or lists: it needs a `realloc` option");
         }
-        s.core_funcs.push_back(flatten_functype(ft, false));
+        s.core_funcs.push_back(canonical::flatten_func(ft, canonical::Direction::Lower));
         return {};
       }
       case K::ResourceNew:

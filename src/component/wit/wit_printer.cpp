@@ -33,7 +33,6 @@ std::string ident(std::string_view s) {
 }
 
 // Primitive types print as their kind's name; compound ones are spelled out by the caller.
-const char* primitive_name(Kind k) { return k <= Kind::String ? to_string(k) : nullptr; }
 
 // ns:pkg/iface@1.2.3 -> ns-pkg-iface-v1-2-3
 std::string kebab_interface(const ExternName& n) {
@@ -92,61 +91,21 @@ class Printer {
     return ident(r->name.empty() ? "resource" : r->name);
   }
 
-  std::string type(const TypeRef& t) const {
-    if (!t) return "_";
-    if (!t->wit_name.empty()) return ident(t->wit_name);
-    return structure(*t);
-  }
+  std::string type(const TypeRef& t) const { return t ? to_wit(*t, naming_) : "_"; }
 
   // The spelling of a type's own structure (ignoring the name it may have).
-  std::string structure(const ValueType& t) const {
-    if (const char* p = primitive_name(t.kind)) return p;
-    switch (t.kind) {
-      case Kind::List:
-        return "list<" + type(t.elem) + ">";
-      case Kind::Option:
-        return "option<" + type(t.elem) + ">";
-      case Kind::Map:
-        return "map<" + type(t.key) + ", " + type(t.elem) + ">";
-      case Kind::Result:
-        if (!t.ok && !t.err) return "result";
-        if (!t.err) return "result<" + type(t.ok) + ">";
-        return "result<" + type(t.ok) + ", " + type(t.err) + ">";
-      case Kind::Tuple: {
-        std::string s = "tuple<";
-        for (size_t i = 0; i < t.items.size(); ++i) s += (i ? ", " : "") + type(t.items[i]);
-        return s + ">";
-      }
-      case Kind::Own:
-        return resource_name(t.resource.get());
-      case Kind::Borrow:
-        return "borrow<" + resource_name(t.resource.get()) + ">";
-      // Nominal types without a name cannot be written in WIT; spell them out for the reader.
-      case Kind::Record: {
-        std::string s = "record { ";
-        for (size_t i = 0; i < t.fields.size(); ++i) {
-          s += (i ? ", " : "") + ident(t.fields[i].name) + ": " + type(t.fields[i].type);
-        }
-        return s + " }";
-      }
-      case Kind::Variant: {
-        std::string s = "variant { ";
-        for (size_t i = 0; i < t.cases.size(); ++i) {
-          s += (i ? ", " : "") + ident(t.cases[i].name);
-          if (t.cases[i].type) s += "(" + type(t.cases[i].type) + ")";
-        }
-        return s + " }";
-      }
-      case Kind::Enum:
-      case Kind::Flags: {
-        std::string s = t.kind == Kind::Enum ? "enum { " : "flags { ";
-        for (size_t i = 0; i < t.names.size(); ++i) s += (i ? ", " : "") + ident(t.names[i]);
-        return s + " }";
-      }
-      default:
-        return "?";
+  std::string structure(const ValueType& t) const { return wit_structure(t, naming_); }
+
+  // Resources by the name their interface (or the world) declares; keywords escaped.
+  struct Naming : WitNaming {
+    const Printer& printer;
+    explicit Naming(const Printer& p) : printer(p) {}
+    std::string resource(const ResourceType* r) const override { return printer.resource_name(r); }
+    std::string ident(std::string_view name) const override {
+      return ::actr::component::wit::ident(name);
     }
-  }
+  };
+  Naming naming_{*this};
 
   std::string params(const std::vector<Param>& ps, size_t skip) const {
     std::string s = "(";
