@@ -14,9 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "signaling/acl_proto.hpp"
-#include "signaling/server/discovery_index.hpp"
-#include "signaling/server/registry_store.hpp"
+#include "signaling/server/registry.hpp"
 #include "signaling/upgrade.hpp"
 
 namespace actr::signaling::server {
@@ -28,64 +26,28 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
-namespace {
-
-using ActorKey = std::pair<uint32_t, uint64_t>;  // (realm, serial)
-
-ActorKey key_of(const ActrId& id) { return {id.realm.realm_id, id.serial_number}; }
-
-std::string type_text(const ActrType& type) {
-  return type.manufacturer + "/" + type.name + "@" + type.version;
-}
-
-std::string id_text(const ActrId& id) {
-  return std::to_string(id.realm.realm_id) + ":" + std::to_string(id.serial_number) + " (" +
-         type_text(id.type) + ")";
-}
-
-proto::Envelope error_envelope(uint64_t reply_to, proto::Error::Code code, std::string message) {
-  proto::Envelope env;
-  env.set_reply_to(reply_to);
-  env.mutable_error()->set_code(code);
-  env.mutable_error()->set_message(std::move(message));
-  return env;
-}
-
-}  // namespace
-
 struct Session;
-
-struct LiveActor {
-  ActrId id;
-  std::string address;
-  Acl acl;
-  Session* session = nullptr;
-};
 
 struct Server::Core {
   explicit Core(ServerOptions o, RegistryStore s, CredentialIssuer i)
       : options(std::move(o)),
-        store(std::move(s)),
-        issuer(std::move(i)),
-        verifier(issuer.public_key(), options.clock),
+        registry({options.credential_ttl, options.heartbeat_interval, options.type_matches,
+                  options.clock},
+                 std::move(s), std::move(i),
+                 [this](std::function<void()> fn) { net::post(io, std::move(fn)); }),
         admission(options.connection_limits) {}
 
   // Declared first, destroyed last: everything below holds handles on it.
   net::io_context io{1};
   ServerOptions options;
-  RegistryStore store;
-  CredentialIssuer issuer;
-  CredentialVerifier verifier;
+  Registry registry;
   tcp::acceptor acceptor{io};
   net::steady_timer sweep_timer{io};
   std::set<std::shared_ptr<Session>> sessions;
-  ConnectionAdmission admission;       // idle: connections still in their upgrade
-  std::map<ActorKey, LiveActor> live;  // node-based: by_type points into it
-  DiscoveryIndex<LiveActor> by_type;
+  ConnectionAdmission admission;  // idle: connections still in their upgrade
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connection_count{0};
-  std::atomic<size_t> live_count{0};
   uint16_t port = 0;
 
   std::chrono::milliseconds heartbeat_timeout() const {
@@ -98,40 +60,17 @@ struct Server::Core {
   void sweep();
   void shut_down();
 
-  void dispatch(Session& session, const proto::Envelope& env);
-  void on_register(Session& session, const proto::Envelope& env);
-  void on_unregister(Session& session, const proto::Envelope& env);
-  void on_discover(Session& session, const proto::Envelope& env);
-  void on_lookup(Session& session, const proto::Envelope& env);
-  void on_subscribe(Session& session, const proto::Envelope& env);
-  void on_renew(Session& session, const proto::Envelope& env);
-  void on_relay(Session& session, const proto::Envelope& env);
-
-  // The session's actor a request speaks for: `serial`, or its only actor when 0.
-  const LiveActor* caller_of(Session& session, uint64_t serial, uint64_t reply_to);
-  std::optional<uint64_t> keepable_serial(Session& session, const proto::RegisterRequest& req);
-  void take_down(const ActorKey& key, bool forget);
-  // Removes the actor from `live` and the discovery index; returns it.
-  LiveActor remove_live(std::map<ActorKey, LiveActor>::iterator it);
-  void batch_writes();
-  void publish(proto::ActorEvent::Kind kind, const LiveActor& actor);
   void session_ended(Session& session);
-  int64_t now() const { return options.clock(); }
 };
 
 // One WebSocket connection. All members are touched only on the I/O thread.
-struct Session : std::enable_shared_from_this<Session> {
-  struct Subscription {
-    std::vector<ActrType> types;
-    ActrId caller;
-  };
-
+struct Session : RegistryPeer, std::enable_shared_from_this<Session> {
   Session(Server::Core& c, tcp::socket socket) : core(c), ws(std::move(socket)) {
     beast::error_code ec;
     // Replies spanning several segments would otherwise wait for the peer's delayed ACK.
     beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), ec);
     auto endpoint = beast::get_lowest_layer(ws).socket().remote_endpoint(ec);
-    peer = ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    address = ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
     tokens = core.options.message_burst;
     last_refill = last_seen = SteadyClock::now();
   }
@@ -145,15 +84,10 @@ struct Session : std::enable_shared_from_this<Session> {
   bool writing = false;
   bool closing = false;
   bool ended = false;
-  std::string peer;
   SteadyClock::time_point last_seen;
   SteadyClock::time_point last_refill;
   double tokens = 0;
-  std::vector<ActorKey> actors;
-  std::optional<Subscription> subscription;
   ConnectionAdmission::Id admission_id = 0;
-  // The enrollment token the upgrade carried (null for open enrollment): what it may register.
-  const EnrollToken* token = nullptr;
 
   void start() {
     websocket::stream_base::timeout timeouts{};
@@ -178,7 +112,7 @@ struct Session : std::enable_shared_from_this<Session> {
     if (ended) return;
     beast::get_lowest_layer(ws).expires_never();
     if (ec) {
-      spdlog::info("signal: {}: reading the upgrade request failed: {}", peer, ec.message());
+      spdlog::info("signal: {}: reading the upgrade request failed: {}", address, ec.message());
       if (ec == http::error::header_limit || ec == http::error::body_limit)
         return refuse(http::status::request_header_fields_too_large, "upgrade request too large");
       return end();
@@ -206,11 +140,12 @@ struct Session : std::enable_shared_from_this<Session> {
       self->upgrade = {};
       if (self->ended) return;
       if (ec) {
-        spdlog::info("signal: {}: WebSocket handshake failed: {}", self->peer, ec.message());
+        spdlog::info("signal: {}: WebSocket handshake failed: {}", self->address, ec.message());
         return self->end();
       }
-      spdlog::debug("signal: {} connected", self->peer);
+      spdlog::debug("signal: {} connected", self->address);
       self->core.admission.set_idle(self->admission_id, false);
+      self->core.registry.joined(*self);
       self->do_read();
     });
   }
@@ -231,7 +166,7 @@ struct Session : std::enable_shared_from_this<Session> {
       if (!bytes) return "a credential is not base64";
       auto credential = Credential::decode(*bytes);
       if (!credential) return "a credential is malformed";
-      if (auto claims = core.verifier.verify_signature(*credential); !claims)
+      if (auto claims = core.registry.verifier().verify_signature(*credential); !claims)
         return "a credential is not signed by this server";
     }
     if (count == 0) return "empty credential header";
@@ -240,7 +175,7 @@ struct Session : std::enable_shared_from_this<Session> {
 
   // Answers the upgrade request with `status` and `reason`, then ends the connection.
   void refuse(http::status status, const std::string& reason) {
-    spdlog::warn("signal: {}: upgrade refused: {} (HTTP {})", peer, reason,
+    spdlog::warn("signal: {}: upgrade refused: {} (HTTP {})", address, reason,
                  static_cast<unsigned>(status));
     closing = true;
     auto response = std::make_shared<http::response<http::string_body>>(status, 11);
@@ -282,10 +217,10 @@ struct Session : std::enable_shared_from_this<Session> {
     if (ended) return;
     if (ec) {
       if (ec == websocket::error::message_too_big) {
-        spdlog::warn("signal: {}: frame larger than {} bytes; disconnecting", peer,
+        spdlog::warn("signal: {}: frame larger than {} bytes; disconnecting", address,
                      core.options.max_frame_bytes);
       } else if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
-        spdlog::info("signal: {}: connection lost: {}", peer, ec.message());
+        spdlog::info("signal: {}: connection lost: {}", address, ec.message());
       }
       return end();
     }
@@ -295,29 +230,31 @@ struct Session : std::enable_shared_from_this<Session> {
     bool parsed = env.ParseFromArray(buffer.data().data(), static_cast<int>(size));
     buffer.consume(size);
     if (!take_token()) {
-      spdlog::warn("signal: {}: more than {} messages/s; disconnecting", peer,
+      spdlog::warn("signal: {}: more than {} messages/s; disconnecting", address,
                    core.options.messages_per_second);
       return fail(error_envelope(0, proto::Error::RATE_LIMITED, "message rate limit exceeded"));
     }
     if (!ws.got_binary()) {
-      spdlog::warn("signal: {}: text frame; disconnecting", peer);
+      spdlog::warn("signal: {}: text frame; disconnecting", address);
       return fail(error_envelope(0, proto::Error::MALFORMED, "frames must be binary"));
     }
     if (!parsed || env.payload_case() == proto::Envelope::PAYLOAD_NOT_SET) {
-      spdlog::warn("signal: {}: malformed frame ({} bytes); disconnecting", peer, size);
+      spdlog::warn("signal: {}: malformed frame ({} bytes); disconnecting", address, size);
       return fail(error_envelope(0, proto::Error::MALFORMED, "not a signaling Envelope"));
     }
     if (env.version() != kProtocolVersion) {
-      spdlog::warn("signal: {}: protocol version {}; disconnecting", peer, env.version());
+      spdlog::warn("signal: {}: protocol version {}; disconnecting", address, env.version());
       return fail(error_envelope(
           env.id(), proto::Error::UNSUPPORTED_VERSION,
           "this server speaks protocol version " + std::to_string(kProtocolVersion)));
     }
-    core.dispatch(*this, env);
+    core.registry.handle(*this, env);
     do_read();
   }
 
-  void send(proto::Envelope env) {
+  bool open() const override { return !closing && !ended; }
+
+  void send(proto::Envelope env) override {
     if (closing || ended) return;
     env.set_version(kProtocolVersion);
     outbox.push_back(env.SerializeAsString());
@@ -342,7 +279,7 @@ struct Session : std::enable_shared_from_this<Session> {
                    [self = shared_from_this()](beast::error_code ec, size_t) {
                      if (self->ended) return;
                      if (ec) {
-                       spdlog::info("signal: {}: write failed: {}", self->peer, ec.message());
+                       spdlog::info("signal: {}: write failed: {}", self->address, ec.message());
                        return self->end();
                      }
                      self->outbox.pop_front();
@@ -387,7 +324,8 @@ void Server::Core::do_accept() {
           if (s->admission_id == id) victim = s;
         }
         if (!victim) continue;
-        spdlog::info("signal: {}: closed to make room (idle longest in its upgrade)", victim->peer);
+        spdlog::info("signal: {}: closed to make room (idle longest in its upgrade)",
+                     victim->address);
         victim->end();  // ends its pending reads; session_ended() forgets it
       }
       if (decision.admitted) {
@@ -425,7 +363,7 @@ void Server::Core::sweep() {
     if (s->last_seen < deadline) silent.push_back(s);
   }
   for (const auto& s : silent) {
-    spdlog::warn("signal: {}: no heartbeat for {} ms; its {} actors are down", s->peer,
+    spdlog::warn("signal: {}: no heartbeat for {} ms; its {} actors are down", s->address,
                  heartbeat_timeout().count(), s->actors.size());
     s->abort();
   }
@@ -433,6 +371,7 @@ void Server::Core::sweep() {
 
 void Server::Core::shut_down() {
   stopping = true;
+  registry.stop_publishing();
   beast::error_code ec;
   acceptor.close(ec);
   sweep_timer.cancel();
@@ -441,10 +380,8 @@ void Server::Core::shut_down() {
 }
 
 void Server::Core::session_ended(Session& session) {
-  for (const ActorKey& key : std::vector<ActorKey>(session.actors)) take_down(key, false);
-  session.actors.clear();
-  session.subscription.reset();
-  spdlog::debug("signal: {} disconnected", session.peer);
+  registry.left(session);
+  spdlog::debug("signal: {} disconnected", session.address);
   // Erasing may drop the last reference: nothing may touch `session` afterwards.
   auto it = std::find_if(sessions.begin(), sessions.end(),
                          [&](const auto& s) { return s.get() == &session; });
@@ -453,323 +390,6 @@ void Server::Core::session_ended(Session& session) {
     sessions.erase(it);
     connection_count = sessions.size();
   }
-}
-
-void Server::Core::take_down(const ActorKey& key, bool forget) {
-  auto it = live.find(key);
-  if (it == live.end()) return;
-  LiveActor actor = remove_live(it);
-  if (actor.session) std::erase(actor.session->actors, key);
-  if (forget) {
-    batch_writes();
-    if (auto removed = store.remove(key.first, key.second); !removed) {
-      spdlog::error("signal: cannot forget {}: {}", id_text(actor.id), removed.error().message);
-    }
-  }
-  spdlog::info("signal: {} down", id_text(actor.id));
-  publish(proto::ActorEvent::DOWN, actor);
-}
-
-LiveActor Server::Core::remove_live(std::map<ActorKey, LiveActor>::iterator it) {
-  by_type.remove(it->first.first, it->second.id.type.name, it->first.second);
-  LiveActor actor = std::move(it->second);
-  live.erase(it);
-  live_count = live.size();
-  return actor;
-}
-
-// The registration rows written while the handlers of one turn of the event loop run share a
-// transaction, committed (without fsync: see registry_store.hpp) after them.
-void Server::Core::batch_writes() {
-  if (store.batch_open()) return;
-  if (auto begun = store.begin_batch(); !begun) {
-    spdlog::warn("signal: cannot group registration writes: {}", begun.error().message);
-    return;  // each write commits on its own
-  }
-  net::post(io, [this] {
-    if (auto committed = store.commit_batch(); !committed) {
-      spdlog::error("signal: committing registrations failed: {}", committed.error().message);
-    }
-  });
-}
-
-void Server::Core::publish(proto::ActorEvent::Kind kind, const LiveActor& actor) {
-  if (stopping) return;
-  for (const auto& s : sessions) {
-    if (!s->subscription || s->closing) continue;
-    const auto& sub = *s->subscription;
-    if (sub.caller.realm.realm_id != actor.id.realm.realm_id) continue;
-    bool wanted = std::any_of(sub.types.begin(), sub.types.end(), [&](const ActrType& t) {
-      return options.type_matches(actor.id.type, t);
-    });
-    if (!wanted || !actor.acl.allows(sub.caller.type, sub.caller.realm.realm_id)) continue;
-    proto::Envelope env;
-    auto* event = env.mutable_actor_event();
-    event->set_kind(kind);
-    *event->mutable_actor()->mutable_id() = to_proto(actor.id);
-    event->mutable_actor()->set_advertised_address(actor.address);
-    s->send(std::move(env));
-  }
-}
-
-const LiveActor* Server::Core::caller_of(Session& session, uint64_t serial, uint64_t reply_to) {
-  const LiveActor* found = nullptr;
-  for (const ActorKey& key : session.actors) {
-    if (serial != 0 && key.second != serial) continue;
-    if (found) {
-      session.send(error_envelope(reply_to, proto::Error::INVALID_ARGUMENT,
-                                  serial == 0 ? "several actors on this connection: name the caller"
-                                              : "serial is ambiguous across realms"));
-      return nullptr;
-    }
-    found = &live.at(key);
-  }
-  if (!found) {
-    session.send(error_envelope(
-        reply_to, proto::Error::NOT_REGISTERED,
-        serial == 0 ? "no actor is registered on this connection"
-                    : "actor " + std::to_string(serial) + " is not registered on this connection"));
-  }
-  return found;
-}
-
-void Server::Core::dispatch(Session& session, const proto::Envelope& env) {
-  switch (env.payload_case()) {
-    case proto::Envelope::kRegisterRequest:
-      return on_register(session, env);
-    case proto::Envelope::kUnregister:
-      return on_unregister(session, env);
-    case proto::Envelope::kPing: {
-      proto::Envelope pong;
-      pong.set_reply_to(env.id());
-      pong.mutable_pong();
-      return session.send(std::move(pong));
-    }
-    case proto::Envelope::kDiscoverRequest:
-      return on_discover(session, env);
-    case proto::Envelope::kLookupRequest:
-      return on_lookup(session, env);
-    case proto::Envelope::kSubscribe:
-      return on_subscribe(session, env);
-    case proto::Envelope::kRenewCredential:
-      return on_renew(session, env);
-    case proto::Envelope::kRelay:
-      return on_relay(session, env);
-    default:
-      return session.send(error_envelope(env.id(), proto::Error::INVALID_ARGUMENT,
-                                         "not a request the server accepts"));
-  }
-}
-
-std::optional<uint64_t> Server::Core::keepable_serial(Session& session,
-                                                      const proto::RegisterRequest& req) {
-  if (!req.has_previous_serial()) return std::nullopt;
-  uint64_t serial = req.previous_serial();
-  auto credential = Credential::decode(req.previous_credential());
-  if (!credential) {
-    spdlog::info("signal: {}: cannot keep serial {}: {}", session.peer, serial,
-                 credential.error().message);
-    return std::nullopt;
-  }
-  auto claims = verifier.verify_signature(*credential);
-  const ActrId& id = credential->claims.id;
-  if (!claims || id.realm.realm_id != req.realm() || id.serial_number != serial ||
-      id.type.manufacturer != req.type().manufacturer() || id.type.name != req.type().name()) {
-    spdlog::info("signal: {}: previous credential does not prove serial {}", session.peer, serial);
-    return std::nullopt;
-  }
-  auto known = store.find(req.realm(), serial);
-  if (!known || !*known) return std::nullopt;
-  return serial;
-}
-
-void Server::Core::on_register(Session& session, const proto::Envelope& env) {
-  const proto::RegisterRequest& req = env.register_request();
-  if (req.type().name().empty()) {
-    return session.send(
-        error_envelope(env.id(), proto::Error::INVALID_ARGUMENT, "the actor type needs a name"));
-  }
-  if (ActrType type = from_proto(req.type()); session.token && !session.token->admits(type)) {
-    spdlog::warn("signal: {}: its enrollment token may not register type {}", session.peer,
-                 type_text(type));
-    return session.send(
-        error_envelope(env.id(), proto::Error::PERMISSION_DENIED,
-                       "this enrollment token may not register actors of type " + type_text(type)));
-  }
-  std::optional<uint64_t> serial = keepable_serial(session, req);
-  if (serial) {
-    // The proof of identity wins over a stale connection that still holds the id (a node that
-    // reconnected before the server noticed the old connection was gone).
-    auto old = live.find({req.realm(), *serial});
-    if (old != live.end() && old->second.session)
-      std::erase(old->second.session->actors, old->first);
-    if (old != live.end()) remove_live(old);
-  } else {
-    auto allocated = store.allocate_serial(req.realm());
-    if (!allocated) {
-      spdlog::error("signal: serial allocation failed: {}", allocated.error().message);
-      return session.send(error_envelope(env.id(), proto::Error::INTERNAL, "storage failure"));
-    }
-    serial = *allocated;
-  }
-  StoredRegistration reg;
-  reg.id.realm.realm_id = req.realm();
-  reg.id.serial_number = *serial;
-  reg.id.type = from_proto(req.type());
-  reg.advertised_address = req.advertised_address();
-  reg.acl = acl_from_proto(req.acl());
-  reg.registered_at = now();
-  batch_writes();
-  if (auto stored = store.put(reg); !stored) {
-    spdlog::error("signal: cannot store {}: {}", id_text(reg.id), stored.error().message);
-    return session.send(error_envelope(env.id(), proto::Error::INTERNAL, "storage failure"));
-  }
-  ActorKey key = key_of(reg.id);
-  LiveActor& actor = live[key];
-  actor = LiveActor{reg.id, reg.advertised_address, reg.acl, &session};
-  by_type.add(key.first, actor.id.type.name, key.second, &actor);
-  live_count = live.size();
-  session.actors.push_back(key);
-
-  int64_t issued = now();
-  Credential credential = issuer.issue({reg.id, issued + options.credential_ttl.count(), issued});
-  proto::Envelope reply;
-  reply.set_reply_to(env.id());
-  auto* r = reply.mutable_register_reply();
-  *r->mutable_id() = to_proto(reg.id);
-  r->set_credential(credential.encode());
-  r->set_credential_expires_at(credential.claims.expires_at);
-  r->set_heartbeat_interval_ms(static_cast<uint32_t>(options.heartbeat_interval.count()));
-  r->set_server_public_key(std::string(issuer.public_key().begin(), issuer.public_key().end()));
-  session.send(std::move(reply));
-  spdlog::info("signal: {} up at {} from {}", id_text(reg.id), reg.advertised_address,
-               session.peer);
-  publish(proto::ActorEvent::UP, actor);
-}
-
-void Server::Core::on_unregister(Session& session, const proto::Envelope& env) {
-  const LiveActor* actor = caller_of(session, env.unregister().serial(), env.id());
-  if (!actor) return;
-  take_down(key_of(actor->id), /*forget=*/true);
-  proto::Envelope ack;
-  ack.set_reply_to(env.id());
-  ack.mutable_ack();
-  session.send(std::move(ack));
-}
-
-void Server::Core::on_discover(Session& session, const proto::Envelope& env) {
-  const proto::DiscoverRequest& req = env.discover_request();
-  const LiveActor* caller = caller_of(session, req.caller_serial(), env.id());
-  if (!caller) return;
-  uint32_t realm = req.has_realm() ? req.realm() : caller->id.realm.realm_id;
-  ActrType wanted = from_proto(req.type());
-  proto::Envelope reply;
-  reply.set_reply_to(env.id());
-  auto* candidates = reply.mutable_discover_reply()->mutable_candidates();
-  for (const auto& entry : by_type.candidates(realm, wanted.name)) {
-    const LiveActor& actor = *entry.actor;
-    if (!options.type_matches(actor.id.type, wanted)) continue;
-    if (!actor.acl.allows(caller->id.type, caller->id.realm.realm_id)) continue;
-    auto* c = candidates->Add();
-    *c->mutable_id() = to_proto(actor.id);
-    c->set_advertised_address(actor.address);
-  }
-  session.send(std::move(reply));
-}
-
-void Server::Core::on_lookup(Session& session, const proto::Envelope& env) {
-  const proto::LookupRequest& req = env.lookup_request();
-  const LiveActor* caller = caller_of(session, req.caller_serial(), env.id());
-  if (!caller) return;
-  proto::Envelope reply;
-  reply.set_reply_to(env.id());
-  auto* candidates = reply.mutable_discover_reply()->mutable_candidates();
-  auto it = live.find({req.id().realm(), req.id().serial()});
-  if (it != live.end()) {
-    const LiveActor& actor = it->second;
-    const proto::ActorType& type = req.id().type();
-    bool same_type =
-        type.name().empty() ||
-        (type.name() == actor.id.type.name &&
-         (type.manufacturer().empty() || type.manufacturer() == actor.id.type.manufacturer));
-    if (same_type && actor.acl.allows(caller->id.type, caller->id.realm.realm_id)) {
-      auto* c = candidates->Add();
-      *c->mutable_id() = to_proto(actor.id);
-      c->set_advertised_address(actor.address);
-    }
-  }
-  session.send(std::move(reply));
-}
-
-void Server::Core::on_subscribe(Session& session, const proto::Envelope& env) {
-  const proto::Subscribe& req = env.subscribe();
-  const LiveActor* caller = caller_of(session, req.caller_serial(), env.id());
-  if (!caller) return;
-  Session::Subscription sub;
-  sub.caller = caller->id;
-  for (const auto& t : req.types()) sub.types.push_back(from_proto(t));
-  session.subscription = std::move(sub);
-  proto::Envelope ack;
-  ack.set_reply_to(env.id());
-  ack.mutable_ack();
-  session.send(std::move(ack));
-}
-
-void Server::Core::on_renew(Session& session, const proto::Envelope& env) {
-  auto credential = Credential::decode(env.renew_credential().credential());
-  if (!credential) {
-    return session.send(
-        error_envelope(env.id(), proto::Error::INVALID_ARGUMENT, credential.error().message));
-  }
-  // Expiry is not checked: the connection still holds the registration, and a node whose
-  // credential lapsed must be able to get a new one.
-  if (auto claims = verifier.verify_signature(*credential); !claims) {
-    spdlog::warn("signal: {}: renewal refused: {}", session.peer, claims.error().message);
-    return session.send(
-        error_envelope(env.id(), proto::Error::PERMISSION_DENIED, claims.error().message));
-  }
-  ActorKey key = key_of(credential->claims.id);
-  auto it = live.find(key);
-  if (it == live.end() || it->second.session != &session) {
-    return session.send(error_envelope(env.id(), proto::Error::NOT_REGISTERED,
-                                       "the credential's actor is not registered on this "
-                                       "connection"));
-  }
-  int64_t issued = now();
-  Credential renewed =
-      issuer.issue({it->second.id, issued + options.credential_ttl.count(), issued});
-  proto::Envelope reply;
-  reply.set_reply_to(env.id());
-  reply.mutable_renew_reply()->set_credential(renewed.encode());
-  reply.mutable_renew_reply()->set_credential_expires_at(renewed.claims.expires_at);
-  session.send(std::move(reply));
-}
-
-void Server::Core::on_relay(Session& session, const proto::Envelope& env) {
-  const proto::Relay& req = env.relay();
-  const LiveActor* from = caller_of(session, req.from_serial(), env.id());
-  if (!from) return;
-  auto target = live.find({req.to().realm(), req.to().serial()});
-  if (target == live.end()) {
-    return session.send(error_envelope(env.id(), proto::Error::NOT_FOUND,
-                                       "actor " + std::to_string(req.to().realm()) + ":" +
-                                           std::to_string(req.to().serial()) +
-                                           " is not registered"));
-  }
-  if (!target->second.acl.allows(from->id.type, from->id.realm.realm_id)) {
-    return session.send(error_envelope(env.id(), proto::Error::PERMISSION_DENIED,
-                                       "the target's ACL refuses " + id_text(from->id)));
-  }
-  proto::Envelope delivery;
-  auto* d = delivery.mutable_relay_delivery();
-  *d->mutable_from() = to_proto(from->id);
-  *d->mutable_to() = to_proto(target->second.id);
-  d->set_payload(req.payload());
-  target->second.session->send(std::move(delivery));
-  proto::Envelope ack;
-  ack.set_reply_to(env.id());
-  ack.mutable_ack();
-  session.send(std::move(ack));
 }
 
 Server::Server(std::unique_ptr<Core> core) : core_(std::move(core)) {}
@@ -839,10 +459,10 @@ std::string Server::listen_address() const {
   return "ws://" + core_->options.address + ":" + std::to_string(core_->port);
 }
 
-const PublicKey& Server::public_key() const { return core_->issuer.public_key(); }
+const PublicKey& Server::public_key() const { return core_->registry.public_key(); }
 
 size_t Server::connection_count() const { return core_->connection_count; }
 
-size_t Server::live_actor_count() const { return core_->live_count; }
+size_t Server::live_actor_count() const { return core_->registry.live_count(); }
 
 }  // namespace actr::signaling::server

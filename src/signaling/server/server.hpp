@@ -3,6 +3,9 @@
 // up/down events, renew their credentials and relay opaque payloads to each other. Protocol:
 // proto/signaling.proto, one binary frame per Envelope.
 //
+// The protocol itself (registrations, discovery, events, credentials, relays) is the socket-free
+// Registry (registry.hpp); the server is its WebSocket transport: upgrades, limits, heartbeats.
+//
 // Threads: one I/O thread owns all state (sessions, live registrations, the SQLite store);
 // start() launches it and stop() (or the destructor) joins it. Public methods are thread-safe.
 //
