@@ -29,6 +29,9 @@ class Responder {
  private:
   friend class detail::Connection;
   explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  // The answer to request `id` received on `connection` (responder.cpp).
+  static Responder for_request(std::weak_ptr<detail::Connection> connection, uint64_t id,
+                               bool call);
   std::shared_ptr<State> state_;
 };
 

@@ -67,16 +67,30 @@ class RegistryTest : public ::testing::Test {
     return reply;
   }
 
-  proto::Envelope register_actor(RecordingPeer& peer, const std::string& name,
-                                 std::vector<proto::AclRule> acl = {}, uint32_t realm = 1) {
+  static proto::Envelope registration(const std::string& name, uint32_t realm = 1) {
     proto::Envelope env;
     auto* req = env.mutable_register_request();
     req->set_realm(realm);
     req->mutable_type()->set_manufacturer("acme");
     req->mutable_type()->set_name(name);
+    return env;
+  }
+
+  proto::Envelope register_actor(RecordingPeer& peer, const std::string& name,
+                                 std::vector<proto::AclRule> acl = {}) {
+    proto::Envelope env = registration(name);
+    auto* req = env.mutable_register_request();
     req->set_advertised_address("ws://" + peer.address);
     for (auto& rule : acl) *req->add_acl() = std::move(rule);
     return request(peer, std::move(env));
+  }
+
+  // A registration that presents the credential of an earlier one to keep `serial`.
+  static proto::Envelope comeback(uint64_t serial, const std::string& credential) {
+    proto::Envelope env = registration("echo");
+    env.mutable_register_request()->set_previous_serial(serial);
+    env.mutable_register_request()->set_previous_credential(credential);
+    return env;
   }
 
   uint64_t serial_of(const proto::Envelope& reply) {
@@ -237,27 +251,13 @@ TEST_F(RegistryTest, ANodeThatComesBackKeepsItsSerialWithItsPreviousCredential) 
   registry_ = open_registry();
   RecordingPeer again("10.0.0.1:2");
   registry_->joined(again);
-  proto::Envelope env;
-  auto* req = env.mutable_register_request();
-  req->set_realm(1);
-  req->mutable_type()->set_manufacturer("acme");
-  req->mutable_type()->set_name("echo");
-  req->set_previous_serial(serial);
-  req->set_previous_credential(credential);
-  EXPECT_EQ(serial_of(request(again, std::move(env))), serial);
+  EXPECT_EQ(serial_of(request(again, comeback(serial, credential))), serial);
 
   // A proof for another serial is not accepted: a fresh one is given.
   RecordingPeer impostor("10.0.0.6:1");
   registry_->joined(impostor);
-  proto::Envelope forged;
-  auto* f = forged.mutable_register_request();
-  f->set_realm(1);
-  f->mutable_type()->set_manufacturer("acme");
-  f->mutable_type()->set_name("echo");
   const uint64_t claimed = 4242;  // never allocated here
-  f->set_previous_serial(claimed);
-  f->set_previous_credential(credential);
-  EXPECT_NE(serial_of(request(impostor, std::move(forged))), claimed);
+  EXPECT_NE(serial_of(request(impostor, comeback(claimed, credential))), claimed);
 }
 
 TEST_F(RegistryTest, AnEnrollmentTokenRegistersOnlyTheTypesItAdmits) {

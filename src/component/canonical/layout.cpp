@@ -1,6 +1,7 @@
 #include "component/canonical/layout.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace actr::component::canonical {
 
@@ -227,42 +228,11 @@ std::vector<wasm::ValType> flatten(const ValueType& t) {
 }
 
 uint32_t flat_count(const ValueType& t) {
-  switch (t.kind) {
-    case Kind::String:
-    case Kind::List:
-    case Kind::Map:
-      return 2;
-    case Kind::Record: {
-      uint32_t n = 0;
-      for (const Field& f : t.fields) n += f.type ? flat_count(*f.type) : 0;
-      return n;
-    }
-    case Kind::Tuple: {
-      uint32_t n = 0;
-      for (const TypeRef& i : t.items) n += i ? flat_count(*i) : 0;
-      return n;
-    }
-    case Kind::Variant:
-    case Kind::Enum:
-    case Kind::Option:
-    case Kind::Result: {
-      uint32_t payload = 0;
-      for (uint32_t i = 0, n = case_count(t); i < n; ++i) {
-        if (const ValueType* c = case_type(t, i)) payload = std::max(payload, flat_count(*c));
-      }
-      return 1 + payload;
-    }
-    case Kind::Flags:
-      return flags_flat_count(t.names.size());
-    default:
-      return 1;
-  }
+  return flat_count(t, std::numeric_limits<uint32_t>::max());
 }
 
 uint32_t flat_count(std::span<const Param> params) {
-  uint32_t n = 0;
-  for (const Param& p : params) n += p.type ? flat_count(*p.type) : 0;
-  return n;
+  return flat_count(params, std::numeric_limits<uint32_t>::max());
 }
 
 uint32_t flat_count(const ValueType& t, uint32_t limit) {
@@ -292,8 +262,14 @@ uint32_t flat_count(const ValueType& t, uint32_t limit) {
       }
       return 1 + payload;
     }
+    case Kind::String:
+    case Kind::List:
+    case Kind::Map:
+      return 2;
+    case Kind::Flags:
+      return flags_flat_count(t.names.size());
     default:
-      return flat_count(t);  // a leaf: string, list, map, flags, scalar, handle
+      return 1;
   }
 }
 
