@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "support/actr_types.hpp"
-#include "wasm/engine.hpp"
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "wabt/binary-writer.h"
 #include "wabt/feature.h"
 #include "wabt/ir.h"
@@ -18,7 +19,6 @@
 #include "wabt/wast-lexer.h"
 #include "wabt/wast-parser.h"
 #include "wasm/aot/aot_engine.hpp"
-#include "wasm/engine.hpp"
 
 namespace {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "actr_workload_guest_host.hpp"
-#include "component/component.hpp"
-#include "component/linker.hpp"
-#include "wasm/engine.hpp"
 
 namespace {
 

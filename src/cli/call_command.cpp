@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "actr/common/result.hpp"
 #include "cli/commands.hpp"
-#include "common/result.hpp"
 #include "gateway/client.hpp"
 #include "gateway/error_mapping.hpp"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::cli {
 

@@ -6,16 +6,16 @@
 #include <memory>
 #include <string>
 
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "cli/commands.hpp"
 #include "cli/compile_progress.hpp"
 #include "cli/stop_signals.hpp"
 #include "component/binary/decoder.hpp"
-#include "component/component.hpp"
-#include "component/linker.hpp"
 #include "component/wave/wave.hpp"
 #include "component/wit/wit_printer.hpp"
 #include "wasi/add_to_linker.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::cli {
 namespace {

@@ -14,8 +14,8 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include "actr/common/result.hpp"
 #include "cli/commands.hpp"
-#include "common/result.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 
 namespace actr::cli {

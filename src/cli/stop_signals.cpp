@@ -2,7 +2,7 @@
 
 #include <pthread.h>
 
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::cli {
 

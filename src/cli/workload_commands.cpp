@@ -15,8 +15,8 @@
 #include <system_error>
 #include <vector>
 
+#include "actr/common/result.hpp"
 #include "cli/commands.hpp"
-#include "common/result.hpp"
 
 namespace actr::cli {
 namespace {

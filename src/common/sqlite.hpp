@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::sqlite {
 

@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "component/types.hpp"
-#include "wasm/types.hpp"
+#include "actr/component/types.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::component::ast {
 

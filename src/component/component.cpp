@@ -1,4 +1,4 @@
-#include "component/component.hpp"
+#include "actr/component/component.hpp"
 
 #include <fstream>
 #include <iterator>

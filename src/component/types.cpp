@@ -1,4 +1,4 @@
-#include "component/types.hpp"
+#include "actr/component/types.hpp"
 
 #include <set>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "component/value.hpp"
+#include "actr/component/value.hpp"
 
 #include <cstring>
 

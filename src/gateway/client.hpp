@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "gateway/backend.hpp"
 
 namespace actr::gateway {

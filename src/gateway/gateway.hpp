@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "gateway/backend.hpp"
 
 namespace actr::gateway {

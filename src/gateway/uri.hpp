@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::gateway {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "net/peer.hpp"
 #include "net/transport_options.hpp"
 

@@ -9,8 +9,8 @@
 #include <span>
 #include <string>
 
+#include "actr/common/result.hpp"
 #include "common/connection_admission.hpp"
-#include "common/result.hpp"
 #include "net/request.hpp"
 #include "net/responder.hpp"
 

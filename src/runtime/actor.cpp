@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
+#include "actr/wasm/trap.hpp"
 #include "common/unicode.hpp"
 #include "runtime/actor_internal.hpp"
 #include "runtime/fiber_stack.hpp"
@@ -14,7 +15,6 @@
 #include "runtime/node.hpp"
 #include "runtime/vocabulary.hpp"
 #include "wasi/exit_status.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::runtime::actor_detail {
 

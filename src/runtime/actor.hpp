@@ -20,9 +20,9 @@
 #include <optional>
 #include <unordered_set>
 
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
 #include "actr_workload_guest_host.hpp"
-#include "component/component.hpp"
-#include "component/linker.hpp"
 #include "runtime/call_context.hpp"
 #include "runtime/config.hpp"
 #include "runtime/endpoint.hpp"

@@ -3,6 +3,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "actr/wasm/trap.hpp"
 #include "common/unicode.hpp"
 #include "runtime/actor.hpp"
 #include "runtime/actor_internal.hpp"
@@ -12,7 +13,6 @@
 #include "runtime/node.hpp"
 #include "runtime/vocabulary.hpp"
 #include "wasi/exit_status.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::runtime {
 namespace {

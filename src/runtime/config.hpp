@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/engine.hpp"
 #include "runtime/vocabulary.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::runtime {
 

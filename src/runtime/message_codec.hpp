@@ -4,7 +4,7 @@
 
 #include <span>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {

@@ -9,7 +9,7 @@
 #include <iterator>
 #include <random>
 
-#include "component/component.hpp"
+#include "actr/component/component.hpp"
 #include "runtime/host_imports.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"

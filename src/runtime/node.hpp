@@ -16,7 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "component/linker.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "runtime/actor.hpp"
 #include "runtime/call_deadlines.hpp"
 #include "runtime/config.hpp"
@@ -26,7 +27,6 @@
 #include "runtime/shell.hpp"
 #include "runtime/stream_registry.hpp"
 #include "runtime/worker_pool.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::runtime {
 

@@ -23,7 +23,7 @@
 #include <variant>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "signaling/acl_proto.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/ids.hpp"

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "signaling/acl_proto.hpp"
 #include "signaling/ids.hpp"
 

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "actr/common/result.hpp"
 #include "common/base64.hpp"
-#include "common/result.hpp"
 #include "common/upgrade_limits.hpp"
 
 namespace actr::signaling {

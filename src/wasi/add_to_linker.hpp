@@ -14,8 +14,8 @@
 
 #include <memory>
 
-#include "common/result.hpp"
-#include "component/linker.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/linker.hpp"
 #include "wasi/config.hpp"
 #include "wasi/exit_status.hpp"
 #include "wasi/state.hpp"

@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::wasi {
 

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "common/result.hpp"
-#include "component/linker.hpp"
-#include "component/value.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/component/value.hpp"
 #include "wasi/resource_table.hpp"
 #include "wasi/state.hpp"
 #include "wasi/stream_error.hpp"

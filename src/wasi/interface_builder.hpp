@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
-#include "component/linker.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/linker.hpp"
 
 namespace actr::wasi {
 

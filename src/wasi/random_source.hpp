@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::wasi {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "wasi/config.hpp"
 #include "wasi/file_handle.hpp"
 #include "wasi/input_source.hpp"

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "component/types.hpp"
+#include "actr/component/types.hpp"
 
 namespace actr::wasi {
 

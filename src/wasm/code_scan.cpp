@@ -1,11 +1,11 @@
 // code_keeps_tables_fixed (engine.hpp): a walk over every function body with wabt's IR reader.
+#include "actr/wasm/engine.hpp"
 #include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader.h"
 #include "wabt/cast.h"
 #include "wabt/error.h"
 #include "wabt/feature.h"
 #include "wabt/ir.h"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm {
 namespace {

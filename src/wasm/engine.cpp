@@ -1,4 +1,4 @@
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 #include <cstdlib>
 

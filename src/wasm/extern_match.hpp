@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "wasm/engine.hpp"
-#include "wasm/types.hpp"
+#include "actr/wasm/engine.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::wasm {
 

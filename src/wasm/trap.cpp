@@ -1,4 +1,4 @@
-#include "wasm/trap.hpp"
+#include "actr/wasm/trap.hpp"
 
 namespace actr::wasm {
 

@@ -1,4 +1,4 @@
-#include "wasm/types.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::wasm {
 

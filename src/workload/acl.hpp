@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "workload/ids.hpp"
 
 namespace actr::workload {

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "actr/common/result.hpp"
 #include "actr_workload_guest_types.hpp"
-#include "common/result.hpp"
 
 namespace actr::workload {
 

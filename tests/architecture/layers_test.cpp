@@ -1,5 +1,7 @@
-// The layer rule of docs/DESIGN.md, checked over the include graph of src/: a file includes
-// headers of its own layer or of layers below it, never of a layer above or beside it.
+// The layer rule of docs/DESIGN.md, checked over the include graph of src/ and of the public
+// headers (include/actr/<layer>/...): a file includes headers of its own layer or of layers
+// below it, never of a layer above or beside it. And the public API closes over itself: a header
+// under include/ includes only headers under include/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -45,7 +47,8 @@ const std::map<std::string, std::string> kGeneratedHeaders = {
     {"actr_wit_host.hpp", "workload"},
 };
 
-const Layer* layer_of(const std::string& path) {  // path relative to src/
+const Layer* layer_of(std::string path) {  // relative to src/, or "actr/..." (a public header)
+  if (path.rfind("actr/", 0) == 0) path = path.substr(5);
   const Layer* best = nullptr;
   for (const Layer& l : kLayers) {
     std::string dir = std::string(l.dir) + "/";
@@ -57,20 +60,22 @@ const Layer* layer_of(const std::string& path) {  // path relative to src/
 }
 
 fs::path src_dir() { return fs::path(ACTR_SOURCE_ROOT) / "src"; }
+fs::path include_dir() { return fs::path(ACTR_SOURCE_ROOT) / "include"; }
 
 struct Include {
-  std::string file;  // relative to src/
+  std::string file;  // relative to `root`
   int line;
   std::string target;  // as written
 };
 
-std::vector<Include> project_includes() {
+// The quoted includes of every source under `root`.
+std::vector<Include> includes_under(const fs::path& root) {
   std::vector<Include> out;
   static const std::regex quoted(R"(^\s*#\s*include\s*"([^"]+)\")");
-  for (const auto& entry : fs::recursive_directory_iterator(src_dir())) {
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
     auto ext = entry.path().extension();
     if (!entry.is_regular_file() || (ext != ".cpp" && ext != ".hpp" && ext != ".h")) continue;
-    std::string rel = fs::relative(entry.path(), src_dir()).generic_string();
+    std::string rel = fs::relative(entry.path(), root).generic_string();
     std::ifstream in(entry.path());
     std::string text;
     for (int n = 1; std::getline(in, text); ++n) {
@@ -79,6 +84,23 @@ std::vector<Include> project_includes() {
     }
   }
   return out;
+}
+
+// The includes of src/ and of the public headers of the layers (include/actr/<layer>/; the
+// binding runtime in include/actr/wit is copied beside generated code and has no layer).
+std::vector<Include> project_includes() {
+  std::vector<Include> out = includes_under(src_dir());
+  for (Include& inc : includes_under(include_dir())) {
+    if (inc.file.rfind("actr/wit/", 0) == 0) continue;
+    out.push_back(std::move(inc));
+  }
+  return out;
+}
+
+bool is_project_header(const Include& inc) {
+  const fs::path beside = fs::path(inc.file).parent_path() / inc.target;
+  return fs::exists(src_dir() / inc.target) || fs::exists(include_dir() / inc.target) ||
+         fs::exists(src_dir() / beside) || fs::exists(include_dir() / beside);
 }
 
 TEST(Layers, EveryDirectoryOfSrcIsALayer) {
@@ -109,10 +131,8 @@ TEST(Layers, ImportsGoDownOnly) {
       to = layer_of((fs::path(inc.file).parent_path() / inc.target).generic_string());
     }
     if (!to) {
-      // A library's header (wabt, ...): not in src/ and not beside the file.
-      bool ours = fs::exists(src_dir() / inc.target) ||
-                  fs::exists(src_dir() / fs::path(inc.file).parent_path() / inc.target);
-      EXPECT_FALSE(ours) << inc.file << ":" << inc.line << " includes \"" << inc.target
+      // A library's header (wabt, ...): not in src/ or include/ and not beside the file.
+      EXPECT_FALSE(is_project_header(inc)) << inc.file << ":" << inc.line << " includes \"" << inc.target
                          << "\", which belongs to no layer";
       ++external;
       continue;
@@ -128,6 +148,20 @@ TEST(Layers, ImportsGoDownOnly) {
   EXPECT_GT(checked, external);
 }
 
+TEST(Layers, ThePublicApiIncludesOnlyPublicHeaders) {
+  auto includes = includes_under(include_dir());
+  ASSERT_GT(includes.size(), 10u) << "the scan found too few includes under " << include_dir();
+  for (const Include& inc : includes) {
+    bool public_header =
+        fs::exists(include_dir() / inc.target) ||
+        fs::exists(include_dir() / fs::path(inc.file).parent_path() / inc.target) ||
+        kGeneratedHeaders.count(inc.target) > 0;
+    EXPECT_TRUE(public_header || !is_project_header(inc))
+        << "include/" << inc.file << ":" << inc.line << " includes \"" << inc.target
+        << "\", which is internal (src/)";
+  }
+}
+
 // The check itself: a made-up upward include is caught.
 TEST(Layers, TheCheckSeesAnUpwardInclude) {
   const Layer* runtime = layer_of("runtime/node.cpp");
@@ -139,6 +173,7 @@ TEST(Layers, TheCheckSeesAnUpwardInclude) {
   EXPECT_EQ(std::string(server->dir), "signaling/server");
   EXPECT_GT(server->level, signaling->level);
   EXPECT_EQ(layer_of("nowhere/file.hpp"), nullptr);
+  EXPECT_EQ(layer_of("actr/component/linker.hpp"), layer_of("component/linker.cpp"));
 }
 
 }  // namespace

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "support/actr_types.hpp"
 #include "support/missing.hpp"
 #include "support/run_actr.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::test {
 namespace {

@@ -9,15 +9,15 @@
 #include <cstring>
 #include <limits>
 
+#include "actr/component/canonical/layout.hpp"
+#include "actr/wasm/engine.hpp"
+#include "actr/wasm/trap.hpp"
 #include "component/canonical/call.hpp"
 #include "component/canonical/check.hpp"
 #include "component/canonical/codec.hpp"
 #include "component/canonical/handle_table.hpp"
-#include "component/canonical/layout.hpp"
 #include "support/missing.hpp"
 #include "support/wat.hpp"
-#include "wasm/engine.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::component::canonical {
 namespace {

@@ -19,14 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
+#include "actr/wasm/engine.hpp"
 #include "support/missing.hpp"
 #include "support/shared.hpp"
 #include "wasi/add_to_linker.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::component {
 

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "wasm/trap.hpp"
+#include "actr/wasm/trap.hpp"
 
 namespace actr::component::canonical {
 namespace {

@@ -1,13 +1,13 @@
 // Linker behaviour that is independent of any one world: strict import type checks with a
 // readable first difference, semver-compatible interface matching, unknown imports that trap,
 // and dropping guest-defined resources from the host.
-#include "component/linker.hpp"
+#include "actr/component/linker.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "component/component.hpp"
+#include "actr/component/component.hpp"
 #include "component/linker/import_name.hpp"
 #include "support/actr_types.hpp"
 #include "support/missing.hpp"

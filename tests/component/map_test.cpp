@@ -4,16 +4,16 @@
 // layout and lifting/lowering of maps are tested with the other types in canonical_test.cpp.
 #include <gtest/gtest.h>
 
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "component/binary/decoder.hpp"
-#include "component/component.hpp"
 #include "component/component_text.hpp"
-#include "component/linker.hpp"
 #include "component/validate/type_space.hpp"
 #include "component/validate/validator.hpp"
 #include "component/wave/wave.hpp"
 #include "component/wit/wit_printer.hpp"
 #include "support/missing.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::component {
 namespace {

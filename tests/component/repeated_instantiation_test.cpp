@@ -5,8 +5,10 @@
 
 #include <filesystem>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "component/ast.hpp"
+#include "component/validate/type_model.hpp"
 #include "component_text.hpp"
 #include "support/actr_types.hpp"
 #include "support/missing.hpp"

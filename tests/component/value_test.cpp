@@ -1,6 +1,6 @@
 // Component value types (constructors, structural equality with first-difference messages, WIT
 // spelling) and dynamic values (constructors, equality).
-#include "component/value.hpp"
+#include "actr/component/value.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "component/types.hpp"
+#include "actr/component/types.hpp"
 
 namespace actr::component {
 namespace {

@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
+#include "actr/wasm/trap.hpp"
 #include "support/actr_types.hpp"
 #include "support/missing.hpp"
-#include "wasm/engine.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::test {
 namespace {

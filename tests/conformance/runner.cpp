@@ -6,8 +6,8 @@
 #include <set>
 #include <utility>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
 #include "conformance/async_features.hpp"
 #include "conformance/wast_value.hpp"
 

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "conformance/expectations.hpp"
 #include "conformance/wast_script.hpp"
 #include "support/text_converter.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::conformance {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "conformance/expectations.hpp"
 #include "conformance/runner.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::conformance {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "conformance/sexpr.hpp"
 
 namespace actr::conformance {

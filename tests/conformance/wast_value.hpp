@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "common/result.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
 #include "conformance/sexpr.hpp"
 
 namespace actr::conformance {

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <thread>
 
+#include "actr/wasm/engine.hpp"
 #include "node_fixture.hpp"
 #include "support/missing.hpp"
 #include "wasm/aot/aot_engine.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::test {
 namespace {

@@ -12,12 +12,12 @@
 #include <utility>
 #include <vector>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "component/wit/wit_printer.hpp"
 #include "support/actr_types.hpp"
 #include "support/missing.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::test {
 namespace {

@@ -1,6 +1,6 @@
+#include "actr/wasm/trap.hpp"
 #include "wasi/exit_status.hpp"
 #include "wasi_harness.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::wasi::test {
 namespace {

@@ -3,7 +3,7 @@
 // checks strictly, and `smoke` must print through wasi:cli/stdout.
 #include <filesystem>
 
-#include "component/component.hpp"
+#include "actr/component/component.hpp"
 #include "support/missing.hpp"
 #include "support/shared.hpp"
 #include "wasi_harness.hpp"

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "component/linker.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "wasi/add_to_linker.hpp"
 #include "wasi/interface_builder.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasi::test {
 

@@ -13,10 +13,10 @@
 #include <sstream>
 #include <thread>
 
+#include "actr/wasm/engine.hpp"
 #include "support/missing.hpp"
 #include "support/wat.hpp"
 #include "wasm/aot/aot_engine.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm {
 namespace {

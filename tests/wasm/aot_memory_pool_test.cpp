@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "support/missing.hpp"
 #include "support/wat.hpp"
 #include "wasm/aot/aot_engine.hpp"
 #include "wasm/aot/memory_pool.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm::aot {
 namespace {

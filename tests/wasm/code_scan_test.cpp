@@ -1,8 +1,8 @@
 // code_keeps_tables_fixed: which modules' state can move between engines.
 #include <gtest/gtest.h>
 
+#include "actr/wasm/engine.hpp"
 #include "support/wat.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm {
 namespace {

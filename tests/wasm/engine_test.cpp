@@ -1,5 +1,5 @@
 // Behaviour every core engine backend must share, run against each EngineKind.
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "support/missing.hpp"
 #include "support/shared.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <boost/context/fiber.hpp>
 
+#include "actr/wasm/engine.hpp"
 #include "support/wat.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm {
 namespace {

@@ -10,11 +10,11 @@
 #include <memory>
 #include <string>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "echo_guest_host.hpp"
 #include "support/missing.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::witgen {
 namespace {

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <memory>
 
-#include "component/linker.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "named_host.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::witgen {
 namespace {

@@ -9,11 +9,11 @@
 #include <tuple>
 #include <vector>
 
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "resources_host.hpp"
 #include "support/missing.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::witgen {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "witgen/component_types.hpp"
 #include "witgen/model.hpp"
 #include "witgen/resolver.hpp"

@@ -6,8 +6,8 @@
 #include <map>
 #include <memory>
 
-#include "common/result.hpp"
-#include "component/types.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
 #include "witgen/model.hpp"
 
 namespace actr::witgen {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "witgen/binding_plan.hpp"
 
 namespace actr::witgen {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "witgen/binding_plan.hpp"
 #include "witgen/resolver.hpp"
 

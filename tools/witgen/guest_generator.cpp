@@ -2,7 +2,7 @@
 #include <map>
 #include <sstream>
 
-#include "component/canonical/layout.hpp"
+#include "actr/component/canonical/layout.hpp"
 #include "witgen/cpp_types.hpp"
 #include "witgen/generator.hpp"
 #include "witgen/names.hpp"

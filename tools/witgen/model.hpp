@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "component/types.hpp"
+#include "actr/component/types.hpp"
 
 namespace actr::witgen {
 

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "actr_wit_host_conv.hpp"
-#include "component/canonical/layout.hpp"
-#include "wasm/trap.hpp"
+#include "actr/component/canonical/layout.hpp"
+#include "actr/wasm/trap.hpp"
 
 namespace actr::wit::host {
 

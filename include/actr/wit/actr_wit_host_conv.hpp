@@ -22,11 +22,11 @@
 #include <vector>
 
 #include "actr_wit_runtime.hpp"
-#include "common/result.hpp"
-#include "component/canonical/guest_memory.hpp"
-#include "component/linker.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/canonical/guest_memory.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
 
 namespace actr::wit::host {
 

@@ -8,9 +8,9 @@
 #include <span>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/types.hpp"
 #include "component/binary/reader.hpp"
-#include "wasm/types.hpp"
 
 namespace actr::component::binary {
 

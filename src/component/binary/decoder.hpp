@@ -18,7 +18,7 @@
 #include <span>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "component/ast.hpp"
 
 namespace actr::component::binary {

@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::component::binary {
 

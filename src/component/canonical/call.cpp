@@ -3,11 +3,11 @@
 #include <optional>
 #include <string>
 
+#include "actr/component/canonical/layout.hpp"
+#include "actr/wasm/trap.hpp"
 #include "component/canonical/check.hpp"
 #include "component/canonical/codec.hpp"
 #include "component/canonical/handle_table.hpp"
-#include "component/canonical/layout.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::component::canonical {
 

@@ -11,12 +11,12 @@
 #include <span>
 #include <vector>
 
-#include "common/result.hpp"
-#include "component/canonical/layout.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/canonical/layout.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
+#include "actr/wasm/engine.hpp"
 #include "component/canonical/options.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::component::canonical {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "component/canonical/layout.hpp"
+#include "actr/component/canonical/layout.hpp"
 #include "common/unicode.hpp"
 
 namespace actr::component::canonical {

@@ -2,9 +2,9 @@
 // guest, so a host mistake is a clear error and not a half-done lowering.
 #pragma once
 
-#include "common/result.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
 
 namespace actr::component::canonical {
 

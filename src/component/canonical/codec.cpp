@@ -6,9 +6,9 @@
 #include <string>
 #include <type_traits>
 
-#include "component/canonical/layout.hpp"
+#include "actr/component/canonical/layout.hpp"
+#include "actr/wasm/trap.hpp"
 #include "common/unicode.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::component::canonical {
 

@@ -11,13 +11,13 @@
 
 #include <cstdint>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/canonical/layout.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
+#include "actr/wasm/types.hpp"
 #include "component/canonical/handle_table.hpp"
-#include "component/canonical/layout.hpp"
 #include "component/canonical/options.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
-#include "wasm/types.hpp"
 
 namespace actr::component::canonical {
 

@@ -1,8 +1,8 @@
-#include "component/canonical/guest_memory.hpp"
+#include "actr/component/canonical/guest_memory.hpp"
 
 #include <cstdio>
 
-#include "component/canonical/layout.hpp"
+#include "actr/component/canonical/layout.hpp"
 #include "common/unicode.hpp"
 
 namespace actr::component::canonical {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "wasm/trap.hpp"
+#include "actr/wasm/trap.hpp"
 
 namespace actr::component::canonical {
 

@@ -22,8 +22,8 @@
 #include <optional>
 #include <vector>
 
-#include "common/result.hpp"
-#include "component/types.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
 
 namespace actr::component::canonical {
 

@@ -1,4 +1,4 @@
-#include "component/canonical/layout.hpp"
+#include "actr/component/canonical/layout.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -2,8 +2,8 @@
 // bound to the runtime objects of the guest instance they refer to.
 #pragma once
 
+#include "actr/wasm/engine.hpp"
 #include "component/ast.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::component::canonical {
 

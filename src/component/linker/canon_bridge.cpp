@@ -1,10 +1,10 @@
 #include "component/linker/canon_bridge.hpp"
 
+#include "actr/component/canonical/layout.hpp"
+#include "actr/wasm/trap.hpp"
 #include "component/canonical/call.hpp"
 #include "component/canonical/handle_table.hpp"
-#include "component/canonical/layout.hpp"
 #include "wasm/aot/memory_fields.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::component::link {
 namespace {

@@ -6,13 +6,13 @@
 #include <span>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/canonical/guest_memory.hpp"
+#include "actr/component/value.hpp"
+#include "actr/wasm/engine.hpp"
 #include "component/ast.hpp"
-#include "component/canonical/guest_memory.hpp"
 #include "component/linker/component_state.hpp"
 #include "component/linker/items.hpp"
-#include "component/value.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::component::canonical {
 struct CallPlan;

@@ -6,9 +6,9 @@
 #include <map>
 #include <memory>
 
-#include "common/result.hpp"
-#include "component/types.hpp"
-#include "wasm/engine.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::component::canonical {
 class HandleTable;

@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/linker.hpp"
 #include "component/ast.hpp"
-#include "component/linker.hpp"
 #include "component/linker/items.hpp"
 
 namespace actr::component::link {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
-#include "component/component.hpp"
-#include "component/linker.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
 #include "component/linker/component_state.hpp"
 #include "component/linker/items.hpp"
 

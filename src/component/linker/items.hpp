@@ -7,12 +7,12 @@
 #include <variant>
 #include <vector>
 
+#include "actr/component/linker.hpp"
+#include "actr/component/types.hpp"
+#include "actr/wasm/engine.hpp"
 #include "component/ast.hpp"
-#include "component/linker.hpp"
-#include "component/types.hpp"
 #include "component/validate/resource_subst.hpp"
 #include "component/validate/type_model.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::component::canonical {
 class HandleTable;

@@ -1,10 +1,10 @@
-#include "component/linker.hpp"
+#include "actr/component/linker.hpp"
 
 #include <cstring>
 
+#include "actr/component/component.hpp"
 #include "component/canonical/call.hpp"
 #include "component/canonical/handle_table.hpp"
-#include "component/component.hpp"
 #include "component/linker/canon_bridge.hpp"
 #include "component/linker/instantiator.hpp"
 

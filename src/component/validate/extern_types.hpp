@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "component/types.hpp"
-#include "wasm/types.hpp"
+#include "actr/component/types.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::component {
 

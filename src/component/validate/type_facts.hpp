@@ -9,9 +9,9 @@
 #include <memory>
 #include <unordered_map>
 
-#include "component/canonical/layout.hpp"
-#include "component/types.hpp"
-#include "wasm/types.hpp"
+#include "actr/component/canonical/layout.hpp"
+#include "actr/component/types.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::component::validate {
 

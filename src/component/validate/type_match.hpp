@@ -6,8 +6,8 @@
 
 #include <string>
 
+#include "actr/wasm/types.hpp"
 #include "component/validate/extern_types.hpp"
-#include "wasm/types.hpp"
 
 namespace actr::component::validate {
 

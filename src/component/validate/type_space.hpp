@@ -39,7 +39,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "component/ast.hpp"
 #include "component/validate/extern_types.hpp"
 #include "component/validate/type_model.hpp"

@@ -2,7 +2,7 @@
 // Explainer.md, CanonicalABI.md), restricted to what the synchronous actr host supports.
 #pragma once
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "component/ast.hpp"
 #include "component/validate/type_model.hpp"
 

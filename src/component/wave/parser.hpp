@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "common/result.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
 #include "component/wave/lexer.hpp"
 
 namespace actr::component::wave {

@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
 
 namespace actr::component::wave {
 

@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "component/ast.hpp"
 
 namespace actr::component::wit {

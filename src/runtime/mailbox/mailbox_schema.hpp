@@ -2,7 +2,7 @@
 // damaged or newer file into a clear Error before any message is read from it.
 #pragma once
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "common/sqlite.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 

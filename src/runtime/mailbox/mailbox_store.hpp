@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "runtime/mailbox/stored_message.hpp"
 
 namespace actr::runtime {

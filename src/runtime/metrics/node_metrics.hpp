@@ -10,7 +10,7 @@
 //   actr_dead_letters_total{actor}                     counter
 #pragma once
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "runtime/metrics/registry.hpp"
 
 namespace actr::runtime::metrics {

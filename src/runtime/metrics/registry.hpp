@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "runtime/metrics/family.hpp"
 #include "runtime/metrics/histogram.hpp"
 

@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::runtime {
 

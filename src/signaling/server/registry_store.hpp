@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "signaling/acl_proto.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/ids.hpp"

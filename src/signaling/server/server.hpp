@@ -27,8 +27,8 @@
 #include <memory>
 #include <string>
 
+#include "actr/common/result.hpp"
 #include "common/connection_admission.hpp"
-#include "common/result.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/enrollment.hpp"
 #include "signaling/ids.hpp"

@@ -7,7 +7,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::wasm {
 

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "actr/wasm/trap.hpp"
 #include "wasm/aot/memory_fields.hpp"
-#include "wasm/trap.hpp"
 
 namespace actr::wasm::aot {
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "actr/wasm/engine.hpp"
 #include "wasm/aot/runtime.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm::aot {
 

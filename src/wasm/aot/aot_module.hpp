@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "wasm/aot/code_cache.hpp"
 #include "wasm/aot/module_shape.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm::aot {
 

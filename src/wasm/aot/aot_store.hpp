@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "wasm/aot/aot_module.hpp"
 #include "wasm/aot/runtime.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm::aot {
 

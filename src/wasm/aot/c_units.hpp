@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::wasm::aot {
 

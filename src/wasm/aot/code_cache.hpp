@@ -20,7 +20,7 @@
 #include <span>
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "wasm/aot/c_units.hpp"
 #include "wasm/aot/glue_abi.h"
 #include "wasm/aot/native_compiler.hpp"

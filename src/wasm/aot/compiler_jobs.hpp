@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::wasm::aot {
 

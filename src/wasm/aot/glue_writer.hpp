@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 #include "wasm/aot/c_translation.hpp"
 #include "wasm/aot/module_shape.hpp"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::wasm::aot {
 

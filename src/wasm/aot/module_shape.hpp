@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "common/result.hpp"
-#include "wasm/types.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::wasm::aot {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::wasm::aot {
 

@@ -15,8 +15,8 @@
 #include <mutex>
 #include <vector>
 
+#include "actr/wasm/trap.hpp"
 #include "wasm/aot/memory_pool.hpp"
-#include "wasm/trap.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

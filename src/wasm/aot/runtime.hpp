@@ -25,11 +25,11 @@
 #include <memory>
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/types.hpp"
 #include "wasm-rt.h"
 #include "wasm/aot/glue_abi.h"
 #include "wasm/aot/watchdog.hpp"
-#include "wasm/types.hpp"
 
 namespace actr::wasm::aot {
 

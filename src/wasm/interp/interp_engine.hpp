@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "wasm/engine.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::wasm {
 

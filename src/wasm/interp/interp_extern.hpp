@@ -1,8 +1,8 @@
 // What every extern handed out by an interpreter store knows: its store and its wabt object.
 #pragma once
 
+#include "actr/wasm/engine.hpp"
 #include "wabt/interp/interp.h"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm::interp {
 

@@ -3,8 +3,8 @@
 
 #include <memory>
 
+#include "actr/wasm/engine.hpp"
 #include "wabt/interp/interp.h"
-#include "wasm/engine.hpp"
 #include "wasm/interp/interp_module.hpp"
 #include "wasm/interp/interp_store.hpp"
 

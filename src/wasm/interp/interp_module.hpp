@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "wabt/interp/interp.h"
-#include "wasm/engine.hpp"
 
 namespace actr::wasm::interp {
 

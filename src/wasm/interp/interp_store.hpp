@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actr/wasm/engine.hpp"
 #include "wabt/interp/interp.h"
-#include "wasm/engine.hpp"
 #include "wasm/interp/guest_clock.hpp"
 
 namespace actr::wasm::interp {

@@ -3,8 +3,8 @@
 
 #include <string_view>
 
-#include "common/result.hpp"
-#include "wasm/trap.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/trap.hpp"
 
 namespace actr::wasm::interp {
 

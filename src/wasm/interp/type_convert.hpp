@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/types.hpp"
 #include "wabt/interp/interp.h"
-#include "wasm/types.hpp"
 
 namespace actr::wasm::interp {
 

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "actr/component/component.hpp"
+#include "actr/component/linker.hpp"
+#include "actr/wasm/engine.hpp"
 #include "actr_workload_guest_host.hpp"
-#include "component/component.hpp"
-#include "component/linker.hpp"
 #include "support/missing.hpp"
-#include "wasm/engine.hpp"
 
 namespace actr::witgen {
 namespace {

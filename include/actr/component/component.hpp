@@ -7,12 +7,16 @@
 #include <memory>
 #include <span>
 
-#include "common/result.hpp"
-#include "component/ast.hpp"
-#include "component/validate/type_model.hpp"
-#include "wasm/engine.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::component {
+
+namespace ast {
+struct Component;
+struct Definition;
+}  // namespace ast
+class TypeModel;  // src/component/validate/type_model.hpp
 
 class Component {
  public:

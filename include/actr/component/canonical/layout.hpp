@@ -8,8 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "component/types.hpp"
-#include "wasm/types.hpp"
+#include "actr/component/types.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::component::canonical {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "common/result.hpp"
+#include "actr/common/result.hpp"
 
 namespace actr::wasm {
 

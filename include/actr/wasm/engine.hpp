@@ -21,9 +21,9 @@
 #include <variant>
 #include <vector>
 
-#include "common/result.hpp"
-#include "wasm/trap.hpp"
-#include "wasm/types.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/trap.hpp"
+#include "actr/wasm/types.hpp"
 
 namespace actr::wasm {
 

@@ -26,12 +26,12 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
-#include "component/canonical/function_ref.hpp"
-#include "component/canonical/guest_memory.hpp"
-#include "component/types.hpp"
-#include "component/value.hpp"
-#include "wasm/engine.hpp"
+#include "actr/common/result.hpp"
+#include "actr/component/canonical/function_ref.hpp"
+#include "actr/component/canonical/guest_memory.hpp"
+#include "actr/component/types.hpp"
+#include "actr/component/value.hpp"
+#include "actr/wasm/engine.hpp"
 
 namespace actr::component {
 

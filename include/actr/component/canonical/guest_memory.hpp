@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
-#include "wasm/engine.hpp"
-#include "wasm/trap.hpp"
+#include "actr/common/result.hpp"
+#include "actr/wasm/engine.hpp"
+#include "actr/wasm/trap.hpp"
 
 namespace actr::component::canonical {
 
