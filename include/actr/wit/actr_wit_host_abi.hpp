@@ -3,9 +3,9 @@
 // Abi<T>: the fast path of host bindings, lowering and lifting T in the guest's memory directly.
 #pragma once
 
-#include "actr_wit_host_conv.hpp"
 #include "actr/component/canonical/layout.hpp"
 #include "actr/wasm/trap.hpp"
+#include "actr_wit_host_conv.hpp"
 
 namespace actr::wit::host {
 
@@ -29,13 +29,12 @@ using component::canonical::GuestMemory;
 using Slot = ::actr::wasm::Slot;
 using Status = ::actr::Result<void>;
 
+// The canonical ABI's layout rules are the host's (canonical/layout.hpp), at compile time here.
 constexpr uint32_t align_to(uint32_t offset, uint32_t alignment) {
-  return (offset + alignment - 1) & ~(alignment - 1);
+  return static_cast<uint32_t>(component::canonical::align_to(offset, alignment));
 }
 constexpr uint32_t max_of(uint32_t a, uint32_t b) { return a > b ? a : b; }
-constexpr uint32_t discriminant_size(size_t cases) {
-  return cases <= 256 ? 1 : cases <= 65536 ? 2 : 4;
-}
+using component::canonical::discriminant_size;
 // Above these counts, parameters (results) travel through memory.
 using component::canonical::kMaxFlatParams;
 using component::canonical::kMaxFlatResults;

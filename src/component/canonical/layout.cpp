@@ -32,12 +32,6 @@ const ValueType* case_type(const ValueType& t, uint32_t i) {
   }
 }
 
-uint32_t discriminant_size(uint32_t num_cases) {
-  if (num_cases <= (1u << 8)) return 1;
-  if (num_cases <= (1u << 16)) return 2;
-  return 4;
-}
-
 MapEntryLayout map_entry_layout(const Layout& key, const Layout& value) {
   MapEntryLayout e;
   e.align = std::max(key.align, value.align);

@@ -42,7 +42,7 @@ const TypeFacts& TypeFactsCache::of(const TypeRef& tp) {
     f.align = align;
   };
   auto cases = [&](const std::vector<const TypeRef*>& payloads, size_t count) {
-    uint32_t disc = canonical::discriminant_size(static_cast<uint32_t>(count));
+    uint32_t disc = canonical::discriminant_size(count);
     uint64_t max_size = 0;
     uint32_t max_align = disc;
     for (const TypeRef* p : payloads) {

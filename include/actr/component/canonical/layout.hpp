@@ -23,7 +23,7 @@ inline constexpr uint32_t kMaxListByteLength = (1u << 28) - 1;
 inline constexpr uint32_t kUtf16Tag = 1u << 31;
 
 // Canonical ABI alignments are powers of two (1, 2, 4 or 8), so no division is needed.
-inline uint64_t align_to(uint64_t offset, uint32_t alignment) {
+constexpr uint64_t align_to(uint64_t offset, uint32_t alignment) {
   uint64_t mask = uint64_t{alignment} - 1;
   return (offset + mask) & ~mask;
 }
@@ -81,7 +81,9 @@ MapEntryLayout map_entry_layout(const Layout& key, const Layout& value);
 // Variants (and enum, option, result): the case count, the size of the discriminant stored
 // first, and the payload type of case i (null: none).
 uint32_t case_count(const ValueType& t);
-uint32_t discriminant_size(uint32_t num_cases);
+constexpr uint32_t discriminant_size(uint64_t num_cases) {
+  return num_cases <= (1u << 8) ? 1 : num_cases <= (1u << 16) ? 2 : 4;
+}
 const ValueType* case_type(const ValueType& t, uint32_t i);
 // Offset of the payload from the start of the variant (layout_of(t).payload_offset).
 uint32_t payload_offset(const ValueType& t);
