@@ -231,22 +231,21 @@ class TypeComparer {
                     std::string(b_));
     }
     for (size_t i = 0; i < pa.size(); ++i) {
-      if (!why_) {
-        if (pa[i].name != pb[i].name) return false;
-        TypeComparer types(equality_, nullptr);
-        if (!types.same(pa[i].type.get(), pb[i].type.get())) return false;
-        continue;
-      }
-      std::string where = std::string(singular) + " " + std::to_string(i);
+      // Messages only: which parameter, by position and then by name.
+      auto where = [&] {
+        return std::string(singular) + " " +
+               (pa[i].name.empty() || pa[i].name != pb[i].name ? std::to_string(i)
+                                                               : quoted(pa[i].name));
+      };
       if (pa[i].name != pb[i].name) {
-        return differ(where + " is " + quoted(pa[i].name) + " in " + std::string(a_) + ", " +
+        if (!why_) return false;
+        return differ(where() + " is " + quoted(pa[i].name) + " in " + std::string(a_) + ", " +
                       quoted(pb[i].name) + " in " + std::string(b_));
       }
-      if (!pa[i].name.empty()) where = std::string(singular) + " " + quoted(pa[i].name);
       std::string inner;
       TypeComparer types(equality_, why_ ? &inner : nullptr);
       if (!types.same(pa[i].type.get(), pb[i].type.get())) {
-        if (why_) *why_ = where + ": " + inner;
+        if (why_) *why_ = where() + ": " + inner;
         return false;
       }
     }

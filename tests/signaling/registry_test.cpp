@@ -108,6 +108,14 @@ class RegistryTest : public ::testing::Test {
     return found;
   }
 
+  // Registers a "client" actor on `watcher` that subscribes to events of "echo" actors.
+  void subscribe_to_echo(RecordingPeer& watcher) {
+    register_actor(watcher, "client");
+    proto::Envelope sub;
+    sub.mutable_subscribe()->add_types()->set_name("echo");
+    ASSERT_TRUE(request(watcher, std::move(sub)).has_ack());
+  }
+
   static proto::AclRule rule(proto::AclRule::Effect effect, const std::string& name) {
     proto::AclRule r;
     r.set_effect(effect);
@@ -174,10 +182,7 @@ TEST_F(RegistryTest, SubscribersAreToldOfActorsGoingUpAndDownWhenTheirNodeLeaves
   RecordingPeer watcher("10.0.0.1:1"), node("10.0.0.2:1");
   registry_->joined(watcher);
   registry_->joined(node);
-  register_actor(watcher, "client");
-  proto::Envelope sub;
-  sub.mutable_subscribe()->add_types()->set_name("echo");
-  ASSERT_TRUE(request(watcher, std::move(sub)).has_ack());
+  subscribe_to_echo(watcher);
 
   uint64_t serial = serial_of(register_actor(node, "echo"));
   proto::Envelope up = watcher.take();
@@ -197,10 +202,7 @@ TEST_F(RegistryTest, AClosingSubscriberGetsNoEvents) {
   RecordingPeer watcher("10.0.0.1:1"), node("10.0.0.2:1");
   registry_->joined(watcher);
   registry_->joined(node);
-  register_actor(watcher, "client");
-  proto::Envelope sub;
-  sub.mutable_subscribe()->add_types()->set_name("echo");
-  request(watcher, std::move(sub));
+  subscribe_to_echo(watcher);
   watcher.is_open = false;
   register_actor(node, "echo");
   EXPECT_TRUE(watcher.sent.empty());

@@ -26,15 +26,6 @@ FuncRef trapping_func(const std::string& what, FuncType type, std::string messag
   return fn;
 }
 
-FuncRef host_func(const std::string& what, const Linker::HostFuncDef& def) {
-  auto fn = std::make_shared<FuncItem>();
-  fn->type = def.type;
-  fn->host = def.fn;
-  fn->raw_host = def.raw;
-  fn->debug_name = what;
-  return fn;
-}
-
 Result<FuncRef> match_func(const Linker& linker, const std::string& what, const FuncType& want,
                            const Linker::HostFuncDef* def) {
   if (!def) {
@@ -45,7 +36,7 @@ Result<FuncRef> match_func(const Linker& linker, const std::string& what, const 
     return make_error("import `" + what + "` is not defined by the host");
   }
   ACTR_TRY_VOID(check_func_type(what, want, def->type));
-  return def->item ? def->item : host_func(what, *def);
+  return def->item;  // made once by Linker::func
 }
 
 // The host's resource for import `what`; a fresh one when the host traps unknown imports or
@@ -105,14 +96,14 @@ Result<std::shared_ptr<InstanceItem>> match_instance(const Linker& linker, Frame
   ACTR_TRY_VOID(map_imported_resources(linker, frame, name, def, true));
   auto out = std::make_shared<InstanceItem>();
   for (const NamedExtern& e : type.exports) {
-    std::string what = name + "#" + e.name;
     switch (e.type.kind) {
       case ExternKind::Type:
         out->exports[e.name] = frame.resources.defined(e.type.type);
         break;
       case ExternKind::Func: {
         const Linker::HostFuncDef* fdef = def ? find_in(def->funcs, e.name) : nullptr;
-        ACTR_TRY(FuncRef fn, match_func(linker, what, *frame.resources.func(e.type.func), fdef));
+        ACTR_TRY(FuncRef fn,
+                 match_func(linker, name + "#" + e.name, *frame.resources.func(e.type.func), fdef));
         out->exports[e.name] = std::move(fn);
         break;
       }

@@ -69,6 +69,8 @@ struct ResourceItem {
 class Printer {
  public:
   Printer(const TypeSpace& space, const WitOptions& options) : space_(space), options_(options) {}
+  Printer(const Printer&) = delete;  // naming_ refers to this object
+  Printer& operator=(const Printer&) = delete;
 
   std::string run() {
     std::vector<Entry> imports, exports;

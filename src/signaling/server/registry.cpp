@@ -36,6 +36,11 @@ Registry::Registry(RegistryOptions options, RegistryStore store, CredentialIssue
       verifier_(issuer_.public_key(), options_.clock),
       defer_(std::move(defer)) {}
 
+void Registry::describe(const LiveActor& actor, proto::Candidate* out) {
+  *out->mutable_id() = to_proto(actor.id);
+  out->set_advertised_address(actor.address);
+}
+
 void Registry::joined(RegistryPeer& peer) { peers_.insert(&peer); }
 
 void Registry::left(RegistryPeer& peer) {
@@ -96,8 +101,7 @@ void Registry::publish(proto::ActorEvent::Kind kind, const LiveActor& actor) {
     proto::Envelope env;
     auto* event = env.mutable_actor_event();
     event->set_kind(kind);
-    *event->mutable_actor()->mutable_id() = to_proto(actor.id);
-    event->mutable_actor()->set_advertised_address(actor.address);
+    describe(actor, event->mutable_actor());
     s->send(std::move(env));
   }
 }
@@ -260,9 +264,7 @@ void Registry::on_discover(RegistryPeer& peer, const proto::Envelope& env) {
     const LiveActor& actor = *entry.actor;
     if (!options_.type_matches(actor.id.type, wanted)) continue;
     if (!actor.acl.allows(caller->id.type, caller->id.realm.realm_id)) continue;
-    auto* c = candidates->Add();
-    *c->mutable_id() = to_proto(actor.id);
-    c->set_advertised_address(actor.address);
+    describe(actor, candidates->Add());
   }
   peer.send(std::move(reply));
 }
@@ -283,9 +285,7 @@ void Registry::on_lookup(RegistryPeer& peer, const proto::Envelope& env) {
         (type.name() == actor.id.type.name &&
          (type.manufacturer().empty() || type.manufacturer() == actor.id.type.manufacturer));
     if (same_type && actor.acl.allows(caller->id.type, caller->id.realm.realm_id)) {
-      auto* c = candidates->Add();
-      *c->mutable_id() = to_proto(actor.id);
-      c->set_advertised_address(actor.address);
+      describe(actor, candidates->Add());
     }
   }
   peer.send(std::move(reply));

@@ -109,6 +109,8 @@ class Registry {
   LiveActor remove_live(std::map<ActorKey, LiveActor>::iterator it);
   void batch_writes();
   void publish(proto::ActorEvent::Kind kind, const LiveActor& actor);
+  // What discovery, lookup and events tell of an actor.
+  static void describe(const LiveActor& actor, proto::Candidate* out);
   int64_t now() const { return options_.clock(); }
 
   RegistryOptions options_;
