@@ -45,6 +45,29 @@ std::string message_of(const ActrError& error) {
       error.value);
 }
 
+ActrError error_named(std::string_view name, std::string message) {
+  if (name == "unavailable") return ActrError::unavailable(std::move(message));
+  if (name == "timed-out") return ActrError::timed_out();
+  if (name == "not-found") return ActrError::not_found(std::move(message));
+  if (name == "permission-denied") return ActrError::permission_denied(std::move(message));
+  if (name == "invalid-argument") return ActrError::invalid_argument(std::move(message));
+  if (name == "unknown-route") return ActrError::unknown_route(std::move(message));
+  if (name == "decode-failure") return ActrError::decode_failure(std::move(message));
+  if (name == "not-implemented") return ActrError::not_implemented(std::move(message));
+  if (name == "internal") return ActrError::internal(std::move(message));
+  if (name == "dependency-not-found") {
+    types::DependencyNotFoundPayload payload;
+    if (size_t colon = message.find(": "); colon != std::string::npos) {
+      payload.service_name = message.substr(0, colon);
+      payload.message = message.substr(colon + 2);
+    } else {
+      payload.message = std::move(message);
+    }
+    return ActrError::dependency_not_found(std::move(payload));
+  }
+  return ActrError::internal(std::string(name) + (message.empty() ? "" : ": " + message));
+}
+
 std::string describe(const ActrError& error) {
   std::string m = message_of(error);
   return std::string(case_name(error)) + (m.empty() ? "" : ": " + m);

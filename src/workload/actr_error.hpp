@@ -21,6 +21,9 @@ using Status = wit::Result<void, ActrError>;
 std::string_view case_name(const ActrError& error);
 // The case's text; for dependency-not-found "service: message"; empty for timed-out.
 std::string message_of(const ActrError& error);
+// The error of case `name` (as case_name spells it) with `message`; a name that is no case gives
+// `internal` with "<name>: <message>". dependency-not-found reads "service: message" back.
+ActrError error_named(std::string_view name, std::string message);
 // "not-found: no actor 1:9".
 std::string describe(const ActrError& error);
 // `error` with every string made valid UTF-8 (invalid bytes become U+FFFD): for errors the host
