@@ -10,9 +10,14 @@ namespace actr::cli {
 namespace {
 
 std::string sizes(const wasm::CompileProgress& p) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%.1f MB of wasm, %.1f MB of C",
-                static_cast<double>(p.wasm_bytes) / 1e6, static_cast<double>(p.c_bytes) / 1e6);
+  char buf[160];
+  int n =
+      std::snprintf(buf, sizeof buf, "%.1f MB of wasm, %.1f MB of C",
+                    static_cast<double>(p.wasm_bytes) / 1e6, static_cast<double>(p.c_bytes) / 1e6);
+  if (p.profiled_functions > 0 && n > 0 && static_cast<size_t>(n) < sizeof buf) {
+    std::snprintf(buf + n, sizeof buf - n, "; %zu of %zu functions ran before",
+                  p.profiled_functions, p.functions);
+  }
   return buf;
 }
 

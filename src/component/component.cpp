@@ -9,19 +9,28 @@
 namespace actr::component {
 namespace {
 
-Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c,
-                             std::map<const ast::Definition*, std::shared_ptr<wasm::Module>>& out) {
+using Modules = std::map<const ast::Definition*, std::shared_ptr<wasm::Module>>;
+
+// `earlier`: the same component's modules on another engine, whose profiles guide this compile.
+Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c, Modules& out,
+                             const Modules* earlier = nullptr) {
   for (const auto& def : c.defs) {
     if (def.kind == ast::Definition::Kind::CoreModule) {
       std::span<const uint8_t> bytes(c.bytes->data() + def.module_offset, def.module_size);
-      auto module = engine.compile(bytes);
+      wasm::CompileHints hints;
+      if (earlier) {
+        if (auto it = earlier->find(&def); it != earlier->end()) {
+          hints.hot_functions = [m = it->second] { return m->sampled_functions(); };
+        }
+      }
+      auto module = engine.compile(bytes, hints);
       if (!module.ok()) {
         return make_error("core module at byte " + std::to_string(def.module_offset) + ": " +
                           module.error().message);
       }
       out[&def] = std::move(module).value();
     } else if (def.kind == ast::Definition::Kind::Component && def.component) {
-      ACTR_TRY_VOID(compile_modules(engine, *def.component, out));
+      ACTR_TRY_VOID(compile_modules(engine, *def.component, out, earlier));
     }
   }
   return {};
@@ -61,7 +70,7 @@ Result<std::shared_ptr<const Component>> Component::recompile(wasm::Engine& engi
   c->engine_ = &engine;
   c->ast_ = ast_;
   c->types_ = types_;
-  ACTR_TRY_VOID(compile_modules(engine, *c->ast_, c->modules_));
+  ACTR_TRY_VOID(compile_modules(engine, *c->ast_, c->modules_, &modules_));
   return std::shared_ptr<const Component>(std::move(c));
 }
 

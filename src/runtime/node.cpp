@@ -62,8 +62,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
     engine_options.on_compile = [](const wasm::CompileProgress& p) {
       using Stage = wasm::CompileProgress::Stage;
       if (p.stage == Stage::Translated) {
-        spdlog::info("compiling a core module of {} KB ({} KB of C); it is cached afterwards",
-                     p.wasm_bytes >> 10, p.c_bytes >> 10);
+        spdlog::info(
+            "compiling a core module of {} KB ({} KB of C, {} functions of which {} ran so far); "
+            "it is cached afterwards",
+            p.wasm_bytes >> 10, p.c_bytes >> 10, p.functions, p.profiled_functions);
       } else if (p.stage == Stage::Compiling && p.units_done % 10 == 0) {
         spdlog::info("compiling a core module of {} KB: {}/{} units", p.wasm_bytes >> 10,
                      p.units_done, p.units_total);

@@ -19,7 +19,8 @@ namespace actr::wasi::test {
 class NoEngine final : public wasm::Engine {
  public:
   std::string_view name() const override { return "none"; }
-  Result<std::shared_ptr<wasm::Module>> compile(std::span<const uint8_t>) override {
+  Result<std::shared_ptr<wasm::Module>> compile(std::span<const uint8_t>,
+                                                const wasm::CompileHints&) override {
     return make_error("no engine in wasi tests");
   }
   std::unique_ptr<wasm::Store> new_store(const wasm::StoreLimits&) override { return nullptr; }

@@ -27,7 +27,8 @@ class Component {
 
   // The same component (the same decoded, validated tree) with its core modules compiled by
   // `engine`: the next tier of tiered execution. Instances of the two may hand state over
-  // (Instance::take_state_from).
+  // (Instance::take_state_from). What this component's modules saw running guides the compile
+  // (wasm::CompileHints), so the profile its instances gather until the C is written counts.
   Result<std::shared_ptr<const Component>> recompile(wasm::Engine& engine) const;
   // Whether a live instance of it can move to another engine: no core module's code changes
   // tables or drops segments at run time (wasm::code_keeps_tables_fixed); else why not.

@@ -29,7 +29,8 @@ class AotEngine final : public Engine {
 
   std::string_view name() const override { return "aot"; }
 
-  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes) override {
+  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes,
+                                          const CompileHints& hints) override {
     std::string key = cache_->key_for(bytes);
     // A cached object exists only for bytes that were validated before (the key covers them).
     ACTR_TRY(std::shared_ptr<LoadedObject> object, cache_->find(key));
@@ -50,13 +51,20 @@ class AotEngine final : public Engine {
       ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
       ACTR_TRY(std::string source, write_module_source(shape, c, key));
       progress.c_bytes = source.size();
+      // Asked now, so that what an earlier tier ran while this compile translated counts.
+      UnitProfile profile{hints.hot_functions ? hints.hot_functions() : std::vector<uint32_t>{},
+                          c.defined_functions};
+      progress.functions = c.defined_functions;
+      progress.profiled_functions = profile.hot_functions.size();
       tell(CompileProgress::Stage::Translated);  // a compile begins
-      auto compiled =
-          cache_->compile_and_load(key, source, c.header, [&](size_t done, size_t total) {
+      auto compiled = cache_->compile_and_load(
+          key, source, c.header,
+          [&](size_t done, size_t total) {
             progress.units_done = done;
             progress.units_total = total;
             tell(CompileProgress::Stage::Compiling);
-          });
+          },
+          profile);
       if (!compiled) {
         tell(CompileProgress::Stage::Failed);
         return compiled.take_error();

@@ -132,7 +132,8 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   }
   const auto& c = c_stream.output_buffer().data;
   const auto& h = h_stream.output_buffer().data;
-  return CTranslation{std::string(c.begin(), c.end()), std::string(h.begin(), h.end())};
+  return CTranslation{std::string(c.begin(), c.end()), std::string(h.begin(), h.end()),
+                      module.funcs.size() - module.num_func_imports};
 }
 
 }  // namespace actr::wasm::aot

@@ -12,6 +12,7 @@ namespace actr::wasm::aot {
 struct CTranslation {
   std::string source;  // includes "<header_name>"
   std::string header;
+  size_t defined_functions = 0;  // the module's own functions: the definitions in `source`
 };
 
 // The aot engine accepts wabt's default features without SIMD (wasm2c 1.0.32 cannot translate it).

@@ -21,10 +21,15 @@ namespace actr::wasm::aot {
 struct CUnit {
   std::string source;
   size_t largest_function = 0;  // bytes of C of its largest function definition
+  bool cold = false;            // only functions a profile did not see running
 };
 
 // `source` whole when it is smaller than `unit_bytes`; else unit 0 (the module's own code) and
 // units of about `unit_bytes` of definitions each. Errors when the text is not wasm2c's shape.
-Result<std::vector<CUnit>> split_into_units(std::string_view source, size_t unit_bytes);
+// With `hot` (one flag per defined function, in index order, as wasm2c writes the definitions),
+// the functions it flags and those they call go to units of their own, the others to units
+// marked `cold`; a profile whose size is not the number of definitions is ignored.
+Result<std::vector<CUnit>> split_into_units(std::string_view source, size_t unit_bytes,
+                                            const std::vector<bool>& hot = {});
 
 }  // namespace actr::wasm::aot

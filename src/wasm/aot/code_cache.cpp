@@ -192,7 +192,8 @@ Result<std::shared_ptr<LoadedObject>> CodeCache::find(const std::string& key) {
 
 Result<void> CodeCache::compile(const std::string& key, const std::string& c_source,
                                 const std::string& header,
-                                const std::function<void(size_t, size_t)>& progress) {
+                                const std::function<void(size_t, size_t)>& progress,
+                                const UnitProfile& profile) {
   fs::path work = dir_ / "tmp" / (key + "." + unique_suffix());
   std::error_code ec;
   fs::create_directories(work, ec);
@@ -211,7 +212,14 @@ Result<void> CodeCache::compile(const std::string& key, const std::string& c_sou
   if (const char* kb = std::getenv("ACTR_AOT_UNIT_KB"); kb && *kb) {  // tests and tuning
     unit_bytes = std::max<size_t>(1, std::strtoull(kb, nullptr, 10)) << 10;
   }
-  ACTR_TRY(std::vector<CUnit> units, split_into_units(c_source, unit_bytes));
+  std::vector<bool> hot;
+  if (!profile.hot_functions.empty()) {  // no profile (nothing ran yet): every unit is optimized
+    hot.assign(profile.defined_functions, false);
+    for (uint32_t f : profile.hot_functions) {
+      if (f < hot.size()) hot[f] = true;
+    }
+  }
+  ACTR_TRY(std::vector<CUnit> units, split_into_units(c_source, unit_bytes, hot));
   if (units.size() == 1) {
     fs::path source = work / "module.c";
     ACTR_TRY_VOID(write_file(source, units[0].source));
@@ -234,18 +242,22 @@ Result<void> CodeCache::compile_units(const std::vector<CUnit>& units, const fs:
   fs::create_directories(unit_dir, ec);
   std::vector<fs::path> objects(units.size());
   std::vector<size_t> todo;
-  // A huge module (a JavaScript engine: ~150 MB of C) compiles at -O1 throughout: measured 1.7x
-  // less compiler time than -O2 on its units, which takes its compile from 5 minutes to about 3
-  // on two cores. So do units with a huge function.
+  // A huge module (a JavaScript engine: ~150 MB of C) compiles at -O1: measured 1.7x less
+  // compiler time than -O2 on its units, which takes its compile from 5 minutes to about 3 on two
+  // cores. So do units with a huge function. With a profile, the units of functions that never
+  // ran compile at -O0 (~40% less time than -O1; see docs/DESIGN.md, "Tiered execution").
+  using Effort = NativeCompiler::Effort;
   bool huge_module = units.size() > kHugeModuleUnits;
-  auto lighter = [&](const CUnit& unit) {
-    return huge_module || unit.largest_function > kHugeFunctionBytes;
+  auto effort = [&](const CUnit& unit) {
+    if (huge_module && unit.cold) return Effort::O0;
+    if (huge_module || unit.largest_function > kHugeFunctionBytes) return Effort::O1;
+    return Effort::O2;
   };
   for (size_t u = 0; u < units.size(); ++u) {
     Sha256 h;
     h.update(fingerprint_);
     h.update(units[u].source);
-    h.update(lighter(units[u]) ? "-O1" : "-O2");
+    h.update(NativeCompiler::flag(effort(units[u])));
     objects[u] = unit_dir / (to_hex(h.finish()) + ".o");
     if (!fs::exists(objects[u], ec)) todo.push_back(u);
   }
@@ -266,7 +278,7 @@ Result<void> CodeCache::compile_units(const std::vector<CUnit>& units, const fs:
       fs::path partial = work / ("unit" + std::to_string(u) + ".o");
       Result<void> r = write_file(source, units[u].source);
       if (r) {
-        r = compiler_.compile_object(source, work, partial, lighter(units[u]));
+        r = compiler_.compile_object(source, work, partial, effort(units[u]));
       }
       if (r && ::rename(partial.c_str(), objects[u].c_str()) != 0) {
         r = make_error("aot: cannot keep a compiled unit: " + std::string(std::strerror(errno)));
@@ -332,13 +344,13 @@ size_t CodeCache::evict(const std::string& keep) {
 
 Result<std::shared_ptr<LoadedObject>> CodeCache::compile_and_load(
     const std::string& key, const std::string& source, const std::string& header,
-    const std::function<void(size_t, size_t)>& progress) {
+    const std::function<void(size_t, size_t)>& progress, const UnitProfile& profile) {
   auto in_process = key_lock(key);
   std::lock_guard guard(*in_process);
   FileLock across_processes(dir_ / "locks" / (key + ".lock"));
   ACTR_TRY(auto object, find(key));  // another thread or process may have finished meanwhile
   if (object) return object;
-  ACTR_TRY_VOID(compile(key, source, header, progress));
+  ACTR_TRY_VOID(compile(key, source, header, progress, profile));
   evict(key);
   ACTR_TRY(object, find(key));
   if (!object) {

@@ -39,6 +39,13 @@ class LoadedObject {
   const actr_glue_module_t* glue_ = nullptr;
 };
 
+// A profile for a split module's compile (wasm::CompileHints): the defined-function indices that
+// ran, in a module of `defined_functions`.
+struct UnitProfile {
+  std::vector<uint32_t> hot_functions;
+  size_t defined_functions = 0;
+};
+
 class CodeCache {
  public:
   // Resolves the directory (EngineOptions::cache_dir, $ACTR_CACHE_DIR, $XDG_CACHE_HOME/actr,
@@ -61,15 +68,17 @@ class CodeCache {
   // A big module is split into translation units (c_units.hpp) compiled two at a time (the
   // machine's cores, at most), each kept in <dir>/units/ until the module is linked, so that a
   // compile that is cancelled resumes where it stopped. `progress` hears (units done, units).
+  // `profile` guides the split of a huge module (see CompileHints).
   Result<std::shared_ptr<LoadedObject>> compile_and_load(
       const std::string& key, const std::string& source, const std::string& header,
-      const std::function<void(size_t, size_t)>& progress = {});
+      const std::function<void(size_t, size_t)>& progress = {}, const UnitProfile& profile = {});
 
  private:
   CodeCache(std::filesystem::path dir, NativeCompiler compiler, uint64_t max_bytes);
   // Translation units of about this much C each ($ACTR_AOT_UNIT_KB overrides it); units whose
   // largest function passes kHugeFunctionBytes, and every unit of a module of more than
-  // kHugeModuleUnits units, compile at -O1.
+  // kHugeModuleUnits units, compile at -O1; in such a huge module, units of functions a profile
+  // did not see running compile at -O0.
   static constexpr size_t kUnitBytes = 4u << 20;
   static constexpr size_t kHugeFunctionBytes = 2u << 20;
   static constexpr size_t kHugeModuleUnits = 8;  // more units: the whole module at -O1
@@ -77,7 +86,8 @@ class CodeCache {
                              const std::filesystem::path& object,
                              const std::function<void(size_t, size_t)>& progress);
   Result<void> compile(const std::string& key, const std::string& source, const std::string& header,
-                       const std::function<void(size_t, size_t)>& progress);
+                       const std::function<void(size_t, size_t)>& progress,
+                       const UnitProfile& profile);
 
   std::filesystem::path dir_;
   NativeCompiler compiler_;

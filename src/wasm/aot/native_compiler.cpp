@@ -121,14 +121,26 @@ Result<void> NativeCompiler::compile_shared_object(const std::filesystem::path& 
   return {};
 }
 
+const char* NativeCompiler::flag(Effort effort) {
+  switch (effort) {
+    case Effort::O0:
+      return "-O0";
+    case Effort::O1:
+      return "-O1";
+    case Effort::O2:
+      break;
+  }
+  return "-O2";
+}
+
 Result<void> NativeCompiler::compile_object(const std::filesystem::path& source,
                                             const std::filesystem::path& include_dir,
                                             const std::filesystem::path& output,
-                                            bool lighter) const {
+                                            Effort effort) const {
   std::vector<std::string> args = argv_;
   for (const std::string& f : compile_flags()) {
     if (f == "-shared") continue;
-    args.push_back(lighter && f == "-O2" ? "-O1" : f);
+    args.push_back(f == "-O2" ? flag(effort) : f);
   }
   args.insert(args.end(),
               {"-c", "-I", include_dir.string(), "-o", output.string(), source.string()});

@@ -23,12 +23,15 @@ class NativeCompiler {
   Result<void> compile_shared_object(const std::filesystem::path& source,
                                      const std::filesystem::path& include_dir,
                                      const std::filesystem::path& output) const;
-  // A translation unit of a split module (c_units.hpp) to an object file, at -O2 or, with
-  // `lighter`, -O1 (units with huge functions: -O2's time and memory grow faster than linearly
-  // with a function's size).
+  // How hard the compiler works on a translation unit: -O2 by default; -O1 for units with huge
+  // functions (-O2's time and memory grow faster than linearly with a function's size) and for
+  // huge modules; -O0 for code a profile did not see running.
+  enum class Effort { O0, O1, O2 };
+  static const char* flag(Effort effort);
+  // A translation unit of a split module (c_units.hpp) to an object file.
   Result<void> compile_object(const std::filesystem::path& source,
                               const std::filesystem::path& include_dir,
-                              const std::filesystem::path& output, bool lighter) const;
+                              const std::filesystem::path& output, Effort effort) const;
   // Links the objects of a split module into one shared object.
   Result<void> link_shared_object(const std::vector<std::filesystem::path>& objects,
                                   const std::filesystem::path& output) const;

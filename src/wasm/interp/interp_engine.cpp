@@ -10,7 +10,8 @@ class InterpEngine final : public Engine {
  public:
   std::string_view name() const override { return "interp"; }
 
-  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes) override {
+  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes,
+                                          const CompileHints&) override {
     ACTR_TRY(auto module, interp::InterpModule::compile(bytes));
     return std::shared_ptr<Module>(std::move(module));
   }

@@ -1,5 +1,6 @@
 #include "wasm/interp/interp_module.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "wabt/binary-reader.h"
@@ -60,7 +61,29 @@ Result<std::shared_ptr<InterpModule>> InterpModule::compile(std::span<const uint
     module->start_func_ = desc.starts.front().func_index;
     desc.starts.clear();
   }
+  module->code_offsets_.reserve(desc.funcs.size());
+  for (const wi::FuncDesc& func : desc.funcs) module->code_offsets_.push_back(func.code_offset);
+  if (!std::is_sorted(module->code_offsets_.begin(), module->code_offsets_.end())) {
+    module->code_offsets_
+        .clear();  // not wabt's usual layout: keep no profile rather than a wrong one
+  }
+  module->sampled_ = std::make_unique<std::atomic<bool>[]>(module->code_offsets_.size());
   return module;
+}
+
+void InterpModule::mark_running(uint32_t code_offset) const {
+  auto after = std::upper_bound(code_offsets_.begin(), code_offsets_.end(), code_offset);
+  if (after == code_offsets_.begin()) return;
+  sampled_[static_cast<size_t>(after - code_offsets_.begin()) - 1].store(true,
+                                                                         std::memory_order_relaxed);
+}
+
+std::vector<uint32_t> InterpModule::sampled_functions() const {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < code_offsets_.size(); ++i) {
+    if (sampled_[i].load(std::memory_order_relaxed)) out.push_back(static_cast<uint32_t>(i));
+  }
+  return out;
 }
 
 std::optional<size_t> InterpModule::export_index(std::string_view name) const {

@@ -1,6 +1,7 @@
 // A compiled module of the interpreter: wabt's decoded, validated module description.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,6 +33,12 @@ class InterpModule final : public Module, public std::enable_shared_from_this<In
   // Bytes of linear memory the module's own memories need at instantiation.
   uint64_t defined_memory_bytes() const { return defined_memory_bytes_; }
 
+  // The sampling profile (see Module::sampled_functions): the store marks the functions on its
+  // call stack every chunk of instructions. `code_offset` is an offset into this module's
+  // instruction stream, as frames hold it.
+  void mark_running(uint32_t code_offset) const;
+  std::vector<uint32_t> sampled_functions() const override;
+
  private:
   InterpModule() = default;
 
@@ -41,6 +48,10 @@ class InterpModule final : public Module, public std::enable_shared_from_this<In
   std::vector<ExportType> exports_;
   std::map<std::string, size_t, std::less<>> export_index_;
   uint64_t defined_memory_bytes_ = 0;
+  // Each defined function's first instruction, ascending (wabt lays functions out in order).
+  std::vector<uint32_t> code_offsets_;
+  // One flag per defined function; set from any store's thread, read by a compile.
+  std::unique_ptr<std::atomic<bool>[]> sampled_;
 };
 
 }  // namespace actr::wasm::interp

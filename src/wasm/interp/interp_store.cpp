@@ -170,8 +170,25 @@ InterpStore::Outcome InterpStore::run(wi::Trap::Ptr& trap) {
         break;
     }
     if (trap) return Outcome::StackExhausted;
+    sample(frames);  // a call that outlasts a chunk: a profile for the compiled tier
     if (clock_.enabled() && clock_.expired()) return Outcome::DeadlineExceeded;
     if (memories_.size() > 1) apply_memory_budget();
+  }
+}
+
+void InterpStore::sample(const std::vector<wi::Frame>& frames) {
+  const wi::Module* last = nullptr;
+  const InterpModule* owner = nullptr;
+  for (const wi::Frame& frame : frames) {
+    if (frame.mod == nullptr) continue;  // a host function
+    if (frame.mod != last) {
+      last = frame.mod;
+      owner = nullptr;
+      for (const auto& [copy, module] : module_of_copy_) {
+        if (copy == frame.mod) owner = module;
+      }
+    }
+    if (owner) owner->mark_running(frame.offset);
   }
 }
 
@@ -265,6 +282,7 @@ wi::Ref InterpStore::module_ref(const InterpModule& module) {
   wi::Module::Ptr wabt_module = wi::Module::New(store_, module.desc());
   const wi::Ref ref = wabt_module.ref();
   modules_.emplace(&module, std::make_pair(module.shared_from_this(), ref));
+  module_of_copy_.emplace_back(wabt_module.get(), &module);
   return ref;
 }
 

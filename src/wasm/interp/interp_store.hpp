@@ -71,6 +71,8 @@ class InterpStore final : public Store {
   uint64_t memory_bytes() const;
   void apply_memory_budget();
   wi::Ref module_ref(const InterpModule& module);
+  // Marks the functions on the call stack as running in their modules' profiles.
+  void sample(const std::vector<wi::Frame>& frames);
 
   StoreLimits limits_;
   wi::Store store_;
@@ -92,6 +94,8 @@ class InterpStore final : public Store {
   std::unordered_map<size_t, Extern> externs_;
   // Modules instantiated in this store (wabt needs a per-store copy), kept alive by the store.
   std::map<const InterpModule*, std::pair<std::shared_ptr<const InterpModule>, wi::Ref>> modules_;
+  // The same, by the store's copy (what call frames point to).
+  std::vector<std::pair<const wi::Module*, const InterpModule*>> module_of_copy_;
 
   // Scratch for argument and result values; reused so calls do not allocate.
   wi::Values args_;
