@@ -33,6 +33,7 @@ constexpr Layer kLayers[] = {
     {"proto", 3},             // generated wire formats (transport, signaling)
     {"signaling", 4},         // signaling vocabulary and the node's client
     {"net", 4},               // node-to-node transport
+    {"webrtc", 4},            // WebRTC data channels: ICE (libnice), DTLS, SCTP
     {"runtime", 5},           // the node: actors, mailboxes, supervision, network seam
     {"gateway", 6},           // HTTP in front of a node
     {"signaling/server", 6},  // the signaling server

@@ -1,0 +1,57 @@
+#include "webrtc/glib_loop.hpp"
+
+#include <glib.h>
+
+#include <future>
+
+namespace actr::webrtc {
+
+GlibLoop::GlibLoop() : context_(g_main_context_new()), loop_(g_main_loop_new(context_, FALSE)) {
+  std::promise<void> running;
+  auto started = running.get_future();
+  thread_ = std::thread([this, &running] {
+    g_main_context_push_thread_default(context_);
+    // The promise is kept once the loop dispatches, so run_sync never races its start.
+    g_main_context_invoke(
+        context_,
+        [](gpointer p) -> gboolean {
+          static_cast<std::promise<void>*>(p)->set_value();
+          return G_SOURCE_REMOVE;
+        },
+        &running);
+    g_main_loop_run(loop_);
+    g_main_context_pop_thread_default(context_);
+  });
+  started.wait();
+}
+
+GlibLoop::~GlibLoop() {
+  run_sync([this] { g_main_loop_quit(loop_); });
+  thread_.join();
+  g_main_loop_unref(loop_);
+  g_main_context_unref(context_);
+}
+
+void GlibLoop::run_sync(const std::function<void()>& fn) {
+  if (on_loop_thread()) {
+    fn();
+    return;
+  }
+  struct Job {
+    const std::function<void()>* fn;
+    std::promise<void> done;
+  } job{&fn, {}};
+  auto done = job.done.get_future();
+  g_main_context_invoke(
+      context_,
+      [](gpointer p) -> gboolean {
+        auto* j = static_cast<Job*>(p);
+        (*j->fn)();
+        j->done.set_value();
+        return G_SOURCE_REMOVE;
+      },
+      &job);
+  done.wait();
+}
+
+}  // namespace actr::webrtc

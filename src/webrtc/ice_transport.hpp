@@ -1,0 +1,79 @@
+// One ICE transport (RFC 8445) between this node and a peer, by libnice: gathers candidates on
+// the addresses it is allowed (and through a TURN server when one is configured), checks
+// connectivity against the peer's candidates, and then carries datagrams on the selected pair.
+// DTLS and SCTP ride on top of it (dtls_transport.hpp, sctp_association.hpp).
+//
+// Descriptions are the ICE part of an SDP (a=ice-ufrag, a=ice-pwd, a=candidate lines), as libnice
+// writes and parses them; the signaling relay carries them between the peers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "actr/common/result.hpp"
+#include "webrtc/glib_loop.hpp"
+
+namespace actr::webrtc {
+
+struct TurnServer {
+  std::string address;  // an IP address (no name resolution on the ICE path)
+  uint16_t port = 3478;
+  std::string username, password;
+};
+
+struct IceOptions {
+  // The controlling agent (RFC 8445 6.1.1): the peer that made the offer.
+  bool controlling = false;
+  // The only local addresses candidates are gathered on (IP literals). Empty: every interface
+  // libnice finds; tests and the loopback benchmarks restrict it so that nothing leaves the host.
+  std::vector<std::string> local_addresses;
+  std::optional<TurnServer> turn;
+  // Only relayed candidates (forces the TURN path; tests of the relay use it).
+  bool relay_only = false;
+};
+
+enum class IceState { New, Gathering, Connecting, Connected, Ready, Failed, Closed };
+const char* to_string(IceState state);
+
+struct IceEvents {
+  // The local description once gathering is done (to send to the peer).
+  std::function<void(std::string description)> on_gathered;
+  std::function<void(IceState state)> on_state;
+  // The selected pair changed; `relayed` when either end of it is a TURN relay.
+  std::function<void(bool relayed)> on_selected_pair;
+  std::function<void(std::span<const uint8_t> datagram)> on_datagram;
+};
+
+class IceTransport {
+ public:
+  // Events run on the loop's thread and must not block it.
+  static Result<std::unique_ptr<IceTransport>> create(GlibLoop& loop, IceOptions options,
+                                                      IceEvents events);
+  ~IceTransport();  // closes the agent; no event runs after it returns
+  IceTransport(const IceTransport&) = delete;
+  IceTransport& operator=(const IceTransport&) = delete;
+
+  // Starts gathering; on_gathered follows.
+  Result<void> gather();
+  // The peer's description; connectivity checks start (or go on) with its candidates.
+  Result<void> set_remote_description(const std::string& description);
+  // One datagram on the selected pair; fails before the transport is Connected or Ready.
+  Result<void> send(std::span<const uint8_t> datagram);
+  // New credentials and candidates (RFC 8445 9): gather and exchange descriptions again.
+  Result<void> restart();
+
+  IceState state() const;
+  std::optional<bool> relayed() const;  // of the selected pair; none before one is selected
+
+ private:
+  struct Agent;
+  explicit IceTransport(std::unique_ptr<Agent> agent);
+  std::unique_ptr<Agent> agent_;
+};
+
+}  // namespace actr::webrtc
