@@ -32,6 +32,20 @@ GlibLoop::~GlibLoop() {
   g_main_context_unref(context_);
 }
 
+void GlibLoop::post(std::function<void()> fn) {
+  GSource* idle = g_idle_source_new();
+  g_source_set_callback(
+      idle,
+      [](gpointer p) -> gboolean {
+        (*static_cast<std::function<void()>*>(p))();
+        return G_SOURCE_REMOVE;
+      },
+      new std::function<void()>(std::move(fn)),
+      [](gpointer p) { delete static_cast<std::function<void()>*>(p); });
+  g_source_attach(idle, context_);
+  g_source_unref(idle);
+}
+
 void GlibLoop::run_sync(const std::function<void()>& fn) {
   if (on_loop_thread()) {
     fn();

@@ -21,6 +21,8 @@ class GlibLoop {
   GMainContext* context() const { return context_; }
   // Runs `fn` on the loop's thread (at once when called from it) and waits for it.
   void run_sync(const std::function<void()>& fn);
+  // Runs `fn` on the loop's thread later, never at once (so not under the caller's locks).
+  void post(std::function<void()> fn);
   bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
  private:
