@@ -1,0 +1,229 @@
+#include "webrtc/peer_connection.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <sstream>
+
+#include "webrtc/dtls_transport.hpp"
+
+namespace actr::webrtc {
+
+const char* to_string(PeerState state) {
+  switch (state) {
+    case PeerState::New:
+      return "new";
+    case PeerState::Connecting:
+      return "connecting";
+    case PeerState::Connected:
+      return "connected";
+    case PeerState::Closed:
+      return "closed";
+    case PeerState::Failed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+Result<Description> parse_description(const std::string& text) {
+  Description d;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.starts_with("a=fingerprint:")) {
+      d.fingerprint = line.substr(14);
+    } else if (line.starts_with("a=setup:")) {
+      d.setup = line.substr(8);
+    } else if (!line.empty()) {
+      d.ice += line + "\n";
+    }
+  }
+  if (d.fingerprint.empty()) return make_error("webrtc: the description has no a=fingerprint");
+  if (d.setup != "actpass" && d.setup != "active" && d.setup != "passive") {
+    return make_error("webrtc: the description has no valid a=setup");
+  }
+  if (d.ice.find("a=ice-ufrag:") == std::string::npos) {
+    return make_error("webrtc: the description has no ICE credentials");
+  }
+  return d;
+}
+
+std::string write_description(const Description& d) {
+  return "a=setup:" + d.setup + "\na=fingerprint:" + d.fingerprint + "\n" + d.ice;
+}
+
+struct PeerConnection::Parts {
+  GlibLoop* loop = nullptr;
+  PeerOptions options;
+  PeerEvents events;
+  std::unique_ptr<IceTransport> ice;
+  std::unique_ptr<SctpAssociation> sctp;
+
+  std::mutex mu;
+  std::shared_ptr<DtlsTransport> dtls;  // made once the peer's fingerprint is known
+  bool ice_up = false;
+  bool dtls_started = false;
+  std::atomic<PeerState> state{PeerState::New};
+
+  std::shared_ptr<DtlsTransport> current_dtls() {
+    std::lock_guard lock(mu);
+    return dtls;
+  }
+
+  void set_state(PeerState s) {
+    state = s;
+    if (events.on_state) events.on_state(s);
+  }
+
+  void fail(std::string reason) {
+    PeerState s = state.load();
+    if (s == PeerState::Failed || s == PeerState::Closed) return;
+    set_state(PeerState::Failed);
+    if (events.on_closed) events.on_closed(std::move(reason));
+  }
+
+  // DTLS starts once both the path and the peer's fingerprint are there, whichever comes last.
+  void maybe_start_dtls() {
+    std::shared_ptr<DtlsTransport> d;
+    {
+      std::lock_guard lock(mu);
+      if (!ice_up || !dtls || dtls_started) return;
+      dtls_started = true;
+      d = dtls;
+    }
+    d->start();
+  }
+
+  IceEvents ice_events() {
+    IceEvents e;
+    e.on_gathered = [this](std::string ice_lines) {
+      Description d{options.certificate->fingerprint(), options.offerer ? "actpass" : "active",
+                    std::move(ice_lines)};
+      if (events.on_description) events.on_description(write_description(d));
+    };
+    e.on_state = [this](IceState s) {
+      if (s == IceState::Connected || s == IceState::Ready) {
+        {
+          std::lock_guard lock(mu);
+          ice_up = true;
+        }
+        maybe_start_dtls();
+      } else if (s == IceState::Failed) {
+        fail("ice: no path to the peer");
+      }
+    };
+    e.on_selected_pair = [this](bool relayed) {
+      if (events.on_selected_pair) events.on_selected_pair(relayed);
+    };
+    e.on_datagram = [this](std::span<const uint8_t> d) {
+      if (auto dtls = current_dtls()) dtls->receive(d);
+    };
+    return e;
+  }
+
+  DtlsEvents dtls_events() {
+    DtlsEvents e;
+    e.send_datagram = [this](std::span<const uint8_t> d) { (void)ice->send(d); };
+    e.on_connected = [this] {
+      if (auto started = sctp->start(); !started) fail(started.error().message);
+    };
+    e.on_data = [this](std::span<const uint8_t> packet) { sctp->receive_packet(packet); };
+    e.on_closed = [this](std::string why) { fail(std::move(why)); };
+    return e;
+  }
+
+  SctpEvents sctp_events() {
+    SctpEvents e;
+    e.send_packet = [this](std::span<const uint8_t> p) {
+      if (auto d = current_dtls()) (void)d->send(p);
+    };
+    e.on_open = [this] { set_state(PeerState::Connected); };
+    e.on_channel = [this](const Channel& c) {
+      if (events.on_channel) events.on_channel(c);
+    };
+    e.on_message = [this](uint16_t stream, std::span<const uint8_t> m, bool binary) {
+      if (events.on_message) events.on_message(stream, m, binary);
+    };
+    e.on_closed = [this](std::string why) { fail(std::move(why)); };
+    return e;
+  }
+};
+
+Result<std::unique_ptr<PeerConnection>> PeerConnection::create(GlibLoop& loop, PeerOptions options,
+                                                               PeerEvents events) {
+  if (!options.certificate) return make_error("webrtc: no certificate");
+  auto parts = std::make_shared<Parts>();
+  parts->loop = &loop;
+  options.ice.controlling = options.offerer;
+  parts->options = std::move(options);
+  parts->events = std::move(events);
+  // The DTLS client (the answerer) opens even streams.
+  ACTR_TRY(parts->sctp,
+           SctpAssociation::create(loop, !parts->options.offerer, parts->sctp_events()));
+  ACTR_TRY(parts->ice, IceTransport::create(loop, parts->options.ice, parts->ice_events()));
+  return std::unique_ptr<PeerConnection>(new PeerConnection(std::move(parts)));
+}
+
+PeerConnection::PeerConnection(std::shared_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+PeerConnection::~PeerConnection() {
+  Parts* p = parts_.get();
+  // On the loop, where ICE and DTLS events run: none runs meanwhile. SCTP first (it sends
+  // through DTLS from its own threads), then DTLS (it sends through ICE), then ICE.
+  p->loop->run_sync([p] {
+    p->sctp.reset();
+    {
+      std::lock_guard lock(p->mu);
+      p->dtls.reset();
+    }
+    p->ice.reset();
+    p->state = PeerState::Closed;
+  });
+}
+
+Result<void> PeerConnection::start() {
+  if (parts_->state.load() != PeerState::New) return {};
+  parts_->set_state(PeerState::Connecting);
+  return parts_->ice->gather();
+}
+
+Result<void> PeerConnection::set_remote_description(const std::string& text) {
+  ACTR_TRY(Description d, parse_description(text));
+  bool offerer = parts_->options.offerer;
+  if (offerer && d.setup != "active") {
+    return make_error("webrtc: the answer must take the DTLS client role (a=setup:active)");
+  }
+  if (!offerer && d.setup == "active") {
+    return make_error("webrtc: the offer must leave the DTLS client role to us (a=setup:actpass)");
+  }
+  {
+    std::lock_guard lock(parts_->mu);
+    if (parts_->dtls) return make_error("webrtc: the peer's description is already set");
+  }
+  ACTR_TRY(std::unique_ptr<DtlsTransport> dtls,
+           DtlsTransport::create(*parts_->loop, parts_->options.certificate,
+                                 offerer ? DtlsRole::Server : DtlsRole::Client, d.fingerprint,
+                                 parts_->dtls_events()));
+  {
+    std::lock_guard lock(parts_->mu);
+    parts_->dtls = std::move(dtls);
+  }
+  ACTR_TRY_VOID(parts_->ice->set_remote_description(d.ice));
+  parts_->maybe_start_dtls();
+  return {};
+}
+
+Result<uint16_t> PeerConnection::open_channel(const std::string& label,
+                                              ChannelReliability reliability) {
+  if (parts_->state.load() != PeerState::Connected) return make_error("webrtc: not connected");
+  return parts_->sctp->open_channel(label, reliability);
+}
+
+Result<void> PeerConnection::send(uint16_t stream, std::span<const uint8_t> message, bool binary) {
+  if (parts_->state.load() != PeerState::Connected) return make_error("webrtc: not connected");
+  return parts_->sctp->send(stream, message, binary);
+}
+
+PeerState PeerConnection::state() const { return parts_->state.load(); }
+std::optional<bool> PeerConnection::relayed() const { return parts_->ice->relayed(); }
+
+}  // namespace actr::webrtc

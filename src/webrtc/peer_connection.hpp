@@ -1,0 +1,79 @@
+// A WebRTC data-channel connection to one peer: ICE, then DTLS on the selected pair, then SCTP
+// with data channels on DTLS. The two ends exchange descriptions (through the signaling relay):
+// the ICE lines, the DTLS fingerprint and the DTLS role (a=setup), as SDP spells them.
+//
+//   offerer                                answerer
+//   start() -> on_description(offer)  ==>  set_remote_description(offer); start()
+//   set_remote_description(answer) <==     on_description(answer)
+//   ... on_state(Connected) on both; open_channel / send / on_message
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "actr/common/result.hpp"
+#include "webrtc/certificate.hpp"
+#include "webrtc/glib_loop.hpp"
+#include "webrtc/ice_transport.hpp"
+#include "webrtc/sctp_association.hpp"
+
+namespace actr::webrtc {
+
+enum class PeerState { New, Connecting, Connected, Closed, Failed };
+const char* to_string(PeerState state);
+
+struct PeerOptions {
+  bool offerer = false;  // ICE controlling and DTLS server (a=setup:actpass)
+  IceOptions ice;        // `controlling` is set from `offerer`
+  std::shared_ptr<const Certificate> certificate;
+};
+
+struct PeerEvents {
+  std::function<void(std::string description)> on_description;  // send it to the peer
+  std::function<void(PeerState state)> on_state;
+  std::function<void(bool relayed)> on_selected_pair;
+  std::function<void(const Channel& channel)> on_channel;
+  std::function<void(uint16_t stream, std::span<const uint8_t> message, bool binary)> on_message;
+  // Why the connection ended (ICE failed, DTLS refused the peer, SCTP ended).
+  std::function<void(std::string reason)> on_closed;
+};
+
+// The DTLS fingerprint and role a description carries, and its ICE lines.
+struct Description {
+  std::string fingerprint;  // "sha-256 AB:..."
+  std::string setup;        // "actpass", "active" or "passive"
+  std::string ice;          // the lines libnice reads
+};
+Result<Description> parse_description(const std::string& text);
+std::string write_description(const Description& description);
+
+class PeerConnection {
+ public:
+  // Events run on the loop's thread.
+  static Result<std::unique_ptr<PeerConnection>> create(GlibLoop& loop, PeerOptions options,
+                                                        PeerEvents events);
+  ~PeerConnection();
+  PeerConnection(const PeerConnection&) = delete;
+  PeerConnection& operator=(const PeerConnection&) = delete;
+
+  // Gathers candidates; on_description follows.
+  Result<void> start();
+  // The peer's description: its fingerprint must be there, and its role must fit ours.
+  Result<void> set_remote_description(const std::string& text);
+  Result<uint16_t> open_channel(const std::string& label, ChannelReliability reliability);
+  Result<void> send(uint16_t stream, std::span<const uint8_t> message, bool binary = true);
+  PeerState state() const;
+  std::optional<bool> relayed() const;
+
+  struct Parts;
+
+ private:
+  explicit PeerConnection(std::shared_ptr<Parts> parts);
+  std::shared_ptr<Parts> parts_;
+};
+
+}  // namespace actr::webrtc
