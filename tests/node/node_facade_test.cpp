@@ -47,6 +47,9 @@ class NodeFacadeTest : public ::testing::Test {
     node_ = std::move(*node);
     auto started = node_->start();
     ASSERT_TRUE(started) << started.error().message;
+    for (const ActorStatus& a : node_->actors()) {
+      ASSERT_EQ(a.state, "running") << a.name << ": " << a.failure;
+    }
   }
   fs::path dir_;
   std::unique_ptr<Node> node_;
