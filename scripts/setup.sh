@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-all-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev libsodium-dev libssl-dev libprotobuf-dev protobuf-compiler
-  libnice-dev libusrsctp-dev
+  libnice-dev libusrsctp-dev coturn
 )
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include <chrono>
 #include <future>
 
 namespace actr::webrtc {
@@ -26,10 +27,27 @@ GlibLoop::GlibLoop() : context_(g_main_context_new()), loop_(g_main_loop_new(con
 }
 
 GlibLoop::~GlibLoop() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(2), [this] { return pending_ == 0; });
+  }
   run_sync([this] { g_main_loop_quit(loop_); });
   thread_.join();
   g_main_loop_unref(loop_);
   g_main_context_unref(context_);
+}
+
+void GlibLoop::begun() {
+  std::lock_guard lock(mu_);
+  ++pending_;
+}
+
+void GlibLoop::ended() {
+  {
+    std::lock_guard lock(mu_);
+    --pending_;
+  }
+  cv_.notify_all();
 }
 
 void GlibLoop::post(std::function<void()> fn) {

@@ -3,7 +3,9 @@
 // Agents are created on this context; their callbacks run on this thread.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 typedef struct _GMainContext GMainContext;
@@ -24,11 +26,18 @@ class GlibLoop {
   // Runs `fn` on the loop's thread later, never at once (so not under the caller's locks).
   void post(std::function<void()> fn);
   bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  // Asynchronous work that must end before the loop does (an ICE agent releasing its TURN
+  // allocations): the destructor waits up to two seconds for every begun() to be ended().
+  void begun();
+  void ended();
 
  private:
   GMainContext* context_;
   GMainLoop* loop_;
   std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int pending_ = 0;
 };
 
 }  // namespace actr::webrtc

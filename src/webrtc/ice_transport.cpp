@@ -164,7 +164,15 @@ IceTransport::~IceTransport() {
     g_signal_handlers_disconnect_by_data(a->agent, a);
     nice_agent_attach_recv(a->agent, a->stream, kComponent, a->loop->context(), nullptr, nullptr);
     nice_agent_remove_stream(a->agent, a->stream);
-    g_object_unref(a->agent);
+    // Closing releases the TURN allocations (a refresh with lifetime 0) before the agent goes.
+    a->loop->begun();
+    nice_agent_close_async(
+        a->agent,
+        [](GObject* agent, GAsyncResult*, gpointer loop) {
+          g_object_unref(agent);
+          static_cast<GlibLoop*>(loop)->ended();
+        },
+        a->loop);
     a->state = IceState::Closed;
   });
 }
