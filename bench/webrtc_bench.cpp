@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/harness.hpp"
+#include "support/waiter.hpp"
 #include "webrtc/peer_connection.hpp"
 
 using namespace actr;
@@ -20,9 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Side {
-  std::mutex mu;
-  std::condition_variable cv;
+struct Side : actr::test::Waiter {
   std::string description;
   bool connected = false;
   std::string closed;
@@ -45,19 +44,6 @@ struct Side {
       });
     };
     return e;
-  }
-  template <typename F>
-  void update(F f) {
-    {
-      std::lock_guard lock(mu);
-      f();
-    }
-    cv.notify_all();
-  }
-  template <typename P>
-  bool wait(P p, std::chrono::seconds limit = 30s) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, limit, p);
   }
 };
 
@@ -141,7 +127,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 2200; ++i) {
     uint64_t before;
     {
-      std::lock_guard lock(p.o.mu);
+      std::lock_guard lock(p.o.mutex());
       before = p.o.received_messages;
     }
     auto t0 = bench::Clock::now();
@@ -160,7 +146,7 @@ int main(int argc, char** argv) {
   uint64_t total = static_cast<uint64_t>(mib) << 20;
   uint64_t base;
   {
-    std::lock_guard lock(p.a.mu);
+    std::lock_guard lock(p.a.mutex());
     base = p.a.received_bytes;
   }
   auto t0 = bench::Clock::now();

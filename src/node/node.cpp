@@ -78,8 +78,7 @@ struct Node::Impl {
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() = default;
 
-Result<std::unique_ptr<Node>> Node::load(const std::filesystem::path& actr_toml, Options options) {
-  ACTR_TRY(runtime::NodeConfig config, runtime::load_config(actr_toml));
+Result<std::unique_ptr<Node>> Node::create(runtime::NodeConfig config, Options options) {
   runtime::NodeOptions node_options;
   node_options.engine_cache_dir = std::move(options.cache_dir);
   node_options.on_compile = std::move(options.on_compile);
@@ -90,18 +89,16 @@ Result<std::unique_ptr<Node>> Node::load(const std::filesystem::path& actr_toml,
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
+Result<std::unique_ptr<Node>> Node::load(const std::filesystem::path& actr_toml, Options options) {
+  ACTR_TRY(runtime::NodeConfig config, runtime::load_config(actr_toml));
+  return create(std::move(config), std::move(options));
+}
+
 Result<std::unique_ptr<Node>> Node::from_toml(std::string_view toml,
                                               const std::filesystem::path& base_dir,
                                               Options options) {
   ACTR_TRY(runtime::NodeConfig config, runtime::parse_config(toml, base_dir));
-  runtime::NodeOptions node_options;
-  node_options.engine_cache_dir = std::move(options.cache_dir);
-  node_options.on_compile = std::move(options.on_compile);
-  if (options.shell) node_options.shell = runtime_shell(std::move(options.shell));
-  ACTR_TRY(auto node, runtime::Node::create(std::move(config), std::move(node_options)));
-  auto impl = std::make_unique<Impl>();
-  impl->node = std::move(node);
-  return std::unique_ptr<Node>(new Node(std::move(impl)));
+  return create(std::move(config), std::move(options));
 }
 
 Result<void> Node::start() { return impl_->node->start(); }

@@ -181,8 +181,9 @@ PeerConnection::~PeerConnection() {
 }
 
 Result<void> PeerConnection::start() {
-  if (parts_->state.load() != PeerState::New) return {};
-  parts_->set_state(PeerState::Connecting);
+  PeerState expected = PeerState::New;
+  // No event for this one: events run on the loop, and this is the caller's thread.
+  if (!parts_->state.compare_exchange_strong(expected, PeerState::Connecting)) return {};
   return parts_->ice->gather();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/waiter.hpp"
 #include "webrtc/certificate.hpp"
 #include "webrtc/glib_loop.hpp"
 #include "webrtc/ice_transport.hpp"
@@ -25,26 +26,10 @@ std::span<const uint8_t> bytes(const std::string& s) {
 }
 
 // What one end's events reported.
-struct Seen {
-  std::mutex mu;
-  std::condition_variable cv;
+struct Seen : actr::test::Waiter {
   bool connected = false;
   std::string closed;
   std::vector<std::string> data;
-
-  template <typename F>
-  void update(F f) {
-    {
-      std::lock_guard lock(mu);
-      f();
-    }
-    cv.notify_all();
-  }
-  template <typename P>
-  bool wait(P predicate) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, 20s, predicate);
-  }
 };
 
 // Two DTLS ends whose datagrams go to each other through the loop (never under the sender's

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/waiter.hpp"
 #include "webrtc/glib_loop.hpp"
 
 namespace actr::webrtc {
@@ -18,9 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // What one agent's events reported, for the test thread to wait on.
-struct Seen {
-  std::mutex mu;
-  std::condition_variable cv;
+struct Seen : actr::test::Waiter {
   std::string description;
   bool gathered = false;
   IceState state = IceState::New;
@@ -36,19 +35,6 @@ struct Seen {
       update([&] { datagrams.emplace_back(d.begin(), d.end()); });
     };
     return e;
-  }
-  template <typename F>
-  void update(F f) {
-    {
-      std::lock_guard lock(mu);
-      f();
-    }
-    cv.notify_all();
-  }
-  template <typename P>
-  bool wait(P predicate, std::chrono::seconds limit = 20s) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, limit, predicate);
   }
 };
 

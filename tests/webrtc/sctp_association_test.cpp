@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/waiter.hpp"
 #include "webrtc/glib_loop.hpp"
 
 namespace actr::webrtc {
@@ -30,27 +31,11 @@ struct Message {
   bool binary;
 };
 
-struct Seen {
-  std::mutex mu;
-  std::condition_variable cv;
+struct Seen : actr::test::Waiter {
   bool open = false;
   std::string closed;
   std::vector<Channel> channels;
   std::vector<Message> messages;
-
-  template <typename F>
-  void update(F f) {
-    {
-      std::lock_guard lock(mu);
-      f();
-    }
-    cv.notify_all();
-  }
-  template <typename P>
-  bool wait(P predicate) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, 20s, predicate);
-  }
 };
 
 struct Pair {
@@ -111,7 +96,7 @@ TEST(SctpAssociation, ChannelsOpenFromBothEndsAndCarryMessages) {
   ASSERT_TRUE(p.a->send(*rpc, bytes("hello")));
   ASSERT_TRUE(p.b_seen.wait([&] { return !p.b_seen.messages.empty(); }));
   {
-    std::lock_guard lock(p.b_seen.mu);
+    std::lock_guard lock(p.b_seen.mutex());
     ASSERT_EQ(p.b_seen.channels.size(), 1u);
     EXPECT_EQ(p.b_seen.channels[0].label, "rpc-reliable");
     EXPECT_TRUE(p.b_seen.channels[0].reliability.ordered);
@@ -133,7 +118,7 @@ TEST(SctpAssociation, ChannelsOpenFromBothEndsAndCarryMessages) {
   ASSERT_TRUE(p.b->send(*fast, {}));  // an empty message
   ASSERT_TRUE(p.a_seen.wait([&] { return p.a_seen.messages.size() == 2; }));
   {
-    std::lock_guard lock(p.a_seen.mu);
+    std::lock_guard lock(p.a_seen.mutex());
     ASSERT_EQ(p.a_seen.channels.size(), 1u);
     EXPECT_EQ(p.a_seen.channels[0].label, "stream-latency-first");
     EXPECT_EQ(p.a_seen.channels[0].protocol, "actr");

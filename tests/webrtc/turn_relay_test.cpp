@@ -11,15 +11,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "support/missing.hpp"
-#include "webrtc/peer_connection.hpp"
+#include "webrtc/peer_pair.hpp"
 #include "webrtc/turn_credentials.hpp"
 
 extern char** environ;
@@ -128,40 +125,6 @@ class Coturn {
   bool started_ = false, ready_ = false;
 };
 
-struct Seen {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::string description, closed;
-  PeerState state = PeerState::New;
-  std::optional<bool> relayed;
-  std::vector<std::string> messages;
-
-  template <typename F>
-  void update(F f) {
-    {
-      std::lock_guard lock(mu);
-      f();
-    }
-    cv.notify_all();
-  }
-  template <typename P>
-  bool wait(P predicate) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, 30s, predicate);
-  }
-  PeerEvents events() {
-    PeerEvents e;
-    e.on_description = [this](std::string d) { update([&] { description = d; }); };
-    e.on_state = [this](PeerState s) { update([&] { state = s; }); };
-    e.on_selected_pair = [this](bool r) { update([&] { relayed = r; }); };
-    e.on_message = [this](uint16_t, std::span<const uint8_t> m, bool) {
-      update([&] { messages.emplace_back(m.begin(), m.end()); });
-    };
-    e.on_closed = [this](std::string why) { update([&] { closed = why; }); };
-    return e;
-  }
-};
-
 TEST(TurnRelay, PeersWithOnlyRelayedCandidatesConnectThroughCoturn) {
   if (!fs::exists("/usr/bin/turnserver")) {
     ACTR_SKIP_MISSING("coturn is not installed (Debian package coturn)");
@@ -183,32 +146,25 @@ TEST(TurnRelay, PeersWithOnlyRelayedCandidatesConnectThroughCoturn) {
       return o;
     };
     GlibLoop loop;
-    Seen os, as;
-    auto offerer = PeerConnection::create(loop, options(true, "1:1"), os.events());
-    auto answerer = PeerConnection::create(loop, options(false, "1:2"), as.events());
-    ASSERT_TRUE(offerer && answerer);
-    ASSERT_TRUE((*offerer)->start());
-    ASSERT_TRUE(os.wait([&] { return !os.description.empty(); }));
+    test::PeerPair p;
+    ASSERT_TRUE(p.exchange(loop, options(true, "1:1"), options(false, "1:2")));
+    auto& os = p.offerer_seen;
+    auto& as = p.answerer_seen;
     EXPECT_NE(os.description.find("typ relay"), std::string::npos) << os.description;
     EXPECT_EQ(os.description.find("typ host"), std::string::npos) << "relay only";
-    ASSERT_TRUE((*answerer)->set_remote_description(os.description));
-    ASSERT_TRUE((*answerer)->start());
-    ASSERT_TRUE(as.wait([&] { return !as.description.empty(); }));
-    ASSERT_TRUE((*offerer)->set_remote_description(as.description));
-    ASSERT_TRUE(os.wait([&] { return os.state == PeerState::Connected || !os.closed.empty(); }));
-    ASSERT_TRUE(as.wait([&] { return as.state == PeerState::Connected || !as.closed.empty(); }));
+    ASSERT_TRUE(os.connected_or_closed());
+    ASSERT_TRUE(as.connected_or_closed());
     ASSERT_EQ(os.state, PeerState::Connected) << os.closed;
     EXPECT_EQ(os.relayed, std::optional<bool>(true));
-    EXPECT_EQ((*answerer)->relayed(), std::optional<bool>(true));
+    EXPECT_EQ(p.answerer->relayed(), std::optional<bool>(true));
 
-    auto ch = (*answerer)->open_channel("rpc-reliable", {});
+    auto ch = p.answerer->open_channel("rpc-reliable", {});
     ASSERT_TRUE(ch);
-    std::string m = "through the relay";
-    ASSERT_TRUE((*answerer)->send(*ch, {reinterpret_cast<const uint8_t*>(m.data()), m.size()}));
+    ASSERT_TRUE(p.answerer->send(*ch, test::bytes("through the relay")));
     ASSERT_TRUE(os.wait([&] { return !os.messages.empty(); }));
-    EXPECT_EQ(os.messages[0], m);
-    offerer->reset();
-    answerer->reset();
+    EXPECT_EQ(os.messages[0].second, "through the relay");
+    p.offerer.reset();
+    p.answerer.reset();
   }
   fs::remove_all(dir);
 }
