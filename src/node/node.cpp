@@ -73,12 +73,15 @@ runtime::ShellHandler runtime_shell(ShellHandler shell) {
 
 struct Node::Impl {
   std::unique_ptr<runtime::Node> node;
+
+  // A nested class reaches Node's private constructor, so the public header names no runtime type.
+  static Result<std::unique_ptr<Node>> create(runtime::NodeConfig config, Options options);
 };
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() = default;
 
-Result<std::unique_ptr<Node>> Node::create(runtime::NodeConfig config, Options options) {
+Result<std::unique_ptr<Node>> Node::Impl::create(runtime::NodeConfig config, Options options) {
   runtime::NodeOptions node_options;
   node_options.engine_cache_dir = std::move(options.cache_dir);
   node_options.on_compile = std::move(options.on_compile);
@@ -91,14 +94,14 @@ Result<std::unique_ptr<Node>> Node::create(runtime::NodeConfig config, Options o
 
 Result<std::unique_ptr<Node>> Node::load(const std::filesystem::path& actr_toml, Options options) {
   ACTR_TRY(runtime::NodeConfig config, runtime::load_config(actr_toml));
-  return create(std::move(config), std::move(options));
+  return Impl::create(std::move(config), std::move(options));
 }
 
 Result<std::unique_ptr<Node>> Node::from_toml(std::string_view toml,
                                               const std::filesystem::path& base_dir,
                                               Options options) {
   ACTR_TRY(runtime::NodeConfig config, runtime::parse_config(toml, base_dir));
-  return create(std::move(config), std::move(options));
+  return Impl::create(std::move(config), std::move(options));
 }
 
 Result<void> Node::start() { return impl_->node->start(); }

@@ -24,10 +24,6 @@
 #include "actr/common/result.hpp"
 #include "actr/wasm/engine.hpp"
 
-namespace actr::runtime {
-struct NodeConfig;
-}
-
 namespace actr::node {
 
 using Bytes = std::vector<uint8_t>;
@@ -104,7 +100,6 @@ class Node {
  private:
   struct Impl;
   explicit Node(std::unique_ptr<Impl> impl);
-  static Result<std::unique_ptr<Node>> create(runtime::NodeConfig config, Options options);
   std::unique_ptr<Impl> impl_;
 };
 
