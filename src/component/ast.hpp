@@ -22,6 +22,7 @@ enum class Sort : uint8_t {
   CoreTable,
   CoreMemory,
   CoreGlobal,
+  CoreTag,
   CoreType,
   CoreModule,
   CoreInstance,

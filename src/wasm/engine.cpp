@@ -16,8 +16,10 @@ ExternKind kind_of(const Extern& e) {
       return ExternKind::Table;
     case 2:
       return ExternKind::Memory;
-    default:
+    case 3:
       return ExternKind::Global;
+    default:
+      return ExternKind::Tag;
   }
 }
 

@@ -29,6 +29,8 @@ bool import_matches(const ExternType& expected, const ExternType& actual) {
       return limits_match(expected.memory.limits, actual.memory.limits);
     case ExternKind::Global:
       return expected.global == actual.global;
+    case ExternKind::Tag:
+      return expected.tag == actual.tag;
   }
   return false;
 }
@@ -45,6 +47,10 @@ std::string describe(const ExternType& type) {
     case ExternKind::Global:
       return std::string("global ") + (type.global.is_mutable ? "mut " : "") +
              to_string(type.global.type);
+    case ExternKind::Tag: {
+      FuncType params{type.tag.params, {}};
+      return "tag " + params.to_string();
+    }
   }
   return "?";
 }
@@ -64,9 +70,13 @@ ExternType type_of(const Extern& e) {
       type.kind = ExternKind::Memory;
       type.memory = std::get<2>(e)->type();
       break;
-    default:
+    case 3:
       type.kind = ExternKind::Global;
       type.global = std::get<3>(e)->type();
+      break;
+    default:
+      type.kind = ExternKind::Tag;
+      type.tag = std::get<4>(e)->type();
       break;
   }
   return type;

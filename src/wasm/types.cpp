@@ -30,6 +30,8 @@ const char* to_string(ExternKind k) {
       return "memory";
     case ExternKind::Global:
       return "global";
+    case ExternKind::Tag:
+      return "tag";
   }
   return "?";
 }

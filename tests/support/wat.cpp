@@ -19,6 +19,7 @@ std::vector<uint8_t> wat_to_wasm(std::string_view wat) {
   wabt::Errors errors;
   auto lexer = wabt::WastLexer::CreateBufferLexer("test.wat", wat.data(), wat.size(), &errors);
   wabt::Features features;
+  features.enable_exceptions();  // legacy try/catch, as both engines read it
   wabt::WastParseOptions parse_options(features);
   std::unique_ptr<wabt::Module> module;
   if (wabt::Failed(wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_options))) {

@@ -1037,6 +1037,154 @@ TEST_P(EngineTest, TrapAfterFiberSuspendedInHostFunctionIsResumed) {
   EXPECT_TRUE(store->poisoned());
 }
 
+// ---- exception handling ------------------------------------------------------------------------
+
+constexpr std::string_view kTagModule = R"((module (tag (export "t") (param i32))))";
+constexpr std::string_view kThrower = R"(
+  (module
+    (import "tag" "t" (tag $t (param i32)))
+    (func (export "throw") (param i32) (throw $t (local.get 0))))
+)";
+
+std::shared_ptr<Tag> as_tag(const std::optional<Extern>& e) {
+  if (!e || kind_of(*e) != ExternKind::Tag) return nullptr;
+  return std::get<std::shared_ptr<Tag>>(*e);
+}
+
+TEST_P(EngineTest, ThrowsAreCaughtAcrossInstancesAndLocalsSurvive) {
+  auto store = engine_->new_store();
+  auto tag_instance = instantiate(*store, kTagModule);
+  ASSERT_TRUE(tag_instance);
+  auto tag = as_tag(tag_instance->get_export("t"));
+  ASSERT_TRUE(tag);
+  EXPECT_EQ(tag->type().params, std::vector<ValType>{ValType::I32});
+  auto thrower = instantiate(*store, kThrower, {tag});
+  ASSERT_TRUE(thrower);
+  auto catcher = instantiate(*store, R"(
+    (module
+      (import "tag" "t" (tag $t (param i32)))
+      (import "thrower" "throw" (func $throw (param i32)))
+      (func (export "run") (param $x i32) (result i32)
+        (local $before i32) (local $inside i64)
+        (local.set $before (i32.const 1000))
+        (try (result i32)
+          (do
+            (local.set $inside (i64.const 20000))
+            (call $throw (local.get $x))
+            (i32.const -1))
+          (catch $t)
+          (catch_all (i32.const -2)))
+        (i32.add (local.get $before))
+        (i32.add (i32.wrap_i64 (local.get $inside)))))
+  )",
+                             {tag, *thrower->get_export("throw")});
+  ASSERT_TRUE(catcher);
+  auto run = as_func(catcher->get_export("run"));
+  for (Slot x : {7u, 42u}) {
+    auto r = invoke(*run, {x});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ((*r)[0], x + 1000 + 20000);
+  }
+}
+
+TEST_P(EngineTest, TagsAreGenerativePerInstance) {
+  auto store = engine_->new_store();
+  auto tag_a = instantiate(*store, kTagModule);
+  auto tag_b = instantiate(*store, kTagModule);
+  ASSERT_TRUE(tag_a && tag_b);
+  auto a = as_tag(tag_a->get_export("t"));
+  auto b = as_tag(tag_b->get_export("t"));
+  EXPECT_NE(a, b);
+  auto thrower_a = instantiate(*store, kThrower, {a});
+  auto thrower_b = instantiate(*store, kThrower, {b});
+  ASSERT_TRUE(thrower_a && thrower_b);
+  auto catcher = instantiate(*store, R"(
+    (module
+      (import "tag" "t" (tag $t (param i32)))
+      (import "a" "throw" (func $a (param i32)))
+      (import "b" "throw" (func $b (param i32)))
+      (func (export "run-a") (param i32) (result i32)
+        (try (result i32) (do (call $a (local.get 0)) (i32.const -1))
+          (catch $t) (catch_all (i32.const 77))))
+      (func (export "run-b") (param i32) (result i32)
+        (try (result i32) (do (call $b (local.get 0)) (i32.const -1))
+          (catch $t) (catch_all (i32.const 77)))))
+  )",
+                             {a, *thrower_a->get_export("throw"), *thrower_b->get_export("throw")});
+  ASSERT_TRUE(catcher);
+  auto run_a = invoke(*as_func(catcher->get_export("run-a")), {5});
+  auto run_b = invoke(*as_func(catcher->get_export("run-b")), {5});
+  ASSERT_TRUE(run_a.ok() && run_b.ok());
+  EXPECT_EQ((*run_a)[0], 5u) << "the catch names the very tag the throw used";
+  EXPECT_EQ((*run_b)[0], 77u) << "another instance's tag reaches catch_all only";
+}
+
+TEST_P(EngineTest, AnUncaughtExceptionTrapsTheEntryAndPoisonsTheStore) {
+  auto store = engine_->new_store();
+  auto tag = as_tag(instantiate(*store, kTagModule)->get_export("t"));
+  auto thrower = instantiate(*store, kThrower, {tag});
+  ASSERT_TRUE(thrower);
+  auto r = invoke(*as_func(thrower->get_export("throw")), {1});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("uncaught exception"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(store->poisoned());
+}
+
+// A throw inside a nested entry (guest -> host -> guest) must end that entry, never land in a
+// handler of the guest code below the host function.
+TEST_P(EngineTest, AnExceptionNeverCrossesAHostFunction) {
+  auto store = engine_->new_store();
+  auto tag = as_tag(instantiate(*store, kTagModule)->get_export("t"));
+  auto thrower = instantiate(*store, kThrower, {tag});
+  ASSERT_TRUE(thrower);
+  auto throw_fn = as_func(thrower->get_export("throw"));
+  std::string seen_by_host;
+  auto host = store->host_func(FuncType{}, [&](const Slot*, Slot*) -> Result<void> {
+    Slot value = 9;
+    auto nested = throw_fn->call(&value, nullptr);
+    if (nested) return {};
+    seen_by_host = nested.error().message;
+    return nested;
+  });
+  auto outer = instantiate(*store, R"(
+    (module
+      (import "host" "h" (func $h))
+      (func (export "run") (result i32)
+        (try (result i32) (do (call $h) (i32.const 1)) (catch_all (i32.const 2)))))
+  )",
+                           {host});
+  ASSERT_TRUE(outer);
+  auto r = invoke(*as_func(outer->get_export("run")));
+  ASSERT_FALSE(r.ok()) << "the guest's catch_all caught an exception from beyond the host";
+  EXPECT_NE(seen_by_host.find("uncaught exception"), std::string::npos) << seen_by_host;
+}
+
+// Frames a throw unwinds never run their epilogues; the call-depth budget must not leak.
+TEST_P(EngineTest, CaughtThrowsFromDeepCallsDoNotUseUpTheCallDepth) {
+  StoreLimits limits;
+  limits.max_call_depth = 1000;
+  auto store = engine_->new_store(limits);
+  auto instance = instantiate(*store, R"(
+    (module
+      (tag $t (param i32))
+      (func $deep (param i32)
+        (if (i32.eqz (local.get 0)) (then (throw $t (i32.const 3))))
+        (call $deep (i32.sub (local.get 0) (i32.const 1))))
+      (func (export "run") (param $n i32) (result i32)
+        (local $sum i32)
+        (loop $again
+          (try (do (call $deep (i32.const 100)))
+            (catch $t (local.set $sum (i32.add (local.get $sum)))))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br_if $again (local.get $n)))
+        (local.get $sum)))
+  )");
+  ASSERT_TRUE(instance);
+  auto r = invoke(*as_func(instance->get_export("run")), {500});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0], 1500u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EngineTest,
                          ::testing::Values(EngineKind::Interp, EngineKind::Aot),
                          [](const ::testing::TestParamInfo<EngineKind>& info) {

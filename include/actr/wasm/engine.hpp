@@ -80,9 +80,17 @@ class Global {
   virtual Result<void> set(Slot value) = 0;
 };
 
+// An exception tag, defined by an instance (each instance its own) or imported. Handles compare
+// by identity: the tag a catch names must be the very tag the throw used.
+class Tag {
+ public:
+  virtual ~Tag() = default;
+  virtual const TagType& type() const = 0;
+};
+
 // Something an instance exports or imports. The handles stay valid while their Store lives.
 using Extern = std::variant<std::shared_ptr<Func>, std::shared_ptr<Table>, std::shared_ptr<Memory>,
-                            std::shared_ptr<Global>>;
+                            std::shared_ptr<Global>, std::shared_ptr<Tag>>;
 
 ExternKind kind_of(const Extern& e);
 

@@ -25,7 +25,7 @@ struct FuncType {
   std::string to_string() const;  // "(i32, i64) -> (i32)"
 };
 
-enum class ExternKind : uint8_t { Func, Table, Memory, Global };
+enum class ExternKind : uint8_t { Func, Table, Memory, Global, Tag };
 
 const char* to_string(ExternKind k);
 
@@ -52,12 +52,20 @@ struct GlobalType {
   bool operator==(const GlobalType&) const = default;
 };
 
+// An exception tag (exception handling): the values a throw carries. Tags are generative: two
+// instances of one module define two distinct tags, and a catch matches only its own.
+struct TagType {
+  std::vector<ValType> params;
+  bool operator==(const TagType&) const = default;
+};
+
 struct ExternType {
   ExternKind kind = ExternKind::Func;
   FuncType func;      // kind == Func
   TableType table;    // kind == Table
   MemoryType memory;  // kind == Memory
   GlobalType global;  // kind == Global
+  TagType tag;        // kind == Tag
 };
 
 struct ImportType {

@@ -12,6 +12,8 @@ const char* to_string(Sort s) {
       return "core memory";
     case Sort::CoreGlobal:
       return "core global";
+    case Sort::CoreTag:
+      return "core tag";
     case Sort::CoreType:
       return "core type";
     case Sort::CoreModule:

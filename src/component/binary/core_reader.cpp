@@ -147,6 +147,7 @@ struct ModuleSpaces {
   std::vector<wasm::TableType> tables;
   std::vector<wasm::MemoryType> memories;
   std::vector<wasm::GlobalType> globals;
+  std::vector<wasm::TagType> tags;
 };
 
 Result<wasm::FuncType> func_type_at(const ModuleSpaces& m, uint32_t index, size_t at) {
@@ -155,6 +156,11 @@ Result<wasm::FuncType> func_type_at(const ModuleSpaces& m, uint32_t index, size_
                                     std::to_string(m.types.size()) + " types)");
   }
   return m.types[index];
+}
+Result<wasm::TagType> tag_type_at(const ModuleSpaces& m, uint32_t index, size_t at) {
+  ACTR_TRY(wasm::FuncType f, func_type_at(m, index, at));
+  if (!f.results.empty()) return Reader::error_at(at, "a tag's type must have no results");
+  return wasm::TagType{std::move(f.params)};
 }
 
 template <typename T>
@@ -272,8 +278,16 @@ Result<CoreExternDesc> read_core_externdesc(Reader& r) {
       ACTR_TRY(d.type.global, read_core_globaltype(r));
       return d;
     }
-    case 0x04:
-      return Reader::error_at(at, "exception tags are not supported");
+    case 0x04: {
+      d.type.kind = wasm::ExternKind::Tag;
+      size_t attribute_at = r.offset();
+      ACTR_TRY(uint8_t attribute, r.byte());
+      if (attribute != 0x00) {
+        return Reader::error_at(attribute_at, "invalid tag attribute " + hex(attribute));
+      }
+      ACTR_TRY(d.func_type_index, r.u32());
+      return d;
+    }
     default:
       return Reader::error_at(at, "invalid core extern kind " + hex(kind));
   }
@@ -332,6 +346,11 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
             case wasm::ExternKind::Global:
               m.globals.push_back(d.type.global);
               break;
+            case wasm::ExternKind::Tag: {
+              ACTR_TRY(imp.type.tag, tag_type_at(m, d.func_type_index, at));
+              m.tags.push_back(imp.type.tag);
+              break;
+            }
           }
           out.imports.push_back(std::move(imp));
         }
@@ -411,8 +430,11 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
               ACTR_TRY(e.type.global, item_at(m.globals, index, "global", at));
               break;
             }
-            case 0x04:
-              return Reader::error_at(at, "exception tags are not supported");
+            case 0x04: {
+              e.type.kind = wasm::ExternKind::Tag;
+              ACTR_TRY(e.type.tag, item_at(m.tags, index, "tag", at));
+              break;
+            }
             default:
               return Reader::error_at(at, "invalid export kind " + hex(kind));
           }
@@ -420,8 +442,21 @@ Result<CoreModuleInterface> read_core_module(std::span<const uint8_t> bytes, siz
         }
         break;
       }
-      case kTagSection:
-        return Reader::error_at(section_at, "exception tags are not supported");
+      case kTagSection: {
+        ACTR_TRY(uint32_t n, s.count(2));
+        for (uint32_t i = 0; i < n; ++i) {
+          size_t at = s.offset();
+          ACTR_TRY(uint8_t attribute, s.byte());
+          if (attribute != 0x00) {
+            return Reader::error_at(at, "invalid tag attribute " + hex(attribute));
+          }
+          size_t type_at = s.offset();
+          ACTR_TRY(uint32_t t, s.u32());
+          ACTR_TRY(auto tag, tag_type_at(m, t, type_at));
+          m.tags.push_back(std::move(tag));
+        }
+        break;
+      }
       default:
         if (id > 13 && id != 0) {
           return Reader::error_at(section_at, "unknown core section id " + std::to_string(id));

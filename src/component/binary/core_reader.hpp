@@ -31,7 +31,8 @@ Result<wasm::MemoryType> read_core_memtype(Reader& r);
 Result<wasm::GlobalType> read_core_globaltype(Reader& r);
 
 // A core import or export description (core:externtype). For functions the type is an index,
-// returned in `func_type_index` with `type.func` left empty.
+// returned in `func_type_index` with `type.func` left empty; so is a tag's (its parameters are the
+// function type's, which has no results).
 struct CoreExternDesc {
   wasm::ExternType type;
   uint32_t func_type_index = 0;

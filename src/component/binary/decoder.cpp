@@ -238,7 +238,7 @@ class Decoder {
       case 0x03:
         return Sort::CoreGlobal;
       case 0x04:
-        return Reader::error_at(at, "core tags are not supported");
+        return Sort::CoreTag;
       case 0x10:
         return Sort::CoreType;
       case 0x11:

@@ -303,6 +303,8 @@ class Instantiator {
         return at(f.core_memories, s.index, "core memory");
       case S::CoreGlobal:
         return at(f.core_globals, s.index, "core global");
+      case S::CoreTag:
+        return at(f.core_tags, s.index, "core tag");
       default:
         return make_error(std::string("a core instance cannot export a ") + ast::to_string(s.sort));
     }
@@ -559,6 +561,10 @@ class Instantiator {
       case S::CoreGlobal:
         ACTR_TRY_VOID(expect(wasm::ExternKind::Global));
         f.core_globals.push_back(ext);
+        return {};
+      case S::CoreTag:
+        ACTR_TRY_VOID(expect(wasm::ExternKind::Tag));
+        f.core_tags.push_back(ext);
         return {};
       default:
         return make_error(std::string("cannot alias a core export as a ") + ast::to_string(sort));

@@ -75,7 +75,7 @@ struct Frame {
   std::vector<DefinedType> types;
   size_t imports = 0;  // imports defined so far (the model lists them in order)
   std::vector<std::shared_ptr<wasm::Func>> core_funcs;
-  std::vector<wasm::Extern> core_tables, core_memories, core_globals;
+  std::vector<wasm::Extern> core_tables, core_memories, core_globals, core_tags;
   std::vector<ModuleItem> core_modules;
   std::vector<CoreInstanceItem> core_instances;
   std::vector<FuncRef> funcs;

@@ -238,6 +238,12 @@ bool core_matches(const wasm::ExternType& actual, const wasm::ExternType& expect
         return false;
       }
       return true;
+    case wasm::ExternKind::Tag:
+      if (actual.tag != expected.tag) {
+        set(why, "tag type does not match");
+        return false;
+      }
+      return true;
   }
   return true;
 }

@@ -149,6 +149,7 @@ struct Scope {
   std::vector<wasm::TableType> core_tables;
   std::vector<wasm::MemoryType> core_memories;
   std::vector<wasm::GlobalType> core_globals;
+  std::vector<wasm::TagType> core_tags;
   std::vector<std::shared_ptr<const CoreModuleType>> core_modules;
   std::vector<std::shared_ptr<const CoreInstanceType>> core_instances;
 
@@ -577,6 +578,10 @@ struct TypeSpace::State {
           wasm::ImportType imp = decl.import;
           if (imp.type.kind == wasm::ExternKind::Func) {
             ACTR_TRY(imp.type.func, func_of(decl.func_type_index));
+          } else if (imp.type.kind == wasm::ExternKind::Tag) {
+            ACTR_TRY(wasm::FuncType f, func_of(decl.func_type_index));
+            if (!f.results.empty()) return fail(where + ": a tag's type has results");
+            imp.type.tag.params = std::move(f.params);
           }
           if (!import_names.insert({imp.module, imp.name}).second) {
             return fail(where + ": duplicate import `" + imp.module + "` `" + imp.name + "`");
@@ -588,6 +593,10 @@ struct TypeSpace::State {
           wasm::ExportType exp{decl.export_name, decl.export_type};
           if (exp.type.kind == wasm::ExternKind::Func) {
             ACTR_TRY(exp.type.func, func_of(decl.func_type_index));
+          } else if (exp.type.kind == wasm::ExternKind::Tag) {
+            ACTR_TRY(wasm::FuncType f, func_of(decl.func_type_index));
+            if (!f.results.empty()) return fail(where + ": a tag's type has results");
+            exp.type.tag.params = std::move(f.params);
           }
           if (!export_names.insert(exp.name).second)
             return fail(where + ": duplicate export `" + exp.name + "`");
@@ -1156,6 +1165,9 @@ struct TypeSpace::State {
           case Sort::CoreGlobal:
             want = wasm::ExternKind::Global;
             break;
+          case Sort::CoreTag:
+            want = wasm::ExternKind::Tag;
+            break;
           default:
             return fail(std::string("cannot alias a ") + ast::to_string(a.sort) +
                         " from a core instance");
@@ -1220,6 +1232,9 @@ struct TypeSpace::State {
       case wasm::ExternKind::Global:
         s.core_globals.push_back(e.global);
         break;
+      case wasm::ExternKind::Tag:
+        s.core_tags.push_back(e.tag);
+        break;
     }
   }
 
@@ -1281,6 +1296,11 @@ struct TypeSpace::State {
           case Sort::CoreGlobal: {
             x.type.kind = wasm::ExternKind::Global;
             ACTR_TRY(x.type.global, at(s.core_globals, e.item.index, "core global"));
+            break;
+          }
+          case Sort::CoreTag: {
+            x.type.kind = wasm::ExternKind::Tag;
+            ACTR_TRY(x.type.tag, at(s.core_tags, e.item.index, "core tag"));
             break;
           }
           default:
@@ -1786,6 +1806,8 @@ uint32_t TypeSpace::size(ast::Sort sort) const {
       return n(s.core_memories.size());
     case Sort::CoreGlobal:
       return n(s.core_globals.size());
+    case Sort::CoreTag:
+      return n(s.core_tags.size());
     case Sort::CoreType:
       return n(s.core_types.size());
     case Sort::CoreModule:

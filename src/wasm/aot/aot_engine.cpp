@@ -9,14 +9,25 @@
 #include "wasm/aot/code_cache.hpp"
 #include "wasm/aot/compiler_jobs.hpp"
 #include "wasm/aot/glue_writer.hpp"
+#include "wasm/aot/instance_tags.hpp"
 #include "wasm/aot/module_shape.hpp"
 #include "wasm/aot/native_compiler.hpp"
 #include "wasm/aot/runtime.hpp"
+#include "wasm/exception_lowering.hpp"
 
 namespace actr::wasm {
 namespace {
 
 using namespace actr::wasm::aot;
+
+// `out` receives the module with try_table lowered to legacy try/catch (wabt reads only that),
+// or stays empty when there is nothing to lower.
+Result<void> lower_exceptions(std::span<const uint8_t> module, std::vector<uint8_t>& out) {
+  auto lowered = lower_try_table(module);
+  if (!lowered) return lowered.take_error();
+  if (lowered->has_value()) out = std::move(**lowered);
+  return {};
+}
 
 class AotEngine final : public Engine {
  public:
@@ -29,9 +40,13 @@ class AotEngine final : public Engine {
 
   std::string_view name() const override { return "aot"; }
 
-  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes,
+  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> original,
                                           const CompileHints& hints) override {
-    std::string key = cache_->key_for(bytes);
+    std::string key = cache_->key_for(original);
+    // wabt reads legacy exception handling only (exception_lowering.hpp).
+    std::vector<uint8_t> lowered;
+    ACTR_TRY_VOID(lower_exceptions(original, lowered));
+    std::span<const uint8_t> bytes = lowered.empty() ? original : std::span<const uint8_t>(lowered);
     // A cached object exists only for bytes that were validated before (the key covers them).
     ACTR_TRY(std::shared_ptr<LoadedObject> object, cache_->find(key));
     if (!object && cache_only_) return make_error("not in the code cache");
@@ -49,6 +64,8 @@ class AotEngine final : public Engine {
       // Validation comes first: an invalid module never reaches the C compiler.
       ACTR_TRY(CTranslation c, translate_to_c(bytes, kGeneratedModuleName, kGeneratedHeaderName));
       ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
+      ACTR_TRY(c.tag_registrations,
+               move_tags_into_instance(c, shape, std::string("Z_") + kGeneratedModuleName));
       ACTR_TRY(std::string source, write_module_source(shape, c, key));
       progress.c_bytes = source.size();
       // Asked now, so that what an earlier tier ran while this compile translated counts.

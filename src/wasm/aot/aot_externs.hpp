@@ -1,4 +1,4 @@
-// The aot engine's functions, memories, tables and globals: thin views of state that lives in
+// The aot engine's functions, memories, tables, globals and tags: thin views of state that lives in
 // compiled instances (or, for host functions, in the store).
 #pragma once
 
@@ -119,6 +119,24 @@ class AotGlobal final : public Global {
   StoreContext* store_;
   void* value_;  // u32 / u64 / f32 / f64 / wasm_rt_funcref_t / wasm_rt_externref_t
   GlobalType type_;
+};
+
+// A tag: the identity the compiled code compares (a registered id, see wasm_rt_register_tag)
+// lives in the defining instance; importers hold a pointer to it.
+class AotTag final : public Tag {
+ public:
+  AotTag(StoreContext* store, const uint32_t* id, TagType type)
+      : store_(store), id_(id), type_(std::move(type)) {}
+
+  const TagType& type() const override { return type_; }
+
+  StoreContext* store() const { return store_; }
+  const uint32_t* raw() const { return id_; }
+
+ private:
+  StoreContext* store_;
+  const uint32_t* id_;
+  TagType type_;
 };
 
 }  // namespace actr::wasm::aot

@@ -15,7 +15,7 @@ AotModule::AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object)
   std::sort(export_index_.begin(), export_index_.end());
 
   // Imported entities come first in each index space, in import order.
-  std::vector<uint32_t> imported[4];
+  std::vector<uint32_t> imported[5];  // by ExternKind
   for (size_t i = 0; i < shape_.imports.size(); ++i) {
     imported[static_cast<int>(shape_.imports[i].type.kind)].push_back(static_cast<uint32_t>(i));
   }

@@ -25,9 +25,13 @@ StoreContext* store_of(const Extern& e) {
       auto* m = dynamic_cast<AotMemory*>(std::get<2>(e).get());
       return m ? m->store() : nullptr;
     }
-    default: {
+    case 3: {
       auto* g = dynamic_cast<AotGlobal*>(std::get<3>(e).get());
       return g ? g->store() : nullptr;
+    }
+    default: {
+      auto* t = dynamic_cast<AotTag*>(std::get<4>(e).get());
+      return t ? t->store() : nullptr;
     }
   }
 }
@@ -40,8 +44,11 @@ actr_import_slot_t slot_for(const Extern& e) {
       return {static_cast<AotTable*>(std::get<1>(e).get())->raw(), nullptr, nullptr};
     case 2:
       return {static_cast<AotMemory*>(std::get<2>(e).get())->raw(), nullptr, nullptr};
-    default:
+    case 3:
       return {static_cast<AotGlobal*>(std::get<3>(e).get())->raw(), nullptr, nullptr};
+    default:
+      return {const_cast<uint32_t*>(static_cast<AotTag*>(std::get<4>(e).get())->raw()), nullptr,
+              nullptr};
   }
 }
 
@@ -108,6 +115,9 @@ Extern AotInstance::make_export(uint32_t e) {
     case ExternKind::Table:
       return std::make_shared<AotTable>(store_, exp.accessor(instance_), type.type.table.elem,
                                         type.type.table.limits.max);
+    case ExternKind::Tag:
+      return std::make_shared<AotTag>(store_, static_cast<const uint32_t*>(exp.accessor(instance_)),
+                                      type.type.tag);
     case ExternKind::Global:
       break;
   }

@@ -14,6 +14,7 @@
 #include "wabt/ir.h"
 #include "wabt/stream.h"
 #include "wabt/validator.h"
+#include "wasm/aot/try_locals.hpp"
 
 namespace actr::wasm::aot {
 namespace {
@@ -21,6 +22,7 @@ namespace {
 wabt::Features aot_features() {
   wabt::Features features;
   features.disable_simd();
+  features.enable_exceptions();
   return features;
 }
 
@@ -132,8 +134,10 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   }
   const auto& c = c_stream.output_buffer().data;
   const auto& h = h_stream.output_buffer().data;
-  return CTranslation{std::string(c.begin(), c.end()), std::string(h.begin(), h.end()),
-                      module.funcs.size() - module.num_func_imports};
+  CTranslation out{std::string(c.begin(), c.end()), std::string(h.begin(), h.end()),
+                   module.funcs.size() - module.num_func_imports, std::string()};
+  ACTR_TRY_VOID(make_try_locals_volatile(out.source));
+  return out;
 }
 
 }  // namespace actr::wasm::aot

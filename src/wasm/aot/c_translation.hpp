@@ -13,9 +13,12 @@ struct CTranslation {
   std::string source;  // includes "<header_name>"
   std::string header;
   size_t defined_functions = 0;  // the module's own functions: the definitions in `source`
+  // C statements registering the instance's own tags (instance_tags.hpp); run by the glue.
+  std::string tag_registrations;
 };
 
-// The aot engine accepts wabt's default features without SIMD (wasm2c 1.0.32 cannot translate it).
+// The aot engine accepts wabt's default features without SIMD (wasm2c 1.0.32 cannot translate
+// it), plus exception handling (legacy try/catch; try_table is lowered to it first).
 // Validates `bytes`; errors read "at byte 0x1f: <reason>".
 Result<void> validate_module(std::span<const uint8_t> bytes);
 

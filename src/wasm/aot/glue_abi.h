@@ -9,6 +9,7 @@
 #ifndef ACTR_WASM_AOT_GLUE_ABI_H_
 #define ACTR_WASM_AOT_GLUE_ABI_H_
 
+#include <setjmp.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -16,7 +17,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a layout below changes; also part of the cache key. */
-#define ACTR_GLUE_ABI_VERSION 2u
+#define ACTR_GLUE_ABI_VERSION 3u
 
 /* Trap codes beyond wasm2c's wasm_rt_trap_t, raised by patched helpers and by the runtime. */
 enum {
@@ -35,8 +36,18 @@ enum {
   ACTR_EXTERN_FUNC = 0,
   ACTR_EXTERN_TABLE = 1,
   ACTR_EXTERN_MEMORY = 2,
-  ACTR_EXTERN_GLOBAL = 3
+  ACTR_EXTERN_GLOBAL = 3,
+  ACTR_EXTERN_TAG = 4
 };
+
+/* Where a throw lands: the innermost try of the thread's running guest code. The generated code
+ * fills it at each try (_setjmp, and the call budget of the try's frame); the runtime's throw
+ * restores the budget and longjmps there. Entries and host calls save and clear the thread's
+ * target, so an exception never unwinds past the host. */
+typedef struct actr_unwind_target {
+  jmp_buf jmp;
+  uint32_t call_budget;
+} actr_unwind_target_t;
 
 typedef void (*actr_generic_fn_t)(void);
 
@@ -49,7 +60,8 @@ typedef void (*actr_host_call_t)(void* target, const uint64_t* args, uint64_t* r
 
 /* What one import resolves to. Functions: `typed` != NULL means another compiled function,
  * called directly as typed(target, args...); otherwise host(target, args, results). Memories,
- * tables and globals: `target` points at the wasm_rt_memory_t / table / global value. */
+ * tables and globals: `target` points at the wasm_rt_memory_t / table / global value; tags: at the
+ * defining instance's registered tag id (a uint32_t). */
 typedef struct actr_import_slot {
   void* target;
   actr_generic_fn_t typed;
@@ -74,7 +86,7 @@ typedef struct actr_glue_export {
   uint32_t index;                    /* in the index space of its kind (imports first) */
   actr_trampoline_t trampoline;      /* functions */
   actr_generic_fn_t typed;           /* functions: T f(void* instance, params...) */
-  void* (*accessor)(void* instance); /* tables, memories, globals */
+  void* (*accessor)(void* instance); /* tables, memories, globals, tags */
 } actr_glue_export_t;
 
 /* What the module itself defines (exported or not): tables, memories, globals. */

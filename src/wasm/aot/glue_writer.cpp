@@ -6,6 +6,7 @@
 
 #include "wasm/aot/c_translation.hpp"
 #include "wasm/aot/embedded_text.hpp"
+#include "wasm/aot/instance_tags.hpp"
 
 namespace actr::wasm::aot {
 namespace {
@@ -44,6 +45,14 @@ constexpr std::string_view kModuleCodePatch = R"(
     wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);                                   \
   --actr_wasm_call_budget
 #define FUNC_EPILOGUE ++actr_wasm_call_budget
+/* Exceptions: tries and throws go through actr_unwind_target_t (glue_abi.h). */
+#undef WASM_RT_UNWIND_TARGET
+#define WASM_RT_UNWIND_TARGET actr_unwind_target_t
+#undef wasm_rt_try
+#define wasm_rt_try(target) _setjmp(actr_prepare_try(&(target)))
+#define wasm_rt_get_unwind_target actr_wasm_get_unwind_target
+#define wasm_rt_set_unwind_target actr_wasm_set_unwind_target
+#define wasm_rt_throw actr_wasm_throw
 #undef CALL_INDIRECT
 #define CALL_INDIRECT(table, t, ft, x, ...)                                     \
   (LIKELY((x) < table.size && table.data[x].func_type == func_types[ft]) ||    \
@@ -67,6 +76,14 @@ extern __thread uintptr_t actr_wasm_stack_limit __attribute__((tls_model("initia
 #endif
 WASM_RT_NO_RETURN void actr_wasm_call_indirect_trap(const wasm_rt_funcref_table_t* table,
                                                     uint32_t index);
+actr_unwind_target_t* actr_wasm_get_unwind_target(void);
+void actr_wasm_set_unwind_target(actr_unwind_target_t* target);
+WASM_RT_NO_RETURN void actr_wasm_throw(void);
+static inline __attribute__((unused)) struct __jmp_buf_tag* actr_prepare_try(
+    actr_unwind_target_t* target) {
+  target->call_budget = actr_wasm_call_budget;
+  return target->jmp;
+}
 
 static inline uint64_t actr_from_f32(f32 v) { uint32_t b; memcpy(&b, &v, 4); return b; }
 static inline uint64_t actr_from_f64(f64 v) { uint64_t b; memcpy(&b, &v, 8); return b; }
@@ -190,6 +207,8 @@ const char* kind_constant(ExternKind k) {
       return "ACTR_EXTERN_MEMORY";
     case ExternKind::Global:
       return "ACTR_EXTERN_GLOBAL";
+    case ExternKind::Tag:
+      return "ACTR_EXTERN_TAG";
   }
   return "ACTR_EXTERN_FUNC";
 }
@@ -213,8 +232,12 @@ std::string c_string_literal(std::string_view s) {
 
 class GlueWriter {
  public:
-  GlueWriter(const ModuleShape& shape, std::string_view cache_key)
-      : shape_(shape), cache_key_(cache_key), prefix_(cat("Z_", kGeneratedModuleName)) {}
+  GlueWriter(const ModuleShape& shape, std::string_view cache_key,
+             std::string_view tag_registrations)
+      : shape_(shape),
+        cache_key_(cache_key),
+        prefix_(cat("Z_", kGeneratedModuleName)),
+        tag_registrations_(tag_registrations) {}
 
   std::string write() {
     plan_imports();
@@ -284,6 +307,8 @@ class GlueWriter {
         case ExternKind::Global:
           write_accessor(c_type(imp.type.global.type), symbol, module_struct, slot);
           break;
+        case ExternKind::Tag:
+          break;  // an instance field, set by actr_instantiate (instance_tags.hpp)
       }
     }
   }
@@ -366,8 +391,18 @@ class GlueWriter {
 
   void write_descriptor() {
     std::string instance_type = cat(prefix_, "_instance_t");
-    emit("static void actr_instantiate(void* instance, actr_import_module_t* const* mods) {\n");
-    emit("  (void)mods;\n  ", prefix_, "_instantiate((", instance_type, "*)instance");
+    emit("static void actr_instantiate(void* raw, actr_import_module_t* const* mods) {\n");
+    emit("  ", instance_type, "* instance = (", instance_type, "*)raw;\n  (void)mods;\n");
+    // Tags first: the start function may throw.
+    for (size_t i = 0; i < shape_.imports.size(); ++i) {
+      const ImportType& imp = shape_.imports[i];
+      if (imp.type.kind != ExternKind::Tag) continue;
+      std::string symbol = cat(mangle_c_name(imp.module), mangle_c_name(imp.name));
+      emit("  instance->", imported_tag_field(symbol), " = (const u32*)mods[",
+           num(placement_[i].first), "]->slots[", num(placement_[i].second), "].target;\n");
+    }
+    emit(tag_registrations_);
+    emit("  ", prefix_, "_instantiate(instance");
     for (size_t m = 0; m < module_names_.size(); ++m) {
       emit(", (struct ", mangle_c_name(module_names_[m]), "_instance_t*)mods[", num(m), "]");
     }
@@ -437,6 +472,7 @@ class GlueWriter {
   const ModuleShape& shape_;
   std::string cache_key_;
   std::string prefix_;
+  std::string tag_registrations_;
   std::string out_;
   std::vector<std::string> module_names_;
   std::vector<uint32_t> slot_counts_;
@@ -482,7 +518,7 @@ Result<std::string> write_module_source(const ModuleShape& shape, const CTransla
   source.insert(after_include, kPrelude);
   ACTR_TRY_VOID(insert_before(source, kTableHelpersMarker, kTableHelpersPatch));
   ACTR_TRY_VOID(insert_before(source, kModuleCodeMarker, kModuleCodePatch));
-  source += GlueWriter(shape, cache_key).write();
+  source += GlueWriter(shape, cache_key, translation.tag_registrations).write();
   return source;
 }
 

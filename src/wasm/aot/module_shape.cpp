@@ -195,6 +195,11 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
     }
     return types[type_index];
   };
+  // tag ::= attribute (0x00, an exception) typeidx; the type's results must be empty.
+  auto read_tag = [&]() {
+    if (r.byte() != 0x00) r.fail("unsupported tag attribute");
+    return TagType{type_of_func(r.u32()).params};
+  };
   while (!r.at_end() && !r.failed()) {
     uint8_t id = r.byte();
     uint32_t size = r.u32();
@@ -255,6 +260,12 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
               shape.globals.push_back(imp.type.global);
               ++shape.imported_globals;
               break;
+            case 4:
+              imp.type.kind = ExternKind::Tag;
+              imp.type.tag = read_tag();
+              shape.tags.push_back(imp.type.tag);
+              ++shape.imported_tags;
+              break;
             default:
               r.fail("unsupported import kind");
           }
@@ -287,6 +298,11 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
           shape.globals.push_back(read_global_type(r));
           skip_const_expr(r);
         }
+        break;
+      }
+      case 13: {  // tag
+        uint32_t count = r.u32();
+        for (uint32_t i = 0; i < count && !r.failed(); ++i) shape.tags.push_back(read_tag());
         break;
       }
       case 7: {  // export
@@ -327,6 +343,13 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
               else
                 exp.type.global = shape.globals[index];
               break;
+            case 4:
+              exp.type.kind = ExternKind::Tag;
+              if (index >= shape.tags.size())
+                out_of_range();
+              else
+                exp.type.tag = shape.tags[index];
+              break;
             default:
               r.fail("unsupported export kind");
           }
@@ -339,7 +362,7 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
         break;
     }
     if (r.failed()) break;
-    if (id >= 1 && id <= 7 && r.offset() != section_end) {
+    if (((id >= 1 && id <= 7) || id == 13) && r.offset() != section_end) {
       r.fail("section size mismatch");
       break;
     }

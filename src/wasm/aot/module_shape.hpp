@@ -21,10 +21,12 @@ struct ModuleShape {
   std::vector<TableType> tables;
   std::vector<MemoryType> memories;
   std::vector<GlobalType> globals;
+  std::vector<TagType> tags;
   uint32_t imported_funcs = 0;
   uint32_t imported_tables = 0;
   uint32_t imported_memories = 0;
   uint32_t imported_globals = 0;
+  uint32_t imported_tags = 0;
 };
 
 // Expects a module that is well-formed (validation is a separate step); still never crashes on

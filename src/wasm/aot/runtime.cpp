@@ -31,6 +31,15 @@ thread_local uint32_t actr_wasm_call_budget = 0;
 thread_local uintptr_t actr_wasm_stack_limit = 0;
 }
 
+namespace {
+// The innermost try of the guest code running on this thread (null: a throw is uncaught).
+thread_local actr_unwind_target_t* tls_unwind_target = nullptr;
+// The exception being thrown or just caught: its tag id and its values, as the generated code
+// lays them out (a struct of the tag's parameters).
+thread_local uint32_t tls_exception_tag = 0;
+thread_local std::vector<unsigned char> tls_exception_values;
+}  // namespace
+
 namespace actr::wasm::aot {
 namespace {
 
@@ -372,7 +381,9 @@ class EntryScope {
       : store_(store),
         saved_budget_(actr_wasm_call_budget),
         saved_limit_(actr_wasm_stack_limit),
-        saved_top_(tls_stack_top) {
+        saved_top_(tls_stack_top),
+        saved_unwind_target_(tls_unwind_target) {
+    tls_unwind_target = nullptr;  // a throw the entry does not catch ends it as a trap
     bool outermost = store.active_entries == 0;
     actr_wasm_call_budget = outermost ? store.max_call_depth : store.budget_in_host;
     uintptr_t sp = current_stack_pointer();
@@ -399,6 +410,7 @@ class EntryScope {
     actr_wasm_call_budget = saved_budget_;
     actr_wasm_stack_limit = saved_limit_;
     tls_stack_top = saved_top_;
+    tls_unwind_target = saved_unwind_target_;
     if (!finished_) {  // an exception is unwinding through the entry
       set_guest(nullptr);
       store_.poison_with(make_trap(TrapKind::Other, "guest call abandoned by an exception"));
@@ -415,6 +427,7 @@ class EntryScope {
   uint32_t saved_budget_;
   uintptr_t saved_limit_;
   uintptr_t saved_top_;
+  actr_unwind_target_t* saved_unwind_target_;
   bool finished_ = false;
 };
 
@@ -466,6 +479,7 @@ extern "C" void actr_wasm_host_call(void* target, const uint64_t* args, uint64_t
   uint32_t budget = actr_wasm_call_budget;
   uintptr_t limit = actr_wasm_stack_limit;
   uintptr_t top = tls_stack_top;
+  actr_unwind_target_t* unwind_target = tls_unwind_target;
   store->budget_in_host = budget;
   set_guest(nullptr);
   if (store->timer) store->timer->stop();
@@ -477,6 +491,7 @@ extern "C" void actr_wasm_host_call(void* target, const uint64_t* args, uint64_t
   actr_wasm_call_budget = budget;
   actr_wasm_stack_limit = limit;
   tls_stack_top = top;
+  tls_unwind_target = unwind_target;
   set_guest(act);
   // Even a host function that succeeded must not return into a poisoned store.
   if (store->poisoned) unwind(act, ACTR_TRAP_POISONED);
@@ -579,18 +594,36 @@ uint32_t wasm_rt_register_func_type(uint32_t param_count, uint32_t result_count,
   return static_cast<uint32_t>(types.size());  // 0 stays free for the null funcref
 }
 
-// Exception handling is not enabled in the aot engine's feature set; these exist for the API only.
+// Tags are generative: each defining instance registers its own (see instance_tags.hpp), and a
+// catch compares ids. Ids are never reused; 2^32 instantiations of tag-defining modules in one
+// process would wrap.
 uint32_t wasm_rt_register_tag(uint32_t) {
-  static std::atomic<uint32_t> next{0};
-  return next++;
+  static std::atomic<uint32_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
-void wasm_rt_load_exception(uint32_t, uint32_t, const void*) {}
+void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void* values) {
+  tls_exception_tag = tag;
+  tls_exception_values.resize(size);
+  if (size != 0) std::memcpy(tls_exception_values.data(), values, size);
+}
+// A throw lands in the innermost try, with the call budget of its frame (the frames in between
+// never ran their epilogues). No try: the entry traps.
+void actr_wasm_throw(void) {
+  actr_unwind_target_t* target = tls_unwind_target;
+  if (target == nullptr) wasm_rt_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
+  actr_wasm_call_budget = target->call_budget;
+  longjmp(target->jmp, 1);
+}
+// wasm-rt.h's throw and unwind-target pair, for the API's sake: generated code uses the
+// actr_wasm_ ones (the target type differs).
 void wasm_rt_throw(void) { wasm_rt_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION); }
+actr_unwind_target_t* actr_wasm_get_unwind_target(void) { return tls_unwind_target; }
+void actr_wasm_set_unwind_target(actr_unwind_target_t* target) { tls_unwind_target = target; }
 WASM_RT_UNWIND_TARGET* wasm_rt_get_unwind_target(void) { return nullptr; }
 void wasm_rt_set_unwind_target(WASM_RT_UNWIND_TARGET*) {}
-uint32_t wasm_rt_exception_tag(void) { return 0; }
-uint32_t wasm_rt_exception_size(void) { return 0; }
-void* wasm_rt_exception(void) { return nullptr; }
+uint32_t wasm_rt_exception_tag(void) { return tls_exception_tag; }
+uint32_t wasm_rt_exception_size(void) { return static_cast<uint32_t>(tls_exception_values.size()); }
+void* wasm_rt_exception(void) { return tls_exception_values.data(); }
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, uint32_t max_pages) {
   Activation* act = aot::suspend_guest();

@@ -1,4 +1,4 @@
-// Memory, table and global handles of an interpreter store.
+// Memory, table, global and tag handles of an interpreter store.
 #pragma once
 
 #include <optional>
@@ -55,6 +55,17 @@ class InterpGlobal final : public Global, public InterpExtern {
  private:
   wi::Global& global_;
   GlobalType type_;
+};
+
+class InterpTag final : public Tag, public InterpExtern {
+ public:
+  InterpTag(InterpStore* store, wi::Tag& tag, TagType type)
+      : InterpExtern(store, tag.self()), type_(std::move(type)) {}
+
+  const TagType& type() const override { return type_; }
+
+ private:
+  TagType type_;
 };
 
 }  // namespace actr::wasm::interp

@@ -63,7 +63,7 @@ class InterpStore::EntryGuard {
 
 InterpStore::InterpStore(const StoreLimits& limits)
     : limits_(limits),
-      store_(wabt::Features{}),
+      store_(interp_features()),
       frame_capacity_(std::clamp<size_t>(limits.max_call_depth, kMinFrames, kMaxFrames)),
       clock_(limits.deadline) {
   reset_thread();
@@ -132,10 +132,20 @@ Result<void> InterpStore::call_guest(const wi::DefinedFunc& func, const FuncType
 
   args_.resize(param_count);
   for (size_t i = 0; i < param_count; ++i) args_[i] = to_value(type.params[i], args[i]);
+  // wabt unwinds a throw through every frame of the thread, host frames included: a nested
+  // entry runs on frames of its own, so that an exception it does not catch ends the entry as a
+  // trap instead of landing in a handler of the guest code below the host function.
+  std::vector<wi::Frame>* outer_frames = nullptr;
+  if (may_throw_ && !guard.top_level()) outer_frames = &isolate_frames(entries_ - 1);
   thread_push_values(*thread_, func.type().params, args_);
   wi::Trap::Ptr trap;
   const Outcome outcome =
       thread_push_call(*thread_, func, &trap) == wi::RunResult::Trap ? Outcome::Trapped : run(trap);
+  if (outer_frames) {
+    std::vector<wi::Frame>& frames = thread_frames(*thread_);
+    frames.clear();
+    frames.swap(*outer_frames);
+  }
   if (clock_.enabled() && !guard.top_level()) clock_.pause();
 
   if (outcome == Outcome::Returned) {
@@ -148,6 +158,15 @@ Result<void> InterpStore::call_guest(const wi::DefinedFunc& func, const FuncType
   }
   thread_dirty_ = true;
   return trap_error(outcome, trap);
+}
+
+std::vector<wi::Frame>& InterpStore::isolate_frames(int level) {
+  if (nested_frames_.size() <= static_cast<size_t>(level)) nested_frames_.resize(level + 1);
+  std::vector<wi::Frame>& spare = nested_frames_[level];
+  if (spare.capacity() < frame_capacity_) spare.reserve(frame_capacity_);
+  spare.clear();
+  thread_frames(*thread_).swap(spare);
+  return spare;  // now holds the outer frames, until the entry swaps them back
 }
 
 InterpStore::Outcome InterpStore::run(wi::Trap::Ptr& trap) {
@@ -342,6 +361,7 @@ Result<std::shared_ptr<Instance>> InterpStore::instantiate(const Module& module,
     register_memory(*store_.UnsafeGet<wi::Memory>(instance->memories()[i]));
   }
   apply_memory_budget();
+  may_throw_ |= interp_module->uses_tags();
 
   auto handle =
       std::make_shared<InterpInstance>(this, *instance.get(), interp_module->shared_from_this());
@@ -385,6 +405,16 @@ Result<Extern> InterpStore::wrap(wi::Ref ref) {
       ACTR_TRY(ValType value_type, from_wabt(global.type().type));
       const GlobalType type{value_type, global.type().mut == wi::Mutability::Var};
       handle = std::shared_ptr<Global>(std::make_shared<InterpGlobal>(this, global, type));
+      break;
+    }
+    case wi::ObjectKind::Tag: {
+      auto& tag = static_cast<wi::Tag&>(object);
+      TagType type;
+      for (auto t : tag.type().signature) {
+        ACTR_TRY(ValType v, from_wabt(t));
+        type.params.push_back(v);
+      }
+      handle = std::shared_ptr<Tag>(std::make_shared<InterpTag>(this, tag, std::move(type)));
       break;
     }
     default:

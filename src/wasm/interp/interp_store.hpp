@@ -66,6 +66,9 @@ class InterpStore final : public Store {
   wabt::Result on_host_call(InterpHostFunc& func, const wi::Values& params, wi::Values& results,
                             wi::Trap::Ptr* out_trap);
   void reset_thread();
+  // Gives the thread an empty frame stack for a nested entry at `level`; returns the vector that
+  // holds the outer frames meanwhile.
+  std::vector<wi::Frame>& isolate_frames(int level);
   void register_memory(wi::Memory& memory);
   MemoryRecord* find_memory(const wi::Memory& memory);
   uint64_t memory_bytes() const;
@@ -82,6 +85,9 @@ class InterpStore final : public Store {
 
   // Active host->guest entries (> 1 while a host function has called back into the store).
   int entries_ = 0;
+  // A module of the store uses exception tags: nested entries run on frames of their own.
+  bool may_throw_ = false;
+  std::vector<std::vector<wi::Frame>> nested_frames_;
   // A trap left the thread mid-call; it is replaced when no entry is active any more.
   bool thread_dirty_ = false;
   bool poisoned_ = false;

@@ -71,10 +71,17 @@ Result<ExternType> from_wabt(const wi::ExternType& type) {
       out.global.is_mutable = global.mut == wi::Mutability::Var;
       return out;
     }
-    case wabt::ExternalKind::Tag:
-      break;
+    case wabt::ExternalKind::Tag: {
+      const auto& tag = static_cast<const wi::TagType&>(type);
+      out.kind = ExternKind::Tag;
+      for (auto t : tag.signature) {
+        ACTR_TRY(ValType v, from_wabt(t));
+        out.tag.params.push_back(v);
+      }
+      return out;
+    }
   }
-  return make_error("exception tags are not supported");
+  return make_error("unknown extern kind");
 }
 
 wi::ValueType to_wabt(ValType type) {
