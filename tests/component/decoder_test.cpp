@@ -522,9 +522,19 @@ TEST(Decoder, RejectsInvalidForms) {
   EXPECT_NE(decode_error(with_section(10, {0x01, 0x03, 0x01, 'a', 0x01, 0x00}))
                 .find("invalid import/export name form"),
             std::string::npos);
-  // Core tags (exceptions) are not supported.
-  EXPECT_NE(decode_error(with_section(6, {0x01, 0x00, 0x04, 0x01, 0x00, 0x01, 'x'})).find("tags"),
+  // Core sorts stop at tag (0x04) below the type/module/instance range (0x10-0x12).
+  EXPECT_NE(decode_error(with_section(6, {0x01, 0x00, 0x05, 0x01, 0x00, 0x01, 'x'}))
+                .find("invalid core sort 0x05"),
             std::string::npos);
+}
+
+TEST(Decoder, AliasesACoreTag) {
+  auto c = decode_ok(with_section(6, {0x01, 0x00, 0x04, 0x01, 0x00, 0x01, 'x'}));
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->defs.size(), 1u);
+  EXPECT_EQ(c->defs[0].alias.sort, ast::Sort::CoreTag);
+  EXPECT_EQ(c->defs[0].alias.target, ast::Alias::Target::CoreExport);
+  EXPECT_EQ(c->defs[0].alias.name, "x");
 }
 
 TEST(Decoder, RejectsDeepNesting) {
