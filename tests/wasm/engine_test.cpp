@@ -1087,6 +1087,45 @@ TEST_P(EngineTest, ThrowsAreCaughtAcrossInstancesAndLocalsSurvive) {
   }
 }
 
+TEST_P(EngineTest, ReexportedTagsAndTagsWithSeveralValues) {
+  auto store = engine_->new_store();
+  auto owner = instantiate(*store, R"((module (tag (export "big-tag") (param i64 f64 i32))))");
+  ASSERT_TRUE(owner);
+  auto tag = as_tag(owner->get_export("big-tag"));
+  ASSERT_TRUE(tag);
+  EXPECT_EQ(tag->type().params, (std::vector<ValType>{ValType::I64, ValType::F64, ValType::I32}));
+  // A module that only passes the tag on: its export is the imported tag itself.
+  auto relay = instantiate(*store, R"(
+    (module
+      (import "owner" "big-tag" (tag $t (param i64 f64 i32)))
+      (export "again" (tag $t)))
+  )",
+                           {tag});
+  ASSERT_TRUE(relay);
+  auto again = as_tag(relay->get_export("again"));
+  ASSERT_TRUE(again);
+  auto user = instantiate(*store, R"(
+    (module
+      (import "relay" "again" (tag $t (param i64 f64 i32)))
+      (func $throw (param i32) (throw $t (i64.const 40000000000) (f64.const 2.5) (local.get 0)))
+      (func (export "run") (param i32) (result i64)
+        (local $a i64) (local $b f64) (local $c i32)
+        (try (result i64 f64 i32)
+          (do (call $throw (local.get 0)) (unreachable))
+          (catch $t))
+        (local.set $c)
+        (local.set $b)
+        (local.set $a)
+        (i64.add (i64.add (local.get $a) (i64.trunc_f64_u (local.get $b)))
+                 (i64.extend_i32_u (local.get $c)))))
+  )",
+                          {again});
+  ASSERT_TRUE(user);
+  auto r = invoke(*as_func(user->get_export("run")), {7});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0], 40000000000ull + 2 + 7);
+}
+
 TEST_P(EngineTest, TagsAreGenerativePerInstance) {
   auto store = engine_->new_store();
   auto tag_a = instantiate(*store, kTagModule);

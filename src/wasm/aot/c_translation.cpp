@@ -14,7 +14,7 @@
 #include "wabt/ir.h"
 #include "wabt/stream.h"
 #include "wabt/validator.h"
-#include "wasm/aot/try_locals.hpp"
+#include "wasm/aot/exception_repairs.hpp"
 
 namespace actr::wasm::aot {
 namespace {
@@ -137,6 +137,7 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   CTranslation out{std::string(c.begin(), c.end()), std::string(h.begin(), h.end()),
                    module.funcs.size() - module.num_func_imports, std::string()};
   ACTR_TRY_VOID(make_try_locals_volatile(out.source));
+  ACTR_TRY_VOID(repair_tag_payloads(out.source));
   return out;
 }
 

@@ -1,6 +1,8 @@
-#include "wasm/aot/try_locals.hpp"
+#include "wasm/aot/exception_repairs.hpp"
 
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace actr::wasm::aot {
 namespace {
@@ -68,6 +70,53 @@ Result<void> make_try_locals_volatile(std::string& source) {
     if (function_end == std::string::npos) return unexpected("an open function");
     try_at = source.find(kTry, function_end);
   }
+  return {};
+}
+
+Result<void> repair_tag_payloads(std::string& source) {
+  constexpr std::string_view kOpen = "#ifndef wasm_tag_";
+  constexpr std::string_view kModuleCode = "static bool s_module_initialized";
+  std::string moved;
+  size_t at = source.find(kOpen);
+  while (at != std::string::npos) {
+    size_t close = source.find("#endif", at);
+    if (close == std::string::npos) return unexpected("an open tag payload struct");
+    size_t end = source.find('\n', close);
+    if (end == std::string::npos) return unexpected("an open tag payload struct");
+    ++end;
+    std::string_view block(source.data() + at, end - at);
+    // "  TYPE NAME;" lines between "struct wasm_tag_X {" and "};".
+    size_t body = block.find("{\n");
+    size_t body_end = block.find("\n};");
+    if (body == std::string_view::npos || body_end == std::string_view::npos) {
+      return unexpected("a tag payload struct");
+    }
+    std::vector<std::pair<std::string, std::string>> fields;  // type, name
+    std::string_view lines = block.substr(body + 2, body_end + 1 - (body + 2));
+    for (size_t l = 0; l < lines.size();) {
+      size_t nl = lines.find('\n', l);
+      std::string_view line = lines.substr(l, nl - l);
+      l = nl + 1;
+      size_t space = line.rfind(' ');
+      if (!line.starts_with("  ") || !line.ends_with(";") || space == std::string_view::npos) {
+        return unexpected("a tag payload field");
+      }
+      fields.emplace_back(std::string(line.substr(2, space - 2)),
+                          std::string(line.substr(space + 1, line.size() - space - 2)));
+    }
+    std::string repaired(block.substr(0, body + 2));
+    for (size_t f = 0; f < fields.size(); ++f) {
+      repaired += "  " + fields[fields.size() - 1 - f].first + " " + fields[f].second + ";\n";
+    }
+    repaired += block.substr(body_end + 1);
+    moved += repaired;
+    source.erase(at, end - at);
+    at = source.find(kOpen, at);
+  }
+  if (moved.empty()) return {};
+  size_t code = source.find(kModuleCode);
+  if (code == std::string::npos) return unexpected("no module code");
+  source.insert(code, moved + "\n");
   return {};
 }
 
