@@ -2,7 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <fstream>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/stop_signals.hpp"
@@ -24,6 +27,8 @@ struct SignalOptions {
   std::string enroll_token;
   std::string enroll_token_file;
   bool insecure_open = false;
+  std::vector<std::string> turn;
+  std::string turn_secret_file;
   std::string log_level;
 };
 
@@ -41,6 +46,42 @@ Result<void> apply_listen(signaling::server::ServerOptions& options, const std::
   return {};
 }
 
+// --turn HOST[:PORT] (coturn's default port 3478); the secret comes from a file, never from the
+// command line (where other users of the machine could read it).
+Result<void> apply_turn(signaling::server::ServerOptions& options, const SignalOptions& o) {
+  if (o.turn.empty()) return {};
+  if (o.turn_secret_file.empty()) {
+    return make_error(
+        "--turn needs --turn-secret-file: the secret coturn checks credentials with "
+        "(its --static-auth-secret)");
+  }
+  for (const std::string& spec : o.turn) {
+    signaling::TurnServerAddress server{spec, 3478};
+    size_t colon = spec.rfind(':');
+    if (colon != std::string::npos && spec.find(']') == std::string::npos) {
+      server.host = spec.substr(0, colon);
+      std::string_view port(spec.data() + colon + 1, spec.size() - colon - 1);
+      auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), server.port);
+      if (ec != std::errc{} || p != port.data() + port.size() || server.port == 0) {
+        return make_error("--turn: expected HOST or HOST:PORT, got `" + spec + "`");
+      }
+    }
+    if (server.host.empty()) return make_error("--turn: expected HOST or HOST:PORT");
+    options.turn_servers.push_back(std::move(server));
+  }
+  std::ifstream in(o.turn_secret_file);
+  if (!in) return make_error("--turn-secret-file: cannot read " + o.turn_secret_file);
+  std::getline(in, options.turn_secret);
+  while (!options.turn_secret.empty() &&
+         (options.turn_secret.back() == '\r' || options.turn_secret.back() == ' ')) {
+    options.turn_secret.pop_back();
+  }
+  if (options.turn_secret.size() < 16) {
+    return make_error("--turn-secret-file: the secret's first line must be at least 16 characters");
+  }
+  return {};
+}
+
 Result<void> run(const SignalOptions& o) {
   if (!o.log_level.empty()) spdlog::set_level(spdlog::level::from_str(o.log_level));
   signaling::server::ServerOptions options;
@@ -52,6 +93,7 @@ Result<void> run(const SignalOptions& o) {
   options.max_frame_bytes = o.max_frame_bytes;
   options.messages_per_second = o.rate;
   options.message_burst = 2 * o.rate;
+  ACTR_TRY_VOID(apply_turn(options, o));
   // Closed by default: a token from the command line, a token file, or the data directory's own
   // token file (created on first start). Open enrollment only when asked for by name.
   std::string token_note;
@@ -124,6 +166,12 @@ void add_signal_command(CLI::App& app, int& exit_code) {
                 "Let anyone register any actor type without a token (development only)")
       ->excludes(token)
       ->excludes(token_file);
+  cmd->add_option("--turn", options->turn,
+                  "A TURN server (HOST or HOST:PORT, default port 3478) whose short-lived "
+                  "credentials registered actors receive; repeatable");
+  cmd->add_option("--turn-secret-file", options->turn_secret_file,
+                  "The secret shared with the TURN servers (coturn --use-auth-secret "
+                  "--static-auth-secret), on the file's first line");
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
   cmd->callback([options, &exit_code] {

@@ -343,6 +343,23 @@ actr::Result<std::unique_ptr<Client>> Client::connect(std::string_view url, Clie
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
+namespace {
+
+actr::Result<std::vector<TurnGrant>> turn_grants_from(
+    const google::protobuf::RepeatedPtrField<proto::TurnGrant>& grants) {
+  std::vector<TurnGrant> out;
+  for (const proto::TurnGrant& g : grants) {
+    if (g.host().empty() || g.port() == 0 || g.port() > 65535) {
+      return actr::make_error("the signaling server sent a TURN grant without a host or port");
+    }
+    out.push_back(TurnGrant{g.host(), static_cast<uint16_t>(g.port()), g.username(), g.password(),
+                            g.expires_at()});
+  }
+  return out;
+}
+
+}  // namespace
+
 actr::Result<Registration> Client::register_actor(const RegisterParams& params) {
   proto::Envelope env;
   auto* req = env.mutable_register_request();
@@ -365,6 +382,7 @@ actr::Result<Registration> Client::register_actor(const RegisterParams& params) 
   }
   std::copy(r.server_public_key().begin(), r.server_public_key().end(),
             out.server_public_key.begin());
+  ACTR_TRY(out.turn, turn_grants_from(r.turn()));
   return out;
 }
 
@@ -417,7 +435,9 @@ actr::Result<Renewal> Client::renew(std::string_view credential) {
   env.mutable_renew_credential()->set_credential(std::string(credential));
   ACTR_TRY(proto::Envelope reply, impl_->request(std::move(env)));
   if (!reply.has_renew_reply()) return unexpected_reply("RenewReply");
-  return Renewal{reply.renew_reply().credential(), reply.renew_reply().credential_expires_at()};
+  const proto::RenewReply& r = reply.renew_reply();
+  ACTR_TRY(std::vector<TurnGrant> turn, turn_grants_from(r.turn()));
+  return Renewal{r.credential(), r.credential_expires_at(), std::move(turn)};
 }
 
 actr::Result<void> Client::ping() {

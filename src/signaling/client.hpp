@@ -50,17 +50,28 @@ struct RegisterParams {
   std::string previous_credential;
 };
 
+// A TURN server and a short-lived credential for it, issued with the actor's credential.
+struct TurnGrant {
+  std::string host;
+  uint16_t port = 0;
+  std::string username;
+  std::string password;
+  int64_t expires_at = 0;  // Unix seconds
+};
+
 struct Registration {
   ActrId id;
   std::string credential;  // encoded; Credential::decode reads it
   int64_t expires_at = 0;
   std::chrono::milliseconds heartbeat_interval{0};
   PublicKey server_public_key{};
+  std::vector<TurnGrant> turn;
 };
 
 struct Renewal {
   std::string credential;
   int64_t expires_at = 0;
+  std::vector<TurnGrant> turn;
 };
 
 struct Candidate {

@@ -12,6 +12,7 @@
 
 #include "signaling/client.hpp"
 #include "signaling/server/registry_store.hpp"
+#include "signaling/turn_credentials.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling::server {
@@ -318,6 +319,59 @@ TEST_F(SignalingServerTest, RenewIssuesAFreshCredential) {
   auto claims = verifier.verify(renewed->credential, 1);
   ASSERT_TRUE(claims) << claims.error().message;
   EXPECT_EQ(claims->id, reg.id);
+}
+
+TEST_F(SignalingServerTest, RegistrationAndRenewalHandOutTurnCredentials) {
+  ServerOptions o = options();
+  o.turn_servers = {{"turn.example", 3478}, {"10.0.0.7", 5349}};
+  o.turn_secret = "a secret shared with coturn";
+  auto server = start(o);
+  auto a = connect(*server);
+  Registration reg = register_actor(*a, kEcho, 3);
+  ASSERT_EQ(reg.turn.size(), 2u);
+  EXPECT_EQ(reg.turn[0].host, "turn.example");
+  EXPECT_EQ(reg.turn[0].port, 3478);
+  EXPECT_EQ(reg.turn[1].host, "10.0.0.7");
+  EXPECT_EQ(reg.turn[1].port, 5349);
+  // coturn checks base64(HMAC-SHA1(secret, username)) and the expiry in the username.
+  auto expected = turn_rest_credentials(
+      o.turn_secret, "3-" + std::to_string(reg.id.serial_number), 60s,
+      std::chrono::system_clock::time_point(std::chrono::seconds(now_.load())));
+  for (const TurnGrant& grant : reg.turn) {
+    EXPECT_EQ(grant.username, expected.username);
+    EXPECT_EQ(grant.password, expected.password);
+    EXPECT_EQ(grant.expires_at, reg.expires_at);
+  }
+  EXPECT_EQ(reg.turn[0].username,
+            std::to_string(now_ + 60) + ":3-" + std::to_string(reg.id.serial_number))
+      << "the username is <expiry>:<who>";
+
+  now_ += 30;
+  auto renewed = a->renew(reg.credential);
+  ASSERT_TRUE(renewed) << renewed.error().message;
+  ASSERT_EQ(renewed->turn.size(), 2u);
+  EXPECT_EQ(renewed->turn[0].expires_at, renewed->expires_at);
+  EXPECT_NE(renewed->turn[0].username, reg.turn[0].username) << "a later expiry";
+
+  // Without TURN configured, none is handed out.
+  auto plain = start(options());
+  auto b = connect(*plain);
+  EXPECT_TRUE(register_actor(*b, kEcho).turn.empty());
+}
+
+TEST_F(SignalingServerTest, TurnNeedsServersAndTheirSecretTogether) {
+  ServerOptions no_secret = options();
+  no_secret.turn_servers = {{"turn.example", 3478}};
+  auto refused = Server::start(no_secret);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("TURN"), std::string::npos);
+  ServerOptions no_servers = options();
+  no_servers.turn_secret = "a secret shared with coturn";
+  EXPECT_FALSE(Server::start(no_servers));
+  ServerOptions no_port = options();
+  no_port.turn_servers = {{"turn.example", 0}};
+  no_port.turn_secret = "a secret shared with coturn";
+  EXPECT_FALSE(Server::start(no_port));
 }
 
 TEST_F(SignalingServerTest, ForgedCredentialOnRenewIsRefused) {

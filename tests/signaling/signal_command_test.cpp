@@ -15,6 +15,7 @@
 
 #include "signaling/client.hpp"
 #include "signaling/enrollment.hpp"
+#include "signaling/turn_credentials.hpp"
 #include "support/run_actr.hpp"
 #include "temp_dir.hpp"
 
@@ -188,6 +189,57 @@ TEST(SignalCommand, TokenOptionsThatCannotWorkAreRefused) {
       test::run_actr("signal --listen 127.0.0.1:0 --enroll-token-file " + empty.string() + " 2>&1");
   EXPECT_EQ(no_token.status, 1);
   EXPECT_NE(no_token.output.find("no enrollment token"), std::string::npos) << no_token.output;
+}
+
+TEST(SignalCommand, TurnServersGiveRegisteredActorsCredentials) {
+  testing::TempDir dir;
+  auto secret = dir.path() / "turn-secret";
+  std::ofstream(secret) << "shared-with-coturn-0123\n";
+  SignalProcess process({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
+                         "--insecure-open", "--turn", "127.0.0.1:3479", "--turn", "turn.example",
+                         "--turn-secret-file", secret.string(), "--log-level", "warn"});
+  std::string line = process.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  auto client = Client::connect(line.substr(std::string("signaling: ").size()));
+  ASSERT_TRUE(client) << client.error().message;
+  RegisterParams params;
+  params.type = ActrType{"acme", "echo", "1.0.0"};
+  params.realm = 1;
+  auto reg = (*client)->register_actor(params);
+  ASSERT_TRUE(reg) << reg.error().message;
+  ASSERT_EQ(reg->turn.size(), 2u);
+  EXPECT_EQ(reg->turn[0].host, "127.0.0.1");
+  EXPECT_EQ(reg->turn[0].port, 3479);
+  EXPECT_EQ(reg->turn[1].host, "turn.example");
+  EXPECT_EQ(reg->turn[1].port, 3478) << "coturn's default port";
+  auto expected = turn_rest_credentials(
+      "shared-with-coturn-0123", "1-" + std::to_string(reg->id.serial_number),
+      std::chrono::seconds(3600),
+      std::chrono::system_clock::time_point(std::chrono::seconds(reg->expires_at - 3600)));
+  EXPECT_EQ(reg->turn[0].username, expected.username);
+  EXPECT_EQ(reg->turn[0].password, expected.password);
+  EXPECT_EQ(process.stop(SIGTERM), 0);
+}
+
+TEST(SignalCommand, TurnOptionsThatCannotWorkAreRefused) {
+  auto no_secret = test::run_actr("signal --insecure-open --listen 127.0.0.1:0 --turn t 2>&1");
+  EXPECT_EQ(no_secret.status, 1);
+  EXPECT_NE(no_secret.output.find("--turn-secret-file"), std::string::npos) << no_secret.output;
+  testing::TempDir dir;
+  auto short_secret = dir.path() / "short";
+  std::ofstream(short_secret) << "short\n";
+  auto too_short = test::run_actr(
+      "signal --insecure-open --listen 127.0.0.1:0 --turn t "
+      "--turn-secret-file " +
+      short_secret.string() + " 2>&1");
+  EXPECT_EQ(too_short.status, 1);
+  EXPECT_NE(too_short.output.find("at least 16 characters"), std::string::npos) << too_short.output;
+  auto bad_port = test::run_actr(
+      "signal --insecure-open --listen 127.0.0.1:0 --turn t:none "
+      "--turn-secret-file " +
+      short_secret.string() + " 2>&1");
+  EXPECT_EQ(bad_port.status, 1);
+  EXPECT_NE(bad_port.output.find("HOST:PORT"), std::string::npos) << bad_port.output;
 }
 
 TEST(SignalCommand, BadListenAddressFails) {

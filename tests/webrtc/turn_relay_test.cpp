@@ -1,5 +1,5 @@
-// TURN: credentials by the REST-API scheme coturn checks, and two peer connections forced onto
-// relayed candidates through a coturn the test starts on 127.0.0.1 (Debian package `coturn`).
+// TURN: two peer connections forced onto relayed candidates through a coturn the test starts on
+// 127.0.0.1 (Debian package `coturn`), with credentials by the REST-API scheme it checks.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,9 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "signaling/client.hpp"
+#include "signaling/server/server.hpp"
 #include "support/missing.hpp"
 #include "webrtc/peer_pair.hpp"
-#include "webrtc/turn_credentials.hpp"
 
 extern char** environ;
 
@@ -29,15 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-TEST(TurnCredentials, FollowTheRestApiScheme) {
-  auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
-  TurnCredentials c = turn_rest_credentials("s3cret", "alice", 3600s, now);
-  EXPECT_EQ(c.username, "1700003600:alice");
-  EXPECT_EQ(c.password, "YAFdW/YDZewZsR1QSgUk2IrfbRI=");  // base64(HMAC-SHA1), by Python's hmac
-  EXPECT_EQ(c.expires, now + 3600s);
-  EXPECT_NE(turn_rest_credentials("other", "alice", 3600s, now).password, c.password);
-}
 
 // True when nothing holds `port` on 127.0.0.1, for UDP and for TCP (coturn listens on both).
 bool port_is_free(uint16_t port) {
@@ -177,7 +169,7 @@ class Coturn {
   std::string diagnosis_;
 };
 
-TEST(TurnRelay, PeersWithOnlyRelayedCandidatesConnectThroughCoturn) {
+TEST(TurnRelay, PeersWithCredentialsFromSignalingConnectThroughCoturnOnly) {
   if (!fs::exists("/usr/bin/turnserver")) {
     ACTR_SKIP_MISSING("coturn is not installed (Debian package coturn)");
   }
@@ -185,21 +177,42 @@ TEST(TurnRelay, PeersWithOnlyRelayedCandidatesConnectThroughCoturn) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   {
-    Coturn turn(dir, "test-secret");
+    Coturn turn(dir, "test-secret-shared-with-coturn");
     ASSERT_TRUE(turn.ready()) << "coturn did not answer STUN on 127.0.0.1:\n" << turn.diagnosis();
-    auto options = [&](bool offerer, const std::string& who) {
+    // The credentials come from a signaling server that shares coturn's secret, as in production
+    // (`actr signal --turn 127.0.0.1:PORT --turn-secret-file ...`).
+    signaling::server::ServerOptions signal_options;
+    signal_options.data_dir = dir / "signaling";
+    signal_options.enrollment.open = true;
+    signal_options.turn_servers = {{"127.0.0.1", turn.port()}};
+    signal_options.turn_secret = turn.secret();
+    auto signal = signaling::server::Server::start(signal_options);
+    ASSERT_TRUE(signal) << signal.error().message;
+    auto grant_for = [&](const char* name) -> signaling::TurnGrant {
+      auto client = signaling::Client::connect((*signal)->listen_address());
+      EXPECT_TRUE(client) << client.error().message;
+      if (!client) return {};
+      signaling::RegisterParams params;
+      params.type = signaling::ActrType{"acme", name, "1.0.0"};
+      params.realm = 1;
+      auto reg = (*client)->register_actor(params);
+      EXPECT_TRUE(reg && reg->turn.size() == 1) << (reg ? "no grant" : reg.error().message);
+      return reg && !reg->turn.empty() ? reg->turn[0] : signaling::TurnGrant{};
+    };
+    const signaling::TurnGrant offerer_grant = grant_for("offerer");
+    const signaling::TurnGrant answerer_grant = grant_for("answerer");
+    auto options = [&](bool offerer, const signaling::TurnGrant& grant) {
       PeerOptions o;
       o.offerer = offerer;
       o.ice.local_addresses = {"127.0.0.1"};
       o.ice.relay_only = true;
-      TurnCredentials c = turn_rest_credentials(turn.secret(), who, 600s);
-      o.ice.turn = TurnServer{"127.0.0.1", turn.port(), c.username, c.password};
+      o.ice.turn = TurnServer{grant.host, grant.port, grant.username, grant.password};
       o.certificate = *Certificate::generate();
       return o;
     };
     GlibLoop loop;
     test::PeerPair p;
-    ASSERT_TRUE(p.exchange(loop, options(true, "1:1"), options(false, "1:2")));
+    ASSERT_TRUE(p.exchange(loop, options(true, offerer_grant), options(false, answerer_grant)));
     auto& os = p.offerer_seen;
     auto& as = p.answerer_seen;
     EXPECT_NE(os.description.find("typ relay"), std::string::npos) << os.description;
@@ -217,6 +230,7 @@ TEST(TurnRelay, PeersWithOnlyRelayedCandidatesConnectThroughCoturn) {
     EXPECT_EQ(os.messages[0].second, "through the relay");
     p.offerer.reset();
     p.answerer.reset();
+    (*signal)->stop();
   }
   fs::remove_all(dir);
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "signaling/turn_credentials.hpp"
+
 namespace actr::signaling::server {
 namespace {
 
@@ -11,6 +13,24 @@ ActorKey key_of(const ActrId& id) { return {id.realm.realm_id, id.serial_number}
 
 std::string type_text(const ActrType& type) {
   return type.manufacturer + "/" + type.name + "@" + type.version;
+}
+
+// TURN credentials for `id`, valid as long as its credential issued at `issued` (the username
+// names the actor, so coturn's log tells who relayed).
+void add_turn_grants(const RegistryOptions& options, const ActrId& id, int64_t issued,
+                     google::protobuf::RepeatedPtrField<proto::TurnGrant>& out) {
+  if (options.turn_secret.empty()) return;
+  std::string who = std::to_string(id.realm.realm_id) + "-" + std::to_string(id.serial_number);
+  auto now = std::chrono::system_clock::time_point(std::chrono::seconds(issued));
+  TurnCredentials c = turn_rest_credentials(options.turn_secret, who, options.credential_ttl, now);
+  for (const TurnServerAddress& server : options.turn_servers) {
+    proto::TurnGrant* g = out.Add();
+    g->set_host(server.host);
+    g->set_port(server.port);
+    g->set_username(c.username);
+    g->set_password(c.password);
+    g->set_expires_at(issued + options.credential_ttl.count());
+  }
 }
 
 std::string id_text(const ActrId& id) {
@@ -235,6 +255,7 @@ void Registry::on_register(RegistryPeer& peer, const proto::Envelope& env) {
   r->set_credential_expires_at(credential.claims.expires_at);
   r->set_heartbeat_interval_ms(static_cast<uint32_t>(options_.heartbeat_interval.count()));
   r->set_server_public_key(std::string(issuer_.public_key().begin(), issuer_.public_key().end()));
+  add_turn_grants(options_, reg.id, issued, *r->mutable_turn());
   peer.send(std::move(reply));
   spdlog::info("signal: {} up at {} from {}", id_text(reg.id), reg.advertised_address,
                peer.address);
@@ -332,6 +353,7 @@ void Registry::on_renew(RegistryPeer& peer, const proto::Envelope& env) {
   reply.set_reply_to(env.id());
   reply.mutable_renew_reply()->set_credential(renewed.encode());
   reply.mutable_renew_reply()->set_credential_expires_at(renewed.claims.expires_at);
+  add_turn_grants(options_, it->second.id, issued, *reply.mutable_renew_reply()->mutable_turn());
   peer.send(std::move(reply));
 }
 

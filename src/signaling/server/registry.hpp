@@ -29,6 +29,7 @@
 #include "signaling/protocol.hpp"
 #include "signaling/server/discovery_index.hpp"
 #include "signaling/server/registry_store.hpp"
+#include "signaling/turn_credentials.hpp"
 
 namespace actr::signaling::server {
 
@@ -62,6 +63,8 @@ struct RegistryOptions {
   std::chrono::milliseconds heartbeat_interval{10000};  // told to nodes at registration
   TypeMatcher type_matches = exact_type_match;
   UnixClock clock = system_unix_seconds;
+  std::vector<TurnServerAddress> turn_servers;  // see ServerOptions
+  std::string turn_secret;
 };
 
 class Registry {

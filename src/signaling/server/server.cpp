@@ -32,7 +32,7 @@ struct Server::Core {
   explicit Core(ServerOptions o, RegistryStore s, CredentialIssuer i)
       : options(std::move(o)),
         registry({options.credential_ttl, options.heartbeat_interval, options.type_matches,
-                  options.clock},
+                  options.clock, options.turn_servers, options.turn_secret},
                  std::move(s), std::move(i),
                  [this](std::function<void()> fn) { net::post(io, std::move(fn)); }),
         admission(options.connection_limits) {}
@@ -411,6 +411,16 @@ actr::Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
     return actr::make_error(
         "signaling server: no enrollment token (the server is closed by default: give it a token "
         "file, or allow open enrollment explicitly for development)");
+  }
+  if (options.turn_servers.empty() != options.turn_secret.empty()) {
+    return actr::make_error(
+        "signaling server: TURN needs both servers and the secret they share with the signaling "
+        "server");
+  }
+  for (const TurnServerAddress& turn : options.turn_servers) {
+    if (turn.host.empty() || turn.port == 0) {
+      return actr::make_error("signaling server: a TURN server needs a host and a port");
+    }
   }
   if (!options.type_matches) options.type_matches = exact_type_match;
   if (!options.clock) options.clock = system_unix_seconds;

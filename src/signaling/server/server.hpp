@@ -26,12 +26,14 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actr/common/result.hpp"
 #include "common/connection_admission.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/enrollment.hpp"
 #include "signaling/ids.hpp"
+#include "signaling/turn_credentials.hpp"
 
 namespace actr::signaling::server {
 
@@ -57,6 +59,11 @@ struct ServerOptions {
   // start() refuses a server with no token unless `enrollment.open` is set. Credentials presented
   // in the upgrade are always checked (signaling/upgrade.hpp).
   Enrollment enrollment;
+  // TURN servers to hand out, with credentials by the REST API scheme (turn_credentials.hpp)
+  // under `turn_secret` (shared with coturn's --static-auth-secret), valid as long as the actor's
+  // credential and renewed with it. No servers or no secret: none are handed out.
+  std::vector<TurnServerAddress> turn_servers;
+  std::string turn_secret;
   // Must only match types of the wanted name (discovery looks among the actors of that name).
   TypeMatcher type_matches = exact_type_match;
   UnixClock clock = system_unix_seconds;

@@ -1,11 +1,11 @@
-#include "webrtc/turn_credentials.hpp"
+#include "signaling/turn_credentials.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "common/base64.hpp"
 
-namespace actr::webrtc {
+namespace actr::signaling {
 
 TurnCredentials turn_rest_credentials(std::string_view secret, std::string_view who,
                                       std::chrono::seconds lifetime,
@@ -23,4 +23,4 @@ TurnCredentials turn_rest_credentials(std::string_view secret, std::string_view 
   return c;
 }
 
-}  // namespace actr::webrtc
+}  // namespace actr::signaling

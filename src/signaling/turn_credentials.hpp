@@ -6,10 +6,17 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace actr::webrtc {
+namespace actr::signaling {
+
+// Where a TURN server listens (coturn's default port 3478).
+struct TurnServerAddress {
+  std::string host;
+  uint16_t port = 3478;
+};
 
 struct TurnCredentials {
   std::string username;
@@ -21,4 +28,4 @@ TurnCredentials turn_rest_credentials(
     std::string_view secret, std::string_view who, std::chrono::seconds lifetime,
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
-}  // namespace actr::webrtc
+}  // namespace actr::signaling
