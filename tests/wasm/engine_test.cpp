@@ -1126,6 +1126,43 @@ TEST_P(EngineTest, ReexportedTagsAndTagsWithSeveralValues) {
   EXPECT_EQ((*r)[0], 40000000000ull + 2 + 7);
 }
 
+TEST_P(EngineTest, RethrowAndDelegateReachTheOuterHandler) {
+  auto store = engine_->new_store();
+  auto instance = instantiate(*store, R"(
+    (module
+      (tag $t (param i32))
+      (tag $other)
+      (func $throw (param i32) (throw $t (local.get 0)))
+      (func (export "rethrown") (param i32) (result i32)
+        (try (result i32)
+          (do
+            (try (do (call $throw (local.get 0)))
+              (catch $t (drop) (rethrow 0)))
+            (i32.const -1))
+          (catch $t (i32.add (i32.const 100)))))
+      (func (export "delegated") (param i32) (result i32)
+        (try (result i32)
+          (do
+            (try (do (call $throw (local.get 0))) (delegate 0))
+            (i32.const -1))
+          (catch $t (i32.add (i32.const 200)))))
+      (func (export "unmatched") (result i32)
+        (try (result i32)
+          (do
+            (try (do (throw $other)) (catch $t (drop)))
+            (i32.const -1))
+          (catch_all (i32.const 300)))))
+  )");
+  ASSERT_TRUE(instance);
+  auto rethrown = invoke(*as_func(instance->get_export("rethrown")), {5});
+  auto delegated = invoke(*as_func(instance->get_export("delegated")), {6});
+  auto unmatched = invoke(*as_func(instance->get_export("unmatched")));
+  ASSERT_TRUE(rethrown.ok() && delegated.ok() && unmatched.ok());
+  EXPECT_EQ((*rethrown)[0], 105u);
+  EXPECT_EQ((*delegated)[0], 206u);
+  EXPECT_EQ((*unmatched)[0], 300u);
+}
+
 TEST_P(EngineTest, TagsAreGenerativePerInstance) {
   auto store = engine_->new_store();
   auto tag_a = instantiate(*store, kTagModule);
