@@ -40,13 +40,9 @@ class AotEngine final : public Engine {
 
   std::string_view name() const override { return "aot"; }
 
-  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> original,
+  Result<std::shared_ptr<Module>> compile(std::span<const uint8_t> bytes,
                                           const CompileHints& hints) override {
-    std::string key = cache_->key_for(original);
-    // wabt reads legacy exception handling only (exception_lowering.hpp).
-    std::vector<uint8_t> lowered;
-    ACTR_TRY_VOID(lower_exceptions(original, lowered));
-    std::span<const uint8_t> bytes = lowered.empty() ? original : std::span<const uint8_t>(lowered);
+    std::string key = cache_->key_for(bytes);
     // A cached object exists only for bytes that were validated before (the key covers them).
     ACTR_TRY(std::shared_ptr<LoadedObject> object, cache_->find(key));
     if (!object && cache_only_) return make_error("not in the code cache");
@@ -61,9 +57,14 @@ class AotEngine final : public Engine {
             std::chrono::steady_clock::now() - began);
         if (on_compile_) on_compile_(progress);
       };
+      // wabt reads legacy exception handling only (exception_lowering.hpp). Only a compile needs
+      // it: the lowering changes code, not the imports and exports a cache hit reads below.
+      std::vector<uint8_t> lowered;
+      ACTR_TRY_VOID(lower_exceptions(bytes, lowered));
+      std::span<const uint8_t> code = lowered.empty() ? bytes : std::span<const uint8_t>(lowered);
       // Validation comes first: an invalid module never reaches the C compiler.
-      ACTR_TRY(CTranslation c, translate_to_c(bytes, kGeneratedModuleName, kGeneratedHeaderName));
-      ACTR_TRY(ModuleShape shape, read_module_shape(bytes));
+      ACTR_TRY(CTranslation c, translate_to_c(code, kGeneratedModuleName, kGeneratedHeaderName));
+      ACTR_TRY(ModuleShape shape, read_module_shape(code));
       ACTR_TRY(c.tag_registrations,
                move_tags_into_instance(c, shape, std::string("Z_") + kGeneratedModuleName));
       ACTR_TRY(std::string source, write_module_source(shape, c, key));
