@@ -50,18 +50,23 @@ void GlibLoop::ended() {
   cv_.notify_all();
 }
 
-void GlibLoop::post(std::function<void()> fn) {
-  GSource* idle = g_idle_source_new();
+void GlibLoop::post(std::function<void()> fn) { attach(g_idle_source_new(), std::move(fn)); }
+
+void GlibLoop::post_after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  attach(g_timeout_source_new(static_cast<guint>(delay.count())), std::move(fn));
+}
+
+void GlibLoop::attach(GSource* source, std::function<void()> fn) {
   g_source_set_callback(
-      idle,
+      source,
       [](gpointer p) -> gboolean {
         (*static_cast<std::function<void()>*>(p))();
         return G_SOURCE_REMOVE;
       },
       new std::function<void()>(std::move(fn)),
       [](gpointer p) { delete static_cast<std::function<void()>*>(p); });
-  g_source_attach(idle, context_);
-  g_source_unref(idle);
+  g_source_attach(source, context_);
+  g_source_unref(source);
 }
 
 void GlibLoop::run_sync(const std::function<void()>& fn) {

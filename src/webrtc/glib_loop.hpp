@@ -3,6 +3,7 @@
 // Agents are created on this context; their callbacks run on this thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 typedef struct _GMainContext GMainContext;
 typedef struct _GMainLoop GMainLoop;
+typedef struct _GSource GSource;
 
 namespace actr::webrtc {
 
@@ -25,6 +27,8 @@ class GlibLoop {
   void run_sync(const std::function<void()>& fn);
   // Runs `fn` on the loop's thread later, never at once (so not under the caller's locks).
   void post(std::function<void()> fn);
+  // Runs `fn` on the loop's thread once `delay` has passed.
+  void post_after(std::chrono::milliseconds delay, std::function<void()> fn);
   bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
   // Asynchronous work that must end before the loop does (an ICE agent releasing its TURN
   // allocations): the destructor waits up to two seconds for every begun() to be ended().
@@ -32,6 +36,8 @@ class GlibLoop {
   void ended();
 
  private:
+  void attach(GSource* source, std::function<void()> fn);
+
   GMainContext* context_;
   GMainLoop* loop_;
   std::thread thread_;

@@ -140,6 +140,9 @@ struct PeerConnection::Parts {
     e.on_channel = [this](const Channel& c) {
       if (events.on_channel) events.on_channel(c);
     };
+    e.on_writable = [this] {
+      if (events.on_writable) events.on_writable();
+    };
     e.on_message = [this](uint16_t stream, std::span<const uint8_t> m, bool binary) {
       if (events.on_message) events.on_message(stream, m, binary);
     };

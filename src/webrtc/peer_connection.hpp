@@ -40,6 +40,8 @@ struct PeerEvents {
   std::function<void(uint16_t stream, std::span<const uint8_t> message, bool binary)> on_message;
   // Why the connection ended (ICE failed, DTLS refused the peer, SCTP ended).
   std::function<void(std::string reason)> on_closed;
+  // After send() failed with kBufferFull: there is room again.
+  std::function<void()> on_writable;
 };
 
 // The DTLS fingerprint and role a description carries, and its ICE lines.

@@ -3,14 +3,19 @@
 #include <arpa/inet.h>
 #include <usrsctp.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
 namespace actr::webrtc {
+
+const char* const kBufferFull = "sctp: the send buffer is full";
+
 namespace {
 
 constexpr uint16_t kPort = 5000;
@@ -24,6 +29,9 @@ constexpr uint8_t kReliable = 0x00, kPartialRexmit = 0x01, kUnorderedBit = 0x80;
 // explicit nonce and tag of AES-GCM: < 40 bytes).
 constexpr uint32_t kPathMtu = 1150;
 constexpr size_t kMaxMessage = 256 * 1024;  // as browsers announce (a=max-message-size)
+constexpr int kBufferBytes = 4 << 20;       // send and receive buffers
+// on_writable fires when this much of the send buffer is free again after a send found it full.
+constexpr uint32_t kWritableThreshold = kBufferBytes / 2;
 
 // Associations by their usrsctp address, for usrsctp's callbacks, which may run after an
 // association began to go away. Recursive: an outgoing packet may be sent while an incoming one
@@ -81,6 +89,9 @@ struct SctpAssociation::Impl : std::enable_shared_from_this<Impl> {
   std::vector<std::vector<uint8_t>> early;
   bool open = false;
   bool closed = false;
+  std::set<uint16_t> discarding;  // streams whose current message went over kMaxMessage
+  // A send found the buffer full: on_writable runs when usrsctp reports room again.
+  std::atomic<bool> blocked{false};
 
   // On the loop, never inside usrsctp.
   void post(std::function<void(Impl&)> fn) {
@@ -105,7 +116,8 @@ struct SctpAssociation::Impl : std::enable_shared_from_this<Impl> {
                               SCTP_SENDV_SPA, 0);
     if (n < 0) {
       if (errno == EWOULDBLOCK || errno == EAGAIN) {
-        return make_error("sctp: the send buffer is full");
+        blocked = true;
+        return make_error(kBufferFull);
       }
       return make_error(std::string("sctp: send failed: ") + std::strerror(errno));
     }
@@ -232,8 +244,13 @@ int receive(struct socket*, union sctp_sockstore, void* data, size_t length,
       {
         std::lock_guard lock(impl->mu);
         auto& buffer = impl->partial[stream];
-        if (buffer.size() + piece.size() > kMaxMessage) {
+        if (impl->discarding.contains(stream)) {
+          // The rest of an oversized message: dropped up to its end.
+          if (complete) impl->discarding.erase(stream);
+          complete = false;
+        } else if (buffer.size() + piece.size() > kMaxMessage) {
           buffer.clear();  // an oversized message: dropped whole
+          if (!complete) impl->discarding.insert(stream);
           complete = false;
         } else {
           buffer.insert(buffer.end(), piece.begin(), piece.end());
@@ -249,6 +266,17 @@ int receive(struct socket*, union sctp_sockstore, void* data, size_t length,
     }
   }
   free(data);  // usrsctp's callback API hands the buffer over
+  return 1;
+}
+
+// usrsctp calls this when acknowledged data left at least the threshold free in the send buffer.
+int send_ready(struct socket*, uint32_t, void* ulp_info) {
+  auto impl = find_live(ulp_info);
+  if (impl && impl->blocked.exchange(false)) {
+    impl->post([](SctpAssociation::Impl& self) {
+      if (self.events.on_writable) self.events.on_writable();
+    });
+  }
   return 1;
 }
 
@@ -268,8 +296,8 @@ Result<std::unique_ptr<SctpAssociation>> SctpAssociation::create(GlibLoop& loop,
     live()[impl->address] = impl;
   }
   usrsctp_register_address(impl->address);
-  impl->sock =
-      usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, receive, nullptr, 0, impl->address);
+  impl->sock = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, receive, send_ready,
+                              kWritableThreshold, impl->address);
   if (!impl->sock) {
     std::lock_guard lock(g_mu);
     live().erase(impl->address);
@@ -283,14 +311,16 @@ SctpAssociation::SctpAssociation(std::shared_ptr<Impl> impl) : impl_(std::move(i
 
 SctpAssociation::~SctpAssociation() {
   Impl* impl = impl_.get();
+  // SO_LINGER 0: close aborts at once instead of a graceful shutdown that would outlive us. The
+  // ABORT goes out during the close, while the association is still found, so that the peer
+  // learns at once that it is gone (not only when its heartbeats go unanswered).
+  linger l{1, 0};
+  usrsctp_setsockopt(impl->sock, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  usrsctp_close(impl->sock);
   {
     std::lock_guard lock(g_mu);
     live().erase(impl->address);  // usrsctp's callbacks find nothing from here on
   }
-  // SO_LINGER 0: close aborts at once instead of a graceful shutdown that would outlive us.
-  linger l{1, 0};
-  usrsctp_setsockopt(impl->sock, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  usrsctp_close(impl->sock);
   usrsctp_deregister_address(impl->address);
   // Events already posted may still run (they hold a weak reference): on the loop, where none
   // is running meanwhile, they lose their handlers.
@@ -302,7 +332,7 @@ Result<void> SctpAssociation::start() {
   usrsctp_set_non_blocking(s, 1);
   // usrsctp's default buffers (256 KiB) cap a loopback transfer near 200 Mbit/s; browsers use
   // a few MiB.
-  int buffer = 4 << 20;
+  int buffer = kBufferBytes;
   usrsctp_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
   usrsctp_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   uint32_t on = 1;

@@ -41,7 +41,13 @@ struct SctpEvents {
   std::function<void(const Channel& channel)> on_channel;  // the peer opened a channel
   std::function<void(uint16_t stream, std::span<const uint8_t> message, bool binary)> on_message;
   std::function<void(std::string reason)> on_closed;
+  // After a send failed with kBufferFull: the buffer has room again.
+  std::function<void()> on_writable;
 };
+
+// The message of the error send() returns when the association's send buffer is full: the
+// message was not taken; send it again after on_writable.
+extern const char* const kBufferFull;
 
 class SctpAssociation {
  public:
