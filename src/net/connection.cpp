@@ -26,16 +26,21 @@ namespace actr::net::detail {
 // ---------------------------------------------------------------------------------------------
 // Construction and start
 
-Connection::Connection(std::shared_ptr<Context> ctx, Strand strand, beast::tcp_stream next,
-                       bool inbound, asio::ssl::context* tls)
+Connection::Connection(std::shared_ptr<Context> ctx, Strand strand, bool inbound)
     : ctx_(std::move(ctx)),
       strand_(strand),
       inbound_(inbound),
       resolver_(strand),
       timer_(strand),
       sweep_timer_(strand),
+      keepalive_timer_(strand),
       bucket_(ctx_->options.limits.messages_per_second, ctx_->options.limits.burst) {
   peer_.inbound = inbound;
+}
+
+Connection::Connection(std::shared_ptr<Context> ctx, Strand strand, beast::tcp_stream next,
+                       bool inbound, asio::ssl::context* tls)
+    : Connection(std::move(ctx), strand, inbound) {
   if (tls)
     tls_ = std::make_unique<TlsStream>(std::move(next), *tls);
   else
@@ -71,13 +76,79 @@ std::shared_ptr<Connection> Connection::inbound(std::shared_ptr<Context> ctx, St
   return c;
 }
 
+std::shared_ptr<Connection> Connection::over(std::shared_ptr<Context> ctx,
+                                             std::shared_ptr<MessageCarrier> carrier,
+                                             std::string peer_address, bool inbound) {
+  auto strand = asio::make_strand(ctx->ioc);
+  auto c = std::shared_ptr<Connection>(new Connection(ctx, strand, inbound));
+  c->peer_.remote_endpoint = carrier->describe();
+  c->peer_.listen_address = std::move(peer_address);
+  c->peer_.path = PeerInfo::Path::WebRtc;
+  c->peer_.relayed = carrier->relayed();
+  c->carrier_ = std::move(carrier);
+  return c;
+}
+
 void Connection::start() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->finished_) return;
-    if (self->inbound_)
+    if (self->carrier_)
+      self->start_carrier();
+    else if (self->inbound_)
       self->start_inbound();
     else
       self->start_outbound();
+  });
+}
+
+void Connection::start_carrier() {
+  stage_ = Stage::AwaitCredentials;
+  ws_up_ = true;  // frames may be written at once
+  std::weak_ptr<Connection> weak = weak_from_this();
+  CarrierSink sink;
+  sink.on_frame = [weak](std::vector<uint8_t> frame) {
+    auto self = weak.lock();
+    if (!self) return;
+    asio::post(self->strand_, [self, frame = std::move(frame)] {
+      if (!self->finished_) self->on_message(frame);
+    });
+  };
+  sink.on_closed = [weak](std::string reason) {
+    auto self = weak.lock();
+    if (!self) return;
+    asio::post(self->strand_, [self, reason = std::move(reason)] {
+      if (self->finished_) return;
+      if (!self->closed_flag_) self->stop_taking(lost(self->describe(), reason));
+      self->finish();
+    });
+  };
+  carrier_->bind(std::move(sink));
+  // Each end proves itself first; requests wait for the peer's proof (AwaitCredentials).
+  send_credentials();
+  arm_timer(ctx_->options.connect_timeout, "the credential exchange");
+  last_heard_ = std::chrono::steady_clock::now();
+  arm_keepalive();
+}
+
+void Connection::arm_keepalive() {
+  auto idle = ctx_->options.idle_timeout;
+  if (idle.count() <= 0) return;
+  keepalive_timer_.expires_after(idle / 4);
+  keepalive_timer_.async_wait([self = shared_from_this(), idle](beast::error_code ec) {
+    if (ec || self->finished_ || self->closed_flag_) return;
+    auto silent = std::chrono::steady_clock::now() - self->last_heard_;
+    if (silent >= idle) {
+      spdlog::warn("net: {}: nothing heard for {} ms; closing", self->describe(), idle.count());
+      self->stop_taking(lost(self->describe(), "the peer stopped answering"));
+      self->finish();
+      return;
+    }
+    if (silent >= idle / 2 && self->stage_ == Stage::Open) {
+      auto ping = make_frame();
+      ping.mutable_ping()->set_nonce(1);
+      self->enqueue(wire::serialize(ping));
+    }
+    self->arm_keepalive();
   });
 }
 
@@ -133,12 +204,24 @@ void Connection::close_with(transport::CloseCode code, const std::string& reason
   shutdown_after_writes();
 }
 
+void Connection::shutdown_send() {
+  if (carrier_) return;  // the carrier took every frame already; the peer closes it
+  beast::error_code ignored;
+  socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void Connection::close_path() {
+  if (carrier_) {
+    carrier_->close();
+    return;
+  }
+  beast::error_code ignored;
+  socket().close(ignored);
+}
+
 void Connection::shutdown_after_writes() {
   close_after_writes_ = true;
-  if (!writing_ && writes_.empty()) {
-    beast::error_code ignored;
-    socket().shutdown(tcp::socket::shutdown_send, ignored);
-  }
+  if (!writing_ && writes_.empty()) shutdown_send();
   // The peer answers our shutdown by closing; do not wait for it for long.
   arm_timer(std::chrono::milliseconds(1000), "closing");
 }
@@ -165,9 +248,9 @@ void Connection::finish() {
   stage_ = Stage::Closed;
   timer_.cancel();
   sweep_timer_.cancel();
+  keepalive_timer_.cancel();
   resolver_.cancel();
-  beast::error_code ignored;
-  socket().close(ignored);
+  close_path();
   auto self = shared_from_this();
   ctx_->remove(self);
   if (admission_id_) ctx_->admission.remove(admission_id_);

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "net/address.hpp"
+#include "net/message_carrier.hpp"
 #include "net/request.hpp"
 #include "net/responder.hpp"
 #include "net/token_bucket.hpp"
@@ -63,6 +64,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `socket` was accepted on `strand`.
   static std::shared_ptr<Connection> inbound(std::shared_ptr<Context> ctx, Strand strand,
                                              boost::asio::ip::tcp::socket socket);
+  // Over `carrier` (a WebRTC peer connection to the node that advertises `peer_address`): both
+  // ends present their credentials in the first frame, then it is open as a WebSocket one is.
+  static std::shared_ptr<Connection> over(std::shared_ptr<Context> ctx,
+                                          std::shared_ptr<MessageCarrier> carrier,
+                                          std::string peer_address, bool inbound);
   ~Connection();
 
   void start();
@@ -89,6 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `tls`: the SSL context when the connection uses TLS, else null.
   Connection(std::shared_ptr<Context> ctx, Strand strand, boost::beast::tcp_stream next,
              bool inbound, boost::asio::ssl::context* tls);
+  Connection(std::shared_ptr<Context> ctx, Strand strand, bool inbound);
 
   // Runs `f` on the WebSocket stream, whichever kind it is.
   template <class F>
@@ -100,6 +107,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void start_outbound();
   void start_inbound();
+  void start_carrier();
+  void arm_keepalive();
   void arm_timer(std::chrono::milliseconds after, const char* what);
 
   // Outbound upgrade.
@@ -122,6 +131,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void do_read();
   void on_read(boost::beast::error_code ec);
+  // One whole binary message of the peer (a frame or a batch), from either path.
+  void on_message(std::span<const uint8_t> bytes);
   void handle(transport::Frame& frame);
   void handle_batch(const transport::Batch& batch);
   void rate_limited();  // closes with CLOSE_RATE_LIMITED
@@ -133,7 +144,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void transmit(Request& request, Pending pending);
   void arm_sweep();
-  void enqueue(std::string bytes);
+  // `lane`: the channel a carrier sends it on (none: control frames).
+  void enqueue(std::string bytes, std::optional<workload::PayloadType::Tag> lane = std::nullopt);
   size_t batch_limit() const;  // largest message that batches queued frames
   void do_write();
   void on_write(boost::beast::error_code ec);
@@ -143,7 +155,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void protocol_error(const std::string& reason);
   // Stops taking requests and fails everything in flight.
   void stop_taking(ActrError reason);
-  void finish();  // closes the socket, deregisters, fires `disconnected`
+  void finish();  // closes the socket or carrier, deregisters, fires `disconnected`
+  void close_path();
+  void shutdown_send();  // the WebSocket's TCP send side; a carrier closes when the peer does
   void shutdown_after_writes();
 
   std::string describe() const;
@@ -152,12 +166,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Strand strand_;
   std::unique_ptr<PlainStream> plain_;  // exactly one of these two is set
   std::unique_ptr<TlsStream> tls_;
+  std::shared_ptr<MessageCarrier> carrier_;  // instead of both when the path is a carrier
   const bool inbound_;
   ConnectionAdmission::Id admission_id_ = 0;
   std::optional<Address> address_;  // outbound only
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer sweep_timer_;  // expires requests past their deadline
+  // On a carrier: pings after half the idle timeout of silence, closes after all of it (what the
+  // WebSocket stream does for itself).
+  boost::asio::steady_timer keepalive_timer_;
+  std::chrono::steady_clock::time_point last_heard_{};
   bool sweeping_ = false;
   boost::beast::flat_buffer buffer_;
   TokenBucket bucket_;
@@ -180,6 +199,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, Pending> pending_;
   std::vector<std::pair<Request, Pending>> waiting_;  // sent before the connection opened
+
+  // Frames that came on a carrier before the peer's credential (see handle()).
+  static constexpr size_t kMaxEarlyFrames = 256;
+  std::vector<transport::Frame> early_;
 
   std::deque<std::string> writes_;  // serialized frames not yet written
   std::string in_flight_;           // the message being written: a frame or a Batch of them

@@ -53,26 +53,30 @@ void Connection::on_read(beast::error_code ec) {
     finish();
     return;
   }
-  if (closed_flag_) {  // closing: drain what the peer still sends until it hangs up
-    buffer_.consume(buffer_.size());
-    do_read();
-    return;
-  }
-  if (!bucket_.take()) {
-    rate_limited();
-    if (!finished_) do_read();
-    return;
-  }
-  if (!with_ws([](auto& ws) { return ws.got_binary(); })) {
+  if (!closed_flag_ && !with_ws([](auto& ws) { return ws.got_binary(); })) {
     buffer_.consume(buffer_.size());
     protocol_error("text WebSocket message (frames are binary)");
     if (!finished_) do_read();
     return;
   }
   auto data = buffer_.cdata();
-  auto frame = wire::parse_frame(
-      std::span<const uint8_t>(static_cast<const uint8_t*>(data.data()), data.size()));
+  on_message(std::span<const uint8_t>(static_cast<const uint8_t*>(data.data()), data.size()));
   buffer_.consume(buffer_.size());
+  if (!finished_) do_read();
+}
+
+void Connection::on_message(std::span<const uint8_t> bytes) {
+  last_heard_ = std::chrono::steady_clock::now();
+  if (closed_flag_) return;  // closing: drain what the peer still sends until it hangs up
+  if (!bucket_.take()) {
+    rate_limited();
+    return;
+  }
+  if (bytes.size() > ctx_->options.limits.max_frame_bytes) {  // a carrier's reassembly bounds it
+    protocol_error("a frame over the size limit");
+    return;
+  }
+  auto frame = wire::parse_frame(bytes);
   if (!frame) {
     protocol_error(frame.error().message);
   } else if (frame->has_batch()) {
@@ -80,7 +84,6 @@ void Connection::on_read(beast::error_code ec) {
   } else {
     handle(frame.value());
   }
-  if (!finished_) do_read();
 }
 
 void Connection::handle_batch(const transport::Batch& batch) {
@@ -114,6 +117,12 @@ void Connection::handle(transport::Frame& frame) {
   using B = transport::Frame;
   if (stage_ == Stage::AwaitCredentials && frame.body_case() != B::kCredentials &&
       frame.body_case() != B::kClose) {
+    // On a carrier the peer's first request may take another channel than its credential and
+    // overtake it: held until the credential is there (a few at most, from a peer that is open).
+    if (carrier_ && early_.size() < kMaxEarlyFrames) {
+      early_.push_back(std::move(frame));
+      return;
+    }
     protocol_error("a frame before the peer's credential");
     return;
   }
@@ -155,6 +164,12 @@ void Connection::on_credentials(const transport::Credentials& credentials) {
   if (!adopt_credential(credentials.credential())) return;
   if (initial) {
     open_now();
+    auto early = std::move(early_);
+    early_.clear();
+    for (auto& frame : early) {
+      if (closed_flag_) break;
+      handle(frame);
+    }
     return;
   }
   spdlog::debug("net: {} refreshed its credential", describe());
@@ -246,6 +261,10 @@ void Connection::on_close_frame(const transport::Close& close) {
                                                        " refused this node: " + close.reason())
                         : lost(describe(), why);
   stop_taking(std::move(error));
+  if (carrier_) {  // nothing to drain: the carrier closes both ways at once
+    finish();
+    return;
+  }
   shutdown_after_writes();
 }
 
@@ -284,7 +303,8 @@ void Connection::transmit(Request& request, Pending pending) {
     if (!sweeping_) arm_sweep();
   }
   pending_.emplace(id, std::move(pending));
-  enqueue(std::move(bytes));
+  if (carrier_) ctx_->carried_requests.fetch_add(1, std::memory_order_relaxed);
+  enqueue(std::move(bytes), request.message.payload_type.tag());
 }
 
 void Connection::arm_sweep() {
@@ -327,8 +347,18 @@ void Connection::send_answer(std::string frame) {
   });
 }
 
-void Connection::enqueue(std::string bytes) {
+void Connection::enqueue(std::string bytes, std::optional<workload::PayloadType::Tag> lane) {
   if (finished_) return;
+  if (carrier_) {
+    // The carrier keeps the order per channel and buffers what the path cannot take yet.
+    auto view =
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    if (!carrier_->send(view, lane)) {
+      if (!closed_flag_) stop_taking(lost(describe(), "the WebRTC path closed"));
+      finish();
+    }
+    return;
+  }
   writes_.push_back(std::move(bytes));
   if (!writing_ && ws_up_) do_write();
 }
@@ -370,8 +400,7 @@ void Connection::on_write(beast::error_code ec) {
   if (!writes_.empty()) {
     do_write();
   } else if (close_after_writes_) {
-    beast::error_code ignored;
-    socket().shutdown(tcp::socket::shutdown_send, ignored);
+    shutdown_send();
   }
 }
 

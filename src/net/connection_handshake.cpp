@@ -303,6 +303,8 @@ bool Connection::adopt_credential(std::string_view credential) {
   info.listen_address = std::move(peer_.listen_address);
   info.remote_endpoint = std::move(peer_.remote_endpoint);
   info.inbound = inbound_;
+  info.path = peer_.path;
+  info.relayed = peer_.relayed;
   peer_ = std::move(info);
   return true;
 }

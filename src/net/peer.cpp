@@ -9,7 +9,12 @@ Peer::Peer(std::shared_ptr<detail::Context> ctx, Address address)
 
 bool Peer::connected() const {
   std::lock_guard lock(ctx_->mutex);
-  return connection_ && connection_->open();
+  return (connection_ && connection_->open()) || (carried_ && carried_->open());
+}
+
+bool Peer::carried() const {
+  std::lock_guard lock(ctx_->mutex);
+  return carried_ && carried_->open();
 }
 
 void Peer::call(Request request, std::function<void(Status)> on_accepted,
@@ -54,6 +59,10 @@ void Peer::send(Request request, detail::Pending pending) {
     lock.unlock();
     auto error = ActrError::unavailable("the transport is stopped");
     if (pending.on_accepted) pending.on_accepted(Status::Err(error));
+    return;
+  }
+  if (carried_ && carried_->open()) {
+    carried_->send(std::move(request), std::move(pending));
     return;
   }
   if (!connection_ || connection_->closed()) {

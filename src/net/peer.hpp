@@ -22,6 +22,8 @@ class Peer {
   const std::string& address() const { return key_; }
   // A connection is open (credentials verified both ways) right now.
   bool connected() const;
+  // Requests take a carrier's connection (WebRTC) now, not the WebSocket one.
+  bool carried() const;
 
   // A call (message.kind Call). `on_accepted` runs once: ok when the message reached the target's
   // mailbox, otherwise the refusal; after an ok, `on_reply` runs once with the callee's answer.
@@ -43,6 +45,8 @@ class Peer {
   Address address_;
   std::string key_;
   std::shared_ptr<detail::Connection> connection_;  // guarded by ctx_->mutex
+  // A connection over a carrier (Transport::attach): preferred while it is open.
+  std::shared_ptr<detail::Connection> carried_;  // guarded by ctx_->mutex
 };
 
 }  // namespace actr::net

@@ -35,8 +35,13 @@ struct PeerInfo {
   int64_t expires_at = 0;       // unix seconds: the earliest expiry among them; 0 = none
   std::string node_id;          // the peer's name for itself (upgrade header; informational)
   std::string listen_address;   // where the peer accepts connections (upgrade header), or ""
-  std::string remote_endpoint;  // "ip:port" of the TCP connection
+  std::string remote_endpoint;  // "ip:port" of the TCP connection, or the carrier's description
   bool inbound = false;         // the peer opened the connection
+  // The path under the connection: the WebSocket (its TCP connection), or a carrier the node
+  // negotiated (a WebRTC peer connection, net/message_carrier.hpp), relayed through TURN or not.
+  enum class Path { WebSocket, WebRtc };
+  Path path = Path::WebSocket;
+  std::optional<bool> relayed;  // set for WebRtc
 };
 
 }  // namespace actr::net

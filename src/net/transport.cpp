@@ -10,6 +10,7 @@
 #include <future>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "net/connection.hpp"
@@ -141,7 +142,10 @@ struct Transport::Impl {
       if (ctx->stopped) return;
       ctx->stopped = true;
       connections.assign(ctx->connections.begin(), ctx->connections.end());
-      for (auto& [key, peer] : peers) peer->connection_.reset();
+      for (auto& [key, peer] : peers) {
+        peer->connection_.reset();
+        peer->carried_.reset();
+      }
       peers.clear();
     }
     std::vector<std::future<void>> done;
@@ -220,12 +224,34 @@ Result<std::shared_ptr<Peer>> Transport::peer(std::string_view address) {
   return slot;
 }
 
+Result<void> Transport::attach(std::string_view address, std::shared_ptr<MessageCarrier> carrier,
+                               bool inbound) {
+  ACTR_TRY(Address parsed, parse_address(address));
+  std::string key = parsed.key();
+  auto c = detail::Connection::over(impl_->ctx, std::move(carrier), std::string(address), inbound);
+  std::shared_ptr<detail::Connection> replaced;
+  {
+    std::lock_guard lock(impl_->ctx->mutex);
+    if (impl_->ctx->stopped) return make_error("the transport is stopped");
+    auto& slot = impl_->peers[key];
+    if (!slot) slot = std::shared_ptr<Peer>(new Peer(impl_->ctx, std::move(parsed)));
+    replaced = std::exchange(slot->carried_, c);
+    impl_->ctx->connections.insert(c);
+    impl_->ctx->carried++;
+    c->start();
+  }
+  if (replaced) replaced->abort(ActrError::unavailable("replaced by a new WebRTC path"), nullptr);
+  return {};
+}
+
 Transport::Stats Transport::stats() const {
   Stats s;
   s.outbound_opened = impl_->ctx->opened.load();
   s.inbound_accepted = impl_->ctx->accepted.load();
   s.batches_sent = impl_->ctx->batches.load();
   s.frames_batched = impl_->ctx->batched.load();
+  s.carried = impl_->ctx->carried.load();
+  s.carried_requests = impl_->ctx->carried_requests.load();
   std::lock_guard lock(impl_->ctx->mutex);
   s.live = impl_->ctx->connections.size();
   return s;

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "actr/common/result.hpp"
+#include "net/message_carrier.hpp"
 #include "net/peer.hpp"
 #include "net/transport_options.hpp"
 
@@ -47,10 +48,20 @@ class Transport {
   // The shared link to `address` ("host:port" or "ws://host:port/path").
   Result<std::shared_ptr<Peer>> peer(std::string_view address);
 
+  // A connection to the node that advertises `address`, over `carrier` (a WebRTC peer connection
+  // the node negotiated; `inbound`: the peer made the offer). Both ends present and verify
+  // credentials on it as on a WebSocket; once that is done, requests to `address` take it, and
+  // when it closes they go back to the WebSocket connection. Events fire for it with
+  // PeerInfo::path WebRtc. A second carrier for the same address replaces the first.
+  Result<void> attach(std::string_view address, std::shared_ptr<MessageCarrier> carrier,
+                      bool inbound);
+
   struct Stats {
     uint64_t outbound_opened = 0;   // outbound connections ever started
     uint64_t inbound_accepted = 0;  // inbound connections ever accepted
     uint64_t live = 0;              // connections not yet closed
+    uint64_t carried = 0;           // connections over a carrier (WebRTC) ever attached
+    uint64_t carried_requests = 0;  // requests this side sent on them
     uint64_t batches_sent = 0;      // messages that carried several queued frames (Batch)
     uint64_t frames_batched = 0;    // frames sent inside those
   };

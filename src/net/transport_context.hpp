@@ -34,10 +34,12 @@ struct Context {
   // Bumped by Transport::refresh_credentials(); a connection that presented an older credential
   // sends the current one.
   std::atomic<uint64_t> credential_generation{0};
-  std::atomic<uint64_t> opened{0};    // outbound connections started
-  std::atomic<uint64_t> accepted{0};  // inbound connections accepted
-  std::atomic<uint64_t> batches{0};   // Batch messages written
-  std::atomic<uint64_t> batched{0};   // frames written inside them
+  std::atomic<uint64_t> opened{0};            // outbound connections started
+  std::atomic<uint64_t> accepted{0};          // inbound connections accepted
+  std::atomic<uint64_t> batches{0};           // Batch messages written
+  std::atomic<uint64_t> batched{0};           // frames written inside them
+  std::atomic<uint64_t> carried{0};           // connections over a carrier attached
+  std::atomic<uint64_t> carried_requests{0};  // requests sent on them
 
   void add(const std::shared_ptr<Connection>& c) {
     std::lock_guard lock(mutex);
