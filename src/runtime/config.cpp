@@ -45,6 +45,26 @@ Result<void> read(const toml::table& t, std::string_view key, T& out, std::strin
   return {};
 }
 
+// An optional array of strings.
+Result<void> read_strings(const toml::table& t, std::string_view key, std::vector<std::string>& out,
+                          std::string_view source, std::string_view prefix) {
+  const toml::node* n = t.get(key);
+  if (!n) return {};
+  auto bad = [&] {
+    return make_error(where(n->source(), source) + ": `" + std::string(prefix) + std::string(key) +
+                      "` must be an array of strings");
+  };
+  const toml::array* a = n->as_array();
+  if (!a) return bad();
+  out.clear();
+  for (const auto& item : *a) {
+    auto v = item.value<std::string>();
+    if (!v) return bad();
+    out.push_back(*v);
+  }
+  return {};
+}
+
 Result<void> read_ms(const toml::table& t, std::string_view key, std::chrono::milliseconds& out,
                      std::string_view source, std::string_view prefix) {
   uint64_t v = static_cast<uint64_t>(out.count());
@@ -302,7 +322,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     const char* p = "network.";
     ACTR_TRY_VOID(check_keys(*n,
                              {"signaling", "listen", "advertise", "node_id", "enroll_token",
-                              "enroll_token_file", "renew_margin_s", "register_timeout_ms"},
+                              "enroll_token_file", "renew_margin_s", "register_timeout_ms",
+                              "transports", "webrtc_timeout_ms", "ice_addresses", "ice_relay_only"},
                              source, p));
     ACTR_TRY_VOID(read(*n, "signaling", c.network.signaling, source, p));
     ACTR_TRY_VOID(read(*n, "listen", c.network.listen, source, p));
@@ -320,6 +341,25 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     ACTR_TRY_VOID(read(*n, "renew_margin_s", margin, source, p));
     c.network.renew_margin = std::chrono::seconds(margin);
     ACTR_TRY_VOID(read_ms(*n, "register_timeout_ms", c.network.register_timeout, source, p));
+    ACTR_TRY_VOID(read_strings(*n, "transports", c.network.transports, source, p));
+    bool websocket = false;
+    for (const auto& t : c.network.transports) {
+      if (t == "websocket") {
+        websocket = true;
+      } else if (t != "webrtc") {
+        return make_error(where(n->source(), source) + ": `network.transports`: unknown `" + t +
+                          "` (known: \"websocket\", \"webrtc\")");
+      }
+    }
+    if (!websocket) {
+      // The WebSocket listener is the node's address at the signaling server and the path
+      // every first message takes; WebRTC joins it (docs/WEBRTC.md).
+      return make_error(where(n->source(), source) +
+                        ": `network.transports` must include \"websocket\"");
+    }
+    ACTR_TRY_VOID(read_ms(*n, "webrtc_timeout_ms", c.network.webrtc_timeout, source, p));
+    ACTR_TRY_VOID(read_strings(*n, "ice_addresses", c.network.ice_addresses, source, p));
+    ACTR_TRY_VOID(read(*n, "ice_relay_only", c.network.ice_relay_only, source, p));
     if (c.network.signaling.empty()) {
       return make_error(where(n->source(), source) +
                         ": `network.signaling` (the signaling server, \"ws://HOST:PORT\") is "

@@ -1,6 +1,7 @@
 // The node's configuration: `actr.toml` (see docs/RUNTIME.md for every key and its default).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -95,6 +96,16 @@ struct NetworkConfig {
   // start() waits this long for the first registration of every actor; without it the node
   // starts with the ids it had before (data_dir/identities) or fails.
   std::chrono::milliseconds register_timeout{10'000};
+  // The paths to other nodes: "websocket" (always), and "webrtc": data channels negotiated
+  // through the signaling relay, taken once open (docs/WEBRTC.md).
+  std::vector<std::string> transports{"websocket"};
+  std::chrono::milliseconds webrtc_timeout{5000};  // from the offer to an open path
+  std::vector<std::string> ice_addresses;  // WebRTC gathers only on these (empty: all interfaces)
+  bool ice_relay_only = false;             // WebRTC through the TURN server only
+
+  bool webrtc() const {
+    return std::find(transports.begin(), transports.end(), "webrtc") != transports.end();
+  }
 
   bool enabled() const { return !signaling.empty(); }
 };

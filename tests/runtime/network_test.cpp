@@ -301,6 +301,104 @@ TEST_F(NetworkTest, HooksReportSignalingAndWebSocketTransitions) {
   EXPECT_EQ(call_id(a, b, "echo", "x").substr(0, 12), "unavailable:");
 }
 
+// Both nodes take WebRTC (data channels on 127.0.0.1): the first call goes over WebSocket and
+// offers a path through the signaling relay; once it is open, calls, tells, call-raw and stream
+// chunks take it, and the hooks say so with relayed = no.
+constexpr const char* kWebRtc =
+    "transports = [\"websocket\", \"webrtc\"]\nice_addresses = [\"127.0.0.1\"]";
+
+TEST_F(NetworkTest, WebRtcCarriesTheTrafficOnceOpenAndTheHooksSaySo) {
+  start_server();
+  auto* a = start_member("a", probe_actor("alpha"), kWebRtc);
+  auto* b = start_member("b", probe_actor("beta"), kWebRtc);
+  ASSERT_TRUE(a && b);
+  std::string beta = id_text(b->actors()[0]->id());
+  std::string alpha = id_text(a->actors()[0]->id());
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo first"), "first");
+  std::string hooks;
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a, "alpha", "hooks");
+    return hooks.find("on_webrtc_connected " + beta + " relayed=no") != std::string::npos;
+  })) << hooks;
+  EXPECT_NE(hooks.find("on_webrtc_connecting " + beta + " relayed=none"), std::string::npos)
+      << hooks;
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(b, "beta", "hooks");
+    return hooks.find("on_webrtc_connected " + alpha + " relayed=no") != std::string::npos;
+  })) << hooks;
+  EXPECT_NE(hooks.find("on_webrtc_connecting " + alpha), std::string::npos) << hooks;
+
+  auto before = a->network()->transport_stats();
+  EXPECT_EQ(before.carried, 1u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(call(a, "alpha", "call", "beta echo w" + std::to_string(i)), "w" + std::to_string(i));
+  }
+  EXPECT_EQ(call(a, "alpha", "call-raw", "beta echo raw"), "raw");
+  EXPECT_EQ(call(a, "alpha", "tell", "beta count"), "told");
+  EXPECT_TRUE(eventually([&] { return call(b, "beta", "get") == "1"; }));
+  // Both stream lanes, in order on the reliable one.
+  EXPECT_EQ(call(b, "beta", "stream-register", "s1"), "ok");
+  EXPECT_EQ(call(b, "beta", "stream-register", "s2"), "ok");
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(call(a, "alpha", "stream-send",
+                   "beta s1 " + std::to_string(i) + " reliable c" + std::to_string(i)),
+              "ok");
+    EXPECT_EQ(call(a, "alpha", "stream-send",
+                   "beta s2 " + std::to_string(i) + " latency l" + std::to_string(i)),
+              "ok");
+  }
+  std::string chunks;
+  ASSERT_TRUE(eventually([&] {
+    chunks = call(b, "beta", "streams");
+    return chunks.find("s1:9:c9") != std::string::npos;
+  })) << chunks;
+  // Latency-first chunks may come out of order; on loopback none is lost.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_NE(chunks.find("s2:" + std::to_string(i) + ":l" + std::to_string(i)), std::string::npos)
+        << chunks;
+  }
+  // A frame larger than a data-channel message travels in pieces.
+  std::string large(300 * 1024, 'z');
+  large[1234] = 'q';
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo " + large), large);
+  for (int i = 1; i < 10; ++i) {
+    EXPECT_LT(chunks.find("s1:" + std::to_string(i - 1) + ":"),
+              chunks.find("s1:" + std::to_string(i) + ":"))
+        << chunks;
+  }
+  auto after = a->network()->transport_stats();
+  // Every request after the path opened took it: 10 calls, call-raw, tell, 20 chunks, 1 large.
+  EXPECT_GE(after.carried_requests - before.carried_requests, 33u);
+  EXPECT_EQ(after.outbound_opened, before.outbound_opened);  // no new WebSocket
+  // The other way takes the same path.
+  auto b_before = b->network()->transport_stats().carried_requests;
+  EXPECT_EQ(call(b, "beta", "call", "alpha echo back"), "back");
+  EXPECT_GT(b->network()->transport_stats().carried_requests, b_before);
+
+  // A node that stops: its path ends, and the peer's actors hear it.
+  b->stop();
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a, "alpha", "hooks");
+    return hooks.find("on_webrtc_disconnected " + beta + " relayed=no") != std::string::npos;
+  })) << hooks;
+}
+
+TEST_F(NetworkTest, APeerWithoutWebRtcKeepsTheTrafficOnWebSocket) {
+  start_server();
+  auto* a =
+      start_member("a", probe_actor("alpha"), std::string(kWebRtc) + "\nwebrtc_timeout_ms = 300");
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(a && b);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call(a, "alpha", "call", "beta echo x" + std::to_string(i)), "x" + std::to_string(i));
+    std::this_thread::sleep_for(100ms);
+  }
+  std::string hooks = call(a, "alpha", "hooks");
+  EXPECT_NE(hooks.find("on_webrtc_connecting"), std::string::npos) << hooks;
+  EXPECT_EQ(hooks.find("on_webrtc_connected"), std::string::npos) << hooks;
+  EXPECT_EQ(a->network()->transport_stats().carried, 0u);
+}
+
 TEST_F(NetworkTest, NodesReRegisterWithTheirIdsAfterAServerRestart) {
   start_server();
   uint16_t port = server_->port();
@@ -490,6 +588,35 @@ TEST(NetworkConfig, ReadsTheNetworkTableAndAcls) {
   auto missing = runtime::parse_config("[network]\nlisten = \"x:1\"\n", "/tmp", "n.toml");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("network.signaling"), std::string::npos);
+}
+
+TEST(NetworkConfig, ReadsTheTransportsAndRefusesOnesThatCannotWork) {
+  const std::string head = "[network]\nsignaling = \"ws://127.0.0.1:7300\"\n";
+  auto c = runtime::parse_config(head +
+                                     "transports = [\"websocket\", \"webrtc\"]\n"
+                                     "webrtc_timeout_ms = 900\nice_addresses = [\"10.0.0.2\"]\n"
+                                     "ice_relay_only = true\n",
+                                 "/tmp");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->network.webrtc());
+  EXPECT_EQ(c->network.webrtc_timeout, std::chrono::milliseconds(900));
+  EXPECT_EQ(c->network.ice_addresses, std::vector<std::string>{"10.0.0.2"});
+  EXPECT_TRUE(c->network.ice_relay_only);
+  auto plain = runtime::parse_config(head, "/tmp");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->network.webrtc());  // WebSocket only unless asked
+  auto unknown =
+      runtime::parse_config(head + "transports = [\"websocket\", \"quic\"]\n", "/tmp", "n.toml");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("unknown `quic`"), std::string::npos)
+      << unknown.error().message;
+  auto alone = runtime::parse_config(head + "transports = [\"webrtc\"]\n", "/tmp", "n.toml");
+  ASSERT_FALSE(alone);
+  EXPECT_NE(alone.error().message.find("must include \"websocket\""), std::string::npos)
+      << alone.error().message;
+  auto wrong = runtime::parse_config(head + "transports = \"webrtc\"\n", "/tmp", "n.toml");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("array of strings"), std::string::npos);
 }
 
 TEST(CredentialSet, RoundTripsAndRefusesDamagedInput) {

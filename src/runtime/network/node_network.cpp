@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
 #include "runtime/actor.hpp"
@@ -124,7 +125,7 @@ Result<void> NodeNetwork::open() {
     if (!peer.listen_address.empty()) {
       for (const auto& id : peer.actors) self->learn(id, peer.listen_address);
     }
-    self->notify_websocket("connected", peer.id.value_or(ActrId{}));
+    self->notify_path("connected", peer, peer.id.value_or(ActrId{}));
   };
   options.events.refreshed = [weak](const net::PeerInfo& peer) {
     auto self = weak.lock();
@@ -136,7 +137,7 @@ Result<void> NodeNetwork::open() {
     if (!self) return;
     auto id = peer.id;
     if (!id && !peer.listen_address.empty()) id = self->known_id_at(peer.listen_address);
-    self->notify_websocket("disconnected", id.value_or(ActrId{}));
+    self->notify_path("disconnected", peer, id.value_or(ActrId{}));
   };
   options.advertised_address = config_.advertise;
   auto transport = net::Transport::start(std::move(options), config_.listen);
@@ -145,6 +146,7 @@ Result<void> NodeNetwork::open() {
   transport_ = std::move(*transport);
   std::string advertised =
       config_.advertise.empty() ? "ws://" + transport_->listen_address() : config_.advertise;
+  if (config_.webrtc()) ACTR_TRY_VOID(start_webrtc(advertised));
 
   signaling::NodeLinkOptions link_options;
   link_options.server_url = config_.signaling;
@@ -170,6 +172,9 @@ Result<void> NodeNetwork::open() {
       self->signaling_up_ = false;
       self->notify_signaling("disconnected");
     }
+  };
+  hooks.on_push = [weak](const signaling::Push& push) {
+    if (auto self = weak.lock()) self->on_push(push);
   };
   hooks.on_registered = [weak](const signaling::Registration&) {
     if (auto self = weak.lock()) self->on_registration_changed();
@@ -307,6 +312,7 @@ void NodeNetwork::stop() {
   }
   if (link) link->stop();
   jobs_.join();
+  if (webrtc_) webrtc_->stop();  // last: nothing relays signals or attaches paths any more
 }
 
 std::vector<uint8_t> NodeNetwork::credential_set(size_t budget) const {
@@ -434,6 +440,11 @@ void NodeNetwork::send(const ActrId& target, Message message,
     accepted(Status::Err(ActrError::unavailable("actor " + to_string(target) + " at " + address +
                                                 ": " + peer.error().message)));
     return;
+  }
+  // The first message to a node offers a WebRTC path; it and the next ones go on WebSocket
+  // until that path is open.
+  if (webrtc_ && message.caller && !(*peer)->carried()) {
+    webrtc_->want(address, target, *message.caller);
   }
   forward(std::move(*peer), target, std::move(message), std::move(accepted));
 }
@@ -588,6 +599,96 @@ void NodeNetwork::notify_signaling(const char* hook) {
     if (which == "connecting") return p.on_signaling_connecting();
     if (which == "connected") return p.on_signaling_connected();
     return p.on_signaling_disconnected();
+  });
+}
+
+Result<void> NodeNetwork::start_webrtc(const std::string& advertised) {
+  std::weak_ptr<NodeNetwork> weak = weak_from_this();
+  WebRtcSettings settings;
+  settings.own_address = advertised;
+  settings.local_addresses = config_.ice_addresses;
+  settings.timeout = config_.webrtc_timeout;
+  settings.relay_only = config_.ice_relay_only;
+  settings.max_frame_bytes = net::TransportOptions{}.limits.max_frame_bytes;
+  WebRtcHooks hooks;
+  hooks.relay = [weak](const ActrId& to, uint64_t from_serial, std::string payload) {
+    auto self = weak.lock();
+    if (!self) return;
+    // The relay waits for the server's answer: never on the ICE or the signaling thread.
+    boost::asio::post(self->jobs_, [weak, to, from_serial, payload = std::move(payload)] {
+      auto self = weak.lock();
+      if (!self) return;
+      std::shared_ptr<signaling::Client> client;
+      {
+        std::lock_guard lock(self->mu_);
+        if (self->link_) client = self->link_->client();
+      }
+      if (!client) return;
+      if (auto sent = client->relay(to, payload, from_serial); !sent) {
+        spdlog::info("webrtc: the signaling server did not relay to {}: {}", to_string(to),
+                     sent.error().message);
+      }
+    });
+  };
+  hooks.turn = [weak]() -> std::optional<webrtc::TurnServer> {
+    auto self = weak.lock();
+    return self ? self->turn_server() : std::nullopt;
+  };
+  hooks.on_open = [weak](const std::string& address, std::shared_ptr<net::MessageCarrier> carrier,
+                         bool inbound) {
+    auto self = weak.lock();
+    if (!self || !self->transport_) return;
+    if (auto attached = self->transport_->attach(address, std::move(carrier), inbound); !attached) {
+      spdlog::warn("webrtc: the path to {} cannot be used: {}", address, attached.error().message);
+    }
+  };
+  hooks.on_connecting = [weak](const ActrId& peer) {
+    if (auto self = weak.lock()) self->notify_webrtc("connecting", peer, std::nullopt);
+  };
+  auto links = WebRtcLinks::start(std::move(settings), std::move(hooks));
+  if (!links) return make_error("[network] transports: webrtc: " + links.error().message);
+  webrtc_ = std::move(*links);
+  return {};
+}
+
+void NodeNetwork::on_push(const signaling::Push& push) {
+  const auto* relayed = std::get_if<signaling::RelayedPayload>(&push);
+  if (!relayed) return;
+  if (webrtc_ && webrtc_->on_relayed(relayed->from, relayed->to, relayed->payload)) return;
+  spdlog::debug("network: a relayed payload from {} that this node does not use",
+                to_string(relayed->from));
+}
+
+std::optional<webrtc::TurnServer> NodeNetwork::turn_server() const {
+  std::lock_guard lock(mu_);
+  for (const auto& r : registrations_) {
+    if (!r) continue;
+    for (const auto& grant : r->turn) {
+      boost::system::error_code ec;
+      boost::asio::ip::make_address(grant.host, ec);
+      if (ec) continue;  // ICE takes IP addresses only: no name resolution on its thread
+      return webrtc::TurnServer{grant.host, grant.port, grant.username, grant.password};
+    }
+  }
+  return std::nullopt;
+}
+
+void NodeNetwork::notify_path(const char* hook, const net::PeerInfo& peer, const ActrId& id) {
+  if (peer.path == net::PeerInfo::Path::WebRtc) {
+    notify_webrtc(hook, id, peer.relayed.value_or(false));
+  } else {
+    notify_websocket(hook, id);
+  }
+}
+
+void NodeNetwork::notify_webrtc(const char* hook, const ActrId& peer, std::optional<bool> relayed) {
+  if (!announcing_) return;
+  std::string which = hook;
+  PeerEvent event{peer, relayed};
+  node_.notify_all("hook:on_webrtc_" + which, [which, event](Actor::Proxy& p) {
+    if (which == "connecting") return p.on_webrtc_connecting(event);
+    if (which == "connected") return p.on_webrtc_connected(event);
+    return p.on_webrtc_disconnected(event);
   });
 }
 

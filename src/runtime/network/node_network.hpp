@@ -24,6 +24,7 @@
 #include "runtime/endpoint.hpp"
 #include "runtime/network.hpp"
 #include "runtime/network/identity_file.hpp"
+#include "runtime/network/webrtc_links.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/node_link.hpp"
 
@@ -74,6 +75,13 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   void on_registration_changed();
   void notify_signaling(const char* hook);
   void notify_websocket(const char* hook, const ActrId& peer);
+  void notify_webrtc(const char* hook, const ActrId& peer, std::optional<bool> relayed);
+  // A connection event of the transport: WebSocket or WebRTC hooks by the connection's path.
+  void notify_path(const char* hook, const net::PeerInfo& peer, const ActrId& id);
+  Result<void> start_webrtc(const std::string& advertised);
+  void on_push(const signaling::Push& push);
+  // The first TURN grant of the node's registrations whose server is an IP address.
+  std::optional<webrtc::TurnServer> turn_server() const;
   std::optional<ActrId> known_id_at(const std::string& address) const;
   void learn(const ActrId& id, const std::string& address);
   void forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
@@ -109,7 +117,8 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   std::atomic<bool> serving_{false}, announcing_{false}, stopped_{false}, signaling_up_{false};
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<signaling::NodeLink> link_;
-  boost::asio::thread_pool jobs_{1};  // blocking signaling requests (discover, lookup)
+  std::unique_ptr<WebRtcLinks> webrtc_;  // when [network] transports has "webrtc"
+  boost::asio::thread_pool jobs_{1};     // blocking signaling requests (discover, lookup)
 };
 
 }  // namespace actr::runtime
