@@ -16,6 +16,7 @@
 #include "runtime/network/node_network.hpp"
 #include "signaling/client.hpp"
 #include "signaling/server/server.hpp"
+#include "support/coturn.hpp"
 #include "support/missing.hpp"
 
 namespace actr::test {
@@ -57,8 +58,13 @@ class NetworkTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
-  void start_server(std::chrono::seconds ttl = std::chrono::seconds(3600), uint16_t port = 0) {
+  void start_server(std::chrono::seconds ttl = std::chrono::seconds(3600), uint16_t port = 0,
+                    const Coturn* turn = nullptr) {
     signaling::server::ServerOptions options;
+    if (turn) {
+      options.turn_servers = {{"127.0.0.1", turn->port()}};
+      options.turn_secret = turn->secret();
+    }
     options.port = port;
     options.data_dir = dir_ / "signaling";
     options.enrollment.tokens.push_back({kToken, {}});
@@ -381,6 +387,36 @@ TEST_F(NetworkTest, WebRtcCarriesTheTrafficOnceOpenAndTheHooksSaySo) {
     hooks = call(a, "alpha", "hooks");
     return hooks.find("on_webrtc_disconnected " + beta + " relayed=no") != std::string::npos;
   })) << hooks;
+}
+
+// Nodes that may only use relayed candidates reach each other through the coturn whose
+// credentials the signaling server handed out at registration.
+TEST_F(NetworkTest, WebRtcThroughTurnWithGrantsFromTheSignalingServer) {
+  if (!std::filesystem::exists(Coturn::kBinary)) {
+    ACTR_SKIP_MISSING("coturn is not installed (Debian package coturn)");
+  }
+  Coturn turn(dir_ / "turn", "network-test-turn-secret");
+  if (!turn.ready()) {
+    std::cerr << "coturn did not answer STUN on 127.0.0.1:\n" << turn.diagnosis() << std::endl;
+    GTEST_SKIP() << "coturn could not serve on this machine:\n" << turn.diagnosis();
+  }
+  start_server(std::chrono::seconds(3600), 0, &turn);
+  std::string relay_only = std::string(kWebRtc) + "\nice_relay_only = true";
+  auto* a = start_member("a", probe_actor("alpha"), relay_only);
+  auto* b = start_member("b", probe_actor("beta"), relay_only);
+  ASSERT_TRUE(a && b);
+  std::string beta = id_text(b->actors()[0]->id());
+  EXPECT_EQ(call(a, "alpha", "call", "beta echo first"), "first");
+  std::string hooks;
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a, "alpha", "hooks");
+    return hooks.find("on_webrtc_connected " + beta + " relayed=yes") != std::string::npos;
+  })) << hooks;
+  auto before = a->network()->transport_stats().carried_requests;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call(a, "alpha", "call", "beta echo t" + std::to_string(i)), "t" + std::to_string(i));
+  }
+  EXPECT_GE(a->network()->transport_stats().carried_requests - before, 5u);
 }
 
 TEST_F(NetworkTest, APeerWithoutWebRtcKeepsTheTrafficOnWebSocket) {
