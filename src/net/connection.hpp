@@ -75,6 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // True once the connection stopped taking requests (closing or closed).
   bool closed() const { return closed_flag_.load(); }
   bool open() const { return open_flag_.load(); }
+  bool carried() const { return carrier_ != nullptr; }  // set before start, never changed
 
   void send(Request request, Pending pending);
   // Serialized Accepted/Reply frames of a Responder.

@@ -254,6 +254,7 @@ Transport::Stats Transport::stats() const {
   s.carried_requests = impl_->ctx->carried_requests.load();
   std::lock_guard lock(impl_->ctx->mutex);
   s.live = impl_->ctx->connections.size();
+  for (const auto& c : impl_->ctx->connections) s.live_carried += c->carried() ? 1 : 0;
   return s;
 }
 

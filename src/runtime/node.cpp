@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <condition_variable>
 #include <fstream>
@@ -124,12 +125,23 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
   auto metrics = metrics::NodeMetrics::create(node->registry_);
   if (!metrics) return make_error("metrics: " + metrics.error().message);
   node->metrics_ = *metrics;
-  node->registry_.add_collector([n = node.get()] {
+  auto reported = std::make_shared<std::atomic<uint64_t>>(0);  // webrtc requests counted so far
+  node->registry_.add_collector([n = node.get(), reported] {
     for (auto& a : n->actors_) {
       n->metrics_.mailbox_depth->with({{"actor", a->mailbox_key()}})
           ->set(static_cast<double>(a->queue_length()));
       n->metrics_.failed->with({{"actor", a->mailbox_key()}})
           ->set(a->state() == Actor::State::Failed ? 1.0 : 0.0);
+    }
+    if (!n->network_) return;
+    auto stats = n->network_->transport_stats();
+    n->metrics_.network_connections->with({{"path", "websocket"}})
+        ->set(static_cast<double>(stats.live - stats.live_carried));
+    n->metrics_.network_connections->with({{"path", "webrtc"}})
+        ->set(static_cast<double>(stats.live_carried));
+    uint64_t before = reported->exchange(stats.carried_requests);
+    if (stats.carried_requests > before) {
+      n->metrics_.webrtc_requests->with({})->inc(stats.carried_requests - before);
     }
   });
   ShellHandler shell = node->options_.shell ? node->options_.shell : builtin_shell(*node);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/client.hpp"
 #include "node_fixture.hpp"
 #include "support/missing.hpp"
 #include "support/ports.hpp"
@@ -174,6 +175,69 @@ TEST(ClusterProcesses, ServerAndNodeFaults) {
   b.reset();
   c.reset();
   signal.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Two `actr run` processes whose nodes take WebRTC (data channels on 127.0.0.1): after the first
+// call the path opens, both sides' actors hear on_webrtc_connected with relayed=no, and the
+// calls that follow travel on it (the nodes' metrics count them).
+TEST(ClusterProcesses, TwoNodesTalkOverWebRtc) {
+  if (!std::filesystem::exists(guest_path("runtime_probe"))) {
+    ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
+  }
+  auto dir = fresh_dir("cluster-webrtc");
+  auto ports = free_ports(3);
+  ASSERT_EQ(ports.size(), 3u);
+  uint16_t signal_port = ports[0], a_gateway = ports[1], b_gateway = ports[2];
+  std::string server = "ws://127.0.0.1:" + std::to_string(signal_port);
+  auto write_node = [&](const std::string& name, const std::string& actor, uint16_t gateway) {
+    std::ofstream toml(dir / (name + ".toml"));
+    toml << "data_dir = \"" << name << "-data\"\nworkers = 1\ncall_timeout_ms = 10000\n"
+         << "[gateway]\nport = " << gateway << "\n[network]\nsignaling = \"" << server
+         << "\"\nnode_id = \"" << name << "\"\nenroll_token_file = \"enroll-token\"\n"
+         << "transports = [\"websocket\", \"webrtc\"]\nice_addresses = [\"127.0.0.1\"]\n"
+         << "[[actors]]\nname = \"" << actor << "\"\ncomponent = \""
+         << guest_path("runtime_probe").string() << "\"\ntype = \"test/" << actor << "@0.1.0\"\n";
+  };
+  std::ofstream(dir / "enroll-token") << "cluster-test-token-0123\n";
+  write_node("a", "alpha", a_gateway);
+  write_node("b", "beta", b_gateway);
+  Process signal({"signal", "--listen", "127.0.0.1:" + std::to_string(signal_port), "--data-dir",
+                  (dir / "signal").string(), "--enroll-token-file", (dir / "enroll-token").string(),
+                  "--log-level", "warn"},
+                 dir / "signal.log");
+  auto run = [&](const std::string& name) {
+    return std::vector<std::string>{"run", (dir / (name + ".toml")).string(), "--log-level",
+                                    "warn"};
+  };
+  Process b(run("b"), dir / "b.log");
+  Process a(run("a"), dir / "a.log");
+  ASSERT_TRUE(eventually([&] { return call(a_gateway, "alpha", "call", "beta echo hi") == "hi"; }))
+      << a.log() << b.log() << signal.log();
+  std::string hooks;
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a_gateway, "alpha", "hooks", "");
+    return hooks.find("on_webrtc_connected") != std::string::npos &&
+           hooks.find("relayed=no") != std::string::npos;
+  })) << hooks
+      << a.log() << b.log();
+  ASSERT_TRUE(eventually([&] {
+    return call(b_gateway, "beta", "hooks", "").find("on_webrtc_connected") != std::string::npos;
+  })) << b.log();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call(a_gateway, "alpha", "call", "beta echo w" + std::to_string(i)),
+              "w" + std::to_string(i));
+  }
+  EXPECT_EQ(call(b_gateway, "beta", "call", "alpha echo back"), "back");
+  gateway::Client client;
+  auto metrics = client.get("http://127.0.0.1:" + std::to_string(a_gateway), "/metrics");
+  ASSERT_TRUE(metrics);
+  std::string body = metrics->body_text();
+  EXPECT_NE(body.find("actr_network_connections{path=\"webrtc\"} 1"), std::string::npos) << body;
+  const std::string sample = "\nactr_network_webrtc_requests_total ";
+  auto at = body.find(sample);
+  ASSERT_NE(at, std::string::npos) << body;
+  EXPECT_GE(std::stoi(body.substr(at + sample.size())), 5) << body;
   std::filesystem::remove_all(dir);
 }
 

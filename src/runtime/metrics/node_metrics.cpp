@@ -23,6 +23,11 @@ Result<NodeMetrics> NodeMetrics::create(Registry& registry) {
   ACTR_TRY(m.failed, registry.gauge("actr_actor_failed", "1 while the actor is failed."));
   ACTR_TRY(m.dead_letters,
            registry.counter("actr_dead_letters_total", "Messages moved to the dead-letter queue."));
+  ACTR_TRY(m.network_connections,
+           registry.gauge("actr_network_connections",
+                          "Open connections to other nodes, by path (websocket, webrtc)."));
+  ACTR_TRY(m.webrtc_requests, registry.counter("actr_network_webrtc_requests_total",
+                                               "Requests sent to other nodes on WebRTC paths."));
   return m;
 }
 

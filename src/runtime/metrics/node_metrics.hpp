@@ -8,6 +8,9 @@
 //   actr_actor_failures_total{actor}                   counter (restart limit reached, or no start)
 //   actr_actor_failed{actor}                           gauge (1 while the actor is failed)
 //   actr_dead_letters_total{actor}                     counter
+//   actr_network_connections{path}                     gauge (open node-to-node connections:
+//                                                      websocket, webrtc)
+//   actr_network_webrtc_requests_total                 counter (requests sent on WebRTC paths)
 #pragma once
 
 #include "actr/common/result.hpp"
@@ -25,6 +28,8 @@ struct NodeMetrics {
   CounterFamily* failures = nullptr;
   GaugeFamily* failed = nullptr;
   CounterFamily* dead_letters = nullptr;
+  GaugeFamily* network_connections = nullptr;
+  CounterFamily* webrtc_requests = nullptr;
 
   static Result<NodeMetrics> create(Registry& registry);
 };
