@@ -158,6 +158,7 @@ struct NodeShape {
   std::string mailbox = "memory";
   int spin_us = -1;       // worker_spin_us; -1: the node's default
   std::string signaling;  // empty: no [network]
+  bool webrtc = false;    // [network] transports = ["websocket", "webrtc"] on 127.0.0.1
 };
 
 std::string node_toml(const std::string& name, const NodeShape& s,
@@ -166,6 +167,9 @@ std::string node_toml(const std::string& name, const NodeShape& s,
   if (s.spin_us >= 0) t += "worker_spin_us = " + std::to_string(s.spin_us) + "\n";
   if (!s.signaling.empty()) {
     t += "[network]\nsignaling = \"" + s.signaling + "\"\nnode_id = \"" + name + "\"\n";
+    if (s.webrtc) {
+      t += "transports = [\"websocket\", \"webrtc\"]\nice_addresses = [\"127.0.0.1\"]\n";
+    }
   }
   for (const auto& a : actor_names) {
     t += "[[actors]]\nname = \"" + a + "\"\ncomponent = \"" + guest("runtime_probe").string() +
@@ -277,21 +281,22 @@ std::unique_ptr<actr::net::Transport> echo_transport(bool accept_first = false) 
   return std::move(*t);
 }
 
-// `--node-child beta SIGNALING INSTANCES MAILBOX WORKERS SPIN_US` or `--node-child transport`
-// (or `transport-accept`).
+// `--node-child beta SIGNALING INSTANCES MAILBOX WORKERS SPIN_US PATH` (PATH: websocket|webrtc) or
+// `--node-child transport` (or `transport-accept`).
 int node_child(int argc, char** argv, int at) {
   spdlog::set_level(spdlog::level::warn);
   std::string kind = at < argc ? argv[at] : "";
   std::unique_ptr<BenchNode> node;
   std::unique_ptr<actr::net::Transport> transport;
   std::string info;
-  if (kind == "beta" && at + 5 < argc) {
+  if (kind == "beta" && at + 6 < argc) {
     NodeShape s;
     s.signaling = argv[at + 1];
     s.instances = static_cast<uint32_t>(std::stoul(argv[at + 2]));
     s.mailbox = argv[at + 3];
     s.workers = static_cast<unsigned>(std::stoul(argv[at + 4]));
     s.spin_us = std::stoi(argv[at + 5]);
+    s.webrtc = std::string(argv[at + 6]) == "webrtc";
     node = BenchNode::start("b", node_toml("b", s, {"beta"}));
     if (!node) return 1;
     info = std::to_string(node->node().actors()[0]->id().serial_number);
@@ -301,7 +306,7 @@ int node_child(int argc, char** argv, int at) {
     info = transport->listen_address();
   } else {
     std::fprintf(stderr,
-                 "--node-child beta SIGNALING INSTANCES MAILBOX WORKERS SPIN_US | transport | "
+                 "--node-child beta SIGNALING INSTANCES MAILBOX WORKERS SPIN_US PATH | transport | "
                  "transport-accept\n");
     return 2;
   }
@@ -352,7 +357,8 @@ struct Cluster {
     c->server = std::move(*server);
     beta.signaling = c->server->listen_address();
     c->b = Child::spawn({"beta", beta.signaling, std::to_string(beta.instances), beta.mailbox,
-                         std::to_string(beta.workers), std::to_string(beta.spin_us)});
+                         std::to_string(beta.workers), std::to_string(beta.spin_us),
+                         beta.webrtc ? "webrtc" : "websocket"});
     if (!c->b) return nullptr;
     c->beta_serial = std::stoull(c->b->info());
     NodeShape a = alpha;
@@ -393,6 +399,18 @@ bool selected(const std::string& name) { return name.find(opts.filter) != std::s
 // N` batches. Same node: alpha and beta on one node (serial 2 is beta). Across nodes: alpha on
 // A, beta on B (another process).
 
+// With WebRTC: after the first calls (which go on WebSocket and make the offer), waits until the
+// path carries the traffic, so that every measured call takes it.
+bool await_webrtc(Node& node) {
+  auto until = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < until) {
+    if (node.network() && node.network()->transport_stats().live_carried > 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::fprintf(stderr, "the WebRTC path did not open within 10 s\n");
+  return false;
+}
+
 enum class Where { SameNode, AcrossNodes };
 
 struct LatencyCase {
@@ -401,6 +419,7 @@ struct LatencyCase {
   unsigned workers;     // per node
   std::string mailbox;  // beta's
   int spin_us = -1;     // worker_spin_us of both nodes; -1: default
+  bool webrtc = false;  // both nodes take WebRTC (data channels on 127.0.0.1)
 };
 
 std::optional<Figures> latency_once(const LatencyCase& c) {
@@ -411,6 +430,7 @@ std::optional<Figures> latency_once(const LatencyCase& c) {
   NodeShape shape;
   shape.workers = c.workers;
   shape.spin_us = c.spin_us;
+  shape.webrtc = c.webrtc;
   if (c.where == Where::AcrossNodes) {
     NodeShape beta_shape = shape;
     beta_shape.mailbox = c.mailbox;
@@ -440,6 +460,7 @@ std::optional<Figures> latency_once(const LatencyCase& c) {
 
   // Warm-up: the connection to B, route metrics series, fiber stacks, caches.
   if (!time_calls(*node, "alpha", "call-loop", loopN, 3)) return std::nullopt;
+  if (c.webrtc && !await_webrtc(*node)) return std::nullopt;
   auto ext = time_calls(*node, "alpha", "echo", kPayload, singles);
   auto one = time_calls(*node, "alpha", "call-id", by_id, singles);
   auto loop = time_calls(*node, "alpha", "call-loop", loop1, singles / 4);
@@ -622,6 +643,7 @@ struct ThroughputCase {
   uint32_t callers, callees;
   std::string mailbox;  // the callees'
   int spin_us = -1;     // worker_spin_us of every node; -1: default
+  bool webrtc = false;  // both nodes take WebRTC (data channels on 127.0.0.1)
 };
 
 std::chrono::milliseconds run_time() { return std::chrono::milliseconds(opts.quick ? 400 : 1000); }
@@ -634,9 +656,11 @@ std::optional<Figures> throughput_once(const ThroughputCase& c) {
   alpha.workers = c.workers;
   alpha.instances = c.callers;
   alpha.spin_us = c.spin_us;
+  alpha.webrtc = c.webrtc;
   NodeShape beta;
   beta.workers = c.workers;
   beta.spin_us = c.spin_us;
+  beta.webrtc = c.webrtc;
   beta.instances = c.callees;
   beta.mailbox = c.mailbox;
   if (c.where == Where::AcrossNodes) {
@@ -669,6 +693,7 @@ std::optional<Figures> throughput_once(const ThroughputCase& c) {
       return std::nullopt;
     }
   }
+  if (c.webrtc && !await_webrtc(*node)) return std::nullopt;
   auto cpu_now = [&] { return cluster ? cluster->cpu_seconds() : cpu_seconds_self(); };
   auto t0 = Clock::now();
   double cpu0 = cpu_now();
@@ -824,7 +849,9 @@ int main(int argc, char** argv) {
          {"across nodes, workers = 1 per node", Where::AcrossNodes, 1, "memory"},
          {"across nodes, workers = 1 per node, worker_spin_us = 0 (no polling)", Where::AcrossNodes,
           1, "memory", 0},
-         {"across nodes, workers = 2 per node", Where::AcrossNodes, 2, "memory"}},
+         {"across nodes, workers = 2 per node", Where::AcrossNodes, 2, "memory"},
+         {"across nodes over WebRTC, workers = 1 per node", Where::AcrossNodes, 1, "memory", -1,
+          true}},
         "Actor -> actor call latency, 64-byte echo, one caller, memory lane (us)", true);
   }
   if (wanted("throughput")) {
@@ -842,6 +869,8 @@ int main(int argc, char** argv) {
          Where::AcrossNodes, 1, 64, 4, "memory", 0});
     cases.push_back({"across nodes: 64 callers -> 4 callees, workers = 2 per node",
                      Where::AcrossNodes, 2, 64, 4, "memory"});
+    cases.push_back({"across nodes over WebRTC: 64 callers -> 4 callees, workers = 1 per node",
+                     Where::AcrossNodes, 1, 64, 4, "memory", -1, true});
     run_throughput(cases, {8, 64},
                    "Actor -> actor call throughput, 64-byte echo, call-loop N=200 per caller, "
                    "memory lane");
