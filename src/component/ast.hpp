@@ -107,10 +107,11 @@ struct DefValType {
   std::vector<ValTypeRef> items;                                         // Tuple; Map: {key, value}
   std::vector<std::string> names;                                        // Enum, Flags
   std::optional<ValTypeRef> elem;                                        // List, Option
+  uint32_t length = 0;                                                   // FixedList
   std::optional<ValTypeRef> ok, err;                                     // Result
   uint32_t resource = 0;  // Own, Borrow: type index of the resource
   // Nonzero: the binary opcode of a value type the actr host does not support (stream 0x66,
-  // future 0x65, error-context 0x64, fixed-size list 0x67); `kind` is then meaningless
+  // future 0x65, error-context 0x64); `kind` is then meaningless
   // and the validator rejects the definition.
   uint8_t unsupported_opcode = 0;
 };

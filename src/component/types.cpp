@@ -56,6 +56,8 @@ const char* to_string(Kind k) {
       return "borrow";
     case Kind::Map:
       return "map";
+    case Kind::FixedList:
+      return "fixed-size list";
   }
   return "?";
 }
@@ -89,6 +91,14 @@ TypeRef list_of(TypeRef elem) {
   ValueType t;
   t.kind = Kind::List;
   t.elem = std::move(elem);
+  return make(std::move(t));
+}
+
+TypeRef fixed_list_of(TypeRef elem, uint32_t length) {
+  ValueType t;
+  t.kind = Kind::FixedList;
+  t.elem = std::move(elem);
+  t.length = length;
   return make(std::move(t));
 }
 
@@ -268,6 +278,13 @@ class TypeComparer {
                       [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Option:
         return nested([&] { return "option payload"; },
+                      [&] { return same(a->elem.get(), b->elem.get()); });
+      case Kind::FixedList:
+        if (a->length != b->length) {
+          return differ("length " + std::to_string(a->length) + " in " + std::string(a_) + ", " +
+                        std::to_string(b->length) + " in " + std::string(b_));
+        }
+        return nested([&] { return "list element"; },
                       [&] { return same(a->elem.get(), b->elem.get()); });
       case Kind::Map:
         return nested([&] { return "map key"; },
@@ -513,6 +530,11 @@ void append_wit(std::string& out, const ValueType& t, const WitNaming& n, bool u
       out += t.kind == Kind::List ? "list<" : "option<";
       ref(t.elem);
       out += ">";
+      return;
+    case Kind::FixedList:
+      out += "list<";
+      ref(t.elem);
+      out += ", " + std::to_string(t.length) + ">";
       return;
     case Kind::Map:
       out += "map<";

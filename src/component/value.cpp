@@ -80,6 +80,12 @@ Value Value::list(std::vector<Value> items) {
   return v;
 }
 
+Value Value::fixed_list(std::vector<Value> items) {
+  Value v = with_kind(Kind::FixedList);
+  v.items = std::move(items);
+  return v;
+}
+
 Value Value::bytes(const uint8_t* data, size_t n) {
   Value v;
   v.assign_bytes(data, n);
@@ -292,6 +298,7 @@ bool Value::operator==(const Value& o) const {
     case Kind::Tuple:
     case Kind::Option:
     case Kind::Map:
+    case Kind::FixedList:
       return items == o.items;
     case Kind::Variant:
     case Kind::Enum:

@@ -1495,5 +1495,88 @@ TEST_F(EngineRoundTrip, LargeListGrowsGuestMemory) {
   roundtrip(ft, std::span(&v, 1), StringEncoding::Utf16);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fixed-size lists (list<T, N>): laid out and flattened as a tuple of N elements
+
+TEST(CanonicalFixedListTest, LayoutAndFlatteningAreThoseOfATuple) {
+  auto l = fixed_list_of(P(Kind::U16), 3);
+  auto t = tuple_of({P(Kind::U16), P(Kind::U16), P(Kind::U16)});
+  EXPECT_EQ(size_of(*l), size_of(*t));
+  EXPECT_EQ(alignment(*l), alignment(*t));
+  EXPECT_EQ(flatten(*l), flatten(*t));
+  EXPECT_EQ(flat_count(*l), 3u);
+  auto s = fixed_list_of(P(Kind::String), 2);
+  EXPECT_EQ(size_of(*s), 16u);
+  EXPECT_EQ(alignment(*s), 4u);
+  EXPECT_EQ(flat_count(*s), 4u);
+  auto nested = fixed_list_of(fixed_list_of(P(Kind::U8), 3), 2);
+  EXPECT_EQ(size_of(*nested), 6u);
+  EXPECT_EQ(flatten(*nested).size(), 6u);
+  // A long one counts past the flat limit without building anything.
+  EXPECT_EQ(flat_count(*fixed_list_of(P(Kind::U64), 1000000), 16), 17u);
+  FuncType big{{{"x", fixed_list_of(P(Kind::U32), 17)}}, {}};
+  EXPECT_EQ(flatten_func(big, Direction::Lift).params, std::vector<ValType>{ValType::I32});
+}
+
+TEST(CanonicalFixedListTest, RoundTripsFlatAndThroughMemory) {
+  auto u32x4 = fixed_list_of(P(Kind::U32), 4);
+  Value v =
+      Value::fixed_list({Value::u32(1), Value::u32(2), Value::u32(0xFFFFFFFF), Value::u32(0)});
+  expect_roundtrip(u32x4, v);
+  // 17 values: over the flat limit, passed through memory both ways.
+  std::vector<Value> many;
+  for (uint32_t i = 0; i < 17; ++i) many.push_back(Value::u32(i * 3));
+  expect_roundtrip(fixed_list_of(P(Kind::U32), 17), Value::fixed_list(many));
+  expect_roundtrip(fixed_list_of(P(Kind::String), 2),
+                   Value::fixed_list({Value::string("é€"), Value::string("")}),
+                   StringEncoding::Utf16);
+  expect_roundtrip(fixed_list_of(option_of(P(Kind::U8)), 3),
+                   Value::fixed_list({Value::some(Value::u8(7)), Value::none(), Value::none()}));
+  expect_roundtrip(fixed_list_of(fixed_list_of(P(Kind::S8), 2), 2),
+                   Value::fixed_list({Value::fixed_list({Value::s8(-1), Value::s8(1)}),
+                                      Value::fixed_list({Value::s8(-128), Value::s8(127)})}));
+  expect_roundtrip(
+      record_of({{"a", P(Kind::U8)}, {"b", fixed_list_of(P(Kind::F64), 2)}}),
+      Value::record({Value::u8(1), Value::fixed_list({Value::f64v(0.5), Value::f64v(-2)})}));
+}
+
+TEST(CanonicalFixedListTest, ElementsAreInlineFlatOrInMemory) {
+  Guest g;
+  // Flat: three i32 slots, no pointer (a u16 takes the low bits of its slot).
+  auto l = fixed_list_of(P(Kind::U16), 3);
+  EXPECT_EQ(*lift_param(g, l, {10, 20, 0x10030}),
+            Value::fixed_list({Value::u16(10), Value::u16(20), Value::u16(0x30)}));
+  // Over the flat limit: the parameters are a tuple in memory, the elements side by side.
+  auto m = fixed_list_of(P(Kind::U32), 17);
+  uint32_t p = g.alloc(4, 68);
+  std::vector<Value> expected;
+  for (uint32_t i = 0; i < 17; ++i) {
+    g.put<uint32_t>(p + 4 * i, 100 + i);
+    expected.push_back(Value::u32(100 + i));
+  }
+  EXPECT_EQ(*lift_param(g, m, {p}), Value::fixed_list(expected));
+  EXPECT_FALSE(lift_param(g, m, {wasm::kPageSize - 8}).ok());
+  // Inside a record: after the u8, at the list's alignment.
+  auto r = record_of({{"x", P(Kind::U8)}, {"l", l}});
+  EXPECT_EQ(size_of(*r), 8u);
+  EXPECT_EQ(alignment(*r), 2u);
+}
+
+TEST(CanonicalFixedListTest, HostValuesMustHaveExactlyNElements) {
+  auto l = fixed_list_of(P(Kind::U8), 3);
+  EXPECT_TRUE(check_value(*l, Value::fixed_list({Value::u8(1), Value::u8(2), Value::u8(3)})).ok());
+  auto r = check_value(*l, Value::fixed_list({Value::u8(1), Value::u8(2)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "`list<u8, 3>` value has 2 elements, its type has 3");
+  Value big = Value::u8(0);
+  big.u = 300;
+  r = check_value(*l, Value::fixed_list({Value::u8(1), big, Value::u8(3)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "in list element 1: 300 is out of range for `u8`");
+  r = check_value(*l, Value::list({Value::u8(1), Value::u8(2), Value::u8(3)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "expected `list<u8, 3>`, found a list value");
+}
+
 }  // namespace
 }  // namespace actr::component::canonical

@@ -233,6 +233,8 @@ const char* scalar_head(Kind k) {
       return "(a handle)";
     case Kind::Map:
       return "list.const of tuple.const";
+    case Kind::FixedList:
+      return "list.const";
   }
   return "?";
 }
@@ -289,6 +291,14 @@ Result<Shape> shape_of(const Form& f, const ValueType& t) {
   switch (t.kind) {
     case Kind::List:
       ACTR_TRY_VOID(expect_head("list.const"));
+      for (const SExpr* a : f.args) ACTR_TRY_VOID(child(*a, t.elem.get()));
+      return shape;
+    case Kind::FixedList:
+      ACTR_TRY_VOID(expect_head("list.const"));
+      if (f.args.size() != t.length) {
+        return error_at(f.line,
+                        std::to_string(f.args.size()) + " elements for a " + component::to_wit(t));
+      }
       for (const SExpr* a : f.args) ACTR_TRY_VOID(child(*a, t.elem.get()));
       return shape;
     case Kind::Map:
@@ -473,6 +483,8 @@ Result<Value> build(const Form& f, const ValueType& t) {
   switch (t.kind) {
     case Kind::List:
       return Value::list(std::move(children));
+    case Kind::FixedList:
+      return Value::fixed_list(std::move(children));
     case Kind::Tuple:
       return Value::tuple(std::move(children));
     case Kind::Map: {
@@ -590,7 +602,7 @@ std::optional<std::string> compare(const Form& f, const ValueType& t, const Valu
     std::string sub = path;
     if (t.kind == Kind::Record) {
       sub += "." + t.fields[i].name;
-    } else if (t.kind == Kind::List || t.kind == Kind::Tuple) {
+    } else if (t.kind == Kind::List || t.kind == Kind::FixedList || t.kind == Kind::Tuple) {
       sub += "[" + std::to_string(i) + "]";
     } else {
       sub += ".payload";
@@ -680,6 +692,7 @@ std::string describe(const Value& v, const ValueType& t) {
       append_escaped(out, v.str);
       return out;
     case Kind::List:
+    case Kind::FixedList:
       items("[", "]", [&](size_t) { return t.elem.get(); });
       return out;
     case Kind::Tuple:

@@ -304,6 +304,8 @@ std::string describe(const Value& v) {
       }
       return out + "\"";
     }
+    case Kind::FixedList:
+      return join(v.items, "[", "]");
     case Kind::List: {
       // Both forms of a list<u8> render alike, as equal values must.
       std::string bytes;

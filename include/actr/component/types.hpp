@@ -37,6 +37,7 @@ enum class Kind : uint8_t {
   Borrow,
   // Added after the others so that tables indexed by the kinds up to List stay valid.
   Map,
+  FixedList,  // list<T, N> (🔧 fixed-length-lists): N values of T, laid out as a tuple
 };
 
 const char* to_string(Kind k);
@@ -64,7 +65,8 @@ struct Case {
 
 struct ValueType {
   Kind kind = Kind::Bool;
-  TypeRef elem;                    // List, Option; Map: the value type
+  TypeRef elem;                    // List, FixedList, Option; Map: the value type
+  uint32_t length = 0;             // FixedList: N (at least 1)
   TypeRef key;                     // Map: the key type (bool, an integer, char or string)
   std::vector<Field> fields;       // Record
   std::vector<TypeRef> items;      // Tuple
@@ -82,6 +84,8 @@ struct ValueType {
 // Constructors for the common shapes.
 TypeRef primitive(Kind k);
 TypeRef list_of(TypeRef elem);
+// list<elem, length>: `length` values of `elem` (length > 0).
+TypeRef fixed_list_of(TypeRef elem, uint32_t length);
 // map<key, value>: in the canonical ABI, list<tuple<key, value>>.
 TypeRef map_of(TypeRef key, TypeRef value);
 // Whether values of kind `k` may be map keys (the spec's <keytype>).

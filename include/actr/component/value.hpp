@@ -69,6 +69,8 @@ struct Value {
   static Value character(char32_t v);
   static Value string(std::string v);
   static Value list(std::vector<Value> items);
+  // A value of list<T, N>: exactly N items (checked against the type, not here).
+  static Value fixed_list(std::vector<Value> items);
   // list<u8> in the compact form.
   static Value bytes(const uint8_t* data, size_t n);
   static Value bytes(std::span<const uint8_t> data);

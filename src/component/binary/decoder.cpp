@@ -658,11 +658,12 @@ class Decoder {
         ACTR_TRY(t.resource, s.u32());
         return t;
       }
-      case 0x67:  // fixed-size list: element type and length
-        t.unsupported_opcode = op;
-        ACTR_TRY_VOID(valtype(s));
-        ACTR_TRY_VOID(s.u32());
+      case 0x67: {  // fixed-size list: element type and length
+        t.kind = Kind::FixedList;
+        ACTR_TRY(t.elem, valtype(s));
+        ACTR_TRY(t.length, s.u32());
         return t;
+      }
       case 0x66:  // stream, future: optional element type
       case 0x65: {
         t.unsupported_opcode = op;

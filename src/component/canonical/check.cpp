@@ -63,6 +63,17 @@ class Checker {
           if (!check(*t.elem, v.items[i])) return at("list element " + std::to_string(i));
         }
         return true;
+      case Kind::FixedList:
+        if (!t.elem) return fail("list type without an element type");
+        if (v.items.size() != t.length) {
+          return fail("`" + to_wit(t) + "` value has " + std::to_string(v.items.size()) +
+                      " elements, its type has " + std::to_string(t.length));
+        }
+        if (numbers_ok(t.elem->kind, v.items)) return true;
+        for (size_t i = 0; i < v.items.size(); ++i) {
+          if (!check(*t.elem, v.items[i])) return at("list element " + std::to_string(i));
+        }
+        return true;
       case Kind::Map:
         if (!t.key || !t.elem) return fail("map type without key and value types");
         if (!is_map_key(t.key->kind)) {

@@ -505,6 +505,15 @@ Result<void> Codec::store(const ValueType& t, const Value& v, uint32_t ptr) {
       write<uint32_t>(ptr + 4, len);
       return {};
     }
+    case Kind::FixedList: {
+      if (!t.elem) return make_error("list type without an element type");
+      if (v.items.size() != t.length) return mismatch(t, v);
+      if (store_numbers(t.elem->kind, v, ptr)) return {};
+      uint32_t es = layout(*t.elem).size;
+      for (uint32_t i = 0; i < t.length; ++i)
+        ACTR_TRY_VOID(store(*t.elem, v.items[i], ptr + i * es));
+      return {};
+    }
     case Kind::Record:
     case Kind::Tuple: {
       size_t n = t.kind == Kind::Record ? t.fields.size() : t.items.size();
@@ -617,6 +626,12 @@ Result<void> Codec::lower_flat(const ValueType& t, const Value& v, FlatWriter& o
       ACTR_TRY_VOID(store_map(t, v, begin, len));
       ACTR_TRY_VOID(put(begin));
       return put(len);
+    }
+    case Kind::FixedList: {
+      if (!t.elem) return make_error("list type without an element type");
+      if (v.items.size() != t.length) return mismatch(t, v);
+      for (const Value& item : v.items) ACTR_TRY_VOID(lower_flat(*t.elem, item, out));
+      return {};
     }
     case Kind::Record:
     case Kind::Tuple: {
@@ -820,6 +835,17 @@ Result<void> Codec::load(const ValueType& t, uint32_t ptr, Value& out) {
       return load_list(*t.elem, read<uint32_t>(ptr), read<uint32_t>(ptr + 4), out);
     case Kind::Map:
       return load_map(t, read<uint32_t>(ptr), read<uint32_t>(ptr + 4), out);
+    case Kind::FixedList: {
+      // Inline, inside the range the caller checked for the enclosing value.
+      if (!t.elem) return make_error("list type without an element type");
+      reset(out, Kind::FixedList);
+      out.items.resize(t.length);
+      if (load_numbers(t.elem->kind, ptr, out)) return {};
+      uint32_t es = layout(*t.elem).size;
+      for (uint32_t i = 0; i < t.length; ++i)
+        ACTR_TRY_VOID(load(*t.elem, ptr + i * es, out.items[i]));
+      return {};
+    }
     case Kind::Record:
     case Kind::Tuple: {
       size_t n = t.kind == Kind::Record ? t.fields.size() : t.items.size();
@@ -941,6 +967,13 @@ Result<void> Codec::lift_flat(const ValueType& t, FlatReader& in, Value& out) {
     case Kind::Map: {
       uint32_t ptr = next32();
       return load_map(t, ptr, next32(), out);
+    }
+    case Kind::FixedList: {
+      if (!t.elem) return make_error("list type without an element type");
+      reset(out, Kind::FixedList);
+      out.items.resize(t.length);
+      for (Value& item : out.items) ACTR_TRY_VOID(lift_flat(*t.elem, in, item));
+      return {};
     }
     case Kind::Record:
     case Kind::Tuple: {

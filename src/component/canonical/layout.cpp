@@ -126,6 +126,14 @@ Layout compound_layout(const ValueType& t) {
       l.size = flags_size(t.names.size());
       l.align = std::min<uint32_t>(l.size, 4);
       return l;
+    case Kind::FixedList: {
+      // A tuple of `length` elements: the element size is already a multiple of its alignment.
+      // Validation keeps the product under 2^28.
+      Layout el = layout_of(*t.elem);
+      l.align = el.align;
+      l.size = static_cast<uint32_t>(uint64_t{el.size} * t.length);
+      return l;
+    }
     default:
       l.size = l.align = scalar_size(t.kind);
       return l;
@@ -209,6 +217,14 @@ void flatten(const ValueType& t, std::vector<wasm::ValType>& out) {
     case Kind::Flags:
       out.insert(out.end(), flags_flat_count(t.names.size()), ValType::I32);
       return;
+    case Kind::FixedList: {
+      // As a tuple of `length` elements. A long list is passed in memory anyway (the flat
+      // count is over kMaxFlatParams), so only short ones are written out here.
+      std::vector<ValType> one;
+      flatten(*t.elem, one);
+      for (uint32_t i = 0; i < t.length; ++i) out.insert(out.end(), one.begin(), one.end());
+      return;
+    }
     default:
       out.push_back(ValType::I32);
       return;
@@ -262,6 +278,14 @@ uint32_t flat_count(const ValueType& t, uint32_t limit) {
       return 2;
     case Kind::Flags:
       return flags_flat_count(t.names.size());
+    case Kind::FixedList: {
+      uint32_t per = flat_count(*t.elem, limit);
+      if (per == 0) return 0;
+      uint64_t n = uint64_t{per} * t.length;
+      if (n > limit)
+        return static_cast<uint32_t>(std::min<uint64_t>(uint64_t{limit} + 1, UINT32_MAX));
+      return static_cast<uint32_t>(n);
+    }
     default:
       return 1;
   }

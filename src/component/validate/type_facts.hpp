@@ -26,6 +26,10 @@ struct TypeFacts {
   uint64_t nodes = 1;  // size of the type written out as a tree (saturating)
   uint64_t size = 0;   // canonical ABI element size in bytes (saturating)
   uint32_t align = 1;
+  // The same with 64-bit pointers (strings and lists 16 bytes, aligned to 8): validation bounds
+  // every defined type's elem_size(t, 'i64') below 2^28 (CanonicalABI.md, "Element Size").
+  uint64_t size64 = 0;
+  uint32_t align64 = 1;
   bool has_string_or_list = false;
   bool has_borrow = false;
   bool has_handle = false;  // own or borrow anywhere

@@ -116,8 +116,6 @@ const char* unsupported_type_name(uint8_t op) {
       return "future (async)";
     case 0x64:
       return "error-context";
-    case 0x67:
-      return "fixed-size list";
     default:
       return "unknown";
   }
@@ -403,7 +401,11 @@ struct TypeSpace::State {
       return fail("type nesting exceeds " + num(kMaxTypeDepth) + " levels");
     if (f.nodes > kMaxTypeNodes)
       return fail("type is too large (more than " + num(kMaxTypeNodes) + " nodes)");
-    if (f.size >= kMaxElemSize) return fail("type has a canonical ABI size of 2^28 bytes or more");
+    if (f.size64 >= kMaxElemSize) {
+      return fail(
+          "type exceeds maximum byte size: its canonical ABI size with 64-bit pointers is "
+          "2^28 bytes or more");
+    }
     return t;
   }
 
@@ -466,6 +468,13 @@ struct TypeSpace::State {
       case Kind::Option: {
         if (!d.elem) return fail("missing element type");
         ACTR_TRY(v.elem, vt(*d.elem));
+        break;
+      }
+      case Kind::FixedList: {
+        if (!d.elem) return fail("missing element type");
+        if (d.length == 0) return fail("fixed-size list type has length 0 (must be at least 1)");
+        ACTR_TRY(v.elem, vt(*d.elem));
+        v.length = d.length;
         break;
       }
       case Kind::Map: {

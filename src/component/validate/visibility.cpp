@@ -62,6 +62,7 @@ class Walker {
         ok = names_.has(t->resource_alias ? t->resource_alias.get() : t->resource.get());
         break;
       case Kind::List:
+      case Kind::FixedList:
       case Kind::Option:
         ok = value(t->elem);
         break;

@@ -250,6 +250,34 @@ Result<Value> Parser::value_inner(const ValueType& t) {
       if (bytes) return Value::bytes(std::move(byte_buffer));
       return out;
     }
+    case Kind::FixedList: {
+      // Written as a list; exactly `length` elements.
+      if (tok.kind != Tok::LBracket) return unexpected(tok, "`[`");
+      if (!t.elem) return make_error("list type without an element type");
+      Value out = Value::fixed_list({});
+      while (true) {
+        ACTR_TRY(Token next, lex_.peek());
+        if (next.kind == Tok::RBracket) break;
+        if (out.items.size() == t.length) {
+          return make_error("more than " + std::to_string(t.length) + " elements for `" +
+                            to_wit(t) + "`");
+        }
+        ACTR_TRY(Value item, value(*t.elem));
+        out.items.push_back(std::move(item));
+        ACTR_TRY(Token sep, lex_.peek());
+        if (sep.kind == Tok::Comma) {
+          (void)lex_.next();
+        } else if (sep.kind != Tok::RBracket) {
+          return unexpected(sep, "`,` or `]`");
+        }
+      }
+      (void)lex_.next();
+      if (out.items.size() != t.length) {
+        return make_error(std::to_string(out.items.size()) + " elements for `" + to_wit(t) +
+                          "` (it takes exactly " + std::to_string(t.length) + ")");
+      }
+      return out;
+    }
     case Kind::Tuple: {
       if (tok.kind != Tok::LParen) return unexpected(tok, "`(`");
       Value out = Value::tuple({});

@@ -122,6 +122,15 @@ void print_to(std::string& out, const Value& v, const ValueType& t) {
     case Kind::String:
       quoted(out, v.str, '"');
       return;
+    case Kind::FixedList:
+      if (v.items.size() != t.length) return invalid(out, t, v);
+      out += '[';
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ", ";
+        if (t.elem) print_to(out, v.items[i], *t.elem);
+      }
+      out += ']';
+      return;
     case Kind::List:
       if (v.is_bytes()) {
         std::span<const uint8_t> bytes = v.as_bytes();
