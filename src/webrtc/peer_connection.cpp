@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <random>
 #include <sstream>
 
 #include "webrtc/dtls_transport.hpp"
+#include "webrtc/session_description.hpp"
 
 namespace actr::webrtc {
 
@@ -62,6 +64,8 @@ struct PeerConnection::Parts {
   std::shared_ptr<DtlsTransport> dtls;  // made once the peer's fingerprint is known
   bool ice_up = false;
   bool dtls_started = false;
+  // The peer spoke full SDP (a browser): the answer is full SDP too, for this data section.
+  std::optional<std::string> sdp_mid;
   std::atomic<PeerState> state{PeerState::New};
 
   std::shared_ptr<DtlsTransport> current_dtls() {
@@ -98,7 +102,14 @@ struct PeerConnection::Parts {
     e.on_gathered = [this](std::string ice_lines) {
       Description d{options.certificate->fingerprint(), options.offerer ? "actpass" : "active",
                     std::move(ice_lines)};
-      if (events.on_description) events.on_description(write_description(d));
+      std::optional<std::string> mid;
+      {
+        std::lock_guard lock(mu);
+        mid = sdp_mid;
+      }
+      std::string text =
+          mid ? write_sdp_answer(d, *mid, std::random_device{}()) : write_description(d);
+      if (events.on_description) events.on_description(std::move(text));
     };
     e.on_state = [this](IceState s) {
       if (s == IceState::Connected || s == IceState::Ready) {
@@ -191,8 +202,17 @@ Result<void> PeerConnection::start() {
 }
 
 Result<void> PeerConnection::set_remote_description(const std::string& text) {
-  ACTR_TRY(Description d, parse_description(text));
+  Description d;
   bool offerer = parts_->options.offerer;
+  if (is_full_sdp(text)) {
+    if (offerer) return make_error("webrtc: full SDP answers are not supported (offer to nodes)");
+    ACTR_TRY(SdpSession session, parse_sdp(text));
+    d = std::move(session.description);
+    std::lock_guard lock(parts_->mu);
+    parts_->sdp_mid = session.mid;
+  } else {
+    ACTR_TRY(d, parse_description(text));
+  }
   if (offerer && d.setup != "active") {
     return make_error("webrtc: the answer must take the DTLS client role (a=setup:active)");
   }
