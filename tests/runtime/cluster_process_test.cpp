@@ -15,6 +15,7 @@
 
 #include "gateway/client.hpp"
 #include "node_fixture.hpp"
+#include "support/child_process.hpp"
 #include "support/missing.hpp"
 #include "support/ports.hpp"
 #include "support/run_actr.hpp"
@@ -25,38 +26,16 @@ namespace {
 using namespace std::chrono_literals;
 
 // One `actr` child process; killed (SIGKILL) when the object goes.
-class Process {
+class Process : public ChildProcess {
  public:
-  Process(std::vector<std::string> args, std::filesystem::path log) : log_(std::move(log)) {
-    std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::freopen(log_.c_str(), "a", stdout);
-      std::freopen(log_.c_str(), "a", stderr);
-      std::vector<char*> argv{const_cast<char*>("actr")};
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(actr.c_str(), argv.data());
-      ::_exit(127);
-    }
-  }
-  ~Process() { kill(SIGKILL); }
-  void kill(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  std::string log() const {
-    std::stringstream out;
-    out << std::ifstream(log_).rdbuf();
-    return out.str();
-  }
+  Process(std::vector<std::string> args, std::filesystem::path log)
+      : ChildProcess(with_actr(std::move(args)), std::move(log)) {}
 
  private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
+  static std::vector<std::string> with_actr(std::vector<std::string> args) {
+    args.insert(args.begin(), std::string(ACTR_BINARY_DIR) + "/actr");
+    return args;
+  }
 };
 
 std::string call(uint16_t gateway, const std::string& target, const std::string& route,

@@ -1,0 +1,139 @@
+// Headless Chromium calls an actor over WebRTC: a signaling server and a node run inside a
+// network namespace this test creates (a dummy interface with a private address: Chromium does
+// not gather on loopback, and nothing may touch the machine's own interfaces), and
+// tests/webrtc/browser/call_actor.mjs drives Chromium there through puppeteer-core. The page
+// opens an RTCPeerConnection with full SDP through the signaling relay, presents its credential
+// on the data channel and calls the node's actor; the node's actor hears on-webrtc-connected.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "node_fixture.hpp"
+#include "support/child_process.hpp"
+#include "support/missing.hpp"
+#include "support/run_actr.hpp"
+
+namespace actr::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A network namespace of this test, with `lo` and a veth pair whose one end has 10.77.<n>.1/24
+// (a veth pair rather than a dummy interface: it needs no extra kernel module). Removed, with
+// everything in it, when the object goes.
+class Namespace {
+ public:
+  Namespace() : name_("actr-browser-" + std::to_string(::getpid())) {
+    address_ = "10.77." + std::to_string(::getpid() % 250 + 1) + ".1";
+    std::string n = " -n " + name_;
+    ok_ = sh("ip netns add " + name_) && sh("ip" + n + " link set lo up") &&
+          sh("ip" + n + " link add actr0 type veth peer name actr1") &&
+          sh("ip" + n + " addr add " + address_ + "/24 dev actr0") &&
+          sh("ip" + n + " link set actr0 up") && sh("ip" + n + " link set actr1 up");
+  }
+  ~Namespace() { sh("ip netns del " + name_ + " 2>/dev/null"); }
+  bool ok() const { return ok_; }
+  const std::string& address() const { return address_; }
+  // argv to run `argv` inside the namespace.
+  std::vector<std::string> inside(std::vector<std::string> argv) const {
+    argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", name_});
+    return argv;
+  }
+  std::string shell_prefix() const { return "ip netns exec " + name_ + " "; }
+
+ private:
+  static bool sh(const std::string& command) {
+    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  std::string name_, address_;
+  bool ok_ = false;
+};
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  ::pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
+  if (!fs::exists(guest_path("runtime_probe"))) {
+    ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
+  }
+  if (!fs::exists("/usr/bin/chromium")) {
+    ACTR_SKIP_MISSING("Chromium is not installed (Debian package chromium)");
+  }
+  fs::path script = fs::path(ACTR_SOURCE_ROOT) / "tests/webrtc/browser/call_actor.mjs";
+  fs::path puppeteer = fs::path(ACTR_SOURCE_ROOT) / "node_modules/puppeteer-core";
+  if (std::string(ACTR_NODE_EXECUTABLE).empty() || !fs::exists(puppeteer)) {
+    ACTR_SKIP_MISSING("Node.js or the pinned npm tools (puppeteer-core) are missing: npm ci");
+  }
+  Namespace ns;
+  if (!ns.ok()) {
+    // A machine limit (no CAP_NET_ADMIN), not actr's: Chromium may only reach the node on an
+    // interface the test owns, which takes a network namespace.
+    GTEST_SKIP() << "cannot create a network namespace here (needs root / CAP_NET_ADMIN)";
+  }
+  auto dir = fresh_dir("browser-interop");
+  std::string host = ns.address();
+  std::ofstream(dir / "enroll-token") << "browser-interop-token-0123\n";
+  {
+    std::ofstream toml(dir / "node.toml");
+    toml << "data_dir = \"node-data\"\nworkers = 1\ncall_timeout_ms = 10000\n"
+         << "[gateway]\naddress = \"" << host << "\"\nport = 7470\n"
+         << "[network]\nsignaling = \"ws://" << host << ":7450\"\nlisten = \"" << host
+         << ":7460\"\nnode_id = \"node\"\nenroll_token_file = \"enroll-token\"\n"
+         << "transports = [\"websocket\", \"webrtc\"]\nice_addresses = [\"" << host << "\"]\n"
+         << "[[actors]]\nname = \"beta\"\ncomponent = \"" << guest_path("runtime_probe").string()
+         << "\"\ntype = \"test/beta@0.1.0\"\n";
+  }
+  std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
+  ChildProcess signal(ns.inside({actr, "signal", "--listen", host + ":7450", "--data-dir",
+                                 (dir / "signal").string(), "--enroll-token-file",
+                                 (dir / "enroll-token").string(), "--log-level", "warn"}),
+                      dir / "signal.log");
+  ChildProcess node(ns.inside({actr, "run", (dir / "node.toml").string(), "--log-level", "info"}),
+                    dir / "node.log");
+  std::string node_call = ns.shell_prefix() + actr + " call --node http://" + host + ":7470 beta ";
+  // Ready when the node answers through its gateway (never a fixed sleep).
+  bool ready = false;
+  for (auto until = std::chrono::steady_clock::now() + 60s;
+       !ready && std::chrono::steady_clock::now() < until;) {
+    ready = run(node_call + "echo ready") == "ready";
+    if (!ready) std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(ready) << node.log() << signal.log();
+
+  std::string out = run(ns.shell_prefix() + ACTR_NODE_EXECUTABLE + " " + script.string() +
+                        " --signal ws://" + host + ":7450 --token-file " +
+                        (dir / "enroll-token").string() + " --proto-dir " + ACTR_SOURCE_ROOT +
+                        "/proto --target test/beta --route echo --payload 'hello from chromium'");
+  std::cout << "call_actor.mjs: " << out << std::endl;
+  EXPECT_NE(out.find("\"reply\":\"hello from chromium\""), std::string::npos)
+      << out << "\n--- node ---\n"
+      << node.log();
+  // The node's actor heard the WebRTC path open, with the browser actor's id, direct.
+  auto at = out.find("\"browser\":\"");
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string browser_id = out.substr(at + 11, out.find('"', at + 11) - at - 11);
+  std::string hooks = run(node_call + "hooks");
+  EXPECT_NE(hooks.find("on_webrtc_connected " + browser_id + " relayed=no"), std::string::npos)
+      << hooks;
+  std::cout << "node hooks: " << hooks << std::endl;
+  node.kill(SIGTERM);
+  signal.kill(SIGTERM);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace actr::test

@@ -1,0 +1,211 @@
+// A browser calls an actor of a node over WebRTC. This script plays the web page's host: it
+// registers a browser actor at the signaling server (signaling.proto over WebSocket), starts the
+// installed Chromium (puppeteer-core, nothing downloaded), lets the page open an
+// RTCPeerConnection with the four data channels of the node-to-node protocol, carries the offer
+// and answer through the signaling relay (transport.PeerSignal), then exchanges the project's
+// framed messages with the node on the data channels: its credential, a call, the reply.
+//
+//   node call_actor.mjs --signal ws://HOST:PORT --token-file F --proto-dir DIR
+//                       --target test/beta --route echo --payload TEXT [--chromium PATH]
+//
+// Prints one JSON line {"reply": ..., "browser": "realm:serial", "target": "realm:serial"} and
+// exits 0, or prints the reason and exits 1.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import protobuf from 'protobufjs';
+import WebSocket from 'ws';
+import puppeteer from 'puppeteer-core';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => {
+    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
+    return pairs;
+  }, []));
+const need = (k) => {
+  if (!args[k]) fail(`missing --${k}`);
+  return args[k];
+};
+function fail(why) {
+  console.error(`call_actor: ${why}`);
+  process.exit(1);
+}
+setTimeout(() => fail('timed out after 60 s'), 60000).unref();
+
+const SIGNALING_VERSION = 1;  // signaling.proto Envelope.version
+const TRANSPORT_VERSION = 3;  // net::wire::kProtocolVersion
+const LABELS = ['actr/rpc-reliable', 'actr/rpc-signal', 'actr/stream-reliable',
+                'actr/stream-latency-first'];
+
+const root = await protobuf.load([path.join(need('proto-dir'), 'signaling.proto'),
+                                  path.join(need('proto-dir'), 'transport.proto')]);
+const Envelope = root.lookupType('actr.signaling.v1.Envelope');
+const Frame = root.lookupType('actr.transport.Frame');
+const PeerSignal = root.lookupType('actr.transport.PeerSignal');
+const asObject = (type, bytes) =>
+  type.toObject(type.decode(bytes), {longs: String, enums: String, bytes: String, defaults: true});
+
+// ---- signaling: register, discover, relay ----
+const token = fs.readFileSync(need('token-file'), 'utf8').trim().split(/\s+/)[0];
+const ws = new WebSocket(need('signal'), {headers: {Authorization: `Bearer ${token}`}});
+await new Promise((ok, ko) => {
+  ws.once('open', ok);
+  ws.once('error', (e) => ko(fail(`signaling: ${e.message}`)));
+});
+let nextId = 1;
+const pending = new Map();
+const deliveries = [];
+let deliveryWaiter = null;
+ws.on('message', (data) => {
+  const env = asObject(Envelope, data);
+  if (env.replyTo !== '0' && pending.has(env.replyTo)) {
+    pending.get(env.replyTo)(env);
+    pending.delete(env.replyTo);
+  } else if (env.relayDelivery) {
+    deliveries.push(env.relayDelivery);
+    if (deliveryWaiter) deliveryWaiter();
+  }
+});
+function request(body) {
+  const id = String(nextId++);
+  const env = Envelope.fromObject({version: SIGNALING_VERSION, id, ...body});
+  ws.send(Envelope.encode(env).finish());
+  return new Promise((ok) => pending.set(id, (reply) => {
+    if (reply.error) fail(`signaling: ${reply.error.code}: ${reply.error.message}`);
+    ok(reply);
+  }));
+}
+
+const type = {manufacturer: 'test', name: 'browser', version: '0.1.0'};
+const registered = (await request({registerRequest: {type, realm: 1}})).registerReply;
+const me = registered.id;
+const [targetManufacturer, targetName] = need('target').split('/');
+const found = (await request({
+  discoverRequest: {type: {manufacturer: targetManufacturer, name: targetName},
+                    callerSerial: me.serial}})).discoverReply.candidates;
+if (!found.length) fail(`no actor ${need('target')} visible to the browser actor`);
+const target = found[0].id;
+
+// ---- the page: a peer connection and its data channels ----
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-'));
+const browser = await puppeteer.launch({
+  executablePath: args.chromium || '/usr/bin/chromium',
+  headless: true,
+  userDataDir: profile,
+  // Host candidates as addresses, not mDNS names (the node resolves no .local names).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+});
+const frames = [];
+let frameWaiter = null;
+try {
+  const page = await browser.newPage();
+  await page.exposeFunction('actrMessage', (label, b64) => {
+    frames.push({label, bytes: Buffer.from(b64, 'base64')});
+    if (frameWaiter) frameWaiter();
+  });
+  const offer = await page.evaluate(async (labels) => {
+    window.pc = new RTCPeerConnection({iceServers: []});
+    window.channels = {};
+    for (const label of labels) {
+      const latency = label.endsWith('latency-first');
+      const c = pc.createDataChannel(label, latency ? {ordered: false, maxRetransmits: 2} : {});
+      c.binaryType = 'arraybuffer';
+      c.onmessage = (e) => {
+        const u = new Uint8Array(e.data);
+        let s = '';
+        for (const b of u) s += String.fromCharCode(b);
+        window.actrMessage(label, btoa(s));
+      };
+      channels[label] = c;
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((done) => {
+      if (pc.iceGatheringState === 'complete') return done();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && done();
+    });
+    return pc.localDescription.sdp;
+  }, LABELS);
+
+  const session = BigInt('0x' + crypto.randomBytes(7).toString('hex')).toString();
+  const signal = PeerSignal.encode(PeerSignal.fromObject({
+    version: TRANSPORT_VERSION, kind: 'OFFER', session, description: offer,
+    // A browser has no listener: it names itself under .invalid, which never resolves.
+    nodeAddress: `ws://browser-${crypto.randomBytes(4).toString('hex')}.invalid:9`,
+  })).finish();
+  await request({relay: {to: target, fromSerial: me.serial, payload: signal}});
+  const answer = await new Promise((ok) => {
+    const look = () => {
+      for (const d of deliveries.splice(0)) {
+        const s = asObject(PeerSignal, Buffer.from(d.payload, 'base64'));
+        if (s.session !== session) continue;
+        if (s.kind !== 'ANSWER') fail(`the node answered ${s.kind}`);
+        return ok(s.description);
+      }
+      deliveryWaiter = look;
+    };
+    look();
+  });
+  await page.evaluate((sdp) => pc.setRemoteDescription({type: 'answer', sdp}), answer);
+  await page.evaluate(() => Promise.all(Object.values(channels).map(
+      (c) => c.readyState === 'open' ? 0 : new Promise((r) => { c.onopen = r; }))));
+
+  // ---- the node-to-node protocol on the channels: one piece per frame (first byte 0) ----
+  const send = (label, frame) => {
+    const bytes = Frame.encode(Frame.fromObject({version: TRANSPORT_VERSION, ...frame})).finish();
+    const piece = Buffer.concat([Buffer.from([0]), Buffer.from(bytes)]);
+    return page.evaluate((l, b64) => {
+      const s = atob(b64);
+      const u = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; ++i) u[i] = s.charCodeAt(i);
+      channels[l].send(u);
+    }, label, piece.toString('base64'));
+  };
+  const nextFrame = () => new Promise((ok) => {
+    const look = () => {
+      const f = frames.shift();
+      if (!f) return void (frameWaiter = look);
+      if (f.bytes[0] !== 0) fail('a frame in several pieces (not expected for small frames)');
+      ok(asObject(Frame, f.bytes.subarray(1)));
+    };
+    look();
+  });
+  const credential = Buffer.from(registered.credential, 'base64');
+  const set = Buffer.alloc(8);
+  set.writeUInt32LE(1, 0);
+  set.writeUInt32LE(credential.length, 4);
+  await send(LABELS[0], {credentials: {credential: Buffer.concat([set, credential])}});
+  const first = await nextFrame();
+  if (!first.credentials) fail(`the node's first frame is not its credential: ${JSON.stringify(first)}`);
+
+  const asTransportId = (id) => ({
+    realm: id.realm, serialNumber: id.serial,
+    type: {manufacturer: Buffer.from(id.type.manufacturer), name: Buffer.from(id.type.name),
+           version: Buffer.from(id.type.version)},
+  });
+  await send(LABELS[0], {request: {
+    id: '1', kind: 'KIND_CALL', target: asTransportId(target), caller: asTransportId(me),
+    routeKey: Buffer.from(need('route')), payload: Buffer.from(need('payload')),
+    payloadType: 'PAYLOAD_RPC_RELIABLE', requestId: Buffer.from('browser-call-1'),
+  }});
+  let reply;
+  for (;;) {
+    const f = await nextFrame();
+    if (f.accepted && f.accepted.error) fail(`refused: ${JSON.stringify(f.accepted.error)}`);
+    if (f.reply) {
+      reply = f.reply;
+      break;
+    }
+  }
+  if (reply.error) fail(`the call failed: ${JSON.stringify(reply.error)}`);
+  console.log(JSON.stringify({
+    reply: Buffer.from(reply.ok, 'base64').toString(),
+    browser: `${me.realm}:${me.serial}`,
+    target: `${target.realm}:${target.serial}`,
+  }));
+} finally {
+  await browser.close();
+  ws.close();
+  fs.rmSync(profile, {recursive: true, force: true});
+}
+process.exit(0);
