@@ -185,8 +185,33 @@ void Connection::stop_taking(ActrError reason) {
   pending_.clear();
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (auto& [id, p] : pending) fail(p, reason);
-  for (auto& [request, p] : waiting) fail(p, reason);
+  std::vector<std::pair<Request, Pending>> again;
+  for (auto& [id, p] : pending) {
+    if (resend_ && p.request) {
+      Request r = std::move(*p.request);
+      p.request.reset();
+      again.emplace_back(std::move(r), std::move(p));
+    } else {
+      fail(p, reason);
+    }
+  }
+  for (auto& [request, p] : waiting) {
+    if (resend_) {
+      again.emplace_back(std::move(request), std::move(p));
+    } else {
+      fail(p, reason);
+    }
+  }
+  if (!again.empty()) {
+    spdlog::info("net: {} closed with {} request(s) unanswered; sending them on another path",
+                 describe(), again.size());
+    // Off the strand: the other path's connection takes them under the transport's lock.
+    auto resend = std::move(resend_);
+    asio::post(ctx_->ioc, [resend = std::move(resend), again = std::move(again)]() mutable {
+      resend(std::move(again));
+    });
+  }
+  resend_ = nullptr;
 }
 
 void Connection::close_with(transport::CloseCode code, const std::string& reason,

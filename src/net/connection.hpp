@@ -51,7 +51,13 @@ struct Pending {
   std::function<void(CallResult)> on_reply;
   bool accepted = false;
   std::chrono::steady_clock::time_point deadline{};  // with TransportOptions::request_timeout
+  // On a carrier, a reliable-lane request is kept until it is answered: when the carrier dies
+  // first it is sent again on another path (Connection::set_resend).
+  std::optional<Request> request;
 };
+
+// Where a carried connection hands the requests it could not finish.
+using Resend = std::function<void(std::vector<std::pair<Request, Pending>>)>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -84,6 +90,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void abort(ActrError reason, std::function<void()> done);
   // Sends the current credential when it is newer than the one this connection presented.
   void refresh();
+  // A carried connection that closes gives its unanswered reliable-lane requests to `resend`
+  // (once, off the strand) instead of failing them; set before start().
+  void set_resend(Resend resend) { resend_ = std::move(resend); }
   // Inbound: the connection's id in Context::admission (0 for outbound ones).
   void set_admission_id(ConnectionAdmission::Id id) { admission_id_ = id; }
   ConnectionAdmission::Id admission_id() const { return admission_id_; }
@@ -168,6 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<PlainStream> plain_;  // exactly one of these two is set
   std::unique_ptr<TlsStream> tls_;
   std::shared_ptr<MessageCarrier> carrier_;  // instead of both when the path is a carrier
+  Resend resend_;
   const bool inbound_;
   ConnectionAdmission::Id admission_id_ = 0;
   std::optional<Address> address_;  // outbound only

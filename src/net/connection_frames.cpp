@@ -302,9 +302,16 @@ void Connection::transmit(Request& request, Pending pending) {
     pending.deadline = std::chrono::steady_clock::now() + ctx_->options.request_timeout;
     if (!sweeping_) arm_sweep();
   }
+  auto lane = request.message.payload_type.tag();
+  if (carrier_) {
+    ctx_->carried_requests.fetch_add(1, std::memory_order_relaxed);
+    // Kept for a resend should the path die before the answer (latency-first may be lost).
+    if (resend_ && lane != workload::PayloadType::Tag::StreamLatencyFirst) {
+      pending.request = std::move(request);
+    }
+  }
   pending_.emplace(id, std::move(pending));
-  if (carrier_) ctx_->carried_requests.fetch_add(1, std::memory_order_relaxed);
-  enqueue(std::move(bytes), request.message.payload_type.tag());
+  enqueue(std::move(bytes), lane);
 }
 
 void Connection::arm_sweep() {

@@ -76,3 +76,11 @@ void Peer::send(Request request, detail::Pending pending) {
 }
 
 }  // namespace actr::net
+
+namespace actr::net {
+
+void Peer::resend(std::vector<std::pair<Request, detail::Pending>> requests) {
+  for (auto& [request, pending] : requests) send(std::move(request), std::move(pending));
+}
+
+}  // namespace actr::net

@@ -40,6 +40,9 @@ class Peer {
   friend class Transport;
   Peer(std::shared_ptr<detail::Context> ctx, Address address);
   void send(Request request, detail::Pending pending);
+  // Requests a carried connection could not finish: sent again on the WebSocket (or a newer
+  // carrier), keeping their callbacks.
+  void resend(std::vector<std::pair<Request, detail::Pending>> requests);
 
   std::shared_ptr<detail::Context> ctx_;
   Address address_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/connection.hpp"
+#include "net/connection_internal.hpp"
 
 namespace actr::net {
 
@@ -236,6 +237,12 @@ Result<void> Transport::attach(std::string_view address, std::shared_ptr<Message
     auto& slot = impl_->peers[key];
     if (!slot) slot = std::shared_ptr<Peer>(new Peer(impl_->ctx, std::move(parsed)));
     replaced = std::exchange(slot->carried_, c);
+    c->set_resend([peer = std::weak_ptr<Peer>(slot)](auto requests) {
+      if (auto p = peer.lock()) return p->resend(std::move(requests));
+      for (auto& [request, pending] : requests) {
+        detail::fail(pending, ActrError::unavailable("the node's transport stopped"));
+      }
+    });
     impl_->ctx->connections.insert(c);
     impl_->ctx->carried++;
     c->start();

@@ -320,11 +320,12 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
   }
   if (const toml::table* n = root["network"].as_table()) {
     const char* p = "network.";
-    ACTR_TRY_VOID(check_keys(*n,
-                             {"signaling", "listen", "advertise", "node_id", "enroll_token",
-                              "enroll_token_file", "renew_margin_s", "register_timeout_ms",
-                              "transports", "webrtc_timeout_ms", "ice_addresses", "ice_relay_only"},
-                             source, p));
+    ACTR_TRY_VOID(
+        check_keys(*n,
+                   {"signaling", "listen", "advertise", "node_id", "enroll_token",
+                    "enroll_token_file", "renew_margin_s", "register_timeout_ms", "transports",
+                    "webrtc_timeout_ms", "ice_addresses", "ice_relay_only", "idle_timeout_ms"},
+                   source, p));
     ACTR_TRY_VOID(read(*n, "signaling", c.network.signaling, source, p));
     ACTR_TRY_VOID(read(*n, "listen", c.network.listen, source, p));
     ACTR_TRY_VOID(read(*n, "advertise", c.network.advertise, source, p));
@@ -360,6 +361,11 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
     ACTR_TRY_VOID(read_ms(*n, "webrtc_timeout_ms", c.network.webrtc_timeout, source, p));
     ACTR_TRY_VOID(read_strings(*n, "ice_addresses", c.network.ice_addresses, source, p));
     ACTR_TRY_VOID(read(*n, "ice_relay_only", c.network.ice_relay_only, source, p));
+    ACTR_TRY_VOID(read_ms(*n, "idle_timeout_ms", c.network.idle_timeout, source, p));
+    if (c.network.idle_timeout < std::chrono::milliseconds(200)) {
+      return make_error(where(n->source(), source) +
+                        ": `network.idle_timeout_ms` must be at least 200");
+    }
     if (c.network.signaling.empty()) {
       return make_error(where(n->source(), source) +
                         ": `network.signaling` (the signaling server, \"ws://HOST:PORT\") is "

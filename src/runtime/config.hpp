@@ -102,6 +102,9 @@ struct NetworkConfig {
   std::chrono::milliseconds webrtc_timeout{5000};  // from the offer to an open path
   std::vector<std::string> ice_addresses;  // WebRTC gathers only on these (empty: all interfaces)
   bool ice_relay_only = false;             // WebRTC through the TURN server only
+  // A connection to another node on which nothing is heard this long is closed (pings after
+  // half of it): how long a vanished peer or a dead WebRTC path goes unnoticed.
+  std::chrono::milliseconds idle_timeout{15'000};
 
   bool webrtc() const {
     return std::find(transports.begin(), transports.end(), "webrtc") != transports.end();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -119,13 +120,18 @@ struct Nodes {
   std::unique_ptr<Transport> a, b;
   std::shared_ptr<MemoryCarrier> a_end, b_end;
 
+  std::atomic<int> b_requests{0};  // requests b's handler saw
+
   explicit Nodes(std::string b_credential = "node:2",
                  std::chrono::milliseconds idle = std::chrono::milliseconds(15000)) {
     auto ao = options("a", "node:1");
     auto bo = options("b", b_credential);
     ao.idle_timeout = bo.idle_timeout = idle;
     ao.on_request = echo_handler();
-    bo.on_request = echo_handler();
+    bo.on_request = [this, echo = echo_handler()](const PeerInfo& p, Request r, Responder s) {
+      ++b_requests;
+      echo(p, std::move(r), std::move(s));
+    };
     a_events.install(ao);
     b_events.install(bo);
     a = start(std::move(ao));
@@ -242,6 +248,41 @@ TEST(NetCarrier, APeerThatFallsSilentIsDroppedWithinTheIdleTimeout) {
   auto r = call_and_wait(*peer, make_request(Kind::Call, "x", "fallback"));
   ASSERT_TRUE(r && r->is_ok());
   EXPECT_EQ(text(r->value()), "echo:fallback");
+}
+
+TEST(NetCarrier, RequestsInFlightWhenThePathDiesAreSentAgainOnTheWebSocket) {
+  Nodes n("node:2", 400ms);
+  n.attach();
+  auto peer = n.a_to_b();
+  ASSERT_TRUE(eventually([&] { return peer->carried(); }));
+  ASSERT_TRUE(call_and_wait(*peer, make_request(Kind::Call, "x", "before")));
+  int before = n.b_requests;
+  // The path dies without a word, both ways: what a sends now is lost on it.
+  n.a_end->mute();
+  n.b_end->mute();
+  auto call = std::async(std::launch::async, [&] {
+    return call_and_wait(*peer, make_request(Kind::Call, "x", "in flight"), 5s);
+  });
+  auto tell = std::async(std::launch::async, [&] {
+    return tell_and_wait(*peer, make_request(Kind::Tell, "t", "told"), 5s);
+  });
+  // Latency-first chunks are not sent again: they fail with the path.
+  auto latency = make_request(Kind::Stream, "s", "chunk");
+  latency.message.payload_type = workload::PayloadType::stream_latency_first();
+  latency.message.chunk = workload::types::DataStream{};
+  auto lost = std::async(std::launch::async, [&] { return tell_and_wait(*peer, latency, 5s); });
+  auto r = call.get();
+  ASSERT_TRUE(r && r->is_ok()) << (r ? workload::describe(r->error()) : "no answer");
+  EXPECT_EQ(text(r->value()), "echo:in flight");
+  auto t = tell.get();
+  ASSERT_TRUE(t && t->is_ok());
+  auto l = lost.get();
+  ASSERT_TRUE(l);
+  EXPECT_TRUE(l->is_err());
+  // Each reached b once, on the WebSocket.
+  EXPECT_EQ(n.b_requests - before, 2);
+  EXPECT_EQ(n.a->stats().outbound_opened, 1u);
+  EXPECT_FALSE(peer->carried());
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "node_fixture.hpp"
 #include "support/child_process.hpp"
 #include "support/missing.hpp"
+#include "support/netns.hpp"
 #include "support/run_actr.hpp"
 
 namespace actr::test {
@@ -23,37 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// A network namespace of this test, with `lo` and a veth pair whose one end has 10.77.<n>.1/24
-// (a veth pair rather than a dummy interface: it needs no extra kernel module). Removed, with
-// everything in it, when the object goes.
-class Namespace {
- public:
-  Namespace() : name_("actr-browser-" + std::to_string(::getpid())) {
-    address_ = "10.77." + std::to_string(::getpid() % 250 + 1) + ".1";
-    std::string n = " -n " + name_;
-    ok_ = sh("ip netns add " + name_) && sh("ip" + n + " link set lo up") &&
-          sh("ip" + n + " link add actr0 type veth peer name actr1") &&
-          sh("ip" + n + " addr add " + address_ + "/24 dev actr0") &&
-          sh("ip" + n + " link set actr0 up") && sh("ip" + n + " link set actr1 up");
-  }
-  ~Namespace() { sh("ip netns del " + name_ + " 2>/dev/null"); }
-  bool ok() const { return ok_; }
-  const std::string& address() const { return address_; }
-  // argv to run `argv` inside the namespace.
-  std::vector<std::string> inside(std::vector<std::string> argv) const {
-    argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", name_});
-    return argv;
-  }
-  std::string shell_prefix() const { return "ip netns exec " + name_ + " "; }
-
- private:
-  static bool sh(const std::string& command) {
-    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
-  }
-  std::string name_, address_;
-  bool ok_ = false;
-};
 
 std::string run(const std::string& command) {
   std::string out;
@@ -78,14 +48,14 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
   if (std::string(ACTR_NODE_EXECUTABLE).empty() || !fs::exists(puppeteer)) {
     ACTR_SKIP_MISSING("Node.js or the pinned npm tools (puppeteer-core) are missing: npm ci");
   }
-  Namespace ns;
-  if (!ns.ok()) {
+  Netns ns("browser");
+  std::string host = "10.77." + std::to_string(::getpid() % 250 + 1) + ".1";
+  if (!ns.ok() || !ns.add_interface("actr0", host + "/24")) {
     // A machine limit (no CAP_NET_ADMIN), not actr's: Chromium may only reach the node on an
     // interface the test owns, which takes a network namespace.
     GTEST_SKIP() << "cannot create a network namespace here (needs root / CAP_NET_ADMIN)";
   }
   auto dir = fresh_dir("browser-interop");
-  std::string host = ns.address();
   std::ofstream(dir / "enroll-token") << "browser-interop-token-0123\n";
   {
     std::ofstream toml(dir / "node.toml");
@@ -104,7 +74,8 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
                       dir / "signal.log");
   ChildProcess node(ns.inside({actr, "run", (dir / "node.toml").string(), "--log-level", "info"}),
                     dir / "node.log");
-  std::string node_call = ns.shell_prefix() + actr + " call --node http://" + host + ":7470 beta ";
+  std::string node_call =
+      "ip netns exec " + ns.name() + " " + actr + " call --node http://" + host + ":7470 beta ";
   // Ready when the node answers through its gateway (never a fixed sleep).
   bool ready = false;
   for (auto until = std::chrono::steady_clock::now() + 60s;
@@ -114,8 +85,8 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
   }
   ASSERT_TRUE(ready) << node.log() << signal.log();
 
-  std::string out = run(ns.shell_prefix() + ACTR_NODE_EXECUTABLE + " " + script.string() +
-                        " --signal ws://" + host + ":7450 --token-file " +
+  std::string out = run("ip netns exec " + ns.name() + " " + ACTR_NODE_EXECUTABLE + " " +
+                        script.string() + " --signal ws://" + host + ":7450 --token-file " +
                         (dir / "enroll-token").string() + " --proto-dir " + ACTR_SOURCE_ROOT +
                         "/proto --target test/beta --route echo --payload 'hello from chromium'");
   std::cout << "call_actor.mjs: " << out << std::endl;

@@ -631,13 +631,15 @@ TEST(NetworkConfig, ReadsTheTransportsAndRefusesOnesThatCannotWork) {
   auto c = runtime::parse_config(head +
                                      "transports = [\"websocket\", \"webrtc\"]\n"
                                      "webrtc_timeout_ms = 900\nice_addresses = [\"10.0.0.2\"]\n"
-                                     "ice_relay_only = true\n",
+                                     "ice_relay_only = true\nidle_timeout_ms = 2500\n",
                                  "/tmp");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_TRUE(c->network.webrtc());
   EXPECT_EQ(c->network.webrtc_timeout, std::chrono::milliseconds(900));
   EXPECT_EQ(c->network.ice_addresses, std::vector<std::string>{"10.0.0.2"});
   EXPECT_TRUE(c->network.ice_relay_only);
+  EXPECT_EQ(c->network.idle_timeout, std::chrono::milliseconds(2500));
+  EXPECT_FALSE(runtime::parse_config(head + "idle_timeout_ms = 10\n", "/tmp"));
   auto plain = runtime::parse_config(head, "/tmp");
   ASSERT_TRUE(plain);
   EXPECT_FALSE(plain->network.webrtc());  // WebSocket only unless asked

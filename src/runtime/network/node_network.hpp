@@ -24,6 +24,7 @@
 #include "runtime/endpoint.hpp"
 #include "runtime/network.hpp"
 #include "runtime/network/identity_file.hpp"
+#include "runtime/network/recent_requests.hpp"
 #include "runtime/network/webrtc_links.hpp"
 #include "signaling/credential.hpp"
 #include "signaling/node_link.hpp"
@@ -118,7 +119,9 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<signaling::NodeLink> link_;
   std::unique_ptr<WebRtcLinks> webrtc_;  // when [network] transports has "webrtc"
-  boost::asio::thread_pool jobs_{1};     // blocking signaling requests (discover, lookup)
+  // With WebRTC: requests that came on a WebRTC path, so that their resends are answered once.
+  std::shared_ptr<RecentRequests> recent_;
+  boost::asio::thread_pool jobs_{1};  // blocking signaling requests (discover, lookup)
 };
 
 }  // namespace actr::runtime
