@@ -67,6 +67,15 @@ void init_usrsctp() {
   std::call_once(once, [] {
     usrsctp_init(0, conn_output, nullptr);
     usrsctp_sysctl_set_sctp_ecn_enable(0);
+    // Retransmission timers for real-time paths, not SCTP's WAN defaults (RTO 1 s minimum,
+    // 3 s initial, 60 s maximum): one lost datagram would stall a channel for a second or more
+    // and a few in a row for a minute. 100 ms / 1 s / 5 s, as data channel stacks choose.
+    usrsctp_sysctl_set_sctp_rto_min_default(100);
+    usrsctp_sysctl_set_sctp_rto_initial_default(1000);
+    usrsctp_sysctl_set_sctp_rto_max_default(5000);
+    usrsctp_sysctl_set_sctp_init_rto_max_default(5000);
+    // Acknowledge within 20 ms rather than 200: the sender's window opens sooner.
+    usrsctp_sysctl_set_sctp_delayed_sack_time_default(20);
   });
 }
 

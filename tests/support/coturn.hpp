@@ -10,12 +10,20 @@
 #include <filesystem>
 #include <string>
 
+#include "support/netns.hpp"
+
 namespace actr::test {
+
+struct CoturnPlace {
+  const Netns* ns = nullptr;               // null: this machine's loopback
+  std::string listening_ip = "127.0.0.1";  // inside `ns` when given
+  std::string relay_ip = "127.0.0.1";
+};
 
 class Coturn {
  public:
   static constexpr const char* kBinary = "/usr/bin/turnserver";
-  Coturn(const std::filesystem::path& dir, std::string secret);
+  Coturn(const std::filesystem::path& dir, std::string secret, CoturnPlace place = {});
   ~Coturn();
   Coturn(const Coturn&) = delete;
   Coturn& operator=(const Coturn&) = delete;
@@ -29,8 +37,11 @@ class Coturn {
   bool start(int attempt);
   void stop();
 
+  bool answers_stun() const;
+
   std::filesystem::path dir_;
   std::string secret_;
+  CoturnPlace place_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
   bool ready_ = false;

@@ -129,6 +129,10 @@ Result<void> WebRtcLinks::begin(const std::shared_ptr<Link>& link,
   options.ice.local_addresses = settings_.local_addresses;
   options.ice.relay_only = settings_.relay_only;
   if (hooks_.turn) options.ice.turn = hooks_.turn();
+  if (options.ice.turn) {
+    spdlog::debug("webrtc: relayed candidates from TURN {}:{}", options.ice.turn->address,
+                  options.ice.turn->port);
+  }
   if (settings_.relay_only && !options.ice.turn) {
     return make_error("relayed candidates only, and the node has no TURN grant");
   }
