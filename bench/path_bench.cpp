@@ -1,15 +1,24 @@
-// The node-to-node transport on its two paths, side by side in one run and one process on
-// 127.0.0.1: the WebSocket connection and a WebRTC peer connection whose data channels carry the
-// same frames (runtime::DataChannelCarrier, net::Transport::attach), as nodes use them.
+// The node-to-node transport on its paths, side by side in one run and one process on
+// 127.0.0.1: the WebSocket connection, and a WebRTC peer connection whose data channels carry
+// the same frames (runtime::DataChannelCarrier, net::Transport::attach) as nodes use them,
+// direct and relayed through a coturn this bench starts (skipped when coturn is missing).
 //   - 64-byte call round trips, sequential;
 //   - a transfer of --mib MiB (default 256) on the stream-reliable lane: tells of 64 KiB chunks,
 //     at most --window (default 32) unacknowledged, each acknowledged by the receiver.
+// The peer anchor, measured in the same run when the bench may create a network namespace
+// (root) and Chromium and the npm tools are installed: two RTCPeerConnections of one Chromium
+// page (bench/browser/bulk.mjs) move the same bytes in 64 KiB messages, in a namespace of its
+// own (Chromium gathers no loopback candidates).
 //
 //   build/bench/bench_path_bench [--mib N] [--window N] [--calls N]
+#include <unistd.h>
+
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <string>
@@ -17,7 +26,10 @@
 
 #include "net/transport.hpp"
 #include "runtime/network/data_channel_carrier.hpp"
+#include "signaling/turn_credentials.hpp"
+#include "support/coturn.hpp"
 #include "support/harness.hpp"
+#include "support/netns.hpp"
 #include "webrtc/certificate.hpp"
 #include "webrtc/glib_loop.hpp"
 #include "webrtc/peer_connection.hpp"
@@ -25,6 +37,7 @@
 using namespace actr;
 using Clock = bench::Clock;
 using workload::Bytes;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -89,14 +102,18 @@ struct WebRtcPath {
       e.carrier->deliver(stream, m);
     };
     ev.on_writable = [&e] { e.carrier->writable(); };
+    ev.on_selected_pair = [&e](bool relayed) { e.carrier->set_relayed(relayed); };
     return ev;
   }
 
-  bool open(net::Transport& offerer, net::Transport& answerer) {
+  bool open(net::Transport& offerer, net::Transport& answerer,
+            std::optional<webrtc::TurnServer> turn = std::nullopt) {
     for (End* e : {&o, &a}) {
       webrtc::PeerOptions p;
       p.offerer = e == &o;
       p.ice.local_addresses = {"127.0.0.1"};
+      p.ice.turn = turn;
+      p.ice.relay_only = turn.has_value();
       p.certificate = cert;
       auto pc = webrtc::PeerConnection::create(loop, p, events(*e));
       if (!pc) return false;
@@ -195,7 +212,8 @@ int main(int argc, char** argv) {
       "| path | call round trip p50 / p99 (64 B) | %zu MiB on stream-reliable (64 KiB chunks, "
       "window %zu) |\n|---|---|---|\n",
       g_mib, g_window);
-  std::optional<Figures> ws, rtc;
+  std::optional<Figures> ws, rtc, relayed;
+  std::string relayed_note, anchor_note;
   {
     auto a = net::Transport::start(options("a"));
     auto b = net::Transport::start(options("b"));
@@ -224,6 +242,62 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Relayed: both ends only through a coturn on 127.0.0.1 (REST-API credentials).
+  fs::path turn_dir = fs::temp_directory_path() / ("actr-path-bench-" + std::to_string(getpid()));
+  if (fs::exists(test::Coturn::kBinary)) {
+    const std::string secret = "path-bench-turn-secret-0123";
+    test::Coturn coturn(turn_dir, secret);
+    if (coturn.ready()) {
+      auto cred = signaling::turn_rest_credentials(secret, "bench", std::chrono::hours(1));
+      webrtc::TurnServer turn{"127.0.0.1", coturn.port(), cred.username, cred.password};
+      auto a = net::Transport::start(options("a"));
+      auto b = net::Transport::start(options("b"));
+      if (!a || !b) return 1;
+      WebRtcPath path;
+      if (path.open(**a, **b, turn)) {
+        auto peer = (*a)->peer((*b)->listen_address());
+        auto until = Clock::now() + std::chrono::seconds(5);
+        while (!(*peer)->carried() && Clock::now() < until) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        if ((*peer)->carried() && path.o.carrier->relayed()) relayed = measure(**peer);
+      }
+      if (!relayed) relayed_note = "the relayed path did not open";
+    } else {
+      relayed_note = "coturn did not start";
+    }
+  } else {
+    relayed_note = "coturn is not installed";
+  }
+  fs::remove_all(turn_dir);
+
+  // The peer anchor: Chromium, two peer connections in one page, in a namespace of its own.
+  std::optional<Figures> anchor;
+  fs::path script = fs::path(ACTR_BENCH_SOURCE_DIR) / "bench/browser/bulk.mjs";
+  if (!fs::exists("/usr/bin/chromium") ||
+      !fs::exists(fs::path(ACTR_BENCH_SOURCE_DIR) / "node_modules/puppeteer-core")) {
+    anchor_note = "Chromium or the npm tools are not installed";
+  } else {
+    test::Netns ns("path-bench");
+    // A default route: without one Chromium offers no host candidate at all.
+    if (!ns.ok() || !ns.add_interface("b0", "10.80.0.1/24") ||
+        !ns.sh("ip route add default via 10.80.0.2 dev b0")) {
+      anchor_note = "no network namespace (needs root)";
+    } else {
+      std::string out = ns.output("node " + script.string() + " --mib " + std::to_string(g_mib));
+      auto number = [&](const std::string& key) -> std::optional<double> {
+        auto at = out.find("\"" + key + "\":");
+        if (at == std::string::npos) return std::nullopt;
+        return std::strtod(out.c_str() + at + key.size() + 3, nullptr);
+      };
+      if (auto mbit = number("mbit"), rtt = number("rtt_us"); mbit && rtt) {
+        anchor = Figures{*rtt, std::nan(""), *mbit};
+      } else {
+        anchor_note = "bulk.mjs: " + out.substr(0, 300);
+      }
+    }
+  }
+
   auto row = [](const char* name, const std::optional<Figures>& f) {
     if (!f) {
       std::printf("| %s | failed | failed |\n", name);
@@ -233,10 +307,30 @@ int main(int argc, char** argv) {
                 f->mbit);
   };
   row("WebSocket", ws);
-  row("WebRTC (DTLS 1.2 + SCTP data channels)", rtc);
+  row("WebRTC direct (DTLS 1.2 + SCTP data channels)", rtc);
+  if (relayed || relayed_note.empty()) {
+    row("WebRTC relayed through coturn on 127.0.0.1", relayed);
+  } else {
+    std::printf("| WebRTC relayed through coturn | not measured: %s | |\n", relayed_note.c_str());
+  }
+  if (anchor) {
+    std::printf(
+        "| Chromium 156, two peer connections in one page (anchor) | %.0f us (p50; the "
+        "page's clock has 100 us steps) | %.0f Mbit/s |\n",
+        anchor->rtt_p50, anchor->mbit);
+  } else {
+    std::printf("| Chromium (anchor) | not measured: %s | |\n", anchor_note.c_str());
+  }
   if (ws && rtc) {
-    std::printf("\nWebRTC / WebSocket: round trip x%.2f, transfer x%.2f\n",
+    std::printf("\nWebRTC direct / WebSocket: round trip x%.2f, transfer x%.2f\n",
                 rtc->rtt_p50 / ws->rtt_p50, rtc->mbit / ws->mbit);
+  }
+  if (rtc && relayed) {
+    std::printf("WebRTC relayed / direct: round trip x%.2f, transfer x%.2f\n",
+                relayed->rtt_p50 / rtc->rtt_p50, relayed->mbit / rtc->mbit);
+  }
+  if (rtc && anchor) {
+    std::printf("WebRTC direct / Chromium: transfer x%.2f\n", rtc->mbit / anchor->mbit);
   }
   std::printf("load average after: %s\n", bench::load_average().c_str());
   return ws && rtc ? 0 : 1;
