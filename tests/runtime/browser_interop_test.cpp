@@ -50,7 +50,11 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
   }
   Netns ns("browser");
   std::string host = "10.77." + std::to_string(::getpid() % 250 + 1) + ".1";
-  if (!ns.ok() || !ns.add_interface("actr0", host + "/24")) {
+  std::string gateway = host.substr(0, host.size() - 1) + "2";
+  // A default route as well: without one, Chromium offers no host candidate (it keeps to the
+  // default route's interface unless the page has media permissions).
+  if (!ns.ok() || !ns.add_interface("actr0", host + "/24") ||
+      !ns.sh("ip route add default via " + gateway + " dev actr0")) {
     // A machine limit (no CAP_NET_ADMIN), not actr's: Chromium may only reach the node on an
     // interface the test owns, which takes a network namespace.
     GTEST_SKIP() << "cannot create a network namespace here (needs root / CAP_NET_ADMIN)";
