@@ -306,7 +306,8 @@ void Connection::transmit(Request& request, Pending pending) {
   if (carrier_) {
     ctx_->carried_requests.fetch_add(1, std::memory_order_relaxed);
     // Kept for a resend should the path die before the answer (latency-first may be lost).
-    if (resend_ && lane != workload::PayloadType::Tag::StreamLatencyFirst) {
+    if (resend_ && lane != workload::PayloadType::Tag::StreamLatencyFirst &&
+        lane != workload::PayloadType::Tag::MediaRtp) {
       pending.request = std::move(request);
     }
   }

@@ -27,9 +27,9 @@ size_t DataChannelCarrier::channel_of(std::optional<workload::PayloadType::Tag> 
     case T::StreamReliable:
       return kStreamReliable;
     case T::StreamLatencyFirst:
+    case T::MediaRtp:  // the node treats media chunks as latency-first (no SRTP transport)
       return kLatencyFirst;
     case T::RpcReliable:
-    case T::MediaRtp:  // refused before it reaches a transport
       break;
   }
   return kRpcReliable;

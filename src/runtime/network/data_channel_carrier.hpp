@@ -5,7 +5,8 @@
 //                              acceptances, replies, pings, close)
 //   actr/rpc-signal            reliable, ordered
 //   actr/stream-reliable       reliable, ordered
-//   actr/stream-latency-first  unordered, at most 2 retransmissions (docs/WEBRTC.md says why)
+//   actr/stream-latency-first  unordered, at most 2 retransmissions (docs/WEBRTC.md says why);
+//                              also media-rtp chunks, which the node treats as latency-first
 //
 // A frame travels as pieces of at most 64 KiB, each a data-channel message whose first byte says
 // whether more follow (1) or it is the last (0), so frames up to the transport's frame limit

@@ -530,7 +530,9 @@ void NodeNetwork::on_request(const net::PeerInfo& peer, net::Request request,
   bool call = m.kind == Message::Kind::Call;
   // A resend after a WebRTC path died gets the first one's answer; it is not delivered again.
   std::string key;
-  if (recent_ && m.payload_type.tag() != workload::PayloadType::Tag::StreamLatencyFirst) {
+  auto lane = m.payload_type.tag();
+  if (recent_ && lane != workload::PayloadType::Tag::StreamLatencyFirst &&
+      lane != workload::PayloadType::Tag::MediaRtp) {
     key = RecentRequests::key(m);
     if (recent_->repeat(key, responder, call, peer.path == net::PeerInfo::Path::WebRtc)) return;
   }
