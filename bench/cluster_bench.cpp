@@ -44,6 +44,7 @@
 #include "runtime/config.hpp"
 #include "runtime/node.hpp"
 #include "signaling/server/server.hpp"
+#include "support/coturn.hpp"
 
 extern char** environ;
 
@@ -159,6 +160,7 @@ struct NodeShape {
   int spin_us = -1;       // worker_spin_us; -1: the node's default
   std::string signaling;  // empty: no [network]
   bool webrtc = false;    // [network] transports = ["websocket", "webrtc"] on 127.0.0.1
+  bool relayed = false;   // and WebRTC only through the TURN server (ice_relay_only)
 };
 
 std::string node_toml(const std::string& name, const NodeShape& s,
@@ -169,6 +171,7 @@ std::string node_toml(const std::string& name, const NodeShape& s,
     t += "[network]\nsignaling = \"" + s.signaling + "\"\nnode_id = \"" + name + "\"\n";
     if (s.webrtc) {
       t += "transports = [\"websocket\", \"webrtc\"]\nice_addresses = [\"127.0.0.1\"]\n";
+      if (s.relayed) t += "ice_relay_only = true\n";
     }
   }
   for (const auto& a : actor_names) {
@@ -281,7 +284,8 @@ std::unique_ptr<actr::net::Transport> echo_transport(bool accept_first = false) 
   return std::move(*t);
 }
 
-// `--node-child beta SIGNALING INSTANCES MAILBOX WORKERS SPIN_US PATH` (PATH: websocket|webrtc) or
+// `--node-child beta SIGNALING INSTANCES MAILBOX WORKERS SPIN_US PATH`
+// (PATH: websocket|webrtc|relayed) or
 // `--node-child transport` (or `transport-accept`).
 int node_child(int argc, char** argv, int at) {
   spdlog::set_level(spdlog::level::warn);
@@ -296,7 +300,8 @@ int node_child(int argc, char** argv, int at) {
     s.mailbox = argv[at + 3];
     s.workers = static_cast<unsigned>(std::stoul(argv[at + 4]));
     s.spin_us = std::stoi(argv[at + 5]);
-    s.webrtc = std::string(argv[at + 6]) == "webrtc";
+    s.webrtc = std::string(argv[at + 6]) != "websocket";
+    s.relayed = std::string(argv[at + 6]) == "relayed";
     node = BenchNode::start("b", node_toml("b", s, {"beta"}));
     if (!node) return 1;
     info = std::to_string(node->node().actors()[0]->id().serial_number);
@@ -322,6 +327,7 @@ int node_child(int argc, char** argv, int at) {
 
 // The signaling server, node B (child process) with `beta` and node A (here) with `alpha`.
 struct Cluster {
+  std::unique_ptr<actr::test::Coturn> turn;  // for relayed shapes
   std::unique_ptr<actr::signaling::server::Server> server;
   std::unique_ptr<Child> b;
   std::unique_ptr<BenchNode> a;
@@ -333,6 +339,7 @@ struct Cluster {
     b.reset();
     if (server) server->stop();
     server.reset();
+    turn.reset();
     std::error_code ec;
     fs::remove_all(server_dir, ec);
   }
@@ -349,6 +356,17 @@ struct Cluster {
     // discovers its callee once.
     options.messages_per_second = 1e6;
     options.message_burst = 1e6;
+    if (beta.relayed) {
+      // A coturn on 127.0.0.1 whose credentials the server hands out at registration.
+      const std::string secret = "cluster-bench-turn-secret-0123";
+      c->turn = std::make_unique<actr::test::Coturn>(c->server_dir / "turn", secret);
+      if (!c->turn->ready()) {
+        std::fprintf(stderr, "coturn: %s\n", c->turn->diagnosis().c_str());
+        return nullptr;
+      }
+      options.turn_servers = {{"127.0.0.1", c->turn->port()}};
+      options.turn_secret = secret;
+    }
     auto server = actr::signaling::server::Server::start(options);
     if (!server) {
       std::fprintf(stderr, "signaling server: %s\n", server.error().message.c_str());
@@ -358,7 +376,9 @@ struct Cluster {
     beta.signaling = c->server->listen_address();
     c->b = Child::spawn({"beta", beta.signaling, std::to_string(beta.instances), beta.mailbox,
                          std::to_string(beta.workers), std::to_string(beta.spin_us),
-                         beta.webrtc ? "webrtc" : "websocket"});
+                         beta.relayed  ? "relayed"
+                         : beta.webrtc ? "webrtc"
+                                       : "websocket"});
     if (!c->b) return nullptr;
     c->beta_serial = std::stoull(c->b->info());
     NodeShape a = alpha;
@@ -416,10 +436,11 @@ enum class Where { SameNode, AcrossNodes };
 struct LatencyCase {
   std::string name;
   Where where;
-  unsigned workers;     // per node
-  std::string mailbox;  // beta's
-  int spin_us = -1;     // worker_spin_us of both nodes; -1: default
-  bool webrtc = false;  // both nodes take WebRTC (data channels on 127.0.0.1)
+  unsigned workers;      // per node
+  std::string mailbox;   // beta's
+  int spin_us = -1;      // worker_spin_us of both nodes; -1: default
+  bool webrtc = false;   // both nodes take WebRTC (data channels on 127.0.0.1)
+  bool relayed = false;  // through coturn only
 };
 
 std::optional<Figures> latency_once(const LatencyCase& c) {
@@ -431,6 +452,7 @@ std::optional<Figures> latency_once(const LatencyCase& c) {
   shape.workers = c.workers;
   shape.spin_us = c.spin_us;
   shape.webrtc = c.webrtc;
+  shape.relayed = c.relayed;
   if (c.where == Where::AcrossNodes) {
     NodeShape beta_shape = shape;
     beta_shape.mailbox = c.mailbox;
@@ -641,9 +663,10 @@ struct ThroughputCase {
   Where where;
   unsigned workers;  // per node
   uint32_t callers, callees;
-  std::string mailbox;  // the callees'
-  int spin_us = -1;     // worker_spin_us of every node; -1: default
-  bool webrtc = false;  // both nodes take WebRTC (data channels on 127.0.0.1)
+  std::string mailbox;   // the callees'
+  int spin_us = -1;      // worker_spin_us of every node; -1: default
+  bool webrtc = false;   // both nodes take WebRTC (data channels on 127.0.0.1)
+  bool relayed = false;  // through coturn only
 };
 
 std::chrono::milliseconds run_time() { return std::chrono::milliseconds(opts.quick ? 400 : 1000); }
@@ -657,10 +680,12 @@ std::optional<Figures> throughput_once(const ThroughputCase& c) {
   alpha.instances = c.callers;
   alpha.spin_us = c.spin_us;
   alpha.webrtc = c.webrtc;
+  alpha.relayed = c.relayed;
   NodeShape beta;
   beta.workers = c.workers;
   beta.spin_us = c.spin_us;
   beta.webrtc = c.webrtc;
+  beta.relayed = c.relayed;
   beta.instances = c.callees;
   beta.mailbox = c.mailbox;
   if (c.where == Where::AcrossNodes) {
@@ -851,7 +876,9 @@ int main(int argc, char** argv) {
           1, "memory", 0},
          {"across nodes, workers = 2 per node", Where::AcrossNodes, 2, "memory"},
          {"across nodes over WebRTC, workers = 1 per node", Where::AcrossNodes, 1, "memory", -1,
-          true}},
+          true},
+         {"across nodes over WebRTC relayed through coturn, workers = 1 per node",
+          Where::AcrossNodes, 1, "memory", -1, true, true}},
         "Actor -> actor call latency, 64-byte echo, one caller, memory lane (us)", true);
   }
   if (wanted("throughput")) {
@@ -871,6 +898,10 @@ int main(int argc, char** argv) {
                      Where::AcrossNodes, 2, 64, 4, "memory"});
     cases.push_back({"across nodes over WebRTC: 64 callers -> 4 callees, workers = 1 per node",
                      Where::AcrossNodes, 1, 64, 4, "memory", -1, true});
+    cases.push_back(
+        {"across nodes over WebRTC relayed through coturn: 64 callers -> 4 callees, "
+         "workers = 1 per node",
+         Where::AcrossNodes, 1, 64, 4, "memory", -1, true, true});
     run_throughput(cases, {8, 64},
                    "Actor -> actor call throughput, 64-byte echo, call-loop N=200 per caller, "
                    "memory lane");
