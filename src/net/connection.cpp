@@ -143,6 +143,10 @@ void Connection::arm_keepalive() {
       self->finish();
       return;
     }
+    if (silent >= idle / 2 && !self->quiet_reported_) {
+      self->quiet_reported_ = true;
+      self->carrier_->quiet();
+    }
     if (silent >= idle / 2 && self->stage_ == Stage::Open) {
       auto ping = make_frame();
       ping.mutable_ping()->set_nonce(1);

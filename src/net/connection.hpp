@@ -188,6 +188,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // WebSocket stream does for itself).
   boost::asio::steady_timer keepalive_timer_;
   std::chrono::steady_clock::time_point last_heard_{};
+  bool quiet_reported_ = false;  // carrier_->quiet() ran since the peer was last heard
   bool sweeping_ = false;
   boost::beast::flat_buffer buffer_;
   TokenBucket bucket_;

@@ -67,6 +67,7 @@ void Connection::on_read(beast::error_code ec) {
 
 void Connection::on_message(std::span<const uint8_t> bytes) {
   last_heard_ = std::chrono::steady_clock::now();
+  quiet_reported_ = false;
   if (closed_flag_) return;  // closing: drain what the peer still sends until it hangs up
   if (!bucket_.take()) {
     rate_limited();

@@ -35,6 +35,9 @@ class MessageCarrier {
                     std::optional<workload::PayloadType::Tag> lane) = 0;
   // Ends the path; on_closed follows (if it has not run yet).
   virtual void close() = 0;
+  // Nothing was heard on the path for half the idle timeout (the connection pings now and
+  // closes at the full timeout): the carrier may try to repair its path meanwhile.
+  virtual void quiet() {}
 
   // For logs: "webrtc 127.0.0.1:40001 <-> 127.0.0.1:40002".
   virtual std::string describe() const = 0;

@@ -211,10 +211,16 @@ Result<void> IceTransport::send(std::span<const uint8_t> datagram) {
 Result<void> IceTransport::restart() {
   bool ok = false;
   Agent* a = agent_.get();
-  a->loop->run_sync([&] { ok = nice_agent_restart(a->agent); });
+  // New credentials over the candidates gathered before (libnice keeps them): the new
+  // description goes out at once, on the loop like every event (and never after the agent).
+  a->loop->run_sync([&] {
+    ok = nice_agent_restart(a->agent);
+    if (!ok) return;
+    a->relayed = -1;
+    Agent::on_gathering_done(a->agent, a->stream, a);
+  });
   if (!ok) return make_error("ice: restart refused");
-  agent_->relayed = -1;
-  return gather();
+  return {};
 }
 
 IceState IceTransport::state() const { return agent_->state.load(); }

@@ -64,7 +64,8 @@ class IceTransport {
   Result<void> set_remote_description(const std::string& description);
   // One datagram on the selected pair; fails before the transport is Connected or Ready.
   Result<void> send(std::span<const uint8_t> datagram);
-  // New credentials and candidates (RFC 8445 9): gather and exchange descriptions again.
+  // An ICE restart (RFC 8445 9): new credentials over the candidates gathered before, and a new
+  // description (on_gathered) to exchange; connectivity checks start again with the peer's.
   Result<void> restart();
 
   IceState state() const;

@@ -62,6 +62,7 @@ struct PeerConnection::Parts {
 
   std::mutex mu;
   std::shared_ptr<DtlsTransport> dtls;  // made once the peer's fingerprint is known
+  std::string remote_fingerprint;       // of the first description; a restart keeps it
   bool ice_up = false;
   bool dtls_started = false;
   // The peer spoke full SDP (a browser): the answer is full SDP too, for this data section.
@@ -220,8 +221,17 @@ Result<void> PeerConnection::set_remote_description(const std::string& text) {
     return make_error("webrtc: the offer must leave the DTLS client role to us (a=setup:actpass)");
   }
   {
-    std::lock_guard lock(parts_->mu);
-    if (parts_->dtls) return make_error("webrtc: the peer's description is already set");
+    std::unique_lock lock(parts_->mu);
+    if (parts_->dtls) {
+      // Set up already: an ICE restart, under the same certificate.
+      if (d.fingerprint != parts_->remote_fingerprint) {
+        return make_error("webrtc: a restart cannot change the peer's certificate");
+      }
+      lock.unlock();
+      if (!offerer) ACTR_TRY_VOID(parts_->ice->restart());  // new credentials, then answer
+      return parts_->ice->set_remote_description(d.ice);
+    }
+    parts_->remote_fingerprint = d.fingerprint;
   }
   ACTR_TRY(std::unique_ptr<DtlsTransport> dtls,
            DtlsTransport::create(*parts_->loop, parts_->options.certificate,
@@ -234,6 +244,15 @@ Result<void> PeerConnection::set_remote_description(const std::string& text) {
   ACTR_TRY_VOID(parts_->ice->set_remote_description(d.ice));
   parts_->maybe_start_dtls();
   return {};
+}
+
+Result<void> PeerConnection::restart_ice() {
+  if (!parts_->options.offerer) return make_error("webrtc: the offerer restarts ICE");
+  {
+    std::lock_guard lock(parts_->mu);
+    if (!parts_->dtls) return make_error("webrtc: nothing to restart yet");
+  }
+  return parts_->ice->restart();
 }
 
 Result<uint16_t> PeerConnection::open_channel(const std::string& label,

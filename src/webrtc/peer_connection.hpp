@@ -64,8 +64,14 @@ class PeerConnection {
 
   // Gathers candidates; on_description follows.
   Result<void> start();
-  // The peer's description: its fingerprint must be there, and its role must fit ours.
+  // The peer's description: its fingerprint must be there, and its role must fit ours. Once the
+  // connection is set up, a further description is an ICE restart (RFC 8445 9): new ICE
+  // credentials and candidates under the same certificate; the answerer restarts its side and
+  // answers (on_description), DTLS and SCTP go on over the new pair.
   Result<void> set_remote_description(const std::string& text);
+  // The offerer starts an ICE restart: new credentials, candidates gathered again, and a new
+  // description (on_description) for the peer; the data channels stay.
+  Result<void> restart_ice();
   Result<uint16_t> open_channel(const std::string& label, ChannelReliability reliability);
   Result<void> send(uint16_t stream, std::span<const uint8_t> message, bool binary = true);
   PeerState state() const;

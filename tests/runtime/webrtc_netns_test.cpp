@@ -168,16 +168,32 @@ TEST(WebRtcNetns, LossAndACutPathLoseAndDuplicateNothing) {
   EXPECT_EQ(hooks.find("on_webrtc_disconnected"), std::string::npos) << "the lossy path stayed up\n"
                                                                      << hooks;
 
+  // A blackout shorter than the idle timeout: the quiet path gets an ICE restart (new
+  // credentials through the relay) and survives, with every call answered once.
+  filter("");
+  auto held = std::async(std::launch::async, [&] {
+    return call(a_ns, "10.79.0.1", "alpha", "call-loop", "100 beta count");
+  });
+  ASSERT_TRUE(eventually(
+      [&] { return std::stoi("0" + call(b_ns, "10.79.0.2", "beta", "get", "")) > 320; }, 20s));
+  filter("meta l4proto udp drop");
+  std::this_thread::sleep_for(2600ms);  // past half the idle timeout (2 s), not all of it (4 s)
+  filter("");
+  EXPECT_EQ(held.get(), "400");
+  hooks = call(a_ns, "10.79.0.1", "alpha", "hooks", "");
+  EXPECT_EQ(hooks.find("on_webrtc_disconnected"), std::string::npos) << hooks;
+  EXPECT_NE(a->log().find("restarting ICE"), std::string::npos) << a->log();
+
   // Mid-stream, the path loses everything: the calls in flight are sent again on WebSocket and
   // answered once; the count says whether any ran twice or not at all.
   auto loop = std::async(std::launch::async, [&] {
     return call(a_ns, "10.79.0.1", "alpha", "call-loop", "400 beta count");
   });
   ASSERT_TRUE(eventually(
-      [&] { return std::stoi("0" + call(b_ns, "10.79.0.2", "beta", "get", "")) > 350; }, 20s));
+      [&] { return std::stoi("0" + call(b_ns, "10.79.0.2", "beta", "get", "")) > 450; }, 20s));
   filter("meta l4proto udp drop");
-  EXPECT_EQ(loop.get(), "700") << a->log() << b->log();
-  EXPECT_EQ(call(b_ns, "10.79.0.2", "beta", "get", ""), "700");
+  EXPECT_EQ(loop.get(), "800") << a->log() << b->log();
+  EXPECT_EQ(call(b_ns, "10.79.0.2", "beta", "get", ""), "800");
   hooks = call(a_ns, "10.79.0.1", "alpha", "hooks", "");
   EXPECT_NE(hooks.find("on_webrtc_disconnected"), std::string::npos) << hooks;
   // Later calls take WebSocket.

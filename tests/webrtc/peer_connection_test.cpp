@@ -80,5 +80,70 @@ TEST(PeerConnection, MalformedDescriptionsAreRefused) {
   EXPECT_NE(clash.error().message.find("a=setup:active"), std::string::npos);
 }
 
+// An ICE restart: new credentials and candidates under the same certificates; the data channel
+// opened before carries messages both ways after it, and a restart description with another
+// certificate is refused.
+TEST(PeerConnection, AnIceRestartKeepsTheDataChannels) {
+  GlibLoop loop;
+  PeerPair p;
+  ASSERT_TRUE(p.exchange(loop, loopback(), loopback()));
+  ASSERT_TRUE(p.offerer_seen.connected_or_closed());
+  ASSERT_TRUE(p.answerer_seen.connected_or_closed());
+  ASSERT_EQ(p.offerer_seen.state, PeerState::Connected) << p.offerer_seen.closed;
+  auto rpc = p.offerer->open_channel("rpc-reliable", {});
+  ASSERT_TRUE(rpc) << rpc.error().message;
+  ASSERT_TRUE(p.offerer->send(*rpc, bytes("before")));
+  ASSERT_TRUE(p.answerer_seen.wait([&] { return p.answerer_seen.messages.size() == 1; }));
+
+  auto ufrag = [](const std::string& d) {
+    auto at = d.find("a=ice-ufrag:");
+    return at == std::string::npos ? std::string() : d.substr(at + 12, d.find('\n', at) - at - 12);
+  };
+  std::string first_offer, first_answer;
+  {
+    std::lock_guard lock(p.offerer_seen.mutex());
+    first_offer = p.offerer_seen.description;
+  }
+  {
+    std::lock_guard lock(p.answerer_seen.mutex());
+    first_answer = p.answerer_seen.description;
+  }
+  EXPECT_FALSE(p.answerer->restart_ice()) << "only the offerer restarts";
+  ASSERT_TRUE(p.offerer->restart_ice());
+  ASSERT_TRUE(p.offerer_seen.wait([&] { return p.offerer_seen.description != first_offer; }));
+  std::string offer;
+  {
+    std::lock_guard lock(p.offerer_seen.mutex());
+    offer = p.offerer_seen.description;
+  }
+  EXPECT_NE(ufrag(offer), ufrag(first_offer));
+  // The same description under another certificate is refused.
+  std::string forged = offer;
+  auto fp = forged.find("a=fingerprint:sha-256 ");
+  forged[fp + 22] = forged[fp + 22] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(p.answerer->set_remote_description(forged));
+  ASSERT_TRUE(p.answerer->set_remote_description(offer));
+  ASSERT_TRUE(p.answerer_seen.wait([&] { return p.answerer_seen.description != first_answer; }));
+  std::string answer;
+  {
+    std::lock_guard lock(p.answerer_seen.mutex());
+    answer = p.answerer_seen.description;
+  }
+  EXPECT_NE(ufrag(answer), ufrag(first_answer));
+  ASSERT_TRUE(p.offerer->set_remote_description(answer));
+
+  // Messages both ways after the restart, on the channel of before.
+  for (int i = 0; i < 50; ++i) {
+    auto r = p.offerer->send(*rpc, bytes("after " + std::to_string(i)));
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  ASSERT_TRUE(p.answerer_seen.wait([&] { return p.answerer_seen.messages.size() == 51; }))
+      << p.answerer_seen.messages.size();
+  ASSERT_TRUE(p.answerer->send(*rpc, bytes("back")));
+  ASSERT_TRUE(p.offerer_seen.wait([&] { return !p.offerer_seen.messages.empty(); }));
+  EXPECT_EQ(p.offerer_seen.state, PeerState::Connected) << p.offerer_seen.closed;
+  EXPECT_EQ(p.answerer_seen.state, PeerState::Connected) << p.answerer_seen.closed;
+}
+
 }  // namespace
 }  // namespace actr::webrtc

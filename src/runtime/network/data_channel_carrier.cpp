@@ -191,6 +191,11 @@ void DataChannelCarrier::detach(const std::string& reason) {
   closed_locked(lock, reason);
 }
 
+void DataChannelCarrier::quiet() {
+  std::lock_guard lock(mu_);
+  if (!closed_ && on_quiet_) on_quiet_();
+}
+
 void DataChannelCarrier::close() {
   std::unique_lock lock(mu_);
   closed_locked(lock, "closed by this node");

@@ -55,6 +55,7 @@ class DataChannelCarrier final : public net::MessageCarrier {
   bool send(std::span<const uint8_t> frame,
             std::optional<workload::PayloadType::Tag> lane) override;
   void close() override;
+  void quiet() override;
   std::string describe() const override {
     return description_ + (relayed_ ? " (relayed)" : " (direct)");
   }
@@ -63,6 +64,9 @@ class DataChannelCarrier final : public net::MessageCarrier {
   // Runs (under the carrier's lock: it must only post) when the connection riding on it closes
   // the carrier, so that the owner tears the peer connection down.
   void on_close(std::function<void()> fn) { on_close_ = std::move(fn); }
+  // Runs when the connection riding on it has heard nothing for a while (it must only post):
+  // the owner may restart ICE.
+  void on_quiet(std::function<void()> fn) { on_quiet_ = std::move(fn); }
 
   // For tests and metrics: pieces waiting for room in the association's buffer.
   size_t queued() const;
@@ -89,6 +93,7 @@ class DataChannelCarrier final : public net::MessageCarrier {
   bool close_reported_ = false;
   std::string close_reason_;
   std::function<void()> on_close_;
+  std::function<void()> on_quiet_;
 };
 
 }  // namespace actr::runtime

@@ -26,6 +26,7 @@ struct WebRtcLinks::Link {
   std::shared_ptr<DataChannelCarrier> carrier;
   enum class State { Negotiating, Open, Ended };
   State state = State::Negotiating;  // guarded by WebRtcLinks::mu_
+  bool restarting = false;           // an ICE restart is under way (guarded by mu_)
 };
 
 namespace {
@@ -174,6 +175,13 @@ Result<void> WebRtcLinks::begin(const std::shared_ptr<Link>& link,
   std::shared_ptr<webrtc::PeerConnection> pc(std::move(created));
   auto carrier = std::make_shared<DataChannelCarrier>(pc.get(), settings_.max_frame_bytes,
                                                       "webrtc to " + link->address);
+  carrier->on_quiet([this, weak] {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    loop_->post([this, weak] {
+      if (auto l = weak.lock()) restart(l);
+    });
+  });
   carrier->on_close([this, weak] {
     std::lock_guard lock(mu_);
     if (stopped_) return;
@@ -239,25 +247,40 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
   std::shared_ptr<Link> link, replaced;
   switch (signal.kind()) {
     case transport::PeerSignal::OFFER: {
+      std::shared_ptr<webrtc::PeerConnection> restart_pc;
       {
         std::lock_guard lock(mu_);
         if (stopped_) return true;
         auto it = links_.find(key);
         if (it != links_.end()) {
           auto& existing = it->second;
-          if (existing->session == signal.session()) return true;  // a repeat
-          // Both offered at once: the smaller address's offer wins.
-          if (existing->offerer && existing->state == Link::State::Negotiating && own_key_ < key) {
-            return true;
+          if (existing->session == signal.session()) {
+            // The same session again: an ICE restart of an open path, else a repeat.
+            if (existing->state != Link::State::Open || existing->offerer) return true;
+            link = existing;
+            restart_pc = existing->pc;
+          } else if (existing->offerer && existing->state == Link::State::Negotiating &&
+                     own_key_ < key) {
+            return true;  // both offered at once: the smaller address's offer wins
+          } else {
+            // Theirs wins, or the peer starts over (it lost the path we still think open).
+            replaced = existing;
+            replaced->state = Link::State::Ended;
+            links_.erase(it);
           }
-          // Theirs wins, or the peer starts over (it lost the path we still think open).
-          replaced = existing;
-          replaced->state = Link::State::Ended;
-          links_.erase(it);
         }
-        failed_until_.erase(key);
-        link =
-            make_link(signal.node_address(), key, false, signal.session(), from, to.serial_number);
+        if (!link) {
+          failed_until_.erase(key);
+          link = make_link(signal.node_address(), key, false, signal.session(), from,
+                           to.serial_number);
+        }
+      }
+      if (restart_pc) {
+        spdlog::info("webrtc: {} restarts ICE on the path from {}", to_string(from), link->address);
+        if (auto set = restart_pc->set_remote_description(signal.description()); !set) {
+          end(link, "the ICE restart is refused: " + set.error().message, true);
+        }
+        return true;
       }
       if (replaced) {
         if (replaced->carrier) replaced->carrier->detach("the peer made a new offer");
@@ -280,6 +303,7 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
         }
         link = it->second;
         pc = link->pc;
+        link->restarting = false;
       }
       if (!pc) return true;
       if (auto set = pc->set_remote_description(signal.description()); !set) {
@@ -302,6 +326,22 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
     default:
       return true;
   }
+}
+
+void WebRtcLinks::restart(const std::shared_ptr<Link>& link) {
+  // The offerer restarts (the answerer's own silence shows on the offerer's side as well).
+  if (!link->offerer) return;
+  std::shared_ptr<webrtc::PeerConnection> pc;
+  {
+    std::lock_guard lock(mu_);
+    if (link->state != Link::State::Open || link->restarting) return;
+    link->restarting = true;
+    pc = link->pc;
+  }
+  if (!pc) return;
+  spdlog::info("webrtc: the path to {} is quiet; restarting ICE", link->address);
+  ++restarts_;
+  if (auto r = pc->restart_ice(); !r) end(link, "ICE restart: " + r.error().message, true);
 }
 
 void WebRtcLinks::on_description(const std::shared_ptr<Link>& link, std::string description) {

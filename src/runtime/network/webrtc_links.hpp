@@ -11,6 +11,7 @@
 // offer at once, the offer of the node with the smaller advertised address wins.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -74,6 +75,8 @@ class WebRtcLinks {
   // False when it is not a WebRTC signal.
   bool on_relayed(const workload::ActrId& from, const workload::ActrId& to,
                   const std::string& payload);
+  // ICE restarts this node began (tests, metrics).
+  uint64_t restarts() const { return restarts_.load(); }
 
   struct Link;
 
@@ -87,6 +90,9 @@ class WebRtcLinks {
   void on_description(const std::shared_ptr<Link>& link, std::string description);
   void on_connected(const std::shared_ptr<Link>& link);
   void on_channel(const std::shared_ptr<Link>& link);
+  // The path of an open link went quiet: the offerer restarts ICE (new credentials and
+  // candidates, the same DTLS and SCTP), the answerer follows the new offer.
+  void restart(const std::shared_ptr<Link>& link);
   // The link ends (on the loop or any thread): its peer connection goes, the hooks hear it.
   // `tell_peer`: send the peer a CLOSE so that it stops waiting too.
   void end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer);
@@ -106,6 +112,7 @@ class WebRtcLinks {
   std::map<std::string, std::chrono::steady_clock::time_point> failed_until_;
   std::vector<std::shared_ptr<webrtc::PeerConnection>> retired_;
   int beginning_ = 0;  // begin() calls under way
+  std::atomic<uint64_t> restarts_{0};
   std::condition_variable begun_;
 };
 
