@@ -209,11 +209,11 @@ void Connection::stop_taking(ActrError reason) {
   if (!again.empty()) {
     spdlog::info("net: {} closed with {} request(s) unanswered; sending them on another path",
                  describe(), again.size());
-    // Off the strand: the other path's connection takes them under the transport's lock.
+    // At once, not posted: a stopping transport would drop a posted job with the callbacks in
+    // it. The other path only posts to its own strand (under the transport's lock, which no one
+    // holds while waiting for a strand), or fails them when the transport is stopped.
     auto resend = std::move(resend_);
-    asio::post(ctx_->ioc, [resend = std::move(resend), again = std::move(again)]() mutable {
-      resend(std::move(again));
-    });
+    resend(std::move(again));
   }
   resend_ = nullptr;
 }

@@ -9,8 +9,12 @@ std::string RecentRequests::key(const workload::Message& m) {
 }
 
 void RecentRequests::expire(std::chrono::steady_clock::time_point now) {
-  while (!order_.empty() && (now - order_.front().first > keep_ || order_.size() > max_entries_)) {
-    entries_.erase(order_.front().second);
+  while (!order_.empty() && (now - order_.front().first > keep_ || order_.size() > max_entries_ ||
+                             bytes_ > max_bytes_)) {
+    if (auto it = entries_.find(order_.front().second); it != entries_.end()) {
+      bytes_ -= it->second.bytes;
+      entries_.erase(it);
+    }
     order_.pop_front();
   }
 }
@@ -64,6 +68,8 @@ void RecentRequests::replied(const std::string& key, const workload::CallResult&
     auto it = entries_.find(key);
     if (it == entries_.end()) return;
     it->second.reply = result;
+    it->second.bytes = result.is_ok() ? result.value().size() : 0;
+    bytes_ += it->second.bytes;
     answer.swap(it->second.waiting);
   }
   for (auto& r : answer) r.reply(result);

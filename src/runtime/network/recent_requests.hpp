@@ -25,9 +25,10 @@ namespace actr::runtime {
 class RecentRequests {
  public:
   // Entries live `keep` (past the path's idle timeout, when a dead path is noticed), at most
-  // `max_entries` of them (the oldest go first).
-  RecentRequests(std::chrono::milliseconds keep, size_t max_entries)
-      : keep_(keep), max_entries_(max_entries) {}
+  // `max_entries` of them holding at most `max_bytes` of replies (the oldest go first).
+  RecentRequests(std::chrono::milliseconds keep, size_t max_entries,
+                 size_t max_bytes = 64 * 1024 * 1024)
+      : keep_(keep), max_entries_(max_entries), max_bytes_(max_bytes) {}
 
   static std::string key(const workload::Message& m);
 
@@ -44,6 +45,7 @@ class RecentRequests {
  private:
   struct Entry {
     bool call = false;
+    size_t bytes = 0;  // of the reply kept
     std::optional<workload::Status> accepted;
     std::optional<workload::CallResult> reply;
     std::vector<net::Responder> waiting;
@@ -52,6 +54,8 @@ class RecentRequests {
 
   const std::chrono::milliseconds keep_;
   const size_t max_entries_;
+  const size_t max_bytes_;
+  size_t bytes_ = 0;  // replies kept, in all
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> order_;
