@@ -133,7 +133,8 @@ void Connection::start_carrier() {
 void Connection::arm_keepalive() {
   auto idle = ctx_->options.idle_timeout;
   if (idle.count() <= 0) return;
-  keepalive_timer_.expires_after(idle / 4);
+  // Every eighth of the timeout: silence is seen within an eighth past half of it.
+  keepalive_timer_.expires_after(idle / 8);
   keepalive_timer_.async_wait([self = shared_from_this(), idle](beast::error_code ec) {
     if (ec || self->finished_ || self->closed_flag_) return;
     auto silent = std::chrono::steady_clock::now() - self->last_heard_;

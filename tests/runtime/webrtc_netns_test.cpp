@@ -172,30 +172,40 @@ TEST(WebRtcNetns, LossAndACutPathLoseAndDuplicateNothing) {
   // credentials through the relay) and survives, with every call answered once.
   filter("");
   auto held = std::async(std::launch::async, [&] {
-    return call(a_ns, "10.79.0.1", "alpha", "call-loop", "100 beta count");
+    return call(a_ns, "10.79.0.1", "alpha", "call-loop", "1000 beta count");
   });
   ASSERT_TRUE(eventually(
       [&] { return std::stoi("0" + call(b_ns, "10.79.0.2", "beta", "get", "")) > 320; }, 20s));
   filter("meta l4proto udp drop");
-  std::this_thread::sleep_for(2600ms);  // past half the idle timeout (2 s), not all of it (4 s)
+  // Past half the idle timeout (2 s, seen within 0.5 s), well short of all of it (4 s), so that
+  // SCTP's next retransmission (its timer doubles from 100 ms) comes before the 4 s.
+  std::this_thread::sleep_for(2600ms);
   filter("");
-  EXPECT_EQ(held.get(), "400");
+  EXPECT_EQ(held.get(), "1300");
   hooks = call(a_ns, "10.79.0.1", "alpha", "hooks", "");
   EXPECT_EQ(hooks.find("on_webrtc_disconnected"), std::string::npos) << hooks;
-  EXPECT_NE(a->log().find("restarting ICE"), std::string::npos) << a->log();
+  EXPECT_NE(a->log().find("restarting ICE"), std::string::npos) << hooks << a->log();
 
   // Mid-stream, the path loses everything: the calls in flight are sent again on WebSocket and
   // answered once; the count says whether any ran twice or not at all.
   auto loop = std::async(std::launch::async, [&] {
-    return call(a_ns, "10.79.0.1", "alpha", "call-loop", "400 beta count");
+    return call(a_ns, "10.79.0.1", "alpha", "call-loop", "2000 beta count");
   });
   ASSERT_TRUE(eventually(
-      [&] { return std::stoi("0" + call(b_ns, "10.79.0.2", "beta", "get", "")) > 450; }, 20s));
+      [&] { return std::stoi("0" + call(b_ns, "10.79.0.2", "beta", "get", "")) > 1350; }, 20s));
   filter("meta l4proto udp drop");
-  EXPECT_EQ(loop.get(), "800") << a->log() << b->log();
-  EXPECT_EQ(call(b_ns, "10.79.0.2", "beta", "get", ""), "800");
-  hooks = call(a_ns, "10.79.0.1", "alpha", "hooks", "");
-  EXPECT_NE(hooks.find("on_webrtc_disconnected"), std::string::npos) << hooks;
+  EXPECT_EQ(loop.get(), "3300") << a->log() << b->log();
+  EXPECT_EQ(call(b_ns, "10.79.0.2", "beta", "get", ""), "3300");
+  EXPECT_NE(a->log().find("request(s) unanswered; sending them on another path"), std::string::npos)
+      << "the cut came after the loop ended\n"
+      << a->log();
+  EXPECT_TRUE(eventually(
+      [&] {
+        hooks = call(a_ns, "10.79.0.1", "alpha", "hooks", "");
+        return hooks.find("on_webrtc_disconnected") != std::string::npos;
+      },
+      10s))
+      << hooks;
   // Later calls take WebSocket.
   EXPECT_EQ(call(a_ns, "10.79.0.1", "alpha", "call", "beta echo after"), "after");
   a.reset();
