@@ -184,7 +184,10 @@ struct CoreModuleTypeDecl {
 };
 struct CoreTypeDef {
   bool is_module = false;
-  wasm::FuncType func;                     // !is_module
+  wasm::FuncType func;  // !is_module
+  // False for a GC `(sub (func ...))` without `final` (binary 0x00 0x50): such a type may be
+  // declared, but nothing here can match it (GC subtyping is not supported).
+  bool final = true;
   std::vector<CoreModuleTypeDecl> module;  // is_module
 };
 

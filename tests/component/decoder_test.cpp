@@ -621,5 +621,59 @@ TEST(Decoder, FuzzRegressionsFailCleanly) {
   EXPECT_GE(n, 5);
 }
 
+// GC core types in a component's core type sections: function types inside `rec` (of one) and
+// `sub` (final, or non-final with the 0x00 prefix) without supertypes are read; what cannot be
+// supported is refused with a line of its own; a non-final type may be declared, never used.
+TEST(Decoder, GcCoreTypesOfOneFunctionWithoutSupertypes) {
+  auto component = [](std::vector<uint8_t> core_type) {
+    std::vector<uint8_t> b = {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x03};
+    b.push_back(static_cast<uint8_t>(core_type.size() + 1));
+    b.push_back(0x01);  // one core type
+    b.insert(b.end(), core_type.begin(), core_type.end());
+    return b;
+  };
+  const std::vector<uint8_t> func = {0x60, 0x01, 0x7f, 0x00};  // (func (param i32))
+  auto with = [&](std::vector<uint8_t> head) {
+    head.insert(head.end(), func.begin(), func.end());
+    return component(head);
+  };
+  for (auto bytes : {with({0x4f, 0x00}), with({0x00, 0x50, 0x00}), with({0x4e, 0x01}),
+                     with({0x4e, 0x01, 0x4f, 0x00})}) {
+    auto c = decode_ok(bytes);
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(validate::validate(*c).ok());
+  }
+  auto sub = decode_ok(with({0x00, 0x50, 0x00}));
+  ASSERT_TRUE(sub);
+  const auto& def = sub->defs[0].core_type;
+  ASSERT_TRUE(def);
+  EXPECT_FALSE(def->final);
+  EXPECT_EQ(def->func.params.size(), 1u);
+
+  EXPECT_NE(decode_error(with({0x4e, 0x02})).find("rec groups of 2 types are not supported"),
+            std::string::npos);
+  EXPECT_NE(decode_error(with({0x4f, 0x01, 0x00})).find("sub with supertypes"), std::string::npos);
+  EXPECT_NE(decode_error(component({0x4f, 0x00, 0x5f, 0x00})).find("struct and array"),
+            std::string::npos);
+  EXPECT_NE(decode_error(component({0x00, 0x51})).find("invalid core type form"),
+            std::string::npos);
+
+  // A module type that aliases the non-final type for an import: refused, saying why.
+  std::vector<uint8_t> b = with({0x00, 0x50, 0x00});
+  const std::vector<uint8_t> module_type = {0x03, 0x0c, 0x01,  // core type section, 1 type
+                                            0x50, 0x02,        // module type, 2 decls
+                                            0x02, 0x10, 0x01, 0x01, 0x00,  // alias outer 1 0
+                                            0x00, 0x01, 'a',  0x01, 'b',  0x00, 0x00};
+  std::vector<uint8_t> fixed = module_type;
+  fixed[1] = static_cast<uint8_t>(fixed.size() - 2);
+  b.insert(b.end(), fixed.begin(), fixed.end());
+  auto c = decode_ok(b);
+  ASSERT_TRUE(c);
+  auto v = validate::validate(*c);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().message.find("non-final core function type"), std::string::npos)
+      << v.error().message;
+}
+
 }  // namespace
 }  // namespace actr::component

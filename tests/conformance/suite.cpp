@@ -183,7 +183,7 @@ std::string markdown_report(const std::vector<FileRun>& runs, const Expectations
      << "  expected-failures list skip files or commands, with their reason; a script the reader\n"
      << "  cannot parse and that is not listed fails its test.\n"
      << "- Expected failures (the list above, with their reasons) are the validator's and\n"
-     << "  engines' known gaps: multi-memory and GC types\n"
+     << "  engines' known gap: multi-memory (wabt 1.0.32 cannot read it)\n"
      << "  (issue 12). A check that\n"
      << "  starts passing is reported so that its line is removed.\n\n";
 

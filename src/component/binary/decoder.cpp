@@ -427,10 +427,56 @@ class Decoder {
       }
       return t;
     }
-    if (form == 0x4e || form == 0x4f || form == 0x00) {
-      return Reader::error_at(at, "GC core types (rec, sub) are not supported");
+    if (form == 0x4e) {  // rec: one subtype only (it then defines one type, as the others do)
+      ACTR_TRY(uint32_t n, s.u32());
+      if (n != 1) {
+        return Reader::error_at(at, "core rec groups of " + std::to_string(n) +
+                                        " types are not supported (only of one)");
+      }
+      size_t sub_at = s.offset();
+      ACTR_TRY(uint8_t sub, s.byte());
+      if (sub == 0x50 || sub == 0x4f) {
+        ACTR_TRY_VOID(gc_subtype(s, sub_at, sub == 0x4f, *t));
+      } else {
+        ACTR_TRY_VOID(gc_comptype(s, sub_at, sub, *t));
+      }
+      return t;
+    }
+    if (form == 0x4f) {  // sub final
+      ACTR_TRY_VOID(gc_subtype(s, at, true, *t));
+      return t;
+    }
+    if (form == 0x00) {  // 0x00 0x50: a non-final sub (a bare 0x50 is a module type)
+      ACTR_TRY(uint8_t next, s.byte());
+      if (next != 0x50) return Reader::error_at(at, "invalid core type form 0x00 " + hex(next));
+      ACTR_TRY_VOID(gc_subtype(s, at, false, *t));
+      return t;
     }
     return Reader::error_at(at, "invalid core type form " + hex(form));
+  }
+
+  // A GC subtype after its 0x50 / 0x4f: supertypes, then the composite type. Function types
+  // without supertypes are read; subtyping, structs and arrays are refused, one line each.
+  Result<void> gc_subtype(Reader& s, size_t at, bool final, ast::CoreTypeDef& t) {
+    ACTR_TRY(uint32_t supers, s.u32());
+    if (supers != 0) {
+      return Reader::error_at(at, "core subtyping (sub with supertypes) is not supported");
+    }
+    t.final = final;
+    size_t comp_at = s.offset();
+    ACTR_TRY(uint8_t comp, s.byte());
+    return gc_comptype(s, comp_at, comp, t);
+  }
+
+  Result<void> gc_comptype(Reader& s, size_t at, uint8_t form, ast::CoreTypeDef& t) {
+    if (form == 0x60) {
+      ACTR_TRY(t.func, read_core_functype(s));
+      return {};
+    }
+    if (form == 0x5f || form == 0x5e) {
+      return Reader::error_at(at, "GC struct and array types are not supported");
+    }
+    return Reader::error_at(at, "invalid core composite type " + hex(form));
   }
 
   Result<ast::CoreModuleTypeDecl> module_decl(Reader& s, int depth) {

@@ -124,7 +124,12 @@ const char* unsupported_type_name(uint8_t op) {
 struct CoreTypeEntry {
   std::shared_ptr<const wasm::FuncType> func;    // a function type, or
   std::shared_ptr<const CoreModuleType> module;  // a module type
+  bool non_final = false;  // func: a GC (sub ...) without final, declared but never matched
 };
+
+constexpr const char* kNonFinal =
+    "a non-final core function type (sub without final) cannot describe a module's function: GC "
+    "subtyping is not supported";
 
 // A new name of a resource type (DefinedType::resource_alias): an object only compared by address.
 std::shared_ptr<const void> new_alias() { return std::make_shared<const char>(0); }
@@ -547,6 +552,7 @@ struct TypeSpace::State {
     CoreTypeEntry e;
     if (!d.is_module) {
       e.func = std::make_shared<const wasm::FuncType>(d.func);
+      e.non_final = !d.final;
       return e;
     }
     if (in_module_type) return fail("a module type cannot be defined inside a module type");
@@ -569,6 +575,7 @@ struct TypeSpace::State {
         case K::Type: {
           if (!decl.type || decl.type->is_module)
             return fail(where + ": module types cannot be nested");
+          if (!decl.type->final) return fail(where + ": " + kNonFinal);
           types.push_back(std::make_shared<const wasm::FuncType>(decl.type->func));
           break;
         }
@@ -580,6 +587,7 @@ struct TypeSpace::State {
           ACTR_TRY(const CoreTypeEntry& t,
                    context(at(s.core_types, decl.alias.outer_index, "core type"), where));
           if (!t.func) return fail(where + ": outer alias of a module type");
+          if (t.non_final) return fail(where + ": " + kNonFinal);
           types.push_back(t.func);
           break;
         }

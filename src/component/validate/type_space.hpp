@@ -26,8 +26,9 @@
 //
 // Not supported (rejected with a message saying so): the async ABI and built-ins ("async ... not
 // supported: the actr host is synchronous"), threads, error-context, streams, futures,
-// value imports/exports and start definitions (🪙), GC core types. Fixed-size lists (🔧,
-// `list<T, N>`) are supported.
+// value imports/exports and start definitions (🪙); of GC core types, rec groups of more than
+// one type, supertypes, structs and arrays, and any use of a non-final function type. Fixed-size
+// lists (🔧, `list<T, N>`) are supported.
 // External visibility (visibility.hpp) is checked for the imports and exports of components and
 // component types. Hostile shapes are bounded: types nest at most 100 deep and
 // at most 10^6 nodes written out, a type declares at most 10^4 abstract resources.
