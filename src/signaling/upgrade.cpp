@@ -16,4 +16,18 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+std::optional<std::string> enroll_subprotocol(std::string_view offered) {
+  for (size_t start = 0; start <= offered.size();) {
+    size_t comma = std::min(offered.find(',', start), offered.size());
+    std::string_view item = offered.substr(start, comma - start);
+    start = comma + 1;
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.starts_with(kEnrollSubprotocol) && item.size() > kEnrollSubprotocol.size()) {
+      return std::string(item.substr(kEnrollSubprotocol.size()));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace actr::signaling

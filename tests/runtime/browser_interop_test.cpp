@@ -94,6 +94,8 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
                         (dir / "enroll-token").string() + " --proto-dir " + ACTR_SOURCE_ROOT +
                         "/proto --target test/beta --route echo --payload 'hello from chromium'");
   std::cout << "call_actor.mjs: " << out << std::endl;
+  // The page's own WebSocket enrolled with the token as a subprotocol.
+  EXPECT_NE(out.find("\"page_signaling\":\"actr-enroll.\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"reply\":\"hello from chromium\""), std::string::npos)
       << out << "\n--- node ---\n"
       << node.log();

@@ -126,6 +126,24 @@ TEST_F(SignalingUpgradeTest, EnrollmentTokenIsRequiredWhenConfigured) {
   EXPECT_TRUE(nobody_left(*server));
 }
 
+// A browser's WebSocket cannot carry headers: the token comes as a subprotocol, which the
+// accepted upgrade names back (browsers refuse an upgrade that does not).
+TEST_F(SignalingUpgradeTest, TheTokenMayComeAsASubprotocol) {
+  auto server = start("s3cret-token-0123");
+  auto right = raw_request(server->port(),
+                           {{"Sec-WebSocket-Protocol", "other, actr-enroll.s3cret-token-0123"}});
+  EXPECT_EQ(right.result(), http::status::switching_protocols);
+  EXPECT_EQ(right[http::field::sec_websocket_protocol], "actr-enroll.s3cret-token-0123");
+  auto wrong =
+      raw_request(server->port(), {{"Sec-WebSocket-Protocol", "actr-enroll.s3cret-token-0124"}});
+  EXPECT_EQ(wrong.result(), http::status::unauthorized);
+  auto empty = raw_request(server->port(), {{"Sec-WebSocket-Protocol", "actr-enroll."}});
+  EXPECT_EQ(empty.result(), http::status::unauthorized);
+  EXPECT_EQ(enroll_subprotocol(" a ,actr-enroll.x1 , actr-enroll.x2"),
+            std::optional<std::string>("x1"));
+  EXPECT_EQ(enroll_subprotocol("chat"), std::nullopt);
+}
+
 TEST_F(SignalingUpgradeTest, OpenEnrollmentNeedsNoToken) {
   auto server = start();
   auto client = Client::connect(server->listen_address());

@@ -83,6 +83,7 @@ struct Session : RegistryPeer, std::enable_shared_from_this<Session> {
   std::deque<std::string> outbox;
   bool writing = false;
   bool closing = false;
+  std::string subprotocol;  // the accepted Sec-WebSocket-Protocol (a browser's token), or empty
   bool ended = false;
   SteadyClock::time_point last_seen;
   SteadyClock::time_point last_refill;
@@ -124,11 +125,26 @@ struct Session : RegistryPeer, std::enable_shared_from_this<Session> {
       return refuse(http::status::bad_request, "expected a WebSocket upgrade");
     if (!core.options.enrollment.open) {
       auto field = upgrade[http::field::authorization];
-      std::string_view authorization(field.data(), field.size());
+      std::string authorization(field.data(), field.size());
+      if (authorization.empty()) {
+        // Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol,
+        // which the accepted upgrade names back (docs/NETWORK.md "Enrollment").
+        auto offered = upgrade[http::field::sec_websocket_protocol];
+        if (auto t = enroll_subprotocol(std::string_view(offered.data(), offered.size()))) {
+          authorization = "Bearer " + *t;
+          subprotocol = std::string(kEnrollSubprotocol) + *t;
+        }
+      }
       if (authorization.empty())
         return refuse(http::status::unauthorized, "an enrollment token is required");
       token = core.options.enrollment.match(authorization);
       if (!token) return refuse(http::status::unauthorized, "wrong enrollment token");
+    }
+    if (!subprotocol.empty()) {
+      ws.set_option(
+          websocket::stream_base::decorator([p = subprotocol](websocket::response_type& res) {
+            res.set(http::field::sec_websocket_protocol, p);
+          }));
     }
     if (auto it = upgrade.find(kCredentialHeader); it != upgrade.end()) {
       if (auto refused =

@@ -100,6 +100,14 @@ const frames = [];
 let frameWaiter = null;
 try {
   const page = await browser.newPage();
+  // The page's own WebSocket to the signaling server: a browser offers its enrollment token as
+  // a subprotocol (it cannot set headers), and the server must name it back.
+  const pageSignaling = await page.evaluate((url, token) => new Promise((done) => {
+    const ws = new WebSocket(url, [`actr-enroll.${token}`]);
+    ws.onopen = () => { done(ws.protocol); ws.close(); };
+    ws.onerror = () => done('error');
+  }), need('signal'), token);
+  if (!pageSignaling.startsWith('actr-enroll.')) fail(`the page's WebSocket: ${pageSignaling}`);
   await page.exposeFunction('actrMessage', (label, b64) => {
     frames.push({label, bytes: Buffer.from(b64, 'base64')});
     if (frameWaiter) frameWaiter();
@@ -202,6 +210,7 @@ try {
     reply: Buffer.from(reply.ok, 'base64').toString(),
     browser: `${me.realm}:${me.serial}`,
     target: `${target.realm}:${target.serial}`,
+    page_signaling: pageSignaling.slice(0, 'actr-enroll.'.length),
   }));
 } finally {
   await browser.close();
