@@ -16,13 +16,21 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-std::optional<std::string> enroll_subprotocol(std::string_view offered) {
-  for (size_t start = 0; start <= offered.size();) {
-    size_t comma = std::min(offered.find(',', start), offered.size());
-    std::string_view item = offered.substr(start, comma - start);
+std::vector<std::string_view> header_list(std::string_view value) {
+  std::vector<std::string_view> items;
+  for (size_t start = 0; start <= value.size();) {
+    size_t comma = std::min(value.find(',', start), value.size());
+    std::string_view item = value.substr(start, comma - start);
     start = comma + 1;
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+std::optional<std::string> enroll_subprotocol(std::string_view offered) {
+  for (std::string_view item : header_list(offered)) {
     if (item.starts_with(kEnrollSubprotocol) && item.size() > kEnrollSubprotocol.size()) {
       return std::string(item.substr(kEnrollSubprotocol.size()));
     }

@@ -25,6 +25,9 @@ namespace actr::signaling {
 inline constexpr const char* kCredentialHeader = "X-Actr-Credential";
 inline constexpr std::string_view kEnrollSubprotocol = "actr-enroll.";
 
+// The items of a comma-separated header value, spaces around them cut, empty ones left out.
+std::vector<std::string_view> header_list(std::string_view value);
+
 // The token of the first `actr-enroll.TOKEN` among the offered subprotocols (a comma-separated
 // Sec-WebSocket-Protocol value), if any.
 std::optional<std::string> enroll_subprotocol(std::string_view offered);

@@ -25,17 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  ::pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
   if (!fs::exists(guest_path("runtime_probe"))) {
     ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
@@ -84,15 +73,16 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
   bool ready = false;
   for (auto until = std::chrono::steady_clock::now() + 60s;
        !ready && std::chrono::steady_clock::now() < until;) {
-    ready = run(node_call + "echo ready") == "ready";
+    ready = shell_output(node_call + "echo ready") == "ready";
     if (!ready) std::this_thread::sleep_for(200ms);
   }
   ASSERT_TRUE(ready) << node.log() << signal.log();
 
-  std::string out = run("ip netns exec " + ns.name() + " " + ACTR_NODE_EXECUTABLE + " " +
-                        script.string() + " --signal ws://" + host + ":7450 --token-file " +
-                        (dir / "enroll-token").string() + " --proto-dir " + ACTR_SOURCE_ROOT +
-                        "/proto --target test/beta --route echo --payload 'hello from chromium'");
+  std::string out =
+      shell_output("ip netns exec " + ns.name() + " " + ACTR_NODE_EXECUTABLE + " " +
+                   script.string() + " --signal ws://" + host + ":7450 --token-file " +
+                   (dir / "enroll-token").string() + " --proto-dir " + ACTR_SOURCE_ROOT +
+                   "/proto --target test/beta --route echo --payload 'hello from chromium'");
   std::cout << "call_actor.mjs: " << out << std::endl;
   // The page's own WebSocket enrolled with the token as a subprotocol.
   EXPECT_NE(out.find("\"page_signaling\":\"actr-enroll.\""), std::string::npos) << out;
@@ -103,7 +93,7 @@ TEST(BrowserInterop, ChromiumCallsAnActorOverWebRtc) {
   auto at = out.find("\"browser\":\"");
   ASSERT_NE(at, std::string::npos) << out;
   std::string browser_id = out.substr(at + 11, out.find('"', at + 11) - at - 11);
-  std::string hooks = run(node_call + "hooks");
+  std::string hooks = shell_output(node_call + "hooks");
   EXPECT_NE(hooks.find("on_webrtc_connected " + browser_id + " relayed=no"), std::string::npos)
       << hooks;
   std::cout << "node hooks: " << hooks << std::endl;

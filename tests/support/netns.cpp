@@ -32,15 +32,19 @@ bool Netns::sh(const std::string& command) const {
   return run("ip netns exec " + name_ + " " + command);
 }
 
-std::string Netns::output(const std::string& command) const {
+std::string shell_output(const std::string& command) {
   std::string out;
-  FILE* p = ::popen(("ip netns exec " + name_ + " " + command + " 2>&1").c_str(), "r");
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
   if (!p) return out;
   char buf[4096];
   while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   ::pclose(p);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
+}
+
+std::string Netns::output(const std::string& command) const {
+  return shell_output("ip netns exec " + name_ + " " + command);
 }
 
 std::vector<std::string> Netns::inside(std::vector<std::string> argv) const {

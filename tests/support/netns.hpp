@@ -8,6 +8,9 @@
 
 namespace actr::test {
 
+// What a shell command line prints (stdout and stderr, trailing newlines cut).
+std::string shell_output(const std::string& command);
+
 class Netns {
  public:
   // A namespace named "actr-<role>-<pid>", with `lo` up.

@@ -227,27 +227,15 @@ Result<Value> Parser::value_inner(const ValueType& t) {
       if (tok.kind != Tok::LBracket) return unexpected(tok, "`[`");
       if (!t.elem) return make_error("list type without an element type");
       // A list<u8> is built in the compact form, as lifting makes it.
-      const bool bytes = t.elem->kind == Kind::U8;
-      std::string byte_buffer;
-      Value out = Value::list({});
-      while (true) {
-        ACTR_TRY(Token next, lex_.peek());
-        if (next.kind == Tok::RBracket) break;
-        ACTR_TRY(Value item, value(*t.elem));
-        if (bytes) {
-          byte_buffer.push_back(static_cast<char>(item.u));
-        } else {
-          out.items.push_back(std::move(item));
-        }
-        ACTR_TRY(Token sep, lex_.peek());
-        if (sep.kind == Tok::Comma) {
-          (void)lex_.next();
-        } else if (sep.kind != Tok::RBracket) {
-          return unexpected(sep, "`,` or `]`");
-        }
+      if (t.elem->kind == Kind::U8) {
+        std::string bytes;
+        ACTR_TRY_VOID(list_items(*t.elem, t, SIZE_MAX,
+                                 [&](Value item) { bytes.push_back(static_cast<char>(item.u)); }));
+        return Value::bytes(std::move(bytes));
       }
-      (void)lex_.next();
-      if (bytes) return Value::bytes(std::move(byte_buffer));
+      Value out = Value::list({});
+      ACTR_TRY_VOID(list_items(*t.elem, t, SIZE_MAX,
+                               [&](Value item) { out.items.push_back(std::move(item)); }));
       return out;
     }
     case Kind::FixedList: {
@@ -255,23 +243,8 @@ Result<Value> Parser::value_inner(const ValueType& t) {
       if (tok.kind != Tok::LBracket) return unexpected(tok, "`[`");
       if (!t.elem) return make_error("list type without an element type");
       Value out = Value::fixed_list({});
-      while (true) {
-        ACTR_TRY(Token next, lex_.peek());
-        if (next.kind == Tok::RBracket) break;
-        if (out.items.size() == t.length) {
-          return make_error("more than " + std::to_string(t.length) + " elements for `" +
-                            to_wit(t) + "`");
-        }
-        ACTR_TRY(Value item, value(*t.elem));
-        out.items.push_back(std::move(item));
-        ACTR_TRY(Token sep, lex_.peek());
-        if (sep.kind == Tok::Comma) {
-          (void)lex_.next();
-        } else if (sep.kind != Tok::RBracket) {
-          return unexpected(sep, "`,` or `]`");
-        }
-      }
-      (void)lex_.next();
+      ACTR_TRY_VOID(list_items(*t.elem, t, t.length,
+                               [&](Value item) { out.items.push_back(std::move(item)); }));
       if (out.items.size() != t.length) {
         return make_error(std::to_string(out.items.size()) + " elements for `" + to_wit(t) +
                           "` (it takes exactly " + std::to_string(t.length) + ")");
@@ -302,19 +275,8 @@ Result<Value> Parser::value_inner(const ValueType& t) {
       if (!t.key || !t.elem) return make_error("map type without key and value types");
       const TypeRef entry = tuple_of({t.key, t.elem});
       Value out = Value::map({});
-      while (true) {
-        ACTR_TRY(Token next, lex_.peek());
-        if (next.kind == Tok::RBracket) break;
-        ACTR_TRY(Value e, value(*entry));
-        out.items.push_back(std::move(e));
-        ACTR_TRY(Token sep, lex_.peek());
-        if (sep.kind == Tok::Comma) {
-          (void)lex_.next();
-        } else if (sep.kind != Tok::RBracket) {
-          return unexpected(sep, "`,` or `]`");
-        }
-      }
-      (void)lex_.next();
+      ACTR_TRY_VOID(
+          list_items(*entry, t, SIZE_MAX, [&](Value e) { out.items.push_back(std::move(e)); }));
       return out;
     }
     case Kind::Record:
@@ -351,6 +313,28 @@ Result<Value> Parser::value_inner(const ValueType& t) {
     default:
       return make_error("unsupported type");
   }
+}
+
+Result<void> Parser::list_items(const ValueType& elem, const ValueType& whole, size_t limit,
+                                const std::function<void(Value)>& take) {
+  for (size_t n = 0;; ++n) {
+    ACTR_TRY(Token next, lex_.peek());
+    if (next.kind == Tok::RBracket) break;
+    if (n == limit) {
+      return make_error("more than " + std::to_string(limit) + " elements for `" + to_wit(whole) +
+                        "`");
+    }
+    ACTR_TRY(Value item, value(elem));
+    take(std::move(item));
+    ACTR_TRY(Token sep, lex_.peek());
+    if (sep.kind == Tok::Comma) {
+      (void)lex_.next();
+    } else if (sep.kind != Tok::RBracket) {
+      return unexpected(sep, "`,` or `]`");
+    }
+  }
+  (void)lex_.next();
+  return {};
 }
 
 Result<Value> Parser::record(const ValueType& t, const Token& open) {

@@ -1,6 +1,7 @@
 // The typed WAVE parser behind wave::parse and wave::parse_args.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,10 @@ class Parser {
   Result<Value> floating(const ValueType& t, const Token& tok);
   Result<Value> record(const ValueType& t, const Token& open);
   Result<Value> flags(const ValueType& t, const Token& open);
+  // The elements of a list after its `[`, through its `]`: each read as `elem` and handed to
+  // `take`, at most `limit` of them (`whole`, the list's type, names it in the error).
+  Result<void> list_items(const ValueType& elem, const ValueType& whole, size_t limit,
+                          const std::function<void(Value)>& take);
   Result<Value> parenthesized(const ValueType& t);
   Result<Token> expect(Tok kind, const char* what);
   Result<bool> peek_keyword(std::string_view keyword);

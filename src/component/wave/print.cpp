@@ -89,6 +89,16 @@ void payload(std::string& out, const Value& v, const ValueType* type) {
   out += ')';
 }
 
+// `[a, b, c]`, each element as `elem`.
+void print_items(std::string& out, const std::vector<Value>& items, const ValueType* elem) {
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    if (elem) print_to(out, items[i], *elem);
+  }
+  out += ']';
+}
+
 void print_to(std::string& out, const Value& v, const ValueType& t) {
   if (v.kind != t.kind) return invalid(out, t, v);
   switch (t.kind) {
@@ -124,12 +134,7 @@ void print_to(std::string& out, const Value& v, const ValueType& t) {
       return;
     case Kind::FixedList:
       if (v.items.size() != t.length) return invalid(out, t, v);
-      out += '[';
-      for (size_t i = 0; i < v.items.size(); ++i) {
-        if (i) out += ", ";
-        if (t.elem) print_to(out, v.items[i], *t.elem);
-      }
-      out += ']';
+      print_items(out, v.items, t.elem.get());
       return;
     case Kind::List:
       if (v.is_bytes()) {
@@ -143,12 +148,7 @@ void print_to(std::string& out, const Value& v, const ValueType& t) {
         out += ']';
         return;
       }
-      out += '[';
-      for (size_t i = 0; i < v.items.size(); ++i) {
-        if (i) out += ", ";
-        if (t.elem) print_to(out, v.items[i], *t.elem);
-      }
-      out += ']';
+      print_items(out, v.items, t.elem.get());
       return;
     case Kind::Map:
       // As the list of (key, value) tuples it is (WAVE has no map syntax).

@@ -170,13 +170,7 @@ struct Session : RegistryPeer, std::enable_shared_from_this<Session> {
   // not.
   std::string check_credentials(std::string_view list) {
     size_t count = 0;
-    for (size_t start = 0; start <= list.size();) {
-      size_t comma = std::min(list.find(',', start), list.size());
-      std::string_view item = list.substr(start, comma - start);
-      start = comma + 1;
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-      if (item.empty()) continue;
+    for (std::string_view item : header_list(list)) {
       ++count;
       auto bytes = decode_base64(item);
       if (!bytes) return "a credential is not base64";
