@@ -61,7 +61,9 @@ void Peer::send(Request request, detail::Pending pending) {
     if (pending.on_accepted) pending.on_accepted(Status::Err(error));
     return;
   }
-  if (carried_ && carried_->open()) {
+  // A carried connection takes requests from its attachment on: they wait for its credential
+  // exchange (a request it cannot finish goes back to the WebSocket, Connection::set_resend).
+  if (carried_ && !carried_->closed()) {
     carried_->send(std::move(request), std::move(pending));
     return;
   }

@@ -48,7 +48,8 @@ class Peer {
   Address address_;
   std::string key_;
   std::shared_ptr<detail::Connection> connection_;  // guarded by ctx_->mutex
-  // A connection over a carrier (Transport::attach): preferred while it is open.
+  // A connection over a carrier (Transport::attach): preferred from its attachment until it
+  // closes (requests wait for its credential exchange).
   std::shared_ptr<detail::Connection> carried_;  // guarded by ctx_->mutex
 };
 

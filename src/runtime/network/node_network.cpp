@@ -476,12 +476,26 @@ void NodeNetwork::forget(const ActrId& target, const std::string& address) {
 }
 
 void NodeNetwork::forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
-                          std::function<void(Status)> accepted) {
+                          std::function<void(Status)> accepted, bool retried) {
   bool call = message.kind == Message::Kind::Call;
+  // Before any connection to the node: a copy, for the WebRTC path should the WebSocket fail
+  // (a node reachable only through WebRTC, behind NAT) while that path is being opened. Once.
+  std::shared_ptr<Message> again;
+  if (webrtc_ && !retried && !peer->connected()) again = std::make_shared<Message>(message);
   // A node that is gone: the next message to this id asks the signaling server where it is now.
-  accepted = [self = weak_from_this(), peer, target, accepted = std::move(accepted)](Status s) {
-    if (s.is_err() && !peer->connected()) {
-      if (auto network = self.lock()) network->forget(target, peer->address());
+  accepted = [self = weak_from_this(), peer, target, again,
+              accepted = std::move(accepted)](Status s) mutable {
+    auto network = self.lock();
+    if (s.is_err() && !peer->connected() && network) {
+      if (again && s.error().tag() == ActrError::Tag::Unavailable) {
+        auto retry = [self, peer, target, again, accepted, s](bool open) mutable {
+          auto network = self.lock();
+          if (!open || !network) return accepted(std::move(s));
+          network->forward(peer, target, std::move(*again), std::move(accepted), true);
+        };
+        if (network->webrtc_->when_settled(peer->address(), std::move(retry))) return;
+      }
+      network->forget(target, peer->address());
     }
     accepted(std::move(s));
   };

@@ -85,8 +85,9 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   std::optional<webrtc::TurnServer> turn_server() const;
   std::optional<ActrId> known_id_at(const std::string& address) const;
   void learn(const ActrId& id, const std::string& address);
+  // `retried`: the message already waited once for a WebRTC path after its WebSocket failed.
   void forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
-               std::function<void(Status)> accepted);
+               std::function<void(Status)> accepted, bool retried = false);
   std::optional<size_t> member_of(uint64_t serial) const;  // with mu_ held
   bool member_of_locked(uint64_t serial) const;
   // The address of `target` from the signaling server (blocking; on jobs_).

@@ -25,8 +25,9 @@ struct WebRtcLinks::Link {
   std::shared_ptr<webrtc::PeerConnection> pc;
   std::shared_ptr<DataChannelCarrier> carrier;
   enum class State { Negotiating, Open, Ended };
-  State state = State::Negotiating;  // guarded by WebRtcLinks::mu_
-  bool restarting = false;           // an ICE restart is under way (guarded by mu_)
+  State state = State::Negotiating;                // guarded by WebRtcLinks::mu_
+  bool restarting = false;                         // an ICE restart is under way (guarded by mu_)
+  std::vector<std::function<void(bool)>> settled;  // when_settled() waiters (guarded by mu_)
 };
 
 namespace {
@@ -371,21 +372,41 @@ void WebRtcLinks::on_connected(const std::shared_ptr<Link>& link) {
   on_channel(link);
 }
 
+bool WebRtcLinks::when_settled(const std::string& address, std::function<void(bool)> done) {
+  std::string key = address_key(address);
+  {
+    std::lock_guard lock(mu_);
+    auto it = links_.find(key);
+    if (it == links_.end()) return false;
+    if (it->second->state == Link::State::Negotiating) {
+      it->second->settled.push_back(std::move(done));
+      return true;
+    }
+    if (it->second->state != Link::State::Open) return false;
+  }
+  done(true);
+  return true;
+}
+
 void WebRtcLinks::on_channel(const std::shared_ptr<Link>& link) {
   // The carrier is set before the peer connection starts, so before any of its events.
   if (!link->carrier || !link->carrier->ready()) return;
+  std::vector<std::function<void(bool)>> settled;
   {
     std::lock_guard lock(mu_);
     if (link->state != Link::State::Negotiating) return;
     link->state = Link::State::Open;
+    settled.swap(link->settled);
   }
   spdlog::info("webrtc: path to {} open ({})", link->address,
                link->carrier->relayed() ? "relayed through TURN" : "direct");
   if (hooks_.on_open) hooks_.on_open(link->address, link->carrier, !link->offerer);
+  for (auto& done : settled) done(true);  // attached: what waited takes the path
 }
 
 void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer) {
   Link::State was;
+  std::vector<std::function<void(bool)>> settled;
   std::shared_ptr<webrtc::PeerConnection> pc;
   {
     std::lock_guard lock(mu_);
@@ -398,6 +419,7 @@ void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why,
       failed_until_[link->key] = std::chrono::steady_clock::now() + settings_.retry_after;
     }
     pc = std::move(link->pc);
+    settled.swap(link->settled);
   }
   if (was == Link::State::Negotiating) {
     spdlog::info("webrtc: no path to {}: {}; traffic stays on WebSocket", link->address, why);
@@ -407,6 +429,7 @@ void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why,
   if (link->carrier) link->carrier->detach(why);
   if (tell_peer) signal(link, transport::PeerSignal::CLOSE, "");
   if (was == Link::State::Negotiating && hooks_.on_failed) hooks_.on_failed(link->remote, why);
+  for (auto& done : settled) done(false);
   retire(std::move(pc));
 }
 

@@ -75,6 +75,10 @@ class WebRtcLinks {
   // False when it is not a WebRTC signal.
   bool on_relayed(const workload::ActrId& from, const workload::ActrId& to,
                   const std::string& payload);
+  // `done(true)` once the path to the node at `address` is open (now, when it is), `done(false)`
+  // when the attempt under way ends without one. False, and `done` is dropped, when no path is
+  // open or under way.
+  bool when_settled(const std::string& address, std::function<void(bool open)> done);
   // ICE restarts this node began (tests, metrics).
   uint64_t restarts() const { return restarts_.load(); }
 
