@@ -493,7 +493,12 @@ void NodeNetwork::forward(std::shared_ptr<net::Peer> peer, const ActrId& target,
           if (!open || !network) return accepted(std::move(s));
           network->forward(peer, target, std::move(*again), std::move(accepted), true);
         };
-        if (network->webrtc_->when_settled(peer->address(), std::move(retry))) return;
+        if (network->webrtc_->when_settled(peer->address(), std::move(retry))) {
+          spdlog::debug("network: no WebSocket to {} ({}); the message waits for WebRTC",
+                        peer->address(), workload::describe(s.error()));
+          return;
+        }
+        spdlog::debug("network: no WebSocket to {} and no WebRTC path under way", peer->address());
       }
       network->forget(target, peer->address());
     }

@@ -28,6 +28,7 @@ struct WebRtcLinks::Link {
   State state = State::Negotiating;                // guarded by WebRtcLinks::mu_
   bool restarting = false;                         // an ICE restart is under way (guarded by mu_)
   std::vector<std::function<void(bool)>> settled;  // when_settled() waiters (guarded by mu_)
+  bool attached = false;  // Open, and handed to the transport (guarded by mu_)
 };
 
 namespace {
@@ -378,11 +379,13 @@ bool WebRtcLinks::when_settled(const std::string& address, std::function<void(bo
     std::lock_guard lock(mu_);
     auto it = links_.find(key);
     if (it == links_.end()) return false;
-    if (it->second->state == Link::State::Negotiating) {
-      it->second->settled.push_back(std::move(done));
+    auto& link = it->second;
+    if (link->state == Link::State::Negotiating ||
+        (link->state == Link::State::Open && !link->attached)) {
+      link->settled.push_back(std::move(done));
       return true;
     }
-    if (it->second->state != Link::State::Open) return false;
+    if (link->state != Link::State::Open) return false;
   }
   done(true);
   return true;
@@ -391,17 +394,22 @@ bool WebRtcLinks::when_settled(const std::string& address, std::function<void(bo
 void WebRtcLinks::on_channel(const std::shared_ptr<Link>& link) {
   // The carrier is set before the peer connection starts, so before any of its events.
   if (!link->carrier || !link->carrier->ready()) return;
-  std::vector<std::function<void(bool)>> settled;
   {
     std::lock_guard lock(mu_);
     if (link->state != Link::State::Negotiating) return;
     link->state = Link::State::Open;
-    settled.swap(link->settled);
   }
   spdlog::info("webrtc: path to {} open ({})", link->address,
                link->carrier->relayed() ? "relayed through TURN" : "direct");
   if (hooks_.on_open) hooks_.on_open(link->address, link->carrier, !link->offerer);
-  for (auto& done : settled) done(true);  // attached: what waited takes the path
+  // Attached now: what waited for the path takes it.
+  std::vector<std::function<void(bool)>> settled;
+  {
+    std::lock_guard lock(mu_);
+    link->attached = true;
+    settled.swap(link->settled);
+  }
+  for (auto& done : settled) done(true);
 }
 
 void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer) {
