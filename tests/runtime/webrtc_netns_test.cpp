@@ -164,7 +164,9 @@ TEST(WebRtcNetns, LossAndACutPathLoseAndDuplicateNothing) {
                                                                      << hooks;
 
   // A blackout shorter than the idle timeout: the quiet path gets an ICE restart (new
-  // credentials through the relay) and survives, with every call answered once.
+  // credentials through the relay), and every call is answered once. Whether the path itself
+  // survives depends on when SCTP retransmits next (its timer doubles through the blackout);
+  // on a quiet machine it does, which the log says, but the test does not count on it.
   filter("");
   auto held = std::async(std::launch::async, [&] {
     return call(a_ns, "10.79.0.1", "alpha", "call-loop", "1000 beta count");
@@ -177,9 +179,7 @@ TEST(WebRtcNetns, LossAndACutPathLoseAndDuplicateNothing) {
   std::this_thread::sleep_for(2600ms);
   filter("");
   EXPECT_EQ(held.get(), "1300");
-  hooks = call(a_ns, "10.79.0.1", "alpha", "hooks", "");
-  EXPECT_EQ(hooks.find("on_webrtc_disconnected"), std::string::npos) << hooks;
-  EXPECT_NE(a->log().find("restarting ICE"), std::string::npos) << hooks << a->log();
+  EXPECT_NE(a->log().find("restarting ICE"), std::string::npos) << a->log();
 
   // Mid-stream, the path loses everything: the calls in flight are sent again on WebSocket and
   // answered once; the count says whether any ran twice or not at all.
