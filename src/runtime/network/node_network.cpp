@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
@@ -702,7 +703,17 @@ std::optional<webrtc::TurnServer> NodeNetwork::turn_server() const {
     for (const auto& grant : r->turn) {
       boost::system::error_code ec;
       boost::asio::ip::make_address(grant.host, ec);
-      if (ec) continue;  // ICE takes IP addresses only: no name resolution on its thread
+      if (ec) {
+        // ICE takes IP addresses only (no name resolution on its thread): say so once.
+        static std::atomic<bool> warned{false};
+        if (!warned.exchange(true)) {
+          spdlog::warn(
+              "webrtc: the TURN server `{}` is a name; ICE needs an IP address (give `actr "
+              "signal --turn` one): no relayed candidates from it",
+              grant.host);
+        }
+        continue;
+      }
       return webrtc::TurnServer{grant.host, grant.port, grant.username, grant.password};
     }
   }
