@@ -230,7 +230,19 @@ void WebRtcLinks::want(const std::string& address, const ActrId& target, const A
   }
   spdlog::debug("webrtc: offering a path to {} (actor {})", address, to_string(target));
   if (hooks_.on_connecting) hooks_.on_connecting(target);
-  if (auto begun = begin(link, ""); !begun) end(link, begun.error().message, false);
+  // The peer connection is made on the ICE thread: the caller (an actor's worker) goes on.
+  start_later(link, "");
+}
+
+void WebRtcLinks::start_later(const std::shared_ptr<Link>& link, std::string remote_description) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;  // stop() ended the link already
+  loop_->post([this, link, remote_description = std::move(remote_description)] {
+    if (auto begun = begin(link, remote_description); !begun) {
+      spdlog::warn("webrtc: no path to {}: {}", link->address, begun.error().message);
+      end(link, begun.error().message, !link->offerer);
+    }
+  });
 }
 
 bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::string& payload) {
@@ -289,10 +301,7 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
         retire(std::move(replaced->pc));
       }
       if (hooks_.on_connecting) hooks_.on_connecting(from);
-      if (auto begun = begin(link, signal.description()); !begun) {
-        spdlog::warn("webrtc: cannot answer {}: {}", to_string(from), begun.error().message);
-        end(link, begun.error().message, true);
-      }
+      start_later(link, signal.description());  // off the signaling client's thread
       return true;
     }
     case transport::PeerSignal::ANSWER: {

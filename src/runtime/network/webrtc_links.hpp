@@ -91,6 +91,8 @@ class WebRtcLinks {
                                   uint64_t session, const workload::ActrId& remote,
                                   uint64_t local_serial);
   Result<void> begin(const std::shared_ptr<Link>& link, const std::string& remote_description);
+  // begin() on the ICE thread; a failure ends the link (telling the peer when we answer).
+  void start_later(const std::shared_ptr<Link>& link, std::string remote_description);
   void on_description(const std::shared_ptr<Link>& link, std::string description);
   void on_connected(const std::shared_ptr<Link>& link);
   void on_channel(const std::shared_ptr<Link>& link);
