@@ -556,7 +556,10 @@ void NodeNetwork::on_request(const net::PeerInfo& peer, net::Request request,
     key = RecentRequests::key(m);
     if (recent_->repeat(key, responder, call, peer.path == net::PeerInfo::Path::WebRtc)) return;
   }
-  std::shared_ptr<RecentRequests> recent = key.empty() ? nullptr : recent_;
+  // Only requests that came on a WebRTC path are remembered: only their answers are kept (no
+  // lookups on the WebSocket path's answers).
+  std::shared_ptr<RecentRequests> recent =
+      key.empty() || peer.path != net::PeerInfo::Path::WebRtc ? nullptr : recent_;
   if (call) {
     m.reply = std::make_shared<ReplySlot>([responder, recent, key](CallResult r) {
       if (recent) recent->replied(key, r);
