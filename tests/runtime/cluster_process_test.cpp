@@ -208,6 +208,28 @@ TEST(ClusterProcesses, TwoNodesTalkOverWebRtc) {
               "w" + std::to_string(i));
   }
   EXPECT_EQ(call(b_gateway, "beta", "call", "alpha echo back"), "back");
+  EXPECT_EQ(call(a_gateway, "alpha", "call-raw", "beta echo raw"), "raw");
+  EXPECT_EQ(call(a_gateway, "alpha", "tell", "beta count"), "told");
+  EXPECT_TRUE(eventually([&] { return call(b_gateway, "beta", "get", "") == "1"; }));
+  // Both stream lanes; the reliable one in order.
+  EXPECT_EQ(call(b_gateway, "beta", "stream-register", "s1"), "ok");
+  EXPECT_EQ(call(b_gateway, "beta", "stream-register", "s2"), "ok");
+  for (int i = 0; i < 5; ++i) {
+    std::string n = std::to_string(i);
+    EXPECT_EQ(call(a_gateway, "alpha", "stream-send", "beta s1 " + n + " reliable c" + n), "ok");
+    EXPECT_EQ(call(a_gateway, "alpha", "stream-send", "beta s2 " + n + " latency l" + n), "ok");
+  }
+  std::string chunks;
+  ASSERT_TRUE(eventually([&] {
+    chunks = call(b_gateway, "beta", "streams", "");
+    return chunks.find("s1:4:c4") != std::string::npos;
+  })) << chunks;
+  for (int i = 1; i < 5; ++i) {
+    EXPECT_LT(chunks.find("s1:" + std::to_string(i - 1) + ":c"),
+              chunks.find("s1:" + std::to_string(i) + ":c"))
+        << chunks;
+  }
+  EXPECT_NE(chunks.find("s2:"), std::string::npos) << chunks;  // loopback: latency-first arrives
   gateway::Client client;
   auto metrics = client.get("http://127.0.0.1:" + std::to_string(a_gateway), "/metrics");
   ASSERT_TRUE(metrics);
@@ -216,7 +238,8 @@ TEST(ClusterProcesses, TwoNodesTalkOverWebRtc) {
   const std::string sample = "\nactr_network_webrtc_requests_total ";
   auto at = body.find(sample);
   ASSERT_NE(at, std::string::npos) << body;
-  EXPECT_GE(std::stoi(body.substr(at + sample.size())), 5) << body;
+  // 5 calls, call-raw, tell, 10 chunks (and the registrations' own calls do not count).
+  EXPECT_GE(std::stoi(body.substr(at + sample.size())), 17) << body;
   std::filesystem::remove_all(dir);
 }
 

@@ -2,9 +2,12 @@
 // only inside them; removed afterwards), where the paths between them can be taken away:
 //   - no direct path at all (each node reaches only the middle namespace, which forwards
 //     nothing): the nodes still talk, through the coturn of the middle namespace, relayed;
-//   - a direct path that loses 5% of its UDP datagrams (nftables: this kernel has no netem, so
-//     no delay), then loses all of them mid-stream: no call is lost or runs twice, the traffic
-//     moves to WebSocket and the actors hear the WebRTC path go.
+//   - a routed path that holds every packet 50 ms each way and loses 5% of them (what
+//     `tc netem` would do; this kernel has no netem, so a router namespace forwards through a
+//     TUN device of the test, support/delay_router.hpp): the reliable lanes lose nothing;
+//   - a direct path that loses 5% of its UDP datagrams (nftables), then loses all of them
+//     mid-stream: no call is lost or runs twice, the traffic moves to WebSocket and the actors
+//     hear the WebRTC path go.
 // Skipped where the test may not create namespaces (no root / CAP_NET_ADMIN).
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include "node_fixture.hpp"
 #include "support/child_process.hpp"
 #include "support/coturn.hpp"
+#include "support/delay_router.hpp"
 #include "support/missing.hpp"
 #include "support/netns.hpp"
 
@@ -114,6 +118,89 @@ TEST(WebRtcNetns, NodesWithoutADirectPathTalkThroughTurn) {
   EXPECT_EQ(hooks.find("on_websocket_connected"), std::string::npos) << hooks;
   EXPECT_EQ(call(a_ns, "10.78.1.2", "alpha", "call-loop", "50 beta count"), "50");
   EXPECT_EQ(call(b_ns, "10.78.2.2", "beta", "call", "alpha echo back"), "back");
+  a.reset();
+  b.reset();
+  fs::remove_all(dir);
+}
+
+TEST(WebRtcNetns, DelayAndLossLoseNothingOnTheReliableLanes) {
+  Netns router_ns("delay"), a_ns("slow-a"), b_ns("slow-b");
+  ACTR_NEED_NETNS(&router_ns, &a_ns, &b_ns);
+  ASSERT_TRUE(Netns::link(router_ns, "ta", "10.80.1.1/24", a_ns, "at", "10.80.1.2/24"));
+  ASSERT_TRUE(Netns::link(router_ns, "tb", "10.80.2.1/24", b_ns, "bt", "10.80.2.2/24"));
+  ASSERT_TRUE(a_ns.sh("ip route add 10.80.2.0/24 via 10.80.1.1"));
+  ASSERT_TRUE(b_ns.sh("ip route add 10.80.1.0/24 via 10.80.2.1"));
+  DelayRouter router(router_ns);
+  if (!router.ok()) GTEST_SKIP() << "no TUN device in a namespace here: " << router.diagnosis();
+  ASSERT_TRUE(router.route_through("ta", "10.80.2.0/24"));
+  ASSERT_TRUE(router.route_through("tb", "10.80.1.0/24"));
+  router.set(50ms, 0.05);
+
+  auto dir = fresh_dir("webrtc-delay");
+  std::ofstream(dir / "enroll-token") << "netns-test-enroll-token-0123\n";
+  // The signaling server sits on the router, reached by each node on its own link (undelayed);
+  // everything between the nodes, WebSocket and WebRTC alike, crosses the delay.
+  ChildProcess signal(router_ns.inside({kActr, "signal", "--listen", "0.0.0.0:7450", "--data-dir",
+                                        (dir / "signal").string(), "--enroll-token-file",
+                                        (dir / "enroll-token").string(), "--log-level", "warn"}),
+                      dir / "signal.log");
+  auto a = run_node(a_ns, dir, {"a", "alpha", "10.80.1.2", "ws://10.80.1.1:7450"});
+  auto b = run_node(b_ns, dir, {"b", "beta", "10.80.2.2", "ws://10.80.2.1:7450"});
+  ASSERT_TRUE(eventually([&] { return call(b_ns, "10.80.2.2", "beta", "echo", "up") == "up"; }))
+      << b->log() << signal.log();
+  std::string hooks;
+  ASSERT_TRUE(eventually([&] {
+    hooks = call(a_ns, "10.80.1.2", "alpha", "hooks", "");
+    return call(a_ns, "10.80.1.2", "alpha", "call", "beta echo x") == "x" &&
+           hooks.find("on_webrtc_connected") != std::string::npos;
+  })) << a->log()
+      << b->log();
+  EXPECT_NE(hooks.find("relayed=no"), std::string::npos) << hooks;
+
+  // Calls, call-raw and tell on the reliable lane: each one answered, each one run once.
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(call(a_ns, "10.80.1.2", "alpha", "call-loop", "40 beta count"), "40");
+  // Each call waited for a round trip through the delay (a bound from below, which load cannot
+  // break): the delay did apply.
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 40 * 100ms);
+  EXPECT_EQ(call(a_ns, "10.80.1.2", "alpha", "call-raw", "beta echo raw"), "raw");
+  EXPECT_EQ(call(a_ns, "10.80.1.2", "alpha", "tell", "beta count"), "told");
+  EXPECT_TRUE(eventually([&] { return call(b_ns, "10.80.2.2", "beta", "get", "") == "41"; }, 10s));
+
+  // Both stream lanes: the reliable one delivers every chunk in order; latency-first may drop.
+  EXPECT_EQ(call(b_ns, "10.80.2.2", "beta", "stream-register", "s1"), "ok");
+  EXPECT_EQ(call(b_ns, "10.80.2.2", "beta", "stream-register", "s2"), "ok");
+  for (int i = 0; i < 15; ++i) {
+    std::string n = std::to_string(i);
+    EXPECT_EQ(call(a_ns, "10.80.1.2", "alpha", "stream-send", "beta s1 " + n + " reliable c" + n),
+              "ok");
+    EXPECT_EQ(call(a_ns, "10.80.1.2", "alpha", "stream-send", "beta s2 " + n + " latency l" + n),
+              "ok");
+  }
+  std::string chunks;
+  ASSERT_TRUE(eventually(
+      [&] {
+        chunks = call(b_ns, "10.80.2.2", "beta", "streams", "");
+        return chunks.find("s1:14:c14") != std::string::npos;
+      },
+      10s))
+      << chunks;
+  for (int i = 0; i < 15; ++i) {
+    auto at = chunks.find("s1:" + std::to_string(i) + ":c" + std::to_string(i) + " ");
+    ASSERT_NE(at, std::string::npos) << chunks;
+    EXPECT_EQ(chunks.find("s1:" + std::to_string(i) + ":", at + 1), std::string::npos)
+        << "delivered twice\n"
+        << chunks;
+    if (i > 0) {
+      EXPECT_LT(chunks.find("s1:" + std::to_string(i - 1) + ":"), at) << chunks;
+    }
+  }
+
+  // All of it on the WebRTC path, which stayed up, and the router did delay and drop.
+  hooks = call(a_ns, "10.80.1.2", "alpha", "hooks", "");
+  EXPECT_EQ(hooks.find("on_webrtc_disconnected"), std::string::npos) << hooks;
+  EXPECT_GT(router.forwarded(), 200u);
+  EXPECT_GT(router.dropped(), 0u);
   a.reset();
   b.reset();
   fs::remove_all(dir);
