@@ -60,14 +60,35 @@ struct IceTransport::Agent {
   guint stream = 0;
   std::atomic<IceState> state{IceState::New};
   std::atomic<int> relayed{-1};  // -1: no selected pair yet
+  // Trickle: the description went out, and candidates found from now on go one by one (on the
+  // loop only).
+  bool trickle = false;
+  bool described = false;
 
-  static void on_gathering_done(NiceAgent* agent, guint stream, gpointer self) {
-    auto* a = static_cast<Agent*>(self);
-    if (stream != a->stream || !a->events.on_gathered) return;
+  void describe(bool complete) {
+    if (!events.on_gathered) return;
     gchar* sdp = nice_agent_generate_local_sdp(agent);
     std::string description = sdp ? sdp : "";
     g_free(sdp);
-    a->events.on_gathered(std::move(description));
+    events.on_gathered(std::move(description), complete);
+  }
+
+  static void on_gathering_done(NiceAgent*, guint stream, gpointer self) {
+    auto* a = static_cast<Agent*>(self);
+    if (stream != a->stream) return;
+    if (!a->trickle) return a->describe(true);
+    if (a->events.on_candidate) a->events.on_candidate("");
+  }
+
+  static void on_new_candidate(NiceAgent* agent, NiceCandidate* candidate, gpointer self) {
+    auto* a = static_cast<Agent*>(self);
+    // Before the description, a candidate is in it.
+    if (!a->trickle || !a->described || candidate->stream_id != a->stream) return;
+    if (candidate->component_id != kComponent || !a->events.on_candidate) return;
+    gchar* line = nice_agent_generate_local_candidate_sdp(agent, candidate);
+    std::string text = line ? line : "";
+    g_free(line);
+    if (!text.empty()) a->events.on_candidate(std::move(text));
   }
 
   static void on_state_changed(NiceAgent*, guint stream, guint component, guint nice_state,
@@ -111,8 +132,11 @@ Result<std::unique_ptr<IceTransport>> IceTransport::create(GlibLoop& loop, IceOp
       return;
     }
     // No UPnP port mappings and no ICE-TCP: the node never asks a router for anything.
+    // ice-trickle: the checks fail for want of a pair only once the peer said it has no more
+    // candidates (add_remote_candidate("") or a complete description).
     g_object_set(a->agent, "controlling-mode", a->options.controlling ? TRUE : FALSE, "upnp", FALSE,
-                 "ice-tcp", FALSE, "force-relay", a->options.relay_only ? TRUE : FALSE, nullptr);
+                 "ice-tcp", FALSE, "force-relay", a->options.relay_only ? TRUE : FALSE,
+                 "ice-trickle", TRUE, nullptr);
     for (const std::string& ip : a->options.local_addresses) {
       NiceAddress address;
       nice_address_init(&address);
@@ -139,6 +163,7 @@ Result<std::unique_ptr<IceTransport>> IceTransport::create(GlibLoop& loop, IceOp
     }
     g_signal_connect(a->agent, "candidate-gathering-done", G_CALLBACK(Agent::on_gathering_done),
                      a.get());
+    g_signal_connect(a->agent, "new-candidate-full", G_CALLBACK(Agent::on_new_candidate), a.get());
     g_signal_connect(a->agent, "component-state-changed", G_CALLBACK(Agent::on_state_changed),
                      a.get());
     g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(Agent::on_selected_pair),
@@ -177,19 +202,53 @@ IceTransport::~IceTransport() {
   });
 }
 
-Result<void> IceTransport::gather() {
+Result<void> IceTransport::gather(bool trickle) {
   bool ok = false;
   Agent* a = agent_.get();
-  a->loop->run_sync([&] { ok = nice_agent_gather_candidates(a->agent, a->stream); });
+  a->loop->run_sync([&] {
+    a->trickle = trickle;
+    ok = nice_agent_gather_candidates(a->agent, a->stream);
+    if (!ok || !trickle) return;
+    // Host candidates are there once gathering starts; the rest trickles.
+    a->described = true;
+    a->describe(false);
+  });
   if (!ok) return make_error("ice: gathering did not start (no usable local address)");
   return {};
 }
 
-Result<void> IceTransport::set_remote_description(const std::string& description) {
+Result<void> IceTransport::set_remote_description(const std::string& description, bool complete) {
   int added = -1;
   Agent* a = agent_.get();
-  a->loop->run_sync([&] { added = nice_agent_parse_remote_sdp(a->agent, description.c_str()); });
+  a->loop->run_sync([&] {
+    added = nice_agent_parse_remote_sdp(a->agent, description.c_str());
+    if (added >= 0 && complete) nice_agent_peer_candidate_gathering_done(a->agent, a->stream);
+  });
   if (added < 0) return make_error("ice: the peer's description is not valid");
+  return {};
+}
+
+Result<void> IceTransport::add_remote_candidate(const std::string& candidate) {
+  std::string error;
+  Agent* a = agent_.get();
+  a->loop->run_sync([&] {
+    if (candidate.empty()) {
+      nice_agent_peer_candidate_gathering_done(a->agent, a->stream);
+      return;
+    }
+    NiceCandidate* c =
+        nice_agent_parse_remote_candidate_sdp(a->agent, a->stream, candidate.c_str());
+    if (!c) {
+      error = "ice: not a candidate: " + candidate.substr(0, 120);
+      return;
+    }
+    GSList* list = g_slist_append(nullptr, c);
+    if (nice_agent_set_remote_candidates(a->agent, a->stream, c->component_id, list) < 0) {
+      error = "ice: the candidate was not taken: " + candidate.substr(0, 120);
+    }
+    g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+  });
+  if (!error.empty()) return make_error(error);
   return {};
 }
 
@@ -217,7 +276,7 @@ Result<void> IceTransport::restart() {
     ok = nice_agent_restart(a->agent);
     if (!ok) return;
     a->relayed = -1;
-    Agent::on_gathering_done(a->agent, a->stream, a);
+    a->describe(true);
   });
   if (!ok) return make_error("ice: restart refused");
   return {};

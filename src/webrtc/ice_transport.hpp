@@ -4,7 +4,9 @@
 // DTLS and SCTP ride on top of it (dtls_transport.hpp, sctp_association.hpp).
 //
 // Descriptions are the ICE part of an SDP (a=ice-ufrag, a=ice-pwd, a=candidate lines), as libnice
-// writes and parses them; the signaling relay carries them between the peers.
+// writes and parses them; the signaling relay carries them between the peers. With trickle ICE
+// (RFC 8838) the description goes out as soon as gathering starts, with the candidates found at
+// once (host), and every later candidate (server-reflexive, relayed) follows on its own line.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +43,11 @@ enum class IceState { New, Gathering, Connecting, Connected, Ready, Failed, Clos
 const char* to_string(IceState state);
 
 struct IceEvents {
-  // The local description once gathering is done (to send to the peer).
-  std::function<void(std::string description)> on_gathered;
+  // The local description to send to the peer. `complete`: it holds every candidate (gathering
+  // is done, or this is a restart's); otherwise on_candidate follows with the rest.
+  std::function<void(std::string description, bool complete)> on_gathered;
+  // Trickle ICE: one more local candidate ("a=candidate:..."), or "" once gathering is done.
+  std::function<void(std::string candidate)> on_candidate;
   std::function<void(IceState state)> on_state;
   // The selected pair changed; `relayed` when either end of it is a TURN relay.
   std::function<void(bool relayed)> on_selected_pair;
@@ -58,10 +63,15 @@ class IceTransport {
   IceTransport(const IceTransport&) = delete;
   IceTransport& operator=(const IceTransport&) = delete;
 
-  // Starts gathering; on_gathered follows.
-  Result<void> gather();
+  // Starts gathering; on_gathered follows: at once when `trickle` (then on_candidate for each
+  // candidate found later), else once gathering is done.
+  Result<void> gather(bool trickle);
   // The peer's description; connectivity checks start (or go on) with its candidates.
-  Result<void> set_remote_description(const std::string& description);
+  // `complete`: the peer sends no more candidates (else add_remote_candidate follows).
+  Result<void> set_remote_description(const std::string& description, bool complete);
+  // One more candidate of the peer ("a=candidate:..."), or "" for the end of its candidates:
+  // only then may the checks fail for want of a pair.
+  Result<void> add_remote_candidate(const std::string& candidate);
   // One datagram on the selected pair; fails before the transport is Connected or Ready.
   Result<void> send(std::span<const uint8_t> datagram);
   // An ICE restart (RFC 8445 9): new credentials over the candidates gathered before, and a new

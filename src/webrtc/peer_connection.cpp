@@ -28,10 +28,13 @@ const char* to_string(PeerState state) {
 
 Result<Description> parse_description(const std::string& text) {
   Description d;
+  d.complete = false;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.starts_with("a=fingerprint:")) {
+    if (line == "a=end-of-candidates") {
+      d.complete = true;
+    } else if (line.starts_with("a=fingerprint:")) {
       d.fingerprint = line.substr(14);
     } else if (line.starts_with("a=setup:")) {
       d.setup = line.substr(8);
@@ -50,7 +53,8 @@ Result<Description> parse_description(const std::string& text) {
 }
 
 std::string write_description(const Description& d) {
-  return "a=setup:" + d.setup + "\na=fingerprint:" + d.fingerprint + "\n" + d.ice;
+  return "a=setup:" + d.setup + "\na=fingerprint:" + d.fingerprint + "\n" + d.ice +
+         (d.complete ? "a=end-of-candidates\n" : "");
 }
 
 struct PeerConnection::Parts {
@@ -100,9 +104,9 @@ struct PeerConnection::Parts {
 
   IceEvents ice_events() {
     IceEvents e;
-    e.on_gathered = [this](std::string ice_lines) {
+    e.on_gathered = [this](std::string ice_lines, bool complete) {
       Description d{options.certificate->fingerprint(), options.offerer ? "actpass" : "active",
-                    std::move(ice_lines)};
+                    std::move(ice_lines), complete};
       std::optional<std::string> mid;
       {
         std::lock_guard lock(mu);
@@ -122,6 +126,9 @@ struct PeerConnection::Parts {
       } else if (s == IceState::Failed) {
         fail("ice: no path to the peer");
       }
+    };
+    e.on_candidate = [this](std::string candidate) {
+      if (events.on_candidate) events.on_candidate(std::move(candidate));
     };
     e.on_selected_pair = [this](bool relayed) {
       if (events.on_selected_pair) events.on_selected_pair(relayed);
@@ -199,7 +206,12 @@ Result<void> PeerConnection::start() {
   PeerState expected = PeerState::New;
   // No event for this one: events run on the loop, and this is the caller's thread.
   if (!parts_->state.compare_exchange_strong(expected, PeerState::Connecting)) return {};
-  return parts_->ice->gather();
+  bool browser;
+  {
+    std::lock_guard lock(parts_->mu);
+    browser = parts_->sdp_mid.has_value();
+  }
+  return parts_->ice->gather(parts_->options.trickle && !browser);
 }
 
 Result<void> PeerConnection::set_remote_description(const std::string& text) {
@@ -229,7 +241,7 @@ Result<void> PeerConnection::set_remote_description(const std::string& text) {
       }
       lock.unlock();
       if (!offerer) ACTR_TRY_VOID(parts_->ice->restart());  // new credentials, then answer
-      return parts_->ice->set_remote_description(d.ice);
+      return parts_->ice->set_remote_description(d.ice, d.complete);
     }
     parts_->remote_fingerprint = d.fingerprint;
   }
@@ -241,9 +253,19 @@ Result<void> PeerConnection::set_remote_description(const std::string& text) {
     std::lock_guard lock(parts_->mu);
     parts_->dtls = std::move(dtls);
   }
-  ACTR_TRY_VOID(parts_->ice->set_remote_description(d.ice));
+  ACTR_TRY_VOID(parts_->ice->set_remote_description(d.ice, d.complete));
   parts_->maybe_start_dtls();
   return {};
+}
+
+Result<void> PeerConnection::add_remote_candidate(const std::string& candidate) {
+  if (!candidate.empty() && !candidate.starts_with("a=candidate:") &&
+      !candidate.starts_with("candidate:")) {
+    return make_error("webrtc: not a candidate line");
+  }
+  // Browsers write candidates without the "a=" of an SDP line.
+  return parts_->ice->add_remote_candidate(candidate.starts_with("candidate:") ? "a=" + candidate
+                                                                               : candidate);
 }
 
 Result<void> PeerConnection::restart_ice() {

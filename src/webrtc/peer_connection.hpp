@@ -28,12 +28,18 @@ const char* to_string(PeerState state);
 
 struct PeerOptions {
   bool offerer = false;  // ICE controlling and DTLS server (a=setup:actpass)
-  IceOptions ice;        // `controlling` is set from `offerer`
+  // Trickle ICE with a peer that speaks compact descriptions (another node): the description
+  // goes out at once and on_candidate carries the candidates found later. A browser's full SDP
+  // offer gets a complete answer either way.
+  bool trickle = false;
+  IceOptions ice;  // `controlling` is set from `offerer`
   std::shared_ptr<const Certificate> certificate;
 };
 
 struct PeerEvents {
   std::function<void(std::string description)> on_description;  // send it to the peer
+  // Trickle: a candidate line for the peer (add_remote_candidate), "" for the end of them.
+  std::function<void(std::string candidate)> on_candidate;
   std::function<void(PeerState state)> on_state;
   std::function<void(bool relayed)> on_selected_pair;
   std::function<void(const Channel& channel)> on_channel;
@@ -49,6 +55,7 @@ struct Description {
   std::string fingerprint;  // "sha-256 AB:..."
   std::string setup;        // "actpass", "active" or "passive"
   std::string ice;          // the lines libnice reads
+  bool complete = true;     // every candidate is in it (a=end-of-candidates); else they trickle
 };
 Result<Description> parse_description(const std::string& text);
 std::string write_description(const Description& description);
@@ -69,6 +76,8 @@ class PeerConnection {
   // credentials and candidates under the same certificate; the answerer restarts its side and
   // answers (on_description), DTLS and SCTP go on over the new pair.
   Result<void> set_remote_description(const std::string& text);
+  // A candidate the peer trickled after its description ("" for the end of them).
+  Result<void> add_remote_candidate(const std::string& candidate);
   // The offerer starts an ICE restart: new credentials, candidates gathered again, and a new
   // description (on_description) for the peer; the data channels stay.
   Result<void> restart_ice();

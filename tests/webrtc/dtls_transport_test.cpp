@@ -171,7 +171,7 @@ TEST(DtlsTransport, RunsOverIceOnLoopback) {
 
   auto ice_events = [&](std::string* desc, std::unique_ptr<DtlsTransport>* dtls) {
     IceEvents e;
-    e.on_gathered = [&, desc](std::string d) {
+    e.on_gathered = [&, desc](std::string d, bool) {
       std::lock_guard lock(mu);
       *desc = d;
       cv.notify_all();
@@ -207,14 +207,14 @@ TEST(DtlsTransport, RunsOverIceOnLoopback) {
                                             dtls_events(a_seen, &a_ice)));
   b_dtls = std::move(*DtlsTransport::create(loop, b_cert, DtlsRole::Client, a_cert->fingerprint(),
                                             dtls_events(b_seen, &b_ice)));
-  ASSERT_TRUE(a_ice->gather());
-  ASSERT_TRUE(b_ice->gather());
+  ASSERT_TRUE(a_ice->gather(false));
+  ASSERT_TRUE(b_ice->gather(false));
   {
     std::unique_lock lock(mu);
     ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return !a_desc.empty() && !b_desc.empty(); }));
   }
-  ASSERT_TRUE(a_ice->set_remote_description(b_desc));
-  ASSERT_TRUE(b_ice->set_remote_description(a_desc));
+  ASSERT_TRUE(a_ice->set_remote_description(b_desc, true));
+  ASSERT_TRUE(b_ice->set_remote_description(a_desc, true));
   {
     std::unique_lock lock(mu);
     ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return ready == 2; }));

@@ -28,7 +28,9 @@ struct Seen : actr::test::Waiter {
 
   IceEvents events() {
     IceEvents e;
-    e.on_gathered = [this](std::string d) { update([&] { description = d, gathered = true; }); };
+    e.on_gathered = [this](std::string d, bool) {
+      update([&] { description = d, gathered = true; });
+    };
     e.on_state = [this](IceState s) { update([&] { state = s; }); };
     e.on_selected_pair = [this](bool r) { update([&] { relayed = r; }); };
     e.on_datagram = [this](std::span<const uint8_t> d) {
@@ -58,15 +60,15 @@ TEST(IceTransport, TwoAgentsOnLoopbackConnectAndCarryDatagramsBothWays) {
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_FALSE((*a)->send(bytes("too early"))) << "sent before any path exists";
 
-  ASSERT_TRUE((*a)->gather());
-  ASSERT_TRUE((*b)->gather());
+  ASSERT_TRUE((*a)->gather(false));
+  ASSERT_TRUE((*b)->gather(false));
   ASSERT_TRUE(a_seen.wait([&] { return a_seen.gathered; }));
   ASSERT_TRUE(b_seen.wait([&] { return b_seen.gathered; }));
   EXPECT_NE(a_seen.description.find("a=ice-ufrag:"), std::string::npos) << a_seen.description;
   EXPECT_NE(a_seen.description.find("127.0.0.1"), std::string::npos) << a_seen.description;
 
-  ASSERT_TRUE((*a)->set_remote_description(b_seen.description));
-  ASSERT_TRUE((*b)->set_remote_description(a_seen.description));
+  ASSERT_TRUE((*a)->set_remote_description(b_seen.description, true));
+  ASSERT_TRUE((*b)->set_remote_description(a_seen.description, true));
   auto ready = [](Seen& s) {
     return s.wait([&] { return s.state == IceState::Ready || s.state == IceState::Failed; });
   };
@@ -95,7 +97,7 @@ TEST(IceTransport, BadInputIsRefusedClearly) {
 
   auto agent = IceTransport::create(loop, loopback(true), seen.events());
   ASSERT_TRUE(agent);
-  auto garbage = (*agent)->set_remote_description("m=nonsense\na=candidate:garbage\n");
+  auto garbage = (*agent)->set_remote_description("m=nonsense\na=candidate:garbage\n", true);
   EXPECT_FALSE(garbage);
   EXPECT_EQ((*agent)->state(), IceState::New);
 }

@@ -34,6 +34,7 @@ TEST(PeerConnection, OfferAnswerThenDataChannelsBothWays) {
   ASSERT_EQ(os.state, PeerState::Connected) << os.closed;
   ASSERT_EQ(as.state, PeerState::Connected) << as.closed;
   EXPECT_EQ(p.offerer->relayed(), std::optional<bool>(false));
+  EXPECT_NE(os.description.find("a=end-of-candidates"), std::string::npos) << "complete";
 
   auto rpc = p.answerer->open_channel("rpc-reliable", {});
   ASSERT_TRUE(rpc) << rpc.error().message;
@@ -44,6 +45,24 @@ TEST(PeerConnection, OfferAnswerThenDataChannelsBothWays) {
   ASSERT_TRUE(p.offerer->send(*rpc, bytes("reply")));
   ASSERT_TRUE(as.wait([&] { return !as.messages.empty(); }));
   EXPECT_EQ(as.messages[0].second, "reply");
+}
+
+TEST(PeerConnection, WithTrickleTheDescriptionGoesFirstAndTheCandidatesFollow) {
+  GlibLoop loop;
+  PeerPair p;
+  PeerOptions o = loopback(), a = loopback();
+  o.trickle = a.trickle = true;
+  ASSERT_TRUE(p.exchange(loop, o, a));
+  auto& os = p.offerer_seen;
+  ASSERT_TRUE(os.connected_or_closed());
+  ASSERT_EQ(os.state, PeerState::Connected) << os.closed;
+  std::lock_guard lock(os.mutex());
+  // Not complete: the end of the candidates came on its own.
+  EXPECT_EQ(os.description.find("a=end-of-candidates"), std::string::npos) << os.description;
+  ASSERT_FALSE(os.candidates.empty());
+  EXPECT_EQ(os.candidates.back(), "");
+  EXPECT_FALSE(p.offerer->add_remote_candidate("m=audio 9"));  // not a candidate line
+  EXPECT_FALSE(p.offerer->add_remote_candidate("a=candidate:garbage"));
 }
 
 TEST(PeerConnection, AFingerprintThatIsNotThePeersEndsTheConnection) {

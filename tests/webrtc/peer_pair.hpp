@@ -22,10 +22,12 @@ struct PeerSeen : actr::test::Waiter {
   std::optional<bool> relayed;
   std::vector<Channel> channels;
   std::vector<std::pair<uint16_t, std::string>> messages;
+  std::vector<std::string> candidates;  // trickled, "" last
 
   PeerEvents events() {
     PeerEvents e;
     e.on_description = [this](std::string d) { update([&] { description = d; }); };
+    e.on_candidate = [this](std::string c) { update([&] { candidates.push_back(c); }); };
     e.on_state = [this](PeerState s) { update([&] { state = s; }); };
     e.on_selected_pair = [this](bool r) { update([&] { relayed = r; }); };
     e.on_channel = [this](const Channel& c) { update([&] { channels.push_back(c); }); };
@@ -45,7 +47,9 @@ inline std::span<const uint8_t> bytes(const std::string& s) {
 }
 
 // Offer, answer and both descriptions delivered; `rewrite_answer` may change the answer on its
-// way (a man in the middle). Returns false (with a gtest failure) when a step does not happen.
+// way (a man in the middle). With trickle options, the candidates each side trickled follow its
+// description once its gathering is done. Returns false (with a gtest failure) when a step does
+// not happen.
 struct PeerPair {
   PeerSeen offerer_seen, answerer_seen;
   std::unique_ptr<PeerConnection> offerer, answerer;
@@ -76,7 +80,25 @@ struct PeerPair {
     if (auto r = offerer->set_remote_description(answer_text); !r) {
       return ::testing::AssertionFailure() << r.error().message;
     }
+    for (auto [from, to] :
+         {std::pair{&offerer_seen, answerer.get()}, std::pair{&answerer_seen, offerer.get()}}) {
+      if (!trickled(*from)) continue;
+      if (!from->wait(
+              [&] { return !from->candidates.empty() && from->candidates.back().empty(); })) {
+        return ::testing::AssertionFailure() << "gathering did not end";
+      }
+      for (const std::string& c : from->candidates) {
+        if (auto r = to->add_remote_candidate(c); !r) {
+          return ::testing::AssertionFailure() << r.error().message;
+        }
+      }
+    }
     return ::testing::AssertionSuccess();
+  }
+
+  static bool trickled(PeerSeen& seen) {
+    std::lock_guard lock(seen.mutex());
+    return seen.description.find("a=end-of-candidates") == std::string::npos;
   }
 };
 

@@ -64,6 +64,7 @@ TEST(TurnRelay, PeersWithCredentialsFromSignalingConnectThroughCoturnOnly) {
     auto options = [&](bool offerer, const signaling::TurnGrant& grant) {
       PeerOptions o;
       o.offerer = offerer;
+      o.trickle = true;  // as nodes do: relayed candidates come after the description
       o.ice.local_addresses = {"127.0.0.1"};
       o.ice.relay_only = true;
       o.ice.turn = TurnServer{grant.host, grant.port, grant.username, grant.password};
@@ -75,8 +76,12 @@ TEST(TurnRelay, PeersWithCredentialsFromSignalingConnectThroughCoturnOnly) {
     ASSERT_TRUE(p.exchange(loop, options(true, offerer_grant), options(false, answerer_grant)));
     auto& os = p.offerer_seen;
     auto& as = p.answerer_seen;
-    EXPECT_NE(os.description.find("typ relay"), std::string::npos) << os.description;
-    EXPECT_EQ(os.description.find("typ host"), std::string::npos) << "relay only";
+    // The description went out before the allocation; the relayed candidate trickled after it.
+    EXPECT_EQ(os.description.find("a=end-of-candidates"), std::string::npos) << os.description;
+    std::string trickled;
+    for (const auto& c : os.candidates) trickled += c + "\n";
+    EXPECT_NE((os.description + trickled).find("typ relay"), std::string::npos) << trickled;
+    EXPECT_EQ((os.description + trickled).find("typ host"), std::string::npos) << "relay only";
     ASSERT_TRUE(os.connected_or_closed());
     ASSERT_TRUE(as.connected_or_closed());
     ASSERT_EQ(os.state, PeerState::Connected) << os.closed;

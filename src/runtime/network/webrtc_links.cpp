@@ -128,6 +128,7 @@ Result<void> WebRtcLinks::begin(const std::shared_ptr<Link>& link,
   } done{this};
   webrtc::PeerOptions options;
   options.offerer = link->offerer;
+  options.trickle = true;
   options.certificate = certificate_;
   options.ice.local_addresses = settings_.local_addresses;
   options.ice.relay_only = settings_.relay_only;
@@ -144,6 +145,9 @@ Result<void> WebRtcLinks::begin(const std::shared_ptr<Link>& link,
   webrtc::PeerEvents events;
   events.on_description = [this, weak](std::string description) {
     if (auto l = weak.lock()) on_description(l, std::move(description));
+  };
+  events.on_candidate = [this, weak](std::string candidate) {
+    if (auto l = weak.lock()) signal(l, transport::PeerSignal::CANDIDATE, candidate);
   };
   events.on_state = [this, weak](webrtc::PeerState state) {
     auto l = weak.lock();
@@ -322,6 +326,26 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
                      set.error().message);
         end(link, "the answer is refused: " + set.error().message, true);
       }
+      return true;
+    }
+    case transport::PeerSignal::CANDIDATE: {
+      std::lock_guard lock(mu_);
+      auto it = links_.find(key);
+      if (stopped_ || it == links_.end() || it->second->session != signal.session()) return true;
+      // On the loop, after the offer's begin() (posted there before) made the peer connection.
+      loop_->post([this, link = it->second, candidate = signal.description()] {
+        std::shared_ptr<webrtc::PeerConnection> pc;
+        {
+          std::lock_guard lock(mu_);
+          if (link->state == Link::State::Ended) return;
+          pc = link->pc;
+        }
+        if (!pc) return;
+        if (auto added = pc->add_remote_candidate(candidate); !added) {
+          spdlog::warn("webrtc: a candidate from {} is ignored: {}", link->address,
+                       added.error().message);
+        }
+      });
       return true;
     }
     case transport::PeerSignal::CLOSE: {
