@@ -7,9 +7,12 @@
 // median of --reps runs (default 3), each on fresh nodes (and a fresh child process).
 //
 //   bench_cluster_bench [--reps N] [--quick] [--only latency|throughput|durable]
-//                       [--case SUBSTRING-OF-A-SCENARIO-NAME]
+//                       [--case SUBSTRING-OF-A-SCENARIO-NAME] [--json]
 //
 // --quick: smaller samples and one repetition (unless --reps is given); a smoke run.
+// --json: also one line per figure, {"peer":"actr","scenario":...,"figure":...,"value":...}, for
+// bench/peers/run.sh, and latency cases also time lone calls, each after a 1 ms pause
+// (paused_one_minus_ext), as the peers do; the tables are printed as without it.
 //
 // Workload: <build>/guests/runtime_probe.wasm (tests/runtime/guests/probe: routes `echo`,
 // `call-id REALM SERIAL ROUTE DATA` and `call-loop N TYPE ROUTE DATA`).
@@ -64,8 +67,20 @@ struct Options {
   bool quick = false;
   std::string only;
   std::string filter;  // --case: only scenarios whose name contains this
+  bool json = false;
 };
 Options opts;
+const std::chrono::milliseconds kPause(1);  // --json: before each "lone" call
+
+// --json: every figure of a scenario as a JSON line (scenario names hold no quotes).
+void print_json(const std::string& scenario, const Figures& f) {
+  if (!opts.json) return;
+  for (auto& [k, v] : f) {
+    if (std::isfinite(v))
+      std::printf("{\"peer\":\"actr\",\"scenario\":\"%s\",\"figure\":\"%s\",\"value\":%.3f}\n",
+                  scenario.c_str(), k.c_str(), v);
+  }
+}
 
 fs::path guest(const std::string& name) {
   return fs::path(ACTR_BENCH_BINARY_DIR) / "guests" / (name + ".wasm");
@@ -404,6 +419,26 @@ std::optional<std::vector<double>> time_calls(Node& node, const std::string& tar
   return samples;
 }
 
+// --json: lone calls for bench/peers, each after a 1 ms pause (so every worker has gone to
+// sleep), the external echo and `route` alternately so that both meet the same machine; the
+// lone call is the difference of their medians.
+std::optional<Figures> paused_calls(Node& node, const std::string& route, const std::string& args,
+                                    int count) {
+  std::vector<double> ext, one;
+  for (int i = 0; i < 2 * count; ++i) {
+    std::this_thread::sleep_for(kPause);
+    bool inner = i % 2 == 1;
+    auto t0 = Clock::now();
+    auto r = inner ? node.call_sync("alpha", route, bytes(args))
+                   : node.call_sync("alpha", "echo", bytes(kPayload));
+    (inner ? one : ext).push_back(seconds_since(t0) * 1e6);
+    if (!check(r, "paused call")) return std::nullopt;
+  }
+  return Figures{{"paused_ext_p50", median(ext)},
+                 {"paused_one_p50", median(one)},
+                 {"paused_one_minus_ext", median(one) - median(ext)}};
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tables: one row per scenario, each column the median over the repetitions.
 
@@ -494,17 +529,23 @@ std::optional<Figures> latency_once(const LatencyCase& c) {
   double cpu = (cluster ? cluster->cpu_seconds() : cpu_seconds_self()) - cpu0;
   if (!per_call) return std::nullopt;
   for (double& v : *per_call) v /= batch;
-  return Figures{{"ext_p50", median(*ext)},
-                 {"ext_p99", percentile(*ext, 99)},
-                 {"one_p50", median(*one)},
-                 {"one_p99", percentile(*one, 99)},
-                 {"one_minus_ext", median(*one) - median(*ext)},
-                 {"loop_p50", median(*loop)},
-                 {"loop_p99", percentile(*loop, 99)},
-                 {"batch_p50", median(*per_call)},
-                 {"batch_p99", percentile(*per_call, 99)},
-                 {"rate", batch * batches / wall},
-                 {"cpu_per_call", cpu / (batch * batches) * 1e6}};
+  Figures f{{"ext_p50", median(*ext)},
+            {"ext_p99", percentile(*ext, 99)},
+            {"one_p50", median(*one)},
+            {"one_p99", percentile(*one, 99)},
+            {"one_minus_ext", median(*one) - median(*ext)},
+            {"loop_p50", median(*loop)},
+            {"loop_p99", percentile(*loop, 99)},
+            {"batch_p50", median(*per_call)},
+            {"batch_p99", percentile(*per_call, 99)},
+            {"rate", batch * batches / wall},
+            {"cpu_per_call", cpu / (batch * batches) * 1e6}};
+  if (opts.json) {  // bench/peers' lone call: after a 1 ms pause, when every worker sleeps
+    auto paused = paused_calls(*node, "call-id", by_id, singles);
+    if (!paused) return std::nullopt;
+    f.insert(paused->begin(), paused->end());
+  }
+  return f;
 }
 
 // The bare transport: sequential 64-byte calls from this process to an echo transport in a child
@@ -573,6 +614,7 @@ void run_latency(const std::vector<LatencyCase>& cases, const std::string& title
         continue;
       }
       if (where == Bare::OtherProcess) bare_p50 = (*f)["p50"];
+      print_json(name, *f);
       t.rows.push_back({name, {"-", pair((*f)["p50"], (*f)["p99"]), "-", "-", "-", "-", "-"}});
     }
   }
@@ -585,6 +627,7 @@ void run_latency(const std::vector<LatencyCase>& cases, const std::string& title
       continue;
     }
     auto& m = *f;
+    print_json(c.name, m);
     t.rows.push_back({c.name,
                       {pair(m["ext_p50"], m["ext_p99"]), pair(m["one_p50"], m["one_p99"]),
                        format_figure(m["one_minus_ext"], " us"), pair(m["loop_p50"], m["loop_p99"]),
@@ -806,6 +849,7 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::vector<
       return;
     }
     auto m = *f;
+    print_json(name, m);
     t.rows.push_back({name,
                       {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
                        format_figure(m["cpu_per_call"])}});
@@ -845,10 +889,12 @@ int main(int argc, char** argv) {
       opts.only = argv[++i];
     } else if (a == "--case" && i + 1 < argc) {
       opts.filter = argv[++i];
+    } else if (a == "--json") {
+      opts.json = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--reps N] [--quick] [--only latency|throughput|durable]\n"
-                   "       [--case SUBSTRING]\n",
+                   "       [--case SUBSTRING] [--json]\n",
                    argv[0]);
       return 2;
     }

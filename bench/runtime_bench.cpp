@@ -7,7 +7,11 @@
 // each on a fresh node.
 //
 //   bench_runtime_bench [--reps N] [--quick] [--only baseline|latency|throughput|durable|memory]
-//                       [--case SUBSTRING-OF-A-SCENARIO-NAME]
+//                       [--case SUBSTRING-OF-A-SCENARIO-NAME] [--json]
+//
+// --json: also one line per figure, {"peer":"actr","scenario":...,"figure":...,"value":...}, for
+// bench/peers/run.sh, and latency cases also time lone calls, each after a 1 ms pause
+// (paused_one_minus_ext), as the peers do; the tables are printed as without it.
 //
 // Workloads: <build>/guests/runtime_probe.wasm (tests/runtime/guests/probe: routes `echo` and
 // `call-loop N TYPE ROUTE DATA`) and <build>/guests/echo.wasm (examples/echo).
@@ -61,8 +65,20 @@ struct Options {
   bool quick = false;
   std::string only;
   std::string filter;  // --case: only scenarios whose name contains this
+  bool json = false;
 };
 Options opts;
+const std::chrono::milliseconds kPause(1);  // --json: before each "lone" call
+
+// --json: every figure of a scenario as a JSON line (scenario names hold no quotes).
+void print_json(const std::string& scenario, const Figures& f) {
+  if (!opts.json) return;
+  for (auto& [k, v] : f) {
+    if (std::isfinite(v))
+      std::printf("{\"peer\":\"actr\",\"scenario\":\"%s\",\"figure\":\"%s\",\"value\":%.3f}\n",
+                  scenario.c_str(), k.c_str(), v);
+  }
+}
 
 fs::path guest(const std::string& name) {
   return fs::path(ACTR_BENCH_BINARY_DIR) / "guests" / (name + ".wasm");
@@ -156,6 +172,26 @@ std::optional<std::vector<double>> time_calls(Node& node, const std::string& tar
     if (!check(r, route.c_str())) return std::nullopt;
   }
   return samples;
+}
+
+// --json: lone calls for bench/peers, each after a 1 ms pause (so every worker has gone to
+// sleep), the external echo and `route` alternately so that both meet the same machine; the
+// lone call is the difference of their medians.
+std::optional<Figures> paused_calls(Node& node, const std::string& route, const std::string& args,
+                                    int count) {
+  std::vector<double> ext, one;
+  for (int i = 0; i < 2 * count; ++i) {
+    std::this_thread::sleep_for(kPause);
+    bool inner = i % 2 == 1;
+    auto t0 = Clock::now();
+    auto r = inner ? node.call_sync("alpha", route, bytes(args))
+                   : node.call_sync("alpha", "echo", bytes(kPayload));
+    (inner ? one : ext).push_back(seconds_since(t0) * 1e6);
+    if (!check(r, "paused call")) return std::nullopt;
+  }
+  return Figures{{"paused_ext_p50", median(ext)},
+                 {"paused_one_p50", median(one)},
+                 {"paused_one_minus_ext", median(one) - median(ext)}};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +322,15 @@ std::optional<Figures> latency_once(unsigned workers, const std::string& beta_ma
   f["batch_p99"] = percentile(*per_call, 99);
   f["rate"] = batch * batches / wall;
   f["cpu_per_call"] = cpu / (batch * batches) * 1e6;
+  if (opts.json) {  // bench/peers' lone call: after a 1 ms pause, when every worker sleeps
+    // call-id (beta by its id, no discover), as the peers call a pid or an actor handle.
+    auto beta = node.actors()[1]->id();
+    std::string by_id = std::to_string(beta.realm.realm_id) + " " +
+                        std::to_string(beta.serial_number) + " echo " + kPayload;
+    auto paused = paused_calls(node, "call-id", by_id, singles / 3);
+    if (!paused) return std::nullopt;
+    f.insert(paused->begin(), paused->end());
+  }
   return f;
 }
 
@@ -302,6 +347,7 @@ void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string
       continue;
     }
     auto& m = *f;
+    print_json(name, m);
     t.rows.push_back(
         {name,
          {format_figure(m["ext_p50"], " us") + " / " + format_figure(m["ext_p99"], " us"),
@@ -447,6 +493,7 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::string&
       continue;
     }
     auto& m = *f;
+    print_json(c.name, m);
     t.rows.push_back({c.name,
                       {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
                        format_figure(m["cpu_per_call"]), format_figure(m["rate_per_core"])}});
@@ -533,6 +580,7 @@ void run_memory() {
     t.rows.push_back({"echo x 1000", {"failed"}});
   } else {
     auto& m = *f;
+    print_json("echo x 1000 (memory mailbox, 2 workers)", m);
     t.rows.push_back(
         {"echo x 1000 (memory mailbox, 2 workers)",
          {format_figure(m["per"] / 1024, " KB"), format_figure(m["marginal"] / 1024, " KB"),
@@ -558,11 +606,13 @@ int main(int argc, char** argv) {
       opts.only = argv[++i];
     } else if (a == "--case" && i + 1 < argc) {
       opts.filter = argv[++i];
+    } else if (a == "--json") {
+      opts.json = true;
     } else {
       std::fprintf(
           stderr,
           "usage: %s [--reps N] [--quick] [--only baseline|latency|throughput|durable|memory]\n"
-          "       [--case SUBSTRING]\n",
+          "       [--case SUBSTRING] [--json]\n",
           argv[0]);
       return 2;
     }
