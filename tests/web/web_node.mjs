@@ -1,0 +1,136 @@
+// Drives a web node in headless Chromium (puppeteer-core with the installed browser; nothing is
+// downloaded) against a signaling server and a native node the C++ test started, and checks what
+// issue 14 asks of it. Prints one JSON line per check: {"check", "ok", "detail"}; exits 0 when
+// the page ran (the C++ test asserts the checks), 1 when it could not.
+//
+//   node web_node.mjs --signal ws://HOST:PORT --token-file F --components DIR --actr ACTR
+//                     --node-gateway http://HOST:PORT [--chromium PATH]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { startServer } = await import(path.join(here, '../../web/serve.mjs'));
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
+  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
+  return pairs;
+}, []));
+const fail = (why) => {
+  console.error(`web_node: ${why}`);
+  process.exit(1);
+};
+setTimeout(() => fail('timed out after 120 s'), 120_000).unref();
+
+const check = (name, ok, detail = '') => console.log(JSON.stringify({ check: name, ok: !!ok, detail: String(detail) }));
+
+// `actr call` to the native node's gateway.
+const nativeCall = (actor, route, payload) => {
+  try {
+    return execFileSync(args.actr, ['call', '--node', args['node-gateway'], actor, route, payload],
+                        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (e) {
+    return `error: ${(e.stderr || e.message).trim()}`;
+  }
+};
+
+const token = fs.readFileSync(args['token-file'], 'utf8').trim().split(/\s+/)[0];
+const config = {
+  signaling: args.signal,
+  token,
+  idleTimeoutMs: 4000,
+  actors: [
+    { name: 'echo', component: 'echo', type: { manufacturer: 'acme', name: 'echo', version: '0.1.0' } },
+    { name: 'probe', component: 'runtime_probe',
+      type: { manufacturer: 'test', name: 'web-probe', version: '0.1.0' } },
+  ],
+};
+// Served on 127.0.0.1: a secure context (WebCrypto verifies the nodes' credentials there); the
+// page's WebRTC still gathers on the namespace's own interface only.
+const server = await startServer({ host: '127.0.0.1', port: 0, config, components: args.components });
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-'));
+const browser = await puppeteer.launch({
+  executablePath: args.chromium || '/usr/bin/chromium',
+  headless: true,
+  userDataDir: profile,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+});
+const pageLog = [];
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => pageLog.push(m.text()));
+  page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+  await page.goto(server.url);
+  const started = await page.evaluate(async () => {
+    try {
+      const { node, timing } = await window.actrDemo.ready;
+      return { ok: true, address: node.address, timing,
+               ids: Object.fromEntries([...node.actors.values()].map((a) => [a.name,
+                 `${a.id.realm.realmId}:${a.id.serialNumber}`])) };
+    } catch (e) {
+      return { ok: false, error: `${e.message}\n${e.stack}` };
+    }
+  });
+  check('page node started', started.ok, JSON.stringify(started));
+  if (!started.ok) throw new Error(pageLog.join('\n'));
+
+  // Calls from the page's side: one of its actors, by route, as `actr call` would.
+  const call = (actor, route, payload) => page.evaluate(async (a, r, p) => {
+    try {
+      const reply = await window.actrDemo.node.callActor(a, r, p);
+      return new TextDecoder().decode(reply);
+    } catch (e) {
+      return `error: ${e.message}`;
+    }
+  }, actor, route, payload);
+
+  check('a page actor calls another page actor',
+        (await call('probe', 'call', 'echo echo hi-local')) === 'hi-local');
+  let r = await call('probe', 'call', 'native-echo echo hi-native');
+  check('a page actor discovers a native echo and calls it over WebRTC', r === 'hi-native', r);
+  r = nativeCall('greeter', 'greet', 'Ada');
+  check("a native greeter discovers the page's echo and calls it", r === 'Hello, Ada', r);
+  r = await call('probe', 'hooks', '');
+  check('the page actor heard signaling connect', r.includes('on_signaling_connected'), r);
+  check('the page actor heard the WebRTC path open, direct',
+        /on_webrtc_connected \d+:\d+ relayed=no/.test(r), r);
+  r = nativeCall('beta', 'hooks', '');
+  check('the native actor heard the WebRTC path open with the page actor',
+        r.includes(`on_webrtc_connected ${started.ids.probe} relayed=no`) ||
+        r.includes(`on_webrtc_connected ${started.ids.echo} relayed=no`), r);
+
+  r = await call('probe', 'ids', '');
+  check('context getters in dispatch', r.includes(`self=${started.ids.probe}`), r);
+  r = await call('probe', 'trap', '');
+  check('a trap answers the caller internal', r.startsWith('error: internal') && r.includes('trapped'), r);
+  r = await call('probe', 'echo', 'after the trap');
+  check('the trapped actor restarted and answers', r === 'after the trap', r);
+  r = await call('probe', 'hooks', '');
+  check('on-error fired after the restart', r.includes('on_error'), r);
+  r = await call('probe', 'call', 'nobody-here echo x');
+  check('discovering an unknown type is not-found', r.startsWith('error: not-found'), r);
+
+  // A closed tab: the native node sees the path go within its idle window.
+  const t0 = Date.now();
+  await page.close();
+  let gone = '';
+  while (Date.now() - t0 < 20_000) {
+    gone = nativeCall('beta', 'hooks', '');
+    if (gone.includes('on_webrtc_disconnected')) break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  check('a closed tab is seen by the native node', gone.includes('on_webrtc_disconnected'),
+        `${Date.now() - t0} ms: ${gone}`);
+} catch (e) {
+  console.error(`web_node: ${e.stack}\n--- page ---\n${pageLog.join('\n')}`);
+  process.exitCode = 1;
+} finally {
+  if (process.env.ACTR_WEB_PAGE_LOG) console.error(pageLog.join('\n'));
+  await browser.close();
+  server.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+process.exit(process.exitCode ?? 0);
