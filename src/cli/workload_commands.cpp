@@ -170,7 +170,21 @@ std::string project_name(const std::string& cmakelists) {
   return cmakelists.substr(at, end - at);
 }
 
-int run_build(const std::string& dir_arg) {
+// `actr build --web`: the component as ES modules for a web node (web/tools/transpile.mjs runs
+// the pinned jco for JSPI), in DIR/build/web.
+int transpile_for_web(const fs::path& wasm, const fs::path& out, const std::string& name,
+                      const fs::path& log) {
+  if (std::string(ACTR_NODE_PATH).empty()) return fail("--web needs Node.js (node), not found");
+  fs::path tool = fs::path(ACTR_INSTALL_ROOT) / "web" / "tools" / "transpile.mjs";
+  if (run_logged({ACTR_NODE_PATH, tool.string(), wasm.string(), out.string(), "--name", name},
+                 log) != 0) {
+    return fail("transpiling " + wasm.string() + " for the web failed (see " + log.string() + ")");
+  }
+  std::printf("%s\n", (out / (name + ".js")).string().c_str());
+  return 0;
+}
+
+int run_build(const std::string& dir_arg, bool web) {
   std::error_code ec;
   fs::path dir = fs::weakly_canonical(dir_arg, ec);
   if (ec) return fail("bad directory " + dir_arg);
@@ -205,6 +219,7 @@ int run_build(const std::string& dir_arg) {
                 " (guest toolchain missing? see the warnings in " + log.string() + ")");
   }
   std::printf("%s\n", wasm.string().c_str());
+  if (web) return transpile_for_web(wasm, build / "web", name, log);
   return 0;
 }
 
@@ -220,8 +235,12 @@ void add_workload_commands(CLI::App& app, int& exit_code) {
   auto* build = app.add_subcommand(
       "build", "Build the workload project in DIR into DIR/build; prints the component's path");
   auto dir = std::make_shared<std::string>(".");
+  auto web = std::make_shared<bool>(false);
   build->add_option("DIR", *dir, "project directory (default: .)");
-  build->callback([dir, &exit_code] { exit_code = run_build(*dir); });
+  build->add_flag("--web", *web,
+                  "also write ES modules for a web node (jco, JSPI) to DIR/build/web; prints "
+                  "their path");
+  build->callback([dir, web, &exit_code] { exit_code = run_build(*dir, *web); });
 }
 
 }  // namespace actr::cli

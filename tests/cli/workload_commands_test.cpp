@@ -116,6 +116,15 @@ TEST_F(WorkloadCommands, NewThenBuildGivesAWorkingComponent) {
   EXPECT_NE(wit.output.find("export actr:workload/workload@0.1.0;"), std::string::npos)
       << wit.output;
 
+  // --web: the same component as ES modules for a web node, its exports promising (JSPI).
+  CommandRun web = actr("build --web " + dir.string());
+  ASSERT_EQ(web.status, 0) << web.output;
+  fs::path js = dir / "build" / "web" / "demo.js";
+  EXPECT_EQ(web.output, wasm.string() + "\n" + js.string() + "\n");
+  std::ifstream in(js);
+  std::string module((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(module.find("WebAssembly.promising"), std::string::npos);
+
   for (auto kind : {wasm::EngineKind::Aot, wasm::EngineKind::Interp}) {
     SCOPED_TRACE(kind == wasm::EngineKind::Aot ? "aot" : "interp");
     auto engine = wasm::make_engine(kind);
