@@ -4,12 +4,22 @@ import Long from '/vendor/long.js';
 import { WebNode, describeError, fetchProtoSources, loadComponent } from '/actr-web/index.js';
 
 const $ = (id) => document.getElementById(id);
+// Log lines reach the page once a frame, the last 300 kept: a busy actor that logs every call
+// must not make the page lay itself out per call.
+let pending = [];
 const log = (line, cls) => {
-  const div = document.createElement('div');
-  div.textContent = line;
-  if (cls) div.className = cls;
-  $('log').append(div);
-  $('log').scrollTop = $('log').scrollHeight;
+  if (pending.push({ line, cls }) > 1) return;
+  requestAnimationFrame(() => {
+    const box = $('log');
+    for (const { line: l, cls: c } of pending.splice(0).slice(-300)) {
+      const div = document.createElement('div');
+      div.textContent = l;
+      if (c) div.className = c;
+      box.append(div);
+    }
+    while (box.childElementCount > 300) box.firstElementChild.remove();
+    box.scrollTop = box.scrollHeight;
+  });
 };
 
 async function start() {
@@ -29,6 +39,7 @@ async function start() {
     signaling: config.signaling, token: config.token, realm: config.realm ?? 1, protoSources,
     protobuf: globalThis.protobuf, Long,
     callTimeoutMs: config.callTimeoutMs, idleTimeoutMs: config.idleTimeoutMs,
+    logLevel: config.logLevel,
     actors: specs.map((s) => ({ name: s.name, type: s.type, component: components.get(s.component) })),
     onLog: (e) => log(`${e.level} [${e.actor}${e.requestId ? ' ' + e.requestId : ''}] ${e.message}`,
                       e.level === 'error' ? 'err' : undefined),

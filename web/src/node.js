@@ -21,7 +21,7 @@ const PAYLOAD_TYPES = {
   'stream-latency-first': 'PAYLOAD_STREAM_LATENCY_FIRST',
   'media-rtp': 'PAYLOAD_MEDIA_RTP',
 };
-const PAYLOAD_TAGS = Object.fromEntries(Object.entries(PAYLOAD_TYPES).map(([k, v]) => [v, k]));
+const LEVELS = { trace: 0, debug: 1, info: 2, warn: 3, warning: 3, error: 4 };
 
 function randomHex(bytes) {
   return [...crypto.getRandomValues(new Uint8Array(bytes))]
@@ -42,7 +42,7 @@ export class WebNode {
   // options: {signaling: 'ws://host:port', token, realm = 1, protoSources: {signaling, transport},
   //           protobuf, Long, actors: [{name, type: {manufacturer, name, version}, component,
   //           acl?}], callTimeoutMs = 10000, webrtcTimeoutMs = 10000, idleTimeoutMs = 15000,
-  //           shell?(route, payload) -> Uint8Array, onLog?(entry)}
+  //           shell?(route, payload) -> Uint8Array, onLog?(entry), logLevel = 'info'}
   static async start(options) {
     const node = new WebNode(options);
     await node.boot();
@@ -55,6 +55,7 @@ export class WebNode {
                                 Long: options.Long ?? globalThis.Long,
                                 sources: options.protoSources });
     this.realm = options.realm ?? 1;
+    this.logLevel = LEVELS[options.logLevel ?? 'info'] ?? 2;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.webrtcTimeoutMs = options.webrtcTimeoutMs ?? 10_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 15_000;
@@ -73,6 +74,7 @@ export class WebNode {
   }
 
   log(actor, ctx, level, message) {
+    if ((LEVELS[level] ?? 2) < this.logLevel) return;
     const who = actor ? actor.label : 'node';
     const entry = { level, actor: who, requestId: ctx?.requestId, message };
     this.options.onLog?.(entry);
