@@ -175,9 +175,48 @@ export class WebNode {
     }, delay);
   }
 
+  // The signaling server went away: the actors hear it, and the node connects again (backing
+  // off up to 5 s) and registers them again under the ids and credentials they hold. Paths to
+  // other nodes stay up meanwhile.
   signalingLost(why) {
+    if (this.stopping) return;
     this.log(null, null, 'warn', `signaling lost: ${why}`);
     this.hookAll('on_signaling_disconnected');
+    this.reconnect(500);
+  }
+
+  reconnect(delayMs) {
+    clearTimeout(this.reconnecting);
+    this.reconnecting = setTimeout(async () => {
+      if (this.stopping) return;
+      this.hookAll('on_signaling_connecting');
+      try {
+        await this.signaling.connect();
+        for (const actor of this.actors.values()) {
+          const held = this.registrations.get(actor.id.serialNumber);
+          const spec = this.options.actors.find((a) => a.name === actor.name);
+          const reply = await this.signaling.register({
+            type: spec.type, realm: this.realm, address: this.address, acl: spec.acl ?? [],
+            previousSerial: actor.id.serialNumber, previousCredential: held.credential,
+          });
+          if (big(reply.id.serial) !== actor.id.serialNumber) {
+            this.log(actor, null, 'warn', `registered again under another serial ${reply.id.serial}`);
+            this.actors.delete(actor.id.serialNumber);
+            this.registrations.delete(actor.id.serialNumber);
+            actor.id = witIdFromSignaling(reply.id);
+            this.actors.set(actor.id.serialNumber, actor);
+          }
+          this.adoptRegistration(reply);
+          this.scheduleRenewal(actor);
+        }
+        this.log(null, null, 'info', 'signaling: connected again');
+        this.hookAll('on_signaling_connected');
+      } catch (e) {
+        this.log(null, null, 'warn', `signaling: ${e.message}; trying again`);
+        this.signaling.close();
+        this.reconnect(Math.min(delayMs * 2, 5000));
+      }
+    }, delayMs);
   }
 
   // ---- hooks ----
@@ -496,6 +535,8 @@ export class WebNode {
   }
 
   async stop() {
+    this.stopping = true;
+    clearTimeout(this.reconnecting);
     for (const link of this.links.values()) link.close('the page node stops');
     for (const actor of this.actors.values()) {
       clearTimeout(actor.renewal);

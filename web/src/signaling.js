@@ -55,6 +55,7 @@ export class SignalingClient {
         const was = this.open;
         this.open = false;
         clearInterval(this.heartbeat);
+        this.heartbeat = null;
         for (const { reject: fail } of this.pending.values()) {
           fail(new ActrFailure(err.unavailable('signaling: the connection closed')));
         }
@@ -69,6 +70,7 @@ export class SignalingClient {
 
   close() {
     clearInterval(this.heartbeat);
+    this.heartbeat = null;
     this.ws?.close();
   }
 
@@ -118,9 +120,11 @@ export class SignalingClient {
     });
   }
 
-  async register({ type, realm, address, acl = [] }) {
+  async register({ type, realm, address, acl = [], previousSerial, previousCredential }) {
+    const again = previousSerial !== undefined
+      ? { previousSerial: previousSerial.toString(), previousCredential } : {};
     const reply = await this.request({
-      registerRequest: { type, realm, advertisedAddress: address, acl },
+      registerRequest: { type, realm, advertisedAddress: address, acl, ...again },
     });
     const r = reply.registerReply;
     if (!r) throw new ActrFailure(err.internal('signaling: no register reply'));
