@@ -3,9 +3,10 @@
 // with the signaling URL (and, for a demo on a machine you own, an enrollment token).
 //
 //   node web/serve.mjs --components DIR --signal ws://HOST:PORT [--token-file F]
-//                      [--listen HOST:PORT] [--page DIR]
+//                      [--listen HOST:PORT] [--page DIR] [--actor NAME=COMPONENT:MFR/TYPE@VERSION]...
 //
-// Default page: web/demo. Prints "serving http://HOST:PORT/" once it listens; Ctrl-C stops it.
+// Default page: web/demo. Without --actor, each component of DIR runs as one actor of type
+// web/NAME@0.1.0. Prints "serving http://HOST:PORT/" once it listens; Ctrl-C stops it.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -75,7 +76,8 @@ async function main(argv) {
   const signal = opt('signal');
   if (!components || !signal) {
     console.error('usage: node web/serve.mjs --components DIR --signal ws://HOST:PORT ' +
-                  '[--token-file F] [--listen HOST:PORT] [--page DIR]');
+                  '[--token-file F] [--listen HOST:PORT] [--page DIR] ' +
+                  '[--actor NAME=COMPONENT:MFR/TYPE@VERSION]...');
     return 2;
   }
   const config = { signaling: signal };
@@ -83,6 +85,15 @@ async function main(argv) {
   if (tokenFile) config.token = fs.readFileSync(tokenFile, 'utf8').trim().split(/\s+/)[0];
   config.components = fs.readdirSync(components).filter((f) => f.endsWith('.js'))
     .map((f) => f.slice(0, -3));
+  const actors = argv.flatMap((a, i) => (a === '--actor' ? [argv[i + 1]] : []));
+  if (actors.length) {
+    config.actors = actors.map((spec) => {
+      const m = /^([\w-]+)=([\w-]+):([\w.-]+)\/([\w.-]+)@([\w.+-]+)$/.exec(spec ?? '');
+      if (!m) throw new Error(`--actor ${spec}: expected NAME=COMPONENT:MANUFACTURER/TYPE@VERSION`);
+      if (!config.components.includes(m[2])) throw new Error(`--actor ${spec}: no ${m[2]}.js in ${components}`);
+      return { name: m[1], component: m[2], type: { manufacturer: m[3], name: m[4], version: m[5] } };
+    });
+  }
   const [host, port] = (opt('listen', '127.0.0.1:8080')).split(':');
   const { url } = await startServer({ host, port: Number(port), config, components,
                                       page: opt('page') });
