@@ -113,6 +113,68 @@ try {
   r = await call('probe', 'call', 'nobody-here echo x');
   check('discovering an unknown type is not-found', r.startsWith('error: not-found'), r);
 
+  // Bad input from the page gets the refusals a native peer gets, and costs only its own path.
+  r = await call('probe', 'call', 'native-echo nope x');
+  check('an unknown route of a native actor is unknown-route', r.startsWith('error: unknown-route'), r);
+  const bad = await page.evaluate(async () => {
+    const node = window.actrDemo.node;
+    const { PeerLink, addressKey } = await import('/actr-web/peer.js');
+    const out = {};
+    const native = [...node.links.values()][0];
+    const target = native.remote;
+    const me = [...node.actors.values()][0].id;
+    // A path of its own: the open one goes, a new offer takes its place.
+    const fresh = (credentials) => {
+      node.links.get(native.key)?.close('the test replaces it');
+      const link = new PeerLink(node, { address: native.address, session: 1000n + BigInt(Date.now()),
+                                        offerer: true, remote: target, local: me });
+      if (credentials) link.node = Object.create(node, { credentials: { value: () => credentials } });
+      node.links.set(link.key, link);
+      link.offer();
+      return link;
+    };
+    // 1. A forged credential (one bit of the signature flipped): the node refuses the path.
+    const forged = node.credentials().map((c) => { const f = c.slice(); f[f.length - 1] ^= 1; return f; });
+    let link = fresh(forged);
+    const closed = new Promise((done) => { const was = link.close.bind(link); link.close = (why, code) => { done(why); was(why, code); }; });
+    out.forged = await Promise.race([closed, new Promise((d) => setTimeout(() => d('still open after 10 s'), 10000))]);
+    // 2. A frame over the node's limit (4 MiB), in pieces: the node closes the path.
+    link = fresh(null);
+    await link.ready;
+    const c = link.channels[0];
+    const piece = new Uint8Array(64 * 1024); piece[0] = 1;
+    const gone = new Promise((done) => { const was = link.close.bind(link); link.close = (why, code) => { done(why); was(why, code); }; });
+    for (let i = 0; i < 80 && link.state === 'open'; ++i) {
+      c.send(piece);
+      while (c.bufferedAmount > 1 << 20) await new Promise((d) => setTimeout(d, 5));
+    }
+    out.oversized = await Promise.race([gone, new Promise((d) => setTimeout(() => d('still open after 10 s'), 10000))]);
+    // 3. A request for an actor the node does not have: not-found.
+    link = fresh(null);
+    await link.ready;
+    try {
+      const { transportId, toBytes } = await import('/actr-web/protocol.js');
+      const nobody = { ...target, serialNumber: 999999n };
+      await link.request({ kind: 'KIND_CALL', target: transportId(nobody), caller: transportId(me),
+                           routeKey: toBytes('echo'), payload: toBytes('x'),
+                           payloadType: 'PAYLOAD_RPC_RELIABLE', requestId: toBytes('bad-target') }, 5000);
+      out.unknownTarget = 'answered';
+    } catch (e) {
+      out.unknownTarget = e.message;
+    }
+    return out;
+  });
+  check('a forged credential from the page: the node refuses the path',
+        /permission|refused|closed|credential/i.test(bad.forged) && !bad.forged.includes('still open'), bad.forged);
+  check('an oversized frame from the page: the node closes the path',
+        !bad.oversized.includes('still open'), bad.oversized);
+  check('a request for an actor the node does not have is not-found',
+        bad.unknownTarget.startsWith('not-found'), bad.unknownTarget);
+  r = await call('probe', 'call', 'native-echo echo still-fine');
+  check('after bad input the page and the node still talk', r === 'still-fine', r);
+  r = nativeCall('native-echo', 'echo', 'node-fine');
+  check('after bad input the native node serves its other callers', r === 'node-fine', r);
+
   // A closed tab: the native node sees the path go within its idle window.
   const t0 = Date.now();
   await page.close();
