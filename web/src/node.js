@@ -8,6 +8,7 @@
 import { Actor, timestampNow } from './actor.js';
 import { ActrFailure, err, errorOf } from './errors.js';
 import { PeerLink, addressKey } from './peer.js';
+import { RelayPath } from './relay_path.js';
 import {
   TRANSPORT_VERSION, big, encodeCredentialSet, idText, loadProtocol, sameActor, signalingId, toBytes, toText,
   transportId, witIdFromSignaling, witIdFromTransport,
@@ -59,6 +60,9 @@ export class WebNode {
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.webrtcTimeoutMs = options.webrtcTimeoutMs ?? 10_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 15_000;
+    // 'webrtc': data channels; 'relay': frames through the signaling server when no data channel
+    // opens (or alone, to force it).
+    this.transports = options.transports ?? ['webrtc', 'relay'];
     // A browser has no listener: it names itself under .invalid, which never resolves, so that a
     // native node knows it can only offer it a WebRTC path.
     this.address = `ws://browser-${randomHex(6)}.invalid:9`;
@@ -395,21 +399,53 @@ export class WebNode {
 
   async linkTo(address, target, from) {
     const key = addressKey(address);
-    let link = this.links.get(key);
-    if (!link) {
-      if (address.includes('.invalid')) {
-        throw new ActrFailure(err.unavailable(`${address} is a browser node; browsers do not offer to each other yet`));
+    const existing = this.links.get(key);
+    if (existing) return existing.ready;
+    if (address.includes('.invalid')) {
+      // Another tab: it has no listener, and tabs do not offer to each other yet.
+      if (!this.transports.includes('relay')) {
+        throw new ActrFailure(err.unavailable(`${address} is a browser node; no path to it`));
       }
-      const session = BigInt.asUintN(64, BigInt(`0x${randomHex(8)}`)) || 1n;
-      link = new PeerLink(this, { address, session, offerer: true, remote: target, local: from });
-      this.links.set(key, link);
-      this.hookAll('on_webrtc_connecting', [{ peer: target, relayed: undefined }]);
-      link.offer().catch((e) => link.close(`the offer failed: ${e.message}`));
-      const timer = setTimeout(() => link.close(`no WebRTC path within ${this.webrtcTimeoutMs} ms`),
-                               this.webrtcTimeoutMs);
-      link.ready.finally(() => clearTimeout(timer)).catch(() => {});
+      return this.openRelay(address, target, from).ready;
     }
-    return link.ready;
+    if (this.transports.includes('webrtc')) {
+      const link = this.openWebRtc(address, target, from);
+      try {
+        return await link.ready;
+      } catch (e) {
+        if (!this.transports.includes('relay')) throw e;
+        this.log(null, null, 'info', `${e.message}; the frames take the signaling relay`);
+        if (this.links.get(key) && this.links.get(key) !== link) return this.links.get(key).ready;
+      }
+    }
+    return this.openRelay(address, target, from).ready;
+  }
+
+  newSession() {
+    return BigInt.asUintN(64, BigInt(`0x${randomHex(8)}`)) || 1n;
+  }
+
+  openWebRtc(address, target, from) {
+    const link = new PeerLink(this, { address, session: this.newSession(), offerer: true,
+                                      remote: target, local: from });
+    this.links.set(link.key, link);
+    this.hookAll('on_webrtc_connecting', [{ peer: target, relayed: undefined }]);
+    link.offer().catch((e) => link.close(`the offer failed: ${e.message}`));
+    const timer = setTimeout(() => link.close(`no WebRTC path within ${this.webrtcTimeoutMs} ms`),
+                             this.webrtcTimeoutMs);
+    link.ready.finally(() => clearTimeout(timer)).catch(() => {});
+    return link;
+  }
+
+  openRelay(address, target, from, session = this.newSession()) {
+    const path = new RelayPath(this, { address, session, offerer: true, remote: target, local: from });
+    this.links.set(path.key, path);
+    this.hookAll('on_websocket_connecting', [{ peer: target, relayed: undefined }]);
+    path.start();
+    const timer = setTimeout(() => path.close(`no answer on the relay within ${this.webrtcTimeoutMs} ms`),
+                             this.webrtcTimeoutMs);
+    path.ready.finally(() => clearTimeout(timer)).catch(() => {});
+    return path;
   }
 
   relay(to, from, payload) {
@@ -421,6 +457,7 @@ export class WebNode {
     try {
       s = this.proto.PeerSignal.toObject(this.proto.PeerSignal.decode(payload),
                                          { enums: String, longs: String, defaults: true });
+      if (!(s.frame instanceof Uint8Array)) s.frame = new Uint8Array(s.frame ?? []);
     } catch {
       return this.log(null, null, 'warn', 'a relayed payload that is not a PeerSignal; ignored');
     }
@@ -433,6 +470,17 @@ export class WebNode {
     const existing = this.links.get(key);
     const fromId = witIdFromSignaling(from);
     const toId = witIdFromSignaling(to);
+    if (s.kind === 'FRAME' && !(existing && existing.session === session)) {
+      // Another node opens a relay path to us.
+      if (!this.transports.includes('relay')) return;
+      if (existing) existing.close('the peer opened a relay path');
+      const path = new RelayPath(this, { address: s.nodeAddress, session, offerer: false,
+                                         remote: fromId, local: toId });
+      this.links.set(key, path);
+      this.hookAll('on_websocket_connecting', [{ peer: fromId, relayed: undefined }]);
+      path.onSignal(s);
+      return;
+    }
     if (s.kind === 'OFFER') {
       if (existing && existing.session === session) return; // a repeat (restarts: not yet)
       if (existing && existing.offerer && existing.state === 'negotiating' &&
@@ -450,16 +498,20 @@ export class WebNode {
     if (existing && existing.session === session) existing.onSignal(s);
   }
 
+  // A relay path is the tab's WebSocket path: its hooks are the websocket ones (relayed none).
   linkOpened(link) {
-    this.log(null, null, 'info', `webrtc: path to ${link.describe()} open`);
-    this.hookAll('on_webrtc_connected', [{ peer: link.remote, relayed: link.relayed }]);
+    this.log(null, null, 'info', `${link.kind}: path to ${link.describe()} open`);
+    const hook = link.kind === 'relay' ? 'on_websocket_connected' : 'on_webrtc_connected';
+    this.hookAll(hook, [{ peer: link.remote, relayed: link.relayed }]);
   }
 
   linkClosed(link, why, was) {
     if (this.links.get(link.key) === link) this.links.delete(link.key);
-    this.log(null, null, 'info', `webrtc: path to ${link.address} ${was === 'open' ? 'closed' : 'not opened'}: ${why}`);
+    this.log(null, null, 'info',
+             `${link.kind}: path to ${link.address} ${was === 'open' ? 'closed' : 'not opened'}: ${why}`);
     if (was === 'open') {
-      this.hookAll('on_webrtc_disconnected', [{ peer: link.remote, relayed: link.relayed }]);
+      const hook = link.kind === 'relay' ? 'on_websocket_disconnected' : 'on_webrtc_disconnected';
+      this.hookAll(hook, [{ peer: link.remote, relayed: link.relayed }]);
     }
   }
 

@@ -1,69 +1,20 @@
 // A WebRTC path between this web node and one native node: the browser's RTCPeerConnection with
 // the four data channels of the node-to-node protocol (docs/WEBRTC.md), negotiated through the
-// signaling relay (transport.PeerSignal), then the same frames a WebSocket between nodes carries:
-// each side's credential set first, then requests, acceptances, replies, pings.
-//
-// Frames travel in pieces of at most 64 KiB whose first byte says whether more follow (1) or not
-// (0). Requests take the channel of their lane; every control frame (credentials, replies,
-// acceptances, pings, close) takes actr/rpc-reliable.
-import { ActrFailure, err, fromTransportError, toTransportError } from './errors.js';
-import {
-  TRANSPORT_VERSION, big, decodeCredentialSet, encodeCredentialSet, idText, toText,
-  witIdFromTransport,
-} from './protocol.js';
+// signaling relay (transport.PeerSignal), carrying the frames of frame_path.js. Requests take the
+// channel of their lane; control frames take actr/rpc-reliable.
+import { FramePath, MAX_PIECE, addressKey } from './frame_path.js';
+import { TRANSPORT_VERSION } from './protocol.js';
 
 export const LABELS = ['actr/rpc-reliable', 'actr/rpc-signal', 'actr/stream-reliable',
                        'actr/stream-latency-first'];
-const MAX_PIECE = 64 * 1024;
-export const MAX_FRAME = 4 * 1024 * 1024;
-const PING_EVERY_MS = 2_000;
 
-const LANE_CHANNEL = {
-  PAYLOAD_RPC_RELIABLE: 0,
-  PAYLOAD_RPC_SIGNAL: 1,
-  PAYLOAD_STREAM_RELIABLE: 2,
-  PAYLOAD_STREAM_LATENCY_FIRST: 3,
-  PAYLOAD_MEDIA_RTP: 3,
-};
+export { addressKey };
 
-// "ws://Host:Port/..." -> "host:port", as net::Address::key() names a node.
-export function addressKey(address) {
-  try {
-    const u = new URL(address);
-    return `${u.hostname.toLowerCase()}:${u.port || (u.protocol === 'wss:' ? 443 : 80)}`;
-  } catch {
-    return '';
-  }
-}
-
-export class PeerLink {
-  // node: the WebNode; remote: the transport-side actor the signals go to (WIT id);
-  // local: our actor that signals come from (WIT id).
-  constructor(node, { address, session, offerer, remote, local }) {
-    this.node = node;
-    this.proto = node.proto;
-    this.address = address;
-    this.key = addressKey(address);
-    this.session = session;
-    this.offerer = offerer;
-    this.remote = remote;
-    this.local = local;
-    this.state = 'negotiating'; // negotiating | open | closed
+export class PeerLink extends FramePath {
+  constructor(node, options) {
+    super(node, options);
+    this.kind = 'webrtc';
     this.channels = new Array(LABELS.length);
-    this.assembly = LABELS.map(() => []);
-    this.nextRequest = 1n;
-    this.waiting = new Map(); // request id -> {resolve, reject, kind, timer}
-    this.peerActors = []; // ids its credentials name
-    this.heard = performance.now();
-    this.relayed = undefined;
-    this.ready = new Promise((resolve, reject) => {
-      this.settle = { resolve, reject };
-    });
-    this.ready.catch(() => {});
-  }
-
-  get peerId() {
-    return this.remote;
   }
 
   makeConnection() {
@@ -73,8 +24,8 @@ export class PeerLink {
       if (s === 'failed' || s === 'closed') this.close(`the peer connection ${s}`);
     };
     this.pc.onicecandidate = (e) => {
-      // Candidates found after the description (it went out complete) are sent on: a node takes
-      // trickled candidates, and "" ends them.
+      // Candidates found after the description (it went out complete, or what was there after
+      // 3 s) go on: a node takes trickled candidates, and "" ends them.
       if (!this.described) return;
       this.signal('CANDIDATE', e.candidate ? e.candidate.candidate : '');
     };
@@ -83,9 +34,9 @@ export class PeerLink {
   async gathered() {
     if (this.pc.iceGatheringState === 'complete') return;
     await new Promise((resolve) => {
-      const done = () => this.pc.iceGatheringState === 'complete' && resolve();
-      this.pc.addEventListener('icegatheringstatechange', done);
-      setTimeout(resolve, 3000); // what is gathered by then goes; the rest trickles
+      this.pc.addEventListener('icegatheringstatechange',
+                               () => this.pc.iceGatheringState === 'complete' && resolve());
+      setTimeout(resolve, 3000);
     });
   }
 
@@ -157,73 +108,13 @@ export class PeerLink {
   }
 
   maybeOpen() {
-    if (this.sentCredentials || !this.channels.every((c) => c && c.readyState === 'open')) return;
-    this.sentCredentials = true;
-    this.sendFrame({ credentials: { credential: encodeCredentialSet(this.node.credentials()) } });
+    if (this.channels.every((c) => c && c.readyState === 'open')) this.carrierOpen();
   }
 
-  piece(index, bytes) {
-    if (bytes.length === 0) return this.close('an empty data channel message', 'CLOSE_PROTOCOL_ERROR');
-    this.heard = performance.now();
-    const parts = this.assembly[index];
-    parts.push(bytes.subarray(1));
-    if (bytes[0] === 1) {
-      if (parts.reduce((n, p) => n + p.length, 0) > MAX_FRAME) {
-        this.close('a frame over the size limit', 'CLOSE_FRAME_TOO_LARGE');
-      }
-      return;
-    }
-    const size = parts.reduce((n, p) => n + p.length, 0);
-    const frame = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      frame.set(p, at);
-      at += p.length;
-    }
-    this.assembly[index] = [];
-    let decoded;
-    try {
-      decoded = this.proto.Frame.decode(frame);
-    } catch (e) {
-      return this.close(`a malformed frame: ${e.message}`, 'CLOSE_PROTOCOL_ERROR');
-    }
-    this.frame(decoded).catch((e) => this.close(`a frame was refused: ${e.message}`,
-                                                'CLOSE_PROTOCOL_ERROR'));
-  }
-
-  async frame(f) {
-    if (f.batch) {
-      for (const bytes of f.batch.frames) await this.frame(this.proto.Frame.decode(bytes));
-      return;
-    }
-    if (f.credentials) return this.credentialsArrived(f.credentials.credential);
-    if (this.state !== 'open') throw new Error('a frame before the peer\'s credentials');
-    if (f.ping) return this.sendFrame({ pong: { nonce: f.ping.nonce } });
-    if (f.pong) return;
-    if (f.close) return this.close(`the peer closed: ${f.close.reason || f.close.code}`, null);
-    if (f.reply) return this.answered(big(f.reply.id), f.reply, 'reply');
-    if (f.accepted) return this.answered(big(f.accepted.id), f.accepted, 'accepted');
-    if (f.request) return this.node.onRemoteRequest(this, f.request);
-  }
-
-  async credentialsArrived(bytes) {
-    let ids = [];
-    try {
-      for (const c of decodeCredentialSet(bytes)) {
-        ids.push(await this.node.verifyCredential(c));
-      }
-    } catch (e) {
-      return this.close(`the peer's credentials are refused: ${e.message}`,
-                        'CLOSE_PERMISSION_DENIED');
-    }
-    this.peerActors = ids;
-    if (this.state === 'negotiating') {
-      this.state = 'open';
-      this.relayed = await this.readRelayed();
-      this.pinger = setInterval(() => this.keepAlive(), PING_EVERY_MS);
-      this.settle.resolve(this);
-      this.node.linkOpened(this);
-    }
+  sendPieces(pieces, channel) {
+    // A latency-first frame in pieces would not come back together on an unordered channel.
+    const c = this.channels[channel === 3 && pieces.length > 1 ? 2 : channel];
+    for (const p of pieces) c.send(p);
   }
 
   async readRelayed() {
@@ -243,111 +134,13 @@ export class PeerLink {
     return false;
   }
 
-  keepAlive() {
-    // A vanished node is noticed within the idle timeout; pings keep a quiet path heard.
-    if (performance.now() - this.heard > this.node.idleTimeoutMs) {
-      return this.close(`nothing heard for ${this.node.idleTimeoutMs} ms`);
-    }
-    this.sendFrame({ ping: { nonce: String(Math.floor(Math.random() * 2 ** 32)) } });
-  }
-
-  sendFrame(body, channel = 0) {
-    if (this.state === 'closed') throw new ActrFailure(err.unavailable('the path is closed'));
-    const bytes = this.proto.Frame.encode(this.proto.Frame.fromObject({
-      version: TRANSPORT_VERSION, ...body })).finish();
-    if (bytes.length > MAX_FRAME) {
-      throw new ActrFailure(err.invalidArgument(`a frame of ${bytes.length} bytes is over the limit`));
-    }
-    // A latency-first frame in pieces would not come back together on an unordered channel.
-    if (channel === 3 && bytes.length + 1 > MAX_PIECE) channel = 2;
-    const c = this.channels[channel];
-    for (let at = 0; at < bytes.length || at === 0; at += MAX_PIECE - 1) {
-      const part = bytes.subarray(at, at + MAX_PIECE - 1);
-      const piece = new Uint8Array(part.length + 1);
-      piece[0] = at + part.length < bytes.length ? 1 : 0;
-      piece.set(part, 1);
-      c.send(piece);
-      if (bytes.length === 0) break;
-    }
-  }
-
-  // Sends a request frame; resolves with the Reply (calls) or the Accepted (tells, chunks).
-  request(req, timeoutMs) {
-    const id = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new ActrFailure(err.timedOut()));
-      }, timeoutMs);
-      this.waiting.set(id, { resolve, reject, kind: req.kind, timer });
-      try {
-        this.sendFrame({ request: { ...req, id: id.toString() } },
-                       LANE_CHANNEL[req.payloadType] ?? 0);
-      } catch (e) {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        reject(e);
-      }
-    });
-  }
-
-  answered(id, body, what) {
-    const w = this.waiting.get(id);
-    if (!w) return;
-    if (what === 'accepted' && !body.error && w.kind === 'KIND_CALL') return; // the reply follows
-    this.waiting.delete(id);
-    clearTimeout(w.timer);
-    if (body.error) return w.reject(new ActrFailure(fromTransportError(body.error)));
-    w.resolve(what === 'reply' ? body.ok ?? new Uint8Array() : undefined);
-  }
-
-  reply(id, result) {
-    if (this.state !== 'open') return;
-    if (result.error) this.sendFrame({ reply: { id, error: toTransportError(result.error) } });
-    else this.sendFrame({ reply: { id, ok: result.ok } });
-  }
-
-  accept(id, error) {
-    if (this.state !== 'open') return;
-    this.sendFrame({ accepted: error ? { id, error: toTransportError(error) } : { id } });
-  }
-
-  callerOf(req) {
-    if (!req.caller) return null;
-    const caller = witIdFromTransport(req.caller);
-    return this.peerActors.some((a) => a.realm.realmId === caller.realm.realmId &&
-                                       a.serialNumber === caller.serialNumber) ? caller : null;
-  }
-
-  close(why, code = 'CLOSE_NORMAL') {
-    if (this.state === 'closed') return;
-    const was = this.state;
-    if (was === 'open' && code) {
-      try {
-        this.sendFrame({ close: { code, reason: why } });
-      } catch {
-        // closing anyway
-      }
-    }
-    this.state = 'closed';
-    clearInterval(this.pinger);
-    for (const w of this.waiting.values()) {
-      clearTimeout(w.timer);
-      w.reject(new ActrFailure(err.unavailable(`the WebRTC path to ${this.address} closed: ${why}`)));
-    }
-    this.waiting.clear();
+  teardown() {
     try {
       this.pc?.close();
     } catch {
       // already closed
     }
-    this.settle.reject(new ActrFailure(err.unavailable(`no WebRTC path to ${this.address}: ${why}`)));
-    this.node.linkClosed(this, why, was);
-  }
-
-  describe() {
-    return `${this.address} (${idText(this.remote)}, ${this.relayed ? 'relayed' : 'direct'})`;
   }
 }
 
-export { toText };
+export { MAX_PIECE };
