@@ -4,6 +4,7 @@
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <vector>
 
 #include "webrtc/dtls_transport.hpp"
 #include "webrtc/session_description.hpp"
@@ -58,6 +59,8 @@ std::string write_description(const Description& d) {
 }
 
 struct PeerConnection::Parts {
+  static constexpr size_t kMaxEarlyDatagrams = 16;
+
   GlibLoop* loop = nullptr;
   PeerOptions options;
   PeerEvents events;
@@ -69,8 +72,15 @@ struct PeerConnection::Parts {
   std::string remote_fingerprint;       // of the first description; a restart keeps it
   bool ice_up = false;
   bool dtls_started = false;
+  // Datagrams that came before DTLS started: a browser that is the DTLS client sends its hello
+  // as soon as its side of ICE is up, which may be before ours; an answer then could not be sent
+  // (and would be retransmitted only a second later), so they wait for the path.
+  std::vector<std::vector<uint8_t>> early_datagrams;
   // The peer spoke full SDP (a browser): the answer is full SDP too, for this data section.
   std::optional<std::string> sdp_mid;
+  // Our full SDP offers (options.full_sdp): one o= session, its version grows with each offer.
+  uint64_t sdp_session_id = 0;
+  uint64_t sdp_version = 2;
   std::atomic<PeerState> state{PeerState::New};
 
   std::shared_ptr<DtlsTransport> current_dtls() {
@@ -93,13 +103,16 @@ struct PeerConnection::Parts {
   // DTLS starts once both the path and the peer's fingerprint are there, whichever comes last.
   void maybe_start_dtls() {
     std::shared_ptr<DtlsTransport> d;
+    std::vector<std::vector<uint8_t>> early;
     {
       std::lock_guard lock(mu);
       if (!ice_up || !dtls || dtls_started) return;
       dtls_started = true;
       d = dtls;
+      early.swap(early_datagrams);
     }
     d->start();
+    for (const auto& datagram : early) d->receive(datagram);
   }
 
   IceEvents ice_events() {
@@ -107,13 +120,22 @@ struct PeerConnection::Parts {
     e.on_gathered = [this](std::string ice_lines, bool complete) {
       Description d{options.certificate->fingerprint(), options.offerer ? "actpass" : "active",
                     std::move(ice_lines), complete};
-      std::optional<std::string> mid;
-      {
-        std::lock_guard lock(mu);
-        mid = sdp_mid;
+      std::string text;
+      if (options.offerer && options.full_sdp) {
+        uint64_t version;
+        {
+          std::lock_guard lock(mu);
+          version = sdp_version++;
+        }
+        text = write_sdp_offer(d, sdp_session_id, version);
+      } else {
+        std::optional<std::string> mid;
+        {
+          std::lock_guard lock(mu);
+          mid = sdp_mid;
+        }
+        text = mid ? write_sdp_answer(d, *mid, std::random_device{}()) : write_description(d);
       }
-      std::string text =
-          mid ? write_sdp_answer(d, *mid, std::random_device{}()) : write_description(d);
       if (events.on_description) events.on_description(std::move(text));
     };
     e.on_state = [this](IceState s) {
@@ -134,7 +156,19 @@ struct PeerConnection::Parts {
       if (events.on_selected_pair) events.on_selected_pair(relayed);
     };
     e.on_datagram = [this](std::span<const uint8_t> d) {
-      if (auto dtls = current_dtls()) dtls->receive(d);
+      std::shared_ptr<DtlsTransport> started;
+      {
+        std::lock_guard lock(mu);
+        if (!dtls_started) {
+          // A handshake flight is a few datagrams; more before the start is not a handshake.
+          if (early_datagrams.size() < kMaxEarlyDatagrams) {
+            early_datagrams.emplace_back(d.begin(), d.end());
+          }
+          return;
+        }
+        started = dtls;
+      }
+      if (started) started->receive(d);
     };
     return e;
   }
@@ -178,6 +212,8 @@ Result<std::unique_ptr<PeerConnection>> PeerConnection::create(GlibLoop& loop, P
   options.ice.controlling = options.offerer;
   parts->options = std::move(options);
   parts->events = std::move(events);
+  // RFC 8866: o= session ids are at most 63 bits.
+  parts->sdp_session_id = (uint64_t{std::random_device{}()} << 31) ^ std::random_device{}();
   // The DTLS client (the answerer) opens even streams.
   ACTR_TRY(parts->sctp,
            SctpAssociation::create(loop, !parts->options.offerer, parts->sctp_events()));
@@ -206,10 +242,10 @@ Result<void> PeerConnection::start() {
   PeerState expected = PeerState::New;
   // No event for this one: events run on the loop, and this is the caller's thread.
   if (!parts_->state.compare_exchange_strong(expected, PeerState::Connecting)) return {};
-  bool browser;
+  bool browser = parts_->options.offerer && parts_->options.full_sdp;
   {
     std::lock_guard lock(parts_->mu);
-    browser = parts_->sdp_mid.has_value();
+    browser |= parts_->sdp_mid.has_value();
   }
   return parts_->ice->gather(parts_->options.trickle && !browser);
 }
@@ -218,11 +254,21 @@ Result<void> PeerConnection::set_remote_description(const std::string& text) {
   Description d;
   bool offerer = parts_->options.offerer;
   if (is_full_sdp(text)) {
-    if (offerer) return make_error("webrtc: full SDP answers are not supported (offer to nodes)");
     ACTR_TRY(SdpSession session, parse_sdp(text));
     d = std::move(session.description);
-    std::lock_guard lock(parts_->mu);
-    parts_->sdp_mid = session.mid;
+    if (offerer) {
+      // A browser's answer; its candidates may follow (add_remote_candidate) unless it said
+      // a=end-of-candidates, so `complete` stays as parsed.
+      if (session.mid != kOfferMid) {
+        return make_error("webrtc: the answer's data section is `" + session.mid +
+                          "`, the offer's is `" + kOfferMid + "`");
+      }
+    } else {
+      // A page offers once its gathering is done (it may not trickle): nothing more follows.
+      d.complete = true;
+      std::lock_guard lock(parts_->mu);
+      parts_->sdp_mid = session.mid;
+    }
   } else {
     ACTR_TRY(d, parse_description(text));
   }
@@ -263,6 +309,9 @@ Result<void> PeerConnection::add_remote_candidate(const std::string& candidate) 
       !candidate.starts_with("candidate:")) {
     return make_error("webrtc: not a candidate line");
   }
+  // A browser trickles TCP candidates and mDNS names too; libnice cannot use them (and would
+  // refuse the line), so they are passed over like those of a full SDP.
+  if (tcp_or_mdns_candidate(candidate)) return {};
   // Browsers write candidates without the "a=" of an SDP line.
   return parts_->ice->add_remote_candidate(candidate.starts_with("candidate:") ? "a=" + candidate
                                                                                : candidate);

@@ -32,6 +32,10 @@ struct PeerOptions {
   // goes out at once and on_candidate carries the candidates found later. A browser's full SDP
   // offer gets a complete answer either way.
   bool trickle = false;
+  // The offerer speaks full SDP (a browser peer, which accepts nothing else): its offer is
+  // complete (gathering ends first, every candidate in it; the page's code may not take trickled
+  // ones) and the answer is full SDP. Candidates the browser trickles after its answer are taken.
+  bool full_sdp = false;
   IceOptions ice;  // `controlling` is set from `offerer`
   std::shared_ptr<const Certificate> certificate;
 };

@@ -34,7 +34,8 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     ACTR_SKIP_MISSING("Chromium is not installed (Debian package chromium)");
   }
   fs::path root = ACTR_SOURCE_ROOT;
-  if (std::string(ACTR_NODE_EXECUTABLE).empty() || !fs::exists(root / "node_modules/puppeteer-core")) {
+  if (std::string(ACTR_NODE_EXECUTABLE).empty() ||
+      !fs::exists(root / "node_modules/puppeteer-core")) {
     ACTR_SKIP_MISSING("Node.js or the pinned npm tools (puppeteer-core, jco) are missing: npm ci");
   }
   Netns ns("webnode");
@@ -87,11 +88,11 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
   }
   ASSERT_TRUE(ready) << native.log() << signal.log();
 
-  std::string out = shell_output(
-      "ip netns exec " + ns.name() + " " + node + " " + (root / "tests/web/web_node.mjs").string() +
-      " --signal ws://" + host + ":7450 --token-file " + (dir / "enroll-token").string() +
-      " --components " + (dir / "web").string() + " --actr " + actr + " --node-gateway http://" +
-      host + ":7470");
+  std::string out = shell_output("ip netns exec " + ns.name() + " " + node + " " +
+                                 (root / "tests/web/web_node.mjs").string() + " --signal ws://" +
+                                 host + ":7450 --token-file " + (dir / "enroll-token").string() +
+                                 " --components " + (dir / "web").string() + " --actr " + actr +
+                                 " --node-gateway http://" + host + ":7470");
   std::cout << out << std::endl;
   std::istringstream lines(out);
   int checks = 0;
@@ -100,7 +101,7 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     ++checks;
     EXPECT_NE(line.find("\"ok\":true"), std::string::npos) << line;
   }
-  EXPECT_GE(checks, 13) << out << "\n--- native node ---\n" << native.log();
+  EXPECT_GE(checks, 19) << out << "\n--- native node ---\n" << native.log();
   native.kill(SIGTERM);
   signal.kill(SIGTERM);
   fs::remove_all(dir);

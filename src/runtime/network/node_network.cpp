@@ -443,6 +443,10 @@ void NodeNetwork::send(const ActrId& target, Message message,
                                                 ": " + peer.error().message)));
     return;
   }
+  if (webrtc_only_address(address)) {
+    forward_over_webrtc(std::move(*peer), target, std::move(message), std::move(accepted));
+    return;
+  }
   // The first message to a node offers a WebRTC path; it and the next ones go on WebSocket
   // until that path is open.
   if (webrtc_ && message.caller && !(*peer)->carried()) {
@@ -489,7 +493,8 @@ void NodeNetwork::forward(std::shared_ptr<net::Peer> peer, const ActrId& target,
     auto network = self.lock();
     if (s.is_err() && !peer->connected() && network) {
       if (again && s.error().tag() == ActrError::Tag::Unavailable) {
-        auto retry = [self, peer, target, again, accepted, s](bool open) mutable {
+        auto retry = [self, peer, target, again, accepted, s](bool open,
+                                                              const std::string&) mutable {
           auto network = self.lock();
           if (!open || !network) return accepted(std::move(s));
           network->forward(peer, target, std::move(*again), std::move(accepted), true);
@@ -515,6 +520,40 @@ void NodeNetwork::forward(std::shared_ptr<net::Peer> peer, const ActrId& target,
   } else {
     peer->tell(std::move(request), std::move(accepted));
   }
+}
+
+void NodeNetwork::forward_over_webrtc(std::shared_ptr<net::Peer> peer, const ActrId& target,
+                                      Message message, std::function<void(Status)> accepted) {
+  std::string where = "actor " + to_string(target) + " at " + peer->address() +
+                      " (a browser node, reachable over WebRTC only)";
+  auto fail = [&](const std::string& why) {
+    forget(target, peer->address());  // a browser that comes back registers a new address
+    accepted(Status::Err(ActrError::unavailable(where + ": " + why)));
+  };
+  // A path is attached: the request takes it (and waits there for the credential exchange).
+  if (peer->carried()) {
+    return forward(std::move(peer), target, std::move(message), std::move(accepted), true);
+  }
+  if (!webrtc_) return fail("this node's [network] transports has no \"webrtc\"");
+  // The offer goes through the signaling relay from one of this node's actors.
+  if (!message.caller) return fail("only an actor of this node can open the path to it");
+  webrtc_->want(peer->address(), target, *message.caller);
+  auto waiting = std::make_shared<Message>(std::move(message));
+  auto settled = [self = weak_from_this(), peer, target, where, waiting, accepted](
+                     bool open, const std::string& why) mutable {
+    auto network = self.lock();
+    if (!network) {
+      return accepted(Status::Err(ActrError::unavailable("the node's network is stopped")));
+    }
+    if (!open) {
+      network->forget(target, peer->address());
+      return accepted(Status::Err(ActrError::unavailable(where + ": " + why)));
+    }
+    network->forward(peer, target, std::move(*waiting), std::move(accepted), true);
+  };
+  if (webrtc_->when_settled(peer->address(), std::move(settled))) return;
+  fail("no WebRTC path: the last attempt failed less than " +
+       std::to_string(webrtc_->retry_after().count()) + " ms ago");
 }
 
 void NodeNetwork::on_request(const net::PeerInfo& peer, net::Request request,

@@ -88,6 +88,10 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   // `retried`: the message already waited once for a WebRTC path after its WebSocket failed.
   void forward(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
                std::function<void(Status)> accepted, bool retried = false);
+  // To a node with no WebSocket listener (a browser, webrtc_only_address): never dialed; the
+  // message waits for the WebRTC path (offering one) and fails with unavailable without it.
+  void forward_over_webrtc(std::shared_ptr<net::Peer> peer, const ActrId& target, Message message,
+                           std::function<void(Status)> accepted);
   std::optional<size_t> member_of(uint64_t serial) const;  // with mu_ held
   bool member_of_locked(uint64_t serial) const;
   // The address of `target` from the signaling server (blocking; on jobs_).

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <random>
 
 #include "net/address.hpp"
@@ -25,10 +26,10 @@ struct WebRtcLinks::Link {
   std::shared_ptr<webrtc::PeerConnection> pc;
   std::shared_ptr<DataChannelCarrier> carrier;
   enum class State { Negotiating, Open, Ended };
-  State state = State::Negotiating;                // guarded by WebRtcLinks::mu_
-  bool restarting = false;                         // an ICE restart is under way (guarded by mu_)
-  std::vector<std::function<void(bool)>> settled;  // when_settled() waiters (guarded by mu_)
-  bool attached = false;  // Open, and handed to the transport (guarded by mu_)
+  State state = State::Negotiating;           // guarded by WebRtcLinks::mu_
+  bool restarting = false;                    // an ICE restart is under way (guarded by mu_)
+  std::vector<WebRtcLinks::Settled> settled;  // when_settled() waiters (guarded by mu_)
+  bool attached = false;                      // Open, and handed to the transport (guarded by mu_)
 };
 
 namespace {
@@ -48,6 +49,15 @@ std::string address_key(const std::string& address) {
 }
 
 }  // namespace
+
+bool webrtc_only_address(const std::string& address) {
+  auto parsed = net::parse_address(address);
+  if (!parsed) return false;
+  std::string host = parsed->host;
+  if (!host.empty() && host.back() == '.') host.pop_back();  // the fully qualified form
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host == "invalid" || host.ends_with(".invalid");
+}
 
 WebRtcLinks::WebRtcLinks(WebRtcSettings settings, WebRtcHooks hooks)
     : settings_(std::move(settings)), hooks_(std::move(hooks)) {
@@ -129,6 +139,8 @@ Result<void> WebRtcLinks::begin(const std::shared_ptr<Link>& link,
   webrtc::PeerOptions options;
   options.offerer = link->offerer;
   options.trickle = true;
+  // A browser takes only full SDP; the node's answers to a browser's offer follow its offer.
+  options.full_sdp = link->offerer && webrtc_only_address(link->address);
   options.certificate = certificate_;
   options.ice.local_addresses = settings_.local_addresses;
   options.ice.relay_only = settings_.relay_only;
@@ -278,8 +290,10 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
             link = existing;
             restart_pc = existing->pc;
           } else if (existing->offerer && existing->state == Link::State::Negotiating &&
-                     own_key_ < key) {
-            return true;  // both offered at once: the smaller address's offer wins
+                     own_key_ < key && !webrtc_only_address(signal.node_address())) {
+            // Both offered at once: the smaller address's offer wins. A browser's offer always
+            // does: a page's code need not handle an offer while it waits for its answer.
+            return true;
           } else {
             // Theirs wins, or the peer starts over (it lost the path we still think open).
             replaced = existing;
@@ -291,6 +305,8 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
           failed_until_.erase(key);
           link = make_link(signal.node_address(), key, false, signal.session(), from,
                            to.serial_number);
+          // What waited for our own offer waits for this path instead.
+          if (replaced) link->settled.swap(replaced->settled);
         }
       }
       if (restart_pc) {
@@ -406,7 +422,7 @@ void WebRtcLinks::on_connected(const std::shared_ptr<Link>& link) {
   on_channel(link);
 }
 
-bool WebRtcLinks::when_settled(const std::string& address, std::function<void(bool)> done) {
+bool WebRtcLinks::when_settled(const std::string& address, Settled done) {
   std::string key = address_key(address);
   {
     std::lock_guard lock(mu_);
@@ -420,7 +436,7 @@ bool WebRtcLinks::when_settled(const std::string& address, std::function<void(bo
     }
     if (link->state != Link::State::Open) return false;
   }
-  done(true);
+  done(true, "");
   return true;
 }
 
@@ -436,18 +452,18 @@ void WebRtcLinks::on_channel(const std::shared_ptr<Link>& link) {
                link->carrier->relayed() ? "relayed through TURN" : "direct");
   if (hooks_.on_open) hooks_.on_open(link->address, link->carrier, !link->offerer);
   // Attached now: what waited for the path takes it.
-  std::vector<std::function<void(bool)>> settled;
+  std::vector<Settled> settled;
   {
     std::lock_guard lock(mu_);
     link->attached = true;
     settled.swap(link->settled);
   }
-  for (auto& done : settled) done(true);
+  for (auto& done : settled) done(true, "");
 }
 
 void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer) {
   Link::State was;
-  std::vector<std::function<void(bool)>> settled;
+  std::vector<Settled> settled;
   std::shared_ptr<webrtc::PeerConnection> pc;
   {
     std::lock_guard lock(mu_);
@@ -463,14 +479,17 @@ void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why,
     settled.swap(link->settled);
   }
   if (was == Link::State::Negotiating) {
-    spdlog::info("webrtc: no path to {}: {}; traffic stays on WebSocket", link->address, why);
+    spdlog::info("webrtc: no path to {}: {}; {}", link->address, why,
+                 webrtc_only_address(link->address)
+                     ? "messages to it fail (it has no WebSocket listener)"
+                     : "traffic stays on WebSocket");
   } else {
     spdlog::info("webrtc: path to {} closed: {}", link->address, why);
   }
   if (link->carrier) link->carrier->detach(why);
   if (tell_peer) signal(link, transport::PeerSignal::CLOSE, "");
   if (was == Link::State::Negotiating && hooks_.on_failed) hooks_.on_failed(link->remote, why);
-  for (auto& done : settled) done(false);
+  for (auto& done : settled) done(false, why);
   retire(std::move(pc));
 }
 

@@ -9,6 +9,9 @@
 // answer comes back the other way, so the relay checks both actors' credentials and each
 // target's ACL: a pair whose ACLs admit only one direction stays on WebSocket. When both nodes
 // offer at once, the offer of the node with the smaller advertised address wins.
+//
+// A browser node (webrtc_only_address) has no WebSocket at all: the node offers it full SDP
+// (complete, nothing trickled), takes the candidates it trickles, and lets its offer win a tie.
 #pragma once
 
 #include <atomic>
@@ -31,6 +34,10 @@
 #include "workload/ids.hpp"
 
 namespace actr::runtime {
+
+// A node advertised under `.invalid` (RFC 2606: never resolves), as a browser names itself: it
+// has no WebSocket listener, so WebRTC is its only path, and offers to it are full SDP.
+bool webrtc_only_address(const std::string& address);
 
 struct WebRtcSettings {
   std::string own_address;                   // this node's advertised address
@@ -75,10 +82,13 @@ class WebRtcLinks {
   // False when it is not a WebRTC signal.
   bool on_relayed(const workload::ActrId& from, const workload::ActrId& to,
                   const std::string& payload);
-  // `done(true)` once the path to the node at `address` is open (now, when it is), `done(false)`
-  // when the attempt under way ends without one. False, and `done` is dropped, when no path is
-  // open or under way.
-  bool when_settled(const std::string& address, std::function<void(bool open)> done);
+  // `done(true, "")` once the path to the node at `address` is open (now, when it is),
+  // `done(false, why)` when the attempt under way ends without one. False, and `done` is dropped,
+  // when no path is open or under way.
+  using Settled = std::function<void(bool open, const std::string& why)>;
+  bool when_settled(const std::string& address, Settled done);
+  // How long after a failed attempt no new offer is made to that node.
+  std::chrono::milliseconds retry_after() const { return settings_.retry_after; }
   // ICE restarts this node began (tests, metrics).
   uint64_t restarts() const { return restarts_.load(); }
 
