@@ -1,5 +1,6 @@
 #include "net/address.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace actr::net {
@@ -46,6 +47,17 @@ Result<Address> parse_address(std::string_view text) {
   out.host = std::string(host);
   out.port = static_cast<uint16_t>(value);
   return out;
+}
+
+}  // namespace actr::net
+
+namespace actr::net {
+
+bool Address::has_no_listener() const {
+  std::string h = host;
+  if (!h.empty() && h.back() == '.') h.pop_back();  // the fully qualified form
+  for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return h == "invalid" || h.ends_with(".invalid");
 }
 
 }  // namespace actr::net

@@ -19,6 +19,9 @@ struct Address {
   std::string to_string() const;
   // The key under which connections are shared: to_string(), prefixed "wss://" for TLS.
   std::string key() const { return tls ? "wss://" + to_string() : to_string(); }
+  // A host under `.invalid` (RFC 6761: never resolves): a node without a listener, such as a
+  // browser tab, reachable over WebRTC or the relay only. Nothing dials it.
+  bool has_no_listener() const;
 };
 
 Result<Address> parse_address(std::string_view text);

@@ -26,6 +26,16 @@ void Connection::start_outbound() {
   if (ctx_->options.events.connecting) ctx_->options.events.connecting(address_->to_string());
   events_started_ = true;
   arm_timer(ctx_->options.connect_timeout, "connecting");
+  if (address_->has_no_listener()) {
+    // No lookup, no connect: such a node is reached on a path it attached (resends after a
+    // lost path end here too, unavailable, instead of asking DNS for a name that cannot exist).
+    boost::asio::post(resolver_.get_executor(), [self = shared_from_this()] {
+      if (self->finished_ || self->closed_flag_) return;
+      self->stop_taking(lost(self->describe(), "a node without a WebSocket listener (.invalid)"));
+      self->finish();
+    });
+    return;
+  }
   resolver_.async_resolve(
       address_->host, std::to_string(address_->port),
       [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {

@@ -464,6 +464,23 @@ TEST(NetTransport, UnreachablePeerFailsFast) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
 }
 
+TEST(NetTransport, ANodeWithoutAListenerIsNeverDialed) {
+  auto client = start(options("a", "node:1"));
+  for (const char* address : {"ws://browser-0a1b2c.invalid:9", "ws://INVALID.:9"}) {
+    SCOPED_TRACE(address);
+    ASSERT_TRUE(parse_address(address)->has_no_listener());
+    auto peer = client->peer(address).value();
+    auto r = call_and_wait(*peer, make_request(Kind::Call, "echo", "x"));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->error().tag(), ActrError::Tag::Unavailable);
+    EXPECT_NE(workload::message_of(r->error()).find("without a WebSocket listener"),
+              std::string::npos)
+        << workload::message_of(r->error());
+  }
+  EXPECT_FALSE(parse_address("ws://invalid.example:9")->has_no_listener());
+  EXPECT_FALSE(parse_address("ws://127.0.0.1:9")->has_no_listener());
+}
+
 TEST(NetTransport, StartValidatesItsOptions) {
   TransportOptions o;
   EXPECT_FALSE(Transport::start(o).ok());  // no verifier

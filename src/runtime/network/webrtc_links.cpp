@@ -52,11 +52,7 @@ std::string address_key(const std::string& address) {
 
 bool webrtc_only_address(const std::string& address) {
   auto parsed = net::parse_address(address);
-  if (!parsed) return false;
-  std::string host = parsed->host;
-  if (!host.empty() && host.back() == '.') host.pop_back();  // the fully qualified form
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host == "invalid" || host.ends_with(".invalid");
+  return parsed && parsed->has_no_listener();
 }
 
 WebRtcLinks::WebRtcLinks(WebRtcSettings settings, WebRtcHooks hooks)
