@@ -83,8 +83,8 @@ std::shared_ptr<Connection> Connection::over(std::shared_ptr<Context> ctx,
   auto c = std::shared_ptr<Connection>(new Connection(ctx, strand, inbound));
   c->peer_.remote_endpoint = carrier->describe();
   c->peer_.listen_address = std::move(peer_address);
-  c->peer_.path = PeerInfo::Path::WebRtc;
-  c->peer_.relayed = carrier->relayed();
+  c->peer_.path = carrier->path();
+  if (c->peer_.path == PeerInfo::Path::WebRtc) c->peer_.relayed = carrier->relayed();
   c->carrier_ = std::move(carrier);
   return c;
 }
@@ -214,7 +214,7 @@ void Connection::stop_taking(ActrError reason) {
     // it. The other path only posts to its own strand (under the transport's lock, which no one
     // holds while waiting for a strand), or fails them when the transport is stopped.
     auto resend = std::move(resend_);
-    resend(std::move(again));
+    resend(std::move(again), reason);
   }
   resend_ = nullptr;
 }

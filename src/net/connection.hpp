@@ -57,7 +57,8 @@ struct Pending {
 };
 
 // Where a carried connection hands the requests it could not finish.
-using Resend = std::function<void(std::vector<std::pair<Request, Pending>>)>;
+// `why`: what ended the connection.
+using Resend = std::function<void(std::vector<std::pair<Request, Pending>>, const ActrError& why)>;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -82,6 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed() const { return closed_flag_.load(); }
   bool open() const { return open_flag_.load(); }
   bool carried() const { return carrier_ != nullptr; }  // set before start, never changed
+  PeerInfo::Path path() const { return peer_.path; }    // the same
 
   void send(Request request, Pending pending);
   // Serialized Accepted/Reply frames of a Responder.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "net/request.hpp"
 #include "workload/message.hpp"
 
 namespace actr::net {
@@ -43,6 +44,8 @@ class MessageCarrier {
   virtual std::string describe() const = 0;
   // Through a TURN relay (true), on a direct path (false).
   virtual bool relayed() const = 0;
+  // What the carrier is (PeerInfo::path of the connection on it).
+  virtual PeerInfo::Path path() const { return PeerInfo::Path::WebRtc; }
 };
 
 }  // namespace actr::net

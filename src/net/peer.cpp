@@ -1,6 +1,7 @@
 #include "net/peer.hpp"
 
 #include "net/connection.hpp"
+#include "net/connection_internal.hpp"
 
 namespace actr::net {
 
@@ -81,7 +82,12 @@ void Peer::send(Request request, detail::Pending pending) {
 
 namespace actr::net {
 
-void Peer::resend(std::vector<std::pair<Request, detail::Pending>> requests) {
+void Peer::resend(std::vector<std::pair<Request, detail::Pending>> requests, const ActrError& why) {
+  // A node without a listener has no WebSocket to take them: they fail with what ended the path.
+  if (address_.has_no_listener()) {
+    for (auto& [request, pending] : requests) detail::fail(pending, why);
+    return;
+  }
   for (auto& [request, pending] : requests) send(std::move(request), std::move(pending));
 }
 

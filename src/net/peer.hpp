@@ -42,7 +42,7 @@ class Peer {
   void send(Request request, detail::Pending pending);
   // Requests a carried connection could not finish: sent again on the WebSocket (or a newer
   // carrier), keeping their callbacks.
-  void resend(std::vector<std::pair<Request, detail::Pending>> requests);
+  void resend(std::vector<std::pair<Request, detail::Pending>> requests, const ActrError& why);
 
   std::shared_ptr<detail::Context> ctx_;
   Address address_;

@@ -38,8 +38,9 @@ struct PeerInfo {
   std::string remote_endpoint;  // "ip:port" of the TCP connection, or the carrier's description
   bool inbound = false;         // the peer opened the connection
   // The path under the connection: the WebSocket (its TCP connection), or a carrier the node
-  // negotiated (a WebRTC peer connection, net/message_carrier.hpp), relayed through TURN or not.
-  enum class Path { WebSocket, WebRtc };
+  // negotiated (net/message_carrier.hpp): a WebRTC peer connection, relayed through TURN or not,
+  // or the signaling server's relay (a browser node that no data channel reaches).
+  enum class Path { WebSocket, WebRtc, Relay };
   Path path = Path::WebSocket;
   std::optional<bool> relayed;  // set for WebRtc
 };

@@ -237,8 +237,8 @@ Result<void> Transport::attach(std::string_view address, std::shared_ptr<Message
     auto& slot = impl_->peers[key];
     if (!slot) slot = std::shared_ptr<Peer>(new Peer(impl_->ctx, std::move(parsed)));
     replaced = std::exchange(slot->carried_, c);
-    c->set_resend([peer = std::weak_ptr<Peer>(slot)](auto requests) {
-      if (auto p = peer.lock()) return p->resend(std::move(requests));
+    c->set_resend([peer = std::weak_ptr<Peer>(slot)](auto requests, const ActrError& why) {
+      if (auto p = peer.lock()) return p->resend(std::move(requests), why);
       for (auto& [request, pending] : requests) {
         detail::fail(pending, ActrError::unavailable("the node's transport stopped"));
       }
@@ -261,7 +261,10 @@ Transport::Stats Transport::stats() const {
   s.carried_requests = impl_->ctx->carried_requests.load();
   std::lock_guard lock(impl_->ctx->mutex);
   s.live = impl_->ctx->connections.size();
-  for (const auto& c : impl_->ctx->connections) s.live_carried += c->carried() ? 1 : 0;
+  for (const auto& c : impl_->ctx->connections) {
+    s.live_carried += c->carried() ? 1 : 0;
+    s.live_relay += c->path() == PeerInfo::Path::Relay ? 1 : 0;
+  }
   return s;
 }
 

@@ -61,6 +61,7 @@ class Transport {
     uint64_t inbound_accepted = 0;  // inbound connections ever accepted
     uint64_t live = 0;              // connections not yet closed
     uint64_t live_carried = 0;      // of them, over a carrier
+    uint64_t live_relay = 0;        // of those, over the signaling relay (the rest: WebRTC)
     uint64_t carried = 0;           // connections over a carrier (WebRTC) ever attached
     uint64_t carried_requests = 0;  // requests this side sent on them
     uint64_t batches_sent = 0;      // messages that carried several queued frames (Batch)

@@ -138,7 +138,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
     n->metrics_.network_connections->with({{"path", "websocket"}})
         ->set(static_cast<double>(stats.live - stats.live_carried));
     n->metrics_.network_connections->with({{"path", "webrtc"}})
-        ->set(static_cast<double>(stats.live_carried));
+        ->set(static_cast<double>(stats.live_carried - stats.live_relay));
+    n->metrics_.network_connections->with({{"path", "relay"}})
+        ->set(static_cast<double>(stats.live_relay));
     uint64_t before = reported->exchange(stats.carried_requests);
     if (stats.carried_requests > before) {
       n->metrics_.webrtc_requests->with({})->inc(stats.carried_requests - before);

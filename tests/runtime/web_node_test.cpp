@@ -62,7 +62,7 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
          << "[network]\nsignaling = \"ws://" << host << ":7450\"\nlisten = \"" << host
          << ":7460\"\nnode_id = \"node\"\nenroll_token_file = \"enroll-token\"\n"
          << "transports = [\"websocket\", \"webrtc\"]\nice_addresses = [\"" << host << "\"]\n"
-         << "idle_timeout_ms = 3000\n";
+         << "idle_timeout_ms = 3000\nwebrtc_timeout_ms = 3000\n";
     auto actor = [&](const char* name, const char* guest, const char* type) {
       toml << "[[actors]]\nname = \"" << name << "\"\ncomponent = \"" << guest_path(guest).string()
            << "\"\ntype = \"" << type << "\"\n";
@@ -96,12 +96,15 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
   std::cout << out << std::endl;
   std::istringstream lines(out);
   int checks = 0;
+  bool failed = false;
   for (std::string line; std::getline(lines, line);) {
     if (!line.starts_with("{\"check\"")) continue;
     ++checks;
+    if (line.find("\"ok\":true") == std::string::npos) failed = true;
     EXPECT_NE(line.find("\"ok\":true"), std::string::npos) << line;
   }
-  EXPECT_GE(checks, 19) << out << "\n--- native node ---\n" << native.log();
+  if (failed) std::cout << "--- native node ---\n" << native.log() << std::endl;
+  EXPECT_GE(checks, 23) << out << "\n--- native node ---\n" << native.log();
   native.kill(SIGTERM);
   signal.kill(SIGTERM);
   fs::remove_all(dir);

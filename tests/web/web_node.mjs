@@ -176,16 +176,48 @@ try {
   check('after bad input the native node serves its other callers', r === 'node-fine', r);
 
   // A closed tab: the native node sees the path go within its idle window.
+  // (The paths the bad input cost were heard going already: count from here.)
+  const disconnects = (text) => text.split('on_webrtc_disconnected').length - 1;
+  const before = disconnects(nativeCall('beta', 'hooks', ''));
   const t0 = Date.now();
   await page.close();
   let gone = '';
   while (Date.now() - t0 < 20_000) {
     gone = nativeCall('beta', 'hooks', '');
-    if (gone.includes('on_webrtc_disconnected')) break;
+    if (disconnects(gone) > before) break;
     await new Promise((ok) => setTimeout(ok, 200));
   }
-  check('a closed tab is seen by the native node', gone.includes('on_webrtc_disconnected'),
+  check('a closed tab is seen by the native node', disconnects(gone) > before,
         `${Date.now() - t0} ms: ${gone}`);
+  // A tab without data channels: the native node's offer is declined, and its greeter's call
+  // takes the signaling relay; the tab's calls take it too; the hooks are the websocket ones.
+  const relayPage = await browser.newPage();
+  relayPage.on('console', (m) => pageLog.push(`relay page: ${m.text()}`));
+  await relayPage.goto(`${server.url}?transports=relay`);
+  const relayIds = await relayPage.evaluate(async () => {
+    const { node } = await window.actrDemo.ready;
+    return Object.fromEntries([...node.actors.values()].map((a) => [a.name,
+      `${a.id.realm.realmId}:${a.id.serialNumber}`]));
+  });
+  r = nativeCall('greeter', 'greet', 'relay');
+  check("a native greeter calls a tab's echo through the signaling relay", r === 'Hello, relay', r);
+  const relayCall = (route, payload) => relayPage.evaluate(async (rt, p) => {
+    try {
+      return new TextDecoder().decode(await window.actrDemo.node.callActor('probe', rt, p));
+    } catch (e) {
+      return `error: ${e.message}`;
+    }
+  }, route, payload);
+  r = await relayCall('call', `native-echo echo ${'r'.repeat(100 * 1024)}`);
+  check('a tab calls a native echo through the relay (a 100 KiB payload, in pieces)',
+        r === 'r'.repeat(100 * 1024), r.slice(0, 200));
+  r = await relayCall('hooks', '');
+  check('the tab heard the relay path as its websocket path',
+        /on_websocket_connected \d+:\d+ relayed=none/.test(r) && !r.includes('on_webrtc_connected'), r);
+  r = nativeCall('beta', 'hooks', '');
+  check('the native actor heard the relay path as a websocket path',
+        r.includes(`on_websocket_connected ${relayIds.echo} relayed=none`) ||
+        r.includes(`on_websocket_connected ${relayIds.probe} relayed=none`), r);
 } catch (e) {
   console.error(`web_node: ${e.stack}\n--- page ---\n${pageLog.join('\n')}`);
   process.exitCode = 1;

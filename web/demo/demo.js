@@ -40,6 +40,9 @@ async function start() {
     protobuf: globalThis.protobuf, Long,
     callTimeoutMs: config.callTimeoutMs, idleTimeoutMs: config.idleTimeoutMs,
     logLevel: config.logLevel,
+    // ?transports=relay (or webrtc) overrides the server's choice, for trying the fallback.
+    transports: new URLSearchParams(location.search).get('transports')?.split(',') ??
+                config.transports,
     actors: specs.map((s) => ({ name: s.name, type: s.type, component: components.get(s.component) })),
     onLog: (e) => log(`${e.level} [${e.actor}${e.requestId ? ' ' + e.requestId : ''}] ${e.message}`,
                       e.level === 'error' ? 'err' : undefined),

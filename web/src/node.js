@@ -481,11 +481,18 @@ export class WebNode {
       path.onSignal(s);
       return;
     }
+    if (s.kind === 'OFFER' && !this.transports.includes('webrtc')) {
+      // No data channels here: say so at once, the node falls back to the relay.
+      const payload = this.proto.PeerSignal.encode(this.proto.PeerSignal.fromObject({
+        version: TRANSPORT_VERSION, kind: 'CLOSE', session: session.toString(),
+        nodeAddress: this.address })).finish();
+      this.relay(fromId, toId, payload).catch(() => {});
+      return;
+    }
     if (s.kind === 'OFFER') {
       if (existing && existing.session === session) return; // a repeat (restarts: not yet)
-      if (existing && existing.offerer && existing.state === 'negotiating' &&
-          addressKey(this.address) < key) {
-        return; // both offered: the smaller address's offer wins
+      if (existing && existing.offerer && existing.state === 'negotiating') {
+        return; // both offered: a browser's offer wins (a native node yields to it)
       }
       if (existing) existing.close('the peer made a new offer');
       const link = new PeerLink(this, { address: s.nodeAddress, session, offerer: false,

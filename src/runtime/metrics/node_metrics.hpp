@@ -9,8 +9,8 @@
 //   actr_actor_failed{actor}                           gauge (1 while the actor is failed)
 //   actr_dead_letters_total{actor}                     counter
 //   actr_network_connections{path}                     gauge (open node-to-node connections:
-//                                                      websocket, webrtc)
-//   actr_network_webrtc_requests_total                 counter (requests sent on WebRTC paths)
+//                                                      websocket, webrtc, relay)
+//   actr_network_webrtc_requests_total                 counter (requests sent on carried paths: WebRTC, relay)
 #pragma once
 
 #include "actr/common/result.hpp"

@@ -593,12 +593,12 @@ void NodeNetwork::on_request(const net::PeerInfo& peer, net::Request request,
   if (recent_ && lane != workload::PayloadType::Tag::StreamLatencyFirst &&
       lane != workload::PayloadType::Tag::MediaRtp) {
     key = RecentRequests::key(m);
-    if (recent_->repeat(key, responder, call, peer.path == net::PeerInfo::Path::WebRtc)) return;
+    if (recent_->repeat(key, responder, call, peer.path != net::PeerInfo::Path::WebSocket)) return;
   }
   // Only requests that came on a WebRTC path are remembered: only their answers are kept (no
   // lookups on the WebSocket path's answers).
   std::shared_ptr<RecentRequests> recent =
-      key.empty() || peer.path != net::PeerInfo::Path::WebRtc ? nullptr : recent_;
+      key.empty() || peer.path == net::PeerInfo::Path::WebSocket ? nullptr : recent_;
   if (call) {
     m.reply = std::make_shared<ReplySlot>([responder, recent, key](CallResult r) {
       if (recent) recent->replied(key, r);
@@ -763,6 +763,7 @@ std::optional<webrtc::TurnServer> NodeNetwork::turn_server() const {
 }
 
 void NodeNetwork::notify_path(const char* hook, const net::PeerInfo& peer, const ActrId& id) {
+  // A relay path is a browser node's WebSocket path: the websocket hooks, relayed none.
   if (peer.path == net::PeerInfo::Path::WebRtc) {
     notify_webrtc(hook, id, peer.relayed.value_or(false));
   } else {

@@ -31,6 +31,7 @@ std::string RelayCarrier::signal(int kind, std::span<const uint8_t> frame) const
 void RelayCarrier::deliver(std::span<const uint8_t> piece) {
   std::unique_lock lock(mu_);
   if (closed_) return;
+  heard_ = true;
   if (piece.empty() || piece[0] > kMorePieces) {
     ended_locked("a malformed relayed piece (no piece header)", true);
     return;
@@ -96,6 +97,16 @@ void RelayCarrier::ended_locked(std::string reason, bool tell_peer) {
 void RelayCarrier::detach(const std::string& reason) {
   std::lock_guard lock(mu_);
   ended_locked(reason, false);
+}
+
+void RelayCarrier::give_up(const std::string& reason) {
+  std::lock_guard lock(mu_);
+  ended_locked(reason, true);
+}
+
+bool RelayCarrier::heard() const {
+  std::lock_guard lock(mu_);
+  return heard_;
 }
 
 void RelayCarrier::close() {

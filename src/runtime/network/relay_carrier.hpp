@@ -31,6 +31,10 @@ class RelayCarrier final : public net::MessageCarrier {
   void deliver(std::span<const uint8_t> piece);
   // The peer ended the path (CLOSE), or the node's network stops: nothing is sent any more.
   void detach(const std::string& reason);
+  // Ends the path and tells the peer (CLOSE): `reason` reaches what waits on it.
+  void give_up(const std::string& reason);
+  // Something came from the peer.
+  bool heard() const;
   // Runs once the path ends, whoever ended it (it must only post).
   void on_end(std::function<void()> fn);
 
@@ -41,6 +45,7 @@ class RelayCarrier final : public net::MessageCarrier {
   void close() override;
   std::string describe() const override { return description_; }
   bool relayed() const override { return false; }
+  net::PeerInfo::Path path() const override { return net::PeerInfo::Path::Relay; }
 
  private:
   void ended_locked(std::string reason, bool tell_peer);
@@ -57,6 +62,7 @@ class RelayCarrier final : public net::MessageCarrier {
   std::deque<std::vector<uint8_t>> early_;  // frames before bind()
   std::vector<uint8_t> partial_;
   bool closed_ = false;
+  bool heard_ = false;
   bool close_reported_ = false;
   std::string close_reason_;
   std::function<void()> on_end_;

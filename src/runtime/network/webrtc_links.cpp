@@ -78,6 +78,7 @@ WebRtcLinks::~WebRtcLinks() { stop(); }
 
 void WebRtcLinks::stop() {
   std::map<std::string, std::shared_ptr<Link>> links;
+  std::map<std::string, std::shared_ptr<RelayCarrier>> relays;
   std::vector<std::shared_ptr<webrtc::PeerConnection>> retired;
   {
     std::lock_guard lock(mu_);
@@ -85,12 +86,14 @@ void WebRtcLinks::stop() {
     stopped_ = true;
     links.swap(links_);
     retired.swap(retired_);
+    relays.swap(relays_);
     for (auto& [key, link] : links) link->state = Link::State::Ended;
   }
   {
     std::unique_lock lock(mu_);
     begun_.wait(lock, [&] { return beginning_ == 0; });
   }
+  for (auto& [key, relay] : relays) relay->detach("the node's network stopped");
   for (auto& [key, link] : links) {
     if (link->carrier) link->carrier->detach("the node's network stopped");
     link->pc.reset();  // not on the loop: tears down there and waits
@@ -360,7 +363,24 @@ bool WebRtcLinks::on_relayed(const ActrId& from, const ActrId& to, const std::st
       });
       return true;
     }
+    case transport::PeerSignal::FRAME:
+      on_relay_signal(from, to, key, signal.node_address(), signal.kind(), signal.session(),
+                      signal.frame());
+      return true;
     case transport::PeerSignal::CLOSE: {
+      std::shared_ptr<RelayCarrier> relay;
+      {
+        std::lock_guard lock(mu_);
+        auto it = relays_.find(key);
+        if (it != relays_.end() && it->second->session() == signal.session()) {
+          relay = std::move(it->second);
+          relays_.erase(it);
+        }
+      }
+      if (relay) {
+        relay->detach("the peer gave the relay path up");  // not under mu_: on_end takes it
+        return true;
+      }
       {
         std::lock_guard lock(mu_);
         auto it = links_.find(key);
@@ -485,8 +505,77 @@ void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why,
   if (link->carrier) link->carrier->detach(why);
   if (tell_peer) signal(link, transport::PeerSignal::CLOSE, "");
   if (was == Link::State::Negotiating && hooks_.on_failed) hooks_.on_failed(link->remote, why);
-  for (auto& done : settled) done(false, why);
+  // A browser node has no WebSocket to fall back on: its frames take the signaling relay.
+  bool relayed =
+      was == Link::State::Negotiating && webrtc_only_address(link->address) &&
+      open_relay(link->address, link->key, new_session(), link->remote, link->local_serial, false);
+  for (auto& done : settled) done(relayed, relayed ? "" : why);
   retire(std::move(pc));
+}
+
+std::shared_ptr<RelayCarrier> WebRtcLinks::open_relay(const std::string& address,
+                                                      const std::string& key, uint64_t session,
+                                                      const ActrId& remote, uint64_t local_serial,
+                                                      bool inbound) {
+  auto relay = [this, remote, local_serial](std::string payload) {
+    if (hooks_.relay) hooks_.relay(remote, local_serial, std::move(payload));
+  };
+  auto carrier =
+      std::make_shared<RelayCarrier>(session, settings_.own_address, settings_.max_frame_bytes,
+                                     std::move(relay), "relay through signaling to " + address);
+  std::weak_ptr<RelayCarrier> weak = carrier;
+  carrier->on_end([this, key, weak] {
+    // Under the carrier's lock: the table is cleaned on the loop.
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    loop_->post([this, key, weak] {
+      std::lock_guard lock(mu_);
+      auto it = relays_.find(key);
+      if (it != relays_.end() && it->second == weak.lock()) relays_.erase(it);
+    });
+  });
+  std::shared_ptr<RelayCarrier> replaced;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return nullptr;
+    auto& slot = relays_[key];
+    replaced = std::move(slot);
+    slot = carrier;
+  }
+  if (replaced) replaced->detach("another relay path replaced it");
+  if (!inbound) {
+    // A peer that takes no relay path either: what waits on it fails instead of waiting for
+    // its call timeout.
+    loop_->post_after(settings_.timeout, [weak, timeout = settings_.timeout] {
+      auto c = weak.lock();
+      if (c && !c->heard()) {
+        c->give_up("no answer on the signaling relay within " + std::to_string(timeout.count()) +
+                   " ms either");
+      }
+    });
+  }
+  spdlog::info("relay: frames to {} go through the signaling server ({})", address,
+               inbound ? "it asked" : "no WebRTC path");
+  if (hooks_.on_open) hooks_.on_open(address, carrier, inbound);
+  return carrier;
+}
+
+void WebRtcLinks::on_relay_signal(const ActrId& from, const ActrId& to, const std::string& key,
+                                  const std::string& address, int, uint64_t session,
+                                  const std::string& frame) {
+  std::shared_ptr<RelayCarrier> carrier;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    auto it = relays_.find(key);
+    if (it != relays_.end() && it->second->session() == session) carrier = it->second;
+  }
+  // A session we do not know: the peer opens a relay path (its first frame is its credentials,
+  // which the connection checks before anything else).
+  if (!carrier) carrier = open_relay(address, key, session, from, to.serial_number, true);
+  if (!carrier) return;
+  carrier->deliver(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size()));
 }
 
 void WebRtcLinks::retire(std::shared_ptr<webrtc::PeerConnection> pc) {

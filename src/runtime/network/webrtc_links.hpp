@@ -27,6 +27,7 @@
 
 #include "actr/common/result.hpp"
 #include "net/message_carrier.hpp"
+#include "runtime/network/relay_carrier.hpp"
 #include "webrtc/certificate.hpp"
 #include "webrtc/glib_loop.hpp"
 #include "webrtc/ice_transport.hpp"
@@ -115,6 +116,14 @@ class WebRtcLinks {
   void signal(const std::shared_ptr<Link>& link, int kind, const std::string& description);
   // Tears `pc` down on the loop later (or in stop()), never inside one of its own events.
   void retire(std::shared_ptr<webrtc::PeerConnection> pc);
+  // The relay path to the node at `address` (a browser node no data channel reaches): frames as
+  // PeerSignal FRAME between `remote` and our actor `local_serial`; attached to the transport.
+  std::shared_ptr<RelayCarrier> open_relay(const std::string& address, const std::string& key,
+                                           uint64_t session, const workload::ActrId& remote,
+                                           uint64_t local_serial, bool inbound);
+  void on_relay_signal(const workload::ActrId& from, const workload::ActrId& to,
+                       const std::string& key, const std::string& address, int kind,
+                       uint64_t session, const std::string& frame);
 
   WebRtcSettings settings_;
   WebRtcHooks hooks_;
@@ -126,6 +135,7 @@ class WebRtcLinks {
   bool stopped_ = false;
   std::map<std::string, std::shared_ptr<Link>> links_;  // by the peer node's address key
   std::map<std::string, std::chrono::steady_clock::time_point> failed_until_;
+  std::map<std::string, std::shared_ptr<RelayCarrier>> relays_;  // by the peer's address key
   std::vector<std::shared_ptr<webrtc::PeerConnection>> retired_;
   int beginning_ = 0;  // begin() calls under way
   std::atomic<uint64_t> restarts_{0};
