@@ -88,6 +88,37 @@ try {
     back.push(Number(process.hrtime.bigint() - t0) / 1e3 / 1000);
   }
   emit('native -> page round trip over the data channel, 64 B (us per call, incl. one actr call)', median(back), 'us');
+
+  // The same over the signaling relay: a tab without data channels (?transports=relay).
+  await page.close();
+  const relayPage = await browser.newPage();
+  await relayPage.goto(`${server.url}?transports=relay`, { waitUntil: 'load' });
+  await relayPage.evaluate(async () => { window.actrDemo.node = (await window.actrDemo.ready).node; });
+  const relayLoop = (n) => relayPage.evaluate(async (n, data) => {
+    const t0 = performance.now();
+    await window.actrDemo.node.callActor('probe', 'call-loop', `${n} native-echo echo ${data}`);
+    return (performance.now() - t0) * 1000 / n;
+  }, n, payload64);
+  await relayLoop(20);
+  const viaRelay = [];
+  for (let i = 0; i < reps; ++i) viaRelay.push(await relayLoop(300));
+  emit('page -> native round trip over the signaling relay, 64 B (us per call)', median(viaRelay), 'us');
+  // The closed tab's echo leaves discovery once the server sees its WebSocket close.
+  for (let i = 0; i < 50; ++i) {
+    try {
+      nativeCall('beta', 'call-loop', `20 echo echo ${payload64}`);
+      break;
+    } catch {
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
+  const backRelay = [];
+  for (let i = 0; i < reps; ++i) {
+    const t0 = process.hrtime.bigint();
+    nativeCall('beta', 'call-loop', `300 echo echo ${payload64}`);
+    backRelay.push(Number(process.hrtime.bigint() - t0) / 1e3 / 300);
+  }
+  emit('native -> page round trip over the signaling relay, 64 B (us per call, incl. one actr call)', median(backRelay), 'us');
 } finally {
   await browser.close();
   server.close();
