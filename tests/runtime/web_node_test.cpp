@@ -72,10 +72,11 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     actor("native-echo", "echo", "acme/native-echo@0.1.0");
   }
   std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
-  ChildProcess signal(ns.inside({actr, "signal", "--listen", host + ":7450", "--data-dir",
-                                 (dir / "signal").string(), "--enroll-token-file",
-                                 (dir / "enroll-token").string(), "--log-level", "warn"}),
-                      dir / "signal.log");
+  ChildProcess signal(
+      ns.inside({actr, "signal", "--listen", host + ":7450", "--data-dir",
+                 (dir / "signal").string(), "--enroll-token-file", (dir / "enroll-token").string(),
+                 "--credential-ttl", "6", "--log-level", "warn"}),
+      dir / "signal.log");
   ChildProcess native(ns.inside({actr, "run", (dir / "node.toml").string(), "--log-level", "info"}),
                       dir / "node.log");
   std::string node_call =
@@ -104,7 +105,7 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     EXPECT_NE(line.find("\"ok\":true"), std::string::npos) << line;
   }
   if (failed) std::cout << "--- native node ---\n" << native.log() << std::endl;
-  EXPECT_GE(checks, 23) << out << "\n--- native node ---\n" << native.log();
+  EXPECT_GE(checks, 25) << out << "\n--- native node ---\n" << native.log();
   native.kill(SIGTERM);
   signal.kill(SIGTERM);
   fs::remove_all(dir);

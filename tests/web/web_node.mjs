@@ -218,6 +218,18 @@ try {
   check('the native actor heard the relay path as a websocket path',
         r.includes(`on_websocket_connected ${relayIds.echo} relayed=none`) ||
         r.includes(`on_websocket_connected ${relayIds.probe} relayed=none`), r);
+  // Credentials live 6 s here (actr signal --credential-ttl 6): the tab renews them at two
+  // thirds of that, its actors hear it, and the open path takes the new ones.
+  let renewed = '';
+  for (const t0 = Date.now(); Date.now() - t0 < 12_000;) {
+    renewed = await relayCall('hooks', '');
+    if (renewed.includes('on_credential_renewed')) break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  check('the tab renewed its credentials and its actors heard it',
+        renewed.includes('on_credential_renewed'), renewed);
+  r = nativeCall('greeter', 'greet', 'renewed');
+  check('the relay path goes on with the renewed credentials', r === 'Hello, renewed', r);
 } catch (e) {
   console.error(`web_node: ${e.stack}\n--- page ---\n${pageLog.join('\n')}`);
   process.exitCode = 1;
