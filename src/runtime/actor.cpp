@@ -56,7 +56,7 @@ Actor::Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, W
       index_(index),
       id_(std::move(id)),
       mailbox_key_(runtime::mailbox_key(config, index)),
-      worker_(worker),
+      home_(worker),
       component_(std::move(component)) {
   if (!config_.acl.empty()) {
     std::vector<AccessRule> rules;
@@ -246,9 +246,51 @@ void Actor::enqueue(Item item, bool front) {
 
 void Actor::schedule_pump() {
   if (pump_posted_.exchange(true)) return;
-  boost::asio::post(worker_.io(), [self = shared_from_this()] {
-    self->pump_posted_.store(false);
-    self->pump();
+  post_claimed([this] {
+    pump_posted_.store(false);
+    pump();
+  });
+}
+
+Worker& Actor::target() {
+  if (Worker* owner = owner_.load(std::memory_order_acquire)) return *owner;
+  if (state_.load() != State::Running) return home_;
+  return node_.workers().pick(home_, kPatience);
+}
+
+bool Actor::claim() {
+  Worker* here = Worker::current();
+  Worker* expected = nullptr;
+  if (owner_.compare_exchange_strong(expected, here, std::memory_order_acq_rel)) return true;
+  return expected == here;
+}
+
+void Actor::release_if_idle() {
+  if (busy_ || in_pump_ || owner_.load(std::memory_order_relaxed) != Worker::current()) return;
+  owner_.store(nullptr, std::memory_order_release);
+}
+
+void Actor::post_claimed(std::function<void()> fn) {
+  boost::asio::post(target().io(), [self = shared_from_this(), fn = std::move(fn)]() mutable {
+    self->run_claimed(std::move(fn));
+  });
+}
+
+void Actor::run_claimed(std::function<void()> fn) {
+  if (!claim()) return post_claimed(std::move(fn));  // held elsewhere: it runs there
+  fn();
+  release_if_idle();
+}
+
+void Actor::rescue() {
+  if (!pump_posted_.load() || owner_.load() || state_.load() != State::Running) return;
+  Worker& there = node_.workers().pick(home_, kPatience);
+  if (&there == &home_) return;
+  boost::asio::post(there.io(), [self = shared_from_this()] {
+    self->run_claimed([self] {
+      self->pump_posted_.store(false);  // what comes next is posted anew (not behind home)
+      self->pump();
+    });
   });
 }
 
@@ -331,9 +373,12 @@ void Actor::run_fiber(std::function<void()> body) {
 
 void Actor::resume() {
   auto keep_alive = shared_from_this();
+  Worker* here = Worker::current();
   {
     CurrentActor current(this);
+    if (here) here->guest_started();
     fiber_ = std::move(fiber_).resume();
+    if (here) here->guest_stopped();
   }
   if (!fiber_) {  // the export call finished
     busy_ = false;
@@ -347,7 +392,7 @@ CallResult Actor::suspend(std::function<void(std::function<void(CallResult)>)> s
   auto waiter = std::make_shared<Waiter>();
   waiter_ = waiter;
   std::weak_ptr<Actor> weak = weak_from_this();
-  Worker* worker = &worker_;
+  Worker* worker = &this->worker();  // the call resumes where it runs
   start([weak, waiter, worker](CallResult r) {
     // Completed before the fiber switched away (same thread): no switch needed at all.
     // (`suspended` is only ever read and written on the actor's worker thread.)
@@ -360,6 +405,7 @@ CallResult Actor::suspend(std::function<void(std::function<void(CallResult)>)> s
       if (!self || waiter->result || self->waiter_ != waiter) return;
       waiter->result = std::move(r);
       self->resume();
+      self->release_if_idle();
     });
   });
   if (!waiter->result) {

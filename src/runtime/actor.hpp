@@ -1,8 +1,12 @@
 // One actor: a workload component instance with an identity, a mailbox and a supervisor.
 //
-// Execution model (docs/RUNTIME.md): an actor is bound to one worker thread. It runs one export
-// call at a time, each on its own fiber; imports that wait (call, call-raw, tell and stream sends
-// waiting for acceptance) suspend that fiber and the worker serves other actors meanwhile.
+// Execution model (docs/RUNTIME.md): an actor has a home worker thread. It runs one export call
+// at a time, each on its own fiber, from start to end on one worker; imports that wait (call,
+// call-raw, tell and stream sends waiting for acceptance) suspend that fiber and the worker serves
+// other actors meanwhile. The worker that runs the actor holds it (owner_) until it is idle; any
+// other thread that wants to run it posts to that worker. Between calls, while guest code of
+// another actor holds its home worker for longer than kPatience, its next call runs on another
+// worker, so one actor that computes does not stall the others of its worker.
 // Messages that arrive while a call is suspended wait in the mailbox (no interleaving): an actor's
 // state is only ever touched by one call at a time. A message whose call chain contains an actor
 // that is already waiting on that chain (A -> B -> A, or call(local)) is refused at once with
@@ -52,7 +56,16 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   State state() const { return state_.load(); }
   uint64_t queue_length() const { return queued_.load(); }
   uint32_t restarts() const { return restarts_total_.load(); }
-  Worker& worker() { return worker_; }
+  // The worker running the actor (inside an export call: the one it runs on), else its home.
+  Worker& worker() {
+    Worker* owner = owner_.load(std::memory_order_acquire);
+    return owner ? *owner : home_;
+  }
+  // How long guest code may hold a worker before the other actors of that worker run elsewhere.
+  static constexpr std::chrono::milliseconds kPatience{2};
+  // A call of this actor was posted to its home worker, which guest code now holds for longer
+  // than kPatience: it runs on another worker instead. Any thread (the node's balancer).
+  void rescue();
   // "echo#0 (1:3)": how logs and errors name the actor.
   std::string label() const;
 
@@ -149,6 +162,18 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // Thread-safe (the queues are shared with senders); pump() runs on the worker.
   void enqueue(Item item, bool front = false);
   void schedule_pump();
+  // The worker to post work to: the owner, if one holds the actor; else home, or while home is
+  // held by long guest code (and the actor is running), another.
+  Worker& target();
+  // On a worker thread: this worker now holds the actor (or already did); false when another does.
+  bool claim();
+  // The holding worker lets go once nothing of the actor runs on it.
+  void release_if_idle();
+  // Runs `fn` on the worker that holds the actor (posted to target(); claimed there, or posted on
+  // to whoever holds it meanwhile), then lets go if idle.
+  void post_claimed(std::function<void()> fn);
+  // The same from a handler already on some worker (a timer's): here if it can be claimed.
+  void run_claimed(std::function<void()> fn);
   std::optional<Item> take_next();
   bool queues_empty();
   std::vector<Item> take_all(std::optional<State> new_state);
@@ -187,6 +212,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void complete(const Message& message);
   void dead_letter(Message message, const std::string& reason);
   void finish_stop();
+  void drain_over();  // stop(): the drain time is over
   void remember(int64_t store_id);
   void forget(int64_t store_id);
 
@@ -195,7 +221,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   uint32_t index_;
   ActrId id_;
   std::string mailbox_key_;
-  Worker& worker_;
+  Worker& home_;
+  std::atomic<Worker*> owner_{nullptr};
   std::shared_ptr<const component::Component> component_;  // worker thread (tier-up swaps it)
   std::shared_ptr<const component::Component> pending_component_;
   std::string pending_blocker_;

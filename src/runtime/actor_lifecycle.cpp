@@ -17,12 +17,12 @@ using namespace actr::runtime::actor_detail;
 // Lifecycle
 
 void Actor::offer_component(std::shared_ptr<const component::Component> next, std::string blocker) {
-  boost::asio::post(worker_.io(), [self = shared_from_this(), next = std::move(next),
-                                   blocker = std::move(blocker)]() mutable {
-    self->pending_component_ = std::move(next);
-    self->pending_blocker_ = std::move(blocker);
-    self->try_tier_up();
-  });
+  post_claimed(
+      [self = shared_from_this(), next = std::move(next), blocker = std::move(blocker)]() mutable {
+        self->pending_component_ = std::move(next);
+        self->pending_blocker_ = std::move(blocker);
+        self->try_tier_up();
+      });
 }
 
 void Actor::try_tier_up() {
@@ -126,7 +126,7 @@ Result<void> Actor::instantiate() {
 }
 
 void Actor::start(std::function<void(Result<void>)> done) {
-  boost::asio::post(worker_.io(), [self = shared_from_this(), done = std::move(done)]() mutable {
+  post_claimed([self = shared_from_this(), done = std::move(done)]() mutable {
     self->state_.store(State::Starting);
     if (auto r = self->instantiate(); !r) {
       // Imports that do not match, a memory that does not fit: no restart can fix those.
@@ -159,39 +159,44 @@ void Actor::mark_failed(const std::string& why) {
 }
 
 void Actor::stop(std::chrono::milliseconds drain, std::function<void()> done) {
-  boost::asio::post(
-      worker_.io(), [self = shared_from_this(), drain, done = std::move(done)]() mutable {
-        self->stop_requested_ = true;
-        if (self->revive_timer_) self->revive_timer_->cancel();
-        State s = self->state_.load();
-        if (s == State::Stopped || s == State::Failed || s == State::Created) {
-          self->state_.store(s == State::Failed ? State::Failed : State::Stopped);
-          done();
-          return;
-        }
-        if (self->restart_timer_) self->restart_timer_->cancel();
-        self->state_.store(State::Stopping);
-        self->stop_done_ = std::move(done);
-        self->drain_timer_ = std::make_unique<boost::asio::steady_timer>(self->worker_.io(), drain);
-        self->drain_timer_->async_wait([self](boost::system::error_code ec) {
-          if (ec || !self->stop_done_) return;
-          spdlog::warn("actor {}: drain time over; stopping with {} messages queued", self->label(),
-                       self->queued_.load());
-          self->cancel_wait("node is stopping");
-          self->on_idle_ = nullptr;
-          if (!self->busy_)
-            self->finish_stop();
-          else
-            self->on_idle_ = [self] { self->finish_stop(); };
-        });
-        self->on_idle_ = [self] { self->finish_stop(); };
-        self->pump();
-        bool idle = self->queues_empty();
-        if (!self->busy_ && (idle || !self->proxy_) && self->on_idle_) {
-          self->on_idle_ = nullptr;
-          self->finish_stop();
-        }
-      });
+  post_claimed([self = shared_from_this(), drain, done = std::move(done)]() mutable {
+    self->stop_requested_ = true;
+    if (self->revive_timer_) self->revive_timer_->cancel();
+    State s = self->state_.load();
+    if (s == State::Stopped || s == State::Failed || s == State::Created) {
+      self->state_.store(s == State::Failed ? State::Failed : State::Stopped);
+      done();
+      return;
+    }
+    if (self->restart_timer_) self->restart_timer_->cancel();
+    self->state_.store(State::Stopping);
+    self->stop_done_ = std::move(done);
+    self->drain_timer_ = std::make_unique<boost::asio::steady_timer>(self->home_.io(), drain);
+    self->drain_timer_->async_wait([self](boost::system::error_code ec) {
+      if (ec) return;
+      self->run_claimed([self] { self->drain_over(); });
+    });
+    self->on_idle_ = [self] { self->finish_stop(); };
+    self->pump();
+    bool idle = self->queues_empty();
+    if (!self->busy_ && (idle || !self->proxy_) && self->on_idle_) {
+      self->on_idle_ = nullptr;
+      self->finish_stop();
+    }
+  });
+}
+
+void Actor::drain_over() {
+  if (!stop_done_) return;
+  spdlog::warn("actor {}: drain time over; stopping with {} messages queued", label(),
+               queued_.load());
+  cancel_wait("node is stopping");
+  on_idle_ = nullptr;
+  if (!busy_) {
+    finish_stop();
+  } else {
+    on_idle_ = [self = shared_from_this()] { self->finish_stop(); };
+  }
 }
 
 void Actor::finish_stop() {

@@ -180,11 +180,13 @@ void Actor::schedule_restart(std::optional<ErrorEvent> event, bool counts) {
   if (counts) restart_times_.push_back(now);
   restarts_total_.fetch_add(1);
   node_.metrics().restarts->with({{"actor", mailbox_key_}})->inc();
-  restart_timer_ = std::make_unique<boost::asio::steady_timer>(worker_.io(), backoff_);
+  restart_timer_ = std::make_unique<boost::asio::steady_timer>(home_.io(), backoff_);
   restart_timer_->async_wait(
       [self = shared_from_this(), event = std::move(event)](boost::system::error_code ec) {
-        if (ec || self->state_.load() != State::Restarting) return;
-        self->restart(event);
+        if (ec) return;
+        self->run_claimed([self, event] {
+          if (self->state_.load() == State::Restarting) self->restart(event);
+        });
       });
 }
 
@@ -230,9 +232,12 @@ void Actor::fail(const std::string& why, bool permanent) {
     failure.cooldown = cooldown_;
     spdlog::warn("actor {}: the supervisor starts it again in {}", label(),
                  seconds_text(cooldown_));
-    revive_timer_ = std::make_unique<boost::asio::steady_timer>(worker_.io(), cooldown_);
+    revive_timer_ = std::make_unique<boost::asio::steady_timer>(home_.io(), cooldown_);
     revive_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec && self->state_.load() == State::Failed && !self->stop_requested_) self->revive();
+      if (ec) return;
+      self->run_claimed([self] {
+        if (self->state_.load() == State::Failed && !self->stop_requested_) self->revive();
+      });
     });
   }
   {

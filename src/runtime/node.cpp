@@ -330,7 +330,22 @@ Result<void> Node::start() {
   if (config_.engine == EngineMode::Tiered)
     tier_thread_ = std::thread([this] { compile_in_background(); });
   if (store_) replay_watcher_ = std::thread([this] { watch_replays(); });
+  if (workers_->size() > 1) balancer_ = std::thread([this] { balance(); });
   return {};
+}
+
+void Node::balance() {
+  std::unique_lock lock(balancer_mu_);
+  while (
+      !balancer_cv_.wait_for(lock, std::chrono::milliseconds(1), [&] { return balancer_stop_; })) {
+    auto now = std::chrono::steady_clock::now();
+    bool held = false;
+    for (size_t i = 0; i < workers_->size(); ++i) {
+      held |= workers_->at(i).held_for(now) > Actor::kPatience;
+    }
+    if (!held) continue;
+    for (auto& actor : actors_) actor->rescue();
+  }
 }
 
 void Node::stop() {
@@ -346,6 +361,14 @@ void Node::stop() {
     tier_cv_.notify_all();
     engine_->cancel_compiles();  // a compile in progress ends now
     tier_thread_.join();
+  }
+  if (balancer_.joinable()) {
+    {
+      std::lock_guard lock(balancer_mu_);
+      balancer_stop_ = true;
+    }
+    balancer_cv_.notify_all();
+    balancer_.join();
   }
   if (replay_watcher_.joinable()) {
     {

@@ -101,8 +101,13 @@ class Node final : public LocalActors {
   // the reply, or timed-out after the node's call timeout (timer on `timer_worker`).
   void send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
                  std::function<void(CallResult)> done);
+  WorkerPool& workers() { return *workers_; }
 
  private:
+  // Fairness: while guest code holds a worker for longer than Actor::kPatience, the calls of the
+  // other actors posted there run on another worker (Actor::rescue). Every millisecond, with two
+  // workers or more.
+  void balance();
   explicit Node(NodeConfig config, NodeOptions options);
   Result<void> open_store();
   // The actors' ids: from the signaling server with [network], else 1, 2, ... in config order.
@@ -147,10 +152,14 @@ class Node final : public LocalActors {
   std::atomic<uint64_t> request_counter_{0};
   std::atomic<bool> started_{false}, stopped_{false};
   std::atomic<size_t> next_worker_{0};
+  std::thread balancer_;
   std::thread replay_watcher_;
   std::mutex watcher_mu_;
   std::condition_variable watcher_cv_;
   bool watcher_stop_ = false;
+  std::mutex balancer_mu_;
+  std::condition_variable balancer_cv_;
+  bool balancer_stop_ = false;
 };
 
 }  // namespace actr::runtime

@@ -6,6 +6,8 @@ namespace actr::runtime {
 
 namespace {
 
+thread_local Worker* tls_worker = nullptr;
+
 // An idle worker polls for `spin` before it sleeps, which saves the wake-up of a message that
 // arrives a few microseconds later (a reply from another worker of this node). Polling that keeps
 // finding nothing only burns a core that another thread (the transport, another node on the same
@@ -48,6 +50,7 @@ WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {
     Worker* w = workers_[i].get();
     threads_.emplace_back([w, &started, spin] {
       w->thread_id_ = std::this_thread::get_id();
+      tls_worker = w;
       started.fetch_add(1);
       run_worker(w->io(), spin);
     });
@@ -65,5 +68,28 @@ void WorkerPool::stop() {
 }
 
 WorkerPool::~WorkerPool() { stop(); }
+
+Worker* Worker::current() { return tls_worker; }
+
+std::chrono::nanoseconds Worker::held_for(std::chrono::steady_clock::time_point now) const {
+  auto since = guest_since_.load(std::memory_order_relaxed);
+  if (since == 0) return std::chrono::nanoseconds(0);
+  return now.time_since_epoch() - std::chrono::steady_clock::duration(since);
+}
+
+Worker& WorkerPool::pick(Worker& home, std::chrono::nanoseconds patience) {
+  auto now = std::chrono::steady_clock::now();
+  if (workers_.size() < 2 || home.held_for(now) <= patience) return home;
+  Worker* best = &home;
+  auto least = home.held_for(now);
+  for (auto& w : workers_) {
+    auto held = w->held_for(now);
+    if (held < least) {
+      least = held;
+      best = w.get();
+    }
+  }
+  return *best;
+}
 
 }  // namespace actr::runtime

@@ -1,7 +1,10 @@
-// The node's threads: one Asio io_context per thread. An actor is bound to one worker for its
-// whole life, so its guest stacks (fibers) suspend and resume on the thread that created them.
+// The node's threads: one Asio io_context per thread. An actor has a home worker; an export call
+// runs on one worker from start to end (its guest stack, a fiber, suspends and resumes on the
+// thread that created it), and between calls an actor may run elsewhere while guest code holds
+// its home worker for long (fairness, docs/RUNTIME.md).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -16,12 +19,24 @@ class Worker {
   boost::asio::io_context& io() { return io_; }
   bool in_this_thread() const { return std::this_thread::get_id() == thread_id_; }
   size_t index() const { return index_; }  // in its pool
+  // The worker whose thread this is, or null.
+  static Worker* current();
+
+  // Guest code runs on this worker from now until guest_stopped() (an actor resumed its call).
+  void guest_started() {
+    guest_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                       std::memory_order_relaxed);
+  }
+  void guest_stopped() { guest_since_.store(0, std::memory_order_relaxed); }
+  // How long guest code has held this worker without a break (zero when none runs).
+  std::chrono::nanoseconds held_for(std::chrono::steady_clock::time_point now) const;
 
  private:
   friend class WorkerPool;
   boost::asio::io_context io_{1};
   std::thread::id thread_id_;
   size_t index_ = 0;
+  std::atomic<std::chrono::steady_clock::rep> guest_since_{0};
 };
 
 class WorkerPool {
@@ -37,6 +52,9 @@ class WorkerPool {
 
   size_t size() const { return workers_.size(); }
   Worker& at(size_t i) { return *workers_[i % workers_.size()]; }
+  // Where an actor whose home is `home` runs its next call: home, unless guest code has held home
+  // for longer than `patience`; then the other worker held least (home when all are held).
+  Worker& pick(Worker& home, std::chrono::nanoseconds patience);
   // Lets every queued handler run, then ends the threads.
   void stop();
 

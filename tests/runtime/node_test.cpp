@@ -152,6 +152,35 @@ TEST_F(NodeTest, CallTimeoutGivesTimedOutAndTheSpinningActorIsRestarted) {
   EXPECT_GE(node_->find(2)->restarts(), 1u);
 }
 
+// Fairness: an actor that computes holds its worker, and the other actors of that worker run
+// their calls on the other worker meanwhile instead of waiting for its deadline.
+TEST_F(NodeTest, OneActorComputingDoesNotStallTheOthersOfItsWorker) {
+  // alpha (1:1) and gamma (1:3) have worker 0 as home, beta (1:2) worker 1.
+  start("workers = 2\n" +
+        probe_actor("alpha", "deadline_ms = 3000\nrestart = { backoff_ms = 10 }") +
+        probe_actor("beta") + probe_actor("gamma"));
+  auto& home = node_->workers().at(0);
+  std::thread spinner([&] { call("alpha", "spin"); });  // until alpha's deadline traps it
+  auto held = [&] { return home.held_for(std::chrono::steady_clock::now()).count() > 0; };
+  for (int i = 0; i < 2000 && !held(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(held()) << "alpha did not start spinning";
+  // Without fairness each of these waits for alpha's 3 s deadline; with it, a few milliseconds.
+  auto worst = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 20; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(call("gamma", "echo", "still here " + std::to_string(i)),
+              "still here " + std::to_string(i));
+    EXPECT_EQ(call("gamma", "count"), std::to_string(i + 1));  // the same instance, state kept
+    worst = std::max(worst, std::chrono::steady_clock::now() - t0);
+  }
+  EXPECT_TRUE(held()) << "alpha stopped spinning before the calls ended: nothing was shown";
+  EXPECT_LT(worst, std::chrono::milliseconds(1000));
+  spinner.join();
+  // Home again once alpha is done: gamma's calls and a call from gamma to beta still work.
+  EXPECT_EQ(call("gamma", "call", "beta echo after"), "after");
+}
+
 // A message that ran into its deadline is not retried (it would loop again): it goes to the
 // dead-letter queue at once, and the actors sharing its worker wait one deadline, not three.
 TEST_F(NodeTest, AMessageThatHitItsDeadlineIsDeadLetteredNotRetried) {
