@@ -27,8 +27,11 @@ include_guard(GLOBAL)
 find_program(ACTR_GUEST_CC NAMES clang-19 DOC "clang for wasm32 guests")
 find_program(ACTR_GUEST_CXX NAMES clang++-19 DOC "clang++ for wasm32 guests")
 find_program(ACTR_NODE NAMES node nodejs DOC "node.js, to run jco")
-set(ACTR_JCO "${PROJECT_SOURCE_DIR}/node_modules/.bin/jco" CACHE FILEPATH
-    "jco (pinned in package.json; install with `npm ci` in the source root)")
+# Beside cmake/: the source tree's node_modules (`npm ci`), or the copy an installed SDK carries in
+# PREFIX/share/actr (cmake/ActrInstall.cmake), so a project using the SDK needs no node_modules.
+get_filename_component(_actr_node_modules "${CMAKE_CURRENT_LIST_DIR}/../node_modules" ABSOLUTE)
+set(ACTR_JCO "${_actr_node_modules}/.bin/jco" CACHE FILEPATH
+    "jco (pinned in package.json; install with `npm ci` in the actr source tree)")
 set(ACTR_WASI_INCLUDE_DIR "/usr/include/wasm32-wasi" CACHE PATH "wasi-libc headers (Debian wasi-libc)")
 set(ACTR_WASI_LIB_DIR "/usr/lib/wasm32-wasi" CACHE PATH "wasi-libc and libc++ for wasm32")
 set(ACTR_GUEST_OPT_FLAGS "-O2" CACHE STRING "Optimisation flags for guest code")
@@ -61,7 +64,8 @@ function(_actr_guest_toolchain_problem out)
     list(APPEND problems "node not found")
   endif()
   if(NOT EXISTS "${ACTR_JCO}")
-    list(APPEND problems "jco not found at ${ACTR_JCO} (run `npm ci` in ${PROJECT_SOURCE_DIR})")
+    list(APPEND problems "jco not found at ${ACTR_JCO} (run `npm ci` in the actr source tree, "
+                         "or set ACTR_JCO)")
   endif()
   list(JOIN problems "; " text)
   set(${out} "${text}" PARENT_SCOPE)

@@ -14,7 +14,9 @@
 # At build time actr-witgen generates the guest bindings of wit/actr-workload.wit into
 # ${CMAKE_CURRENT_BINARY_DIR}/<name>.bindings; the SDK, the bindings and the sources are compiled
 # into ${PROJECT_BINARY_DIR}/guests/<name>.wasm by actr_add_guest_component (target
-# guest_<name>). Without actr-witgen or the guest toolchain nothing is defined.
+# guest_<name>). The generator is the target actr-witgen of actr's own build, else actr::witgen,
+# imported by find_package(actr) (actrConfig.cmake). Without a generator or the guest toolchain
+# nothing is defined.
 include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/ActrGuest.cmake)
 
@@ -33,9 +35,13 @@ function(actr_add_workload name)
   if(NOT W_SOURCES)
     message(FATAL_ERROR "actr_add_workload(${name}): SOURCES is required")
   endif()
-  if(NOT TARGET actr-witgen)
-    message(WARNING "Workload `${name}` will not be built: the actr-witgen target is not defined "
-                    "(add_subdirectory(tools/witgen) first).")
+  if(TARGET actr-witgen)
+    set(witgen actr-witgen)
+  elseif(TARGET actr::witgen)
+    set(witgen actr::witgen)
+  else()
+    message(WARNING "Workload `${name}` will not be built: no actr-witgen target "
+                    "(find_package(actr) first, or add_subdirectory(tools/witgen) in actr's tree).")
     return()
   endif()
 
@@ -47,10 +53,10 @@ function(actr_add_workload name)
     OUTPUT "${stamp}"
     BYPRODUCTS "${generated_cpp}" "${bindings}/${base}_guest.hpp" "${bindings}/${base}_types.hpp"
                "${bindings}/actr_wit_runtime.hpp" "${bindings}/actr_wit_guest_abi.hpp"
-    COMMAND $<TARGET_FILE:actr-witgen> --guest "${ACTR_WORKLOAD_WIT}" --world ${ACTR_WORKLOAD_WORLD}
+    COMMAND $<TARGET_FILE:${witgen}> --guest "${ACTR_WORKLOAD_WIT}" --world ${ACTR_WORKLOAD_WORLD}
             -o "${bindings}"
     COMMAND ${CMAKE_COMMAND} -E touch "${stamp}"
-    DEPENDS actr-witgen "${ACTR_WORKLOAD_WIT}"
+    DEPENDS ${witgen} "${ACTR_WORKLOAD_WIT}"
     COMMENT "actr-witgen --guest ${ACTR_WORKLOAD_WORLD} for workload ${name}"
     VERBATIM)
 

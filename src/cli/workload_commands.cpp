@@ -1,5 +1,6 @@
-// `actr new` and `actr build`: workload projects built against the actr source tree that built
-// this `actr` (ACTR_INSTALL_ROOT and ACTR_WITGEN_PATH are compile definitions).
+// `actr new` and `actr build`: workload projects that find the actr SDK with find_package(actr).
+// The SDK is the one installed beside this executable, else the source and build trees that built
+// it (compile definitions, src/cli/CMakeLists.txt and cmake/ActrInstall.cmake).
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -86,6 +88,38 @@ std::string substitute(std::string text,
   return text;
 }
 
+// Where this actr's SDK is.
+struct Sdk {
+  fs::path root;         // cmake/, sdk/cpp/template/, web/: PREFIX/share/actr or the source tree
+  fs::path package_dir;  // actrConfig.cmake, for find_package(actr)
+};
+
+// An installed actr (PREFIX/bin/actr) uses the SDK installed with it, found relative to the
+// executable so that the prefix can be anywhere; otherwise this is an actr in its build tree.
+Sdk locate_sdk() {
+  std::error_code ec;
+  fs::path bin = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  if (!ec) {
+    Sdk installed{(bin / ACTR_INSTALLED_SDK_FROM_BINDIR).lexically_normal(),
+                  (bin / ACTR_INSTALLED_PACKAGE_FROM_BINDIR).lexically_normal()};
+    if (fs::exists(installed.root / "cmake" / "ActrWorkload.cmake", ec) &&
+        fs::exists(installed.package_dir / "actrConfig.cmake", ec)) {
+      return installed;
+    }
+  }
+  return {ACTR_SOURCE_TREE, ACTR_BUILD_PACKAGE_DIR};
+}
+
+// `path` as the inside of a quoted CMake argument.
+std::string cmake_quoted(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '\\' || c == '"' || c == '$') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 struct NewOptions {
   std::string name;
   std::string parent = ".";
@@ -103,12 +137,13 @@ int run_new(const NewOptions& o) {
   fs::path dir = parent / o.name;
   if (fs::exists(dir, ec)) return fail(dir.string() + " already exists");
 
-  fs::path templates = fs::path(ACTR_INSTALL_ROOT) / "sdk" / "cpp" / "template";
+  Sdk sdk = locate_sdk();
+  fs::path templates = sdk.root / "sdk" / "cpp" / "template";
   const std::vector<std::pair<std::string, std::string>> vars{
       {"NAME", o.name},
       {"CLASS", class_name(o.name)},
-      {"ACTR_ROOT", ACTR_INSTALL_ROOT},
-      {"ACTR_WITGEN", ACTR_WITGEN_PATH},
+      {"ACTR_PACKAGE_DIR", cmake_quoted(sdk.package_dir.string())},
+      {"ACTR_SDK", sdk.root.string()},
   };
   const std::vector<std::pair<std::string, std::string>> files{
       {"CMakeLists.txt.in", "CMakeLists.txt"},
@@ -147,6 +182,11 @@ int run_logged(const std::vector<std::string>& argv, const fs::path& log) {
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
     ::execvp(args[0], args.data());
+    // Only write(2) between fork and _exit; the log then says what was missing.
+    const char prefix[] = "actr: cannot run ";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, prefix, sizeof prefix - 1);
+    n = ::write(STDERR_FILENO, args[0], std::strlen(args[0]));
+    n = ::write(STDERR_FILENO, "\n", 1);
     _exit(127);
   }
   ::close(fd);
@@ -156,6 +196,14 @@ int run_logged(const std::vector<std::string>& argv, const fs::path& log) {
     if (errno != EINTR) return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A tool at the path found when actr was configured, else by `name` on PATH: an installed actr
+// copied to a machine whose cmake, ninja or node live elsewhere.
+std::string tool_path(const char* configured, const char* name) {
+  std::error_code ec;
+  if (*configured != '\0' && fs::exists(configured, ec)) return configured;
+  return name;
 }
 
 // The project name from its `project(NAME ...)` line.
@@ -174,9 +222,9 @@ std::string project_name(const std::string& cmakelists) {
 // the pinned jco for JSPI), in DIR/build/web.
 int transpile_for_web(const fs::path& wasm, const fs::path& out, const std::string& name,
                       const fs::path& log) {
-  if (std::string(ACTR_NODE_PATH).empty()) return fail("--web needs Node.js (node), not found");
-  fs::path tool = fs::path(ACTR_INSTALL_ROOT) / "web" / "tools" / "transpile.mjs";
-  if (run_logged({ACTR_NODE_PATH, tool.string(), wasm.string(), out.string(), "--name", name},
+  fs::path tool = locate_sdk().root / "web" / "tools" / "transpile.mjs";
+  if (run_logged({tool_path(ACTR_NODE_PATH, "node"), tool.string(), wasm.string(), out.string(),
+                  "--name", name},
                  log) != 0) {
     return fail("transpiling " + wasm.string() + " for the web failed (see " + log.string() + ")");
   }
@@ -199,18 +247,20 @@ int run_build(const std::string& dir_arg, bool web) {
   if (ec) return fail("cannot create " + build.string() + ": " + ec.message());
   fs::path log = build / "actr-build.log";
   fs::remove(log, ec);
+  std::string cmake = tool_path(ACTR_CMAKE_COMMAND, "cmake");
   if (!fs::exists(build / "build.ninja")) {
     std::vector<std::string> configure{
-        ACTR_CMAKE_COMMAND, "-S", dir.string(), "-B",
-        build.string(),     "-G", "Ninja",      "-DCMAKE_BUILD_TYPE=Release"};
-    if (std::string(ACTR_MAKE_PROGRAM).size()) {
-      configure.push_back(std::string("-DCMAKE_MAKE_PROGRAM=") + ACTR_MAKE_PROGRAM);
+        cmake,          "-S", dir.string(), "-B",
+        build.string(), "-G", "Ninja",      "-DCMAKE_BUILD_TYPE=Release"};
+    // Without it, CMake looks for ninja on PATH itself.
+    if (std::string ninja = tool_path(ACTR_MAKE_PROGRAM, ""); !ninja.empty()) {
+      configure.push_back("-DCMAKE_MAKE_PROGRAM=" + ninja);
     }
     if (run_logged(configure, log) != 0) {
       return fail("configuring " + dir.string() + " failed (see " + log.string() + ")");
     }
   }
-  if (run_logged({ACTR_CMAKE_COMMAND, "--build", build.string()}, log) != 0) {
+  if (run_logged({cmake, "--build", build.string()}, log) != 0) {
     return fail("building " + dir.string() + " failed (see " + log.string() + ")");
   }
   fs::path wasm = build / "guests" / (name + ".wasm");

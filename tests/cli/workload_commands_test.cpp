@@ -29,6 +29,25 @@ CommandRun actr(const std::string& args) { return run_actr(args); }
 
 size_t lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
 
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A shell word.
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string without(std::string text, const std::string& part) {
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at)) {
+    text.erase(at, part.size());
+  }
+  return text;
+}
+
 // A fresh directory under the temporary directory, removed with the fixture.
 class WorkloadCommands : public ::testing::Test {
  protected:
@@ -94,6 +113,79 @@ TEST_F(WorkloadCommands, BuildErrorsAreOneLine) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("error: "), std::string::npos) << r.output;
   EXPECT_EQ(lines(r.output), 1u) << r.output;
+}
+
+// The project finds the SDK as a CMake package: here, with the actr of a build tree, the package
+// config of that build tree (lib/cmake/actr); no path into the source tree is written.
+TEST_F(WorkloadCommands, NewProjectFindsTheSdkWithFindPackage) {
+  ASSERT_EQ(actr("new demo --dir " + tmp_.string()).status, 0);
+  std::string cmakelists = read_file(tmp_ / "demo" / "CMakeLists.txt");
+  EXPECT_NE(cmakelists.find("find_package(actr REQUIRED)"), std::string::npos) << cmakelists;
+  fs::path package = fs::path(ACTR_BINARY_DIR) / "lib" / "cmake" / "actr";
+  EXPECT_NE(cmakelists.find("set(actr_DIR \"" + package.string() + "\" CACHE PATH"),
+            std::string::npos)
+      << cmakelists;
+  EXPECT_TRUE(fs::exists(package / "actrConfig.cmake"));
+  // The build tree may lie inside the source tree (build/): only its own path may name it.
+  EXPECT_EQ(without(cmakelists, ACTR_BINARY_DIR).find(ACTR_SOURCE_ROOT), std::string::npos)
+      << cmakelists;
+  EXPECT_EQ(cmakelists.find('@'), std::string::npos) << "unsubstituted marker:\n" << cmakelists;
+}
+
+// `cmake --install` of this build into a prefix, then `actr new` and `actr build --web` by the
+// installed actr: the project is built from the prefix alone (SDK, actr-witgen, jco, web tools).
+TEST_F(WorkloadCommands, InstalledActrCreatesAndBuildsAProject) {
+  if (!fs::exists(fs::path(ACTR_BINARY_DIR) / "guests" / "echo.wasm")) {
+    ACTR_SKIP_MISSING("the guest toolchain is missing (guests/echo.wasm was not built)");
+  }
+  // Installed in one directory and used from another: the install must be relocatable.
+  fs::path staged = tmp_ / "staged";
+  fs::path prefix = tmp_ / "prefix";
+  CommandRun install =
+      run_command(quoted(ACTR_CMAKE_COMMAND) + " --install " + quoted(ACTR_BINARY_DIR) +
+                  " --prefix " + quoted(staged.string()));
+  ASSERT_EQ(install.status, 0) << install.output;
+  fs::rename(staged, prefix);
+  for (const char* file :
+       {"bin/actr", "bin/actr-witgen", "lib/cmake/actr/actrConfig.cmake",
+        "lib/cmake/actr/actrConfigVersion.cmake", "lib/cmake/actr/actrTargets.cmake",
+        "share/actr/cmake/ActrWorkload.cmake", "share/actr/cmake/wasm32-wasi-toolchain.cmake",
+        "share/actr/wit/actr-workload.wit", "share/actr/sdk/cpp/include/actr/workload.hpp",
+        "share/actr/sdk/cpp/src/exports.cpp", "share/actr/node_modules/.bin/jco",
+        "share/actr/web/tools/transpile.mjs", "share/actr/web/serve.mjs"}) {
+    EXPECT_TRUE(fs::exists(prefix / file)) << file;
+  }
+
+  std::string installed_actr = quoted((prefix / "bin" / "actr").string());
+  CommandRun created = run_command(installed_actr + " new demo --dir " + quoted(tmp_.string()));
+  ASSERT_EQ(created.status, 0) << created.output;
+  fs::path dir = tmp_ / "demo";
+  std::string cmakelists = read_file(dir / "CMakeLists.txt");
+  EXPECT_NE(cmakelists.find("find_package(actr REQUIRED)"), std::string::npos) << cmakelists;
+  EXPECT_NE(cmakelists.find("set(actr_DIR \"" + (prefix / "lib/cmake/actr").string() + "\""),
+            std::string::npos)
+      << cmakelists;
+
+  CommandRun built = run_command(installed_actr + " build --web " + quoted(dir.string()));
+  fs::path wasm = dir / "build" / "guests" / "demo.wasm";
+  fs::path js = dir / "build" / "web" / "demo.js";
+  ASSERT_EQ(built.status, 0) << built.output << read_file(dir / "build" / "actr-build.log");
+  EXPECT_EQ(built.output, wasm.string() + "\n" + js.string() + "\n");
+  ASSERT_TRUE(fs::exists(wasm));
+  EXPECT_TRUE(fs::exists(js));
+  // Neither the project nor its build names actr's source or build tree.
+  for (const fs::path& file :
+       {dir / "CMakeLists.txt", dir / "build" / "CMakeCache.txt", dir / "build" / "build.ninja"}) {
+    std::string text = read_file(file);
+    EXPECT_EQ(text.find(ACTR_SOURCE_ROOT), std::string::npos) << file;
+    EXPECT_EQ(text.find(ACTR_BINARY_DIR), std::string::npos) << file;
+  }
+
+  CommandRun wit = run_command(installed_actr + " component wit " + quoted(wasm.string()));
+  ASSERT_EQ(wit.status, 0) << wit.output;
+  EXPECT_NE(wit.output.find("import actr:workload/types@0.1.0;"), std::string::npos) << wit.output;
+  EXPECT_NE(wit.output.find("export actr:workload/workload@0.1.0;"), std::string::npos)
+      << wit.output;
 }
 
 // The slow one: a cmake configure and a guest build.

@@ -324,7 +324,7 @@ struct WorkloadBuild : ProjectBuild {
       skip_reason = "node or jco is missing (run `npm ci` in the source root)";
     } else {
       run("toolchain_workload",
-          " -DACTR_ROOT=" + quoted(root) + " -DACTR_WITGEN=" + quoted(ACTR_TEST_WITGEN));
+          " -Dactr_DIR=" + quoted(fs::path(ACTR_BINARY_DIR) / "lib" / "cmake" / "actr"));
     }
   }
 };

@@ -8,7 +8,11 @@
 namespace actr::test {
 
 CommandRun run_actr(const std::string& args) {
-  std::string cmd = std::string(ACTR_BINARY_DIR) + "/actr " + args + " 2>&1";
+  return run_command(std::string(ACTR_BINARY_DIR) + "/actr " + args);
+}
+
+CommandRun run_command(const std::string& command_line) {
+  std::string cmd = command_line + " 2>&1";
   CommandRun r{-1, {}};
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;

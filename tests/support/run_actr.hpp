@@ -13,4 +13,7 @@ struct CommandRun {
 // `args` is passed to the shell as written (quote arguments yourself).
 CommandRun run_actr(const std::string& args);
 
+// Any shell command line, run the same way (stdout and stderr captured together).
+CommandRun run_command(const std::string& command_line);
+
 }  // namespace actr::test
