@@ -45,7 +45,8 @@ const config = {
   actors: [
     { name: 'echo', component: 'echo', type: { manufacturer: 'acme', name: 'echo', version: '0.1.0' } },
     { name: 'probe', component: 'runtime_probe',
-      type: { manufacturer: 'test', name: 'web-probe', version: '0.1.0' } },
+      type: { manufacturer: 'test', name: 'web-probe', version: '0.1.0' },
+      mailbox: { backpressureThreshold: 5, hardLimit: 12 } },
   ],
 };
 // Served on 127.0.0.1: a secure context (WebCrypto verifies the nodes' credentials there); the
@@ -104,6 +105,26 @@ try {
 
   r = await call('probe', 'ids', '');
   check('context getters in dispatch', r.includes(`self=${started.ids.probe}`), r);
+  // The mailbox as natively: backpressure once at the threshold, unavailable past the hard limit.
+  const mailbox = await page.evaluate(async () => {
+    const node = window.actrDemo.node;
+    const probe = node.actor('probe');
+    const busy = node.callActor('probe', 'busy', '200'); // holds the actor while tells queue
+    const tells = [];
+    for (let i = 0; i < 14; ++i) {
+      tells.push(probe.deliver({ kind: 'tell', routeKey: 'count', payload: new Uint8Array(),
+                                 requestId: `bp-${i}`, lane: 'reliable' })
+        .then(() => 'ok', (e) => e.message));
+    }
+    await busy;
+    const outcomes = await Promise.all(tells);
+    const hooks = new TextDecoder().decode(await node.callActor('probe', 'hooks', ''));
+    return { hooks, refused: outcomes.filter((o) => o.startsWith('unavailable')).length };
+  });
+  check('on-mailbox-backpressure fires once at the threshold, with queue-len and threshold',
+        mailbox.hooks.split('on_mailbox_backpressure 5/5').length === 2, mailbox.hooks);
+  check('past the hard limit, senders get unavailable', mailbox.refused === 2, JSON.stringify(mailbox));
+
   r = await call('probe', 'trap', '');
   check('a trap answers the caller internal', r.startsWith('error: internal') && r.includes('trapped'), r);
   r = await call('probe', 'echo', 'after the trap');

@@ -43,7 +43,8 @@ async function start() {
     // ?transports=relay (or webrtc) overrides the server's choice, for trying the fallback.
     transports: new URLSearchParams(location.search).get('transports')?.split(',') ??
                 config.transports,
-    actors: specs.map((s) => ({ name: s.name, type: s.type, component: components.get(s.component) })),
+    actors: specs.map((s) => ({ name: s.name, type: s.type, component: components.get(s.component),
+                                mailbox: s.mailbox, acl: s.acl })),
     onLog: (e) => log(`${e.level} [${e.actor}${e.requestId ? ' ' + e.requestId : ''}] ${e.message}`,
                       e.level === 'error' ? 'err' : undefined),
   });

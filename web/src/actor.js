@@ -10,6 +10,9 @@
 import { ActrFailure, err, errorOf } from './errors.js';
 
 const RESTART_LIMIT = 10; // restarts within RESTART_WINDOW_MS before the actor is failed
+// The native mailbox's defaults ([mailbox] backpressure_threshold, hard_limit).
+const BACKPRESSURE_THRESHOLD = 1000;
+const HARD_LIMIT = 10_000;
 const RESTART_WINDOW_MS = 10_000;
 
 const HOOK_EXPORTS = {
@@ -29,9 +32,9 @@ const HOOK_EXPORTS = {
 };
 
 export class Actor {
-  // `component`: {instantiate, getCoreModule} of the transpiled component; `host`: the node's
-  // side of the imports (node.js).
-  constructor(node, { name, id, component }) {
+  // `component`: {instantiate, getCoreModule} of the transpiled component; `mailbox`:
+  // {backpressureThreshold, hardLimit} as a native node's [mailbox].
+  constructor(node, { name, id, component, mailbox = {} }) {
     this.node = node;
     this.name = name;
     this.id = id;
@@ -43,6 +46,10 @@ export class Actor {
     this.context = null;
     this.restarts = [];
     this.streams = new Set();
+    this.threshold = mailbox.backpressureThreshold ?? BACKPRESSURE_THRESHOLD;
+    this.hardLimit = mailbox.hardLimit ?? HARD_LIMIT;
+    this.queued = 0; // messages waiting (hooks not counted)
+    this.pressureArmed = true;
     this.stats = { calls: 0, traps: 0, restarts: 0 };
   }
 
@@ -134,10 +141,31 @@ export class Actor {
       return Promise.reject(new ActrFailure(err.unavailable(
           `call cycle: actor ${this.label} is waiting for this call chain`)));
     }
-    return new Promise((resolve, reject) => {
-      (message.lane === 'signal' ? this.signalQueue : this.queue).push({ message, resolve, reject });
-      this.pump();
+    const counted = message.kind !== 'hook';
+    if (counted && this.queued >= this.hardLimit) {
+      return Promise.reject(new ActrFailure(err.unavailable(
+          `actor ${this.label}: mailbox full (${this.queued} messages, hard limit ${this.hardLimit})`)));
+    }
+    if (counted && this.queued >= this.threshold &&
+        message.kind === 'stream' && message.latencyFirst) {
+      return Promise.resolve(); // latency-first chunks above the threshold: accepted, dropped
+    }
+    const done = new Promise((resolve, reject) => {
+      (message.lane === 'signal' ? this.signalQueue : this.queue)
+        .push({ message, resolve, reject, counted });
     });
+    if (counted) {
+      this.queued += 1;
+      if (this.queued >= this.threshold && this.pressureArmed) {
+        this.pressureArmed = false;
+        const event = { queueLen: BigInt(this.queued), threshold: BigInt(this.threshold) };
+        this.signalQueue.push({ message: { kind: 'hook', hook: 'on_mailbox_backpressure',
+                                           args: [event], lane: 'signal' },
+                                resolve: () => {}, reject: () => {}, counted: false });
+      }
+    }
+    this.pump();
+    return done;
   }
 
   async pump() {
@@ -147,6 +175,10 @@ export class Actor {
       while (this.state === 'running' || this.state === 'new') {
         const item = this.signalQueue.shift() ?? this.queue.shift();
         if (!item) break;
+        if (item.counted) {
+          this.queued -= 1;
+          if (this.queued < this.threshold) this.pressureArmed = true;
+        }
         await this.handle(item);
       }
     } finally {
@@ -224,6 +256,7 @@ export class Actor {
   fail(why) {
     this.state = 'failed';
     this.node.log(this, null, 'error', `failed: ${why}`);
+    this.queued = 0;
     for (const item of [...this.signalQueue.splice(0), ...this.queue.splice(0)]) {
       item.reject(new ActrFailure(err.unavailable(`actor ${this.label} failed: ${why}`)));
     }

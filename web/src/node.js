@@ -42,7 +42,7 @@ export function versionMatches(wanted, offered) {
 export class WebNode {
   // options: {signaling: 'ws://host:port', token, realm = 1, protoSources: {signaling, transport},
   //           protobuf, Long, actors: [{name, type: {manufacturer, name, version}, component,
-  //           acl?}], callTimeoutMs = 10000, webrtcTimeoutMs = 10000, idleTimeoutMs = 15000,
+  //           acl?, mailbox?: {backpressureThreshold, hardLimit}}], callTimeoutMs = 10000, webrtcTimeoutMs = 10000, idleTimeoutMs = 15000,
   //           shell?(route, payload) -> Uint8Array, onLog?(entry), logLevel = 'info'}
   static async start(options) {
     const node = new WebNode(options);
@@ -104,7 +104,8 @@ export class WebNode {
       });
       this.adoptRegistration(reply);
       const id = witIdFromSignaling(reply.id);
-      const actor = new Actor(this, { name: spec.name, id, component: spec.component });
+      const actor = new Actor(this, { name: spec.name, id, component: spec.component,
+                                      mailbox: spec.mailbox });
       this.actors.set(id.serialNumber, actor);
       this.scheduleRenewal(actor);
     }
@@ -289,6 +290,7 @@ export class WebNode {
             `stream \`${chunk.streamId}\` is not registered by actor ${local.label}`));
       }
       local.deliver({ kind: 'stream', chunk, caller: actor.id,
+                      latencyFirst: ['stream-latency-first', 'media-rtp'].includes(payloadType.tag),
                       lane: payloadType.tag === 'rpc-signal' ? 'signal' : 'reliable' })
         .catch((e) => this.log(local, null, 'warn', `on-data-stream: ${e.message}`));
       return;
@@ -552,6 +554,7 @@ export class WebNode {
       }
       actor.deliver({
         kind: 'stream', caller, lane,
+        latencyFirst: ['PAYLOAD_STREAM_LATENCY_FIRST', 'PAYLOAD_MEDIA_RTP'].includes(req.payloadType),
         chunk: {
           streamId, sequence: big(chunk.sequence), payload: chunk.payload ?? new Uint8Array(),
           metadata: (chunk.metadata ?? []).map((m) => ({ key: toText(m.key), value: toText(m.value) })),
