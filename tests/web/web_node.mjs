@@ -43,7 +43,11 @@ const config = {
   token,
   idleTimeoutMs: 4000,
   actors: [
-    { name: 'echo', component: 'echo', type: { manufacturer: 'acme', name: 'echo', version: '0.1.0' } },
+    // Only greeters and the page's probe may discover and call the page's echo (its ACL goes to
+    // the signaling server, and the page applies it to its own callers).
+    { name: 'echo', component: 'echo', type: { manufacturer: 'acme', name: 'echo', version: '0.1.0' },
+      acl: [{ effect: 'ALLOW', manufacturer: 'acme', name: 'greeter' },
+            { effect: 'ALLOW', manufacturer: 'test', name: 'web-probe' }] },
     { name: 'probe', component: 'runtime_probe',
       type: { manufacturer: 'test', name: 'web-probe', version: '0.1.0' },
       mailbox: { backpressureThreshold: 5, hardLimit: 12 } },
@@ -94,6 +98,9 @@ try {
   check('a page actor discovers a native echo and calls it over WebRTC', r === 'hi-native', r);
   r = nativeCall('greeter', 'greet', 'Ada');
   check("a native greeter discovers the page's echo and calls it", r === 'Hello, Ada', r);
+  r = nativeCall('beta', 'call', 'echo echo x');
+  check("the page echo's ACL hides it from a native actor it does not admit",
+        r.includes('not-found'), r);
   r = await call('probe', 'hooks', '');
   check('the page actor heard signaling connect', r.includes('on_signaling_connected'), r);
   check('the page actor heard the WebRTC path open, direct',
@@ -143,7 +150,9 @@ try {
     const out = {};
     const native = [...node.links.values()][0];
     const target = native.remote;
-    const me = [...node.actors.values()][0].id;
+    const me = node.actor('probe').id; // admitted by the node's actors both ways (no ACL)
+    const within = (promise, what) => Promise.race([promise, new Promise((_, no) =>
+      setTimeout(() => no(new Error(`${what}: nothing within 10 s`)), 10000))]);
     // A path of its own: the open one goes, a new offer takes its place.
     const fresh = (credentials) => {
       node.links.get(native.key)?.close('the test replaces it');
@@ -161,7 +170,7 @@ try {
     out.forged = await Promise.race([closed, new Promise((d) => setTimeout(() => d('still open after 10 s'), 10000))]);
     // 2. A frame over the node's limit (4 MiB), in pieces: the node closes the path.
     link = fresh(null);
-    await link.ready;
+    await within(link.ready, 'a fresh path');
     const c = link.channels[0];
     const piece = new Uint8Array(64 * 1024); piece[0] = 1;
     const gone = new Promise((done) => { const was = link.close.bind(link); link.close = (why, code) => { done(why); was(why, code); }; });
@@ -172,8 +181,8 @@ try {
     out.oversized = await Promise.race([gone, new Promise((d) => setTimeout(() => d('still open after 10 s'), 10000))]);
     // 3. A request for an actor the node does not have: not-found.
     link = fresh(null);
-    await link.ready;
     try {
+      await within(link.ready, 'a fresh path');
       const { transportId, toBytes } = await import('/actr-web/protocol.js');
       const nobody = { ...target, serialNumber: 999999n };
       await link.request({ kind: 'KIND_CALL', target: transportId(nobody), caller: transportId(me),

@@ -39,6 +39,23 @@ export function versionMatches(wanted, offered) {
   return om > wm || (om === wm && op >= wp);
 }
 
+// An actor's ACL as a native node reads it (workload/acl.hpp): ordered allow/deny rules on the
+// caller's type ("*" or empty: any) and realm (unset: any); the first match decides; no rules
+// admit everyone; rules of which none matches admit nobody. Callers from the page itself (no
+// caller id) are the operator's and always admitted.
+export function aclAdmits(rules, caller) {
+  if (!caller || !rules?.length) return true;
+  const any = (v) => v === undefined || v === '' || v === '*';
+  for (const r of rules) {
+    if ((any(r.manufacturer) || r.manufacturer === caller.type.manufacturer) &&
+        (any(r.name) || r.name === caller.type.name) &&
+        (r.realm === undefined || r.realm === null || r.realm === caller.realm.realmId)) {
+      return r.effect === 'ALLOW' || r.effect === 1;
+    }
+  }
+  return false;
+}
+
 export class WebNode {
   // options: {signaling: 'ws://host:port', token, realm = 1, protoSources: {signaling, transport},
   //           protobuf, Long, actors: [{name, type: {manufacturer, name, version}, component,
@@ -250,7 +267,7 @@ export class WebNode {
       kind: 'call', routeKey, payload, caller: actor.id, requestId: this.nextRequestId(),
       chain: [...ctx.chain, actor.id.serialNumber], lane: ctx.lane === 'signal' ? 'signal' : 'reliable',
     };
-    const local = this.localActor(target);
+    const local = this.localActor(target, actor.id);
     if (local) return this.withTimeout(local.deliver(message));
     return this.remote(actor, target, (link) => link.request({
       kind: 'KIND_CALL', target: transportId(target), caller: transportId(actor.id),
@@ -267,7 +284,7 @@ export class WebNode {
     const target = dest.tag === 'local' ? actor.id : dest.val;
     const message = { kind: 'tell', routeKey, payload, caller: actor.id,
                       requestId: this.nextRequestId(), lane: 'reliable' };
-    const local = this.localActor(target);
+    const local = this.localActor(target, actor.id);
     if (local) {
       // Accepted once it is in the mailbox, as a memory mailbox does; it runs later.
       local.deliver(message).catch((e) => this.log(local, null, 'warn', `tell: ${e.message}`));
@@ -283,7 +300,7 @@ export class WebNode {
   async sendDataStream(actor, ctx, dest, chunk, payloadType) {
     if (dest.tag === 'shell') throw new ActrFailure(err.notFound('the shell receives no data streams'));
     const target = dest.tag === 'local' ? actor.id : dest.val;
-    const local = this.localActor(target);
+    const local = this.localActor(target, actor.id);
     if (local) {
       if (this.streams.get(chunk.streamId) !== local) {
         throw new ActrFailure(err.notFound(
@@ -327,6 +344,7 @@ export class WebNode {
   async discover(actor, ctx, type) {
     for (const a of this.actors.values()) {
       if (a === actor || a.state === 'failed' || a.state === 'stopped') continue;
+      if (!aclAdmits(this.aclOf(a), actor.id)) continue;
       const t = this.registrations.get(a.id.serialNumber).id.type;
       if (t.name === type.name && (!type.manufacturer || t.manufacturer === type.manufacturer) &&
           versionMatches(type.version, t.version)) {
@@ -360,13 +378,23 @@ export class WebNode {
     }
   }
 
-  localActor(id) {
+  // The actor of this page that `id` names, or null; a caller its ACL refuses gets
+  // permission-denied, as from a native node.
+  localActor(id, caller) {
     const a = this.actors.get(id.serialNumber);
     if (!a || a.id.realm.realmId !== id.realm.realmId) return null;
     if (a.id.type.name !== id.type.name) {
       throw new ActrFailure(err.notFound(`no actor ${idText(id)} of type ${id.type.name}`));
     }
+    if (!aclAdmits(this.aclOf(a), caller)) {
+      throw new ActrFailure(err.permissionDenied(
+          `actor ${a.label} does not admit ${caller.type.manufacturer}/${caller.type.name}`));
+    }
     return a;
+  }
+
+  aclOf(actor) {
+    return this.options.actors.find((s) => s.name === actor.name)?.acl;
   }
 
   withTimeout(promise, ms = this.callTimeoutMs) {
@@ -539,7 +567,7 @@ export class WebNode {
     const target = witIdFromTransport(req.target);
     let actor;
     try {
-      actor = this.localActor(target);
+      actor = this.localActor(target, caller);
     } catch (e) {
       return refuse(errorOf(e));
     }
