@@ -97,6 +97,25 @@ else
   say "CAF: not installed (apt-get install libcaf-dev): skipped"
 fi
 
+# (d) V8: the same core module of examples/echo behind a minimal JS host (bench/peers/v8), beside
+# our generated host bindings on the aot engine (bench_workload_bench).
+workload=$BUILD/bench/bench_workload_bench
+if [[ -x $workload && -f $BUILD/guests/echo.wasm ]] && command -v node >/dev/null; then
+  for ((i = 0; i < REPS; i++)); do
+    say "actr: dispatch through the generated bindings"
+    "$workload" --benchmark_filter='BM_WorkloadDispatch64/aot$' --benchmark_format=json \
+      2>/dev/null | node -e '
+        let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+          const b = JSON.parse(s).benchmarks[0];
+          console.log(JSON.stringify({ peer: "actr", scenario: "dispatch64", value: b.real_time, unit: "ns" }));
+        });' >>"$RESULTS" || say "actr: bench_workload_bench failed"
+    say "v8: dispatch"
+    node bench/peers/v8/dispatch.mjs "$BUILD/guests/echo.wasm" >>"$RESULTS" || say "v8: failed"
+  done
+else
+  say "V8 anchor: needs $workload, $BUILD/guests/echo.wasm and node: skipped"
+fi
+
 say "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # (d) The table: each row names the actr figure (scenario/figure of our --json lines) and the
@@ -173,5 +192,25 @@ two nodes, CAF tuned (no idle sleep): batches p50;$cl/batch_p50;-;dist_nosleep_c
 two nodes, CAF tuned (no idle sleep): 1 caller;$cl/rate;-;dist_nosleep_throughput_1caller;calls/s
 two nodes, CAF tuned (no idle sleep): 8 callers -> 4 callees;across nodes: 8 callers -> 4 callees, workers = 1 per node/rate;-;dist_nosleep_throughput_8x4;calls/s
 EOF
+awk -v results="$RESULTS" '
+  BEGIN {
+    while ((getline line < results) > 0) {
+      if (line !~ /"scenario":"dispatch64"/) continue
+      side = line ~ /"peer":"v8"/ ? "v8" : "actr"
+      match(line, /"value":[0-9.]+/); v = substr(line, RSTART + 8, RLENGTH - 8) + 0
+      vals[side, ++n[side]] = v
+    }
+    for (side in n) {  # medians
+      for (i = 2; i <= n[side]; i++) for (j = i; j > 1 && vals[side, j-1] > vals[side, j]; j--) {
+        t = vals[side, j]; vals[side, j] = vals[side, j-1]; vals[side, j-1] = t
+      }
+      med[side] = vals[side, int((n[side] + 1) / 2)]
+    }
+    if (!("actr" in med) || !("v8" in med)) exit
+    print ""
+    print "| dispatch of 64 B into examples/echo, per call | actr (aot, generated bindings) | V8 (Node, minimal JS host) | actr ÷ V8 |"
+    print "|---|---|---|---|"
+    printf "| ns | %.0f | %.0f | %.2fx |\n", med["actr"], med["v8"], med["actr"] / med["v8"]
+  }'
 echo
-echo "us and bytes: a ratio below 1 is actr ahead; calls/s: a ratio above 1 is actr ahead."
+echo "us, ns and bytes: a ratio below 1 is actr ahead; calls/s: a ratio above 1 is actr ahead."
