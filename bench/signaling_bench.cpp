@@ -42,8 +42,8 @@
 #include <vector>
 
 #include "signaling/client.hpp"
-#include "signaling/server/registry_store.hpp"
 #include "signaling/server/server.hpp"
+#include "signaling/server/sqlite_registry_store.hpp"
 
 extern char** environ;
 
@@ -368,7 +368,7 @@ std::optional<Figures> store_once(const fs::path& base, int count) {
   fs::create_directories(dir);
   std::optional<Figures> out;
   {
-    auto store = sig::server::RegistryStore::open(dir / sig::server::kRegistryFileName);
+    auto store = sig::server::SqliteRegistryStore::open(dir / sig::server::kRegistryFileName);
     if (!store) {
       std::fprintf(stderr, "store: %s\n", store.error().message.c_str());
       return std::nullopt;
@@ -454,8 +454,8 @@ void run_store() {
     }
   }
   t.print(
-      "Parts of a registration, one thread, no server: RegistryStore allocate_serial (from a "
-      "reserved block) + put (1 commit, synchronous=NORMAL), and the credential");
+      "Parts of a registration, one thread, no server: SqliteRegistryStore allocate_serial (from "
+      "a reserved block) + put (1 commit, synchronous=NORMAL), and the credential");
 }
 
 // ---------------------------------------------------------------------------------------------

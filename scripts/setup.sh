@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libboost-all-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev libsodium-dev libssl-dev libprotobuf-dev protobuf-compiler
   libnice-dev libusrsctp-dev coturn
+  nats-server libnats-dev
   chromium iproute2 nftables
 )
 

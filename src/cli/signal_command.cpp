@@ -1,4 +1,6 @@
-// `actr signal`: runs the signaling server until SIGINT or SIGTERM.
+// `actr signal`: runs the signaling server until SIGINT or SIGTERM, alone or as one of several
+// sharing a realm through NATS (--nats). `actr signal keygen FILE` makes the realm's signing key
+// those servers share.
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -11,6 +13,7 @@
 #include "cli/stop_signals.hpp"
 #include "signaling/enrollment.hpp"
 #include "signaling/server/server.hpp"
+#include "signaling/server/signing_key_file.hpp"
 #include "workload/ids.hpp"
 
 namespace actr::cli {
@@ -29,8 +32,20 @@ struct SignalOptions {
   bool insecure_open = false;
   std::vector<std::string> turn;
   std::string turn_secret_file;
+  std::vector<std::string> nats;
+  std::string signing_key_file;
   std::string log_level;
 };
+
+std::string hex(const signaling::PublicKey& key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t byte : key) {
+    out.push_back(kDigits[byte >> 4]);
+    out.push_back(kDigits[byte & 0xf]);
+  }
+  return out;
+}
 
 Result<void> apply_listen(signaling::server::ServerOptions& options, const std::string& spec) {
   std::string port_text = spec;
@@ -94,6 +109,13 @@ Result<void> run(const SignalOptions& o) {
   options.messages_per_second = o.rate;
   options.message_burst = 2 * o.rate;
   ACTR_TRY_VOID(apply_turn(options, o));
+  options.nats_urls = o.nats;
+  if (!o.signing_key_file.empty()) options.signing_key_file = o.signing_key_file;
+  if (!o.nats.empty() && o.signing_key_file.empty()) {
+    return make_error(
+        "--nats needs --signing-key-file: every server of the realm signs credentials with the "
+        "same key (create it once with `actr signal keygen FILE` and copy it to each server)");
+  }
   // Closed by default: a token from the command line, a token file, or the data directory's own
   // token file (created on first start). Open enrollment only when asked for by name.
   std::string token_note;
@@ -128,7 +150,13 @@ Result<void> run(const SignalOptions& o) {
   StopSignals stop_signals;  // before any thread starts
 
   ACTR_TRY(auto server, signaling::server::Server::start(std::move(options)));
-  std::cout << "signaling: " << server->listen_address() << "\n" << token_note << std::endl;
+  std::cout << "signaling: " << server->listen_address() << "\n" << token_note << "\n";
+  if (!o.nats.empty()) {
+    std::string urls;
+    for (const std::string& url : o.nats) urls += (urls.empty() ? "" : ",") + url;
+    std::cout << "realm state: NATS " << urls << " (signing key " << o.signing_key_file << ")\n";
+  }
+  std::cout << std::flush;
   spdlog::info("{}: stopping", stop_signals.wait());
   server->stop();
   std::cout << "stopped" << std::endl;
@@ -172,9 +200,33 @@ void add_signal_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--turn-secret-file", options->turn_secret_file,
                   "The secret shared with the TURN servers (coturn --use-auth-secret "
                   "--static-auth-secret), on the file's first line");
+  cmd->add_option("--nats", options->nats,
+                  "Share the realm with other signaling servers through NATS JetStream: "
+                  "nats://HOST:PORT[,...] (needs --signing-key-file)")
+      ->delimiter(',');
+  cmd->add_option("--signing-key-file", options->signing_key_file,
+                  "The realm's Ed25519 signing key, the same file at every server of the realm "
+                  "(`actr signal keygen FILE`; default: the key kept in DATA_DIR)");
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
-  cmd->callback([options, &exit_code] {
+
+  auto key_file = std::make_shared<std::string>();
+  auto* keygen = cmd->add_subcommand(
+      "keygen", "Create a realm signing key file (mode 0600) for --signing-key-file");
+  keygen->add_option("file", *key_file, "Where to write the key; an existing file is kept")
+      ->required();
+  keygen->callback([key_file, &exit_code] {
+    auto public_key = signaling::server::create_signing_key_file(*key_file);
+    if (!public_key) {
+      std::cerr << "error: " << public_key.error().message << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << "signing key: " << *key_file << "\npublic key: " << hex(*public_key) << std::endl;
+  });
+
+  cmd->callback([options, keygen, &exit_code] {
+    if (keygen->parsed()) return;
     if (auto r = run(*options); !r) {
       std::cerr << "error: " << r.error().message << "\n";
       exit_code = 1;

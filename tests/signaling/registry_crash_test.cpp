@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "signaling/server/registry_store.hpp"
+#include "signaling/server/sqlite_registry_store.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling::server {
@@ -50,7 +50,7 @@ TEST(RegistryCrashChild, RegisterUntilKilled) {
   const char* fd_text = std::getenv(kFdEnv);
   if (!dir || !fd_text) GTEST_SKIP() << "runs only as the child of RegistryStore.KillNine...";
   int fd = std::atoi(fd_text);
-  auto store = RegistryStore::open(std::filesystem::path(dir) / kRegistryFileName, kBlock);
+  auto store = SqliteRegistryStore::open(std::filesystem::path(dir) / kRegistryFileName, kBlock);
   ASSERT_TRUE(store) << store.error().message;
   std::vector<uint64_t> batch;
   for (uint64_t n = 0;; ++n) {
@@ -82,7 +82,7 @@ TEST(RegistryCrashChild, DieWithABatchOpen) {
   const char* fd_text = std::getenv(kFdEnv);
   if (!dir || !fd_text) GTEST_SKIP() << "runs only as the child of RegistryStore.KillNine...";
   int fd = std::atoi(fd_text);
-  auto store = RegistryStore::open(std::filesystem::path(dir) / kRegistryFileName, kBlock);
+  auto store = SqliteRegistryStore::open(std::filesystem::path(dir) / kRegistryFileName, kBlock);
   ASSERT_TRUE(store) << store.error().message;
   for (uint64_t n = 1; n < kBlock - 1; ++n) ASSERT_TRUE(store->allocate_serial(1));
   auto kept = store->allocate_serial(1);  // 36
@@ -151,7 +151,7 @@ ChildRun run_child(const std::string& name, const std::filesystem::path& dir, si
 
 bool killed(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
 
-void expect_rows(RegistryStore& store, const std::vector<uint64_t>& serials, bool present) {
+void expect_rows(SqliteRegistryStore& store, const std::vector<uint64_t>& serials, bool present) {
   for (uint64_t serial : serials) {
     auto found = store.find(1, serial);
     ASSERT_TRUE(found) << found.error().message;
@@ -180,7 +180,7 @@ TEST(RegistryStore, KillNineNeverGivesASerialTwiceNorLosesACommittedRow) {
     committed.insert(committed.end(), run.committed.begin(), run.committed.end());
     highest = *handed_out.rbegin();
   }
-  auto store = RegistryStore::open(dir.path() / kRegistryFileName, kBlock);
+  auto store = SqliteRegistryStore::open(dir.path() / kRegistryFileName, kBlock);
   ASSERT_TRUE(store) << store.error().message;
   auto next = store->allocate_serial(1);
   ASSERT_TRUE(next);
@@ -196,7 +196,7 @@ TEST(RegistryStore, KillNineWithABatchOpenKeepsTheBlockAndLosesTheBatch) {
   ChildRun run = run_child("DieWithABatchOpen", dir.path(), 0);
   ASSERT_TRUE(killed(run.status)) << "status " << run.status;
   ASSERT_EQ(run.handed_out, (std::vector<uint64_t>{kBlock - 1, kBlock, kBlock + 1, kBlock + 2}));
-  auto store = RegistryStore::open(dir.path() / kRegistryFileName, kBlock);
+  auto store = SqliteRegistryStore::open(dir.path() / kRegistryFileName, kBlock);
   ASSERT_TRUE(store) << store.error().message;
   EXPECT_EQ(*store->allocate_serial(1), 2 * kBlock + 1);
   expect_rows(*store, run.committed, true);

@@ -1,10 +1,9 @@
-#include "signaling/server/registry_store.hpp"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
+#include "signaling/server/sqlite_registry_store.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling::server {
@@ -27,7 +26,7 @@ TEST(RegistryStore, SerialsArePerRealmAndNeverReusedAcrossReopen) {
   TempDir dir;
   auto file = dir.path() / kRegistryFileName;
   {
-    auto store = RegistryStore::open(file);
+    auto store = SqliteRegistryStore::open(file);
     ASSERT_TRUE(store) << store.error().message;
     EXPECT_EQ(*store->allocate_serial(1), 1u);
     EXPECT_EQ(*store->allocate_serial(1), 2u);
@@ -35,7 +34,7 @@ TEST(RegistryStore, SerialsArePerRealmAndNeverReusedAcrossReopen) {
     EXPECT_EQ(*store->allocate_serial(1), 3u);
   }
   // The rest of each realm's first block is skipped.
-  auto store = RegistryStore::open(file);
+  auto store = SqliteRegistryStore::open(file);
   ASSERT_TRUE(store) << store.error().message;
   EXPECT_EQ(*store->allocate_serial(1), 1 + kSerialBlockSize);
   EXPECT_EQ(*store->allocate_serial(2), 1 + kSerialBlockSize);
@@ -45,15 +44,15 @@ TEST(RegistryStore, SerialsArePerRealmAndNeverReusedAcrossReopen) {
 TEST(RegistryStore, SerialsComeFromBlocksReservedOnDisk) {
   TempDir dir;
   auto file = dir.path() / kRegistryFileName;
-  EXPECT_FALSE(RegistryStore::open(file, 0));
-  auto store = RegistryStore::open(file, 10);
+  EXPECT_FALSE(SqliteRegistryStore::open(file, 0));
+  auto store = SqliteRegistryStore::open(file, 10);
   ASSERT_TRUE(store) << store.error().message;
   for (uint64_t expected = 1; expected <= 25; ++expected) {
     EXPECT_EQ(*store->allocate_serial(7), expected);
   }
   // A second connection (what a restarted server would read) sees the counter at the end of the
   // third block, already while the first store is open.
-  auto other = RegistryStore::open(file, 10);
+  auto other = SqliteRegistryStore::open(file, 10);
   ASSERT_TRUE(other) << other.error().message;
   EXPECT_EQ(*other->allocate_serial(7), 31u);
   EXPECT_EQ(*store->allocate_serial(7), 26u);  // the first store's block is still its own
@@ -64,7 +63,7 @@ TEST(RegistryStore, BatchedWritesAreVisibleBeforeAndDurableAfterTheCommit) {
   TempDir dir;
   auto file = dir.path() / kRegistryFileName;
   {
-    auto store = RegistryStore::open(file, 2);
+    auto store = SqliteRegistryStore::open(file, 2);
     ASSERT_TRUE(store) << store.error().message;
     ASSERT_TRUE(store->begin_batch());
     EXPECT_TRUE(store->batch_open());
@@ -86,7 +85,7 @@ TEST(RegistryStore, BatchedWritesAreVisibleBeforeAndDurableAfterTheCommit) {
     ASSERT_TRUE(store->put(registration(1, 4)));
     // Left open: the destructor commits it.
   }
-  auto store = RegistryStore::open(file);
+  auto store = SqliteRegistryStore::open(file);
   ASSERT_TRUE(store) << store.error().message;
   auto all = store->all();
   ASSERT_TRUE(all);
@@ -101,7 +100,7 @@ TEST(RegistryStore, SigningKeyIsStableAndFileIsPrivate) {
   auto file = dir.path() / kRegistryFileName;
   PublicKey first{};
   {
-    auto store = RegistryStore::open(file);
+    auto store = SqliteRegistryStore::open(file);
     ASSERT_TRUE(store) << store.error().message;
     auto key = store->signing_key();
     ASSERT_TRUE(key) << key.error().message;
@@ -116,7 +115,7 @@ TEST(RegistryStore, SigningKeyIsStableAndFileIsPrivate) {
       EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
     }
   }
-  auto store = RegistryStore::open(file);
+  auto store = SqliteRegistryStore::open(file);
   ASSERT_TRUE(store) << store.error().message;
   EXPECT_EQ(store->signing_key()->public_key(), first);
 }
@@ -125,7 +124,7 @@ TEST(RegistryStore, RegistrationsSurviveReopen) {
   TempDir dir;
   auto file = dir.path() / kRegistryFileName;
   {
-    auto store = RegistryStore::open(file);
+    auto store = SqliteRegistryStore::open(file);
     ASSERT_TRUE(store) << store.error().message;
     ASSERT_TRUE(store->put(registration(1, 5)));
     ASSERT_TRUE(store->put(registration(1, 6)));
@@ -135,7 +134,7 @@ TEST(RegistryStore, RegistrationsSurviveReopen) {
     ASSERT_TRUE(store->put(registration(2, 5)));
     ASSERT_TRUE(store->put(moved));  // replaces
   }
-  auto store = RegistryStore::open(file);
+  auto store = SqliteRegistryStore::open(file);
   ASSERT_TRUE(store) << store.error().message;
   auto found = store->find(1, 5);
   ASSERT_TRUE(found && *found);
@@ -154,8 +153,8 @@ TEST(RegistryStore, ForeignFileIsRefused) {
   TempDir dir;
   auto file = dir.path() / "other.db";
   std::ofstream(file) << "this is not a database, just text that is long enough to be read";
-  EXPECT_FALSE(RegistryStore::open(file));
-  EXPECT_FALSE(RegistryStore::open(dir.path() / "missing-dir" / kRegistryFileName));
+  EXPECT_FALSE(SqliteRegistryStore::open(file));
+  EXPECT_FALSE(SqliteRegistryStore::open(dir.path() / "missing-dir" / kRegistryFileName));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 
+#include "signaling/server/sqlite_registry_store.hpp"
 #include "temp_dir.hpp"
 
 namespace actr::signaling::server {
@@ -40,14 +41,14 @@ class RegistryTest : public ::testing::Test {
   void SetUp() override { registry_ = open_registry(); }
 
   std::unique_ptr<Registry> open_registry() {
-    auto store = RegistryStore::open(dir_.path() / kRegistryFileName);
+    auto store = SqliteRegistryStore::open(dir_.path() / kRegistryFileName);
     EXPECT_TRUE(store) << store.error().message;
     auto issuer = store->signing_key();
     EXPECT_TRUE(issuer) << issuer.error().message;
     RegistryOptions options;
     options.clock = [this] { return now_; };
     return std::make_unique<Registry>(
-        options, std::move(*store), std::move(*issuer),
+        options, std::make_unique<SqliteRegistryStore>(std::move(*store)), std::move(*issuer),
         [this](std::function<void()> fn) { deferred_.push_back(std::move(fn)); });
   }
 

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "signaling/client.hpp"
-#include "signaling/server/registry_store.hpp"
+#include "signaling/server/sqlite_registry_store.hpp"
 #include "signaling/turn_credentials.hpp"
 #include "temp_dir.hpp"
 

@@ -1,20 +1,16 @@
 // `actr signal` as a process: prints its address, serves clients, stops on SIGTERM.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "signal_process.hpp"
 #include "signaling/client.hpp"
 #include "signaling/enrollment.hpp"
+#include "signaling/server/signing_key_file.hpp"
 #include "signaling/turn_credentials.hpp"
 #include "support/run_actr.hpp"
 #include "temp_dir.hpp"
@@ -24,72 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class SignalProcess {
- public:
-  explicit SignalProcess(std::vector<std::string> args) {
-    std::string actr = std::string(ACTR_BINARY_DIR) + "/actr";
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
-    std::vector<char*> argv{const_cast<char*>("actr"), const_cast<char*>("signal")};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::execv(actr.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-  }
-  ~SignalProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-
-  // The next line of stdout, or "" when none arrives in time.
-  std::string read_line(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      if (size_t nl = pending_.find('\n'); nl != std::string::npos) {
-        std::string line = pending_.substr(0, nl);
-        pending_.erase(0, nl + 1);
-        return line;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return "";
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
-      char buf[512];
-      ssize_t n = ::read(out_, buf, sizeof buf);
-      if (n <= 0) return "";
-      pending_.append(buf, static_cast<size_t>(n));
-    }
-  }
-
-  // Sends `sig` and waits for the exit status (-1 if it did not exit normally in time).
-  int stop(int sig) {
-    ::kill(pid_, sig);
-    for (int i = 0; i < 500; ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string pending_;
-};
+using testing::SignalProcess;
 
 TEST(SignalCommand, ServesUntilSigterm) {
   testing::TempDir dir;
@@ -246,6 +177,55 @@ TEST(SignalCommand, BadListenAddressFails) {
   auto run = test::run_actr("signal --listen nonsense:port 2>&1");
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.output.find("--listen"), std::string::npos) << run.output;
+}
+
+TEST(SignalCommand, KeygenWritesAPrivateKeyFileOnceAndTheServerSignsWithIt) {
+  testing::TempDir dir;
+  auto key = dir.path() / "realm.key";
+  auto made = test::run_actr("signal keygen " + key.string() + " 2>&1");
+  ASSERT_EQ(made.status, 0) << made.output;
+  EXPECT_NE(made.output.find("public key: "), std::string::npos) << made.output;
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto issuer = read_signing_key_file(key);
+  ASSERT_TRUE(issuer) << issuer.error().message;
+  // A second keygen would invalidate every credential issued with the first key.
+  auto again = test::run_actr("signal keygen " + key.string() + " 2>&1");
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.output.find("never overwritten"), std::string::npos) << again.output;
+
+  SignalProcess process({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(),
+                         "--insecure-open", "--signing-key-file", key.string(), "--log-level",
+                         "warn"});
+  std::string line = process.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  auto client = Client::connect(line.substr(std::string("signaling: ").size()));
+  ASSERT_TRUE(client) << client.error().message;
+  RegisterParams params;
+  params.type = ActrType{"acme", "echo", "1.0.0"};
+  params.realm = 1;
+  auto reg = (*client)->register_actor(params);
+  ASSERT_TRUE(reg) << reg.error().message;
+  EXPECT_EQ(reg->server_public_key, issuer->public_key());
+  EXPECT_EQ(process.stop(SIGTERM), 0);
+}
+
+TEST(SignalCommand, NatsNeedsTheRealmsSigningKeyFile) {
+  auto run =
+      test::run_actr("signal --insecure-open --listen 127.0.0.1:0 --nats nats://127.0.0.1:1 2>&1");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.output.find("--signing-key-file"), std::string::npos) << run.output;
+  testing::TempDir dir;
+  auto key = dir.path() / "realm.key";
+  std::ofstream(key) << std::string(128, 'a') << "\n";
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                        std::filesystem::perms::owner_write |
+                                        std::filesystem::perms::others_read);
+  auto shared =
+      test::run_actr("signal --insecure-open --listen 127.0.0.1:0 --data-dir " +
+                     dir.path().string() + " --signing-key-file " + key.string() + " 2>&1");
+  EXPECT_EQ(shared.status, 1);
+  EXPECT_NE(shared.output.find("chmod 600"), std::string::npos) << shared.output;
 }
 
 }  // namespace

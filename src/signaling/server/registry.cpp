@@ -38,6 +38,15 @@ std::string id_text(const ActrId& id) {
          type_text(id.type) + ")";
 }
 
+// The answer to a request the store failed: a store that cannot reach its storage says
+// UNAVAILABLE with a message for the operator's node; other failures stay internal.
+proto::Envelope store_failure(uint64_t reply_to, const actr::Error& error) {
+  if (error.is(ErrorCategory::SignalingRefused, proto::Error::UNAVAILABLE)) {
+    return error_envelope(reply_to, proto::Error::UNAVAILABLE, error.message);
+  }
+  return error_envelope(reply_to, proto::Error::INTERNAL, "storage failure");
+}
+
 }  // namespace
 
 proto::Envelope error_envelope(uint64_t reply_to, proto::Error::Code code, std::string message) {
@@ -48,8 +57,8 @@ proto::Envelope error_envelope(uint64_t reply_to, proto::Error::Code code, std::
   return env;
 }
 
-Registry::Registry(RegistryOptions options, RegistryStore store, CredentialIssuer issuer,
-                   Defer defer)
+Registry::Registry(RegistryOptions options, std::unique_ptr<RegistryStore> store,
+                   CredentialIssuer issuer, Defer defer)
     : options_(std::move(options)),
       store_(std::move(store)),
       issuer_(std::move(issuer)),
@@ -75,9 +84,10 @@ void Registry::take_down(const ActorKey& key, bool forget) {
   if (it == live_.end()) return;
   LiveActor actor = remove_live(it);
   if (actor.peer) std::erase(actor.peer->actors, key);
+  if (cluster_ && actor.home_server.empty()) cluster_->actor_down(key.first, key.second);
   if (forget) {
     batch_writes();
-    if (auto removed = store_.remove(key.first, key.second); !removed) {
+    if (auto removed = store_->remove(key.first, key.second); !removed) {
       spdlog::error("signal: cannot forget {}: {}", id_text(actor.id), removed.error().message);
     }
   }
@@ -94,15 +104,15 @@ Registry::LiveActor Registry::remove_live(std::map<ActorKey, LiveActor>::iterato
 }
 
 // The registration rows written while the handlers of one turn of the event loop run share a
-// transaction, committed (without fsync: see registry_store_.hpp) after them.
+// transaction, committed (for SQLite without fsync: see sqlite_registry_store.hpp) after them.
 void Registry::batch_writes() {
-  if (store_.batch_open()) return;
-  if (auto begun = store_.begin_batch(); !begun) {
+  if (store_->batch_open()) return;
+  if (auto begun = store_->begin_batch(); !begun) {
     spdlog::warn("signal: cannot group registration writes: {}", begun.error().message);
     return;  // each write commits on its own
   }
   defer_([this] {
-    if (auto committed = store_.commit_batch(); !committed) {
+    if (auto committed = store_->commit_batch(); !committed) {
       spdlog::error("signal: committing registrations failed: {}", committed.error().message);
     }
   });
@@ -176,26 +186,26 @@ void Registry::handle(RegistryPeer& peer, const proto::Envelope& env) {
   }
 }
 
-std::optional<uint64_t> Registry::keepable_serial(RegistryPeer& peer,
-                                                  const proto::RegisterRequest& req) {
-  if (!req.has_previous_serial()) return std::nullopt;
+actr::Result<std::optional<uint64_t>> Registry::keepable_serial(RegistryPeer& peer,
+                                                                const proto::RegisterRequest& req) {
+  if (!req.has_previous_serial()) return std::optional<uint64_t>();
   uint64_t serial = req.previous_serial();
   auto credential = Credential::decode(req.previous_credential());
   if (!credential) {
     spdlog::info("signal: {}: cannot keep serial {}: {}", peer.address, serial,
                  credential.error().message);
-    return std::nullopt;
+    return std::optional<uint64_t>();
   }
   auto claims = verifier_.verify_signature(*credential);
   const ActrId& id = credential->claims.id;
   if (!claims || id.realm.realm_id != req.realm() || id.serial_number != serial ||
       id.type.manufacturer != req.type().manufacturer() || id.type.name != req.type().name()) {
     spdlog::info("signal: {}: previous credential does not prove serial {}", peer.address, serial);
-    return std::nullopt;
+    return std::optional<uint64_t>();
   }
-  auto known = store_.find(req.realm(), serial);
-  if (!known || !*known) return std::nullopt;
-  return serial;
+  ACTR_TRY(std::optional<StoredRegistration> known, store_->find(req.realm(), serial));
+  if (!known) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(serial);
 }
 
 void Registry::on_register(RegistryPeer& peer, const proto::Envelope& env) {
@@ -211,18 +221,25 @@ void Registry::on_register(RegistryPeer& peer, const proto::Envelope& env) {
         error_envelope(env.id(), proto::Error::PERMISSION_DENIED,
                        "this enrollment token may not register actors of type " + type_text(type)));
   }
-  std::optional<uint64_t> serial = keepable_serial(peer, req);
+  auto keepable = keepable_serial(peer, req);
+  if (!keepable) {
+    spdlog::error("signal: cannot check serial {}: {}", req.previous_serial(),
+                  keepable.error().message);
+    return peer.send(store_failure(env.id(), keepable.error()));
+  }
+  std::optional<uint64_t> serial = *keepable;
   if (serial) {
     // The proof of identity wins over a stale connection that still holds the id (a node that
-    // reconnected before the server noticed the old connection was gone).
+    // reconnected before the server noticed the old connection was gone), here or at another
+    // server (which drops it when it hears of this registration).
     auto old = live_.find({req.realm(), *serial});
     if (old != live_.end() && old->second.peer) std::erase(old->second.peer->actors, old->first);
     if (old != live_.end()) remove_live(old);
   } else {
-    auto allocated = store_.allocate_serial(req.realm());
+    auto allocated = store_->allocate_serial(req.realm());
     if (!allocated) {
       spdlog::error("signal: serial allocation failed: {}", allocated.error().message);
-      return peer.send(error_envelope(env.id(), proto::Error::INTERNAL, "storage failure"));
+      return peer.send(store_failure(env.id(), allocated.error()));
     }
     serial = *allocated;
   }
@@ -234,16 +251,17 @@ void Registry::on_register(RegistryPeer& peer, const proto::Envelope& env) {
   reg.acl = acl_from_proto(req.acl());
   reg.registered_at = now();
   batch_writes();
-  if (auto stored = store_.put(reg); !stored) {
+  if (auto stored = store_->put(reg); !stored) {
     spdlog::error("signal: cannot store {}: {}", id_text(reg.id), stored.error().message);
-    return peer.send(error_envelope(env.id(), proto::Error::INTERNAL, "storage failure"));
+    return peer.send(store_failure(env.id(), stored.error()));
   }
   ActorKey key = key_of(reg.id);
   LiveActor& actor = live_[key];
-  actor = LiveActor{reg.id, reg.advertised_address, reg.acl, &peer};
+  actor = LiveActor{reg.id, reg.advertised_address, reg.acl, &peer, "", 0};
   by_type_.add(key.first, actor.id.type.name, key.second, &actor);
   live_count_ = live_.size();
   peer.actors.push_back(key);
+  if (cluster_) cluster_->actor_up(reg);
 
   int64_t issued = now();
   Credential credential = issuer_.issue({reg.id, issued + options_.credential_ttl.count(), issued});
@@ -376,11 +394,69 @@ void Registry::on_relay(RegistryPeer& peer, const proto::Envelope& env) {
   *d->mutable_from() = to_proto(from->id);
   *d->mutable_to() = to_proto(target->second.id);
   d->set_payload(req.payload());
-  target->second.peer->send(std::move(delivery));
+  if (target->second.peer) {
+    target->second.peer->send(std::move(delivery));
+  } else if (cluster_) {
+    // Checked here (the ACL travels with the registration), delivered by the target's server.
+    cluster_->forward_relay(target->second.home_server, delivery);
+  }
   proto::Envelope ack;
   ack.set_reply_to(env.id());
   ack.mutable_ack();
   peer.send(std::move(ack));
+}
+
+void Registry::remote_up(const std::string& server_id, const StoredRegistration& registration,
+                         uint64_t revision) {
+  ActorKey key = key_of(registration.id);
+  if (auto old = live_.find(key); old != live_.end()) {
+    // The registration here was made after that entry was written (its own is not written yet,
+    // or was written later): the other server drops its hold when it reads ours.
+    if (old->second.revision == 0 || old->second.revision > revision) return;
+    if (old->second.peer) {
+      spdlog::info(
+          "signal: {} registered again at server {}; its connection from {} here no "
+          "longer holds it",
+          id_text(old->second.id), server_id, old->second.peer->address);
+      std::erase(old->second.peer->actors, key);
+      if (cluster_) cluster_->actor_down(key.first, key.second);
+    }
+    remove_live(old);
+  }
+  LiveActor& actor = live_[key];
+  actor = LiveActor{registration.id,  registration.advertised_address,
+                    registration.acl, nullptr,
+                    server_id,        revision};
+  by_type_.add(key.first, actor.id.type.name, key.second, &actor);
+  live_count_ = live_.size();
+  spdlog::debug("signal: {} up at {} (server {})", id_text(actor.id), actor.address, server_id);
+  publish(proto::ActorEvent::UP, actor);
+}
+
+void Registry::live_written(uint32_t realm, uint64_t serial, uint64_t revision) {
+  auto it = live_.find({realm, serial});
+  if (it != live_.end() && it->second.peer && it->second.revision == 0) {
+    it->second.revision = revision;
+  }
+}
+
+void Registry::remote_down(const std::string& server_id, uint32_t realm, uint64_t serial) {
+  auto it = live_.find({realm, serial});
+  if (it == live_.end() || it->second.peer || it->second.home_server != server_id) return;
+  LiveActor actor = remove_live(it);
+  spdlog::debug("signal: {} down (server {})", id_text(actor.id), server_id);
+  publish(proto::ActorEvent::DOWN, actor);
+}
+
+void Registry::deliver_relay(proto::Envelope delivery) {
+  const proto::ActorId& to = delivery.relay_delivery().to();
+  auto it = live_.find({to.realm(), to.serial()});
+  if (it == live_.end() || !it->second.peer) {
+    spdlog::info("signal: a relay forwarded for {}:{} finds it no longer here; dropped", to.realm(),
+                 to.serial());
+    return;
+  }
+  it->second.peer->send(std::move(delivery));
 }
 
 }  // namespace actr::signaling::server

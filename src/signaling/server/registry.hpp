@@ -8,6 +8,10 @@
 //   registry.handle(peer, envelope);       // answers through peer.send()
 //   registry.left(peer);                   // its actors go down (the store keeps their serials)
 //
+// With several servers (set_cluster), the actors connected to the other servers are live here
+// too: remote_up / remote_down keep them in discovery, lookups and events, and relays to them go
+// through the cluster link to their server.
+//
 // Single-threaded: every call on the thread that owns it (the server's I/O thread).
 #pragma once
 
@@ -16,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,13 +32,12 @@
 #include "signaling/enrollment.hpp"
 #include "signaling/ids.hpp"
 #include "signaling/protocol.hpp"
+#include "signaling/server/cluster_link.hpp"
 #include "signaling/server/discovery_index.hpp"
 #include "signaling/server/registry_store.hpp"
 #include "signaling/turn_credentials.hpp"
 
 namespace actr::signaling::server {
-
-using ActorKey = std::pair<uint32_t, uint64_t>;  // (realm, serial)
 
 // An Error envelope answering request `reply_to` (0: none).
 proto::Envelope error_envelope(uint64_t reply_to, proto::Error::Code code, std::string message);
@@ -72,7 +76,11 @@ class Registry {
   // `defer` runs a function after the handlers of the current turn of the event loop: the store
   // writes they make share one transaction, committed then (see registry_store.hpp).
   using Defer = std::function<void(std::function<void()>)>;
-  Registry(RegistryOptions options, RegistryStore store, CredentialIssuer issuer, Defer defer);
+  Registry(RegistryOptions options, std::unique_ptr<RegistryStore> store, CredentialIssuer issuer,
+           Defer defer);
+
+  // The other servers of the realm (null: none). Not owned; must outlive its use here.
+  void set_cluster(ClusterLink* cluster) { cluster_ = cluster; }
 
   void joined(RegistryPeer& peer);
   void handle(RegistryPeer& peer, const proto::Envelope& env);
@@ -82,9 +90,25 @@ class Registry {
   // No events are published from now on (the server is shutting down).
   void stop_publishing() { stopping_ = true; }
 
+  // An actor connected to server `server_id` is up (or moved there): it is discoverable here and
+  // subscribers are told. `revision` orders registrations of one id at different servers (the
+  // cluster's shared log): a registration of the same id here that is newer (its revision is
+  // higher, or not yet written) stays and this is ignored; an older one is dropped, since the
+  // node registered again elsewhere and the newest registration wins (as on one server).
+  void remote_up(const std::string& server_id, const StoredRegistration& registration,
+                 uint64_t revision);
+  // The cluster wrote the live entry of this server's actor (realm, serial) at `revision`.
+  void live_written(uint32_t realm, uint64_t serial, uint64_t revision);
+  // The actor is down at `server_id` (or that server is gone). Ignored when the id is now held
+  // by this or another server.
+  void remote_down(const std::string& server_id, uint32_t realm, uint64_t serial);
+  // A relay another server forwarded (an Envelope holding a RelayDelivery) for an actor
+  // connected here; dropped when it is no longer here.
+  void deliver_relay(proto::Envelope delivery);
+
   const CredentialVerifier& verifier() const { return verifier_; }
   const PublicKey& public_key() const { return issuer_.public_key(); }
-  // Thread-safe.
+  // Live actors, with a cluster the other servers' too. Thread-safe.
   size_t live_count() const { return live_count_; }
 
  private:
@@ -92,7 +116,10 @@ class Registry {
     ActrId id;
     std::string address;
     Acl acl;
-    RegistryPeer* peer = nullptr;
+    RegistryPeer* peer = nullptr;  // null for an actor of another server
+    std::string home_server;       // the server it is connected to; empty: this one
+    // Its entry's revision in the cluster's shared log; 0: not written yet (or no cluster).
+    uint64_t revision = 0;
   };
 
   void on_register(RegistryPeer& peer, const proto::Envelope& env);
@@ -106,7 +133,10 @@ class Registry {
   // The peer's actor a request speaks for: `serial`, or its only actor when 0. Null (and the
   // peer told why) when there is none or it is ambiguous.
   const LiveActor* caller_of(RegistryPeer& peer, uint64_t serial, uint64_t reply_to);
-  std::optional<uint64_t> keepable_serial(RegistryPeer& peer, const proto::RegisterRequest& req);
+  // The serial the request may keep (none without a valid proof); an error when the store cannot
+  // tell (a fresh serial would cost the node its id).
+  actr::Result<std::optional<uint64_t>> keepable_serial(RegistryPeer& peer,
+                                                        const proto::RegisterRequest& req);
   void take_down(const ActorKey& key, bool forget);
   // Removes the actor from `live_` and the discovery index; returns it.
   LiveActor remove_live(std::map<ActorKey, LiveActor>::iterator it);
@@ -117,7 +147,8 @@ class Registry {
   int64_t now() const { return options_.clock(); }
 
   RegistryOptions options_;
-  RegistryStore store_;
+  std::unique_ptr<RegistryStore> store_;
+  ClusterLink* cluster_ = nullptr;
   CredentialIssuer issuer_;
   CredentialVerifier verifier_;
   Defer defer_;

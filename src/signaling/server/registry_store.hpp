@@ -1,43 +1,34 @@
-// RegistryStore: the signaling server's durable state in one SQLite file: the registrations
-// (so a restarted server still knows the ids nodes ask to keep), the serial counters of the
-// realms (serials are never reused, even across a crash or power loss) and the Ed25519 signing
-// key (stable across restarts, so credentials issued before a restart still verify). The file is
-// created with mode 0600 because it holds the secret key.
+// RegistryStore: what the signaling server keeps beyond a connection: the registrations (so an
+// actor that comes back keeps its serial) and the realms' serial counters (a serial is never
+// handed out twice). Two implementations:
+// - SqliteRegistryStore: one server, one SQLite file in its data directory (the default).
+// - NatsRegistryStore: several servers of a realm sharing NATS JetStream key-value buckets
+//   (`actr signal --nats`), so an actor registered at one may come back at another.
 //
-// Durability differs by what is at stake:
-// - Serials come from blocks reserved with one synced commit (synchronous=FULL) and are handed
-//   out from memory. The stored counter is the end of the last reserved block, so a restart,
-//   crash or power loss skips the unused rest of a block and never hands a serial out twice.
-// - The signing key is written with a synced commit.
-// - Registration rows (put/remove) are committed with synchronous=NORMAL: the commit reaches the
-//   WAL (a killed process loses nothing committed) but is synced only by the next serial block,
-//   checkpoint or the kernel's writeback. A power loss may forget the last rows. That costs the
-//   affected nodes their ids (they re-register and get fresh serials), never uniqueness; see
-//   docs/DESIGN.md. Between begin_batch() and commit_batch() the writes share one transaction,
-//   which a killed process loses as a whole.
+// Failures: a store that cannot reach its storage says so with an error of category
+// SignalingRefused and code proto::Error::UNAVAILABLE (the registry passes it on to the node);
+// any other error is an internal failure.
 //
 // Not thread-safe: the server uses it from its one I/O thread.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actr/common/result.hpp"
 #include "signaling/acl_proto.hpp"
-#include "signaling/credential.hpp"
 #include "signaling/ids.hpp"
 
 namespace actr::signaling::server {
 
-// The database's file name inside the server's data directory.
-inline constexpr const char* kRegistryFileName = "signaling.db";
-
-// Serials reserved per synced commit. A restart skips at most this many serials per realm.
+// Serials reserved at a time (one durable write per block, the rest handed out from memory). A
+// restart skips at most this many serials per realm (and, with several servers, per server).
 inline constexpr uint64_t kSerialBlockSize = 1000;
+
+using ActorKey = std::pair<uint32_t, uint64_t>;  // (realm, serial)
 
 struct StoredRegistration {
   ActrId id;
@@ -48,37 +39,22 @@ struct StoredRegistration {
 
 class RegistryStore {
  public:
-  static actr::Result<RegistryStore> open(const std::filesystem::path& file,
-                                          uint64_t serial_block_size = kSerialBlockSize);
-  RegistryStore(RegistryStore&&) noexcept;
-  RegistryStore& operator=(RegistryStore&&) noexcept;
-  // Commits an open batch.
-  ~RegistryStore();
+  virtual ~RegistryStore() = default;
 
-  // The server's signing key: the stored one, or a fresh one stored (synced) on first use.
-  actr::Result<CredentialIssuer> signing_key();
-
-  // The next serial of `realm`, starting at 1. When the realm's reserved block is used up, the
-  // next block is reserved with a synced commit first (an open batch is committed before it).
-  actr::Result<uint64_t> allocate_serial(uint32_t realm);
+  // The next serial of `realm`, starting at 1; unique in the realm for the store's lifetime.
+  virtual actr::Result<uint64_t> allocate_serial(uint32_t realm) = 0;
 
   // Inserts or replaces the registration of id (realm, serial).
-  actr::Result<void> put(const StoredRegistration& registration);
-  actr::Result<void> remove(uint32_t realm, uint64_t serial);
-  // Reads see the writes of an open batch.
-  actr::Result<std::optional<StoredRegistration>> find(uint32_t realm, uint64_t serial);
-  actr::Result<std::vector<StoredRegistration>> all();
+  virtual actr::Result<void> put(const StoredRegistration& registration) = 0;
+  virtual actr::Result<void> remove(uint32_t realm, uint64_t serial) = 0;
+  virtual actr::Result<std::optional<StoredRegistration>> find(uint32_t realm, uint64_t serial) = 0;
+  virtual actr::Result<std::vector<StoredRegistration>> all() = 0;
 
-  // Group commit: put/remove calls up to commit_batch() share one transaction. begin_batch() is
-  // a no-op while a batch is open.
-  actr::Result<void> begin_batch();
-  actr::Result<void> commit_batch();
-  bool batch_open() const;
-
- private:
-  struct Impl;
-  explicit RegistryStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  // Group commit: put/remove calls up to commit_batch() may share one durable write. A store
+  // whose writes are each durable at once needs none of this and keeps these defaults.
+  virtual actr::Result<void> begin_batch() { return {}; }
+  virtual actr::Result<void> commit_batch() { return {}; }
+  virtual bool batch_open() const { return false; }
 };
 
 }  // namespace actr::signaling::server

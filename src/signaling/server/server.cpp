@@ -15,7 +15,15 @@
 #include <thread>
 
 #include "signaling/server/registry.hpp"
+#include "signaling/server/server_id.hpp"
+#include "signaling/server/signing_key_file.hpp"
+#include "signaling/server/sqlite_registry_store.hpp"
 #include "signaling/upgrade.hpp"
+
+#ifdef ACTR_HAVE_NATS
+#include "signaling/server/nats_cluster.hpp"
+#include "signaling/server/nats_registry_store.hpp"
+#endif
 
 namespace actr::signaling::server {
 
@@ -29,7 +37,7 @@ using SteadyClock = std::chrono::steady_clock;
 struct Session;
 
 struct Server::Core {
-  explicit Core(ServerOptions o, RegistryStore s, CredentialIssuer i)
+  explicit Core(ServerOptions o, std::unique_ptr<RegistryStore> s, CredentialIssuer i)
       : options(std::move(o)),
         registry({options.credential_ttl, options.heartbeat_interval, options.type_matches,
                   options.clock, options.turn_servers, options.turn_secret},
@@ -41,6 +49,9 @@ struct Server::Core {
   net::io_context io{1};
   ServerOptions options;
   Registry registry;
+  // The other servers of the realm (NATS); null for a server alone. Stopped after the I/O
+  // thread, before the registry goes.
+  std::unique_ptr<ClusterLink> cluster;
   tcp::acceptor acceptor{io};
   net::steady_timer sweep_timer{io};
   std::set<std::shared_ptr<Session>> sessions;
@@ -434,9 +445,39 @@ actr::Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   }
   if (!options.type_matches) options.type_matches = exact_type_match;
   if (!options.clock) options.clock = system_unix_seconds;
-  ACTR_TRY(RegistryStore store, RegistryStore::open(options.data_dir / kRegistryFileName));
-  ACTR_TRY(CredentialIssuer issuer, store.signing_key());
-  auto core = std::make_unique<Core>(std::move(options), std::move(store), std::move(issuer));
+  std::optional<CredentialIssuer> issuer;
+  if (!options.signing_key_file.empty()) {
+    ACTR_TRY(issuer, read_signing_key_file(options.signing_key_file));
+  }
+  std::unique_ptr<RegistryStore> store;
+#ifdef ACTR_HAVE_NATS
+  std::shared_ptr<NatsConnection> nats;
+#endif
+  if (options.nats_urls.empty()) {
+    ACTR_TRY(
+        SqliteRegistryStore sqlite,
+        SqliteRegistryStore::open(options.data_dir / kRegistryFileName, options.serial_block_size));
+    if (!issuer) {
+      ACTR_TRY(issuer, sqlite.signing_key());
+    }
+    store = std::make_unique<SqliteRegistryStore>(std::move(sqlite));
+  } else {
+#ifdef ACTR_HAVE_NATS
+    if (!issuer) {
+      return actr::make_error(
+          "signaling server: with NATS every server of the realm must sign with the same key: "
+          "give each the same --signing-key-file (create it with `actr signal keygen FILE`)");
+    }
+    ACTR_TRY(nats, NatsConnection::connect({options.nats_urls, options.nats_timeout,
+                                            "actr-signal " + options.data_dir.string()}));
+    ACTR_TRY(store, NatsRegistryStore::open(nats, options.serial_block_size));
+#else
+    return actr::make_error(
+        "signaling server: this actr was built without libnats (Debian libnats-dev), so it "
+        "cannot share a realm through NATS; run it without --nats or rebuild with libnats");
+#endif
+  }
+  auto core = std::make_unique<Core>(std::move(options), std::move(store), std::move(*issuer));
 
   beast::error_code ec;
   auto address = net::ip::make_address(core->options.address, ec);
@@ -451,6 +492,38 @@ actr::Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
                             std::to_string(core->options.port) + ": " + ec.message());
   }
   core->port = core->acceptor.local_endpoint().port();
+#ifdef ACTR_HAVE_NATS
+  if (nats) {
+    ACTR_TRY(std::string server_id, ensure_server_id(core->options.data_dir));
+    Core* c = core.get();
+    // From the cluster's threads to the I/O thread, which owns the registry.
+    ClusterEvents events;
+    events.actor_up = [c](const std::string& server, const StoredRegistration& r,
+                          uint64_t revision) {
+      net::post(c->io, [c, server, r, revision] { c->registry.remote_up(server, r, revision); });
+    };
+    events.actor_down = [c](const std::string& server, uint32_t realm, uint64_t serial) {
+      net::post(c->io,
+                [c, server, realm, serial] { c->registry.remote_down(server, realm, serial); });
+    };
+    events.relay = [c](proto::Envelope delivery) {
+      net::post(c->io, [c, d = std::move(delivery)]() mutable {
+        c->registry.deliver_relay(std::move(d));
+      });
+    };
+    events.written = [c](uint32_t realm, uint64_t serial, uint64_t revision) {
+      net::post(c->io, [c, realm, serial, revision] {
+        c->registry.live_written(realm, serial, revision);
+      });
+    };
+    NatsCluster::Options cluster_options{
+        server_id, "ws://" + core->options.address + ":" + std::to_string(core->port),
+        core->options.heartbeat_interval, core->heartbeat_timeout(), core->registry.public_key()};
+    ACTR_TRY(core->cluster,
+             NatsCluster::start(std::move(nats), std::move(cluster_options), std::move(events)));
+    core->registry.set_cluster(core->cluster.get());
+  }
+#endif
   core->do_accept();
   core->schedule_sweep();
   Core* raw = core.get();
@@ -471,6 +544,10 @@ void Server::stop() {
   }
   core->io.stop();
   core->thread.join();
+  // The I/O thread no longer runs: nothing calls the cluster link from now on. Stopping it
+  // writes the down of the actors the shutdown closed and withdraws this server's presence.
+  core->registry.set_cluster(nullptr);
+  core->cluster.reset();
 }
 
 uint16_t Server::port() const { return core_->port; }

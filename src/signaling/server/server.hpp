@@ -6,8 +6,15 @@
 // The protocol itself (registrations, discovery, events, credentials, relays) is the socket-free
 // Registry (registry.hpp); the server is its WebSocket transport: upgrades, limits, heartbeats.
 //
-// Threads: one I/O thread owns all state (sessions, live registrations, the SQLite store);
-// start() launches it and stop() (or the destructor) joins it. Public methods are thread-safe.
+// Threads: one I/O thread owns all state (sessions, live registrations, the store); start()
+// launches it and stop() (or the destructor) joins it. Public methods are thread-safe.
+//
+// State: alone, a server keeps its registrations, serial counters and signing key in
+// DATA_DIR/signaling.db. With `nats_urls`, several servers share a realm: registrations and
+// serial counters in NATS JetStream key-value buckets (nats_registry_store.hpp), each other's
+// live actors, presence and relays through NATS (nats_cluster.hpp), and one signing key that the
+// operator gives each of them as a file (`signing_key_file`). See docs/NETWORK.md "Several
+// signaling servers".
 //
 // Upgrades: checked before the WebSocket exists (signaling/upgrade.hpp): the enrollment token
 // (closed by default, signaling/enrollment.hpp), and any credentials the client presents; a refused
@@ -40,8 +47,19 @@ namespace actr::signaling::server {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: an ephemeral port (see Server::port())
-  // Holds signaling.db (registrations, serial counters, signing key). Created if missing.
+  // Holds signaling.db (registrations, serial counters, signing key; not with NATS) and
+  // server-id. Created if missing. Each server has its own.
   std::filesystem::path data_dir = "signaling-data";
+  // NATS servers (nats://HOST:PORT) holding the state this server shares with the other servers
+  // of its realm; empty: this server alone (SQLite). Needs a build with libnats.
+  std::vector<std::string> nats_urls;
+  // The realm's signing key (signing_key_file.hpp), the same file at every server of the realm;
+  // required with NATS. Empty: the key kept in signaling.db.
+  std::filesystem::path signing_key_file;
+  // Serials reserved at a time per realm (registry_store.hpp).
+  uint64_t serial_block_size = 1000;
+  // The limit of each NATS request (the I/O thread waits for those a registration makes).
+  std::chrono::milliseconds nats_timeout{2000};
   std::chrono::seconds credential_ttl{3600};
   // Told to clients at registration; a connection silent for `heartbeat_timeout` (default three
   // intervals) is considered gone.

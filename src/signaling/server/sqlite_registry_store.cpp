@@ -1,4 +1,4 @@
-#include "signaling/server/registry_store.hpp"
+#include "signaling/server/sqlite_registry_store.hpp"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -78,7 +78,7 @@ constexpr const char* kColumns =
 
 }  // namespace
 
-struct RegistryStore::Impl {
+struct SqliteRegistryStore::Impl {
   // Reserved and not yet handed out: [next, end).
   struct SerialBlock {
     uint64_t next = 0;
@@ -126,13 +126,13 @@ struct RegistryStore::Impl {
   }
 };
 
-RegistryStore::RegistryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-RegistryStore::RegistryStore(RegistryStore&&) noexcept = default;
-RegistryStore& RegistryStore::operator=(RegistryStore&&) noexcept = default;
-RegistryStore::~RegistryStore() = default;
+SqliteRegistryStore::SqliteRegistryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteRegistryStore::SqliteRegistryStore(SqliteRegistryStore&&) noexcept = default;
+SqliteRegistryStore& SqliteRegistryStore::operator=(SqliteRegistryStore&&) noexcept = default;
+SqliteRegistryStore::~SqliteRegistryStore() = default;
 
-actr::Result<RegistryStore> RegistryStore::open(const std::filesystem::path& file,
-                                                uint64_t serial_block_size) {
+actr::Result<SqliteRegistryStore> SqliteRegistryStore::open(const std::filesystem::path& file,
+                                                            uint64_t serial_block_size) {
   if (serial_block_size == 0) return actr::make_error("registry: serial block size must be > 0");
   ACTR_TRY_VOID(create_private_file(file));
   ACTR_TRY(sqlite::Connection db, sqlite::Connection::open(file, /*create=*/false));
@@ -170,10 +170,10 @@ actr::Result<RegistryStore> RegistryStore::open(const std::filesystem::path& fil
            impl->db.prepare("DELETE FROM registrations WHERE realm = ?1 AND serial = ?2"));
   ACTR_TRY(impl->select_one,
            impl->db.prepare(std::string(kColumns) + " WHERE realm = ?1 AND serial = ?2"));
-  return RegistryStore(std::move(impl));
+  return SqliteRegistryStore(std::move(impl));
 }
 
-actr::Result<CredentialIssuer> RegistryStore::signing_key() {
+actr::Result<CredentialIssuer> SqliteRegistryStore::signing_key() {
   ACTR_TRY(sqlite::Statement read,
            impl_->db.prepare("SELECT value FROM settings WHERE key = 'signing_key'"));
   ACTR_TRY(bool found, read.step());
@@ -193,7 +193,7 @@ actr::Result<CredentialIssuer> RegistryStore::signing_key() {
   return issuer;
 }
 
-actr::Result<uint64_t> RegistryStore::allocate_serial(uint32_t realm) {
+actr::Result<uint64_t> SqliteRegistryStore::allocate_serial(uint32_t realm) {
   Impl::SerialBlock& block = impl_->serial_blocks[realm];
   if (block.next == block.end) {
     // The block is durable before any of its serials leaves this function.
@@ -215,7 +215,7 @@ actr::Result<uint64_t> RegistryStore::allocate_serial(uint32_t realm) {
   return block.next++;
 }
 
-actr::Result<void> RegistryStore::put(const StoredRegistration& r) {
+actr::Result<void> SqliteRegistryStore::put(const StoredRegistration& r) {
   sqlite::Statement& stmt = impl_->insert;
   std::string acl = acl_blob(r.acl);
   stmt.bind(1, static_cast<int64_t>(r.id.realm.realm_id))
@@ -229,14 +229,14 @@ actr::Result<void> RegistryStore::put(const StoredRegistration& r) {
   return stmt.run();
 }
 
-actr::Result<void> RegistryStore::remove(uint32_t realm, uint64_t serial) {
+actr::Result<void> SqliteRegistryStore::remove(uint32_t realm, uint64_t serial) {
   sqlite::Statement& stmt = impl_->erase;
   stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
   return stmt.run();
 }
 
-actr::Result<std::optional<StoredRegistration>> RegistryStore::find(uint32_t realm,
-                                                                    uint64_t serial) {
+actr::Result<std::optional<StoredRegistration>> SqliteRegistryStore::find(uint32_t realm,
+                                                                          uint64_t serial) {
   sqlite::Statement& stmt = impl_->select_one;
   stmt.bind(1, static_cast<int64_t>(realm)).bind(2, static_cast<int64_t>(serial));
   ACTR_TRY(bool row, stmt.step());
@@ -250,7 +250,7 @@ actr::Result<std::optional<StoredRegistration>> RegistryStore::find(uint32_t rea
   return std::optional<StoredRegistration>(std::move(*r));
 }
 
-actr::Result<std::vector<StoredRegistration>> RegistryStore::all() {
+actr::Result<std::vector<StoredRegistration>> SqliteRegistryStore::all() {
   ACTR_TRY(sqlite::Statement stmt,
            impl_->db.prepare(std::string(kColumns) + " ORDER BY realm, serial"));
   std::vector<StoredRegistration> out;
@@ -263,18 +263,18 @@ actr::Result<std::vector<StoredRegistration>> RegistryStore::all() {
   return out;
 }
 
-actr::Result<void> RegistryStore::begin_batch() {
+actr::Result<void> SqliteRegistryStore::begin_batch() {
   if (impl_->in_batch) return {};
   ACTR_TRY_VOID(impl_->db.exec("BEGIN IMMEDIATE"));
   impl_->in_batch = true;
   return {};
 }
 
-actr::Result<void> RegistryStore::commit_batch() {
+actr::Result<void> SqliteRegistryStore::commit_batch() {
   if (!impl_->in_batch) return {};
   return impl_->commit();
 }
 
-bool RegistryStore::batch_open() const { return impl_ && impl_->in_batch; }
+bool SqliteRegistryStore::batch_open() const { return impl_ && impl_->in_batch; }
 
 }  // namespace actr::signaling::server

@@ -1,0 +1,388 @@
+// Several signaling servers sharing a realm through NATS JetStream (`actr signal --nats`): a
+// nats-server of the test's own, three servers in this process (and one as a process, to be
+// killed), real WebSocket clients over loopback.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "nats_server_process.hpp"
+#include "signal_process.hpp"
+#include "signaling/client.hpp"
+#include "signaling/server/server.hpp"
+#include "signaling/server/signing_key_file.hpp"
+#include "temp_dir.hpp"
+
+namespace actr::signaling::server {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::NatsServerProcess;
+using testing::SignalProcess;
+using testing::TempDir;
+
+const ActrType kEcho{"acme", "echo", "0.1.0"};
+const ActrType kGreeter{"acme", "greeter", "0.1.0"};
+const ActrType kCaller{"acme", "caller", "0.1.0"};
+
+// Short, so that a server that is gone is noticed quickly: 3 heartbeats.
+constexpr auto kHeartbeat = 300ms;
+
+class NatsClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#ifndef ACTR_HAVE_NATS
+    GTEST_SKIP() << "this build has no libnats (apt-get install libnats-dev, then reconfigure)";
+#endif
+    if (NatsServerProcess::binary().empty()) {
+      GTEST_SKIP() << "nats-server is not installed (apt-get install nats-server)";
+    }
+    nats_ = std::make_unique<NatsServerProcess>(dir_.path() / "nats");
+    ASSERT_TRUE(nats_->ready()) << "nats-server did not start; see " << nats_->log_file();
+    key_file_ = dir_.path() / "realm.key";
+    ASSERT_TRUE(create_signing_key_file(key_file_));
+  }
+
+  ServerOptions options(const std::string& name) {
+    ServerOptions o;
+    o.data_dir = dir_.path() / name;
+    o.enrollment.open = true;  // enrollment has its own tests (upgrade_test.cpp)
+    o.heartbeat_interval = kHeartbeat;
+    o.nats_urls = {nats_->url()};
+    o.signing_key_file = key_file_;
+    return o;
+  }
+
+  std::unique_ptr<Server> start(const std::string& name, uint64_t serial_block_size = 1000) {
+    ServerOptions o = options(name);
+    o.serial_block_size = serial_block_size;
+    auto server = Server::start(std::move(o));
+    EXPECT_TRUE(server) << server.error().message;
+    return server ? std::move(*server) : nullptr;
+  }
+
+  static std::unique_ptr<Client> connect(const std::string& url) {
+    ClientOptions o;
+    o.heartbeat = 100ms;  // the servers drop connections silent for 3 x 300 ms
+    auto client = Client::connect(url, o);
+    EXPECT_TRUE(client) << client.error().message;
+    return client ? std::move(*client) : nullptr;
+  }
+
+  static Registration register_actor(Client& client, ActrType type) {
+    RegisterParams params;
+    params.type = std::move(type);
+    params.realm = 1;
+    params.advertised_address = "ws://127.0.0.1:9001";
+    auto reg = client.register_actor(params);
+    EXPECT_TRUE(reg) << reg.error().message;
+    return reg ? *reg : Registration{};
+  }
+
+  // The serials `client` discovers of `type`.
+  static std::set<uint64_t> discovered(Client& client, const ActrType& type) {
+    std::set<uint64_t> out;
+    auto found = client.discover(type);
+    EXPECT_TRUE(found) << found.error().message;
+    if (found) {
+      for (const Candidate& c : *found) out.insert(c.id.serial_number);
+    }
+    return out;
+  }
+
+  // Polls `done` until it holds or `timeout` passes; true if it held.
+  template <typename Predicate>
+  static bool eventually(Predicate done, std::chrono::milliseconds timeout = 5s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+
+  // The next actor event `client` is pushed, or nullopt.
+  static std::optional<ActorEvent> next_event(Client& client, std::chrono::milliseconds timeout) {
+    auto push = client.next_push(timeout);
+    if (!push || !std::holds_alternative<ActorEvent>(*push)) return std::nullopt;
+    return std::get<ActorEvent>(*push);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<NatsServerProcess> nats_;
+  std::filesystem::path key_file_;
+};
+
+TEST_F(NatsClusterTest, ClientsOnDifferentServersDiscoverEachOther) {
+  auto s1 = start("s1"), s2 = start("s2"), s3 = start("s3");
+  ASSERT_TRUE(s1 && s2 && s3);
+  auto caller = connect(s1->listen_address());
+  auto echo = connect(s2->listen_address());
+  auto greeter = connect(s3->listen_address());
+  ASSERT_TRUE(caller && echo && greeter);
+  Registration c = register_actor(*caller, kCaller);
+  Registration e = register_actor(*echo, kEcho);
+  Registration g = register_actor(*greeter, kGreeter);
+  EXPECT_EQ(std::set<uint64_t>({c.id.serial_number, e.id.serial_number, g.id.serial_number}).size(),
+            3u);
+
+  EXPECT_TRUE(eventually([&] {
+    return discovered(*caller, kEcho) == std::set<uint64_t>{e.id.serial_number} &&
+           discovered(*caller, kGreeter) == std::set<uint64_t>{g.id.serial_number};
+  }));
+  EXPECT_TRUE(eventually([&] { return discovered(*greeter, kEcho).size() == 1; }));
+  EXPECT_TRUE(eventually([&] { return discovered(*echo, kCaller).size() == 1; }));
+  auto looked_up = caller->lookup(g.id);
+  ASSERT_TRUE(looked_up) << looked_up.error().message;
+  ASSERT_TRUE(looked_up->has_value());
+  EXPECT_EQ((*looked_up)->advertised_address, "ws://127.0.0.1:9001");
+  EXPECT_EQ(s1->live_actor_count(), 3u);
+
+  // Events fan out: a subscriber on s1 hears an echo come up on s3 and go down there.
+  ASSERT_TRUE(caller->subscribe({kEcho}));
+  auto late = connect(s3->listen_address());
+  ASSERT_TRUE(late);
+  Registration l = register_actor(*late, kEcho);
+  auto up = next_event(*caller, 5s);
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->kind, ActorEvent::Kind::Up);
+  EXPECT_EQ(up->actor.id.serial_number, l.id.serial_number);
+  ASSERT_TRUE(late->unregister(l.id.serial_number));
+  auto down = next_event(*caller, 5s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->kind, ActorEvent::Kind::Down);
+  EXPECT_EQ(down->actor.id.serial_number, l.id.serial_number);
+  EXPECT_EQ(discovered(*caller, kEcho), std::set<uint64_t>{e.id.serial_number});
+}
+
+TEST_F(NatsClusterTest, SerialsAreUniqueUnderConcurrentRegistrationThroughThreeServers) {
+  // Small blocks: the servers race for the counter 1500 / 7 times.
+  constexpr uint64_t kBlock = 7;
+  constexpr int kPerThread = 250;
+  std::vector<std::unique_ptr<Server>> servers;
+  for (const char* name : {"s1", "s2", "s3"}) servers.push_back(start(name, kBlock));
+  for (const auto& s : servers) ASSERT_TRUE(s);
+  std::vector<std::vector<uint64_t>> serials(6);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < serials.size(); ++t) {
+    threads.emplace_back([&, t] {
+      auto client = connect(servers[t % servers.size()]->listen_address());
+      if (!client) {
+        ++failures;
+        return;
+      }
+      RegisterParams params;
+      params.type = kEcho;
+      params.realm = 1;
+      for (int i = 0; i < kPerThread; ++i) {
+        auto reg = client->register_actor(params);
+        if (!reg) {
+          ++failures;
+          return;
+        }
+        serials[t].push_back(reg->id.serial_number);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  std::set<uint64_t> distinct;
+  size_t total = 0;
+  for (const auto& list : serials) {
+    total += list.size();
+    distinct.insert(list.begin(), list.end());
+  }
+  EXPECT_EQ(total, serials.size() * kPerThread);
+  EXPECT_EQ(distinct.size(), total) << "a serial was handed out twice";
+  EXPECT_EQ(*distinct.begin(), 1u);
+  // Each server skips at most the rest of its current block.
+  EXPECT_LE(*distinct.rbegin(), total + servers.size() * kBlock);
+}
+
+TEST_F(NatsClusterTest, ACredentialIssuedByOneServerHoldsAtAnother) {
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  EXPECT_EQ(s1->public_key(), s2->public_key());
+  auto first = connect(s1->listen_address());
+  ASSERT_TRUE(first);
+  Registration reg = register_actor(*first, kEcho);
+  CredentialVerifier at_s2(s2->public_key());
+  auto claims = at_s2.verify(reg.credential, 1);
+  ASSERT_TRUE(claims) << claims.error().message;
+  EXPECT_EQ(claims->id, reg.id);
+  first->close();
+
+  // The node moves to s2: s2 accepts the credential in the upgrade and lets it keep its id.
+  ClientOptions o;
+  o.heartbeat = 100ms;
+  o.credentials = {reg.credential};
+  auto moved = Client::connect(s2->listen_address(), o);
+  ASSERT_TRUE(moved) << moved.error().message;
+  RegisterParams params;
+  params.type = kEcho;
+  params.realm = 1;
+  params.previous_serial = reg.id.serial_number;
+  params.previous_credential = reg.credential;
+  auto again = (*moved)->register_actor(params);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->id, reg.id);
+  auto renewed = (*moved)->renew(again->credential);
+  EXPECT_TRUE(renewed) << renewed.error().message;
+}
+
+TEST_F(NatsClusterTest, AnIdRegisteredAgainAtAnotherServerMovesThere) {
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  auto old = connect(s1->listen_address());
+  auto watcher = connect(s1->listen_address());
+  ASSERT_TRUE(old && watcher);
+  Registration reg = register_actor(*old, kEcho);
+  register_actor(*watcher, kCaller);
+
+  // The node reconnects to s2 before s1 noticed its old connection was gone.
+  auto moved = connect(s2->listen_address());
+  ASSERT_TRUE(moved);
+  RegisterParams params;
+  params.type = kEcho;
+  params.realm = 1;
+  params.advertised_address = "ws://127.0.0.1:9002";
+  params.previous_serial = reg.id.serial_number;
+  params.previous_credential = reg.credential;
+  auto again = moved->register_actor(params);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->id, reg.id);
+
+  // s1 hears of it: the old connection no longer holds the id, and s1 points callers at s2's.
+  EXPECT_TRUE(eventually([&] {
+    auto renewed = old->renew(reg.credential);
+    return !renewed &&
+           renewed.error().is(ErrorCategory::SignalingRefused, proto::Error::NOT_REGISTERED);
+  }));
+  auto address_at_s1 = [&] {
+    auto found = watcher->lookup(reg.id);
+    return found && found->has_value() ? (*found)->advertised_address : std::string();
+  };
+  EXPECT_TRUE(eventually([&] { return address_at_s1() == "ws://127.0.0.1:9002"; }));
+  // The old connection ending takes nothing down.
+  old->close();
+  std::this_thread::sleep_for(2 * kHeartbeat);
+  EXPECT_EQ(address_at_s1(), "ws://127.0.0.1:9002");
+  EXPECT_TRUE(moved->renew(again->credential));
+}
+
+TEST_F(NatsClusterTest, AStoppedServersActorsGoDownAtTheOthersAtOnce) {
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  auto watcher = connect(s1->listen_address());
+  auto echo = connect(s2->listen_address());
+  ASSERT_TRUE(watcher && echo);
+  register_actor(*watcher, kCaller);
+  Registration e = register_actor(*echo, kEcho);
+  ASSERT_TRUE(eventually([&] { return discovered(*watcher, kEcho).size() == 1; }));
+  ASSERT_TRUE(watcher->subscribe({kEcho}));
+
+  auto stopped_at = std::chrono::steady_clock::now();
+  s2->stop();
+  auto down = next_event(*watcher, 5s);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->kind, ActorEvent::Kind::Down);
+  EXPECT_EQ(down->actor.id.serial_number, e.id.serial_number);
+  // A clean stop withdraws the server's presence: no need to wait for its timeout.
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 3 * kHeartbeat);
+  EXPECT_TRUE(discovered(*watcher, kEcho).empty());
+}
+
+TEST_F(NatsClusterTest, AKilledServersActorsGoDownWithinTheHeartbeatWindow) {
+  auto s1 = start("s1");
+  ASSERT_TRUE(s1);
+  SignalProcess victim({"--listen", "127.0.0.1:0", "--data-dir", (dir_.path() / "s2").string(),
+                        "--insecure-open", "--heartbeat", "0.3", "--nats", nats_->url(),
+                        "--signing-key-file", key_file_.string(), "--log-level", "warn"});
+  std::string line = victim.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  auto echo = connect(line.substr(std::string("signaling: ").size()));
+  auto watcher = connect(s1->listen_address());
+  ASSERT_TRUE(echo && watcher);
+  Registration e = register_actor(*echo, kEcho);
+  register_actor(*watcher, kCaller);
+  ASSERT_TRUE(eventually([&] { return discovered(*watcher, kEcho).size() == 1; }));
+  ASSERT_TRUE(watcher->subscribe({kEcho}));
+
+  auto killed_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(victim.stop(SIGKILL), -1);  // it did not exit normally
+  auto down = next_event(*watcher, 5s);
+  auto noticed = std::chrono::steady_clock::now() - killed_at;
+  ASSERT_TRUE(down) << "s1 never noticed that the killed server was gone";
+  EXPECT_EQ(down->kind, ActorEvent::Kind::Down);
+  EXPECT_EQ(down->actor.id.serial_number, e.id.serial_number);
+  // The timeout (3 heartbeats) plus the check period (a quarter of it) and scheduling slack.
+  EXPECT_LT(noticed, 3 * kHeartbeat + kHeartbeat + 500ms)
+      << std::chrono::duration_cast<std::chrono::milliseconds>(noticed).count() << " ms";
+  EXPECT_GE(noticed, 3 * kHeartbeat - 2 * kHeartbeat);
+  EXPECT_TRUE(discovered(*watcher, kEcho).empty());
+}
+
+TEST_F(NatsClusterTest, RelaysReachAnActorOnAnotherServer) {
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  auto a = connect(s1->listen_address());
+  auto b = connect(s2->listen_address());
+  ASSERT_TRUE(a && b);
+  Registration from = register_actor(*a, kCaller);
+  Registration to = register_actor(*b, kEcho);
+  ASSERT_TRUE(eventually([&] {
+    auto found = a->lookup(to.id);
+    return found && found->has_value();
+  }));
+  ASSERT_TRUE(a->relay(to.id, "offer over two servers"));
+  auto push = b->next_push(5s);
+  ASSERT_TRUE(push && std::holds_alternative<RelayedPayload>(*push));
+  const auto& relayed = std::get<RelayedPayload>(*push);
+  EXPECT_EQ(relayed.payload, "offer over two servers");
+  EXPECT_EQ(relayed.from, from.id);
+  EXPECT_EQ(relayed.to, to.id);
+}
+
+TEST_F(NatsClusterTest, WithoutNatsRegistrationsAreUnavailableAndDiscoveryKeepsServing) {
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  auto caller = connect(s1->listen_address());
+  auto echo = connect(s2->listen_address());
+  ASSERT_TRUE(caller && echo);
+  register_actor(*caller, kCaller);
+  Registration e = register_actor(*echo, kEcho);
+  ASSERT_TRUE(eventually([&] { return discovered(*caller, kEcho).size() == 1; }));
+
+  nats_->kill();
+  RegisterParams params;
+  params.type = kGreeter;
+  params.realm = 1;
+  std::optional<actr::Error> refused;
+  ASSERT_TRUE(eventually([&] {
+    auto reg = caller->register_actor(params);
+    if (reg) return false;
+    refused = reg.error();
+    return true;
+  }));
+  EXPECT_TRUE(refused->is(ErrorCategory::SignalingRefused, proto::Error::UNAVAILABLE))
+      << refused->message;
+  EXPECT_NE(refused->message.find("NATS"), std::string::npos) << refused->message;
+  // Longer than the server timeout: s1 cannot tell whether s2 still runs, so it keeps serving
+  // what it knew.
+  std::this_thread::sleep_for(4 * kHeartbeat);
+  EXPECT_EQ(discovered(*caller, kEcho), std::set<uint64_t>{e.id.serial_number});
+}
+
+TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {
+  ServerOptions o = options("s1");
+  o.signing_key_file.clear();
+  auto server = Server::start(std::move(o));
+  ASSERT_FALSE(server);
+  EXPECT_NE(server.error().message.find("keygen"), std::string::npos) << server.error().message;
+}
+
+}  // namespace
+}  // namespace actr::signaling::server
