@@ -6,7 +6,6 @@ namespace actr::runtime {
 
 namespace {
 
-constexpr uint8_t kLastPiece = 0, kMorePieces = 1;
 constexpr size_t kRpcReliable = 0, kRpcSignal = 1, kStreamReliable = 2, kLatencyFirst = 3;
 
 }  // namespace
@@ -81,43 +80,18 @@ bool DataChannelCarrier::ready() const {
 void DataChannelCarrier::deliver(uint16_t stream, std::span<const uint8_t> message) {
   std::unique_lock lock(mu_);
   if (closed_) return;
-  auto channel = channel_by_stream_.find(stream);
-  if (channel == channel_by_stream_.end()) return;  // not one of ours
-  if (message.empty() || message[0] > kMorePieces) {
-    closed_locked(lock, "a malformed data-channel message (no piece header)");
+  if (!channel_by_stream_.contains(stream)) return;  // not one of ours
+  auto joined = joiners_.try_emplace(stream, max_frame_).first->second.add(message);
+  if (!joined.error.empty()) {
+    closed_locked(lock, "a malformed data-channel message: " + joined.error);
     return;
   }
-  auto body = message.subspan(1);
-  std::vector<uint8_t> frame;
-  if (message[0] == kMorePieces || partial_.contains(stream)) {
-    auto& buffer = partial_[stream];
-    if (buffer.size() + body.size() > max_frame_) {
-      closed_locked(lock, "a frame over the " + std::to_string(max_frame_) + "-byte limit");
-      return;
-    }
-    buffer.insert(buffer.end(), body.begin(), body.end());
-    if (message[0] == kMorePieces) return;
-    frame = std::move(buffer);
-    partial_.erase(stream);
-  } else {
-    frame.assign(body.begin(), body.end());
-  }
-  if (sink_ && sink_->on_frame) {
-    sink_->on_frame(std::move(frame));  // posts to the connection: order kept, no re-entry
-  } else {
-    early_.push_back(std::move(frame));
-  }
+  if (joined.frame) sink_.frame(std::move(*joined.frame));
 }
 
 void DataChannelCarrier::bind(net::CarrierSink sink) {
   std::unique_lock lock(mu_);
-  sink_ = std::move(sink);
-  for (auto& frame : early_) sink_->on_frame(std::move(frame));
-  early_.clear();
-  if (closed_ && !close_reported_) {
-    close_reported_ = true;
-    if (sink_->on_closed) sink_->on_closed(close_reason_);
-  }
+  sink_.bind(std::move(sink));
 }
 
 bool DataChannelCarrier::send(std::span<const uint8_t> frame,
@@ -128,16 +102,9 @@ bool DataChannelCarrier::send(std::span<const uint8_t> frame,
   if (channel == kLatencyFirst && frame.size() >= kMaxPiece) channel = kStreamReliable;
   if (!streams_[channel]) return false;  // never: the connection starts once ready()
   uint16_t stream = *streams_[channel];
-  size_t at = 0;
-  do {
-    size_t n = std::min(kMaxPiece - 1, frame.size() - at);
-    std::vector<uint8_t> piece;
-    piece.reserve(n + 1);
-    piece.push_back(at + n < frame.size() ? kMorePieces : kLastPiece);
-    piece.insert(piece.end(), frame.begin() + at, frame.begin() + at + n);
+  cut_into_pieces(frame, kMaxPiece, [&](std::vector<uint8_t> piece) {
     queue_.emplace_back(stream, std::move(piece));
-    at += n;
-  } while (at < frame.size());
+  });
   std::string error;
   if (!drain_locked(error)) {
     closed_locked(lock, error);
@@ -175,14 +142,10 @@ size_t DataChannelCarrier::queued() const {
 void DataChannelCarrier::closed_locked(std::unique_lock<std::mutex>&, std::string reason) {
   if (!closed_) {
     closed_ = true;
-    close_reason_ = reason;
     queue_.clear();
-    partial_.clear();
+    joiners_.clear();
   }
-  if (sink_ && !close_reported_) {
-    close_reported_ = true;
-    if (sink_->on_closed) sink_->on_closed(std::move(reason));  // posts: no re-entry
-  }
+  sink_.closed(std::move(reason));
 }
 
 void DataChannelCarrier::detach(const std::string& reason) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "net/message_carrier.hpp"
+#include "runtime/network/frame_pieces.hpp"
 #include "webrtc/peer_connection.hpp"
 
 namespace actr::runtime {
@@ -85,13 +86,10 @@ class DataChannelCarrier final : public net::MessageCarrier {
   webrtc::PeerConnection* connection_;  // null once detached
   std::array<std::optional<uint16_t>, kChannels> streams_;
   std::map<uint16_t, size_t> channel_by_stream_;
-  std::map<uint16_t, std::vector<uint8_t>> partial_;             // frames being put back together
+  std::map<uint16_t, PieceJoiner> joiners_;                      // by stream
   std::deque<std::pair<uint16_t, std::vector<uint8_t>>> queue_;  // pieces not yet taken
-  std::optional<net::CarrierSink> sink_;
-  std::vector<std::vector<uint8_t>> early_;  // frames that arrived before bind()
+  SinkSlot sink_;
   bool closed_ = false;
-  bool close_reported_ = false;
-  std::string close_reason_;
   std::function<void()> on_close_;
   std::function<void()> on_quiet_;
 };

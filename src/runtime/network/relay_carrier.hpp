@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/message_carrier.hpp"
+#include "runtime/network/frame_pieces.hpp"
 
 namespace actr::runtime {
 
@@ -53,18 +54,14 @@ class RelayCarrier final : public net::MessageCarrier {
 
   const uint64_t session_;
   const std::string own_address_;
-  const size_t max_frame_;
   const std::function<void(std::string)> relay_;
   const std::string description_;
 
   mutable std::mutex mu_;
-  std::optional<net::CarrierSink> sink_;
-  std::deque<std::vector<uint8_t>> early_;  // frames before bind()
-  std::vector<uint8_t> partial_;
+  SinkSlot sink_;
+  PieceJoiner joiner_;
   bool closed_ = false;
   bool heard_ = false;
-  bool close_reported_ = false;
-  std::string close_reason_;
   std::function<void()> on_end_;
 };
 
