@@ -4,23 +4,11 @@
 // byte received. Run it where Chromium can gather a candidate (not loopback-only).
 //   node bulk.mjs [--mib 256] [--chromium /usr/bin/chromium]
 // Prints one JSON line: {"mbit": ..., "seconds": ..., "rtt_us": ...}.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { launchChromium, scriptArgs } from '../../tests/support/browser_script.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
-  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-  return pairs;
-}, []));
+const { args } = scriptArgs('bulk');
 const mib = Number(args.mib || 256);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-bench-'));
-const browser = await puppeteer.launch({
-  executablePath: args.chromium || '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const { browser, close: closeChromium } = await launchChromium(args.chromium);
 try {
   const page = await browser.newPage();
   page.on('console', (m) => process.stderr.write(`page: ${m.text()}\n`));
@@ -90,7 +78,6 @@ try {
   }, mib);
   console.log(JSON.stringify(result));
 } finally {
-  await browser.close();
-  fs.rmSync(profile, {recursive: true, force: true});
+  await closeChromium();
 }
 process.exit(0);

@@ -9,17 +9,13 @@
 // Prints one JSON line per figure: {"figure", "value", "unit"}.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { startServer } = await import(path.join(here, '../../web/serve.mjs'));
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
-  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-  return pairs;
-}, []));
+const { scriptArgs, launchChromium } = await import(path.join(here, '../../tests/support/browser_script.mjs'));
+const { args } = scriptArgs('web_node_bench');
 const reps = Number(args.reps || 5);
 const emit = (figure, value, unit) => console.log(JSON.stringify({ figure, value: Number(value.toFixed(3)), unit }));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -33,11 +29,7 @@ const config = {
   ],
 };
 const server = await startServer({ host: '127.0.0.1', port: 0, config, components: args.components });
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-bench-'));
-const browser = await puppeteer.launch({
-  executablePath: args.chromium || '/usr/bin/chromium', headless: true, userDataDir: profile,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const { browser, close: closeChromium } = await launchChromium(args.chromium);
 const nativeCall = (actor, route, payload) => execFileSync(args.actr,
   ['call', '--node', args['node-gateway'], actor, route, payload], { encoding: 'utf8' }).trim();
 const payload64 = 'x'.repeat(64);
@@ -120,8 +112,7 @@ try {
   }
   emit('native -> page round trip over the signaling relay, 64 B (us per call, incl. one actr call)', median(backRelay), 'us');
 } finally {
-  await browser.close();
+  await closeChromium();
   server.close();
-  fs.rmSync(profile, { recursive: true, force: true });
 }
 process.exit(0);

@@ -7,23 +7,14 @@
 //                     --node-gateway http://HOST:PORT [--chromium PATH]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { startServer } = await import(path.join(here, '../../web/serve.mjs'));
+const { scriptArgs, launchChromium } = await import(path.join(here, '../support/browser_script.mjs'));
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => {
-  if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-  return pairs;
-}, []));
-const fail = (why) => {
-  console.error(`web_node: ${why}`);
-  process.exit(1);
-};
-setTimeout(() => fail('timed out after 120 s'), 120_000).unref();
+const { args } = scriptArgs('web_node', { timeoutMs: 120_000 });
 
 const check = (name, ok, detail = '') => console.log(JSON.stringify({ check: name, ok: !!ok, detail: String(detail) }));
 
@@ -56,13 +47,7 @@ const config = {
 // Served on 127.0.0.1: a secure context (WebCrypto verifies the nodes' credentials there); the
 // page's WebRTC still gathers on the namespace's own interface only.
 const server = await startServer({ host: '127.0.0.1', port: 0, config, components: args.components });
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: args.chromium || '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const { browser, close: closeChromium } = await launchChromium(args.chromium);
 const pageLog = [];
 try {
   const page = await browser.newPage();
@@ -265,8 +250,7 @@ try {
   process.exitCode = 1;
 } finally {
   if (process.env.ACTR_WEB_PAGE_LOG) console.error(pageLog.join('\n'));
-  await browser.close();
+  await closeChromium();
   server.close();
-  fs.rmSync(profile, { recursive: true, force: true });
 }
 process.exit(process.exitCode ?? 0);

@@ -15,27 +15,13 @@
 // the requests). It goes on answering until SIGTERM (then exits 0); a failure prints the reason
 // and exits 1.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import protobuf from 'protobufjs';
 import WebSocket from 'ws';
-import puppeteer from 'puppeteer-core';
+import { launchChromium, scriptArgs } from '../../support/browser_script.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => {
-    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-    return pairs;
-  }, []));
-const need = (k) => {
-  if (!args[k]) fail(`missing --${k}`);
-  return args[k];
-};
-function fail(why) {
-  console.error(`answer_node: ${why}`);
-  process.exit(1);
-}
-setTimeout(() => fail('timed out after 90 s'), 90000).unref();
+const { args, need, fail } = scriptArgs('answer_node', { timeoutMs: 90000 });
 
 const SIGNALING_VERSION = 1;  // signaling.proto Envelope.version
 const TRANSPORT_VERSION = 3;  // net::wire::kProtocolVersion
@@ -88,21 +74,13 @@ const registered = (await request({
 const me = registered.id;
 
 // ---- the page ----
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: args.chromium || '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  // Host candidates as addresses, not mDNS names (the node resolves no .local names).
-  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const { browser, close: closeChromium } = await launchChromium(args.chromium);
 let closing = false;
 async function shutdown(status) {
   if (closing) return;
   closing = true;
-  await browser.close().catch(() => {});
+  await closeChromium().catch(() => {});
   ws.close();
-  fs.rmSync(profile, {recursive: true, force: true});
   process.exit(status);
 }
 process.on('SIGTERM', () => shutdown(0));

@@ -11,27 +11,13 @@
 // Prints one JSON line {"reply": ..., "browser": "realm:serial", "target": "realm:serial"} and
 // exits 0, or prints the reason and exits 1.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import protobuf from 'protobufjs';
 import WebSocket from 'ws';
-import puppeteer from 'puppeteer-core';
+import { launchChromium, scriptArgs } from '../../support/browser_script.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => {
-    if (a.startsWith('--')) pairs.push([a.slice(2), all[i + 1]]);
-    return pairs;
-  }, []));
-const need = (k) => {
-  if (!args[k]) fail(`missing --${k}`);
-  return args[k];
-};
-function fail(why) {
-  console.error(`call_actor: ${why}`);
-  process.exit(1);
-}
-setTimeout(() => fail('timed out after 60 s'), 60000).unref();
+const { args, need, fail } = scriptArgs('call_actor', { timeoutMs: 60000 });
 
 const SIGNALING_VERSION = 1;  // signaling.proto Envelope.version
 const TRANSPORT_VERSION = 3;  // net::wire::kProtocolVersion
@@ -88,14 +74,7 @@ if (!found.length) fail(`no actor ${need('target')} visible to the browser actor
 const target = found[0].id;
 
 // ---- the page: a peer connection and its data channels ----
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'actr-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: args.chromium || '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  // Host candidates as addresses, not mDNS names (the node resolves no .local names).
-  args: ['--no-sandbox', '--disable-gpu', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const { browser, close: closeChromium } = await launchChromium(args.chromium);
 const frames = [];
 let frameWaiter = null;
 try {
@@ -213,8 +192,7 @@ try {
     page_signaling: pageSignaling.slice(0, 'actr-enroll.'.length),
   }));
 } finally {
-  await browser.close();
+  await closeChromium();
   ws.close();
-  fs.rmSync(profile, {recursive: true, force: true});
 }
 process.exit(0);
