@@ -174,24 +174,16 @@ std::optional<std::vector<double>> time_calls(Node& node, const std::string& tar
   return samples;
 }
 
-// --json: lone calls for bench/peers, each after a 1 ms pause (so every worker has gone to
-// sleep), the external echo and `route` alternately so that both meet the same machine; the
-// lone call is the difference of their medians.
+// --json: lone calls for bench/peers (harness.hpp paused_calls): `route` against an external echo.
 std::optional<Figures> paused_calls(Node& node, const std::string& route, const std::string& args,
                                     int count) {
-  std::vector<double> ext, one;
-  for (int i = 0; i < 2 * count; ++i) {
-    std::this_thread::sleep_for(kPause);
-    bool inner = i % 2 == 1;
-    auto t0 = Clock::now();
-    auto r = inner ? node.call_sync("alpha", route, bytes(args))
-                   : node.call_sync("alpha", "echo", bytes(kPayload));
-    (inner ? one : ext).push_back(seconds_since(t0) * 1e6);
-    if (!check(r, "paused call")) return std::nullopt;
-  }
-  return Figures{{"paused_ext_p50", median(ext)},
-                 {"paused_one_p50", median(one)},
-                 {"paused_one_minus_ext", median(one) - median(ext)}};
+  return actr::bench::paused_calls(
+      [&](bool inner) {
+        auto r = inner ? node.call_sync("alpha", route, bytes(args))
+                       : node.call_sync("alpha", "echo", bytes(kPayload));
+        return check(r, "paused call");
+      },
+      count, kPause);
 }
 
 // ---------------------------------------------------------------------------------------------

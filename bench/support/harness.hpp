@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -87,6 +88,26 @@ struct Table {
 };
 
 // Three significant-ish digits and a unit; "n/a" for NaN.
+// Lone calls for bench/peers, each after `pause` (so every worker has gone to sleep): `call(false)`
+// the baseline (an external echo), `call(true)` the call measured, alternately so that both meet
+// the same machine; the lone call is the difference of their medians (us). `call` answers
+// whether the call succeeded.
+inline std::optional<Figures> paused_calls(const std::function<bool(bool inner)>& call, int count,
+                                           std::chrono::milliseconds pause) {
+  std::vector<double> ext, one;
+  for (int i = 0; i < 2 * count; ++i) {
+    std::this_thread::sleep_for(pause);
+    bool inner = i % 2 == 1;
+    auto t0 = Clock::now();
+    bool ok = call(inner);
+    (inner ? one : ext).push_back(seconds_since(t0) * 1e6);
+    if (!ok) return std::nullopt;
+  }
+  return Figures{{"paused_ext_p50", median(ext)},
+                 {"paused_one_p50", median(one)},
+                 {"paused_one_minus_ext", median(one) - median(ext)}};
+}
+
 inline std::string format_figure(double v, const char* unit = "") {
   if (!std::isfinite(v)) return "n/a";
   char buf[64];
