@@ -89,11 +89,11 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
   }
   ASSERT_TRUE(ready) << native.log() << signal.log();
 
-  std::string out = shell_output("ip netns exec " + ns.name() + " " + node + " " +
-                                 (root / "tests/web/web_node.mjs").string() + " --signal ws://" +
-                                 host + ":7450 --token-file " + (dir / "enroll-token").string() +
-                                 " --components " + (dir / "web").string() + " --actr " + actr +
-                                 " --node-gateway http://" + host + ":7470");
+  std::string out = shell_output(
+      "ip netns exec " + ns.name() + " " + node + " " + (root / "tests/web/web_node.mjs").string() +
+      " --signal ws://" + host + ":7450 --token-file " + (dir / "enroll-token").string() +
+      " --components " + (dir / "web").string() + " --actr " + actr + " --node-gateway http://" +
+      host + ":7470 --signal-pid " + std::to_string(signal.pid()));
   std::cout << out << std::endl;
   std::istringstream lines(out);
   int checks = 0;
@@ -105,7 +105,7 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     EXPECT_NE(line.find("\"ok\":true"), std::string::npos) << line;
   }
   if (failed) std::cout << "--- native node ---\n" << native.log() << std::endl;
-  EXPECT_GE(checks, 28) << out << "\n--- native node ---\n" << native.log();
+  EXPECT_GE(checks, 33) << out << "\n--- native node ---\n" << native.log();
   native.kill(SIGTERM);
   signal.kill(SIGTERM);
   fs::remove_all(dir);

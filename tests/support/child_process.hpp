@@ -23,6 +23,7 @@ class ChildProcess {
   // Waits for the exit: its status (exit code, or 128 + signal), -1 when never started.
   int wait();
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::string log() const;
 
  private:

@@ -245,6 +245,46 @@ try {
         renewed.includes('on_credential_renewed'), renewed);
   r = nativeCall('greeter', 'greet', 'renewed');
   check('the relay path goes on with the renewed credentials', r === 'Hello, renewed', r);
+
+  // Data streams both ways: a native actor's chunks reach the tab's on-data-stream in order with
+  // the sender and the data-stream context; the tab's chunks reach a native actor.
+  r = await relayCall('stream-register', 's-in');
+  const sent = [0, 1, 2].map((i) => nativeCall('beta', 'stream-send', `web-probe s-in ${i} reliable c${i}`));
+  r = await relayCall('streams', '');
+  check("a native actor's stream chunks reach the tab in order, with sender and context",
+        sent.every((s) => s === 'ok') && /s-in:0:c0 from=\d+:\d+ req=data-stream:s-in:0\n.*s-in:1:c1.*\n.*s-in:2:c2/s.test(r),
+        `${sent} ${r}`);
+  const register = nativeCall('beta', 'stream-register', 's-out');
+  const out = await relayCall('stream-send', 'beta s-out 0 reliable x0');
+  r = nativeCall('beta', 'streams', '');
+  check("the tab's stream chunks reach a native actor", register === 'ok' && out === 'ok' &&
+        r.includes('s-out:0:x0 from='), `${register} ${out} ${r}`);
+  r = await relayCall('stream-send', 'beta nowhere 0 reliable x');
+  check('a chunk for a stream nobody registered is not-found', r.startsWith('error: not-found'), r);
+
+  // A tell from a native actor: accepted at once, run once.
+  const counted = Number(await relayCall('get', ''));
+  r = nativeCall('beta', 'tell', 'web-probe count');
+  let after = counted;
+  for (const t0 = Date.now(); Date.now() - t0 < 5000 && after === counted;) {
+    after = Number(await relayCall('get', ''));
+  }
+  check("a native actor's tell reaches the tab's actor once", r === 'told' && after === counted + 1,
+        `${r} ${counted} -> ${after}`);
+
+  // The signaling server dies: the tab's actors hear it, and the tab tries to connect again.
+  if (args['signal-pid']) {
+    process.kill(Number(args['signal-pid']), 'SIGKILL');
+    let heard = '';
+    for (const t0 = Date.now(); Date.now() - t0 < 5000;) {
+      heard = await relayCall('hooks', '');
+      if (/on_signaling_disconnected[^]*on_signaling_connecting/.test(heard.split('on_signaling_connected').pop())) break;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    check('a lost signaling server: on-signaling-disconnected, then a reconnect attempt',
+          /on_signaling_disconnected[^]*on_signaling_connecting/.test(heard.split('on_signaling_connected').pop()),
+          heard);
+  }
 } catch (e) {
   console.error(`web_node: ${e.stack}\n--- page ---\n${pageLog.join('\n')}`);
   process.exitCode = 1;

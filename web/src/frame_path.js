@@ -6,7 +6,8 @@
 // piece() with what arrives) and tears its carrier down (teardown).
 import { ActrFailure, err, fromTransportError, toTransportError } from './errors.js';
 import {
-  TRANSPORT_VERSION, big, decodeCredentialSet, encodeCredentialSet, idText, witIdFromTransport,
+  TRANSPORT_VERSION, asBytes, big, decodeCredentialSet, encodeCredentialSet, idText,
+  witIdFromTransport,
 } from './protocol.js';
 
 export const MAX_PIECE = 64 * 1024;
@@ -110,7 +111,7 @@ export class FramePath {
   async credentialsArrived(bytes) {
     const ids = [];
     try {
-      for (const c of decodeCredentialSet(bytes)) ids.push(await this.node.verifyCredential(c));
+      for (const c of decodeCredentialSet(asBytes(bytes))) ids.push(await this.node.verifyCredential(c));
     } catch (e) {
       return this.close(`the peer's credentials are refused: ${e.message}`,
                         'CLOSE_PERMISSION_DENIED');
@@ -182,7 +183,7 @@ export class FramePath {
     this.waiting.delete(id);
     clearTimeout(w.timer);
     if (body.error) return w.reject(new ActrFailure(fromTransportError(body.error)));
-    w.resolve(what === 'reply' ? body.ok ?? new Uint8Array() : undefined);
+    w.resolve(what === 'reply' ? asBytes(body.ok) : undefined);
   }
 
   reply(id, result) {

@@ -10,7 +10,7 @@ import { ActrFailure, err, errorOf } from './errors.js';
 import { PeerLink, addressKey } from './peer.js';
 import { RelayPath } from './relay_path.js';
 import {
-  TRANSPORT_VERSION, big, encodeCredentialSet, idText, loadProtocol, sameActor, signalingId, toBytes, toText,
+  TRANSPORT_VERSION, asBytes, big, encodeCredentialSet, idText, loadProtocol, sameActor, signalingId, toBytes, toText,
   transportId, witIdFromSignaling, witIdFromTransport,
 } from './protocol.js';
 import { SignalingClient } from './signaling.js';
@@ -23,6 +23,11 @@ const PAYLOAD_TYPES = {
   'media-rtp': 'PAYLOAD_MEDIA_RTP',
 };
 const LEVELS = { trace: 0, debug: 1, info: 2, warn: 3, warning: 3, error: 4 };
+// transport.proto's enums in value order: decoded frames carry the numbers.
+const REQUEST_KINDS = ['KIND_CALL', 'KIND_TELL', 'KIND_STREAM'];
+const PAYLOAD_NAMES = ['PAYLOAD_RPC_RELIABLE', 'PAYLOAD_RPC_SIGNAL', 'PAYLOAD_STREAM_RELIABLE',
+                       'PAYLOAD_STREAM_LATENCY_FIRST', 'PAYLOAD_MEDIA_RTP'];
+const enumName = (names, v) => (typeof v === 'number' ? names[v] : v);
 
 function randomHex(bytes) {
   return [...crypto.getRandomValues(new Uint8Array(bytes))]
@@ -555,7 +560,8 @@ export class WebNode {
   // A request from another node on a WebRTC path: the same refusals as a native node.
   async onRemoteRequest(link, req) {
     const id = req.id;
-    const kind = req.kind;
+    const kind = enumName(REQUEST_KINDS, req.kind);
+    const payloadType = enumName(PAYLOAD_NAMES, req.payloadType);
     const refuse = (e) => (kind === 'KIND_CALL' ? link.reply(id, { error: e }) : link.accept(id, e));
     const caller = link.callerOf(req);
     if (!caller) {
@@ -563,6 +569,7 @@ export class WebNode {
           ? `caller ${idText(witIdFromTransport(req.caller))} is not among the credentials of this path`
           : 'a request from another node must name its caller'));
     }
+    if (!kind || !payloadType) return refuse(err.invalidArgument('a request of an unknown kind'));
     if (!req.target) return refuse(err.invalidArgument('a request without a target'));
     const target = witIdFromTransport(req.target);
     let actor;
@@ -572,7 +579,7 @@ export class WebNode {
       return refuse(errorOf(e));
     }
     if (!actor) return refuse(err.notFound(`no actor ${idText(target)} on this node`));
-    const lane = req.payloadType === 'PAYLOAD_RPC_SIGNAL' || req.signalLane ? 'signal' : 'reliable';
+    const lane = payloadType === 'PAYLOAD_RPC_SIGNAL' || req.signalLane ? 'signal' : 'reliable';
     if (kind === 'KIND_STREAM') {
       const chunk = req.chunk;
       if (!chunk) return refuse(err.invalidArgument('a stream request without a chunk'));
@@ -582,18 +589,19 @@ export class WebNode {
       }
       actor.deliver({
         kind: 'stream', caller, lane,
-        latencyFirst: ['PAYLOAD_STREAM_LATENCY_FIRST', 'PAYLOAD_MEDIA_RTP'].includes(req.payloadType),
+        latencyFirst: ['PAYLOAD_STREAM_LATENCY_FIRST', 'PAYLOAD_MEDIA_RTP'].includes(payloadType),
         chunk: {
-          streamId, sequence: big(chunk.sequence), payload: chunk.payload ?? new Uint8Array(),
+          streamId, sequence: big(chunk.sequence), payload: asBytes(chunk.payload),
           metadata: (chunk.metadata ?? []).map((m) => ({ key: toText(m.key), value: toText(m.value) })),
-          timestampMs: chunk.timestampMs != null ? big(chunk.timestampMs) : undefined,
+          // proto3 `optional`: set only when the sender set it (protobufjs shows 0 otherwise).
+          timestampMs: Object.hasOwn(chunk, 'timestampMs') ? big(chunk.timestampMs) : undefined,
         },
       }).catch((e) => this.log(actor, null, 'warn', `on-data-stream: ${e.message}`));
       return link.accept(id);
     }
     const message = {
       kind: kind === 'KIND_TELL' ? 'tell' : 'call', routeKey: toText(req.routeKey),
-      payload: req.payload ?? new Uint8Array(), caller, requestId: toText(req.requestId),
+      payload: asBytes(req.payload), caller, requestId: toText(req.requestId),
       chain: (req.chain ?? []).map(big), lane,
     };
     if (kind === 'KIND_TELL') {

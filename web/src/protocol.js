@@ -40,7 +40,9 @@ export function big(v) {
 const utf8 = new TextEncoder();
 const text = new TextDecoder('utf-8', { fatal: false });
 export const toBytes = (s) => utf8.encode(s ?? '');
-export const toText = (b) => (b ? text.decode(b) : '');
+// A decoded `bytes` field: protobufjs gives an unset one as a plain empty array.
+export const asBytes = (b) => (b instanceof Uint8Array ? b : new Uint8Array(b ?? []));
+export const toText = (b) => (b && b.length ? text.decode(asBytes(b)) : '');
 
 // ---- identities: WIT actr-id <-> signaling.ActorId <-> transport.ActrId ----
 
