@@ -79,6 +79,11 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
       dir / "signal.log");
   ChildProcess native(ns.inside({actr, "run", (dir / "node.toml").string(), "--log-level", "info"}),
                       dir / "node.log");
+  // How the page's driver starts the server again after killing it (JSON argv; same data).
+  std::string signal_restart = "[\"" + actr + "\",\"signal\",\"--listen\",\"" + host +
+                               ":7450\",\"--data-dir\",\"" + (dir / "signal").string() +
+                               "\",\"--enroll-token-file\",\"" + (dir / "enroll-token").string() +
+                               "\",\"--credential-ttl\",\"6\",\"--log-level\",\"warn\"]";
   std::string node_call =
       "ip netns exec " + ns.name() + " " + actr + " call --node http://" + host + ":7470 beta ";
   bool ready = false;
@@ -93,7 +98,8 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
       "ip netns exec " + ns.name() + " " + node + " " + (root / "tests/web/web_node.mjs").string() +
       " --signal ws://" + host + ":7450 --token-file " + (dir / "enroll-token").string() +
       " --components " + (dir / "web").string() + " --actr " + actr + " --node-gateway http://" +
-      host + ":7470 --signal-pid " + std::to_string(signal.pid()));
+      host + ":7470 --signal-pid " + std::to_string(signal.pid()) + " --signal-restart '" +
+      signal_restart + "'");
   std::cout << out << std::endl;
   std::istringstream lines(out);
   int checks = 0;
@@ -105,7 +111,7 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     EXPECT_NE(line.find("\"ok\":true"), std::string::npos) << line;
   }
   if (failed) std::cout << "--- native node ---\n" << native.log() << std::endl;
-  EXPECT_GE(checks, 33) << out << "\n--- native node ---\n" << native.log();
+  EXPECT_GE(checks, 36) << out << "\n--- native node ---\n" << native.log();
   native.kill(SIGTERM);
   signal.kill(SIGTERM);
   fs::remove_all(dir);

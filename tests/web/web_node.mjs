@@ -5,7 +5,7 @@
 //
 //   node web_node.mjs --signal ws://HOST:PORT --token-file F --components DIR --actr ACTR
 //                     --node-gateway http://HOST:PORT [--chromium PATH]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -284,7 +284,55 @@ try {
     check('a lost signaling server: on-signaling-disconnected, then a reconnect attempt',
           /on_signaling_disconnected[^]*on_signaling_connecting/.test(heard.split('on_signaling_connected').pop()),
           heard);
+    // Its next renewal (due every 4 s with 6 s credentials) cannot happen: the actors hear that
+    // their credential is expiring, with its expiry.
+    for (const t0 = Date.now(); Date.now() - t0 < 8000;) {
+      heard = await relayCall('hooks', '');
+      if (heard.includes('on_credential_expiring')) break;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    const expiry = /on_credential_expiring (\d+)/.exec(heard);
+    check('a renewal that fails: on-credential-expiring with the expiry',
+          expiry && Math.abs(Number(expiry[1]) - Date.now() / 1000) < 10, heard);
   }
+
+  // The server comes back (same data directory): the tab registers its actors again under the
+  // ids they hold, and a native actor reaches them again.
+  if (args['signal-pid'] && args['signal-restart']) {
+    const [exe, ...rest] = JSON.parse(args['signal-restart']);
+    const again = spawn(exe, rest, { stdio: 'ignore', detached: false });
+    process.on('exit', () => again.kill('SIGKILL'));
+    let heard = '';
+    for (const t0 = Date.now(); Date.now() - t0 < 15_000;) {
+      heard = await relayCall('hooks', '');
+      if (/on_signaling_disconnected[^]*on_signaling_connected/.test(heard)) break;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    const ids = await relayCall('ids', '');
+    r = nativeCall('beta', 'call', 'web-probe echo back again');
+    check('a restarted server: the tab registers again under the same ids and is reached',
+          /on_signaling_disconnected[^]*on_signaling_connected/.test(heard) &&
+          ids.includes(`self=${relayIds.probe}`) && r === 'back again', `${r} | ${ids} | ${heard}`);
+  }
+
+  // The tab's node stops: each actor's on-stop runs in the lifecycle context, then nothing is
+  // delivered to it any more.
+  const stopped = await relayPage.evaluate(async () => {
+    const node = window.actrDemo.node;
+    const probe = node.actor('probe');
+    const onStop = probe.exports.onStop;
+    let seen = 'on-stop did not run';
+    probe.exports.onStop = async () => {
+      seen = probe.context?.requestId;
+      return onStop();
+    };
+    await node.stop();
+    const after = await node.callActor('probe', 'echo', 'x').then(() => 'answered', (e) => e.message);
+    return { seen, state: probe.state, after };
+  });
+  check('stopping the tab runs on-stop in lifecycle:on_stop, then refuses',
+        stopped.seen === 'lifecycle:on_stop' && stopped.state === 'stopped' &&
+        stopped.after.startsWith('unavailable'), JSON.stringify(stopped));
 } catch (e) {
   console.error(`web_node: ${e.stack}\n--- page ---\n${pageLog.join('\n')}`);
   process.exitCode = 1;
