@@ -111,7 +111,7 @@ TEST(WebNode, ABrowserTabRunsActorsThatCallAndAreCalledByNativeActors) {
     EXPECT_NE(line.find("\"ok\":true"), std::string::npos) << line;
   }
   if (failed) std::cout << "--- native node ---\n" << native.log() << std::endl;
-  EXPECT_GE(checks, 36) << out << "\n--- native node ---\n" << native.log();
+  EXPECT_GE(checks, 38) << out << "\n--- native node ---\n" << native.log();
   native.kill(SIGTERM);
   signal.kill(SIGTERM);
   fs::remove_all(dir);

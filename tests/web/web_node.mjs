@@ -190,6 +190,10 @@ try {
   r = nativeCall('native-echo', 'echo', 'node-fine');
   check('after bad input the native node serves its other callers', r === 'node-fine', r);
 
+  r = await call('probe', 'hooks', '');
+  check('the page actor heard the WebRTC paths the bad input cost go, with the peer',
+        /on_webrtc_disconnected \d+:\d+ relayed=no/.test(r), r);
+
   // A closed tab: the native node sees the path go within its idle window.
   // (The paths the bad input cost were heard going already: count from here.)
   const disconnects = (text) => text.split('on_webrtc_disconnected').length - 1;
@@ -308,6 +312,8 @@ try {
       if (/on_signaling_disconnected[^]*on_signaling_connected/.test(heard)) break;
       await new Promise((ok) => setTimeout(ok, 200));
     }
+    check('the relay path went with the server: on-websocket-disconnected with the peer',
+          /on_websocket_disconnected \d+:\d+ relayed=none/.test(heard), heard);
     const ids = await relayCall('ids', '');
     r = nativeCall('beta', 'call', 'web-probe echo back again');
     check('a restarted server: the tab registers again under the same ids and is reached',
