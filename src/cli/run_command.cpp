@@ -59,7 +59,18 @@ Result<void> run(const RunOptions& o) {
     ACTR_TRY(config.engine, runtime::parse_engine_mode(o.engine));
   }
   if (!o.data_dir.empty()) config.data_dir = std::filesystem::absolute(o.data_dir);
-  if (!o.signaling.empty()) config.network.signaling = o.signaling;
+  if (!o.signaling.empty()) {
+    // "ws://A:7450,ws://B:7450": servers of one realm, tried in turn.
+    std::vector<std::string> urls;
+    for (size_t at = 0; at <= o.signaling.size();) {
+      size_t comma = std::min(o.signaling.find(',', at), o.signaling.size());
+      if (comma > at) urls.push_back(o.signaling.substr(at, comma - at));
+      at = comma + 1;
+    }
+    if (urls.empty()) return make_error("--signaling: no URL");
+    config.network.signaling = urls.front();
+    config.network.signaling_fallbacks.assign(urls.begin() + 1, urls.end());
+  }
   if (!o.listen.empty()) config.network.listen = o.listen;
   if (!o.enroll_token_file.empty()) {
     config.network.enroll_token.clear();

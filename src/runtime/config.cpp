@@ -326,7 +326,18 @@ Result<NodeConfig> parse_config(std::string_view text, const std::filesystem::pa
                     "enroll_token_file", "renew_margin_s", "register_timeout_ms", "transports",
                     "webrtc_timeout_ms", "ice_addresses", "ice_relay_only", "idle_timeout_ms"},
                    source, p));
-    ACTR_TRY_VOID(read(*n, "signaling", c.network.signaling, source, p));
+    // One server ("ws://HOST:PORT") or several of one realm (`actr signal --nats`), tried in turn.
+    if ((*n)["signaling"].is_array()) {
+      std::vector<std::string> urls;
+      ACTR_TRY_VOID(read_strings(*n, "signaling", urls, source, p));
+      if (urls.empty()) {
+        return make_error(where(n->source(), source) + ": `network.signaling` is an empty list");
+      }
+      c.network.signaling = urls.front();
+      c.network.signaling_fallbacks.assign(urls.begin() + 1, urls.end());
+    } else {
+      ACTR_TRY_VOID(read(*n, "signaling", c.network.signaling, source, p));
+    }
     ACTR_TRY_VOID(read(*n, "listen", c.network.listen, source, p));
     ACTR_TRY_VOID(read(*n, "advertise", c.network.advertise, source, p));
     ACTR_TRY_VOID(read(*n, "node_id", c.network.node_id, source, p));

@@ -84,7 +84,10 @@ struct GatewayConfig {
 // The node on a network: registered at a signaling server (`actr signal`), reachable by other
 // nodes over WebSocket. Off while `signaling` is empty.
 struct NetworkConfig {
-  std::string signaling;               // "ws://HOST:PORT" of the signaling server
+  std::string signaling;  // "ws://HOST:PORT" of the signaling server
+  // More servers of the same realm, tried in turn when the one in use dies (`signaling` given
+  // as a list: the first is `signaling`, the rest these).
+  std::vector<std::string> signaling_fallbacks;
   std::string listen = "127.0.0.1:0";  // where other nodes connect; port 0: any free port
   std::string advertise;               // the address other nodes use; default: the bound listen
   std::string node_id;                 // for peers' logs; default: "<hostname>-<pid>"

@@ -178,7 +178,12 @@ void NodeLink::State::renew_due(Client& c) {
 
 void NodeLink::State::run() {
   auto backoff = options.initial_backoff;
+  std::vector<std::string> urls{options.server_url};
+  urls.insert(urls.end(), options.fallback_urls.begin(), options.fallback_urls.end());
+  size_t at = 0;      // the server tried next
+  size_t failed = 0;  // attempts in a row that found no server
   while (true) {
+    const std::string& url = urls[at % urls.size()];
     {
       std::lock_guard lock(mutex);
       if (stopping) return;
@@ -207,13 +212,12 @@ void NodeLink::State::run() {
       connection_lost = true;
       wake.notify_all();
     };
-    auto connected = Client::connect(options.server_url, client_options);
+    auto connected = Client::connect(url, client_options);
     std::shared_ptr<Client> c;
     if (connected) {
       c = std::shared_ptr<Client>(std::move(*connected));
       if (auto registered = register_pending(*c, 0); !registered) {
-        spdlog::warn("signaling: registration at {} failed: {}", options.server_url,
-                     registered.error().message);
+        spdlog::warn("signaling: registration at {} failed: {}", url, registered.error().message);
         c.reset();
       }
     } else if (connected.error().is(ErrorCategory::Signaling, kSignalingForbidden) &&
@@ -230,10 +234,16 @@ void NodeLink::State::run() {
                   "{}", connected.error().message);
     }
     if (!c) {
-      if (wait_for(backoff)) return;
-      backoff = std::min(backoff * 2, options.max_backoff);
+      ++at;
+      // A whole round found no server: wait before the next round.
+      if (++failed % urls.size() == 0) {
+        if (wait_for(backoff)) return;
+        backoff = std::min(backoff * 2, options.max_backoff);
+      }
       continue;
     }
+    if (urls.size() > 1) spdlog::info("signaling: connected to {}", url);
+    failed = 0;
     backoff = options.initial_backoff;
     present_credentials = true;
     {
@@ -271,6 +281,7 @@ void NodeLink::State::run() {
     }
     c->close();
     if (hooks.on_disconnected) hooks.on_disconnected();
+    ++at;  // its server died (or it was refused there): the next one in turn
   }
 }
 

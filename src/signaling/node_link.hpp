@@ -1,6 +1,7 @@
 // NodeLink: a node's lasting presence at the signaling server. It keeps one Client connected
-// (reconnecting with exponential backoff), registers the node's actors and registers them again
-// after every reconnect with their previous serials and credentials (so they keep their ids
+// (reconnecting with exponential backoff; with several servers of one realm, the next one in
+// turn when its server dies or cannot be reached), registers the node's actors and registers them
+// again after every reconnect with their previous serials and credentials (so they keep their ids
 // while the server still knows them, across server restarts too), sends heartbeats at the
 // interval the server announced, and renews each credential `renew_margin` before it expires.
 //
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "signaling/client.hpp"
 
@@ -21,6 +23,10 @@ namespace actr::signaling {
 
 struct NodeLinkOptions {
   std::string server_url;  // "ws://HOST:PORT"
+  // More servers of the same realm (sharing its state, `actr signal --nats`), tried in turn after
+  // server_url: a lost connection moves on to the next one, and a whole round of failed
+  // attempts waits the backoff before the next round.
+  std::vector<std::string> fallback_urls;
   // Its heartbeat and callbacks are NodeLink's. `client.enroll_token` goes with every upgrade;
   // the actors' current credentials are added to `client.credentials` on every reconnect (and
   // left out once after the server refused them, e.g. after it got a new signing key).

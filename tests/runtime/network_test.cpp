@@ -626,6 +626,20 @@ TEST(NetworkConfig, ReadsTheNetworkTableAndAcls) {
   EXPECT_NE(missing.error().message.find("network.signaling"), std::string::npos);
 }
 
+TEST(NetworkConfig, SeveralSignalingServersAreTriedInTurn) {
+  auto c = runtime::parse_config(
+      "[network]\nsignaling = [\"ws://10.0.0.1:7450\", \"ws://10.0.0.2:7450\", "
+      "\"ws://10.0.0.3:7450\"]\n",
+      "/tmp");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->network.signaling, "ws://10.0.0.1:7450");
+  EXPECT_EQ(c->network.signaling_fallbacks,
+            (std::vector<std::string>{"ws://10.0.0.2:7450", "ws://10.0.0.3:7450"}));
+  auto empty = runtime::parse_config("[network]\nsignaling = []\n", "/tmp", "n.toml");
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("empty list"), std::string::npos) << empty.error().message;
+}
+
 TEST(NetworkConfig, ReadsTheTransportsAndRefusesOnesThatCannotWork) {
   const std::string head = "[network]\nsignaling = \"ws://127.0.0.1:7300\"\n";
   auto c = runtime::parse_config(head +

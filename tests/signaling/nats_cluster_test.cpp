@@ -11,6 +11,7 @@
 #include "nats_server_process.hpp"
 #include "signal_process.hpp"
 #include "signaling/client.hpp"
+#include "signaling/node_link.hpp"
 #include "signaling/server/server.hpp"
 #include "signaling/server/signing_key_file.hpp"
 #include "temp_dir.hpp"
@@ -382,6 +383,49 @@ TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {
   auto server = Server::start(std::move(o));
   ASSERT_FALSE(server);
   EXPECT_NE(server.error().message.find("keygen"), std::string::npos) << server.error().message;
+}
+
+}  // namespace
+}  // namespace actr::signaling::server
+
+namespace actr::signaling::server {
+namespace {
+
+// A node's link given several servers of the realm: when its server stops, it moves to the next
+// one and registers its actor again under the same id, which the others see throughout.
+TEST_F(NatsClusterTest, ANodeLinkFailsOverToTheNextServerAndKeepsItsIds) {
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  std::atomic<int> connected{0}, disconnected{0};
+  NodeLinkHooks hooks;
+  hooks.on_connected = [&] { ++connected; };
+  hooks.on_disconnected = [&] { ++disconnected; };
+  NodeLinkOptions options;
+  options.server_url = s1->listen_address();
+  options.fallback_urls = {s2->listen_address()};
+  options.initial_backoff = 20ms;
+  options.max_backoff = 200ms;
+  auto link = NodeLink::start(options, hooks);
+  RegisterParams params;
+  params.type = kEcho;
+  params.realm = 1;
+  params.advertised_address = "ws://127.0.0.1:9001";
+  size_t echo = link->add_actor(params);
+  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
+  uint64_t serial = link->registration(echo)->id.serial_number;
+  auto watcher = connect(s2->listen_address());
+  ASSERT_TRUE(watcher);
+  register_actor(*watcher, kCaller);
+  ASSERT_TRUE(
+      eventually([&] { return discovered(*watcher, kEcho) == std::set<uint64_t>{serial}; }));
+
+  s1->stop();
+  ASSERT_TRUE(eventually([&] { return disconnected == 1 && connected == 2; }));
+  ASSERT_TRUE(link->registration(echo));
+  EXPECT_EQ(link->registration(echo)->id.serial_number, serial);
+  EXPECT_TRUE(
+      eventually([&] { return discovered(*watcher, kEcho) == std::set<uint64_t>{serial}; }));
+  link->stop();
 }
 
 }  // namespace

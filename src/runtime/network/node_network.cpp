@@ -152,6 +152,7 @@ Result<void> NodeNetwork::open() {
 
   signaling::NodeLinkOptions link_options;
   link_options.server_url = config_.signaling;
+  link_options.fallback_urls = config_.signaling_fallbacks;
   link_options.renew_margin = config_.renew_margin;
   link_options.client.enroll_token = config_.enroll_token;
   if (!config_.enroll_token_file.empty()) {
