@@ -47,6 +47,7 @@ class NatsServerProcess {
   NatsServerProcess& operator=(const NatsServerProcess&) = delete;
 
   bool ready() const { return ready_; }
+  pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   std::filesystem::path log_file() const { return dir_ / "nats-server.log"; }
