@@ -14,57 +14,23 @@
 // requests (default 1) are answered, one JSON line with what it saw (the offer, the channels,
 // the requests). It goes on answering until SIGTERM (then exits 0); a failure prints the reason
 // and exits 1.
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
-import protobuf from 'protobufjs';
-import WebSocket from 'ws';
 import { launchChromium, scriptArgs } from '../../support/browser_script.mjs';
+import { TRANSPORT_VERSION, connectSignaling, loadProtocols } from '../../support/signaling_script.mjs';
 
 const { args, need, fail } = scriptArgs('answer_node', { timeoutMs: 90000 });
 
-const SIGNALING_VERSION = 1;  // signaling.proto Envelope.version
-const TRANSPORT_VERSION = 3;  // net::wire::kProtocolVersion
 const RELIABLE = 'actr/rpc-reliable';  // credentials, replies and pongs go here
 const calls = Number(args.calls || 1);
 
-const root = await protobuf.load([path.join(need('proto-dir'), 'signaling.proto'),
-                                  path.join(need('proto-dir'), 'transport.proto')]);
-const Envelope = root.lookupType('actr.signaling.v1.Envelope');
-const Frame = root.lookupType('actr.transport.Frame');
-const PeerSignal = root.lookupType('actr.transport.PeerSignal');
-const asObject = (type, bytes) =>
-  type.toObject(type.decode(bytes), {longs: String, enums: String, bytes: String, defaults: true});
+const proto = await loadProtocols(need('proto-dir'));
+const {Frame, PeerSignal, asObject} = proto;
 const text = (b64) => Buffer.from(b64, 'base64').toString();
 
 // ---- signaling: register under an address that never resolves, relay ----
-const token = fs.readFileSync(need('token-file'), 'utf8').trim().split(/\s+/)[0];
-const ws = new WebSocket(need('signal'), {headers: {Authorization: `Bearer ${token}`}});
-await new Promise((ok, ko) => {
-  ws.once('open', ok);
-  ws.once('error', (e) => ko(fail(`signaling: ${e.message}`)));
-});
-let nextId = 1;
-const pending = new Map();
-let onDelivery = null;
-ws.on('message', (data) => {
-  const env = asObject(Envelope, data);
-  if (env.replyTo !== '0' && pending.has(env.replyTo)) {
-    pending.get(env.replyTo)(env);
-    pending.delete(env.replyTo);
-  } else if (env.relayDelivery && onDelivery) {
-    onDelivery(env.relayDelivery);
-  }
-});
-function request(body) {
-  const id = String(nextId++);
-  const env = Envelope.fromObject({version: SIGNALING_VERSION, id, ...body});
-  ws.send(Envelope.encode(env).finish());
-  return new Promise((ok) => pending.set(id, (reply) => {
-    if (reply.error) fail(`signaling: ${reply.error.code}: ${reply.error.message}`);
-    ok(reply);
-  }));
-}
+const signaling = await connectSignaling({url: need('signal'), tokenFile: need('token-file'),
+                                          proto, fail});
+const {request} = signaling;
 
 const address = `ws://browser-${crypto.randomBytes(4).toString('hex')}.invalid:9`;
 const [manufacturer, name] = need('type').split('/');
@@ -80,7 +46,7 @@ async function shutdown(status) {
   if (closing) return;
   closing = true;
   await closeChromium().catch(() => {});
-  ws.close();
+  signaling.close();
   process.exit(status);
 }
 process.on('SIGTERM', () => shutdown(0));
@@ -226,7 +192,7 @@ function report() {
 }
 
 // ---- the node's signals ----
-onDelivery = (delivery) => {
+signaling.onDelivery((delivery) => {
   const s = asObject(PeerSignal, Buffer.from(delivery.payload, 'base64'));
   (async () => {
     if (s.kind === 'OFFER') {
@@ -247,6 +213,6 @@ onDelivery = (delivery) => {
       fail('the node gave the session up');
     }
   })().catch((e) => fail(`signal: ${e.message}`));
-};
+});
 
 console.log(JSON.stringify({ready: `${me.realm}:${me.serial}`, address}));

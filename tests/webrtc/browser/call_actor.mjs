@@ -10,58 +10,22 @@
 //
 // Prints one JSON line {"reply": ..., "browser": "realm:serial", "target": "realm:serial"} and
 // exits 0, or prints the reason and exits 1.
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
-import protobuf from 'protobufjs';
-import WebSocket from 'ws';
 import { launchChromium, scriptArgs } from '../../support/browser_script.mjs';
+import { TRANSPORT_VERSION, connectSignaling, loadProtocols } from '../../support/signaling_script.mjs';
 
 const { args, need, fail } = scriptArgs('call_actor', { timeoutMs: 60000 });
 
-const SIGNALING_VERSION = 1;  // signaling.proto Envelope.version
-const TRANSPORT_VERSION = 3;  // net::wire::kProtocolVersion
 const LABELS = ['actr/rpc-reliable', 'actr/rpc-signal', 'actr/stream-reliable',
                 'actr/stream-latency-first'];
 
-const root = await protobuf.load([path.join(need('proto-dir'), 'signaling.proto'),
-                                  path.join(need('proto-dir'), 'transport.proto')]);
-const Envelope = root.lookupType('actr.signaling.v1.Envelope');
-const Frame = root.lookupType('actr.transport.Frame');
-const PeerSignal = root.lookupType('actr.transport.PeerSignal');
-const asObject = (type, bytes) =>
-  type.toObject(type.decode(bytes), {longs: String, enums: String, bytes: String, defaults: true});
+const proto = await loadProtocols(need('proto-dir'));
+const {Frame, PeerSignal, asObject} = proto;
 
 // ---- signaling: register, discover, relay ----
-const token = fs.readFileSync(need('token-file'), 'utf8').trim().split(/\s+/)[0];
-const ws = new WebSocket(need('signal'), {headers: {Authorization: `Bearer ${token}`}});
-await new Promise((ok, ko) => {
-  ws.once('open', ok);
-  ws.once('error', (e) => ko(fail(`signaling: ${e.message}`)));
-});
-let nextId = 1;
-const pending = new Map();
-const deliveries = [];
-let deliveryWaiter = null;
-ws.on('message', (data) => {
-  const env = asObject(Envelope, data);
-  if (env.replyTo !== '0' && pending.has(env.replyTo)) {
-    pending.get(env.replyTo)(env);
-    pending.delete(env.replyTo);
-  } else if (env.relayDelivery) {
-    deliveries.push(env.relayDelivery);
-    if (deliveryWaiter) deliveryWaiter();
-  }
-});
-function request(body) {
-  const id = String(nextId++);
-  const env = Envelope.fromObject({version: SIGNALING_VERSION, id, ...body});
-  ws.send(Envelope.encode(env).finish());
-  return new Promise((ok) => pending.set(id, (reply) => {
-    if (reply.error) fail(`signaling: ${reply.error.code}: ${reply.error.message}`);
-    ok(reply);
-  }));
-}
+const signaling = await connectSignaling({url: need('signal'), tokenFile: need('token-file'),
+                                          proto, fail});
+const {token, request} = signaling;
 
 const type = {manufacturer: 'test', name: 'browser', version: '0.1.0'};
 const registered = (await request({registerRequest: {type, realm: 1}})).registerReply;
@@ -121,18 +85,12 @@ try {
     nodeAddress: `ws://browser-${crypto.randomBytes(4).toString('hex')}.invalid:9`,
   })).finish();
   await request({relay: {to: target, fromSerial: me.serial, payload: signal}});
-  const answer = await new Promise((ok) => {
-    const look = () => {
-      for (const d of deliveries.splice(0)) {
-        const s = asObject(PeerSignal, Buffer.from(d.payload, 'base64'));
-        if (s.session !== session) continue;
-        if (s.kind !== 'ANSWER') fail(`the node answered ${s.kind}`);
-        return ok(s.description);
-      }
-      deliveryWaiter = look;
-    };
-    look();
-  });
+  const answer = await new Promise((ok) => signaling.onDelivery((d) => {
+    const s = asObject(PeerSignal, Buffer.from(d.payload, 'base64'));
+    if (s.session !== session) return;
+    if (s.kind !== 'ANSWER') fail(`the node answered ${s.kind}`);
+    ok(s.description);
+  }));
   await page.evaluate((sdp) => pc.setRemoteDescription({type: 'answer', sdp}), answer);
   await page.evaluate(() => Promise.all(Object.values(channels).map(
       (c) => c.readyState === 'open' ? 0 : new Promise((r) => { c.onopen = r; }))));
@@ -193,6 +151,6 @@ try {
   }));
 } finally {
   await closeChromium();
-  ws.close();
+  signaling.close();
 }
 process.exit(0);
