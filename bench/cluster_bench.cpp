@@ -72,14 +72,9 @@ struct Options {
 Options opts;
 const std::chrono::milliseconds kPause(1);  // --json: before each "lone" call
 
-// --json: every figure of a scenario as a JSON line (scenario names hold no quotes).
-void print_json(const std::string& scenario, const Figures& f) {
-  if (!opts.json) return;
-  for (auto& [k, v] : f) {
-    if (std::isfinite(v))
-      std::printf("{\"peer\":\"actr\",\"scenario\":\"%s\",\"figure\":\"%s\",\"value\":%.3f}\n",
-                  scenario.c_str(), k.c_str(), v);
-  }
+// --json: the scenario's figures as JSON lines (harness.hpp print_json).
+void json_lines(const std::string& scenario, const Figures& f) {
+  if (opts.json) actr::bench::print_json(scenario, f);
 }
 
 fs::path guest(const std::string& name) {
@@ -606,7 +601,7 @@ void run_latency(const std::vector<LatencyCase>& cases, const std::string& title
         continue;
       }
       if (where == Bare::OtherProcess) bare_p50 = (*f)["p50"];
-      print_json(name, *f);
+      json_lines(name, *f);
       t.rows.push_back({name, {"-", pair((*f)["p50"], (*f)["p99"]), "-", "-", "-", "-", "-"}});
     }
   }
@@ -619,7 +614,7 @@ void run_latency(const std::vector<LatencyCase>& cases, const std::string& title
       continue;
     }
     auto& m = *f;
-    print_json(c.name, m);
+    json_lines(c.name, m);
     t.rows.push_back({c.name,
                       {pair(m["ext_p50"], m["ext_p99"]), pair(m["one_p50"], m["one_p99"]),
                        format_figure(m["one_minus_ext"], " us"), pair(m["loop_p50"], m["loop_p99"]),
@@ -841,7 +836,7 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::vector<
       return;
     }
     auto m = *f;
-    print_json(name, m);
+    json_lines(name, m);
     t.rows.push_back({name,
                       {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
                        format_figure(m["cpu_per_call"])}});

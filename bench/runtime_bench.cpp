@@ -70,14 +70,9 @@ struct Options {
 Options opts;
 const std::chrono::milliseconds kPause(1);  // --json: before each "lone" call
 
-// --json: every figure of a scenario as a JSON line (scenario names hold no quotes).
-void print_json(const std::string& scenario, const Figures& f) {
-  if (!opts.json) return;
-  for (auto& [k, v] : f) {
-    if (std::isfinite(v))
-      std::printf("{\"peer\":\"actr\",\"scenario\":\"%s\",\"figure\":\"%s\",\"value\":%.3f}\n",
-                  scenario.c_str(), k.c_str(), v);
-  }
+// --json: the scenario's figures as JSON lines (harness.hpp print_json).
+void json_lines(const std::string& scenario, const Figures& f) {
+  if (opts.json) actr::bench::print_json(scenario, f);
 }
 
 fs::path guest(const std::string& name) {
@@ -339,7 +334,7 @@ void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string
       continue;
     }
     auto& m = *f;
-    print_json(name, m);
+    json_lines(name, m);
     t.rows.push_back(
         {name,
          {format_figure(m["ext_p50"], " us") + " / " + format_figure(m["ext_p99"], " us"),
@@ -485,7 +480,7 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::string&
       continue;
     }
     auto& m = *f;
-    print_json(c.name, m);
+    json_lines(c.name, m);
     t.rows.push_back({c.name,
                       {format_figure(m["rate"]), format_figure(m["cpu_util"], "%"),
                        format_figure(m["cpu_per_call"]), format_figure(m["rate_per_core"])}});
@@ -572,7 +567,7 @@ void run_memory() {
     t.rows.push_back({"echo x 1000", {"failed"}});
   } else {
     auto& m = *f;
-    print_json("echo x 1000 (memory mailbox, 2 workers)", m);
+    json_lines("echo x 1000 (memory mailbox, 2 workers)", m);
     t.rows.push_back(
         {"echo x 1000 (memory mailbox, 2 workers)",
          {format_figure(m["per"] / 1024, " KB"), format_figure(m["marginal"] / 1024, " KB"),

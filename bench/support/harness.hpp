@@ -88,6 +88,16 @@ struct Table {
 };
 
 // Three significant-ish digits and a unit; "n/a" for NaN.
+// For bench/peers (--json): every finite figure of a scenario as a JSON line (scenario names hold
+// no quotes).
+inline void print_json(const std::string& scenario, const Figures& f) {
+  for (auto& [k, v] : f) {
+    if (std::isfinite(v))
+      std::printf("{\"peer\":\"actr\",\"scenario\":\"%s\",\"figure\":\"%s\",\"value\":%.3f}\n",
+                  scenario.c_str(), k.c_str(), v);
+  }
+}
+
 // Lone calls for bench/peers, each after `pause` (so every worker has gone to sleep): `call(false)`
 // the baseline (an external echo), `call(true)` the call measured, alternately so that both meet
 // the same machine; the lone call is the difference of their medians (us). `call` answers
