@@ -105,8 +105,8 @@ class Node final : public LocalActors {
 
  private:
   // Fairness: while guest code holds a worker for longer than Actor::kPatience, the calls of the
-  // other actors posted there run on another worker (Actor::rescue). Every millisecond, with two
-  // workers or more.
+  // other actors posted there run on another worker (Actor::rescue). With two workers or more;
+  // every millisecond while guest code runs, up to every 5 ms while none does.
   void balance();
   explicit Node(NodeConfig config, NodeOptions options);
   Result<void> open_store();

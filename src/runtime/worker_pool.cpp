@@ -78,8 +78,10 @@ std::chrono::nanoseconds Worker::held_for(std::chrono::steady_clock::time_point 
 }
 
 Worker& WorkerPool::pick(Worker& home, std::chrono::nanoseconds patience) {
+  // Every message asks: the common case (home runs no guest code) reads no clock.
+  if (workers_.size() < 2 || !home.guest_running()) return home;
   auto now = std::chrono::steady_clock::now();
-  if (workers_.size() < 2 || home.held_for(now) <= patience) return home;
+  if (home.held_for(now) <= patience) return home;
   Worker* best = &home;
   auto least = home.held_for(now);
   for (auto& w : workers_) {

@@ -30,6 +30,8 @@ class Worker {
   void guest_stopped() { guest_since_.store(0, std::memory_order_relaxed); }
   // How long guest code has held this worker without a break (zero when none runs).
   std::chrono::nanoseconds held_for(std::chrono::steady_clock::time_point now) const;
+  // Whether guest code runs here now (no clock read: cheap enough for every message).
+  bool guest_running() const { return guest_since_.load(std::memory_order_relaxed) != 0; }
 
  private:
   friend class WorkerPool;
