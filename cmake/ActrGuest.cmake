@@ -1,5 +1,8 @@
 # Guest components: C/C++ compiled to wasm32-wasi by clang-19, then wrapped into a WebAssembly
-# component by jco (wit-component). The host build stays on the system compiler; guests are built
+# component. A guest that imports nothing but its world is wrapped natively by actr-componentize
+# (tools/componentize: no Node, a few milliseconds); a WASI guest needs the preview1 reactor
+# adapter, which only jco (wit-component) adds, so WASI guests (and guests declared JCO) are
+# wrapped by `jco embed` + `jco new`. The host build stays on the system compiler; guests are built
 # with custom commands so that they never inherit host flags, includes or sanitizers.
 #
 #   actr_add_guest_component(<name>
@@ -7,8 +10,10 @@
 #     WIT <file-or-dir>                 the WIT package (a .wit file or a directory of them)
 #     WORLD <world>                     the world the guest implements
 #     [WASI]                            link the WASI preview1 reactor adapter (guest may use libc
-#                                       I/O, clocks, random); without it the guest must import
-#                                       nothing but its world
+#                                       I/O, clocks, random; wrapped by jco); without it the guest
+#                                       must import nothing but its world
+#     [JCO]                             wrap with jco even without WASI (worlds actr-componentize
+#                                       does not handle: resources, types defined in the world)
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...]
 #     [COMPILE_OPTIONS <opt>...] [LINK_OPTIONS <opt>...]
 #     [LINK_LIBRARIES <lib>...]         wasm32 static libraries linked into the guest: targets or
@@ -20,8 +25,10 @@
 # Produces the target `guest_<name>` (built by `all`) and the component
 # ${PROJECT_BINARY_DIR}/guests/<name>.wasm; intermediates go to
 # ${CMAKE_CURRENT_BINARY_DIR}/<name>.guest/. The target property ACTR_GUEST_COMPONENT holds the
-# component's path. When clang-19, the wasm32 sysroot or jco is missing, the function warns and
-# defines nothing: tests that need the component skip.
+# component's path. The native wrapper is the target actr-componentize of actr's own build, else
+# actr::componentize (find_package(actr)); without either, guests fall back to jco. When clang-19,
+# the wasm32 sysroot or (for the jco path) node/jco is missing, the function warns and defines
+# nothing: tests that need the component skip.
 include_guard(GLOBAL)
 
 find_program(ACTR_GUEST_CC NAMES clang-19 DOC "clang for wasm32 guests")
@@ -47,8 +54,20 @@ set(ACTR_GUEST_LINK_FLAGS -mexec-model=reactor -Wl,--strip-debug -Wl,--stack-fir
 set(ACTR_JCO_PREOPEN_SHIM "${CMAKE_CURRENT_LIST_DIR}/../tools/jco-shim/preopen-root.mjs")
 get_filename_component(ACTR_JCO_PREOPEN_SHIM "${ACTR_JCO_PREOPEN_SHIM}" ABSOLUTE)
 
-# Why the guest toolchain is unusable, or empty when it is usable.
-function(_actr_guest_toolchain_problem out)
+# The native wrapper (actr-componentize), or empty when there is none.
+function(_actr_guest_componentize out)
+  if(TARGET actr-componentize)
+    set(${out} actr-componentize PARENT_SCOPE)
+  elseif(TARGET actr::componentize)
+    set(${out} actr::componentize PARENT_SCOPE)
+  else()
+    set(${out} "" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# Why the guest toolchain is unusable, or empty when it is usable. `need_jco`: the guest is
+# wrapped by jco, which needs node.
+function(_actr_guest_toolchain_problem out need_jco)
   set(problems)
   if(NOT ACTR_GUEST_CC OR NOT ACTR_GUEST_CXX)
     list(APPEND problems "clang-19/clang++-19 not found (apt-get install clang-19 lld-19)")
@@ -60,10 +79,10 @@ function(_actr_guest_toolchain_problem out)
     list(APPEND problems "wasm32 libc++ not found (apt-get install libc++-19-dev-wasm32 "
                          "libc++abi-19-dev-wasm32 libclang-rt-19-dev-wasm32)")
   endif()
-  if(NOT ACTR_NODE)
+  if(need_jco AND NOT ACTR_NODE)
     list(APPEND problems "node not found")
   endif()
-  if(NOT EXISTS "${ACTR_JCO}")
+  if(need_jco AND NOT EXISTS "${ACTR_JCO}")
     list(APPEND problems "jco not found at ${ACTR_JCO} (run `npm ci` in the actr source tree, "
                          "or set ACTR_JCO)")
   endif()
@@ -83,8 +102,18 @@ function(_actr_guest_sysroot out)
   set(${out} "${root}" PARENT_SCOPE)
 endfunction()
 
+# The target guest_<name> that builds `component` from `core` (world `world` of `wit`) with
+# `wrapper` (native or jco); the tests compare the two wrappers on the same core module.
+function(_actr_guest_target name component core wit world wrapper)
+  add_custom_target(guest_${name} ALL DEPENDS "${component}")
+  set_target_properties(guest_${name} PROPERTIES ACTR_GUEST_COMPONENT "${component}"
+    ACTR_GUEST_CORE "${core}" ACTR_GUEST_WIT "${wit}" ACTR_GUEST_WORLD "${world}"
+    ACTR_GUEST_WRAPPER "${wrapper}")
+  set_property(GLOBAL APPEND PROPERTY ACTR_GUEST_TARGETS guest_${name})
+endfunction()
+
 function(actr_add_guest_component name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "WASI" "WIT;WORLD;OUTPUT_VAR"
+  cmake_parse_arguments(PARSE_ARGV 1 G "WASI;JCO" "WIT;WORLD;OUTPUT_VAR"
                         "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_OPTIONS;LINK_LIBRARIES;DEPENDS")
   if(G_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "actr_add_guest_component(${name}): unknown arguments ${G_UNPARSED_ARGUMENTS}")
@@ -93,7 +122,13 @@ function(actr_add_guest_component name)
     message(FATAL_ERROR "actr_add_guest_component(${name}): SOURCES, WIT and WORLD are required")
   endif()
 
-  _actr_guest_toolchain_problem(problem)
+  _actr_guest_componentize(componentize)
+  if(G_WASI OR G_JCO OR NOT componentize)
+    set(use_jco TRUE)
+  else()
+    set(use_jco FALSE)
+  endif()
+  _actr_guest_toolchain_problem(problem ${use_jco})
   if(problem)
     message(WARNING "Guest component `${name}` will not be built: ${problem}. "
                     "Tests that need it will be skipped.")
@@ -182,6 +217,21 @@ function(actr_add_guest_component name)
     COMMENT "Linking wasm32 core module ${name}.core.wasm"
     VERBATIM COMMAND_EXPAND_LISTS)
 
+  if(NOT use_jco)
+    add_custom_command(
+      OUTPUT "${component}"
+      COMMAND $<TARGET_FILE:${componentize}> "${core}" --wit "${wit}" --world "${G_WORLD}"
+              -o "${component}"
+      DEPENDS "${core}" ${wit_files} ${componentize}
+      COMMENT "Creating guest component ${name}.wasm (actr-componentize)"
+      VERBATIM)
+    _actr_guest_target(${name} "${component}" "${core}" "${wit}" "${G_WORLD}" native)
+    if(G_OUTPUT_VAR)
+      set(${G_OUTPUT_VAR} "${component}" PARENT_SCOPE)
+    endif()
+    return()
+  endif()
+
   # jco's embedded wasm-tools reads files through a WASI shim that needs the preopen shim; it
   # also resolves paths against that preopen, so every path given to it is absolute.
   set(jco_env "${CMAKE_COMMAND}" -E env "NODE_OPTIONS=--import=${ACTR_JCO_PREOPEN_SHIM}")
@@ -205,9 +255,7 @@ function(actr_add_guest_component name)
     COMMENT "Creating guest component ${name}.wasm"
     VERBATIM)
 
-  add_custom_target(guest_${name} ALL DEPENDS "${component}")
-  set_target_properties(guest_${name} PROPERTIES ACTR_GUEST_COMPONENT "${component}")
-  set_property(GLOBAL APPEND PROPERTY ACTR_GUEST_TARGETS guest_${name})
+  _actr_guest_target(${name} "${component}" "${core}" "${wit}" "${G_WORLD}" jco)
   if(G_OUTPUT_VAR)
     set(${G_OUTPUT_VAR} "${component}" PARENT_SCOPE)
   endif()

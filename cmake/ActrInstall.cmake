@@ -1,9 +1,9 @@
 # Installing actr (`cmake --install BUILD --prefix PREFIX`):
 #
-#   PREFIX/bin/actr, PREFIX/bin/actr-witgen
+#   PREFIX/bin/actr, PREFIX/bin/actr-witgen, PREFIX/bin/actr-componentize
 #   PREFIX/lib/cmake/actr/   actrConfig.cmake (+ Version, Targets): find_package(actr) defines
-#                            actr_add_workload() and the imported executables actr::witgen and
-#                            actr::actr
+#                            actr_add_workload() and the imported executables actr::witgen,
+#                            actr::componentize and actr::actr
 #   PREFIX/share/actr/       the SDK, laid out as in the source tree so that the CMake modules, the
 #                            templates of `actr new` and the web tools find each other by the same
 #                            relative paths as there: cmake/, sdk/cpp/{include,src,template}, wit/,
@@ -25,7 +25,9 @@ set(ACTR_INSTALL_PACKAGE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/actr")
 set(ACTR_BUILD_PACKAGE_DIR "${PROJECT_BINARY_DIR}/lib/cmake/actr")
 
 set_target_properties(actr-witgen PROPERTIES EXPORT_NAME witgen)
-install(TARGETS actr actr-witgen EXPORT actrTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+set_target_properties(actr-componentize PROPERTIES EXPORT_NAME componentize)
+install(TARGETS actr actr-witgen actr-componentize EXPORT actrTargets
+        RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(EXPORT actrTargets NAMESPACE actr:: DESTINATION "${ACTR_INSTALL_PACKAGE_DIR}")
 export(EXPORT actrTargets NAMESPACE actr:: FILE "${ACTR_BUILD_PACKAGE_DIR}/actrTargets.cmake")
 

@@ -206,6 +206,9 @@ enum class StringEncoding : uint8_t { Utf8, Utf16, Latin1Utf16 };
 
 struct CanonOptions {
   StringEncoding encoding = StringEncoding::Utf8;
+  // Whether the binary names the encoding (utf8 is the default either way); the encoder writes
+  // it only then, as wit-component does for functions that carry strings.
+  bool encoding_given = false;
   std::optional<uint32_t> memory;       // core memory index
   std::optional<uint32_t> realloc;      // core func index
   std::optional<uint32_t> post_return;  // core func index

@@ -147,7 +147,7 @@ TEST_F(WorkloadCommands, InstalledActrCreatesAndBuildsAProject) {
   ASSERT_EQ(install.status, 0) << install.output;
   fs::rename(staged, prefix);
   for (const char* file :
-       {"bin/actr", "bin/actr-witgen", "lib/cmake/actr/actrConfig.cmake",
+       {"bin/actr", "bin/actr-witgen", "bin/actr-componentize", "lib/cmake/actr/actrConfig.cmake",
         "lib/cmake/actr/actrConfigVersion.cmake", "lib/cmake/actr/actrTargets.cmake",
         "share/actr/cmake/ActrWorkload.cmake", "share/actr/cmake/wasm32-wasi-toolchain.cmake",
         "share/actr/wit/actr-workload.wit", "share/actr/sdk/cpp/include/actr/workload.hpp",
@@ -173,6 +173,10 @@ TEST_F(WorkloadCommands, InstalledActrCreatesAndBuildsAProject) {
   EXPECT_EQ(built.output, wasm.string() + "\n" + js.string() + "\n");
   ASSERT_TRUE(fs::exists(wasm));
   EXPECT_TRUE(fs::exists(js));
+  // The component was wrapped by the installed actr-componentize, not by jco.
+  std::string ninja = read_file(dir / "build" / "build.ninja");
+  EXPECT_NE(ninja.find((prefix / "bin" / "actr-componentize").string()), std::string::npos);
+  EXPECT_EQ(ninja.find("jco"), std::string::npos);
   // Neither the project nor its build names actr's source or build tree.
   for (const fs::path& file :
        {dir / "CMakeLists.txt", dir / "build" / "CMakeCache.txt", dir / "build" / "build.ninja"}) {

@@ -70,7 +70,8 @@ if(TARGET actr_witgen_tests)
     COMMAND ${CMAKE_COMMAND} -E copy ${res_src} ${res_guest_dir}/resources.cpp
     DEPENDS ${res_src} ${res_guest_dir}/.stamp
     VERBATIM)
-  actr_add_guest_component(witgen_resources
+  # Resources: actr-componentize does not wrap them yet, jco does.
+  actr_add_guest_component(witgen_resources JCO
     SOURCES ${res_guest_dir}/resources.cpp ${res_guest_files}
     WIT ${res_wit}
     WORLD resources
@@ -136,3 +137,4 @@ if(TARGET actr-witgen)
     add_dependencies(actr_witgen_seed_tests guest_witgen_seed guest_workload_all)
   endif()
 endif()
+include(${CMAKE_CURRENT_LIST_DIR}/componentize.cmake)

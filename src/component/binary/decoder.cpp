@@ -854,6 +854,7 @@ class Decoder {
         case 0x02: {
           ACTR_TRY_VOID(once(seen_encoding, "string-encoding"));
           seen_encoding = true;
+          o.encoding_given = true;
           o.encoding = opt == 0x00   ? ast::StringEncoding::Utf8
                        : opt == 0x01 ? ast::StringEncoding::Utf16
                                      : ast::StringEncoding::Latin1Utf16;
