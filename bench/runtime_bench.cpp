@@ -31,6 +31,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -495,22 +496,29 @@ void run_throughput(const std::vector<ThroughputCase>& cases, const std::string&
 
 int memory_child(uint32_t instances) {
   spdlog::set_level(spdlog::level::warn);
-  size_t before = rss_bytes();
+  MemoryRollup before = memory_rollup();
   auto t0 = Clock::now();
   auto b =
       BenchNode::start("memory-" + std::to_string(instances),
                        node_toml(2, 100, actor_toml("echo", guest("echo"), "memory", instances)));
   double start_s = seconds_since(t0);
   if (!b) return 1;
-  size_t after = rss_bytes();
+  MemoryRollup after = memory_rollup();
+  // For finding where the memory goes: ACTR_BENCH_SMAPS=FILE keeps a copy of the mappings.
+  if (const char* dump = std::getenv("ACTR_BENCH_SMAPS")) {
+    std::ifstream in("/proc/self/smaps");
+    std::ofstream(dump) << in.rdbuf();
+  }
   auto r = b->node().call_sync("echo", "echo", bytes(kPayload));
   if (!check(r, "echo")) return 1;
-  std::printf("%zu %zu %.6f\n", before, after, start_s);
+  std::printf("%zu %zu %zu %zu %zu %zu %.6f\n", before.rss, after.rss, before.private_bytes,
+              after.private_bytes, before.pss, after.pss, start_s);
   return 0;
 }
 
 struct MemorySample {
-  double before, after, start_s;
+  MemoryRollup before, after;
+  double start_s;
 };
 
 std::optional<MemorySample> spawn_memory_child(uint32_t instances) {
@@ -539,7 +547,9 @@ std::optional<MemorySample> spawn_memory_child(uint32_t instances) {
   waitpid(pid, &status, 0);
   MemorySample s{};
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      std::sscanf(out.c_str(), "%lf %lf %lf", &s.before, &s.after, &s.start_s) != 3) {
+      std::sscanf(out.c_str(), "%zu %zu %zu %zu %zu %zu %lf", &s.before.rss, &s.after.rss,
+                  &s.before.private_bytes, &s.after.private_bytes, &s.before.pss, &s.after.pss,
+                  &s.start_s) != 7) {
     std::fprintf(stderr, "memory child (%u instances) failed: %s\n", instances, out.c_str());
     return std::nullopt;
   }
@@ -549,19 +559,26 @@ std::optional<MemorySample> spawn_memory_child(uint32_t instances) {
 void run_memory() {
   const uint32_t many = 1000;
   if (!spawn_memory_child(1)) return;  // compiles (or loads) echo.wasm into the code cache
-  Table t{{"RSS delta / 1000", "marginal RSS per instance (1000 vs 1)", "node start / 1000",
+  Table t{{"RSS delta / 1000", "private delta / 1000", "Pss delta / 1000",
+           "marginal private per instance (1000 vs 1)", "node start / 1000",
            "marginal start per instance", "RSS of the 1-instance node (delta)"},
           {}};
   auto f = median_of_reps(opts.reps, [&]() -> std::optional<Figures> {
     auto one = spawn_memory_child(1);
     auto lots = spawn_memory_child(many);
     if (!one || !lots) return std::nullopt;
-    double d1 = one->after - one->before, dn = lots->after - lots->before;
-    return Figures{{"per", dn / many},
-                   {"marginal", (dn - d1) / (many - 1)},
+    auto delta = [](const MemorySample& s, size_t MemoryRollup::*field) {
+      return static_cast<double>(s.after.*field) - static_cast<double>(s.before.*field);
+    };
+    double private1 = delta(*one, &MemoryRollup::private_bytes);
+    double private_n = delta(*lots, &MemoryRollup::private_bytes);
+    return Figures{{"per", delta(*lots, &MemoryRollup::rss) / many},
+                   {"private_per", private_n / many},
+                   {"pss_per", delta(*lots, &MemoryRollup::pss) / many},
+                   {"private_marginal", (private_n - private1) / (many - 1)},
                    {"start_per", lots->start_s / many * 1e6},
                    {"start_marginal", (lots->start_s - one->start_s) / (many - 1) * 1e6},
-                   {"base", d1}};
+                   {"base", delta(*one, &MemoryRollup::rss)}};
   });
   if (!f) {
     t.rows.push_back({"echo x 1000", {"failed"}});
@@ -570,9 +587,10 @@ void run_memory() {
     json_lines("echo x 1000 (memory mailbox, 2 workers)", m);
     t.rows.push_back(
         {"echo x 1000 (memory mailbox, 2 workers)",
-         {format_figure(m["per"] / 1024, " KB"), format_figure(m["marginal"] / 1024, " KB"),
-          format_figure(m["start_per"], " us"), format_figure(m["start_marginal"], " us"),
-          format_figure(m["base"] / 1048576, " MB")}});
+         {format_figure(m["per"] / 1024, " KiB"), format_figure(m["private_per"] / 1024, " KiB"),
+          format_figure(m["pss_per"] / 1024, " KiB"),
+          format_figure(m["private_marginal"] / 1024, " KiB"), format_figure(m["start_per"], " us"),
+          format_figure(m["start_marginal"], " us"), format_figure(m["base"] / 1048576, " MiB")}});
   }
   t.print("Idle memory per actor instance (fresh process per figure)");
 }

@@ -33,6 +33,32 @@ inline size_t rss_bytes() {
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// Memory figures of /proc/self/smaps_rollup, in bytes. RSS counts a page shared copy-on-write by
+// many mappings once per mapping; `private_bytes` (Private_Clean + Private_Dirty) counts only the
+// pages this process alone maps, and `pss` splits shared pages among their sharers.
+struct MemoryRollup {
+  size_t rss = 0;
+  size_t pss = 0;
+  size_t private_bytes = 0;
+};
+inline MemoryRollup memory_rollup() {
+  std::ifstream f("/proc/self/smaps_rollup");
+  MemoryRollup m;
+  std::string line;
+  while (std::getline(f, line)) {
+    auto field = [&](const char* name) -> std::optional<size_t> {
+      size_t n = std::char_traits<char>::length(name);
+      if (line.compare(0, n, name) != 0) return std::nullopt;
+      return std::stoull(line.substr(n)) * 1024;  // "Name:   123 kB"
+    };
+    if (auto v = field("Rss:")) m.rss = *v;
+    if (auto v = field("Pss:")) m.pss = *v;
+    if (auto v = field("Private_Clean:")) m.private_bytes += *v;
+    if (auto v = field("Private_Dirty:")) m.private_bytes += *v;
+  }
+  return m;
+}
+
 inline std::string load_average() {
   std::ifstream f("/proc/loadavg");
   std::string a, b, c;

@@ -95,9 +95,9 @@ Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value
                                (state.name.empty() ? std::string("(root)") : state.name) +
                                ": it is already on the call stack");
   }
-  if (!lifted.plan || lifted.plan_source != &func.type) {
-    ACTR_TRY(lifted.plan, canonical::plan_call(func.type));
-    lifted.plan_source = &func.type;
+  if (!lifted.plan || lifted.plan_source != func.type.get()) {
+    ACTR_TRY(lifted.plan, canonical::plan_call(*func.type));
+    lifted.plan_source = func.type.get();
   }
   EnterGuard guard(state);
   ACTR_TRY_VOID(poison_on_trap(
@@ -110,10 +110,10 @@ bool supports_raw(const FuncItem& func) {
   if (!func.lifted) return false;
   const LiftedFunc& lifted = *func.lifted;
   if (lifted.raw_state == 0) [[unlikely]] {
-    bool ok = lifted.opts.encoding == ast::StringEncoding::Utf8 && !mentions_handles(func.type);
+    bool ok = lifted.opts.encoding == ast::StringEncoding::Utf8 && !mentions_handles(*func.type);
     if (ok) {
       // Validation made the core type match; the raw path writes at most this many slots.
-      wasm::FuncType want = canonical::flatten_func(func.type, canonical::Direction::Lift);
+      wasm::FuncType want = canonical::flatten_func(*func.type, canonical::Direction::Lift);
       const wasm::FuncType& have = lifted.core->type();
       ok = have.params.size() == want.params.size() && have.results.size() == want.results.size() &&
            want.params.size() <= canonical::kMaxFlatParams &&
@@ -190,15 +190,15 @@ Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift) {
 
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
                                                ComponentState* state) {
-  wasm::FuncType core_type = canonical::flatten_func(callee->type, canonical::Direction::Lower);
+  wasm::FuncType core_type = canonical::flatten_func(*callee->type, canonical::Direction::Lower);
   std::shared_ptr<const canonical::CallPlan> plan = callee->plan;
   if (!plan) {
-    ACTR_TRY(plan, canonical::plan_call(callee->type));
+    ACTR_TRY(plan, canonical::plan_call(*callee->type));
   }
   canonical::Options options = to_options(opts, state);
   auto keep_opts = std::make_shared<CanonOpts>(std::move(opts));  // keeps memory/realloc alive
   if (callee->host && callee->raw_host && keep_opts->encoding == ast::StringEncoding::Utf8 &&
-      !mentions_handles(callee->type)) {
+      !mentions_handles(*callee->type)) {
     // The bindings' fast path: they read and write the guest's memory themselves.
     wasm::Memory* memory = keep_opts->memory.get();
     wasm::Func* realloc = keep_opts->realloc.get();

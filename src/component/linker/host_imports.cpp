@@ -17,7 +17,7 @@ Result<void> check_func_type(const std::string& what, const FuncType& want, cons
 
 FuncRef trapping_func(const std::string& what, FuncType type, std::string message = {}) {
   auto fn = std::make_shared<FuncItem>();
-  fn->type = std::move(type);
+  fn->type = std::make_shared<const FuncType>(std::move(type));
   fn->debug_name = what;
   if (message.empty()) message = "unknown import `" + what + "` called";
   fn->host = [message](std::span<const Value>, std::vector<Value>&) -> Result<void> {

@@ -417,7 +417,7 @@ class Instantiator {
         ACTR_TRY(lifted->opts, options(f, c.options));
         lifted->state = f.state.get();
         auto fn = std::make_shared<FuncItem>();
-        fn->type = *t->func;
+        fn->type = t->func;
         fn->lifted = std::move(lifted);
         fn->debug_name = "func " + idx(static_cast<uint32_t>(f.funcs.size()));
         f.funcs.push_back(std::move(fn));
@@ -603,6 +603,43 @@ const char* item_kind(const Item& item) {
   }
 }
 
+namespace {
+// Frees a container's storage too (`v = {}` keeps a vector's capacity).
+template <typename T>
+void discard(T& container) {
+  T().swap(container);
+}
+}  // namespace
+
+void release_index_spaces(InstanceTree& tree) {
+  // Once instantiated, an instance is reached through its exports (tree.root), and its frames are
+  // only asked for their core instances and component states (state hand-over). The rest of the
+  // index spaces were only needed to resolve definitions; with many idle instances of one
+  // component they were most of an instance's memory. What they referenced and is still used
+  // (lowered functions, lifted functions, memories) is owned by whoever uses it.
+  for (const auto& frame : tree.frames) {
+    Frame& f = *frame;
+    // The destructors are keyed by resource type: their types must outlive them.
+    for (const DefinedType& t : f.types) {
+      if (t.kind == DefinedType::Kind::Resource && t.resource) tree.resources.push_back(t.resource);
+    }
+    f.resources = {};
+    discard(f.types);
+    discard(f.core_funcs);
+    discard(f.core_tables);
+    discard(f.core_memories);
+    discard(f.core_globals);
+    discard(f.core_tags);
+    discard(f.core_modules);
+    discard(f.funcs);
+    discard(f.components);
+    discard(f.instances);
+    f.parent = nullptr;
+    for (CoreInstanceItem& item : f.core_instances) discard(item.bundle);
+    f.core_instances.shrink_to_fit();
+  }
+}
+
 Result<InstanceTree> instantiate_component(const Linker& linker, const Component& component,
                                            wasm::Store& store) {
   InstanceTree tree;
@@ -618,6 +655,7 @@ Result<InstanceTree> instantiate_component(const Linker& linker, const Component
   }
   Instantiator inst(linker, component, store, tree);
   ACTR_TRY(tree.root, inst.run(component.ast(), nullptr, nullptr, ""));
+  release_index_spaces(tree);
   return tree;
 }
 

@@ -17,9 +17,11 @@
 namespace actr::component::link {
 
 struct InstanceTree {
-  std::shared_ptr<InstanceItem> root;          // the top-level exports
+  std::shared_ptr<InstanceItem> root;          // the top-level exports (read once, then dropped)
   std::vector<std::shared_ptr<Frame>> frames;  // keeps every nested instance alive
   std::shared_ptr<ResourceDestructors> dtors;
+  // The resource types the instance defined or imported (dtors' keys point at them).
+  std::vector<std::shared_ptr<const ResourceType>> resources;
 };
 
 Result<InstanceTree> instantiate_component(const Linker& linker, const Component& component,

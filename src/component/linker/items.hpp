@@ -27,7 +27,8 @@ struct LiftedFunc;
 
 // A component-level function: a host function, or a core function lifted by some instance.
 struct FuncItem {
-  FuncType type;
+  // Shared, not copied: every instance of a component lifts the same functions.
+  std::shared_ptr<const FuncType> type;
   std::string debug_name;
   HostFunction host;                   // set for host functions
   RawHostFunction raw_host;            // optionally with host: its fast path (Linker::func)

@@ -14,7 +14,7 @@ namespace {
 class ExportedFuncImpl final : public ExportedFunc {
  public:
   explicit ExportedFuncImpl(link::FuncRef fn) : fn_(std::move(fn)) {}
-  const FuncType& type() const override { return fn_->type; }
+  const FuncType& type() const override { return *fn_->type; }
   Result<std::vector<Value>> call(std::span<const Value> args) override {
     return link::call_func(*fn_, args);
   }
@@ -35,12 +35,15 @@ class InstanceImpl final : public Instance {
   Result<void> init(const Linker& linker) {
     ACTR_TRY(tree_, link::instantiate_component(linker, *component_, *store_));
     collect("", *tree_.root, 0);
+    // The exports are reached through funcs_ from now on; the instance graph that named them
+    // (maps of every nested instance's exports) is not needed any more.
+    tree_.root = nullptr;
     return {};
   }
 
   ExportedFunc* func(std::string_view name) override {
     auto it = funcs_.find(name);
-    return it == funcs_.end() ? nullptr : it->second.get();
+    return it == funcs_.end() ? nullptr : &it->second;
   }
 
   std::vector<std::string> func_names() const override {
@@ -181,7 +184,7 @@ class InstanceImpl final : public Instance {
     for (const auto& [name, item] : inst.exports) {
       std::string full = prefix.empty() ? name : prefix + "#" + name;
       if (auto* fn = std::get_if<link::FuncRef>(&item)) {
-        funcs_[full] = std::make_unique<ExportedFuncImpl>(*fn);
+        funcs_.insert_or_assign(std::move(full), ExportedFuncImpl(*fn));
       } else if (auto* sub = std::get_if<std::shared_ptr<link::InstanceItem>>(&item)) {
         collect(full, **sub, depth + 1);
       }
@@ -191,7 +194,8 @@ class InstanceImpl final : public Instance {
   std::unique_ptr<wasm::Store> store_;
   std::shared_ptr<const Component> component_;
   link::InstanceTree tree_;
-  std::map<std::string, std::unique_ptr<ExportedFuncImpl>, std::less<>> funcs_;
+  // Held in the map's nodes (one allocation per export, not two); node addresses are stable.
+  std::map<std::string, ExportedFuncImpl, std::less<>> funcs_;
 };
 
 }  // namespace
@@ -207,13 +211,13 @@ void Linker::func(std::string_view instance, std::string_view name, FuncType typ
 void Linker::func(std::string_view instance, std::string_view name, FuncType type, HostFunction fn,
                   RawHostFunction raw) {
   auto item = std::make_shared<link::FuncItem>();
-  item->type = type;
+  item->type = std::make_shared<const FuncType>(type);
   item->host = fn;
   item->raw_host = raw;
   item->debug_name =
       instance.empty() ? std::string(name) : std::string(instance) + "#" + std::string(name);
   // A type the canonical ABI cannot plan is reported when a guest lowers it.
-  if (auto plan = canonical::plan_call(item->type); plan.ok()) item->plan = std::move(*plan);
+  if (auto plan = canonical::plan_call(*item->type); plan.ok()) item->plan = std::move(*plan);
   defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn),
                                                            std::move(raw), std::move(item)};
 }

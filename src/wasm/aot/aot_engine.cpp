@@ -32,8 +32,11 @@ Result<void> lower_exceptions(std::span<const uint8_t> module, std::vector<uint8
 class AotEngine final : public Engine {
  public:
   AotEngine(std::unique_ptr<CodeCache> cache,
-            std::function<void(const CompileProgress&)> on_compile, bool cache_only)
-      : cache_(std::move(cache)), on_compile_(std::move(on_compile)), cache_only_(cache_only) {}
+            std::function<void(const CompileProgress&)> on_compile, bool cache_only, AotOptions aot)
+      : cache_(std::move(cache)),
+        on_compile_(std::move(on_compile)),
+        cache_only_(cache_only),
+        aot_(aot) {}
   ~AotEngine() override { forget_owner(this); }
 
   void cancel_compiles() override { cancel_compiles_of(this); }
@@ -97,7 +100,7 @@ class AotEngine final : public Engine {
       return make_error("aot: the cached object for this module does not match it");
     }
     return std::shared_ptr<Module>(
-        std::make_shared<AotModule>(std::move(shape), std::move(object)));
+        std::make_shared<AotModule>(std::move(shape), std::move(object), aot_.memory_images));
   }
 
   std::unique_ptr<Store> new_store(const StoreLimits& limits) override {
@@ -108,18 +111,24 @@ class AotEngine final : public Engine {
   std::unique_ptr<CodeCache> cache_;
   std::function<void(const CompileProgress&)> on_compile_;
   bool cache_only_;
+  AotOptions aot_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options) {
+  return make_aot_engine(options, AotOptions{});
+}
+
+Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options,
+                                                const AotOptions& aot) {
   init_runtime();
   ACTR_TRY(NativeCompiler compiler,
            NativeCompiler::find(options.c_compiler.value_or(default_compiler_command())));
   ACTR_TRY(std::unique_ptr<CodeCache> cache,
            CodeCache::open(options.cache_dir, std::move(compiler), options.cache_max_bytes));
   return std::unique_ptr<Engine>(
-      std::make_unique<AotEngine>(std::move(cache), options.on_compile, options.cache_only));
+      std::make_unique<AotEngine>(std::move(cache), options.on_compile, options.cache_only, aot));
 }
 
 bool aot_compiler_available() {

@@ -11,7 +11,23 @@
 
 namespace actr::wasm {
 
+// Knobs of the aot engine beyond EngineOptions.
+struct AotOptions {
+  // Start the linear memory of a module's instances from an image made once per module and mapped
+  // copy-on-write (src/wasm/aot/memory_image.hpp), where the module qualifies. Off: every
+  // instance copies its data segments into fresh pages (the plain path; tests compare the two).
+  bool memory_images = true;
+};
+
 Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options);
+Result<std::unique_ptr<Engine>> make_aot_engine(const EngineOptions& options,
+                                                const AotOptions& aot);
+// Process-wide counts of memory images made and of instances whose memory started from one.
+struct AotImageStats {
+  uint64_t images = 0;
+  uint64_t instances = 0;
+};
+AotImageStats aot_memory_image_stats();
 // True when the C compiler the aot engine would use can be run.
 bool aot_compiler_available();
 // How many times this process ran the C compiler on a module (a cache hit runs it zero times).

@@ -13,27 +13,30 @@ namespace actr::wasm::aot {
 // Every function of an aot store, guest or host.
 class AotFunc : public Func {
  public:
-  AotFunc(StoreContext* store, FuncType type) : store_(store), type_(std::move(type)) {}
-  const FuncType& type() const override { return type_; }
+  // The type is shared (a guest function's points into its module's shape): one store holds many
+  // functions, and each instance of a component makes its own.
+  AotFunc(StoreContext* store, std::shared_ptr<const FuncType> type)
+      : store_(store), type_(std::move(type)) {}
+  const FuncType& type() const override { return *type_; }
   StoreContext* store() const { return store_; }
   // How a compiled import slot reaches this function.
   virtual actr_import_slot_t import_slot() = 0;
 
  protected:
   StoreContext* store_;
-  FuncType type_;
+  std::shared_ptr<const FuncType> type_;
 };
 
 class GuestFunc final : public AotFunc {
  public:
-  GuestFunc(StoreContext* store, FuncType type, void* instance, actr_trampoline_t trampoline,
-            actr_generic_fn_t typed)
+  GuestFunc(StoreContext* store, std::shared_ptr<const FuncType> type, void* instance,
+            actr_trampoline_t trampoline, actr_generic_fn_t typed)
       : AotFunc(store, std::move(type)),
         instance_(instance),
         trampoline_(trampoline),
         typed_(typed),
-        param_count_(type_.params.size()),
-        result_count_(type_.results.size()),
+        param_count_(type_->params.size()),
+        result_count_(type_->results.size()),
         slot_count_(std::max(param_count_, result_count_)) {}
 
   Result<void> call(const Slot* args, Slot* results) override;
@@ -57,7 +60,7 @@ class GuestFunc final : public AotFunc {
 class HostFunc final : public AotFunc {
  public:
   HostFunc(StoreContext* store, FuncType type, HostFn fn)
-      : AotFunc(store, type), host_{std::move(type), std::move(fn)} {}
+      : AotFunc(store, std::make_shared<const FuncType>(std::move(type))), host_{std::move(fn)} {}
 
   Result<void> call(const Slot* args, Slot* results) override { return host_.fn(args, results); }
   actr_import_slot_t import_slot() override { return {&host_, nullptr, &actr_wasm_host_call}; }

@@ -5,8 +5,12 @@
 
 namespace actr::wasm::aot {
 
-AotModule::AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object)
+AotModule::AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object, bool memory_images)
     : shape_(std::move(shape)), object_(std::move(object)) {
+  // Instances start alike when instantiation only applies data segments at fixed offsets to the
+  // module's one memory (a start function could do anything, e.g. call the host).
+  wants_image_ = memory_images && !shape_.has_start && !shape_.data_offsets_vary &&
+                 shape_.imported_memories == 0 && shape_.memories.size() == 1;
   // The names point into shape_, which never changes after this.
   export_index_.reserve(shape_.exports.size());
   for (size_t e = 0; e < shape_.exports.size(); ++e) {
@@ -39,6 +43,20 @@ std::optional<uint32_t> AotModule::find_export(std::string_view name) const {
                              [](const auto& entry, std::string_view n) { return entry.first < n; });
   if (it == export_index_.end() || it->first != name) return std::nullopt;
   return it->second;
+}
+
+}  // namespace actr::wasm::aot
+
+namespace actr::wasm::aot {
+
+bool AotModule::offer_memory_image(const uint8_t* data, uint64_t bytes) const {
+  std::lock_guard lock(image_mu_);
+  if (!wants_image_.load(std::memory_order_relaxed)) return false;
+  wants_image_.store(false, std::memory_order_relaxed);  // one attempt, also when it fails
+  image_owner_ = MemoryImage::capture(data, bytes);
+  if (image_owner_ == nullptr) return false;
+  image_.store(image_owner_.get(), std::memory_order_release);
+  return true;
 }
 
 }  // namespace actr::wasm::aot

@@ -1,8 +1,10 @@
 // A compiled module of the aot engine: its shape and the shared object holding its code.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -10,13 +12,14 @@
 
 #include "actr/wasm/engine.hpp"
 #include "wasm/aot/code_cache.hpp"
+#include "wasm/aot/memory_image.hpp"
 #include "wasm/aot/module_shape.hpp"
 
 namespace actr::wasm::aot {
 
 class AotModule final : public Module, public std::enable_shared_from_this<AotModule> {
  public:
-  AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object);
+  AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object, bool memory_images = true);
 
   const std::vector<ImportType>& imports() const override { return shape_.imports; }
   const std::vector<ExportType>& exports() const override { return shape_.exports; }
@@ -34,12 +37,26 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
   // Whether two imports share a module and name (wasm2c binds them to one symbol).
   bool has_merged_imports() const { return has_merged_imports_; }
 
+  // The image its instances' memory starts from (memory_image.hpp), once the first instance
+  // offered one; null before, and always for a module whose initial memory is not the same for
+  // every instance (a start function, data at offsets read from globals, an imported or a second
+  // memory).
+  const MemoryImage* memory_image() const { return image_.load(std::memory_order_acquire); }
+  bool wants_memory_image() const { return wants_image_.load(std::memory_order_relaxed); }
+  // The memory of an instance that was just instantiated the plain way; the first offer wins.
+  // True when it became the module's image.
+  bool offer_memory_image(const uint8_t* data, uint64_t bytes) const;
+
  private:
   ModuleShape shape_;
   std::shared_ptr<LoadedObject> object_;
   std::vector<std::pair<std::string_view, uint32_t>> export_index_;  // sorted by name
   std::vector<uint32_t> reexported_imports_;
   bool has_merged_imports_ = false;
+  mutable std::atomic<bool> wants_image_{false};  // until the first offer
+  mutable std::mutex image_mu_;                   // one capture at a time
+  mutable std::unique_ptr<MemoryImage> image_owner_;
+  mutable std::atomic<const MemoryImage*> image_{nullptr};
 };
 
 }  // namespace actr::wasm::aot

@@ -1,8 +1,10 @@
 #include "wasm/aot/aot_store.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
+#include "wasm/aot/aot_engine.hpp"
 #include "wasm/aot/aot_externs.hpp"
 #include "wasm/extern_match.hpp"
 
@@ -56,6 +58,9 @@ const void* identity_of(const Extern& e) {
   return std::visit([](const auto& p) -> const void* { return p.get(); }, e);
 }
 
+std::atomic<uint64_t> g_images{0};
+std::atomic<uint64_t> g_instances_from_images{0};
+
 struct InstantiateCall {
   const actr_glue_module_t* glue;
   void* instance;
@@ -93,10 +98,30 @@ Result<void> AotInstance::instantiate() {
     import_modules_[where.module_index]->slots[where.slot_index] = slot_for(imports_[i]);
   }
   InstantiateCall call{&glue, instance_, import_modules_.data()};
-  ACTR_TRY_VOID(guarded_call(*store_, &InstantiateCall::run, &call, nullptr));
+  if (const MemoryImage* image = module_->memory_image()) {
+    ImageScope scope(image);
+    ACTR_TRY_VOID(guarded_call(*store_, &InstantiateCall::run, &call, nullptr));
+    if (scope.used()) g_instances_from_images.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    ACTR_TRY_VOID(guarded_call(*store_, &InstantiateCall::run, &call, nullptr));
+    if (module_->wants_memory_image()) offer_memory_image();
+  }
   live_ = true;
   exports_.assign(glue.export_count, std::nullopt);
   return {};
+}
+
+void AotInstance::offer_memory_image() {
+  // Right after instantiation, before any export ran: the memory is zeros plus the data segments.
+  const actr_glue_module_t& glue = module_->glue();
+  for (uint32_t i = 0; i < glue.defined_count; ++i) {
+    if (glue.defined[i].kind != ACTR_EXTERN_MEMORY) continue;
+    const auto* memory = static_cast<const wasm_rt_memory_t*>(glue.defined[i].accessor(instance_));
+    if (module_->offer_memory_image(memory->data, uint64_t{memory->pages} * kPageSize)) {
+      g_images.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
 }
 
 Extern AotInstance::make_export(uint32_t e) {
@@ -106,8 +131,9 @@ Extern AotInstance::make_export(uint32_t e) {
   const actr_glue_export_t& exp = module_->glue().exports[e];
   switch (type.type.kind) {
     case ExternKind::Func:
-      return std::make_shared<GuestFunc>(store_, type.type.func, instance_, exp.trampoline,
-                                         exp.typed);
+      return std::make_shared<GuestFunc>(store_,
+                                         std::shared_ptr<const FuncType>(module_, &type.type.func),
+                                         instance_, exp.trampoline, exp.typed);
     case ExternKind::Memory:
       return std::make_shared<AotMemory>(store_,
                                          static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
@@ -249,3 +275,12 @@ std::shared_ptr<Func> AotStore::host_func(FuncType type, HostFn fn) {
 }
 
 }  // namespace actr::wasm::aot
+
+namespace actr::wasm {
+
+AotImageStats aot_memory_image_stats() {
+  return {aot::g_images.load(std::memory_order_relaxed),
+          aot::g_instances_from_images.load(std::memory_order_relaxed)};
+}
+
+}  // namespace actr::wasm

@@ -34,6 +34,7 @@ class AotInstance final : public Instance {
 
  private:
   Extern make_export(uint32_t index);
+  void offer_memory_image();
 
   std::shared_ptr<const AotModule> module_;
   std::vector<Extern> imports_;  // kept alive: compiled code points into them

@@ -84,6 +84,34 @@ Result<void> check_translatable(const wabt::Module& module) {
   return {};
 }
 
+// The active data segments of the module's own memories are copied in init_memories; each copy
+// is made conditional, so that a memory that starts as the module's image (memory_image.hpp),
+// which holds them already, is not written (writing would make private copies of shared pages).
+Result<void> skip_data_in_images(std::string& source) {
+  constexpr std::string_view kInit = "\nstatic void init_memories(";
+  constexpr std::string_view kLoad = "\n  LOAD_DATA(instance->";
+  size_t begin = source.find(kInit);
+  if (begin == std::string::npos) return {};  // no memory of its own
+  size_t end = source.find("\n}\n", begin);
+  if (end == std::string::npos) return make_error("aot: unexpected wasm2c output (init_memories)");
+  constexpr std::string_view kDeclaration =
+      "int actr_wasm_memory_from_image(const wasm_rt_memory_t*);\n";
+  source.insert(begin + 1, kDeclaration);
+  end += kDeclaration.size();
+  for (size_t at = source.find(kLoad, begin); at != std::string::npos && at < end;
+       at = source.find(kLoad, at + 1)) {
+    size_t field = at + kLoad.size() - std::string_view("instance->").size();
+    size_t comma = source.find(',', field);
+    if (comma == std::string::npos) return make_error("aot: unexpected wasm2c output (LOAD_DATA)");
+    std::string memory(source, field, comma - field);
+    std::string guard = "\n  if (!actr_wasm_memory_from_image(&" + memory + "))";
+    source.insert(at, guard);
+    end += guard.size();
+    at += guard.size();
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string defined_export_name(char kind, size_t index) {
@@ -138,6 +166,7 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
                    module.funcs.size() - module.num_func_imports, std::string()};
   ACTR_TRY_VOID(make_try_locals_volatile(out.source));
   ACTR_TRY_VOID(repair_tag_payloads(out.source));
+  ACTR_TRY_VOID(skip_data_in_images(out.source));
   return out;
 }
 

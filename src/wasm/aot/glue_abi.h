@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a layout below changes; also part of the cache key. */
-#define ACTR_GLUE_ABI_VERSION 3u
+#define ACTR_GLUE_ABI_VERSION 4u
 
 /* Trap codes beyond wasm2c's wasm_rt_trap_t, raised by patched helpers and by the runtime. */
 enum {

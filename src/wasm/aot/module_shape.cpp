@@ -133,13 +133,15 @@ GlobalType read_global_type(Reader& r) {
 }
 
 // Skips a constant expression up to and including its `end`.
-void skip_const_expr(Reader& r) {
+// Returns whether the expression reads a global (its value may differ between instances).
+bool skip_const_expr(Reader& r) {
+  bool reads_global = false;
   for (;;) {
     uint8_t op = r.byte();
-    if (r.failed()) return;
+    if (r.failed()) return reads_global;
     switch (op) {
       case 0x0b:
-        return;
+        return reads_global;
       case 0x41:
         r.skip_leb(5);
         break;  // i32.const
@@ -154,6 +156,7 @@ void skip_const_expr(Reader& r) {
         break;
       case 0x23:
         r.u32();
+        reads_global = true;
         break;  // global.get
       case 0xd0:
         r.byte();
@@ -170,7 +173,7 @@ void skip_const_expr(Reader& r) {
         break;  // extended const
       default:
         r.fail("unsupported constant expression");
-        return;
+        return reads_global;
     }
   }
 }
@@ -358,7 +361,21 @@ Result<ModuleShape> read_module_shape(std::span<const uint8_t> bytes) {
         }
         break;
       }
-      default:  // everything else (custom, start, elem, code, data...) has no outward shape
+      case 8:  // start
+        shape.has_start = true;
+        break;
+      case 11: {  // data: only whether instances' active segments all land at the same offsets
+        uint32_t count = r.u32();
+        for (uint32_t i = 0; i < count && !r.failed(); ++i) {
+          uint32_t flags = r.u32();
+          if (flags == 2) r.u32();  // memory index
+          if ((flags == 0 || flags == 2) && skip_const_expr(r)) shape.data_offsets_vary = true;
+          if (flags > 2) r.fail("unsupported data segment flags");
+          r.skip(r.u32());
+        }
+        break;
+      }
+      default:  // everything else (custom, elem, code...) has no outward shape
         break;
     }
     if (r.failed()) break;

@@ -27,6 +27,10 @@ struct ModuleShape {
   uint32_t imported_memories = 0;
   uint32_t imported_globals = 0;
   uint32_t imported_tags = 0;
+  // Whether instantiation runs a start function, and whether an active data segment's offset
+  // reads a global: either makes an instance's initial memory depend on more than the module.
+  bool has_start = false;
+  bool data_offsets_vary = false;
 };
 
 // Expects a module that is well-formed (validation is a separate step); still never crashes on

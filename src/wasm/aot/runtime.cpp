@@ -13,9 +13,11 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "actr/wasm/trap.hpp"
+#include "wasm/aot/memory_image.hpp"
 #include "wasm/aot/memory_pool.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -267,25 +269,46 @@ inline void resume_guest(Activation* act) {
 
 // ---- linear memory ------------------------------------------------------------------------------
 // Each memory reserves a header page, 8 GiB (any i32 address plus any i32 offset) and a guard, so
-// generated code needs no bounds checks (memory_pool.hpp). The header finds the owning store on
-// growth and free.
+// generated code needs no bounds checks (memory_pool.hpp). memory_headers() finds the owning
+// store on growth and free.
 
 // The reservations come from (and go back to) MemoryPool::process().
 
 constexpr uint64_t kHeaderBytes = kMemoryHeaderBytes;
 // wasm_rt_memory_t::size is 32 bits wide, so 65536 pages cannot be represented.
 constexpr uint32_t kMaxPages = 65535;
-constexpr uint64_t kHeaderMagic = 0x6d656d2d72746361;  // "actr-mem"
 
+// What the runtime keeps about each live memory, by its data pointer. Not in the reservation's
+// header page: writing there would make that page resident in every instance (4 KiB each).
 struct MemoryHeader {
-  uint64_t magic;
   StoreContext* store;
+  const MemoryImage* image;  // mapped over the first pages; undone before the pool reuses them
 };
 
+struct MemoryHeaders {
+  std::mutex mu;
+  std::unordered_map<const uint8_t*, MemoryHeader> by_data;
+};
+
+MemoryHeaders& memory_headers() {
+  static auto* headers = new MemoryHeaders();  // leaked: memories may be freed during exit
+  return *headers;
+}
+
+// The image the next memory allocated on this thread starts from (set around the instantiation
+// of a module that has one, see ImageScope), and the memory that took it: that instantiation's
+// active data segments are already in place.
+thread_local const MemoryImage* tls_pending_image = nullptr;
+thread_local const uint8_t* tls_image_memory = nullptr;
+
+// Stable while the memory lives (unordered_map nodes do not move); a memory that is not live is
+// a fatal error.
 MemoryHeader* header_of(const wasm_rt_memory_t* memory) {
-  auto* header = reinterpret_cast<MemoryHeader*>(memory->data - kHeaderBytes);
-  if (header->magic != kHeaderMagic) fatal("corrupt linear memory header");
-  return header;
+  MemoryHeaders& headers = memory_headers();
+  std::lock_guard lock(headers.mu);
+  auto it = headers.by_data.find(memory->data);
+  if (it == headers.by_data.end()) fatal("corrupt linear memory header");
+  return &it->second;
 }
 
 uint32_t effective_max_pages(const wasm_rt_memory_t* memory) {
@@ -648,9 +671,19 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
                            "cannot reserve address space for a linear memory");
   }
   uint8_t* data = base + aot::kHeaderBytes;
-  auto* header = reinterpret_cast<aot::MemoryHeader*>(base);
-  header->magic = aot::kHeaderMagic;
-  header->store = store;
+  aot::MemoryHeader header{store, nullptr};
+  if (const aot::MemoryImage* image = aot::tls_pending_image) {
+    aot::tls_pending_image = nullptr;  // for this instantiation's first memory only
+    if (image->bytes() == bytes && image->map_into(base)) {
+      header.image = image;
+      aot::tls_image_memory = data;
+    }
+  }
+  {
+    aot::MemoryHeaders& headers = aot::memory_headers();
+    std::lock_guard lock(headers.mu);
+    headers.by_data[data] = header;
+  }
   if (store) store->memory_bytes += bytes;
   memory->data = data;
   memory->pages = initial_pages;
@@ -668,16 +701,46 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
 
 void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
   if (memory->data == nullptr) return;
-  aot::MemoryHeader* header = aot::header_of(memory);
-  if (header->store) header->store->memory_bytes -= uint64_t{memory->pages} * actr::wasm::kPageSize;
-  header->magic = 0;  // a stale pointer to a freed memory must not pass header_of()
-  aot::MemoryPool::process().release(memory->data - aot::kHeaderBytes,
-                                     uint64_t{memory->pages} * actr::wasm::kPageSize);
+  aot::MemoryHeader header = *aot::header_of(memory);
+  {
+    aot::MemoryHeaders& headers = aot::memory_headers();
+    std::lock_guard lock(headers.mu);
+    headers.by_data.erase(memory->data);  // a stale pointer to it must not pass header_of()
+  }
+  if (header.store) header.store->memory_bytes -= uint64_t{memory->pages} * actr::wasm::kPageSize;
+  if (header.image != nullptr && !header.image->unmap_from(memory->data - aot::kHeaderBytes)) {
+    // The reservation still maps the image: not fit for reuse.
+    munmap(memory->data - aot::kHeaderBytes, aot::kReservationBytes);
+  } else {
+    aot::MemoryPool::process().release(memory->data - aot::kHeaderBytes,
+                                       uint64_t{memory->pages} * actr::wasm::kPageSize);
+  }
   memory->data = nullptr;
   memory->pages = memory->size = 0;
 }
 
+// Called by the generated code before it copies an active data segment (c_translation.cpp).
+int actr_wasm_memory_from_image(const wasm_rt_memory_t* memory) {
+  return memory->data != nullptr && memory->data == aot::tls_image_memory;
+}
+
 }  // extern "C"
+
+namespace actr::wasm::aot {
+
+ImageScope::ImageScope(const MemoryImage* image) {
+  tls_pending_image = image;
+  tls_image_memory = nullptr;
+}
+
+ImageScope::~ImageScope() {
+  tls_pending_image = nullptr;
+  tls_image_memory = nullptr;
+}
+
+bool ImageScope::used() const { return tls_image_memory != nullptr; }
+
+}  // namespace actr::wasm::aot
 
 namespace {
 

@@ -76,13 +76,26 @@ Error poisoned_error(const StoreContext& store);
 
 // A host function as the compiled code sees it (the `target` of a host import slot).
 struct HostFunction {
-  FuncType type;
   std::function<Result<void>(const uint64_t*, uint64_t*)> fn;
 };
 extern "C" void actr_wasm_host_call(void* target, const uint64_t* args, uint64_t* results);
 
 // Memory.grow from the host; UINT32_MAX when refused.
 uint32_t grow_memory(wasm_rt_memory_t* memory, uint32_t delta_pages);
+
+class MemoryImage;
+// While it lives, the first linear memory that this thread allocates starts as `image` (when the
+// sizes agree), and the generated code skips that instantiation's active data segments. Set it
+// around the instantiation of a module that has an image (AotInstance::instantiate).
+class ImageScope {
+ public:
+  explicit ImageScope(const MemoryImage* image);
+  ~ImageScope();
+  ImageScope(const ImageScope&) = delete;
+  ImageScope& operator=(const ImageScope&) = delete;
+  // Whether a memory was made from the image.
+  bool used() const;
+};
 
 // How many distinct function types the registry holds (tests).
 uint32_t registered_func_types();
