@@ -16,11 +16,21 @@
 #                                       does not handle: resources, types defined in the world)
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...]
 #     [COMPILE_OPTIONS <opt>...] [LINK_OPTIONS <opt>...]
+#     [PRECOMPILE_HEADER <header>]      compiled once (clang PCH, same flags as the sources) and
+#                                       included first (-include-pch) in every C++ source
+#     [OBJECT_DEPENDS <file-or-target>...]  what every compile (and the PCH) waits for, e.g. the
+#                                       target that generates headers the sources include
 #     [LINK_LIBRARIES <lib>...]         wasm32 static libraries linked into the guest: targets or
 #                                       archive paths built for wasm32-wasi, e.g. with
 #                                       cmake/wasm32-wasi-toolchain.cmake
 #     [DEPENDS <file>...]               extra files whose change must rebuild the guest
 #     [OUTPUT_VAR <var>])               receives the path of the component
+#
+#   actr_add_guest_archive(<name> SOURCES <file>... OUTPUT <lib.a>
+#     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...] [COMPILE_OPTIONS <opt>...]
+#     [OBJECT_DEPENDS <file-or-target>...] [OUTPUT_VAR <var>])
+#                                       the sources compiled with the same guest flags into the
+#                                       static archive OUTPUT (llvm-ar-19), target guest_lib_<name>
 #
 # Produces the target `guest_<name>` (built by `all`) and the component
 # ${PROJECT_BINARY_DIR}/guests/<name>.wasm; intermediates go to
@@ -33,6 +43,7 @@ include_guard(GLOBAL)
 
 find_program(ACTR_GUEST_CC NAMES clang-19 DOC "clang for wasm32 guests")
 find_program(ACTR_GUEST_CXX NAMES clang++-19 DOC "clang++ for wasm32 guests")
+find_program(ACTR_GUEST_AR NAMES llvm-ar-19 DOC "llvm-ar for wasm32 guest archives")
 find_program(ACTR_NODE NAMES node nodejs DOC "node.js, to run jco")
 # Beside cmake/: the source tree's node_modules (`npm ci`), or the copy an installed SDK carries in
 # PREFIX/share/actr (cmake/ActrInstall.cmake), so a project using the SDK needs no node_modules.
@@ -112,9 +123,82 @@ function(_actr_guest_target name component core wit world wrapper)
   set_property(GLOBAL APPEND PROPERTY ACTR_GUEST_TARGETS guest_${name})
 endfunction()
 
+# Compiles `SOURCES` into wasm32 objects under `work` with the guest flags: `out_objects` receives
+# the objects, `out_has_cxx` whether a source is C++. With PRECOMPILE_HEADER, the header is
+# compiled once into a clang PCH with the C++ sources' flags, and every C++ source includes it
+# first (-include-pch): a source that includes the header itself again costs nothing more (the
+# header's include guard). Each object depends on its source, OBJECT_DEPENDS and the PCH; its
+# depfile adds the headers it included after a first build.
+function(_actr_guest_objects out_objects out_has_cxx work sysroot)
+  cmake_parse_arguments(PARSE_ARGV 4 O "" "PRECOMPILE_HEADER"
+                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;OBJECT_DEPENDS")
+  set(target_flags --target=wasm32-wasi "--sysroot=${sysroot}")
+  set(includes)
+  foreach(dir IN LISTS O_INCLUDE_DIRECTORIES)
+    get_filename_component(dir "${dir}" ABSOLUTE)
+    list(APPEND includes "-I${dir}")
+  endforeach()
+  set(defines)
+  foreach(def IN LISTS O_COMPILE_DEFINITIONS)
+    list(APPEND defines "-D${def}")
+  endforeach()
+  set(cxx_flags ${target_flags} ${ACTR_GUEST_OPT_FLAGS} ${ACTR_GUEST_COMMON_FLAGS} -std=c++20
+                -Wall -Wextra ${defines} ${includes} ${O_COMPILE_OPTIONS})
+  set(c_flags ${target_flags} ${ACTR_GUEST_OPT_FLAGS} ${ACTR_GUEST_COMMON_FLAGS} -std=c11
+              -Wall -Wextra ${defines} ${includes} ${O_COMPILE_OPTIONS})
+
+  set(pch_flags)
+  set(pch_depends)
+  if(O_PRECOMPILE_HEADER)
+    get_filename_component(header "${O_PRECOMPILE_HEADER}" ABSOLUTE)
+    get_filename_component(header_name "${header}" NAME)
+    set(pch "${work}/${header_name}.pch")
+    add_custom_command(
+      OUTPUT "${pch}"
+      COMMAND "${ACTR_GUEST_CXX}" ${cxx_flags} -MD -MT "${pch}" -MF "${pch}.d"
+              -x c++-header "${header}" -o "${pch}"
+      DEPENDS "${header}" ${O_OBJECT_DEPENDS}
+      DEPFILE "${pch}.d"
+      COMMENT "Precompiling wasm32 guest header ${header_name}"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    set(pch_flags -include-pch "${pch}")
+    set(pch_depends "${pch}")
+  endif()
+
+  set(objects)
+  set(has_cxx FALSE)
+  foreach(src IN LISTS O_SOURCES)
+    get_filename_component(src "${src}" ABSOLUTE)
+    get_filename_component(ext "${src}" LAST_EXT)
+    if(ext STREQUAL ".c")
+      set(compile "${ACTR_GUEST_CC}" ${c_flags})
+      set(object_depends)
+    elseif(ext MATCHES "^\\.(cc|cpp|cxx)$")
+      set(compile "${ACTR_GUEST_CXX}" ${cxx_flags} ${pch_flags})
+      set(object_depends ${pch_depends})
+      set(has_cxx TRUE)
+    else()
+      message(FATAL_ERROR "wasm32 guest: unsupported source ${src}")
+    endif()
+    file(RELATIVE_PATH rel "${CMAKE_CURRENT_SOURCE_DIR}" "${src}")
+    string(REGEX REPLACE "[^A-Za-z0-9_.-]" "_" obj_name "${rel}")
+    set(obj "${work}/${obj_name}.o")
+    add_custom_command(
+      OUTPUT "${obj}"
+      COMMAND ${compile} -MD -MT "${obj}" -MF "${obj}.d" -c "${src}" -o "${obj}"
+      DEPENDS "${src}" ${object_depends} ${O_OBJECT_DEPENDS}
+      DEPFILE "${obj}.d"
+      COMMENT "Compiling wasm32 guest object ${rel}"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    list(APPEND objects "${obj}")
+  endforeach()
+  set(${out_objects} "${objects}" PARENT_SCOPE)
+  set(${out_has_cxx} ${has_cxx} PARENT_SCOPE)
+endfunction()
+
 function(actr_add_guest_component name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "WASI;JCO" "WIT;WORLD;OUTPUT_VAR"
-                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_OPTIONS;LINK_LIBRARIES;DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 G "WASI;JCO" "WIT;WORLD;OUTPUT_VAR;PRECOMPILE_HEADER"
+                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;LINK_OPTIONS;LINK_LIBRARIES;DEPENDS;OBJECT_DEPENDS")
   if(G_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "actr_add_guest_component(${name}): unknown arguments ${G_UNPARSED_ARGUMENTS}")
   endif()
@@ -149,45 +233,13 @@ function(actr_add_guest_component name)
   endif()
 
   set(target_flags --target=wasm32-wasi "--sysroot=${sysroot}")
-  set(includes)
-  foreach(dir IN LISTS G_INCLUDE_DIRECTORIES)
-    get_filename_component(dir "${dir}" ABSOLUTE)
-    list(APPEND includes "-I${dir}")
-  endforeach()
-  set(defines)
-  foreach(def IN LISTS G_COMPILE_DEFINITIONS)
-    list(APPEND defines "-D${def}")
-  endforeach()
-
-  set(objects)
-  set(has_cxx FALSE)
-  foreach(src IN LISTS G_SOURCES)
-    get_filename_component(src "${src}" ABSOLUTE)
-    get_filename_component(ext "${src}" LAST_EXT)
-    if(ext STREQUAL ".c")
-      set(compiler "${ACTR_GUEST_CC}")
-      set(lang_flags -std=c11)
-    elseif(ext MATCHES "^\\.(cc|cpp|cxx)$")
-      set(compiler "${ACTR_GUEST_CXX}")
-      set(lang_flags -std=c++20)
-      set(has_cxx TRUE)
-    else()
-      message(FATAL_ERROR "actr_add_guest_component(${name}): unsupported source ${src}")
-    endif()
-    file(RELATIVE_PATH rel "${CMAKE_CURRENT_SOURCE_DIR}" "${src}")
-    string(REGEX REPLACE "[^A-Za-z0-9_.-]" "_" obj_name "${rel}")
-    set(obj "${work}/${obj_name}.o")
-    add_custom_command(
-      OUTPUT "${obj}"
-      COMMAND "${compiler}" ${target_flags} ${ACTR_GUEST_OPT_FLAGS} ${ACTR_GUEST_COMMON_FLAGS}
-              ${lang_flags} -Wall -Wextra ${defines} ${includes} ${G_COMPILE_OPTIONS}
-              -MD -MT "${obj}" -MF "${obj}.d" -c "${src}" -o "${obj}"
-      DEPENDS "${src}"
-      DEPFILE "${obj}.d"
-      COMMENT "Compiling wasm32 guest object ${rel}"
-      VERBATIM COMMAND_EXPAND_LISTS)
-    list(APPEND objects "${obj}")
-  endforeach()
+  _actr_guest_objects(objects has_cxx "${work}" "${sysroot}"
+    SOURCES ${G_SOURCES}
+    INCLUDE_DIRECTORIES ${G_INCLUDE_DIRECTORIES}
+    COMPILE_DEFINITIONS ${G_COMPILE_DEFINITIONS}
+    COMPILE_OPTIONS ${G_COMPILE_OPTIONS}
+    OBJECT_DEPENDS ${G_OBJECT_DEPENDS}
+    PRECOMPILE_HEADER ${G_PRECOMPILE_HEADER})
 
   # A library target is linked by its file and rebuilt first; a path is linked as given.
   set(libraries)
@@ -258,5 +310,47 @@ function(actr_add_guest_component name)
   _actr_guest_target(${name} "${component}" "${core}" "${wit}" "${G_WORLD}" jco)
   if(G_OUTPUT_VAR)
     set(${G_OUTPUT_VAR} "${component}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(actr_add_guest_archive name)
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "OUTPUT;OUTPUT_VAR"
+                        "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;COMPILE_OPTIONS;OBJECT_DEPENDS")
+  if(A_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "actr_add_guest_archive(${name}): unknown arguments ${A_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT A_SOURCES OR NOT A_OUTPUT)
+    message(FATAL_ERROR "actr_add_guest_archive(${name}): SOURCES and OUTPUT are required")
+  endif()
+  _actr_guest_toolchain_problem(problem FALSE)
+  if(NOT ACTR_GUEST_AR)
+    string(APPEND problem "; llvm-ar-19 not found (apt-get install llvm-19)")
+  endif()
+  if(problem)
+    message(WARNING "Guest archive `${name}` will not be built: ${problem}.")
+    return()
+  endif()
+  _actr_guest_sysroot(sysroot)
+  set(work "${CMAKE_CURRENT_BINARY_DIR}/${name}.guest")
+  get_filename_component(archive "${A_OUTPUT}" ABSOLUTE)
+  get_filename_component(archive_dir "${archive}" DIRECTORY)
+  file(MAKE_DIRECTORY "${work}" "${archive_dir}")
+  _actr_guest_objects(objects has_cxx "${work}" "${sysroot}"
+    SOURCES ${A_SOURCES}
+    INCLUDE_DIRECTORIES ${A_INCLUDE_DIRECTORIES}
+    COMPILE_DEFINITIONS ${A_COMPILE_DEFINITIONS}
+    COMPILE_OPTIONS ${A_COMPILE_OPTIONS}
+    OBJECT_DEPENDS ${A_OBJECT_DEPENDS})
+  # Written afresh: `ar r` into an existing archive would keep the members of removed sources.
+  add_custom_command(
+    OUTPUT "${archive}"
+    COMMAND "${CMAKE_COMMAND}" -E rm -f "${archive}"
+    COMMAND "${ACTR_GUEST_AR}" rcs "${archive}" ${objects}
+    DEPENDS ${objects}
+    COMMENT "Archiving wasm32 guest library ${name}"
+    VERBATIM)
+  add_custom_target(guest_lib_${name} ALL DEPENDS "${archive}")
+  if(A_OUTPUT_VAR)
+    set(${A_OUTPUT_VAR} "${archive}" PARENT_SCOPE)
   endif()
 endfunction()

@@ -8,7 +8,9 @@
 #                            templates of `actr new` and the web tools find each other by the same
 #                            relative paths as there: cmake/, sdk/cpp/{include,src,template}, wit/,
 #                            tools/jco-shim/, web/, proto/, node_modules/ (jco and what the web
-#                            tools serve, copied from this machine's node_modules at install time)
+#                            tools serve, copied from this machine's node_modules at install time);
+#                            sdk/cpp/wasm32/: the precompiled guest SDK (lib/libactr_guest_sdk.a)
+#                            and the generated headers it was compiled with (include/)
 #
 # The guest SDK's headers and sources stay together in share/actr/sdk/cpp rather than in
 # PREFIX/include: they are compiled for wasm32 by every workload, and putting PREFIX/include on a
@@ -33,16 +35,25 @@ export(EXPORT actrTargets NAMESPACE actr:: FILE "${ACTR_BUILD_PACKAGE_DIR}/actrT
 
 # The package config, twice: relocatable for the install (the SDK is found relative to the config
 # file), with the source tree's absolute path for the build tree.
+# ACTR_GUEST_SDK_PREBUILT_DIR: the precompiled guest SDK (sdk/cpp/CMakeLists.txt), beside the
+# SDK's files when installed, in the build tree for the build tree's package.
+get_property(actr_guest_sdk_build_dir GLOBAL PROPERTY ACTR_GUEST_SDK_BUILD_DIR)
 set(ACTR_SDK_ROOT_DIR "${ACTR_INSTALL_SDK_DIR}")
+set(ACTR_GUEST_SDK_PREBUILT_DIR "${ACTR_INSTALL_SDK_DIR}/sdk/cpp/wasm32")
 configure_package_config_file(cmake/actrConfig.cmake.in
   "${PROJECT_BINARY_DIR}/CMakeFiles/actr-install/actrConfig.cmake"
   INSTALL_DESTINATION "${ACTR_INSTALL_PACKAGE_DIR}"
-  PATH_VARS ACTR_SDK_ROOT_DIR)
+  PATH_VARS ACTR_SDK_ROOT_DIR ACTR_GUEST_SDK_PREBUILT_DIR)
 set(ACTR_SDK_ROOT_DIR "${PROJECT_SOURCE_DIR}")
+set(ACTR_GUEST_SDK_PREBUILT_DIR "${PROJECT_BINARY_DIR}/sdk/cpp/wasm32")
+if(actr_guest_sdk_build_dir)
+  set(ACTR_GUEST_SDK_PREBUILT_DIR "${actr_guest_sdk_build_dir}")
+endif()
 configure_package_config_file(cmake/actrConfig.cmake.in "${ACTR_BUILD_PACKAGE_DIR}/actrConfig.cmake"
   INSTALL_DESTINATION "${ACTR_BUILD_PACKAGE_DIR}"
   INSTALL_PREFIX "${PROJECT_BINARY_DIR}"
-  PATH_VARS ACTR_SDK_ROOT_DIR)
+  PATH_VARS ACTR_SDK_ROOT_DIR ACTR_GUEST_SDK_PREBUILT_DIR)
+unset(ACTR_GUEST_SDK_PREBUILT_DIR)
 # ARCH_INDEPENDENT: the package holds host executables and wasm32 sources, nothing a consumer links
 # against; the pointer-size check would refuse it to a project configured with
 # wasm32-wasi-toolchain.cmake. SameMinorVersion: before 1.0, a minor release may break the SDK.
@@ -74,6 +85,16 @@ install(FILES tools/jco-shim/preopen-root.mjs DESTINATION "${sdk}/tools/jco-shim
 install(FILES wit/actr-workload.wit DESTINATION "${sdk}/wit")
 install(DIRECTORY sdk/cpp/include sdk/cpp/src sdk/cpp/template DESTINATION "${sdk}/sdk/cpp")
 install(FILES sdk/cpp/README.md DESTINATION "${sdk}/sdk/cpp")
+# The precompiled guest SDK, when the guest toolchain was there to build it (else workloads
+# compile the SDK themselves): the archive and the generated headers (not the generated source,
+# which is in the archive).
+if(actr_guest_sdk_build_dir)
+  install(FILES "${actr_guest_sdk_build_dir}/lib/libactr_guest_sdk.a"
+          DESTINATION "${sdk}/sdk/cpp/wasm32/lib")
+  install(DIRECTORY "${actr_guest_sdk_build_dir}/include/" DESTINATION "${sdk}/sdk/cpp/wasm32/include"
+          FILES_MATCHING PATTERN "*.hpp")
+endif()
+unset(actr_guest_sdk_build_dir)
 # The web node: `actr build --web` runs web/tools/transpile.mjs; web/serve.mjs serves web/src,
 # web/demo, proto/*.proto and two files of node_modules.
 install(DIRECTORY web/src web/tools web/demo DESTINATION "${sdk}/web")

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -46,6 +47,54 @@ std::string without(std::string text, const std::string& part) {
     text.erase(at, part.size());
   }
   return text;
+}
+
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// The component of a project made by `actr new` answers its `hello` route, on both engines.
+void expect_answers_hello(const fs::path& wasm) {
+  for (auto kind : {wasm::EngineKind::Aot, wasm::EngineKind::Interp}) {
+    SCOPED_TRACE(kind == wasm::EngineKind::Aot ? "aot" : "interp");
+    auto engine = wasm::make_engine(kind);
+    ASSERT_TRUE(engine) << engine.error().message;
+    auto comp = component::Component::load_file(**engine, wasm);
+    ASSERT_TRUE(comp) << comp.error().message;
+    component::Linker linker(**engine);
+    linker.trap_unknown_imports(true);  // the hello route asks nothing of the host
+    auto instance = linker.instantiate(**comp);
+    ASSERT_TRUE(instance) << instance.error().message;
+    std::string dispatch = std::string(kWorkloadInterface) + "#dispatch";
+    std::vector<component::Value> args{to_value(RpcEnvelope{"r-1", "hello", bytes_of("wörld")})};
+    auto reply = (*instance)->call(dispatch, args);
+    ASSERT_TRUE(reply) << reply.error().message;
+    ASSERT_EQ(reply->size(), 1u);
+    ASSERT_TRUE((*reply)[0].is_ok);
+    EXPECT_EQ(bytes_from((*reply)[0].payload()).value(), bytes_of("hello, wörld"));
+    args = {to_value(RpcEnvelope{"r-2", "nope", {}})};
+    reply = (*instance)->call(dispatch, args);
+    ASSERT_TRUE(reply) << reply.error().message;
+    ASSERT_FALSE((*reply)[0].is_ok);
+    EXPECT_EQ(actr_error_from((*reply)[0].payload()).value().kind, ActrError::UnknownRoute);
+  }
+}
+
+// The project in `dir` (made by `actr new demo`, built) compiled its one source and linked the
+// precompiled SDK archive `archive`: no SDK source, no generated binding was compiled there.
+void expect_links_the_prebuilt_sdk(const fs::path& dir, const fs::path& archive) {
+  std::string ninja = read_file(dir / "build" / "build.ninja");
+  EXPECT_NE(ninja.find("--whole-archive " + archive.string() + " -Wl,--no-whole-archive"),
+            std::string::npos)
+      << archive;
+  EXPECT_EQ(ninja.find("sdk/cpp/src"), std::string::npos);
+  EXPECT_EQ(ninja.find("_guest.cpp"), std::string::npos);
+  EXPECT_EQ(ninja.find("actr-witgen"), std::string::npos);
+  std::string log = read_file(dir / "build" / "actr-build.log");
+  EXPECT_EQ(occurrences(log, "Compiling wasm32 guest object"), 1u) << log;
+  EXPECT_NE(log.find("Compiling wasm32 guest object src/demo.cpp"), std::string::npos) << log;
 }
 
 // A fresh directory under the temporary directory, removed with the fixture.
@@ -151,8 +200,10 @@ TEST_F(WorkloadCommands, InstalledActrCreatesAndBuildsAProject) {
         "lib/cmake/actr/actrConfigVersion.cmake", "lib/cmake/actr/actrTargets.cmake",
         "share/actr/cmake/ActrWorkload.cmake", "share/actr/cmake/wasm32-wasi-toolchain.cmake",
         "share/actr/wit/actr-workload.wit", "share/actr/sdk/cpp/include/actr/workload.hpp",
-        "share/actr/sdk/cpp/src/exports.cpp", "share/actr/node_modules/.bin/jco",
-        "share/actr/web/tools/transpile.mjs", "share/actr/web/serve.mjs"}) {
+        "share/actr/sdk/cpp/src/exports.cpp", "share/actr/sdk/cpp/wasm32/lib/libactr_guest_sdk.a",
+        "share/actr/sdk/cpp/wasm32/include/actr_workload_guest_guest.hpp",
+        "share/actr/node_modules/.bin/jco", "share/actr/web/tools/transpile.mjs",
+        "share/actr/web/serve.mjs"}) {
     EXPECT_TRUE(fs::exists(prefix / file)) << file;
   }
 
@@ -177,6 +228,8 @@ TEST_F(WorkloadCommands, InstalledActrCreatesAndBuildsAProject) {
   std::string ninja = read_file(dir / "build" / "build.ninja");
   EXPECT_NE(ninja.find((prefix / "bin" / "actr-componentize").string()), std::string::npos);
   EXPECT_EQ(ninja.find("jco"), std::string::npos);
+  // Only the project's source was compiled: the SDK is the installed archive.
+  expect_links_the_prebuilt_sdk(dir, prefix / "share/actr/sdk/cpp/wasm32/lib/libactr_guest_sdk.a");
   // Neither the project nor its build names actr's source or build tree.
   for (const fs::path& file :
        {dir / "CMakeLists.txt", dir / "build" / "CMakeCache.txt", dir / "build" / "build.ninja"}) {
@@ -190,6 +243,7 @@ TEST_F(WorkloadCommands, InstalledActrCreatesAndBuildsAProject) {
   EXPECT_NE(wit.output.find("import actr:workload/types@0.1.0;"), std::string::npos) << wit.output;
   EXPECT_NE(wit.output.find("export actr:workload/workload@0.1.0;"), std::string::npos)
       << wit.output;
+  expect_answers_hello(wasm);
 }
 
 // The slow one: a cmake configure and a guest build.
@@ -221,29 +275,85 @@ TEST_F(WorkloadCommands, NewThenBuildGivesAWorkingComponent) {
   std::string module((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(module.find("WebAssembly.promising"), std::string::npos);
 
-  for (auto kind : {wasm::EngineKind::Aot, wasm::EngineKind::Interp}) {
-    SCOPED_TRACE(kind == wasm::EngineKind::Aot ? "aot" : "interp");
-    auto engine = wasm::make_engine(kind);
-    ASSERT_TRUE(engine) << engine.error().message;
-    auto comp = component::Component::load_file(**engine, wasm);
-    ASSERT_TRUE(comp) << comp.error().message;
-    component::Linker linker(**engine);
-    linker.trap_unknown_imports(true);  // the hello route asks nothing of the host
-    auto instance = linker.instantiate(**comp);
-    ASSERT_TRUE(instance) << instance.error().message;
-    std::string dispatch = std::string(kWorkloadInterface) + "#dispatch";
-    std::vector<component::Value> args{to_value(RpcEnvelope{"r-1", "hello", bytes_of("wörld")})};
-    auto reply = (*instance)->call(dispatch, args);
-    ASSERT_TRUE(reply) << reply.error().message;
-    ASSERT_EQ(reply->size(), 1u);
-    ASSERT_TRUE((*reply)[0].is_ok);
-    EXPECT_EQ(bytes_from((*reply)[0].payload()).value(), bytes_of("hello, wörld"));
-    args = {to_value(RpcEnvelope{"r-2", "nope", {}})};
-    reply = (*instance)->call(dispatch, args);
-    ASSERT_TRUE(reply) << reply.error().message;
-    ASSERT_FALSE((*reply)[0].is_ok);
-    EXPECT_EQ(actr_error_from((*reply)[0].payload()).value().kind, ActrError::UnknownRoute);
+  expect_answers_hello(wasm);
+}
+
+// The developer loop: the first build compiles the project's one source (the SDK is this build's
+// archive) and precompiles actr/workload.hpp; after the source changes, only it is compiled again,
+// with the precompiled header.
+TEST_F(WorkloadCommands, BuildCompilesOnlyTheProjectsSources) {
+  if (!fs::exists(fs::path(ACTR_BINARY_DIR) / "guests" / "echo.wasm")) {
+    ACTR_SKIP_MISSING("the guest toolchain is missing (guests/echo.wasm was not built)");
   }
+  ASSERT_EQ(actr("new demo --dir " + tmp_.string()).status, 0);
+  fs::path dir = tmp_ / "demo";
+  CommandRun first = actr("build " + dir.string());
+  ASSERT_EQ(first.status, 0) << first.output;
+  fs::path archive = fs::path(ACTR_BINARY_DIR) / "sdk/cpp/wasm32/lib/libactr_guest_sdk.a";
+  expect_links_the_prebuilt_sdk(dir, archive);
+  std::string log = read_file(dir / "build" / "actr-build.log");
+  EXPECT_NE(log.find("Precompiling wasm32 guest header workload.hpp"), std::string::npos) << log;
+  EXPECT_NE(log.find("-- Configuring done"), std::string::npos) << log;
+
+  // A changed source, newer than its object (its time set explicitly: no wait for the clock).
+  fs::path object = dir / "build" / "demo.guest" / "src_demo.cpp.o";
+  ASSERT_TRUE(fs::exists(object));
+  fs::path source = dir / "src" / "demo.cpp";
+  std::string text = read_file(source);
+  size_t at = text.find("\"hello, \"");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, 9, "\"hi, \"");
+  std::ofstream(source, std::ios::binary | std::ios::trunc) << text;
+  fs::last_write_time(source, fs::last_write_time(object) + std::chrono::seconds(1));
+  CommandRun again = actr("build " + dir.string());
+  ASSERT_EQ(again.status, 0) << again.output;
+  log = read_file(dir / "build" / "actr-build.log");
+  // Only ninja ran: no configure, no precompiled header, one compile.
+  EXPECT_EQ(log.find("-- Configuring"), std::string::npos) << log;
+  EXPECT_EQ(log.find("Precompiling"), std::string::npos) << log;
+  EXPECT_EQ(occurrences(log, "Compiling wasm32 guest object"), 1u) << log;
+  EXPECT_NE(log.find("Compiling wasm32 guest object src/demo.cpp"), std::string::npos) << log;
+
+  fs::path wasm = dir / "build" / "guests" / "demo.wasm";
+  auto engine = wasm::make_engine(wasm::EngineKind::Interp);
+  ASSERT_TRUE(engine) << engine.error().message;
+  auto comp = component::Component::load_file(**engine, wasm);
+  ASSERT_TRUE(comp) << comp.error().message;
+  component::Linker linker(**engine);
+  linker.trap_unknown_imports(true);
+  auto instance = linker.instantiate(**comp);
+  ASSERT_TRUE(instance) << instance.error().message;
+  std::vector<component::Value> args{to_value(RpcEnvelope{"r-1", "hello", bytes_of("you")})};
+  auto reply = (*instance)->call(std::string(kWorkloadInterface) + "#dispatch", args);
+  ASSERT_TRUE(reply) << reply.error().message;
+  ASSERT_TRUE((*reply)[0].is_ok);
+  EXPECT_EQ(bytes_from((*reply)[0].payload()).value(), bytes_of("hi, you"));
+}
+
+// Without the precompiled SDK (ACTR_GUEST_SDK_PREBUILT OFF, as when a package has no archive),
+// the project compiles the SDK's sources and the generated bindings itself, to the same workload.
+TEST_F(WorkloadCommands, BuildWithoutThePrebuiltSdkCompilesIt) {
+  if (!fs::exists(fs::path(ACTR_BINARY_DIR) / "guests" / "echo.wasm")) {
+    ACTR_SKIP_MISSING("the guest toolchain is missing (guests/echo.wasm was not built)");
+  }
+  ASSERT_EQ(actr("new demo --dir " + tmp_.string()).status, 0);
+  fs::path dir = tmp_ / "demo";
+  std::string cmakelists = read_file(dir / "CMakeLists.txt");
+  size_t at = cmakelists.find("find_package(actr REQUIRED)");
+  ASSERT_NE(at, std::string::npos) << cmakelists;
+  cmakelists.insert(at, "set(ACTR_GUEST_SDK_PREBUILT OFF CACHE BOOL \"\" FORCE)\n");
+  std::ofstream(dir / "CMakeLists.txt", std::ios::binary | std::ios::trunc) << cmakelists;
+  CommandRun r = actr("build " + dir.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string ninja = read_file(dir / "build" / "build.ninja");
+  EXPECT_EQ(ninja.find("libactr_guest_sdk.a"), std::string::npos);
+  std::string log = read_file(dir / "build" / "actr-build.log");
+  for (const char* source : {"src/abort.cpp", "src/context.cpp", "src/exports.cpp",
+                             "src/workload.cpp", "actr_workload_guest_guest.cpp", "src/demo.cpp"}) {
+    EXPECT_NE(log.find(source), std::string::npos) << source << "\n" << log;
+  }
+  EXPECT_EQ(occurrences(log, "Compiling wasm32 guest object"), 6u) << log;
+  expect_answers_hello(dir / "build" / "guests" / "demo.wasm");
 }
 
 }  // namespace
