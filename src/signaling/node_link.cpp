@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "signaling/protocol.hpp"
 #include "signaling/upgrade.hpp"
 
 namespace actr::signaling {
@@ -31,6 +32,10 @@ struct NodeLink::State {
   bool stopping = false;
   bool connection_lost = false;
   size_t unregistered = 0;  // actors added but not yet registered on this connection
+  // The server could not register an actor for now (UNAVAILABLE: its shared state, NATS, is
+  // unreachable): the rest are registered again at this time, on the same connection.
+  std::optional<std::chrono::steady_clock::time_point> retry_at;
+  std::chrono::milliseconds retry_delay{0};
   std::vector<LinkedActor> actors;
   std::shared_ptr<Client> client;  // set while connected
   // Link thread: the actors' credentials go with the next upgrade (off after the server refused
@@ -122,6 +127,18 @@ actr::Result<void> NodeLink::State::register_pending(Client& c, size_t from) {
       }
     }
     auto registered = c.register_actor(params);
+    if (!registered &&
+        registered.error().is(ErrorCategory::SignalingRefused, proto::Error::UNAVAILABLE)) {
+      std::lock_guard lock(mutex);
+      retry_delay = retry_delay.count() == 0 ? options.initial_backoff
+                                             : std::min(retry_delay * 2, options.max_backoff);
+      retry_at = std::chrono::steady_clock::now() + retry_delay;
+      unregistered = actors.size() - i;
+      spdlog::warn("signaling: {}/{} not registered for now (retried in {} ms): {}",
+                   params.type.manufacturer, params.type.name, retry_delay.count(),
+                   registered.error().message);
+      return {};
+    }
     if (!registered) {
       // The connection failed: run() reconnects. The server refused this actor: log it and go
       // on with the others; it is tried again on the next connection.
@@ -135,6 +152,7 @@ actr::Result<void> NodeLink::State::register_pending(Client& c, size_t from) {
       std::lock_guard lock(mutex);
       actors[i].registration = reg;
       actors[i].expiring_reported = false;
+      retry_delay = std::chrono::milliseconds(0);
     }
     if (hooks.on_registered) hooks.on_registered(reg);
   }
@@ -188,6 +206,8 @@ void NodeLink::State::run() {
       std::lock_guard lock(mutex);
       if (stopping) return;
       connection_lost = false;
+      retry_at.reset();
+      retry_delay = std::chrono::milliseconds(0);
     }
     if (hooks.on_connecting) hooks.on_connecting();
     ClientOptions client_options = options.client;
@@ -260,10 +280,17 @@ void NodeLink::State::run() {
         // Renewal is checked at least every second; heartbeats at their interval.
         auto until =
             std::min(next_ping, std::chrono::steady_clock::now() + std::chrono::seconds(1));
-        wake.wait_until(lock, until,
-                        [this] { return stopping || connection_lost || unregistered; });
+        if (retry_at) until = std::min(until, *retry_at);
+        wake.wait_until(lock, until, [this] {
+          return stopping || connection_lost || (unregistered && !retry_at);
+        });
         if (stopping || connection_lost) break;
         pending_from = unregistered ? actors.size() - unregistered : actors.size();
+        if (retry_at && std::chrono::steady_clock::now() < *retry_at) {
+          pending_from = actors.size();  // not yet
+        } else {
+          retry_at.reset();
+        }
       }
       if (auto registered = register_pending(*c, pending_from); !registered) {
         spdlog::warn("signaling: registration failed: {}", registered.error().message);

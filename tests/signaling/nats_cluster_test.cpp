@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -375,6 +376,87 @@ TEST_F(NatsClusterTest, WithoutNatsRegistrationsAreUnavailableAndDiscoveryKeepsS
   // what it knew.
   std::this_thread::sleep_for(4 * kHeartbeat);
   EXPECT_EQ(discovered(*caller, kEcho), std::set<uint64_t>{e.id.serial_number});
+}
+
+// NATS itself restarts (killed, then started again on its port with its JetStream store): the
+// servers recover without anyone touching them. Meanwhile registrations are UNAVAILABLE and
+// discovery answers from memory; afterwards registrations succeed through every server, every
+// server sees every actor (those from before and the new ones) and it stays so past the server
+// timeout (presence is announced again in the memory-backed bucket NATS lost).
+TEST_F(NatsClusterTest, SignalingRecoversWhenNatsRestarts) {
+  auto s1 = start("s1"), s2 = start("s2"), s3 = start("s3");
+  ASSERT_TRUE(s1 && s2 && s3);
+  std::vector<Server*> servers{s1.get(), s2.get(), s3.get()};
+  std::vector<std::unique_ptr<Client>> watchers;
+  std::set<uint64_t> echoes;
+  for (Server* s : servers) {
+    watchers.push_back(connect(s->listen_address()));
+    ASSERT_TRUE(watchers.back());
+    register_actor(*watchers.back(), kCaller);
+  }
+  auto echo = connect(s2->listen_address());
+  ASSERT_TRUE(echo);
+  echoes.insert(register_actor(*echo, kEcho).id.serial_number);
+  auto everywhere = [&](const std::set<uint64_t>& want) {
+    return std::all_of(watchers.begin(), watchers.end(),
+                       [&](const auto& w) { return discovered(*w, kEcho) == want; });
+  };
+  ASSERT_TRUE(eventually([&] { return everywhere(echoes); }));
+
+  nats_->kill();
+  RegisterParams params;
+  params.type = kEcho;
+  params.realm = 1;
+  std::optional<actr::Error> refused;
+  ASSERT_TRUE(eventually([&] {
+    auto reg = watchers[0]->register_actor(params);
+    if (reg) return false;
+    refused = reg.error();
+    return true;
+  }));
+  EXPECT_TRUE(refused->is(ErrorCategory::SignalingRefused, proto::Error::UNAVAILABLE))
+      << refused->message;
+  EXPECT_TRUE(everywhere(echoes));  // from memory
+  // A node that connects meanwhile is told UNAVAILABLE; its link tries again on its own.
+  NodeLinkOptions link_options;
+  link_options.server_url = s1->listen_address();
+  link_options.initial_backoff = 50ms;
+  link_options.max_backoff = 500ms;
+  auto link = NodeLink::start(link_options);
+  size_t linked = link->add_actor(params);
+
+  ASSERT_TRUE(nats_->restart()) << "nats-server did not start again; see " << nats_->log_file();
+  // Each server registers again once it is back on NATS (no operator action).
+  std::vector<std::unique_ptr<Client>> late;
+  for (Server* s : servers) {
+    late.push_back(connect(s->listen_address()));
+    ASSERT_TRUE(late.back());
+    std::optional<Registration> reg;
+    EXPECT_TRUE(eventually(
+        [&] {
+          auto r = late.back()->register_actor(params);
+          if (r) reg = *r;
+          return static_cast<bool>(r);
+        },
+        20s))
+        << "registration at " << s->listen_address() << " after the NATS restart";
+    if (reg) {
+      EXPECT_FALSE(echoes.count(reg->id.serial_number)) << "serial handed out twice";
+      echoes.insert(reg->id.serial_number);
+    }
+  }
+  ASSERT_TRUE(eventually([&] { return link->registration(linked).has_value(); }, 20s))
+      << "the node's link never registered its actor after NATS returned";
+  echoes.insert(link->registration(linked)->id.serial_number);
+  EXPECT_EQ(echoes.size(), 5u);
+  EXPECT_TRUE(eventually([&] { return everywhere(echoes); }, 10s));
+  // Past the server timeout: every server still announces itself, so no actor goes down.
+  std::this_thread::sleep_for(5 * kHeartbeat);
+  EXPECT_TRUE(everywhere(echoes));
+  for (const auto& w : watchers) {
+    EXPECT_EQ(discovered(*w, kEcho), echoes);
+  }
+  link->stop();
 }
 
 TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {

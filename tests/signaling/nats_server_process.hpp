@@ -52,6 +52,22 @@ class NatsServerProcess {
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   std::filesystem::path log_file() const { return dir_ / "nats-server.log"; }
 
+  // Starts it again after kill(): the same port, the same JetStream store. True once it answers.
+  bool restart(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    kill();
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    // The port may still be held for a moment by the old process' sockets: try again.
+    while (std::chrono::steady_clock::now() < deadline) {
+      launch();
+      ready_ = wait_until_answering(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()));
+      if (ready_) return true;
+      kill();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
   void kill() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);

@@ -35,6 +35,30 @@ actr::Result<void> read_snapshot(kvWatcher* watcher, std::chrono::milliseconds t
   }
 }
 
+kvConfig live_bucket_config() {
+  kvConfig config;
+  kvConfig_Init(&config);
+  config.Bucket = kLiveBucket;
+  config.Description = "actr signaling: actors connected to server SERVER, by SERVER.REALM.SERIAL";
+  config.History = 1;
+  config.StorageType = js_FileStorage;
+  return config;
+}
+
+kvConfig presence_bucket_config(std::chrono::milliseconds server_timeout) {
+  kvConfig config;
+  kvConfig_Init(&config);
+  config.Bucket = kServersBucket;
+  config.Description = "actr signaling: running servers, rewritten every heartbeat";
+  config.History = 1;
+  // Presence is rewritten constantly and worthless after a NATS restart: memory is enough (a
+  // restarted NATS has lost it: the servers create it again). The age limit clears what dead
+  // servers left (JetStream counts MaxAge in nanoseconds).
+  config.StorageType = js_MemoryStorage;
+  config.TTL = std::chrono::duration_cast<std::chrono::nanoseconds>(server_timeout).count();
+  return config;
+}
+
 }  // namespace
 
 NatsCluster::NatsCluster(std::shared_ptr<NatsConnection> nats, Options options,
@@ -51,20 +75,10 @@ actr::Result<std::unique_ptr<NatsCluster>> NatsCluster::start(std::shared_ptr<Na
   std::unique_ptr<NatsCluster> self(new NatsCluster(std::move(nats), options, std::move(events)));
   self->started_at_ = unix_now_ns() / 1'000'000'000;
 
-  kvConfig config;
-  kvConfig_Init(&config);
-  config.Bucket = kLiveBucket;
-  config.Description = "actr signaling: actors connected to server SERVER, by SERVER.REALM.SERIAL";
-  config.History = 1;
-  config.StorageType = js_FileStorage;
-  ACTR_TRY(self->live_, self->nats_->open_bucket(config));
-  config.Bucket = kServersBucket;
-  config.Description = "actr signaling: running servers, rewritten every heartbeat";
-  // Presence is rewritten constantly and worthless after a NATS restart: memory is enough. The
-  // age limit clears what dead servers left (JetStream counts MaxAge in nanoseconds).
-  config.StorageType = js_MemoryStorage;
-  config.TTL = std::chrono::duration_cast<std::chrono::nanoseconds>(options.server_timeout).count();
-  ACTR_TRY(self->servers_bucket_, self->nats_->open_bucket(config));
+  self->reconnections_seen_ = self->nats_->reconnections();
+  ACTR_TRY(self->live_, self->nats_->open_bucket(live_bucket_config()));
+  ACTR_TRY(self->servers_bucket_,
+           self->nats_->open_bucket(presence_bucket_config(options.server_timeout)));
 
   natsSubscription* sub = nullptr;
   std::string subject = kRelaySubjectPrefix + options.server_id;
@@ -99,8 +113,8 @@ actr::Result<std::unique_ptr<NatsCluster>> NatsCluster::start(std::shared_ptr<Na
   raw->write_presence();
 
   raw->writer_ = std::thread([raw] { raw->run_writer(); });
-  raw->live_thread_ = std::thread([raw] { raw->watch(raw->live_watcher_.get(), false); });
-  raw->presence_thread_ = std::thread([raw] { raw->watch(raw->presence_watcher_.get(), true); });
+  raw->live_thread_ = std::thread([raw] { raw->watch(false); });
+  raw->presence_thread_ = std::thread([raw] { raw->watch(true); });
   spdlog::info("signal: server {} shares its realm through NATS at {}", options.server_id,
                raw->nats_->urls());
   return self;
@@ -127,9 +141,12 @@ void NatsCluster::stop() {
   // Stopping a watcher deletes its consumer, a request that, without NATS, would wait out its
   // timeout: when NATS is gone, this server gives up its connection first.
   if (!nats_->connected()) nats_->close();
-  watching_ = false;
-  if (live_watcher_) kvWatcher_Stop(live_watcher_.get());
-  if (presence_watcher_) kvWatcher_Stop(presence_watcher_.get());
+  {
+    std::lock_guard lock(watchers_mu_);
+    watching_ = false;
+    if (live_watcher_) kvWatcher_Stop(live_watcher_.get());
+    if (presence_watcher_) kvWatcher_Stop(presence_watcher_.get());
+  }
   if (live_thread_.joinable()) live_thread_.join();
   if (presence_thread_.joinable()) presence_thread_.join();
   if (relay_subscription_) {
@@ -235,6 +252,10 @@ void NatsCluster::on_live_entry(kvEntry* entry) {
       return;
     }
     uint64_t revision = kvEntry_Revision(entry);
+    if (auto known = server.actors.find(*key);
+        known != server.actors.end() && known->second.revision == revision) {
+      return;  // read again after a reconnection: nothing new
+    }
     server.actors[*key] = LiveEntry{*registration, revision};
     if (server.alive) events_.actor_up(server_id, *registration, revision);
   } else if (server.actors.erase(*key) != 0 && server.alive) {
@@ -279,14 +300,33 @@ void NatsCluster::on_presence_entry(kvEntry* entry, bool initial) {
   set_alive(server_id, server, now - seen < options_.server_timeout);
 }
 
-void NatsCluster::watch(kvWatcher* watcher, bool presence) {
+void NatsCluster::watch(bool presence) {
+  uint64_t reconnections = nats_->reconnections();
+  bool rewatch_needed = false;
+  kvWatcher* watcher = presence ? presence_watcher_.get() : live_watcher_.get();
   while (watching_) {
+    if (nats_->reconnections() != reconnections) {
+      reconnections = nats_->reconnections();
+      rewatch_needed = true;
+    }
+    if (rewatch_needed && nats_->connected()) {
+      if (auto done = rewatch(presence); done) {
+        rewatch_needed = false;
+        std::lock_guard lock(watchers_mu_);
+        watcher = presence ? presence_watcher_.get() : live_watcher_.get();
+      } else if (watching_) {
+        spdlog::warn("signal: watching {} again failed: {} (retried)",
+                     presence ? kServersBucket : kLiveBucket, done.error().message);
+        std::this_thread::sleep_for(std::chrono::milliseconds(kWatchPollMs));
+        continue;
+      }
+    }
     kvEntry* raw = nullptr;
     natsStatus s = kvWatcher_Next(&raw, watcher, kWatchPollMs);
     if (s == NATS_TIMEOUT) continue;
     if (s != NATS_OK) {
       if (!watching_) break;
-      // A lost connection: the watcher resumes once libnats reconnects.
+      // A lost connection: watched afresh once libnats reconnects.
       std::this_thread::sleep_for(std::chrono::milliseconds(kWatchPollMs));
       continue;
     }
@@ -298,6 +338,61 @@ void NatsCluster::watch(kvWatcher* watcher, bool presence) {
       on_live_entry(entry.get());
     }
   }
+}
+
+actr::Result<void> NatsCluster::ensure_bucket(bool presence) {
+  kvConfig config =
+      presence ? presence_bucket_config(options_.server_timeout) : live_bucket_config();
+  ACTR_TRY(KvStorePtr bound, nats_->open_bucket(config));
+  // The handle names the bucket; the one in use stays valid for the bucket created again.
+  return {};
+}
+
+actr::Result<void> NatsCluster::rewatch(bool presence) {
+  ACTR_TRY_VOID(ensure_bucket(presence));
+  kvWatchOptions watch_options;
+  kvWatchOptions_Init(&watch_options);
+  kvWatcher* created = nullptr;
+  natsStatus s = kvStore_WatchAll(&created, presence ? servers_bucket_.get() : live_.get(),
+                                  &watch_options);
+  if (s != NATS_OK) {
+    return nats_failure(s, std::string("watching ") + (presence ? kServersBucket : kLiveBucket));
+  }
+  KvWatcherPtr fresh(created);
+  if (presence) {
+    ACTR_TRY_VOID(read_snapshot(fresh.get(), nats_->timeout(),
+                                [this](kvEntry* e) { on_presence_entry(e, true); }));
+  } else {
+    // What the snapshot holds is the truth: entries missing from it were deleted meanwhile.
+    std::set<std::string> seen;
+    ACTR_TRY_VOID(read_snapshot(fresh.get(), nats_->timeout(), [&](kvEntry* e) {
+      seen.insert(kvEntry_Key(e));
+      on_live_entry(e);
+    }));
+    std::lock_guard lock(mu_);
+    for (auto it = own_keys_.begin(); it != own_keys_.end();) {
+      it = seen.count(live_key(*it)) ? std::next(it) : own_keys_.erase(it);
+    }
+    for (auto& [server_id, server] : others_) {
+      for (auto it = server.actors.begin(); it != server.actors.end();) {
+        std::string name = server_id + "." + registration_key(it->first.first, it->first.second);
+        if (seen.count(name)) {
+          ++it;
+          continue;
+        }
+        if (server.alive) events_.actor_down(server_id, it->first.first, it->first.second);
+        it = server.actors.erase(it);
+      }
+    }
+  }
+  spdlog::info("signal: watching {} again after NATS reconnected",
+               presence ? kServersBucket : kLiveBucket);
+  std::lock_guard lock(watchers_mu_);
+  if (!watching_) return {};  // stop() ran meanwhile: `fresh` goes with this call
+  KvWatcherPtr& current = presence ? presence_watcher_ : live_watcher_;
+  kvWatcher_Stop(current.get());
+  current = std::move(fresh);
+  return {};
 }
 
 void NatsCluster::run_writer() {
@@ -361,8 +456,15 @@ void NatsCluster::write_presence() {
   presence.set_signing_public_key(
       std::string(options_.signing_key.begin(), options_.signing_key.end()));
   std::string value = presence.SerializeAsString();
-  natsStatus s = kvStore_Put(nullptr, servers_bucket_.get(), options_.server_id.c_str(),
-                             value.data(), static_cast<int>(value.size()));
+  auto put = [&] {
+    return kvStore_Put(nullptr, servers_bucket_.get(), options_.server_id.c_str(), value.data(),
+                       static_cast<int>(value.size()));
+  };
+  natsStatus s = put();
+  if (s != NATS_OK && nats_->connected()) {
+    // A restarted NATS has lost the bucket (it is in memory): create it again.
+    if (auto created = ensure_bucket(true); created) s = put();
+  }
   if (s != NATS_OK) {
     spdlog::warn("signal: cannot announce this server in {}: {}", kServersBucket,
                  natsStatus_GetText(s));
@@ -380,6 +482,11 @@ void NatsCluster::expire_servers() {
       return;
     }
     Clock::time_point now = Clock::now();
+    if (uint64_t seen = nats_->reconnections(); seen != reconnections_seen_) {
+      // Reconnected (perhaps to a restarted NATS) since the last check, however briefly.
+      reconnections_seen_ = seen;
+      was_disconnected_ = true;
+    }
     if (was_disconnected_) {
       was_disconnected_ = false;
       resync_needed_ = true;
@@ -396,6 +503,8 @@ void NatsCluster::expire_servers() {
 }
 
 void NatsCluster::resync() {
+  // After a NATS restart that lost the store, the bucket is created again (empty) first.
+  if (nats_->connected()) (void)ensure_bucket(false);
   std::vector<ActorKey> keys;
   {
     std::lock_guard lock(mu_);

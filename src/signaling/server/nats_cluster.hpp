@@ -103,7 +103,14 @@ class NatsCluster final : public ClusterLink {
   // `initial`: from the snapshot read at start, whose age tells how long ago it was written.
   void on_presence_entry(kvEntry* entry, bool initial);
   void set_alive(const std::string& server_id, OtherServer& server, bool alive);  // mu_ held
-  void watch(kvWatcher* watcher, bool presence);
+  // A watcher thread: hands entries on, and after NATS reconnected (it may have restarted and lost
+  // the consumer, or the whole bucket when it is in memory) watches afresh and reconciles.
+  void watch(bool presence);
+  // Binds the bucket again, creating it when NATS lost it (a restart loses memory buckets).
+  actr::Result<void> ensure_bucket(bool presence);
+  // Replaces the watcher of the bucket with a new one and reads its snapshot: entries not in it
+  // are gone (their actors go down), entries in it that changed are taken.
+  actr::Result<void> rewatch(bool presence);
   void run_writer();
   void write(const ActorKey& key);
   void write_presence();
@@ -117,6 +124,7 @@ class NatsCluster final : public ClusterLink {
   int64_t started_at_ = 0;
   KvStorePtr live_;
   KvStorePtr servers_bucket_;
+  std::mutex watchers_mu_;  // guards the two watchers' replacement against stop()
   KvWatcherPtr live_watcher_;
   KvWatcherPtr presence_watcher_;
   NatsSubscriptionPtr relay_subscription_;
@@ -128,6 +136,7 @@ class NatsCluster final : public ClusterLink {
   std::deque<ActorKey> pending_;                  // local_ changes not yet written
   bool resync_needed_ = false;  // a write failed: rewrite local_ and drop stray own keys
   bool was_disconnected_ = false;
+  uint64_t reconnections_seen_ = 0;  // writer thread: NatsConnection::reconnections() last seen
   std::map<std::string, OtherServer> others_;
   bool stopping_ = false;
   bool stopped_ = false;

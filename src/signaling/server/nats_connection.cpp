@@ -15,7 +15,8 @@ void log_disconnected(natsConnection* nc, void*) {
   spdlog::warn("signal: lost the connection to NATS; registrations fail until it returns");
 }
 
-void log_reconnected(natsConnection* nc, void*) {
+void on_reconnected(natsConnection* nc, void* counter) {
+  static_cast<std::atomic<uint64_t>*>(counter)->fetch_add(1);
   char url[256] = "?";
   natsConnection_GetConnectedUrl(nc, url, sizeof url);
   spdlog::info("signal: connected to NATS again ({})", url);
@@ -60,7 +61,7 @@ actr::Result<std::shared_ptr<NatsConnection>> NatsConnection::connect(Options op
   // Requests in flight when the connection drops fail then, not at their timeout.
   if (s == NATS_OK) s = natsOptions_SetFailRequestsOnDisconnect(opts, true);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, log_disconnected, nullptr);
-  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, log_reconnected, nullptr);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, on_reconnected, &self->reconnections_);
   if (s == NATS_OK) s = natsConnection_Connect(&self->connection_, opts);
   natsOptions_Destroy(opts);
   if (s != NATS_OK) return nats_failure(s, "connecting to " + self->urls());

@@ -11,6 +11,7 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -57,6 +58,10 @@ class NatsConnection {
   NatsConnection& operator=(const NatsConnection&) = delete;
 
   bool connected() const;
+  // How often libnats has connected again after losing the connection (a NATS restart among
+  // them): a caller that sees it change re-creates what NATS may have lost (watchers, buckets in
+  // memory).
+  uint64_t reconnections() const { return reconnections_.load(); }
   // Gives up on NATS for good (connected() stays false): what is still pending fails at once
   // rather than waiting out its timeout. The connection is released with the object.
   void close();
@@ -72,6 +77,7 @@ class NatsConnection {
   explicit NatsConnection(Options options) : options_(std::move(options)) {}
 
   Options options_;
+  std::atomic<uint64_t> reconnections_{0};
   natsConnection* connection_ = nullptr;
   jsCtx* jetstream_ = nullptr;
 };

@@ -83,6 +83,8 @@ actr::Result<NatsRegistryStore::SerialBlock> NatsRegistryStore::reserve_block(ui
 }
 
 actr::Result<uint64_t> NatsRegistryStore::allocate_serial(uint32_t realm) {
+  // A serial handed out while the registration cannot be stored would be lost to the realm.
+  ACTR_TRY_VOID(check_connected("allocating a serial"));
   SerialBlock& block = blocks_[realm];
   if (block.next == block.end) {
     ACTR_TRY(block, reserve_block(realm));
