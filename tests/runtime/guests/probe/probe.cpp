@@ -126,6 +126,33 @@ class Probe : public actr::Workload {
       }
       return last;
     }
+    // "call-for MS TYPE ROUTE DATA": calls one actor of TYPE (discovered once) again and again
+    // for MS milliseconds, each failure counted rather than ending the loop; answers
+    // "ok=N failed=M" and the first error, if any.
+    if (r == "call-for") {
+      auto a = split(arg, 4);
+      if (a.size() < 3) return actr::Reply::Err(actr::ActrError::invalid_argument("usage"));
+      long long ms = std::strtoll(a[0].c_str(), nullptr, 10);
+      auto id = ctx.discover({"", a[1], ""});
+      if (!id) return actr::Reply::Err(id.error());
+      actr::Bytes data = actr::to_bytes(a.size() > 3 ? a[3] : "");
+      auto now = [&] {
+        auto t = ctx.call(actr::Dest::shell(), "shell/time", {});
+        return t ? std::strtoll(actr::to_string(t.value()).c_str(), nullptr, 10) : 0;
+      };
+      long long end = now() + ms;
+      uint64_t ok = 0, failed = 0;
+      std::string first_error;
+      while (now() < end) {
+        auto reply = ctx.call(actr::Dest::actor(id.value()), a[2], data);
+        if (reply) {
+          ++ok;
+        } else if (failed++ == 0) {
+          first_error = " first-error=" + error_text(reply.error());
+        }
+      }
+      return text("ok=" + std::to_string(ok) + " failed=" + std::to_string(failed) + first_error);
+    }
     // "call-id REALM SERIAL ROUTE DATA"
     if (r == "call-id") {
       auto a = split(arg, 4);
