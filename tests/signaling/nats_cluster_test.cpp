@@ -13,7 +13,10 @@
 #include "signal_process.hpp"
 #include "signaling/client.hpp"
 #include "signaling/node_link.hpp"
+#include "signaling/server/nats_connection.hpp"
+#include "signaling/server/registration_record.hpp"
 #include "signaling/server/server.hpp"
+#include "signaling/server/server_id.hpp"
 #include "signaling/server/signing_key_file.hpp"
 #include "temp_dir.hpp"
 
@@ -110,6 +113,34 @@ class NatsClusterTest : public ::testing::Test {
     auto push = client.next_push(timeout);
     if (!push || !std::holds_alternative<ActorEvent>(*push)) return std::nullopt;
     return std::get<ActorEvent>(*push);
+  }
+
+  // The keys in actr_live (SERVER.REALM.SERIAL), read through a NATS connection of the test's.
+  std::set<std::string> live_keys() {
+    std::set<std::string> out;
+#ifdef ACTR_HAVE_NATS
+    auto nats = NatsConnection::connect({{nats_->url()}, 2000ms, "test"});
+    EXPECT_TRUE(nats) << nats.error().message;
+    if (!nats) return out;
+    kvConfig config;
+    kvConfig_Init(&config);
+    config.Bucket = "actr_live";
+    auto bucket = (*nats)->open_bucket(config);
+    EXPECT_TRUE(bucket) << bucket.error().message;
+    if (!bucket) return out;
+    kvKeysList list{};
+    if (kvStore_Keys(&list, bucket->get(), nullptr) == NATS_OK) {
+      for (int i = 0; i < list.Count; ++i) out.insert(list.Keys[i]);
+      kvKeysList_Destroy(&list);
+    }
+#endif
+    return out;
+  }
+
+  std::string server_id_of(const std::string& name) {
+    auto id = ensure_server_id(dir_.path() / name);
+    EXPECT_TRUE(id) << id.error().message;
+    return id ? *id : std::string();
   }
 
   TempDir dir_;
@@ -457,6 +488,104 @@ TEST_F(NatsClusterTest, SignalingRecoversWhenNatsRestarts) {
     EXPECT_EQ(discovered(*w, kEcho), echoes);
   }
   link->stop();
+}
+
+// A server killed with SIGKILL leaves its live entries in actr_live. Once it has been gone for a
+// server timeout, the running server with the smallest id deletes them, so they cannot come back
+// as ghosts; its node, moved to another server, has its entries written there under the same id.
+// A server started afterwards shows that actor once, at its new server.
+TEST_F(NatsClusterTest, AKilledServersLiveEntriesArePurgedAndItsNodesAreWrittenAgain) {
+  auto s1 = start("s1"), s3 = start("s3");
+  ASSERT_TRUE(s1 && s3);
+  SignalProcess victim({"--listen", "127.0.0.1:0", "--data-dir", (dir_.path() / "s2").string(),
+                        "--insecure-open", "--heartbeat", "0.3", "--nats", nats_->url(),
+                        "--signing-key-file", key_file_.string(), "--log-level", "warn"});
+  std::string line = victim.read_line(20s);
+  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+  std::string victim_url = line.substr(std::string("signaling: ").size());
+
+  std::atomic<int> connected{0};
+  NodeLinkHooks hooks;
+  hooks.on_connected = [&] { ++connected; };
+  NodeLinkOptions link_options;
+  link_options.server_url = victim_url;
+  link_options.fallback_urls = {s3->listen_address()};
+  link_options.initial_backoff = 20ms;
+  link_options.max_backoff = 200ms;
+  auto link = NodeLink::start(link_options, hooks);
+  RegisterParams params;
+  params.type = kEcho;
+  params.realm = 1;
+  params.advertised_address = "ws://127.0.0.1:9001";
+  size_t echo = link->add_actor(params);
+  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
+  uint64_t serial = link->registration(echo)->id.serial_number;
+  auto watcher = connect(s1->listen_address());
+  ASSERT_TRUE(watcher);
+  register_actor(*watcher, kCaller);
+  ASSERT_TRUE(
+      eventually([&] { return discovered(*watcher, kEcho) == std::set<uint64_t>{serial}; }));
+  const std::string victim_key = server_id_of("s2") + "." + registration_key(1, serial);
+  const std::string moved_key = server_id_of("s3") + "." + registration_key(1, serial);
+  EXPECT_TRUE(live_keys().count(victim_key));
+
+  EXPECT_EQ(victim.stop(SIGKILL), -1);
+  ASSERT_TRUE(eventually([&] { return connected == 2 && link->registration(echo); }));
+  EXPECT_EQ(link->registration(echo)->id.serial_number, serial);
+  std::set<std::string> keys;
+  EXPECT_TRUE(eventually(
+      [&] {
+        keys = live_keys();
+        return !keys.count(victim_key) && keys.count(moved_key);
+      },
+      10s))
+      << "the killed server's entry is still there, or the moved actor's is missing";
+  // Nothing of the running servers was deleted.
+  std::string s1_prefix = server_id_of("s1") + ".";
+  EXPECT_TRUE(std::any_of(keys.begin(), keys.end(),
+                          [&](const std::string& k) { return k.starts_with(s1_prefix); }));
+
+  // Another server restarts: it sees the actor once, where it is now.
+  watcher->close();
+  s1->stop();
+  s1 = start("s1");
+  ASSERT_TRUE(s1);
+  watcher = connect(s1->listen_address());
+  ASSERT_TRUE(watcher);
+  Registration caller = register_actor(*watcher, kCaller);
+  EXPECT_TRUE(
+      eventually([&] { return discovered(*watcher, kEcho) == std::set<uint64_t>{serial}; }));
+  std::this_thread::sleep_for(4 * kHeartbeat);  // past the server timeout: still there, once
+  auto found = watcher->discover(kEcho);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().id.serial_number, serial);
+  EXPECT_EQ(found->front().advertised_address, "ws://127.0.0.1:9001");
+  EXPECT_NE(caller.id.serial_number, serial);
+  link->stop();
+}
+
+// A server that finds its entry of a connected actor deleted by another (which took it for gone
+// after a stall) writes it again.
+TEST_F(NatsClusterTest, AServerWritesAgainItsEntryAnotherDeleted) {
+  auto s1 = start("s1");
+  ASSERT_TRUE(s1);
+  auto echo = connect(s1->listen_address());
+  ASSERT_TRUE(echo);
+  Registration e = register_actor(*echo, kEcho);
+  const std::string key = server_id_of("s1") + "." + registration_key(1, e.id.serial_number);
+  ASSERT_TRUE(eventually([&] { return live_keys().count(key) == 1; }));
+#ifdef ACTR_HAVE_NATS
+  auto nats = NatsConnection::connect({{nats_->url()}, 2000ms, "test"});
+  ASSERT_TRUE(nats);
+  kvConfig config;
+  kvConfig_Init(&config);
+  config.Bucket = "actr_live";
+  auto bucket = (*nats)->open_bucket(config);
+  ASSERT_TRUE(bucket);
+  ASSERT_EQ(kvStore_Delete(bucket->get(), key.c_str()), NATS_OK);
+#endif
+  EXPECT_TRUE(eventually([&] { return live_keys().count(key) == 1; }));
 }
 
 TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {

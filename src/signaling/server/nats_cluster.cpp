@@ -209,6 +209,7 @@ void NatsCluster::on_relay_message(natsConnection*, natsSubscription*, natsMsg* 
 void NatsCluster::set_alive(const std::string& server_id, OtherServer& server, bool alive) {
   if (server.alive == alive) return;
   server.alive = alive;
+  if (!alive) server.absent_since = Clock::now();
   if (alive) {
     spdlog::info("signal: server {} is up ({} live actors)", server_id, server.actors.size());
   } else {
@@ -241,6 +242,13 @@ void NatsCluster::on_live_entry(kvEntry* entry) {
       own_keys_.insert(*key);
     } else {
       own_keys_.erase(*key);
+      if (local_.count(*key)) {
+        // Another server purged it, taking this one for gone (it was cut off or stalled for
+        // longer than the server timeout): the actor is still connected here, so it is written
+        // again.
+        pending_.push_back(*key);
+        wake_.notify_all();
+      }
     }
     return;
   }
@@ -490,7 +498,10 @@ void NatsCluster::expire_servers() {
     if (was_disconnected_) {
       was_disconnected_ = false;
       resync_needed_ = true;
-      for (auto& [id, server] : others_) server.last_seen = now;
+      for (auto& [id, server] : others_) {
+        server.last_seen = now;
+        server.absent_since = now;  // nor does it purge anyone before a whole timeout
+      }
     }
     for (auto& [id, server] : others_) {
       if (server.alive && now - server.last_seen > options_.server_timeout) {
@@ -500,6 +511,37 @@ void NatsCluster::expire_servers() {
     resync_now = resync_needed_;
   }
   if (resync_now) resync();
+  purge_gone_servers();
+}
+
+void NatsCluster::purge_gone_servers() {
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard lock(mu_);
+    if (!nats_->connected()) return;
+    Clock::time_point now = Clock::now();
+    for (const auto& [id, server] : others_) {
+      if (server.alive && id < options_.server_id) return;  // that one purges
+    }
+    for (const auto& [id, server] : others_) {
+      if (server.alive || server.actors.empty() ||
+          now - server.absent_since < options_.server_timeout) {
+        continue;
+      }
+      spdlog::info("signal: deleting the {} live entries of server {}, gone for good",
+                   server.actors.size(), id);
+      for (const auto& [key, entry] : server.actors) {
+        doomed.push_back(id + "." + registration_key(key.first, key.second));
+      }
+    }
+  }
+  // The watcher removes them from others_ as it reads the deletions.
+  for (const std::string& name : doomed) {
+    if (natsStatus s = kvStore_Delete(live_.get(), name.c_str()); s != NATS_OK) {
+      spdlog::warn("signal: cannot delete {} in {}: {}", name, kLiveBucket, natsStatus_GetText(s));
+      return;  // tried again at the next check
+    }
+  }
 }
 
 void NatsCluster::resync() {

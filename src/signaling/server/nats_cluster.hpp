@@ -93,6 +93,8 @@ class NatsCluster final : public ClusterLink {
   struct OtherServer {
     bool alive = false;
     Clock::time_point last_seen{};
+    // Since when it is known not to run (or since this server started or reconnected to NATS).
+    Clock::time_point absent_since = Clock::now();
     std::map<ActorKey, LiveEntry> actors;  // its keys in actr_live
     bool other_key_logged = false;
   };
@@ -115,6 +117,9 @@ class NatsCluster final : public ClusterLink {
   void write(const ActorKey& key);
   void write_presence();
   void expire_servers();
+  // Deletes the live entries of servers gone for longer than the server timeout, when this
+  // server is the one of the running servers with the smallest id (one purges, not all).
+  void purge_gone_servers();
   void resync();
   static void on_relay_message(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
 
