@@ -42,6 +42,8 @@ class SignalProcess {
     if (out_ >= 0) ::close(out_);
   }
 
+  pid_t pid() const { return pid_; }
+
   // The next line of stdout, or "" when none arrives in time.
   std::string read_line(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
