@@ -34,6 +34,7 @@ struct SignalOptions {
   std::string turn_secret_file;
   std::vector<std::string> nats;
   std::string signing_key_file;
+  std::vector<std::string> accepted_signing_key_files;
   std::string log_level;
 };
 
@@ -111,6 +112,7 @@ Result<void> run(const SignalOptions& o) {
   ACTR_TRY_VOID(apply_turn(options, o));
   options.nats_urls = o.nats;
   if (!o.signing_key_file.empty()) options.signing_key_file = o.signing_key_file;
+  for (const auto& f : o.accepted_signing_key_files) options.accepted_signing_key_files.push_back(f);
   if (!o.nats.empty() && o.signing_key_file.empty()) {
     return make_error(
         "--nats needs --signing-key-file: every server of the realm signs credentials with the "
@@ -207,6 +209,10 @@ void add_signal_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--signing-key-file", options->signing_key_file,
                   "The realm's Ed25519 signing key, the same file at every server of the realm "
                   "(`actr signal keygen FILE`; default: the key kept in DATA_DIR)");
+  cmd->add_option("--accept-signing-key-file", options->accepted_signing_key_files,
+                  "Another signing key file of the realm (while rotating its key) whose "
+                  "credentials still prove an actor's id here; new ones are signed with "
+                  "--signing-key-file only; repeatable");
   cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, err, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "err", "off"}));
 

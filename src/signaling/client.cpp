@@ -382,6 +382,12 @@ actr::Result<Registration> Client::register_actor(const RegisterParams& params) 
   }
   std::copy(r.server_public_key().begin(), r.server_public_key().end(),
             out.server_public_key.begin());
+  for (const std::string& key : r.accepted_public_keys()) {
+    PublicKey k{};
+    if (key.size() != k.size()) return unexpected_reply("32-byte accepted public keys");
+    std::copy(key.begin(), key.end(), k.begin());
+    out.accepted_public_keys.push_back(k);
+  }
   ACTR_TRY(out.turn, turn_grants_from(r.turn()));
   return out;
 }

@@ -65,6 +65,7 @@ struct Registration {
   int64_t expires_at = 0;
   std::chrono::milliseconds heartbeat_interval{0};
   PublicKey server_public_key{};
+  std::vector<PublicKey> accepted_public_keys;  // RegisterReply.accepted_public_keys
   std::vector<TurnGrant> turn;
 };
 

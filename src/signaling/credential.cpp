@@ -141,13 +141,17 @@ actr::Result<CredentialClaims> CredentialVerifier::verify_signature(
   if (credential.signature.size() != crypto_sign_BYTES) {
     return credential_error(kCredentialMalformed, "signature is not 64 bytes");
   }
-  if (crypto_sign_verify_detached(
-          reinterpret_cast<const unsigned char*>(credential.signature.data()),
-          reinterpret_cast<const unsigned char*>(credential.signed_claims.data()),
-          credential.signed_claims.size(), key_.data()) != 0) {
-    return credential_error(kCredentialForged, "signature does not verify under the pinned key");
+  auto signed_by = [&](const PublicKey& key) {
+    return crypto_sign_verify_detached(
+               reinterpret_cast<const unsigned char*>(credential.signature.data()),
+               reinterpret_cast<const unsigned char*>(credential.signed_claims.data()),
+               credential.signed_claims.size(), key.data()) == 0;
+  };
+  if (signed_by(key_)) return credential.claims;
+  for (const PublicKey& key : also_) {
+    if (signed_by(key)) return credential.claims;
   }
-  return credential.claims;
+  return credential_error(kCredentialForged, "signature does not verify under the pinned key");
 }
 
 actr::Result<CredentialClaims> CredentialVerifier::verify(const Credential& credential,

@@ -72,6 +72,11 @@ class CredentialVerifier {
  public:
   explicit CredentialVerifier(PublicKey pinned, UnixClock clock = system_unix_seconds)
       : key_(pinned), clock_(std::move(clock)) {}
+  // Also accepts credentials signed by `also` (the realm's other keys while its signing key is
+  // rotated).
+  CredentialVerifier(PublicKey pinned, std::vector<PublicKey> also,
+                     UnixClock clock = system_unix_seconds)
+      : key_(pinned), also_(std::move(also)), clock_(std::move(clock)) {}
   // From the 32 bytes of RegisterReply.server_public_key.
   static actr::Result<CredentialVerifier> from_bytes(std::string_view public_key,
                                                      UnixClock clock = system_unix_seconds);
@@ -85,9 +90,11 @@ class CredentialVerifier {
   actr::Result<CredentialClaims> verify_signature(const Credential& credential) const;
 
   const PublicKey& public_key() const { return key_; }
+  const std::vector<PublicKey>& also_accepted() const { return also_; }
 
  private:
   PublicKey key_;
+  std::vector<PublicKey> also_;
   UnixClock clock_;
 };
 

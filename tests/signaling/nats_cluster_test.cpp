@@ -588,6 +588,89 @@ TEST_F(NatsClusterTest, AServerWritesAgainItsEntryAnotherDeleted) {
   EXPECT_TRUE(eventually([&] { return live_keys().count(key) == 1; }));
 }
 
+// Rotating the realm's signing key without new ids (docs/NETWORK.md): servers restarted one by
+// one with the new key and the old one accepted take the credentials the old key signed as proof
+// of identity, so a node moving between them keeps its actor's id and gets credentials signed by
+// the new key, together with the old key as still accepted (for its peers' credentials). Once
+// every credential is renewed, the servers drop the old key and the ids stay.
+TEST_F(NatsClusterTest, RotatingTheSigningKeyKeepsIds) {
+  auto new_key_file = dir_.path() / "new.key";
+  auto new_key = create_signing_key_file(new_key_file);
+  ASSERT_TRUE(new_key);
+  auto old_key = read_signing_key_file(key_file_);
+  ASSERT_TRUE(old_key);
+  // Servers restart on their ports, so that the node's list of servers holds.
+  auto start_with = [&](const std::string& name, uint16_t port,
+                        const std::filesystem::path& signing,
+                        std::vector<std::filesystem::path> accepted) {
+    ServerOptions o = options(name);
+    o.port = port;
+    o.signing_key_file = signing;
+    o.accepted_signing_key_files = std::move(accepted);
+    // The port may be held a moment longer by a socket of the stopped server: try again.
+    std::unique_ptr<Server> started;
+    eventually([&] {
+      auto server = Server::start(o);
+      if (server) started = std::move(*server);
+      return started != nullptr;
+    });
+    EXPECT_TRUE(started) << "cannot start " << name << " on port " << port;
+    return started;
+  };
+  auto s1 = start("s1"), s2 = start("s2");
+  ASSERT_TRUE(s1 && s2);
+  const uint16_t p1 = s1->port(), p2 = s2->port();
+  std::atomic<int> connected{0};
+  NodeLinkHooks hooks;
+  hooks.on_connected = [&] { ++connected; };
+  NodeLinkOptions link_options;
+  link_options.server_url = s1->listen_address();
+  link_options.fallback_urls = {s2->listen_address()};
+  link_options.initial_backoff = 20ms;
+  link_options.max_backoff = 200ms;
+  auto link = NodeLink::start(link_options, hooks);
+  RegisterParams params;
+  params.type = kEcho;
+  params.realm = 1;
+  params.advertised_address = "ws://127.0.0.1:9001";
+  size_t echo = link->add_actor(params);
+  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
+  const Registration before = *link->registration(echo);
+
+  // s2 signs with the new key and accepts the old one; the node moves there when s1 stops.
+  s2->stop();
+  s2 = start_with("s2", p2, new_key_file, {key_file_});
+  ASSERT_TRUE(s2);
+  s1->stop();
+  ASSERT_TRUE(eventually([&] {
+    auto reg = link->registration(echo);
+    return connected == 2 && reg && reg->server_public_key == *new_key;
+  }));
+  Registration rotated = *link->registration(echo);
+  EXPECT_EQ(rotated.id, before.id) << "the old key's credential did not keep the id";
+  EXPECT_TRUE(CredentialVerifier(*new_key).verify(rotated.credential, 1));
+  EXPECT_FALSE(CredentialVerifier(old_key->public_key()).verify(rotated.credential, 1));
+  EXPECT_EQ(rotated.accepted_public_keys, std::vector<PublicKey>{old_key->public_key()});
+  // A node verifying with what its registration tells accepts peers of either key.
+  CredentialVerifier node_view(rotated.server_public_key, rotated.accepted_public_keys);
+  EXPECT_TRUE(node_view.verify(before.credential, 1));
+  EXPECT_TRUE(node_view.verify(rotated.credential, 1));
+
+  // The rotation is over: s1 with the new key alone; the node moves there and keeps its id.
+  s1 = start_with("s1", p1, new_key_file, {});
+  ASSERT_TRUE(s1);
+  s2->stop();
+  ASSERT_TRUE(eventually([&] { return connected == 3 && link->registration(echo); }));
+  EXPECT_EQ(link->registration(echo)->id, before.id);
+  EXPECT_TRUE(link->registration(echo)->accepted_public_keys.empty());
+  // The old key no longer proves anything there.
+  ClientOptions o;
+  o.credentials = {before.credential};
+  auto refused = Client::connect(s1->listen_address(), o);
+  EXPECT_FALSE(refused);
+  link->stop();
+}
+
 TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {
   ServerOptions o = options("s1");
   o.signing_key_file.clear();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -264,9 +265,17 @@ void NodeNetwork::on_registration_changed() {
   std::lock_guard lock(mu_);
   if (!link_) return;
   bool changed = false;
+  // The keys peers' credentials may be signed with: the servers' as the actors' registrations
+  // tell them, and the other keys the realm accepts while its signing key is rotated.
+  std::vector<signaling::PublicKey> keys;
+  auto add_key = [&keys](const signaling::PublicKey& key) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  };
   for (size_t i = 0; i < link_handles_.size(); ++i) {
     auto reg = link_->registration(link_handles_[i]);
     if (!reg) continue;
+    add_key(reg->server_public_key);
+    for (const auto& key : reg->accepted_public_keys) add_key(key);
     auto& current = registrations_[i];
     if (serving_ && current && current->id.serial_number != reg->id.serial_number) {
       spdlog::error(
@@ -274,7 +283,6 @@ void NodeNetwork::on_registration_changed() {
           "the node restarts",
           members_[i].key, to_string(reg->id), to_string(current->id));
     }
-    if (!verifier_) verifier_.emplace(reg->server_public_key);
     member_by_serial_[reg->id.serial_number] = i;
     auto& stored = stored_[members_[i].key];
     if (stored.serial != reg->id.serial_number || stored.credential != reg->credential) {
@@ -282,6 +290,12 @@ void NodeNetwork::on_registration_changed() {
       changed = true;
     }
     current = std::move(reg);
+  }
+  if (!keys.empty()) {
+    std::vector<signaling::PublicKey> also(keys.begin() + 1, keys.end());
+    if (!verifier_ || verifier_->public_key() != keys.front() || verifier_->also_accepted() != also) {
+      verifier_.emplace(keys.front(), std::move(also));
+    }
   }
   if (changed) {
     if (auto saved = save_identities(identities_path_, stored_); !saved) {

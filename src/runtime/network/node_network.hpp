@@ -110,7 +110,8 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   std::vector<std::optional<signaling::Registration>> registrations_;  // by member
   std::vector<size_t> link_handles_;
   std::map<uint64_t, size_t> member_by_serial_;
-  std::optional<signaling::CredentialVerifier> verifier_;  // pinned at the first registration
+  // The signing keys of the actors' current registrations (and the keys those accept).
+  std::optional<signaling::CredentialVerifier> verifier_;
   StoredIdentities stored_;
   std::map<std::pair<uint32_t, uint64_t>, std::string> directory_;  // remote id -> address
   std::map<std::string, size_t> round_robin_;

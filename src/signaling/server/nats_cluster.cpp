@@ -282,16 +282,21 @@ void NatsCluster::on_presence_entry(kvEntry* entry, bool initial) {
     return;
   }
   proto::ServerPresence presence;
+  auto known_key = [&](const std::string& key) {
+    if (key == std::string(options_.signing_key.begin(), options_.signing_key.end())) return true;
+    return std::any_of(options_.accepted_keys.begin(), options_.accepted_keys.end(),
+                       [&](const PublicKey& k) { return key == std::string(k.begin(), k.end()); });
+  };
   if (presence.ParseFromArray(kvEntry_Value(entry), kvEntry_ValueLen(entry)) &&
       !presence.signing_public_key().empty() && !server.other_key_logged &&
-      presence.signing_public_key() !=
-          std::string(options_.signing_key.begin(), options_.signing_key.end())) {
+      !known_key(presence.signing_public_key())) {
     // Its credentials do not verify here, nor this server's there: ids cannot move between
     // the two, and nodes pinned to one key refuse peers registered at the other.
     server.other_key_logged = true;
     spdlog::error(
-        "signal: server {} ({}) signs with another key than this server: give every server of "
-        "the realm the same --signing-key-file",
+        "signal: server {} ({}) signs with a key this server does not accept: give every server "
+        "of the realm the same --signing-key-file (while rotating it, the other key as "
+        "--accept-signing-key-file)",
         server_id, presence.listen_address());
   }
   Clock::time_point now = Clock::now();

@@ -67,6 +67,7 @@ class NatsCluster final : public ClusterLink {
     std::chrono::milliseconds heartbeat_interval{10000};  // presence is rewritten this often
     std::chrono::milliseconds server_timeout{30000};      // a silent server is gone after this
     PublicKey signing_key{};  // announced, so a server with another key is noticed
+    std::vector<PublicKey> accepted_keys;  // other keys of the realm accepted here (rotation)
   };
 
   // Opens the buckets, reads what the other servers hold, withdraws what this server left behind,

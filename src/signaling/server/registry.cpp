@@ -62,7 +62,7 @@ Registry::Registry(RegistryOptions options, std::unique_ptr<RegistryStore> store
     : options_(std::move(options)),
       store_(std::move(store)),
       issuer_(std::move(issuer)),
-      verifier_(issuer_.public_key(), options_.clock),
+      verifier_(issuer_.public_key(), options_.accepted_keys, options_.clock),
       defer_(std::move(defer)) {}
 
 void Registry::describe(const LiveActor& actor, proto::Candidate* out) {
@@ -273,6 +273,9 @@ void Registry::on_register(RegistryPeer& peer, const proto::Envelope& env) {
   r->set_credential_expires_at(credential.claims.expires_at);
   r->set_heartbeat_interval_ms(static_cast<uint32_t>(options_.heartbeat_interval.count()));
   r->set_server_public_key(std::string(issuer_.public_key().begin(), issuer_.public_key().end()));
+  for (const PublicKey& key : options_.accepted_keys) {
+    r->add_accepted_public_keys(std::string(key.begin(), key.end()));
+  }
   add_turn_grants(options_, reg.id, issued, *r->mutable_turn());
   peer.send(std::move(reply));
   spdlog::info("signal: {} up at {} from {}", id_text(reg.id), reg.advertised_address,

@@ -69,6 +69,9 @@ struct RegistryOptions {
   UnixClock clock = system_unix_seconds;
   std::vector<TurnServerAddress> turn_servers;  // see ServerOptions
   std::string turn_secret;
+  // Credentials signed by these keys prove an actor's identity as well as the issuer's own (a
+  // realm rotating its signing key); nodes are told them at registration.
+  std::vector<PublicKey> accepted_keys;
 };
 
 class Registry {

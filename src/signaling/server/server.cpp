@@ -37,10 +37,11 @@ using SteadyClock = std::chrono::steady_clock;
 struct Session;
 
 struct Server::Core {
-  explicit Core(ServerOptions o, std::unique_ptr<RegistryStore> s, CredentialIssuer i)
+  explicit Core(ServerOptions o, std::unique_ptr<RegistryStore> s, CredentialIssuer i,
+                std::vector<PublicKey> accepted_keys)
       : options(std::move(o)),
         registry({options.credential_ttl, options.heartbeat_interval, options.type_matches,
-                  options.clock, options.turn_servers, options.turn_secret},
+                  options.clock, options.turn_servers, options.turn_secret, accepted_keys},
                  std::move(s), std::move(i),
                  [this](std::function<void()> fn) { net::post(io, std::move(fn)); }),
         admission(options.connection_limits) {}
@@ -477,7 +478,13 @@ actr::Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
         "cannot share a realm through NATS; run it without --nats or rebuild with libnats");
 #endif
   }
-  auto core = std::make_unique<Core>(std::move(options), std::move(store), std::move(*issuer));
+  std::vector<PublicKey> accepted_keys;
+  for (const auto& file : options.accepted_signing_key_files) {
+    ACTR_TRY(CredentialIssuer other, read_signing_key_file(file));
+    if (other.public_key() != issuer->public_key()) accepted_keys.push_back(other.public_key());
+  }
+  auto core = std::make_unique<Core>(std::move(options), std::move(store), std::move(*issuer),
+                                     std::move(accepted_keys));
 
   beast::error_code ec;
   auto address = net::ip::make_address(core->options.address, ec);
@@ -518,7 +525,8 @@ actr::Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
     };
     NatsCluster::Options cluster_options{
         server_id, "ws://" + core->options.address + ":" + std::to_string(core->port),
-        core->options.heartbeat_interval, core->heartbeat_timeout(), core->registry.public_key()};
+        core->options.heartbeat_interval, core->heartbeat_timeout(), core->registry.public_key(),
+        core->registry.verifier().also_accepted()};
     ACTR_TRY(core->cluster,
              NatsCluster::start(std::move(nats), std::move(cluster_options), std::move(events)));
     core->registry.set_cluster(core->cluster.get());
@@ -539,11 +547,15 @@ void Server::stop() {
   // Aborted sockets finish their operations at once; the deadline only guards against a peer
   // stuck in a close handshake.
   auto deadline = SteadyClock::now() + std::chrono::seconds(2);
-  while (core->connection_count > 0 && SteadyClock::now() < deadline) {
+  while ((!core->stopping || core->connection_count > 0) && SteadyClock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   core->io.stop();
   core->thread.join();
+  // Closed by shut_down() unless the I/O thread stopped first: the port is free once stop()
+  // returns (a server started again on it at once must be able to bind it).
+  beast::error_code ignored;
+  core->acceptor.close(ignored);
   // The I/O thread no longer runs: nothing calls the cluster link from now on. Stopping it
   // writes the down of the actors the shutdown closed and withdraws this server's presence.
   core->registry.set_cluster(nullptr);

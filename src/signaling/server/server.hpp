@@ -56,6 +56,11 @@ struct ServerOptions {
   // The realm's signing key (signing_key_file.hpp), the same file at every server of the realm;
   // required with NATS. Empty: the key kept in signaling.db.
   std::filesystem::path signing_key_file;
+  // Other signing key files of the realm whose credentials this server still accepts as proof of
+  // an actor's identity (in the upgrade, to keep a serial, to renew) while the realm's key is
+  // rotated; it signs with `signing_key_file` (or its own key) only. docs/NETWORK.md "Rotating
+  // the signing key".
+  std::vector<std::filesystem::path> accepted_signing_key_files;
   // Serials reserved at a time per realm (registry_store.hpp).
   uint64_t serial_block_size = 1000;
   // The limit of each NATS request (the I/O thread waits for those a registration makes).
