@@ -16,6 +16,7 @@
 #include "runtime/network/node_network.hpp"
 #include "signaling/client.hpp"
 #include "signaling/server/server.hpp"
+#include "signaling/server/signing_key_file.hpp"
 #include "support/coturn.hpp"
 #include "support/missing.hpp"
 
@@ -70,6 +71,7 @@ class NetworkTest : public ::testing::Test {
     options.enrollment.tokens.push_back({kToken, {}});
     options.credential_ttl = ttl;
     options.heartbeat_interval = 200ms;
+    if (server_options_) server_options_(options);
     auto server = signaling::server::Server::start(options);
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
@@ -161,6 +163,7 @@ class NetworkTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::function<void(signaling::server::ServerOptions&)> server_options_;  // applied last
   std::unique_ptr<signaling::server::Server> server_;
   std::vector<std::unique_ptr<signaling::Client>> clients_;
   uint64_t raw_caller_serial_ = 0;
@@ -455,6 +458,53 @@ TEST_F(NetworkTest, NodesReRegisterWithTheirIdsAfterAServerRestart) {
   size_t down = hooks.find("on_signaling_disconnected");
   ASSERT_NE(down, std::string::npos) << hooks;
   EXPECT_NE(hooks.find("on_signaling_connected", down), std::string::npos) << hooks;
+}
+
+// The realm's signing key is rotated (docs/NETWORK.md "Rotating the signing key"): the server
+// restarts signing with the new key and accepting the old one, then with the new key alone. The
+// nodes keep their ids and call each other at every step, over the connection they had: each
+// takes the keys its registration names for its peers' credentials, old and new.
+TEST_F(NetworkTest, NodesKeepTheirIdsAndCallEachOtherAcrossASigningKeyRotation) {
+  auto old_key = dir_ / "realm.key", new_key = dir_ / "new.key";
+  ASSERT_TRUE(signaling::server::create_signing_key_file(old_key));
+  ASSERT_TRUE(signaling::server::create_signing_key_file(new_key));
+  auto use_keys = [&](std::filesystem::path signing, std::vector<std::filesystem::path> accepted) {
+    server_options_ = [=](signaling::server::ServerOptions& o) {
+      o.signing_key_file = signing;
+      o.accepted_signing_key_files = accepted;
+    };
+  };
+  use_keys(old_key, {});
+  start_server();
+  uint16_t port = server_->port();
+  auto* a = start_member("a", probe_actor("alpha"));
+  auto* b = start_member("b", probe_actor("beta"));
+  ASSERT_TRUE(a && b);
+  auto alpha = a->actors()[0]->id(), beta = b->actors()[0]->id();
+  ASSERT_EQ(call_id(a, b, "echo", "before"), "before");
+  auto restart = [&] {
+    server_->stop();
+    server_.reset();
+    ASSERT_TRUE(eventually([&] {
+      return !a->network()->signaling_connected() && !b->network()->signaling_connected();
+    }));
+    start_server(std::chrono::seconds(3600), port);
+    ASSERT_TRUE(eventually([&] {
+      return a->network()->signaling_connected() && b->network()->signaling_connected();
+    }));
+  };
+  for (int step = 0; step < 2; ++step) {
+    if (step == 0) use_keys(new_key, {old_key});
+    if (step == 1) use_keys(new_key, {});
+    restart();
+    EXPECT_EQ(a->network()->ids()[0].serial_number, alpha.serial_number) << "step " << step;
+    EXPECT_EQ(b->network()->ids()[0].serial_number, beta.serial_number) << "step " << step;
+    EXPECT_TRUE(eventually([&] { return call_id(a, b, "echo", "by-id") == "by-id"; }))
+        << "step " << step << ": " << call_id(a, b, "echo", "by-id");
+    EXPECT_TRUE(eventually([&] { return call_id(b, a, "echo", "back") == "back"; }))
+        << "step " << step << ": " << call_id(b, a, "echo", "back");
+    EXPECT_TRUE(eventually([&] { return call(a, "alpha", "call", "beta echo found") == "found"; }));
+  }
 }
 
 TEST_F(NetworkTest, CredentialsAreRenewedBeforeExpiryAndALapsedOneStopsTraffic) {
