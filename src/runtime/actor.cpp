@@ -81,6 +81,22 @@ std::string Actor::label() const { return mailbox_key_ + " (" + to_string(id_) +
 // Accepting messages (any thread)
 
 void Actor::deliver(Message m, std::function<void(Status)> accepted) {
+  admit(std::move(m), std::move(accepted));
+}
+
+void Actor::deliver_call(Message m) { admit(std::move(m), nullptr); }
+
+// Without `accepted` (deliver_call), a refusal settles the call's reply slot itself: no callback
+// to allocate per call.
+void Actor::answer(Message& m, const std::function<void(Status)>& accepted, Status s) {
+  if (accepted) {
+    accepted(std::move(s));
+  } else if (s.is_err() && m.reply) {
+    m.reply->settle(CallResult::Err(s.error()));
+  }
+}
+
+void Actor::admit(Message&& m, std::function<void(Status)> accepted) {
   State s = state_.load();
   if (s == State::Failed) {
     auto f = failure();
@@ -94,36 +110,40 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
                seconds_text(std::max(left, std::chrono::milliseconds(0)));
       }
     }
-    accepted(Status::Err(ActrError::unavailable(std::move(why))));
+    answer(m, accepted, Status::Err(ActrError::unavailable(std::move(why))));
     return;
   }
   if (s == State::Created || s == State::Stopping || s == State::Stopped) {
-    accepted(Status::Err(ActrError::unavailable("actor " + label() + " is not running")));
+    answer(m, accepted,
+           Status::Err(ActrError::unavailable("actor " + label() + " is not running")));
     return;
   }
-  if (auto bad = invalid_text(m)) {
-    accepted(Status::Err(ActrError::invalid_argument(*bad)));
+  if (auto bad = m.text_checked ? std::nullopt : invalid_text(m)) {
+    answer(m, accepted, Status::Err(ActrError::invalid_argument(*bad)));
     return;
   }
   if (m.caller && !admits(*m.caller)) {
-    accepted(Status::Err(ActrError::permission_denied(
-        "actor " + to_string(*m.caller) + " may not call actor " + label() + " (ACL)")));
+    answer(m, accepted,
+           Status::Err(ActrError::permission_denied("actor " + to_string(*m.caller) +
+                                                    " may not call actor " + label() + " (ACL)")));
     return;
   }
   if (std::find(m.chain.begin(), m.chain.end(), id_.serial_number) != m.chain.end()) {
-    accepted(Status::Err(ActrError::unavailable(
-        "call cycle: actor " + label() +
-        " is waiting for this call chain to finish, and a component instance cannot be "
-        "re-entered (A -> B -> A, or call(local))")));
+    answer(m, accepted,
+           Status::Err(ActrError::unavailable(
+               "call cycle: actor " + label() +
+               " is waiting for this call chain to finish, and a component instance cannot be "
+               "re-entered (A -> B -> A, or call(local))")));
     return;
   }
   const MailboxConfig& mc = node_.config().mailbox;
   if (m.payload.size() > mc.max_payload_bytes ||
       (m.chunk && m.chunk->payload.size() > mc.max_payload_bytes)) {
-    accepted(Status::Err(ActrError::invalid_argument(
-        "payload of " +
-        std::to_string(std::max(m.payload.size(), m.chunk ? m.chunk->payload.size() : 0)) +
-        " bytes exceeds the node's limit of " + std::to_string(mc.max_payload_bytes))));
+    answer(m, accepted,
+           Status::Err(ActrError::invalid_argument(
+               "payload of " +
+               std::to_string(std::max(m.payload.size(), m.chunk ? m.chunk->payload.size() : 0)) +
+               " bytes exceeds the node's limit of " + std::to_string(mc.max_payload_bytes))));
     return;
   }
   bool lossy = m.kind == Message::Kind::Stream && is_latency_first(m.payload_type);
@@ -132,11 +152,12 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
     queued_.fetch_sub(1);
     if (lossy) {  // latency-first chunks are dropped under pressure, as their type allows
       dropped_.fetch_add(1);
-      accepted(Status::Ok());
+      answer(m, accepted, Status::Ok());
       return;
     }
-    accepted(Status::Err(ActrError::unavailable("mailbox of actor " + label() + " is full (" +
-                                                std::to_string(mc.hard_limit) + " messages)")));
+    answer(m, accepted,
+           Status::Err(ActrError::unavailable("mailbox of actor " + label() + " is full (" +
+                                              std::to_string(mc.hard_limit) + " messages)")));
     return;
   }
   if (n >= mc.backpressure_threshold && pressure_armed_.exchange(false)) {
@@ -145,16 +166,16 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
       return p.on_mailbox_backpressure(workload::types::BackpressureEvent{n, threshold});
     });
   }
-  auto self = shared_from_this();
   MailboxStore* store = node_.store();
   if (config_.mailbox != MailboxKind::Durable || !store || lossy) {
     // Queued at once, on the sender's thread: lanes order what waits, even while the actor's
     // worker is busy.
     enqueue(Item{std::move(m), {}, {}});
     schedule_pump();
-    accepted(Status::Ok());
+    answer(m, accepted, Status::Ok());
     return;
   }
+  auto self = shared_from_this();
   StoredMessage stored;
   stored.mailbox = mailbox_key_;
   stored.lane = m.lane;
@@ -164,18 +185,21 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
                                        Result<AppendOutcome> r) mutable {
     if (!r) {
       self->queued_.fetch_sub(1);
-      accepted(Status::Err(
-          ActrError::unavailable("mailbox of actor " + self->label() +
-                                 " could not store the message: " + r.error().message)));
+      answer(m, accepted,
+             Status::Err(
+                 ActrError::unavailable("mailbox of actor " + self->label() +
+                                        " could not store the message: " + r.error().message)));
       return;
     }
     if (r->status == AppendStatus::Duplicate) {
       self->queued_.fetch_sub(1);
       if (m.kind == Message::Kind::Call) {
-        accepted(Status::Err(ActrError::invalid_argument(
-            "request id `" + m.request_id + "` was already accepted by actor " + self->label())));
+        answer(m, accepted,
+               Status::Err(ActrError::invalid_argument("request id `" + m.request_id +
+                                                       "` was already accepted by actor " +
+                                                       self->label())));
       } else {
-        accepted(Status::Ok());  // a repeated tell is the same tell: accepted once
+        answer(m, accepted, Status::Ok());  // a repeated tell is the same tell: accepted once
       }
       return;
     }
@@ -183,7 +207,7 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
     self->remember(r->id);
     self->enqueue(Item{std::move(m), {}, {}});
     self->schedule_pump();
-    accepted(Status::Ok());
+    answer(m, accepted, Status::Ok());
   });
 }
 
@@ -226,7 +250,7 @@ void Actor::forget(int64_t store_id) {
 // ---------------------------------------------------------------------------------------------
 // The worker side: queue, fibers, export calls
 
-void Actor::enqueue(Item item, bool front) {
+void Actor::enqueue(Item&& item, bool front) {
   {
     std::lock_guard lock(queue_mu_);
     State s = state_.load();
@@ -246,10 +270,30 @@ void Actor::enqueue(Item item, bool front) {
 
 void Actor::schedule_pump() {
   if (pump_posted_.exchange(true)) return;
-  post_claimed([this] {
-    pump_posted_.store(false);
-    pump();
-  });
+  Worker& there = target();
+  if (&there == Worker::current()) {
+    // A message from an actor of the same worker (or from a handler here): the worker's own
+    // queue, not a post through the io_context.
+    there.defer({&Actor::run_pump, this, 0});
+  } else {
+    there.send({&Actor::run_pump, this, 0});  // lock-free hand-off to the other thread
+  }
+}
+
+// Deferred tasks hold a raw Actor*: actors outlive the worker threads (Node stops its pool before
+// it drops them), and the pool runs every deferred task before its threads end.
+void Actor::run_pump(void* actor, uint64_t) {
+  auto* self = static_cast<Actor*>(actor);
+  if (!self->claim()) {  // another worker took the actor meanwhile: it runs there
+    self->post_claimed([self] {
+      self->pump_posted_.store(false);
+      self->pump();
+    });
+    return;
+  }
+  self->pump_posted_.store(false);
+  self->pump();
+  self->release_if_idle();
 }
 
 Worker& Actor::target() {
@@ -294,13 +338,14 @@ void Actor::rescue() {
   });
 }
 
-std::optional<Actor::Item> Actor::take_next() {
+void Actor::take_next(std::optional<Item>& into) {
   std::lock_guard lock(queue_mu_);
   auto& q = !signal_q_.empty() ? signal_q_ : reliable_q_;
-  if (q.empty()) return std::nullopt;
-  Item item = std::move(q.front());
-  q.pop_front();
-  return item;
+  if (q.empty()) {
+    into.reset();
+  } else {
+    q.pop_front_into(into);
+  }
 }
 
 bool Actor::queues_empty() {
@@ -313,8 +358,7 @@ std::vector<Actor::Item> Actor::take_all(std::optional<State> new_state) {
   if (new_state) state_.store(*new_state);
   std::vector<Item> items;
   for (auto* q : {&signal_q_, &reliable_q_}) {
-    for (auto& item : *q) items.push_back(std::move(item));
-    q->clear();
+    q->drain([&](Item item) { items.push_back(std::move(item)); });
   }
   return items;
 }
@@ -336,20 +380,27 @@ void Actor::pump() {
   if (s != State::Running && s != State::Stopping) return;
   in_pump_ = true;
   int budget = 64;  // then yield the worker to other actors
+  bool drained = false;
   while (!busy_ && budget-- > 0) {
     if (pending_component_) try_tier_up();  // between two calls
-    std::optional<Item> next = take_next();
-    if (!next) break;
-    Item item = std::move(*next);
-    if (item.message) {
+    take_next(running_);
+    if (!running_) {
+      drained = true;
+      break;
+    }
+    if (running_->message) {
       uint64_t left = queued_.fetch_sub(1) - 1;
       if (left < node_.config().mailbox.backpressure_threshold) pressure_armed_.store(true);
     }
     busy_ = true;
-    run_fiber([this, item = std::move(item)]() mutable { process(item); });
+    run_fiber([this] {  // captures no more than fits a std::function without allocating
+      process(*running_);
+      running_.reset();
+    });
   }
   in_pump_ = false;
-  bool more = !queues_empty();
+  // Found empty just now: a message queued since then scheduled a pump of its own.
+  bool more = !drained && !queues_empty();
   if (more && !busy_) {
     schedule_pump();
   } else if (!more && !busy_ && on_idle_) {
@@ -372,7 +423,6 @@ void Actor::run_fiber(std::function<void()> body) {
 }
 
 void Actor::resume() {
-  auto keep_alive = shared_from_this();
   Worker* here = Worker::current();
   {
     CurrentActor current(this);
@@ -388,37 +438,65 @@ void Actor::resume() {
   }
 }
 
-CallResult Actor::suspend(std::function<void(std::function<void(CallResult)>)> start) {
-  auto waiter = std::make_shared<Waiter>();
-  waiter_ = waiter;
-  std::weak_ptr<Actor> weak = weak_from_this();
-  Worker* worker = &this->worker();  // the call resumes where it runs
-  start([weak, waiter, worker](CallResult r) {
-    // Completed before the fiber switched away (same thread): no switch needed at all.
-    // (`suspended` is only ever read and written on the actor's worker thread.)
-    if (worker->in_this_thread() && !waiter->suspended) {
-      waiter->result = std::move(r);
-      return;
-    }
-    boost::asio::post(worker->io(), [weak, waiter, r = std::move(r)]() mutable {
-      auto self = weak.lock();
-      if (!self || waiter->result || self->waiter_ != waiter) return;
-      waiter->result = std::move(r);
-      self->resume();
-      self->release_if_idle();
-    });
-  });
-  if (!waiter->result) {
-    waiter->suspended = true;
+uint64_t Actor::begin_wait() {
+  wait_result_.reset();
+  wait_suspended_ = false;
+  wait_worker_.store(&worker(), std::memory_order_relaxed);  // the call resumes where it runs
+  uint64_t wait = ++waits_;
+  wait_.store(wait, std::memory_order_release);
+  return wait;
+}
+
+CallResult Actor::end_wait() {
+  if (!wait_result_) {
+    wait_suspended_ = true;
     *sink_ = std::move(*sink_).resume();
   }
-  waiter_.reset();
-  return std::move(*waiter->result);
+  wait_.store(0, std::memory_order_relaxed);
+  wait_suspended_ = false;
+  CallResult r = std::move(*wait_result_);
+  wait_result_.reset();
+  return r;
+}
+
+void Actor::wake(uint64_t wait, CallResult r) {
+  if (wait_.load(std::memory_order_acquire) != wait) return;  // late: that wait is over
+  Worker* worker = wait_worker_.load(std::memory_order_relaxed);
+  if (worker->in_this_thread()) {
+    settle_wait(wait, std::move(r));
+    return;
+  }
+  // The reply travels with the task (the only allocation of a call across workers here).
+  worker->send({&Actor::run_wakeup, new Wakeup{this, wait, std::move(r)}, 0});
+}
+
+void Actor::run_wakeup(void* arg, uint64_t) {
+  std::unique_ptr<Wakeup> w(static_cast<Wakeup*>(arg));
+  w->actor->settle_wait(w->wait, std::move(w->result));
+}
+
+void Actor::settle_wait(uint64_t wait, CallResult r) {
+  if (wait_.load(std::memory_order_relaxed) != wait || wait_result_) return;
+  wait_result_ = std::move(r);
+  // Completed before the fiber switched away: no switch needed at all. Else it resumes from the
+  // worker's loop: this may run inside another actor's fiber (a callee answering on this worker).
+  if (wait_suspended_)
+    wait_worker_.load(std::memory_order_relaxed)->defer({&Actor::run_resume, this, wait});
+}
+
+void Actor::run_resume(void* actor, uint64_t wait) {
+  static_cast<Actor*>(actor)->resume_wait(wait);
+}
+
+void Actor::resume_wait(uint64_t wait) {
+  if (wait_.load(std::memory_order_relaxed) != wait || !wait_result_ || !wait_suspended_) return;
+  resume();
+  release_if_idle();
 }
 
 void Actor::cancel_wait(const std::string& why) {
-  if (waiter_ && !waiter_->result && waiter_->suspended) {
-    waiter_->result = CallResult::Err(ActrError::unavailable(why));
+  if (wait_.load(std::memory_order_relaxed) != 0 && !wait_result_ && wait_suspended_) {
+    wait_result_ = CallResult::Err(ActrError::unavailable(why));
     resume();
   }
 }
@@ -444,9 +522,22 @@ void Actor::process(Item& item) {
 }
 
 void Actor::process_dispatch(Message& m) {
-  context_ = CallContext{id_, m.caller, m.request_id, m.chain, m.lane};
-  auto started = std::chrono::steady_clock::now();
-  auto r = proxy_->dispatch(workload::types::RpcEnvelope{m.request_id, m.route_key, m.payload});
+  // The message lends its fields to the context and the envelope for the export call (a failure
+  // below dead-letters the whole message, so they go back afterwards).
+  workload::types::RpcEnvelope envelope{std::move(m.request_id), std::move(m.route_key),
+                                        std::move(m.payload)};
+  context_.emplace(
+      CallContext{&id_, std::move(m.caller), envelope.request_id, std::move(m.chain), m.lane});
+  // The export call's fiber started just now (run_fiber): resume() read the clock for it.
+  Worker* here = Worker::current();
+  auto started =
+      here && here->guest_running() ? here->guest_started_at() : std::chrono::steady_clock::now();
+  auto r = proxy_->dispatch(envelope);
+  m.request_id = std::move(envelope.request_id);
+  m.route_key = std::move(envelope.route_key);
+  m.payload = std::move(envelope.payload);
+  m.caller = std::move(context_->caller);
+  m.chain = std::move(context_->chain);
   context_.reset();
   auto elapsed = std::chrono::steady_clock::now() - started;
   stats_.dispatches.fetch_add(1);
@@ -476,6 +567,15 @@ void Actor::process_dispatch(Message& m) {
 }
 
 Actor::RouteMetrics& Actor::route_metrics(const std::string& route) {
+  // Most actors are called on one route over and over: the last one is kept at hand.
+  if (last_route_metrics_ && route == last_route_) return *last_route_metrics_;
+  RouteMetrics& rm = find_route_metrics(route);
+  last_route_ = route;
+  last_route_metrics_ = &rm;
+  return rm;
+}
+
+Actor::RouteMetrics& Actor::find_route_metrics(const std::string& route) {
   // Route keys come from callers: past kMaxRouteSeries distinct ones they share one series.
   auto it = route_metrics_.find(route);
   if (it != route_metrics_.end()) return it->second;
@@ -529,9 +629,8 @@ void Actor::process_stream(Message& m) {
 
 bool Actor::deliver_chunk(Message& m) {
   const DataStream& c = *m.chunk;
-  context_ =
-      CallContext{id_, m.caller, "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence),
-                  m.chain, m.lane};
+  std::string request_id = "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence);
+  context_ = CallContext{&id_, m.caller, request_id, m.chain, m.lane};
   auto r = proxy_->on_data_stream(c, m.caller.value_or(ActrId{}));
   context_.reset();
   if (!r) {
@@ -549,7 +648,7 @@ bool Actor::deliver_chunk(Message& m) {
 }
 
 void Actor::run_hook(const std::string& request_id, const HookFn& hook) {
-  context_ = CallContext{id_, std::nullopt, request_id, {}, Lane::Signal};
+  context_ = CallContext{&id_, std::nullopt, request_id, {}, Lane::Signal};
   auto r = hook(*proxy_);
   context_.reset();
   // A trap of on-error is not reported to on-error again (it would trap again, for ever).

@@ -4,13 +4,14 @@
 // at a time, each on its own fiber, from start to end on one worker; imports that wait (call,
 // call-raw, tell and stream sends waiting for acceptance) suspend that fiber and the worker serves
 // other actors meanwhile. The worker that runs the actor holds it (owner_) until it is idle; any
-// other thread that wants to run it posts to that worker. Between calls, while guest code of
-// another actor holds its home worker for longer than kPatience, its next call runs on another
-// worker, so one actor that computes does not stall the others of its worker.
-// Messages that arrive while a call is suspended wait in the mailbox (no interleaving): an actor's
-// state is only ever touched by one call at a time. A message whose call chain contains an actor
-// that is already waiting on that chain (A -> B -> A, or call(local)) is refused at once with
-// `unavailable` instead of deadlocking.
+// other thread that wants to run it hands it to that worker (Worker::defer on the same thread,
+// Worker::send from another: no post through the io_context on the call path). Between calls, while
+// guest code of another actor holds its home worker for longer than kPatience, its next call runs
+// on another worker, so one actor that computes does not stall the others of its worker. Messages
+// that arrive while a call is suspended wait in the mailbox (no interleaving): an actor's state is
+// only ever touched by one call at a time. A message whose call chain contains an actor that is
+// already waiting on that chain (A -> B -> A, or call(local)) is refused at once with `unavailable`
+// instead of deadlocking.
 #pragma once
 
 #include <atomic>
@@ -32,6 +33,7 @@
 #include "runtime/endpoint.hpp"
 #include "runtime/metrics/counter.hpp"
 #include "runtime/metrics/histogram.hpp"
+#include "runtime/ring.hpp"
 #include "runtime/vocabulary.hpp"
 #include "runtime/worker_pool.hpp"
 #include "wasi/state.hpp"
@@ -76,6 +78,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   uint64_t dropped_chunks() const { return dropped_.load(); }
 
   void deliver(Message message, std::function<void(Status)> accepted) override;
+  void deliver_call(Message message) override;
   // This actor's ACL admits `caller` (discovery and delivery; callers from outside the node's
   // actors, the shell and the gateway, are the operator's and always admitted).
   bool admits(const ActrId& caller) const;
@@ -125,17 +128,43 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   wasi::WasiState* wasi_state() const { return wasi_.get(); }
   Node& node() { return node_; }
   // Suspends the running export call until `start`'s completion runs (from any thread), or the
-  // actor stops (then `unavailable`). Must be called inside an export call.
-  CallResult suspend(std::function<void(std::function<void(CallResult)>)> start);
+  // actor stops (then `unavailable`). Must be called inside an export call. `start(resume)` gets
+  // the completion, a callable small enough to live inside a std::function without allocating.
+  template <class Start>
+  CallResult suspend(Start&& start) {
+    uint64_t wait = begin_wait();
+    start(Resumer{this, wait});
+    return end_wait();
+  }
+  // The completion of a suspended call: settles it once, from any thread; a late or repeated
+  // settlement (the wait was cancelled, the actor stopped) is ignored. Trivially copyable.
+  struct Resumer {
+    Actor* actor;
+    uint64_t wait;
+    void operator()(CallResult r) const { actor->wake(wait, std::move(r)); }
+  };
   // Data streams registered by this actor (register-stream), with their delivery state.
   Status register_stream(const std::string& stream_id);
   Status unregister_stream(const std::string& stream_id);
 
  private:
-  struct Waiter {
-    std::optional<CallResult> result;
-    bool suspended = false;
+  // The wait of the running export call (one at a time per actor): numbered, so that a late
+  // completion of an earlier wait finds it gone.
+  uint64_t begin_wait();
+  CallResult end_wait();
+  void wake(uint64_t wait, CallResult r);
+  // On the wait's worker: `r` settles `wait` if it is still the current one and unsettled.
+  void settle_wait(uint64_t wait, CallResult r);
+  // On the wait's worker: resumes the fiber if it is suspended on `wait`, now settled.
+  void resume_wait(uint64_t wait);
+  static void run_pump(void* actor, uint64_t);
+  static void run_resume(void* actor, uint64_t wait);
+  struct Wakeup {  // a completion from another thread, on its way to the wait's worker
+    Actor* actor;
+    uint64_t wait;
+    CallResult result;
   };
+  static void run_wakeup(void* wakeup, uint64_t);
   static constexpr size_t kMaxEarlyChunks = 4096;
   static constexpr size_t kMaxRouteSeries = 64;
   struct RouteMetrics {
@@ -144,6 +173,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
     std::shared_ptr<metrics::Histogram> duration;
   };
   RouteMetrics& route_metrics(const std::string& route);
+  RouteMetrics& find_route_metrics(const std::string& route);
   struct StreamState {
     std::optional<uint64_t> next;         // next sequence to deliver
     std::map<uint64_t, Message> pending;  // reliable chunks that arrived early
@@ -154,13 +184,16 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
     std::string hook_request_id;
   };
 
+  // deliver() and deliver_call(): `accepted` null for the latter.
+  void admit(Message&& m, std::function<void(Status)> accepted);
+  static void answer(Message& m, const std::function<void(Status)>& accepted, Status s);
   Result<void> instantiate();
   // Drops the instance (and its WASI state) as this actor, so that resource destructors find it.
   void discard_instance();
   // Moves to pending_component_ if one is waiting and no call runs (worker thread).
   void try_tier_up();
   // Thread-safe (the queues are shared with senders); pump() runs on the worker.
-  void enqueue(Item item, bool front = false);
+  void enqueue(Item&& item, bool front = false);
   void schedule_pump();
   // The worker to post work to: the owner, if one holds the actor; else home, or while home is
   // held by long guest code (and the actor is running), another.
@@ -174,7 +207,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void post_claimed(std::function<void()> fn);
   // The same from a handler already on some worker (a timer's): here if it can be claimed.
   void run_claimed(std::function<void()> fn);
-  std::optional<Item> take_next();
+  // The next item (signal lane first) into `into`, or `into` empty.
+  void take_next(std::optional<Item>& into);
   bool queues_empty();
   std::vector<Item> take_all(std::optional<State> new_state);
   void drop(Item item, const std::string& why);
@@ -247,16 +281,25 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::shared_ptr<wasi::WasiState> wasi_;
   std::optional<Proxy> proxy_;
   std::mutex queue_mu_;
-  std::deque<Item> signal_q_, reliable_q_;  // guarded by queue_mu_
+  Ring<Item> signal_q_, reliable_q_;  // guarded by queue_mu_
   std::atomic<bool> pump_posted_{false};
   bool busy_ = false;
   bool in_pump_ = false;
   boost::context::fiber fiber_;
   boost::context::fiber* sink_ = nullptr;
-  std::shared_ptr<Waiter> waiter_;
+  // The wait of the running call: its number (0: none) and worker, read by completions on any
+  // thread; its result and whether the fiber switched away for it (the worker's thread only).
+  std::atomic<uint64_t> wait_{0};
+  std::atomic<Worker*> wait_worker_{nullptr};
+  uint64_t waits_ = 0;  // numbers given so far
+  std::optional<CallResult> wait_result_;
+  bool wait_suspended_ = false;
+  std::optional<Item> running_;  // the message or hook whose export call starts next
   std::optional<CallContext> context_;
   std::map<std::string, StreamState> streams_;
-  std::map<std::string, RouteMetrics> route_metrics_;
+  std::map<std::string, RouteMetrics> route_metrics_;  // entries stay put: pointers to them last
+  std::string last_route_;
+  RouteMetrics* last_route_metrics_ = nullptr;
   std::deque<std::chrono::steady_clock::time_point> restart_times_;
   std::chrono::milliseconds backoff_{0};
   std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_, revive_timer_;

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/vocabulary.hpp"
@@ -11,9 +12,10 @@
 namespace actr::runtime {
 
 struct CallContext {
-  ActrId self;
+  const ActrId* self;  // the actor's own id, which outlives its calls (not copied per call)
   std::optional<ActrId> caller;
-  std::string request_id;
+  // Text that outlives the export call (the envelope's id, a hook's name): not copied per call.
+  std::string_view request_id;
   std::vector<uint64_t> chain;  // the incoming message's chain; outgoing calls add self
   Lane lane = Lane::Reliable;
 };

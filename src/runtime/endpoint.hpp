@@ -16,6 +16,14 @@ class Endpoint {
   // full or the actor is not running, invalid-argument when the payload is too large, ...).
   // A refused call's reply slot is not settled by the endpoint: the caller does that.
   virtual void deliver(Message message, std::function<void(Status)> accepted) = 0;
+  // A call (message.reply set): a refusal settles the reply slot. What Node::send_call uses; an
+  // endpoint that can refuse without a callback (a local actor) saves allocating one per call.
+  virtual void deliver_call(Message message) {
+    auto slot = message.reply;
+    deliver(std::move(message), [slot = std::move(slot)](Status s) {
+      if (s.is_err()) slot->settle(CallResult::Err(s.error()));
+    });
+  }
 };
 
 }  // namespace actr::runtime

@@ -66,9 +66,10 @@ class HostImports final : public workload::host::Host {
     m.route_key = route_key;
     m.payload = payload;
     m.caller = actor->id();
+    m.text_checked = true;  // lifted strings, the node's own id and type
     auto ep = endpoint.value();
-    return to_status(actor->suspend([&](std::function<void(CallResult)> resume) {
-      ep->deliver(std::move(m), [resume = std::move(resume)](Status s) {
+    return to_status(actor->suspend([&](Actor::Resumer resume) {
+      ep->deliver(std::move(m), [resume](Status s) {
         resume(s.is_ok() ? CallResult::Ok() : CallResult::Err(s.error()));
       });
     }));
@@ -93,7 +94,7 @@ class HostImports final : public workload::host::Host {
     Network* network = actor->node().network();
     if (!network) return R::Err(found.error());
     auto remote = std::make_shared<std::optional<ActrId>>();
-    CallResult r = actor->suspend([&](std::function<void(CallResult)> resume) {
+    CallResult r = actor->suspend([&](Actor::Resumer resume) {
       network->discover(target_type, actor->id(), [remote, resume](R d) {
         if (d.is_err()) return resume(CallResult::Err(d.error()));
         *remote = d.value();
@@ -134,12 +135,13 @@ class HostImports final : public workload::host::Host {
     m.lane = payload_type.tag() == PayloadType::Tag::RpcSignal ? Lane::Signal : Lane::Reliable;
     m.request_id = "data-stream:" + chunk.stream_id + ":" + std::to_string(chunk.sequence);
     m.caller = actor->id();
+    m.text_checked = true;  // lifted strings, the node's own id and type
     m.chunk = chunk;
     m.payload_type = payload_type;
     auto ep = endpoint.value();
     (void)ctx;
-    return to_status(actor->suspend([&](std::function<void(CallResult)> resume) {
-      ep->deliver(std::move(m), [resume = std::move(resume)](Status s) {
+    return to_status(actor->suspend([&](Actor::Resumer resume) {
+      ep->deliver(std::move(m), [resume](Status s) {
         resume(s.is_ok() ? CallResult::Ok() : CallResult::Err(s.error()));
       });
     }));
@@ -169,7 +171,7 @@ class HostImports final : public workload::host::Host {
 
   ::actr::Result<ActrId> get_self_id() override {
     ACTR_TRY(auto who, caller_of("get-self-id"));
-    return who.second->self;
+    return *who.second->self;
   }
   ::actr::Result<std::optional<ActrId>> get_caller_id() override {
     ACTR_TRY(auto who, caller_of("get-caller-id"));
@@ -177,7 +179,7 @@ class HostImports final : public workload::host::Host {
   }
   ::actr::Result<std::string> get_request_id() override {
     ACTR_TRY(auto who, caller_of("get-request-id"));
-    return who.second->request_id;
+    return std::string(who.second->request_id);
   }
 
  private:
@@ -191,10 +193,12 @@ class HostImports final : public workload::host::Host {
     m.route_key = route_key;
     m.payload = payload;
     m.caller = actor.id();
-    m.chain = ctx.chain;
+    m.text_checked = true;                  // lifted strings, the node's own id and type
+    m.chain.reserve(ctx.chain.size() + 1);  // one allocation, not a copy and then a regrowth
+    m.chain.assign(ctx.chain.begin(), ctx.chain.end());
     m.chain.push_back(actor.id().serial_number);
-    return actor.suspend([&](std::function<void(CallResult)> resume) {
-      actor.node().send_call(std::move(endpoint), std::move(m), actor.worker(), std::move(resume));
+    return actor.suspend([&](Actor::Resumer resume) {
+      actor.node().send_call(std::move(endpoint), std::move(m), actor.worker(), resume);
     });
   }
 };

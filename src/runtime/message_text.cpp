@@ -6,15 +6,18 @@ namespace actr::runtime {
 
 namespace {
 
+// Every message is checked: the text of what to say is only built for one that fails.
 std::optional<std::string> check(std::string_view what, const std::string& text) {
+  if (unicode::validate_utf8(text)) return std::nullopt;
   std::string why;
-  if (unicode::validate_utf8(text, &why)) return std::nullopt;
+  unicode::validate_utf8(text, &why);
   return std::string(what) + " is not valid UTF-8: " + why;
 }
 
 std::optional<std::string> check_type(std::string_view whose, const ActrType& type) {
   for (const std::string* part : {&type.manufacturer, &type.name, &type.version}) {
-    if (auto bad = check(std::string(whose) + " type", *part)) return bad;
+    if (unicode::validate_utf8(*part)) continue;
+    return check(std::string(whose) + " type", *part);
   }
   return std::nullopt;
 }

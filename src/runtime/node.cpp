@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <fstream>
 #include <future>
@@ -523,7 +524,15 @@ void Node::notify_all(const std::string& request_id, const Actor::HookFn& hook) 
 }
 
 std::string Node::next_request_id() {
-  return request_prefix_ + "-" + std::to_string(request_counter_.fetch_add(1) + 1);
+  // One allocation per id (a call makes one): the text is built in place.
+  char digits[24];
+  digits[0] = '-';
+  auto end =
+      std::to_chars(digits + 1, digits + sizeof digits, request_counter_.fetch_add(1) + 1).ptr;
+  std::string id;
+  id.reserve(request_prefix_.size() + static_cast<size_t>(end - digits));
+  id.append(request_prefix_).append(digits, end);
+  return id;
 }
 
 void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
@@ -535,10 +544,8 @@ void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker
   } else {
     boost::asio::post(timer_worker.io(), [deadlines, slot] { deadlines->add(slot); });
   }
-  message.reply = slot;
-  endpoint->deliver(std::move(message), [slot](Status s) {
-    if (s.is_err()) slot->settle(CallResult::Err(s.error()));
-  });
+  message.reply = std::move(slot);
+  endpoint->deliver_call(std::move(message));
 }
 
 void Node::call(std::string_view target, std::string route_key, Bytes payload,

@@ -1,6 +1,7 @@
 #include "runtime/worker_pool.hpp"
 
 #include <atomic>
+#include <boost/asio/post.hpp>
 
 namespace actr::runtime {
 
@@ -8,23 +9,37 @@ namespace {
 
 thread_local Worker* tls_worker = nullptr;
 
+// Deferred tasks run between polls, at most kDeferredTurn in a row: a caller and callee calling
+// back and forth on one worker never starve handlers posted from other threads.
+constexpr size_t kDeferredTurn = 256;
+
+}  // namespace
+
 // An idle worker polls for `spin` before it sleeps, which saves the wake-up of a message that
 // arrives a few microseconds later (a reply from another worker of this node). Polling that keeps
 // finding nothing only burns a core that another thread (the transport, another node on the same
 // machine) needs, so it adapts: after kMaxMisses idle periods in a row where polling found
 // nothing the worker sleeps at once, and tries polling again every kRetryEvery idle periods.
-void run_worker(boost::asio::io_context& io, std::chrono::microseconds spin) {
+void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
   constexpr unsigned kMaxMisses = 4;
   constexpr unsigned kRetryEvery = 32;
+  boost::asio::io_context& io = worker.io();
   unsigned misses = 0, idle = 0;
   while (!io.stopped()) {
-    if (io.poll() > 0) continue;
+    bool polled = io.poll() > 0;
+    bool sent = worker.run_inbox(kDeferredTurn);
+    // Whatever those handlers deferred runs now; the worker never sleeps with tasks deferred.
+    if (worker.run_deferred(kDeferredTurn) || polled || sent) continue;
     ++idle;
     if (spin.count() > 0 && (misses < kMaxMisses || idle % kRetryEvery == 0)) {
+      // Tasks from other workers come through the inbox, a load to check; the io_context (an
+      // epoll_wait each poll) is polled every kPollEvery turns only.
+      constexpr unsigned kPollEvery = 16;
       auto until = std::chrono::steady_clock::now() + spin;
       bool ran = false;
-      while (!ran && std::chrono::steady_clock::now() < until && !io.stopped()) {
-        ran = io.poll() > 0;
+      for (unsigned turn = 1; !ran && std::chrono::steady_clock::now() < until && !io.stopped();
+           ++turn) {
+        ran = worker.run_inbox(kDeferredTurn) || (turn % kPollEvery == 0 && io.poll() > 0);
       }
       if (ran) {
         misses = 0;
@@ -32,11 +47,55 @@ void run_worker(boost::asio::io_context& io, std::chrono::microseconds spin) {
       }
       ++misses;
     }
-    if (io.run_one() == 0) break;  // out of work: the pool is stopping
+    if (!worker.prepare_to_sleep()) continue;
+    size_t ran = io.run_one();
+    worker.woke();
+    if (ran == 0) break;  // out of work: the pool is stopping
+  }
+  while (worker.run_inbox(SIZE_MAX) || worker.run_deferred(SIZE_MAX)) {
   }
 }
 
-}  // namespace
+void Worker::send(Task task) {
+  if (!inbox_.push(task)) {
+    boost::asio::post(io_, [task] { task.run(task.arg, task.tag); });
+    return;
+  }
+  // Pairs with the fence in prepare_to_sleep(): either the worker sees this task before it sleeps
+  // or this sees it asleep and wakes it with an empty handler.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false)) {
+    boost::asio::post(io_, [] {});
+  }
+}
+
+bool Worker::prepare_to_sleep() {
+  sleeping_.store(true, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (!inbox_.maybe_nonempty()) return true;
+  sleeping_.store(false, std::memory_order_relaxed);
+  return false;
+}
+
+bool Worker::run_inbox(size_t budget) {
+  size_t ran = 0;
+  Task task;
+  while (ran < budget && inbox_.pop(task)) {
+    task.run(task.arg, task.tag);
+    ++ran;
+  }
+  return ran > 0;
+}
+
+bool Worker::run_deferred(size_t budget) {
+  size_t ran = 0;
+  while (ran < budget && !deferred_.empty()) {
+    Task task = deferred_.pop_front();
+    task.run(task.arg, task.tag);
+    ++ran;
+  }
+  return ran > 0;
+}
 
 WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -52,7 +111,7 @@ WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {
       w->thread_id_ = std::this_thread::get_id();
       tls_worker = w;
       started.fetch_add(1);
-      run_worker(w->io(), spin);
+      run_worker(*w, spin);
     });
   }
   // Actors ask in_this_thread() from the first handler on: the ids must be set before.
@@ -78,8 +137,10 @@ std::chrono::nanoseconds Worker::held_for(std::chrono::steady_clock::time_point 
 }
 
 Worker& WorkerPool::pick(Worker& home, std::chrono::nanoseconds patience) {
-  // Every message asks: the common case (home runs no guest code) reads no clock.
-  if (workers_.size() < 2 || !home.guest_running()) return home;
+  // Every message asks: the common cases read no clock. Home runs no guest code; or the sender is
+  // home's own guest code (a call between two actors of one worker), which lets go of home as soon
+  // as it waits, and if it computes on instead the balancer rescues what it sent.
+  if (workers_.size() < 2 || !home.guest_running() || &home == Worker::current()) return home;
   auto now = std::chrono::steady_clock::now();
   if (home.held_for(now) <= patience) return home;
   Worker* best = &home;

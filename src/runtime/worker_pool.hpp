@@ -8,9 +8,13 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "runtime/ring.hpp"
+#include "runtime/task_inbox.hpp"
 
 namespace actr::runtime {
 
@@ -30,15 +34,47 @@ class Worker {
   void guest_stopped() { guest_since_.store(0, std::memory_order_relaxed); }
   // How long guest code has held this worker without a break (zero when none runs).
   std::chrono::nanoseconds held_for(std::chrono::steady_clock::time_point now) const;
+  // When the running stretch of guest code started (guest_running() only): an export call that
+  // starts now reads its start time here instead of the clock again.
+  std::chrono::steady_clock::time_point guest_started_at() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(guest_since_.load(std::memory_order_relaxed)));
+  }
   // Whether guest code runs here now (no clock read: cheap enough for every message).
   bool guest_running() const { return guest_since_.load(std::memory_order_relaxed) != 0; }
 
+  // Work this worker gives itself: a message to an actor it runs, the resumption of a call
+  // answered here. Queued without the io_context (no mutex, no allocated handler), run by the
+  // worker's loop as soon as the running handler returns, a bounded number between two polls of
+  // the io_context so that messages from other threads and timers keep their turn. `run(arg,
+  // tag)` must stay valid until it runs: the pool runs every deferred task before its threads end.
+  struct Task {
+    void (*run)(void* arg, uint64_t tag);
+    void* arg;
+    uint64_t tag;
+  };
+  // On this worker's thread only (in_this_thread()).
+  void defer(Task task) { deferred_.push_back(task); }
+  // From any thread: runs `task` on this worker, through a lock-free queue (wakes the worker if it
+  // sleeps). Falls back to a post through the io_context when that queue is full.
+  void send(Task task);
+
  private:
   friend class WorkerPool;
+  // Runs deferred tasks (those they defer too) until none is left or `budget` ran; whether any ran.
+  bool run_deferred(size_t budget);
+  // Runs the tasks other threads sent (at most `budget`); whether any ran.
+  bool run_inbox(size_t budget);
+  // Before the worker sleeps in the io_context: false (and not sleeping) when a task came in.
+  bool prepare_to_sleep();
+  void woke() { sleeping_.store(false, std::memory_order_relaxed); }
   boost::asio::io_context io_{1};
   std::thread::id thread_id_;
   size_t index_ = 0;
   std::atomic<std::chrono::steady_clock::rep> guest_since_{0};
+  Ring<Task> deferred_;  // this worker's thread only
+  TaskInbox<Task, 1024> inbox_;
+  std::atomic<bool> sleeping_{false};
 };
 
 class WorkerPool {
@@ -55,13 +91,15 @@ class WorkerPool {
   size_t size() const { return workers_.size(); }
   Worker& at(size_t i) { return *workers_[i % workers_.size()]; }
   // Where an actor whose home is `home` runs its next call: home, unless guest code has held home
-  // for longer than `patience`; then the other worker held least (home when all are held).
+  // for longer than `patience`; then the other worker held least (home when all are held). Asked
+  // on home's own thread, home (the sender is the guest code holding it).
   Worker& pick(Worker& home, std::chrono::nanoseconds patience);
   // Lets every queued handler run, then ends the threads.
   void stop();
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  static void run_worker(Worker& worker, std::chrono::microseconds spin);
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;

@@ -52,6 +52,9 @@ struct Message {
   // Mailbox bookkeeping.
   int64_t store_id = 0;   // row in the durable store; 0 for the memory lane
   uint32_t attempts = 0;  // traps so far
+  // Every string was checked as UTF-8 already: lifted from a guest (the canonical ABI checks) or
+  // made by the node. A receiver skips its own check then; not carried across nodes.
+  bool text_checked = false;
 };
 
 }  // namespace actr::workload

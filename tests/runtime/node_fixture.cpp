@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "runtime/config.hpp"
+#include "support/missing.hpp"
 
 namespace actr::test {
 
@@ -45,5 +46,29 @@ std::string text(const workload::CallResult& r) {
 }
 
 workload::Bytes bytes(const std::string& s) { return workload::Bytes(s.begin(), s.end()); }
+
+void ProbeNodeTest::SetUp() {
+  if (!std::filesystem::exists(guest_path("runtime_probe"))) {
+    ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
+  }
+}
+
+void ProbeNodeTest::TearDown() {
+  if (node_) node_->stop();
+  node_.reset();
+  if (!dir_.empty()) std::filesystem::remove_all(dir_);
+}
+
+runtime::Node& ProbeNodeTest::start(const std::string& toml) {
+  dir_ = fresh_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  node_ = start_node(toml, dir_);
+  if (!node_) throw std::runtime_error("node did not start");
+  return *node_;
+}
+
+std::string ProbeNodeTest::call(const std::string& target, const std::string& route,
+                                const std::string& payload) {
+  return text(node_->call_sync(target, route, bytes(payload)));
+}
 
 }  // namespace actr::test

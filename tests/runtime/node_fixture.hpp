@@ -24,4 +24,18 @@ std::unique_ptr<runtime::Node> start_node(const std::string& toml, const std::fi
 std::string text(const workload::CallResult& r);  // reply bytes or "<case>: <message>"
 workload::Bytes bytes(const std::string& s);
 
+// A node of runtime_probe actors started from TOML, stopped and removed after the test; skips
+// when the probe guest was not built.
+class ProbeNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  runtime::Node& start(const std::string& toml);
+  std::string call(const std::string& target, const std::string& route,
+                   const std::string& payload = "");
+
+  std::filesystem::path dir_;
+  std::unique_ptr<runtime::Node> node_;
+};
+
 }  // namespace actr::test

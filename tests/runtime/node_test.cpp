@@ -16,32 +16,7 @@ namespace {
 using workload::ActrError;
 using workload::CallResult;
 
-class NodeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!std::filesystem::exists(guest_path("runtime_probe"))) {
-      ACTR_SKIP_MISSING("runtime_probe.wasm was not built (no wasm32 toolchain)");
-    }
-  }
-  void TearDown() override {
-    if (node_) node_->stop();
-    node_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  runtime::Node& start(const std::string& toml) {
-    dir_ = fresh_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    node_ = start_node(toml, dir_);
-    if (!node_) throw std::runtime_error("node did not start");
-    return *node_;
-  }
-  std::string call(const std::string& target, const std::string& route,
-                   const std::string& payload = "") {
-    return text(node_->call_sync(target, route, bytes(payload)));
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<runtime::Node> node_;
-};
+class NodeTest : public ProbeNodeTest {};
 
 TEST_F(NodeTest, CallsReachTheWorkloadByTypeAndById) {
   start(probe_actor("alpha") + probe_actor("beta"));

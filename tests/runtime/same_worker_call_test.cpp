@@ -1,0 +1,87 @@
+// Calls between actors of one worker: the callee runs from the worker's own task queue (no post
+// through the io_context) and the caller resumes from it when the reply comes. These check that
+// the semantics of a call do not depend on that path: nesting, cycles, deadlines, many callers.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "node_fixture.hpp"
+#include "support/missing.hpp"
+
+namespace actr::test {
+namespace {
+
+class SameWorkerCallTest : public ProbeNodeTest {};
+
+TEST_F(SameWorkerCallTest, ANestedChainOnOneWorkerRunsAndUnwinds) {
+  start("workers = 1\n" + probe_actor("alpha") + probe_actor("beta") + probe_actor("gamma"));
+  // alpha waits on beta, which waits on gamma: three fibers suspended on one thread at once.
+  EXPECT_EQ(call("alpha", "call", "beta call gamma echo deep"), "deep");
+  EXPECT_EQ(call("alpha", "call-loop", "50 beta count x"), "50");
+  EXPECT_EQ(call("beta", "get"), "50");
+}
+
+TEST_F(SameWorkerCallTest, ACalleeThatCallsBackIsRefusedAndBothStillServe) {
+  start("workers = 1\n" + probe_actor("alpha") + probe_actor("beta"));
+  std::string r = call("alpha", "call", "beta call alpha echo back");
+  EXPECT_EQ(r.rfind("unavailable: call cycle: actor alpha#0 (1:1)", 0), 0u) << r;
+  // The callee calls a third party on the way back instead: fine.
+  EXPECT_EQ(call("alpha", "call", "beta echo ok"), "ok");
+  EXPECT_EQ(call("beta", "call", "alpha echo ok too"), "ok too");
+}
+
+// alpha (1:1) and beta (1:3) share worker 0; spinner (1:2) is on worker 1. alpha's call to beta is
+// a same-worker call whose callee waits on a call that never answers in time: alpha's deadline
+// ends its wait, and alpha serves its next calls while beta still waits.
+TEST_F(SameWorkerCallTest, TheCallersDeadlineEndsAWaitOnACalleeOfItsWorker) {
+  start("workers = 2\ncall_timeout_ms = 300\n" + probe_actor("alpha") +
+        probe_actor("spinner", "deadline_ms = 1500\nrestart = { backoff_ms = 10 }") +
+        probe_actor("beta"));
+  EXPECT_EQ(call("alpha", "call", "beta call spinner spin"), "timed-out");
+  EXPECT_EQ(call("alpha", "echo", "free again"), "free again");
+  // beta answers once the spinner trapped at its deadline (and alpha, gone, never hears it).
+  std::string r;
+  for (int i = 0; i < 100 && r != "back"; ++i) {
+    r = call("beta", "echo", "back");
+    if (r != "back") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(r, "back");
+  EXPECT_EQ(call("alpha", "call", "beta echo after"), "after");
+}
+
+// Eight callers on one worker, each running a loop of calls to the same callee at once: every
+// call is answered, and the callee ran them one at a time (its counter saw each once).
+TEST_F(SameWorkerCallTest, ManyCallersOnOneCallee) {
+  for (unsigned workers : {1u, 2u}) {
+    SCOPED_TRACE("workers = " + std::to_string(workers));
+    start("workers = " + std::to_string(workers) + "\n" + probe_actor("caller", "instances = 8") +
+          probe_actor("callee"));
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> replies;
+    for (int i = 1; i <= 8; ++i) {
+      node_->call(std::to_string(i), "call-loop", bytes("100 callee count x"),
+                  [&](workload::CallResult r) {
+                    std::lock_guard lock(mu);
+                    replies.push_back(text(r));
+                    cv.notify_all();
+                  });
+    }
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return replies.size() == 8; });
+    }
+    for (const auto& r : replies) {
+      EXPECT_TRUE(!r.empty() && r.find_first_not_of("0123456789") == std::string::npos) << r;
+    }
+    EXPECT_EQ(call("callee", "get"), "800");
+    TearDown();
+  }
+}
+
+}  // namespace
+}  // namespace actr::test
