@@ -816,6 +816,9 @@ class Wrapper {
     std::vector<const Func*> indirect, direct;
     for (const auto* f : imports_) (f->needs.memory ? indirect : direct).push_back(f);
 
+    // The main module is core module 0, before the glue, as wit-component writes it: tools that
+    // split a component's modules (jco transpile's `NAME.core.wasm`) take the first as the main.
+    uint32_t main_module = b_.module(core_);
     std::optional<uint32_t> shim;
     std::map<const Func*, uint32_t> core_funcs;
     if (!indirect.empty()) {
@@ -843,7 +846,7 @@ class Wrapper {
       }
       args.emplace_back(module, b_.core_bundle(std::move(exports)));
     }
-    main_ = b_.core_instantiate(b_.module(core_), std::move(args));
+    main_ = b_.core_instantiate(main_module, std::move(args));
     if (memory_needed_) b_.alias_core_export(main_, "memory", ast::Sort::CoreMemory);
 
     if (indirect.empty() && !initialize_) return {};
