@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "component/binary/decoder.hpp"
+#include "component/linker/pre_cache.hpp"
 #include "component/validate/validator.hpp"
 
 namespace actr::component {
@@ -38,7 +39,7 @@ Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c, Modu
 
 }  // namespace
 
-Component::Component() = default;
+Component::Component() : pre_cache_(std::make_unique<link::PreCache>()) {}
 Component::~Component() = default;
 
 Result<std::shared_ptr<const Component>> Component::load(wasm::Engine& engine,

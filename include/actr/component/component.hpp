@@ -17,6 +17,9 @@ struct Component;
 struct Definition;
 }  // namespace ast
 class TypeModel;  // src/component/validate/type_model.hpp
+namespace link {
+struct PreCache;  // src/component/linker/pre_cache.hpp
+}
 
 class Component {
  public:
@@ -41,6 +44,8 @@ class Component {
   // The resolved types of the component and of every component nested in it, as validation
   // computed them (instantiation reads them; nothing is resolved twice).
   const TypeModel& types() const { return *types_; }
+  // The instance pres Linker::instantiate made for this component (they live as long as it).
+  link::PreCache& pre_cache() const { return *pre_cache_; }
 
   ~Component();
   Component(const Component&) = delete;
@@ -52,6 +57,7 @@ class Component {
   std::shared_ptr<const ast::Component> ast_;
   std::map<const ast::Definition*, std::shared_ptr<wasm::Module>> modules_;
   std::shared_ptr<const TypeModel> types_;
+  std::unique_ptr<link::PreCache> pre_cache_;
 };
 
 }  // namespace actr::component

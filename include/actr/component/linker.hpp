@@ -37,6 +37,7 @@ namespace actr::component {
 
 class Component;  // component.hpp: a decoded, validated, compiled component
 class Instance;
+class InstancePre;
 namespace link {
 struct FuncItem;
 }
@@ -82,7 +83,10 @@ class Linker {
 
   // When set, imported functions without a host definition are linked to a function that traps
   // with "unknown import `<instance>#<name>` called" instead of failing instantiation.
-  void trap_unknown_imports(bool on) { trap_unknown_imports_ = on; }
+  void trap_unknown_imports(bool on) {
+    trap_unknown_imports_ = on;
+    changed();
+  }
 
   // Imports of instances whose name starts with `prefix` (e.g. "wasi:http/") that the host does
   // not define still link: their functions trap with "`<instance>#<name>` <why>", their resources
@@ -90,6 +94,7 @@ class Linker {
   // component uses, and one that never calls them runs.
   void deny_imports(std::string prefix, std::string why) {
     denied_.emplace_back(std::move(prefix), std::move(why));
+    changed();
   }
   // The `why` of the deny_imports() rule that covers import `what` ("instance#name"), or null.
   const std::string* denial(std::string_view what) const {
@@ -99,8 +104,19 @@ class Linker {
     return nullptr;
   }
 
+  // Instantiates `component`, which must outlive the instance. Repeated instantiations of one
+  // component with the same definitions reuse the InstancePre the first one made.
   Result<std::unique_ptr<Instance>> instantiate(const Component& component,
                                                 const wasm::StoreLimits& limits = {}) const;
+
+  // Resolves what every instance of `component` linked by this linker shares: the host
+  // definitions its imports name are looked up and type-checked now (a missing one fails here).
+  // The pre keeps what it resolved; later changes to the linker do not affect it. `component`
+  // must outlive the pre.
+  Result<std::shared_ptr<const InstancePre>> instantiate_pre(const Component& component) const;
+
+  // Changes whenever a definition or rule changes: pres are reused only for the same value.
+  uint64_t generation() const { return generation_; }
 
   struct HostFuncDef {
     FuncType type;
@@ -122,10 +138,44 @@ class Linker {
   bool traps_unknown_imports() const { return trap_unknown_imports_; }
 
  private:
+  friend class InstancePre;
+  struct Snapshot {};
+  // A copy of `other`'s definitions and rules (what an InstancePre keeps).
+  Linker(const Linker& other, Snapshot);
+
   wasm::Engine& engine_;
   std::map<std::string, HostInstanceDef, std::less<>> defs_;
   bool trap_unknown_imports_ = false;
   std::vector<std::pair<std::string, std::string>> denied_;
+  uint64_t generation_ = 0;
+  void changed();
+};
+
+// A component prepared for instantiation with one linker's definitions (like wasmtime's
+// InstancePre). The first instance replays the component's definitions and records which
+// objects an instance owns and where each comes from; later ones only make those objects (core
+// instances, lowered and lifted functions, component states). Every instance has its own store,
+// memories, handle tables and resources. Components defining resource types, whose types are
+// made anew for each instance, are replayed in full every time. Safe to share between threads.
+class InstancePre {
+ public:
+  ~InstancePre();
+  InstancePre(const InstancePre&) = delete;
+  InstancePre& operator=(const InstancePre&) = delete;
+
+  Result<std::unique_ptr<Instance>> instantiate(const wasm::StoreLimits& limits = {}) const;
+  const Component& component() const { return component_; }
+  // Whether instances are made from the recorded tape (after a first instantiation succeeded).
+  bool replays_tape() const;
+
+  struct State;  // linker.cpp
+
+ private:
+  friend class Linker;
+  InstancePre(const Linker& linker, const Component& component);
+
+  const Component& component_;
+  std::unique_ptr<State> state_;
 };
 
 // The callbacks of ExportedFunc::call_raw: they live only during the call.

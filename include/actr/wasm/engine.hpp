@@ -121,6 +121,13 @@ class Instance {
  public:
   virtual ~Instance() = default;
   virtual std::optional<Extern> get_export(std::string_view name) = 0;
+  // Export `index` of module().exports(): what get_export(its name) returns, for callers that
+  // resolved the name once for every instance of the module.
+  virtual std::optional<Extern> export_at(uint32_t index) {
+    const auto& exports = module().exports();
+    if (index >= exports.size()) return std::nullopt;
+    return get_export(exports[index].name);
+  }
   virtual const Module& module() const = 0;
   virtual DefinedState defined_state() = 0;
 };

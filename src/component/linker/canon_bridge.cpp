@@ -188,30 +188,42 @@ Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift) {
   return {};
 }
 
-Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
-                                               ComponentState* state) {
-  wasm::FuncType core_type = canonical::flatten_func(*callee->type, canonical::Direction::Lower);
-  std::shared_ptr<const canonical::CallPlan> plan = callee->plan;
-  if (!plan) {
-    ACTR_TRY(plan, canonical::plan_call(*callee->type));
+Result<LowerShape> lower_shape(const FuncItem& callee) {
+  LowerShape shape;
+  shape.core_type = canonical::flatten_func(*callee.type, canonical::Direction::Lower);
+  shape.handles = mentions_handles(*callee.type);
+  shape.plan = callee.plan;
+  if (!shape.plan) {
+    ACTR_TRY(shape.plan, canonical::plan_call(*callee.type));
   }
+  return shape;
+}
+
+Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
+                                               ComponentState* state, const LowerShape* shape) {
+  LowerShape made;
+  if (!shape) {
+    ACTR_TRY(made, lower_shape(*callee));
+    shape = &made;
+  }
+  // Each closure holds `opts` by value: it keeps the memory and realloc alive, and one allocation
+  // per lowered function (the closure's) is made instead of two.
   canonical::Options options = to_options(opts, state);
-  auto keep_opts = std::make_shared<CanonOpts>(std::move(opts));  // keeps memory/realloc alive
-  if (callee->host && callee->raw_host && keep_opts->encoding == ast::StringEncoding::Utf8 &&
-      !mentions_handles(*callee->type)) {
+  if (callee->host && callee->raw_host && opts.encoding == ast::StringEncoding::Utf8 &&
+      !shape->handles) {
     // The bindings' fast path: they read and write the guest's memory themselves.
-    wasm::Memory* memory = keep_opts->memory.get();
-    wasm::Func* realloc = keep_opts->realloc.get();
+    wasm::Memory* memory = opts.memory.get();
+    wasm::Func* realloc = opts.realloc.get();
     canonical::MemoryCells cells = cells_of(memory);
     return store.host_func(
-        std::move(core_type),
-        [raw = callee->raw_host, memory, realloc, cells, state, keep_opts](
+        shape->core_type,
+        [callee = std::move(callee), memory, realloc, cells, state, keep = std::move(opts)](
             const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
           if (!state->may_leave) {
             return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
           }
           canonical::GuestMemory guest(memory, realloc, &state->may_leave, cells);
-          if (auto r = raw(guest, args, results); !r) {
+          if (auto r = callee->raw_host(guest, args, results); !r) {
             Error e = r.take_error();
             wasm::as_guest_trap(e);
             return e;
@@ -221,16 +233,16 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
   }
   if (callee->host) {
     // A host callee is called directly: no wrapper, no result vector moved through a Result.
-    return store.host_func(std::move(core_type),
-                           [callee = std::move(callee), plan = std::move(plan), options, keep_opts](
-                               const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-                             return canonical::call_import(*plan, options, args, results,
-                                                           callee->host);
-                           });
+    return store.host_func(
+        shape->core_type,
+        [callee = std::move(callee), plan = shape->plan, options, keep = std::move(opts)](
+            const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          return canonical::call_import(*plan, options, args, results, callee->host);
+        });
   }
   return store.host_func(
-      std::move(core_type),
-      [callee = std::move(callee), plan = std::move(plan), options, keep_opts](
+      shape->core_type,
+      [callee = std::move(callee), plan = shape->plan, options, keep = std::move(opts)](
           const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
         return canonical::call_import(
             *plan, options, args, results,

@@ -20,27 +20,6 @@ struct CallPlan;
 
 namespace actr::component::link {
 
-struct CanonOpts {
-  ast::StringEncoding encoding = ast::StringEncoding::Utf8;
-  std::shared_ptr<wasm::Memory> memory;
-  std::shared_ptr<wasm::Func> realloc;
-  std::shared_ptr<wasm::Func> post_return;
-};
-
-struct LiftedFunc {
-  std::shared_ptr<wasm::Func> core;
-  CanonOpts opts;
-  ComponentState* state = nullptr;  // the lifting instance (owned by its Frame)
-  // Made on the first call, for the function type it was made from (plan->type).
-  mutable std::shared_ptr<const canonical::CallPlan> plan;
-  mutable const FuncType* plan_source = nullptr;
-  // Whether call_raw may be used: 0 not yet known, 1 yes, 2 no.
-  mutable uint8_t raw_state = 0;
-  // With raw_state 1: how many flat core arguments the core function takes.
-  mutable uint8_t raw_params = 0;
-  mutable canonical::MemoryCells raw_cells;
-};
-
 // Calls a component function (host or lifted) with host values.
 Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value> args);
 
@@ -48,9 +27,20 @@ Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value
 bool supports_raw(const FuncItem& func);
 Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift);
 
-// `canon lower`: a core function for `callee`, lowered into the instance `state` with `opts`.
+// What lowering `callee` needs besides the instance: the core function type and the call plan.
+// The same for every instance of a component (an instance tape keeps it).
+struct LowerShape {
+  wasm::FuncType core_type;
+  std::shared_ptr<const canonical::CallPlan> plan;
+  bool handles = false;  // the type mentions resource handles (no raw fast path)
+};
+Result<LowerShape> lower_shape(const FuncItem& callee);
+
+// `canon lower`: a core function for `callee`, lowered into the instance `state` with `opts`;
+// `shape` when known (else it is computed).
 Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef callee, CanonOpts opts,
-                                               ComponentState* state);
+                                               ComponentState* state,
+                                               const LowerShape* shape = nullptr);
 
 enum class ResourceBuiltin { New, Drop, Rep };
 // `canon resource.new|drop|rep` for resource type `type` in instance `state`.

@@ -1,6 +1,7 @@
 #include "component/linker/host_imports.hpp"
 
 #include "component/linker/import_name.hpp"
+#include "component/validate/type_model.hpp"
 
 namespace actr::component::link {
 namespace {
@@ -158,6 +159,21 @@ Result<Item> import_from_host(const Linker& linker, Frame& frame, const NamedExt
       return make_error("import `" + name + "`: importing a " + to_string(type.kind) +
                         " from the host is not supported");
   }
+}
+
+Result<void> check_host_imports(const Linker& linker, const Component& component) {
+  // The resource mapping the imports build up is thrown away: each instantiation makes its own.
+  Frame frame;
+  frame.model = component.types().of(component.ast());
+  if (!frame.model) return make_error("instantiating a component that was not validated");
+  for (const NamedExtern& import : frame.model->type.imports) {
+    if (auto r = import_from_host(linker, frame, import); !r.ok()) {
+      Error e = r.take_error();
+      e.message = "instantiating component: " + e.message;
+      return e;
+    }
+  }
+  return {};
 }
 
 }  // namespace actr::component::link

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actr/common/result.hpp"
+#include "actr/component/component.hpp"
 #include "actr/component/linker.hpp"
 #include "component/ast.hpp"
 #include "component/linker/items.hpp"
@@ -14,6 +15,10 @@
 namespace actr::component::link {
 
 Result<Item> import_from_host(const Linker& linker, Frame& frame, const NamedExtern& import);
+
+// Whether `linker` satisfies every import of `component` (InstancePre): the error is the one
+// instantiating it would fail with.
+Result<void> check_host_imports(const Linker& linker, const Component& component);
 
 // The host definition for import instance `name`: exact match, else the newest
 // semver-compatible one. Null when none.

@@ -1,11 +1,14 @@
 #include "component/linker/instantiator.hpp"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
+#include "component/canonical/call.hpp"
 #include "component/canonical/handle_table.hpp"
 #include "component/linker/canon_bridge.hpp"
 #include "component/linker/host_imports.hpp"
+#include "component/linker/instance_tape.hpp"
 
 namespace actr::component::link {
 namespace {
@@ -33,11 +36,64 @@ Result<const T*> ref(const std::vector<T>& space, uint32_t i, const char* what) 
   return &space[i];
 }
 
+// The object an Extern holds, as the key of what made it.
+const void* identity(const wasm::Extern& ext) {
+  return std::visit([](const auto& p) -> const void* { return p.get(); }, ext);
+}
+
+// A source made by the instance itself (a lowered function or a built-in).
+TapeSource made(TapeSource::Kind kind, uint32_t index) {
+  TapeSource s;
+  s.kind = kind;
+  s.index = index;
+  return s;
+}
+
+// Writes the tape of an instantiation while it runs (instance_tape.hpp): every per-instance object
+// is named by its kind and creation index, and every use of one by that name.
+struct Recorder {
+  Tape* tape = nullptr;
+  bool ok = true;  // false: something the tape cannot express was met
+  std::unordered_map<const void*, TapeSource> sources;
+  std::unordered_map<const Frame*, uint32_t> frames;
+  std::vector<std::vector<uint32_t>> frame_cores;  // per frame: core instance -> global index
+  uint32_t cores = 0, lowered = 0, builtins = 0;
+  std::unordered_map<const FuncItem*, uint32_t> lifted;
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> slots;  // (core, export) -> slot
+
+  TapeSource source(const wasm::Extern& ext) {
+    auto it = sources.find(identity(ext));
+    if (it == sources.end()) {
+      ok = false;
+      return {};
+    }
+    return it->second;
+  }
+  TapeSource source(const std::shared_ptr<wasm::Func>& fn) { return source(wasm::Extern(fn)); }
+  TapeOptions options(const CanonOpts& o) {
+    TapeOptions t;
+    t.encoding = o.encoding;
+    if (o.memory) t.memory = source(wasm::Extern(o.memory));
+    if (o.realloc) t.realloc = source(o.realloc);
+    if (o.post_return) t.post_return = source(o.post_return);
+    return t;
+  }
+  TapeOp& op(TapeOp::Kind kind, const Frame& f) {
+    TapeOp& o = tape->ops.emplace_back();
+    o.kind = kind;
+    o.frame = frames.at(&f);
+    return o;
+  }
+};
+
 class Instantiator {
  public:
   Instantiator(const Linker& linker, const Component& component, wasm::Store& store,
-               InstanceTree& tree)
-      : linker_(linker), component_(component), store_(store), tree_(tree) {}
+               InstanceTree& tree, Recorder* rec)
+      : linker_(linker), component_(component), store_(store), tree_(tree), rec_(rec) {}
+
+  // Whether the tape holds everything (only asked after run()).
+  bool recorded() const { return rec_ && rec_->ok && created_.empty(); }
 
   // `args` is null for the top-level component, whose imports come from the host.
   Result<std::shared_ptr<InstanceItem>> run(const ast::Component& c, std::shared_ptr<Frame> parent,
@@ -52,6 +108,11 @@ class Instantiator {
     frame->state->dtors = tree_.dtors;
     frame->state->name = std::move(name);
     tree_.frames.push_back(frame);
+    if (rec_) {
+      rec_->frames[frame.get()] = static_cast<uint32_t>(rec_->tape->frame_names.size());
+      rec_->tape->frame_names.push_back(frame->state->name);
+      rec_->frame_cores.emplace_back();
+    }
     reserve_index_spaces(*frame, c);
 
     auto exports = std::make_shared<InstanceItem>();
@@ -255,8 +316,32 @@ class Instantiator {
     return nullptr;
   }
 
+  // Where `ext`, export `name` of core instance `index` (`src`) of `f`, comes from.
+  TapeSource source_of(const Frame& f, uint32_t index, const CoreInstanceItem& src,
+                       const std::string& name, const wasm::Extern& ext) {
+    if (!src.instance) return rec_->source(ext);  // a bundle re-exports what it was given
+    TapeSource s;
+    s.kind = TapeSource::Kind::CoreExport;
+    s.index = rec_->frame_cores[rec_->frames.at(&f)].at(index);
+    s.name = name;
+    const auto& exports = src.instance->module().exports();
+    auto it = std::find_if(exports.begin(), exports.end(),
+                           [&](const wasm::ExportType& e) { return e.name == name; });
+    if (it == exports.end()) {
+      rec_->ok = false;
+      return s;
+    }
+    s.export_index = static_cast<uint32_t>(it - exports.begin());
+    auto [slot, added] =
+        rec_->slots.try_emplace({s.index, s.export_index}, rec_->tape->export_slots);
+    if (added) ++rec_->tape->export_slots;
+    s.slot = slot->second;
+    return s;
+  }
+
   Result<void> core_instance(Frame& f, const ast::CoreInstance& ci) {
     CoreInstanceItem item;
+    std::vector<TapeSource> sources;
     if (ci.instantiate) {
       ACTR_TRY(ModuleItem m, at(f.core_modules, ci.module, "core module"));
       std::vector<wasm::Extern> imports;
@@ -277,10 +362,21 @@ class Instantiator {
           return make_error("core instance " + idx(arg->instance) + " has no export `" + imp.name +
                             "` for import `" + imp.module + "." + imp.name + "`");
         }
+        if (rec_) sources.push_back(source_of(f, arg->instance, *src, imp.name, *ext));
         imports.push_back(*ext);
       }
       ACTR_TRY(item.instance, store_.instantiate(*m.module, imports));
+      if (rec_) {
+        TapeOp& op = rec_->op(TapeOp::Kind::CoreInstance, f);
+        op.module = m.module;
+        op.imports = std::move(sources);
+        rec_->frame_cores[op.frame].push_back(rec_->cores++);
+      }
     } else {
+      if (rec_) {
+        TapeOp& op = rec_->op(TapeOp::Kind::Bundle, f);
+        rec_->frame_cores[op.frame].push_back(UINT32_MAX);
+      }
       for (const auto& e : ci.exports) {
         ACTR_TRY(wasm::Extern ext, core_item(f, e.item));
         item.bundle[e.name] = std::move(ext);
@@ -350,6 +446,9 @@ class Instantiator {
         auto ext = ci->get(a.name);
         if (!ext)
           return make_error("core instance " + idx(a.instance) + " has no export `" + a.name + "`");
+        if (rec_ && ci->instance) {
+          rec_->sources[identity(*ext)] = source_of(f, a.instance, *ci, a.name, *ext);
+        }
         return push_core(f, a.sort, *ext, a.name);
       }
       case T::Outer: {
@@ -412,21 +511,50 @@ class Instantiator {
         ACTR_TRY(const DefinedType* t, ref(f.types, c.type, "type"));
         if (t->kind != DefinedType::Kind::Func)
           return make_error("canon lift: type " + idx(c.type) + " is not a function type");
-        auto lifted = std::make_shared<LiftedFunc>();
-        lifted->core = std::move(core);
-        ACTR_TRY(lifted->opts, options(f, c.options));
-        lifted->state = f.state.get();
         auto fn = std::make_shared<FuncItem>();
+        LiftedFunc& lifted = fn->lifted.emplace();
+        lifted.core = std::move(core);
+        ACTR_TRY(lifted.opts, options(f, c.options));
+        lifted.state = f.state.get();
         fn->type = t->func;
-        fn->lifted = std::move(lifted);
         fn->debug_name = "func " + idx(static_cast<uint32_t>(f.funcs.size()));
+        if (rec_) {
+          TapeOp& op = rec_->op(TapeOp::Kind::Lift, f);
+          op.core = rec_->source(lifted.core);
+          op.options = rec_->options(lifted.opts);
+          op.type = fn->type;
+          op.debug_name = fn->debug_name;
+          // Planned once for every instance made from the tape (else on each one's first call).
+          if (auto plan = canonical::plan_call(*fn->type); plan.ok()) op.plan = std::move(*plan);
+          uint32_t n = static_cast<uint32_t>(rec_->lifted.size());
+          rec_->lifted[fn.get()] = n;
+        }
         f.funcs.push_back(std::move(fn));
         return {};
       }
       case K::Lower: {
         ACTR_TRY(FuncRef callee, at(f.funcs, c.func, "func"));
         ACTR_TRY(CanonOpts opts, options(f, c.options));
+        if (rec_) {
+          TapeOp& op = rec_->op(TapeOp::Kind::Lower, f);
+          op.options = rec_->options(opts);
+          if (auto it = rec_->lifted.find(callee.get()); it != rec_->lifted.end()) {
+            op.lifted_callee = it->second;
+          } else if (callee->host) {
+            op.host_callee = callee;
+          } else {
+            rec_->ok = false;
+          }
+          if (auto shape = lower_shape(*callee); shape.ok()) {
+            op.lower = std::move(*shape);
+          } else {
+            rec_->ok = false;
+          }
+        }
         ACTR_TRY(auto core, lower_func(store_, std::move(callee), std::move(opts), f.state.get()));
+        if (rec_) {
+          rec_->sources[core.get()] = made(TapeSource::Kind::Lowered, rec_->lowered++);
+        }
         f.core_funcs.push_back(std::move(core));
         return {};
       }
@@ -439,7 +567,14 @@ class Instantiator {
         auto which = c.kind == K::ResourceNew    ? ResourceBuiltin::New
                      : c.kind == K::ResourceDrop ? ResourceBuiltin::Drop
                                                  : ResourceBuiltin::Rep;
-        f.core_funcs.push_back(resource_builtin(store_, which, t->resource, f.state.get()));
+        auto fn = resource_builtin(store_, which, t->resource, f.state.get());
+        if (rec_) {
+          TapeOp& op = rec_->op(TapeOp::Kind::Builtin, f);
+          op.builtin = which;
+          op.resource = t->resource;
+          rec_->sources[fn.get()] = made(TapeSource::Kind::Builtin, rec_->builtins++);
+        }
+        f.core_funcs.push_back(std::move(fn));
         return {};
       }
       case K::Unsupported:
@@ -575,6 +710,7 @@ class Instantiator {
   const Component& component_;
   wasm::Store& store_;
   InstanceTree& tree_;
+  Recorder* rec_;
   // The resource types this instantiation created, still open to naming (name_resource).
   std::unordered_map<const ResourceType*, std::shared_ptr<ResourceType>> created_;
 };
@@ -640,8 +776,50 @@ void release_index_spaces(InstanceTree& tree) {
   }
 }
 
+namespace {
+void collect(const std::string& prefix, const InstanceItem& inst, int depth,
+             std::map<std::string, FuncRef, std::less<>>& out) {
+  if (depth > 8) return;
+  for (const auto& [name, item] : inst.exports) {
+    std::string full = prefix.empty() ? name : prefix + "#" + name;
+    if (auto* fn = std::get_if<FuncRef>(&item)) {
+      out.insert_or_assign(std::move(full), *fn);
+    } else if (auto* sub = std::get_if<std::shared_ptr<InstanceItem>>(&item)) {
+      collect(full, **sub, depth + 1, out);
+    }
+  }
+}
+
+// Completes the tape with what the instance exports; false when an export is neither a host
+// function nor lifted by the instance.
+bool record_exports(Recorder& rec, const std::vector<std::pair<std::string, FuncRef>>& funcs) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  names->reserve(funcs.size());
+  for (const auto& [name, fn] : funcs) {
+    TapeExport e;
+    if (auto it = rec.lifted.find(fn.get()); it != rec.lifted.end()) {
+      e.lifted = it->second;
+    } else if (fn->host) {
+      e.shared = fn;
+    } else {
+      return false;
+    }
+    names->push_back(name);
+    rec.tape->exports.push_back(std::move(e));
+  }
+  rec.tape->export_names = std::move(names);
+  return true;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, FuncRef>> exported_funcs(const InstanceItem& root) {
+  std::map<std::string, FuncRef, std::less<>> by_name;
+  collect("", root, 0, by_name);
+  return {std::make_move_iterator(by_name.begin()), std::make_move_iterator(by_name.end())};
+}
+
 Result<InstanceTree> instantiate_component(const Linker& linker, const Component& component,
-                                           wasm::Store& store) {
+                                           wasm::Store& store, Tape* record) {
   InstanceTree tree;
   tree.dtors = std::make_shared<ResourceDestructors>();
   for (const auto& [instance_name, def] : linker.definitions()) {
@@ -653,9 +831,22 @@ Result<InstanceTree> instantiate_component(const Linker& linker, const Component
       };
     }
   }
-  Instantiator inst(linker, component, store, tree);
+  Recorder rec;
+  rec.tape = record;
+  Instantiator inst(linker, component, store, tree, record ? &rec : nullptr);
   ACTR_TRY(tree.root, inst.run(component.ast(), nullptr, nullptr, ""));
   release_index_spaces(tree);
+  if (record) {
+    record->complete = inst.recorded() && record_exports(rec, exported_funcs(*tree.root));
+    if (record->complete) {
+      record->cores = rec.cores;
+      record->lowered = rec.lowered;
+      record->builtins = rec.builtins;
+      record->lifted = static_cast<uint32_t>(rec.lifted.size());
+      record->dtors = tree.dtors;
+      record->resources = tree.resources;
+    }
+  }
   return tree;
 }
 

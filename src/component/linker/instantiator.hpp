@@ -24,7 +24,15 @@ struct InstanceTree {
   std::vector<std::shared_ptr<const ResourceType>> resources;
 };
 
+struct Tape;
+
+// With `record`, also writes the tape of this instantiation there (instance_tape.hpp); it is
+// complete only when every object made can be made again from it.
 Result<InstanceTree> instantiate_component(const Linker& linker, const Component& component,
-                                           wasm::Store& store);
+                                           wasm::Store& store, Tape* record = nullptr);
+
+// The functions an instance exports, by the names Instance::func() takes, sorted by name: "f" for
+// a top-level export, "iface#f" for a function of an exported instance (nested: "a#b#f").
+std::vector<std::pair<std::string, FuncRef>> exported_funcs(const InstanceItem& root);
 
 }  // namespace actr::component::link

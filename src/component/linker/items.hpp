@@ -3,10 +3,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "actr/component/canonical/guest_memory.hpp"
 #include "actr/component/linker.hpp"
 #include "actr/component/types.hpp"
 #include "actr/wasm/engine.hpp"
@@ -23,16 +25,36 @@ namespace actr::component::link {
 
 struct ComponentState;  // one component instance (nested instances have their own)
 
-struct LiftedFunc;
+struct CanonOpts {
+  ast::StringEncoding encoding = ast::StringEncoding::Utf8;
+  std::shared_ptr<wasm::Memory> memory;
+  std::shared_ptr<wasm::Func> realloc;
+  std::shared_ptr<wasm::Func> post_return;
+};
+
+struct LiftedFunc {
+  std::shared_ptr<wasm::Func> core;
+  CanonOpts opts;
+  ComponentState* state = nullptr;  // the lifting instance (owned by its Frame)
+  // Made on the first call, for the function type it was made from (plan->type).
+  mutable std::shared_ptr<const canonical::CallPlan> plan;
+  mutable const FuncType* plan_source = nullptr;
+  // Whether call_raw may be used: 0 not yet known, 1 yes, 2 no.
+  mutable uint8_t raw_state = 0;
+  // With raw_state 1: how many flat core arguments the core function takes.
+  mutable uint8_t raw_params = 0;
+  mutable canonical::MemoryCells raw_cells;
+};
 
 // A component-level function: a host function, or a core function lifted by some instance.
 struct FuncItem {
   // Shared, not copied: every instance of a component lifts the same functions.
   std::shared_ptr<const FuncType> type;
   std::string debug_name;
-  HostFunction host;                   // set for host functions
-  RawHostFunction raw_host;            // optionally with host: its fast path (Linker::func)
-  std::shared_ptr<LiftedFunc> lifted;  // set for lifted functions
+  HostFunction host;         // set for host functions
+  RawHostFunction raw_host;  // optionally with host: its fast path (Linker::func)
+  // Set for lifted functions; held inline: an instance makes one FuncItem per lifted function.
+  std::optional<LiftedFunc> lifted;
   // Host functions: the canonical ABI's plan for the type, made once by the Linker.
   std::shared_ptr<const canonical::CallPlan> plan;
 };

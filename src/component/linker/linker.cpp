@@ -1,12 +1,18 @@
 #include "actr/component/linker.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <mutex>
 
 #include "actr/component/component.hpp"
 #include "component/canonical/call.hpp"
 #include "component/canonical/handle_table.hpp"
 #include "component/linker/canon_bridge.hpp"
+#include "component/linker/host_imports.hpp"
+#include "component/linker/instance_tape.hpp"
 #include "component/linker/instantiator.hpp"
+#include "component/linker/pre_cache.hpp"
 
 namespace actr::component {
 namespace {
@@ -32,25 +38,42 @@ class InstanceImpl final : public Instance {
   InstanceImpl(std::unique_ptr<wasm::Store> store, std::shared_ptr<const Component> component)
       : store_(std::move(store)), component_(std::move(component)) {}
 
-  Result<void> init(const Linker& linker) {
-    ACTR_TRY(tree_, link::instantiate_component(linker, *component_, *store_));
-    collect("", *tree_.root, 0);
+  // By replaying the component's definitions; with `record`, also records its tape.
+  Result<void> init(const Linker& linker, link::Tape* record) {
+    ACTR_TRY(tree_, link::instantiate_component(linker, *component_, *store_, record));
+    auto funcs = link::exported_funcs(*tree_.root);
     // The exports are reached through funcs_ from now on; the instance graph that named them
     // (maps of every nested instance's exports) is not needed any more.
     tree_.root = nullptr;
+    auto names = std::make_shared<std::vector<std::string>>();
+    names->reserve(funcs.size());
+    funcs_.reserve(funcs.size());
+    for (auto& [name, fn] : funcs) {
+      names->push_back(std::move(name));
+      funcs_.emplace_back(std::move(fn));
+    }
+    names_ = std::move(names);
+    return {};
+  }
+
+  // From a tape: the names are the tape's, shared by every instance made from it.
+  Result<void> init(const link::Tape& tape) {
+    ACTR_TRY(link::TapedInstance made, link::replay_tape(tape, *store_));
+    tree_ = std::move(made.tree);
+    names_ = tape.export_names;
+    funcs_.reserve(made.exports.size());
+    for (auto& fn : made.exports) funcs_.emplace_back(std::move(fn));
     return {};
   }
 
   ExportedFunc* func(std::string_view name) override {
-    auto it = funcs_.find(name);
-    return it == funcs_.end() ? nullptr : &it->second;
+    auto it = std::lower_bound(names_->begin(), names_->end(), name,
+                               [](const std::string& a, std::string_view b) { return a < b; });
+    if (it == names_->end() || *it != name) return nullptr;
+    return &funcs_[static_cast<size_t>(it - names_->begin())];
   }
 
-  std::vector<std::string> func_names() const override {
-    std::vector<std::string> names;
-    for (const auto& [name, fn] : funcs_) names.push_back(name);
-    return names;
-  }
+  std::vector<std::string> func_names() const override { return *names_; }
 
   Result<void> drop(const Value& own) override {
     if (own.kind != Kind::Own || !own.handle.type) {
@@ -177,31 +200,33 @@ class InstanceImpl final : public Instance {
   }
 
  private:
-  // Top-level function exports by name; functions of exported instances as "instance#func"
-  // (nested instances as "outer#inner#func").
-  void collect(const std::string& prefix, const link::InstanceItem& inst, int depth) {
-    if (depth > 8) return;
-    for (const auto& [name, item] : inst.exports) {
-      std::string full = prefix.empty() ? name : prefix + "#" + name;
-      if (auto* fn = std::get_if<link::FuncRef>(&item)) {
-        funcs_.insert_or_assign(std::move(full), ExportedFuncImpl(*fn));
-      } else if (auto* sub = std::get_if<std::shared_ptr<link::InstanceItem>>(&item)) {
-        collect(full, **sub, depth + 1);
-      }
-    }
-  }
-
   std::unique_ptr<wasm::Store> store_;
   std::shared_ptr<const Component> component_;
   link::InstanceTree tree_;
-  // Held in the map's nodes (one allocation per export, not two); node addresses are stable.
-  std::map<std::string, ExportedFuncImpl, std::less<>> funcs_;
+  // Exported functions, by the sorted names in names_ (Instance::func() names; shared by the
+  // instances of one pre). Never resized after init: func() hands out addresses.
+  std::shared_ptr<const std::vector<std::string>> names_;
+  std::vector<ExportedFuncImpl> funcs_;
 };
+
+// A value no other linker state ever had, so pres are never mistaken for another's.
+uint64_t next_generation() {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 }  // namespace
 
-Linker::Linker(wasm::Engine& engine) : engine_(engine) {}
+Linker::Linker(wasm::Engine& engine) : engine_(engine), generation_(next_generation()) {}
+Linker::Linker(const Linker& other, Snapshot)
+    : engine_(other.engine_),
+      defs_(other.defs_),
+      trap_unknown_imports_(other.trap_unknown_imports_),
+      denied_(other.denied_),
+      generation_(other.generation_) {}
 Linker::~Linker() = default;
+
+void Linker::changed() { generation_ = next_generation(); }
 
 void Linker::func(std::string_view instance, std::string_view name, FuncType type,
                   HostFunction fn) {
@@ -220,6 +245,7 @@ void Linker::func(std::string_view instance, std::string_view name, FuncType typ
   if (auto plan = canonical::plan_call(*item->type); plan.ok()) item->plan = std::move(*plan);
   defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn),
                                                            std::move(raw), std::move(item)};
+  changed();
 }
 
 std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
@@ -229,19 +255,89 @@ std::shared_ptr<const ResourceType> Linker::resource(std::string_view instance,
   type->name = std::string(name);
   type->host_defined = true;
   defs_[std::string(instance)].resources[std::string(name)] = {type, std::move(dtor)};
+  changed();
   return type;
 }
 
+struct InstancePre::State {
+  explicit State(const Linker& from) : linker(from, Linker::Snapshot{}) {}
+  Linker linker;  // the definitions as they were when the pre was made
+  std::mutex mu;
+  std::shared_ptr<const link::Tape> tape;  // once an instantiation recorded a complete one
+  bool untapeable = false;                 // a recording was incomplete: replay in full
+};
+
 Result<std::unique_ptr<Instance>> Linker::instantiate(const Component& component,
                                                       const wasm::StoreLimits& limits) const {
+  link::PreCache& cache = component.pre_cache();
+  std::shared_ptr<const InstancePre> pre;
+  {
+    std::lock_guard lock(cache.mu);
+    for (const auto& [generation, made] : cache.pres) {
+      if (generation == generation_) pre = made;
+    }
+  }
+  if (!pre) {
+    ACTR_TRY(auto made, instantiate_pre(component));
+    std::lock_guard lock(cache.mu);
+    for (const auto& [generation, other] : cache.pres) {
+      if (generation == generation_) pre = other;  // another thread was first
+    }
+    if (!pre) {
+      pre = std::move(made);
+      // Linkers redefined or made per use leave pres nobody asks for again: keep the newest few.
+      if (cache.pres.size() >= link::PreCache::kMax) cache.pres.erase(cache.pres.begin());
+      cache.pres.emplace_back(generation_, pre);
+    }
+  }
+  return pre->instantiate(limits);
+}
+
+Result<std::shared_ptr<const InstancePre>> Linker::instantiate_pre(
+    const Component& component) const {
+  std::shared_ptr<InstancePre> pre(new InstancePre(*this, component));
+  ACTR_TRY_VOID(link::check_host_imports(pre->state_->linker, component));
+  return std::shared_ptr<const InstancePre>(std::move(pre));
+}
+
+InstancePre::InstancePre(const Linker& linker, const Component& component)
+    : component_(component), state_(std::make_unique<State>(linker)) {}
+InstancePre::~InstancePre() = default;
+
+bool InstancePre::replays_tape() const {
+  std::lock_guard lock(state_->mu);
+  return state_->tape != nullptr;
+}
+
+Result<std::unique_ptr<Instance>> InstancePre::instantiate(const wasm::StoreLimits& limits) const {
+  std::shared_ptr<const link::Tape> tape;
+  bool record = false;
+  {
+    std::lock_guard lock(state_->mu);
+    tape = state_->tape;
+    record = !tape && !state_->untapeable;
+  }
   // The store comes from the engine that compiled the component: one linker (its host
   // definitions) serves components of every engine, as a tiered node needs.
-  auto store = component.engine().new_store(limits);
+  auto store = component_.engine().new_store(limits);
   // Components are shared immutable objects; the instance keeps it alive through a non-owning
   // alias when the caller owns it elsewhere.
-  std::shared_ptr<const Component> keep(std::shared_ptr<const Component>(), &component);
+  std::shared_ptr<const Component> keep(std::shared_ptr<const Component>(), &component_);
   auto instance = std::make_unique<InstanceImpl>(std::move(store), std::move(keep));
-  ACTR_TRY_VOID(instance->init(*this));
+  if (tape) {
+    ACTR_TRY_VOID(instance->init(*tape));
+  } else if (record) {
+    auto recorded = std::make_shared<link::Tape>();
+    ACTR_TRY_VOID(instance->init(state_->linker, recorded.get()));
+    std::lock_guard lock(state_->mu);
+    if (!recorded->complete) {
+      state_->untapeable = true;
+    } else if (!state_->tape) {
+      state_->tape = std::move(recorded);
+    }
+  } else {
+    ACTR_TRY_VOID(instance->init(state_->linker, nullptr));
+  }
   return std::unique_ptr<Instance>(std::move(instance));
 }
 

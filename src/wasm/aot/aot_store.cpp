@@ -178,11 +178,15 @@ DefinedState AotInstance::defined_state() {
 }
 
 std::optional<Extern> AotInstance::get_export(std::string_view name) {
-  if (!live_) return std::nullopt;
   std::optional<uint32_t> e = module_->find_export(name);
   if (!e) return std::nullopt;
-  std::optional<Extern>& slot = exports_[*e];
-  if (!slot) slot = make_export(*e);
+  return export_at(*e);
+}
+
+std::optional<Extern> AotInstance::export_at(uint32_t index) {
+  if (!live_ || index >= exports_.size()) return std::nullopt;
+  std::optional<Extern>& slot = exports_[index];
+  if (!slot) slot = make_export(index);
   return slot;
 }
 
@@ -217,20 +221,25 @@ void AotStore::poison(std::string reason) {
 }
 
 Result<void> AotStore::check_import(const ImportType& expected, const Extern& actual) const {
-  std::string name = import_name(expected);
+  // Checked for every import of every instantiation: the name is only spelled for an error, and
+  // a function's type is compared where it is (type_of() copies it).
   if (kind_of(actual) != expected.type.kind) {
-    return make_error("import " + name + ": expected a " + to_string(expected.type.kind) +
-                      ", got a " + to_string(kind_of(actual)));
+    return make_error("import " + import_name(expected) + ": expected a " +
+                      to_string(expected.type.kind) + ", got a " + to_string(kind_of(actual)));
   }
   StoreContext* owner = store_of(actual);
   if (owner == nullptr)
-    return make_error("import " + name + ": the extern belongs to another engine");
+    return make_error("import " + import_name(expected) + ": the extern belongs to another engine");
   if (owner != &context_)
-    return make_error("import " + name + ": the extern belongs to another store");
+    return make_error("import " + import_name(expected) + ": the extern belongs to another store");
+  if (expected.type.kind == ExternKind::Func &&
+      std::get<std::shared_ptr<Func>>(actual)->type() == expected.type.func) {
+    return {};
+  }
   ExternType got = type_of(actual);
   if (!import_matches(expected.type, got)) {
-    return make_error("import " + name + ": expected " + describe(expected.type) + ", got " +
-                      describe(got));
+    return make_error("import " + import_name(expected) + ": expected " + describe(expected.type) +
+                      ", got " + describe(got));
   }
   return {};
 }

@@ -24,6 +24,7 @@ class AotInstance final : public Instance {
   // never asked for) and then kept, so repeated requests return the same object. Like the rest of
   // a store, not for concurrent use.
   std::optional<Extern> get_export(std::string_view name) override;
+  std::optional<Extern> export_at(uint32_t index) override;
   const Module& module() const override { return *module_; }
   DefinedState defined_state() override;
 
