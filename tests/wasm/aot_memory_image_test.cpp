@@ -14,6 +14,7 @@
 #include "support/missing.hpp"
 #include "support/wat.hpp"
 #include "wasm/aot/aot_engine.hpp"
+#include "wasm/aot/memory_pool.hpp"
 
 namespace actr::wasm {
 namespace {
@@ -255,6 +256,34 @@ TEST_F(MemoryImageTest, AReservationThatHeldAnImageIsZeroForTheNextMemory) {
   State s = state_of(*e.instance);
   ASSERT_EQ(s.memories.size(), 1u);
   EXPECT_EQ(s.memories[0], std::vector<uint8_t>(6 * kPageSize, 0));
+}
+
+// A released memory's reservation is kept with the image still mapped and given to the next
+// instance of the module: whatever the last instance wrote and however far it grew, the next one
+// starts exactly as a plain instantiation.
+TEST_F(MemoryImageTest, AnInstanceAfterOneThatWroteAndGrewSeesTheImageAgain) {
+  auto module = compile(*images_, kDataGuest);
+  auto plain = compile(*plain_, kDataGuest);
+  ASSERT_TRUE(module && plain);
+  Made reference = make(*plain_, plain);
+  ASSERT_TRUE(reference.instance);
+  const State expected = state_of(*reference.instance);
+  Made offer = make(*images_, module);
+  const uint64_t reused_before = aot::MemoryPool::process().stats().image_reused;
+  for (int round = 0; round < 3; ++round) {
+    Made m = make(*images_, module);
+    ASSERT_TRUE(m.instance);
+    EXPECT_EQ(state_of(*m.instance), expected) << "round " << round;
+    for (uint64_t at : {1u, 65535u, 200000u, 262145u, 393215u})
+      ASSERT_TRUE(call(*m.instance, "poke", {at, 0xee}).ok());
+    auto grown = call(*m.instance, "grow", {3});
+    ASSERT_TRUE(grown.ok());
+    EXPECT_EQ(*grown, 6u);
+    ASSERT_TRUE(call(*m.instance, "poke", {6 * kPageSize + 10, 0x99}).ok());
+    EXPECT_EQ(state_of(*m.instance).memories[0].size(), 9 * kPageSize);
+  }
+  // Rounds 1 and 2 (at least) took the reservation the round before released.
+  EXPECT_GE(aot::MemoryPool::process().stats().image_reused, reused_before + 2);
 }
 
 size_t mapping_count() {

@@ -13,6 +13,7 @@
 #include "support/missing.hpp"
 #include "support/wat.hpp"
 #include "wasm/aot/aot_engine.hpp"
+#include "wasm/aot/memory_image.hpp"
 #include "wasm/aot/memory_pool.hpp"
 
 namespace actr::wasm::aot {
@@ -70,6 +71,64 @@ TEST(AotMemoryPool, AReleasedRegionIsReusedAndReadsAsZero) {
   EXPECT_EQ(pool.stats().resident, 0u);
   EXPECT_TRUE(reads_zero(data_of(again), 2 * kPage));
   pool.release(again, 2 * kPage);
+}
+
+// A reservation kept with its image mapped: after its user wrote pages (of the image's and beyond)
+// and grew, the next user of the image sees exactly the image and its size, and a plain memory
+// that takes it reads zero.
+TEST(AotMemoryPool, AReservationKeptWithItsImageReadsAsTheImageAgain) {
+  std::vector<uint8_t> initial(2 * kPage, 0);
+  std::memcpy(initial.data() + 10, "image", 5);
+  std::memcpy(initial.data() + kPage + 7, "second", 6);
+  auto image = MemoryImage::capture(initial.data(), initial.size());
+  ASSERT_NE(image, nullptr);
+  MemoryPool pool;
+  EXPECT_EQ(pool.acquire_image(image.get()), nullptr);  // none kept yet
+  uint8_t* base = pool.acquire(2 * kPage);
+  ASSERT_NE(base, nullptr);
+  ASSERT_TRUE(image->map_into(base));
+  uint8_t* data = data_of(base);
+  ASSERT_EQ(std::memcmp(data, initial.data(), initial.size()), 0);
+  std::memset(data + 8, 0xab, 20);                                          // a page of the image
+  std::memset(data + kPage + 4000, 1, 100);                                 // another one
+  ASSERT_EQ(mprotect(data + 2 * kPage, kPage, PROT_READ | PROT_WRITE), 0);  // grown by a page
+  std::memset(data + 2 * kPage + 3, 0xcd, 50);
+  ASSERT_TRUE(pool.release_image(base, 3 * kPage, image.get()));
+  EXPECT_EQ(pool.stats().pooled, 1u);
+
+  uint8_t* again = pool.acquire_image(image.get());
+  ASSERT_EQ(again, base);
+  EXPECT_EQ(pool.stats().image_reused, 1u);
+  EXPECT_EQ(std::memcmp(data_of(again), initial.data(), initial.size()), 0);
+  EXPECT_TRUE(reads_zero(again, kMemoryHeaderBytes));
+  EXPECT_EQ(protection_of(data_of(again) + 2 * kPage - 1), "rw-p");
+  EXPECT_EQ(protection_of(data_of(again) + 2 * kPage), "---p");
+
+  // Written again and kept; a plain memory then takes it and reads zero throughout.
+  std::memset(data_of(again) + 10, 0x11, 5);
+  ASSERT_TRUE(pool.release_image(again, 2 * kPage, image.get()));
+  uint8_t* plain = pool.acquire(3 * kPage);
+  ASSERT_EQ(plain, base);
+  EXPECT_EQ(pool.stats().image_reused, 1u);
+  EXPECT_TRUE(reads_zero(data_of(plain), 3 * kPage));
+  EXPECT_EQ(protection_of(data_of(plain) + 3 * kPage), "---p");
+  pool.release(plain, 3 * kPage);
+}
+
+TEST(AotMemoryPool, ForgettingAnImageUnmapsTheReservationsKeptWithIt) {
+  std::vector<uint8_t> initial(kPage, 0);
+  initial[0] = 1;
+  auto image = MemoryImage::capture(initial.data(), initial.size());
+  ASSERT_NE(image, nullptr);
+  MemoryPool pool;
+  uint8_t* base = pool.acquire(kPage);
+  ASSERT_NE(base, nullptr);
+  ASSERT_TRUE(image->map_into(base));
+  ASSERT_TRUE(pool.release_image(base, kPage, image.get()));
+  pool.forget_image(image.get());
+  EXPECT_EQ(pool.stats().pooled, 0u);
+  EXPECT_EQ(pool.acquire_image(image.get()), nullptr);
+  EXPECT_EQ(protection_of(data_of(base)), "");
 }
 
 TEST(AotMemoryPool, ReuseMakesExactlyTheRequestedBytesAccessible) {

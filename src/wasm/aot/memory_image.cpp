@@ -53,7 +53,11 @@ std::unique_ptr<MemoryImage> MemoryImage::capture(const uint8_t* data, uint64_t 
   return std::unique_ptr<MemoryImage>(new MemoryImage(fd, bytes, kept));
 }
 
-MemoryImage::~MemoryImage() { close(fd_); }
+MemoryImage::~MemoryImage() {
+  // Pooled reservations that still map this image must not serve a later image at this address.
+  MemoryPool::process().forget_image(this);
+  close(fd_);
+}
 
 bool MemoryImage::map_into(uint8_t* base) const {
   // A MAP_FIXED mapping that fails for want of resources leaves the old one in place.

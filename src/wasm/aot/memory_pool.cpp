@@ -8,6 +8,8 @@
 #include <cstring>
 #include <iterator>
 
+#include "wasm/aot/memory_image.hpp"
+
 namespace actr::wasm::aot {
 namespace {
 
@@ -73,17 +75,72 @@ MemoryPool& MemoryPool::process() {
 uint8_t* MemoryPool::acquire(uint64_t data_bytes) {
   std::unique_lock lock(mu_);
   while (!free_.empty()) {
-    Region r = free_.back();
-    free_.pop_back();
+    // A plain reservation if there is one, else one that still maps an image.
+    auto it = std::find_if(free_.rbegin(), free_.rend(),
+                           [](const Region& r) { return r.image == nullptr; });
+    if (it == free_.rend()) it = free_.rbegin();
+    Region r = *it;
+    free_.erase(std::next(it).base());
     resident_ -= r.resident;
     ++reused_;
     lock.unlock();
-    if (resize_access(r.base + kMemoryHeaderBytes, r.data_bytes, data_bytes)) return r.base;
+    // The image's pages become anonymous zero pages again; the rest was discarded on release.
+    if ((r.image == nullptr || r.image->unmap_from(r.base)) &&
+        resize_access(r.base + kMemoryHeaderBytes, r.data_bytes, data_bytes)) {
+      return r.base;
+    }
     munmap(r.base, kReservationBytes);
     lock.lock();
   }
   lock.unlock();
   return reserve(data_bytes);
+}
+
+uint8_t* MemoryPool::acquire_image(const MemoryImage* image) {
+  std::unique_lock lock(mu_);
+  auto it =
+      std::find_if(free_.rbegin(), free_.rend(), [&](const Region& r) { return r.image == image; });
+  if (it == free_.rend()) return nullptr;
+  Region r = *it;
+  free_.erase(std::next(it).base());
+  ++reused_;
+  ++image_reused_;
+  lock.unlock();
+  // Pages past the image (the memory grew) were discarded on release; close them again.
+  if (resize_access(r.base + kMemoryHeaderBytes, r.data_bytes, image->bytes())) return r.base;
+  munmap(r.base, kReservationBytes);
+  return nullptr;
+}
+
+bool MemoryPool::release_image(uint8_t* base, uint64_t data_bytes, const MemoryImage* image) {
+  {
+    std::lock_guard lock(mu_);
+    if (free_.size() + pending_ >= limits_.max_regions) return false;
+    ++pending_;
+  }
+  // On a private file mapping MADV_DONTNEED drops the private copies the instance wrote, and the
+  // pages read as the file (the image) again; past the image they read as zero.
+  bool ok = madvise(base, kMemoryHeaderBytes + data_bytes, MADV_DONTNEED) == 0;
+  std::lock_guard lock(mu_);
+  --pending_;
+  if (ok) free_.push_back({base, data_bytes, 0, image});
+  return ok;
+}
+
+void MemoryPool::forget_image(const MemoryImage* image) {
+  std::vector<uint8_t*> bases;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = free_.begin(); it != free_.end();) {
+      if (it->image != image) {
+        ++it;
+        continue;
+      }
+      bases.push_back(it->base);
+      it = free_.erase(it);
+    }
+  }
+  for (uint8_t* base : bases) munmap(base, kReservationBytes);
 }
 
 void MemoryPool::release(uint8_t* base, uint64_t data_bytes) {
@@ -110,7 +167,7 @@ void MemoryPool::release(uint8_t* base, uint64_t data_bytes) {
   std::lock_guard lock(mu_);
   --pending_;
   resident_ -= budget - kept;
-  free_.push_back({base, data_bytes, kept});
+  free_.push_back({base, data_bytes, kept, nullptr});
 }
 
 uint64_t MemoryPool::scrub(uint8_t* data, uint64_t bytes, uint64_t budget) {
@@ -154,7 +211,7 @@ uint64_t MemoryPool::scrub(uint8_t* data, uint64_t bytes, uint64_t budget) {
 
 MemoryPool::Stats MemoryPool::stats() const {
   std::lock_guard lock(mu_);
-  return {free_.size(), resident_, reused_, unmapped_};
+  return {free_.size(), resident_, reused_, unmapped_, image_reused_};
 }
 
 }  // namespace actr::wasm::aot

@@ -5,7 +5,10 @@
 // that had pages touched tears down its page tables, and the next instance faults every page in
 // again. The pool keeps released reservations, scrubs the pages the last user touched back to zero
 // (only the touched ones: /proc/self/pagemap says which), and hands them out again with the
-// protection adjusted to the new size. It is bounded by the number of reservations and by the
+// protection adjusted to the new size. A reservation that mapped a module's memory image
+// (memory_image.hpp) is kept with the image still mapped: MADV_DONTNEED drops the pages its
+// instance wrote, so it reads as the image again, and the next memory of that image takes it
+// without mapping anything. It is bounded by the number of reservations and by the
 // resident bytes it keeps; beyond either, memory goes back to the system.
 #pragma once
 
@@ -15,6 +18,8 @@
 #include <vector>
 
 namespace actr::wasm::aot {
+
+class MemoryImage;
 
 // The layout of one reservation: a header page (owner bookkeeping), the addressable bytes (any i32
 // address plus any i32 offset, so generated code needs no bounds checks), and a guard page.
@@ -50,19 +55,31 @@ class MemoryPool {
   // may have grown).
   void release(uint8_t* base, uint64_t data_bytes);
 
+  // A pooled reservation that maps `image` over its header and first image->bytes(), reading
+  // exactly as the image, with the rest inaccessible; null when the pool holds none.
+  uint8_t* acquire_image(const MemoryImage* image);
+  // Gives back a reservation that maps `image` (acquire_image, or acquire then map_into) of which
+  // `data_bytes` are accessible now. False when the pool does not keep it (the caller then
+  // unmaps the image or the reservation).
+  bool release_image(uint8_t* base, uint64_t data_bytes, const MemoryImage* image);
+  // Unmaps the pooled reservations that map `image` (before the image goes away).
+  void forget_image(const MemoryImage* image);
+
   struct Stats {
-    size_t pooled = 0;      // reservations waiting for reuse
-    uint64_t resident = 0;  // bytes of zeroed pages they keep mapped
-    uint64_t reused = 0;    // acquisitions served from the pool
-    uint64_t unmapped = 0;  // releases that went back to the system
+    size_t pooled = 0;          // reservations waiting for reuse
+    uint64_t resident = 0;      // bytes of zeroed pages they keep mapped
+    uint64_t reused = 0;        // acquisitions served from the pool
+    uint64_t unmapped = 0;      // releases that went back to the system
+    uint64_t image_reused = 0;  // of `reused`, acquisitions that found their image mapped
   };
   Stats stats() const;
 
  private:
   struct Region {
     uint8_t* base;
-    uint64_t data_bytes;  // accessible now
-    uint64_t resident;    // bytes kept resident (zeroed)
+    uint64_t data_bytes;                 // accessible now
+    uint64_t resident;                   // bytes kept resident (zeroed)
+    const MemoryImage* image = nullptr;  // mapped over the first pages, reading as the image
   };
 
   // Zeroes the touched pages of [data, data + bytes) and returns how many bytes stay resident, or
@@ -77,6 +94,7 @@ class MemoryPool {
   uint64_t resident_ = 0;
   uint64_t reused_ = 0;
   uint64_t unmapped_ = 0;
+  uint64_t image_reused_ = 0;
 };
 
 }  // namespace actr::wasm::aot

@@ -665,19 +665,22 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
                            static_cast<unsigned long long>(store->memory_bytes + bytes),
                            static_cast<unsigned long long>(store->max_memory_bytes));
   }
-  uint8_t* base = aot::MemoryPool::process().acquire(bytes);
+  const aot::MemoryImage* image = aot::tls_pending_image;
+  aot::tls_pending_image = nullptr;  // for this instantiation's first memory only
+  if (image != nullptr && image->bytes() != bytes) image = nullptr;
+  // A pooled reservation that already maps the image, reading as it, needs no mapping.
+  uint8_t* base = image != nullptr ? aot::MemoryPool::process().acquire_image(image) : nullptr;
+  bool mapped = base != nullptr;
+  if (base == nullptr) base = aot::MemoryPool::process().acquire(bytes);
   if (base == nullptr) {
     aot::trap_from_runtime(act, ACTR_TRAP_MEMORY_LIMIT,
                            "cannot reserve address space for a linear memory");
   }
   uint8_t* data = base + aot::kHeaderBytes;
   aot::MemoryHeader header{store, nullptr};
-  if (const aot::MemoryImage* image = aot::tls_pending_image) {
-    aot::tls_pending_image = nullptr;  // for this instantiation's first memory only
-    if (image->bytes() == bytes && image->map_into(base)) {
-      header.image = image;
-      aot::tls_image_memory = data;
-    }
+  if (image != nullptr && (mapped || image->map_into(base))) {
+    header.image = image;
+    aot::tls_image_memory = data;
   }
   {
     aot::MemoryHeaders& headers = aot::memory_headers();
@@ -708,12 +711,18 @@ void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
     headers.by_data.erase(memory->data);  // a stale pointer to it must not pass header_of()
   }
   if (header.store) header.store->memory_bytes -= uint64_t{memory->pages} * actr::wasm::kPageSize;
-  if (header.image != nullptr && !header.image->unmap_from(memory->data - aot::kHeaderBytes)) {
-    // The reservation still maps the image: not fit for reuse.
-    munmap(memory->data - aot::kHeaderBytes, aot::kReservationBytes);
-  } else {
-    aot::MemoryPool::process().release(memory->data - aot::kHeaderBytes,
-                                       uint64_t{memory->pages} * actr::wasm::kPageSize);
+  uint8_t* base = memory->data - aot::kHeaderBytes;
+  uint64_t data_bytes = uint64_t{memory->pages} * actr::wasm::kPageSize;
+  aot::MemoryPool& pool = aot::MemoryPool::process();
+  if (header.image == nullptr) {
+    pool.release(base, data_bytes);
+  } else if (!pool.release_image(base, data_bytes, header.image)) {
+    // Not kept with its image: back to anonymous pages, or, if that fails, to the system.
+    if (header.image->unmap_from(base)) {
+      pool.release(base, data_bytes);
+    } else {
+      munmap(base, aot::kReservationBytes);
+    }
   }
   memory->data = nullptr;
   memory->pages = memory->size = 0;
