@@ -404,6 +404,7 @@ void Actor::pump() {
   if (more && !busy_) {
     schedule_pump();
   } else if (!more && !busy_ && on_idle_) {
+    if (Worker* here = Worker::current()) here->forget_time();
     auto f = std::move(on_idle_);
     on_idle_ = nullptr;
     f();
@@ -422,11 +423,11 @@ void Actor::run_fiber(std::function<void()> body) {
   resume();
 }
 
-void Actor::resume() {
+void Actor::resume(bool with_reply) {
   Worker* here = Worker::current();
   {
     CurrentActor current(this);
-    if (here) here->guest_started();
+    if (here) with_reply ? here->guest_resumed() : here->guest_started();
     fiber_ = std::move(fiber_).resume();
     if (here) here->guest_stopped();
   }
@@ -490,7 +491,7 @@ void Actor::run_resume(void* actor, uint64_t wait) {
 
 void Actor::resume_wait(uint64_t wait) {
   if (wait_.load(std::memory_order_relaxed) != wait || !wait_result_ || !wait_suspended_) return;
-  resume();
+  resume(true);
   release_if_idle();
 }
 
@@ -539,7 +540,8 @@ void Actor::process_dispatch(Message& m) {
   m.caller = std::move(context_->caller);
   m.chain = std::move(context_->chain);
   context_.reset();
-  auto elapsed = std::chrono::steady_clock::now() - started;
+  auto ended = std::chrono::steady_clock::now();
+  auto elapsed = ended - started;
   stats_.dispatches.fetch_add(1);
   stats_.dispatch_ns.fetch_add(
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
@@ -562,7 +564,12 @@ void Actor::process_dispatch(Message& m) {
     handle_error(e, "dispatch route=" + m.route_key + " request=" + m.request_id);
     return;
   }
-  if (m.reply) m.reply->settle(CallResult::Ok(std::move(r->value())));
+  if (m.reply) {
+    // A caller of this worker resumes next with its reply: it takes this time as its start instead
+    // of reading the clock again (a durable message's completion writes to the store first).
+    if (here && !m.store_id) here->note_time(ended);
+    m.reply->settle(CallResult::Ok(std::move(r->value())));
+  }
   complete(m);
 }
 

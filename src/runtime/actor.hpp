@@ -214,7 +214,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void drop(Item item, const std::string& why);
   void pump();
   void run_fiber(std::function<void()> body);
-  void resume();
+  // `with_reply`: a caller resumed with the reply it waited for (Worker::guest_resumed).
+  void resume(bool with_reply = false);
   void cancel_wait(const std::string& why);
   void process(Item& item);
   void process_dispatch(Message& message);

@@ -26,7 +26,8 @@ void Actor::offer_component(std::shared_ptr<const component::Component> next, st
 }
 
 void Actor::try_tier_up() {
-  if (!pending_component_ || busy_) return;  // again when the running call ends
+  if (!pending_component_ || busy_) return;                   // again when the running call ends
+  if (Worker* here = Worker::current()) here->forget_time();  // instantiating takes a while
   auto next = std::move(pending_component_);
   std::string blocker = std::move(pending_blocker_);
   pending_component_.reset();

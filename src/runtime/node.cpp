@@ -6,10 +6,13 @@
 #include <boost/asio/post.hpp>
 #include <charconv>
 #include <condition_variable>
+#include <cstddef>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <new>
 #include <random>
+#include <utility>
 
 #include "actr/component/component.hpp"
 #include "runtime/host_imports.hpp"
@@ -20,6 +23,70 @@
 namespace actr::runtime {
 
 namespace {
+
+// Reply slots (with their shared_ptr control block, one allocation per call) come from a small
+// free list per thread instead of malloc/free: a slot is made on the caller's worker and usually
+// freed there too. A block freed on another thread joins that thread's list; a thread frees what
+// its list holds when it ends.
+class SlotBlocks {
+ public:
+  static constexpr size_t kSize = 128, kAlign = alignof(std::max_align_t), kKeep = 256;
+  static void* take(size_t bytes) {
+    if (bytes <= kSize && !ended) {
+      auto& l = list();
+      if (Free* f = l.head) {
+        l.head = f->next;
+        --l.count;
+        return f;
+      }
+      return ::operator new(kSize, std::align_val_t(kAlign));
+    }
+    return ::operator new(bytes, std::align_val_t(kAlign));
+  }
+  static void give(void* p, size_t bytes) {
+    if (bytes <= kSize && !ended) {
+      auto& l = list();
+      if (l.count < kKeep) {
+        l.head = new (p) Free{l.head};
+        ++l.count;
+        return;
+      }
+    }
+    ::operator delete(p, std::align_val_t(kAlign));
+  }
+
+ private:
+  struct Free {
+    Free* next;
+  };
+  struct List {
+    Free* head = nullptr;
+    size_t count = 0;
+    ~List() {
+      ended = true;  // a block freed later on this thread goes straight back to the heap
+      while (head) ::operator delete(std::exchange(head, head->next), std::align_val_t(kAlign));
+    }
+  };
+  static List& list() {
+    thread_local List l;
+    return l;
+  }
+  static inline thread_local bool ended = false;
+};
+
+template <class T>
+struct SlotAllocator {
+  using value_type = T;
+  SlotAllocator() = default;
+  template <class U>
+  SlotAllocator(const SlotAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(SlotBlocks::take(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) { SlotBlocks::give(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const SlotAllocator<U>&) const {
+    return true;
+  }
+};
 
 // The shell as an Endpoint: calls go to the embedding application's handler.
 class ShellEndpoint final : public Endpoint {
@@ -537,7 +604,7 @@ std::string Node::next_request_id() {
 
 void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
                      std::function<void(CallResult)> done) {
-  auto slot = std::make_shared<ReplySlot>(std::move(done));
+  auto slot = std::allocate_shared<ReplySlot>(SlotAllocator<ReplySlot>{}, std::move(done));
   CallDeadlines* deadlines = deadlines_[timer_worker.index()].get();
   if (timer_worker.in_this_thread()) {
     deadlines->add(slot);

@@ -28,9 +28,26 @@ class Worker {
 
   // Guest code runs on this worker from now until guest_stopped() (an actor resumed its call).
   void guest_started() {
+    recent_ = 0;
     guest_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                        std::memory_order_relaxed);
   }
+  // The same for a caller resumed with its reply: when a callee of this worker noted the time it
+  // answered at (note_time) and nothing but a little host work ran since, that time is taken
+  // instead of reading the clock again (it errs early by that host work: guest code seems to hold
+  // the worker a little longer than it does).
+  void guest_resumed() {
+    auto since = recent_ ? recent_ : std::chrono::steady_clock::now().time_since_epoch().count();
+    recent_ = 0;
+    guest_since_.store(since, std::memory_order_relaxed);
+  }
+  // On this worker's thread: `t` was read from the steady clock just now. Forgotten by the next
+  // guest_started(), by forget_time() before host work that may take long, and by the worker's
+  // loop whenever it leaves its deferred tasks.
+  void note_time(std::chrono::steady_clock::time_point t) {
+    recent_ = t.time_since_epoch().count();
+  }
+  void forget_time() { recent_ = 0; }
   void guest_stopped() { guest_since_.store(0, std::memory_order_relaxed); }
   // How long guest code has held this worker without a break (zero when none runs).
   std::chrono::nanoseconds held_for(std::chrono::steady_clock::time_point now) const;
@@ -72,7 +89,8 @@ class Worker {
   std::thread::id thread_id_;
   size_t index_ = 0;
   std::atomic<std::chrono::steady_clock::rep> guest_since_{0};
-  Ring<Task> deferred_;  // this worker's thread only
+  std::chrono::steady_clock::rep recent_ = 0;  // note_time(); this worker's thread only
+  Ring<Task> deferred_;                        // this worker's thread only
   TaskInbox<Task, 1024> inbox_;
   std::atomic<bool> sleeping_{false};
 };
