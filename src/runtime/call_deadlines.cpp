@@ -1,32 +1,8 @@
 #include "runtime/call_deadlines.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 
 namespace actr::runtime {
-
-namespace {
-
-// The time a call made now is due, from the coarse monotonic clock (~5 ns a read here, against
-// ~23 ns for the steady clock; one read per call). It trails the steady clock (the same
-// CLOCK_MONOTONIC, which check() reads) by less than its resolution (4 ms here), so that is added:
-// a deadline is never early, and at most one resolution late on top of the check period.
-std::chrono::steady_clock::time_point now_or_later() {
-  static const std::chrono::nanoseconds resolution = [] {
-    timespec r{};
-    clock_getres(CLOCK_MONOTONIC_COARSE, &r);
-    return std::chrono::seconds(r.tv_sec) + std::chrono::nanoseconds(r.tv_nsec);
-  }();
-  timespec t{};
-  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &t) != 0) return std::chrono::steady_clock::now();
-  return std::chrono::steady_clock::time_point(
-             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                 std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec))) +
-         resolution;
-}
-
-}  // namespace
 
 CallDeadlines::CallDeadlines(boost::asio::io_context& io, std::chrono::milliseconds timeout)
     : timeout_(timeout),
@@ -35,7 +11,7 @@ CallDeadlines::CallDeadlines(boost::asio::io_context& io, std::chrono::milliseco
       timer_(io) {}
 
 void CallDeadlines::add(std::shared_ptr<ReplySlot> slot) {
-  queue_.push_back(Entry{now_or_later() + timeout_, std::move(slot)});
+  queue_.push_back(Entry{Clock::now() + timeout_, std::move(slot)});
   if (queue_.size() >= compact_at_) {
     // A call that takes long keeps the front; the answered ones behind it need not wait.
     std::erase_if(queue_, [](const Entry& e) { return e.slot->settled(); });
