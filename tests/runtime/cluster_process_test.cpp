@@ -26,17 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // One `actr` child process; killed (SIGKILL) when the object goes.
-class Process : public ChildProcess {
- public:
-  Process(std::vector<std::string> args, std::filesystem::path log)
-      : ChildProcess(with_actr(std::move(args)), std::move(log)) {}
-
- private:
-  static std::vector<std::string> with_actr(std::vector<std::string> args) {
-    args.insert(args.begin(), std::string(ACTR_BINARY_DIR) + "/actr");
-    return args;
-  }
-};
+using Process = ActrProcess;
 
 std::string call(uint16_t gateway, const std::string& target, const std::string& route,
                  const std::string& payload) {

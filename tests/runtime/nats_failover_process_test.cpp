@@ -32,17 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class Process : public ChildProcess {
- public:
-  Process(std::vector<std::string> args, std::filesystem::path log)
-      : ChildProcess(with_actr(std::move(args)), std::move(log)) {}
-
- private:
-  static std::vector<std::string> with_actr(std::vector<std::string> args) {
-    args.insert(args.begin(), std::string(ACTR_BINARY_DIR) + "/actr");
-    return args;
-  }
-};
+using Process = ActrProcess;
 
 std::string call(uint16_t gateway, const std::string& target, const std::string& route,
                  const std::string& payload) {
@@ -132,8 +122,8 @@ TEST(NatsFailoverProcesses, AKilledServersNodeMovesOnWithItsIdsAndCallsGoOn) {
   };
   std::vector<std::unique_ptr<Process>> servers;
   for (int s = 0; s < 3; ++s) {
-    servers.push_back(std::make_unique<Process>(signal_args(s),
-                                                dir / ("s" + std::to_string(s) + ".log")));
+    servers.push_back(
+        std::make_unique<Process>(signal_args(s), dir / ("s" + std::to_string(s) + ".log")));
   }
   for (int s = 0; s < 3; ++s) {
     ASSERT_TRUE(eventually([&] { return port_answers(ports[s]); }, 20s))
@@ -162,12 +152,12 @@ TEST(NatsFailoverProcesses, AKilledServersNodeMovesOnWithItsIdsAndCallsGoOn) {
   Process a(node_args("a", url(0) + "," + url(1) + "," + url(2)), dir / "a.log");
   Process b(node_args("b", url(1) + "," + url(2) + "," + url(0)), dir / "b.log");
 
-  ASSERT_TRUE(eventually([&] { return call(a_gateway, "acaller", "call", "becho echo hi") == "hi"; },
-                         30s))
+  ASSERT_TRUE(
+      eventually([&] { return call(a_gateway, "acaller", "call", "becho echo hi") == "hi"; }, 30s))
       << call(a_gateway, "acaller", "call", "becho echo hi") << "\n"
       << a.log() << b.log();
-  ASSERT_TRUE(eventually([&] { return call(b_gateway, "bcaller", "call", "aecho echo hi") == "hi"; },
-                         10s))
+  ASSERT_TRUE(
+      eventually([&] { return call(b_gateway, "bcaller", "call", "aecho echo hi") == "hi"; }, 10s))
       << b.log();
   // Each node is on the first server of its list.
   EXPECT_NE(a.log().find("signaling: connected to " + url(0)), std::string::npos) << a.log();
@@ -231,8 +221,7 @@ TEST(NatsFailoverProcesses, AKilledServersNodeMovesOnWithItsIdsAndCallsGoOn) {
 
   // Node b moves to server 2 (the next in its list) and registers its actors there again.
   ASSERT_TRUE(eventually(
-      [&] { return b.log().find("signaling: connected to " + url(2)) != std::string::npos; },
-      15s))
+      [&] { return b.log().find("signaling: connected to " + url(2)) != std::string::npos; }, 15s))
       << b.log();
   auto failed_over = Clock::now() - killed_at;
   // Discovery works again for both nodes (each asks its own server: b's is now server 2) within
@@ -275,10 +264,11 @@ TEST(NatsFailoverProcesses, AKilledServersNodeMovesOnWithItsIdsAndCallsGoOn) {
   EXPECT_GT(number(call(a_gateway, "aecho", "get", "")), a_before);
   EXPECT_GT(number(call(b_gateway, "becho", "get", "")), b_before);
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  std::printf("failover: node b on server 2 after %lld ms, discovery for both nodes after %lld ms; "
-              "calls a->b %ld, b->a %ld, none failed\n",
-              static_cast<long long>(ms(failed_over)), static_cast<long long>(ms(discovery_back)),
-              a_count.ok, b_count.ok);
+  std::printf(
+      "failover: node b on server 2 after %lld ms, discovery for both nodes after %lld ms; "
+      "calls a->b %ld, b->a %ld, none failed\n",
+      static_cast<long long>(ms(failed_over)), static_cast<long long>(ms(discovery_back)),
+      a_count.ok, b_count.ok);
 
   at0->close();
   at2->close();

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <utility>
 
 namespace actr::test {
 
@@ -23,5 +24,17 @@ CommandRun run_command(const std::string& command_line) {
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
 }
+
+namespace {
+
+std::vector<std::string> with_actr(std::vector<std::string> args) {
+  args.insert(args.begin(), std::string(ACTR_BINARY_DIR) + "/actr");
+  return args;
+}
+
+}  // namespace
+
+ActrProcess::ActrProcess(std::vector<std::string> args, std::filesystem::path log)
+    : ChildProcess(with_actr(std::move(args)), std::move(log)) {}
 
 }  // namespace actr::test
