@@ -115,26 +115,93 @@ class NatsClusterTest : public ::testing::Test {
     return std::get<ActorEvent>(*push);
   }
 
-  // The keys in actr_live (SERVER.REALM.SERIAL), read through a NATS connection of the test's.
-  std::set<std::string> live_keys() {
-    std::set<std::string> out;
+  // Runs `use` on the actr_live bucket, opened through a NATS connection of the test's.
+  template <typename Use>
+  void with_live_bucket(Use use) {
 #ifdef ACTR_HAVE_NATS
     auto nats = NatsConnection::connect({{nats_->url()}, 2000ms, "test"});
-    EXPECT_TRUE(nats) << nats.error().message;
-    if (!nats) return out;
+    ASSERT_TRUE(nats) << nats.error().message;
     kvConfig config;
     kvConfig_Init(&config);
     config.Bucket = "actr_live";
     auto bucket = (*nats)->open_bucket(config);
-    EXPECT_TRUE(bucket) << bucket.error().message;
-    if (!bucket) return out;
-    kvKeysList list{};
-    if (kvStore_Keys(&list, bucket->get(), nullptr) == NATS_OK) {
-      for (int i = 0; i < list.Count; ++i) out.insert(list.Keys[i]);
-      kvKeysList_Destroy(&list);
-    }
+    ASSERT_TRUE(bucket) << bucket.error().message;
+    use(bucket->get());
+#else
+    (void)use;
+#endif
+  }
+
+  // The keys in actr_live (SERVER.REALM.SERIAL).
+  std::set<std::string> live_keys() {
+    std::set<std::string> out;
+#ifdef ACTR_HAVE_NATS
+    with_live_bucket([&](kvStore* bucket) {
+      kvKeysList list{};
+      if (kvStore_Keys(&list, bucket, nullptr) == NATS_OK) {
+        for (int i = 0; i < list.Count; ++i) out.insert(list.Keys[i]);
+        kvKeysList_Destroy(&list);
+      }
+    });
 #endif
     return out;
+  }
+
+  // `actr signal --nats` as a process of its own (to be killed), and its WebSocket address.
+  std::unique_ptr<SignalProcess> start_process(const std::string& name, std::string& url) {
+    auto process = std::make_unique<SignalProcess>(std::vector<std::string>{
+        "--listen", "127.0.0.1:0", "--data-dir", (dir_.path() / name).string(), "--insecure-open",
+        "--heartbeat", "0.3", "--nats", nats_->url(), "--signing-key-file", key_file_.string(),
+        "--log-level", "warn"});
+    std::string line = process->read_line(20s);
+    EXPECT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
+    if (!line.starts_with("signaling: ")) return nullptr;
+    url = line.substr(std::string("signaling: ").size());
+    return process;
+  }
+
+  // A node's link to `server_url` (then `fallback_url`) that registers one echo, and counts its
+  // connections.
+  struct LinkedEcho {
+    std::atomic<int> connected{0}, disconnected{0};
+    std::unique_ptr<NodeLink> link;
+    size_t echo = 0;
+    std::optional<Registration> registration() const { return link->registration(echo); }
+  };
+  static std::unique_ptr<LinkedEcho> link_echo(const std::string& server_url,
+                                               const std::string& fallback_url) {
+    auto linked = std::make_unique<LinkedEcho>();
+    NodeLinkHooks hooks;
+    hooks.on_connected = [l = linked.get()] { ++l->connected; };
+    hooks.on_disconnected = [l = linked.get()] { ++l->disconnected; };
+    NodeLinkOptions options;
+    options.server_url = server_url;
+    options.fallback_urls = {fallback_url};
+    options.initial_backoff = 20ms;
+    options.max_backoff = 200ms;
+    linked->link = NodeLink::start(options, hooks);
+    linked->echo = linked->link->add_actor(echo_params());
+    return linked;
+  }
+
+  static RegisterParams echo_params() {
+    RegisterParams params;
+    params.type = kEcho;
+    params.realm = 1;
+    params.advertised_address = "ws://127.0.0.1:9001";
+    return params;
+  }
+
+  // Registers `params` through `client` until the server refuses; the refusal.
+  static std::optional<actr::Error> first_refusal(Client& client, const RegisterParams& params) {
+    std::optional<actr::Error> refused;
+    eventually([&] {
+      auto reg = client.register_actor(params);
+      if (reg) return false;
+      refused = reg.error();
+      return true;
+    });
+    return refused;
   }
 
   std::string server_id_of(const std::string& name) {
@@ -331,12 +398,10 @@ TEST_F(NatsClusterTest, AStoppedServersActorsGoDownAtTheOthersAtOnce) {
 TEST_F(NatsClusterTest, AKilledServersActorsGoDownWithinTheHeartbeatWindow) {
   auto s1 = start("s1");
   ASSERT_TRUE(s1);
-  SignalProcess victim({"--listen", "127.0.0.1:0", "--data-dir", (dir_.path() / "s2").string(),
-                        "--insecure-open", "--heartbeat", "0.3", "--nats", nats_->url(),
-                        "--signing-key-file", key_file_.string(), "--log-level", "warn"});
-  std::string line = victim.read_line(20s);
-  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
-  auto echo = connect(line.substr(std::string("signaling: ").size()));
+  std::string victim_url;
+  auto victim = start_process("s2", victim_url);
+  ASSERT_TRUE(victim);
+  auto echo = connect(victim_url);
   auto watcher = connect(s1->listen_address());
   ASSERT_TRUE(echo && watcher);
   Registration e = register_actor(*echo, kEcho);
@@ -345,7 +410,7 @@ TEST_F(NatsClusterTest, AKilledServersActorsGoDownWithinTheHeartbeatWindow) {
   ASSERT_TRUE(watcher->subscribe({kEcho}));
 
   auto killed_at = std::chrono::steady_clock::now();
-  EXPECT_EQ(victim.stop(SIGKILL), -1);  // it did not exit normally
+  EXPECT_EQ(victim->stop(SIGKILL), -1);  // it did not exit normally
   auto down = next_event(*watcher, 5s);
   auto noticed = std::chrono::steady_clock::now() - killed_at;
   ASSERT_TRUE(down) << "s1 never noticed that the killed server was gone";
@@ -393,13 +458,8 @@ TEST_F(NatsClusterTest, WithoutNatsRegistrationsAreUnavailableAndDiscoveryKeepsS
   RegisterParams params;
   params.type = kGreeter;
   params.realm = 1;
-  std::optional<actr::Error> refused;
-  ASSERT_TRUE(eventually([&] {
-    auto reg = caller->register_actor(params);
-    if (reg) return false;
-    refused = reg.error();
-    return true;
-  }));
+  auto refused = first_refusal(*caller, params);
+  ASSERT_TRUE(refused) << "registrations still succeed without NATS";
   EXPECT_TRUE(refused->is(ErrorCategory::SignalingRefused, proto::Error::UNAVAILABLE))
       << refused->message;
   EXPECT_NE(refused->message.find("NATS"), std::string::npos) << refused->message;
@@ -438,13 +498,8 @@ TEST_F(NatsClusterTest, SignalingRecoversWhenNatsRestarts) {
   RegisterParams params;
   params.type = kEcho;
   params.realm = 1;
-  std::optional<actr::Error> refused;
-  ASSERT_TRUE(eventually([&] {
-    auto reg = watchers[0]->register_actor(params);
-    if (reg) return false;
-    refused = reg.error();
-    return true;
-  }));
+  auto refused = first_refusal(*watchers[0], params);
+  ASSERT_TRUE(refused) << "registrations still succeed without NATS";
   EXPECT_TRUE(refused->is(ErrorCategory::SignalingRefused, proto::Error::UNAVAILABLE))
       << refused->message;
   EXPECT_TRUE(everywhere(echoes));  // from memory
@@ -497,29 +552,12 @@ TEST_F(NatsClusterTest, SignalingRecoversWhenNatsRestarts) {
 TEST_F(NatsClusterTest, AKilledServersLiveEntriesArePurgedAndItsNodesAreWrittenAgain) {
   auto s1 = start("s1"), s3 = start("s3");
   ASSERT_TRUE(s1 && s3);
-  SignalProcess victim({"--listen", "127.0.0.1:0", "--data-dir", (dir_.path() / "s2").string(),
-                        "--insecure-open", "--heartbeat", "0.3", "--nats", nats_->url(),
-                        "--signing-key-file", key_file_.string(), "--log-level", "warn"});
-  std::string line = victim.read_line(20s);
-  ASSERT_TRUE(line.starts_with("signaling: ws://127.0.0.1:")) << "got: `" << line << "`";
-  std::string victim_url = line.substr(std::string("signaling: ").size());
-
-  std::atomic<int> connected{0};
-  NodeLinkHooks hooks;
-  hooks.on_connected = [&] { ++connected; };
-  NodeLinkOptions link_options;
-  link_options.server_url = victim_url;
-  link_options.fallback_urls = {s3->listen_address()};
-  link_options.initial_backoff = 20ms;
-  link_options.max_backoff = 200ms;
-  auto link = NodeLink::start(link_options, hooks);
-  RegisterParams params;
-  params.type = kEcho;
-  params.realm = 1;
-  params.advertised_address = "ws://127.0.0.1:9001";
-  size_t echo = link->add_actor(params);
-  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
-  uint64_t serial = link->registration(echo)->id.serial_number;
+  std::string victim_url;
+  auto victim = start_process("s2", victim_url);
+  ASSERT_TRUE(victim);
+  auto node = link_echo(victim_url, s3->listen_address());
+  ASSERT_TRUE(eventually([&] { return node->connected == 1 && node->registration(); }));
+  uint64_t serial = node->registration()->id.serial_number;
   auto watcher = connect(s1->listen_address());
   ASSERT_TRUE(watcher);
   register_actor(*watcher, kCaller);
@@ -529,9 +567,9 @@ TEST_F(NatsClusterTest, AKilledServersLiveEntriesArePurgedAndItsNodesAreWrittenA
   const std::string moved_key = server_id_of("s3") + "." + registration_key(1, serial);
   EXPECT_TRUE(live_keys().count(victim_key));
 
-  EXPECT_EQ(victim.stop(SIGKILL), -1);
-  ASSERT_TRUE(eventually([&] { return connected == 2 && link->registration(echo); }));
-  EXPECT_EQ(link->registration(echo)->id.serial_number, serial);
+  EXPECT_EQ(victim->stop(SIGKILL), -1);
+  ASSERT_TRUE(eventually([&] { return node->connected == 2 && node->registration(); }));
+  EXPECT_EQ(node->registration()->id.serial_number, serial);
   std::set<std::string> keys;
   EXPECT_TRUE(eventually(
       [&] {
@@ -562,7 +600,7 @@ TEST_F(NatsClusterTest, AKilledServersLiveEntriesArePurgedAndItsNodesAreWrittenA
   EXPECT_EQ(found->front().id.serial_number, serial);
   EXPECT_EQ(found->front().advertised_address, "ws://127.0.0.1:9001");
   EXPECT_NE(caller.id.serial_number, serial);
-  link->stop();
+  node->link->stop();
 }
 
 // A server that finds its entry of a connected actor deleted by another (which took it for gone
@@ -576,14 +614,8 @@ TEST_F(NatsClusterTest, AServerWritesAgainItsEntryAnotherDeleted) {
   const std::string key = server_id_of("s1") + "." + registration_key(1, e.id.serial_number);
   ASSERT_TRUE(eventually([&] { return live_keys().count(key) == 1; }));
 #ifdef ACTR_HAVE_NATS
-  auto nats = NatsConnection::connect({{nats_->url()}, 2000ms, "test"});
-  ASSERT_TRUE(nats);
-  kvConfig config;
-  kvConfig_Init(&config);
-  config.Bucket = "actr_live";
-  auto bucket = (*nats)->open_bucket(config);
-  ASSERT_TRUE(bucket);
-  ASSERT_EQ(kvStore_Delete(bucket->get(), key.c_str()), NATS_OK);
+  with_live_bucket(
+      [&](kvStore* bucket) { ASSERT_EQ(kvStore_Delete(bucket, key.c_str()), NATS_OK); });
 #endif
   EXPECT_TRUE(eventually([&] { return live_keys().count(key) == 1; }));
 }
@@ -620,22 +652,9 @@ TEST_F(NatsClusterTest, RotatingTheSigningKeyKeepsIds) {
   auto s1 = start("s1"), s2 = start("s2");
   ASSERT_TRUE(s1 && s2);
   const uint16_t p1 = s1->port(), p2 = s2->port();
-  std::atomic<int> connected{0};
-  NodeLinkHooks hooks;
-  hooks.on_connected = [&] { ++connected; };
-  NodeLinkOptions link_options;
-  link_options.server_url = s1->listen_address();
-  link_options.fallback_urls = {s2->listen_address()};
-  link_options.initial_backoff = 20ms;
-  link_options.max_backoff = 200ms;
-  auto link = NodeLink::start(link_options, hooks);
-  RegisterParams params;
-  params.type = kEcho;
-  params.realm = 1;
-  params.advertised_address = "ws://127.0.0.1:9001";
-  size_t echo = link->add_actor(params);
-  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
-  const Registration before = *link->registration(echo);
+  auto node = link_echo(s1->listen_address(), s2->listen_address());
+  ASSERT_TRUE(eventually([&] { return node->connected == 1 && node->registration(); }));
+  const Registration before = *node->registration();
 
   // s2 signs with the new key and accepts the old one; the node moves there when s1 stops.
   s2->stop();
@@ -643,10 +662,10 @@ TEST_F(NatsClusterTest, RotatingTheSigningKeyKeepsIds) {
   ASSERT_TRUE(s2);
   s1->stop();
   ASSERT_TRUE(eventually([&] {
-    auto reg = link->registration(echo);
-    return connected == 2 && reg && reg->server_public_key == *new_key;
+    auto reg = node->registration();
+    return node->connected == 2 && reg && reg->server_public_key == *new_key;
   }));
-  Registration rotated = *link->registration(echo);
+  Registration rotated = *node->registration();
   EXPECT_EQ(rotated.id, before.id) << "the old key's credential did not keep the id";
   EXPECT_TRUE(CredentialVerifier(*new_key).verify(rotated.credential, 1));
   EXPECT_FALSE(CredentialVerifier(old_key->public_key()).verify(rotated.credential, 1));
@@ -660,15 +679,15 @@ TEST_F(NatsClusterTest, RotatingTheSigningKeyKeepsIds) {
   s1 = start_with("s1", p1, new_key_file, {});
   ASSERT_TRUE(s1);
   s2->stop();
-  ASSERT_TRUE(eventually([&] { return connected == 3 && link->registration(echo); }));
-  EXPECT_EQ(link->registration(echo)->id, before.id);
-  EXPECT_TRUE(link->registration(echo)->accepted_public_keys.empty());
+  ASSERT_TRUE(eventually([&] { return node->connected == 3 && node->registration(); }));
+  EXPECT_EQ(node->registration()->id, before.id);
+  EXPECT_TRUE(node->registration()->accepted_public_keys.empty());
   // The old key no longer proves anything there.
   ClientOptions o;
   o.credentials = {before.credential};
   auto refused = Client::connect(s1->listen_address(), o);
   EXPECT_FALSE(refused);
-  link->stop();
+  node->link->stop();
 }
 
 TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {
@@ -679,34 +698,14 @@ TEST_F(NatsClusterTest, NatsNeedsTheRealmsSigningKeyFile) {
   EXPECT_NE(server.error().message.find("keygen"), std::string::npos) << server.error().message;
 }
 
-}  // namespace
-}  // namespace actr::signaling::server
-
-namespace actr::signaling::server {
-namespace {
-
 // A node's link given several servers of the realm: when its server stops, it moves to the next
 // one and registers its actor again under the same id, which the others see throughout.
 TEST_F(NatsClusterTest, ANodeLinkFailsOverToTheNextServerAndKeepsItsIds) {
   auto s1 = start("s1"), s2 = start("s2");
   ASSERT_TRUE(s1 && s2);
-  std::atomic<int> connected{0}, disconnected{0};
-  NodeLinkHooks hooks;
-  hooks.on_connected = [&] { ++connected; };
-  hooks.on_disconnected = [&] { ++disconnected; };
-  NodeLinkOptions options;
-  options.server_url = s1->listen_address();
-  options.fallback_urls = {s2->listen_address()};
-  options.initial_backoff = 20ms;
-  options.max_backoff = 200ms;
-  auto link = NodeLink::start(options, hooks);
-  RegisterParams params;
-  params.type = kEcho;
-  params.realm = 1;
-  params.advertised_address = "ws://127.0.0.1:9001";
-  size_t echo = link->add_actor(params);
-  ASSERT_TRUE(eventually([&] { return connected == 1 && link->registration(echo); }));
-  uint64_t serial = link->registration(echo)->id.serial_number;
+  auto node = link_echo(s1->listen_address(), s2->listen_address());
+  ASSERT_TRUE(eventually([&] { return node->connected == 1 && node->registration(); }));
+  uint64_t serial = node->registration()->id.serial_number;
   auto watcher = connect(s2->listen_address());
   ASSERT_TRUE(watcher);
   register_actor(*watcher, kCaller);
@@ -714,12 +713,12 @@ TEST_F(NatsClusterTest, ANodeLinkFailsOverToTheNextServerAndKeepsItsIds) {
       eventually([&] { return discovered(*watcher, kEcho) == std::set<uint64_t>{serial}; }));
 
   s1->stop();
-  ASSERT_TRUE(eventually([&] { return disconnected == 1 && connected == 2; }));
-  ASSERT_TRUE(link->registration(echo));
-  EXPECT_EQ(link->registration(echo)->id.serial_number, serial);
+  ASSERT_TRUE(eventually([&] { return node->disconnected == 1 && node->connected == 2; }));
+  ASSERT_TRUE(node->registration());
+  EXPECT_EQ(node->registration()->id.serial_number, serial);
   EXPECT_TRUE(
       eventually([&] { return discovered(*watcher, kEcho) == std::set<uint64_t>{serial}; }));
-  link->stop();
+  node->link->stop();
 }
 
 }  // namespace
