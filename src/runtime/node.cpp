@@ -377,13 +377,17 @@ Result<void> Node::start() {
     }
   }
 
+  // Counted in full before the first start: actors that started decrement it on their workers
+  // while later ones are still being started here.
+  std::vector<Actor*> to_start;
+  for (auto& actor : actors_) {
+    if (actor->state() != Actor::State::Failed) to_start.push_back(actor.get());
+  }
   std::mutex mu;
   std::condition_variable cv;
-  size_t waiting = 0;
-  for (auto& actor : actors_) {
-    if (actor->state() == Actor::State::Failed) continue;
-    ++waiting;
-    actor->start([&, a = actor.get()](Result<void> r) {
+  size_t waiting = to_start.size();
+  for (Actor* actor : to_start) {
+    actor->start([&, a = actor](Result<void> r) {
       if (!r) spdlog::error("actor {} did not start: {}", a->label(), r.error().message);
       std::lock_guard lock(mu);
       if (--waiting == 0) cv.notify_all();
