@@ -144,7 +144,7 @@ void Connection::arm_keepalive() {
       self->finish();
       return;
     }
-    if (silent >= idle / 2 && !self->quiet_reported_) {
+    if (silent >= idle / 2 && !self->quiet_reported_ && self->carrier_) {
       self->quiet_reported_ = true;
       self->carrier_->quiet();
     }
@@ -183,11 +183,17 @@ void Connection::arm_timer(std::chrono::milliseconds after, const char* what) {
 
 void Connection::stop_taking(ActrError reason) {
   if (closed_flag_) return;
-  closed_error_ = reason;
-  closed_flag_ = true;
+  std::unordered_map<uint64_t, Pending> pending;
+  {
+    // Under the lock senders take to add requests: each is either here or sees the flag.
+    std::lock_guard lock(pending_mu_);
+    closed_error_ = reason;
+    closed_flag_ = true;
+    pending = std::move(pending_);
+    pending_.clear();
+  }
   open_flag_ = false;
-  auto pending = std::move(pending_);
-  pending_.clear();
+  end_direct_writes();
   auto waiting = std::move(waiting_);
   waiting_.clear();
   std::vector<std::pair<Request, Pending>> again;
@@ -245,13 +251,19 @@ void Connection::close_path() {
     carrier_->close();
     return;
   }
+  end_direct_writes();  // no sender writes to the descriptor from now on (it may be reused)
   beast::error_code ignored;
   socket().close(ignored);
 }
 
 void Connection::shutdown_after_writes() {
   close_after_writes_ = true;
-  if (!writing_ && writes_.empty()) shutdown_send();
+  bool idle;
+  {
+    std::lock_guard lock(write_mu_);
+    idle = !writing_ && writes_.empty() && raw_rest_.empty();
+  }
+  if (idle) shutdown_send();
   // The peer answers our shutdown by closing; do not wait for it for long.
   arm_timer(std::chrono::milliseconds(1000), "closing");
 }

@@ -1,5 +1,6 @@
-// Internal: one WebSocket connection to another node, either direction. All state lives on the
-// connection's strand; the public members post there and are safe from any thread.
+// Internal: one WebSocket connection to another node, either direction. Its state lives on the
+// connection's strand, except the send side (see "Sending from the sender's thread" below); the
+// public members are safe from any thread.
 //
 // Life: outbound: resolve, connect, [TLS,] WebSocket upgrade carrying this node's credential ->
 // the peer's credential (101 response header, or its first frame) is verified -> open.
@@ -27,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,9 +87,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool carried() const { return carrier_ != nullptr; }  // set before start, never changed
   PeerInfo::Path path() const { return peer_.path; }    // the same
 
+  // Posted to the strand (the transport thread sends it), in order behind earlier sends.
   void send(Request request, Pending pending);
-  // Serialized Accepted/Reply frames of a Responder.
-  void send_answer(std::string frame);
+  // Sends from the calling thread when the connection is an open plain WebSocket and nothing sent
+  // earlier is still on its way to the strand (no hop to the transport thread: the frame goes to
+  // the socket here, or behind the frames already queued); true then, also when the connection
+  // had closed meanwhile (`pending` failed). False, with both untouched, when it must be send().
+  bool send_now(Request& request, Pending& pending);
+  // Serialized Accepted/Reply frames of a Responder (`last`: the request needs no other answer);
+  // from the calling thread when it can be, as send_now.
+  void send_answer(std::string frame, bool last);
   // Closes at once: fails everything in flight with `reason`, no Close frame. `done` runs after.
   void abort(ActrError reason, std::function<void()> done);
   // Sends the current credential when it is newer than the one this connection presented.
@@ -155,12 +164,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_close_frame(const transport::Close& close);
 
   void transmit(Request& request, Pending pending);
-  void arm_sweep();
+  // The frame of request `id`; empty, with `pending` failed, when it exceeds the frame limit.
+  std::string request_frame(const Request& request, uint64_t id, Pending& pending) const;
+  // Any thread: the sweep timer is armed, or posted to be (pending_ just got an entry).
+  void want_sweep();
+  void arm_sweep();  // on the strand, with sweeping_ set
   // `lane`: the channel a carrier sends it on (none: control frames).
   void enqueue(std::string bytes, std::optional<workload::PayloadType::Tag> lane = std::nullopt);
   size_t batch_limit() const;  // largest message that batches queued frames
-  void do_write();
+  // Off the strand, while direct sends are allowed: writes `frame` to the socket now when nothing
+  // is queued or being written, else queues it behind them (posting the writer if idle).
+  void push(std::string frame);
+  // With write_mu_ held, the socket free and no frame queued: one non-blocking send. What the
+  // socket does not take (all of it when it would block) is written next by the strand.
+  void write_direct(std::string& frame, std::unique_lock<std::mutex>& lock);
+  void do_write();  // on the strand, with writing_ set
   void on_write(boost::beast::error_code ec);
+  // No more writes from senders' threads; waits for one in progress (before the socket closes).
+  void end_direct_writes();
 
   // Sends Close(code, reason), then ends the connection; in-flight requests fail with `fail_with`.
   void close_with(transport::CloseCode code, const std::string& reason, ActrError fail_with);
@@ -190,8 +211,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // WebSocket stream does for itself).
   boost::asio::steady_timer keepalive_timer_;
   std::chrono::steady_clock::time_point last_heard_{};
-  bool quiet_reported_ = false;  // carrier_->quiet() ran since the peer was last heard
-  bool sweeping_ = false;
+  bool quiet_reported_ = false;        // carrier_->quiet() ran since the peer was last heard
+  std::atomic<bool> sweeping_{false};  // the sweep timer is armed or about to be
   boost::beast::flat_buffer buffer_;
   TokenBucket bucket_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
@@ -210,17 +231,45 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<ActrError> closed_error_;
   PeerInfo peer_;
 
-  uint64_t next_id_ = 0;
-  std::unordered_map<uint64_t, Pending> pending_;
+  std::atomic<uint64_t> next_id_{0};
   std::vector<std::pair<Request, Pending>> waiting_;  // sent before the connection opened
+
+  // Requests in flight, shared with the threads that send. Never held with write_mu_.
+  std::mutex pending_mu_;
+  std::unordered_map<uint64_t, Pending> pending_;  // guarded by pending_mu_
+  // Open plain WebSocket, not closing: senders may send from their own thread (send_now).
+  bool direct_ok_ = false;  // guarded by pending_mu_
+  // Sends and answers posted to the strand and not yet queued: while there are any, later ones
+  // are posted too, so that frames keep the order they were sent in.
+  size_t posted_ = 0;  // guarded by pending_mu_
+  // Requests of the peer not yet answered (for the choice in direct_now()).
+  std::atomic<size_t> unanswered_{0};
+  // Many requests in flight mean frames come faster than round trips: they then go through the
+  // strand, which sends all that queued up meanwhile as one message (one send and one wake-up of
+  // the peer for many frames); a sender's own write is for the few that would wait alone.
+  static constexpr size_t kDirectInFlight = 16;
+  // With pending_mu_ held: the next request or answer may be written from the sender's thread.
+  bool direct_now() const {
+    return direct_ok_ && posted_ == 0 && pending_.size() + unanswered_.load() < kDirectInFlight;
+  }
 
   // Frames that came on a carrier before the peer's credential (see handle()).
   static constexpr size_t kMaxEarlyFrames = 256;
   std::vector<transport::Frame> early_;
 
-  std::deque<std::string> writes_;  // serialized frames not yet written
-  std::string in_flight_;           // the message being written: a frame or a Batch of them
-  bool writing_ = false;
+  // Sending from the sender's thread: a worker that sends a request or an answer writes its frame
+  // to the socket itself (one non-blocking sendmsg, framed by websocket_frame.hpp) instead of
+  // waking the transport thread, when the socket's send side is free. The transport thread writes
+  // whatever is queued (batched) and the rest of a direct write the socket did not take. Beast's
+  // stream never writes data frames then, and WebSocket pings are replaced by Ping frames
+  // (arm_keepalive), so its own writes do not interleave with these.
+  std::mutex write_mu_;
+  std::deque<std::string> writes_;  // guarded: serialized frames not yet written
+  std::string raw_rest_;            // guarded: the unwritten rest of a direct write, framed
+  bool writing_ = false;            // guarded: the strand's write is under way or posted
+  int direct_fd_ = -1;              // guarded: the socket, while senders may write to it
+  bool write_closed_ = false;       // guarded: closing; senders' frames are dropped
+  std::string in_flight_;  // the message being written: a frame or a Batch of them (the writer's)
 };
 
 }  // namespace actr::net::detail

@@ -1,11 +1,15 @@
 // Connection (connection.hpp): the open connection's frames: reading and handling them (requests,
-// acceptances, replies, credential refreshes), sending with batching, deadlines and rate limits.
+// acceptances, replies, credential refreshes), sending (from the sender's thread or the strand,
+// with batching), deadlines and rate limits.
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -18,6 +22,7 @@
 #include "net/connection.hpp"
 #include "net/connection_internal.hpp"
 #include "net/upgrade.hpp"
+#include "net/websocket_frame.hpp"
 #include "net/wire.hpp"
 
 namespace actr::net::detail {
@@ -183,6 +188,7 @@ void Connection::on_request(const transport::Request& in) {
     protocol_error(request.error().message);
     return;
   }
+  unanswered_.fetch_add(1);
   Responder responder = Responder::for_request(
       weak_from_this(), in.id(), request->message.kind == workload::Message::Kind::Call);
   if (!ctx_->options.on_request) {
@@ -193,12 +199,6 @@ void Connection::on_request(const transport::Request& in) {
 }
 
 void Connection::on_accepted(const transport::Accepted& accepted) {
-  auto it = pending_.find(accepted.id());
-  if (it == pending_.end() || it->second.accepted) {
-    if (accepted.id() == 0 || accepted.id() > next_id_)
-      protocol_error("Accepted for unknown request " + std::to_string(accepted.id()));
-    return;  // else: the answer to a request that already timed out
-  }
   Status status = Status::Ok();
   if (accepted.has_error()) {
     auto error = wire::from_proto(accepted.error());
@@ -208,25 +208,29 @@ void Connection::on_accepted(const transport::Accepted& accepted) {
     }
     status = Status::Err(std::move(error.value()));
   }
+  std::unique_lock lock(pending_mu_);
+  auto it = pending_.find(accepted.id());
+  if (it == pending_.end() || it->second.accepted) {
+    lock.unlock();
+    if (accepted.id() == 0 || accepted.id() > next_id_.load())
+      protocol_error("Accepted for unknown request " + std::to_string(accepted.id()));
+    return;  // else: the answer to a request that already timed out
+  }
   if (it->second.call && status.is_ok()) {  // the reply follows
     it->second.accepted = true;
     auto on_accepted = std::move(it->second.on_accepted);
     it->second.on_accepted = nullptr;
+    lock.unlock();
     if (on_accepted) on_accepted(Status::Ok());
     return;
   }
   Pending p = std::move(it->second);
   pending_.erase(it);
+  lock.unlock();
   if (p.on_accepted) p.on_accepted(std::move(status));
 }
 
 void Connection::on_reply(transport::Reply& reply) {
-  auto it = pending_.find(reply.id());
-  if (it == pending_.end() || !it->second.call) {
-    if (reply.id() == 0 || reply.id() > next_id_)
-      protocol_error("Reply for unknown request " + std::to_string(reply.id()));
-    return;  // else: the answer to a request that already timed out
-  }
   CallResult result;
   switch (reply.result_case()) {
     case transport::Reply::kOk: {
@@ -247,8 +251,17 @@ void Connection::on_reply(transport::Reply& reply) {
       protocol_error("Reply without a result");
       return;
   }
+  std::unique_lock lock(pending_mu_);
+  auto it = pending_.find(reply.id());
+  if (it == pending_.end() || !it->second.call) {
+    lock.unlock();
+    if (reply.id() == 0 || reply.id() > next_id_.load())
+      protocol_error("Reply for unknown request " + std::to_string(reply.id()));
+    return;  // else: the answer to a request that already timed out
+  }
   Pending p = std::move(it->second);
   pending_.erase(it);
+  lock.unlock();
   // A reply implies acceptance: a receiver that answers at once sends no Accepted frame.
   if (!p.accepted && p.on_accepted) p.on_accepted(Status::Ok());
   if (p.on_reply) p.on_reply(std::move(result));
@@ -273,8 +286,13 @@ void Connection::on_close_frame(const transport::Close& close) {
 // Sending
 
 void Connection::send(Request request, Pending pending) {
+  {
+    std::lock_guard lock(pending_mu_);
+    ++posted_;
+  }
   asio::post(strand_, [self = shared_from_this(), request = std::move(request),
                        pending = std::move(pending)]() mutable {
+    PostedDone done{self->pending_mu_, self->posted_};
     if (self->closed_flag_) {
       fail(pending, self->closed_error_ ? *self->closed_error_
                                         : ActrError::unavailable("connection closed"));
@@ -288,8 +306,37 @@ void Connection::send(Request request, Pending pending) {
   });
 }
 
-void Connection::transmit(Request& request, Pending pending) {
-  uint64_t id = ++next_id_;
+bool Connection::send_now(Request& request, Pending& pending) {
+  auto closed = [&](std::unique_lock<std::mutex>& lock) {
+    ActrError why = closed_error_ ? *closed_error_ : ActrError::unavailable("connection closed");
+    lock.unlock();
+    fail(pending, why);
+    return true;
+  };
+  {
+    std::unique_lock lock(pending_mu_);
+    if (closed_flag_) return closed(lock);
+    if (!direct_now()) return false;
+  }
+  uint64_t id = next_id_.fetch_add(1) + 1;
+  std::string bytes = request_frame(request, id, pending);
+  if (bytes.empty()) return true;
+  if (ctx_->options.request_timeout.count() > 0) {
+    pending.deadline = std::chrono::steady_clock::now() + ctx_->options.request_timeout;
+  }
+  {
+    std::unique_lock lock(pending_mu_);
+    if (closed_flag_) return closed(lock);
+    // Checked again: a send posted meanwhile stays ahead of this one (the id is merely skipped).
+    if (!direct_now()) return false;
+    pending_.emplace(id, std::move(pending));
+  }
+  if (ctx_->options.request_timeout.count() > 0) want_sweep();
+  push(std::move(bytes));
+  return true;
+}
+
+std::string Connection::request_frame(const Request& request, uint64_t id, Pending& pending) const {
   auto frame = make_frame();
   wire::to_proto(request, id, frame.mutable_request());
   std::string bytes = wire::serialize(frame);
@@ -297,11 +344,17 @@ void Connection::transmit(Request& request, Pending pending) {
     fail(pending, ActrError::invalid_argument(
                       "request of " + std::to_string(bytes.size()) + " bytes exceeds the " +
                       std::to_string(ctx_->options.limits.max_frame_bytes) + "-byte frame limit"));
-    return;
+    return {};
   }
+  return bytes;
+}
+
+void Connection::transmit(Request& request, Pending pending) {
+  uint64_t id = next_id_.fetch_add(1) + 1;
+  std::string bytes = request_frame(request, id, pending);
+  if (bytes.empty()) return;
   if (ctx_->options.request_timeout.count() > 0) {
     pending.deadline = std::chrono::steady_clock::now() + ctx_->options.request_timeout;
-    if (!sweeping_) arm_sweep();
   }
   auto lane = request.message.payload_type.tag();
   if (carrier_) {
@@ -312,12 +365,22 @@ void Connection::transmit(Request& request, Pending pending) {
       pending.request = std::move(request);
     }
   }
-  pending_.emplace(id, std::move(pending));
+  {
+    std::lock_guard lock(pending_mu_);
+    pending_.emplace(id, std::move(pending));
+  }
+  if (ctx_->options.request_timeout.count() > 0 && !sweeping_.exchange(true)) arm_sweep();
   enqueue(std::move(bytes), lane);
 }
 
+void Connection::want_sweep() {
+  if (sweeping_.exchange(true)) return;
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->finished_) self->arm_sweep();
+  });
+}
+
 void Connection::arm_sweep() {
-  sweeping_ = true;
   auto period = std::max(std::chrono::milliseconds(10), ctx_->options.request_timeout / 4);
   sweep_timer_.expires_after(period);
   sweep_timer_.async_wait([self = shared_from_this()](beast::error_code) {
@@ -325,33 +388,52 @@ void Connection::arm_sweep() {
     if (self->finished_ || self->closed_flag_) return;
     auto now = std::chrono::steady_clock::now();
     std::vector<Pending> expired;
-    for (auto it = self->pending_.begin(); it != self->pending_.end();) {
-      if (it->second.deadline <= now) {
-        expired.push_back(std::move(it->second));
-        it = self->pending_.erase(it);
-      } else {
-        ++it;
+    bool more;
+    {
+      std::lock_guard lock(self->pending_mu_);
+      for (auto it = self->pending_.begin(); it != self->pending_.end();) {
+        if (it->second.deadline <= now) {
+          expired.push_back(std::move(it->second));
+          it = self->pending_.erase(it);
+        } else {
+          ++it;
+        }
       }
+      more = !self->pending_.empty();
     }
     for (auto& p : expired) fail(p, ActrError::timed_out());
-    if (!self->pending_.empty()) self->arm_sweep();
+    // A sender that added an entry after the check above arms the sweep itself (want_sweep).
+    if (more && !self->sweeping_.exchange(true)) self->arm_sweep();
   });
 }
 
-void Connection::send_answer(std::string frame) {
-  asio::post(strand_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    if (self->closed_flag_ || self->stage_ != Stage::Open) return;
-    if (frame.size() > self->ctx_->options.limits.max_frame_bytes) {
-      // Too large for this side's limit, so probably for the peer's: answer with the error.
-      transport::Frame original;
-      if (!original.ParseFromString(frame)) return;
-      auto error = ActrError::invalid_argument("reply of " + std::to_string(frame.size()) +
-                                               " bytes exceeds the frame limit");
-      if (original.has_reply()) {
-        *original.mutable_reply()->mutable_error() = wire::to_proto(error);
-      }
-      frame = wire::serialize(original);
+void Connection::send_answer(std::string frame, bool last) {
+  if (last) unanswered_.fetch_sub(1);
+  if (frame.size() > ctx_->options.limits.max_frame_bytes) {
+    // Too large for this side's limit, so probably for the peer's: answer with the error.
+    transport::Frame original;
+    if (!original.ParseFromString(frame)) return;
+    auto error = ActrError::invalid_argument("reply of " + std::to_string(frame.size()) +
+                                             " bytes exceeds the frame limit");
+    if (original.has_reply()) {
+      *original.mutable_reply()->mutable_error() = wire::to_proto(error);
     }
+    frame = wire::serialize(original);
+  }
+  bool direct;
+  {
+    std::lock_guard lock(pending_mu_);
+    if (closed_flag_) return;
+    direct = direct_now();
+    if (!direct) ++posted_;
+  }
+  if (direct) {
+    push(std::move(frame));
+    return;
+  }
+  asio::post(strand_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    PostedDone done{self->pending_mu_, self->posted_};
+    if (self->closed_flag_ || self->stage_ != Stage::Open) return;
     self->enqueue(std::move(frame));
   });
 }
@@ -368,8 +450,63 @@ void Connection::enqueue(std::string bytes, std::optional<workload::PayloadType:
     }
     return;
   }
+  std::unique_lock lock(write_mu_);
   writes_.push_back(std::move(bytes));
-  if (!writing_ && ws_up_) do_write();
+  if (writing_ || !ws_up_) return;
+  writing_ = true;
+  lock.unlock();
+  do_write();
+}
+
+void Connection::push(std::string frame) {
+  std::unique_lock lock(write_mu_);
+  if (write_closed_) return;  // closing: answers are dropped, requests were failed
+  if (!writing_ && writes_.empty() && direct_fd_ >= 0) {
+    write_direct(frame, lock);
+    return;
+  }
+  writes_.push_back(std::move(frame));
+  if (writing_) return;  // the writer takes it with what is queued
+  writing_ = true;
+  lock.unlock();
+  asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+}
+
+void Connection::write_direct(std::string& frame, std::unique_lock<std::mutex>& lock) {
+  // A client masks what it sends (RFC 6455); the frame is ours to change.
+  std::optional<std::array<uint8_t, 4>> mask;
+  if (!inbound_) mask = fresh_mask();
+  auto header = binary_frame_header(frame.size(), mask ? &*mask : nullptr);
+  auto payload = std::span<uint8_t>(reinterpret_cast<uint8_t*>(frame.data()), frame.size());
+  if (mask) apply_mask(payload, *mask);
+  iovec parts[2] = {{header.bytes.data(), header.size}, {frame.data(), frame.size()}};
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = 2;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(direct_fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  size_t total = header.size + frame.size();
+  if (sent >= 0 && static_cast<size_t>(sent) == total) {
+    ctx_->direct_writes.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // The socket would block (or failed: the strand's write then fails the same way and closes the
+  // connection): the rest goes through the strand before anything queued after it.
+  size_t done = sent > 0 ? static_cast<size_t>(sent) : 0;
+  raw_rest_.clear();
+  raw_rest_.reserve(total - done);
+  if (done < header.size) {
+    raw_rest_.append(reinterpret_cast<const char*>(header.bytes.data()) + done, header.size - done);
+    raw_rest_.append(frame);
+  } else {
+    raw_rest_.append(frame, done - header.size);
+  }
+  ctx_->deferred_writes.fetch_add(1, std::memory_order_relaxed);
+  writing_ = true;
+  lock.unlock();
+  asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
 }
 
 size_t Connection::batch_limit() const {
@@ -378,7 +515,20 @@ size_t Connection::batch_limit() const {
 }
 
 void Connection::do_write() {
-  writing_ = true;
+  std::unique_lock lock(write_mu_);
+  if (!raw_rest_.empty()) {  // a direct write's rest: already framed, so past the WebSocket
+    in_flight_ = std::move(raw_rest_);
+    raw_rest_.clear();
+    lock.unlock();
+    asio::async_write(
+        plain_->next_layer(), asio::buffer(in_flight_),
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
+    return;
+  }
+  if (writes_.empty()) {  // posted after the connection finished and dropped its queue
+    writing_ = false;
+    return;
+  }
   // Everything already queued goes out as one message (one send, one wake-up of the peer); a
   // lone frame, or one too large to share a message, goes out as it is.
   size_t count = writes_.size() < 2 ? 1 : wire::frames_per_batch(writes_, batch_limit());
@@ -390,6 +540,7 @@ void Connection::do_write() {
     ctx_->batches.fetch_add(1, std::memory_order_relaxed);
     ctx_->batched.fetch_add(count, std::memory_order_relaxed);
   }
+  lock.unlock();
   with_ws([&](auto& ws) {
     ws.async_write(
         asio::buffer(in_flight_),
@@ -398,19 +549,34 @@ void Connection::do_write() {
 }
 
 void Connection::on_write(beast::error_code ec) {
-  writing_ = false;
-  if (finished_) return;
-  if (ec) {
+  std::unique_lock lock(write_mu_);
+  if (finished_ || ec) {
+    writing_ = false;
+    lock.unlock();
+    if (finished_) return;
     if (!closed_flag_) stop_taking(lost(describe(), "write: " + ec.message()));
     finish();
     return;
   }
   in_flight_.clear();
-  if (!writes_.empty()) {
+  if (!writes_.empty() || !raw_rest_.empty()) {
+    lock.unlock();
     do_write();
-  } else if (close_after_writes_) {
-    shutdown_send();
+    return;
   }
+  writing_ = false;
+  lock.unlock();
+  if (close_after_writes_) shutdown_send();
+}
+
+void Connection::end_direct_writes() {
+  {
+    std::lock_guard lock(pending_mu_);
+    direct_ok_ = false;
+  }
+  std::lock_guard lock(write_mu_);
+  write_closed_ = true;
+  direct_fd_ = -1;
 }
 
 }  // namespace actr::net::detail

@@ -81,10 +81,12 @@ void Connection::start_outbound() {
 }
 
 void Connection::start_websocket() {
+  // Silence is watched by arm_keepalive with Ping frames once open, not by Beast's WebSocket
+  // pings: Beast would write them (and pongs) while senders write to the socket themselves.
   websocket::stream_base::timeout t{};
   t.handshake_timeout = ctx_->options.connect_timeout;
-  t.idle_timeout = ctx_->options.idle_timeout;
-  t.keep_alive_pings = true;
+  t.idle_timeout = websocket::stream_base::none();
+  t.keep_alive_pings = false;
   with_ws([&](auto& ws) {
     ws.set_option(t);
     ws.read_message_max(ctx_->options.limits.max_frame_bytes);
@@ -326,7 +328,12 @@ void Connection::send_credentials() {
 }
 
 void Connection::refresh() {
+  {
+    std::lock_guard lock(pending_mu_);
+    ++posted_;  // requests sent after the refresh follow the Credentials frame
+  }
   asio::post(strand_, [self = shared_from_this()] {
+    PostedDone done{self->pending_mu_, self->posted_};
     if (self->stage_ != Stage::Open || self->closed_flag_) return;
     if (self->ctx_->credential_generation.load() > self->credential_generation_)
       self->send_credentials();
@@ -354,6 +361,17 @@ void Connection::open_now() {
     else
       transmit(request, std::move(pending));
   }
+  if (carrier_ || closed_flag_) return;
+  last_heard_ = std::chrono::steady_clock::now();
+  arm_keepalive();
+  // TLS keeps every write on this strand: OpenSSL's stream state is not shared across threads.
+  if (tls_ || !ctx_->options.sender_writes) return;
+  {
+    std::lock_guard lock(write_mu_);
+    direct_fd_ = socket().native_handle();
+  }
+  std::lock_guard lock(pending_mu_);
+  direct_ok_ = !closed_flag_;  // frames queued above (waiting requests) stay ahead: see push()
 }
 
 void Connection::start_inbound() {

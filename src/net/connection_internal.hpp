@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/beast/core/string.hpp>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,17 @@ inline std::string header_safe(beast::string_view text) {
   if (out.size() > 256) out.resize(256);
   return out;
 }
+
+// Ends a job posted to the strand that counted in Connection::posted_ (see there), after the job
+// queued its frame.
+struct PostedDone {
+  std::mutex& mu;
+  size_t& posted;
+  ~PostedDone() {
+    std::lock_guard lock(mu);
+    --posted;
+  }
+};
 
 inline transport::Frame make_frame() {
   transport::Frame frame;

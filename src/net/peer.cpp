@@ -73,6 +73,25 @@ void Peer::send(Request request, detail::Pending pending) {
     ctx_->connections.insert(connection_);
     connection_->start();
   }
+  if (connection_->open()) {
+    // From this thread, without the lock (other peers' senders do not wait for this one's
+    // syscall): nothing is posted, so a concurrent stop() cannot drop it; the connection fails
+    // it if it closes first.
+    auto connection = connection_;
+    lock.unlock();
+    if (connection->send_now(request, pending)) return;
+    lock.lock();
+    if (ctx_->stopped) {
+      lock.unlock();
+      detail::fail(pending, ActrError::unavailable("the transport is stopped"));
+      return;
+    }
+    if (connection != connection_) {  // replaced meanwhile: take the same way as the others
+      lock.unlock();
+      send(std::move(request), std::move(pending));
+      return;
+    }
+  }
   // Posted under the lock, so a concurrent stop() aborts the connection after this request
   // reached its queue (and fails it) rather than before.
   connection_->send(std::move(request), std::move(pending));

@@ -33,7 +33,7 @@ struct Responder::State {
     auto* a = frame.mutable_accepted();
     a->set_id(id);
     if (status.is_err()) *a->mutable_error() = wire::to_proto(status.error());
-    c->send_answer(wire::serialize(frame));
+    c->send_answer(wire::serialize(frame), /*last=*/!call || status.is_err());
   }
 
   void send_reply(const CallResult& result) {
@@ -47,7 +47,7 @@ struct Responder::State {
       r->set_ok(std::string(result.value().begin(), result.value().end()));
     else
       *r->mutable_error() = wire::to_proto(result.error());
-    c->send_answer(wire::serialize(frame));
+    c->send_answer(wire::serialize(frame), /*last=*/true);
   }
 };
 

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <thread>
 #include <unordered_map>
@@ -183,6 +184,9 @@ Result<std::unique_ptr<Transport>> Transport::start(TransportOptions options,
                                                     std::string_view listen_address) {
   if (!options.verify) return make_error("TransportOptions::verify is required");
   if (options.threads == 0) options.threads = 1;
+  if (const char* e = std::getenv("ACTR_NET_SENDER_WRITES"); e && std::string_view(e) == "0") {
+    options.sender_writes = false;
+  }
   auto impl = std::make_unique<Impl>(std::move(options));
   ACTR_TRY_VOID(impl->configure_tls());
   if (!listen_address.empty()) {
@@ -257,6 +261,8 @@ Transport::Stats Transport::stats() const {
   s.inbound_accepted = impl_->ctx->accepted.load();
   s.batches_sent = impl_->ctx->batches.load();
   s.frames_batched = impl_->ctx->batched.load();
+  s.direct_writes = impl_->ctx->direct_writes.load();
+  s.deferred_writes = impl_->ctx->deferred_writes.load();
   s.carried = impl_->ctx->carried.load();
   s.carried_requests = impl_->ctx->carried_requests.load();
   std::lock_guard lock(impl_->ctx->mutex);

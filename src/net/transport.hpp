@@ -66,6 +66,8 @@ class Transport {
     uint64_t carried_requests = 0;  // requests this side sent on them
     uint64_t batches_sent = 0;      // messages that carried several queued frames (Batch)
     uint64_t frames_batched = 0;    // frames sent inside those
+    uint64_t direct_writes = 0;     // frames the sending thread wrote to the socket itself
+    uint64_t deferred_writes = 0;   // of those tried, the ones the socket did not take whole
   };
   Stats stats() const;
 

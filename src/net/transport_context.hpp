@@ -40,6 +40,8 @@ struct Context {
   std::atomic<uint64_t> batched{0};           // frames written inside them
   std::atomic<uint64_t> carried{0};           // connections over a carrier attached
   std::atomic<uint64_t> carried_requests{0};  // requests sent on them
+  std::atomic<uint64_t> direct_writes{0};     // frames a sender wrote to the socket itself
+  std::atomic<uint64_t> deferred_writes{0};   // direct writes the socket did not take whole
 
   void add(const std::shared_ptr<Connection>& c) {
     std::lock_guard lock(mutex);

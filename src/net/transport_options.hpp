@@ -79,7 +79,7 @@ struct TransportOptions {
   TlsOptions tls;
   std::string advertised_address;  // sent in the upgrade (X-Actr-Listen); default: bound address
   std::chrono::milliseconds connect_timeout{5000};  // TCP + TLS + upgrade with credentials
-  // Without any frame (the transport sends WebSocket pings at half of it) the peer is gone.
+  // Without any frame (the transport sends Ping frames at half of it) the peer is gone.
   std::chrono::milliseconds idle_timeout{15000};
   // A request unanswered this long after it was sent fails with timed-out (a late answer is
   // ignored). 0: no limit (the node's own call timeout settles the caller; the entry stays until
@@ -91,6 +91,11 @@ struct TransportOptions {
   // when nothing is idle (common/connection_admission.hpp).
   ConnectionAdmission::Limits inbound_limits{1024, 256};
   unsigned threads = 1;
+  // A thread that sends a request or an answer on an open plain WebSocket writes the frame to the
+  // socket itself when the socket is free (no wake-up of a transport thread); false: every frame
+  // goes through a transport thread. The environment variable ACTR_NET_SENDER_WRITES=0 sets it
+  // false in every transport of the process (to compare both in one binary).
+  bool sender_writes = true;
 };
 
 }  // namespace actr::net

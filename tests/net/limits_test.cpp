@@ -155,11 +155,13 @@ TEST(NetLimits, MessageFloodIsCutOffOthersAreNot) {
   }
   std::unique_lock lock(m);
   ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return done == kTells; })) << done;
-  // The flood is cut off: each connection takes about its burst before it is closed (the peer
-  // reconnects for later tells, so a second or third burst may get through), the rest fails.
+  // The flood is cut off: each connection takes about its burst (plus what the rate refills
+  // meanwhile) before it is closed, the rest fails. The peer reconnects for the tells it sends
+  // after a close, so how many connections that takes depends on how fast its loop runs.
+  uint64_t connections = flooder->stats().outbound_opened;
   EXPECT_GT(ok, 0);
-  EXPECT_LT(ok, kTells / 2);
-  EXPECT_GT(unavailable, kTells / 2);
+  EXPECT_LE(static_cast<uint64_t>(ok), connections * (20 + 10)) << connections << " connections";
+  EXPECT_GT(unavailable, 0);
   EXPECT_EQ(ok + unavailable, kTells);
   lock.unlock();
   expect_echo_works(*bystander, server->listen_address());

@@ -1,0 +1,268 @@
+// Frames written by the sending thread itself (Connection::send_now / push): several threads
+// sending at once keep each thread's order, a write the socket does not take whole goes on from
+// the transport thread with nothing lost or reordered, and a connection closing while threads
+// write answers every request exactly once. Also the WebSocket framing those writes use.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/websocket_frame.hpp"
+#include "net_fixture.hpp"
+
+namespace actr::net::test {
+namespace {
+
+using Kind = workload::Message::Kind;
+using detail::apply_mask;
+using detail::binary_frame_header;
+
+// Counts callbacks until `expected` of them ran.
+class Countdown {
+ public:
+  explicit Countdown(size_t expected) : expected_(expected) {}
+  void done() {
+    std::lock_guard lock(mu_);
+    ++count_;
+    cv_.notify_all();
+  }
+  // True when all ran within `timeout` (a hang, not a speed limit).
+  bool wait(std::chrono::seconds timeout = 60s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return count_ >= expected_; });
+  }
+  size_t count() {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t count_ = 0;
+  size_t expected_;
+};
+
+// A payload that says who sent it and which of theirs it is, padded to `size` with bytes that
+// depend on both (so a lost, doubled or shifted byte shows).
+std::string payload(int sender, int seq, size_t size = 0) {
+  std::string p = std::to_string(sender) + ":" + std::to_string(seq) + ":";
+  for (size_t i = p.size(); i < size; ++i)
+    p += static_cast<char>('a' + (i * 7 + sender + seq) % 26);
+  return p;
+}
+
+// Establishes the connection (so that later sends may go from the sender's thread).
+void open_connection(Peer& peer) {
+  auto r = call_and_wait(peer, make_request(Kind::Call, "open", "x"));
+  ASSERT_TRUE(r.has_value() && r->is_ok());
+}
+
+TEST(NetDirectWrite, FrameHeadersFollowRfc6455) {
+  auto small = binary_frame_header(125);
+  ASSERT_EQ(small.size, 2u);
+  EXPECT_EQ(small.bytes[0], 0x82);  // FIN + binary
+  EXPECT_EQ(small.bytes[1], 125);
+  auto medium = binary_frame_header(126);
+  ASSERT_EQ(medium.size, 4u);
+  EXPECT_EQ(medium.bytes[1], 126);
+  EXPECT_EQ(medium.bytes[2], 0);
+  EXPECT_EQ(medium.bytes[3], 126);
+  auto edge = binary_frame_header(65535);
+  ASSERT_EQ(edge.size, 4u);
+  EXPECT_EQ(edge.bytes[2], 0xff);
+  EXPECT_EQ(edge.bytes[3], 0xff);
+  auto large = binary_frame_header(65536);
+  ASSERT_EQ(large.size, 10u);
+  EXPECT_EQ(large.bytes[1], 127);
+  EXPECT_EQ(large.bytes[7], 1);  // 0x10000, big-endian
+  EXPECT_EQ(large.bytes[8], 0);
+  EXPECT_EQ(large.bytes[9], 0);
+
+  std::array<uint8_t, 4> mask{0x12, 0x34, 0x56, 0x78};
+  auto masked = binary_frame_header(3, &mask);
+  ASSERT_EQ(masked.size, 6u);
+  EXPECT_EQ(masked.bytes[1], 0x80 | 3);
+  EXPECT_EQ(masked.bytes[2], 0x12);
+  EXPECT_EQ(masked.bytes[5], 0x78);
+  // Every length around the 8-byte steps: byte i is XORed with mask[i % 4], and twice is a no-op.
+  for (size_t n = 0; n < 20; ++n) {
+    std::vector<uint8_t> data(n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(i * 31);
+    auto original = data;
+    apply_mask(data, mask);
+    for (size_t i = 0; i < n; ++i) EXPECT_EQ(data[i], original[i] ^ mask[i % 4]) << n << " " << i;
+    apply_mask(data, mask);
+    EXPECT_EQ(data, original);
+  }
+}
+
+TEST(NetDirectWrite, SeveralThreadsSendingAtOnceKeepEachThreadsOrder) {
+  constexpr int kThreads = 4, kPerThread = 400;
+  std::mutex m;
+  std::map<int, std::vector<int>> received;  // sender -> sequence numbers, in arrival order
+  auto server_options = options("b", "node:2");
+  server_options.on_request = [&](const PeerInfo&, Request request, Responder responder) {
+    std::string p = text(request.message.payload);
+    if (request.message.route_key == "seq") {
+      int sender = std::stoi(p);
+      int seq = std::stoi(p.substr(p.find(':') + 1));
+      std::lock_guard lock(m);
+      received[sender].push_back(seq);
+    }
+    // Large answers too, so that the server's direct writes carry more than one segment.
+    if (responder.is_call())
+      responder.reply(CallResult::Ok(bytes(p + std::string(100 * 1024, 'r'))));
+    else
+      responder.accept(Status::Ok());
+  };
+  auto server = start(std::move(server_options));
+  auto client = start(options("a", "node:1"));
+  auto peer = client->peer(server->listen_address()).value();
+  open_connection(*peer);
+
+  Countdown answered(kThreads * kPerThread);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto p = payload(t, i, 64 + (i % 7) * 3000);
+        if (i % 2 == 0) {
+          peer->tell(make_request(Kind::Tell, "seq", p), [&](Status s) {
+            if (s.is_err()) failures++;
+            answered.done();
+          });
+        } else {
+          peer->call(make_request(Kind::Call, "seq", p), [&, p](CallResult r) {
+            if (r.is_err() || text(r.value()) != p + std::string(100 * 1024, 'r')) failures++;
+            answered.done();
+          });
+        }
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  ASSERT_TRUE(answered.wait()) << answered.count() << " answered";
+  EXPECT_EQ(failures.load(), 0);
+  std::lock_guard lock(m);
+  for (int t = 0; t < kThreads; ++t) {
+    std::vector<int> expected(kPerThread);
+    for (int i = 0; i < kPerThread; ++i) expected[i] = i;
+    EXPECT_EQ(received[t], expected) << "sender " << t;
+  }
+  // The path under test was taken, both ways.
+  EXPECT_GT(client->stats().direct_writes, 0u);
+  EXPECT_GT(server->stats().direct_writes, 0u);
+}
+
+TEST(NetDirectWrite, AWriteTheSocketDoesNotTakeGoesOnFromTheTransportThread) {
+  // The server's only transport thread waits in the first request's handler, so it reads
+  // nothing: the socket buffers fill, and a later direct write finds the socket full.
+  constexpr int kFrames = 48;
+  constexpr size_t kSize = 1024 * 1024;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex m;
+  std::vector<std::string> received;
+  auto server_options = options("b", "node:2");
+  server_options.on_request = [&](const PeerInfo&, Request request, Responder responder) {
+    if (request.message.route_key == "gate") released.wait();
+    if (request.message.route_key == "big") {
+      std::lock_guard lock(m);
+      received.push_back(text(request.message.payload));
+    }
+    if (responder.is_call())
+      responder.reply(CallResult::Ok({}));
+    else
+      responder.accept(Status::Ok());
+  };
+  auto server = start(std::move(server_options));
+  auto client = start(options("a", "node:1"));
+  auto peer = client->peer(server->listen_address()).value();
+  open_connection(*peer);
+
+  Countdown accepted(kFrames + 1);
+  std::atomic<int> failures{0};
+  auto count = [&](Status s) {
+    if (s.is_err()) failures++;
+    accepted.done();
+  };
+  peer->tell(make_request(Kind::Tell, "gate", ""), count);
+  for (int i = 0; i < kFrames; ++i)
+    peer->tell(make_request(Kind::Tell, "big", payload(0, i, kSize)), count);
+  // One sender and nothing else writing: every tell was tried directly until one did not fit.
+  EXPECT_GE(client->stats().deferred_writes, 1u);
+  EXPECT_GT(client->stats().direct_writes, 0u);
+  release.set_value();
+  ASSERT_TRUE(accepted.wait()) << accepted.count() << " accepted";
+  EXPECT_EQ(failures.load(), 0);
+  std::lock_guard lock(m);
+  ASSERT_EQ(received.size(), static_cast<size_t>(kFrames));
+  for (int i = 0; i < kFrames; ++i)
+    EXPECT_TRUE(received[i] == payload(0, i, kSize)) << "frame " << i;
+  // The connection carries on: later sends are direct again.
+  auto again = call_and_wait(*peer, make_request(Kind::Call, "after", "x"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->is_ok());
+}
+
+// Threads keep calling while the transport of `stopping` stops: every call is answered exactly
+// once (ok, or unavailable), whichever side closed.
+void every_call_answered_once_while(bool stop_client) {
+  constexpr int kThreads = 4, kPerThread = 1500;
+  auto server_options = options("b", "node:2");
+  server_options.on_request = echo_handler();
+  auto server = start(std::move(server_options));
+  auto client = start(options("a", "node:1"));
+  auto peer = client->peer(server->listen_address()).value();
+  open_connection(*peer);
+
+  Countdown answered(kThreads * kPerThread);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        peer->call(make_request(Kind::Call, "x", payload(t, i)), [&](CallResult r) {
+          if (r.is_ok()) {
+            ok++;
+          } else {
+            EXPECT_EQ(r.error().tag(), ActrError::Tag::Unavailable)
+                << workload::describe(r.error());
+          }
+          answered.done();
+        });
+      }
+    });
+  }
+  // Stopped once calls are answered, i.e. while threads write to the open connection.
+  while (ok.load() < 100) std::this_thread::yield();
+  if (stop_client)
+    client->stop();
+  else
+    server->stop();
+  for (auto& s : senders) s.join();
+  ASSERT_TRUE(answered.wait()) << answered.count() << " answered";
+  server->stop();
+  client->stop();
+  // Exactly once: nothing more came after all had come and the threads were joined.
+  EXPECT_EQ(answered.count(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+TEST(NetDirectWrite, EveryCallIsAnsweredOnceWhenTheCallersTransportStopsMidWrite) {
+  every_call_answered_once_while(true);
+}
+
+TEST(NetDirectWrite, EveryCallIsAnsweredOnceWhenThePeerGoesAwayMidWrite) {
+  every_call_answered_once_while(false);
+}
+
+}  // namespace
+}  // namespace actr::net::test
