@@ -109,6 +109,7 @@ TEST_F(NodeTest, DiscoverRoundRobinsOverInstances) {
 // from the workers: a lost update left it waiting forever, in about one start in fifteen of a
 // thousand actors. A start that hangs again ends the test binary (not after ctest's timeout).
 TEST_F(NodeTest, ANodeOfAThousandActorsAlwaysFinishesStarting) {
+  dir_ = fresh_dir("thousand-actors");  // removed by TearDown
   for (int round = 0; round < 16; ++round) {
     auto dir = dir_ / ("round" + std::to_string(round));
     auto starting = std::async(std::launch::async, [&] {
