@@ -42,6 +42,15 @@ Result<void> compile_modules(wasm::Engine& engine, const ast::Component& c, Modu
 Component::Component() : pre_cache_(std::make_unique<link::PreCache>()) {}
 Component::~Component() = default;
 
+bool Component::imports_with_prefix(std::string_view prefix) const {
+  for (const auto& def : ast_->defs) {
+    if (def.kind == ast::Definition::Kind::Import && def.import.name.starts_with(prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Result<std::shared_ptr<const Component>> Component::load(wasm::Engine& engine,
                                                          std::span<const uint8_t> bytes) {
   ACTR_TRY(std::shared_ptr<const ast::Component> tree, binary::decode(bytes));

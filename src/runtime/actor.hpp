@@ -18,12 +18,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/context/fiber.hpp>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
+#include <vector>
 
 #include "actr/component/component.hpp"
 #include "actr/component/linker.hpp"
@@ -48,6 +48,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   using Proxy = workload::exports::workload::Proxy;
   using HookFn = std::function<Result<void>(Proxy&)>;
 
+  // `config` is kept by reference: it must live as long as the actor (the node's does).
   Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, Worker& worker,
         std::shared_ptr<const component::Component> component);
   ~Actor() override;
@@ -252,7 +253,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void forget(int64_t store_id);
 
   Node& node_;
-  ActorConfig config_;
+  // The node's own copy, shared by the actor's instances (fixed while the node lives, as `node_`).
+  const ActorConfig& config_;
   uint32_t index_;
   ActrId id_;
   std::string mailbox_key_;
@@ -301,7 +303,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::map<std::string, RouteMetrics> route_metrics_;  // entries stay put: pointers to them last
   std::string last_route_;
   RouteMetrics* last_route_metrics_ = nullptr;
-  std::deque<std::chrono::steady_clock::time_point> restart_times_;
+  // At most max_restarts entries; a vector, since an empty std::deque already holds ~600 bytes
+  // (every idle actor has one).
+  std::vector<std::chrono::steady_clock::time_point> restart_times_;
   std::chrono::milliseconds backoff_{0};
   std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_, revive_timer_;
   std::chrono::milliseconds cooldown_{0};  // the last cool-down of a failed actor

@@ -98,18 +98,23 @@ Result<void> Actor::instantiate() {
   wasm::StoreLimits limits;
   limits.max_memory_bytes = config_.memory_limit_bytes;
   limits.deadline = config_.deadline;
-  // WASI sees only what the actor's policy grants (config.hpp WasiPolicy).
-  wasi::WasiConfig wasi_config;
-  wasi_config.instance_name = label();
-  wasi_config.env = config_.wasi.env;
-  wasi_config.args = config_.wasi.args.value_or(std::vector<std::string>{config_.name});
-  wasi_config.max_lines_per_second = config_.wasi.log_lines_per_second;
-  for (const auto& dir : config_.wasi.dirs) {
-    wasi_config.preopens.push_back({dir.host, dir.guest, dir.write});
+  // WASI sees only what the actor's policy grants (config.hpp WasiPolicy). Only a component that
+  // imports WASI gets a state (~1.3 KiB an instance): the WASI host functions find it through
+  // the running actor, and no other component can call them.
+  wasi_.reset();
+  if (component_->imports_with_prefix("wasi:")) {
+    wasi::WasiConfig wasi_config;
+    wasi_config.instance_name = label();
+    wasi_config.env = config_.wasi.env;
+    wasi_config.args = config_.wasi.args.value_or(std::vector<std::string>{config_.name});
+    wasi_config.max_lines_per_second = config_.wasi.log_lines_per_second;
+    for (const auto& dir : config_.wasi.dirs) {
+      wasi_config.preopens.push_back({dir.host, dir.guest, dir.write});
+    }
+    auto wasi_state = wasi::WasiState::create(std::move(wasi_config));
+    if (!wasi_state) return make_error("WASI: " + wasi_state.error().message);
+    wasi_ = std::move(*wasi_state);
   }
-  auto wasi_state = wasi::WasiState::create(std::move(wasi_config));
-  if (!wasi_state) return make_error("WASI: " + wasi_state.error().message);
-  wasi_ = std::move(*wasi_state);
   auto instance = [&] {
     CurrentActor current(this);
     return node_.linker().instantiate(*component_, limits);

@@ -166,9 +166,7 @@ void Actor::schedule_restart(std::optional<ErrorEvent> event, bool counts) {
   state_.store(State::Restarting);
   auto now = std::chrono::steady_clock::now();
   const RestartPolicy& policy = config_.restart;
-  while (!restart_times_.empty() && now - restart_times_.front() > policy.window) {
-    restart_times_.pop_front();
-  }
+  std::erase_if(restart_times_, [&](auto t) { return now - t > policy.window; });
   if (counts && restart_times_.size() >= policy.max_restarts) {
     std::string why = "restart limit reached (" + std::to_string(policy.max_restarts) +
                       " restarts within " + std::to_string(policy.window.count()) + " ms)";

@@ -189,6 +189,18 @@ TEST_P(InstancePreTest, AnInstanceFromTheTapeTakesOverTheStateOfTheRecordingOne)
   EXPECT_EQ(dropped_, (std::vector<uint32_t>{100}));
 }
 
+// A host sets up per-instance state (WASI) only for components importing its interfaces.
+TEST_P(InstancePreTest, ImportsWithPrefixSeesOnlyTheComponentsOwnImports) {
+  auto counter = load(kCounter);
+  auto own = load(kOwnResource);
+  if (!counter || !own) ACTR_SKIP_MISSING("node or jco unavailable");
+  EXPECT_TRUE(counter->imports_with_prefix("test:pre/"));
+  EXPECT_TRUE(counter->imports_with_prefix("test:pre/host"));
+  EXPECT_FALSE(counter->imports_with_prefix("wasi:"));
+  EXPECT_FALSE(counter->imports_with_prefix("host"));  // a core module's import is not one
+  EXPECT_FALSE(own->imports_with_prefix(""));          // imports nothing at all
+}
+
 TEST_P(InstancePreTest, AMissingHostFunctionFailsWhenThePreIsMade) {
   auto c = load(kCounter);
   if (!c) ACTR_SKIP_MISSING("node or jco unavailable");

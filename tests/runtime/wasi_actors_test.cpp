@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "gateway/client.hpp"
@@ -88,6 +89,24 @@ TEST_F(WasiActorTest, TheEnvironmentHoldsOnlyWhatTheConfigurationGrants) {
   EXPECT_EQ(call("env", "PATH"), "not-found: no PATH");
   EXPECT_EQ(call("environ"), "GREETING=hello\nLANG=C\n");
   ::unsetenv("ACTR_NODE_SECRET");
+}
+
+// A WASI state costs every instance memory: only instances of components that import WASI get one,
+// each its own (what one writes to its streams, env and descriptors is not another's).
+TEST_F(WasiActorTest, OnlyInstancesOfComponentsThatImportWasiHaveAWasiStateEachTheirOwn) {
+  start("instances = 2\nmailbox = \"memory\"", probe_actor("plain", "mailbox = \"memory\""));
+  std::set<const wasi::WasiState*> states;
+  for (const auto& actor : node_->actors()) {
+    if (actor->config().name == "plain") {
+      EXPECT_EQ(actor->wasi_state(), nullptr) << actor->label();
+    } else {
+      ASSERT_NE(actor->wasi_state(), nullptr) << actor->label();
+      states.insert(actor->wasi_state());
+    }
+  }
+  EXPECT_EQ(states.size(), 2u);
+  EXPECT_EQ(call("environ"), "");
+  EXPECT_EQ(text(node_->call_sync("plain", "echo", bytes("still works"))), "still works");
 }
 
 TEST_F(WasiActorTest, WithoutAPolicyAnActorSeesNothingOfTheNode) {

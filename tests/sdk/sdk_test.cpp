@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -260,6 +262,51 @@ TEST_P(SdkWorkload, DefaultHooksDoNothingAndLifecycleSucceeds) {
   EXPECT_TRUE(r[0].is_ok);
   EXPECT_TRUE(host_.logs.empty());
   EXPECT_TRUE(host_.calls.empty());
+}
+
+// The most private memory any mapping of a memory image has in this process, in KiB, and how many
+// such mappings there are (instances made from an image map it copy-on-write).
+std::pair<size_t, size_t> image_mappings_private_kib() {
+  std::ifstream smaps("/proc/self/smaps");
+  size_t most = 0, mappings = 0, current = 0;
+  bool in_image = false;
+  for (std::string line; std::getline(smaps, line);) {
+    bool header = !line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+                  !std::isupper(static_cast<unsigned char>(line[0]));
+    if (header) {
+      if (in_image) most = std::max(most, current);
+      in_image = line.find("/memfd:actr-memory-image") != std::string::npos;
+      mappings += in_image;
+      current = 0;
+    } else if (in_image &&
+               (line.rfind("Private_Clean:", 0) == 0 || line.rfind("Private_Dirty:", 0) == 0)) {
+      current += std::stoul(line.substr(line.find(':') + 1));
+    }
+  }
+  if (in_image) most = std::max(most, current);
+  return {most, mappings};
+}
+
+// An idle actor costs what its instance writes. What the node runs at start (on-start, on-ready)
+// leaves the SDK's echo with two private pages: the shadow stack's top and the page of its data
+// and statics. The workload lives in static storage, so malloc is not even set up (its bookkeeping
+// would write a page at the heap's far end); the image's other pages stay shared.
+TEST_P(SdkWorkload, AnIdleEchoWritesTwoPagesOfItsMemory) {
+  if (GetParam() != EngineKind::Aot) GTEST_SKIP() << "memory images are the aot engine's";
+  load("echo");  // the first instance of the module: its memory becomes the image
+  if (IsSkipped() || HasFatalFailure()) return;
+  load("echo");  // maps the image
+  if (HasFatalFailure()) return;
+  for (const char* hook : {"on-start", "on-ready"}) {
+    auto r = call(hook);
+    ASSERT_EQ(r.size(), 1u) << hook;
+    EXPECT_TRUE(r[0].is_ok) << hook;
+  }
+  auto [most_kib, mappings] = image_mappings_private_kib();
+  ASSERT_GE(mappings, 1u) << "the second instance did not map echo's memory image";
+  EXPECT_LE(most_kib, 8u);
+  // The first dispatch sets up malloc (the routes table): the instance works as before.
+  EXPECT_EQ(ok_text(dispatch("echo", bytes_of("after idling"))), "after idling");
 }
 
 TEST_P(SdkWorkload, EchoWitIsTheSeedWorld) {

@@ -256,6 +256,44 @@ TEST_P(EngineTest, HostFunctionsReceiveArgumentsAndReturnResults) {
   EXPECT_EQ(results[0], 4u);
 }
 
+// Instances of one component lower the same imports: their host functions take one shared type
+// instead of a copy each, and each still calls its own body.
+TEST_P(EngineTest, HostFunctionsOfOneSharedTypeEachCallTheirOwnBody) {
+  auto type = std::make_shared<const FuncType>(FuncType{{ValType::I32}, {ValType::I32}});
+  auto one = engine_->new_store();
+  auto two = engine_->new_store();
+  auto add = [](Slot n) {
+    return [n](const Slot* args, Slot* results) -> Result<void> {
+      results[0] = args[0] + n;
+      return {};
+    };
+  };
+  auto f1 = one->host_func(type, add(1));
+  auto f2 = two->host_func(type, add(2));
+  EXPECT_EQ(f1->type(), *type);
+  EXPECT_EQ(f2->type(), *type);
+  if (GetParam() == EngineKind::Aot) {
+    EXPECT_EQ(&f1->type(), type.get());  // shared, not copied
+    EXPECT_EQ(&f2->type(), type.get());
+  }
+  const char* importer = R"(
+    (module
+      (import "host" "f" (func $f (param i32) (result i32)))
+      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))
+  )";
+  auto i1 = instantiate(*one, importer, {f1});
+  auto i2 = instantiate(*two, importer, {f2});
+  ASSERT_TRUE(i1 && i2);
+  auto r1 = invoke(*as_func(i1->get_export("run")), {40});
+  auto r2 = invoke(*as_func(i2->get_export("run")), {40});
+  ASSERT_TRUE(r1.ok()) << r1.error().message;
+  ASSERT_TRUE(r2.ok()) << r2.error().message;
+  EXPECT_EQ((*r1)[0], 41u);
+  EXPECT_EQ((*r2)[0], 42u);
+  type.reset();  // the functions keep the type alive
+  EXPECT_EQ(f1->type().params.size(), 1u);
+}
+
 TEST_P(EngineTest, HostErrorTrapsTheGuestWithItsMessage) {
   auto store = engine_->new_store();
   int after_host = 0;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "actr/common/result.hpp"
 #include "actr/wasm/engine.hpp"
@@ -39,6 +40,9 @@ class Component {
 
   wasm::Engine& engine() const { return *engine_; }
   const ast::Component& ast() const { return *ast_; }
+  // Whether one of the component's own imports (what a host must provide) has a name starting
+  // with `prefix`, e.g. "wasi:": a host can skip setting up for interfaces no instance can call.
+  bool imports_with_prefix(std::string_view prefix) const;
   // The compiled form of a CoreModule definition anywhere in the component tree.
   std::shared_ptr<wasm::Module> module(const ast::Definition& def) const;
   // The resolved types of the component and of every component nested in it, as validation

@@ -157,7 +157,12 @@ class Store {
   // types (checked; a mismatch is an error naming the import). Runs the start function.
   virtual Result<std::shared_ptr<Instance>> instantiate(const Module& module,
                                                         std::span<const Extern> imports) = 0;
-  virtual std::shared_ptr<Func> host_func(FuncType type, HostFn fn) = 0;
+  // A host function whose type may be shared with others: every instance of a component lowers
+  // the same imports, and a copy of the type each would cost an instance ~100 bytes per import.
+  virtual std::shared_ptr<Func> host_func(std::shared_ptr<const FuncType> type, HostFn fn) = 0;
+  std::shared_ptr<Func> host_func(FuncType type, HostFn fn) {
+    return host_func(std::make_shared<const FuncType>(std::move(type)), std::move(fn));
+  }
 };
 
 // aot: what a compile that is not in the cache is doing (it takes seconds to minutes).

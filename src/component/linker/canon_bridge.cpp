@@ -80,7 +80,7 @@ class EnterGuard {
 Result<std::vector<Value>> call_func(const FuncItem& func, std::span<const Value> args) {
   std::vector<Value> results;
   if (func.host) {
-    ACTR_TRY_VOID(func.host(args, results));
+    ACTR_TRY_VOID(func.host->fn(args, results));
     return results;
   }
   const LiftedFunc& lifted = *func.lifted;
@@ -190,9 +190,10 @@ Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift) {
 
 Result<LowerShape> lower_shape(const FuncItem& callee) {
   LowerShape shape;
-  shape.core_type = canonical::flatten_func(*callee.type, canonical::Direction::Lower);
+  shape.core_type = std::make_shared<const wasm::FuncType>(
+      canonical::flatten_func(*callee.type, canonical::Direction::Lower));
   shape.handles = mentions_handles(*callee.type);
-  shape.plan = callee.plan;
+  if (callee.host) shape.plan = callee.host->plan;
   if (!shape.plan) {
     ACTR_TRY(shape.plan, canonical::plan_call(*callee.type));
   }
@@ -209,7 +210,7 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
   // Each closure holds `opts` by value: it keeps the memory and realloc alive, and one allocation
   // per lowered function (the closure's) is made instead of two.
   canonical::Options options = to_options(opts, state);
-  if (callee->host && callee->raw_host && opts.encoding == ast::StringEncoding::Utf8 &&
+  if (callee->host && callee->host->raw && opts.encoding == ast::StringEncoding::Utf8 &&
       !shape->handles) {
     // The bindings' fast path: they read and write the guest's memory themselves.
     wasm::Memory* memory = opts.memory.get();
@@ -217,13 +218,13 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
     canonical::MemoryCells cells = cells_of(memory);
     return store.host_func(
         shape->core_type,
-        [callee = std::move(callee), memory, realloc, cells, state, keep = std::move(opts)](
+        [host = callee->host, memory, realloc, cells, state, keep = std::move(opts)](
             const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
           if (!state->may_leave) {
             return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
           }
           canonical::GuestMemory guest(memory, realloc, &state->may_leave, cells);
-          if (auto r = callee->raw_host(guest, args, results); !r) {
+          if (auto r = host->raw(guest, args, results); !r) {
             Error e = r.take_error();
             wasm::as_guest_trap(e);
             return e;
@@ -235,9 +236,9 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
     // A host callee is called directly: no wrapper, no result vector moved through a Result.
     return store.host_func(
         shape->core_type,
-        [callee = std::move(callee), plan = shape->plan, options, keep = std::move(opts)](
+        [host = callee->host, plan = shape->plan, options, keep = std::move(opts)](
             const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-          return canonical::call_import(*plan, options, args, results, callee->host);
+          return canonical::call_import(*plan, options, args, results, host->fn);
         });
   }
   return store.host_func(

@@ -30,7 +30,8 @@ Result<void> call_raw(const FuncItem& func, RawLower lower, RawLift lift);
 // What lowering `callee` needs besides the instance: the core function type and the call plan.
 // The same for every instance of a component (an instance tape keeps it).
 struct LowerShape {
-  wasm::FuncType core_type;
+  // Shared by the functions every instance lowers from this shape (not a copy each).
+  std::shared_ptr<const wasm::FuncType> core_type;
   std::shared_ptr<const canonical::CallPlan> plan;
   bool handles = false;  // the type mentions resource handles (no raw fast path)
 };

@@ -21,9 +21,11 @@ FuncRef trapping_func(const std::string& what, FuncType type, std::string messag
   fn->type = std::make_shared<const FuncType>(std::move(type));
   fn->debug_name = what;
   if (message.empty()) message = "unknown import `" + what + "` called";
-  fn->host = [message](std::span<const Value>, std::vector<Value>&) -> Result<void> {
+  auto body = std::make_shared<HostBody>();
+  body->fn = [message](std::span<const Value>, std::vector<Value>&) -> Result<void> {
     return make_error(message);
   };
+  fn->host = std::move(body);
   return fn;
 }
 

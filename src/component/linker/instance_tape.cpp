@@ -14,16 +14,15 @@ class Replay {
     InstanceTree& tree = out.tree;
     tree.dtors = tape_.dtors;
     tree.resources = tape_.resources;
-    tree.frames.reserve(tape_.frame_names.size());
+    tree.kept.reserve(tape_.frame_names.size());
     for (const std::string& name : tape_.frame_names) {
-      auto frame = std::make_shared<Frame>();
-      frame->state = std::make_shared<ComponentState>();
-      frame->state->store = &store_;
-      frame->state->dtors = tree.dtors;
-      frame->state->name = name;
-      tree.frames.push_back(std::move(frame));
+      KeptFrame& frame = tree.kept.emplace_back();
+      frame.state = std::make_shared<ComponentState>();
+      frame.state->store = &store_;
+      frame.state->dtors = tree.dtors;
+      frame.state->name = name;
     }
-    frames_ = &tree.frames;
+    frames_ = &tree.kept;
     slots_.resize(tape_.export_slots);
     core_.reserve(tape_.cores);
     lowered_.reserve(tape_.lowered);
@@ -47,7 +46,7 @@ class Replay {
 
  private:
   Result<void> step(const TapeOp& op) {
-    Frame& f = *(*frames_)[op.frame];
+    KeptFrame& f = (*frames_)[op.frame];
     ComponentState* state = f.state.get();
     using K = TapeOp::Kind;
     switch (op.kind) {
@@ -57,10 +56,10 @@ class Replay {
           ACTR_TRY(wasm::Extern ext, resolve(s));
           imports_.push_back(std::move(ext));
         }
-        CoreInstanceItem item;
-        ACTR_TRY(item.instance, store_.instantiate(*op.module, imports_));
-        core_.push_back(item.instance.get());
-        f.core_instances.push_back(std::move(item));
+        ACTR_TRY(std::shared_ptr<wasm::Instance> instance,
+                 store_.instantiate(*op.module, imports_));
+        core_.push_back(instance.get());
+        f.core_instances.push_back(std::move(instance));
         return {};
       }
       case K::Bundle:
@@ -136,7 +135,7 @@ class Replay {
 
   const Tape& tape_;
   wasm::Store& store_;
-  std::vector<std::shared_ptr<Frame>>* frames_ = nullptr;
+  std::vector<KeptFrame>* frames_ = nullptr;
   // What this instance made so far, by the indices the tape's sources use. The core instances
   // are owned by their frames.
   std::vector<wasm::Instance*> core_;

@@ -749,31 +749,26 @@ void discard(T& container) {
 
 void release_index_spaces(InstanceTree& tree) {
   // Once instantiated, an instance is reached through its exports (tree.root), and its frames are
-  // only asked for their core instances and component states (state hand-over). The rest of the
-  // index spaces were only needed to resolve definitions; with many idle instances of one
-  // component they were most of an instance's memory. What they referenced and is still used
-  // (lowered functions, lifted functions, memories) is owned by whoever uses it.
+  // only asked for their core instances and component states (state hand-over): they become
+  // KeptFrames. The index spaces were only needed to resolve definitions; with many idle
+  // instances of one component they were most of an instance's memory. What they referenced and
+  // is still used (lowered functions, lifted functions, memories) is owned by whoever uses it.
+  tree.kept.reserve(tree.frames.size());
   for (const auto& frame : tree.frames) {
     Frame& f = *frame;
     // The destructors are keyed by resource type: their types must outlive them.
     for (const DefinedType& t : f.types) {
       if (t.kind == DefinedType::Kind::Resource && t.resource) tree.resources.push_back(t.resource);
     }
-    f.resources = {};
-    discard(f.types);
-    discard(f.core_funcs);
-    discard(f.core_tables);
-    discard(f.core_memories);
-    discard(f.core_globals);
-    discard(f.core_tags);
-    discard(f.core_modules);
-    discard(f.funcs);
-    discard(f.components);
-    discard(f.instances);
+    KeptFrame& kept = tree.kept.emplace_back();
+    kept.core_instances.reserve(f.core_instances.size());
+    for (CoreInstanceItem& item : f.core_instances) {
+      kept.core_instances.push_back(std::move(item.instance));
+    }
+    kept.state = std::move(f.state);
     f.parent = nullptr;
-    for (CoreInstanceItem& item : f.core_instances) discard(item.bundle);
-    f.core_instances.shrink_to_fit();
   }
+  discard(tree.frames);
 }
 
 namespace {

@@ -46,17 +46,24 @@ struct LiftedFunc {
   mutable canonical::MemoryCells raw_cells;
 };
 
+// What a host function is besides its type.
+struct HostBody {
+  HostFunction fn;
+  RawHostFunction raw;  // optionally: its fast path (Linker::func)
+  // The canonical ABI's plan for the type, made once by the Linker.
+  std::shared_ptr<const canonical::CallPlan> plan;
+};
+
 // A component-level function: a host function, or a core function lifted by some instance.
 struct FuncItem {
   // Shared, not copied: every instance of a component lifts the same functions.
   std::shared_ptr<const FuncType> type;
   std::string debug_name;
-  HostFunction host;         // set for host functions
-  RawHostFunction raw_host;  // optionally with host: its fast path (Linker::func)
+  // Set for host functions. Out of line: an instance makes one FuncItem per lifted function and
+  // none per host function, and the host's parts would be a quarter of each.
+  std::shared_ptr<const HostBody> host;
   // Set for lifted functions; held inline: an instance makes one FuncItem per lifted function.
   std::optional<LiftedFunc> lifted;
-  // Host functions: the canonical ABI's plan for the type, made once by the Linker.
-  std::shared_ptr<const canonical::CallPlan> plan;
 };
 using FuncRef = std::shared_ptr<FuncItem>;
 

@@ -101,34 +101,32 @@ class InstanceImpl final : public Instance {
       return make_error("state hand-over: the older instance is poisoned: " +
                         older->store_->poison_reason());
     }
-    const auto& from_frames = older->tree_.frames;
-    const auto& to_frames = tree_.frames;
+    const auto& from_frames = older->tree_.kept;
+    const auto& to_frames = tree_.kept;
     if (from_frames.size() != to_frames.size()) {
       return make_error("state hand-over: the instances were not built alike");
     }
     // First everything that can fail without changing `older`, then the handles.
     for (size_t f = 0; f < from_frames.size(); ++f) {
-      const auto& a = from_frames[f]->core_instances;
-      const auto& b = to_frames[f]->core_instances;
+      const auto& a = from_frames[f].core_instances;
+      const auto& b = to_frames[f].core_instances;
       if (a.size() != b.size()) return make_error("state hand-over: core instances differ");
       for (size_t i = 0; i < a.size(); ++i) {
-        if (!a[i].instance != !b[i].instance) {
-          return make_error("state hand-over: core instances differ");
-        }
-        if (!a[i].instance) continue;  // a bundle of exports: holds no state of its own
-        ACTR_TRY_VOID(copy_core_state(*a[i].instance, *b[i].instance, f, i));
+        if (!a[i] != !b[i]) return make_error("state hand-over: core instances differ");
+        if (!a[i]) continue;  // a bundle of exports: holds no state of its own
+        ACTR_TRY_VOID(copy_core_state(*a[i], *b[i], f, i));
       }
     }
     for (const auto& frame : from_frames) {
-      if (frame->state && frame->state->handles) {
-        if (auto r = frame->state->handles->check_movable(); !r) {
+      if (frame.state && frame.state->handles) {
+        if (auto r = frame.state->handles->check_movable(); !r) {
           return make_error("state hand-over: " + r.error().message);
         }
       }
     }
     for (size_t f = 0; f < from_frames.size(); ++f) {
-      auto& from_state = from_frames[f]->state;
-      auto& to_state = to_frames[f]->state;
+      auto& from_state = from_frames[f].state;
+      auto& to_state = to_frames[f].state;
       if (!from_state || !to_state || !from_state->handles || !to_state->handles) continue;
       // Handles this instance's start functions made (the older one made the same, and then
       // more): dropped, their host objects freed, before the older instance's move in.
@@ -237,12 +235,14 @@ void Linker::func(std::string_view instance, std::string_view name, FuncType typ
                   RawHostFunction raw) {
   auto item = std::make_shared<link::FuncItem>();
   item->type = std::make_shared<const FuncType>(type);
-  item->host = fn;
-  item->raw_host = raw;
+  auto body = std::make_shared<link::HostBody>();
+  body->fn = fn;
+  body->raw = raw;
   item->debug_name =
       instance.empty() ? std::string(name) : std::string(instance) + "#" + std::string(name);
   // A type the canonical ABI cannot plan is reported when a guest lowers it.
-  if (auto plan = canonical::plan_call(*item->type); plan.ok()) item->plan = std::move(*plan);
+  if (auto plan = canonical::plan_call(*item->type); plan.ok()) body->plan = std::move(*plan);
+  item->host = std::move(body);
   defs_[std::string(instance)].funcs[std::string(name)] = {std::move(type), std::move(fn),
                                                            std::move(raw), std::move(item)};
   changed();

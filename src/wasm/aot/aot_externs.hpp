@@ -35,8 +35,8 @@ class GuestFunc final : public AotFunc {
         instance_(instance),
         trampoline_(trampoline),
         typed_(typed),
-        param_count_(type_->params.size()),
-        result_count_(type_->results.size()),
+        param_count_(static_cast<uint32_t>(type_->params.size())),
+        result_count_(static_cast<uint32_t>(type_->results.size())),
         slot_count_(std::max(param_count_, result_count_)) {}
 
   Result<void> call(const Slot* args, Slot* results) override;
@@ -52,15 +52,17 @@ class GuestFunc final : public AotFunc {
   void* instance_;
   actr_trampoline_t trampoline_;
   actr_generic_fn_t typed_;
-  size_t param_count_;
-  size_t result_count_;
-  size_t slot_count_;
+  // 32-bit: a component's instances make dozens of these each (96 bytes with malloc's header, not
+  // 112).
+  uint32_t param_count_;
+  uint32_t result_count_;
+  uint32_t slot_count_;
 };
 
 class HostFunc final : public AotFunc {
  public:
-  HostFunc(StoreContext* store, FuncType type, HostFn fn)
-      : AotFunc(store, std::make_shared<const FuncType>(std::move(type))), host_{std::move(fn)} {}
+  HostFunc(StoreContext* store, std::shared_ptr<const FuncType> type, HostFn fn)
+      : AotFunc(store, std::move(type)), host_{std::move(fn)} {}
 
   Result<void> call(const Slot* args, Slot* results) override { return host_.fn(args, results); }
   actr_import_slot_t import_slot() override { return {&host_, nullptr, &actr_wasm_host_call}; }

@@ -279,7 +279,7 @@ Result<std::shared_ptr<Instance>> AotStore::instantiate(const Module& module,
   return std::shared_ptr<Instance>(instance);
 }
 
-std::shared_ptr<Func> AotStore::host_func(FuncType type, HostFn fn) {
+std::shared_ptr<Func> AotStore::host_func(std::shared_ptr<const FuncType> type, HostFn fn) {
   return std::make_shared<HostFunc>(&context_, std::move(type), std::move(fn));
 }
 

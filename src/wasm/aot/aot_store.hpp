@@ -58,7 +58,8 @@ class AotStore final : public Store {
 
   Result<std::shared_ptr<Instance>> instantiate(const Module& module,
                                                 std::span<const Extern> imports) override;
-  std::shared_ptr<Func> host_func(FuncType type, HostFn fn) override;
+  using Store::host_func;
+  std::shared_ptr<Func> host_func(std::shared_ptr<const FuncType> type, HostFn fn) override;
 
  private:
   Result<void> check_import(const ImportType& expected, const Extern& actual) const;

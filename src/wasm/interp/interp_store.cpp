@@ -281,7 +281,9 @@ wabt::Result InterpStore::on_host_call(InterpHostFunc& func, const wi::Values& p
   return wabt::Result::Ok;
 }
 
-std::shared_ptr<Func> InterpStore::host_func(FuncType type, HostFn fn) {
+std::shared_ptr<Func> InterpStore::host_func(std::shared_ptr<const FuncType> shared_type,
+                                             HostFn fn) {
+  const FuncType& type = *shared_type;
   auto handle = std::make_shared<InterpHostFunc>(this, type, std::move(fn));
   InterpHostFunc* raw = handle.get();
   auto func = wi::HostFunc::New(store_, to_wabt(type),

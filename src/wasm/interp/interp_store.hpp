@@ -39,7 +39,8 @@ class InterpStore final : public Store {
 
   Result<std::shared_ptr<Instance>> instantiate(const Module& module,
                                                 std::span<const Extern> imports) override;
-  std::shared_ptr<Func> host_func(FuncType type, HostFn fn) override;
+  using Store::host_func;
+  std::shared_ptr<Func> host_func(std::shared_ptr<const FuncType> type, HostFn fn) override;
 
   // For the extern handles of this store.
   Result<void> call_guest(const wi::DefinedFunc& func, const FuncType& type, const Slot* args,

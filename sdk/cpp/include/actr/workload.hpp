@@ -20,6 +20,8 @@
 // libc++ assertion, an allocation failure) traps, which the host reports as a failed call.
 #pragma once
 
+#include <new>
+
 #include "actr/context.hpp"
 #include "actr/routes.hpp"
 #include "actr/types.hpp"
@@ -70,9 +72,12 @@ Workload& workload_instance();
 
 // Makes `type` (default-constructible, derived from actr::Workload) the component's workload:
 // the exports of actr:workload/workload forward to one instance, created on first use and
-// never destroyed (a reactor component has no exit).
-#define ACTR_WORKLOAD(type)                               \
-  ::actr::Workload& ::actr::detail::workload_instance() { \
-    static type* instance = new type();                   \
-    return *instance;                                     \
+// never destroyed (a reactor component has no exit). It lives in static storage, not on the
+// heap: an actor whose on-start allocates nothing never initializes malloc, whose bookkeeping
+// would make one more private page per instance (at the heap's far end).
+#define ACTR_WORKLOAD(type)                                             \
+  ::actr::Workload& ::actr::detail::workload_instance() {               \
+    alignas(type) static unsigned char storage[sizeof(type)];           \
+    static type* instance = ::new (static_cast<void*>(storage)) type(); \
+    return *instance;                                                   \
   }
