@@ -84,7 +84,7 @@ void Actor::deliver(Message m, std::function<void(Status)> accepted) {
   admit(std::move(m), std::move(accepted));
 }
 
-void Actor::deliver_call(Message m) { admit(std::move(m), nullptr); }
+void Actor::deliver_call(Message&& m) { admit(std::move(m), nullptr); }
 
 // Without `accepted` (deliver_call), a refusal settles the call's reply slot itself: no callback
 // to allocate per call.
@@ -170,7 +170,7 @@ void Actor::admit(Message&& m, std::function<void(Status)> accepted) {
   if (config_.mailbox != MailboxKind::Durable || !store || lossy) {
     // Queued at once, on the sender's thread: lanes order what waits, even while the actor's
     // worker is busy.
-    enqueue(Item{std::move(m), {}, {}});
+    enqueue(std::move(m));
     schedule_pump();
     answer(m, accepted, Status::Ok());
     return;
@@ -262,10 +262,28 @@ void Actor::enqueue(Item&& item, bool front) {
       } else {
         q.push_back(std::move(item));
       }
+      items_.fetch_add(1);
       return;
     }
   }
   drop(std::move(item), "actor " + label() + " is not running");
+}
+
+void Actor::enqueue(Message&& m) {
+  {
+    std::lock_guard lock(queue_mu_);
+    State s = state_.load();
+    if (s != State::Failed && s != State::Stopped) {
+      (m.lane == Lane::Signal ? signal_q_ : reliable_q_).push_back_with([&m](Item& slot) {
+        slot.message = std::move(m);
+        slot.hook = nullptr;
+        slot.hook_request_id.clear();
+      });
+      items_.fetch_add(1);
+      return;
+    }
+  }
+  drop(Item{std::move(m), {}, {}}, "actor " + label() + " is not running");
 }
 
 void Actor::schedule_pump() {
@@ -339,19 +357,27 @@ void Actor::rescue() {
 }
 
 void Actor::take_next(std::optional<Item>& into) {
+  // Each call finds the lanes empty once (after its message): that look takes no lock.
+  if (queues_empty()) {
+    into.reset();
+    return;
+  }
   std::lock_guard lock(queue_mu_);
   auto& q = !signal_q_.empty() ? signal_q_ : reliable_q_;
   if (q.empty()) {
     into.reset();
   } else {
     q.pop_front_into(into);
+    // The lock orders this with every push: no read-modify-write needed, and only this worker
+    // asks whether the lanes are empty, so no fence either.
+    items_.store(items_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   }
 }
 
-bool Actor::queues_empty() {
-  std::lock_guard lock(queue_mu_);
-  return signal_q_.empty() && reliable_q_.empty();
-}
+// Sequentially consistent, as the pusher's count and its schedule_pump(): a pump that finds the
+// lanes empty after clearing pump_posted_ either sees a message queued meanwhile, or its sender
+// sees pump_posted_ cleared and schedules a pump of its own (as the lock gave before).
+bool Actor::queues_empty() const { return items_.load() == 0; }
 
 std::vector<Actor::Item> Actor::take_all(std::optional<State> new_state) {
   std::lock_guard lock(queue_mu_);
@@ -360,6 +386,7 @@ std::vector<Actor::Item> Actor::take_all(std::optional<State> new_state) {
   for (auto* q : {&signal_q_, &reliable_q_}) {
     q->drain([&](Item item) { items.push_back(std::move(item)); });
   }
+  items_.store(0);
   return items;
 }
 
@@ -390,7 +417,11 @@ void Actor::pump() {
     }
     if (running_->message) {
       uint64_t left = queued_.fetch_sub(1) - 1;
-      if (left < node_.config().mailbox.backpressure_threshold) pressure_armed_.store(true);
+      // Re-armed once, not stored again per message (a locked instruction each).
+      if (left < node_.config().mailbox.backpressure_threshold &&
+          !pressure_armed_.load(std::memory_order_relaxed)) {
+        pressure_armed_.store(true);
+      }
     }
     busy_ = true;
     run_fiber([this] {  // captures no more than fits a std::function without allocating
@@ -452,6 +483,10 @@ CallResult Actor::end_wait() {
   if (!wait_result_) {
     wait_suspended_ = true;
     *sink_ = std::move(*sink_).resume();
+  } else if (Worker* here = Worker::current()) {
+    // Settled at once (refused): guest code goes on, so a time noted for whoever runs next on
+    // this worker (Node::send_call) would grow stale.
+    here->forget_time();
   }
   wait_.store(0, std::memory_order_relaxed);
   wait_suspended_ = false;
@@ -542,8 +577,13 @@ void Actor::process_dispatch(Message& m) {
   context_.reset();
   auto ended = std::chrono::steady_clock::now();
   auto elapsed = ended - started;
-  stats_.dispatches.fetch_add(1);
-  stats_.dispatch_ns.fetch_add(
+  // One export call at a time writes these (readers only load): no read-modify-write needed.
+  auto bump = [](std::atomic<uint64_t>& stat, uint64_t by) {
+    stat.store(stat.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  };
+  bump(stats_.dispatches, 1);
+  bump(
+      stats_.dispatch_ns,
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   RouteMetrics& rm = route_metrics(m.route_key);
   rm.dispatches->inc();

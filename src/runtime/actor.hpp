@@ -34,6 +34,7 @@
 #include "runtime/metrics/counter.hpp"
 #include "runtime/metrics/histogram.hpp"
 #include "runtime/ring.hpp"
+#include "runtime/spin_lock.hpp"
 #include "runtime/vocabulary.hpp"
 #include "runtime/worker_pool.hpp"
 #include "wasi/state.hpp"
@@ -79,7 +80,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   uint64_t dropped_chunks() const { return dropped_.load(); }
 
   void deliver(Message message, std::function<void(Status)> accepted) override;
-  void deliver_call(Message message) override;
+  void deliver_call(Message&& message) override;
   // This actor's ACL admits `caller` (discovery and delivery; callers from outside the node's
   // actors, the shell and the gateway, are the operator's and always admitted).
   bool admits(const ActrId& caller) const;
@@ -195,6 +196,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void try_tier_up();
   // Thread-safe (the queues are shared with senders); pump() runs on the worker.
   void enqueue(Item&& item, bool front = false);
+  void enqueue(Message&& message);  // at the back, moved once (the call path)
   void schedule_pump();
   // The worker to post work to: the owner, if one holds the actor; else home, or while home is
   // held by long guest code (and the actor is running), another.
@@ -210,7 +212,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void run_claimed(std::function<void()> fn);
   // The next item (signal lane first) into `into`, or `into` empty.
   void take_next(std::optional<Item>& into);
-  bool queues_empty();
+  bool queues_empty() const;  // no lock
   std::vector<Item> take_all(std::optional<State> new_state);
   void drop(Item item, const std::string& why);
   void pump();
@@ -283,8 +285,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::unique_ptr<component::Instance> instance_;
   std::shared_ptr<wasi::WasiState> wasi_;
   std::optional<Proxy> proxy_;
-  std::mutex queue_mu_;
+  SpinLock queue_mu_;                 // held for a push or a pop only
   Ring<Item> signal_q_, reliable_q_;  // guarded by queue_mu_
+  std::atomic<size_t> items_{0};      // in both lanes; changed under queue_mu_, read without
   std::atomic<bool> pump_posted_{false};
   bool busy_ = false;
   bool in_pump_ = false;

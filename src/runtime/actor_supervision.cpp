@@ -265,6 +265,7 @@ void Actor::fail(const std::string& why, bool permanent) {
       bool signal = item.message->lane == Lane::Signal;
       (signal ? signal_q_ : reliable_q_).push_back(std::move(item));
     }
+    items_.fetch_add(kept.size());
   }
   if (stop_done_) finish_stop();
 }

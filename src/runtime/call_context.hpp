@@ -16,7 +16,7 @@ struct CallContext {
   std::optional<ActrId> caller;
   // Text that outlives the export call (the envelope's id, a hook's name): not copied per call.
   std::string_view request_id;
-  std::vector<uint64_t> chain;  // the incoming message's chain; outgoing calls add self
+  CallChain chain;  // the incoming message's chain; outgoing calls add self
   Lane lane = Lane::Reliable;
 };
 

@@ -10,14 +10,20 @@ CallDeadlines::CallDeadlines(boost::asio::io_context& io, std::chrono::milliseco
           std::clamp(timeout / 8, std::chrono::milliseconds(1), std::chrono::milliseconds(100))),
       timer_(io) {}
 
-void CallDeadlines::add(std::shared_ptr<ReplySlot> slot) {
-  queue_.push_back(Entry{Clock::now() + timeout_, std::move(slot)});
+CallDeadlines::Clock::time_point CallDeadlines::add(std::shared_ptr<ReplySlot> slot) {
+  // Calls answered before this one leave at once: their slots go back to the allocator's free
+  // list while still warm (kept until the next check, they made calls in a row allocate).
+  while (!queue_.empty() && queue_.front().slot->settled()) queue_.pop_front();
+  auto now = Clock::now();
+  queue_.push_back(Entry{now + timeout_, std::move(slot)});
+
   if (queue_.size() >= compact_at_) {
     // A call that takes long keeps the front; the answered ones behind it need not wait.
     std::erase_if(queue_, [](const Entry& e) { return e.slot->settled(); });
     compact_at_ = std::max<size_t>(1024, 2 * queue_.size());
   }
   arm();
+  return now;
 }
 
 void CallDeadlines::cancel() {

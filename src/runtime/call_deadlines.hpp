@@ -19,8 +19,10 @@ class CallDeadlines {
   // `timeout`: the node's call timeout; deadlines are checked every `timeout` / 8 (1 ms to 100 ms).
   CallDeadlines(boost::asio::io_context& io, std::chrono::milliseconds timeout);
 
+  using Clock = std::chrono::steady_clock;
   // On the worker's thread: `slot` is settled with timed-out unless something settles it first.
-  void add(std::shared_ptr<ReplySlot> slot);
+  // Returns the time its deadline counts from (read from the clock just now).
+  Clock::time_point add(std::shared_ptr<ReplySlot> slot);
   // Stops the checks (the worker is stopping); pending slots are left to their owners.
   void cancel();
 
@@ -30,7 +32,6 @@ class CallDeadlines {
   void arm();
   void check();
 
-  using Clock = std::chrono::steady_clock;
   struct Entry {
     Clock::time_point deadline;
     std::shared_ptr<ReplySlot> slot;

@@ -18,7 +18,7 @@ class Endpoint {
   virtual void deliver(Message message, std::function<void(Status)> accepted) = 0;
   // A call (message.reply set): a refusal settles the reply slot. What Node::send_call uses; an
   // endpoint that can refuse without a callback (a local actor) saves allocating one per call.
-  virtual void deliver_call(Message message) {
+  virtual void deliver_call(Message&& message) {
     auto slot = message.reply;
     deliver(std::move(message), [slot = std::move(slot)](Status s) {
       if (s.is_err()) slot->settle(CallResult::Err(s.error()));

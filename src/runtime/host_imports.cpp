@@ -44,17 +44,17 @@ Status to_status(const CallResult& r) {
 
 class HostImports final : public workload::host::Host {
  public:
-  CallOutcome call(const Dest& target, const std::string& route_key,
-                   const std::vector<uint8_t>& payload) override {
+  // The arguments are the ones the bindings lifted from the guest, moved in: kept, not copied.
+  CallOutcome call(Dest target, std::string route_key, std::vector<uint8_t> payload) override {
     ACTR_TRY(auto who, caller_of("call"));
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve(target, *actor);
     if (endpoint.is_err()) return to_guest(CallResult::Err(endpoint.error()));
-    return to_guest(send_call(*actor, *ctx, endpoint.value(), route_key, payload));
+    return to_guest(send_call(*actor, *ctx, std::move(endpoint.value()), std::move(route_key),
+                              std::move(payload)));
   }
 
-  StatusOutcome tell(const Dest& target, const std::string& route_key,
-                     const std::vector<uint8_t>& payload) override {
+  StatusOutcome tell(Dest target, std::string route_key, std::vector<uint8_t> payload) override {
     ACTR_TRY(auto who, caller_of("tell"));
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve(target, *actor);
@@ -63,8 +63,8 @@ class HostImports final : public workload::host::Host {
     m.kind = Message::Kind::Tell;
     m.lane = ctx->lane;
     m.request_id = actor->node().next_request_id();
-    m.route_key = route_key;
-    m.payload = payload;
+    m.route_key = std::move(route_key);
+    m.payload = std::move(payload);
     m.caller = actor->id();
     m.text_checked = true;  // lifted strings, the node's own id and type
     auto ep = endpoint.value();
@@ -75,16 +75,17 @@ class HostImports final : public workload::host::Host {
     }));
   }
 
-  CallOutcome call_raw(const ActrId& target, const std::string& route_key,
-                       const std::vector<uint8_t>& payload) override {
+  CallOutcome call_raw(ActrId target, std::string route_key,
+                       std::vector<uint8_t> payload) override {
     ACTR_TRY(auto who, caller_of("call-raw"));
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve_id(target);
     if (!endpoint) return CallResult::Err(ActrError::not_found("no actor " + to_string(target)));
-    return to_guest(send_call(*actor, *ctx, endpoint, route_key, payload));
+    return to_guest(
+        send_call(*actor, *ctx, std::move(endpoint), std::move(route_key), std::move(payload)));
   }
 
-  ::actr::Result<wit::Result<ActrId, ActrError>> discover(const ActrType& target_type) override {
+  ::actr::Result<wit::Result<ActrId, ActrError>> discover(ActrType target_type) override {
     using R = wit::Result<ActrId, ActrError>;
     ACTR_TRY(auto who, caller_of("discover"));
     Actor* actor = who.first;
@@ -105,18 +106,17 @@ class HostImports final : public workload::host::Host {
     return R::Ok(**remote);
   }
 
-  StatusOutcome register_stream(const std::string& stream_id) override {
+  StatusOutcome register_stream(std::string stream_id) override {
     ACTR_TRY(auto who, caller_of("register-stream"));
     return who.first->register_stream(stream_id);
   }
 
-  StatusOutcome unregister_stream(const std::string& stream_id) override {
+  StatusOutcome unregister_stream(std::string stream_id) override {
     ACTR_TRY(auto who, caller_of("unregister-stream"));
     return who.first->unregister_stream(stream_id);
   }
 
-  StatusOutcome send_data_stream(const Dest& target, const DataStream& chunk,
-                                 const PayloadType& payload_type) override {
+  StatusOutcome send_data_stream(Dest target, DataStream chunk, PayloadType payload_type) override {
     ACTR_TRY(auto who, caller_of("send-data-stream"));
     auto [actor, ctx] = who;
     Node& node = actor->node();
@@ -136,8 +136,8 @@ class HostImports final : public workload::host::Host {
     m.request_id = "data-stream:" + chunk.stream_id + ":" + std::to_string(chunk.sequence);
     m.caller = actor->id();
     m.text_checked = true;  // lifted strings, the node's own id and type
-    m.chunk = chunk;
     m.payload_type = payload_type;
+    m.chunk = std::move(chunk);
     auto ep = endpoint.value();
     (void)ctx;
     return to_status(actor->suspend([&](Actor::Resumer resume) {
@@ -147,7 +147,7 @@ class HostImports final : public workload::host::Host {
     }));
   }
 
-  ::actr::Result<void> log_message(const std::string& level, const std::string& message) override {
+  ::actr::Result<void> log_message(std::string level, std::string message) override {
     Actor* actor = Actor::current();
     const CallContext* ctx = actor ? actor->context() : nullptr;
     spdlog::level::level_enum lvl = spdlog::level::info;
@@ -184,14 +184,14 @@ class HostImports final : public workload::host::Host {
 
  private:
   static CallResult send_call(Actor& actor, const CallContext& ctx,
-                              std::shared_ptr<Endpoint> endpoint, const std::string& route_key,
-                              const std::vector<uint8_t>& payload) {
+                              std::shared_ptr<Endpoint> endpoint, std::string&& route_key,
+                              std::vector<uint8_t>&& payload) {
     Message m;
     m.kind = Message::Kind::Call;
     m.lane = ctx.lane;
     m.request_id = actor.node().next_request_id();
-    m.route_key = route_key;
-    m.payload = payload;
+    m.route_key = std::move(route_key);
+    m.payload = std::move(payload);
     m.caller = actor.id();
     m.text_checked = true;                  // lifted strings, the node's own id and type
     m.chain.reserve(ctx.chain.size() + 1);  // one allocation, not a copy and then a regrowth

@@ -99,7 +99,7 @@ class Node final : public LocalActors {
   std::shared_ptr<Endpoint> shell_endpoint() { return shell_; }
   // Sends `message` (a call) to `endpoint`; `done` gets its outcome exactly once: the refusal,
   // the reply, or timed-out after the node's call timeout (timer on `timer_worker`).
-  void send_call(std::shared_ptr<Endpoint> endpoint, Message message, Worker& timer_worker,
+  void send_call(std::shared_ptr<Endpoint> endpoint, Message&& message, Worker& timer_worker,
                  std::function<void(CallResult)> done);
   WorkerPool& workers() { return *workers_; }
 

@@ -23,6 +23,14 @@ class Ring {
     ++size_;
   }
   void push_back(const T& value) { push_back(T(value)); }
+  // Appends by letting `fill(slot)` overwrite the slot (which holds a moved-from value or a
+  // default one): a large element built from its parts moves once instead of twice.
+  template <class Fill>
+  void push_back_with(Fill&& fill) {
+    grow_if_full();
+    fill(slots_[(head_ + size_) & (slots_.size() - 1)]);
+    ++size_;
+  }
   void push_front(T&& value) {
     grow_if_full();
     head_ = (head_ + slots_.size() - 1) & (slots_.size() - 1);

@@ -15,6 +15,7 @@ using workload::ActrError;
 using workload::ActrId;
 using workload::ActrType;
 using workload::Bytes;
+using workload::CallChain;
 using workload::CallResult;
 using workload::DataStream;
 using workload::Lane;

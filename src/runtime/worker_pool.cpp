@@ -27,6 +27,8 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
   unsigned misses = 0, idle = 0;
   while (!io.stopped()) {
     bool polled = io.poll() > 0;
+    // A time noted in a handler is not handed on: other handlers may have run after it.
+    worker.forget_time();
     bool sent = worker.run_inbox(kDeferredTurn);
     // Whatever those handlers deferred runs now; the worker never sleeps with tasks deferred.
     if (worker.run_deferred(kDeferredTurn) || polled || sent) continue;
@@ -50,6 +52,7 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
     if (!worker.prepare_to_sleep()) continue;
     size_t ran = io.run_one();
     worker.woke();
+    worker.forget_time();
     if (ran == 0) break;  // out of work: the pool is stopping
   }
   while (worker.run_inbox(SIZE_MAX) || worker.run_deferred(SIZE_MAX)) {
@@ -84,6 +87,7 @@ bool Worker::run_inbox(size_t budget) {
     task.run(task.arg, task.tag);
     ++ran;
   }
+  forget_time();  // as run_deferred(): a time noted in these tasks stays with them
   return ran > 0;
 }
 

@@ -26,24 +26,21 @@ class Worker {
   // The worker whose thread this is, or null.
   static Worker* current();
 
-  // Guest code runs on this worker from now until guest_stopped() (an actor resumed its call).
+  // Guest code runs on this worker from now until guest_stopped() (an actor started or resumed
+  // an export call). When something noted the time just before (note_time: a caller's import
+  // that sent this call, a callee that answered it) and nothing but a little host work ran since,
+  // that time is taken instead of reading the clock again (it errs early by that host work: guest
+  // code seems to hold the worker a little longer than it does).
   void guest_started() {
-    recent_ = 0;
-    guest_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                       std::memory_order_relaxed);
-  }
-  // The same for a caller resumed with its reply: when a callee of this worker noted the time it
-  // answered at (note_time) and nothing but a little host work ran since, that time is taken
-  // instead of reading the clock again (it errs early by that host work: guest code seems to hold
-  // the worker a little longer than it does).
-  void guest_resumed() {
     auto since = recent_ ? recent_ : std::chrono::steady_clock::now().time_since_epoch().count();
     recent_ = 0;
     guest_since_.store(since, std::memory_order_relaxed);
   }
+  // The same for a caller resumed with its reply.
+  void guest_resumed() { guest_started(); }
   // On this worker's thread: `t` was read from the steady clock just now. Forgotten by the next
   // guest_started(), by forget_time() before host work that may take long, and by the worker's
-  // loop whenever it leaves its deferred tasks.
+  // loop whenever it leaves its deferred tasks, its inbox or the io_context's handlers.
   void note_time(std::chrono::steady_clock::time_point t) {
     recent_ = t.time_since_epoch().count();
   }

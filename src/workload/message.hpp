@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "workload/actr_error.hpp"
+#include "workload/call_chain.hpp"
 #include "workload/ids.hpp"
 #include "workload/lane.hpp"
 
@@ -45,7 +46,7 @@ struct Message {
   std::optional<ActrId> caller;  // none for shell and gateway calls
   // Serial numbers (this realm) of the actors whose dispatch waits, directly or through others,
   // on this message: delivering it to one of them would deadlock.
-  std::vector<uint64_t> chain;
+  CallChain chain;
   std::optional<DataStream> chunk;  // Kind::Stream
   PayloadType payload_type = PayloadType::rpc_reliable();
   std::shared_ptr<ReplySlot> reply;  // Kind::Call only; null after the caller was answered

@@ -41,5 +41,27 @@ TEST(RuntimeCallDeadlines, NoCallTimesOutBeforeItsTimeout) {
   EXPECT_EQ(deadlines.pending(), 0u);
 }
 
+// Slots of calls answered already leave the queue when the next call is added, not at the next
+// check (which comes every timeout / 8): their memory is reused by the calls that follow.
+TEST(RuntimeCallDeadlines, AnsweredCallsLeaveWhenTheNextIsAdded) {
+  using Clock = std::chrono::steady_clock;
+  boost::asio::io_context io;
+  runtime::CallDeadlines deadlines(io, std::chrono::seconds(30));
+  auto first = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+  auto second = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+  auto before = Clock::now();
+  auto counted_from = deadlines.add(first);
+  EXPECT_GE(counted_from, before);  // the time the deadline counts from, read at the add
+  EXPECT_LE(counted_from, Clock::now());
+  deadlines.add(second);
+  EXPECT_EQ(deadlines.pending(), 2u);  // the first still waits: it stays
+  first->settle(runtime::CallResult::Ok());
+  deadlines.add(std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {}));
+  EXPECT_EQ(deadlines.pending(), 2u);  // the first left, the third came
+  EXPECT_EQ(first.use_count(), 1);
+  second->settle(runtime::CallResult::Ok());
+  deadlines.cancel();
+}
+
 }  // namespace
 }  // namespace actr::test

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace actr::test {
@@ -23,6 +24,23 @@ TEST(RuntimeRing, KeepsOrderAcrossWrapAroundGrowthAndPushFront) {
   ring.drain([&](int v) { rest.push_back(v); });
   ASSERT_EQ(rest.size(), static_cast<size_t>(next_in - next_out));
   for (int v : rest) EXPECT_EQ(v, next_out++);
+  EXPECT_TRUE(ring.empty());
+}
+
+// push_back_with overwrites a slot in place: one that held a value popped before (moved from)
+// or a fresh one after growth; either way the ring hands back what the fill put there, in order.
+TEST(RuntimeRing, PushBackWithFillsReusedAndGrownSlotsInOrder) {
+  runtime::Ring<std::string> ring;
+  for (int round = 0; round < 40; ++round) {
+    int pushes = round % 3 == 0 ? 5 : 1;  // now and then more than were ever waiting: it grows
+    for (int k = 0; k < pushes; ++k) {
+      ring.push_back_with(
+          [&](std::string& slot) { slot = "r" + std::to_string(round) + "k" + std::to_string(k); });
+    }
+    for (int k = 0; k < pushes; ++k) {
+      EXPECT_EQ(ring.pop_front(), "r" + std::to_string(round) + "k" + std::to_string(k));
+    }
+  }
   EXPECT_TRUE(ring.empty());
 }
 

@@ -34,6 +34,20 @@ TEST_F(SameWorkerCallTest, ACalleeThatCallsBackIsRefusedAndBothStillServe) {
   EXPECT_EQ(call("beta", "call", "alpha echo ok too"), "ok too");
 }
 
+// A call chain keeps its first serials inside the message and the rest on the heap: a chain of
+// six actors crosses that line, and the cycle back to its first actor is still refused.
+TEST_F(SameWorkerCallTest, ACycleAtTheEndOfALongChainIsRefused) {
+  std::string toml = "workers = 1\n";
+  for (const char* name : {"a1", "a2", "a3", "a4", "a5", "a6"}) toml += probe_actor(name);
+  start(toml);
+  EXPECT_EQ(call("a1", "call", "a2 call a3 call a4 call a5 call a6 echo deep"), "deep");
+  std::string r = call("a1", "call", "a2 call a3 call a4 call a5 call a6 call a1 echo back");
+  EXPECT_EQ(r.rfind("unavailable: call cycle: actor a1#0 (1:1)", 0), 0u) << r;
+  r = call("a1", "call", "a2 call a3 call a4 call a5 call a6 call a5 echo back");
+  EXPECT_EQ(r.rfind("unavailable: call cycle: actor a5#0 (1:5)", 0), 0u) << r;
+  EXPECT_EQ(call("a6", "call", "a1 echo free"), "free");  // every actor of the chain serves again
+}
+
 // alpha (1:1) and beta (1:3) share worker 0; spinner (1:2) is on worker 1. alpha's call to beta is
 // a same-worker call whose callee waits on a call that never answers in time: alpha's deadline
 // ends its wait, and alpha serves its next calls while beta still waits.

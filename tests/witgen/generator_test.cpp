@@ -72,6 +72,31 @@ TEST(WitGenerator, HostBindingsForTheSeedWorld) {
   EXPECT_TRUE(contains(header, "struct Conv<::my::ns::types::ActrError>"));
 }
 
+// --owned-import-params: the host's import virtuals take non-scalar arguments by value and both
+// paths (fast and dynamic-value) move the lifted arguments in; exports are untouched.
+TEST(WitGenerator, OwnedImportParams) {
+  GeneratorOptions options{"actr-workload-guest", ""};
+  options.owned_import_params = true;
+  auto files = generate_host(seed(), options);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  const std::string& header = find(*files, "actr_workload_guest_host.hpp")->text;
+  EXPECT_TRUE(contains(header,
+                       "call(::actr::workload::types::Dest target, std::string route_key, "
+                       "std::vector<uint8_t> payload) = 0;"));
+  EXPECT_TRUE(contains(header, "log_message(std::string level, std::string message) = 0;"));
+  const std::string& glue = find(*files, "actr_workload_guest_host.cpp")->text;
+  size_t moved = 0;
+  for (size_t at = glue.find("impl->call(std::move(a0), std::move(a1), std::move(a2))");
+       at != std::string::npos;
+       at = glue.find("impl->call(std::move(a0), std::move(a1), std::move(a2))", at + 1)) {
+    ++moved;
+  }
+  EXPECT_EQ(moved, 2u);  // the fast path and the dynamic-value path
+  EXPECT_FALSE(contains(glue, "impl->call(a0, a1, a2)"));
+  // Exports keep their const& arguments: the instance reads them while lowering.
+  EXPECT_TRUE(contains(header, "dispatch(const ::actr::workload::types::RpcEnvelope& envelope)"));
+}
+
 TEST(WitGenerator, Errors) {
   auto unknown = generate_guest(seed(), {"nope", ""});
   ASSERT_FALSE(unknown.ok());

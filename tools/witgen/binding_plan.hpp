@@ -23,6 +23,11 @@ namespace actr::witgen {
 struct GeneratorOptions {
   std::string world;          // name in the main package, or `ns:pkg/world`
   std::string cpp_namespace;  // empty: `ns::pkg` of the world's package
+  // Host bindings: the virtuals of imported functions (without handles) take their non-scalar
+  // arguments by value and get the lifted ones moved in, so that a host that keeps an argument
+  // (a payload it queues) needs no copy of it. Off: `const T&`, what implementations that only
+  // read them write.
+  bool owned_import_params = false;
 };
 
 // A function of the world as bindings see it: where it lives and its component type.

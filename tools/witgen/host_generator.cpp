@@ -862,6 +862,13 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       }
       ACTR_TRY(Signature s, signature(plan, f));
       std::string name = snake_name(f.name);
+      bool owned = options.owned_import_params;
+      if (owned) {
+        s.params_decl.clear();
+        for (size_t i = 0; i < s.param_types.size(); ++i) {
+          s.params_decl += (i ? ", " : "") + s.param_types[i] + " " + s.param_names[i];
+        }
+      }
       h << doc_lines(f.docs, "  ") << "  virtual ::actr::Result<" << s.result << "> " << name << "("
         << s.params_decl << ") = 0;\n";
       c << "  linker.func(" << string_literal(instance) << ", " << string_literal(bf->wit_name)
@@ -870,17 +877,19 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
            "::actr::Result<void> {\n";
       c << "                if (args.size() != " << s.param_types.size() << ") return make_error("
         << string_literal(bf->wit_name + ": wrong argument count") << ");\n";
-      std::string call_args;
+      std::string call_args, impl_args;  // the locals; what the virtual gets
       for (size_t i = 0; i < s.param_types.size(); ++i) {
         c << "                ACTR_TRY(auto a" << i << ", (Conv<" << s.param_types[i]
           << ">::from(args[" << i << "])));\n";
-        call_args += (i ? ", " : "") + std::string("a") + std::to_string(i);
+        std::string a = "a" + std::to_string(i);
+        call_args += (i ? ", " : "") + a;
+        impl_args += (i ? ", " : "") + (owned ? "std::move(" + a + ")" : a);
       }
       if (s.result == "void") {
         c << "                (void)results;\n                return impl->" << name << "("
-          << call_args << ");\n";
+          << impl_args << ");\n";
       } else {
-        c << "                ACTR_TRY(auto r, impl->" << name << "(" << call_args << "));\n";
+        c << "                ACTR_TRY(auto r, impl->" << name << "(" << impl_args << "));\n";
         if (s.named_types.empty()) {
           c << "                results.push_back(Conv<" << s.result << ">::to(r));\n";
         }
@@ -903,9 +912,9 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
         << (call_args.empty() ? "" : ", ") << call_args << ")));\n";
       if (s.result == "void") {
         c << "                (void)results;\n                return impl->" << name << "("
-          << call_args << ");\n";
+          << impl_args << ");\n";
       } else {
-        c << "                ACTR_TRY(auto r, impl->" << name << "(" << call_args << "));\n";
+        c << "                ACTR_TRY(auto r, impl->" << name << "(" << impl_args << "));\n";
         c << "                return ::actr::wit::host::Ret<" << s.result
           << ">::lower(m, r, results, args + " << P << "::core_count);\n";
       }

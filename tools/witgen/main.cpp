@@ -1,4 +1,5 @@
 // actr-witgen --guest|--host WIT_FILE_OR_DIR --world NAME -o OUT_DIR [--namespace NS]
+//              [--owned-import-params]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", out_dir, "output directory")->required();
   app.add_option("--namespace", options.cpp_namespace,
                  "C++ namespace of the world's package (default ns::pkg)");
+  app.add_flag("--owned-import-params", options.owned_import_params,
+               "host: imported functions take non-scalar arguments by value (moved in)");
   CLI11_PARSE(app, argc, argv);
   if (!guest && !host) {
     std::cerr << "actr-witgen: give --guest or --host\n";
