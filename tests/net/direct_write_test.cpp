@@ -58,10 +58,20 @@ std::string payload(int sender, int seq, size_t size = 0) {
   return p;
 }
 
-// Establishes the connection (so that later sends may go from the sender's thread).
-void open_connection(Peer& peer) {
-  auto r = call_and_wait(peer, make_request(Kind::Call, "open", "x"));
-  ASSERT_TRUE(r.has_value() && r->is_ok());
+// A server started with `server_options` and a client whose peer for it has an open connection
+// (so that later sends may go from the sender's thread).
+struct ConnectedPair {
+  std::unique_ptr<Transport> server, client;
+  std::shared_ptr<Peer> peer;
+};
+ConnectedPair connected_pair(TransportOptions server_options) {
+  ConnectedPair pair;
+  pair.server = start(std::move(server_options));
+  pair.client = start(options("a", "node:1"));
+  pair.peer = pair.client->peer(pair.server->listen_address()).value();
+  auto r = call_and_wait(*pair.peer, make_request(Kind::Call, "open", "x"));
+  EXPECT_TRUE(r.has_value() && r->is_ok()) << "the connection did not open";
+  return pair;
 }
 
 TEST(NetDirectWrite, FrameHeadersFollowRfc6455) {
@@ -122,10 +132,7 @@ TEST(NetDirectWrite, SeveralThreadsSendingAtOnceKeepEachThreadsOrder) {
     else
       responder.accept(Status::Ok());
   };
-  auto server = start(std::move(server_options));
-  auto client = start(options("a", "node:1"));
-  auto peer = client->peer(server->listen_address()).value();
-  open_connection(*peer);
+  auto [server, client, peer] = connected_pair(std::move(server_options));
 
   Countdown answered(kThreads * kPerThread);
   std::atomic<int> failures{0};
@@ -183,10 +190,7 @@ TEST(NetDirectWrite, AWriteTheSocketDoesNotTakeGoesOnFromTheTransportThread) {
     else
       responder.accept(Status::Ok());
   };
-  auto server = start(std::move(server_options));
-  auto client = start(options("a", "node:1"));
-  auto peer = client->peer(server->listen_address()).value();
-  open_connection(*peer);
+  auto [server, client, peer] = connected_pair(std::move(server_options));
 
   Countdown accepted(kFrames + 1);
   std::atomic<int> failures{0};
@@ -219,10 +223,7 @@ void every_call_answered_once_while(bool stop_client) {
   constexpr int kThreads = 4, kPerThread = 1500;
   auto server_options = options("b", "node:2");
   server_options.on_request = echo_handler();
-  auto server = start(std::move(server_options));
-  auto client = start(options("a", "node:1"));
-  auto peer = client->peer(server->listen_address()).value();
-  open_connection(*peer);
+  auto [server, client, peer] = connected_pair(std::move(server_options));
 
   Countdown answered(kThreads * kPerThread);
   std::atomic<int> ok{0};
