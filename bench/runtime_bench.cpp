@@ -50,6 +50,7 @@
 
 extern char** environ;
 
+#include "support/bench_node.hpp"
 #include "support/harness.hpp"
 
 namespace {
@@ -61,82 +62,6 @@ using actr::runtime::Node;
 using actr::workload::Bytes;
 using actr::workload::CallResult;
 
-struct Options {
-  int reps = 3;
-  bool quick = false;
-  std::string only;
-  std::string filter;  // --case: only scenarios whose name contains this
-  bool json = false;
-};
-Options opts;
-const std::chrono::milliseconds kPause(1);  // --json: before each "lone" call
-
-// --json: the scenario's figures as JSON lines (harness.hpp print_json).
-void json_lines(const std::string& scenario, const Figures& f) {
-  if (opts.json) actr::bench::print_json(scenario, f);
-}
-
-fs::path guest(const std::string& name) {
-  return fs::path(ACTR_BENCH_BINARY_DIR) / "guests" / (name + ".wasm");
-}
-
-Bytes bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
-const std::string kPayload(64, 'x');  // 64 bytes, no spaces: the last argument of call-loop
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
-
-// A started node in a fresh data directory; removed (and stopped) on destruction.
-class BenchNode {
- public:
-  static std::unique_ptr<BenchNode> start(const std::string& name, const std::string& toml) {
-    std::unique_ptr<BenchNode> b(new BenchNode);
-    b->dir_ =
-        fs::temp_directory_path() / ("actr-rbench-" + std::to_string(::getpid()) + "-" + name);
-    fs::remove_all(b->dir_);
-    fs::create_directories(b->dir_);
-    auto config = actr::runtime::parse_config(toml, b->dir_, name);
-    if (!config) {
-      std::fprintf(stderr, "%s: config: %s\n", name.c_str(), config.error().message.c_str());
-      return nullptr;
-    }
-    config->data_dir = b->dir_ / "data";
-    auto node = Node::create(std::move(*config));
-    if (!node) {
-      std::fprintf(stderr, "%s: %s\n", name.c_str(), node.error().message.c_str());
-      return nullptr;
-    }
-    b->node_ = std::move(*node);
-    if (auto r = b->node_->start(); !r) {
-      std::fprintf(stderr, "%s: start: %s\n", name.c_str(), r.error().message.c_str());
-      return nullptr;
-    }
-    for (auto& a : b->node_->actors()) {
-      if (a->state() != actr::runtime::Actor::State::Running) {
-        std::fprintf(stderr, "%s: actor %s is not running\n", name.c_str(), a->label().c_str());
-        return nullptr;
-      }
-    }
-    return b;
-  }
-  ~BenchNode() {
-    if (node_) node_->stop();
-    node_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  Node& node() { return *node_; }
-
- private:
-  BenchNode() = default;
-  fs::path dir_;
-  std::unique_ptr<Node> node_;
-};
-
 std::string actor_toml(const std::string& name, const fs::path& component,
                        const std::string& mailbox, uint32_t instances = 1) {
   return "[[actors]]\nname = \"" + name + "\"\ncomponent = \"" + component.string() +
@@ -147,39 +72,6 @@ std::string actor_toml(const std::string& name, const fs::path& component,
 std::string node_toml(unsigned workers, int commit_window_us, const std::string& actors) {
   return "workers = " + std::to_string(workers) + "\n" + actors +
          "[mailbox]\ncommit_window_us = " + std::to_string(commit_window_us) + "\n";
-}
-
-bool check(const CallResult& r, const char* what) {
-  if (r.is_ok()) return true;
-  std::fprintf(stderr, "%s failed: %s\n", what, actr::workload::describe(r.error()).c_str());
-  return false;
-}
-
-// Samples (us) of `count` sequential external calls.
-std::optional<std::vector<double>> time_calls(Node& node, const std::string& target,
-                                              const std::string& route, const std::string& payload,
-                                              int count) {
-  std::vector<double> samples;
-  samples.reserve(count);
-  for (int i = 0; i < count; ++i) {
-    auto t0 = Clock::now();
-    auto r = node.call_sync(target, route, bytes(payload));
-    samples.push_back(seconds_since(t0) * 1e6);
-    if (!check(r, route.c_str())) return std::nullopt;
-  }
-  return samples;
-}
-
-// --json: lone calls for bench/peers (harness.hpp paused_calls): `route` against an external echo.
-std::optional<Figures> paused_calls(Node& node, const std::string& route, const std::string& args,
-                                    int count) {
-  return actr::bench::paused_calls(
-      [&](bool inner) {
-        auto r = inner ? node.call_sync("alpha", route, bytes(args))
-                       : node.call_sync("alpha", "echo", bytes(kPayload));
-        return check(r, "paused call");
-      },
-      count, kPause);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,10 +186,10 @@ std::optional<Figures> latency_once(unsigned workers, const std::string& beta_ma
   auto ext = time_calls(node, "alpha", "echo", kPayload, singles);
   auto one = time_calls(node, "alpha", "call-loop", loop1, singles);
   if (!ext || !one) return std::nullopt;
-  auto cpu0 = cpu_seconds();
+  auto cpu0 = cpu_seconds_self();
   auto t0 = Clock::now();
   auto per_call = time_calls(node, "alpha", "call-loop", loopN, batches);
-  double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
+  double wall = seconds_since(t0), cpu = cpu_seconds_self() - cpu0;
   if (!per_call) return std::nullopt;
   for (double& v : *per_call) v /= batch;
   Figures f;
@@ -315,7 +207,7 @@ std::optional<Figures> latency_once(unsigned workers, const std::string& beta_ma
     auto beta = node.actors()[1]->id();
     std::string by_id = std::to_string(beta.realm.realm_id) + " " +
                         std::to_string(beta.serial_number) + " echo " + kPayload;
-    auto paused = paused_calls(node, "call-id", by_id, singles / 3);
+    auto paused = paused_calls(node, "call-id", by_id, singles / 3, kPause);
     if (!paused) return std::nullopt;
     f.insert(paused->begin(), paused->end());
   }
@@ -355,60 +247,6 @@ void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string
 // is (serial - 1) % workers, alpha instances are serials 1..callers, beta<j> is callers + 1 + j.
 
 enum class Placement { Same, Cross, Mixed };  // callee on the caller's worker, on another, half
-
-class LoopDriver {
- public:
-  LoopDriver(Node& node, long n, Clock::time_point until) : node_(node), n_(n), until_(until) {}
-
-  void start(const std::string& target, const std::string& callee_type) {
-    {
-      std::lock_guard lock(mu_);
-      ++active_;
-    }
-    issue(target, std::to_string(n_) + " " + callee_type + " echo " + kPayload);
-  }
-  void wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return active_ == 0; });
-  }
-  uint64_t calls() const { return calls_.load(); }
-  uint64_t errors() const { return errors_.load(); }
-  std::string first_error() {
-    std::lock_guard lock(mu_);
-    return first_error_;
-  }
-
- private:
-  void issue(std::string target, std::string args) {
-    Bytes payload = bytes(args);
-    const std::string to = target;  // the lambda below takes `target` over
-    node_.call(to, "call-loop", std::move(payload),
-               [this, target = std::move(target), args = std::move(args)](CallResult r) {
-                 if (r.is_ok()) {
-                   calls_.fetch_add(n_);
-                   if (Clock::now() < until_) {
-                     issue(target, args);
-                     return;
-                   }
-                 } else {
-                   errors_.fetch_add(1);
-                   std::lock_guard lock(mu_);
-                   if (first_error_.empty()) first_error_ = actr::workload::describe(r.error());
-                 }
-                 std::lock_guard lock(mu_);
-                 if (--active_ == 0) cv_.notify_all();
-               });
-  }
-
-  Node& node_;
-  long n_;
-  Clock::time_point until_;
-  std::atomic<uint64_t> calls_{0}, errors_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int active_ = 0;
-  std::string first_error_;
-};
 
 struct ThroughputCase {
   std::string name;
@@ -453,11 +291,11 @@ std::optional<Figures> throughput_once(const ThroughputCase& c) {
   }
   auto run_for = std::chrono::milliseconds(opts.quick ? 500 : 2000);
   auto t0 = Clock::now();
-  auto cpu0 = cpu_seconds();
+  auto cpu0 = cpu_seconds_self();
   LoopDriver d(node, 200, t0 + run_for);
   launch(d);
   d.wait();
-  double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
+  double wall = seconds_since(t0), cpu = cpu_seconds_self() - cpu0;
   if (d.errors()) {
     std::fprintf(stderr, "throughput: %llu loops failed: %s\n",
                  static_cast<unsigned long long>(d.errors()), d.first_error().c_str());
