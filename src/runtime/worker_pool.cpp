@@ -67,6 +67,10 @@ void Worker::send(Task task) {
   // Pairs with the fence in prepare_to_sleep(): either the worker sees this task before it sleeps
   // or this sees it asleep and wakes it with an empty handler.
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  nudge();
+}
+
+void Worker::nudge() {
   if (sleeping_.load(std::memory_order_relaxed) && sleeping_.exchange(false)) {
     boost::asio::post(io_, [] {});
   }
@@ -148,7 +152,18 @@ Worker& WorkerPool::pick(Worker& home, std::chrono::nanoseconds patience) {
   // Every message asks: the common cases read no clock. Home runs no guest code; or the sender is
   // home's own guest code (a call between two actors of one worker), which lets go of home as soon
   // as it waits, and if it computes on instead the balancer rescues what it sent.
-  if (workers_.size() < 2 || !home.guest_running() || &home == Worker::current()) return home;
+  if (workers_.size() < 2) return home;
+  Worker* here = Worker::current();
+  if (here && here != &home && home.asleep()) {
+    // A message from guest code of another worker (a caller that waits for the answer next) to an
+    // actor whose home has gone to sleep: it runs here as soon as the sender lets go, instead of
+    // after the sleeping thread's wake-up (tens to hundreds of microseconds on a busy machine).
+    // Home is woken all the same, so that the messages after this one find it awake and the load
+    // spreads over the workers again.
+    home.nudge();
+    return *here;
+  }
+  if (!home.guest_running() || &home == here) return home;
   auto now = std::chrono::steady_clock::now();
   if (home.held_for(now) <= patience) return home;
   Worker* best = &home;

@@ -72,6 +72,10 @@ class Worker {
   // From any thread: runs `task` on this worker, through a lock-free queue (wakes the worker if it
   // sleeps). Falls back to a post through the io_context when that queue is full.
   void send(Task task);
+  // Whether the worker sleeps in the io_context for want of work (any thread; a hint).
+  bool asleep() const { return sleeping_.load(std::memory_order_relaxed); }
+  // From any thread: wakes the worker if it sleeps, so that it looks for work again.
+  void nudge();
 
  private:
   friend class WorkerPool;
@@ -107,7 +111,8 @@ class WorkerPool {
   Worker& at(size_t i) { return *workers_[i % workers_.size()]; }
   // Where an actor whose home is `home` runs its next call: home, unless guest code has held home
   // for longer than `patience`; then the other worker held least (home when all are held). Asked
-  // on home's own thread, home (the sender is the guest code holding it).
+  // on home's own thread, home (the sender is the guest code holding it). Asked on another
+  // worker while home sleeps, that worker (home is woken for the messages after it).
   Worker& pick(Worker& home, std::chrono::nanoseconds patience);
   // Lets every queued handler run, then ends the threads.
   void stop();
