@@ -6,7 +6,8 @@
 // fit the library's fixed-iteration model. Every figure is the median of --reps runs (default 3),
 // each on a fresh node.
 //
-//   bench_runtime_bench [--reps N] [--quick] [--only baseline|latency|throughput|durable|memory]
+//   bench_runtime_bench [--reps N] [--quick]
+//                       [--only baseline|latency|throughput|durable|memory|lone]
 //                       [--case SUBSTRING-OF-A-SCENARIO-NAME] [--json]
 //
 // --json: also one line per figure, {"peer":"actr","scenario":...,"figure":...,"value":...}, for
@@ -212,6 +213,76 @@ std::optional<Figures> latency_once(unsigned workers, const std::string& beta_ma
     f.insert(paused->begin(), paused->end());
   }
   return f;
+}
+
+// --only lone: lone calls only (each after a 1 ms pause, so every worker sleeps), many of them,
+// for profiling what a call costs on cold caches and sleeping workers (perf record this mode).
+void run_lone() {
+  Table t{{"external echo p50", "echo + inner call p50", "inner call (difference)",
+           "CPU: external echo p50", "CPU: echo + inner call p50", "CPU: inner call"},
+          {}};
+  const int count = opts.quick ? 300 : 2000;
+  for (unsigned workers : {1u, 2u}) {
+    std::string name = "lone call by id, workers = " + std::to_string(workers);
+    if (name.find(opts.filter) == std::string::npos) continue;
+    auto f = median_of_reps(opts.reps, [&]() -> std::optional<Figures> {
+      auto probe = guest("runtime_probe");
+      auto b = BenchNode::start("lone", node_toml(workers, 100,
+                                                  actor_toml("alpha", probe, "memory") +
+                                                      actor_toml("beta", probe, "memory")));
+      if (!b) return std::nullopt;
+      auto beta = b->node().actors()[1]->id();
+      std::string by_id = std::to_string(beta.realm.realm_id) + " " +
+                          std::to_string(beta.serial_number) + " echo " + kPayload;
+      // External echoes and the same plus an inner call, interleaved as paused_calls does, timing
+      // each by the wall clock and by the process's CPU clock (which a busy machine's other
+      // processes do not inflate by descheduling this one). ACTR_BENCH_LONE=ext|inner: only that
+      // kind (to profile each on its own); ACTR_BENCH_LONE_SPIN: the bench thread spins through
+      // the pause instead of sleeping (the workers still sleep).
+      const char* only = std::getenv("ACTR_BENCH_LONE");
+      const bool spin = std::getenv("ACTR_BENCH_LONE_SPIN") != nullptr;
+      std::vector<double> wall[2], cpu[2];
+      for (int i = 0; i < 2 * count; ++i) {
+        if (spin) {
+          for (auto until = Clock::now() + kPause; Clock::now() < until;) {
+          }
+        } else {
+          std::this_thread::sleep_for(kPause);
+        }
+        bool inner = only ? std::string_view(only) == "inner" : lone_is_inner(i);
+        auto c0 = cpu_seconds_self();
+        auto t0 = Clock::now();
+        auto r = inner ? b->node().call_sync("alpha", "call-id", bytes(by_id))
+                       : b->node().call_sync("alpha", "echo", bytes(kPayload));
+        wall[inner].push_back(seconds_since(t0) * 1e6);
+        cpu[inner].push_back((cpu_seconds_self() - c0) * 1e6);
+        if (!check(r, "lone call")) return std::nullopt;
+      }
+      Figures f;
+      for (int k : {0, 1}) {
+        if (wall[k].empty()) continue;
+        f[k ? "paused_one_p50" : "paused_ext_p50"] = median(wall[k]);
+        f[k ? "cpu_one_p50" : "cpu_ext_p50"] = median(cpu[k]);
+      }
+      if (!only) {
+        f["paused_one_minus_ext"] = f["paused_one_p50"] - f["paused_ext_p50"];
+        f["cpu_one_minus_ext"] = f["cpu_one_p50"] - f["cpu_ext_p50"];
+      }
+      return f;
+    });
+    if (!f) {
+      t.rows.push_back({name, {"failed"}});
+      continue;
+    }
+    auto& m = *f;
+    json_lines(name, m);
+    t.rows.push_back(
+        {name,
+         {format_figure(m["paused_ext_p50"], " us"), format_figure(m["paused_one_p50"], " us"),
+          format_figure(m["paused_one_minus_ext"], " us"), format_figure(m["cpu_ext_p50"], " us"),
+          format_figure(m["cpu_one_p50"], " us"), format_figure(m["cpu_one_minus_ext"], " us")}});
+  }
+  t.print("Lone calls, each after a 1 ms pause (us)");
 }
 
 void run_latency(const std::vector<std::tuple<std::string, unsigned, std::string, int>>& cases,
@@ -452,11 +523,11 @@ int main(int argc, char** argv) {
     } else if (a == "--json") {
       opts.json = true;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: %s [--reps N] [--quick] [--only baseline|latency|throughput|durable|memory]\n"
-          "       [--case SUBSTRING] [--json]\n",
-          argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--reps N] [--quick] [--only "
+                   "baseline|latency|throughput|durable|memory|lone]\n"
+                   "       [--case SUBSTRING] [--json]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -479,6 +550,7 @@ int main(int argc, char** argv) {
          {"memory lane, workers = 2 (alpha and beta on different threads)", 2, "memory", 100}},
         "Actor -> actor call latency, 64-byte echo, one caller (us)");
   }
+  if (opts.only == "lone") run_lone();
   if (wanted("throughput")) {
     using P = Placement;
     run_throughput(

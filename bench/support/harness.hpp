@@ -125,15 +125,20 @@ inline void print_json(const std::string& scenario, const Figures& f) {
 }
 
 // Lone calls for bench/peers, each after `pause` (so every worker has gone to sleep): `call(false)`
-// the baseline (an external echo), `call(true)` the call measured, alternately so that both meet
+// the baseline (an external echo), `call(true)` the call measured, interleaved so that both meet
 // the same machine; the lone call is the difference of their medians (us). `call` answers
 // whether the call succeeded.
+// The order of paused_calls: external, inner, inner, external, ... (ABBA), so that neither kind
+// always meets the same phase of something that alternates (an earlier version alternated, and
+// every inner call found the deadline of the call before it on the other worker).
+inline bool lone_is_inner(int i) { return i % 4 == 1 || i % 4 == 2; }
+
 inline std::optional<Figures> paused_calls(const std::function<bool(bool inner)>& call, int count,
                                            std::chrono::milliseconds pause) {
   std::vector<double> ext, one;
   for (int i = 0; i < 2 * count; ++i) {
     std::this_thread::sleep_for(pause);
-    bool inner = i % 2 == 1;
+    bool inner = lone_is_inner(i);
     auto t0 = Clock::now();
     bool ok = call(inner);
     (inner ? one : ext).push_back(seconds_since(t0) * 1e6);
