@@ -356,7 +356,7 @@ void Actor::rescue() {
   });
 }
 
-void Actor::take_next(std::optional<Item>& into) {
+void Actor::take_next(InCall<Item>& into) {
   // Each call finds the lanes empty once (after its message): that look takes no lock.
   if (queues_empty()) {
     into.reset();

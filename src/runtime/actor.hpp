@@ -31,6 +31,7 @@
 #include "runtime/call_context.hpp"
 #include "runtime/config.hpp"
 #include "runtime/endpoint.hpp"
+#include "runtime/in_call.hpp"
 #include "runtime/metrics/counter.hpp"
 #include "runtime/metrics/histogram.hpp"
 #include "runtime/ring.hpp"
@@ -211,7 +212,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // The same from a handler already on some worker (a timer's): here if it can be claimed.
   void run_claimed(std::function<void()> fn);
   // The next item (signal lane first) into `into`, or `into` empty.
-  void take_next(std::optional<Item>& into);
+  void take_next(InCall<Item>& into);
   bool queues_empty() const;  // no lock
   std::vector<Item> take_all(std::optional<State> new_state);
   void drop(Item item, const std::string& why);
@@ -298,10 +299,11 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::atomic<uint64_t> wait_{0};
   std::atomic<Worker*> wait_worker_{nullptr};
   uint64_t waits_ = 0;  // numbers given so far
-  std::optional<CallResult> wait_result_;
+  InCall<CallResult> wait_result_;
   bool wait_suspended_ = false;
-  std::optional<Item> running_;  // the message or hook whose export call starts next
-  std::optional<CallContext> context_;
+  // Held only while a call runs (InCall: an idle actor keeps a pointer each, not the bytes).
+  InCall<Item> running_;  // the message or hook whose export call starts next
+  InCall<CallContext> context_;
   std::map<std::string, StreamState> streams_;
   std::map<std::string, RouteMetrics> route_metrics_;  // entries stay put: pointers to them last
   std::string last_route_;

@@ -45,7 +45,9 @@ class Ring {
     return value;
   }
   // The oldest element moved straight into `out` (one move, for large elements).
-  void pop_front_into(std::optional<T>& out) {
+  // `out`: a std::optional<T> or the like (emplace).
+  template <class Optional>
+  void pop_front_into(Optional& out) {
     out.emplace(std::move(slots_[head_]));
     head_ = (head_ + 1) & (slots_.size() - 1);
     --size_;

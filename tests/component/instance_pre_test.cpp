@@ -4,11 +4,13 @@
 // made; the pre keeps the definitions it was made with.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 #include <vector>
 
 #include "actr/component/component.hpp"
 #include "actr/component/linker.hpp"
+#include "actr/wasm/trap.hpp"
 #include "component_text.hpp"
 #include "support/missing.hpp"
 
@@ -61,6 +63,49 @@ constexpr const char* kOwnResource = R"((component
   (core instance $ri (export "new" (func $new)))
   (core instance $i (instantiate $m (with "r" (instance $ri))))
   (func (export "make") (result u32) (canon lift (core func $i "make")))
+))";
+
+// Host functions with strings lowered with memory and realloc: `shout` (the canonical ABI's
+// path) upper-cases a string into the guest's memory, `count` (with the bindings' raw fast path)
+// answers a string's length. Each instance's memory and realloc are its own.
+constexpr const char* kStrings = R"((component
+  (import "test:pre/text" (instance $host
+    (export "shout" (func (param "s" string) (result string)))
+    (export "count" (func (param "s" string) (result u32)))
+  ))
+  (alias export $host "shout" (func $shout))
+  (alias export $host "count" (func $count))
+  (core module $libc_m
+    (memory (export "mem") 1)
+    (global $next (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $next))
+      (global.set $next (i32.add (global.get $next) (local.get 3)))
+      (local.get $p)))
+  (core instance $libc (instantiate $libc_m))
+  (alias core export $libc "mem" (core memory $mem))
+  (alias core export $libc "realloc" (core func $realloc))
+  (core func $shout_lowered (canon lower (func $shout) (memory $mem) (realloc $realloc)))
+  (core func $count_lowered (canon lower (func $count) (memory $mem) (realloc $realloc)))
+  (core module $m
+    (import "libc" "mem" (memory 1))
+    (import "host" "shout" (func $shout (param i32 i32 i32)))
+    (import "host" "count" (func $count (param i32 i32) (result i32)))
+    (global $len (mut i32) (i32.const 5))
+    (data (i32.const 16) "hello world")
+    (func (export "grow") (global.set $len (i32.add (global.get $len) (i32.const 1))))
+    (func (export "shout") (result i32)
+      (call $shout (i32.const 16) (global.get $len) (i32.const 64))
+      (i32.const 64))
+    (func (export "count") (result i32) (call $count (i32.const 16) (global.get $len)))
+    (func (export "boom") unreachable))
+  (core instance $hi (export "shout" (func $shout_lowered)) (export "count" (func $count_lowered)))
+  (core instance $i (instantiate $m (with "libc" (instance $libc)) (with "host" (instance $hi))))
+  (func (export "grow") (canon lift (core func $i "grow")))
+  (func (export "shout") (result string) (canon lift (core func $i "shout") (memory $mem)))
+  (func (export "count") (result u32) (canon lift (core func $i "count")))
+  (func (export "boom") (canon lift (core func $i "boom")))
 ))";
 
 std::string engine_name(const ::testing::TestParamInfo<wasm::EngineKind>& info) {
@@ -275,6 +320,95 @@ TEST_P(InstancePreTest, ComponentsDefiningResourcesAreReplayedInFull) {
     ASSERT_TRUE(h.ok()) << h.error().message;
     EXPECT_FALSE((*pre)->replays_tape());
   }
+}
+
+// An instance from the tape lifts its exports when they are first called (an idle instance's
+// exports mostly never are) and keeps what its lowered host functions need in one block: both
+// behave as the recording instance's, each instance with its own memory, realloc and state.
+TEST_P(InstancePreTest, InstancesFromTheTapeLiftOnFirstCallAndLowerIntoTheirOwnMemory) {
+  auto c = load(kStrings);
+  if (!c) ACTR_SKIP_MISSING("node or jco unavailable");
+  Linker linker(*engine_);
+  int raw_calls = 0;
+  auto upper = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  linker.func("test:pre/text", "shout",
+              {{{"s", primitive(Kind::String)}}, {{"", primitive(Kind::String)}}},
+              [&](std::span<const Value> args, std::vector<Value>& out) -> Result<void> {
+                out.push_back(Value::string(upper(args[0].str)));
+                return {};
+              });
+  linker.func(
+      "test:pre/text", "count", {{{"s", primitive(Kind::String)}}, {{"", primitive(Kind::U32)}}},
+      [](std::span<const Value> args, std::vector<Value>& out) -> Result<void> {
+        out.push_back(Value::u32(static_cast<uint32_t>(args[0].str.size())));
+        return {};
+      },
+      [&](canonical::GuestMemory&, const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+        ++raw_calls;
+        results[0] = args[1];  // the string's length
+        return {};
+      });
+  auto pre = linker.instantiate_pre(*c);
+  ASSERT_TRUE(pre.ok()) << pre.error().message;
+  auto recorded = (*pre)->instantiate();
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  ASSERT_TRUE((*pre)->replays_tape());
+  auto a = (*pre)->instantiate();
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  auto b = (*pre)->instantiate();
+  ASSERT_TRUE(b.ok()) << b.error().message;
+
+  // Before any call: the same names, types and fast paths as the recording instance.
+  ASSERT_EQ((*a)->func_names(), (*recorded)->func_names());
+  for (const std::string& name : (*recorded)->func_names()) {
+    ExportedFunc* want = (*recorded)->func(name);
+    ExportedFunc* got = (*a)->func(name);
+    ASSERT_TRUE(want && got) << name;
+    EXPECT_TRUE(same_func_type(got->type(), want->type())) << name;
+    EXPECT_EQ(got->supports_raw(), want->supports_raw()) << name;
+    EXPECT_EQ(got, (*a)->func(name)) << name;
+  }
+
+  auto shout = [](Instance& inst) -> Result<std::string> {
+    ACTR_TRY(auto r, inst.call("shout", {}));
+    if (r.size() != 1 || r[0].kind != Kind::String) return make_error("expected a string");
+    return r[0].str;
+  };
+  ASSERT_TRUE((*a)->call("grow", {}).ok());
+  auto ra = shout(**a);
+  ASSERT_TRUE(ra.ok()) << ra.error().message;
+  EXPECT_EQ(*ra, "HELLO ");
+  auto rb = shout(**b);
+  ASSERT_TRUE(rb.ok()) << rb.error().message;
+  EXPECT_EQ(*rb, "HELLO");
+  ra = shout(**a);  // lifted once, called again
+  ASSERT_TRUE(ra.ok()) << ra.error().message;
+  EXPECT_EQ(*ra, "HELLO ");
+  auto rr = shout(**recorded);
+  ASSERT_TRUE(rr.ok()) << rr.error().message;
+  EXPECT_EQ(*rr, "HELLO");
+
+  auto ca = call_u32(**a, "count");
+  ASSERT_TRUE(ca.ok()) << ca.error().message;
+  EXPECT_EQ(*ca, 6u);
+  auto cb = call_u32(**b, "count");
+  ASSERT_TRUE(cb.ok()) << cb.error().message;
+  EXPECT_EQ(*cb, 5u);
+  EXPECT_EQ(raw_calls, 2);
+
+  // A trap poisons b only; an export of b never called before reports it when first called.
+  EXPECT_FALSE((*b)->call("boom", {}).ok());
+  EXPECT_TRUE((*b)->poisoned());
+  auto after = (*b)->call("grow", {});
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(wasm::trap_kind(after.error()), wasm::TrapKind::Poisoned);
+  EXPECT_FALSE((*a)->poisoned());
+  auto again = call_u32(**a, "count");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, 6u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, InstancePreTest,

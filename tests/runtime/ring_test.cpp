@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "runtime/in_call.hpp"
 
 namespace actr::test {
 namespace {
@@ -42,6 +46,58 @@ TEST(RuntimeRing, PushBackWithFillsReusedAndGrownSlotsInOrder) {
     }
   }
   EXPECT_TRUE(ring.empty());
+}
+
+// runtime::InCall, the actor's members held only while a call runs (popped into from a Ring).
+TEST(RuntimeInCall, HoldsAValueOnlyWhileSetAndReusesItsThreadsBlock) {
+  runtime::InCall<std::string> a;
+  EXPECT_FALSE(a);
+  EXPECT_FALSE(a.has_value());
+  a.emplace(100, 'x');
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->size(), 100u);
+  const std::string* first = &*a;
+  a = std::string("assigned in place");
+  EXPECT_EQ(&*a, first);
+  EXPECT_EQ(*a, "assigned in place");
+  a.reset();
+  EXPECT_FALSE(a);
+  a.reset();  // idempotent
+
+  // The block a reset gave back is the next one this thread takes.
+  runtime::InCall<std::string> b;
+  b.emplace("b");
+  EXPECT_EQ(&*b, first);
+  a.emplace("a");  // the spare is taken: a block of its own
+  EXPECT_NE(&*a, &*b);
+  EXPECT_EQ(*a, "a");
+  EXPECT_EQ(*b, "b");
+
+  // Values are destroyed on reset and with their holder, and blocks may change threads.
+  auto counted = std::make_shared<int>(7);
+  {
+    runtime::InCall<std::shared_ptr<int>> held;
+    held.emplace(counted);
+    EXPECT_EQ(counted.use_count(), 2);
+    std::thread([&] { held.reset(); }).join();
+    EXPECT_EQ(counted.use_count(), 1);
+    held.emplace(counted);
+    EXPECT_EQ(counted.use_count(), 2);
+  }
+  EXPECT_EQ(counted.use_count(), 1);
+}
+
+TEST(RuntimeRing, PopFrontIntoAnInCallMovesTheOldestOut) {
+  runtime::Ring<std::string> ring;
+  ring.push_back("first");
+  ring.push_back("second");
+  runtime::InCall<std::string> into;
+  ring.pop_front_into(into);
+  ASSERT_TRUE(into);
+  EXPECT_EQ(*into, "first");
+  ring.pop_front_into(into);
+  EXPECT_EQ(*into, "second");
+  EXPECT_EQ(ring.size(), 0u);
 }
 
 }  // namespace

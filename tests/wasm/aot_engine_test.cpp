@@ -337,6 +337,49 @@ TEST_F(AotTest, ImportsFromOtherInstancesAndTheHostMix) {
   EXPECT_EQ(as_func(user->get_export("reexported")), as_func(lib->get_export("scale")));
 }
 
+// An instance's function exports are one array of GuestFuncs made at instantiation; a handle to
+// one shares ownership of the instance.
+TEST_F(AotTest, AFunctionExportIsOneObjectThatKeepsItsInstance) {
+  auto store = engine_->new_store();
+  auto instance = instantiate(*store, R"(
+    (module
+      (memory (export "mem") 1)
+      (global $g (mut i32) (i32.const 0))
+      (func (export "bump") (result i32)
+        (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+      (func (export "five") (result i32) (i32.const 5)))
+  )");
+  ASSERT_TRUE(instance);
+  auto bump = as_func(instance->get_export("bump"));
+  ASSERT_TRUE(bump);
+  EXPECT_EQ(bump, as_func(instance->get_export("bump")));
+  EXPECT_EQ(bump, as_func(instance->export_at(1)));
+  EXPECT_NE(bump, as_func(instance->get_export("five")));
+  auto mem = instance->get_export("mem");
+  ASSERT_TRUE(mem);
+  EXPECT_EQ(std::get<std::shared_ptr<Memory>>(*mem),
+            std::get<std::shared_ptr<Memory>>(*instance->get_export("mem")));
+  EXPECT_FALSE(instance->get_export("missing"));
+
+  // The store keeps the instance; the handle alone reaches it as well.
+  std::weak_ptr<Instance> weak = instance;
+  instance.reset();
+  EXPECT_FALSE(weak.expired());
+  auto r = invoke(*bump);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0], 1u);
+  r = invoke(*bump);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0], 2u);
+
+  // Once the store is gone the function cannot run, but the handle (its type) stays valid.
+  store.reset();
+  EXPECT_FALSE(weak.expired());
+  EXPECT_EQ(bump->type(), (FuncType{{}, {ValType::I32}}));
+  bump.reset();
+  EXPECT_TRUE(weak.expired());
+}
+
 TEST_F(AotTest, RepeatedImportsOfOneNameMustBindOneExtern) {
   auto store = engine_->new_store();
   int calls = 0;

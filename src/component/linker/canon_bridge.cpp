@@ -254,6 +254,46 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
       });
 }
 
+Result<std::shared_ptr<wasm::Func>> lower_host(wasm::Store& store, LoweredHost& call,
+                                               const HostBody& host, const CanonOpts& opts,
+                                               ComponentState* state, const LowerShape& shape) {
+  if (!shape.plan) return make_error("lowering a host function without a plan");
+  call.host = &host;
+  call.plan = shape.plan.get();
+  call.state = state;
+  call.memory = opts.memory.get();
+  call.realloc = opts.realloc.get();
+  call.encoding = opts.encoding;
+  call.raw = host.raw && opts.encoding == ast::StringEncoding::Utf8 && !shape.handles;
+  if (call.raw) call.cells = cells_of(call.memory);
+  // One pointer: std::function holds it without an allocation.
+  if (call.raw) {
+    return store.host_func(
+        shape.core_type, [c = &call](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+          if (!c->state->may_leave) {
+            return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
+          }
+          canonical::GuestMemory guest(c->memory, c->realloc, &c->state->may_leave, c->cells);
+          if (auto r = c->host->raw(guest, args, results); !r) {
+            Error e = r.take_error();
+            wasm::as_guest_trap(e);
+            return e;
+          }
+          return {};
+        });
+  }
+  return store.host_func(
+      shape.core_type, [c = &call](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+        canonical::Options options;
+        options.encoding = c->encoding;
+        options.memory = c->memory;
+        options.realloc = c->realloc;
+        options.handles = c->state->handles.get();
+        options.may_leave = &c->state->may_leave;
+        return canonical::call_import(*c->plan, options, args, results, c->host->fn);
+      });
+}
+
 std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin which,
                                              std::shared_ptr<const ResourceType> type,
                                              ComponentState* state) {
@@ -303,7 +343,8 @@ std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin
   return nullptr;
 }
 
-ComponentState::ComponentState() : handles(std::make_unique<canonical::HandleTable>()) {}
+ComponentState::ComponentState(bool with_handles)
+    : handles(with_handles ? std::make_unique<canonical::HandleTable>() : nullptr) {}
 ComponentState::~ComponentState() = default;
 
 }  // namespace actr::component::link

@@ -43,6 +43,26 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
                                                ComponentState* state,
                                                const LowerShape* shape = nullptr);
 
+// `canon lower` of a host function for an instance that keeps what the function needs in a block
+// of its own (an instance from a tape: one block for all its lowerings, each function's body a
+// pointer to its entry, not a closure allocated per function). Everything it points at must
+// outlive the function: the host body and plan (the tape's), the state, memory and realloc (the
+// instance's).
+struct LoweredHost {
+  const HostBody* host = nullptr;
+  const canonical::CallPlan* plan = nullptr;
+  ComponentState* state = nullptr;
+  wasm::Memory* memory = nullptr;
+  wasm::Func* realloc = nullptr;
+  canonical::MemoryCells cells;  // raw: the aot memory's fields
+  ast::StringEncoding encoding = ast::StringEncoding::Utf8;
+  bool raw = false;  // the bindings' fast path (HostBody::raw)
+};
+// Fills `call` from `host`, `opts` and `shape` and makes its core function.
+Result<std::shared_ptr<wasm::Func>> lower_host(wasm::Store& store, LoweredHost& call,
+                                               const HostBody& host, const CanonOpts& opts,
+                                               ComponentState* state, const LowerShape& shape);
+
 enum class ResourceBuiltin { New, Drop, Rep };
 // `canon resource.new|drop|rep` for resource type `type` in instance `state`.
 std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin which,

@@ -32,7 +32,8 @@ struct ComponentState {
   bool may_leave = true;
   std::string name;  // for messages
 
-  ComponentState();
+  // Without a handle table for an instance no resource handle can reach (see Tape::handles).
+  explicit ComponentState(bool with_handles = true);
   ~ComponentState();
 };
 

@@ -17,12 +17,16 @@ class Replay {
     tree.kept.reserve(tape_.frame_names.size());
     for (const std::string& name : tape_.frame_names) {
       KeptFrame& frame = tree.kept.emplace_back();
-      frame.state = std::make_shared<ComponentState>();
+      frame.state = std::make_shared<ComponentState>(tape_.handles);
       frame.state->store = &store_;
       frame.state->dtors = tree.dtors;
       frame.state->name = name;
     }
     frames_ = &tree.kept;
+    if (tape_.lowered_hosts != 0) {
+      out.lowered_hosts = std::make_unique<LoweredHost[]>(tape_.lowered_hosts);
+    }
+    lowered_hosts_ = &out.lowered_hosts;
     slots_.resize(tape_.export_slots);
     core_.reserve(tape_.cores);
     lowered_.reserve(tape_.lowered);
@@ -41,6 +45,7 @@ class Replay {
     for (const TapeExport& e : tape_.exports) {
       out.exports.push_back(e.shared ? e.shared : lifted_[e.lifted]);
     }
+    out.cores = std::move(core_);
     return out;
   }
 
@@ -66,6 +71,14 @@ class Replay {
         f.core_instances.emplace_back();
         return {};
       case K::Lower: {
+        if (op.host_callee && op.host_callee->host && op.lower.plan) {
+          ACTR_TRY(CanonOpts opts, options(op.options));
+          LoweredHost& call = (*lowered_hosts_)[next_host_++];
+          ACTR_TRY(auto core,
+                   lower_host(store_, call, *op.host_callee->host, opts, state, op.lower));
+          lowered_.push_back(std::move(core));
+          return {};
+        }
         FuncRef callee = op.host_callee ? op.host_callee : lifted_[op.lifted_callee];
         ACTR_TRY(CanonOpts opts, options(op.options));
         ACTR_TRY(auto core,
@@ -77,18 +90,11 @@ class Replay {
         builtins_.push_back(resource_builtin(store_, op.builtin, op.resource, state));
         return {};
       case K::Lift: {
-        ACTR_TRY(wasm::Extern core, resolve(op.core));
-        auto fn = std::make_shared<FuncItem>();
-        LiftedFunc& lifted = fn->lifted.emplace();
-        lifted.core = std::get<std::shared_ptr<wasm::Func>>(std::move(core));
-        ACTR_TRY(lifted.opts, options(op.options));
-        lifted.state = state;
-        if (op.plan) {
-          lifted.plan = op.plan;
-          lifted.plan_source = op.type.get();
+        if (op.lazy) {
+          lifted_.emplace_back();
+          return {};
         }
-        fn->type = op.type;
-        fn->debug_name = op.debug_name;
+        ACTR_TRY(FuncRef fn, lift(op, state));
         lifted_.push_back(std::move(fn));
         return {};
       }
@@ -96,10 +102,40 @@ class Replay {
     return {};
   }
 
+ public:
+  // `op` (a Lift) in the instance being made, or (lift_later) in one made before.
+  Result<FuncRef> lift(const TapeOp& op, ComponentState* state) {
+    ACTR_TRY(wasm::Extern core, resolve(op.core));
+    auto fn = std::make_shared<FuncItem>();
+    LiftedFunc& lifted = fn->lifted.emplace();
+    lifted.core = std::get<std::shared_ptr<wasm::Func>>(std::move(core));
+    ACTR_TRY(lifted.opts, options(op.options));
+    lifted.state = state;
+    if (op.plan) {
+      lifted.plan = op.plan;
+      lifted.plan_source = op.type.get();
+    }
+    fn->type = op.type;
+    fn->debug_name = op.debug_name;
+    return fn;
+  }
+
+  // For lift_later: the instance's core instances (its exports are then taken without the
+  // replay's cache of them).
+  void use_cores(std::span<wasm::Instance* const> cores) {
+    core_.assign(cores.begin(), cores.end());
+  }
+
+ private:
   Result<wasm::Extern> resolve(const TapeSource& s) {
     using K = TapeSource::Kind;
     switch (s.kind) {
       case K::CoreExport: {
+        if (slots_.empty()) {  // lift_later
+          std::optional<wasm::Extern> ext = core_[s.index]->export_at(s.export_index);
+          if (!ext) return make_error("core instance has no export `" + s.name + "`");
+          return *std::move(ext);
+        }
         std::optional<wasm::Extern>& slot = slots_[s.slot];
         if (!slot) slot = core_[s.index]->export_at(s.export_index);
         if (!slot) return make_error("core instance has no export `" + s.name + "`");
@@ -139,6 +175,8 @@ class Replay {
   // What this instance made so far, by the indices the tape's sources use. The core instances
   // are owned by their frames.
   std::vector<wasm::Instance*> core_;
+  std::unique_ptr<LoweredHost[]>* lowered_hosts_ = nullptr;
+  uint32_t next_host_ = 0;
   std::vector<std::optional<wasm::Extern>> slots_;  // the core exports taken so far
   std::vector<std::shared_ptr<wasm::Func>> lowered_, builtins_;
   std::vector<FuncRef> lifted_;
@@ -149,6 +187,18 @@ class Replay {
 
 Result<TapedInstance> replay_tape(const Tape& tape, wasm::Store& store) {
   return Replay(tape, store).run();
+}
+
+Result<FuncRef> lift_later(const Tape& tape, uint32_t lifted, const TapedInstance& instance) {
+  if (lifted >= tape.lift_ops.size()) return make_error("instance tape: no such lifted function");
+  const TapeOp& op = tape.ops[tape.lift_ops[lifted]];
+  if (op.frame >= instance.tree.kept.size()) return make_error("instance tape: no such frame");
+  ComponentState* state = instance.tree.kept[op.frame].state.get();
+  // Only core exports are resolved (TapeOp::lazy): no store needed beyond the instances'.
+  wasm::Store& store = *state->store;
+  Replay replay(tape, store);
+  replay.use_cores(instance.cores);
+  return replay.lift(op, state);
 }
 
 }  // namespace actr::component::link

@@ -61,6 +61,11 @@ struct TapeOp {
   std::shared_ptr<const FuncType> type;
   std::string debug_name;
   std::shared_ptr<const canonical::CallPlan> plan;  // null when the type cannot be planned
+  // Lift: made on the first call rather than by the replay (an idle instance's exports are
+  // mostly never called): its sources are all core exports, and no lowering in the instance
+  // takes it.
+  bool lazy = false;
+  bool raw = false;  // Lift: what supports_raw() answers for it (the same for every instance)
 };
 
 // An exported function: a host function re-exported (shared), or one this instance lifts.
@@ -76,20 +81,33 @@ struct Tape {
   uint32_t export_slots = 0;  // distinct core exports the ops use
   // How many of each the ops make (the replay sizes its tables once).
   uint32_t cores = 0, lowered = 0, builtins = 0, lifted = 0;
+  uint32_t lowered_hosts = 0;      // of `lowered`: host functions (each with a LoweredHost)
+  std::vector<uint32_t> lift_ops;  // the ops of the lifted functions, in creation order
   // Sorted by name (the names InstanceImpl::func() looks up), with what each one is.
   std::shared_ptr<const std::vector<std::string>> export_names;
   std::vector<TapeExport> exports;
   std::shared_ptr<ResourceDestructors> dtors;  // the host's: the same for every instance
+  // Whether the instances need handle tables: false when the component's types name no resource
+  // type at all (no handle can cross into or out of it) and it has no resource built-ins.
+  bool handles = true;
   std::vector<std::shared_ptr<const ResourceType>> resources;
 };
 
 // The result of replaying a tape: the instance's frames (as instantiate_component leaves them)
-// and its exported functions, in the order of tape.export_names.
+// and its exported functions, in the order of tape.export_names (null for a lazy lift: see
+// lift_later()).
 struct TapedInstance {
   InstanceTree tree;
   std::vector<FuncRef> exports;
+  std::vector<wasm::Instance*> cores;  // the core instances, in creation order (owned by tree)
+  // What the instance's lowered host functions point at (one entry per Lower of a host function);
+  // freed after the store's functions are last called.
+  std::unique_ptr<LoweredHost[]> lowered_hosts;
 };
 
 Result<TapedInstance> replay_tape(const Tape& tape, wasm::Store& store);
+
+// Makes lifted function `lifted` (a lazy one, TapeOp::lazy) of an instance the tape made.
+Result<FuncRef> lift_later(const Tape& tape, uint32_t lifted, const TapedInstance& instance);
 
 }  // namespace actr::component::link

@@ -49,6 +49,10 @@ TapeSource made(TapeSource::Kind kind, uint32_t index) {
   return s;
 }
 
+bool lazy_source(const TapeSource& s) {
+  return s.kind == TapeSource::Kind::None || s.kind == TapeSource::Kind::CoreExport;
+}
+
 // Writes the tape of an instantiation while it runs (instance_tape.hpp): every per-instance object
 // is named by its kind and creation index, and every use of one by that name.
 struct Recorder {
@@ -526,8 +530,15 @@ class Instantiator {
           op.debug_name = fn->debug_name;
           // Planned once for every instance made from the tape (else on each one's first call).
           if (auto plan = canonical::plan_call(*fn->type); plan.ok()) op.plan = std::move(*plan);
+          // Made when first called, unless a source is not a core export (lowered or built-in
+          // core functions are not kept for later) or the instance lowers it (below).
+          op.lazy = op.core.kind == TapeSource::Kind::CoreExport &&
+                    lazy_source(op.options.memory) && lazy_source(op.options.realloc) &&
+                    lazy_source(op.options.post_return);
+          op.raw = supports_raw(*fn);
           uint32_t n = static_cast<uint32_t>(rec_->lifted.size());
           rec_->lifted[fn.get()] = n;
+          rec_->tape->lift_ops.push_back(static_cast<uint32_t>(rec_->tape->ops.size() - 1));
         }
         f.funcs.push_back(std::move(fn));
         return {};
@@ -540,6 +551,8 @@ class Instantiator {
           op.options = rec_->options(opts);
           if (auto it = rec_->lifted.find(callee.get()); it != rec_->lifted.end()) {
             op.lifted_callee = it->second;
+            // Every instance needs it at once (rec_->op() above may have moved the ops).
+            rec_->tape->ops[rec_->tape->lift_ops[it->second]].lazy = false;
           } else if (callee->host) {
             op.host_callee = callee;
           } else {
@@ -550,6 +563,8 @@ class Instantiator {
           } else {
             rec_->ok = false;
           }
+          // Replayed with lower_host (instance_tape.cpp), each with an entry of one block.
+          if (op.host_callee && op.host_callee->host && op.lower.plan) ++rec_->tape->lowered_hosts;
         }
         ACTR_TRY(auto core, lower_func(store_, std::move(callee), std::move(opts), f.state.get()));
         if (rec_) {
@@ -840,6 +855,7 @@ Result<InstanceTree> instantiate_component(const Linker& linker, const Component
       record->lifted = static_cast<uint32_t>(rec.lifted.size());
       record->dtors = tree.dtors;
       record->resources = tree.resources;
+      record->handles = !tree.resources.empty() || rec.builtins > 0;
     }
   }
   return tree;

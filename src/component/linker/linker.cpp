@@ -17,20 +17,41 @@
 namespace actr::component {
 namespace {
 
+// What a tape's instance needs to lift a lazy export later (link::lift_later).
+struct LazyLifts {
+  std::shared_ptr<const link::Tape> tape;
+  link::TapedInstance* made = nullptr;
+};
+
 class ExportedFuncImpl final : public ExportedFunc {
  public:
   explicit ExportedFuncImpl(link::FuncRef fn) : fn_(std::move(fn)) {}
-  const FuncType& type() const override { return *fn_->type; }
+  // Lifted function `lifted` of a tape's instance, made on the first call.
+  ExportedFuncImpl(const LazyLifts* lazy, uint32_t lifted) : lazy_(lazy), lifted_(lifted) {}
+
+  const FuncType& type() const override { return fn_ ? *fn_->type : *lazy_op().type; }
   Result<std::vector<Value>> call(std::span<const Value> args) override {
+    if (!fn_) [[unlikely]]
+      ACTR_TRY_VOID(make());
     return link::call_func(*fn_, args);
   }
-  bool supports_raw() const override { return link::supports_raw(*fn_); }
+  bool supports_raw() const override { return fn_ ? link::supports_raw(*fn_) : lazy_op().raw; }
   Result<void> call_raw(RawLower lower, RawLift lift) override {
+    if (!fn_) [[unlikely]]
+      ACTR_TRY_VOID(make());
     return link::call_raw(*fn_, lower, lift);
   }
 
  private:
+  const link::TapeOp& lazy_op() const { return lazy_->tape->ops[lazy_->tape->lift_ops[lifted_]]; }
+  Result<void> make() {
+    ACTR_TRY(fn_, link::lift_later(*lazy_->tape, lifted_, *lazy_->made));
+    return {};
+  }
+
   link::FuncRef fn_;
+  const LazyLifts* lazy_ = nullptr;
+  uint32_t lifted_ = 0;
 };
 
 class InstanceImpl final : public Instance {
@@ -40,11 +61,11 @@ class InstanceImpl final : public Instance {
 
   // By replaying the component's definitions; with `record`, also records its tape.
   Result<void> init(const Linker& linker, link::Tape* record) {
-    ACTR_TRY(tree_, link::instantiate_component(linker, *component_, *store_, record));
-    auto funcs = link::exported_funcs(*tree_.root);
+    ACTR_TRY(made_.tree, link::instantiate_component(linker, *component_, *store_, record));
+    auto funcs = link::exported_funcs(*made_.tree.root);
     // The exports are reached through funcs_ from now on; the instance graph that named them
     // (maps of every nested instance's exports) is not needed any more.
-    tree_.root = nullptr;
+    made_.tree.root = nullptr;
     auto names = std::make_shared<std::vector<std::string>>();
     names->reserve(funcs.size());
     funcs_.reserve(funcs.size());
@@ -57,12 +78,21 @@ class InstanceImpl final : public Instance {
   }
 
   // From a tape: the names are the tape's, shared by every instance made from it.
-  Result<void> init(const link::Tape& tape) {
-    ACTR_TRY(link::TapedInstance made, link::replay_tape(tape, *store_));
-    tree_ = std::move(made.tree);
-    names_ = tape.export_names;
+  Result<void> init(std::shared_ptr<const link::Tape> tape) {
+    ACTR_TRY(link::TapedInstance made, link::replay_tape(*tape, *store_));
+    names_ = tape->export_names;
     funcs_.reserve(made.exports.size());
-    for (auto& fn : made.exports) funcs_.emplace_back(std::move(fn));
+    for (size_t i = 0; i < made.exports.size(); ++i) {
+      if (made.exports[i]) {
+        funcs_.emplace_back(std::move(made.exports[i]));
+      } else {
+        funcs_.emplace_back(&lazy_, tape->exports[i].lifted);
+      }
+    }
+    std::vector<link::FuncRef>().swap(made.exports);  // moved into funcs_: free its block
+    made_ = std::move(made);
+    lazy_.tape = std::move(tape);
+    lazy_.made = &made_;
     return {};
   }
 
@@ -83,8 +113,8 @@ class InstanceImpl final : public Instance {
       return wasm::make_trap(wasm::TrapKind::Poisoned,
                              "instance is poisoned by an earlier trap: " + store_->poison_reason());
     }
-    auto it = tree_.dtors->by_type.find(own.handle.type.get());
-    if (it == tree_.dtors->by_type.end()) return {};  // a resource without a destructor
+    auto it = made_.tree.dtors->by_type.find(own.handle.type.get());
+    if (it == made_.tree.dtors->by_type.end()) return {};  // a resource without a destructor
     auto r = it->second(own.handle.rep);
     if (!r.ok() && wasm::ends_guest_call(r.error()) && !store_->poisoned()) {
       store_->poison(r.error().message);
@@ -101,8 +131,8 @@ class InstanceImpl final : public Instance {
       return make_error("state hand-over: the older instance is poisoned: " +
                         older->store_->poison_reason());
     }
-    const auto& from_frames = older->tree_.kept;
-    const auto& to_frames = tree_.kept;
+    const auto& from_frames = older->made_.tree.kept;
+    const auto& to_frames = made_.tree.kept;
     if (from_frames.size() != to_frames.size()) {
       return make_error("state hand-over: the instances were not built alike");
     }
@@ -131,8 +161,8 @@ class InstanceImpl final : public Instance {
       // Handles this instance's start functions made (the older one made the same, and then
       // more): dropped, their host objects freed, before the older instance's move in.
       for (auto& [type, rep] : to_state->handles->release_all()) {
-        auto dtor = tree_.dtors->by_type.find(type.get());
-        if (dtor != tree_.dtors->by_type.end()) (void)dtor->second(rep);
+        auto dtor = made_.tree.dtors->by_type.find(type.get());
+        if (dtor != made_.tree.dtors->by_type.end()) (void)dtor->second(rep);
       }
       if (auto r = to_state->handles->take_handles_from(*from_state->handles); !r) {
         return make_error("state hand-over: " + r.error().message);
@@ -194,13 +224,15 @@ class InstanceImpl final : public Instance {
   ~InstanceImpl() override {
     // Frames reference the store's objects; release them before the store.
     funcs_.clear();
-    tree_ = {};
+    made_ = {};
   }
 
  private:
   std::unique_ptr<wasm::Store> store_;
   std::shared_ptr<const Component> component_;
-  link::InstanceTree tree_;
+  // The frames (and, for a tape's instance, the core instances its lazy lifts take exports of).
+  link::TapedInstance made_;
+  LazyLifts lazy_;
   // Exported functions, by the sorted names in names_ (Instance::func() names; shared by the
   // instances of one pre). Never resized after init: func() hands out addresses.
   std::shared_ptr<const std::vector<std::string>> names_;
@@ -325,7 +357,7 @@ Result<std::unique_ptr<Instance>> InstancePre::instantiate(const wasm::StoreLimi
   std::shared_ptr<const Component> keep(std::shared_ptr<const Component>(), &component_);
   auto instance = std::make_unique<InstanceImpl>(std::move(store), std::move(keep));
   if (tape) {
-    ACTR_TRY_VOID(instance->init(*tape));
+    ACTR_TRY_VOID(instance->init(tape));
   } else if (record) {
     auto recorded = std::make_shared<link::Tape>();
     ACTR_TRY_VOID(instance->init(state_->linker, recorded.get()));

@@ -24,18 +24,19 @@ inline void copy_slots(const Slot* from, size_t count, Slot* to) {
 }  // namespace
 
 Result<void> GuestFunc::call(const Slot* args, Slot* results) {
+  const GuestFuncInfo& info = this->info();
   Slot local[kLocalSlots];
   std::vector<Slot> heap;
   Slot* slots = local;
-  if (slot_count_ > kLocalSlots) [[unlikely]] {
-    heap.resize(slot_count_);
+  if (info.slot_count > kLocalSlots) [[unlikely]] {
+    heap.resize(info.slot_count);
     slots = heap.data();
   }
-  copy_slots(args, param_count_, slots);
+  copy_slots(args, info.param_count, slots);
   // The one return statement lets the Status be built in the caller's slot, never moved.
-  Result<void> r = guarded_call(*store_, trampoline_, instance_, slots);
+  Result<void> r = guarded_call(*cell_->store, info.trampoline, cell_->instance, slots);
   if (r.ok()) [[likely]]
-    copy_slots(slots, result_count_, results);
+    copy_slots(slots, info.result_count, results);
   return r;
 }
 

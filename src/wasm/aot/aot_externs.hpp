@@ -13,61 +13,76 @@ namespace actr::wasm::aot {
 // Every function of an aot store, guest or host.
 class AotFunc : public Func {
  public:
-  // The type is shared (a guest function's points into its module's shape): one store holds many
-  // functions, and each instance of a component makes its own.
-  AotFunc(StoreContext* store, std::shared_ptr<const FuncType> type)
-      : store_(store), type_(std::move(type)) {}
-  const FuncType& type() const override { return *type_; }
-  StoreContext* store() const { return store_; }
+  virtual StoreContext* store() const = 0;
   // How a compiled import slot reaches this function.
   virtual actr_import_slot_t import_slot() = 0;
-
- protected:
-  StoreContext* store_;
-  std::shared_ptr<const FuncType> type_;
 };
 
+// What a function export of a module is, the same for every instance (AotModule keeps one per
+// function the module defines and exports).
+struct GuestFuncInfo {
+  const FuncType* type = nullptr;  // points into the module's shape
+  actr_trampoline_t trampoline = nullptr;
+  actr_generic_fn_t typed = nullptr;
+  uint32_t param_count = 0;
+  uint32_t result_count = 0;
+  uint32_t slot_count = 0;  // max(params, results)
+};
+
+class GuestFunc;
+
+// The parts of a compiled instance its functions need; lives in the instance (AotInstance).
+struct InstanceCell {
+  StoreContext* store = nullptr;
+  void* instance = nullptr;  // the compiled instance struct
+  // The instance's GuestFuncs and what each is (AotModule::func_exports()), in the same order.
+  const GuestFunc* funcs = nullptr;
+  const GuestFuncInfo* infos = nullptr;
+};
+
+// A function export of a compiled instance. The instance holds one per function export in one
+// array, made at instantiation (16 bytes each, no allocation of its own: every instance of a
+// component takes dozens of them); what the function is comes from its position in the array.
 class GuestFunc final : public AotFunc {
  public:
-  GuestFunc(StoreContext* store, std::shared_ptr<const FuncType> type, void* instance,
-            actr_trampoline_t trampoline, actr_generic_fn_t typed)
-      : AotFunc(store, std::move(type)),
-        instance_(instance),
-        trampoline_(trampoline),
-        typed_(typed),
-        param_count_(static_cast<uint32_t>(type_->params.size())),
-        result_count_(static_cast<uint32_t>(type_->results.size())),
-        slot_count_(std::max(param_count_, result_count_)) {}
+  // Made in place in its instance's array, then bound; never copied (its position is its
+  // identity).
+  GuestFunc() = default;
+  GuestFunc(const GuestFunc&) = delete;
+  GuestFunc& operator=(const GuestFunc&) = delete;
+  void bind(const InstanceCell* cell) { cell_ = cell; }
 
+  const FuncType& type() const override { return *info().type; }
+  StoreContext* store() const override { return cell_->store; }
   Result<void> call(const Slot* args, Slot* results) override;
-  actr_import_slot_t import_slot() override { return {instance_, typed_, nullptr}; }
+  actr_import_slot_t import_slot() override { return {cell_->instance, info().typed, nullptr}; }
 
-  void* instance() const { return instance_; }
-  actr_generic_fn_t typed() const { return typed_; }
+  void* instance() const { return cell_->instance; }
+  actr_generic_fn_t typed() const { return info().typed; }
 
  private:
   // Slots of the trampoline's argument/result array that fit on the stack.
   static constexpr size_t kLocalSlots = 16;
 
-  void* instance_;
-  actr_trampoline_t trampoline_;
-  actr_generic_fn_t typed_;
-  // 32-bit: a component's instances make dozens of these each (96 bytes with malloc's header, not
-  // 112).
-  uint32_t param_count_;
-  uint32_t result_count_;
-  uint32_t slot_count_;
+  const GuestFuncInfo& info() const { return cell_->infos[this - cell_->funcs]; }
+
+  const InstanceCell* cell_ = nullptr;
 };
 
 class HostFunc final : public AotFunc {
  public:
+  // The type is shared: each instance of a component lowers the same imports.
   HostFunc(StoreContext* store, std::shared_ptr<const FuncType> type, HostFn fn)
-      : AotFunc(store, std::move(type)), host_{std::move(fn)} {}
+      : store_(store), type_(std::move(type)), host_{std::move(fn)} {}
 
+  const FuncType& type() const override { return *type_; }
+  StoreContext* store() const override { return store_; }
   Result<void> call(const Slot* args, Slot* results) override { return host_.fn(args, results); }
   actr_import_slot_t import_slot() override { return {&host_, nullptr, &actr_wasm_host_call}; }
 
  private:
+  StoreContext* store_;
+  std::shared_ptr<const FuncType> type_;
   HostFunction host_;
 };
 

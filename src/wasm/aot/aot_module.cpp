@@ -27,7 +27,24 @@ AotModule::AotModule(ModuleShape shape, std::shared_ptr<LoadedObject> object, bo
   reexported_imports_.assign(shape_.exports.size(), kNotImported);
   for (uint32_t e = 0; e < g.export_count && e < shape_.exports.size(); ++e) {
     const auto& space = imported[static_cast<int>(shape_.exports[e].type.kind)];
-    if (g.exports[e].index < space.size()) reexported_imports_[e] = space[g.exports[e].index];
+    if (g.exports[e].index < space.size()) {
+      reexported_imports_[e] = space[g.exports[e].index];
+      reexports_imports_ = true;
+    }
+  }
+  export_funcs_.assign(shape_.exports.size(), kNotAFunc);
+  for (uint32_t e = 0; e < g.export_count && e < shape_.exports.size(); ++e) {
+    const ExternType& type = shape_.exports[e].type;
+    if (type.kind != ExternKind::Func || reexported_imports_[e] != kNotImported) continue;
+    GuestFuncInfo info;
+    info.type = &type.func;
+    info.trampoline = g.exports[e].trampoline;
+    info.typed = g.exports[e].typed;
+    info.param_count = static_cast<uint32_t>(type.func.params.size());
+    info.result_count = static_cast<uint32_t>(type.func.results.size());
+    info.slot_count = std::max(info.param_count, info.result_count);
+    export_funcs_[e] = static_cast<uint32_t>(func_exports_.size());
+    func_exports_.push_back(info);
   }
 
   std::map<std::pair<uint32_t, uint32_t>, int> slots;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actr/wasm/engine.hpp"
+#include "wasm/aot/aot_externs.hpp"
 #include "wasm/aot/code_cache.hpp"
 #include "wasm/aot/memory_image.hpp"
 #include "wasm/aot/module_shape.hpp"
@@ -34,8 +35,15 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
   std::optional<uint32_t> find_export(std::string_view name) const;
   // For each export: the position in imports() of the import it re-exports, or kNotImported.
   const std::vector<uint32_t>& reexported_imports() const { return reexported_imports_; }
+  // Whether an export is one of the module's imports.
+  bool reexports_imports() const { return reexports_imports_; }
   // Whether two imports share a module and name (wasm2c binds them to one symbol).
   bool has_merged_imports() const { return has_merged_imports_; }
+  // The functions the module defines and exports, in export order: each instance makes one
+  // GuestFunc per entry. For each export: its position here, or kNotAFunc.
+  static constexpr uint32_t kNotAFunc = UINT32_MAX;
+  const std::vector<GuestFuncInfo>& func_exports() const { return func_exports_; }
+  const std::vector<uint32_t>& export_funcs() const { return export_funcs_; }
 
   // The image its instances' memory starts from (memory_image.hpp), once the first instance
   // offered one; null before, and always for a module whose initial memory is not the same for
@@ -52,7 +60,10 @@ class AotModule final : public Module, public std::enable_shared_from_this<AotMo
   std::shared_ptr<LoadedObject> object_;
   std::vector<std::pair<std::string_view, uint32_t>> export_index_;  // sorted by name
   std::vector<uint32_t> reexported_imports_;
+  std::vector<GuestFuncInfo> func_exports_;
+  std::vector<uint32_t> export_funcs_;
   bool has_merged_imports_ = false;
+  bool reexports_imports_ = false;
   mutable std::atomic<bool> wants_image_{false};  // until the first offer
   mutable std::mutex image_mu_;                   // one capture at a time
   mutable std::unique_ptr<MemoryImage> image_owner_;

@@ -1,5 +1,6 @@
 #include "wasm/aot/aot_store.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -76,38 +77,69 @@ struct InstantiateCall {
 
 // ---- AotInstance --------------------------------------------------------------------------------
 
-Result<void> AotInstance::instantiate() {
+Result<void> AotInstance::instantiate(std::span<const Extern> imports) {
+  // (The store checked that every import is this engine's.)
+  auto is_host = [](const Extern& e) {
+    return e.index() == 0 &&
+           static_cast<AotFunc*>(std::get<0>(e).get())->import_slot().host != nullptr;
+  };
+  if (module_->reexports_imports()) {
+    imports_.assign(imports.begin(), imports.end());
+  } else {
+    imports_.reserve(std::count_if(imports.begin(), imports.end(), is_host));
+    for (const Extern& e : imports) {
+      if (is_host(e)) imports_.push_back(e);
+    }
+  }
   const actr_glue_module_t& glue = module_->glue();
   size_t align = std::max<size_t>(glue.instance_align, alignof(std::max_align_t));
   size_t size = (std::max<size_t>(glue.instance_size, 1) + align - 1) / align * align;
-  instance_ = std::aligned_alloc(align, size);
-  if (instance_ == nullptr) return make_error("aot: out of memory for an instance");
-  std::memset(instance_, 0, size);
+  void* instance = std::aligned_alloc(align, size);
+  if (instance == nullptr) return make_error("aot: out of memory for an instance");
+  std::memset(instance, 0, size);
+  cell_.instance = instance;
 
-  import_modules_.assign(glue.import_module_count, nullptr);
+  // [pointer to block 0, ..., pointer to block n-1][block 0]...[block n-1]
+  size_t bytes = sizeof(actr_import_module_t*) * glue.import_module_count;
   for (uint32_t m = 0; m < glue.import_module_count; ++m) {
-    size_t bytes = sizeof(actr_import_module_t) +
-                   sizeof(actr_import_slot_t) * glue.import_module_slot_counts[m];
-    auto* block = static_cast<actr_import_module_t*>(std::calloc(1, bytes));
-    if (block == nullptr) return make_error("aot: out of memory for an instance");
-    block->self = block;
-    import_modules_[m] = block;
+    bytes += sizeof(actr_import_module_t) +
+             sizeof(actr_import_slot_t) * glue.import_module_slot_counts[m];
+  }
+  actr_import_module_t** modules = nullptr;
+  if (glue.import_module_count != 0) {
+    import_block_ = std::calloc(1, bytes);
+    if (import_block_ == nullptr) return make_error("aot: out of memory for an instance");
+    modules = static_cast<actr_import_module_t**>(import_block_);
+    auto* next = reinterpret_cast<char*>(modules + glue.import_module_count);
+    for (uint32_t m = 0; m < glue.import_module_count; ++m) {
+      auto* block = reinterpret_cast<actr_import_module_t*>(next);
+      block->self = block;
+      modules[m] = block;
+      next += sizeof(actr_import_module_t) +
+              sizeof(actr_import_slot_t) * glue.import_module_slot_counts[m];
+    }
   }
   for (uint32_t i = 0; i < glue.import_count; ++i) {
     const actr_glue_import_t& where = glue.imports[i];
-    import_modules_[where.module_index]->slots[where.slot_index] = slot_for(imports_[i]);
+    modules[where.module_index]->slots[where.slot_index] = slot_for(imports[i]);
   }
-  InstantiateCall call{&glue, instance_, import_modules_.data()};
+  InstantiateCall call{&glue, instance, modules};
   if (const MemoryImage* image = module_->memory_image()) {
     ImageScope scope(image);
-    ACTR_TRY_VOID(guarded_call(*store_, &InstantiateCall::run, &call, nullptr));
+    ACTR_TRY_VOID(guarded_call(*cell_.store, &InstantiateCall::run, &call, nullptr));
     if (scope.used()) g_instances_from_images.fetch_add(1, std::memory_order_relaxed);
   } else {
-    ACTR_TRY_VOID(guarded_call(*store_, &InstantiateCall::run, &call, nullptr));
+    ACTR_TRY_VOID(guarded_call(*cell_.store, &InstantiateCall::run, &call, nullptr));
     if (module_->wants_memory_image()) offer_memory_image();
   }
   live_ = true;
-  exports_.assign(glue.export_count, std::nullopt);
+  const std::vector<GuestFuncInfo>& funcs = module_->func_exports();
+  if (!funcs.empty()) {
+    funcs_.reset(new GuestFunc[funcs.size()]);
+    for (size_t i = 0; i < funcs.size(); ++i) funcs_[i].bind(&cell_);
+  }
+  cell_.funcs = funcs_.get();
+  cell_.infos = funcs.data();
   return {};
 }
 
@@ -116,7 +148,8 @@ void AotInstance::offer_memory_image() {
   const actr_glue_module_t& glue = module_->glue();
   for (uint32_t i = 0; i < glue.defined_count; ++i) {
     if (glue.defined[i].kind != ACTR_EXTERN_MEMORY) continue;
-    const auto* memory = static_cast<const wasm_rt_memory_t*>(glue.defined[i].accessor(instance_));
+    const auto* memory =
+        static_cast<const wasm_rt_memory_t*>(glue.defined[i].accessor(cell_.instance));
     if (module_->offer_memory_image(memory->data, uint64_t{memory->pages} * kPageSize)) {
       g_images.fetch_add(1, std::memory_order_relaxed);
     }
@@ -126,28 +159,25 @@ void AotInstance::offer_memory_image() {
 
 Extern AotInstance::make_export(uint32_t e) {
   const ExportType& type = module_->shape().exports[e];
-  uint32_t imported = module_->reexported_imports()[e];
-  if (imported != AotModule::kNotImported) return imports_[imported];
   const actr_glue_export_t& exp = module_->glue().exports[e];
+  StoreContext* store = cell_.store;
+  void* instance = cell_.instance;
   switch (type.type.kind) {
-    case ExternKind::Func:
-      return std::make_shared<GuestFunc>(store_,
-                                         std::shared_ptr<const FuncType>(module_, &type.type.func),
-                                         instance_, exp.trampoline, exp.typed);
     case ExternKind::Memory:
-      return std::make_shared<AotMemory>(store_,
-                                         static_cast<wasm_rt_memory_t*>(exp.accessor(instance_)),
+      return std::make_shared<AotMemory>(store,
+                                         static_cast<wasm_rt_memory_t*>(exp.accessor(instance)),
                                          type.type.memory.limits.max);
     case ExternKind::Table:
-      return std::make_shared<AotTable>(store_, exp.accessor(instance_), type.type.table.elem,
+      return std::make_shared<AotTable>(store, exp.accessor(instance), type.type.table.elem,
                                         type.type.table.limits.max);
     case ExternKind::Tag:
-      return std::make_shared<AotTag>(store_, static_cast<const uint32_t*>(exp.accessor(instance_)),
+      return std::make_shared<AotTag>(store, static_cast<const uint32_t*>(exp.accessor(instance)),
                                       type.type.tag);
+    case ExternKind::Func:  // export_at() hands out funcs_
     case ExternKind::Global:
       break;
   }
-  return std::make_shared<AotGlobal>(store_, exp.accessor(instance_), type.type.global);
+  return std::make_shared<AotGlobal>(store, exp.accessor(instance), type.type.global);
 }
 
 DefinedState AotInstance::defined_state() {
@@ -157,18 +187,19 @@ DefinedState AotInstance::defined_state() {
   const ModuleShape& shape = module_->shape();
   for (uint32_t i = 0; i < glue.defined_count; ++i) {
     const actr_glue_defined_t& d = glue.defined[i];
-    void* raw = d.accessor(instance_);
+    void* raw = d.accessor(cell_.instance);
     switch (d.kind) {
       case ACTR_EXTERN_MEMORY:
         state.memories.push_back(std::make_shared<AotMemory>(
-            store_, static_cast<wasm_rt_memory_t*>(raw), shape.memories[d.index].limits.max));
+            cell_.store, static_cast<wasm_rt_memory_t*>(raw), shape.memories[d.index].limits.max));
         break;
       case ACTR_EXTERN_GLOBAL:
-        state.globals.push_back(std::make_shared<AotGlobal>(store_, raw, shape.globals[d.index]));
+        state.globals.push_back(
+            std::make_shared<AotGlobal>(cell_.store, raw, shape.globals[d.index]));
         break;
       case ACTR_EXTERN_TABLE:
-        state.tables.push_back(std::make_shared<AotTable>(store_, raw, shape.tables[d.index].elem,
-                                                          shape.tables[d.index].limits.max));
+        state.tables.push_back(std::make_shared<AotTable>(
+            cell_.store, raw, shape.tables[d.index].elem, shape.tables[d.index].limits.max));
         break;
       default:
         break;
@@ -184,22 +215,30 @@ std::optional<Extern> AotInstance::get_export(std::string_view name) {
 }
 
 std::optional<Extern> AotInstance::export_at(uint32_t index) {
-  if (!live_ || index >= exports_.size()) return std::nullopt;
-  std::optional<Extern>& slot = exports_[index];
-  if (!slot) slot = make_export(index);
-  return slot;
+  if (!live_ || index >= module_->shape().exports.size()) return std::nullopt;
+  uint32_t imported = module_->reexported_imports()[index];
+  if (imported != AotModule::kNotImported) return imports_[imported];
+  uint32_t func = module_->export_funcs()[index];
+  if (func != AotModule::kNotAFunc) {
+    return Extern(std::shared_ptr<Func>(shared_from_this(), &funcs_[func]));
+  }
+  for (const auto& [position, made] : others_) {
+    if (position == index) return made;
+  }
+  others_.emplace_back(index, make_export(index));
+  return others_.back().second;
 }
 
 void AotInstance::release() {
-  if (instance_ != nullptr) {
+  if (cell_.instance != nullptr) {
     // Also after a failed instantiation: the instance struct starts zeroed and the runtime's
     // free functions accept never-allocated memories and tables.
-    module_->glue().free_instance(instance_);
-    std::free(instance_);
-    instance_ = nullptr;
+    module_->glue().free_instance(cell_.instance);
+    std::free(cell_.instance);
+    cell_.instance = nullptr;
   }
-  for (actr_import_module_t* block : import_modules_) std::free(block);
-  import_modules_.clear();
+  std::free(import_block_);
+  import_block_ = nullptr;
   live_ = false;
 }
 
@@ -271,10 +310,8 @@ Result<std::shared_ptr<Instance>> AotStore::instantiate(const Module& module,
       }
     }
   }
-  auto instance =
-      std::make_shared<AotInstance>(aot_module->shared_from_this(),
-                                    std::vector<Extern>(imports.begin(), imports.end()), &context_);
-  ACTR_TRY_VOID(instance->instantiate());
+  auto instance = std::make_shared<AotInstance>(aot_module->shared_from_this(), &context_);
+  ACTR_TRY_VOID(instance->instantiate(imports));
   instances_.push_back(instance);
   return std::shared_ptr<Instance>(instance);
 }

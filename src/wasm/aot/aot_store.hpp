@@ -8,28 +8,32 @@
 #include <vector>
 
 #include "actr/wasm/engine.hpp"
+#include "wasm/aot/aot_externs.hpp"
 #include "wasm/aot/aot_module.hpp"
 #include "wasm/aot/runtime.hpp"
 
 namespace actr::wasm::aot {
 
-class AotInstance final : public Instance {
+class AotInstance final : public Instance, public std::enable_shared_from_this<AotInstance> {
  public:
-  AotInstance(std::shared_ptr<const AotModule> module, std::vector<Extern> imports,
-              StoreContext* store)
-      : module_(std::move(module)), imports_(std::move(imports)), store_(store) {}
+  AotInstance(std::shared_ptr<const AotModule> module, StoreContext* store)
+      : module_(std::move(module)) {
+    cell_.store = store;
+  }
   ~AotInstance() override { release(); }
 
-  // Export objects are made on first request (most exports of a component's core modules are
-  // never asked for) and then kept, so repeated requests return the same object. Like the rest of
-  // a store, not for concurrent use.
+  // A function export is one of the instance's GuestFuncs (made at instantiation, in one array);
+  // the handle shares ownership of the instance. Other exports are made on first request (most
+  // exports of a component's core modules are functions) and then kept. Repeated requests return
+  // the same object. Like the rest of a store, not for concurrent use.
   std::optional<Extern> get_export(std::string_view name) override;
   std::optional<Extern> export_at(uint32_t index) override;
   const Module& module() const override { return *module_; }
   DefinedState defined_state() override;
 
-  // Instantiates the compiled code (runs segments and the start function).
-  Result<void> instantiate();
+  // Instantiates the compiled code (runs segments and the start function) with `imports`, in the
+  // order of the module's imports (checked by the store).
+  Result<void> instantiate(std::span<const Extern> imports);
   // Frees the compiled instance; idempotent.
   void release();
 
@@ -38,12 +42,16 @@ class AotInstance final : public Instance {
   void offer_memory_image();
 
   std::shared_ptr<const AotModule> module_;
-  std::vector<Extern> imports_;  // kept alive: compiled code points into them
-  StoreContext* store_;
-  void* instance_ = nullptr;
-  std::vector<actr_import_module_t*> import_modules_;
+  // The imports compiled code points into that nothing else keeps: host functions (the store
+  // keeps its instances, whose functions, memories, tables, globals and tags the others are).
+  // All of them when the module re-exports an import (export_at hands it out).
+  std::vector<Extern> imports_;
+  InstanceCell cell_;  // the store and the compiled instance struct
+  // The import modules' slot blocks, after an array of pointers to them: one allocation.
+  void* import_block_ = nullptr;
   bool live_ = false;
-  std::vector<std::optional<Extern>> exports_;  // by export position, made on demand
+  std::unique_ptr<GuestFunc[]> funcs_;               // by AotModule::func_exports()
+  std::vector<std::pair<uint32_t, Extern>> others_;  // (export position, extern), made on demand
 };
 
 class AotStore final : public Store {
