@@ -146,6 +146,7 @@ void Actor::admit(Message&& m, std::function<void(Status)> accepted) {
                " bytes exceeds the node's limit of " + std::to_string(mc.max_payload_bytes))));
     return;
   }
+  if (!accepted && m.reply && hand_off(m)) return;
   bool lossy = m.kind == Message::Kind::Stream && is_latency_first(m.payload_type);
   uint64_t n = queued_.fetch_add(1) + 1;
   if (n > mc.hard_limit || (lossy && n > mc.backpressure_threshold)) {
@@ -311,6 +312,36 @@ void Actor::run_pump(void* actor, uint64_t) {
   }
   self->pump_posted_.store(false);
   self->pump();
+  self->release_if_idle();
+}
+
+bool Actor::hand_off(Message& m) {
+  // Cheap looks first: a worker's thread inside guest code (the caller, which waits next), lanes
+  // that hold nothing (else this message would overtake them), a memory mailbox.
+  Worker* here = Worker::current();
+  if (!here || !tls_current || items_.load(std::memory_order_relaxed) != 0) return false;
+  if (config_.mailbox == MailboxKind::Durable && node_.store()) return false;
+  // Where the message would run anyway (WorkerPool::pick), held by this worker from now on.
+  if (&target() != here || !claim()) return false;
+  // Held here: the worker-side state is this thread's to read. Not while a call of this actor runs
+  // or waits (one at a time), a pump is under way, or a tier-up waits for the gap between calls.
+  if (busy_ || in_pump_ || !proxy_ || pending_component_ || state_.load() != State::Running ||
+      !queues_empty()) {
+    return false;  // queued as usual; the pump that takes it lets go of the actor
+  }
+  running_.emplace();
+  running_->message.emplace(std::move(m));
+  busy_ = true;  // nothing else starts before it (a pump scheduled meanwhile finds it busy)
+  here->defer_first({&Actor::run_handed_off, this, 0});
+  return true;
+}
+
+void Actor::run_handed_off(void* actor, uint64_t) {
+  auto* self = static_cast<Actor*>(actor);
+  self->run_fiber([self] {
+    self->process(*self->running_);
+    self->running_.reset();
+  });
   self->release_if_idle();
 }
 
@@ -586,8 +617,9 @@ void Actor::process_dispatch(Message& m) {
       stats_.dispatch_ns,
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   RouteMetrics& rm = route_metrics(m.route_key);
-  rm.dispatches->inc();
-  rm.duration->observe(elapsed);
+  // The actor's own series (labelled with it): only its one running export call writes them.
+  rm.dispatches->inc_single_writer();
+  rm.duration->observe_single_writer(elapsed);
   if (!r) {
     handle_failure(std::move(m), "dispatch of route `" + m.route_key + "`", r.error());
     return;
@@ -611,6 +643,7 @@ void Actor::process_dispatch(Message& m) {
     m.reply->settle(CallResult::Ok(std::move(r->value())));
   }
   complete(m);
+  node_.recycle_request_id(std::move(m.request_id));  // the next call's id is written into it
 }
 
 Actor::RouteMetrics& Actor::route_metrics(const std::string& route) {

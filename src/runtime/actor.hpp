@@ -161,6 +161,12 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // On the wait's worker: resumes the fiber if it is suspended on `wait`, now settled.
   void resume_wait(uint64_t wait);
   static void run_pump(void* actor, uint64_t);
+  // A call from guest code of this worker, whose caller waits for it next, to this actor while it
+  // is idle with empty lanes: the message goes straight into running_ and the actor runs it as
+  // soon as the caller lets go of the thread (Worker::defer_first), without passing the lanes, the
+  // queue count or a pump. False (nothing taken) when that does not hold.
+  bool hand_off(Message& m);
+  static void run_handed_off(void* actor, uint64_t);
   static void run_resume(void* actor, uint64_t wait);
   struct Wakeup {  // a completion from another thread, on its way to the wait's worker
     Actor* actor;

@@ -48,10 +48,16 @@ class HostImports final : public workload::host::Host {
   CallOutcome call(Dest target, std::string route_key, std::vector<uint8_t> payload) override {
     ACTR_TRY(auto who, caller_of("call"));
     auto [actor, ctx] = who;
+    if (target.tag() == Dest::Tag::Actor) {
+      // An actor of this node (the usual case): no reference count to take and drop.
+      if (Actor* local = actor->node().find_local(target.as_actor())) {
+        return to_guest(send_call(*actor, *ctx, *local, std::move(route_key), std::move(payload)));
+      }
+    }
     auto endpoint = actor->node().resolve(target, *actor);
     if (endpoint.is_err()) return to_guest(CallResult::Err(endpoint.error()));
-    return to_guest(send_call(*actor, *ctx, std::move(endpoint.value()), std::move(route_key),
-                              std::move(payload)));
+    return to_guest(
+        send_call(*actor, *ctx, *endpoint.value(), std::move(route_key), std::move(payload)));
   }
 
   StatusOutcome tell(Dest target, std::string route_key, std::vector<uint8_t> payload) override {
@@ -81,8 +87,7 @@ class HostImports final : public workload::host::Host {
     auto [actor, ctx] = who;
     auto endpoint = actor->node().resolve_id(target);
     if (!endpoint) return CallResult::Err(ActrError::not_found("no actor " + to_string(target)));
-    return to_guest(
-        send_call(*actor, *ctx, std::move(endpoint), std::move(route_key), std::move(payload)));
+    return to_guest(send_call(*actor, *ctx, *endpoint, std::move(route_key), std::move(payload)));
   }
 
   ::actr::Result<wit::Result<ActrId, ActrError>> discover(ActrType target_type) override {
@@ -183,9 +188,9 @@ class HostImports final : public workload::host::Host {
   }
 
  private:
-  static CallResult send_call(Actor& actor, const CallContext& ctx,
-                              std::shared_ptr<Endpoint> endpoint, std::string&& route_key,
-                              std::vector<uint8_t>&& payload) {
+  // `endpoint` stays alive for the call of this (the caller holds it, or it is an actor).
+  static CallResult send_call(Actor& actor, const CallContext& ctx, Endpoint& endpoint,
+                              std::string&& route_key, std::vector<uint8_t>&& payload) {
     Message m;
     m.kind = Message::Kind::Call;
     m.lane = ctx.lane;
@@ -198,7 +203,7 @@ class HostImports final : public workload::host::Host {
     m.chain.assign(ctx.chain.begin(), ctx.chain.end());
     m.chain.push_back(actor.id().serial_number);
     return actor.suspend([&](Actor::Resumer resume) {
-      actor.node().send_call(std::move(endpoint), std::move(m), actor.worker(), resume);
+      actor.node().send_call(endpoint, std::move(m), actor.worker(), resume);
     });
   }
 };

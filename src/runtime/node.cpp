@@ -117,10 +117,27 @@ std::string random_prefix() {
   return buf;
 }
 
+std::atomic<uint64_t> g_node_instances{0};
+
+// Request ids: numbers taken from a node's counter kIdBlock at a time by each thread (one locked
+// add per block instead of one per call), and the buffers of answered calls' ids to write new ones
+// into (one allocation fewer per call).
+constexpr uint64_t kIdBlock = 64;
+struct IdBlock {
+  uint64_t node = 0;  // Node::instance_ of the node the numbers are from
+  uint64_t next = 0, end = 0;
+};
+constinit thread_local IdBlock tls_ids;
+constexpr size_t kSpareIds = 16;
+thread_local std::vector<std::string> tls_spare_ids;
+
 }  // namespace
 
 Node::Node(NodeConfig config, NodeOptions options)
-    : config_(std::move(config)), options_(std::move(options)), request_prefix_(random_prefix()) {}
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      request_prefix_(random_prefix()),
+      instance_(g_node_instances.fetch_add(1) + 1) {}
 
 Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions options) {
   std::unique_ptr<Node> node(new Node(std::move(config), std::move(options)));
@@ -346,6 +363,11 @@ Result<void> Node::start() {
       }
     }
   }
+  for (const auto& [serial, actor] : by_serial_) {
+    if (serial >= kDenseSerials) continue;
+    if (serial >= by_dense_serial_.size()) by_dense_serial_.resize(serial + 1, nullptr);
+    by_dense_serial_[serial] = actor.get();
+  }
   if (network_) network_->serve();
 
   // Recovery: what the durable mailboxes accepted before the last stop or crash.
@@ -535,12 +557,22 @@ std::shared_ptr<Actor> Node::find(uint64_t serial) const {
   return it == by_serial_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<Actor> Node::find(const ActrId& id) const {
+Actor* Node::find_local(const ActrId& id) const {
   if (id.realm.realm_id != config_.realm) return nullptr;
-  auto a = find(id.serial_number);
+  Actor* a = nullptr;
+  if (id.serial_number < by_dense_serial_.size()) {
+    a = by_dense_serial_[id.serial_number];
+  } else if (auto it = by_serial_.find(id.serial_number); it != by_serial_.end()) {
+    a = it->second.get();
+  }
   // An id names its type too: a stale id (another configuration) must not reach another type.
   if (a && !id.type.name.empty() && a->id().type.name != id.type.name) return nullptr;
   return a;
+}
+
+std::shared_ptr<Actor> Node::find(const ActrId& id) const {
+  Actor* a = find_local(id);
+  return a ? a->shared_from_this() : nullptr;
 }
 
 std::shared_ptr<Endpoint> Node::resolve_id(const ActrId& id) {
@@ -595,18 +627,34 @@ void Node::notify_all(const std::string& request_id, const Actor::HookFn& hook) 
 }
 
 std::string Node::next_request_id() {
-  // One allocation per id (a call makes one): the text is built in place.
+  IdBlock& block = tls_ids;
+  if (block.node != instance_ || block.next == block.end) {
+    block.node = instance_;
+    block.next = request_counter_.fetch_add(kIdBlock, std::memory_order_relaxed) + 1;
+    block.end = block.next + kIdBlock;
+  }
   char digits[24];
   digits[0] = '-';
-  auto end =
-      std::to_chars(digits + 1, digits + sizeof digits, request_counter_.fetch_add(1) + 1).ptr;
+  auto end = std::to_chars(digits + 1, digits + sizeof digits, block.next++).ptr;
+  // The text is built in place: in a recycled buffer, else in one allocation.
   std::string id;
+  if (!tls_spare_ids.empty()) {
+    id = std::move(tls_spare_ids.back());
+    tls_spare_ids.pop_back();
+    id.clear();
+  }
   id.reserve(request_prefix_.size() + static_cast<size_t>(end - digits));
   id.append(request_prefix_).append(digits, end);
   return id;
 }
 
-void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message&& message, Worker& timer_worker,
+void Node::recycle_request_id(std::string&& id) {
+  // Only buffers on the heap are worth keeping (a short string's lives inside it).
+  if (id.capacity() > 15 && tls_spare_ids.size() < kSpareIds)
+    tls_spare_ids.push_back(std::move(id));
+}
+
+void Node::send_call(Endpoint& endpoint, Message&& message, Worker& timer_worker,
                      std::function<void(CallResult)> done) {
   auto slot = std::allocate_shared<ReplySlot>(SlotAllocator<ReplySlot>{}, std::move(done));
   CallDeadlines* deadlines = deadlines_[timer_worker.index()].get();
@@ -619,7 +667,7 @@ void Node::send_call(std::shared_ptr<Endpoint> endpoint, Message&& message, Work
     boost::asio::post(timer_worker.io(), [deadlines, slot] { deadlines->add(slot); });
   }
   message.reply = std::move(slot);
-  endpoint->deliver_call(std::move(message));
+  endpoint.deliver_call(std::move(message));
 }
 
 void Node::call(std::string_view target, std::string route_key, Bytes payload,
@@ -651,8 +699,7 @@ void Node::call(std::string_view target, std::string route_key, Bytes payload,
   m.request_id = next_request_id();
   m.route_key = std::move(route_key);
   m.payload = std::move(payload);
-  send_call(std::move(endpoint), std::move(m), workers_->at(next_worker_.fetch_add(1)),
-            std::move(done));
+  send_call(*endpoint, std::move(m), workers_->at(next_worker_.fetch_add(1)), std::move(done));
 }
 
 CallResult Node::call_sync(std::string_view target, std::string route_key, Bytes payload) {

@@ -75,6 +75,9 @@ class Node final : public LocalActors {
   std::vector<std::shared_ptr<Actor>> actors() const { return actors_; }
   std::shared_ptr<Actor> find(const ActrId& id) const override;
   std::shared_ptr<Actor> find(uint64_t serial) const override;
+  // The actor of this node that `id` names (as find(id)), without a reference count: actors live
+  // as long as the node. Null when none. What a call between two actors of the node resolves.
+  Actor* find_local(const ActrId& id) const;
   std::optional<uint64_t> stream_owner(const std::string& stream_id) const override {
     return streams_.owner(stream_id);
   }
@@ -95,11 +98,17 @@ class Node final : public LocalActors {
   const component::Linker& linker() const { return *linker_; }
   MailboxStore* store() { return store_.get(); }
   StreamRegistry& streams() { return streams_; }
+  // `<prefix>-<number>`, unique in the node (and across its restarts, by the random prefix). The
+  // numbers come from the node's counter a block per thread at a time: unique, not in order.
   std::string next_request_id();
+  // A request id no longer needed (its call answered): next_request_id() on this thread writes
+  // the next one into its buffer instead of allocating one.
+  static void recycle_request_id(std::string&& id);
   std::shared_ptr<Endpoint> shell_endpoint() { return shell_; }
   // Sends `message` (a call) to `endpoint`; `done` gets its outcome exactly once: the refusal,
   // the reply, or timed-out after the node's call timeout (timer on `timer_worker`).
-  void send_call(std::shared_ptr<Endpoint> endpoint, Message&& message, Worker& timer_worker,
+  // `endpoint` is only used during the call of send_call.
+  void send_call(Endpoint& endpoint, Message&& message, Worker& timer_worker,
                  std::function<void(CallResult)> done);
   WorkerPool& workers() { return *workers_; }
 
@@ -144,12 +153,17 @@ class Node final : public LocalActors {
   std::shared_ptr<Network> network_;
   std::vector<std::shared_ptr<Actor>> actors_;  // in config order; fixed after start()
   std::unordered_map<uint64_t, std::shared_ptr<Actor>> by_serial_;
+  // The same for serials below kDenseSerials, indexed by serial (no hash, whose 64-bit division
+  // showed in every call's profile); fixed after start() as by_serial_.
+  static constexpr uint64_t kDenseSerials = 1 << 16;
+  std::vector<Actor*> by_dense_serial_;
   std::shared_ptr<Endpoint> shell_;
   StreamRegistry streams_;
   std::mutex discover_mu_;
   std::map<std::string, size_t> round_robin_;
   std::string request_prefix_;
   std::atomic<uint64_t> request_counter_{0};
+  uint64_t instance_;  // this Node object among the process's: whose block a thread's ids are
   std::atomic<bool> started_{false}, stopped_{false};
   std::atomic<size_t> next_worker_{0};
   std::thread balancer_;

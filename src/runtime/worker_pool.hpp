@@ -69,6 +69,9 @@ class Worker {
   };
   // On this worker's thread only (in_this_thread()).
   void defer(Task task) { deferred_.push_back(task); }
+  // The same, ahead of every task deferred before: what runs as soon as the running fiber or task
+  // lets go of the thread (a callee handed a call by its caller, which waits for it next).
+  void defer_first(Task task) { deferred_.push_front(Task(task)); }
   // From any thread: runs `task` on this worker, through a lock-free queue (wakes the worker if it
   // sleeps). Falls back to a post through the io_context when that queue is full.
   void send(Task task);

@@ -3,6 +3,7 @@
 // the semantics of a call do not depend on that path: nesting, cycles, deadlines, many callers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -95,6 +96,118 @@ TEST_F(SameWorkerCallTest, ManyCallersOnOneCallee) {
     EXPECT_EQ(call("callee", "get"), "800");
     TearDown();
   }
+}
+
+// With memory mailboxes a call to an idle callee of the caller's worker is handed to it directly
+// (Actor::hand_off: no lanes, no pump, the callee runs as soon as the caller waits). The tests
+// below run the cases above that way; the durable actors above take the lanes.
+std::string memory_actor(const std::string& name, const std::string& extra = "") {
+  return probe_actor(name, "mailbox = \"memory\"\n" + extra);
+}
+
+TEST_F(SameWorkerCallTest, HandedOffCallsNestUnwindAndRefuseCycles) {
+  start("workers = 1\n" + memory_actor("alpha") + memory_actor("beta") + memory_actor("gamma"));
+  EXPECT_EQ(call("alpha", "call", "beta call gamma echo deep"), "deep");
+  EXPECT_EQ(call("alpha", "call-loop", "50 beta count x"), "50");
+  EXPECT_EQ(call("beta", "get"), "50");
+  std::string r = call("alpha", "call", "beta call alpha echo back");
+  EXPECT_EQ(r.rfind("unavailable: call cycle: actor alpha#0 (1:1)", 0), 0u) << r;
+  r = call("alpha", "call", "beta call gamma call beta echo back");
+  EXPECT_EQ(r.rfind("unavailable: call cycle: actor beta#0 (1:2)", 0), 0u) << r;
+  EXPECT_EQ(call("gamma", "call", "alpha call beta echo free"), "free");
+}
+
+// beta is handed alpha's call; the spinner keeps a durable mailbox, so that its message reaches
+// it from the store's thread and runs at home (worker 1), not on the worker of alpha's deadline.
+TEST_F(SameWorkerCallTest, TheCallersDeadlineEndsAWaitOnAHandedOffCallee) {
+  start("workers = 2\ncall_timeout_ms = 300\n" + memory_actor("alpha") +
+        probe_actor("spinner", "deadline_ms = 1500\nrestart = { backoff_ms = 10 }") +
+        memory_actor("beta"));
+  EXPECT_EQ(call("alpha", "call", "beta call spinner spin"), "timed-out");
+  EXPECT_EQ(call("alpha", "echo", "free again"), "free again");
+  std::string r;
+  for (int i = 0; i < 100 && r != "back"; ++i) {
+    r = call("beta", "echo", "back");
+    if (r != "back") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(r, "back");
+  EXPECT_EQ(call("alpha", "call", "beta echo after"), "after");
+}
+
+// Eight callers of one worker hand their calls to one callee while the test's thread calls it too
+// (messages from another thread, which take the lanes): every call is answered once, the callee
+// runs them one at a time, and its own metrics series count every dispatch (they are written
+// without locked instructions, by the actor's one running call).
+TEST_F(SameWorkerCallTest, HandedOffAndQueuedCallsOfManyCallersAllRunOnceAndAreCounted) {
+  for (unsigned workers : {1u, 2u}) {
+    SCOPED_TRACE("workers = " + std::to_string(workers));
+    start("workers = " + std::to_string(workers) + "\n" + memory_actor("caller", "instances = 8") +
+          memory_actor("callee"));
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> replies;
+    for (int i = 1; i <= 8; ++i) {
+      node_->call(std::to_string(i), "call-loop", bytes("100 callee count x"),
+                  [&](workload::CallResult r) {
+                    std::lock_guard lock(mu);
+                    replies.push_back(text(r));
+                    cv.notify_all();
+                  });
+    }
+    int outside = 0;
+    for (; outside < 50; ++outside) {
+      std::string r = call("callee", "count");
+      ASSERT_TRUE(!r.empty() && r.find_first_not_of("0123456789") == std::string::npos) << r;
+    }
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return replies.size() == 8; });
+    }
+    for (const auto& r : replies) {
+      EXPECT_TRUE(!r.empty() && r.find_first_not_of("0123456789") == std::string::npos) << r;
+    }
+    EXPECT_EQ(call("callee", "get"), std::to_string(800 + outside));
+    std::string metrics = node_->metrics_registry().render();
+    std::string series = "{actor=\"callee#0\",route=\"count\"} " + std::to_string(800 + outside);
+    EXPECT_NE(metrics.find("actr_dispatches_total" + series + "\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("actr_dispatch_duration_seconds_count" + series + "\n"),
+              std::string::npos)
+        << metrics;
+    TearDown();
+  }
+}
+
+// Request ids come from per-thread blocks of the node's counter, in recycled buffers: still
+// `<16 hex digits>-<number>` and never the same twice, whichever threads made them.
+TEST_F(SameWorkerCallTest, RequestIdsStayUniqueAcrossThreads) {
+  start("workers = 2\n" + memory_actor("alpha", "instances = 2") + memory_actor("beta"));
+  std::mutex mu;
+  std::vector<std::string> ids;
+  auto run = [&](const std::string& target, const std::string& route, const std::string& arg) {
+    for (int i = 0; i < 150; ++i) {
+      std::string r = text(node_->call_sync(target, route, bytes(arg)));
+      auto at = r.find("req=");
+      ASSERT_NE(at, std::string::npos) << r;
+      std::lock_guard lock(mu);
+      ids.push_back(r.substr(at + 4));
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(run, "1", "call", "beta ids");  // alpha#0 -> beta: an id of alpha's worker
+  threads.emplace_back(run, "2", "call", "beta ids");  // alpha#1 -> beta
+  threads.emplace_back(run, "3", "ids", "");           // beta from outside: this thread's ids
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(ids.size(), 450u);
+  for (const auto& id : ids) {
+    auto dash = id.find('-');
+    EXPECT_EQ(dash, 16u) << id;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), 16u) << id;
+    EXPECT_FALSE(dash + 1 >= id.size() ||
+                 id.find_first_not_of("0123456789", dash + 1) != std::string::npos)
+        << id;
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
 }
 
 }  // namespace

@@ -37,6 +37,14 @@ void Histogram::observe(double v) {
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
 
+void Histogram::observe_single_writer(double v) {
+  size_t i = std::isnan(v) ? bounds_.size()
+                           : std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();
+  auto& bucket = buckets_[i];
+  bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sum_.store(sum_.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+}
+
 Histogram::Snapshot Histogram::snapshot() const {
   Snapshot s;
   s.bounds = bounds_;

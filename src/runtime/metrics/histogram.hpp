@@ -25,6 +25,14 @@ class Histogram {
   void observe(std::chrono::duration<Rep, Period> d) {
     observe(std::chrono::duration<double>(d).count());
   }
+  // For a series only one thread at a time writes (an actor's own, written by its one running
+  // export call; readers only load): loads and stores instead of locked read-modify-writes (the
+  // sum's is a compare-and-swap loop).
+  void observe_single_writer(double v);
+  template <class Rep, class Period>
+  void observe_single_writer(std::chrono::duration<Rep, Period> d) {
+    observe_single_writer(std::chrono::duration<double>(d).count());
+  }
 
   struct Snapshot {
     std::vector<double> bounds;
