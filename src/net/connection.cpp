@@ -4,6 +4,8 @@
 #include "net/connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -51,7 +53,9 @@ tcp::socket& Connection::socket() {
   return with_ws([](auto& ws) -> tcp::socket& { return beast::get_lowest_layer(ws).socket(); });
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (raw_fd_ >= 0) ::close(raw_fd_);  // never finished (a transport torn down without stop())
+}
 
 std::shared_ptr<Connection> Connection::outbound(std::shared_ptr<Context> ctx, Address address) {
   auto strand = asio::make_strand(ctx->ioc);
@@ -126,7 +130,7 @@ void Connection::start_carrier() {
   // Each end proves itself first; requests wait for the peer's proof (AwaitCredentials).
   send_credentials();
   arm_timer(ctx_->options.connect_timeout, "the credential exchange");
-  last_heard_ = std::chrono::steady_clock::now();
+  last_heard_ = std::chrono::steady_clock::now().time_since_epoch().count();
   arm_keepalive();
 }
 
@@ -137,7 +141,8 @@ void Connection::arm_keepalive() {
   keepalive_timer_.expires_after(idle / 8);
   keepalive_timer_.async_wait([self = shared_from_this(), idle](beast::error_code ec) {
     if (ec || self->finished_ || self->closed_flag_) return;
-    auto silent = std::chrono::steady_clock::now() - self->last_heard_;
+    auto silent = std::chrono::steady_clock::now().time_since_epoch() -
+                  std::chrono::steady_clock::duration(self->last_heard_.load());
     if (silent >= idle) {
       spdlog::warn("net: {}: nothing heard for {} ms; closing", self->describe(), idle.count());
       self->stop_taking(lost(self->describe(), "the peer stopped answering"));
@@ -242,6 +247,10 @@ void Connection::close_with(transport::CloseCode code, const std::string& reason
 
 void Connection::shutdown_send() {
   if (carrier_) return;  // the carrier took every frame already; the peer closes it
+  if (raw_) {
+    if (raw_fd_ >= 0) ::shutdown(raw_fd_, SHUT_WR);
+    return;
+  }
   beast::error_code ignored;
   socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
@@ -249,6 +258,10 @@ void Connection::shutdown_send() {
 void Connection::close_path() {
   if (carrier_) {
     carrier_->close();
+    return;
+  }
+  if (raw_) {
+    raw_close();
     return;
   }
   end_direct_writes();  // no sender writes to the descriptor from now on (it may be reused)

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,6 +22,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -42,6 +44,10 @@
 #include "net/token_bucket.hpp"
 #include "net/transport_context.hpp"
 #include "proto/transport.pb.h"
+
+namespace actr::net {
+class WorkerReads;
+}
 
 namespace actr::net::detail {
 
@@ -108,7 +114,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_admission_id(ConnectionAdmission::Id id) { admission_id_ = id; }
   ConnectionAdmission::Id admission_id() const { return admission_id_; }
 
+  // Raw socket mode (connection_raw.cpp), for WorkerReads: reads what arrived, on the calling
+  // thread, when no one else reads the connection now; whether anything was read.
+  bool worker_read();
+  // Any thread: the transport thread watches the socket again (after it was parked).
+  void rearm_watch();
+
  private:
+  friend class actr::net::WorkerReads;
   // AwaitCredentials: outbound, upgraded, waiting for the peer's credential in its first frame.
   enum class Stage { Connecting, AwaitCredentials, Open, Closed };
   using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
@@ -150,8 +163,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_credentials();
   void open_now();  // credentials verified both ways
 
-  void do_read();
+  void do_read();  // the next message: Beast's read, or the raw reader's
   void on_read(boost::beast::error_code ec);
+
+  // Raw socket mode (connection_raw.cpp): an open plain WebSocket whose sends may come from any
+  // thread (sender_writes). Its descriptor is taken out of Asio's reactor once the upgrade is
+  // done (the accepting side's Beast accept; the connecting side's own upgrade, raw_handshake),
+  // and from then on the connection frames, reads and writes it itself, so that whichever thread
+  // is at hand can read it (WorkerReads) while the transport thread watches it through a one-shot
+  // epoll registration (watch_fd_) that wakes it only when it is the one to read.
+  bool raw_wanted() const;
+  void raw_handshake(const std::string& credential, const std::string& node,
+                     const std::string& listen);
+  void on_raw_response(boost::beast::error_code ec, const std::string& key);
+  void upgraded();   // the connecting side's upgrade is done (either way)
+  bool enter_raw();  // on the strand, right after the upgrade; false: finished instead
+  void arm_watch();  // the next wake-up of watch_
+  void on_watch(boost::beast::error_code ec);
+  void apply_watch();  // with arm_mu_ held: arms the one-shot registration with what is wanted
+  void strand_read();  // the transport thread reads (on the strand)
+  // With read_mu_ held: recv()s until the socket is drained and handles every whole message.
+  bool read_raw();
+  void parse_raw();  // with read_mu_ held: the whole frames in rbuf_
+  // With read_mu_ held: the reading stops for `why`; the connection ends on the strand.
+  void raw_fail(std::string why, bool protocol);
+  void raw_ended(const std::string& why);  // on the strand
+  void raw_pong(std::span<const uint8_t> payload);
+  // With read_mu_ held, on a worker: `job` runs on the strand before anything read later.
+  void hand_off(std::function<void()> job);
+  // With read_mu_ held: a protocol breach, from either thread.
+  void broke(const std::string& reason);
+  void raw_write_loop();  // on the strand, with writing_ set
+  void raw_close();       // close_path() of a raw connection
   // One whole binary message of the peer (a frame or a batch), from either path.
   void on_message(std::span<const uint8_t> bytes);
   void handle(transport::Frame& frame);
@@ -210,18 +253,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // On a carrier: pings after half the idle timeout of silence, closes after all of it (what the
   // WebSocket stream does for itself).
   boost::asio::steady_timer keepalive_timer_;
-  std::chrono::steady_clock::time_point last_heard_{};
+  // When the peer was last heard (steady_clock ticks); set by whoever reads.
+  std::atomic<std::chrono::steady_clock::rep> last_heard_{0};
   bool quiet_reported_ = false;        // carrier_->quiet() ran since the peer was last heard
   std::atomic<bool> sweeping_{false};  // the sweep timer is armed or about to be
   boost::beast::flat_buffer buffer_;
   TokenBucket bucket_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>>
+      response_parser_;                                      // outbound raw upgrade
   UpgradeRequest upgrade_request_;                           // inbound
   boost::beast::websocket::response_type upgrade_response_;  // outbound
   uint64_t credential_generation_ = 0;    // of the credential this connection presented
   bool full_credential_pending_ = false;  // the upgrade carried upgrade_credential()
 
-  Stage stage_ = Stage::Connecting;
+  std::atomic<Stage> stage_{Stage::Connecting};
   std::atomic<bool> closed_flag_{false};
   std::atomic<bool> open_flag_{false};
   bool ws_up_ = false;  // WebSocket handshake done: frames may be written
@@ -270,6 +316,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int direct_fd_ = -1;              // guarded: the socket, while senders may write to it
   bool write_closed_ = false;       // guarded: closing; senders' frames are dropped
   std::string in_flight_;  // the message being written: a frame or a Batch of them (the writer's)
+  size_t in_flight_done_ = 0;  // raw mode: how much of in_flight_ (framed) the socket took
+
+  // Raw socket mode (see raw_wanted()).
+  bool raw_ = false;   // the strand's; set once by enter_raw()
+  int raw_fd_ = -1;    // the socket (owned); the strand's, closed by raw_close()
+  int watch_fd_ = -1;  // an epoll set of raw_fd_ alone, one-shot; owned by watch_
+  std::unique_ptr<boost::asio::posix::stream_descriptor> watch_;  // watch_fd_, on the strand
+  // Whether the one-shot registration is to be armed: guarded by arm_mu_ (apply_watch()).
+  std::mutex arm_mu_;
+  bool watch_open_ = false;                   // guarded
+  bool want_out_ = false;                     // guarded: a strand write waits for room
+  std::atomic<bool> parked_{false};           // workers read it (WorkerReads::park)
+  std::atomic<bool> read_deferred_{false};    // the strand waits for handed-off frames first
+  std::atomic<bool> read_over_{false};        // end of stream, an error, or closed: no more reads
+  std::atomic<bool> worker_readable_{false};  // registered with WorkerReads, still read
+  // Reading: one reader at a time, frames handled in order. Recursive: the strand may finish
+  // the connection from inside a read.
+  std::recursive_mutex read_mu_;
+  int read_fd_ = -1;              // guarded: -1 once reading ended
+  bool worker_reads_ok_ = false;  // guarded: open, registered with WorkerReads
+  uint64_t reads_id_ = 0;         // guarded: the id in WorkerReads
+  bool on_worker_ = false;        // guarded: the reader now is not the strand
+  size_t handed_off_ = 0;         // guarded: jobs a worker posted to the strand, not yet run
+  bool draining_ = false;         // guarded: after a protocol error, bytes are dropped
+  bool fragmented_ = false;       // guarded: a fragmented message is under way
+  std::string fragments_;         // guarded: its payload so far
+  std::vector<uint8_t> rbuf_;     // guarded: bytes read, [rbegin_, rend_) not yet handled
+  size_t rbegin_ = 0, rend_ = 0;  // guarded
+  size_t needed_ = 0;             // guarded: bytes from rbegin_ the next frame needs
 };
 
 }  // namespace actr::net::detail

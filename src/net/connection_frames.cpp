@@ -31,6 +31,10 @@ namespace actr::net::detail {
 // Reading
 
 void Connection::do_read() {
+  if (raw_) {
+    strand_read();
+    return;
+  }
   with_ws([&](auto& ws) {
     ws.async_read(buffer_,
                   [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
@@ -71,20 +75,26 @@ void Connection::on_read(beast::error_code ec) {
 }
 
 void Connection::on_message(std::span<const uint8_t> bytes) {
-  last_heard_ = std::chrono::steady_clock::now();
-  quiet_reported_ = false;
+  auto now = std::chrono::steady_clock::now();
+  last_heard_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+  if (carrier_) quiet_reported_ = false;
   if (closed_flag_) return;  // closing: drain what the peer still sends until it hangs up
-  if (!bucket_.take()) {
+  if (!bucket_.take(now)) {
+    if (on_worker_) {
+      draining_ = true;
+      hand_off([this] { rate_limited(); });
+      return;
+    }
     rate_limited();
     return;
   }
   if (bytes.size() > ctx_->options.limits.max_frame_bytes) {  // a carrier's reassembly bounds it
-    protocol_error("a frame over the size limit");
+    broke("a frame over the size limit");
     return;
   }
   auto frame = wire::parse_frame(bytes);
   if (!frame) {
-    protocol_error(frame.error().message);
+    broke(frame.error().message);
   } else if (frame->has_batch()) {
     handle_batch(frame->batch());
   } else {
@@ -95,14 +105,19 @@ void Connection::on_message(std::span<const uint8_t> bytes) {
 void Connection::handle_batch(const transport::Batch& batch) {
   auto frames = wire::unpack_batch(batch);
   if (!frames) {
-    protocol_error(frames.error().message);
+    broke(frames.error().message);
     return;
   }
   // The message took one token for the first frame; every further frame takes its own.
   bool first = true;
   for (auto& frame : frames.value()) {
-    if (closed_flag_) return;  // an earlier frame closed the connection
+    if (closed_flag_ || draining_) return;  // an earlier frame closed the connection
     if (!first && !bucket_.take()) {
+      if (on_worker_) {
+        draining_ = true;
+        hand_off([this] { rate_limited(); });
+        return;
+      }
       rate_limited();
       return;
     }
@@ -121,6 +136,17 @@ void Connection::rate_limited() {
 
 void Connection::handle(transport::Frame& frame) {
   using B = transport::Frame;
+  if (on_worker_) {
+    // A worker read it (raw mode): requests and answers are handled here, on its thread; every
+    // other frame (and all after it) on the strand, in order.
+    auto kind = frame.body_case();
+    bool here = handed_off_ == 0 && stage_ == Stage::Open &&
+                (kind == B::kRequest || kind == B::kReply || kind == B::kAccepted);
+    if (!here) {
+      hand_off([this, frame = std::move(frame)]() mutable { handle(frame); });
+      return;
+    }
+  }
   if (stage_ == Stage::AwaitCredentials && frame.body_case() != B::kCredentials &&
       frame.body_case() != B::kClose) {
     // On a carrier the peer's first request may take another channel than its credential and
@@ -185,7 +211,7 @@ void Connection::on_credentials(const transport::Credentials& credentials) {
 void Connection::on_request(const transport::Request& in) {
   auto request = wire::from_proto(in);
   if (!request) {
-    protocol_error(request.error().message);
+    broke(request.error().message);
     return;
   }
   unanswered_.fetch_add(1);
@@ -203,7 +229,7 @@ void Connection::on_accepted(const transport::Accepted& accepted) {
   if (accepted.has_error()) {
     auto error = wire::from_proto(accepted.error());
     if (!error) {
-      protocol_error(error.error().message);
+      broke(error.error().message);
       return;
     }
     status = Status::Err(std::move(error.value()));
@@ -213,7 +239,7 @@ void Connection::on_accepted(const transport::Accepted& accepted) {
   if (it == pending_.end() || it->second.accepted) {
     lock.unlock();
     if (accepted.id() == 0 || accepted.id() > next_id_.load())
-      protocol_error("Accepted for unknown request " + std::to_string(accepted.id()));
+      broke("Accepted for unknown request " + std::to_string(accepted.id()));
     return;  // else: the answer to a request that already timed out
   }
   if (it->second.call && status.is_ok()) {  // the reply follows
@@ -241,14 +267,14 @@ void Connection::on_reply(transport::Reply& reply) {
     case transport::Reply::kError: {
       auto error = wire::from_proto(reply.error());
       if (!error) {
-        protocol_error(error.error().message);
+        broke(error.error().message);
         return;
       }
       result = CallResult::Err(std::move(error.value()));
       break;
     }
     case transport::Reply::RESULT_NOT_SET:
-      protocol_error("Reply without a result");
+      broke("Reply without a result");
       return;
   }
   std::unique_lock lock(pending_mu_);
@@ -256,7 +282,7 @@ void Connection::on_reply(transport::Reply& reply) {
   if (it == pending_.end() || !it->second.call) {
     lock.unlock();
     if (reply.id() == 0 || reply.id() > next_id_.load())
-      protocol_error("Reply for unknown request " + std::to_string(reply.id()));
+      broke("Reply for unknown request " + std::to_string(reply.id()));
     return;  // else: the answer to a request that already timed out
   }
   Pending p = std::move(it->second);
@@ -455,6 +481,12 @@ void Connection::enqueue(std::string bytes, std::optional<workload::PayloadType:
   if (writing_ || !ws_up_) return;
   writing_ = true;
   lock.unlock();
+  if (raw_) {
+    // Written after the strand's jobs already queued (as an async write's completion would be):
+    // the frames they queue meanwhile go out in the same message.
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+    return;
+  }
   do_write();
 }
 
@@ -515,6 +547,10 @@ size_t Connection::batch_limit() const {
 }
 
 void Connection::do_write() {
+  if (raw_) {
+    raw_write_loop();
+    return;
+  }
   std::unique_lock lock(write_mu_);
   if (!raw_rest_.empty()) {  // a direct write's rest: already framed, so past the WebSocket
     in_flight_ = std::move(raw_rest_);

@@ -115,6 +115,10 @@ void Connection::start_websocket() {
   }
   std::string node = header_safe(ctx_->options.node_id);
   std::string listen = header_safe(ctx_->advertised_address);
+  if (raw_wanted()) {
+    raw_handshake(credential, node, listen);
+    return;
+  }
   with_ws([&](auto& ws) {
     ws.set_option(
         websocket::stream_base::decorator([credential, node, listen](websocket::request_type& req) {
@@ -140,6 +144,10 @@ void Connection::on_handshake(beast::error_code ec) {
     return;
   }
   ws_up_ = true;
+  upgraded();
+}
+
+void Connection::upgraded() {
   peer_.node_id = header_safe(upgrade_response_[kNodeHeader]);
   peer_.listen_address = header_safe(upgrade_response_[kListenHeader]);
   auto header = upgrade_response_.find(kCredentialHeader);
@@ -278,6 +286,7 @@ void Connection::accept_upgrade() {
         self->finish();
         return;
       }
+      if (self->raw_wanted() && !self->enter_raw()) return;
       self->ws_up_ = true;
       // Our credential did not fit a header: it is the first frame.
       if (!in_header) self->send_credentials();
@@ -362,13 +371,21 @@ void Connection::open_now() {
       transmit(request, std::move(pending));
   }
   if (carrier_ || closed_flag_) return;
-  last_heard_ = std::chrono::steady_clock::now();
+  last_heard_ = std::chrono::steady_clock::now().time_since_epoch().count();
   arm_keepalive();
   // TLS keeps every write on this strand: OpenSSL's stream state is not shared across threads.
   if (tls_ || !ctx_->options.sender_writes) return;
   {
     std::lock_guard lock(write_mu_);
-    direct_fd_ = socket().native_handle();
+    direct_fd_ = raw_ ? raw_fd_ : socket().native_handle();
+  }
+  if (raw_ && ctx_->worker_reads) {
+    std::lock_guard lock(read_mu_);
+    if (read_fd_ >= 0) {
+      reads_id_ = ctx_->worker_reads->add(shared_from_this(), read_fd_);
+      worker_reads_ok_ = true;
+      worker_readable_ = true;
+    }
   }
   std::lock_guard lock(pending_mu_);
   direct_ok_ = !closed_flag_;  // frames queued above (waiting requests) stay ahead: see push()

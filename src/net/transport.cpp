@@ -171,6 +171,7 @@ struct Transport::Impl {
     ioc.stop();
     for (auto& t : threads) t.join();
     threads.clear();
+    if (ctx->worker_reads) ctx->worker_reads->shutdown();
     std::lock_guard lock(ctx->mutex);
     ctx->connections.clear();
   }
@@ -187,7 +188,13 @@ Result<std::unique_ptr<Transport>> Transport::start(TransportOptions options,
   if (const char* e = std::getenv("ACTR_NET_SENDER_WRITES"); e && std::string_view(e) == "0") {
     options.sender_writes = false;
   }
+  if (const char* e = std::getenv("ACTR_NET_WORKER_READS"); e && std::string_view(e) == "0") {
+    options.worker_reads = false;
+  }
   auto impl = std::make_unique<Impl>(std::move(options));
+  if (impl->ctx->options.sender_writes && impl->ctx->options.worker_reads) {
+    impl->ctx->worker_reads = std::make_shared<WorkerReads>(impl->ioc);
+  }
   ACTR_TRY_VOID(impl->configure_tls());
   if (!listen_address.empty()) {
     ACTR_TRY_VOID(impl->listen(listen_address));
@@ -255,6 +262,8 @@ Result<void> Transport::attach(std::string_view address, std::shared_ptr<Message
   return {};
 }
 
+std::shared_ptr<WorkerReads> Transport::worker_reads() const { return impl_->ctx->worker_reads; }
+
 Transport::Stats Transport::stats() const {
   Stats s;
   s.outbound_opened = impl_->ctx->opened.load();
@@ -263,6 +272,7 @@ Transport::Stats Transport::stats() const {
   s.frames_batched = impl_->ctx->batched.load();
   s.direct_writes = impl_->ctx->direct_writes.load();
   s.deferred_writes = impl_->ctx->deferred_writes.load();
+  if (impl_->ctx->worker_reads) s.worker_reads = impl_->ctx->worker_reads->worker_reads();
   s.carried = impl_->ctx->carried.load();
   s.carried_requests = impl_->ctx->carried_requests.load();
   std::lock_guard lock(impl_->ctx->mutex);

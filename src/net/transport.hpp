@@ -17,6 +17,7 @@
 #include "net/message_carrier.hpp"
 #include "net/peer.hpp"
 #include "net/transport_options.hpp"
+#include "net/worker_reads.hpp"
 
 namespace actr::net {
 
@@ -68,8 +69,15 @@ class Transport {
     uint64_t frames_batched = 0;    // frames sent inside those
     uint64_t direct_writes = 0;     // frames the sending thread wrote to the socket itself
     uint64_t deferred_writes = 0;   // of those tried, the ones the socket did not take whole
+    uint64_t worker_reads = 0;      // reads of a connection by a worker (WorkerReads) with bytes
   };
   Stats stats() const;
+
+  // For the threads that wait for what the connections bring (a node's workers): while one has
+  // nothing else to do it may read them itself (see worker_reads.hpp). Null when
+  // TransportOptions::worker_reads or sender_writes is off. Outlives stop(): a worker may still
+  // poll it then (it finds nothing).
+  std::shared_ptr<WorkerReads> worker_reads() const;
 
  private:
   struct Impl;

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "net/transport_options.hpp"
+#include "net/worker_reads.hpp"
 
 namespace actr::net::detail {
 
@@ -26,6 +27,8 @@ struct Context {
   std::unique_ptr<boost::asio::ssl::context> server_tls;  // set: inbound connections use TLS
   std::unique_ptr<boost::asio::ssl::context> client_tls;  // for wss:// peers
   ConnectionAdmission admission;                          // inbound connections
+  // Raw-mode connections that workers may read (null: TransportOptions::worker_reads is off).
+  std::shared_ptr<WorkerReads> worker_reads;
 
   std::mutex mutex;  // guards what follows
   bool stopped = false;

@@ -96,6 +96,10 @@ struct TransportOptions {
   // goes through a transport thread. The environment variable ACTR_NET_SENDER_WRITES=0 sets it
   // false in every transport of the process (to compare both in one binary).
   bool sender_writes = true;
+  // With sender_writes: the node's threads that wait for what connections bring may read them
+  // themselves (Transport::worker_reads()). ACTR_NET_WORKER_READS=0 sets it false in every
+  // transport of the process.
+  bool worker_reads = true;
 };
 
 }  // namespace actr::net

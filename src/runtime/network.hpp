@@ -17,6 +17,7 @@
 #include "runtime/config.hpp"
 #include "runtime/endpoint.hpp"
 #include "runtime/vocabulary.hpp"
+#include "runtime/worker_pool.hpp"
 
 namespace actr::runtime {
 
@@ -62,6 +63,9 @@ class Network {
   virtual std::string listen_address() const = 0;
   virtual bool signaling_connected() const = 0;
   virtual net::Transport::Stats transport_stats() const = 0;
+  // What the node's idle workers poll (its connections, read on the worker's own thread), if
+  // anything; it outlives the workers' threads (the network lives as long as the node).
+  virtual IdlePoller* idle_poller() { return nullptr; }
 };
 
 // Starts a network for `actors` with `members`: registered, ids assigned, not yet serving.

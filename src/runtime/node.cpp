@@ -329,6 +329,8 @@ Result<std::vector<ActrId>> Node::assign_ids() {
   auto network = start_network(*this, std::move(members));
   if (!network) return make_error("network: " + network.error().message);
   network_ = std::move(*network);
+  // Idle workers read the network's connections themselves (no transport-thread hop per frame).
+  if (IdlePoller* poller = network_->idle_poller()) workers_->set_idle_poller(poller);
   spdlog::info("node {} listening for other nodes on {}, signaling at {}", config_.network.node_id,
                network_->listen_address(), config_.network.signaling);
   return network_->ids();

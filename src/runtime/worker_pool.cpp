@@ -25,14 +25,19 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
   constexpr unsigned kRetryEvery = 32;
   boost::asio::io_context& io = worker.io();
   unsigned misses = 0, idle = 0;
+  // From its first idle turn on, the worker polls the idle poller (the network) on every turn,
+  // busy or not, and sleeps on it too: what arrives is read here, in order.
+  IdlePoller* polling = nullptr;
   while (!io.stopped()) {
     bool polled = io.poll() > 0;
     // A time noted in a handler is not handed on: other handlers may have run after it.
     worker.forget_time();
     bool sent = worker.run_inbox(kDeferredTurn);
+    bool read = polling && polling->poll();
     // Whatever those handlers deferred runs now; the worker never sleeps with tasks deferred.
-    if (worker.run_deferred(kDeferredTurn) || polled || sent) continue;
+    if (worker.run_deferred(kDeferredTurn) || polled || sent || read) continue;
     ++idle;
+    if (!polling && (polling = worker.poller_.load(std::memory_order_acquire))) polling->begin();
     if (spin.count() > 0 && (misses < kMaxMisses || idle % kRetryEvery == 0)) {
       // Tasks from other workers come through the inbox, a load to check; the io_context (an
       // epoll_wait each poll) is polled every kPollEvery turns only.
@@ -41,7 +46,8 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
       bool ran = false;
       for (unsigned turn = 1; !ran && std::chrono::steady_clock::now() < until && !io.stopped();
            ++turn) {
-        ran = worker.run_inbox(kDeferredTurn) || (turn % kPollEvery == 0 && io.poll() > 0);
+        ran = worker.run_inbox(kDeferredTurn) || (polling && polling->poll()) ||
+              (turn % kPollEvery == 0 && io.poll() > 0);
       }
       if (ran) {
         misses = 0;
@@ -50,11 +56,14 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
       ++misses;
     }
     if (!worker.prepare_to_sleep()) continue;
+    if (polling) polling->sleep(io);
     size_t ran = io.run_one();
+    if (polling) polling->woke();
     worker.woke();
     worker.forget_time();
     if (ran == 0) break;  // out of work: the pool is stopping
   }
+  if (polling) polling->end();
   while (worker.run_inbox(SIZE_MAX) || worker.run_deferred(SIZE_MAX)) {
   }
 }
@@ -139,6 +148,10 @@ void WorkerPool::stop() {
 }
 
 WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::set_idle_poller(IdlePoller* poller) {
+  for (auto& w : workers_) w->poller_.store(poller, std::memory_order_release);
+}
 
 Worker* Worker::current() { return tls_worker; }
 

@@ -18,6 +18,22 @@
 
 namespace actr::runtime {
 
+// What an idle worker polls besides its own queues: the node's network connections (NodeNetwork),
+// whose frames it then reads and handles on its own thread instead of a transport thread waking
+// to hand them over. begin() at the worker's first idle turn, poll() on every turn after (true
+// when it handled something), sleep() before it sleeps in `io` (the poller may arm a wait there,
+// so that what arrives wakes this worker rather than a transport thread), woke() after, end()
+// when the worker's thread ends. Any worker thread.
+class IdlePoller {
+ public:
+  virtual ~IdlePoller() = default;
+  virtual void begin() = 0;
+  virtual bool poll() = 0;
+  virtual void sleep(boost::asio::io_context& io) = 0;
+  virtual void woke() = 0;
+  virtual void end() = 0;
+};
+
 class Worker {
  public:
   boost::asio::io_context& io() { return io_; }
@@ -97,6 +113,7 @@ class Worker {
   Ring<Task> deferred_;                        // this worker's thread only
   TaskInbox<Task, 1024> inbox_;
   std::atomic<bool> sleeping_{false};
+  std::atomic<IdlePoller*> poller_{nullptr};
 };
 
 class WorkerPool {
@@ -119,6 +136,8 @@ class WorkerPool {
   Worker& pick(Worker& home, std::chrono::nanoseconds patience);
   // Lets every queued handler run, then ends the threads.
   void stop();
+  // From now on idle workers poll `poller` too (null: no more); it must outlive the threads.
+  void set_idle_poller(IdlePoller* poller);
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;

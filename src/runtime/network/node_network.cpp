@@ -147,6 +147,9 @@ Result<void> NodeNetwork::open() {
   if (!transport)
     return make_error("transport on " + config_.listen + ": " + transport.error().message);
   transport_ = std::move(*transport);
+  if (auto reads = transport_->worker_reads()) {
+    worker_reads_ = std::make_unique<WorkerReads>(std::move(reads));
+  }
   std::string advertised =
       config_.advertise.empty() ? "ws://" + transport_->listen_address() : config_.advertise;
   if (config_.webrtc()) ACTR_TRY_VOID(start_webrtc(advertised));
@@ -293,7 +296,8 @@ void NodeNetwork::on_registration_changed() {
   }
   if (!keys.empty()) {
     std::vector<signaling::PublicKey> also(keys.begin() + 1, keys.end());
-    if (!verifier_ || verifier_->public_key() != keys.front() || verifier_->also_accepted() != also) {
+    if (!verifier_ || verifier_->public_key() != keys.front() ||
+        verifier_->also_accepted() != also) {
       verifier_.emplace(keys.front(), std::move(also));
     }
   }

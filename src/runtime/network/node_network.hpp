@@ -62,6 +62,7 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   std::string listen_address() const override;
   bool signaling_connected() const override;
   net::Transport::Stats transport_stats() const override;
+  IdlePoller* idle_poller() override { return worker_reads_ ? worker_reads_.get() : nullptr; }
 
   // Sends `message` to the remote actor `target` (RemoteEndpoint::deliver).
   void send(const ActrId& target, Message message, std::function<void(Status)> accepted);
@@ -128,6 +129,17 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   // With WebRTC: requests that came on a WebRTC path, so that their resends are answered once.
   std::shared_ptr<RecentRequests> recent_;
   boost::asio::thread_pool jobs_{1};  // blocking signaling requests (discover, lookup)
+  // The transport's WorkerReads as the workers' IdlePoller.
+  struct WorkerReads final : IdlePoller {
+    explicit WorkerReads(std::shared_ptr<net::WorkerReads> reads) : reads(std::move(reads)) {}
+    void begin() override { reads->begin(); }
+    bool poll() override { return reads->poll(); }
+    void sleep(boost::asio::io_context& io) override { reads->sleep(io); }
+    void woke() override { reads->woke(); }
+    void end() override { reads->end(); }
+    std::shared_ptr<net::WorkerReads> reads;
+  };
+  std::unique_ptr<WorkerReads> worker_reads_;
 };
 
 }  // namespace actr::runtime
