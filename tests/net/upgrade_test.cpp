@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -194,7 +195,17 @@ TEST(NetUpgrade, BothEndsSeeTheOthersVerifiedIdentity) {
 }
 
 TEST(NetUpgrade, EveryPendingRequestOfARefusedNodeFailsWithPermissionDenied) {
-  CountingServer server;
+  // The server judges the upgrade only once every call is pending: on a busy machine the calls
+  // could otherwise straddle the refusal, and a late one would start a second attempt.
+  std::promise<void> all_pending;
+  std::shared_future<void> pending = all_pending.get_future().share();
+  auto server_options = options("b", "node:2");
+  server_options.verify = [pending,
+                           verify = server_options.verify](std::span<const uint8_t> credential) {
+    pending.wait_for(5s);
+    return verify(credential);
+  };
+  CountingServer server(std::move(server_options));
   std::atomic<int> connected{0}, disconnected{0};
   auto o = options("mallory", "forged");
   o.events.connected = [&](const PeerInfo&) { connected++; };
@@ -212,6 +223,7 @@ TEST(NetUpgrade, EveryPendingRequestOfARefusedNodeFailsWithPermissionDenied) {
       cv.notify_all();
     });
   }
+  all_pending.set_value();
   std::unique_lock lock(m);
   ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return results.size() == kCalls; }));
   for (const auto& r : results) {
