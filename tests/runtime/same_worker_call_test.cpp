@@ -16,7 +16,23 @@
 namespace actr::test {
 namespace {
 
-class SameWorkerCallTest : public ProbeNodeTest {};
+class SameWorkerCallTest : public ProbeNodeTest {
+ protected:
+  // alpha calls beta, whose call of the spinner never answers in time: alpha's deadline ends its
+  // wait, alpha serves its next calls while beta still waits, and beta answers again once the
+  // spinner trapped at its guest deadline (alpha, gone, never hears that answer).
+  void expect_the_callers_deadline_to_end_its_wait() {
+    EXPECT_EQ(call("alpha", "call", "beta call spinner spin"), "timed-out");
+    EXPECT_EQ(call("alpha", "echo", "free again"), "free again");
+    std::string r;
+    for (int i = 0; i < 100 && r != "back"; ++i) {
+      r = call("beta", "echo", "back");
+      if (r != "back") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(r, "back");
+    EXPECT_EQ(call("alpha", "call", "beta echo after"), "after");
+  }
+};
 
 TEST_F(SameWorkerCallTest, ANestedChainOnOneWorkerRunsAndUnwinds) {
   start("workers = 1\n" + probe_actor("alpha") + probe_actor("beta") + probe_actor("gamma"));
@@ -56,16 +72,7 @@ TEST_F(SameWorkerCallTest, TheCallersDeadlineEndsAWaitOnACalleeOfItsWorker) {
   start("workers = 2\ncall_timeout_ms = 300\n" + probe_actor("alpha") +
         probe_actor("spinner", "deadline_ms = 1500\nrestart = { backoff_ms = 10 }") +
         probe_actor("beta"));
-  EXPECT_EQ(call("alpha", "call", "beta call spinner spin"), "timed-out");
-  EXPECT_EQ(call("alpha", "echo", "free again"), "free again");
-  // beta answers once the spinner trapped at its deadline (and alpha, gone, never hears it).
-  std::string r;
-  for (int i = 0; i < 100 && r != "back"; ++i) {
-    r = call("beta", "echo", "back");
-    if (r != "back") std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(r, "back");
-  EXPECT_EQ(call("alpha", "call", "beta echo after"), "after");
+  expect_the_callers_deadline_to_end_its_wait();
 }
 
 // Eight callers on one worker, each running a loop of calls to the same callee at once: every
@@ -123,15 +130,7 @@ TEST_F(SameWorkerCallTest, TheCallersDeadlineEndsAWaitOnAHandedOffCallee) {
   start("workers = 2\ncall_timeout_ms = 300\n" + memory_actor("alpha") +
         probe_actor("spinner", "deadline_ms = 1500\nrestart = { backoff_ms = 10 }") +
         memory_actor("beta"));
-  EXPECT_EQ(call("alpha", "call", "beta call spinner spin"), "timed-out");
-  EXPECT_EQ(call("alpha", "echo", "free again"), "free again");
-  std::string r;
-  for (int i = 0; i < 100 && r != "back"; ++i) {
-    r = call("beta", "echo", "back");
-    if (r != "back") std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(r, "back");
-  EXPECT_EQ(call("alpha", "call", "beta echo after"), "after");
+  expect_the_callers_deadline_to_end_its_wait();
 }
 
 // Eight callers of one worker hand their calls to one callee while the test's thread calls it too
