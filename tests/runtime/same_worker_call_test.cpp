@@ -16,6 +16,36 @@
 namespace actr::test {
 namespace {
 
+bool is_count(const std::string& r) {
+  return !r.empty() && r.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// `call-loop 100 callee count x` on the callers of serials 1..8 at once, sent from the test's
+// thread; replies() waits for all eight answers.
+class CallLoops {
+ public:
+  explicit CallLoops(runtime::Node& node) {
+    for (int i = 1; i <= 8; ++i) {
+      node.call(std::to_string(i), "call-loop", bytes("100 callee count x"),
+                [this](workload::CallResult r) {
+                  std::lock_guard lock(mu_);
+                  replies_.push_back(text(r));
+                  cv_.notify_all();
+                });
+    }
+  }
+  std::vector<std::string> replies() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return replies_.size() == 8; });
+    return replies_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> replies_;
+};
+
 class SameWorkerCallTest : public ProbeNodeTest {
  protected:
   // alpha calls beta, whose call of the spinner never answers in time: alpha's deadline ends its
@@ -82,24 +112,8 @@ TEST_F(SameWorkerCallTest, ManyCallersOnOneCallee) {
     SCOPED_TRACE("workers = " + std::to_string(workers));
     start("workers = " + std::to_string(workers) + "\n" + probe_actor("caller", "instances = 8") +
           probe_actor("callee"));
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<std::string> replies;
-    for (int i = 1; i <= 8; ++i) {
-      node_->call(std::to_string(i), "call-loop", bytes("100 callee count x"),
-                  [&](workload::CallResult r) {
-                    std::lock_guard lock(mu);
-                    replies.push_back(text(r));
-                    cv.notify_all();
-                  });
-    }
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return replies.size() == 8; });
-    }
-    for (const auto& r : replies) {
-      EXPECT_TRUE(!r.empty() && r.find_first_not_of("0123456789") == std::string::npos) << r;
-    }
+    CallLoops loops(*node_);
+    for (const auto& r : loops.replies()) EXPECT_TRUE(is_count(r)) << r;
     EXPECT_EQ(call("callee", "get"), "800");
     TearDown();
   }
@@ -142,29 +156,13 @@ TEST_F(SameWorkerCallTest, HandedOffAndQueuedCallsOfManyCallersAllRunOnceAndAreC
     SCOPED_TRACE("workers = " + std::to_string(workers));
     start("workers = " + std::to_string(workers) + "\n" + memory_actor("caller", "instances = 8") +
           memory_actor("callee"));
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<std::string> replies;
-    for (int i = 1; i <= 8; ++i) {
-      node_->call(std::to_string(i), "call-loop", bytes("100 callee count x"),
-                  [&](workload::CallResult r) {
-                    std::lock_guard lock(mu);
-                    replies.push_back(text(r));
-                    cv.notify_all();
-                  });
-    }
+    CallLoops loops(*node_);
     int outside = 0;
     for (; outside < 50; ++outside) {
       std::string r = call("callee", "count");
-      ASSERT_TRUE(!r.empty() && r.find_first_not_of("0123456789") == std::string::npos) << r;
+      ASSERT_TRUE(is_count(r)) << r;
     }
-    {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return replies.size() == 8; });
-    }
-    for (const auto& r : replies) {
-      EXPECT_TRUE(!r.empty() && r.find_first_not_of("0123456789") == std::string::npos) << r;
-    }
+    for (const auto& r : loops.replies()) EXPECT_TRUE(is_count(r)) << r;
     EXPECT_EQ(call("callee", "get"), std::to_string(800 + outside));
     std::string metrics = node_->metrics_registry().render();
     std::string series = "{actor=\"callee#0\",route=\"count\"} " + std::to_string(800 + outside);
