@@ -325,7 +325,7 @@ bool Actor::hand_off(Message& m) {
   if (&target() != here || !claim()) return false;
   // Held here: the worker-side state is this thread's to read. Not while a call of this actor runs
   // or waits (one at a time), a pump is under way, or a tier-up waits for the gap between calls.
-  if (busy_ || in_pump_ || !proxy_ || pending_component_ || state_.load() != State::Running ||
+  if (busy_ || in_pump_ || !proxy_ || pending_tier_up_ || state_.load() != State::Running ||
       !queues_empty()) {
     return false;  // queued as usual; the pump that takes it lets go of the actor
   }
@@ -440,7 +440,7 @@ void Actor::pump() {
   int budget = 64;  // then yield the worker to other actors
   bool drained = false;
   while (!busy_ && budget-- > 0) {
-    if (pending_component_) try_tier_up();  // between two calls
+    if (pending_tier_up_) try_tier_up();  // between two calls
     take_next(running_);
     if (!running_) {
       drained = true;
@@ -496,7 +496,7 @@ void Actor::resume(bool with_reply) {
   if (!fiber_) {  // the export call finished
     busy_ = false;
     context_.reset();
-    if (pending_component_) try_tier_up();  // between two calls
+    if (pending_tier_up_) try_tier_up();  // between two calls
     pump();
   }
 }

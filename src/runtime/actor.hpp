@@ -199,7 +199,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   Result<void> instantiate();
   // Drops the instance (and its WASI state) as this actor, so that resource destructors find it.
   void discard_instance();
-  // Moves to pending_component_ if one is waiting and no call runs (worker thread).
+  // Moves to the pending tier-up's component if one is waiting and no call runs (worker thread).
   void try_tier_up();
   // Thread-safe (the queues are shared with senders); pump() runs on the worker.
   void enqueue(Item&& item, bool front = false);
@@ -265,19 +265,22 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   // The node's own copy, shared by the actor's instances (fixed while the node lives, as `node_`).
   const ActorConfig& config_;
   uint32_t index_;
+  std::atomic<State> state_{State::Created};  // here: fills the padding after index_
   ActrId id_;
   std::string mailbox_key_;
   Worker& home_;
   std::atomic<Worker*> owner_{nullptr};
   std::shared_ptr<const component::Component> component_;  // worker thread (tier-up swaps it)
-  std::shared_ptr<const component::Component> pending_component_;
-  std::string pending_blocker_;
+  struct TierUp {  // offered by the node, waiting for the gap between two calls
+    std::shared_ptr<const component::Component> component;
+    std::string blocker;  // why the running instance's state cannot move, or empty
+  };
+  std::unique_ptr<TierUp> pending_tier_up_;  // worker thread; out of line: rarely set
   std::atomic<const char*> tier_{"none"};
   std::atomic<uint64_t> tier_ups_{0};
   std::chrono::steady_clock::time_point started_at_{};
   std::shared_ptr<const Acl> acl_;  // null: no rules
 
-  std::atomic<State> state_{State::Created};
   std::atomic<uint64_t> queued_{0};
   std::atomic<bool> pressure_armed_{true};
   std::atomic<uint32_t> restarts_total_{0};
@@ -298,6 +301,8 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::atomic<bool> pump_posted_{false};
   bool busy_ = false;
   bool in_pump_ = false;
+  bool wait_suspended_ = false;  // of the wait below; the flags side by side, not padded each
+  bool stop_requested_ = false;
   boost::context::fiber fiber_;
   boost::context::fiber* sink_ = nullptr;
   // The wait of the running call: its number (0: none) and worker, read by completions on any
@@ -306,7 +311,6 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::atomic<Worker*> wait_worker_{nullptr};
   uint64_t waits_ = 0;  // numbers given so far
   InCall<CallResult> wait_result_;
-  bool wait_suspended_ = false;
   // Held only while a call runs (InCall: an idle actor keeps a pointer each, not the bytes).
   InCall<Item> running_;  // the message or hook whose export call starts next
   InCall<CallContext> context_;
@@ -321,10 +325,10 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   std::unique_ptr<boost::asio::steady_timer> restart_timer_, drain_timer_, revive_timer_;
   std::chrono::milliseconds cooldown_{0};  // the last cool-down of a failed actor
   std::chrono::steady_clock::time_point revived_at_{};
-  bool stop_requested_ = false;
   mutable std::mutex failure_mu_;
-  std::optional<Failure> failure_;  // guarded by failure_mu_ (read by health checks)
-  std::function<void()> on_idle_;   // stop(): runs when the mailbox is drained
+  // Guarded by failure_mu_ (read by health checks); out of line, as most actors never fail.
+  std::unique_ptr<Failure> failure_;
+  std::function<void()> on_idle_;  // stop(): runs when the mailbox is drained
   std::function<void()> stop_done_;
 };
 

@@ -17,20 +17,19 @@ using namespace actr::runtime::actor_detail;
 // Lifecycle
 
 void Actor::offer_component(std::shared_ptr<const component::Component> next, std::string blocker) {
-  post_claimed(
-      [self = shared_from_this(), next = std::move(next), blocker = std::move(blocker)]() mutable {
-        self->pending_component_ = std::move(next);
-        self->pending_blocker_ = std::move(blocker);
-        self->try_tier_up();
-      });
+  post_claimed([self = shared_from_this(), next = std::move(next),
+                blocker = std::move(blocker)]() mutable {
+    self->pending_tier_up_ = std::make_unique<TierUp>(TierUp{std::move(next), std::move(blocker)});
+    self->try_tier_up();
+  });
 }
 
 void Actor::try_tier_up() {
-  if (!pending_component_ || busy_) return;                   // again when the running call ends
+  if (!pending_tier_up_ || busy_) return;                     // again when the running call ends
   if (Worker* here = Worker::current()) here->forget_time();  // instantiating takes a while
-  auto next = std::move(pending_component_);
-  std::string blocker = std::move(pending_blocker_);
-  pending_component_.reset();
+  auto next = std::move(pending_tier_up_->component);
+  std::string blocker = std::move(pending_tier_up_->blocker);
+  pending_tier_up_.reset();
   State s = state_.load();
   if (s == State::Stopping || s == State::Stopped || stop_requested_) return;
   if (!proxy_ || s != State::Running || !blocker.empty()) {
@@ -157,7 +156,7 @@ void Actor::start(std::function<void(Result<void>)> done) {
 void Actor::mark_failed(const std::string& why) {
   {
     std::lock_guard lock(failure_mu_);
-    failure_ = Failure{why, std::nullopt, {}};
+    failure_ = std::make_unique<Failure>(Failure{why, std::nullopt, {}});
   }
   state_.store(State::Failed);
   node_.metrics().failures->with({{"actor", mailbox_key_}})->inc();

@@ -240,7 +240,7 @@ void Actor::fail(const std::string& why, bool permanent) {
   }
   {
     std::lock_guard lock(failure_mu_);  // before the state says Failed: readers find the reason
-    failure_ = std::move(failure);
+    failure_ = std::make_unique<Failure>(std::move(failure));
   }
   auto items = take_all(State::Failed);
   proxy_.reset();
@@ -299,8 +299,8 @@ void Actor::revive() {
 
 std::optional<Actor::Failure> Actor::failure() const {
   std::lock_guard lock(failure_mu_);
-  if (state_.load() != State::Failed) return std::nullopt;
-  return failure_;
+  if (state_.load() != State::Failed || !failure_) return std::nullopt;
+  return *failure_;
 }
 
 void Actor::complete(const Message& m) {

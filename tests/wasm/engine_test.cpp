@@ -294,6 +294,131 @@ TEST_P(EngineTest, HostFunctionsOfOneSharedTypeEachCallTheirOwnBody) {
   EXPECT_EQ(f1->type().params.size(), 1u);
 }
 
+// Host functions made at once (Store::host_funcs) each have their own type and body and outlive
+// the vector they came in.
+TEST_P(EngineTest, HostFunctionsMadeAtOnceEachCallTheirOwnBody) {
+  auto store = engine_->new_store();
+  auto unary = std::make_shared<const FuncType>(FuncType{{ValType::I32}, {ValType::I32}});
+  auto binary =
+      std::make_shared<const FuncType>(FuncType{{ValType::I32, ValType::I32}, {ValType::I32}});
+  std::vector<Store::HostFuncSpec> specs;
+  specs.push_back({unary, [](const Slot* args, Slot* results) -> Result<void> {
+                     results[0] = args[0] + 1;
+                     return {};
+                   }});
+  specs.push_back({binary, [](const Slot* args, Slot* results) -> Result<void> {
+                     results[0] = args[0] * args[1];
+                     return {};
+                   }});
+  std::shared_ptr<Func> inc, mul;
+  {
+    auto funcs = store->host_funcs(specs);
+    ASSERT_EQ(funcs.size(), 2u);
+    inc = funcs[0];
+    mul = funcs[1];
+  }
+  EXPECT_EQ(inc->type(), *unary);
+  EXPECT_EQ(mul->type(), *binary);
+  auto instance = instantiate(*store, R"(
+    (module
+      (import "host" "inc" (func $inc (param i32) (result i32)))
+      (import "host" "mul" (func $mul (param i32 i32) (result i32)))
+      (func (export "run") (param i32) (result i32)
+        (call $mul (call $inc (local.get 0)) (i32.const 10))))
+  )",
+                              {inc, mul});
+  ASSERT_TRUE(instance);
+  inc.reset();  // the instance keeps what it imported
+  auto r = invoke(*as_func(instance->get_export("run")), {4});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0], 50u);
+  r = invoke(*mul, {6, 7});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0], 42u);
+}
+
+// A table only call_indirect reads (not exported, named by no other table instruction) is one
+// template per module in the aot engine (wasm/aot/shared_tables.hpp): each entry must still call
+// its function in the calling instance, imports included, and every trap stays as it was.
+TEST_P(EngineTest, ReadOnlyTableCallsIntoTheCallingInstance) {
+  const char* wat = R"(
+    (module
+      (import "host" "base" (func $base (result i32)))
+      (type $r (func (result i32)))
+      (type $p (func (param i32) (result i32)))
+      (global $g (mut i32) (i32.const 0))
+      (table 6 funcref)
+      (func $own (result i32) (global.get $g))
+      (func $twice (result i32) (i32.mul (global.get $g) (i32.const 2)))
+      (func $takes (param i32) (result i32) (local.get 0))
+      (elem (i32.const 0) $own $base $takes)
+      (elem (i32.const 3) func $twice)
+      (func (export "call") (param i32) (result i32) (call_indirect (type $r) (local.get 0)))
+      (func (export "set") (param i32) (global.set $g (local.get 0)))
+      (func (export "size") (result i32) (table.size 0)))
+  )";
+  int host_calls = 0;
+  // One store per instance, as a component instance has (a trap poisons its store).
+  struct Made {
+    std::unique_ptr<Store> store;
+    std::shared_ptr<Instance> instance;
+  };
+  auto make = [&](Slot g) {
+    Made m{engine_->new_store(), nullptr};
+    auto base = m.store->host_func(FuncType{{}, {ValType::I32}}, [&](const Slot*, Slot* r) {
+      ++host_calls;
+      r[0] = 1000;
+      return Result<void>{};
+    });
+    m.instance = instantiate(*m.store, wat, {base});
+    if (m.instance) {
+      EXPECT_TRUE(invoke(*as_func(m.instance->get_export("set")), {g}).ok());
+    }
+    return m;
+  };
+  auto call = [](const Made& m, Slot index) {
+    return invoke(*as_func(m.instance->get_export("call")), {index});
+  };
+  std::vector<Made> made;
+  for (Slot g : {7u, 11u}) {
+    made.push_back(make(g));
+    ASSERT_TRUE(made.back().instance);
+  }
+  for (size_t i = 0; i < made.size(); ++i) {
+    SCOPED_TRACE(i);
+    const Slot g = i == 0 ? 7 : 11;
+    auto own = call(made[i], 0);
+    ASSERT_TRUE(own.ok()) << own.error().message;
+    EXPECT_EQ((*own)[0], g);
+    auto twice = call(made[i], 3);
+    ASSERT_TRUE(twice.ok()) << twice.error().message;
+    EXPECT_EQ((*twice)[0], 2 * g);
+    auto host = call(made[i], 1);
+    ASSERT_TRUE(host.ok()) << host.error().message;
+    EXPECT_EQ((*host)[0], 1000u);
+    auto size = invoke(*as_func(made[i].instance->get_export("size")));
+    ASSERT_TRUE(size.ok());
+    EXPECT_EQ((*size)[0], 6u);
+  }
+  EXPECT_EQ(host_calls, 2);
+  // A global set in one instance is seen through its own table only.
+  ASSERT_TRUE(invoke(*as_func(made[1].instance->get_export("set")), {5}).ok());
+  EXPECT_EQ((*call(made[0], 0))[0], 7u);
+  EXPECT_EQ((*call(made[1], 0))[0], 5u);
+  made[0] = {};  // the other instance's table outlives it
+  EXPECT_EQ((*call(made[1], 3))[0], 10u);
+  // The traps of call_indirect, each in an instance of its own.
+  const std::pair<Slot, TrapKind> traps[] = {{2, TrapKind::IndirectCallTypeMismatch},
+                                             {4, TrapKind::UninitializedElement},
+                                             {6, TrapKind::TableOutOfBounds}};
+  for (const auto& [index, kind] : traps) {
+    SCOPED_TRACE(index);
+    Made m = make(1);
+    ASSERT_TRUE(m.instance);
+    EXPECT_TRAP(call(m, index), kind);
+  }
+}
+
 TEST_P(EngineTest, HostErrorTrapsTheGuestWithItsMessage) {
   auto store = engine_->new_store();
   int after_host = 0;

@@ -947,6 +947,7 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       << "::bind(::actr::component::Instance& instance) {\n  using namespace ::actr::wit::host;\n  "
       << cls << " p;\n  std::string why;\n";
     std::string members;
+    std::string fast_paths;
     if (any_handles) {
       members += "  ::actr::component::Instance* instance_ = nullptr;\n";
       c << "  p.instance_ = &instance;\n";
@@ -1043,7 +1044,7 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
       std::string name = snake_name(f.name);
       std::string export_name = iface ? instance + "#" + bf->wit_name : bf->wit_name;
       members += "  ::actr::component::ExportedFunc* " + name + "_ = nullptr;\n";
-      members += "  bool " + name + "_raw_ = false;  // the fast path\n";
+      fast_paths += "  bool " + name + "_raw_ : 1 = false;\n";
       h << doc_lines(f.docs, "  ") << "  ::actr::Result<" << s.result << "> " << name << "("
         << s.params_decl << ");\n";
       c << "  p." << name << "_ = instance.func(" << string_literal(export_name) << ");\n";
@@ -1114,6 +1115,10 @@ Result<std::vector<OutputFile>> generate_host(const PackageSet& packages,
           c << "  return actr_out;\n}\n\n";
         }
       }
+    }
+    if (!fast_paths.empty()) {
+      // One bit each, after the pointers: a proxy lives as long as its actor (idle or not).
+      members += "  // Whether each function takes the fast path (call_raw).\n" + fast_paths;
     }
     h << "\n private:\n" << members << "};\n\n}  // namespace " << namespace_decl(ns) << "\n\n";
     c << "}  // namespace " << namespace_decl(ns) << "\n\n";

@@ -163,6 +163,20 @@ class Store {
   std::shared_ptr<Func> host_func(FuncType type, HostFn fn) {
     return host_func(std::make_shared<const FuncType>(std::move(type)), std::move(fn));
   }
+  // Several host functions at once, function i made from specs[i] (moved from). An engine may
+  // keep them in one block that lives while any of them does: an instance of a component lowers
+  // a dozen imports, and an object with a reference count and an allocation of its own each
+  // costs an idle instance ~30 bytes per function more.
+  struct HostFuncSpec {
+    std::shared_ptr<const FuncType> type;
+    HostFn fn;
+  };
+  virtual std::vector<std::shared_ptr<Func>> host_funcs(std::span<HostFuncSpec> specs) {
+    std::vector<std::shared_ptr<Func>> funcs;
+    funcs.reserve(specs.size());
+    for (HostFuncSpec& s : specs) funcs.push_back(host_func(std::move(s.type), std::move(s.fn)));
+    return funcs;
+  }
 };
 
 // aot: what a compile that is not in the cache is doing (it takes seconds to minutes).

@@ -254,9 +254,8 @@ Result<std::shared_ptr<wasm::Func>> lower_func(wasm::Store& store, FuncRef calle
       });
 }
 
-Result<std::shared_ptr<wasm::Func>> lower_host(wasm::Store& store, LoweredHost& call,
-                                               const HostBody& host, const CanonOpts& opts,
-                                               ComponentState* state, const LowerShape& shape) {
+Result<void> fill_lowered_host(LoweredHost& call, const HostBody& host, const CanonOpts& opts,
+                               ComponentState* state, const LowerShape& shape) {
   if (!shape.plan) return make_error("lowering a host function without a plan");
   call.host = &host;
   call.plan = shape.plan.get();
@@ -266,32 +265,32 @@ Result<std::shared_ptr<wasm::Func>> lower_host(wasm::Store& store, LoweredHost& 
   call.encoding = opts.encoding;
   call.raw = host.raw && opts.encoding == ast::StringEncoding::Utf8 && !shape.handles;
   if (call.raw) call.cells = cells_of(call.memory);
+  return {};
+}
+
+wasm::HostFn lowered_host_body(const LoweredHost* call) {
   // One pointer: std::function holds it without an allocation.
-  if (call.raw) {
-    return store.host_func(
-        shape.core_type, [c = &call](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-          if (!c->state->may_leave) {
-            return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
-          }
-          canonical::GuestMemory guest(c->memory, c->realloc, &c->state->may_leave, c->cells);
-          if (auto r = c->host->raw(guest, args, results); !r) {
-            Error e = r.take_error();
-            wasm::as_guest_trap(e);
-            return e;
-          }
-          return {};
-        });
-  }
-  return store.host_func(
-      shape.core_type, [c = &call](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
-        canonical::Options options;
-        options.encoding = c->encoding;
-        options.memory = c->memory;
-        options.realloc = c->realloc;
-        options.handles = c->state->handles.get();
-        options.may_leave = &c->state->may_leave;
-        return canonical::call_import(*c->plan, options, args, results, c->host->fn);
-      });
+  return [c = call](const wasm::Slot* args, wasm::Slot* results) -> Result<void> {
+    if (c->raw) {
+      if (!c->state->may_leave) {
+        return wasm::make_trap(wasm::TrapKind::Other, "cannot leave component instance");
+      }
+      canonical::GuestMemory guest(c->memory, c->realloc, &c->state->may_leave, c->cells);
+      if (auto r = c->host->raw(guest, args, results); !r) {
+        Error e = r.take_error();
+        wasm::as_guest_trap(e);
+        return e;
+      }
+      return {};
+    }
+    canonical::Options options;
+    options.encoding = c->encoding;
+    options.memory = c->memory;
+    options.realloc = c->realloc;
+    options.handles = c->state->handles.get();
+    options.may_leave = &c->state->may_leave;
+    return canonical::call_import(*c->plan, options, args, results, c->host->fn);
+  };
 }
 
 std::shared_ptr<wasm::Func> resource_builtin(wasm::Store& store, ResourceBuiltin which,

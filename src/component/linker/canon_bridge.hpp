@@ -58,10 +58,12 @@ struct LoweredHost {
   ast::StringEncoding encoding = ast::StringEncoding::Utf8;
   bool raw = false;  // the bindings' fast path (HostBody::raw)
 };
-// Fills `call` from `host`, `opts` and `shape` and makes its core function.
-Result<std::shared_ptr<wasm::Func>> lower_host(wasm::Store& store, LoweredHost& call,
-                                               const HostBody& host, const CanonOpts& opts,
-                                               ComponentState* state, const LowerShape& shape);
+// The body of the core function of `call`: it reads `call` when it runs, so the function can be
+// made (wasm::Store::host_funcs, all of an instance's at once) before `call` is filled.
+wasm::HostFn lowered_host_body(const LoweredHost* call);
+// Fills `call` from `host`, `opts` and `shape`.
+Result<void> fill_lowered_host(LoweredHost& call, const HostBody& host, const CanonOpts& opts,
+                               ComponentState* state, const LowerShape& shape);
 
 enum class ResourceBuiltin { New, Drop, Rep };
 // `canon resource.new|drop|rep` for resource type `type` in instance `state`.

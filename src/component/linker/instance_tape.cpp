@@ -25,6 +25,17 @@ class Replay {
     frames_ = &tree.kept;
     if (tape_.lowered_hosts != 0) {
       out.lowered_hosts = std::make_unique<LoweredHost[]>(tape_.lowered_hosts);
+      // Their core functions all at once (the store may keep them in one block); each reads its
+      // entry, filled when the replay reaches its Lower op, only when called.
+      std::vector<wasm::Store::HostFuncSpec> specs;
+      specs.reserve(tape_.lowered_hosts);
+      for (const TapeOp& op : tape_.ops) {
+        if (!lowers_host(op)) continue;
+        if (specs.size() == tape_.lowered_hosts) return make_error("tape: too many host lowerings");
+        specs.push_back({op.lower.core_type, lowered_host_body(&out.lowered_hosts[specs.size()])});
+      }
+      if (specs.size() != tape_.lowered_hosts) return make_error("tape: too few host lowerings");
+      host_funcs_ = store_.host_funcs(specs);
     }
     lowered_hosts_ = &out.lowered_hosts;
     slots_.resize(tape_.export_slots);
@@ -71,12 +82,11 @@ class Replay {
         f.core_instances.emplace_back();
         return {};
       case K::Lower: {
-        if (op.host_callee && op.host_callee->host && op.lower.plan) {
+        if (lowers_host(op)) {
           ACTR_TRY(CanonOpts opts, options(op.options));
-          LoweredHost& call = (*lowered_hosts_)[next_host_++];
-          ACTR_TRY(auto core,
-                   lower_host(store_, call, *op.host_callee->host, opts, state, op.lower));
-          lowered_.push_back(std::move(core));
+          LoweredHost& call = (*lowered_hosts_)[next_host_];
+          ACTR_TRY_VOID(fill_lowered_host(call, *op.host_callee->host, opts, state, op.lower));
+          lowered_.push_back(std::move(host_funcs_[next_host_++]));
           return {};
         }
         FuncRef callee = op.host_callee ? op.host_callee : lifted_[op.lifted_callee];
@@ -176,6 +186,7 @@ class Replay {
   // are owned by their frames.
   std::vector<wasm::Instance*> core_;
   std::unique_ptr<LoweredHost[]>* lowered_hosts_ = nullptr;
+  std::vector<std::shared_ptr<wasm::Func>> host_funcs_;  // of the lowered hosts, in their order
   uint32_t next_host_ = 0;
   std::vector<std::optional<wasm::Extern>> slots_;  // the core exports taken so far
   std::vector<std::shared_ptr<wasm::Func>> lowered_, builtins_;

@@ -68,6 +68,11 @@ struct TapeOp {
   bool raw = false;  // Lift: what supports_raw() answers for it (the same for every instance)
 };
 
+// A Lower op the replay makes from a LoweredHost entry (fill_lowered_host), not with lower_func.
+inline bool lowers_host(const TapeOp& op) {
+  return op.kind == TapeOp::Kind::Lower && op.host_callee && op.host_callee->host && op.lower.plan;
+}
+
 // An exported function: a host function re-exported (shared), or one this instance lifts.
 struct TapeExport {
   FuncRef shared;

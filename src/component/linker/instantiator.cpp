@@ -563,8 +563,8 @@ class Instantiator {
           } else {
             rec_->ok = false;
           }
-          // Replayed with lower_host (instance_tape.cpp), each with an entry of one block.
-          if (op.host_callee && op.host_callee->host && op.lower.plan) ++rec_->tape->lowered_hosts;
+          // Replayed from an entry of one block each (instance_tape.cpp).
+          if (lowers_host(op)) ++rec_->tape->lowered_hosts;
         }
         ACTR_TRY(auto core, lower_func(store_, std::move(callee), std::move(opts), f.state.get()));
         if (rec_) {

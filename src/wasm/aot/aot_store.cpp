@@ -320,6 +320,21 @@ std::shared_ptr<Func> AotStore::host_func(std::shared_ptr<const FuncType> type, 
   return std::make_shared<HostFunc>(&context_, std::move(type), std::move(fn));
 }
 
+std::vector<std::shared_ptr<Func>> AotStore::host_funcs(std::span<HostFuncSpec> specs) {
+  struct Block {
+    std::vector<HostFunc> funcs;  // never reallocated: import slots point into the functions
+  };
+  auto block = std::make_shared<Block>();
+  block->funcs.reserve(specs.size());
+  for (HostFuncSpec& s : specs) {
+    block->funcs.emplace_back(&context_, std::move(s.type), std::move(s.fn));
+  }
+  std::vector<std::shared_ptr<Func>> funcs;
+  funcs.reserve(specs.size());
+  for (HostFunc& f : block->funcs) funcs.emplace_back(block, &f);
+  return funcs;
+}
+
 }  // namespace actr::wasm::aot
 
 namespace actr::wasm {

@@ -68,6 +68,8 @@ class AotStore final : public Store {
                                                 std::span<const Extern> imports) override;
   using Store::host_func;
   std::shared_ptr<Func> host_func(std::shared_ptr<const FuncType> type, HostFn fn) override;
+  // One block of HostFuncs; each function shares the block's ownership.
+  std::vector<std::shared_ptr<Func>> host_funcs(std::span<HostFuncSpec> specs) override;
 
  private:
   Result<void> check_import(const ImportType& expected, const Extern& actual) const;

@@ -15,6 +15,7 @@
 #include "wabt/stream.h"
 #include "wabt/validator.h"
 #include "wasm/aot/exception_repairs.hpp"
+#include "wasm/aot/shared_tables.hpp"
 
 namespace actr::wasm::aot {
 namespace {
@@ -128,6 +129,8 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   wabt::Module module;
   ACTR_TRY_VOID(read_and_validate(bytes, module));
   ACTR_TRY_VOID(check_translatable(module));
+  // Before the exports below are added: they are the engine's, not the module's.
+  const std::vector<bool> shared_tables = shareable_tables(module);
   // Every table, memory and global the module defines gets an export of its own, so that wasm2c
   // writes an accessor for it (the glue's `defined` list, for moving state between engines).
   struct Kind {
@@ -167,6 +170,7 @@ Result<CTranslation> translate_to_c(std::span<const uint8_t> bytes, const std::s
   ACTR_TRY_VOID(make_try_locals_volatile(out.source));
   ACTR_TRY_VOID(repair_tag_payloads(out.source));
   ACTR_TRY_VOID(skip_data_in_images(out.source));
+  ACTR_TRY_VOID(share_tables(shared_tables, module.num_table_imports, out.source));
   return out;
 }
 
