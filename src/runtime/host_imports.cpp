@@ -203,7 +203,7 @@ class HostImports final : public workload::host::Host {
     m.chain.assign(ctx.chain.begin(), ctx.chain.end());
     m.chain.push_back(actor.id().serial_number);
     return actor.suspend([&](Actor::Resumer resume) {
-      actor.node().send_call(endpoint, std::move(m), actor.worker(), resume);
+      actor.node().send_call(endpoint, std::move(m), &actor.worker(), resume);
     });
   }
 };

@@ -207,6 +207,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, NodeOptions option
     node->deadlines_.push_back(
         std::make_unique<CallDeadlines>(node->workers_->at(i).io(), node->config_.call_timeout));
   }
+  node->outside_deadlines_ = std::make_unique<OutsideCallDeadlines>(node->config_.call_timeout);
   auto metrics = metrics::NodeMetrics::create(node->registry_);
   if (!metrics) return make_error("metrics: " + metrics.error().message);
   node->metrics_ = *metrics;
@@ -426,27 +427,47 @@ Result<void> Node::start() {
   if (config_.engine == EngineMode::Tiered)
     tier_thread_ = std::thread([this] { compile_in_background(); });
   if (store_) replay_watcher_ = std::thread([this] { watch_replays(); });
-  if (workers_->size() > 1) balancer_ = std::thread([this] { balance(); });
+  balancer_ = std::thread([this] { balance(); });
   return {};
 }
 
 void Node::balance() {
   // Every millisecond while guest code runs somewhere; an idle node backs off to every 5 ms (a
-  // call posted behind a worker that starts computing then moves within 5 + 2 ms).
+  // call posted behind a worker that starts computing then moves within 5 + 2 ms). With one
+  // worker there is nothing to balance: every check period, for the call timeouts alone.
   constexpr auto kBusyTick = std::chrono::milliseconds(1), kIdleTick = std::chrono::milliseconds(5);
-  auto tick = kBusyTick;
+  const bool balancing = workers_->size() > 1;
+  const auto period = deadlines_.front()->period();  // every worker's: the same timeout
+  // A held worker's queue is visited at most once a period: a visit costs a system call that
+  // interrupts every running thread of the process (BiasedLock).
+  std::vector<std::chrono::steady_clock::time_point> next_visit(workers_->size());
+  auto tick = balancing ? kBusyTick : period;
   std::unique_lock lock(balancer_mu_);
   while (!balancer_cv_.wait_for(lock, tick, [&] { return balancer_stop_; })) {
     auto now = std::chrono::steady_clock::now();
+    outside_deadlines_->check(now);
     bool running = false, held = false;
     for (size_t i = 0; i < workers_->size(); ++i) {
-      running |= workers_->at(i).guest_running();
-      held |= workers_->at(i).held_for(now) > Actor::kPatience;
+      Worker& w = workers_->at(i);
+      running |= w.guest_running();
+      auto held_for = w.held_for(now);
+      held |= held_for > Actor::kPatience;
+      // The worker's own timer checks every period while the worker is free; held for longer,
+      // it missed a check.
+      if (held_for > period && now >= next_visit[i] && deadlines_[i]->settle_overdue(now))
+        next_visit[i] = now + period;
     }
-    tick = running ? kBusyTick : std::min(tick * 2, kIdleTick);
-    if (!held) continue;
+    if (!balancing) continue;
+    tick = std::min<std::chrono::milliseconds>(
+        running ? kBusyTick : std::min<std::chrono::milliseconds>(tick * 2, kIdleTick), period);
+    if (!held || stopped_.load()) continue;  // stopping: the actors drain where they are
     for (auto& actor : actors_) actor->rescue();
   }
+}
+
+Worker* Node::this_worker() {
+  Worker* w = Worker::current();
+  return w && w->index() < workers_->size() && &workers_->at(w->index()) == w ? w : nullptr;
 }
 
 void Node::stop() {
@@ -462,14 +483,6 @@ void Node::stop() {
     tier_cv_.notify_all();
     engine_->cancel_compiles();  // a compile in progress ends now
     tier_thread_.join();
-  }
-  if (balancer_.joinable()) {
-    {
-      std::lock_guard lock(balancer_mu_);
-      balancer_stop_ = true;
-    }
-    balancer_cv_.notify_all();
-    balancer_.join();
   }
   if (replay_watcher_.joinable()) {
     {
@@ -493,6 +506,16 @@ void Node::stop() {
     cv.wait(lock, [&] { return waiting == 0; });
   }
   if (network_) network_->stop();
+  // Call timeouts are kept while the actors drain (a call running then still times out).
+  if (balancer_.joinable()) {
+    {
+      std::lock_guard lock(balancer_mu_);
+      balancer_stop_ = true;
+    }
+    balancer_cv_.notify_all();
+    balancer_.join();
+  }
+  outside_deadlines_->clear();
   for (size_t i = 0; i < deadlines_.size(); ++i) {
     boost::asio::post(workers_->at(i).io(), [d = deadlines_[i].get()] { d->cancel(); });
   }
@@ -656,17 +679,16 @@ void Node::recycle_request_id(std::string&& id) {
     tls_spare_ids.push_back(std::move(id));
 }
 
-void Node::send_call(Endpoint& endpoint, Message&& message, Worker& timer_worker,
+void Node::send_call(Endpoint& endpoint, Message&& message, Worker* caller_worker,
                      std::function<void(CallResult)> done) {
   auto slot = std::allocate_shared<ReplySlot>(SlotAllocator<ReplySlot>{}, std::move(done));
-  CallDeadlines* deadlines = deadlines_[timer_worker.index()].get();
-  if (timer_worker.in_this_thread()) {
-    auto now = deadlines->add(slot);
+  if (caller_worker && caller_worker->in_this_thread()) {
+    auto now = deadlines_[caller_worker->index()]->add(slot);
     // A caller's import (the usual case): the callee, if it runs here, starts next and takes this
     // time as its start instead of reading the clock again.
-    if (Actor::current()) timer_worker.note_time(now);
+    if (Actor::current()) caller_worker->note_time(now);
   } else {
-    boost::asio::post(timer_worker.io(), [deadlines, slot] { deadlines->add(slot); });
+    outside_deadlines_->add(slot);
   }
   message.reply = std::move(slot);
   endpoint.deliver_call(std::move(message));
@@ -701,7 +723,7 @@ void Node::call(std::string_view target, std::string route_key, Bytes payload,
   m.request_id = next_request_id();
   m.route_key = std::move(route_key);
   m.payload = std::move(payload);
-  send_call(*endpoint, std::move(m), workers_->at(next_worker_.fetch_add(1)), std::move(done));
+  send_call(*endpoint, std::move(m), this_worker(), std::move(done));
 }
 
 CallResult Node::call_sync(std::string_view target, std::string route_key, Bytes payload) {

@@ -24,6 +24,7 @@
 #include "runtime/metrics/node_metrics.hpp"
 #include "runtime/metrics/registry.hpp"
 #include "runtime/network.hpp"
+#include "runtime/outside_call_deadlines.hpp"
 #include "runtime/shell.hpp"
 #include "runtime/stream_registry.hpp"
 #include "runtime/worker_pool.hpp"
@@ -106,17 +107,23 @@ class Node final : public LocalActors {
   static void recycle_request_id(std::string&& id);
   std::shared_ptr<Endpoint> shell_endpoint() { return shell_; }
   // Sends `message` (a call) to `endpoint`; `done` gets its outcome exactly once: the refusal,
-  // the reply, or timed-out after the node's call timeout (timer on `timer_worker`).
-  // `endpoint` is only used during the call of send_call.
-  void send_call(Endpoint& endpoint, Message&& message, Worker& timer_worker,
+  // the reply, or timed-out after the node's call timeout. `caller_worker`: the worker of the
+  // calling thread, whose deadline queue keeps the call; null for a caller on no worker of this
+  // node (the queue of outside callers). `endpoint` is only used during the call of send_call.
+  void send_call(Endpoint& endpoint, Message&& message, Worker* caller_worker,
                  std::function<void(CallResult)> done);
   WorkerPool& workers() { return *workers_; }
 
  private:
-  // Fairness: while guest code holds a worker for longer than Actor::kPatience, the calls of the
-  // other actors posted there run on another worker (Actor::rescue). With two workers or more;
-  // every millisecond while guest code runs, up to every 5 ms while none does.
+  // The balancer thread. Fairness: while guest code holds a worker for longer than
+  // Actor::kPatience, the calls of the other actors posted there run on another worker
+  // (Actor::rescue); with two workers or more, every millisecond while guest code runs, up to
+  // every 5 ms while none does. Call timeouts: those of outside callers, and those of a worker
+  // that guest code holds for longer than its check period (its timer cannot run); at least
+  // every check period. Until the actors stopped (fairness until stop() begins).
   void balance();
+  // This thread's worker, if it is one of this node's; else null.
+  Worker* this_worker();
   explicit Node(NodeConfig config, NodeOptions options);
   Result<void> open_store();
   // The actors' ids: from the signaling server with [network], else 1, 2, ... in config order.
@@ -147,6 +154,7 @@ class Node final : public LocalActors {
   std::unique_ptr<component::Linker> linker_;
   std::unique_ptr<WorkerPool> workers_;
   std::vector<std::unique_ptr<CallDeadlines>> deadlines_;  // by worker index
+  std::unique_ptr<OutsideCallDeadlines> outside_deadlines_;
   std::unique_ptr<MailboxStore> store_;
   metrics::Registry registry_;
   metrics::NodeMetrics metrics_;
@@ -165,7 +173,6 @@ class Node final : public LocalActors {
   std::atomic<uint64_t> request_counter_{0};
   uint64_t instance_;  // this Node object among the process's: whose block a thread's ids are
   std::atomic<bool> started_{false}, stopped_{false};
-  std::atomic<size_t> next_worker_{0};
   std::thread balancer_;
   std::thread replay_watcher_;
   std::mutex watcher_mu_;

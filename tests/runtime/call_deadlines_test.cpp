@@ -6,9 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
+
+#include "runtime/outside_call_deadlines.hpp"
 
 namespace actr::test {
 namespace {
@@ -61,6 +65,108 @@ TEST(RuntimeCallDeadlines, AnsweredCallsLeaveWhenTheNextIsAdded) {
   EXPECT_EQ(first.use_count(), 1);
   second->settle(runtime::CallResult::Ok());
   deadlines.cancel();
+}
+
+// Guest code holding the worker keeps its timer from running: another thread settles the calls
+// whose deadline passed, and only those; the worker lets go of them at its next call.
+TEST(RuntimeCallDeadlines, AnotherThreadSettlesTheOverdueCallsOfAHeldWorker) {
+  constexpr auto kTimeout = std::chrono::seconds(30);
+  boost::asio::io_context io;  // never run here: the worker's timer does not fire
+  runtime::CallDeadlines deadlines(io, kTimeout);
+  int answers = 0;
+  std::thread::id answered_on;
+  std::string answer;
+  auto slot = std::make_shared<runtime::ReplySlot>([&](runtime::CallResult r) {
+    ++answers;
+    answered_on = std::this_thread::get_id();
+    answer = r.is_err() ? std::string(workload::case_name(r.error())) : "ok";
+  });
+  auto made = deadlines.add(slot);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a deadline strictly after
+  auto later = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+  deadlines.add(later);
+  std::thread::id balancer;
+  std::thread([&] {
+    balancer = std::this_thread::get_id();
+    EXPECT_TRUE(deadlines.settle_overdue(made + kTimeout - std::chrono::milliseconds(1)));
+    EXPECT_EQ(answers, 0);  // not yet due
+    // Due for the first (the second was added after it, so its deadline is not before).
+    EXPECT_TRUE(deadlines.settle_overdue(made + kTimeout));
+  }).join();
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(answer, "timed-out");
+  EXPECT_EQ(answered_on, balancer);
+  EXPECT_FALSE(later->settled());
+  EXPECT_FALSE(slot->settle(runtime::CallResult::Ok()));  // a late reply finds it settled
+  EXPECT_EQ(deadlines.pending(), 2u);
+  later->settle(runtime::CallResult::Ok());
+  deadlines.add(std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {}));
+  EXPECT_EQ(deadlines.pending(), 1u);  // both settled ones left at the next call
+  deadlines.cancel();
+}
+
+// The worker adds calls, answers some and checks while another thread settles the overdue ones
+// again and again: every call is answered exactly once, none is lost (run under the sanitizers).
+TEST(RuntimeCallDeadlines, AWorkerAndAnotherThreadSettleEachCallOnce) {
+  constexpr int kCalls = 20000;
+  boost::asio::io_context io;
+  runtime::CallDeadlines deadlines(io, std::chrono::milliseconds(0));  // due at once
+  std::vector<std::atomic<int>> answers(kCalls);
+  std::atomic<bool> done{false};
+  std::atomic<long> visits{0};
+  std::thread balancer([&] {
+    while (!done.load()) {
+      if (deadlines.settle_overdue(std::chrono::steady_clock::now())) ++visits;
+    }
+  });
+  for (int i = 0; i < kCalls; ++i) {
+    auto slot = std::make_shared<runtime::ReplySlot>(
+        [&answers, i](runtime::CallResult) { answers[i].fetch_add(1); });
+    deadlines.add(slot);
+    if (i % 3 == 0) slot->settle(runtime::CallResult::Ok());  // a reply came first
+    if (i % 64 == 0) {  // the worker's own check (poll stops the context when it runs dry)
+      io.restart();
+      io.poll();
+    }
+  }
+  done = true;
+  balancer.join();
+  io.restart();
+  io.run();  // the worker's timer settles what the other thread did not
+  for (int i = 0; i < kCalls; ++i) ASSERT_EQ(answers[i].load(), 1) << "call " << i;
+  EXPECT_EQ(deadlines.pending(), 0u);
+  std::printf("visits that got in: %ld\n", visits.load());
+}
+
+// Callers on no worker: their timeouts are kept apart and checked by the balancer thread.
+TEST(RuntimeOutsideCallDeadlines, SettlesOverdueCallsAndLetsGoOfAnsweredOnes) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kTimeout = std::chrono::milliseconds(100);
+  runtime::OutsideCallDeadlines deadlines(kTimeout);
+  auto made = Clock::now();
+  std::string answer;
+  auto slot = std::make_shared<runtime::ReplySlot>([&](runtime::CallResult r) {
+    answer = r.is_err() ? std::string(workload::case_name(r.error())) : "ok";
+  });
+  deadlines.add(slot);
+  auto answered = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+  deadlines.add(answered);
+  deadlines.check(made);  // nothing due: the deadline counts from the add, after `made`
+  EXPECT_FALSE(slot->settled());
+  EXPECT_EQ(deadlines.pending(), 2u);
+  answered->settle(runtime::CallResult::Ok());
+  deadlines.check(Clock::now() + kTimeout);
+  EXPECT_EQ(answer, "timed-out");
+  EXPECT_EQ(deadlines.pending(), 0u);
+  EXPECT_EQ(slot.use_count(), 1);
+  // Answered calls at the front leave when the next is added.
+  auto third = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+  deadlines.add(third);
+  third->settle(runtime::CallResult::Ok());
+  deadlines.add(std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {}));
+  EXPECT_EQ(deadlines.pending(), 1u);
+  deadlines.clear();
+  EXPECT_EQ(deadlines.pending(), 0u);
 }
 
 }  // namespace

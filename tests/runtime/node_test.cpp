@@ -190,6 +190,40 @@ TEST_F(NodeTest, OneActorComputingDoesNotStallTheOthersOfItsWorker) {
   EXPECT_EQ(call("gamma", "call", "beta echo after"), "after");
 }
 
+// A call's timeout does not wait for the worker that keeps it. With one worker, the caller from
+// outside (this thread) hears timed-out while alpha still computes on that worker, not when
+// alpha's deadline ends the computation (which would answer `internal`, after 3 s).
+TEST_F(NodeTest, AnOutsideCallerTimesOutWhileItsCalleeStillHoldsTheWorker) {
+  start("workers = 1\ncall_timeout_ms = 100\n" +
+        probe_actor("alpha", "deadline_ms = 3000\nrestart = { backoff_ms = 10 }"));
+  auto& worker = node_->workers().at(0);
+  EXPECT_EQ(call("alpha", "spin"), "timed-out");
+  EXPECT_GT(worker.held_for(std::chrono::steady_clock::now()).count(), 0)
+      << "the answer came after alpha stopped computing";
+}
+
+// An actor caller whose callee computes on the caller's own worker: the caller's reply slot is
+// settled with timed-out once the timeout passes, and the caller's fiber resumes with it when the
+// worker is free again (here at beta's deadline), so alpha answers timed-out rather than the
+// `internal` of beta's trap.
+TEST_F(NodeTest, ACallerOnTheHeldWorkerHearsTimedOutNotTheTrapAfterIt) {
+  start("workers = 1\ncall_timeout_ms = 100\n" + probe_actor("alpha") +
+        probe_actor("beta", "deadline_ms = 1500\nrestart = { backoff_ms = 10 }"));
+  EXPECT_EQ(call("alpha", "call", "beta spin"), "timed-out");  // this thread's own call
+  auto alpha_errors = [](const std::string& error) {
+    return "actr_dispatch_errors_total{actor=\"alpha#0\",error=\"" + error + "\",route=\"call\"} 1";
+  };
+  std::string metrics;
+  for (int i = 0; i < 400; ++i) {  // alpha's dispatch ends once beta's deadline frees the worker
+    metrics = node_->metrics_registry().render();
+    if (metrics.find("actr_dispatch_errors_total{actor=\"alpha#0\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_NE(metrics.find(alpha_errors("timed-out")), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find(alpha_errors("internal")), std::string::npos) << metrics;
+  EXPECT_EQ(call("alpha", "echo", "after"), "after");
+}
+
 // A message that ran into its deadline is not retried (it would loop again): it goes to the
 // dead-letter queue at once, and the actors sharing its worker wait one deadline, not three.
 TEST_F(NodeTest, AMessageThatHitItsDeadlineIsDeadLetteredNotRetried) {
