@@ -589,12 +589,12 @@ void Actor::process(Item& item) {
 }
 
 void Actor::process_dispatch(Message& m) {
-  // The message lends its fields to the context and the envelope for the export call (a failure
-  // below dead-letters the whole message, so they go back afterwards).
+  // The message lends its fields to the envelope for the export call (a failure below
+  // dead-letters the whole message, so they go back afterwards); the context borrows the rest
+  // where it is (the message stays in the running slot until the call ends).
   workload::types::RpcEnvelope envelope{std::move(m.request_id), std::move(m.route_key),
                                         std::move(m.payload)};
-  context_.emplace(
-      CallContext{&id_, std::move(m.caller), envelope.request_id, std::move(m.chain), m.lane});
+  context_.emplace(CallContext{&id_, &m.caller, envelope.request_id, &m.chain, m.lane});
   // The export call's fiber started just now (run_fiber): resume() read the clock for it.
   Worker* here = Worker::current();
   auto started =
@@ -603,8 +603,6 @@ void Actor::process_dispatch(Message& m) {
   m.request_id = std::move(envelope.request_id);
   m.route_key = std::move(envelope.route_key);
   m.payload = std::move(envelope.payload);
-  m.caller = std::move(context_->caller);
-  m.chain = std::move(context_->chain);
   context_.reset();
   auto ended = std::chrono::steady_clock::now();
   auto elapsed = ended - started;
@@ -710,7 +708,7 @@ void Actor::process_stream(Message& m) {
 bool Actor::deliver_chunk(Message& m) {
   const DataStream& c = *m.chunk;
   std::string request_id = "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence);
-  context_ = CallContext{&id_, m.caller, request_id, m.chain, m.lane};
+  context_ = CallContext{&id_, &m.caller, request_id, &m.chain, m.lane};
   auto r = proxy_->on_data_stream(c, m.caller.value_or(ActrId{}));
   context_.reset();
   if (!r) {
@@ -728,7 +726,8 @@ bool Actor::deliver_chunk(Message& m) {
 }
 
 void Actor::run_hook(const std::string& request_id, const HookFn& hook) {
-  context_ = CallContext{&id_, std::nullopt, request_id, {}, Lane::Signal};
+  context_ =
+      CallContext{&id_, &CallContext::kNoCaller, request_id, &CallContext::kNoChain, Lane::Signal};
   auto r = hook(*proxy_);
   context_.reset();
   // A trap of on-error is not reported to on-error again (it would trap again, for ever).

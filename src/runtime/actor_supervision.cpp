@@ -62,7 +62,8 @@ const char* trap_label(wasm::TrapKind kind) {
 
 Result<void> Actor::lifecycle(const char* request_id,
                               Result<wit::Result<void, ActrError>> (Proxy::*fn)()) {
-  context_ = CallContext{&id_, std::nullopt, request_id, {}, Lane::Signal};
+  context_ =
+      CallContext{&id_, &CallContext::kNoCaller, request_id, &CallContext::kNoChain, Lane::Signal};
   auto r = ((*proxy_).*fn)();
   context_.reset();
   std::string hook = std::string(request_id).substr(std::string(request_id).find(':') + 1);

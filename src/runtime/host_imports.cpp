@@ -180,7 +180,7 @@ class HostImports final : public workload::host::Host {
   }
   ::actr::Result<std::optional<ActrId>> get_caller_id() override {
     ACTR_TRY(auto who, caller_of("get-caller-id"));
-    return who.second->caller;
+    return *who.second->caller;
   }
   ::actr::Result<std::string> get_request_id() override {
     ACTR_TRY(auto who, caller_of("get-request-id"));
@@ -198,9 +198,9 @@ class HostImports final : public workload::host::Host {
     m.route_key = std::move(route_key);
     m.payload = std::move(payload);
     m.caller = actor.id();
-    m.text_checked = true;                  // lifted strings, the node's own id and type
-    m.chain.reserve(ctx.chain.size() + 1);  // one allocation, not a copy and then a regrowth
-    m.chain.assign(ctx.chain.begin(), ctx.chain.end());
+    m.text_checked = true;                   // lifted strings, the node's own id and type
+    m.chain.reserve(ctx.chain->size() + 1);  // one allocation, not a copy and then a regrowth
+    m.chain.assign(ctx.chain->begin(), ctx.chain->end());
     m.chain.push_back(actor.id().serial_number);
     return actor.suspend([&](Actor::Resumer resume) {
       actor.node().send_call(endpoint, std::move(m), &actor.worker(), resume);

@@ -383,6 +383,27 @@ TEST_P(EchoRoundTrip, AValueTheHostCannotLowerIsAHostErrorNotATrap) {
   EXPECT_EQ(*s, "fine");
 }
 
+TEST_P(EchoRoundTrip, LoweringsThatOverflowTheGuestsBlockAreaComeBackUnchanged) {
+  // The guest's cabi_realloc hands blocks out of a 1 KiB area until it is full, then from the
+  // heap, and starts the area over once lifting gave every block back: a string that fills the
+  // area exactly, one a byte bigger, and one lowering that takes both kinds (300 strings of 24
+  // bytes, then their 2400-byte list), alternating with small values that fit the area whole.
+  kinds::Everything many;
+  for (int i = 0; i < 300; ++i)
+    many.strings.push_back("string number " + std::to_string(1000000000 + i));
+  many.nested = {{"a"}, many.strings, {}};
+  for (int round = 0; round < 3; ++round) {
+    expect_echo(&EchoProxy::echo_string, std::string(1024, 'a'));
+    expect_echo(&EchoProxy::echo_string, std::string(1025, 'b'));
+    expect_echo(&EchoProxy::echo_everything, many);
+    expect_echo(&EchoProxy::echo_string, std::string("small"));
+    expect_echo(&EchoProxy::echo_option, std::optional<std::string>(std::string(1000, 'c')));
+    auto sum = echo_->sum_many(1, 2, 3, 4, 5, 6, 7, 8, 0.5f, 0.25, 1, 1, 1, 1, 1, 1, 1);
+    ASSERT_TRUE(sum.ok()) << sum.error().message;
+    EXPECT_DOUBLE_EQ(*sum, 36 + 0.5 + 0.25 + 7);
+  }
+}
+
 TEST_P(EchoRoundTrip, ManyCallsDoNotLeakGuestMemory) {
   // Each call moves 16 KiB through guest memory four times (lift, copy, lower, post-return);
   // a leak would exhaust the 8 MiB limit long before the last call.

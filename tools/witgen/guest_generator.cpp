@@ -457,7 +457,7 @@ Result<std::string> emit_export(const BindingPlan& plan, const BoundFunction& bf
         c << "  auto a" << i << " = Abi<" << s.params[i].abi << ">::load(params + P::offset(" << i
           << "));\n";
       }
-      c << "  std::free(params);\n";
+      c << "  host_blocks.give_back(params);\n";
     } else {
       c << "  static_assert(P::flat == " << flat_params << ");\n";
       c << "  const uint64_t slots[" << flat_params << "] = {";
@@ -586,13 +586,12 @@ Result<std::vector<OutputFile>> generate_guest(const PackageSet& packages,
   for (const TypeDef* d : plan.world_types()) ACTR_TRY_VOID(emit_abi(plan, *d, c));
   c << "}  // namespace actr::wit::abi\n\n";
 
-  // The allocator the host lowers strings, lists and parameter blocks through. A zero-size
-  // request still gets a real block, since lifting frees every block it is handed.
+  // The allocator the host lowers strings, lists and parameter blocks through: the binding
+  // runtime's HostBlocks, which lifting gives every block back to.
   c << "extern \"C\" __attribute__((export_name(\"cabi_realloc\"))) void* cabi_realloc(\n"
        "    void* old_ptr, size_t old_size, size_t align, size_t new_size) {\n"
-       "  (void)old_size;\n  (void)align;  // malloc aligns to at least 8, the ABI's maximum\n"
-       "  void* block = std::realloc(old_ptr, new_size == 0 ? 1 : new_size);\n"
-       "  if (!block) __builtin_trap();\n  return block;\n}\n\n";
+       "  (void)align;  // blocks are aligned to 8, the ABI's maximum\n"
+       "  return ::actr::wit::abi::host_blocks.realloc(old_ptr, old_size, new_size);\n}\n\n";
 
   std::string open_ns;
   auto switch_ns = [&](const std::string& ns) {

@@ -7,10 +7,10 @@
 // type the joined position has without knowing which case wrote it.
 //
 // Ownership: lifted strings and lists were allocated through cabi_realloc by the host; lifting
-// copies them into std::string / std::vector and frees the block. Lowering points strings and
-// byte lists at the C++ values themselves (the import's arguments, or the export's result, kept
-// alive until its cabi_post_ function runs) and allocates other lists in an Arena, released after
-// the import call or by the cabi_post_ function.
+// copies them into std::string / std::vector and gives the block back (HostBlocks). Lowering points
+// strings and byte lists at the C++ values themselves (the import's arguments, or the export's
+// result, kept alive until its cabi_post_ function runs) and allocates other lists in an Arena,
+// released after the import call or by the cabi_post_ function.
 #pragma once
 
 #include <algorithm>
@@ -88,6 +88,59 @@ class Arena {
  private:
   std::vector<void*> blocks_;
 };
+
+// The blocks the host lowers strings, lists and spilled parameters into (cabi_realloc). Lifting
+// copies them out and gives them back at once, so only the few blocks of one lowering are ever
+// out: they come from a small bump area that starts over whenever all of them are back, instead
+// of a malloc and a free each (dlmalloc's pair, in guest code, cost more than the rest of the
+// lift). A block that does not fit, or one the host grows, is the heap's as before; a block never
+// given back (a lowering that failed half-way) only keeps the area from starting over.
+class HostBlocks {
+ public:
+  static constexpr uint32_t kBytes = 1024;
+
+  void* realloc(void* old_ptr, size_t old_size, size_t new_size) {
+    size_t size = new_size == 0 ? 1 : new_size;  // lifting gives back every block, even empty
+    if (old_ptr == nullptr) {
+      size_t start = (used_ + 7) & ~size_t{7};  // 8: the ABI's largest alignment
+      if (size <= kBytes && start <= kBytes - size) {
+        used_ = start + size;
+        ++out_;
+        return area_ + start;
+      }
+    } else if (owns(old_ptr)) {
+      void* block = std::malloc(size);
+      if (!block) trap();
+      std::memcpy(block, old_ptr, old_size < size ? old_size : size);
+      give_back(old_ptr);
+      return block;
+    }
+    void* block = std::realloc(old_ptr, size);
+    if (!block) trap();
+    return block;
+  }
+
+  void give_back(void* p) {
+    if (!owns(p)) {
+      std::free(p);
+      return;
+    }
+    if (--out_ == 0) used_ = 0;
+  }
+
+ private:
+  bool owns(const void* p) const {
+    auto a = reinterpret_cast<uintptr_t>(p), base = reinterpret_cast<uintptr_t>(area_);
+    return a >= base && a < base + kBytes;
+  }
+
+  alignas(8) uint8_t area_[kBytes];
+  size_t used_ = 0;
+  uint32_t out_ = 0;
+};
+
+// One per module (zero-initialized data: no constructor runs, no page is touched until used).
+inline HostBlocks host_blocks;
 
 // Blocks of the last export's results, freed by its cabi_post_ function.
 inline Arena& post_return_arena() {
@@ -174,7 +227,7 @@ struct Abi<std::string> {
   }
   static std::string take(uint32_t ptr, uint32_t len) {
     std::string s(reinterpret_cast<const char*>(pointer(ptr)), len);
-    std::free(pointer(ptr));
+    host_blocks.give_back(pointer(ptr));
     return s;
   }
   static void store(const std::string& v, uint8_t* p, Arena& a) {
@@ -232,7 +285,7 @@ struct Abi<std::vector<T>> {
       out.reserve(len);
       for (uint32_t i = 0; i < len; ++i) out.push_back(E::load(base + i * E::size));
     }
-    std::free(pointer(ptr));
+    host_blocks.give_back(pointer(ptr));
     return out;
   }
   static void store(const std::vector<T>& v, uint8_t* p, Arena& a) {
@@ -478,7 +531,7 @@ struct Abi<::actr::wit::Map<K, V>> {
       V v = Abi<V>::load(base + i * L::size + L::offset(1));
       out.emplace_back(std::move(k), std::move(v));
     }
-    std::free(pointer(ptr));
+    host_blocks.give_back(pointer(ptr));
     return out;
   }
   static void store(const M& v, uint8_t* p, Arena& a) {
