@@ -171,6 +171,7 @@ Result<void> NodeNetwork::open() {
   hooks.on_connected = [weak] {
     if (auto self = weak.lock()) {
       self->signaling_up_ = true;
+      if (self->webrtc_) self->webrtc_->forget_failures();
       self->notify_signaling("connected");
     }
   };
@@ -717,10 +718,14 @@ Result<void> NodeNetwork::start_webrtc(const std::string& advertised) {
         std::lock_guard lock(self->mu_);
         if (self->link_) client = self->link_->client();
       }
-      if (!client) return;
+      if (!client) {
+        return self->webrtc_->unrelayed(to, from_serial,
+                                        "this node is not connected to its signaling server");
+      }
       if (auto sent = client->relay(to, payload, from_serial); !sent) {
         spdlog::info("webrtc: the signaling server did not relay to {}: {}", to_string(to),
                      sent.error().message);
+        self->webrtc_->unrelayed(to, from_serial, sent.error().message);
       }
     });
   };

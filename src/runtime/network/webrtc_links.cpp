@@ -477,7 +477,30 @@ void WebRtcLinks::on_channel(const std::shared_ptr<Link>& link) {
   for (auto& done : settled) done(true, "");
 }
 
-void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer) {
+void WebRtcLinks::unrelayed(const ActrId& to, uint64_t from_serial, const std::string& why) {
+  std::vector<std::shared_ptr<Link>> unheard;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    for (auto& [key, link] : links_) {
+      if (link->state == Link::State::Negotiating && link->remote == to &&
+          link->local_serial == from_serial) {
+        unheard.push_back(link);
+      }
+    }
+  }
+  for (auto& link : unheard) {
+    end(link, "the signaling server did not relay the offer: " + why, false, false);
+  }
+}
+
+void WebRtcLinks::forget_failures() {
+  std::lock_guard lock(mu_);
+  failed_until_.clear();
+}
+
+void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer,
+                      bool hold_off) {
   Link::State was;
   std::vector<Settled> settled;
   std::shared_ptr<webrtc::PeerConnection> pc;
@@ -488,7 +511,7 @@ void WebRtcLinks::end(const std::shared_ptr<Link>& link, const std::string& why,
     link->state = Link::State::Ended;
     auto it = links_.find(link->key);
     if (it != links_.end() && it->second == link) links_.erase(it);
-    if (was == Link::State::Negotiating) {
+    if (was == Link::State::Negotiating && hold_off) {
       failed_until_[link->key] = std::chrono::steady_clock::now() + settings_.retry_after;
     }
     pc = std::move(link->pc);

@@ -83,6 +83,15 @@ class WebRtcLinks {
   // False when it is not a WebRTC signal.
   bool on_relayed(const workload::ActrId& from, const workload::ActrId& to,
                   const std::string& payload);
+  // The signaling server did not relay a signal from our actor `from_serial` to `to` (it is not
+  // registered, or this node has no signaling link): a path still being negotiated with it ends
+  // now, with `why`, and without holding off the next attempt for retry_after, since the peer
+  // never heard of this one (a peer that registers again a moment later is reached at once).
+  void unrelayed(const workload::ActrId& to, uint64_t from_serial, const std::string& why);
+  // This node (re)connected to its signaling server: attempts that failed before say nothing about
+  // the peers now (a server that restarts is when browser nodes register again and answer), so
+  // none of them holds the next offer back.
+  void forget_failures();
   // `done(true, "")` once the path to the node at `address` is open (now, when it is),
   // `done(false, why)` when the attempt under way ends without one. False, and `done` is dropped,
   // when no path is open or under way.
@@ -112,7 +121,10 @@ class WebRtcLinks {
   void restart(const std::shared_ptr<Link>& link);
   // The link ends (on the loop or any thread): its peer connection goes, the hooks hear it.
   // `tell_peer`: send the peer a CLOSE so that it stops waiting too.
-  void end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer);
+  // `hold_off`: a link that ends while negotiating keeps new offers to that node back for
+  // retry_after.
+  void end(const std::shared_ptr<Link>& link, const std::string& why, bool tell_peer,
+           bool hold_off = true);
   void signal(const std::shared_ptr<Link>& link, int kind, const std::string& description);
   // Tears `pc` down on the loop later (or in stop()), never inside one of its own events.
   void retire(std::shared_ptr<webrtc::PeerConnection> pc);
