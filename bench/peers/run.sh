@@ -182,6 +182,7 @@ call, across workers, CAF tuned (no idle sleep): lone p50;$rt2/paused_one_minus_
 8 callers -> 4 callees, 1 worker;${tp}1/rate;throughput_8x4_1worker;throughput_8x4_1worker;calls/s
 idle memory per actor, RSS delta / N;echo x 1000 (memory mailbox, 2 workers)/per;idle_memory_rss;idle_memory_rss;bytes
 idle memory per actor, actr private bytes (smaps_rollup) delta / N vs RSS;echo x 1000 (memory mailbox, 2 workers)/private_per;idle_memory_rss;idle_memory_rss;bytes
+idle memory per actor, actr private bytes per instance (1000 instances vs 1, without the node's one-time costs) vs RSS;echo x 1000 (memory mailbox, 2 workers)/private_marginal;idle_memory_rss;idle_memory_rss;bytes
 idle memory per actor, erlang:memory(total) delta / N;-;idle_memory_vm;-;bytes
 idle memory per actor, process_info(P, memory);-;idle_memory_process_info;-;bytes
 two nodes on loopback: lone call after a 1 ms pause, p50;$cl/paused_one_minus_ext;dist_call_lone_p50;dist_call_lone_p50;us
