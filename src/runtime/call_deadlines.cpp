@@ -26,7 +26,7 @@ CallDeadlines::Clock::time_point CallDeadlines::add(std::shared_ptr<ReplySlot> s
     if (queue_.size() >= compact_at_) {
       // A call that takes long keeps the front; the answered ones behind it need not wait.
       std::erase_if(queue_, [](const Entry& e) { return e.slot->settled(); });
-      compact_at_ = std::max<size_t>(1024, 2 * queue_.size());
+      compact_at_ = std::max(kCompactFloor, 2 * queue_.size());
     }
   }
   arm();

@@ -36,6 +36,12 @@ class CallDeadlines {
   // queue just then (nothing done; try again later).
   bool settle_overdue(Clock::time_point now);
 
+  // Settled entries behind a call that takes long are dropped once the queue reaches this size.
+  // Small, so that the reply slots they keep alive come back in batches that the per-thread free
+  // list of slots takes whole (node.cpp, SlotBlocks: 256); with 1024, a long call at the front
+  // (a caller's call-loop, any slow callee) made most calls behind it allocate their slot anew.
+  static constexpr size_t kCompactFloor = 64;
+
   std::chrono::milliseconds period() const { return period_; }
   size_t pending() const { return queue_.size(); }  // on the worker's thread
 
@@ -53,7 +59,7 @@ class CallDeadlines {
   bool armed_ = false;
   BiasedLock lock_;  // the worker owns it while it changes queue_; the balancer visits to read
   std::deque<Entry> queue_;
-  size_t compact_at_ = 1024;  // settled entries behind a slow call are dropped beyond this size
+  size_t compact_at_ = kCompactFloor;  // the size at which settled entries are dropped next
 };
 
 }  // namespace actr::runtime

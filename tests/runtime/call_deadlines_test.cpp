@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -64,6 +65,33 @@ TEST(RuntimeCallDeadlines, AnsweredCallsLeaveWhenTheNextIsAdded) {
   EXPECT_EQ(deadlines.pending(), 2u);  // the first left, the third came
   EXPECT_EQ(first.use_count(), 1);
   second->settle(runtime::CallResult::Ok());
+  deadlines.cancel();
+}
+
+// A call that takes long stays at the front; the answered calls behind it are let go of in small
+// batches (every kCompactFloor entries), so that their slots go back to the thread's free list
+// instead of piling up by the thousand and then to the heap.
+TEST(RuntimeCallDeadlines, AnsweredCallsBehindASlowOneAreLetGoOfInSmallBatches) {
+  boost::asio::io_context io;
+  runtime::CallDeadlines deadlines(io, std::chrono::seconds(30));
+  auto slow = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+  deadlines.add(slow);
+  constexpr size_t kCalls = 10 * runtime::CallDeadlines::kCompactFloor;
+  std::vector<std::weak_ptr<runtime::ReplySlot>> answered;
+  size_t most_alive = 0;
+  for (size_t i = 0; i < kCalls; ++i) {
+    auto slot = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
+    deadlines.add(slot);
+    slot->settle(runtime::CallResult::Ok());  // answered at once, as a quick callee does
+    answered.push_back(slot);
+    size_t alive = 0;
+    for (const auto& w : answered) alive += !w.expired();
+    most_alive = std::max(most_alive, alive);
+  }
+  EXPECT_LE(most_alive, runtime::CallDeadlines::kCompactFloor);
+  EXPECT_LE(deadlines.pending(), runtime::CallDeadlines::kCompactFloor);
+  EXPECT_EQ(slow.use_count(), 2);  // the slow call still waits: it stays
+  slow->settle(runtime::CallResult::Ok());
   deadlines.cancel();
 }
 
