@@ -215,6 +215,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `lane`: the channel a carrier sends it on (none: control frames).
   void enqueue(std::string bytes, std::optional<workload::PayloadType::Tag> lane = std::nullopt);
   size_t batch_limit() const;  // largest message that batches queued frames
+  // With write_mu_ held and writes_ not empty: takes the next message to write. Everything queued
+  // goes out as one message (one send, one wake-up of the peer); a lone frame, or one too large
+  // to share a message, goes out as it is.
+  std::string take_next_message();
   // Off the strand, while direct sends are allowed: writes `frame` to the socket now when nothing
   // is queued or being written, else queues it behind them (posting the writer if idle).
   void push(std::string frame);

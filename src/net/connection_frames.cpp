@@ -565,17 +565,7 @@ void Connection::do_write() {
     writing_ = false;
     return;
   }
-  // Everything already queued goes out as one message (one send, one wake-up of the peer); a
-  // lone frame, or one too large to share a message, goes out as it is.
-  size_t count = writes_.size() < 2 ? 1 : wire::frames_per_batch(writes_, batch_limit());
-  if (count == 1) {
-    in_flight_ = std::move(writes_.front());
-    writes_.pop_front();
-  } else {
-    in_flight_ = wire::serialize_batch(writes_, count);
-    ctx_->batches.fetch_add(1, std::memory_order_relaxed);
-    ctx_->batched.fetch_add(count, std::memory_order_relaxed);
-  }
+  in_flight_ = take_next_message();
   lock.unlock();
   with_ws([&](auto& ws) {
     ws.async_write(
@@ -613,6 +603,18 @@ void Connection::end_direct_writes() {
   std::lock_guard lock(write_mu_);
   write_closed_ = true;
   direct_fd_ = -1;
+}
+
+std::string Connection::take_next_message() {
+  size_t count = writes_.size() < 2 ? 1 : wire::frames_per_batch(writes_, batch_limit());
+  if (count == 1) {
+    std::string message = std::move(writes_.front());
+    writes_.pop_front();
+    return message;
+  }
+  ctx_->batches.fetch_add(1, std::memory_order_relaxed);
+  ctx_->batched.fetch_add(count, std::memory_order_relaxed);
+  return wire::serialize_batch(writes_, count);
 }
 
 }  // namespace actr::net::detail

@@ -475,16 +475,7 @@ void Connection::raw_write_loop() {
         in_flight_ = std::move(raw_rest_);
         raw_rest_.clear();
       } else if (!writes_.empty()) {
-        std::string message;
-        size_t count = writes_.size() < 2 ? 1 : wire::frames_per_batch(writes_, batch_limit());
-        if (count == 1) {
-          message = std::move(writes_.front());
-          writes_.pop_front();
-        } else {
-          message = wire::serialize_batch(writes_, count);
-          ctx_->batches.fetch_add(1, std::memory_order_relaxed);
-          ctx_->batched.fetch_add(count, std::memory_order_relaxed);
-        }
+        std::string message = take_next_message();
         lock.unlock();
         std::optional<std::array<uint8_t, 4>> mask;
         if (!inbound_) mask = fresh_mask();
