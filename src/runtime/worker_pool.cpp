@@ -171,9 +171,10 @@ Worker& WorkerPool::pick(Worker& home, std::chrono::nanoseconds patience) {
     // A message from guest code of another worker (a caller that waits for the answer next) to an
     // actor whose home has gone to sleep: it runs here as soon as the sender lets go, instead of
     // after the sleeping thread's wake-up (tens to hundreds of microseconds on a busy machine).
-    // Home is woken all the same, so that the messages after this one find it awake and the load
-    // spreads over the workers again.
-    home.nudge();
+    // Home is woken only when more work waits here, so that the load spreads over the workers
+    // again; a lone call wakes no thread at all (waking home made it about twice as slow:
+    // docs/BENCHMARKS.md, "A lone call wakes no sleeping worker").
+    if (here->has_backlog()) home.nudge();
     return *here;
   }
   if (!home.guest_running() || &home == here) return home;

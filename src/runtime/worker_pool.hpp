@@ -93,8 +93,12 @@ class Worker {
   void send(Task task);
   // Whether the worker sleeps in the io_context for want of work (any thread; a hint).
   bool asleep() const { return sleeping_.load(std::memory_order_relaxed); }
+  // How many times the worker has woken from sleep (any thread).
+  uint64_t wake_ups() const { return wake_ups_.load(std::memory_order_relaxed); }
   // From any thread: wakes the worker if it sleeps, so that it looks for work again.
   void nudge();
+  // On this worker's thread: whether tasks wait besides the running one.
+  bool has_backlog() const { return !deferred_.empty() || inbox_.maybe_nonempty(); }
 
  private:
   friend class WorkerPool;
@@ -104,7 +108,10 @@ class Worker {
   bool run_inbox(size_t budget);
   // Before the worker sleeps in the io_context: false (and not sleeping) when a task came in.
   bool prepare_to_sleep();
-  void woke() { sleeping_.store(false, std::memory_order_relaxed); }
+  void woke() {
+    sleeping_.store(false, std::memory_order_relaxed);
+    wake_ups_.fetch_add(1, std::memory_order_relaxed);
+  }
   boost::asio::io_context io_{1};
   std::thread::id thread_id_;
   size_t index_ = 0;
@@ -113,6 +120,7 @@ class Worker {
   Ring<Task> deferred_;                        // this worker's thread only
   TaskInbox<Task, 1024> inbox_;
   std::atomic<bool> sleeping_{false};
+  std::atomic<uint64_t> wake_ups_{0};
   std::atomic<IdlePoller*> poller_{nullptr};
 };
 
@@ -132,7 +140,8 @@ class WorkerPool {
   // Where an actor whose home is `home` runs its next call: home, unless guest code has held home
   // for longer than `patience`; then the other worker held least (home when all are held). Asked
   // on home's own thread, home (the sender is the guest code holding it). Asked on another
-  // worker while home sleeps, that worker (home is woken for the messages after it).
+  // worker while home sleeps, that worker (home is woken too when that worker has more work
+  // waiting, so that the load spreads again).
   Worker& pick(Worker& home, std::chrono::nanoseconds patience);
   // Lets every queued handler run, then ends the threads.
   void stop();
