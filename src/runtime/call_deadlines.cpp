@@ -15,19 +15,9 @@ CallDeadlines::CallDeadlines(boost::asio::io_context& io, std::chrono::milliseco
 CallDeadlines::Clock::time_point CallDeadlines::add(std::shared_ptr<ReplySlot> slot) {
   Clock::time_point now;
   {
-    // Freeing a settled slot runs no code of its owner (its callback ran already): safe here.
     std::lock_guard lock(lock_);
-    // Calls answered before this one leave at once: their slots go back to the allocator's free
-    // list while still warm (kept until the next check, they made calls in a row allocate).
-    while (!queue_.empty() && queue_.front().slot->settled()) queue_.pop_front();
     now = Clock::now();
-    queue_.push_back(Entry{now + timeout_, std::move(slot)});
-
-    if (queue_.size() >= compact_at_) {
-      // A call that takes long keeps the front; the answered ones behind it need not wait.
-      std::erase_if(queue_, [](const Entry& e) { return e.slot->settled(); });
-      compact_at_ = std::max(kCompactFloor, 2 * queue_.size());
-    }
+    queue_.push(now + timeout_, std::move(slot));
   }
   arm();
   return now;
@@ -35,7 +25,7 @@ CallDeadlines::Clock::time_point CallDeadlines::add(std::shared_ptr<ReplySlot> s
 
 void CallDeadlines::cancel() {
   timer_.cancel();
-  std::deque<Entry> gone;
+  DeadlineQueue gone;
   {
     std::lock_guard lock(lock_);
     gone.swap(queue_);
@@ -46,10 +36,8 @@ void CallDeadlines::cancel() {
 bool CallDeadlines::settle_overdue(Clock::time_point now) {
   if (!lock_.try_visit()) return false;
   std::vector<std::shared_ptr<ReplySlot>> overdue;
-  for (const Entry& e : queue_) {
-    if (e.deadline > now) break;  // in deadline order
-    if (!e.slot->settled()) overdue.push_back(e.slot);
-  }
+  queue_.for_each_overdue(now,
+                          [&](const std::shared_ptr<ReplySlot>& slot) { overdue.push_back(slot); });
   lock_.end_visit();
   // The worker pops them at its next check or call. A reply racing with this is fine: a slot
   // settles once, whoever comes first.
@@ -74,11 +62,9 @@ void CallDeadlines::check() {
     {
       // Not held while a callback runs: it may send a call, and so add() here.
       std::lock_guard lock(lock_);
-      if (queue_.empty() || !(queue_.front().slot->settled() || queue_.front().deadline <= now))
-        break;
-      slot = std::move(queue_.front().slot);
-      queue_.pop_front();
+      slot = queue_.pop_due(now);
     }
+    if (!slot) break;
     slot->settle(CallResult::Err(ActrError::timed_out()));  // no-op when already settled
   }
   arm();

@@ -1,5 +1,4 @@
-// The call timeouts of one worker. Every call a node sends gets the same timeout, so deadlines
-// arrive in the order calls are made: a queue checked by one periodic timer replaces an Asio
+// The call timeouts of one worker: a deadline queue checked by one periodic timer replaces an Asio
 // timer per call (whose arming and cancelling cost a timerfd and an epoll syscall each, and a
 // cross-thread post to cancel it; measured on the cross-node call path).
 //
@@ -12,10 +11,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
 
 #include "runtime/biased_lock.hpp"
+#include "runtime/deadline_queue.hpp"
 #include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
@@ -36,12 +35,6 @@ class CallDeadlines {
   // queue just then (nothing done; try again later).
   bool settle_overdue(Clock::time_point now);
 
-  // Settled entries behind a call that takes long are dropped once the queue reaches this size.
-  // Small, so that the reply slots they keep alive come back in batches that the per-thread free
-  // list of slots takes whole (node.cpp, SlotBlocks: 256); with 1024, a long call at the front
-  // (a caller's call-loop, any slow callee) made most calls behind it allocate their slot anew.
-  static constexpr size_t kCompactFloor = 64;
-
   std::chrono::milliseconds period() const { return period_; }
   size_t pending() const { return queue_.size(); }  // on the worker's thread
 
@@ -49,17 +42,12 @@ class CallDeadlines {
   void arm();
   void check();
 
-  struct Entry {
-    Clock::time_point deadline;
-    std::shared_ptr<ReplySlot> slot;
-  };
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds period_;
   boost::asio::steady_timer timer_;
   bool armed_ = false;
   BiasedLock lock_;  // the worker owns it while it changes queue_; the balancer visits to read
-  std::deque<Entry> queue_;
-  size_t compact_at_ = kCompactFloor;  // the size at which settled entries are dropped next
+  DeadlineQueue queue_;
 };
 
 }  // namespace actr::runtime

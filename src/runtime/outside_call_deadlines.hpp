@@ -6,10 +6,10 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 
+#include "runtime/deadline_queue.hpp"
 #include "runtime/vocabulary.hpp"
 
 namespace actr::runtime {
@@ -30,14 +30,9 @@ class OutsideCallDeadlines {
   size_t pending() const;
 
  private:
-  struct Entry {
-    Clock::time_point deadline;
-    std::shared_ptr<ReplySlot> slot;
-  };
   std::chrono::milliseconds timeout_;
   mutable std::mutex mu_;
-  std::deque<Entry> queue_;   // guarded by mu_, in deadline order
-  size_t compact_at_ = 1024;  // as CallDeadlines: answered entries behind a slow call go beyond it
+  DeadlineQueue queue_;  // guarded by mu_
 };
 
 }  // namespace actr::runtime

@@ -70,29 +70,45 @@ TEST(RuntimeCallDeadlines, AnsweredCallsLeaveWhenTheNextIsAdded) {
 
 // A call that takes long stays at the front; the answered calls behind it are let go of in small
 // batches (every kCompactFloor entries), so that their slots go back to the thread's free list
-// instead of piling up by the thousand and then to the heap.
-TEST(RuntimeCallDeadlines, AnsweredCallsBehindASlowOneAreLetGoOfInSmallBatches) {
-  boost::asio::io_context io;
-  runtime::CallDeadlines deadlines(io, std::chrono::seconds(30));
+// instead of piling up by the thousand and then to the heap. `add(slot)` queues a call,
+// `pending()` counts the queue; both kinds of deadline queue keep this policy.
+template <typename Add, typename Pending>
+void expect_answered_calls_behind_a_slow_one_let_go_of_in_small_batches(Add add, Pending pending) {
   auto slow = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
-  deadlines.add(slow);
-  constexpr size_t kCalls = 10 * runtime::CallDeadlines::kCompactFloor;
+  add(slow);
+  constexpr size_t kCalls = 10 * runtime::DeadlineQueue::kCompactFloor;
   std::vector<std::weak_ptr<runtime::ReplySlot>> answered;
   size_t most_alive = 0;
   for (size_t i = 0; i < kCalls; ++i) {
     auto slot = std::make_shared<runtime::ReplySlot>([](runtime::CallResult) {});
-    deadlines.add(slot);
+    add(slot);
     slot->settle(runtime::CallResult::Ok());  // answered at once, as a quick callee does
     answered.push_back(slot);
     size_t alive = 0;
     for (const auto& w : answered) alive += !w.expired();
     most_alive = std::max(most_alive, alive);
   }
-  EXPECT_LE(most_alive, runtime::CallDeadlines::kCompactFloor);
-  EXPECT_LE(deadlines.pending(), runtime::CallDeadlines::kCompactFloor);
+  EXPECT_LE(most_alive, runtime::DeadlineQueue::kCompactFloor);
+  EXPECT_LE(pending(), runtime::DeadlineQueue::kCompactFloor);
   EXPECT_EQ(slow.use_count(), 2);  // the slow call still waits: it stays
   slow->settle(runtime::CallResult::Ok());
+}
+
+TEST(RuntimeCallDeadlines, AnsweredCallsBehindASlowOneAreLetGoOfInSmallBatches) {
+  boost::asio::io_context io;
+  runtime::CallDeadlines deadlines(io, std::chrono::seconds(30));
+  expect_answered_calls_behind_a_slow_one_let_go_of_in_small_batches(
+      [&](std::shared_ptr<runtime::ReplySlot> slot) { deadlines.add(std::move(slot)); },
+      [&] { return deadlines.pending(); });
   deadlines.cancel();
+}
+
+TEST(RuntimeOutsideCallDeadlines, AnsweredCallsBehindASlowOneAreLetGoOfInSmallBatches) {
+  runtime::OutsideCallDeadlines deadlines(std::chrono::seconds(30));
+  expect_answered_calls_behind_a_slow_one_let_go_of_in_small_batches(
+      [&](std::shared_ptr<runtime::ReplySlot> slot) { deadlines.add(std::move(slot)); },
+      [&] { return deadlines.pending(); });
+  deadlines.clear();
 }
 
 // Guest code holding the worker keeps its timer from running: another thread settles the calls
