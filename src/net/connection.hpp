@@ -220,8 +220,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // to share a message, goes out as it is.
   std::string take_next_message();
   // Off the strand, while direct sends are allowed: writes `frame` to the socket now when nothing
-  // is queued or being written, else queues it behind them (posting the writer if idle).
+  // is queued or being written, else queues it behind them (posting the writer if idle). On a
+  // thread that owns a TurnEnd (a node's worker) "now" is the end of the thread's turn: the
+  // frames its tasks send meanwhile go out together (flush_turn), or every kTurnBatch frames.
   void push(std::string frame);
+  // A batch of this many goes out before the turn ends: the peer starts on it while this side
+  // makes the next, where whole turns would make the two sides take turns. (8 callers across two
+  // one-worker nodes: 1.4x the calls/s of a write per frame with 4, 0.95x with whole turns.)
+  static constexpr size_t kTurnBatch = 4;
+  // At the end of a sending thread's turn (common::TurnEnd; or another thread's while it cannot):
+  // writes what senders queued as one message, unless the strand's writer took it meanwhile.
+  void flush_turn();
   // With write_mu_ held, the socket free and no frame queued: one non-blocking send. What the
   // socket does not take (all of it when it would block) is written next by the strand.
   void write_direct(std::string& frame, std::unique_lock<std::mutex>& lock);
@@ -319,6 +328,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;            // guarded: the strand's write is under way or posted
   int direct_fd_ = -1;              // guarded: the socket, while senders may write to it
   bool write_closed_ = false;       // guarded: closing; senders' frames are dropped
+  bool flush_deferred_ = false;     // guarded: flush_turn() is due at a thread's turn end
   std::string in_flight_;  // the message being written: a frame or a Batch of them (the writer's)
   size_t in_flight_done_ = 0;  // raw mode: how much of in_flight_ (framed) the socket took
 

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "common/base64.hpp"
+#include "common/turn_end.hpp"
 #include "net/connection.hpp"
 #include "net/connection_internal.hpp"
 #include "net/upgrade.hpp"
@@ -493,7 +494,21 @@ void Connection::enqueue(std::string bytes, std::optional<workload::PayloadType:
 void Connection::push(std::string frame) {
   std::unique_lock lock(write_mu_);
   if (write_closed_) return;  // closing: answers are dropped, requests were failed
-  if (!writing_ && writes_.empty() && direct_fd_ >= 0) {
+  if (!writing_ && direct_fd_ >= 0 && (writes_.empty() || flush_deferred_)) {
+    if (auto* turn_end = common::TurnEnd::current()) {
+      writes_.push_back(std::move(frame));
+      if (writes_.size() >= kTurnBatch) {
+        std::string message = take_next_message();
+        write_direct(message, lock);
+        return;
+      }
+      if (flush_deferred_) return;
+      flush_deferred_ = true;
+      lock.unlock();
+      turn_end->defer([](void* self) { static_cast<Connection*>(self)->flush_turn(); },
+                      shared_from_this());
+      return;
+    }
     write_direct(frame, lock);
     return;
   }
@@ -502,6 +517,23 @@ void Connection::push(std::string frame) {
   writing_ = true;
   lock.unlock();
   asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+}
+
+void Connection::flush_turn() {
+  std::unique_lock lock(write_mu_);
+  flush_deferred_ = false;
+  // Writing: the strand's writer takes what is queued. Closing: the queue is the closer's.
+  while (!writing_ && !write_closed_ && !writes_.empty()) {
+    if (direct_fd_ < 0) {
+      writing_ = true;
+      lock.unlock();
+      asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+      return;
+    }
+    std::string message = take_next_message();
+    write_direct(message, lock);
+    if (!lock.owns_lock()) return;  // the socket did not take it all: the strand goes on
+  }
 }
 
 void Connection::write_direct(std::string& frame, std::unique_lock<std::mutex>& lock) {

@@ -434,14 +434,15 @@ Result<void> Node::start() {
 void Node::balance() {
   // Every millisecond while guest code runs somewhere; an idle node backs off to every 5 ms (a
   // call posted behind a worker that starts computing then moves within 5 + 2 ms). With one
-  // worker there is nothing to balance: every check period, for the call timeouts alone.
+  // worker there is nothing to balance: every 5 ms (or the check period, when shorter), for the
+  // call timeouts and for the frames a worker left to the end of a turn that guest code holds up.
   constexpr auto kBusyTick = std::chrono::milliseconds(1), kIdleTick = std::chrono::milliseconds(5);
   const bool balancing = workers_->size() > 1;
   const auto period = deadlines_.front()->period();  // every worker's: the same timeout
   // A held worker's queue is visited at most once a period: a visit costs a system call that
   // interrupts every running thread of the process (BiasedLock).
   std::vector<std::chrono::steady_clock::time_point> next_visit(workers_->size());
-  auto tick = balancing ? kBusyTick : period;
+  auto tick = balancing ? kBusyTick : std::min<std::chrono::milliseconds>(kIdleTick, period);
   std::unique_lock lock(balancer_mu_);
   while (!balancer_cv_.wait_for(lock, tick, [&] { return balancer_stop_; })) {
     auto now = std::chrono::steady_clock::now();
@@ -456,6 +457,9 @@ void Node::balance() {
       // it missed a check.
       if (held_for > period && now >= next_visit[i] && deadlines_[i]->settle_overdue(now))
         next_visit[i] = now + period;
+      // Frames the worker's tasks sent before guest code took it go out now, not when the guest
+      // code lets go.
+      if (held_for > kBusyTick && w.turn_end().pending()) w.turn_end().run();
     }
     if (!balancing) continue;
     tick = std::min<std::chrono::milliseconds>(

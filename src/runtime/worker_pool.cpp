@@ -35,7 +35,10 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
     bool sent = worker.run_inbox(kDeferredTurn);
     bool read = polling && polling->poll();
     // Whatever those handlers deferred runs now; the worker never sleeps with tasks deferred.
-    if (worker.run_deferred(kDeferredTurn) || polled || sent || read) continue;
+    bool worked = worker.run_deferred(kDeferredTurn) || polled || sent || read;
+    // The turn ends: what its tasks sent to another node goes out, one message per connection.
+    worker.turn_end_.run();
+    if (worked) continue;
     ++idle;
     if (!polling && (polling = worker.poller_.load(std::memory_order_acquire))) polling->begin();
     if (spin.count() > 0 && (misses < kMaxMisses || idle % kRetryEvery == 0)) {
@@ -64,8 +67,9 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
     if (ran == 0) break;  // out of work: the pool is stopping
   }
   if (polling) polling->end();
-  while (worker.run_inbox(SIZE_MAX) || worker.run_deferred(SIZE_MAX)) {
+  while (worker.run_inbox(SIZE_MAX) || worker.run_deferred(SIZE_MAX) || worker.turn_end_.run()) {
   }
+  common::TurnEnd::bind_to_this_thread(nullptr);
 }
 
 void Worker::send(Task task) {
@@ -131,6 +135,7 @@ WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {
     threads_.emplace_back([w, &started, spin] {
       w->thread_id_ = std::this_thread::get_id();
       tls_worker = w;
+      common::TurnEnd::bind_to_this_thread(&w->turn_end_);
       started.fetch_add(1);
       run_worker(*w, spin);
     });

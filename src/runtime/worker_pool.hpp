@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/turn_end.hpp"
 #include "runtime/ring.hpp"
 #include "runtime/task_inbox.hpp"
 
@@ -95,6 +96,10 @@ class Worker {
   bool asleep() const { return sleeping_.load(std::memory_order_relaxed); }
   // How many times the worker has woken from sleep (any thread).
   uint64_t wake_ups() const { return wake_ups_.load(std::memory_order_relaxed); }
+  // What the worker's tasks put off to the end of its turn (the frames they send to other nodes):
+  // run by the worker's loop after every batch of tasks and before it spins or sleeps; by the
+  // node's balancer while guest code holds the worker (common::TurnEnd::current() on its thread).
+  common::TurnEnd& turn_end() { return turn_end_; }
   // From any thread: wakes the worker if it sleeps, so that it looks for work again.
   void nudge();
   // On this worker's thread: whether tasks wait besides the running one.
@@ -121,6 +126,7 @@ class Worker {
   TaskInbox<Task, 1024> inbox_;
   std::atomic<bool> sleeping_{false};
   std::atomic<uint64_t> wake_ups_{0};
+  common::TurnEnd turn_end_;
   std::atomic<IdlePoller*> poller_{nullptr};
 };
 

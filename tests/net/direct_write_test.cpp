@@ -1,7 +1,9 @@
 // Frames written by the sending thread itself (Connection::send_now / push): several threads
 // sending at once keep each thread's order, a write the socket does not take whole goes on from
 // the transport thread with nothing lost or reordered, and a connection closing while threads
-// write answers every request exactly once. Also the WebSocket framing those writes use.
+// write answers every request exactly once; a thread that owns a common::TurnEnd (a node's worker)
+// sends what it queued in one message when its turn ends. Also the WebSocket framing those writes
+// use.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/turn_end.hpp"
 #include "net/websocket_frame.hpp"
 #include "net_fixture.hpp"
 
@@ -167,6 +170,95 @@ TEST(NetDirectWrite, SeveralThreadsSendingAtOnceKeepEachThreadsOrder) {
   // The path under test was taken, both ways.
   EXPECT_GT(client->stats().direct_writes, 0u);
   EXPECT_GT(server->stats().direct_writes, 0u);
+}
+
+// A worker's turn: the frames its tasks send go out when the turn ends, all in one message, in
+// the order they were sent; the first answer can only come after that. Run by another thread
+// (the balancer, for a worker that guest code holds), the same.
+constexpr int kTurnBatch = 4;  // Connection::kTurnBatch
+TEST(NetDirectWrite, FramesSentInOneTurnGoOutTogetherWhenItEnds) {
+  constexpr int kFrames = kTurnBatch - 1;
+  std::mutex m;
+  std::vector<std::string> received;
+  auto server_options = options("b", "node:2");
+  server_options.on_request = [&](const PeerInfo&, Request request, Responder responder) {
+    {
+      std::lock_guard lock(m);
+      received.push_back(text(request.message.payload));
+    }
+    responder.reply(CallResult::Ok(request.message.payload));
+  };
+  auto [server, client, peer] = connected_pair(std::move(server_options));
+
+  for (bool by_another_thread : {false, true}) {
+    SCOPED_TRACE(by_another_thread ? "run by another thread" : "run by the owner");
+    {
+      std::lock_guard lock(m);
+      received.clear();
+    }
+    auto before = client->stats();
+    common::TurnEnd turn_end;
+    Countdown answered(kFrames);
+    std::atomic<int> wrong{0};
+    std::thread worker([&] {
+      common::TurnEnd::bind_to_this_thread(&turn_end);
+      for (int i = 0; i < kFrames; ++i) {
+        auto p = payload(0, i, 100);
+        peer->call(make_request(Kind::Call, "seq", p), [&, p](CallResult r) {
+          if (r.is_err() || text(r.value()) != p) wrong++;
+          answered.done();
+        });
+      }
+      // Queued, not written: nothing can have been answered yet.
+      EXPECT_EQ(answered.count(), 0u);
+      EXPECT_TRUE(turn_end.pending());
+      if (!by_another_thread) {
+        EXPECT_TRUE(turn_end.run());
+      }
+      common::TurnEnd::bind_to_this_thread(nullptr);
+    });
+    worker.join();
+    if (by_another_thread) {
+      EXPECT_TRUE(turn_end.run());
+    }
+    ASSERT_TRUE(answered.wait()) << answered.count() << " answered";
+    EXPECT_EQ(wrong.load(), 0);
+    auto after = client->stats();
+    EXPECT_EQ(after.batches_sent - before.batches_sent, 1u)
+        << "the turn's frames did not share a message";
+    EXPECT_EQ(after.frames_batched - before.frames_batched, static_cast<uint64_t>(kFrames));
+    std::lock_guard lock(m);
+    ASSERT_EQ(received.size(), static_cast<size_t>(kFrames));
+    for (int i = 0; i < kFrames; ++i) EXPECT_EQ(received[i], payload(0, i, 100)) << "frame " << i;
+  }
+}
+
+// Every kTurnBatch frames go out at once, before the turn ends (so that the peer starts on them
+// while this side makes more).
+TEST(NetDirectWrite, AFullBatchGoesOutBeforeTheTurnEnds) {
+  auto server_options = options("b", "node:2");
+  server_options.on_request = [&](const PeerInfo&, Request request, Responder responder) {
+    responder.reply(CallResult::Ok(request.message.payload));
+  };
+  auto [server, client, peer] = connected_pair(std::move(server_options));
+  auto before = client->stats();
+  common::TurnEnd turn_end;
+  Countdown answered(kTurnBatch);
+  std::thread worker([&] {
+    common::TurnEnd::bind_to_this_thread(&turn_end);
+    for (int i = 0; i < kTurnBatch; ++i)
+      peer->call(make_request(Kind::Call, "seq", payload(0, i)),
+                 [&](CallResult) { answered.done(); });
+    // The turn goes on (it never ends here): the batch went out all the same.
+    EXPECT_TRUE(answered.wait()) << answered.count() << " answered before the turn ended";
+    common::TurnEnd::bind_to_this_thread(nullptr);
+  });
+  worker.join();
+  auto after = client->stats();
+  EXPECT_EQ(after.batches_sent - before.batches_sent, 1u);
+  EXPECT_EQ(after.frames_batched - before.frames_batched, static_cast<uint64_t>(kTurnBatch));
+  turn_end.run();  // nothing left to write
+  EXPECT_EQ(client->stats().batches_sent, after.batches_sent);
 }
 
 TEST(NetDirectWrite, AWriteTheSocketDoesNotTakeGoesOnFromTheTransportThread) {
