@@ -425,6 +425,41 @@ TEST_P(EchoRoundTrip, ManyCallsDoNotLeakGuestMemory) {
   }
 }
 
+// The guest's cabi_realloc traps while the host lowers an argument (its heap cannot grow past the
+// store's limit): the call returns that trap and the instance is poisoned, as for any trap in a
+// call, and the entry leaves the thread as it found it, so another instance keeps working.
+TEST_P(EchoRoundTrip, AReallocThatTrapsWhileLoweringFailsTheCallAndPoisonsTheInstance) {
+  wasm::StoreLimits limits;
+  limits.max_memory_bytes = 4u << 20;
+  auto instance = linker_->instantiate(*guest_.component, limits);
+  ASSERT_TRUE(instance.ok()) << instance.error().message;
+  auto echo = EchoProxy::bind(**instance);
+  ASSERT_TRUE(echo.ok());
+  auto small = echo->echo_string("before");
+  ASSERT_TRUE(small.ok()) << small.error().message;
+  EXPECT_EQ(*small, "before");
+
+  std::string big(6u << 20, 'z');  // more than the store may hold
+  auto failed = echo->echo_string(big);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, static_cast<int>(wasm::TrapKind::Unreachable))
+      << failed.error().message;
+  EXPECT_TRUE((*instance)->poisoned());
+  auto after = echo->echo_string("after");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, static_cast<int>(wasm::TrapKind::Poisoned));
+
+  auto other = linker_->instantiate(*guest_.component);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  auto other_echo = EchoProxy::bind(**other);
+  ASSERT_TRUE(other_echo.ok());
+  for (int i = 0; i < 3; ++i) {
+    auto s = other_echo->echo_string("still here");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(*s, "still here");
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EchoRoundTrip,
                          ::testing::Values(wasm::EngineKind::Aot, wasm::EngineKind::Interp),
                          [](const auto& info) {
