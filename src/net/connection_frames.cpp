@@ -351,15 +351,17 @@ bool Connection::send_now(Request& request, Pending& pending) {
   if (ctx_->options.request_timeout.count() > 0) {
     pending.deadline = std::chrono::steady_clock::now() + ctx_->options.request_timeout;
   }
+  bool alone;
   {
     std::unique_lock lock(pending_mu_);
     if (closed_flag_) return closed(lock);
     // Checked again: a send posted meanwhile stays ahead of this one (the id is merely skipped).
     if (!direct_now()) return false;
     pending_.emplace(id, std::move(pending));
+    alone = pending_.size() + unanswered_.load() == 1;
   }
   if (ctx_->options.request_timeout.count() > 0) want_sweep();
-  push(std::move(bytes));
+  push(std::move(bytes), alone);
   return true;
 }
 
@@ -447,15 +449,16 @@ void Connection::send_answer(std::string frame, bool last) {
     }
     frame = wire::serialize(original);
   }
-  bool direct;
+  bool direct, alone;
   {
     std::lock_guard lock(pending_mu_);
     if (closed_flag_) return;
     direct = direct_now();
     if (!direct) ++posted_;
+    alone = pending_.empty() && unanswered_.load() == 0;
   }
   if (direct) {
-    push(std::move(frame));
+    push(std::move(frame), alone);
     return;
   }
   asio::post(strand_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
@@ -491,13 +494,13 @@ void Connection::enqueue(std::string bytes, std::optional<workload::PayloadType:
   do_write();
 }
 
-void Connection::push(std::string frame) {
+void Connection::push(std::string frame, bool alone) {
   std::unique_lock lock(write_mu_);
   if (write_closed_) return;  // closing: answers are dropped, requests were failed
   if (!writing_ && direct_fd_ >= 0 && (writes_.empty() || flush_deferred_)) {
     if (auto* turn_end = common::TurnEnd::current()) {
       writes_.push_back(std::move(frame));
-      if (writes_.size() >= kTurnBatch) {
+      if (alone || writes_.size() >= kTurnBatch) {
         std::string message = take_next_message();
         write_direct(message, lock);
         return;

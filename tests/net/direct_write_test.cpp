@@ -174,21 +174,42 @@ TEST(NetDirectWrite, SeveralThreadsSendingAtOnceKeepEachThreadsOrder) {
 
 // A worker's turn: the frames its tasks send go out when the turn ends, all in one message, in
 // the order they were sent; the first answer can only come after that. Run by another thread
-// (the balancer, for a worker that guest code holds), the same.
+// (the balancer, for a worker that guest code holds), the same. A call stays in flight meanwhile
+// (`hold`, answered at the end): a frame alone on its connection would go out at once.
 constexpr int kTurnBatch = 4;  // Connection::kTurnBatch
+
+// Answers every call at once but `hold`, which waits for answer_held().
+struct HoldingServer {
+  std::mutex m;
+  std::vector<std::string> received;  // payloads of the calls but `hold`, in order
+  std::vector<Responder> held;
+  TransportOptions options() {
+    auto o = net::test::options("b", "node:2");
+    o.on_request = [this](const PeerInfo&, Request request, Responder responder) {
+      std::lock_guard lock(m);
+      if (request.message.route_key == "hold") {
+        held.push_back(responder);
+        return;
+      }
+      received.push_back(text(request.message.payload));
+      responder.reply(CallResult::Ok(request.message.payload));
+    };
+    return o;
+  }
+  void answer_held() {
+    std::lock_guard lock(m);
+    for (auto& r : held) r.reply(CallResult::Ok({}));
+    held.clear();
+  }
+};
 TEST(NetDirectWrite, FramesSentInOneTurnGoOutTogetherWhenItEnds) {
   constexpr int kFrames = kTurnBatch - 1;
-  std::mutex m;
-  std::vector<std::string> received;
-  auto server_options = options("b", "node:2");
-  server_options.on_request = [&](const PeerInfo&, Request request, Responder responder) {
-    {
-      std::lock_guard lock(m);
-      received.push_back(text(request.message.payload));
-    }
-    responder.reply(CallResult::Ok(request.message.payload));
-  };
-  auto [server, client, peer] = connected_pair(std::move(server_options));
+  HoldingServer holding;
+  auto [server, client, peer] = connected_pair(holding.options());
+  auto& m = holding.m;
+  auto& received = holding.received;
+  Countdown held(1);
+  peer->call(make_request(Kind::Call, "hold", ""), [&](CallResult) { held.done(); });
 
   for (bool by_another_thread : {false, true}) {
     SCOPED_TRACE(by_another_thread ? "run by another thread" : "run by the owner");
@@ -231,16 +252,17 @@ TEST(NetDirectWrite, FramesSentInOneTurnGoOutTogetherWhenItEnds) {
     ASSERT_EQ(received.size(), static_cast<size_t>(kFrames));
     for (int i = 0; i < kFrames; ++i) EXPECT_EQ(received[i], payload(0, i, 100)) << "frame " << i;
   }
+  holding.answer_held();
+  EXPECT_TRUE(held.wait());
 }
 
 // Every kTurnBatch frames go out at once, before the turn ends (so that the peer starts on them
 // while this side makes more).
 TEST(NetDirectWrite, AFullBatchGoesOutBeforeTheTurnEnds) {
-  auto server_options = options("b", "node:2");
-  server_options.on_request = [&](const PeerInfo&, Request request, Responder responder) {
-    responder.reply(CallResult::Ok(request.message.payload));
-  };
-  auto [server, client, peer] = connected_pair(std::move(server_options));
+  HoldingServer holding;
+  auto [server, client, peer] = connected_pair(holding.options());
+  Countdown held(1);
+  peer->call(make_request(Kind::Call, "hold", ""), [&](CallResult) { held.done(); });
   auto before = client->stats();
   common::TurnEnd turn_end;
   Countdown answered(kTurnBatch);
@@ -259,6 +281,33 @@ TEST(NetDirectWrite, AFullBatchGoesOutBeforeTheTurnEnds) {
   EXPECT_EQ(after.frames_batched - before.frames_batched, static_cast<uint64_t>(kTurnBatch));
   turn_end.run();  // nothing left to write
   EXPECT_EQ(client->stats().batches_sent, after.batches_sent);
+  holding.answer_held();
+  EXPECT_TRUE(held.wait());
+}
+
+// A frame alone on its connection (no other call in flight either way) has nothing to share a
+// message with: it goes out at once, as from a thread that owns no turn, and its answer comes
+// while the turn still goes on.
+TEST(NetDirectWrite, AFrameAloneOnItsConnectionGoesOutAtOnce) {
+  HoldingServer holding;
+  auto [server, client, peer] = connected_pair(holding.options());
+  auto before = client->stats();
+  common::TurnEnd turn_end;
+  std::thread worker([&] {
+    common::TurnEnd::bind_to_this_thread(&turn_end);
+    for (int i = 0; i < 3; ++i) {
+      Countdown answered(1);
+      peer->call(make_request(Kind::Call, "seq", payload(0, i)),
+                 [&](CallResult) { answered.done(); });
+      EXPECT_TRUE(answered.wait(10s)) << "call " << i << " waited for the turn to end";
+    }
+    EXPECT_FALSE(turn_end.pending());
+    common::TurnEnd::bind_to_this_thread(nullptr);
+  });
+  worker.join();
+  auto after = client->stats();
+  EXPECT_EQ(after.batches_sent, before.batches_sent);
+  EXPECT_EQ(after.direct_writes - before.direct_writes, 3u);
 }
 
 TEST(NetDirectWrite, AWriteTheSocketDoesNotTakeGoesOnFromTheTransportThread) {
