@@ -233,6 +233,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // At the end of a sending thread's turn (common::TurnEnd; or another thread's while it cannot):
   // writes what senders queued as one message, unless the strand's writer took it meanwhile.
   void flush_turn();
+  // With write_mu_ held: writes what is queued from this thread, in messages of as many frames as
+  // fit, unless the strand's writer has it; hands the rest to the strand when the socket is full
+  // (the lock is then released).
+  void write_queued(std::unique_lock<std::mutex>& lock);
   // With write_mu_ held, the socket free and no frame queued: one non-blocking send. What the
   // socket does not take (all of it when it would block) is written next by the strand.
   void write_direct(std::string& frame, std::unique_lock<std::mutex>& lock);

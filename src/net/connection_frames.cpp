@@ -501,8 +501,7 @@ void Connection::push(std::string frame, bool alone) {
     if (auto* turn_end = common::TurnEnd::current()) {
       writes_.push_back(std::move(frame));
       if (alone || writes_.size() >= kTurnBatch) {
-        std::string message = take_next_message();
-        write_direct(message, lock);
+        write_queued(lock);
         return;
       }
       if (flush_deferred_) return;
@@ -525,6 +524,10 @@ void Connection::push(std::string frame, bool alone) {
 void Connection::flush_turn() {
   std::unique_lock lock(write_mu_);
   flush_deferred_ = false;
+  write_queued(lock);
+}
+
+void Connection::write_queued(std::unique_lock<std::mutex>& lock) {
   // Writing: the strand's writer takes what is queued. Closing: the queue is the closer's.
   while (!writing_ && !write_closed_ && !writes_.empty()) {
     if (direct_fd_ < 0) {
