@@ -138,6 +138,26 @@ class EchoRoundTrip : public ::testing::TestWithParam<wasm::EngineKind> {
     EXPECT_TRUE(*back == value);
   }
 
+  // Another instance of the echo guest, under `limits`, and its proxy (null, with the failure
+  // reported, when either cannot be made).
+  struct Echo {
+    std::unique_ptr<component::Instance> instance;
+    std::unique_ptr<EchoProxy> echo;
+  };
+  Echo another_echo(const wasm::StoreLimits& limits = {}) {
+    auto instance = linker_->instantiate(*guest_.component, limits);
+    if (!instance.ok()) {
+      ADD_FAILURE() << instance.error().message;
+      return {};
+    }
+    auto echo = EchoProxy::bind(**instance);
+    if (!echo.ok()) {
+      ADD_FAILURE() << echo.error().message;
+      return {};
+    }
+    return {std::move(*instance), std::make_unique<EchoProxy>(std::move(*echo))};
+  }
+
   Guest guest_;
   std::unique_ptr<component::Linker> linker_;
   std::shared_ptr<RecordingHost> host_;
@@ -409,10 +429,8 @@ TEST_P(EchoRoundTrip, ManyCallsDoNotLeakGuestMemory) {
   // a leak would exhaust the 8 MiB limit long before the last call.
   wasm::StoreLimits limits;
   limits.max_memory_bytes = 8u << 20;
-  auto instance = linker_->instantiate(*guest_.component, limits);
-  ASSERT_TRUE(instance.ok()) << instance.error().message;
-  auto echo = EchoProxy::bind(**instance);
-  ASSERT_TRUE(echo.ok());
+  auto [instance, echo] = another_echo(limits);
+  ASSERT_TRUE(echo);
   std::string big(16384, 'q');
   kinds::Everything e;
   e.strings.assign(64, "element");
@@ -431,10 +449,8 @@ TEST_P(EchoRoundTrip, ManyCallsDoNotLeakGuestMemory) {
 TEST_P(EchoRoundTrip, AReallocThatTrapsWhileLoweringFailsTheCallAndPoisonsTheInstance) {
   wasm::StoreLimits limits;
   limits.max_memory_bytes = 4u << 20;
-  auto instance = linker_->instantiate(*guest_.component, limits);
-  ASSERT_TRUE(instance.ok()) << instance.error().message;
-  auto echo = EchoProxy::bind(**instance);
-  ASSERT_TRUE(echo.ok());
+  auto [instance, echo] = another_echo(limits);
+  ASSERT_TRUE(echo);
   auto small = echo->echo_string("before");
   ASSERT_TRUE(small.ok()) << small.error().message;
   EXPECT_EQ(*small, "before");
@@ -444,15 +460,14 @@ TEST_P(EchoRoundTrip, AReallocThatTrapsWhileLoweringFailsTheCallAndPoisonsTheIns
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, static_cast<int>(wasm::TrapKind::Unreachable))
       << failed.error().message;
-  EXPECT_TRUE((*instance)->poisoned());
+  EXPECT_TRUE(instance->poisoned());
   auto after = echo->echo_string("after");
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.error().code, static_cast<int>(wasm::TrapKind::Poisoned));
 
-  auto other = linker_->instantiate(*guest_.component);
-  ASSERT_TRUE(other.ok()) << other.error().message;
-  auto other_echo = EchoProxy::bind(**other);
-  ASSERT_TRUE(other_echo.ok());
+  auto other = another_echo();
+  ASSERT_TRUE(other.echo);
+  auto& other_echo = other.echo;
   for (int i = 0; i < 3; ++i) {
     auto s = other_echo->echo_string("still here");
     ASSERT_TRUE(s.ok()) << s.error().message;
