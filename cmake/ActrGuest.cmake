@@ -58,9 +58,12 @@ set(ACTR_GUEST_OPT_FLAGS "-O2" CACHE STRING "Optimisation flags for guest code")
 #   -fno-exceptions        Debian's wasm32 libc++abi has no exception runtime.
 #   -mexec-model=reactor   a library-style module (exports _initialize), not a `main` program.
 #   -mno-simd128 -mno-tail-call  wasm2c (the aot engine) cannot translate them.
+#   -mbulk-memory          memcpy/memmove/memset become memory.copy/memory.fill, which both
+#                          engines run as one bounds check and a native memmove/memset (wasi-libc's
+#                          are byte/word loops); the SDK's memory_builtins.cpp covers libc's callers.
 #   --strip-debug          a tenth of the size; components are shipped, not debugged.
 #   --stack-first          a shadow-stack overflow traps at once instead of overwriting .data.
-set(ACTR_GUEST_COMMON_FLAGS -fno-exceptions -mno-simd128 -mno-tail-call)
+set(ACTR_GUEST_COMMON_FLAGS -fno-exceptions -mno-simd128 -mno-tail-call -mbulk-memory)
 set(ACTR_GUEST_LINK_FLAGS -mexec-model=reactor -Wl,--strip-debug -Wl,--stack-first)
 set(ACTR_JCO_PREOPEN_SHIM "${CMAKE_CURRENT_LIST_DIR}/../tools/jco-shim/preopen-root.mjs")
 get_filename_component(ACTR_JCO_PREOPEN_SHIM "${ACTR_JCO_PREOPEN_SHIM}" ABSOLUTE)

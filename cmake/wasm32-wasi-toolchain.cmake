@@ -9,7 +9,7 @@
 #   - a private sysroot of two symlinks made at configure time, <build>/wasm32-wasi-sysroot
 #     (include/wasm32-wasi and lib/wasm32-wasi), so that clang never searches the host's
 #     /usr/include; find_* commands are rooted there too (programs excepted: they run on the host);
-#   - -fno-exceptions -mno-simd128 -mno-tail-call; executables link as reactors
+#   - -fno-exceptions -mno-simd128 -mno-tail-call -mbulk-memory; executables link as reactors
 #     (-mexec-model=reactor -Wl,--strip-debug -Wl,--stack-first) and are named <name>.wasm;
 #   - static libraries only; Release (-O2 -DNDEBUG) unless CMAKE_BUILD_TYPE says otherwise.
 #
@@ -84,12 +84,13 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # Why each flag (as in ActrGuest.cmake):
 #   -fno-exceptions        Debian's wasm32 libc++abi has no exception runtime.
 #   -mno-simd128 -mno-tail-call  wasm2c (actr's aot engine) cannot translate them.
+#   -mbulk-memory          memcpy/memset become memory.copy/memory.fill (native in both engines).
 #   -mexec-model=reactor   a library-style module (exports _initialize), not a `main` program.
 #   --strip-debug          components are shipped, not debugged (a tenth of the size).
 #   --stack-first          a shadow-stack overflow traps at once instead of overwriting .data.
 # set(), not string(APPEND): CMake reads a toolchain file more than once per configure.
-set(CMAKE_C_FLAGS_INIT "-fno-exceptions -mno-simd128 -mno-tail-call")
-set(CMAKE_CXX_FLAGS_INIT "-fno-exceptions -mno-simd128 -mno-tail-call")
+set(CMAKE_C_FLAGS_INIT "-fno-exceptions -mno-simd128 -mno-tail-call -mbulk-memory")
+set(CMAKE_CXX_FLAGS_INIT "-fno-exceptions -mno-simd128 -mno-tail-call -mbulk-memory")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-mexec-model=reactor -Wl,--strip-debug -Wl,--stack-first")
 # CMake's Release default is -O3; actr's guests are measured and shipped at -O2.
 set(CMAKE_BUILD_TYPE_INIT Release)

@@ -178,9 +178,9 @@ void expect_find_commands_in_sysroot(const ProbeBuild& b) {
 }
 
 void expect_guest_flags(const ProbeBuild& b) {
-  for (const char* flag :
-       {"--target=wasm32-wasi", "-fno-exceptions", "-mno-simd128", "-mno-tail-call", "-O2",
-        "-mexec-model=reactor", "-Wl,--strip-debug", "-Wl,--stack-first", "llvm-ar-19"}) {
+  for (const char* flag : {"--target=wasm32-wasi", "-fno-exceptions", "-mno-simd128",
+                           "-mno-tail-call", "-mbulk-memory", "-O2", "-mexec-model=reactor",
+                           "-Wl,--strip-debug", "-Wl,--stack-first", "llvm-ar-19"}) {
     EXPECT_NE(b.log.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(b.log.find("-O3"), std::string::npos);

@@ -39,4 +39,13 @@ if(TARGET actr_sdk_tests)
     ACTR_CMAKE_COMMAND="${CMAKE_COMMAND}"
     ACTR_CMAKE_GENERATOR="${CMAKE_GENERATOR}"
     ACTR_CMAKE_MAKE_PROGRAM="${CMAKE_MAKE_PROGRAM}")
+  # bulk_memory_test.cpp reads the core modules of the SDK-built workloads ('|'-separated).
+  set(sdk_cores)
+  foreach(guest IN ITEMS guest_echo guest_counter guest_greeter guest_sdk_probe)
+    if(TARGET ${guest})
+      list(APPEND sdk_cores "$<TARGET_PROPERTY:${guest},ACTR_GUEST_CORE>")
+    endif()
+  endforeach()
+  string(JOIN "|" sdk_cores ${sdk_cores})
+  target_compile_definitions(actr_sdk_tests PRIVATE ACTR_SDK_CORE_MODULES="${sdk_cores}")
 endif()
