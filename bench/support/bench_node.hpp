@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -38,9 +39,14 @@ inline void json_lines(const std::string& scenario, const Figures& f) {
   if (opts.json) print_json(scenario, f);
 }
 
-// A built guest component (bench/CMakeLists.txt defines ACTR_BENCH_BINARY_DIR).
+// A built guest component (bench/CMakeLists.txt defines ACTR_BENCH_BINARY_DIR), or the one in
+// $ACTR_BENCH_GUESTS: a copy of earlier builds, for comparing guests side by side.
 inline std::filesystem::path guest(const std::string& name) {
-  return std::filesystem::path(ACTR_BENCH_BINARY_DIR) / "guests" / (name + ".wasm");
+  const char* dir = std::getenv("ACTR_BENCH_GUESTS");
+  std::filesystem::path base = dir && *dir
+                                   ? std::filesystem::path(dir)
+                                   : std::filesystem::path(ACTR_BENCH_BINARY_DIR) / "guests";
+  return base / (name + ".wasm");
 }
 
 inline workload::Bytes bytes(const std::string& s) { return workload::Bytes(s.begin(), s.end()); }

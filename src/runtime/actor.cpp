@@ -473,16 +473,40 @@ void Actor::pump() {
   }
 }
 
+namespace {
+
+// The export call a fiber runs next: set just before the fiber is resumed for it, read at once.
+struct FiberJob {
+  Actor* actor;
+  std::function<void()>* body;
+};
+constinit thread_local FiberJob* tls_job = nullptr;
+
+}  // namespace
+
 void Actor::run_fiber(std::function<void()> body) {
   busy_ = true;
-  fiber_ = boost::context::fiber(std::allocator_arg, FiberStack(),
-                                 [this, body = std::move(body)](boost::context::fiber&& sink) {
-                                   sink_ = &sink;
-                                   body();
-                                   sink_ = nullptr;
-                                   return std::move(sink);
-                                 });
+  if (Worker* here = Worker::current()) fiber_ = here->take_fiber();
+  if (!fiber_) fiber_ = boost::context::fiber(std::allocator_arg, FiberStack(), &Actor::run_calls);
+  FiberJob job{this, &body};
+  tls_job = &job;
   resume();
+}
+
+// A fiber's whole life: one export call after another, each until it ends, then back to whoever
+// resumed it. Resumed without a job (tls_job null) it ends; dropped in a wait, it unwinds.
+boost::context::fiber Actor::run_calls(boost::context::fiber&& sink) {
+  for (;;) {
+    if (!tls_job) return std::move(sink);
+    Actor* self = tls_job->actor;
+    std::function<void()> body = std::move(*tls_job->body);  // the job's frame ends at a wait
+    self->sink_ = &sink;
+    body();
+    body = nullptr;
+    self->sink_ = nullptr;
+    self->call_ended_ = true;
+    sink = std::move(sink).resume();
+  }
 }
 
 void Actor::resume(bool with_reply) {
@@ -492,6 +516,13 @@ void Actor::resume(bool with_reply) {
     if (here) with_reply ? here->guest_resumed() : here->guest_started();
     fiber_ = std::move(fiber_).resume();
     if (here) here->guest_stopped();
+  }
+  if (call_ended_) {  // its fiber waits for the next export call: kept by this worker or ended
+    call_ended_ = false;
+    if (!here || !here->keep_fiber(fiber_)) {
+      tls_job = nullptr;  // ends the fiber's loop: cheaper than unwinding it
+      fiber_ = std::move(fiber_).resume();
+    }
   }
   if (!fiber_) {  // the export call finished
     busy_ = false;
@@ -511,10 +542,15 @@ uint64_t Actor::begin_wait() {
 }
 
 CallResult Actor::end_wait() {
-  if (!wait_result_) {
+  Worker* here = Worker::current();
+  // A callee of this worker that was handed the call runs next anyway: it runs from this fiber,
+  // which then needs no switch to the worker's loop and back when it answers at once.
+  if (!wait_result_ && here && here->run_next_here(&Actor::run_handed_off) && wait_result_) {
+    here->guest_resumed();  // the callee's resume() stopped the guest time
+  } else if (!wait_result_) {
     wait_suspended_ = true;
     *sink_ = std::move(*sink_).resume();
-  } else if (Worker* here = Worker::current()) {
+  } else if (here) {
     // Settled at once (refused): guest code goes on, so a time noted for whoever runs next on
     // this worker (Node::send_call) would grow stale.
     here->forget_time();

@@ -37,6 +37,8 @@ class Ring {
     slots_[head_] = std::move(value);
     ++size_;
   }
+  // The oldest element (not empty()).
+  const T& front() const { return slots_[head_]; }
   // The oldest element, moved out; the slot keeps a moved-from value until it is reused.
   T pop_front() {
     T value = std::move(slots_[head_]);

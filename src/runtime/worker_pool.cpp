@@ -9,8 +9,9 @@ namespace {
 
 thread_local Worker* tls_worker = nullptr;
 
-// Deferred tasks run between polls, at most kDeferredTurn in a row: a caller and callee calling
-// back and forth on one worker never starve handlers posted from other threads.
+// Deferred tasks run between polls, at most kDeferredTurn in a row, calls that callers run straight
+// from their fibers included (Worker::run_next_here): a caller and callee calling back and forth
+// on one worker never starve handlers posted from other threads.
 constexpr size_t kDeferredTurn = 256;
 
 }  // namespace
@@ -29,13 +30,14 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
   // busy or not, and sleeps on it too: what arrives is read here, in order.
   IdlePoller* polling = nullptr;
   while (!io.stopped()) {
+    worker.turn_left_ = kDeferredTurn;
     bool polled = io.poll() > 0;
     // A time noted in a handler is not handed on: other handlers may have run after it.
     worker.forget_time();
     bool sent = worker.run_inbox(kDeferredTurn);
     bool read = polling && polling->poll();
     // Whatever those handlers deferred runs now; the worker never sleeps with tasks deferred.
-    bool worked = worker.run_deferred(kDeferredTurn) || polled || sent || read;
+    bool worked = worker.run_deferred() || polled || sent || read || worker.has_backlog();
     // The turn ends: what its tasks sent to another node goes out, one message per connection.
     worker.turn_end_.run();
     if (worked) continue;
@@ -67,8 +69,10 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
     if (ran == 0) break;  // out of work: the pool is stopping
   }
   if (polling) polling->end();
-  while (worker.run_inbox(SIZE_MAX) || worker.run_deferred(SIZE_MAX) || worker.turn_end_.run()) {
+  worker.turn_left_ = SIZE_MAX;
+  while (worker.run_inbox(SIZE_MAX) || worker.run_deferred() || worker.turn_end_.run()) {
   }
+  worker.kept_fibers_.clear();  // unwound here, their stacks back in this thread's cache
   common::TurnEnd::bind_to_this_thread(nullptr);
 }
 
@@ -108,18 +112,42 @@ bool Worker::run_inbox(size_t budget) {
   return ran > 0;
 }
 
-bool Worker::run_deferred(size_t budget) {
+bool Worker::run_next_here(void (*run)(void*, uint64_t)) {
+  if (turn_left_ == 0 || deferred_.empty() || deferred_.front().run != run) return false;
+  --turn_left_;
+  Task task = deferred_.pop_front();
+  task.run(task.arg, task.tag);
+  return true;
+}
+
+boost::context::fiber Worker::take_fiber() {
+  if (kept_fibers_.empty()) return {};
+  boost::context::fiber fiber = std::move(kept_fibers_.back());
+  kept_fibers_.pop_back();
+  return fiber;
+}
+
+bool Worker::keep_fiber(boost::context::fiber& fiber) {
+  // As many as calls usually wait at once on a worker; the caller lets go of more.
+  constexpr size_t kKept = 16;
+  if (kept_fibers_.size() >= kKept) return false;
+  kept_fibers_.push_back(std::move(fiber));
+  return true;
+}
+
+bool Worker::run_deferred() {
   // A time noted outside these tasks (in a handler) or before the worker left them is forgotten:
   // an unknown amount of work may have run since.
   forget_time();
-  size_t ran = 0;
-  while (ran < budget && !deferred_.empty()) {
+  bool ran = false;
+  while (turn_left_ > 0 && !deferred_.empty()) {
+    --turn_left_;
     Task task = deferred_.pop_front();
     task.run(task.arg, task.tag);
-    ++ran;
+    ran = true;
   }
   forget_time();
-  return ran > 0;
+  return ran;
 }
 
 WorkerPool::WorkerPool(unsigned threads, std::chrono::microseconds spin) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/context/fiber.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -89,6 +90,13 @@ class Worker {
   // The same, ahead of every task deferred before: what runs as soon as the running fiber or task
   // lets go of the thread (a callee handed a call by its caller, which waits for it next).
   void defer_first(Task task) { deferred_.push_front(Task(task)); }
+  // On this worker's thread, from a fiber about to wait for a call it just sent: runs the deferred
+  // task that would run next when that is a `run` task (the callee handed that call), here and now.
+  // The caller then switches straight to the callee's fiber, and the callee that answers at once
+  // straight back, instead of both going through the worker's loop. Each counts as a task of the
+  // loop's turn: two actors that call back and forth still let the loop serve other threads'
+  // messages, timers and the turn's end. Whether it ran.
+  bool run_next_here(void (*run)(void*, uint64_t));
   // From any thread: runs `task` on this worker, through a lock-free queue (wakes the worker if it
   // sleeps). Falls back to a post through the io_context when that queue is full.
   void send(Task task);
@@ -104,11 +112,18 @@ class Worker {
   void nudge();
   // On this worker's thread: whether tasks wait besides the running one.
   bool has_backlog() const { return !deferred_.empty() || inbox_.maybe_nonempty(); }
+  // On this worker's thread: fibers whose export call ended, kept to run the next one
+  // (Actor::run_fiber). A new fiber costs a switch to set it up and one to tear it down besides
+  // the switches in and out; a kept one costs those two only. take_fiber() is empty when none is
+  // kept; keep_fiber() takes `fiber` unless enough are kept already (then false).
+  boost::context::fiber take_fiber();
+  bool keep_fiber(boost::context::fiber& fiber);
 
  private:
   friend class WorkerPool;
-  // Runs deferred tasks (those they defer too) until none is left or `budget` ran; whether any ran.
-  bool run_deferred(size_t budget);
+  // Runs deferred tasks (those they defer too) until none is left or the turn's budget is spent;
+  // whether any ran.
+  bool run_deferred();
   // Runs the tasks other threads sent (at most `budget`); whether any ran.
   bool run_inbox(size_t budget);
   // Before the worker sleeps in the io_context: false (and not sleeping) when a task came in.
@@ -121,8 +136,11 @@ class Worker {
   std::thread::id thread_id_;
   size_t index_ = 0;
   std::atomic<std::chrono::steady_clock::rep> guest_since_{0};
-  std::chrono::steady_clock::rep recent_ = 0;  // note_time(); this worker's thread only
-  Ring<Task> deferred_;                        // this worker's thread only
+  std::chrono::steady_clock::rep recent_ = 0;       // note_time(); this worker's thread only
+  Ring<Task> deferred_;                             // this worker's thread only
+  std::vector<boost::context::fiber> kept_fibers_;  // this worker's thread only
+  // Tasks the loop's turn may still run, deferred or straight from a caller (run_next_here).
+  size_t turn_left_ = 0;  // this worker's thread only
   TaskInbox<Task, 1024> inbox_;
   std::atomic<bool> sleeping_{false};
   std::atomic<uint64_t> wake_ups_{0};
