@@ -8,7 +8,7 @@
 #include "actr/wasm/trap.hpp"
 #include "common/unicode.hpp"
 #include "runtime/actor_internal.hpp"
-#include "runtime/fiber_stack.hpp"
+#include "runtime/job_fiber.hpp"
 #include "runtime/mailbox/mailbox_store.hpp"
 #include "runtime/message_codec.hpp"
 #include "runtime/message_text.hpp"
@@ -473,40 +473,24 @@ void Actor::pump() {
   }
 }
 
-namespace {
-
-// The export call a fiber runs next: set just before the fiber is resumed for it, read at once.
-struct FiberJob {
-  Actor* actor;
-  std::function<void()>* body;
-};
-constinit thread_local FiberJob* tls_job = nullptr;
-
-}  // namespace
-
 void Actor::run_fiber(std::function<void()> body) {
   busy_ = true;
+  fiber_body_ = std::move(body);
   if (Worker* here = Worker::current()) fiber_ = here->take_fiber();
-  if (!fiber_) fiber_ = boost::context::fiber(std::allocator_arg, FiberStack(), &Actor::run_calls);
-  FiberJob job{this, &body};
-  tls_job = &job;
+  if (!fiber_) fiber_ = job_fiber::make();
+  job_fiber::next({&Actor::run_body, this});
   resume();
 }
 
-// A fiber's whole life: one export call after another, each until it ends, then back to whoever
-// resumed it. Resumed without a job (tls_job null) it ends; dropped in a wait, it unwinds.
-boost::context::fiber Actor::run_calls(boost::context::fiber&& sink) {
-  for (;;) {
-    if (!tls_job) return std::move(sink);
-    Actor* self = tls_job->actor;
-    std::function<void()> body = std::move(*tls_job->body);  // the job's frame ends at a wait
-    self->sink_ = &sink;
-    body();
-    body = nullptr;
-    self->sink_ = nullptr;
-    self->call_ended_ = true;
-    sink = std::move(sink).resume();
-  }
+// The export call's job on its fiber (job_fiber). No local has a destructor, so that a fiber
+// dropped while the call waits unwinds through here without a landing pad.
+void Actor::run_body(void* actor, boost::context::fiber& sink) {
+  auto* self = static_cast<Actor*>(actor);
+  self->sink_ = &sink;
+  self->fiber_body_();
+  self->fiber_body_ = nullptr;
+  self->sink_ = nullptr;
+  self->call_ended_ = true;
 }
 
 void Actor::resume(bool with_reply) {
@@ -519,10 +503,8 @@ void Actor::resume(bool with_reply) {
   }
   if (call_ended_) {  // its fiber waits for the next export call: kept by this worker or ended
     call_ended_ = false;
-    if (!here || !here->keep_fiber(fiber_)) {
-      tls_job = nullptr;  // ends the fiber's loop: cheaper than unwinding it
-      fiber_ = std::move(fiber_).resume();
-    }
+    if (!here || !here->keep_fiber(fiber_)) job_fiber::end(std::move(fiber_));
+    fiber_ = {};
   }
   if (!fiber_) {  // the export call finished
     busy_ = false;

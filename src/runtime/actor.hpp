@@ -224,7 +224,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   void drop(Item item, const std::string& why);
   void pump();
   void run_fiber(std::function<void()> body);
-  static boost::context::fiber run_calls(boost::context::fiber&& sink);
+  static void run_body(void* actor, boost::context::fiber& sink);  // a job_fiber::Job
   // `with_reply`: a caller resumed with the reply it waited for (Worker::guest_resumed).
   void resume(bool with_reply = false);
   void cancel_wait(const std::string& why);
@@ -304,7 +304,10 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   bool in_pump_ = false;
   bool wait_suspended_ = false;  // of the wait below; the flags side by side, not padded each
   bool stop_requested_ = false;
-  bool call_ended_ = false;  // set by run_calls() as the export call's fiber switches back
+  bool call_ended_ = false;  // set by run_body() as the export call's fiber switches back
+  // What the export call runs; declared before fiber_, so that it outlives a fiber dropped mid-call
+  // (which unwinds through it).
+  std::function<void()> fiber_body_;
   boost::context::fiber fiber_;
   boost::context::fiber* sink_ = nullptr;
   // The wait of the running call: its number (0: none) and worker, read by completions on any

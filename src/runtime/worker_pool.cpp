@@ -3,6 +3,8 @@
 #include <atomic>
 #include <boost/asio/post.hpp>
 
+#include "runtime/job_fiber.hpp"
+
 namespace actr::runtime {
 
 namespace {
@@ -72,7 +74,8 @@ void WorkerPool::run_worker(Worker& worker, std::chrono::microseconds spin) {
   worker.turn_left_ = SIZE_MAX;
   while (worker.run_inbox(SIZE_MAX) || worker.run_deferred() || worker.turn_end_.run()) {
   }
-  worker.kept_fibers_.clear();  // unwound here, their stacks back in this thread's cache
+  // Ended here (not unwound): their stacks go back to this thread's cache.
+  worker.end_kept_fibers();
   common::TurnEnd::bind_to_this_thread(nullptr);
 }
 
@@ -118,6 +121,13 @@ bool Worker::run_next_here(void (*run)(void*, uint64_t)) {
   Task task = deferred_.pop_front();
   task.run(task.arg, task.tag);
   return true;
+}
+
+Worker::~Worker() { end_kept_fibers(); }
+
+void Worker::end_kept_fibers() {
+  for (auto& fiber : kept_fibers_) job_fiber::end(std::move(fiber));
+  kept_fibers_.clear();
 }
 
 boost::context::fiber Worker::take_fiber() {

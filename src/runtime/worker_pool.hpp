@@ -38,6 +38,10 @@ class IdlePoller {
 
 class Worker {
  public:
+  Worker() = default;
+  ~Worker();  // ends the fibers it keeps (job_fiber::end)
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
   boost::asio::io_context& io() { return io_; }
   bool in_this_thread() const { return std::this_thread::get_id() == thread_id_; }
   size_t index() const { return index_; }  // in its pool
@@ -118,6 +122,7 @@ class Worker {
   // kept; keep_fiber() takes `fiber` unless enough are kept already (then false).
   boost::context::fiber take_fiber();
   bool keep_fiber(boost::context::fiber& fiber);
+  void end_kept_fibers();
 
  private:
   friend class WorkerPool;
