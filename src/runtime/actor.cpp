@@ -54,7 +54,7 @@ Actor::Actor(Node& node, const ActorConfig& config, uint32_t index, ActrId id, W
     : node_(node),
       config_(config),
       index_(index),
-      id_(std::move(id)),
+      id_(std::make_shared<const ActrId>(std::move(id))),
       mailbox_key_(runtime::mailbox_key(config, index)),
       home_(worker),
       component_(std::move(component)) {
@@ -75,7 +75,7 @@ bool Actor::admits(const ActrId& caller) const {
   return !acl_ || acl_->allows(caller.type, caller.realm.realm_id);
 }
 
-std::string Actor::label() const { return mailbox_key_ + " (" + to_string(id_) + ")"; }
+std::string Actor::label() const { return mailbox_key_ + " (" + to_string(*id_) + ")"; }
 
 // ---------------------------------------------------------------------------------------------
 // Accepting messages (any thread)
@@ -128,7 +128,7 @@ void Actor::admit(Message&& m, std::function<void(Status)> accepted) {
                                                     " may not call actor " + label() + " (ACL)")));
     return;
   }
-  if (std::find(m.chain.begin(), m.chain.end(), id_.serial_number) != m.chain.end()) {
+  if (std::find(m.chain.begin(), m.chain.end(), id_->serial_number) != m.chain.end()) {
     answer(m, accepted,
            Status::Err(ActrError::unavailable(
                "call cycle: actor " + label() +
@@ -612,7 +612,7 @@ void Actor::process_dispatch(Message& m) {
   // where it is (the message stays in the running slot until the call ends).
   workload::types::RpcEnvelope envelope{std::move(m.request_id), std::move(m.route_key),
                                         std::move(m.payload)};
-  context_.emplace(CallContext{&id_, &m.caller, envelope.request_id, &m.chain, m.lane});
+  context_.emplace(CallContext{id_.get(), &m.caller, envelope.request_id, &m.chain, m.lane});
   // The export call's fiber started just now (run_fiber): resume() read the clock for it.
   Worker* here = Worker::current();
   auto started =
@@ -726,7 +726,7 @@ void Actor::process_stream(Message& m) {
 bool Actor::deliver_chunk(Message& m) {
   const DataStream& c = *m.chunk;
   std::string request_id = "data-stream:" + c.stream_id + ":" + std::to_string(c.sequence);
-  context_ = CallContext{&id_, &m.caller, request_id, &m.chain, m.lane};
+  context_ = CallContext{id_.get(), &m.caller, request_id, &m.chain, m.lane};
   auto r = proxy_->on_data_stream(c, m.caller.value_or(ActrId{}));
   context_.reset();
   if (!r) {
@@ -744,8 +744,8 @@ bool Actor::deliver_chunk(Message& m) {
 }
 
 void Actor::run_hook(const std::string& request_id, const HookFn& hook) {
-  context_ =
-      CallContext{&id_, &CallContext::kNoCaller, request_id, &CallContext::kNoChain, Lane::Signal};
+  context_ = CallContext{id_.get(), &CallContext::kNoCaller, request_id, &CallContext::kNoChain,
+                         Lane::Signal};
   auto r = hook(*proxy_);
   context_.reset();
   // A trap of on-error is not reported to on-error again (it would trap again, for ever).

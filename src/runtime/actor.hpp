@@ -55,7 +55,9 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
         std::shared_ptr<const component::Component> component);
   ~Actor() override;
 
-  const ActrId& id() const { return id_; }
+  const ActrId& id() const { return *id_; }
+  // What the messages this actor sends carry as their caller: one id, shared, never copied.
+  const std::shared_ptr<const ActrId>& shared_id() const { return id_; }
   const ActorConfig& config() const { return config_; }
   const std::string& mailbox_key() const { return mailbox_key_; }
   State state() const { return state_.load(); }
@@ -267,7 +269,7 @@ class Actor final : public Endpoint, public std::enable_shared_from_this<Actor> 
   const ActorConfig& config_;
   uint32_t index_;
   std::atomic<State> state_{State::Created};  // here: fills the padding after index_
-  ActrId id_;
+  std::shared_ptr<const ActrId> id_;          // fixed for the actor's life (restarts keep it)
   std::string mailbox_key_;
   Worker& home_;
   std::atomic<Worker*> owner_{nullptr};

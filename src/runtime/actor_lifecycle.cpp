@@ -211,7 +211,7 @@ void Actor::finish_stop() {
     bool failed = self->state_.load() == State::Failed;
     auto items = self->take_all(failed ? State::Failed : State::Stopped);
     for (auto& item : items) self->drop(std::move(item), "node is stopping");
-    self->node_.streams().remove_all(self->id_.serial_number);
+    self->node_.streams().remove_all(self->id_->serial_number);
     self->proxy_.reset();
     self->discard_instance();
     auto done = std::move(self->stop_done_);
@@ -234,13 +234,13 @@ void Actor::finish_stop() {
 // Streams
 
 Status Actor::register_stream(const std::string& stream_id) {
-  auto r = node_.streams().add(stream_id, id_.serial_number);
+  auto r = node_.streams().add(stream_id, id_->serial_number);
   if (r.is_ok()) streams_.try_emplace(stream_id);
   return r;
 }
 
 Status Actor::unregister_stream(const std::string& stream_id) {
-  auto r = node_.streams().remove(stream_id, id_.serial_number);
+  auto r = node_.streams().remove(stream_id, id_->serial_number);
   if (r.is_ok()) streams_.erase(stream_id);
   return r;
 }

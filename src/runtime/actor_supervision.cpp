@@ -62,8 +62,8 @@ const char* trap_label(wasm::TrapKind kind) {
 
 Result<void> Actor::lifecycle(const char* request_id,
                               Result<wit::Result<void, ActrError>> (Proxy::*fn)()) {
-  context_ =
-      CallContext{&id_, &CallContext::kNoCaller, request_id, &CallContext::kNoChain, Lane::Signal};
+  context_ = CallContext{id_.get(), &CallContext::kNoCaller, request_id, &CallContext::kNoChain,
+                         Lane::Signal};
   auto r = ((*proxy_).*fn)();
   context_.reset();
   std::string hook = std::string(request_id).substr(std::string(request_id).find(':') + 1);
@@ -246,7 +246,7 @@ void Actor::fail(const std::string& why, bool permanent) {
   auto items = take_all(State::Failed);
   proxy_.reset();
   discard_instance();
-  node_.streams().remove_all(id_.serial_number);
+  node_.streams().remove_all(id_->serial_number);
   streams_.clear();
   node_.metrics().failures->with({{"actor", mailbox_key_}})->inc();
   // Calls waiting here are answered now; tells and stream chunks wait for the next instance

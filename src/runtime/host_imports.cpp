@@ -71,8 +71,8 @@ class HostImports final : public workload::host::Host {
     m.request_id = actor->node().next_request_id();
     m.route_key = std::move(route_key);
     m.payload = std::move(payload);
-    m.caller = actor->id();
-    m.text_checked = true;  // lifted strings, the node's own id and type
+    m.caller = actor->shared_id();  // shared, not copied
+    m.text_checked = true;          // lifted strings, the node's own id and type
     auto ep = endpoint.value();
     return to_status(actor->suspend([&](Actor::Resumer resume) {
       ep->deliver(std::move(m), [resume](Status s) {
@@ -139,8 +139,8 @@ class HostImports final : public workload::host::Host {
     m.kind = Message::Kind::Stream;
     m.lane = payload_type.tag() == PayloadType::Tag::RpcSignal ? Lane::Signal : Lane::Reliable;
     m.request_id = "data-stream:" + chunk.stream_id + ":" + std::to_string(chunk.sequence);
-    m.caller = actor->id();
-    m.text_checked = true;  // lifted strings, the node's own id and type
+    m.caller = actor->shared_id();  // shared, not copied
+    m.text_checked = true;          // lifted strings, the node's own id and type
     m.payload_type = payload_type;
     m.chunk = std::move(chunk);
     auto ep = endpoint.value();
@@ -180,7 +180,7 @@ class HostImports final : public workload::host::Host {
   }
   ::actr::Result<std::optional<ActrId>> get_caller_id() override {
     ACTR_TRY(auto who, caller_of("get-caller-id"));
-    return *who.second->caller;
+    return who.second->caller->to_optional();
   }
   ::actr::Result<std::string> get_request_id() override {
     ACTR_TRY(auto who, caller_of("get-request-id"));
@@ -197,7 +197,7 @@ class HostImports final : public workload::host::Host {
     m.request_id = actor.node().next_request_id();
     m.route_key = std::move(route_key);
     m.payload = std::move(payload);
-    m.caller = actor.id();
+    m.caller = actor.shared_id();            // shared, not copied
     m.text_checked = true;                   // lifted strings, the node's own id and type
     m.chain.reserve(ctx.chain->size() + 1);  // one allocation, not a copy and then a regrowth
     m.chain.assign(ctx.chain->begin(), ctx.chain->end());

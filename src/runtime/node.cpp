@@ -99,7 +99,7 @@ class ShellEndpoint final : public Endpoint {
     }
     accepted(Status::Ok());
     auto reply = m.reply;
-    handler_(ShellRequest{m.caller, std::move(m.route_key), std::move(m.payload)},
+    handler_(ShellRequest{std::move(m.caller), std::move(m.route_key), std::move(m.payload)},
              [reply](CallResult r) {
                if (reply) reply->settle(std::move(r));
              });

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <functional>
-#include <optional>
 #include <string>
 
 #include "runtime/vocabulary.hpp"
@@ -12,7 +11,7 @@ namespace actr::runtime {
 class Node;
 
 struct ShellRequest {
-  std::optional<ActrId> caller;
+  CallerId caller;
   std::string route_key;
   Bytes payload;
 };

@@ -16,6 +16,7 @@ using workload::ActrId;
 using workload::ActrType;
 using workload::Bytes;
 using workload::CallChain;
+using workload::CallerId;
 using workload::CallResult;
 using workload::DataStream;
 using workload::Lane;

@@ -11,6 +11,7 @@
 
 #include "workload/actr_error.hpp"
 #include "workload/call_chain.hpp"
+#include "workload/caller_id.hpp"
 #include "workload/ids.hpp"
 #include "workload/lane.hpp"
 
@@ -43,7 +44,7 @@ struct Message {
   std::string request_id;
   std::string route_key;
   Bytes payload;
-  std::optional<ActrId> caller;  // none for shell and gateway calls
+  CallerId caller;  // none for shell and gateway calls
   // Serial numbers (this realm) of the actors whose dispatch waits, directly or through others,
   // on this message: delivering it to one of them would deadlock.
   CallChain chain;

@@ -475,7 +475,7 @@ void NodeNetwork::send(const ActrId& target, Message message,
   forward(std::move(*peer), target, std::move(message), std::move(accepted));
 }
 
-Result<std::string> NodeNetwork::lookup(const ActrId& target, const std::optional<ActrId>& caller) {
+Result<std::string> NodeNetwork::lookup(const ActrId& target, const CallerId& caller) {
   std::shared_ptr<signaling::Client> client;
   {
     std::lock_guard lock(mu_);

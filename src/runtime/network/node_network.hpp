@@ -96,7 +96,7 @@ class NodeNetwork final : public Network, public std::enable_shared_from_this<No
   std::optional<size_t> member_of(uint64_t serial) const;  // with mu_ held
   bool member_of_locked(uint64_t serial) const;
   // The address of `target` from the signaling server (blocking; on jobs_).
-  Result<std::string> lookup(const ActrId& target, const std::optional<ActrId>& caller);
+  Result<std::string> lookup(const ActrId& target, const CallerId& caller);
   // Drops `target`'s directory entry if it still points at `address`.
   void forget(const ActrId& target, const std::string& address);
 
