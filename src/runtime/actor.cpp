@@ -475,9 +475,12 @@ void Actor::pump() {
 
 void Actor::run_fiber(std::function<void()> body) {
   busy_ = true;
+  boost::context::fiber fiber;
+  if (Worker* here = Worker::current()) fiber = here->take_fiber();
+  if (!fiber) fiber = job_fiber::make();
+  // A fiber still waiting in an earlier call (abandoned) unwinds here, while its body lives.
+  fiber_ = std::move(fiber);
   fiber_body_ = std::move(body);
-  if (Worker* here = Worker::current()) fiber_ = here->take_fiber();
-  if (!fiber_) fiber_ = job_fiber::make();
   job_fiber::next({&Actor::run_body, this});
   resume();
 }
